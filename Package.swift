@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Tally",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "tally", targets: ["tally"]),
+        .library(name: "TallyCore", targets: ["TallyCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "TallyCore",
+            path: "Sources/TallyCore"
+        ),
+        .executableTarget(
+            name: "tally",
+            dependencies: [
+                "TallyCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/tally"
+        ),
+        .testTarget(
+            name: "TallyCoreTests",
+            dependencies: ["TallyCore"],
+            path: "Tests/TallyCoreTests"
+        ),
+        .testTarget(
+            name: "GoldenTests",
+            dependencies: ["TallyCore"],
+            path: "Tests/GoldenTests",
+            exclude: ["Cases"]
+        ),
+    ]
+)

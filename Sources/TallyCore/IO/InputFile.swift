@@ -1,0 +1,127 @@
+import Foundation
+
+/// The bytes of an input file, decoded to UTF-8 and checked, with errors that name the file.
+public struct InputFile: Sendable {
+    public let path: String
+    /// How the file is named in messages (relative to the playbook when possible).
+    public let displayName: String
+    public let bytes: [UInt8]
+    public let size: Int
+
+    /// Reads `path`. Fails with a diagnostic for a missing, unreadable or empty file.
+    public static func read(path: String, displayName: String) throws -> InputFile {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            let folder = (path as NSString).deletingLastPathComponent
+            let siblings = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
+            let base = (path as NSString).lastPathComponent
+            let help = Suggest.closest(to: base, in: siblings).map { "did you mean \"\($0)\"?" }
+            throw Diagnostic(.error, "file not found", file: displayName, help: help)
+        }
+        guard !isDirectory.boolValue else { throw Diagnostic(.error, "is a folder, not a file", file: displayName) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Diagnostic(.error, "cannot read the file (permissions?)", file: displayName)
+        }
+        let bytes = [UInt8](data)
+        guard !bytes.isEmpty else {
+            throw Diagnostic(.error, "the file is empty", file: displayName, help: "check that the export from the SIS finished")
+        }
+        return InputFile(path: path, displayName: displayName, bytes: bytes, size: bytes.count)
+    }
+
+    /// The text as UTF-8 bytes without BOM, after checking for binary content and decoding.
+    /// - Parameter encoding: nil or "utf-8" (validated, never guessed), "cp1252"/"windows-1252",
+    ///   "latin1"/"iso-8859-1".
+    public func textBytes(encoding: String?) throws -> [UInt8] {
+        if bytes.count >= 4, bytes[0] == 0x50, bytes[1] == 0x4B, bytes[2] == 3, bytes[3] == 4 {
+            throw Diagnostic(.error, "this is a ZIP file (an Excel workbook?), not delimited text", file: displayName,
+                             help: "load an Excel workbook with: as xlsx")
+        }
+        if let nul = bytes.prefix(1 << 20).firstIndex(of: 0) {
+            throw Diagnostic(.error, "this looks like a binary file, not text (a NUL byte)", file: displayName,
+                             line: TextDecoding.line(of: nul, in: bytes))
+        }
+        switch encoding?.lowercased() {
+        case nil, "utf-8", "utf8":
+            var body = bytes
+            if body.count >= 3, body[0] == 0xEF, body[1] == 0xBB, body[2] == 0xBF { body.removeFirst(3) }
+            if let bad = TextDecoding.firstInvalidUTF8(body) {
+                let line = TextDecoding.line(of: bad, in: body)
+                let byte = String(body[bad], radix: 16, uppercase: true)
+                throw Diagnostic(.error, "bytes that are not valid UTF-8 (0x\(byte) at byte \(bad + 1))", file: displayName,
+                                 line: line, help: "if the file comes from Windows or an older SIS, add: with encoding \"cp1252\"")
+            }
+            return body
+        case "cp1252", "windows-1252", "win1252":
+            return TextDecoding.cp1252ToUTF8(bytes)
+        case "latin1", "latin-1", "iso-8859-1":
+            return TextDecoding.latin1ToUTF8(bytes)
+        case let other?:
+            throw Diagnostic(.error, "unknown encoding \"\(other)\"", file: displayName, help: "use \"utf-8\", \"cp1252\" or \"latin1\"")
+        }
+    }
+}
+
+/// Byte-level text decoding: hand-written because it runs over every byte of every input.
+public enum TextDecoding {
+    /// Offset of the first byte that breaks UTF-8, or nil when the buffer is valid.
+    public static func firstInvalidUTF8(_ b: [UInt8]) -> Int? {
+        var i = 0
+        let n = b.count
+        return b.withUnsafeBufferPointer { p -> Int? in
+            while i < n {
+                let c = p[i]
+                if c < 0x80 { i += 1; continue }
+                var need = 0
+                var minimum: UInt32 = 0
+                var scalar: UInt32 = 0
+                if c & 0xE0 == 0xC0 { need = 1; scalar = UInt32(c & 0x1F); minimum = 0x80 }
+                else if c & 0xF0 == 0xE0 { need = 2; scalar = UInt32(c & 0x0F); minimum = 0x800 }
+                else if c & 0xF8 == 0xF0 { need = 3; scalar = UInt32(c & 0x07); minimum = 0x10000 }
+                else { return i }
+                guard i + need < n else { return i }
+                for k in 1...need {
+                    let d = p[i + k]
+                    guard d & 0xC0 == 0x80 else { return i }
+                    scalar = scalar << 6 | UInt32(d & 0x3F)
+                }
+                if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return i }
+                i += need + 1
+            }
+            return nil
+        }
+    }
+
+    /// 1-based line number of byte `offset`.
+    public static func line(of offset: Int, in b: [UInt8]) -> Int {
+        var line = 1
+        for i in 0..<min(offset, b.count) where b[i] == 10 { line += 1 }
+        return line
+    }
+
+    static let cp1252High: [UInt32] = [
+        0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D, 0x8F,
+        0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
+    ]
+
+    public static func cp1252ToUTF8(_ b: [UInt8]) -> [UInt8] {
+        transcode(b) { c in (0x80...0x9F).contains(c) ? cp1252High[Int(c) - 0x80] : UInt32(c) }
+    }
+
+    public static func latin1ToUTF8(_ b: [UInt8]) -> [UInt8] { transcode(b) { UInt32($0) } }
+
+    static func transcode(_ b: [UInt8], _ map: (UInt8) -> UInt32) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(b.count + b.count / 16)
+        for c in b {
+            if c < 0x80 { out.append(c); continue }
+            let s = map(c)
+            if s < 0x800 {
+                out.append(UInt8(0xC0 | (s >> 6))); out.append(UInt8(0x80 | (s & 0x3F)))
+            } else {
+                out.append(UInt8(0xE0 | (s >> 12))); out.append(UInt8(0x80 | ((s >> 6) & 0x3F))); out.append(UInt8(0x80 | (s & 0x3F)))
+            }
+        }
+        return out
+    }
+}

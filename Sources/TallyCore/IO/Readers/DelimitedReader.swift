@@ -1,0 +1,199 @@
+/// How to read a delimited text file.
+public struct DelimitedOptions: Sendable {
+    public var delimiter: UInt8 = UInt8(ascii: ",")
+    public var header = true
+    /// RFC 4180 quoting; off for CALPADS caret files, where `"` is an ordinary character.
+    public var quoting = true
+    public var encoding: String? = nil
+    /// Values read as null; nil means "the empty field".
+    public var missing: [String]? = nil
+    public var columns: [ColumnDeclaration] = []
+    /// Date format for declared date columns without their own format.
+    public var dateFormat: String? = nil
+    /// When set, inferred types are skipped: every undeclared column is text (CALPADS files).
+    public var inferTypes = true
+    public init() {}
+}
+
+/// Reports progress of a long read or write: bytes done, bytes in all, rows so far.
+public typealias ProgressHandler = @Sendable (_ done: Int, _ total: Int, _ rows: Int) -> Void
+
+/// Parses CSV, TSV and other single-character-delimited text into a `Table`.
+///
+/// Hand-written rather than a CSV library because it is the hot path of every run: it splits
+/// fields in place over the raw bytes and interns each field straight into its column's
+/// dictionary, so no `String` is built per field (see ARCHITECTURE.md's performance budget).
+public enum DelimitedReader {
+    struct RawColumn {
+        var interner = ByteInterner()
+        var codes: [Int32] = []
+    }
+
+    public static func read(_ input: InputFile, options: DelimitedOptions,
+                            progress: ProgressHandler? = nil) throws -> Table {
+        let text = try input.textBytes(encoding: options.encoding)
+        let file = input.displayName
+        var names: [String] = []
+        var raw: [RawColumn] = []
+        var lines: [Int32] = []
+        var expected = -1
+        if !options.header, !options.columns.isEmpty {
+            names = options.columns.map(\.name.text)
+            expected = names.count
+            raw = Array(repeating: RawColumn(), count: expected)
+        }
+        var headerDone = !options.header
+        var unescaped: [UInt8] = []
+        let delimiter = options.delimiter
+        let quoting = options.quoting
+        var fieldStart: [Int] = [], fieldEnd: [Int] = [], fieldEscaped: [Bool] = []
+        let total = text.count
+        var nextProgress = 1 << 22
+
+        try text.withUnsafeBufferPointer { p in
+            let n = p.count
+            var i = 0
+            var line = 1
+            func finishRecord(_ recordLine: Int) throws {
+                if fieldStart.count == 1, fieldStart[0] == fieldEnd[0], !fieldEscaped[0] { return } // blank line
+                if !headerDone {
+                    var seen: [String: Int] = [:]
+                    for k in 0..<fieldStart.count {
+                        var name = String(decoding: UnsafeBufferPointer(rebasing: p[fieldStart[k]..<fieldEnd[k]]), as: UTF8.self)
+                        if fieldEscaped[k] { name = name.replacingDoubledQuotes() }
+                        name = name.trimmedSpaces()
+                        if name.isEmpty { name = "column_\(k + 1)" }
+                        if let n = seen[name] { seen[name] = n + 1; name += "_\(n + 1)" } else { seen[name] = 1 }
+                        names.append(name)
+                    }
+                    expected = names.count
+                    raw = Array(repeating: RawColumn(), count: expected)
+                    headerDone = true
+                    return
+                }
+                if expected < 0 {
+                    expected = fieldStart.count
+                    names = (1...expected).map { "column_\($0)" }
+                    raw = Array(repeating: RawColumn(), count: expected)
+                }
+                guard fieldStart.count == expected else {
+                    throw Diagnostic(.error, "this row has \(fieldStart.count) field\(fieldStart.count == 1 ? "" : "s"), expected \(expected)",
+                                     file: file, line: recordLine,
+                                     help: fieldStart.count > expected ? "a value may contain the delimiter without quotes" : "the row may be cut short or a quote left open")
+                }
+                for k in 0..<expected {
+                    if fieldEscaped[k] {
+                        unescaped.removeAll(keepingCapacity: true)
+                        var j = fieldStart[k]
+                        while j < fieldEnd[k] {
+                            unescaped.append(p[j])
+                            j += (p[j] == 34 && j + 1 < fieldEnd[k] && p[j + 1] == 34) ? 2 : 1
+                        }
+                        let code = unescaped.withUnsafeBufferPointer { u in raw[k].interner.intern(u, 0, u.count) }
+                        raw[k].codes.append(code)
+                    } else {
+                        raw[k].codes.append(raw[k].interner.intern(p, fieldStart[k], fieldEnd[k]))
+                    }
+                }
+                lines.append(Int32(truncatingIfNeeded: recordLine))
+                if let progress, i > nextProgress { nextProgress = i + (1 << 22); progress(i, total, lines.count) }
+            }
+
+            while i < n {
+                let recordLine = line
+                fieldStart.removeAll(keepingCapacity: true)
+                fieldEnd.removeAll(keepingCapacity: true)
+                fieldEscaped.removeAll(keepingCapacity: true)
+                var endOfRecord = false
+                while !endOfRecord {
+                    if quoting, i < n, p[i] == 34 {
+                        let quoteLine = line
+                        i += 1
+                        let start = i
+                        var escaped = false
+                        var closed = false
+                        while i < n {
+                            let c = p[i]
+                            if c == 34 {
+                                if i + 1 < n, p[i + 1] == 34 { escaped = true; i += 2; continue }
+                                closed = true
+                                break
+                            }
+                            if c == 10 { line += 1 }
+                            i += 1
+                        }
+                        guard closed else {
+                            throw Diagnostic(.error, "a quoted field opened on this line is never closed", file: file, line: quoteLine,
+                                             help: "a value with a \" inside must double it: \"\"")
+                        }
+                        fieldStart.append(start); fieldEnd.append(i); fieldEscaped.append(escaped)
+                        i += 1 // closing quote
+                        if i < n, p[i] != delimiter, p[i] != 10, p[i] != 13 {
+                            throw Diagnostic(.error, "unexpected text after a closing quote", file: file, line: line,
+                                             help: "a value with a \" inside must be quoted and the quote doubled: \"\"")
+                        }
+                    } else {
+                        let start = i
+                        while i < n {
+                            let c = p[i]
+                            if c == delimiter || c == 10 || c == 13 { break }
+                            i += 1
+                        }
+                        fieldStart.append(start); fieldEnd.append(i); fieldEscaped.append(false)
+                    }
+                    if i >= n { endOfRecord = true; break }
+                    let c = p[i]
+                    if c == delimiter { i += 1; if i >= n { fieldStart.append(n); fieldEnd.append(n); fieldEscaped.append(false); endOfRecord = true }; continue }
+                    if c == 13 { i += 1; if i < n, p[i] == 10 { i += 1 } }
+                    else { i += 1 }
+                    line += 1
+                    endOfRecord = true
+                }
+                try finishRecord(recordLine)
+            }
+        }
+        if !headerDone || names.isEmpty {
+            throw Diagnostic(.error, "the file has no header row", file: file)
+        }
+        progress?(total, total, lines.count)
+        return try buildTable(names: names, raw: raw, lines: lines, options: options, file: file)
+    }
+
+    static func buildTable(names: [String], raw: [RawColumn], lines: [Int32], options: DelimitedOptions,
+                           file: String) throws -> Table {
+        for declaration in options.columns where !names.contains(declaration.name.text) {
+            throw Diagnostic(.error, "the file has no column \"\(declaration.name.text)\" (declared in columns)", file: file, line: 1,
+                             help: Suggest.help(for: declaration.name.text, in: names))
+        }
+        var columns: [Column] = []
+        for (k, name) in names.enumerated() {
+            let declaration = options.columns.first { $0.name.text == name }
+            columns.append(try ValueParsing.makeColumn(name: name, interner: raw[k].interner, codes: raw[k].codes,
+                                                       declared: declaration?.type,
+                                                       dateFormat: declaration?.dateFormat ?? options.dateFormat,
+                                                       missing: options.missing, infer: options.inferTypes,
+                                                       file: file, lines: lines))
+        }
+        return Table(names: names, columns: columns, provenance: Provenance(file: file, lines: lines))
+    }
+}
+
+extension String {
+    func replacingDoubledQuotes() -> String {
+        var out = ""
+        var previousQuote = false
+        for c in self {
+            if c == "\"", previousQuote { previousQuote = false; continue }
+            previousQuote = c == "\""
+            out.append(c)
+        }
+        return out
+    }
+
+    func trimmedSpaces() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s.removeLast() }
+        return String(s)
+    }
+}

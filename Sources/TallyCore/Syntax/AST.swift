@@ -1,0 +1,183 @@
+/// A name as written in the playbook, with where it was written.
+public struct Name: Sendable, Equatable, Hashable {
+    public var text: String
+    public var span: SourceSpan
+    public init(_ text: String, _ span: SourceSpan) { self.text = text; self.span = span }
+}
+
+/// An expression node with its span.
+public struct Expr: Sendable, Equatable {
+    public indirect enum Kind: Sendable, Equatable {
+        case literal(Value)
+        case name(String)                          // a column, or a parameter
+        case qualified(table: String, column: String) // T.c, in table-level aggregates
+        case unary(String, Expr)                   // "-", "not"
+        case binary(String, Expr, Expr)            // == != < <= > >= + - * / and or
+        case inList(Expr, [Expr], negated: Bool)
+        case between(Expr, Expr, Expr, negated: Bool)
+        case isNull(Expr, negated: Bool)
+        case like(Expr, Expr, negated: Bool)
+        case call(String, [Expr])
+    }
+    public var kind: Kind
+    public var span: SourceSpan
+    public init(_ kind: Kind, _ span: SourceSpan) { self.kind = kind; self.span = span }
+}
+
+/// The file formats `load` and `export` understand.
+public enum FormatSpec: Sendable, Equatable {
+    case csv
+    case tsv
+    case delimited(String)
+    case calpads(layout: String, year: String?, extract: Bool)
+    case xlsx(sheet: String?, headerRow: Int?)
+    case sqlite(file: String, table: String)
+
+    public var name: String {
+        switch self {
+        case .csv: return "csv"
+        case .tsv: return "tsv"
+        case .delimited: return "delimited"
+        case .calpads: return "calpads"
+        case .xlsx: return "xlsx"
+        case .sqlite: return "sqlite"
+        }
+    }
+}
+
+/// A declared column in `columns (...)`.
+public struct ColumnDeclaration: Sendable, Equatable {
+    public var name: Name
+    public var type: DataType
+    public var dateFormat: String?
+}
+
+/// Options after `with` on `load` and `export`.
+public struct IOOptions: Sendable, Equatable {
+    public var header: Bool = true
+    public var encoding: String? = nil
+    public var missing: [String]? = nil
+    public var columns: [ColumnDeclaration] = []
+    public var delimiter: String? = nil
+    public var dateFormat: String? = nil
+    public init() {}
+}
+
+/// One step of a pipeline (`| filter ...`).
+public enum Step: Sendable, Equatable {
+    case filter(Expr)
+    case derive([(Name, Expr)])
+    case select([(source: Name, alias: Name?)])
+    case drop([Name])
+    case rename([(from: Name, to: Name)])
+    case join(kind: JoinKind, table: Name, keys: [(left: Name, right: Name)], expect: JoinExpectation?)
+    case aggregate([(name: Name, function: Name, argument: Expr?)], by: [Name])
+    case sort([(Name, descending: Bool)])
+    case take(Int)
+    case distinct(by: [Name])
+    case union(Name)
+    case validate(layout: Name, with: Name?)
+    case diffSnapshot(String)
+
+    public var keyword: String {
+        switch self {
+        case .filter: return "filter"
+        case .derive: return "derive"
+        case .select: return "select"
+        case .drop: return "drop"
+        case .rename: return "rename"
+        case .join: return "join"
+        case .aggregate: return "aggregate"
+        case .sort: return "sort"
+        case .take: return "take"
+        case .distinct: return "distinct"
+        case .union: return "union"
+        case .validate: return "validate"
+        case .diffSnapshot: return "diff"
+        }
+    }
+
+    public static func == (a: Step, b: Step) -> Bool { String(describing: a) == String(describing: b) }
+}
+
+/// A pipeline step and where it was written.
+public struct StepNode: Sendable, Equatable {
+    public var step: Step
+    public var span: SourceSpan
+}
+
+/// The four predicate forms of `assert`.
+public enum Predicate: Sendable, Equatable {
+    case isEmpty(Name, negated: Bool)
+    case unique(Name, by: [Name])
+    case rows(Name, Expr)
+    case scalar(Expr)
+}
+
+/// What `compare` compares against.
+public enum CompareTarget: Sendable, Equatable {
+    case expected(String, version: Int?)
+    case previousRun
+    case run(String)
+    case column(table: Name, column: Name)
+}
+
+/// A tolerance: `2%`, `3`, or `2% or 3` (either suffices).
+public struct Tolerance: Sendable, Equatable {
+    public var percent: Double?
+    public var absolute: Double?
+    public init(percent: Double? = nil, absolute: Double? = nil) { self.percent = percent; self.absolute = absolute }
+}
+
+/// A parsed statement.
+public enum Statement: Sendable, Equatable {
+    case playbook(String)
+    case param(name: Name, type: DataType, defaultValue: Value?, required: Bool)
+    case load(name: Name, path: String, pathSpan: SourceSpan, format: FormatSpec?, options: IOOptions)
+    case assign(name: Name, source: Name, steps: [StepNode])
+    case assert(Predicate, severity: Diagnostic.Severity, message: String?, id: String?)
+    case compare(table: Name, column: Name, target: CompareTarget, by: [Name], tolerance: Tolerance?,
+                 severity: Diagnostic.Severity, name: Name?)
+    case save(table: Name, column: Name, expected: String, by: [Name])
+    case snapshot(table: Name, by: [Name], name: String)
+    case export(table: Name, path: String, pathSpan: SourceSpan, format: FormatSpec?, options: IOOptions)
+    case show(Name, limit: Int?)
+
+    public var keyword: String {
+        switch self {
+        case .playbook: return "playbook"
+        case .param: return "param"
+        case .load: return "load"
+        case .assign: return "pipeline"
+        case .assert: return "assert"
+        case .compare: return "compare"
+        case .save: return "save"
+        case .snapshot: return "snapshot"
+        case .export: return "export"
+        case .show: return "show"
+        }
+    }
+}
+
+/// A statement with its narrative (`##` lines above it), its source text and where it starts.
+public struct StatementNode: Sendable, Equatable {
+    public var statement: Statement
+    public var narrative: [String]
+    public var text: String
+    public var line: Int
+    public var span: SourceSpan
+}
+
+/// A parsed playbook.
+public struct Playbook: Sendable, Equatable {
+    public var file: String
+    public var source: String
+    public var statements: [StatementNode]
+    /// Narrative after the last statement.
+    public var trailingNarrative: [String]
+
+    public var title: String? {
+        for node in statements { if case .playbook(let t) = node.statement { return t } }
+        return nil
+    }
+}

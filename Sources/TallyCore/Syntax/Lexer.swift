@@ -1,0 +1,156 @@
+/// Splits playbook text into tokens.
+///
+/// A statement ends at the end of its line unless the next non-blank, non-comment line is
+/// indented or starts with `|`, or a parenthesis is still open. The lexer emits `.newline`
+/// only where a statement ends, so the parser never sees layout.
+public struct Lexer {
+    public private(set) var diagnostics: [Diagnostic] = []
+    let file: String
+
+    public init(file: String) { self.file = file }
+
+    public mutating func tokenize(_ source: String) -> [Token] {
+        var tokens: [Token] = []
+        var depth = 0
+        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        var lastLine = 1
+        func atBoundary() -> Bool {
+            guard let last = tokens.last else { return true }
+            switch last.kind {
+            case .newline, .narrative: return true
+            default: return false
+            }
+        }
+        for (index, rawLine) in lines.enumerated() {
+            let lineNumber = index + 1
+            var chars = Array(rawLine)
+            if lineNumber == 1, chars.first == "\u{FEFF}" { chars.removeFirst() }
+            if chars.last == "\r" { chars.removeLast() }
+            guard let first = chars.firstIndex(where: { $0 != " " && $0 != "\t" }) else { continue }
+            if first == 0, depth == 0, chars.count >= 2, chars[0] == "#", chars[1] == "#" {
+                if !atBoundary() { tokens.append(Token(kind: .newline, span: SourceSpan(line: lastLine, column: 1, length: 1))) }
+                var text = String(chars[2...])
+                if text.hasPrefix(" ") { text.removeFirst() }
+                tokens.append(Token(kind: .narrative(text), span: SourceSpan(line: lineNumber, column: 1, length: chars.count)))
+                continue
+            }
+            if chars[first] == "#" { continue }
+            if !atBoundary() {
+                let continues = depth > 0 || first > 0 || chars[first] == "|"
+                if !continues {
+                    tokens.append(Token(kind: .newline, span: SourceSpan(line: lastLine, column: 1, length: 1)))
+                }
+            }
+            scanLine(chars, from: first, line: lineNumber, depth: &depth, into: &tokens)
+            lastLine = lineNumber
+        }
+        if !atBoundary() { tokens.append(Token(kind: .newline, span: SourceSpan(line: lastLine, column: 1, length: 1))) }
+        tokens.append(Token(kind: .eof, span: SourceSpan(line: lastLine + 1, column: 1, length: 1)))
+        return tokens
+    }
+
+    private mutating func scanLine(_ chars: [Character], from start: Int, line: Int, depth: inout Int, into tokens: inout [Token]) {
+        var i = start
+        func span(_ from: Int, _ to: Int) -> SourceSpan { SourceSpan(line: line, column: from + 1, length: to - from) }
+        while i < chars.count {
+            let c = chars[i]
+            if c == " " || c == "\t" { i += 1; continue }
+            if c == "#" { return }
+            let begin = i
+            if c == "\"" {
+                var text = ""
+                i += 1
+                var closed = false
+                while i < chars.count {
+                    let d = chars[i]
+                    if d == "\\", i + 1 < chars.count {
+                        let e = chars[i + 1]
+                        switch e {
+                        case "n": text.append("\n")
+                        case "t": text.append("\t")
+                        default: text.append(e)
+                        }
+                        i += 2
+                        continue
+                    }
+                    if d == "\"" { closed = true; i += 1; break }
+                    text.append(d)
+                    i += 1
+                }
+                if !closed {
+                    diagnostics.append(Diagnostic("unterminated text: the closing \" is missing", file: file,
+                                                  span: span(begin, chars.count), help: "text literals end on the line they start"))
+                }
+                tokens.append(Token(kind: .string(text), span: span(begin, i)))
+                continue
+            }
+            if c == "`" {
+                i += 1
+                var text = ""
+                while i < chars.count, chars[i] != "`" { text.append(chars[i]); i += 1 }
+                if i >= chars.count {
+                    diagnostics.append(Diagnostic("unterminated column name: the closing ` is missing", file: file, span: span(begin, chars.count)))
+                } else { i += 1 }
+                tokens.append(Token(kind: .quotedIdentifier(text), span: span(begin, i)))
+                continue
+            }
+            if c == "@" {
+                i += 1
+                var text = ""
+                while i < chars.count, chars[i].isNumber || chars[i] == "-" { text.append(chars[i]); i += 1 }
+                if let days = DateCodec.Pattern.iso.parse(text) {
+                    tokens.append(Token(kind: .date(days), span: span(begin, i)))
+                } else {
+                    diagnostics.append(Diagnostic("\"@\(text)\" is not a date", file: file, span: span(begin, i),
+                                                  help: "write dates as @YYYY-MM-DD, e.g. @2025-10-01"))
+                    tokens.append(Token(kind: .date(0), span: span(begin, i)))
+                }
+                continue
+            }
+            if c.isASCII, c.isNumber {
+                var text = ""
+                while i < chars.count, chars[i].isASCII, chars[i].isNumber { text.append(chars[i]); i += 1 }
+                var isDecimal = false
+                if i + 1 < chars.count, chars[i] == ".", chars[i + 1].isASCII, chars[i + 1].isNumber {
+                    isDecimal = true
+                    text.append("."); i += 1
+                    while i < chars.count, chars[i].isASCII, chars[i].isNumber { text.append(chars[i]); i += 1 }
+                }
+                if i < chars.count, chars[i] == "%" {
+                    i += 1
+                    tokens.append(Token(kind: .percent(Double(text) ?? 0), span: span(begin, i)))
+                } else if isDecimal {
+                    tokens.append(Token(kind: .decimal(Double(text) ?? 0), span: span(begin, i)))
+                } else if let v = Int64(text) {
+                    tokens.append(Token(kind: .integer(v), span: span(begin, i)))
+                } else {
+                    diagnostics.append(Diagnostic("number \(text) is too large", file: file, span: span(begin, i),
+                                                  help: "write an identifier as text: \"\(text)\""))
+                    tokens.append(Token(kind: .integer(0), span: span(begin, i)))
+                }
+                continue
+            }
+            if c.isLetter || c == "_" {
+                var text = ""
+                while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { text.append(chars[i]); i += 1 }
+                tokens.append(Token(kind: .identifier(text), span: span(begin, i)))
+                continue
+            }
+            let two = i + 1 < chars.count ? String([c, chars[i + 1]]) : ""
+            if ["==", "!=", "<=", ">=", "<>"].contains(two) {
+                tokens.append(Token(kind: .symbol(two == "<>" ? "!=" : two), span: span(i, i + 2)))
+                i += 2
+                continue
+            }
+            if "|=<>+-*/(),:.".contains(c) {
+                if c == "(" { depth += 1 }
+                if c == ")" { depth = max(0, depth - 1) }
+                tokens.append(Token(kind: .symbol(String(c)), span: span(i, i + 1)))
+                i += 1
+                continue
+            }
+            diagnostics.append(Diagnostic("unexpected character \"\(c)\"", file: file, span: span(i, i + 1)))
+            i += 1
+        }
+    }
+}

@@ -1,0 +1,239 @@
+extension Parser {
+    mutating func parseAssign() throws -> Statement {
+        let target = try name("a table name")
+        try expectSymbol("=")
+        let source = try name("a table name")
+        var steps: [StepNode] = []
+        while current.isSymbol("|") {
+            _ = advance()
+            let start = current.span
+            let step = try parseStep()
+            steps.append(StepNode(step: step, span: start))
+        }
+        return .assign(name: target, source: source, steps: steps)
+    }
+
+    static let stepWords = ["filter", "derive", "select", "drop", "rename", "join", "aggregate", "sort",
+                            "take", "distinct", "union", "validate", "diff"]
+
+    mutating func parseStep() throws -> Step {
+        guard case .identifier(let word) = current.kind else { throw unexpected("a step (filter, join, aggregate, ...)") }
+        let wordSpan = advance().span
+        switch word {
+        case "filter": return .filter(try parseExpression())
+        case "derive":
+            var items: [(Name, Expr)] = []
+            repeat {
+                let column = try name("a column name")
+                try expectSymbol("=")
+                items.append((column, try parseExpression()))
+            } while acceptSymbol(",")
+            return .derive(items)
+        case "select":
+            var items: [(source: Name, alias: Name?)] = []
+            repeat {
+                let column = try name("a column name")
+                let alias = acceptKeyword("as") ? try name("the new column name") : nil
+                items.append((column, alias))
+            } while acceptSymbol(",")
+            return .select(items)
+        case "drop": return .drop(try nameList("a column name"))
+        case "rename":
+            var items: [(from: Name, to: Name)] = []
+            repeat {
+                let old = try name("a column name")
+                guard acceptKeyword("as") || acceptKeyword("to") else { throw unexpected("\"as\" and the new name") }
+                items.append((old, try name("the new column name")))
+            } while acceptSymbol(",")
+            return .rename(items)
+        case "join":
+            var kind = JoinKind.inner
+            if let text = current.identifierText, let k = JoinKind(rawValue: text.lowercased()),
+               !peek().isKeyword("on") {
+                kind = k
+                _ = advance()
+            }
+            let table = try name("the table to join")
+            try expectKeyword("on")
+            var keys: [(left: Name, right: Name)] = []
+            repeat {
+                let left = try name("a key column")
+                if acceptSymbol("==") || acceptSymbol("=") { keys.append((left, try name("the other table's key column"))) }
+                else { keys.append((left, left)) }
+            } while acceptSymbol(",")
+            var expectation: JoinExpectation? = nil
+            if acceptKeyword("expect") {
+                let start = current.span
+                var words: [String] = []
+                while let text = current.identifierText, ["one", "many", "to"].contains(text.lowercased()) {
+                    words.append(text.lowercased()); _ = advance()
+                    if !acceptSymbol("-") { break }
+                }
+                guard let e = JoinExpectation(rawValue: words.joined(separator: "-")) else {
+                    throw error("expected one-to-one, many-to-one or one-to-many after \"expect\"", start)
+                }
+                expectation = e
+            }
+            return .join(kind: kind, table: table, keys: keys, expect: expectation)
+        case "aggregate":
+            var items: [(name: Name, function: Name, argument: Expr?)] = []
+            repeat {
+                let column = try name("the result column's name")
+                try expectSymbol("=")
+                let function = try name("an aggregate function (count, count_distinct, sum, min, max, avg)")
+                try expectSymbol("(")
+                var argument: Expr? = nil
+                if !current.isSymbol(")") { argument = try parseExpression() }
+                try expectSymbol(")")
+                items.append((column, function, argument))
+            } while acceptSymbol(",")
+            var keys: [Name] = []
+            if acceptKeyword("by") { keys = try nameList("a key column") }
+            return .aggregate(items, by: keys)
+        case "sort":
+            var items: [(Name, descending: Bool)] = []
+            repeat {
+                let column = try name("a column name")
+                var descending = false
+                if acceptKeyword("desc") { descending = true } else { _ = acceptKeyword("asc") }
+                items.append((column, descending))
+            } while acceptSymbol(",")
+            return .sort(items)
+        case "take": return .take(try integer("a row count"))
+        case "distinct":
+            if acceptKeyword("by") { return .distinct(by: try nameList("a column name")) }
+            return .distinct(by: [])
+        case "union": return .union(try name("a table name"))
+        case "validate":
+            try expectKeyword("calpads")
+            let layout = try name("a CALPADS file type such as SENR")
+            let with = acceptKeyword("with") ? try name("a table name") : nil
+            return .validate(layout: layout, with: with)
+        case "diff":
+            try expectKeyword("snapshot")
+            return .diffSnapshot(try string("the snapshot's name in quotes").0)
+        default:
+            throw error("unknown step \"\(word)\"", wordSpan, help: Suggest.help(for: word, in: Parser.stepWords, noun: "steps"))
+        }
+    }
+
+    mutating func parseAssert() throws -> Statement {
+        _ = advance()
+        let predicate: Predicate
+        if let table = current.identifierText {
+            let tableName = Name(table, current.span)
+            if peek().isKeyword("is"), peek(2).isKeyword("empty") {
+                _ = advance(); _ = advance(); _ = advance()
+                predicate = .isEmpty(tableName, negated: false)
+            } else if peek().isKeyword("is"), peek(2).isKeyword("not"), peek(3).isKeyword("empty") {
+                _ = advance(); _ = advance(); _ = advance(); _ = advance()
+                predicate = .isEmpty(tableName, negated: true)
+            } else if peek().isKeyword("unique") {
+                _ = advance(); _ = advance()
+                try expectKeyword("by")
+                predicate = .unique(tableName, by: try nameList("a column name"))
+            } else if peek().isSymbol(":") {
+                _ = advance(); _ = advance()
+                predicate = .rows(tableName, try parseExpression())
+            } else {
+                predicate = .scalar(try parseExpression())
+            }
+        } else {
+            predicate = .scalar(try parseExpression())
+        }
+        var severity = Diagnostic.Severity.error
+        var message: String? = nil
+        var id: String? = nil
+        while true {
+            if acceptKeyword("severity") {
+                let word = try name("error or warning")
+                guard let s = Diagnostic.Severity(rawValue: word.text.lowercased()) else {
+                    throw error("severity is error or warning, not \"\(word.text)\"", word.span)
+                }
+                severity = s
+            } else if acceptKeyword("message") {
+                message = try string("the message in quotes").0
+            } else if acceptKeyword("id") {
+                id = try string("the check's id in quotes").0
+            } else { break }
+        }
+        return .assert(predicate, severity: severity, message: message, id: id)
+    }
+
+    mutating func parseCompare() throws -> Statement {
+        _ = advance()
+        let table = try name("TABLE.COLUMN")
+        try expectSymbol(".")
+        let column = try name("the column to compare")
+        try expectKeyword("with")
+        let target: CompareTarget
+        if acceptKeyword("expected") {
+            let expected = try string("the expected set's name in quotes").0
+            var version: Int? = nil
+            if acceptKeyword("version") { version = try integer("a version number") }
+            target = .expected(expected, version: version)
+        } else if current.isKeyword("previous"), peek().isKeyword("run") {
+            _ = advance(); _ = advance()
+            target = .previousRun
+        } else if current.isKeyword("run"), case .string(let label) = peek().kind {
+            _ = advance(); _ = advance()
+            target = .run(label)
+        } else {
+            let other = try name("expected \"NAME\", previous run, run \"LABEL\" or TABLE.COLUMN")
+            try expectSymbol(".")
+            target = .column(table: other, column: try name("a column name"))
+        }
+        var keys: [Name] = []
+        var tolerance: Tolerance? = nil
+        var severity = Diagnostic.Severity.error
+        var alias: Name? = nil
+        while true {
+            if acceptKeyword("by") { keys = try nameList("a key column") }
+            else if acceptKeyword("within") { tolerance = try parseTolerance() }
+            else if acceptKeyword("severity") {
+                let word = try name("error or warning")
+                guard let s = Diagnostic.Severity(rawValue: word.text.lowercased()) else {
+                    throw error("severity is error or warning, not \"\(word.text)\"", word.span)
+                }
+                severity = s
+            } else if acceptKeyword("as") { alias = try name("a table name for the comparison") }
+            else { break }
+        }
+        return .compare(table: table, column: column, target: target, by: keys, tolerance: tolerance,
+                        severity: severity, name: alias)
+    }
+
+    mutating func parseTolerance() throws -> Tolerance {
+        var tolerance = Tolerance()
+        repeat {
+            switch current.kind {
+            case .percent(let p): tolerance.percent = p; _ = advance()
+            case .integer(let v): tolerance.absolute = Double(v); _ = advance()
+            case .decimal(let v): tolerance.absolute = v; _ = advance()
+            default: throw unexpected("a tolerance such as 2%, 3 or 2% or 3")
+            }
+        } while acceptKeyword("or")
+        return tolerance
+    }
+
+    mutating func parseSave() throws -> Statement {
+        _ = advance()
+        let table = try name("TABLE.COLUMN")
+        try expectSymbol(".")
+        let column = try name("the column to save")
+        try expectKeyword("as")
+        try expectKeyword("expected")
+        let expected = try string("the expected set's name in quotes").0
+        try expectKeyword("by")
+        return .save(table: table, column: column, expected: expected, by: try nameList("a key column"))
+    }
+
+    mutating func parseSnapshot() throws -> Statement {
+        _ = advance()
+        let table = try name("a table name")
+        try expectKeyword("by")
+        let keys = try nameList("a key column")
+        try expectKeyword("as")
+        return .snapshot(table: table, by: keys, name: try string("the snapshot's name in quotes").0)
+    }
+}

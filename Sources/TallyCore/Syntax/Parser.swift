@@ -1,0 +1,329 @@
+/// Recursive-descent parser: one method per grammar rule. On an error it records a diagnostic
+/// and skips to the next statement, so every syntax error is reported in one pass.
+public struct Parser {
+    let file: String
+    let source: String
+    var tokens: [Token]
+    var position = 0
+    var depth = 0
+    public private(set) var diagnostics: [Diagnostic] = []
+
+    /// Expressions nest at most this deep, so no playbook can overflow the stack.
+    public static let maxDepth = 200
+
+    /// Parses a playbook; throws a `DiagnosticList` holding every syntax error.
+    public static func parse(source: String, file: String) throws -> Playbook {
+        var lexer = Lexer(file: file)
+        let tokens = lexer.tokenize(source)
+        var parser = Parser(file: file, source: source, tokens: tokens)
+        let playbook = parser.parsePlaybook()
+        let all = lexer.diagnostics + parser.diagnostics
+        if !all.isEmpty {
+            throw DiagnosticList(all.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+        }
+        return playbook
+    }
+
+    init(file: String, source: String, tokens: [Token]) {
+        self.file = file
+        self.source = source
+        self.tokens = tokens
+    }
+
+    // MARK: token helpers
+
+    var current: Token { tokens[min(position, tokens.count - 1)] }
+    func peek(_ offset: Int = 1) -> Token { tokens[min(position + offset, tokens.count - 1)] }
+    mutating func advance() -> Token { let t = current; if position < tokens.count - 1 { position += 1 }; return t }
+
+    func error(_ message: String, _ span: SourceSpan, help: String? = nil) -> Diagnostic {
+        Diagnostic(message, file: file, span: span, help: help)
+    }
+
+    func unexpected(_ expected: String) -> Diagnostic {
+        error("expected \(expected), found \(current.describe)", current.span)
+    }
+
+    mutating func expectKeyword(_ word: String) throws {
+        guard current.isKeyword(word) else { throw unexpected("\"\(word)\"") }
+        _ = advance()
+    }
+
+    mutating func acceptKeyword(_ word: String) -> Bool {
+        if current.isKeyword(word) { _ = advance(); return true }
+        return false
+    }
+
+    mutating func expectSymbol(_ s: String) throws {
+        guard current.isSymbol(s) else { throw unexpected("\"\(s)\"") }
+        _ = advance()
+    }
+
+    mutating func acceptSymbol(_ s: String) -> Bool {
+        if current.isSymbol(s) { _ = advance(); return true }
+        return false
+    }
+
+    mutating func name(_ what: String) throws -> Name {
+        guard let text = current.identifierText else { throw unexpected(what) }
+        return Name(text, advance().span)
+    }
+
+    mutating func string(_ what: String) throws -> (String, SourceSpan) {
+        guard case .string(let s) = current.kind else { throw unexpected(what) }
+        return (s, advance().span)
+    }
+
+    mutating func integer(_ what: String) throws -> Int {
+        guard case .integer(let v) = current.kind, v <= Int64(Int32.max) else { throw unexpected(what) }
+        _ = advance()
+        return Int(v)
+    }
+
+    mutating func nameList(_ what: String) throws -> [Name] {
+        var names = [try name(what)]
+        while acceptSymbol(",") { names.append(try name(what)) }
+        return names
+    }
+
+    // MARK: playbook and statements
+
+    mutating func parsePlaybook() -> Playbook {
+        var statements: [StatementNode] = []
+        var narrative: [String] = []
+        while true {
+            if case .narrative(let text) = current.kind { narrative.append(text); _ = advance(); continue }
+            if case .newline = current.kind { _ = advance(); continue }
+            if case .eof = current.kind { break }
+            let start = current
+            do {
+                let statement = try parseStatement()
+                guard case .newline = current.kind else {
+                    throw error("unexpected \(current.describe) after the \(statement.keyword) statement", current.span)
+                }
+                let endLine = tokens[max(0, position - 1)].span.line
+                statements.append(StatementNode(statement: statement, narrative: narrative,
+                                                text: sourceText(from: start.span.line, to: endLine),
+                                                line: start.span.line, span: start.span))
+                narrative = []
+            } catch let diagnostic as Diagnostic {
+                diagnostics.append(diagnostic)
+                synchronize()
+                narrative = []
+            } catch {
+                synchronize()
+            }
+        }
+        return Playbook(file: file, source: source, statements: statements, trailingNarrative: narrative)
+    }
+
+    /// Skips to the token after the next statement end.
+    mutating func synchronize() {
+        while true {
+            switch current.kind {
+            case .eof: return
+            case .newline: _ = advance(); return
+            default: _ = advance()
+            }
+        }
+    }
+
+    func sourceText(from: Int, to: Int) -> String {
+        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        guard from >= 1, from <= lines.count else { return "" }
+        let last = min(max(from, to), lines.count)
+        return lines[(from - 1)..<last].map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
+            .joined(separator: "\n")
+    }
+
+    mutating func parseStatement() throws -> Statement {
+        if current.identifierText != nil, peek().isSymbol("=") { return try parseAssign() }
+        guard case .identifier(let word) = current.kind else {
+            throw unexpected("a statement (load, NAME = ..., assert, compare, export, show)")
+        }
+        switch word {
+        case "playbook":
+            _ = advance()
+            return .playbook(try string("the playbook's title in quotes").0)
+        case "param": return try parseParam()
+        case "load": return try parseLoad()
+        case "assert": return try parseAssert()
+        case "compare": return try parseCompare()
+        case "save": return try parseSave()
+        case "snapshot": return try parseSnapshot()
+        case "export": return try parseExport()
+        case "show":
+            _ = advance()
+            let table = try name("a table name")
+            var limit: Int? = nil
+            if acceptKeyword("limit") { limit = try integer("a row count") }
+            return .show(table, limit: limit)
+        default:
+            let keywords = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show"]
+            let help = Suggest.closest(to: word, in: keywords).map { "did you mean \"\($0)\"?" }
+                ?? "a statement starts with load, assert, compare, save, snapshot, export, show, or NAME = TABLE | ..."
+            throw error("unknown statement \"\(word)\"", current.span, help: help)
+        }
+    }
+
+    mutating func parseParam() throws -> Statement {
+        _ = advance()
+        let paramName = try name("a parameter name")
+        try expectSymbol(":")
+        let typeName = try name("a type (text, integer, decimal, date, boolean)")
+        guard let type = DataType(rawValue: typeName.text.lowercased()) else {
+            throw error("unknown type \"\(typeName.text)\"", typeName.span,
+                        help: Suggest.help(for: typeName.text, in: DataType.allCases.map(\.rawValue), noun: "types"))
+        }
+        if acceptKeyword("required") { return .param(name: paramName, type: type, defaultValue: nil, required: true) }
+        try expectSymbol("=")
+        let literal = try parseLiteral()
+        return .param(name: paramName, type: type, defaultValue: literal, required: false)
+    }
+
+    mutating func parseLiteral() throws -> Value {
+        let negative = acceptSymbol("-")
+        switch current.kind {
+        case .string(let s): _ = advance(); return .text(s)
+        case .integer(let v): _ = advance(); return .integer(negative ? -v : v)
+        case .decimal(let v): _ = advance(); return .decimal(negative ? -v : v)
+        case .date(let d): _ = advance(); return .date(d)
+        case .identifier("true"): _ = advance(); return .boolean(true)
+        case .identifier("false"): _ = advance(); return .boolean(false)
+        case .identifier("null"): _ = advance(); return .null
+        default: throw unexpected("a value (\"text\", 42, 3.5, @2025-10-01, true, false)")
+        }
+    }
+
+    mutating func parseLoad() throws -> Statement {
+        _ = advance()
+        let table = try name("a table name")
+        try expectKeyword("from")
+        let (path, pathSpan) = try string("a file path in quotes")
+        var format: FormatSpec? = nil
+        if acceptKeyword("as") { format = try parseFormat() }
+        let options = try parseOptions()
+        return .load(name: table, path: path, pathSpan: pathSpan, format: format, options: options)
+    }
+
+    mutating func parseExport() throws -> Statement {
+        _ = advance()
+        let table = try name("a table name")
+        try expectKeyword("to")
+        let (path, pathSpan) = try string("a file path in quotes")
+        var format: FormatSpec? = nil
+        if acceptKeyword("as") { format = try parseFormat() }
+        let options = try parseOptions()
+        return .export(table: table, path: path, pathSpan: pathSpan, format: format, options: options)
+    }
+
+    mutating func parseFormat() throws -> FormatSpec {
+        let word = try name("a format (csv, tsv, delimited, calpads, xlsx, sqlite)")
+        switch word.text.lowercased() {
+        case "csv": return .csv
+        case "tsv": return .tsv
+        case "delimited":
+            let (d, span) = try string("the delimiter in quotes, e.g. \"^\"")
+            guard d.unicodeScalars.count == 1, d.unicodeScalars.first.map({ $0.isASCII }) == true else {
+                throw error("a delimiter is one ASCII character, not \"\(d)\"", span)
+            }
+            return .delimited(d)
+        case "calpads":
+            let layout = try name("a CALPADS file type such as SENR")
+            var year: String? = nil
+            var extract = false
+            while true {
+                if acceptKeyword("year") { year = try string("an academic year such as \"2024-2025\"").0; continue }
+                if acceptKeyword("extract") { extract = true; continue }
+                break
+            }
+            return .calpads(layout: layout.text, year: year, extract: extract)
+        case "xlsx":
+            var sheet: String? = nil
+            var headerRow: Int? = nil
+            while true {
+                if acceptKeyword("sheet") { sheet = try string("a sheet name in quotes").0; continue }
+                if current.isKeyword("header"), peek().isKeyword("row") {
+                    _ = advance(); _ = advance()
+                    headerRow = try integer("a row number")
+                    continue
+                }
+                break
+            }
+            return .xlsx(sheet: sheet, headerRow: headerRow)
+        case "sqlite":
+            let file = try string("the database file in quotes").0
+            try expectKeyword("table")
+            let table = try string("the table name in quotes").0
+            return .sqlite(file: file, table: table)
+        default:
+            throw error("unknown format \"\(word.text)\"", word.span,
+                        help: Suggest.help(for: word.text, in: ["csv", "tsv", "delimited", "calpads", "xlsx", "sqlite"], noun: "formats"))
+        }
+    }
+
+    static let optionWords: Set<String> = ["header", "encoding", "missing", "columns", "delimiter", "dates"]
+
+    /// `with header false, encoding "cp1252", missing ("", "N/A"), columns (...)`; `with` and
+    /// the commas are optional.
+    mutating func parseOptions() throws -> IOOptions {
+        var options = IOOptions()
+        let sawWith = acceptKeyword("with")
+        var first = true
+        while true {
+            if !first { _ = acceptSymbol(",") }
+            guard case .identifier(let word) = current.kind, Parser.optionWords.contains(word.lowercased()) else {
+                if sawWith, first {
+                    throw error("expected an option after \"with\", found \(current.describe)", current.span,
+                                help: "options: header false, encoding \"cp1252\", missing (\"\", \"N/A\"), columns (...), delimiter \"^\", dates \"MM/DD/YYYY\"")
+                }
+                return options
+            }
+            first = false
+            _ = advance()
+            switch word.lowercased() {
+            case "header":
+                if acceptKeyword("false") { options.header = false }
+                else if acceptKeyword("true") { options.header = true }
+                else { throw unexpected("true or false") }
+            case "encoding": options.encoding = try string("an encoding such as \"cp1252\"").0
+            case "delimiter":
+                let (d, span) = try string("the delimiter in quotes")
+                guard d.unicodeScalars.count == 1 else { throw error("a delimiter is one character", span) }
+                options.delimiter = d
+            case "dates": options.dateFormat = try string("a date format such as \"MM/DD/YYYY\"").0
+            case "missing":
+                if acceptSymbol("(") {
+                    var values: [String] = []
+                    repeat { values.append(try string("a text value").0) } while acceptSymbol(",")
+                    try expectSymbol(")")
+                    options.missing = values
+                } else {
+                    options.missing = [try string("a text value").0]
+                }
+            default: // columns
+                try expectSymbol("(")
+                repeat {
+                    let column = try name("a column name")
+                    try expectSymbol(":")
+                    let typeName = try name("a type (text, integer, decimal, date, boolean)")
+                    guard let type = DataType(rawValue: typeName.text.lowercased()) else {
+                        throw error("unknown type \"\(typeName.text)\"", typeName.span,
+                                    help: Suggest.help(for: typeName.text, in: DataType.allCases.map(\.rawValue), noun: "types"))
+                    }
+                    var format: String? = nil
+                    if case .string(let f) = current.kind {
+                        let span = advance().span
+                        guard type == .date else { throw error("only date columns take a format", span) }
+                        guard DateCodec.Pattern(f) != nil else {
+                            throw error("\"\(f)\" is not a date format", span, help: "use YYYY, MM, DD (or M, D) and separators, e.g. \"MM/DD/YYYY\"")
+                        }
+                        format = f
+                    }
+                    options.columns.append(ColumnDeclaration(name: column, type: type, dateFormat: format))
+                } while acceptSymbol(",")
+                try expectSymbol(")")
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+extension Column {
+    /// The rows at `indices`, in that order; an index of -1 yields null (unmatched join rows).
+    public func gather(_ indices: [Int32]) -> Column {
+        let n = indices.count
+        var validityOut: Bitmap? = nil
+        let hasMissing = indices.contains(-1)
+        if validity != nil || hasMissing {
+            var bits = Bitmap(count: n, filled: true)
+            for (k, i) in indices.enumerated() where i < 0 || isNull(Int(i)) { bits[k] = false }
+            validityOut = bits
+        }
+        @inline(__always) func pick<T>(_ source: [T], _ zero: T) -> [T] {
+            var out = [T]()
+            out.reserveCapacity(n)
+            if hasMissing {
+                for i in indices { out.append(i < 0 ? zero : source[Int(i)]) }
+            } else {
+                for i in indices { out.append(source[Int(i)]) }
+            }
+            return out
+        }
+        switch data {
+        case .text(let codes, let dictionary):
+            return Column(data: .text(codes: pick(codes, 0), dictionary: dictionary), validity: validityOut)
+        case .integer(let v): return Column(data: .integer(pick(v, 0)), validity: validityOut)
+        case .decimal(let v): return Column(data: .decimal(pick(v, 0)), validity: validityOut)
+        case .date(let v): return Column(data: .date(pick(v, 0)), validity: validityOut)
+        case .boolean(let v): return Column(data: .boolean(pick(v, false)), validity: validityOut)
+        }
+    }
+
+    /// This column followed by `other` (same type; text dictionaries are merged).
+    public func appending(_ other: Column) -> Column {
+        var bits: Bitmap? = nil
+        if validity != nil || other.validity != nil {
+            var b = Bitmap(count: count + other.count, filled: true)
+            for i in 0..<count where isNull(i) { b[i] = false }
+            for i in 0..<other.count where other.isNull(i) { b[count + i] = false }
+            bits = b
+        }
+        switch (data, other.data) {
+        case let (.text(a, da), .text(b, db)):
+            if da === db { return Column(data: .text(codes: a + b, dictionary: da), validity: bits) }
+            let remap = db.values.map { da.intern($0) }
+            return Column(data: .text(codes: a + b.map { remap[Int($0)] }, dictionary: da), validity: bits)
+        case let (.integer(a), .integer(b)): return Column(data: .integer(a + b), validity: bits)
+        case let (.decimal(a), .decimal(b)): return Column(data: .decimal(a + b), validity: bits)
+        case let (.integer(a), .decimal(b)): return Column(data: .decimal(a.map(Double.init) + b), validity: bits)
+        case let (.decimal(a), .integer(b)): return Column(data: .decimal(a + b.map(Double.init)), validity: bits)
+        case let (.date(a), .date(b)): return Column(data: .date(a + b), validity: bits)
+        case let (.boolean(a), .boolean(b)): return Column(data: .boolean(a + b), validity: bits)
+        default:
+            var builder = ColumnBuilder(type: .text, capacity: count + other.count)
+            for i in 0..<count { builder.append(value(i)) }
+            for i in 0..<other.count { builder.append(other.value(i)) }
+            return builder.build()
+        }
+    }
+}
+
+extension Provenance {
+    public func gather(_ indices: [Int32]) -> Provenance {
+        var fi = [UInt16](); fi.reserveCapacity(indices.count)
+        var ln = [Int32](); ln.reserveCapacity(indices.count)
+        for i in indices {
+            if i < 0 { fi.append(0); ln.append(0) } else { fi.append(fileIndex[Int(i)]); ln.append(line[Int(i)]) }
+        }
+        return Provenance(files: files, fileIndex: fi, line: ln)
+    }
+
+    public func appending(_ other: Provenance) -> Provenance {
+        var mergedFiles = files
+        let remap: [UInt16] = other.files.map { name in
+            if let i = mergedFiles.firstIndex(of: name) { return UInt16(i) }
+            mergedFiles.append(name)
+            return UInt16(mergedFiles.count - 1)
+        }
+        return Provenance(files: mergedFiles,
+                          fileIndex: fileIndex + other.fileIndex.map { remap[Int($0)] },
+                          line: line + other.line)
+    }
+}
+
+extension Table {
+    /// The rows at `indices` in that order, provenance included.
+    public func gather(_ indices: [Int32]) -> Table {
+        Table(names: names, columns: columns.map { $0.gather(indices) }, provenance: provenance.gather(indices))
+    }
+
+    /// Rows whose mask entry is true.
+    public func filtered(_ keep: [Bool]) -> Table {
+        var indices = [Int32]()
+        indices.reserveCapacity(keep.count)
+        for (i, k) in keep.enumerated() where k { indices.append(Int32(i)) }
+        return gather(indices)
+    }
+
+    /// The first `n` rows.
+    public func prefix(_ n: Int) -> Table {
+        gather((0..<Int32(Swift.min(n, rowCount))).map { $0 })
+    }
+}
