@@ -46,6 +46,10 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
         self.help = help
     }
 
+    public init(_ message: String, file: String, line: Int, help: String? = nil) {
+        self.init(.error, message, file: file, line: line, help: help)
+    }
+
     public init(_ message: String, file: String, span: SourceSpan, help: String? = nil) {
         self.init(.error, message, file: file, line: span.line, column: span.column, length: span.length, help: help)
     }

@@ -28,32 +28,10 @@ extension Table {
     /// their own group (null sorts last), as SQL's GROUP BY does.
     public func aggregate(by keyNames: [String], _ specs: [AggregateSpec]) -> Table {
         let keyColumns = keyNames.compactMap { column($0) }
-        // Nulls must group together, so encode null keys as a value of their own.
-        var groupOf = [Int32](repeating: 0, count: rowCount)
-        var groupCount = keyColumns.isEmpty ? 1 : 0
-        var representative: [Int32] = keyColumns.isEmpty ? [0] : []
-        if !keyColumns.isEmpty {
-            let atoms = keyColumns.map { KeyEncoder.atomize([$0])[0] }
-            var map: [[Int64?]: Int32] = [:]
-            if keyColumns.count == 1 {
-                var single: [Int64?: Int32] = [:]
-                for r in 0..<rowCount {
-                    let a = atoms[0][r]
-                    if let g = single[a] { groupOf[r] = g } else {
-                        let g = Int32(single.count); single[a] = g; groupOf[r] = g; representative.append(Int32(r))
-                    }
-                }
-                groupCount = single.count
-            } else {
-                for r in 0..<rowCount {
-                    let key = atoms.map { $0[r] }
-                    if let g = map[key] { groupOf[r] = g } else {
-                        let g = Int32(map.count); map[key] = g; groupOf[r] = g; representative.append(Int32(r))
-                    }
-                }
-                groupCount = map.count
-            }
-        }
+        let grouping = Table.groupIds(keyColumns, rowCount: rowCount)
+        let groupOf = grouping.ids
+        let groupCount = grouping.representatives.count
+        let representative = grouping.representatives
         var names: [String] = []
         var columns: [Column] = []
         if !keyColumns.isEmpty {
@@ -67,6 +45,33 @@ extension Table {
         if keyColumns.isEmpty { return unordered }
         let order = unordered.sortPermutation(unordered.columns.prefix(keyColumns.count).map { ($0, false) })
         return unordered.gather(order)
+    }
+
+    /// Dense group ids for rows by key columns, nulls equal to each other (GROUP BY, distinct,
+    /// `unique by`); `representatives` holds each group's first row, in first-seen order.
+    public static func groupIds(_ keyColumns: [Column], rowCount: Int) -> (ids: [Int32], representatives: [Int32]) {
+        guard !keyColumns.isEmpty else { return ([Int32](repeating: 0, count: rowCount), [0]) }
+        var ids = [Int32](repeating: 0, count: rowCount)
+        var representatives: [Int32] = []
+        let atoms = keyColumns.map { KeyEncoder.atomize([$0])[0] }
+        if atoms.count == 1 {
+            var map: [Int64?: Int32] = [:]
+            for r in 0..<rowCount {
+                let a = atoms[0][r]
+                if let g = map[a] { ids[r] = g } else {
+                    let g = Int32(map.count); map[a] = g; ids[r] = g; representatives.append(Int32(r))
+                }
+            }
+        } else {
+            var map: [[Int64?]: Int32] = [:]
+            for r in 0..<rowCount {
+                let key = atoms.map { $0[r] }
+                if let g = map[key] { ids[r] = g } else {
+                    let g = Int32(map.count); map[key] = g; ids[r] = g; representatives.append(Int32(r))
+                }
+            }
+        }
+        return (ids, representatives)
     }
 
     static func accumulate(_ spec: AggregateSpec, groupOf: [Int32], groups: Int, rows: Int) -> Column {

@@ -1,0 +1,189 @@
+/// The notebook `tally run` prints: one block per cell, then a summary.
+public struct TerminalReport {
+    public var color: Bool
+    /// Off in golden tests, where elapsed times would make output differ run to run.
+    public var timings: Bool
+
+    public init(color: Bool, timings: Bool) { self.color = color; self.timings = timings }
+
+    func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+    func bold(_ s: String) -> String { paint(s, "1") }
+    func dim(_ s: String) -> String { paint(s, "2") }
+    func red(_ s: String) -> String { paint(s, "31;1") }
+    func yellow(_ s: String) -> String { paint(s, "33;1") }
+    func green(_ s: String) -> String { paint(s, "32") }
+
+    public func render(_ record: RunRecord) -> String {
+        var out: [String] = []
+        out.append(bold(record.title) + dim("  (\(record.playbookPath))"))
+        if !record.params.isEmpty {
+            out.append("parameters: " + record.params.map { "\($0.name) = \($0.value)" }.joined(separator: ", "))
+        }
+        for cell in record.cells where cell.kind != .param {
+            out.append("")
+            out.append(renderCell(cell))
+        }
+        if !record.errors.isEmpty {
+            out.append("")
+            for error in record.errors {
+                let source = error.file == record.playbookPath ? record.playbookSource : nil
+                out.append(colorDiagnostic(error.render(source: source)))
+            }
+        }
+        out.append("")
+        out.append(summary(record))
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    func colorDiagnostic(_ text: String) -> String {
+        guard color else { return text }
+        return text.replacingFirst(": error:", with: ": " + red("error") + ":")
+    }
+
+    func header(_ cell: CellResult, _ title: String, status: String? = nil) -> String {
+        var line = bold("[\(cell.index + 1)] \(title)") + dim("  line \(cell.line)")
+        if let status { line += "  " + status }
+        if timings { line += dim("  \(Format.seconds(cell.elapsed))") }
+        return line
+    }
+
+    func renderCell(_ cell: CellResult) -> String {
+        var lines: [String] = []
+        for n in cell.narrative { lines.append(dim("  ## " + n)) }
+        switch cell.kind {
+        case .load:
+            lines.append(header(cell, "load \(cell.table ?? "")"))
+            lines.append(statement(cell))
+            if let input = cell.input {
+                lines.append("    → \(Format.count(input.rows)) rows × \(input.columns) columns from \(input.path) (\(Format.bytes(input.bytes)))")
+            }
+            if let schema = cell.schema {
+                let shown = schema.columns.prefix(12).map { "\($0.name): \($0.type.rawValue)" }.joined(separator: ", ")
+                lines.append(dim("    columns: " + shown + (schema.columns.count > 12 ? ", … (\(schema.columns.count) in all)" : "")))
+            }
+        case .pipeline:
+            lines.append(header(cell, cell.table ?? ""))
+            lines.append(statement(cell))
+            for step in cell.steps { lines.append(renderStep(step)) }
+            lines.append("    → \(cell.table ?? ""): \(Format.count(cell.rowsOut ?? 0)) rows")
+        case .assert, .compare:
+            guard let check = cell.check else { break }
+            let status: String
+            if check.passed { status = green("passed") }
+            else if check.severity == "warning" { status = yellow("WARNING") }
+            else { status = red("FAILED") }
+            lines.append(header(cell, cell.kind == .assert ? "assert" : "compare", status: status))
+            lines.append(statement(cell))
+            if !check.passed, let message = check.message { lines.append("    " + bold(message)) }
+            if let detail = check.detail { lines.append("    " + detail) }
+            if !check.passed, let rows = check.failingRows {
+                lines.append("    \(Format.count(check.failingCount)) failing row\(check.failingCount == 1 ? "" : "s")" +
+                             (check.failingCount > rows.rows.count ? ", first \(rows.rows.count):" : ":"))
+                lines.append(previewTable(rows, withLocations: true))
+            }
+            if cell.kind == .compare, let preview = cell.preview, !preview.rows.isEmpty {
+                lines.append("    rows not ok:")
+                lines.append(previewTable(preview, withLocations: false))
+            }
+        case .export:
+            lines.append(header(cell, "export"))
+            lines.append(statement(cell))
+            if let e = cell.export {
+                lines.append("    → \(Format.count(e.rows)) rows to \(e.path) (\(Format.bytes(e.bytes)))")
+            }
+        case .show:
+            lines.append(header(cell, "show"))
+            lines.append(statement(cell))
+            if let preview = cell.preview {
+                lines.append(previewTable(preview, withLocations: false))
+                if preview.totalRows > preview.rows.count {
+                    lines.append(dim("    … \(Format.count(preview.totalRows - preview.rows.count)) more rows (\(Format.count(preview.totalRows)) in all)"))
+                } else {
+                    lines.append(dim("    \(Format.count(preview.totalRows)) row\(preview.totalRows == 1 ? "" : "s")"))
+                }
+            }
+        default:
+            lines.append(header(cell, cell.kind.rawValue))
+            lines.append(statement(cell))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func statement(_ cell: CellResult) -> String {
+        cell.text.split(separator: "\n", omittingEmptySubsequences: false).map { dim("    " + $0) }.joined(separator: "\n")
+    }
+
+    func renderStep(_ step: StepResult) -> String {
+        var line = "    " + step.keyword.padding(9) + " \(Format.count(step.rowsIn)) → \(Format.count(step.rowsOut))"
+        switch step.keyword {
+        case "filter":
+            let dropped = step.droppedFalse + step.droppedNull
+            if dropped > 0 {
+                line += "   dropped \(Format.count(dropped))"
+                if step.droppedNull > 0 { line += " (\(Format.count(step.droppedFalse)) false, \(Format.count(step.droppedNull)) null)" }
+            }
+        case "distinct":
+            if step.droppedFalse > 0 { line += "   removed \(Format.count(step.droppedFalse)) duplicates" }
+        case "join":
+            if let j = step.join {
+                line += "   left: \(Format.count(j.leftMatched)) matched, \(Format.count(j.leftUnmatched)) unmatched"
+                if j.leftNullKeys > 0 { line += " (\(Format.count(j.leftNullKeys)) null keys)" }
+                line += "; right: \(Format.count(j.rightMatched)) matched, \(Format.count(j.rightUnmatched)) unmatched"
+            }
+        default:
+            if !step.notes.isEmpty, step.keyword != "derive" { line += "   " + step.notes.joined(separator: "; ") }
+        }
+        return line
+    }
+
+    func previewTable(_ preview: Preview, withLocations: Bool) -> String {
+        var header = preview.columns
+        var rows = preview.rows.map { $0.map { $0 ?? "·" } }
+        // Wide tables: keep the first eight columns so the source line stays on screen.
+        if header.count > 8 {
+            header = Array(header.prefix(8)) + ["…"]
+            rows = rows.map { Array($0.prefix(8)) + ["…"] }
+        }
+        if withLocations, !preview.locations.isEmpty {
+            header.append("source")
+            for k in 0..<rows.count { rows[k].append(k < preview.locations.count ? preview.locations[k] ?? "" : "") }
+        }
+        let numeric = Set(preview.types.enumerated().filter { ["integer", "decimal"].contains($0.element) }.map(\.offset).filter { $0 < 8 })
+        return TextTable.render(header: header, rows: rows, rightAlign: numeric)
+    }
+
+    func summary(_ record: RunRecord) -> String {
+        var lines = [bold("Summary")]
+        let checks = record.checks
+        var parts = ["\(record.checksPassed) passed"]
+        parts.append(record.checksFailed > 0 ? red("\(record.checksFailed) failed") : "0 failed")
+        parts.append(record.warnings > 0 ? yellow("\(record.warnings) warning\(record.warnings == 1 ? "" : "s")") : "0 warnings")
+        lines.append("  checks:  \(checks.count) run — " + parts.joined(separator: ", "))
+        for check in checks where !check.passed {
+            let tag = check.severity == "warning" ? yellow("warning") : red("error")
+            lines.append("    \(tag) line \(check.line): \(check.message ?? check.predicate)")
+        }
+        if record.exitStatus == 2 {
+            lines.append("  exports: none written (the run stopped)")
+        } else if record.exports.isEmpty {
+            lines.append("  exports: none")
+        } else {
+            lines.append("  exports: " + record.exports.map { "\($0.path) (\(Format.count($0.rows)) rows)" }.joined(separator: ", "))
+        }
+        switch record.exitStatus {
+        case 0: lines.append("  exit 0: " + green("all error-severity checks passed"))
+        case 1: lines.append("  exit 1: " + red("an error-severity check failed"))
+        default: lines.append("  exit 2: " + red("the playbook could not be run"))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let range = range(of: target) else { return self }
+        return replacingCharacters(in: range, with: replacement)
+    }
+}

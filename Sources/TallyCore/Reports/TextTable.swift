@@ -1,0 +1,61 @@
+/// Aligns rows of text into columns for the terminal.
+public enum TextTable {
+    /// - Parameters:
+    ///   - maxWidth: longer cells are cut with "…" (a preview, never an export).
+    public static func render(header: [String], rows: [[String]], maxWidth: Int = 28, indent: String = "    ",
+                              rightAlign: Set<Int> = []) -> String {
+        func cut(_ s: String) -> String {
+            let clean = s.replacingNewlines()
+            return clean.count > maxWidth ? String(clean.prefix(maxWidth - 1)) + "…" : clean
+        }
+        let h = header.map(cut)
+        let r = rows.map { $0.map(cut) }
+        var widths = h.map(\.count)
+        for row in r { for (k, cell) in row.enumerated() where k < widths.count { widths[k] = max(widths[k], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            var out = indent
+            for (k, cell) in cells.enumerated() where k < widths.count {
+                let pad = String(repeating: " ", count: widths[k] - cell.count)
+                out += rightAlign.contains(k) ? pad + cell : cell + (k == cells.count - 1 ? "" : pad)
+                if k < cells.count - 1 { out += "  " }
+            }
+            while out.hasSuffix(" ") { out.removeLast() }
+            return out
+        }
+        var lines = [line(h), indent + widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")]
+        lines += r.map(line)
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func replacingNewlines() -> String {
+        String(map { $0 == "\n" || $0 == "\r" || $0 == "\t" ? " " : $0 })
+    }
+}
+
+/// Number formatting for people: 1,204 and 170 KB.
+public enum Format {
+    public static func count(_ n: Int) -> String {
+        let s = String(abs(n))
+        var out = ""
+        for (k, c) in s.enumerated() {
+            if k > 0, (s.count - k) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
+    public static func bytes(_ n: Int) -> String {
+        if n < 1024 { return "\(n) B" }
+        if n < 1024 * 1024 { return "\(n / 1024) KB" }
+        let mb = Double(n) / 1048576
+        return mb < 100 ? "\(Double(Int(mb * 10)) / 10) MB" : "\(Int(mb)) MB"
+    }
+
+    public static func seconds(_ s: Double) -> String {
+        if s < 0.001 { return "<1 ms" }
+        if s < 1 { return "\(Int(s * 1000)) ms" }
+        return "\(Double(Int(s * 100)) / 100) s"
+    }
+}

@@ -1,0 +1,89 @@
+/// The four assertion forms. Every check runs; none stops the run.
+extension Interpreter {
+    func runAssert(_ predicate: Predicate, severity: Diagnostic.Severity, message: String?, id: String?,
+                   node: StatementNode, plan: Plan) throws -> CheckResult {
+        var result = CheckResult(id: id ?? "line \(node.line)", kind: .assertion, severity: severity.rawValue, passed: true,
+                                 predicate: Interpreter.predicateText(node.text), message: message, detail: nil,
+                                 failingCount: 0, failingRows: nil, line: node.line)
+        func table(_ name: Name) throws -> Table {
+            guard let t = tables[name.text] else { throw Diagnostic("unknown table \"\(name.text)\"", file: file, span: name.span) }
+            return t
+        }
+        func fail(_ t: Table, rows: [Int]) {
+            result.passed = rows.isEmpty
+            result.failingCount = rows.count
+            if !rows.isEmpty { result.failingRows = Preview(t, limit: 10, rows: rows, withLocations: true) }
+        }
+        switch predicate {
+        case .isEmpty(let name, let negated):
+            let t = try table(name)
+            if negated {
+                result.passed = t.rowCount > 0
+                if !result.passed { result.detail = "\(name.text) has no rows" }
+            } else {
+                fail(t, rows: Array(0..<t.rowCount))
+                if !result.passed { result.detail = "\(name.text) has \(t.rowCount) row\(t.rowCount == 1 ? "" : "s")" }
+            }
+        case .unique(let name, let by):
+            let t = try table(name)
+            let grouping = Table.groupIds(by.compactMap { t.column($0.text) }, rowCount: t.rowCount)
+            var counts = [Int](repeating: 0, count: grouping.representatives.count)
+            for g in grouping.ids { counts[Int(g)] += 1 }
+            let duplicated = (0..<t.rowCount).filter { counts[Int(grouping.ids[$0])] > 1 }
+            // Show the rows of one key together.
+            let ordered = duplicated.sorted { (grouping.ids[$0], $0) < (grouping.ids[$1], $1) }
+            fail(t, rows: ordered)
+            if !result.passed {
+                let keys = counts.filter { $0 > 1 }.count
+                result.detail = "\(keys) \(by.map(\.text).joined(separator: ", ")) value\(keys == 1 ? "" : "s") appear more than once (\(duplicated.count) rows)"
+            }
+        case .rows(let name, let expr):
+            let t = try table(name)
+            let truth = try stepContext(name.text, plan).evaluator(t).truth(expr)
+            let failing = (0..<t.rowCount).filter { !truth.isTrue($0) }
+            fail(t, rows: failing)
+            if !result.passed {
+                let nulls = failing.filter { truth.isNull($0) }.count
+                result.detail = "\(failing.count) of \(t.rowCount) rows fail" + (nulls > 0 ? " (\(nulls) because a value is null)" : "")
+            }
+        case .scalar(let expr):
+            let evaluator = Evaluator(table: nil, tableName: "", params: plan.params, paramTypes: plan.paramTypes,
+                                      tables: tables, clock: options.clock, file: file)
+            let value = evaluator.evaluateScalar(expr)
+            result.passed = value == .boolean(true)
+            result.detail = describeScalar(expr, evaluator)
+            if !result.passed { result.failingCount = 1 }
+        }
+        return result
+    }
+
+    /// "count(enrolled) = 850; 900; 1100": the values the assertion compared.
+    func describeScalar(_ expr: Expr, _ evaluator: Evaluator) -> String {
+        var parts: [Expr] = []
+        switch expr.kind {
+        case .binary(let op, let l, let r) where !["and", "or"].contains(op): parts = [l, r]
+        case .between(let v, let a, let b, _): parts = [v, a, b]
+        case .inList(let v, _, _): parts = [v]
+        default: parts = [expr]
+        }
+        return parts.map { part -> String in
+            let value = evaluator.evaluateScalar(part).display
+            if case .literal = part.kind { return value }
+            return "\(text(of: part.span)) = \(value.isEmpty ? "null" : value)"
+        }.joined(separator: ", ")
+    }
+
+    /// The statement without `assert`, severity, message and id.
+    static func predicateText(_ text: String) -> String {
+        var s = text.split(separator: "\n").map { $0.trimmingSpaces() }.joined(separator: " ")
+        if s.hasPrefix("assert ") { s.removeFirst(7) }
+        for word in [" severity ", " message ", " id "] {
+            if let range = s.range(of: word) { s = String(s[..<range.lowerBound]) }
+        }
+        return s
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> String { String(self).trimmedSpaces() }
+}

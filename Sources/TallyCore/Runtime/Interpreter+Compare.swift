@@ -1,0 +1,90 @@
+/// `compare TABLE.COLUMN with TARGET by KEYS within TOLERANCE`: matches actual values to
+/// expected ones by key and classifies each key `ok`, `outside`, `missing` or `unexpected`.
+extension Interpreter {
+    func runCompare(table: Name, column: Name, target: CompareTarget, by: [Name], tolerance: Tolerance?,
+                    severity: Diagnostic.Severity, node: StatementNode) throws -> (CheckResult, Table) {
+        guard let actual = tables[table.text] else { throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span) }
+        let expected: Table
+        let expectedColumn: String
+        switch target {
+        case .column(let other, let otherColumn):
+            guard let t = tables[other.text] else { throw Diagnostic("unknown table \"\(other.text)\"", file: file, span: other.span) }
+            expected = t
+            expectedColumn = otherColumn.text
+        default:
+            throw Diagnostic("compare with a stored target needs the QA store", file: file, line: node.line)
+        }
+        let comparison = Comparison.compare(actual: actual, actualColumn: column.text, expected: expected,
+                                            expectedColumn: expectedColumn, keys: by.map(\.text), tolerance: tolerance)
+        let status = comparison.column("status")
+        var counts: [String: Int] = [:]
+        for r in 0..<comparison.rowCount { counts[status?.value(r).display ?? "", default: 0] += 1 }
+        let bad = comparison.rowCount - (counts["ok"] ?? 0)
+        let detail = ["ok", "outside", "missing", "unexpected"].compactMap { s in counts[s].map { "\($0) \(s)" } }
+            .joined(separator: ", ")
+        let check = CheckResult(id: "line \(node.line)", kind: .comparison, severity: severity.rawValue, passed: bad == 0,
+                                predicate: Interpreter.predicateText(node.text), message: nil, detail: detail,
+                                failingCount: bad, failingRows: nil, line: node.line)
+        return (check, comparison)
+    }
+}
+
+/// The comparison kernel, shared by every compare target.
+public enum Comparison {
+    /// Sums each side by the keys, matches keys on both sides, and judges each difference.
+    public static func compare(actual: Table, actualColumn: String, expected: Table, expectedColumn: String,
+                               keys: [String], tolerance: Tolerance?) -> Table {
+        let a = actual.aggregate(by: keys, [Table.AggregateSpec(name: "value", function: .sum, input: actual.column(actualColumn))])
+        let e = expected.aggregate(by: keys, [Table.AggregateSpec(name: "value", function: .sum, input: expected.column(expectedColumn))])
+        let encoded = KeyEncoder.encode([keys.compactMap { a.column($0) }, keys.compactMap { e.column($0) }])
+        var expectedRow: [Int32: Int] = [:]
+        for (r, id) in encoded.ids[1].enumerated() { expectedRow[id] = r }
+        var matched = Set<Int>()
+        var rows: [(actualRow: Int?, expectedRow: Int?)] = []
+        for (r, id) in encoded.ids[0].enumerated() {
+            let m = id >= 0 ? expectedRow[id] : nil
+            if let m { matched.insert(m) }
+            rows.append((r, m))
+        }
+        for r in 0..<e.rowCount where !matched.contains(r) { rows.append((nil, r)) }
+
+        var keyBuilders = keys.map { k in ColumnBuilder(type: a.column(k)?.type ?? .text) }
+        var actualB = ColumnBuilder(type: .decimal), expectedB = ColumnBuilder(type: .decimal)
+        var diffB = ColumnBuilder(type: .decimal), pctB = ColumnBuilder(type: .decimal), statusB = ColumnBuilder(type: .text)
+        let av = a.column("value"), ev = e.column("value")
+        for row in rows {
+            for (k, key) in keys.enumerated() {
+                let v = row.actualRow.flatMap { a.column(key)?.value($0) } ?? row.expectedRow.flatMap { e.column(key)?.value($0) } ?? .null
+                keyBuilders[k].append(v)
+            }
+            let x = row.actualRow.flatMap { av?.value($0).doubleValue }
+            let y = row.expectedRow.flatMap { ev?.value($0).doubleValue }
+            actualB.append(x.map { .decimal($0) } ?? .null)
+            expectedB.append(y.map { .decimal($0) } ?? .null)
+            var status = "ok"
+            if let x, let y {
+                let d = x - y
+                diffB.append(.decimal(d))
+                let p: Double? = y != 0 ? d / y * 100 : (d == 0 ? 0 : nil)
+                pctB.append(p.map { .decimal(($0 * 100).rounded() / 100) } ?? .null)
+                status = within(d, p, tolerance) ? "ok" : "outside"
+            } else {
+                diffB.append(.null); pctB.append(.null)
+                status = row.actualRow == nil ? "missing" : "unexpected"
+            }
+            statusB.append(.text(status))
+        }
+        let names = keys + ["actual", "expected", "difference", "percent", "status"]
+        let columns = keyBuilders.map { $0.build() } + [actualB.build(), expectedB.build(), diffB.build(), pctB.build(), statusB.build()]
+        let unordered = Table(names: names, columns: columns, provenance: .none(count: rows.count))
+        let order = unordered.sortPermutation(unordered.columns.prefix(keys.count).map { ($0, false) })
+        return unordered.gather(order)
+    }
+
+    static func within(_ difference: Double, _ percent: Double?, _ tolerance: Tolerance?) -> Bool {
+        guard let tolerance else { return difference == 0 }
+        if let limit = tolerance.absolute, abs(difference) <= limit + 1e-9 { return true }
+        if let limit = tolerance.percent, let p = percent, abs(p) <= limit + 1e-9 { return true }
+        return difference == 0
+    }
+}

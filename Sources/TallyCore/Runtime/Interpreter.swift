@@ -1,0 +1,162 @@
+import Foundation
+
+/// Runs a checked plan statement by statement, one `CellResult` per statement.
+public final class Interpreter {
+    let playbook: Playbook
+    let options: RunOptions
+    var tables: [String: Table] = [:]
+    var preloaded: [String: (table: Table, elapsed: Double, bytes: Int)] = [:]
+    public private(set) var cells: [CellResult] = []
+    /// The error that stopped the run, if any.
+    public private(set) var failure: Diagnostic?
+    public let staging = ExportStaging()
+    var plan: Plan?
+
+    init(playbook: Playbook, options: RunOptions) {
+        self.playbook = playbook
+        self.options = options
+    }
+
+    var file: String { playbook.file }
+
+    /// Loads an input during checking so its schema is exact; the load cell reuses the table.
+    func preload(_ request: LoadRequest) throws -> Schema {
+        let start = DispatchTime.now()
+        var progress: ProgressHandler? = nil
+        if let report = options.progress {
+            let label = "load \(request.table)"
+            progress = { done, total, rows in report(label, done, total, rows) }
+        }
+        let table = try Loader.load(request, progress: progress)
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: request.path)[.size] as? Int) ?? 0
+        preloaded[request.table] = (table, Interpreter.seconds(since: start), bytes)
+        return table.schema
+    }
+
+    static func seconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+
+    func execute(_ plan: Plan) {
+        self.plan = plan
+        for (index, node) in playbook.statements.enumerated() {
+            let start = DispatchTime.now()
+            do {
+                if var cell = try run(index, node, plan) {
+                    if cell.kind != .load { cell.elapsed = Interpreter.seconds(since: start) }
+                    cells.append(cell)
+                }
+            } catch let d as Diagnostic {
+                failure = d
+                return
+            } catch {
+                failure = Diagnostic(.error, "\(error)", file: file, line: node.line)
+                return
+            }
+        }
+    }
+
+    func stepContext(_ tableName: String, _ plan: Plan) -> StepRunContext {
+        StepRunContext(file: file, tableName: tableName, params: plan.params, paramTypes: plan.paramTypes,
+                       tables: tables, clock: options.clock, services: nil)
+    }
+
+    func run(_ index: Int, _ node: StatementNode, _ plan: Plan) throws -> CellResult? {
+        switch node.statement {
+        case .playbook:
+            return nil
+        case .param(let name, _, _, _):
+            var cell = CellResult(index: index, node: node, kind: .param)
+            cell.notes = ["\(name.text) = \(plan.params[name.text]?.display ?? "null")"]
+            return cell
+        case .load(let name, _, _, _, _):
+            guard let request = plan.loads[index], let loaded = preloaded[name.text] else {
+                throw Diagnostic("internal: input \"\(name.text)\" was not loaded", file: file, line: node.line)
+            }
+            tables[name.text] = loaded.table
+            var cell = CellResult(index: index, node: node, kind: .load)
+            cell.table = name.text
+            cell.rowsOut = loaded.table.rowCount
+            cell.elapsed = loaded.elapsed
+            cell.schema = loaded.table.schema
+            cell.input = InputRecord(table: name.text, path: request.displayPath, format: request.format.name,
+                                     bytes: loaded.bytes, rows: loaded.table.rowCount, columns: loaded.table.columnCount)
+            return cell
+        case .assign(let name, let source, let steps):
+            guard var table = tables[source.text] else { throw Diagnostic("unknown table \"\(source.text)\"", file: file, span: source.span) }
+            var cell = CellResult(index: index, node: node, kind: .pipeline)
+            cell.table = name.text
+            cell.rowsIn = table.rowCount
+            let ctx = stepContext(source.text, plan)
+            for step in steps {
+                let (output, result) = try StepRegistry.run(step, table, ctx)
+                cell.steps.append(result)
+                table = output
+            }
+            cell.rowsOut = table.rowCount
+            cell.schema = table.schema
+            tables[name.text] = table
+            return cell
+        case .assert(let predicate, let severity, let message, let id):
+            var cell = CellResult(index: index, node: node, kind: .assert)
+            cell.check = try runAssert(predicate, severity: severity, message: message, id: id, node: node, plan: plan)
+            return cell
+        case .compare(let table, let column, let target, let by, let tolerance, let severity, let alias):
+            var cell = CellResult(index: index, node: node, kind: .compare)
+            let (check, comparison) = try runCompare(table: table, column: column, target: target, by: by,
+                                                     tolerance: tolerance, severity: severity, node: node)
+            cell.check = check
+            cell.preview = Preview(comparison, limit: 20, rows: nonOkRows(comparison))
+            cell.rowsOut = comparison.rowCount
+            if let alias { tables[alias.text] = comparison; cell.table = alias.text }
+            return cell
+        case .save, .snapshot:
+            throw Diagnostic("\(node.statement.keyword) needs the QA store", file: file, line: node.line)
+        case .export(let table, _, _, _, _):
+            guard let request = plan.exports[index], let data = tables[table.text] else {
+                throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span)
+            }
+            var cell = CellResult(index: index, node: node, kind: .export)
+            let staged = try staging.stage(for: request.path)
+            var writeOptions = DelimitedWriteOptions()
+            switch request.format {
+            case .tsv: writeOptions.delimiter = UInt8(ascii: "\t")
+            case .delimited(let d): writeOptions.delimiter = d.utf8.first ?? UInt8(ascii: ",")
+            default: break
+            }
+            if let d = request.options.delimiter?.utf8.first { writeOptions.delimiter = d }
+            writeOptions.header = request.options.header
+            writeOptions.dateFormat = request.options.dateFormat
+            var progress: ProgressHandler? = nil
+            if let report = options.progress {
+                let label = "export \(table.text)"
+                progress = { done, total, rows in report(label, done, total, rows) }
+            }
+            let bytes = try DelimitedWriter.write(data, to: staged, options: writeOptions, progress: progress)
+            cell.rowsIn = data.rowCount
+            cell.export = ExportRecord(table: table.text, path: request.displayPath, format: request.format.name,
+                                       rows: data.rowCount, bytes: bytes)
+            return cell
+        case .show(let table, let limit):
+            guard let data = tables[table.text] else { throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span) }
+            var cell = CellResult(index: index, node: node, kind: .show)
+            cell.preview = Preview(data, limit: limit ?? 10)
+            cell.rowsIn = data.rowCount
+            return cell
+        }
+    }
+
+    func nonOkRows(_ comparison: Table) -> [Int] {
+        guard let status = comparison.column("status") else { return [] }
+        return (0..<comparison.rowCount).filter { status.value($0) != .text("ok") }
+    }
+
+    /// The source text of a span on one line of the playbook.
+    func text(of span: SourceSpan) -> String {
+        let lines = playbook.source.split(separator: "\n", omittingEmptySubsequences: false)
+        guard span.line >= 1, span.line <= lines.count else { return "" }
+        let chars = Array(lines[span.line - 1])
+        let from = max(0, span.column - 1), to = min(chars.count, from + span.length)
+        return from < to ? String(chars[from..<to]) : ""
+    }
+}

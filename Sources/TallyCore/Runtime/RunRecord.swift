@@ -1,0 +1,108 @@
+import Foundation
+
+/// A few rows of a table as text, for `show` cells and failing rows.
+public struct Preview: Sendable, Codable, Equatable {
+    public var columns: [String]
+    public var types: [String]
+    public var rows: [[String?]]
+    /// The source `file:line` of each row (nil where a row has none).
+    public var locations: [String?]
+    public var totalRows: Int
+
+    public init(_ table: Table, limit: Int, rows: [Int]? = nil, withLocations: Bool = false) {
+        columns = table.names
+        types = table.columns.map { $0.type.rawValue }
+        let picked = rows.map { Array($0.prefix(limit)) } ?? Array(0..<min(limit, table.rowCount))
+        self.rows = picked.map { r in table.columns.map { c in c.isNull(r) ? nil : c.value(r).display } }
+        locations = withLocations ? picked.map { r in table.provenance.location(r).map { "\($0.file):\($0.line)" } } : []
+        totalRows = rows?.count ?? table.rowCount
+    }
+}
+
+/// The outcome of one `assert` or `compare`.
+public struct CheckResult: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable { case assertion, comparison }
+    public var id: String
+    public var kind: Kind
+    public var severity: String
+    public var passed: Bool
+    /// The predicate as written.
+    public var predicate: String
+    public var message: String?
+    /// The values compared (scalar assertions), or why the check failed.
+    public var detail: String?
+    public var failingCount: Int
+    /// Up to ten failing rows with their source file and line.
+    public var failingRows: Preview?
+    public var line: Int
+}
+
+/// An input a run read.
+public struct InputRecord: Sendable, Codable, Equatable {
+    public var table: String
+    public var path: String
+    public var format: String
+    public var bytes: Int
+    public var rows: Int
+    public var columns: Int
+}
+
+/// A file a run wrote.
+public struct ExportRecord: Sendable, Codable, Equatable {
+    public var table: String
+    public var path: String
+    public var format: String
+    public var rows: Int
+    public var bytes: Int
+}
+
+/// One notebook cell: a statement and what it did.
+public struct CellResult: Sendable {
+    public enum Kind: String, Sendable, Codable { case title, param, load, pipeline, assert, compare, export, show, save, snapshot }
+    public var index: Int
+    public var kind: Kind
+    public var line: Int
+    public var text: String
+    public var narrative: [String]
+    /// The table the cell created (load, pipeline, compare ... as NAME).
+    public var table: String?
+    public var rowsIn: Int?
+    public var rowsOut: Int?
+    public var steps: [StepResult] = []
+    public var elapsed: Double = 0
+    public var preview: Preview?
+    public var check: CheckResult?
+    public var input: InputRecord?
+    public var export: ExportRecord?
+    public var schema: Schema?
+    public var notes: [String] = []
+
+    init(index: Int, node: StatementNode, kind: Kind) {
+        self.index = index
+        self.kind = kind
+        self.line = node.line
+        self.text = node.text
+        self.narrative = node.narrative
+    }
+}
+
+/// Everything a run learned; the terminal output, reports and the QA store all render it.
+public struct RunRecord: Sendable {
+    public var title: String
+    public var playbookPath: String
+    public var params: [(name: String, value: String)]
+    public var started: Date
+    public var finished: Date
+    public var cells: [CellResult]
+    /// Errors that stopped the run (exit 2), already rendered with source context.
+    public var errors: [Diagnostic]
+    public var playbookSource: String
+    public var exitStatus: Int32
+
+    public var checks: [CheckResult] { cells.compactMap(\.check) }
+    public var inputs: [InputRecord] { cells.compactMap(\.input) }
+    public var exports: [ExportRecord] { cells.compactMap(\.export) }
+    public var checksPassed: Int { checks.filter(\.passed).count }
+    public var checksFailed: Int { checks.filter { !$0.passed && $0.severity == "error" }.count }
+    public var warnings: Int { checks.filter { !$0.passed && $0.severity == "warning" }.count }
+}

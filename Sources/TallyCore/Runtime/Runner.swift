@@ -1,0 +1,103 @@
+import Foundation
+
+/// Options of one run, injected so tests are reproducible.
+public struct RunOptions: Sendable {
+    public var params: [String: String] = [:]
+    /// Paths in messages are shown relative to this folder (default: the working folder).
+    public var displayBase: String = FileManager.default.currentDirectoryPath
+    public var clock: EvaluationClock = .system
+    public var now: @Sendable () -> Date = { Date() }
+    /// Called during long loads and exports: (what, bytes or rows done, total, rows).
+    public var progress: (@Sendable (String, Int, Int, Int) -> Void)? = nil
+    public init() {}
+}
+
+/// Parses, checks and runs a playbook. The library entry point of `tally run` and `tally check`.
+public enum Runner {
+    /// Reads and parses a playbook file; a missing file or syntax errors become diagnostics.
+    public static func parse(path: String, displayBase: String) throws -> Playbook {
+        let display = Checker.display((absolute(path) as NSString).standardizingPath, relativeTo: displayBase)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DiagnosticList([Diagnostic(.error, "playbook not found", file: display)])
+        }
+        guard let source = String(data: data, encoding: .utf8) else {
+            throw DiagnosticList([Diagnostic(.error, "the playbook is not UTF-8 text", file: display)])
+        }
+        return try Parser.parse(source: source, file: display)
+    }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    /// Checks without running: every error in one pass, and the schema of every input.
+    public static func check(path: String, options: RunOptions) -> (plan: Plan?, inputs: [(LoadRequest, Schema)], diagnostics: [Diagnostic], source: String?) {
+        let playbook: Playbook
+        do { playbook = try parse(path: path, displayBase: options.displayBase) } catch let list as DiagnosticList {
+            return (nil, [], list.diagnostics, try? String(contentsOfFile: path, encoding: .utf8))
+        } catch { return (nil, [], [Diagnostic(.error, "\(error)", file: path)], nil) }
+        var inputs: [(LoadRequest, Schema)] = []
+        let checker = Checker(playbook: playbook, overrides: options.params,
+                              baseDirectory: (absolute(path) as NSString).deletingLastPathComponent,
+                              displayBase: options.displayBase) { request in
+            let table = try Loader.load(request, progress: nil)
+            inputs.append((request, table.schema))
+            return table.schema
+        }
+        switch checker.check() {
+        case .success(let plan): return (plan, inputs, [], playbook.source)
+        case .failure(let list): return (nil, inputs, list.diagnostics, playbook.source)
+        }
+    }
+
+    /// Runs a playbook to its record. Never throws: every failure is in the record (exit 2).
+    public static func run(path: String, options: RunOptions) -> RunRecord {
+        let started = options.now()
+        var record = RunRecord(title: (path as NSString).lastPathComponent, playbookPath: path, params: [],
+                               started: started, finished: started, cells: [], errors: [], playbookSource: "", exitStatus: 2)
+        let playbook: Playbook
+        do {
+            playbook = try parse(path: path, displayBase: options.displayBase)
+        } catch let list as DiagnosticList {
+            record.errors = list.diagnostics
+            record.playbookSource = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            record.finished = options.now()
+            return record
+        } catch {
+            record.errors = [Diagnostic(.error, "\(error)", file: path)]
+            return record
+        }
+        record.playbookPath = playbook.file
+        record.playbookSource = playbook.source
+        record.title = playbook.title ?? record.title
+        let interpreter = Interpreter(playbook: playbook, options: options)
+        let checker = Checker(playbook: playbook, overrides: options.params,
+                              baseDirectory: (absolute(path) as NSString).deletingLastPathComponent,
+                              displayBase: options.displayBase) { request in
+            try interpreter.preload(request)
+        }
+        switch checker.check() {
+        case .failure(let list):
+            record.errors = list.diagnostics
+        case .success(let plan):
+            record.params = plan.paramOrder.map { ($0, plan.params[$0]?.display ?? "") }
+            interpreter.execute(plan)
+            record.cells = interpreter.cells
+            if let error = interpreter.failure {
+                record.errors = [error]
+                interpreter.staging.discard()
+            } else {
+                do {
+                    try interpreter.staging.commit()
+                    record.exitStatus = record.checksFailed > 0 ? 1 : 0
+                } catch let d as Diagnostic {
+                    record.errors = [d]
+                } catch {
+                    record.errors = [Diagnostic(.error, "could not write the exports: \(error)", file: playbook.file)]
+                }
+            }
+        }
+        record.finished = options.now()
+        return record
+    }
+}

@@ -1,0 +1,174 @@
+extension Checker {
+    func define(_ name: Name, _ schema: Schema, index: Int) {
+        if let line = definedAt[name.text] {
+            diagnostics.append(error("table \"\(name.text)\" is already defined on line \(line)", name.span,
+                                     help: "give the new table another name"))
+            return
+        }
+        definedAt[name.text] = name.span.line
+        tables[name.text] = schema
+        schemas[index] = schema
+    }
+
+    /// The schema of a table a statement reads, or nil after reporting why not.
+    func lookup(_ name: Name) -> Schema? {
+        if let schema = tables[name.text] { return schema }
+        if poisoned.contains(name.text) { return nil }
+        diagnostics.append(error("unknown table \"\(name.text)\"", name.span,
+                                 help: Suggest.help(for: name.text, in: tables.keys.sorted(), noun: "tables")))
+        return nil
+    }
+
+    func typer(_ table: (String, Schema)?) -> ExprTyper {
+        ExprTyper(file: file, scope: TypeScope(table: table, params: paramTypes, tables: tables))
+    }
+
+    func record(_ body: () throws -> Void) {
+        do { try body() } catch let d as Diagnostic { diagnostics.append(d) } catch let list as DiagnosticList {
+            diagnostics.append(contentsOf: list.diagnostics)
+        } catch { diagnostics.append(Diagnostic(.error, "\(error)", file: file)) }
+    }
+
+    func checkStatement(_ index: Int, _ node: StatementNode) {
+        switch node.statement {
+        case .playbook:
+            if index != playbook.statements.firstIndex(where: { if case .playbook = $0.statement { return true }; return false }) {
+                diagnostics.append(error("a playbook has one title", node.span))
+            }
+        case .param:
+            break
+        case .load(let name, let path, let pathSpan, let format, let options):
+            var failed = true
+            record {
+                let resolved = try resolvePath(path, pathSpan)
+                let fmt = try formatFor(format, path: resolved.path, span: pathSpan, verb: "read")
+                let request = LoadRequest(table: name.text, path: resolved.path, displayPath: resolved.display,
+                                          format: fmt, options: options, span: pathSpan)
+                loads[index] = request
+                let schema = try source(request)
+                define(name, schema, index: index)
+                failed = false
+            }
+            if failed { poisoned.insert(name.text) }
+        case .assign(let name, let sourceName, let steps):
+            guard var schema = lookup(sourceName) else { poisoned.insert(name.text); return }
+            let ctx = StepCheckContext(file: file, tableName: sourceName.text, params: paramTypes, tables: tables)
+            for step in steps {
+                if case .diffSnapshot = step.step {
+                    diagnostics.append(error("diff snapshot needs the QA store, which is not available in this version of Tally", step.span))
+                    poisoned.insert(name.text); return
+                }
+                do {
+                    schema = try StepRegistry.schema(step, schema, ctx)
+                } catch let d as Diagnostic {
+                    diagnostics.append(d)
+                    poisoned.insert(name.text)
+                    return
+                } catch {
+                    poisoned.insert(name.text)
+                    return
+                }
+            }
+            define(name, schema, index: index)
+        case .assert(let predicate, _, _, _):
+            checkPredicate(predicate)
+        case .compare(let table, let column, let target, let by, _, _, let alias):
+            guard let schema = lookup(table) else { return }
+            record {
+                let t = try StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
+                    .requireColumn(column, in: schema)
+                guard t.isNumeric else {
+                    throw error("compare needs a number column; \(table.text).\(column.text) is \(t.rawValue)", column.span)
+                }
+                for key in by {
+                    _ = try StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables).requireColumn(key, in: schema)
+                }
+                switch target {
+                case .column(let other, let otherColumn):
+                    guard let otherSchema = tables[other.text] else {
+                        throw error("unknown table \"\(other.text)\"", other.span, help: Suggest.help(for: other.text, in: tables.keys.sorted(), noun: "tables"))
+                    }
+                    let ctx = StepCheckContext(file: file, tableName: other.text, params: paramTypes, tables: tables)
+                    let u = try ctx.requireColumn(otherColumn, in: otherSchema)
+                    guard u.isNumeric else { throw error("\(other.text).\(otherColumn.text) is \(u.rawValue), not a number", otherColumn.span) }
+                    for key in by {
+                        let a = schema.type(of: key.text), b = try ctx.requireColumn(key, in: otherSchema)
+                        if let a, !a.isComparable(with: b) {
+                            throw error("key \"\(key.text)\" is \(a.rawValue) in \(table.text) but \(b.rawValue) in \(other.text)", key.span)
+                        }
+                    }
+                default:
+                    throw error("compare with a stored target needs the QA store, which is not available in this version of Tally", node.span,
+                                help: "compare with another table's column: compare \(table.text).\(column.text) with OTHER.COLUMN by ...")
+                }
+                if let alias { define(alias, Checker.comparisonSchema(by.map(\.text), schema, keyTypesFrom: schema), index: index) }
+            }
+        case .save, .snapshot:
+            diagnostics.append(error("\(node.statement.keyword) needs the QA store, which is not available in this version of Tally", node.span))
+        case .export(let table, let path, let pathSpan, let format, let options):
+            guard lookup(table) != nil else { return }
+            record {
+                let resolved = try resolvePath(path, pathSpan)
+                let fmt = try formatFor(format, path: resolved.path, span: pathSpan, verb: "write")
+                switch fmt {
+                case .csv, .tsv, .delimited: break
+                default:
+                    throw error("exporting as \(fmt.name) is not available in this version of Tally", pathSpan,
+                                help: "export as csv, tsv or delimited \"^\"")
+                }
+                exports[index] = ExportRequest(table: table.text, path: resolved.path, displayPath: resolved.display,
+                                               format: fmt, options: options)
+            }
+        case .show(let table, let limit):
+            _ = lookup(table)
+            if let limit, limit < 0 { diagnostics.append(error("limit must be 0 or more", node.span)) }
+        }
+    }
+
+    static func comparisonSchema(_ keys: [String], _ schema: Schema, keyTypesFrom: Schema) -> Schema {
+        var fields = keys.map { Schema.Field(name: $0, type: keyTypesFrom.type(of: $0) ?? .text) }
+        fields += [.init(name: "actual", type: .decimal), .init(name: "expected", type: .decimal),
+                   .init(name: "difference", type: .decimal), .init(name: "percent", type: .decimal),
+                   .init(name: "status", type: .text)]
+        return Schema(columns: fields)
+    }
+
+    func checkPredicate(_ predicate: Predicate) {
+        switch predicate {
+        case .isEmpty(let table, _):
+            _ = lookup(table)
+        case .unique(let table, let by):
+            guard let schema = lookup(table) else { return }
+            let ctx = StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
+            for key in by { record { _ = try ctx.requireColumn(key, in: schema) } }
+        case .rows(let table, let expr):
+            guard let schema = lookup(table) else { return }
+            record {
+                let t = try typer((table.text, schema)).type(of: expr)
+                if let t, t != .boolean { throw error("an assertion needs a true/false condition; this is \(t.rawValue)", expr.span) }
+            }
+        case .scalar(let expr):
+            if referencesPoisoned(expr) { return }
+            record {
+                let t = try typer(nil).type(of: expr)
+                if let t, t != .boolean {
+                    throw error("an assertion needs a true/false condition; this is \(t.rawValue)", expr.span,
+                                help: "compare it, e.g. count(T) > 0")
+                }
+            }
+        }
+    }
+
+    func referencesPoisoned(_ expr: Expr) -> Bool {
+        switch expr.kind {
+        case .name(let n): return poisoned.contains(n)
+        case .qualified(let t, _): return poisoned.contains(t)
+        case .unary(_, let e), .isNull(let e, _): return referencesPoisoned(e)
+        case .binary(_, let a, let b), .like(let a, let b, _): return referencesPoisoned(a) || referencesPoisoned(b)
+        case .between(let a, let b, let c, _): return referencesPoisoned(a) || referencesPoisoned(b) || referencesPoisoned(c)
+        case .inList(let a, let items, _): return referencesPoisoned(a) || items.contains { referencesPoisoned($0) }
+        case .call(_, let args): return args.contains { referencesPoisoned($0) }
+        case .literal: return false
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+
+/// Resolves every name, column and type of a playbook and reports all errors in one pass.
+public final class Checker {
+    let playbook: Playbook
+    let overrides: [String: String]
+    let baseDirectory: String
+    let displayBase: String
+    let source: SchemaSource
+    var diagnostics: [Diagnostic] = []
+    var tables: [String: Schema] = [:]
+    var definedAt: [String: Int] = [:]
+    /// Tables whose definition failed: later uses are not reported again.
+    var poisoned: Set<String> = []
+    var params: [String: Value] = [:]
+    var paramTypes: [String: DataType] = [:]
+    var paramOrder: [String] = []
+    var loads: [Int: LoadRequest] = [:]
+    var exports: [Int: ExportRequest] = [:]
+    var schemas: [Int: Schema] = [:]
+
+    var file: String { playbook.file }
+
+    /// - Parameters:
+    ///   - overrides: `--param name=value` pairs.
+    ///   - baseDirectory: the playbook's folder (relative paths start there).
+    ///   - displayBase: the folder paths are shown relative to (the working folder).
+    public init(playbook: Playbook, overrides: [String: String], baseDirectory: String, displayBase: String,
+                source: @escaping SchemaSource) {
+        self.playbook = playbook
+        self.overrides = overrides
+        self.baseDirectory = baseDirectory
+        self.displayBase = displayBase
+        self.source = source
+    }
+
+    /// The plan, or every diagnostic found.
+    public func check() -> Result<Plan, DiagnosticList> {
+        checkParams()
+        if diagnostics.isEmpty {
+            for (index, node) in playbook.statements.enumerated() { checkStatement(index, node) }
+        }
+        if !diagnostics.isEmpty { return .failure(DiagnosticList(diagnostics)) }
+        return .success(Plan(playbook: playbook, params: params, paramTypes: paramTypes, paramOrder: paramOrder,
+                             loads: loads, exports: exports, schemas: schemas))
+    }
+
+    func error(_ message: String, _ span: SourceSpan, help: String? = nil) -> Diagnostic {
+        Diagnostic(message, file: file, span: span, help: help)
+    }
+
+    /// Parameters first: an unknown or missing parameter stops everything before any input is read.
+    func checkParams() {
+        var declared: [String: SourceSpan] = [:]
+        for node in playbook.statements {
+            guard case .param(let name, let type, let defaultValue, let required) = node.statement else { continue }
+            if declared[name.text] != nil {
+                diagnostics.append(error("parameter \"\(name.text)\" is declared twice", name.span)); continue
+            }
+            declared[name.text] = name.span
+            paramTypes[name.text] = type
+            paramOrder.append(name.text)
+            if let raw = overrides[name.text] {
+                if let value = Checker.parseParam(raw, type) { params[name.text] = value } else {
+                    diagnostics.append(Diagnostic(.error, "--param \(name.text)=\(raw): not a valid \(type.rawValue)", file: file,
+                                                  line: name.span.line, column: name.span.column, length: name.span.length,
+                                                  help: type == .date ? "write dates as YYYY-MM-DD" : nil))
+                }
+            } else if required {
+                diagnostics.append(Diagnostic(.error, "parameter \"\(name.text)\" is required", file: file, line: name.span.line,
+                                              column: name.span.column, length: name.span.length,
+                                              help: "pass it on the command line: --param \(name.text)=VALUE"))
+            } else if let defaultValue {
+                if let t = defaultValue.type, !t.isComparable(with: type) {
+                    diagnostics.append(error("the default of \"\(name.text)\" is \(t.rawValue), not \(type.rawValue)", name.span))
+                } else if type == .decimal, case .integer(let v) = defaultValue {
+                    params[name.text] = .decimal(Double(v))
+                } else {
+                    params[name.text] = defaultValue
+                }
+            }
+        }
+        for key in overrides.keys.sorted() where declared[key] == nil {
+            diagnostics.append(Diagnostic(.error, "unknown parameter \"\(key)\" (given with --param)", file: file,
+                                          help: Suggest.help(for: key, in: declared.keys.sorted(), noun: "parameters")
+                                            ?? "this playbook declares no parameters"))
+        }
+    }
+
+    public static func parseParam(_ raw: String, _ type: DataType) -> Value? {
+        switch type {
+        case .text: return .text(raw)
+        case .integer: return Int64(raw).map { .integer($0) }
+        case .decimal: return Double(raw).map { .decimal($0) }
+        case .date:
+            let text = raw.hasPrefix("@") ? String(raw.dropFirst()) : raw
+            return (DateCodec.Pattern.iso.parse(text) ?? DateCodec.Pattern.compact.parse(text)).map { .date($0) }
+        case .boolean: return ValueParsing.parseBoolean(raw).map { .boolean($0) }
+        }
+    }
+
+    /// Substitutes `{param}` in a path and resolves it against the playbook's folder.
+    func resolvePath(_ template: String, _ span: SourceSpan) throws -> (path: String, display: String) {
+        var out = ""
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}") else {
+                throw error("unclosed { in the path", span)
+            }
+            let name = String(rest[rest.index(after: open)..<close])
+            guard let value = params[name] else {
+                throw error("the path uses {\(name)}, which is not a parameter", span,
+                            help: Suggest.help(for: name, in: paramOrder, noun: "parameters"))
+            }
+            let piece = value.display
+            if piece.contains("/") || piece.contains("..") {
+                throw error("parameter \"\(name)\" (\"\(piece)\") may not contain / or .. inside a path", span)
+            }
+            out += piece
+            rest = rest[rest.index(after: close)...]
+        }
+        out += rest
+        let path = out.hasPrefix("/") ? out : (baseDirectory as NSString).appendingPathComponent(out)
+        let standardized = (path as NSString).standardizingPath
+        return (standardized, Checker.display(standardized, relativeTo: displayBase))
+    }
+
+    /// `path` relative to `base` when it is inside it.
+    public static func display(_ path: String, relativeTo base: String) -> String {
+        let b = (base as NSString).standardizingPath
+        if path.hasPrefix(b + "/") { return String(path.dropFirst(b.count + 1)) }
+        return path
+    }
+
+    func formatFor(_ explicit: FormatSpec?, path: String, span: SourceSpan, verb: String) throws -> FormatSpec {
+        if let explicit { return explicit }
+        switch (path as NSString).pathExtension.lowercased() {
+        case "csv": return .csv
+        case "tsv", "tab": return .tsv
+        case "xlsx": return .xlsx(sheet: nil, headerRow: nil)
+        default:
+            throw error("say how to \(verb) \"\((path as NSString).lastPathComponent)\"", span,
+                        help: "add a format: as csv, as tsv, as delimited \"^\", as calpads SENR")
+        }
+    }
+}

@@ -1,0 +1,159 @@
+/// What names mean while typing an expression.
+public struct TypeScope: Sendable {
+    /// The table whose columns bare names refer to (nil in a scalar assertion).
+    public var table: (name: String, schema: Schema)?
+    public var params: [String: DataType]
+    /// Every table defined so far, for `count(T)` and `sum(T.c)`.
+    public var tables: [String: Schema]
+
+    public init(table: (name: String, schema: Schema)?, params: [String: DataType], tables: [String: Schema]) {
+        self.table = table; self.params = params; self.tables = tables
+    }
+}
+
+/// Types expressions; used by the checker to find errors and by the evaluator for result types.
+/// `nil` is the type of the `null` literal, compatible with everything.
+public struct ExprTyper {
+    let file: String
+    let scope: TypeScope
+
+    public init(file: String, scope: TypeScope) { self.file = file; self.scope = scope }
+
+    func fail(_ message: String, _ span: SourceSpan, help: String? = nil) -> Diagnostic {
+        Diagnostic(message, file: file, span: span, help: help)
+    }
+
+    public func type(of expr: Expr) throws -> DataType? {
+        switch expr.kind {
+        case .literal(let v): return v.type
+        case .name(let name):
+            if let table = scope.table, let t = table.schema.type(of: name) { return t }
+            if let t = scope.params[name] { return t }
+            if let table = scope.table {
+                throw fail("table \"\(table.name)\" has no column \"\(name)\"", expr.span,
+                           help: Suggest.help(for: name, in: table.schema.names + scope.params.keys.sorted()))
+            }
+            throw fail("unknown name \"\(name)\"", expr.span,
+                       help: scope.tables[name] != nil ? "use count(\(name)) for its number of rows, or \(name).COLUMN inside sum, min, max"
+                           : Suggest.help(for: name, in: scope.params.keys.sorted(), noun: "parameters"))
+        case .qualified(let table, let column):
+            guard let schema = scope.tables[table] else {
+                throw fail("unknown table \"\(table)\"", expr.span, help: Suggest.help(for: table, in: scope.tables.keys.sorted(), noun: "tables"))
+            }
+            guard let t = schema.type(of: column) else {
+                throw fail("table \"\(table)\" has no column \"\(column)\"", expr.span, help: Suggest.help(for: column, in: schema.names))
+            }
+            // A bare T.c outside an aggregate has no single value.
+            _ = t
+            throw fail("\(table).\(column) names a whole column", expr.span, help: "use it inside sum, min, max, avg or count_distinct")
+        case .unary(let op, let operand):
+            let t = try type(of: operand)
+            if op == "not" {
+                if let t, t != .boolean { throw fail("not needs a boolean, not \(t.rawValue)", operand.span) }
+                return .boolean
+            }
+            if let t, !t.isNumeric { throw fail("cannot negate \(t.rawValue)", operand.span) }
+            return t ?? .integer
+        case .binary(let op, let l, let r):
+            let a = try type(of: l), b = try type(of: r)
+            switch op {
+            case "and", "or":
+                if let a, a != .boolean { throw fail("\(op) needs boolean operands, this is \(a.rawValue)", l.span) }
+                if let b, b != .boolean { throw fail("\(op) needs boolean operands, this is \(b.rawValue)", r.span) }
+                return .boolean
+            case "==", "!=", "<", "<=", ">", ">=":
+                try comparable(a, b, l, r)
+                return .boolean
+            default:
+                return try arithmetic(op, a, b, l, r)
+            }
+        case .inList(let left, let items, _):
+            let a = try type(of: left)
+            for item in items { try comparable(a, try type(of: item), left, item) }
+            return .boolean
+        case .between(let v, let low, let high, _):
+            let a = try type(of: v)
+            try comparable(a, try type(of: low), v, low)
+            try comparable(a, try type(of: high), v, high)
+            return .boolean
+        case .isNull(let operand, _):
+            _ = try type(of: operand)
+            return .boolean
+        case .like(let v, let pattern, _):
+            if let a = try type(of: v), a != .text { throw fail("like compares text, not \(a.rawValue)", v.span) }
+            if let b = try type(of: pattern), b != .text { throw fail("a like pattern is text such as \"A%\"", pattern.span) }
+            return .boolean
+        case .call(let name, let args):
+            if FunctionRegistry.aggregateNames.contains(name) { return try aggregateType(name, args, expr) }
+            guard let definition = FunctionRegistry.all[name] else {
+                let known = Array(FunctionRegistry.all.keys) + Array(FunctionRegistry.aggregateNames)
+                throw fail("unknown function \"\(name)\"", expr.span, help: Suggest.help(for: name, in: known.sorted(), noun: "functions"))
+            }
+            guard definition.arity.contains(args.count) else {
+                throw fail("\(name) takes \(definition.arity.lowerBound == definition.arity.upperBound ? "\(definition.arity.lowerBound)" : "\(definition.arity.lowerBound) to \(definition.arity.upperBound)") argument(s), not \(args.count)",
+                           expr.span, help: "usage: \(definition.signature)")
+            }
+            let types = try args.map { try type(of: $0) }
+            switch definition.resultType(types) {
+            case .success(let t): return t
+            case .failure(let e): throw fail(e.message, expr.span, help: "usage: \(definition.signature)")
+            }
+        }
+    }
+
+    /// `count(T)`, `sum(T.c)` ... over whole tables, only in scalar assertions.
+    func aggregateType(_ name: String, _ args: [Expr], _ expr: Expr) throws -> DataType? {
+        guard scope.table == nil else {
+            throw fail("\(name)(...) over a whole table is only allowed in a scalar assert", expr.span,
+                       help: "to count per group, use a pipeline step: | aggregate n = \(name)(...) by KEY")
+        }
+        guard args.count == 1 else { throw fail("\(name) takes one argument: a table or TABLE.COLUMN", expr.span) }
+        switch args[0].kind {
+        case .name(let table) where name == "count":
+            guard scope.tables[table] != nil else {
+                throw fail("unknown table \"\(table)\"", args[0].span, help: Suggest.help(for: table, in: scope.tables.keys.sorted(), noun: "tables"))
+            }
+            return .integer
+        case .qualified(let table, let column):
+            guard let schema = scope.tables[table] else {
+                throw fail("unknown table \"\(table)\"", args[0].span, help: Suggest.help(for: table, in: scope.tables.keys.sorted(), noun: "tables"))
+            }
+            guard let t = schema.type(of: column) else {
+                throw fail("table \"\(table)\" has no column \"\(column)\"", args[0].span, help: Suggest.help(for: column, in: schema.names))
+            }
+            guard let function = AggregateFunction(rawValue: name) else { return .integer }
+            if function == .sum || function == .avg, !t.isNumeric {
+                throw fail("\(name) needs a number column; \(table).\(column) is \(t.rawValue)", args[0].span)
+            }
+            return function.resultType(t)
+        default:
+            throw fail("\(name) takes a table (count(T)) or a column written TABLE.COLUMN", args[0].span)
+        }
+    }
+
+    func comparable(_ a: DataType?, _ b: DataType?, _ l: Expr, _ r: Expr) throws {
+        guard let a, let b, !a.isComparable(with: b) else { return }
+        var help: String? = nil
+        if a == .text, b.isNumeric { help = "codes and IDs are text: write the value in quotes, e.g. \"10\"" }
+        if b == .text, a.isNumeric { help = "codes and IDs are text: compare with text in quotes, or declare the column's type in columns (...)" }
+        if a == .date, b == .text { help = "write a date as @2025-10-01" }
+        if b == .date, a == .text { help = "write a date as @2025-10-01, or declare the column as date in columns (...)" }
+        throw fail("cannot compare \(a.rawValue) with \(b.rawValue)", l.span.through(r.span), help: help)
+    }
+
+    func arithmetic(_ op: String, _ a: DataType?, _ b: DataType?, _ l: Expr, _ r: Expr) throws -> DataType? {
+        switch (a, b) {
+        case (.date?, .integer?) where op == "+" || op == "-": return .date
+        case (.date?, .date?) where op == "-": return .integer
+        case (.integer?, .date?) where op == "+": return .date
+        default: break
+        }
+        if let a, !a.isNumeric {
+            throw fail("cannot use \(op) on \(a.rawValue)", l.span, help: a == .text ? "join text with concat(a, b)" : nil)
+        }
+        if let b, !b.isNumeric { throw fail("cannot use \(op) on \(b.rawValue)", r.span, help: b == .text ? "join text with concat(a, b)" : nil) }
+        if op == "/" { return .decimal }
+        if a == .decimal || b == .decimal { return .decimal }
+        return .integer
+    }
+}

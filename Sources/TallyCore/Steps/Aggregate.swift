@@ -1,0 +1,51 @@
+/// `aggregate NAME = FUNC(...), ... [by KEY, ...]`: one row per key, in key order.
+///
+/// For example: `| aggregate students = count() by SchoolOfAttendance, GradeLevelCode`.
+enum AggregateStep {
+    typealias Item = (name: Name, function: Name, argument: Expr?)
+
+    static func function(_ item: Item, _ ctx: StepCheckContext) throws -> AggregateFunction {
+        guard let f = AggregateFunction(rawValue: item.function.text.lowercased()) else {
+            throw ctx.error("unknown aggregate function \"\(item.function.text)\"", item.function.span,
+                            help: Suggest.help(for: item.function.text, in: AggregateFunction.allCases.map(\.rawValue), noun: "aggregate functions"))
+        }
+        return f
+    }
+
+    static func schema(_ items: [Item], _ by: [Name], _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
+        var fields: [Schema.Field] = []
+        for key in by { fields.append(Schema.Field(name: key.text, type: try ctx.requireColumn(key, in: input))) }
+        for item in items {
+            let f = try function(item, ctx)
+            var argumentType: DataType? = nil
+            if let argument = item.argument {
+                argumentType = try ctx.typer(input).type(of: argument)
+            } else if f != .count {
+                throw ctx.error("\(f.rawValue) needs a column, e.g. \(f.rawValue)(Amount)", item.function.span)
+            }
+            if f == .sum || f == .avg, let t = argumentType, !t.isNumeric {
+                throw ctx.error("\(f.rawValue) needs numbers; this is \(t.rawValue)", item.argument?.span ?? item.function.span,
+                                help: t == .text ? "declare the column as integer or decimal in columns (...)" : nil)
+            }
+            if fields.contains(where: { $0.name == item.name.text }) {
+                throw ctx.error("column \"\(item.name.text)\" is defined twice", item.name.span)
+            }
+            fields.append(Schema.Field(name: item.name.text, type: f.resultType(argumentType)))
+        }
+        return Schema(columns: fields)
+    }
+
+    static func run(_ items: [Item], _ by: [Name], _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
+        let evaluator = ctx.evaluator(input)
+        var specs: [Table.AggregateSpec] = []
+        for item in items {
+            guard let f = AggregateFunction(rawValue: item.function.text.lowercased()) else { continue }
+            let column = try item.argument.map { try evaluator.evaluate($0) }
+            specs.append(Table.AggregateSpec(name: item.name.text, function: f, input: column))
+        }
+        let output = input.aggregate(by: by.map(\.text), specs)
+        var result = StepResult(keyword: "aggregate", rowsIn: input.rowCount, rowsOut: output.rowCount)
+        result.notes = ["\(output.rowCount) group\(output.rowCount == 1 ? "" : "s")"]
+        return (output, result)
+    }
+}

@@ -1,0 +1,85 @@
+/// `join [inner|left|anti|semi] TABLE on KEY, ... [expect many-to-one]`: a hash join that keeps
+/// the left table's row order. Null keys never match. A non-key column both sides have is taken
+/// from the right as `TABLE_COLUMN`.
+enum JoinStep {
+    /// Output columns: (from the right side?, source column, output name).
+    static func layout(_ kind: JoinKind, left: [String], right: [String], rightTable: String,
+                       rightKeys: [String]) -> [(fromRight: Bool, source: String, output: String)] {
+        var out = left.map { (false, $0, $0) }
+        guard kind == .inner || kind == .left else { return out }
+        var used = Set(left)
+        for name in right where !rightKeys.contains(name) {
+            var output = name
+            if used.contains(output) {
+                output = "\(rightTable)_\(name)"
+                var n = 2
+                while used.contains(output) { output = "\(rightTable)_\(name)_\(n)"; n += 1 }
+            }
+            used.insert(output)
+            out.append((true, name, output))
+        }
+        // A key spelt differently on the right (`on a == b`) is not repeated: it equals the left's.
+        return out
+    }
+
+    static func schema(_ kind: JoinKind, _ table: Name, _ keys: [(left: Name, right: Name)], _ input: Schema,
+                       _ ctx: StepCheckContext) throws -> Schema {
+        let right = try ctx.requireTable(table)
+        for key in keys {
+            let a = try ctx.requireColumn(key.left, in: input)
+            let b = try ctx.requireColumn(key.right, in: right, table: table.text)
+            guard a.isComparable(with: b) else {
+                throw ctx.error("join keys have different types: \(ctx.tableName).\(key.left.text) is \(a.rawValue), \(table.text).\(key.right.text) is \(b.rawValue)",
+                                key.left.span.through(key.right.span),
+                                help: "IDs should be text on both sides: declare the column with columns (\(a == .text ? key.right.text : key.left.text): text) where it is loaded")
+            }
+        }
+        var schema = Schema(columns: [])
+        for item in layout(kind, left: input.names, right: right.names, rightTable: table.text, rightKeys: keys.map(\.right.text)) {
+            let t = item.fromRight ? right.type(of: item.source) : input.type(of: item.source)
+            schema.columns.append(Schema.Field(name: item.output, type: t ?? .text))
+        }
+        return schema
+    }
+
+    static func run(_ kind: JoinKind, _ table: Name, _ keys: [(left: Name, right: Name)], _ expect: JoinExpectation?,
+                    _ span: SourceSpan, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
+        guard let right = ctx.tables[table.text] else {
+            throw Diagnostic("unknown table \"\(table.text)\"", file: ctx.file, span: table.span)
+        }
+        let leftKeys = keys.compactMap { input.column($0.left.text) }
+        let rightKeys = keys.compactMap { right.column($0.right.text) }
+        let plan = Table.planJoin(kind: kind, left: leftKeys, right: rightKeys,
+                                  leftCount: input.rowCount, rightCount: right.rowCount)
+        if let expect {
+            func describe(_ table: Table, _ names: [String], _ row: Int, _ count: Int) -> String {
+                let values = names.map { n in "\(n) \(table.column(n)?.value(row).display ?? "")" }.joined(separator: ", ")
+                return "\(values) (\(count) rows)"
+            }
+            let rightNames = keys.map(\.right.text), leftNames = keys.map(\.left.text)
+            if expect != .oneToMany, !plan.rightDuplicates.isEmpty {
+                let examples = plan.rightDuplicates.prefix(5).map { describe(right, rightNames, $0.row, $0.count) }
+                throw Diagnostic("join expected \(expect.rawValue), but \(plan.rightDuplicates.count) key\(plan.rightDuplicates.count == 1 ? "" : "s") match more than one row of \"\(table.text)\": " + examples.joined(separator: "; "),
+                                 file: ctx.file, span: span,
+                                 help: "remove the duplicates first (| distinct by \(rightNames.joined(separator: ", "))) or fix the source file")
+            }
+            if expect != .manyToOne, !plan.leftDuplicates.isEmpty {
+                let examples = plan.leftDuplicates.prefix(5).map { describe(input, leftNames, $0.row, $0.count) }
+                throw Diagnostic("join expected \(expect.rawValue), but \(plan.leftDuplicates.count) key\(plan.leftDuplicates.count == 1 ? "" : "s") match more than one row of \"\(ctx.tableName)\": " + examples.joined(separator: "; "),
+                                 file: ctx.file, span: span,
+                                 help: "remove the duplicates first (| distinct by \(leftNames.joined(separator: ", "))) or fix the source file")
+            }
+        }
+        var names: [String] = []
+        var columns: [Column] = []
+        for item in layout(kind, left: input.names, right: right.names, rightTable: table.text, rightKeys: keys.map(\.right.text)) {
+            guard let column = item.fromRight ? right.column(item.source) : input.column(item.source) else { continue }
+            names.append(item.output)
+            columns.append(column.gather(item.fromRight ? plan.rightRows : plan.leftRows))
+        }
+        let output = Table(names: names, columns: columns, provenance: input.provenance.gather(plan.leftRows))
+        var result = StepResult(keyword: "join", rowsIn: input.rowCount, rowsOut: output.rowCount)
+        result.join = plan.stats
+        return (output, result)
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import TallyCore
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check a playbook without running it: every name, column and type; all errors at once.",
+        discussion: "Prints the schema of every input. Exit status 0 when the playbook is sound, 2 otherwise."
+    )
+
+    @Argument(help: "The playbook file.") var playbook: String
+    @Option(name: .customLong("param"), help: "Set a parameter: --param name=value (repeatable).") var params: [String] = []
+    @Flag(help: "Print the statements the parser understood.") var ast = false
+
+    func run() throws {
+        var options = RunOptions()
+        options.params = try parseParams(params)
+        let result = Runner.check(path: playbook, options: options)
+        if !result.diagnostics.isEmpty {
+            for d in result.diagnostics {
+                writeError(d.render(source: d.file == result.plan?.playbook.file || d.line > 0 && d.column > 0 ? result.source : nil))
+                writeError("")
+            }
+            writeError("\(result.diagnostics.count) error\(result.diagnostics.count == 1 ? "" : "s") in \(playbook)")
+            throw ExitCode(2)
+        }
+        guard let plan = result.plan else { throw ExitCode(2) }
+        print(CheckReport.render(plan: plan, inputs: result.inputs, showAST: ast), terminator: "")
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import TallyCore
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a playbook and print its notebook.",
+        discussion: "Exit status: 0 all error-severity checks passed, 1 one failed, 2 the playbook or an input could not be run (nothing exported)."
+    )
+
+    @Argument(help: "The playbook file.") var playbook: String
+    @Option(name: .customLong("param"), help: "Set a parameter: --param name=value (repeatable).") var params: [String] = []
+    @Flag(help: "Never colour the output.") var noColor = false
+    @Flag(help: "Leave elapsed times out of the notebook.") var noTimings = false
+
+    func run() throws {
+        var options = RunOptions()
+        options.params = try parseParams(params)
+        let color = !noColor && isTerminal(1) && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        if isTerminal(2) { options.progress = ProgressLine.make() }
+        let record = Runner.run(path: playbook, options: options)
+        ProgressLine.clear()
+        print(TerminalReport(color: color, timings: !noTimings).render(record), terminator: "")
+        if record.exitStatus != 0 { throw ExitCode(record.exitStatus) }
+    }
+}
+
+/// A one-line progress display on stderr for loads and exports that take over a second.
+enum ProgressLine {
+    nonisolated(unsafe) static var shown = false
+
+    static func make() -> @Sendable (String, Int, Int, Int) -> Void {
+        let start = Date()
+        return { label, done, total, rows in
+            let elapsed = Date().timeIntervalSince(start)
+            guard elapsed > 1 else { return }
+            let rate = Double(done) / max(elapsed, 0.001)
+            let percent = total > 0 ? Int(Double(done) / Double(total) * 100) : 0
+            let text = "\r\(label): \(percent)%  \(Format.count(rows)) rows  \(Format.bytes(done)) of \(Format.bytes(total))  \(Format.bytes(Int(rate)))/s   "
+            FileHandle.standardError.write(Data(text.utf8))
+            shown = true
+        }
+    }
+
+    static func clear() {
+        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); shown = false }
+    }
+}

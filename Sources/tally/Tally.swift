@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import TallyCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `tally`: the only code that prints or exits. Everything else is in TallyCore.
+@main
+struct Tally: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tally",
+        abstract: "Run and check QA playbooks for state-reporting files.",
+        version: TallyVersion.string,
+        subcommands: [RunCommand.self, CheckCommand.self]
+    )
+}
+
+/// `--param name=value`, repeatable.
+func parseParams(_ pairs: [String]) throws -> [String: String] {
+    var out: [String: String] = [:]
+    for pair in pairs {
+        guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
+            throw ValidationError("--param takes NAME=VALUE, not \"\(pair)\"")
+        }
+        out[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+    }
+    return out
+}
+
+func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
+func writeError(_ text: String) {
+    var s = text
+    if !s.hasSuffix("\n") { s += "\n" }
+    FileHandle.standardError.write(Data(s.utf8))
+}
