@@ -11,7 +11,11 @@ public enum Loader {
         case .csv: options.delimiter = UInt8(ascii: ",")
         case .tsv: options.delimiter = UInt8(ascii: "\t")
         case .delimited(let d): options.delimiter = d.utf8.first ?? UInt8(ascii: ",")
-        case .calpads, .xlsx, .sqlite:
+        case .calpads(let layout, let year, let extract):
+            let input = try InputFile.read(path: request.path, displayName: request.displayPath)
+            return try CalpadsReader.read(input, type: layout, year: year, extract: extract,
+                                          encoding: request.options.encoding, progress: progress).0
+        case .xlsx, .sqlite:
             throw Diagnostic(.error, "reading \(request.format.name) files is not available in this version of Tally", file: request.displayPath,
                              help: "export it from the source system as CSV, or read a caret file with: as delimited \"^\" with header false, columns (...)")
         }

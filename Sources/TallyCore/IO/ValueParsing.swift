@@ -16,7 +16,8 @@ enum ValueParsing {
                 isNull[code] = interner.bytes(Int32(code)).isEmpty
             }
         }
-        let type = declared ?? (infer ? inferType(interner, isNull) : .text)
+        var type = declared ?? (infer ? inferType(interner, isNull) : .text)
+        if declared == nil, type.isNumeric, looksLikeIdentifier(name) { type = .text }
         var validity: Bitmap? = nil
         if isNull.contains(true) {
             var bits = Bitmap(count: codes.count, filled: true)
@@ -95,7 +96,30 @@ enum ValueParsing {
         return .text
     }
 
-    /// 1 for a plain integer (no leading zero, at most 18 digits), 2 for a plain decimal, 0 otherwise.
+    /// Identifier columns stay text even when every value is a plain number: a name ending in
+    /// ID, Code, Number or No (`SSID`, `LocalStudentID`, `SchoolCode`, `student_id`).
+    static func looksLikeIdentifier(_ name: String) -> Bool {
+        let words = name.split { !$0.isLetter && !$0.isNumber }.flatMap { splitCamel(String($0)) }
+        guard let last = words.last?.lowercased() else { return false }
+        return ["id", "ids", "ssid", "code", "codes", "number", "no", "num", "cds", "nces"].contains(last)
+    }
+
+    /// `LocalStudentID` → Local, Student, ID; `schoolCode` → school, Code.
+    static func splitCamel(_ word: String) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        let chars = Array(word)
+        for (i, c) in chars.enumerated() {
+            let startsWord = c.isUppercase && !current.isEmpty &&
+                (!(chars[i - 1].isUppercase) || (i + 1 < chars.count && chars[i + 1].isLowercase))
+            if startsWord { parts.append(current); current = "" }
+            current.append(c)
+        }
+        if !current.isEmpty { parts.append(current) }
+        return parts
+    }
+
+    /// 1 for a plain integer (no leading zero, at most 9 digits: longer ones are identifiers), 2 for a plain decimal, 0 otherwise.
     static func numberShape(_ b: ArraySlice<UInt8>) -> Int {
         var i = b.startIndex
         if i < b.endIndex, b[i] == 45 { i += 1 }
@@ -104,7 +128,7 @@ enum ValueParsing {
         let intDigits = i - digitsStart
         guard intDigits > 0 else { return 0 }
         if intDigits > 1, b[digitsStart] == 48 { return 0 }
-        if i == b.endIndex { return intDigits <= 18 ? 1 : 0 }
+        if i == b.endIndex { return intDigits <= 9 ? 1 : 0 }
         guard b[i] == 46 else { return 0 }
         i += 1
         let fractionStart = i

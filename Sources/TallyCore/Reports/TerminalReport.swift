@@ -4,6 +4,8 @@ public struct TerminalReport {
     /// Off in golden tests, where elapsed times would make output differ run to run.
     public var timings: Bool
 
+    var currentNumber = 0
+
     public init(color: Bool, timings: Bool) { self.color = color; self.timings = timings }
 
     func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
@@ -19,9 +21,11 @@ public struct TerminalReport {
         if !record.params.isEmpty {
             out.append("parameters: " + record.params.map { "\($0.name) = \($0.value)" }.joined(separator: ", "))
         }
+        var number = 0
         for cell in record.cells where cell.kind != .param {
+            number += 1
             out.append("")
-            out.append(renderCell(cell))
+            out.append(renderCell(cell, number: number))
         }
         if !record.errors.isEmpty {
             out.append("")
@@ -41,10 +45,16 @@ public struct TerminalReport {
     }
 
     func header(_ cell: CellResult, _ title: String, status: String? = nil) -> String {
-        var line = bold("[\(cell.index + 1)] \(title)") + dim("  line \(cell.line)")
+        var line = bold("[\(currentNumber)] \(title)") + dim("  line \(cell.line)")
         if let status { line += "  " + status }
         if timings { line += dim("  \(Format.seconds(cell.elapsed))") }
         return line
+    }
+
+    func renderCell(_ cell: CellResult, number: Int) -> String {
+        var copy = self
+        copy.currentNumber = number
+        return copy.renderCell(cell)
     }
 
     func renderCell(_ cell: CellResult) -> String {
@@ -65,7 +75,7 @@ public struct TerminalReport {
             lines.append(header(cell, cell.table ?? ""))
             lines.append(statement(cell))
             for step in cell.steps { lines.append(renderStep(step)) }
-            lines.append("    → \(cell.table ?? ""): \(Format.count(cell.rowsOut ?? 0)) rows")
+            lines.append("    → \(cell.table ?? ""): \(Format.plural(cell.rowsOut ?? 0, "row"))")
         case .assert, .compare:
             guard let check = cell.check else { break }
             let status: String
@@ -89,7 +99,7 @@ public struct TerminalReport {
             lines.append(header(cell, "export"))
             lines.append(statement(cell))
             if let e = cell.export {
-                lines.append("    → \(Format.count(e.rows)) rows to \(e.path) (\(Format.bytes(e.bytes)))")
+                lines.append("    → \(Format.plural(e.rows, "row")) to \(e.path) (\(Format.bytes(e.bytes)))")
             }
         case .show:
             lines.append(header(cell, "show"))
@@ -119,8 +129,7 @@ public struct TerminalReport {
         case "filter":
             let dropped = step.droppedFalse + step.droppedNull
             if dropped > 0 {
-                line += "   dropped \(Format.count(dropped))"
-                if step.droppedNull > 0 { line += " (\(Format.count(step.droppedFalse)) false, \(Format.count(step.droppedNull)) null)" }
+                line += "   dropped \(Format.count(dropped)): \(Format.count(step.droppedFalse)) false, \(Format.count(step.droppedNull)) null"
             }
         case "distinct":
             if step.droppedFalse > 0 { line += "   removed \(Format.count(step.droppedFalse)) duplicates" }
@@ -149,7 +158,8 @@ public struct TerminalReport {
             for k in 0..<rows.count { rows[k].append(k < preview.locations.count ? preview.locations[k] ?? "" : "") }
         }
         let numeric = Set(preview.types.enumerated().filter { ["integer", "decimal"].contains($0.element) }.map(\.offset).filter { $0 < 8 })
-        return TextTable.render(header: header, rows: rows, rightAlign: numeric)
+        let last: Set<Int> = withLocations && !preview.locations.isEmpty ? [header.count - 1] : []
+        return TextTable.render(header: header, rows: rows, rightAlign: numeric, uncut: last)
     }
 
     func summary(_ record: RunRecord) -> String {
@@ -168,7 +178,7 @@ public struct TerminalReport {
         } else if record.exports.isEmpty {
             lines.append("  exports: none")
         } else {
-            lines.append("  exports: " + record.exports.map { "\($0.path) (\(Format.count($0.rows)) rows)" }.joined(separator: ", "))
+            lines.append("  exports: " + record.exports.map { "\($0.path) (\(Format.plural($0.rows, "row")))" }.joined(separator: ", "))
         }
         switch record.exitStatus {
         case 0: lines.append("  exit 0: " + green("all error-severity checks passed"))

@@ -3,13 +3,13 @@ public enum TextTable {
     /// - Parameters:
     ///   - maxWidth: longer cells are cut with "…" (a preview, never an export).
     public static func render(header: [String], rows: [[String]], maxWidth: Int = 28, indent: String = "    ",
-                              rightAlign: Set<Int> = []) -> String {
-        func cut(_ s: String) -> String {
+                              rightAlign: Set<Int> = [], uncut: Set<Int> = []) -> String {
+        func cut(_ s: String, _ k: Int = -1) -> String {
             let clean = s.replacingNewlines()
-            return clean.count > maxWidth ? String(clean.prefix(maxWidth - 1)) + "…" : clean
+            return clean.count > maxWidth && !uncut.contains(k) ? String(clean.prefix(maxWidth - 1)) + "…" : clean
         }
-        let h = header.map(cut)
-        let r = rows.map { $0.map(cut) }
+        let h = header.enumerated().map { cut($0.element, $0.offset) }
+        let r = rows.map { $0.enumerated().map { cut($0.element, $0.offset) } }
         var widths = h.map(\.count)
         for row in r { for (k, cell) in row.enumerated() where k < widths.count { widths[k] = max(widths[k], cell.count) } }
         func line(_ cells: [String]) -> String {
@@ -36,6 +36,11 @@ extension String {
 
 /// Number formatting for people: 1,204 and 170 KB.
 public enum Format {
+    /// "1 row", "2 rows".
+    public static func plural(_ n: Int, _ noun: String) -> String {
+        "\(count(n)) \(noun)\(n == 1 ? "" : "s")"
+    }
+
     public static func count(_ n: Int) -> String {
         let s = String(abs(n))
         var out = ""

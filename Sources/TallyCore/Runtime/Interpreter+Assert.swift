@@ -9,10 +9,12 @@ extension Interpreter {
             guard let t = tables[name.text] else { throw Diagnostic("unknown table \"\(name.text)\"", file: file, span: name.span) }
             return t
         }
-        func fail(_ t: Table, rows: [Int]) {
+        func fail(_ t: Table, rows: [Int], keys: [String] = []) {
             result.passed = rows.isEmpty
             result.failingCount = rows.count
-            if !rows.isEmpty { result.failingRows = Preview(t, limit: 10, rows: rows, withLocations: true) }
+            if !rows.isEmpty {
+                result.failingRows = Preview(t, limit: 10, rows: rows, withLocations: true, first: keys + Interpreter.identifyingColumns)
+            }
         }
         switch predicate {
         case .isEmpty(let name, let negated):
@@ -21,7 +23,7 @@ extension Interpreter {
                 result.passed = t.rowCount > 0
                 if !result.passed { result.detail = "\(name.text) has no rows" }
             } else {
-                fail(t, rows: Array(0..<t.rowCount))
+                fail(t, rows: Array(0..<t.rowCount), keys: [])
                 if !result.passed { result.detail = "\(name.text) has \(t.rowCount) row\(t.rowCount == 1 ? "" : "s")" }
             }
         case .unique(let name, let by):
@@ -32,7 +34,7 @@ extension Interpreter {
             let duplicated = (0..<t.rowCount).filter { counts[Int(grouping.ids[$0])] > 1 }
             // Show the rows of one key together.
             let ordered = duplicated.sorted { (grouping.ids[$0], $0) < (grouping.ids[$1], $1) }
-            fail(t, rows: ordered)
+            fail(t, rows: ordered, keys: by.map(\.text))
             if !result.passed {
                 let keys = counts.filter { $0 > 1 }.count
                 result.detail = "\(keys) \(by.map(\.text).joined(separator: ", ")) value\(keys == 1 ? "" : "s") appear more than once (\(duplicated.count) rows)"
@@ -41,7 +43,7 @@ extension Interpreter {
             let t = try table(name)
             let truth = try stepContext(name.text, plan).evaluator(t).truth(expr)
             let failing = (0..<t.rowCount).filter { !truth.isTrue($0) }
-            fail(t, rows: failing)
+            fail(t, rows: failing, keys: Interpreter.columnNames(in: expr))
             if !result.passed {
                 let nulls = failing.filter { truth.isNull($0) }.count
                 result.detail = "\(failing.count) of \(t.rowCount) rows fail" + (nulls > 0 ? " (\(nulls) because a value is null)" : "")
@@ -55,6 +57,22 @@ extension Interpreter {
             if !result.passed { result.failingCount = 1 }
         }
         return result
+    }
+
+    /// Columns that identify a student record, shown first among failing rows.
+    static let identifyingColumns = ["SSID", "LocalStudentID", "SchoolOfAttendance", "GradeLevelCode", "LocalID", "School", "Grade"]
+
+    /// The column names an expression mentions, in order.
+    static func columnNames(in expr: Expr) -> [String] {
+        switch expr.kind {
+        case .name(let n): return [n]
+        case .literal, .qualified: return []
+        case .unary(_, let e), .isNull(let e, _): return columnNames(in: e)
+        case .binary(_, let a, let b), .like(let a, let b, _): return columnNames(in: a) + columnNames(in: b)
+        case .between(let a, let b, let c, _): return columnNames(in: a) + columnNames(in: b) + columnNames(in: c)
+        case .inList(let a, let items, _): return columnNames(in: a) + items.flatMap { columnNames(in: $0) }
+        case .call(_, let args): return args.flatMap { columnNames(in: $0) }
+        }
     }
 
     /// "count(enrolled) = 850; 900; 1100": the values the assertion compared.

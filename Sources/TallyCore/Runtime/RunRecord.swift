@@ -9,11 +9,14 @@ public struct Preview: Sendable, Codable, Equatable {
     public var locations: [String?]
     public var totalRows: Int
 
-    public init(_ table: Table, limit: Int, rows: [Int]? = nil, withLocations: Bool = false) {
-        columns = table.names
-        types = table.columns.map { $0.type.rawValue }
+    /// - Parameter first: columns to put first (a check's keys and the columns it tested).
+    public init(_ table: Table, limit: Int, rows: [Int]? = nil, withLocations: Bool = false, first: [String] = []) {
+        let leading = first.filter { table.index(of: $0) != nil }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let order = leading.compactMap { table.index(of: $0) } + table.names.indices.filter { !leading.contains(table.names[$0]) }
+        columns = order.map { table.names[$0] }
+        types = order.map { table.columns[$0].type.rawValue }
         let picked = rows.map { Array($0.prefix(limit)) } ?? Array(0..<min(limit, table.rowCount))
-        self.rows = picked.map { r in table.columns.map { c in c.isNull(r) ? nil : c.value(r).display } }
+        self.rows = picked.map { r in order.map { k in let c = table.columns[k]; return c.isNull(r) ? nil : c.value(r).display } }
         locations = withLocations ? picked.map { r in table.provenance.location(r).map { "\($0.file):\($0.line)" } } : []
         totalRows = rows?.count ?? table.rowCount
     }

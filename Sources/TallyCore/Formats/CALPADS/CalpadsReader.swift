@@ -1,0 +1,86 @@
+/// Reads CALPADS upload and extract files: caret-delimited, no header, CR LF, no quoting;
+/// column names, order and date fields from the layout for the file's academic year.
+public enum CalpadsReader {
+    /// The two columns ODS extracts add after the layout's fields.
+    public static let extractColumns = ["UploadDate", "LastDateUpdated"]
+
+    public static func read(_ input: InputFile, type: String, year: String?, extract: Bool, encoding: String?,
+                            progress: ProgressHandler?) throws -> (Table, CalpadsLayout) {
+        let text = try input.textBytes(encoding: encoding)
+        let layout = try pickLayout(text, type: type, year: year, file: input.displayName)
+        var options = DelimitedOptions()
+        options.delimiter = UInt8(ascii: "^")
+        options.header = false
+        options.quoting = false
+        options.inferTypes = false
+        options.encoding = encoding
+        var declarations = layout.fields.map { field in
+            ColumnDeclaration(name: Name(field.name, .none), type: field.isDate ? .date : .text,
+                              dateFormat: field.isDate ? "YYYYMMDD" : nil)
+        }
+        if extract { declarations += extractColumns.map { ColumnDeclaration(name: Name($0, .none), type: .text, dateFormat: nil) } }
+        options.columns = declarations
+        let table: Table
+        do {
+            table = try DelimitedReader.read(input, options: options, progress: progress)
+        } catch var d as Diagnostic {
+            if d.message.hasPrefix("this row has") {
+                d.message += " (the \(layout.type) layout for \(layout.yearsDescription) has \(layout.fields.count) fields" +
+                    (extract ? " plus 2 extract columns)" : extract == false ? "; an ODS extract has 2 more: add extract)" : ")")
+                d.help = nil
+            }
+            throw d
+        }
+        // Every record must be of the file's type (SINF files may also carry SIGR, SIDM ... records).
+        if let recordType = table.column("RecordTypeCode") {
+            let allowed = allowedRecordTypes(layout.type)
+            for row in 0..<table.rowCount {
+                let value = recordType.value(row).display
+                if !allowed.contains(value) {
+                    throw Diagnostic(.error, "record type \"\(value)\" in a \(layout.type) file", file: input.displayName,
+                                     line: Int(table.provenance.line[row]),
+                                     help: "the first field of every record must be \(layout.type); is this the right file?")
+                }
+            }
+        }
+        return (table, layout)
+    }
+
+    static func allowedRecordTypes(_ type: String) -> Set<String> {
+        switch type {
+        case "SINF": return ["SINF", "SIGR", "SIDM", "SIEL", "SIST", "SIAD"]
+        default: return [type]
+        }
+    }
+
+    /// The layout named by `year`, else by the first record's Academic Year ID.
+    static func pickLayout(_ text: [UInt8], type: String, year: String?, file: String) throws -> CalpadsLayout {
+        let candidates = CalpadsLayouts.layouts(for: type)
+        guard !candidates.isEmpty else {
+            throw Diagnostic(.error, "no CALPADS layout named \"\(type)\"", file: file,
+                             help: Suggest.help(for: type, in: CalpadsLayouts.types, noun: "layouts"))
+        }
+        if let year {
+            guard let start = CalpadsLayouts.startYear(year), let layout = CalpadsLayouts.layout(type, year: start) else {
+                throw Diagnostic(.error, "\"\(year)\" is not an academic year with a \(type) layout", file: file,
+                                 help: "write the year as \"2024-2025\"")
+            }
+            return layout
+        }
+        if candidates.count == 1 { return candidates[0] }
+        let firstLine = text.prefix { $0 != 10 && $0 != 13 }
+        let fields = firstLine.split(separator: UInt8(ascii: "^"), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
+        for layout in candidates {
+            if let i = layout.index(of: "AcademicYearID"), i < fields.count,
+               let start = CalpadsLayouts.startYear(fields[i]), layout.firstYear <= start, start <= layout.lastYear {
+                return layout
+            }
+        }
+        // No readable year: fall back to the layout whose field count matches.
+        if let byCount = candidates.first(where: { $0.fields.count == fields.count || $0.fields.count + 2 == fields.count }) {
+            return byCount
+        }
+        return candidates.max { $0.firstYear < $1.firstYear } ?? candidates[0]
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import TallyCore
+
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Write a synthetic district (no real student data) to try playbooks on.",
+        discussion: "tally sample calpads --students 1000 --seed 7 --out sample/ writes SENR.txt, SINF.txt, SPRG.txt, SELA.txt (CALPADS layouts), sis_enrollment.csv and defects.csv, the manifest of planted defects."
+    )
+
+    @Argument(help: "What to generate: calpads.") var kind: String
+    @Option(help: "Number of students.") var students: Int = 1000
+    @Option(help: "Seed: the same seed always gives the same district.") var seed: UInt64 = 1
+    @Option(help: "Academic year, e.g. 2024-2025.") var year: String = "2024-2025"
+    @Option(help: "Folder to write to.") var out: String
+
+    func run() throws {
+        guard kind == "calpads" else { throw ValidationError("tally sample knows one kind: calpads") }
+        guard students > 0 else { throw ValidationError("--students must be at least 1") }
+        guard CalpadsLayouts.startYear(year) != nil else { throw ValidationError("--year takes an academic year such as 2024-2025") }
+        var options = SampleOptions()
+        options.students = students
+        options.seed = seed
+        options.academicYear = year
+        do {
+            let district = try DistrictGenerator.write(options, to: out)
+            var kinds: [String: Int] = [:]
+            for d in district.defects { kinds[d.kind, default: 0] += 1 }
+            print("wrote \(Format.count(district.enrollments.count)) enrollments for \(Format.count(students)) students at \(district.schools.count) schools to \(out)")
+            print("planted defects (see \(out)/defects.csv): " + kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        } catch let d as Diagnostic {
+            writeError(d.description)
+            throw ExitCode(2)
+        }
+    }
+}
