@@ -18,11 +18,7 @@ struct CheckCommand: ParsableCommand {
         options.params = try parseParams(params)
         let result = Runner.check(path: playbook, options: options)
         if !result.diagnostics.isEmpty {
-            for d in result.diagnostics {
-                writeError(d.render(source: d.file == result.plan?.playbook.file || d.line > 0 && d.column > 0 ? result.source : nil))
-                writeError("")
-            }
-            writeError("\(result.diagnostics.count) error\(result.diagnostics.count == 1 ? "" : "s") in \(playbook)")
+            writeError(CheckReport.renderFailure(result.diagnostics, playbookFile: result.file, source: result.source, path: playbook))
             throw ExitCode(2)
         }
         guard let plan = result.plan else { throw ExitCode(2) }

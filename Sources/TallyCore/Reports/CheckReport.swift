@@ -1,5 +1,16 @@
 /// What `tally check` prints for a sound playbook: its inputs' schemas and its tables.
 public enum CheckReport {
+    /// Every diagnostic with its source snippet, then a count: what `tally check` prints on failure.
+    public static func renderFailure(_ diagnostics: [Diagnostic], playbookFile: String?, source: String?, path: String) -> String {
+        var out = ""
+        for d in diagnostics {
+            let snippet = (d.file == playbookFile || playbookFile == nil) && d.column > 0 ? source : nil
+            out += d.render(source: snippet) + "\n\n"
+        }
+        out += "\(diagnostics.count) error\(diagnostics.count == 1 ? "" : "s") in \(path)\n"
+        return out
+    }
+
     public static func render(plan: Plan, inputs: [(LoadRequest, Schema)], showAST: Bool) -> String {
         var out = "\(plan.playbook.file): ok — \(plan.playbook.statements.count) statements\n"
         if !plan.paramOrder.isEmpty {

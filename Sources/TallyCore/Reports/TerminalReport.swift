@@ -5,6 +5,7 @@ public struct TerminalReport {
     public var timings: Bool
 
     var currentNumber = 0
+    var stopped = false
 
     public init(color: Bool, timings: Bool) { self.color = color; self.timings = timings }
 
@@ -16,6 +17,12 @@ public struct TerminalReport {
     func green(_ s: String) -> String { paint(s, "32") }
 
     public func render(_ record: RunRecord) -> String {
+        var copy = self
+        copy.stopped = record.exitStatus == 2
+        return copy.renderRecord(record)
+    }
+
+    func renderRecord(_ record: RunRecord) -> String {
         var out: [String] = []
         out.append(bold(record.title) + dim("  (\(record.playbookPath))"))
         if !record.params.isEmpty {
@@ -99,13 +106,17 @@ public struct TerminalReport {
             lines.append(header(cell, "export"))
             lines.append(statement(cell))
             if let e = cell.export {
-                lines.append("    → \(Format.plural(e.rows, "row")) to \(e.path) (\(Format.bytes(e.bytes)))")
+                if stopped {
+                    lines.append("    → \(Format.plural(e.rows, "row")) for \(e.path): not written, the run stopped")
+                } else {
+                    lines.append("    → \(Format.plural(e.rows, "row")) to \(e.path) (\(Format.bytes(e.bytes)))")
+                }
             }
         case .show:
             lines.append(header(cell, "show"))
             lines.append(statement(cell))
             if let preview = cell.preview {
-                lines.append(previewTable(preview, withLocations: false))
+                lines.append(previewTable(preview, withLocations: false, maxColumns: 12))
                 if preview.totalRows > preview.rows.count {
                     lines.append(dim("    … \(Format.count(preview.totalRows - preview.rows.count)) more rows (\(Format.count(preview.totalRows)) in all)"))
                 } else {
@@ -145,19 +156,24 @@ public struct TerminalReport {
         return line
     }
 
-    func previewTable(_ preview: Preview, withLocations: Bool) -> String {
+    func previewTable(_ preview: Preview, withLocations: Bool, maxColumns: Int = 8) -> String {
         var header = preview.columns
-        var rows = preview.rows.map { $0.map { $0 ?? "·" } }
-        // Wide tables: keep the first eight columns so the source line stays on screen.
-        if header.count > 8 {
-            header = Array(header.prefix(8)) + ["…"]
-            rows = rows.map { Array($0.prefix(8)) + ["…"] }
+        var rows = preview.rows.map { row in
+            row.enumerated().map { k, v in
+                guard let v else { return "·" }
+                return preview.types[k] == "decimal" ? Format.decimal(v) : v
+            }
+        }
+        // Wide tables: keep the first columns so the source line stays on screen.
+        if header.count > maxColumns {
+            header = Array(header.prefix(maxColumns)) + ["… \(header.count - maxColumns) more"]
+            rows = rows.map { Array($0.prefix(maxColumns)) + ["…"] }
         }
         if withLocations, !preview.locations.isEmpty {
             header.append("source")
             for k in 0..<rows.count { rows[k].append(k < preview.locations.count ? preview.locations[k] ?? "" : "") }
         }
-        let numeric = Set(preview.types.enumerated().filter { ["integer", "decimal"].contains($0.element) }.map(\.offset).filter { $0 < 8 })
+        let numeric = Set(preview.types.enumerated().filter { ["integer", "decimal"].contains($0.element) }.map(\.offset).filter { $0 < maxColumns })
         let last: Set<Int> = withLocations && !preview.locations.isEmpty ? [header.count - 1] : []
         return TextTable.render(header: header, rows: rows, rightAlign: numeric, uncut: last)
     }

@@ -30,7 +30,7 @@ public enum TextTable {
 
 extension String {
     func replacingNewlines() -> String {
-        String(map { $0 == "\n" || $0 == "\r" || $0 == "\t" ? " " : $0 })
+        String(map { $0.isNewline || $0 == "\t" ? " " : $0 })
     }
 }
 
@@ -56,6 +56,17 @@ public enum Format {
         if n < 1024 * 1024 { return "\(n / 1024) KB" }
         let mb = Double(n) / 1048576
         return mb < 100 ? "\(Double(Int(mb * 10)) / 10) MB" : "\(Int(mb)) MB"
+    }
+
+    /// A decimal for reading: at most four places, trailing zeros dropped ("13.6667", "2.5").
+    public static func decimal(_ text: String) -> String {
+        guard let v = Double(text), v.isFinite, text.contains(".") else { return text }
+        let scaled = (v * 10_000).rounded() / 10_000
+        var s = Value.formatDecimal(scaled)
+        if let dot = s.firstIndex(of: "."), s.distance(from: dot, to: s.endIndex) > 5 {
+            s = String(s[...s.index(dot, offsetBy: 4)])
+        }
+        return s
     }
 
     public static func seconds(_ s: Double) -> String {

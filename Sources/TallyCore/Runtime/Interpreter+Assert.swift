@@ -75,20 +75,26 @@ extension Interpreter {
         }
     }
 
-    /// "count(enrolled) = 850; 900; 1100": the values the assertion compared.
+    /// "count(enrolled) = 850, needs between 900 and 1100": the values the assertion compared.
     func describeScalar(_ expr: Expr, _ evaluator: Evaluator) -> String {
-        var parts: [Expr] = []
-        switch expr.kind {
-        case .binary(let op, let l, let r) where !["and", "or"].contains(op): parts = [l, r]
-        case .between(let v, let a, let b, _): parts = [v, a, b]
-        case .inList(let v, _, _): parts = [v]
-        default: parts = [expr]
-        }
-        return parts.map { part -> String in
+        func show(_ part: Expr) -> String {
             let value = evaluator.evaluateScalar(part).display
-            if case .literal = part.kind { return value }
+            if case .literal = part.kind { return value.isEmpty ? "null" : value }
             return "\(text(of: part.span)) = \(value.isEmpty ? "null" : value)"
-        }.joined(separator: ", ")
+        }
+        func bare(_ part: Expr) -> String {
+            let value = evaluator.evaluateScalar(part).display
+            return value.isEmpty ? "null" : value
+        }
+        switch expr.kind {
+        case .binary(let op, let l, let r) where !["and", "or"].contains(op):
+            if case .literal = r.kind { return "\(show(l)), needs \(op) \(bare(r))" }
+            return "\(show(l)), \(show(r))"
+        case .between(let v, let a, let b, let negated):
+            return "\(show(v)), needs\(negated ? " not" : "") between \(bare(a)) and \(bare(b))"
+        default:
+            return show(expr)
+        }
     }
 
     /// The statement without `assert`, severity, message and id.

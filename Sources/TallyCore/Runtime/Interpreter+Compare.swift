@@ -49,9 +49,10 @@ public enum Comparison {
         for r in 0..<e.rowCount where !matched.contains(r) { rows.append((nil, r)) }
 
         var keyBuilders = keys.map { k in ColumnBuilder(type: a.column(k)?.type ?? .text) }
-        var actualB = ColumnBuilder(type: .decimal), expectedB = ColumnBuilder(type: .decimal)
-        var diffB = ColumnBuilder(type: .decimal), pctB = ColumnBuilder(type: .decimal), statusB = ColumnBuilder(type: .text)
         let av = a.column("value"), ev = e.column("value")
+        let valueType: DataType = av?.type == .integer && ev?.type == .integer ? .integer : .decimal
+        var actualB = ColumnBuilder(type: valueType), expectedB = ColumnBuilder(type: valueType)
+        var diffB = ColumnBuilder(type: valueType), pctB = ColumnBuilder(type: .decimal), statusB = ColumnBuilder(type: .text)
         for row in rows {
             for (k, key) in keys.enumerated() {
                 let v = row.actualRow.flatMap { a.column(key)?.value($0) } ?? row.expectedRow.flatMap { e.column(key)?.value($0) } ?? .null
@@ -61,6 +62,7 @@ public enum Comparison {
             let y = row.expectedRow.flatMap { ev?.value($0).doubleValue }
             actualB.append(x.map { .decimal($0) } ?? .null)
             expectedB.append(y.map { .decimal($0) } ?? .null)
+            // (ColumnBuilder converts to integer when the counts are integers.)
             var status = "ok"
             if let x, let y {
                 let d = x - y

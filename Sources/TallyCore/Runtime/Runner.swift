@@ -31,11 +31,11 @@ public enum Runner {
     }
 
     /// Checks without running: every error in one pass, and the schema of every input.
-    public static func check(path: String, options: RunOptions) -> (plan: Plan?, inputs: [(LoadRequest, Schema)], diagnostics: [Diagnostic], source: String?) {
+    public static func check(path: String, options: RunOptions) -> (plan: Plan?, inputs: [(LoadRequest, Schema)], diagnostics: [Diagnostic], source: String?, file: String?) {
         let playbook: Playbook
         do { playbook = try parse(path: path, displayBase: options.displayBase) } catch let list as DiagnosticList {
-            return (nil, [], list.diagnostics, try? String(contentsOfFile: path, encoding: .utf8))
-        } catch { return (nil, [], [Diagnostic(.error, "\(error)", file: path)], nil) }
+            return (nil, [], list.diagnostics, try? String(contentsOfFile: path, encoding: .utf8), nil)
+        } catch { return (nil, [], [Diagnostic(.error, "\(error)", file: path)], nil, nil) }
         var inputs: [(LoadRequest, Schema)] = []
         let checker = Checker(playbook: playbook, overrides: options.params,
                               baseDirectory: (absolute(path) as NSString).deletingLastPathComponent,
@@ -45,8 +45,8 @@ public enum Runner {
             return table.schema
         }
         switch checker.check() {
-        case .success(let plan): return (plan, inputs, [], playbook.source)
-        case .failure(let list): return (nil, inputs, list.diagnostics, playbook.source)
+        case .success(let plan): return (plan, inputs, [], playbook.source, playbook.file)
+        case .failure(let list): return (nil, inputs, list.diagnostics, playbook.source, playbook.file)
         }
     }
 
@@ -60,6 +60,7 @@ public enum Runner {
             playbook = try parse(path: path, displayBase: options.displayBase)
         } catch let list as DiagnosticList {
             record.errors = list.diagnostics
+            record.playbookPath = Checker.display((absolute(path) as NSString).standardizingPath, relativeTo: options.displayBase)
             record.playbookSource = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
             record.finished = options.now()
             return record

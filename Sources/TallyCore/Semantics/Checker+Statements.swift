@@ -101,7 +101,10 @@ extension Checker {
                     throw error("compare with a stored target needs the QA store, which is not available in this version of Tally", node.span,
                                 help: "compare with another table's column: compare \(table.text).\(column.text) with OTHER.COLUMN by ...")
                 }
-                if let alias { define(alias, Checker.comparisonSchema(by.map(\.text), schema, keyTypesFrom: schema), index: index) }
+                var valueType = DataType.decimal
+                if case .column(let other, let otherColumn) = target, t == .integer,
+                   tables[other.text]?.type(of: otherColumn.text) == .integer { valueType = .integer }
+                if let alias { define(alias, Checker.comparisonSchema(by.map(\.text), schema, keyTypesFrom: schema, valueType: valueType), index: index) }
             }
         case .save, .snapshot:
             diagnostics.append(error("\(node.statement.keyword) needs the QA store, which is not available in this version of Tally", node.span))
@@ -125,10 +128,10 @@ extension Checker {
         }
     }
 
-    static func comparisonSchema(_ keys: [String], _ schema: Schema, keyTypesFrom: Schema) -> Schema {
+    static func comparisonSchema(_ keys: [String], _ schema: Schema, keyTypesFrom: Schema, valueType: DataType = .decimal) -> Schema {
         var fields = keys.map { Schema.Field(name: $0, type: keyTypesFrom.type(of: $0) ?? .text) }
-        fields += [.init(name: "actual", type: .decimal), .init(name: "expected", type: .decimal),
-                   .init(name: "difference", type: .decimal), .init(name: "percent", type: .decimal),
+        fields += [.init(name: "actual", type: valueType), .init(name: "expected", type: valueType),
+                   .init(name: "difference", type: valueType), .init(name: "percent", type: .decimal),
                    .init(name: "status", type: .text)]
         return Schema(columns: fields)
     }

@@ -1,0 +1,145 @@
+import Foundation
+import TallyCore
+import XCTest
+
+/// Golden cases: `Cases/<area>/<case>/` holds a playbook (`case.playbook`, or a file `example`
+/// naming one in `playbooks/`), its inputs, optional `params` (name=value lines) and `command`
+/// (`run` or `check`), and `expected/`: `output.txt`, `exit`, and `exports/` (every file the run
+/// left under `out/`). `UPDATE_GOLDENS=1 swift test` rewrites `expected/` for review in git diff.
+final class GoldenTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    static let repository = root.deletingLastPathComponent().deletingLastPathComponent()
+    static let record = ProcessInfo.processInfo.environment["UPDATE_GOLDENS"] == "1"
+
+    func caseFolders() throws -> [URL] {
+        let cases = GoldenTests.root.appendingPathComponent("Cases")
+        var found: [URL] = []
+        let fm = FileManager.default
+        for area in try fm.contentsOfDirectory(atPath: cases.path).sorted() {
+            let areaURL = cases.appendingPathComponent(area)
+            for name in (try? fm.contentsOfDirectory(atPath: areaURL.path).sorted()) ?? [] {
+                let folder = areaURL.appendingPathComponent(name)
+                if fm.fileExists(atPath: folder.appendingPathComponent("case.playbook").path)
+                    || fm.fileExists(atPath: folder.appendingPathComponent("example").path) {
+                    found.append(folder)
+                }
+            }
+        }
+        return found
+    }
+
+    func testGoldenCases() throws {
+        let folders = try caseFolders()
+        XCTAssertGreaterThan(folders.count, 10, "golden cases are missing")
+        var failures: [String] = []
+        for folder in folders {
+            if let problem = try runCase(folder) { failures.append(problem) }
+        }
+        XCTAssert(failures.isEmpty, "\(failures.count) golden case(s) differ:\n" + failures.joined(separator: "\n\n"))
+    }
+
+    /// Runs one case in a scratch folder; returns a description of any difference.
+    func runCase(_ folder: URL) throws -> String? {
+        let fm = FileManager.default
+        let name = folder.deletingLastPathComponent().lastPathComponent + "/" + folder.lastPathComponent
+        let scratch = fm.temporaryDirectory.appendingPathComponent("tally-golden-\(UUID().uuidString)")
+        defer { try? fm.removeItem(at: scratch) }
+        try fm.createDirectory(at: scratch, withIntermediateDirectories: true)
+        var playbook = "case.playbook"
+        for item in try fm.contentsOfDirectory(atPath: folder.path) where !["expected", "params", "command", "example"].contains(item) {
+            try fm.copyItem(at: folder.appendingPathComponent(item), to: scratch.appendingPathComponent(item))
+        }
+        let example = folder.appendingPathComponent("example")
+        if let exampleName = try? String(contentsOf: example, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) {
+            let playbooks = GoldenTests.repository.appendingPathComponent("playbooks")
+            try fm.copyItem(at: playbooks.appendingPathComponent(exampleName), to: scratch.appendingPathComponent(exampleName))
+            try fm.copyItem(at: playbooks.appendingPathComponent("data"), to: scratch.appendingPathComponent("data"))
+            playbook = exampleName
+        }
+        var options = RunOptions()
+        options.displayBase = scratch.path
+        options.clock = EvaluationClock(today: DateCodec.days(year: 2024, month: 10, day: 2) ?? 0)
+        if let params = try? String(contentsOf: folder.appendingPathComponent("params"), encoding: .utf8) {
+            for line in params.split(separator: "\n") {
+                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+                if parts.count == 2 { options.params[parts[0]] = parts[1] }
+            }
+        }
+        let command = (try? String(contentsOf: folder.appendingPathComponent("command"), encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "run"
+        let path = scratch.appendingPathComponent(playbook).path
+        var output: String
+        var exit: Int32
+        if command == "check" {
+            let result = Runner.check(path: path, options: options)
+            if result.diagnostics.isEmpty, let plan = result.plan {
+                output = CheckReport.render(plan: plan, inputs: result.inputs, showAST: false)
+                exit = 0
+            } else {
+                output = CheckReport.renderFailure(result.diagnostics, playbookFile: result.file, source: result.source, path: playbook)
+                exit = 2
+            }
+        } else {
+            let record = Runner.run(path: path, options: options)
+            output = TerminalReport(color: false, timings: false).render(record)
+            exit = record.exitStatus
+        }
+        // Exports: everything under out/.
+        var exports: [String: Data] = [:]
+        let out = scratch.appendingPathComponent("out")
+        if let walker = fm.enumerator(atPath: out.path) {
+            for case let file as String in walker {
+                var isDirectory: ObjCBool = false
+                let full = out.appendingPathComponent(file).path
+                if fm.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue {
+                    exports[file] = fm.contents(atPath: full)
+                }
+            }
+        }
+        let expected = folder.appendingPathComponent("expected")
+        if GoldenTests.record {
+            try? fm.removeItem(at: expected)
+            try fm.createDirectory(at: expected, withIntermediateDirectories: true)
+            try Data(output.utf8).write(to: expected.appendingPathComponent("output.txt"))
+            try Data("\(exit)\n".utf8).write(to: expected.appendingPathComponent("exit"))
+            for (file, data) in exports {
+                let target = expected.appendingPathComponent("exports").appendingPathComponent(file)
+                try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try data.write(to: target)
+            }
+            return nil
+        }
+        var problems: [String] = []
+        let wantOutput = (try? String(contentsOf: expected.appendingPathComponent("output.txt"), encoding: .utf8)) ?? "(missing expected/output.txt)"
+        if wantOutput != output { problems.append("output differs:\n" + GoldenTests.firstDifference(wantOutput, output)) }
+        let wantExit = (try? String(contentsOf: expected.appendingPathComponent("exit"), encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+        if wantExit != "\(exit)" { problems.append("exit status \(exit), expected \(wantExit)") }
+        var wantExports: [String: Data] = [:]
+        let expectedExports = expected.appendingPathComponent("exports")
+        if let walker = fm.enumerator(atPath: expectedExports.path) {
+            for case let file as String in walker {
+                var isDirectory: ObjCBool = false
+                let full = expectedExports.appendingPathComponent(file).path
+                if fm.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue {
+                    wantExports[file] = fm.contents(atPath: full)
+                }
+            }
+        }
+        if Set(wantExports.keys) != Set(exports.keys) {
+            problems.append("exports \(exports.keys.sorted()), expected \(wantExports.keys.sorted())")
+        }
+        for (file, data) in wantExports where exports[file] != data { problems.append("export \(file) differs") }
+        return problems.isEmpty ? nil : "[\(name)] " + problems.joined(separator: "; ")
+    }
+
+    static func firstDifference(_ a: String, _ b: String) -> String {
+        let x = a.split(separator: "\n", omittingEmptySubsequences: false)
+        let y = b.split(separator: "\n", omittingEmptySubsequences: false)
+        for i in 0..<max(x.count, y.count) {
+            let l = i < x.count ? String(x[i]) : "(end)", r = i < y.count ? String(y[i]) : "(end)"
+            if l != r { return "  line \(i + 1)\n  expected: \(l)\n  actual:   \(r)" }
+        }
+        return "  (same lines)"
+    }
+}
