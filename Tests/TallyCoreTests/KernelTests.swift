@@ -1,0 +1,79 @@
+import XCTest
+@testable import TallyCore
+
+final class KernelTests: XCTestCase {
+    let left = """
+    SSID,School
+    1,A
+    2,A
+    3,B
+    ,B
+    4,C
+    """
+    let right = """
+    SSID,Name
+    1,Ann
+    2,Bo
+    2,Bob
+    ,Nobody
+    9,Zed
+    """
+
+    func plan(_ kind: JoinKind) throws -> JoinPlan {
+        let l = try readCSV(left), r = try readCSV(right)
+        return Table.planJoin(kind: kind, left: [l.column("SSID")!], right: [r.column("SSID")!],
+                              leftCount: l.rowCount, rightCount: r.rowCount)
+    }
+
+    func testInnerJoinKeepsLeftOrderAndNullKeysNeverMatch() throws {
+        let p = try plan(.inner)
+        XCTAssertEqual(p.leftRows, [0, 1, 1])
+        XCTAssertEqual(p.rightRows, [0, 1, 2])
+        XCTAssertEqual(p.stats, JoinStats(leftMatched: 2, leftUnmatched: 3, rightMatched: 3, rightUnmatched: 2, leftNullKeys: 1))
+        XCTAssertEqual(p.rightDuplicates.map(\.count), [2])
+    }
+
+    func testLeftAntiSemi() throws {
+        XCTAssertEqual(try plan(.left).rightRows, [0, 1, 2, -1, -1, -1])
+        XCTAssertEqual(try plan(.anti).leftRows, [2, 3, 4])
+        XCTAssertEqual(try plan(.semi).leftRows, [0, 1])
+    }
+
+    func testAggregateGroupsInKeyOrderWithNullGroupLast() throws {
+        let t = try readCSV("k,v\nb,1\na,2\n,3\nb,4\n")
+        let out = t.aggregate(by: ["k"], [Table.AggregateSpec(name: "n", function: .count, input: nil),
+                                          Table.AggregateSpec(name: "s", function: .sum, input: t.column("v"))])
+        XCTAssertEqual(out.strings("k"), ["a", "b", nil])
+        XCTAssertEqual(out.strings("n"), ["1", "2", "1"])
+        XCTAssertEqual(out.strings("s"), ["2", "5", "3"])
+    }
+
+    func testSortIsStableAndPutsNullsLastBothWays() throws {
+        let t = try readCSV("id,v\n1,3\n2,\n3,1\n4,3\n")
+        let up = t.gather(t.sortPermutation([(t.column("v")!, false)]))
+        XCTAssertEqual(up.strings("id"), ["3", "1", "4", "2"])
+        let down = t.gather(t.sortPermutation([(t.column("v")!, true)]))
+        XCTAssertEqual(down.strings("id"), ["1", "4", "3", "2"])
+    }
+
+    func testKeysMatchAcrossDifferentDictionaries() throws {
+        let a = try readCSV("k\nx\ny\n"), b = try readCSV("k\ny\nz\nx\n")
+        let encoded = KeyEncoder.encode([[a.column("k")!], [b.column("k")!]])
+        XCTAssertEqual(encoded.ids[0][0], encoded.ids[1][2])
+        XCTAssertEqual(encoded.ids[0][1], encoded.ids[1][0])
+        XCTAssertNotEqual(encoded.ids[1][1], encoded.ids[0][0])
+    }
+
+    func testDateCodecRoundTripsAndRejectsImpossibleDates() {
+        for (y, m, d) in [(1970, 1, 1), (2000, 2, 29), (2024, 10, 2), (1899, 12, 31)] {
+            let days = DateCodec.days(year: y, month: m, day: d)
+            XCTAssertNotNil(days)
+            XCTAssertTrue(DateCodec.civil(days ?? 0) == (y, m, d))
+        }
+        XCTAssertNil(DateCodec.days(year: 2023, month: 2, day: 29))
+        XCTAssertNil(DateCodec.Pattern.compact.parse("20241301"))
+        XCTAssertEqual(DateCodec.Pattern("MM/DD/YYYY")?.parse("10/02/2024"), DateCodec.days(year: 2024, month: 10, day: 2))
+        XCTAssertEqual(DistrictGenerator.censusDay(startYear: 2024), DateCodec.days(year: 2024, month: 10, day: 2))
+        XCTAssertEqual(DistrictGenerator.censusDay(startYear: 2025), DateCodec.days(year: 2025, month: 10, day: 1))
+    }
+}
