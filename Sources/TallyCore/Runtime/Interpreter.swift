@@ -118,6 +118,16 @@ public final class Interpreter {
             }
             var cell = CellResult(index: index, node: node, kind: .export)
             let staged = try staging.stage(for: request.path)
+            if case .calpads(let type, let year, let extract) = request.format {
+                guard let layout = CalpadsWriter.layout(for: data, type: type, year: year) else {
+                    throw Diagnostic("no CALPADS layout \(type)", file: file, line: node.line)
+                }
+                let bytes = try CalpadsWriter.write(data, layout: layout, extract: extract, to: staged, displayPath: request.displayPath)
+                cell.rowsIn = data.rowCount
+                cell.export = ExportRecord(table: table.text, path: request.displayPath, format: "calpads \(layout.type)",
+                                           rows: data.rowCount, bytes: bytes)
+                return cell
+            }
             var writeOptions = DelimitedWriteOptions()
             switch request.format {
             case .tsv: writeOptions.delimiter = UInt8(ascii: "\t")

@@ -115,6 +115,20 @@ extension Checker {
                 let fmt = try formatFor(format, path: resolved.path, span: pathSpan, verb: "write")
                 switch fmt {
                 case .csv, .tsv, .delimited: break
+                case .calpads(let type, let year, _):
+                    guard let layout = CalpadsWriter.layout(for: nil, type: type, year: year) else {
+                        throw error("no CALPADS layout \(type)\(year.map { " for \($0)" } ?? "")", pathSpan,
+                                    help: Suggest.help(for: type, in: CalpadsLayouts.types, noun: "layouts"))
+                    }
+                    if let schema = tables[table.text] {
+                        let missing = CalpadsWriter.missingRequired(schema, layout)
+                        if !missing.isEmpty {
+                            throw error("\(table.text) lacks required \(type) field\(missing.count == 1 ? "" : "s") " +
+                                        missing.prefix(6).map { "\($0.number) \($0.name)" }.joined(separator: ", ") +
+                                        (missing.count > 6 ? ", ..." : ""), table.span,
+                                        help: "a CALPADS file needs every required field; derive or select them first")
+                        }
+                    }
                 default:
                     throw error("exporting as \(fmt.name) is not available in this version of Tally", pathSpan,
                                 help: "export as csv, tsv or delimited \"^\"")

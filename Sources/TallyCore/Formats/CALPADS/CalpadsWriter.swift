@@ -1,0 +1,63 @@
+import Foundation
+
+/// Writes a table as a CALPADS upload file: fields in layout order, caret-delimited, CR LF, no
+/// header, dates as CCYYMMDD. A value longer than its field allows is an error naming the row;
+/// nothing is ever truncated.
+public enum CalpadsWriter {
+    /// The layout for an export: `year` if given, else the table's Academic Year ID, else newest.
+    public static func layout(for table: Table?, type: String, year: String?) -> CalpadsLayout? {
+        if let year { return CalpadsLayouts.startYear(year).flatMap { CalpadsLayouts.layout(type, year: $0) } }
+        if let table, let column = table.column("AcademicYearID") {
+            for row in 0..<min(table.rowCount, 100) where !column.isNull(row) {
+                if let start = CalpadsLayouts.startYear(column.value(row).display) { return CalpadsLayouts.layout(type, year: start) }
+            }
+        }
+        return CalpadsLayouts.layout(type, year: nil)
+    }
+
+    /// The layout's required fields the schema lacks.
+    public static func missingRequired(_ schema: Schema, _ layout: CalpadsLayout) -> [CalpadsField] {
+        layout.fields.filter { $0.required && !schema.contains($0.name) }
+    }
+
+    public static func write(_ table: Table, layout: CalpadsLayout, extract: Bool, to path: String, displayPath: String) throws -> Int {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw Diagnostic(.error, "cannot create the file", file: displayPath)
+        }
+        defer { try? handle.close() }
+        var names = layout.fields.map(\.name)
+        var limits = layout.fields.map(\.maxLength)
+        var labels = layout.fields.map { "field \($0.number) \($0.name)" }
+        if extract {
+            names += CalpadsReader.extractColumns
+            limits += [0, 0]
+            labels += CalpadsReader.extractColumns
+        }
+        let columns = names.map { table.column($0) }
+        var buffer = [UInt8]()
+        buffer.reserveCapacity(1 << 20)
+        var written = 0
+        for row in 0..<table.rowCount {
+            for (k, column) in columns.enumerated() {
+                if k > 0 { buffer.append(UInt8(ascii: "^")) }
+                guard let column, !column.isNull(row) else { continue }
+                let text: String
+                if case .date(let days) = column.data { text = DateCodec.format(days[row], "YYYYMMDD") }
+                else { text = column.value(row).display }
+                let length = text.count
+                if limits[k] > 0, length > limits[k] {
+                    let source = table.provenance.location(row).map { " (from \($0.file):\($0.line))" } ?? ""
+                    throw Diagnostic(.error, "row \(row + 1)\(source): \(labels[k]) is \(length) characters, at most \(limits[k]) allowed: \"\(text)\"",
+                                     file: displayPath, help: "fix the value; CALPADS files are never truncated")
+                }
+                buffer.append(contentsOf: text.utf8)
+            }
+            buffer.append(13); buffer.append(10)
+            if buffer.count >= 1 << 20 {
+                try handle.write(contentsOf: buffer); written += buffer.count; buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        try handle.write(contentsOf: buffer)
+        return written + buffer.count
+    }
+}
