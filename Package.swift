@@ -10,10 +10,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .target(
             name: "TallyCore",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Sources/TallyCore"
         ),
         .executableTarget(
@@ -26,8 +28,9 @@ let package = Package(
         ),
         .testTarget(
             name: "TallyCoreTests",
-            dependencies: ["TallyCore"],
-            path: "Tests/TallyCoreTests"
+            dependencies: ["TallyCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            path: "Tests/TallyCoreTests",
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "GoldenTests",

@@ -15,7 +15,9 @@ public enum Loader {
             let input = try InputFile.read(path: request.path, displayName: request.displayPath)
             return try CalpadsReader.read(input, type: layout, year: year, extract: extract,
                                           encoding: request.options.encoding, progress: progress).0
-        case .xlsx, .sqlite:
+        case .xlsx(let sheet, let headerRow):
+            return try XlsxReader.read(path: request.path, displayName: request.displayPath, sheet: sheet, headerRow: headerRow)
+        case .sqlite:
             throw Diagnostic(.error, "reading \(request.format.name) files is not available in this version of Tally", file: request.displayPath,
                              help: "export it from the source system as CSV, or read a caret file with: as delimited \"^\" with header false, columns (...)")
         }

@@ -20,7 +20,7 @@ extension Interpreter {
         var counts: [String: Int] = [:]
         for r in 0..<comparison.rowCount { counts[status?.value(r).display ?? "", default: 0] += 1 }
         let bad = comparison.rowCount - (counts["ok"] ?? 0)
-        let detail = ["ok", "outside", "missing", "unexpected"].compactMap { s in counts[s].map { "\($0) \(s)" } }
+        let detail = ["ok", "outside", "missing", "unexpected"].compactMap { s in counts[s].map { "\(Format.count($0)) \(s)" } }
             .joined(separator: ", ")
         let check = CheckResult(id: "line \(node.line)", kind: .comparison, severity: severity.rawValue, passed: bad == 0,
                                 predicate: Interpreter.predicateText(node.text), message: nil, detail: detail,
