@@ -61,3 +61,58 @@ final class CalpadsTests: XCTestCase {
         XCTAssertEqual(scratch.read("out/e.txt"), line)
     }
 }
+
+/// Done-when 1 of the CALPADS issue: validation finds exactly the defects the generator planted.
+final class CalpadsValidationTests: XCTestCase {
+    static let ruleForDefect = [
+        "invalid_grade": "SENR-GRADE", "duplicate_primary": "SENR-MULTIPLE-PRIMARY", "missing_sinf": "SENR-NO-SINF",
+        "exit_before_start": "SENR-EXIT-BEFORE-START", "overlapping_enrollment": "SENR-OVERLAP",
+        "completer_without_status": "SENR-COMPLETER-NO-STATUS",
+    ]
+
+    func testValidateReportsExactlyThePlantedDefects() throws {
+        let scratch = try Scratch()
+        var options = SampleOptions()
+        options.students = 3000
+        options.seed = 11
+        let district = try DistrictGenerator.write(options, to: scratch.path("d"))
+        try scratch.write("v.playbook", """
+        load senr from "d/SENR.txt" as calpads SENR
+        load sinf from "d/SINF.txt" as calpads SINF
+        load sprg from "d/SPRG.txt" as calpads SPRG
+        load sela from "d/SELA.txt" as calpads SELA
+        findings = senr | validate calpads SENR with sinf
+        others = sinf | validate calpads SINF | union sprg_findings
+        sprg_findings = sprg | validate calpads SPRG
+        sela_findings = sela | validate calpads SELA
+        export findings to "out/findings.csv"
+        assert sinf is valid calpads SINF
+        assert sprg is valid calpads SPRG
+        assert sela is valid calpads SELA
+        assert senr is valid calpads SENR with sinf
+        """.replacingOccurrences(of: "others = sinf | validate calpads SINF | union sprg_findings\n", with: "sinf_findings = sinf | validate calpads SINF\n"))
+        let record = Runner.run(path: scratch.path("v.playbook"), options: scratch.options)
+        XCTAssertEqual(record.errors, [])
+        XCTAssertEqual(record.exitStatus, 1)
+        XCTAssertEqual(record.checks.map(\.passed), [true, true, true, false])
+        let csv = scratch.read("out/findings.csv") ?? ""
+        var found = Set<String>()
+        for line in csv.split(separator: "\n").dropFirst() {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            found.insert("\(cells[0]) \(cells[6]) \(cells[7])")   // rule, line, SSID
+        }
+        let planted = Set(district.defects.compactMap { d in
+            CalpadsValidationTests.ruleForDefect[d.kind].map { "\($0) \(d.line) \(d.ssid)" }
+        })
+        XCTAssertEqual(planted.count, 6 * 15)
+        XCTAssertEqual(found.subtracting(planted).sorted(), [], "findings that were not planted")
+        XCTAssertEqual(planted.subtracting(found).sorted(), [], "planted defects not found")
+    }
+
+    func testEveryRuleIsListedOnceWithAFileType() {
+        let ids = CalpadsRules.all.map(\.id)
+        XCTAssertEqual(ids.count, Set(ids).count)
+        XCTAssertGreaterThanOrEqual(ids.count, 30)
+        XCTAssertEqual(CalpadsRules.rules(for: "SELA").map(\.id).filter { $0.hasPrefix("SELA") }, ["SELA-STATUS", "SELA-LANGUAGE"])
+    }
+}

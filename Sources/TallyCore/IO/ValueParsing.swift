@@ -5,7 +5,7 @@
 enum ValueParsing {
     static func makeColumn(name: String, interner: ByteInterner, codes: [Int32], declared: DataType?,
                            dateFormat: String?, missing: [String]?, infer: Bool,
-                           file: String, lines: [Int32]) throws -> Column {
+                           file: String, lines: [Int32], rejected: UnsafeMutablePointer<[RejectedValue]>? = nil) throws -> Column {
         let distinct = interner.count
         var isNull = [Bool](repeating: false, count: distinct)
         let missingSet = missing.map { Set($0) }
@@ -52,11 +52,23 @@ enum ValueParsing {
         case .date:
             let pattern = dateFormat.flatMap { DateCodec.Pattern($0) } ?? .iso
             var values = [Int32](repeating: 0, count: distinct)
+            var bad = Set<Int32>()
             for code in 0..<distinct where !isNull[code] {
                 guard let v = pattern.parse(Array(interner.bytes(Int32(code)))) else {
-                    throw failure(code, "a date in the format \"\(pattern.text)\"")
+                    guard rejected != nil else { throw failure(code, "a date in the format \"\(pattern.text)\"") }
+                    bad.insert(Int32(code))
+                    continue
                 }
                 values[code] = v
+            }
+            if let rejected, !bad.isEmpty {
+                var bits = validity ?? Bitmap(count: codes.count, filled: true)
+                for (row, code) in codes.enumerated() where bad.contains(code) {
+                    bits[row] = false
+                    rejected.pointee.append(RejectedValue(column: name, file: file, line: row < lines.count ? Int(lines[row]) : 0,
+                                                          raw: interner.string(code)))
+                }
+                return Column(data: .date(codes.map { values[Int($0)] }), validity: bits)
             }
             return Column(data: .date(codes.map { values[Int($0)] }), validity: validity)
         case .boolean:

@@ -74,6 +74,7 @@ public struct TerminalReport {
             if let input = cell.input {
                 lines.append("    → \(Format.count(input.rows)) rows × \(input.columns) columns from \(input.path) (\(Format.bytes(input.bytes)))")
             }
+            for note in cell.notes { lines.append("    " + yellow("note: ") + note) }
             if let schema = cell.schema {
                 let shown = schema.columns.prefix(12).map { "\($0.name): \($0.type.rawValue)" }.joined(separator: ", ")
                 lines.append(dim("    columns: " + shown + (schema.columns.count > 12 ? ", … (\(schema.columns.count) in all)" : "")))

@@ -48,6 +48,19 @@ extension Interpreter {
                 let nulls = failing.filter { truth.isNull($0) }.count
                 result.detail = "\(failing.count) of \(t.rowCount) rows fail" + (nulls > 0 ? " (\(nulls) because a value is null)" : "")
             }
+        case .valid(let name, let layout, let with):
+            let t = try table(name)
+            let other = try with.map { try table($0) }
+            let findings = try CalpadsValidator.validate(t, type: layout.text, with: other, file: file)
+            let severity = findings.column("severity")
+            let fatal = (0..<findings.rowCount).filter { severity?.value($0) == .text("fatal") }
+            fail(findings, rows: fatal, keys: ["rule", "field", "value", "SSID", "message"])
+            var byRule: [String: Int] = [:]
+            for row in fatal { byRule[findings.column("rule")?.value(row).display ?? "", default: 0] += 1 }
+            let warnings = findings.rowCount - fatal.count
+            result.detail = (fatal.isEmpty ? "no fatal findings" : "\(Format.plural(fatal.count, "fatal finding")): " +
+                byRule.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) +
+                (warnings > 0 ? "; \(Format.plural(warnings, "warning")) (see validate)" : "")
         case .scalar(let expr):
             let evaluator = Evaluator(table: nil, tableName: "", params: plan.params, paramTypes: plan.paramTypes,
                                       tables: tables, clock: options.clock, file: file)

@@ -79,6 +79,9 @@ public final class Interpreter {
             cell.rowsOut = loaded.table.rowCount
             cell.elapsed = loaded.elapsed
             cell.schema = loaded.table.schema
+            if !loaded.table.rejected.isEmpty {
+                cell.notes.append("\(Format.plural(loaded.table.rejected.count, "value")) that are not dates read as null (validate reports them as GEN-DATE)")
+            }
             cell.input = InputRecord(table: name.text, path: request.displayPath, format: request.format.name,
                                      bytes: loaded.bytes, rows: loaded.table.rowCount, columns: loaded.table.columnCount)
             return cell

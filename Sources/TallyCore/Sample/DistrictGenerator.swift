@@ -54,6 +54,9 @@ public enum DistrictGenerator {
                             "Ramirez", "Muñoz", "Williams", "Le", "Castillo", "Reyes", "Park", "Ortiz", "De La Cruz", "Yamamoto"]
     public static let grades = ["TK", "KN", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"]
 
+    /// The positions (student index modulo the defect interval) where defects are planted.
+    static let plantedTicks: Set<Int> = [3, 5, 7, 11, 13, 17, 19, 23, 29, 31]
+
     /// First Wednesday in October of the academic year's first calendar year.
     public static func censusDay(startYear: Int) -> Int32 {
         let first = DateCodec.days(year: startYear, month: 10, day: 1) ?? 0
@@ -95,7 +98,9 @@ public enum DistrictGenerator {
             let ssid = String(1_000_000_000 + (i &* 7_919) % 8_999_999_999)
             let local = String(100_000 + i)
             let school = schools[rng.int(0..<schools.count)]
-            let gradeIndex = rng.int(0..<grades.count)
+            var gradeIndex = rng.int(0..<grades.count)
+            // Planted completers are twelfth graders of the right age.
+            if [29, 31].contains(i % defectEvery) { gradeIndex = grades.count - 1 }
             var grade = grades[gradeIndex]
             let birthYear: Int = startYear - 5 - gradeIndex + (gradeIndex == 0 ? 1 : 0)
             let birth = DateCodec.days(year: birthYear, month: rng.int(1..<13), day: rng.int(1..<29)) ?? 0
@@ -107,7 +112,14 @@ public enum DistrictGenerator {
             if rng.chance(0.03) { exit = census - Int32(rng.int(5..<30)); reason = "T160" }
             else if rng.chance(0.02) { start = census + Int32(rng.int(5..<40)) }
             let tick = i % defectEvery
+            // Planted defects start from a plain open enrollment, so each gives exactly one finding.
+            if DistrictGenerator.plantedTicks.contains(tick) { start = firstDay; exit = nil; reason = nil }
             if tick == 7 { grade = "K"; }
+            var completion: String? = nil
+            if tick == 19 { exit = firstDay - 3; reason = "T160"; start = firstDay }
+            if tick == 29 { grade = "12"; exit = firstDay + 30; reason = "E230" }
+            if tick == 31 { grade = "12"; exit = firstDay + 30; reason = "E230"; completion = "100" }
+            if tick == 23 { exit = firstDay + 40; reason = "T160"; start = firstDay }
             var record: [String: String] = [
                 "RecordTypeCode": "SENR", "ReportingLEA": options.lea, "SchoolOfAttendance": school,
                 "AcademicYearID": options.academicYear, "SSID": ssid, "LocalStudentID": local,
@@ -115,12 +127,31 @@ public enum DistrictGenerator {
                 "StudentGenderCode": gender, "StudentBirthCountryCode": "US", "EnrollmentSchoolStartDate": ymd(start),
                 "EnrollmentStatusCode": "10", "GradeLevelCode": grade,
                 "EnrollmentSchoolExitDate": exit.map(ymd) ?? "", "StudentExitReasonCode": reason ?? "",
+                "StudentSchoolCompletionStatus": completion ?? "",
             ]
             let line = senr.append(record)
             district.enrollments.append(SampleEnrollment(ssid: ssid, school: school, grade: grade, status: "10", start: start,
                                                          exit: exit, exitReason: reason, line: line))
             if tick == 7 {
                 district.defects.append(PlantedDefect(kind: "invalid_grade", ssid: ssid, file: "SENR.txt", line: line, detail: "GradeLevelCode K"))
+            }
+            if tick == 19 {
+                district.defects.append(PlantedDefect(kind: "exit_before_start", ssid: ssid, file: "SENR.txt", line: line, detail: "exit date before start date"))
+            }
+            if tick == 29 {
+                district.defects.append(PlantedDefect(kind: "completer_without_status", ssid: ssid, file: "SENR.txt", line: line, detail: "E230 exit without completion status"))
+            }
+            if tick == 23 {
+                // A second enrollment at the same school that starts before the first one ends.
+                var again = record
+                again["EnrollmentSchoolStartDate"] = ymd(firstDay + 30)
+                again["EnrollmentSchoolExitDate"] = ""
+                again["StudentExitReasonCode"] = ""
+                let l = senr.append(again)
+                district.enrollments.append(SampleEnrollment(ssid: ssid, school: school, grade: grade, status: "10",
+                                                             start: firstDay + 30, exit: nil, exitReason: nil, line: l))
+                district.defects.append(PlantedDefect(kind: "overlapping_enrollment", ssid: ssid, file: "SENR.txt", line: l,
+                                                      detail: "starts before the earlier enrollment at \(school) ends"))
             }
             if tick == 3 {
                 // A second open primary enrollment at another school.
@@ -134,7 +165,7 @@ public enum DistrictGenerator {
                                                              start: firstDay + 20, exit: nil, exitReason: nil, line: second))
                 district.defects.append(PlantedDefect(kind: "duplicate_primary", ssid: ssid, file: "SENR.txt", line: second,
                                                       detail: "also open at \(school)"))
-            } else if rng.chance(0.02) {
+            } else if rng.chance(0.02), !DistrictGenerator.plantedTicks.contains(tick) {
                 // A legitimate secondary (status 20) enrollment elsewhere: not counted on Census Day.
                 var secondary = record
                 secondary["SchoolOfAttendance"] = schools[(schools.firstIndex(of: school).map { $0 + 1 } ?? 0) % schools.count]
@@ -153,7 +184,7 @@ public enum DistrictGenerator {
                     "StudentLegalFirstName": first, "StudentLegalLastName": last, "StudentBirthDate": ymd(birth),
                     "StudentGenderCode": gender, "StudentBirthCountryCode": "US",
                     "StudentHispanicEthnicityIndicator": rng.chance(0.5) ? "Y" : "N", "StudentEthnicityMissingIndicator": "N",
-                    "StudentRace1Code": rng.pick(["100", "200", "201", "299", "600", "700"]), "StudentRaceMissingIndicator": "N",
+                    "StudentRace1Code": rng.pick(["100", "201", "204", "299", "400", "600", "700"]), "StudentRaceMissingIndicator": "N",
                     "AddressLine1": "\(rng.int(100..<9999)) Main St", "AddressCityName": "Sample City",
                     "AddressStateProvinceCode": "CA", "AddressZipCode": "9\(rng.int(1000..<6999))",
                     "ParentGuardianHighestEducationLevelCode": rng.pick(["10", "11", "12", "13", "14", "15"]),
@@ -161,12 +192,12 @@ public enum DistrictGenerator {
                 district.sinfSSIDs.insert(ssid)
             }
             // Programs: free or reduced-price meals, foster, homeless.
-            for (code, p) in [("181", 0.45), ("182", 0.08), ("190", 0.01), ("191", 0.02)] where rng.chance(p) {
+            for (code, p) in [("181", 0.45), ("182", 0.08), ("193", 0.01), ("191", 0.02)] where rng.chance(p) {
                 _ = sprg.append([
                     "RecordTypeCode": "SPRG", "ReportingLEA": options.lea, "SchoolOfAttendance": school,
                     "AcademicYearID": options.academicYear, "SSID": ssid, "LocalStudentID": local,
                     "StudentLegalFirstName": first, "StudentLegalLastName": last, "StudentBirthDate": ymd(birth),
-                    "StudentGenderCode": gender, "EducationProgramCode": code, "EducationProgramMembershipCode": "3",
+                    "StudentGenderCode": gender, "EducationProgramCode": code,
                     "EducationProgramMembershipStartDate": ymd(firstDay),
                 ])
                 if code == "181" { break }
@@ -175,7 +206,7 @@ public enum DistrictGenerator {
                 "RecordTypeCode": "SELA", "ReportingLEA": options.lea, "SchoolOfAttendance": school,
                 "AcademicYearID": options.academicYear, "SSID": ssid, "StudentLegalFirstName": first, "StudentLegalLastName": last,
                 "StudentBirthDate": ymd(birth), "StudentGenderCode": gender, "LocalStudentID": local,
-                "EnglishLanguageAcquisitionStatusCode": rng.pick(["EO", "EO", "EO", "IFEP", "EL", "EL", "RFEP"]),
+                "EnglishAcquisitionStatusCode": rng.pick(["EO", "EO", "EO", "IFEP", "EL", "EL", "RFEP"]),
                 "EnglishLanguageAcquisitionStatusStartDate": ymd(birth + 365 * 5), "PrimaryLanguageCode": rng.pick(["00", "01", "02", "07"]),
             ])
             // SIS: everyone except the planted state-only students; a few grade mismatches.
@@ -190,7 +221,10 @@ public enum DistrictGenerator {
                                                           line: district.sisRows.count + 2, detail: "SIS grade \(sisGrade), SENR grade \(grade)"))
                 }
                 let lastCSV = last == "O'Neil" && i % 2 == 0 ? "\"O'Neil, Jr.\"" : last
-                sis += "\(ssid),\(local),\(school),\(sisGrade),\(mdy(start)),\(exit.map(mdy) ?? ""),\(lastCSV),\(first),\(mdy(birth))\n"
+                // The SIS shows the student's current enrollment (the later one where two were planted).
+                let sisStart = tick == 23 ? firstDay + 30 : start
+                let sisExit = tick == 23 ? nil : exit
+                sis += "\(ssid),\(local),\(school),\(sisGrade),\(mdy(sisStart)),\(sisExit.map(mdy) ?? ""),\(lastCSV),\(first),\(mdy(birth))\n"
                 district.sisRows.append((ssid, school, sisGrade))
             }
             if tick == 17 {

@@ -164,6 +164,10 @@ extension Checker {
                 let t = try typer((table.text, schema)).type(of: expr)
                 if let t, t != .boolean { throw error("an assertion needs a true/false condition; this is \(t.rawValue)", expr.span) }
             }
+        case .valid(let table, let layout, let with):
+            guard let schema = lookup(table) else { return }
+            let ctx = StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
+            record { _ = try ServiceSteps.validateSchema(layout, with, schema, ctx) }
         case .scalar(let expr):
             if referencesPoisoned(expr) { return }
             record {

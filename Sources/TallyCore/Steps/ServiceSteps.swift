@@ -8,9 +8,15 @@ enum ServiceSteps {
     ]
 
     static func validateSchema(_ layout: Name, _ with: Name?, _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
-        if let with { _ = try ctx.requireTable(with) }
-        throw ctx.error("validate calpads is not available in this version of Tally", layout.span,
-                        help: "CALPADS layouts and rules come with the CALPADS formats work (issue 3)")
+        guard !CalpadsLayouts.layouts(for: layout.text).isEmpty else {
+            throw ctx.error("no CALPADS layout \"\(layout.text)\"", layout.span,
+                            help: Suggest.help(for: layout.text, in: CalpadsLayouts.types, noun: "layouts"))
+        }
+        if let with {
+            let other = try ctx.requireTable(with)
+            guard other.contains("SSID") else { throw ctx.error("\(with.text) has no SSID column to match students by", with.span) }
+        }
+        return Schema(columns: findingColumns)
     }
 
     static func diffSchema(_ input: Schema) -> Schema {
@@ -20,12 +26,14 @@ enum ServiceSteps {
     }
 
     static func validate(_ layout: Name, _ with: Name?, _ span: SourceSpan, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
-        guard let services = ctx.services else {
-            throw Diagnostic("validate calpads is not available in this version of Tally", file: ctx.file, span: span)
-        }
         let other = with.flatMap { ctx.tables[$0.text] }
-        let output = try services.validate(input, layout: layout.text, with: other, span: span)
-        return (output, StepResult(keyword: "validate", rowsIn: input.rowCount, rowsOut: output.rowCount))
+        let output = try CalpadsValidator.validate(input, type: layout.text, with: other, file: ctx.file)
+        var result = StepResult(keyword: "validate", rowsIn: input.rowCount, rowsOut: output.rowCount)
+        if let severity = output.column("severity") {
+            let fatal = (0..<output.rowCount).filter { severity.value($0) == .text("fatal") }.count
+            result.notes = ["\(Format.plural(fatal, "fatal finding")), \(Format.plural(output.rowCount - fatal, "warning"))"]
+        }
+        return (output, result)
     }
 
     static func diff(_ name: String, _ span: SourceSpan, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {

@@ -64,7 +64,6 @@ public struct StepRunContext {
 
 /// Hooks for steps that reach outside the table engine (the QA store, CALPADS rules).
 public protocol RunServices: AnyObject {
-    func validate(_ table: Table, layout: String, with other: Table?, span: SourceSpan) throws -> Table
     func diffSnapshot(_ table: Table, name: String, span: SourceSpan) throws -> Table
 }
 

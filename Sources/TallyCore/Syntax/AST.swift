@@ -112,6 +112,8 @@ public enum Predicate: Sendable, Equatable {
     case unique(Name, by: [Name])
     case rows(Name, Expr)
     case scalar(Expr)
+    /// `T is valid calpads SENR [with sinf]`: fails on fatal CALPADS findings.
+    case valid(Name, layout: Name, with: Name?)
 }
 
 /// What `compare` compares against.

@@ -128,6 +128,12 @@ extension Parser {
             } else if peek().isKeyword("is"), peek(2).isKeyword("not"), peek(3).isKeyword("empty") {
                 _ = advance(); _ = advance(); _ = advance(); _ = advance()
                 predicate = .isEmpty(tableName, negated: true)
+            } else if peek().isKeyword("is"), peek(2).isKeyword("valid") {
+                _ = advance(); _ = advance(); _ = advance()
+                try expectKeyword("calpads")
+                let layout = try name("a CALPADS file type such as SENR")
+                let with = acceptKeyword("with") ? try name("a table name") : nil
+                predicate = .valid(tableName, layout: layout, with: with)
             } else if peek().isKeyword("unique") {
                 _ = advance(); _ = advance()
                 try expectKeyword("by")

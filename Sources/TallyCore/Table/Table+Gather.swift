@@ -84,7 +84,9 @@ extension Provenance {
 extension Table {
     /// The rows at `indices` in that order, provenance included.
     public func gather(_ indices: [Int32]) -> Table {
-        Table(names: names, columns: columns.map { $0.gather(indices) }, provenance: provenance.gather(indices))
+        var out = Table(names: names, columns: columns.map { $0.gather(indices) }, provenance: provenance.gather(indices))
+        out.rejected = rejected
+        return out
     }
 
     /// Rows whose mask entry is true.

@@ -32,12 +32,23 @@ public struct Provenance: Sendable {
     }
 }
 
+/// A value a lenient reader could not parse (kept as null) — CALPADS dates, so that validation
+/// can report them as findings with their source line instead of stopping the load.
+public struct RejectedValue: Sendable, Equatable {
+    public var column: String
+    public var file: String
+    public var line: Int
+    public var raw: String
+}
+
 /// A named set of equally long columns with per-row provenance.
 public struct Table: Sendable {
     public private(set) var names: [String]
     public private(set) var columns: [Column]
     public var provenance: Provenance
     public let rowCount: Int
+    /// Values the reader could not parse, by source line (see `RejectedValue`).
+    public var rejected: [RejectedValue] = []
 
     public init(names: [String], columns: [Column], provenance: Provenance) {
         self.names = names

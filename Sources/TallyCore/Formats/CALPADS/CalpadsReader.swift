@@ -13,6 +13,7 @@ public enum CalpadsReader {
         options.header = false
         options.quoting = false
         options.inferTypes = false
+        options.lenientDates = true
         options.encoding = encoding
         var declarations = layout.fields.map { field in
             ColumnDeclaration(name: Name(field.name, .none), type: field.isDate ? .date : .text,

@@ -12,6 +12,8 @@ public struct DelimitedOptions: Sendable {
     public var dateFormat: String? = nil
     /// When set, inferred types are skipped: every undeclared column is text (CALPADS files).
     public var inferTypes = true
+    /// Dates that do not parse become null and are kept in `Table.rejected` instead of failing.
+    public var lenientDates = false
     public init() {}
 }
 
@@ -166,15 +168,21 @@ public enum DelimitedReader {
                              help: Suggest.help(for: declaration.name.text, in: names))
         }
         var columns: [Column] = []
+        var rejected: [RejectedValue] = []
         for (k, name) in names.enumerated() {
             let declaration = options.columns.first { $0.name.text == name }
-            columns.append(try ValueParsing.makeColumn(name: name, interner: raw[k].interner, codes: raw[k].codes,
-                                                       declared: declaration?.type,
-                                                       dateFormat: declaration?.dateFormat ?? options.dateFormat,
-                                                       missing: options.missing, infer: options.inferTypes,
-                                                       file: file, lines: lines))
+            let column = try withUnsafeMutablePointer(to: &rejected) { pointer in
+                try ValueParsing.makeColumn(name: name, interner: raw[k].interner, codes: raw[k].codes,
+                                            declared: declaration?.type,
+                                            dateFormat: declaration?.dateFormat ?? options.dateFormat,
+                                            missing: options.missing, infer: options.inferTypes,
+                                            file: file, lines: lines, rejected: options.lenientDates ? pointer : nil)
+            }
+            columns.append(column)
         }
-        return Table(names: names, columns: columns, provenance: Provenance(file: file, lines: lines))
+        var table = Table(names: names, columns: columns, provenance: Provenance(file: file, lines: lines))
+        table.rejected = rejected.sorted { $0.line < $1.line }
+        return table
     }
 }
 

@@ -1,0 +1,129 @@
+/// SENR rules: codes, exit and completion consistency, and rules across a student's records.
+extension CalpadsValidator {
+    static func enrollmentRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
+        var out: [Finding] = []
+        for row in 0..<r.table.rowCount {
+            let year = yearStart(r, row, layout)
+            let grade = r.text("GradeLevelCode", row)
+            let validGrade = grade.map { CalpadsCodes.grades.contains($0) } ?? false
+            if let grade, !validGrade {
+                out.append(Finding(rule: "SENR-GRADE", field: "GradeLevelCode", value: grade, message: "\"\(grade)\" is not a CALPADS grade level code", row: row))
+            }
+            if let status = r.text("EnrollmentStatusCode", row), !CalpadsCodes.enrollmentStatuses.contains(status) {
+                out.append(Finding(rule: "SENR-STATUS", field: "EnrollmentStatusCode", value: status, message: "the enrollment status is 10, 20, 30 or 40", row: row))
+            }
+            let reason = r.text("StudentExitReasonCode", row)
+            let completion = r.text("StudentSchoolCompletionStatus", row)
+            let start = r.date("EnrollmentSchoolStartDate", row), exit = r.date("EnrollmentSchoolExitDate", row)
+            let validReason = reason.map { CalpadsCodes.exitReasons.contains($0) } ?? false
+            if let reason, !validReason {
+                out.append(Finding(rule: "SENR-EXIT-REASON", field: "StudentExitReasonCode", value: reason, message: "\"\(reason)\" is not a CALPADS exit reason code", row: row))
+            }
+            let validCompletion = completion.map { CalpadsCodes.completionStatuses.contains($0) } ?? false
+            if let completion, !validCompletion {
+                out.append(Finding(rule: "SENR-COMPLETION-CODE", field: "StudentSchoolCompletionStatus", value: completion,
+                                   message: "\"\(completion)\" is not a CALPADS completion status code", row: row))
+            }
+            if let exit, reason == nil {
+                out.append(Finding(rule: "SENR-EXIT-NO-REASON", field: "StudentExitReasonCode", value: "",
+                                   message: "exit date \(DateCodec.format(exit, "YYYYMMDD")) has no exit reason", row: row))
+            }
+            if let reason, exit == nil, !r.table.rejected.contains(where: { $0.column == "EnrollmentSchoolExitDate" && $0.line == Int(r.table.provenance.line[row]) }) {
+                out.append(Finding(rule: "SENR-REASON-NO-EXIT", field: "EnrollmentSchoolExitDate", value: "",
+                                   message: "exit reason \(reason) has no exit date", row: row))
+            }
+            if let start, let exit, exit < start {
+                out.append(Finding(rule: "SENR-EXIT-BEFORE-START", field: "EnrollmentSchoolExitDate", value: DateCodec.format(exit, "YYYYMMDD"),
+                                   message: "the exit date is before the start date \(DateCodec.format(start, "YYYYMMDD"))", row: row))
+            }
+            if let start, let first = DateCodec.days(year: year, month: 7, day: 1), let last = DateCodec.days(year: year + 1, month: 6, day: 30),
+               start < first || start > last {
+                out.append(Finding(rule: "SENR-START-OUTSIDE-YEAR", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
+                                   message: "the start date is outside \(year)-\(year + 1)", row: row))
+            }
+            if let reason, validReason, let grade, validGrade,
+               !CalpadsCodes.valid("ExitReasonGrade", reason, CalpadsCodes.combinationGrade(grade), year: year) {
+                out.append(Finding(rule: "SENR-EXIT-REASON-GRADE", field: "StudentExitReasonCode", value: reason,
+                                   message: "exit reason \(reason) is not valid for grade \(grade) in \(year)-\(year + 1)", row: row))
+            }
+            if let completion, validCompletion, let grade, validGrade,
+               !CalpadsCodes.valid("CompletionGrade", completion, CalpadsCodes.combinationGrade(grade), year: year) {
+                out.append(Finding(rule: "SENR-COMPLETION-GRADE", field: "StudentSchoolCompletionStatus", value: completion,
+                                   message: "completion status \(completion) is not valid for grade \(grade) in \(year)-\(year + 1)", row: row))
+            }
+            if reason == CalpadsCodes.completerExit {
+                if let completion {
+                    if validCompletion, !CalpadsCodes.valid("ExitCategoryCompletion", CalpadsCodes.completerExit, completion, year: year) {
+                        out.append(Finding(rule: "SENR-EXIT-CATEGORY-COMPLETION", field: "StudentSchoolCompletionStatus", value: completion,
+                                           message: "completion status \(completion) is not valid with a completer exit in \(year)-\(year + 1)", row: row))
+                    }
+                } else {
+                    out.append(Finding(rule: "SENR-COMPLETER-NO-STATUS", field: "StudentSchoolCompletionStatus", value: "",
+                                       message: "a completer exit (E230) needs a completion status", row: row))
+                }
+            } else if let completion {
+                out.append(Finding(rule: "SENR-STATUS-NOT-COMPLETER", field: "StudentSchoolCompletionStatus", value: completion,
+                                   message: "a completion status is only given with exit reason E230", row: row))
+            }
+            if let grade, let expected = CalpadsCodes.expectedAge(grade), let birth = r.date("StudentBirthDate", row),
+               let december = DateCodec.days(year: year, month: 12, day: 2) {
+                let age = Int(FunctionRegistry.age(birth, december))
+                if age < expected - 1 || age > expected + 2 {
+                    out.append(Finding(rule: "SENR-AGE-GRADE", field: "StudentBirthDate", value: DateCodec.format(birth, "YYYYMMDD"),
+                                       message: "age \(age) on December 2 is unusual for grade \(grade)", row: row))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Rules across one student's records: overlaps, several open primaries, duplicates, no SINF.
+    static func enrollmentCrossRecordRules(_ r: Record, sinf: Table?) -> [Finding] {
+        var out: [Finding] = []
+        var byStudent: [String: [Int]] = [:]
+        for row in 0..<r.table.rowCount {
+            if let ssid = r.text("SSID", row) { byStudent[ssid, default: []].append(row) }
+        }
+        let distantFuture = Int32.max
+        for ssid in byStudent.keys.sorted() {
+            guard let rows = byStudent[ssid], rows.count > 1 else { continue }
+            let ordered = rows.sorted { (r.date("EnrollmentSchoolStartDate", $0) ?? 0, $0) < (r.date("EnrollmentSchoolStartDate", $1) ?? 0, $1) }
+            // Overlaps and duplicates at one school.
+            var bySchool: [String: [Int]] = [:]
+            for row in ordered { bySchool[r.text("SchoolOfAttendance", row) ?? "", default: []].append(row) }
+            for school in bySchool.keys.sorted() {
+                guard let list = bySchool[school], list.count > 1 else { continue }
+                for k in 1..<list.count {
+                    let previous = list[k - 1], row = list[k]
+                    let start = r.date("EnrollmentSchoolStartDate", row) ?? 0
+                    if r.date("EnrollmentSchoolStartDate", previous) == start,
+                       r.text("EnrollmentStatusCode", previous) == r.text("EnrollmentStatusCode", row) {
+                        out.append(Finding(rule: "SENR-DUPLICATE", field: "SSID", value: ssid,
+                                           message: "the same enrollment appears twice at school \(school)", row: row))
+                    } else if (r.date("EnrollmentSchoolExitDate", previous) ?? distantFuture) > start {
+                        out.append(Finding(rule: "SENR-OVERLAP", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
+                                           message: "starts before the student's earlier enrollment at school \(school) ends", row: row))
+                    }
+                }
+            }
+            let openPrimaries = ordered.filter { r.text("EnrollmentStatusCode", $0) == "10" && r.date("EnrollmentSchoolExitDate", $0) == nil
+                && r.text("StudentExitReasonCode", $0) == nil }
+            if openPrimaries.count > 1 {
+                let first = r.text("SchoolOfAttendance", openPrimaries[0]) ?? ""
+                for row in openPrimaries.dropFirst() {
+                    out.append(Finding(rule: "SENR-MULTIPLE-PRIMARY", field: "EnrollmentStatusCode", value: "10",
+                                       message: "a second open primary enrollment; the student is also open at school \(first)", row: row))
+                }
+            }
+        }
+        if let sinf, let ssids = sinf.column("SSID") {
+            var known = Set<String>()
+            for row in 0..<sinf.rowCount where !ssids.isNull(row) { known.insert(ssids.value(row).display) }
+            for row in 0..<r.table.rowCount {
+                guard let ssid = r.text("SSID", row), !known.contains(ssid) else { continue }
+                out.append(Finding(rule: "SENR-NO-SINF", field: "SSID", value: ssid, message: "the student has no SINF record", row: row))
+            }
+        }
+        return out
+    }
+}

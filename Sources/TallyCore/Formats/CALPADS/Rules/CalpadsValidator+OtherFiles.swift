@@ -1,0 +1,80 @@
+/// SINF, SPRG and SELA rules, and the findings table.
+extension CalpadsValidator {
+    static func studentInformationRules(_ r: Record) -> [Finding] {
+        var out: [Finding] = []
+        for row in 0..<r.table.rowCount {
+            for k in 1...5 {
+                let field = "StudentRace\(k)Code"
+                if let v = r.text(field, row), !CalpadsCodes.races.contains(v) {
+                    out.append(Finding(rule: "SINF-RACE", field: field, value: v, message: "\"\(v)\" is not a CALPADS race code", row: row))
+                }
+            }
+            if let zip = r.text("AddressZipCode", row), !allDigits(zip, count: 5) {
+                out.append(Finding(rule: "SINF-ZIP", field: "AddressZipCode", value: zip, message: "a ZIP code is five digits", row: row))
+            }
+            if let start = r.date("EffectiveStartDate", row), let end = r.date("EffectiveEndDate", row), end < start {
+                out.append(Finding(rule: "SINF-EFFECTIVE-DATES", field: "EffectiveEndDate", value: DateCodec.format(end, "YYYYMMDD"),
+                                   message: "the effective end date is before the start date", row: row))
+            }
+        }
+        return out
+    }
+
+    static func programRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
+        var out: [Finding] = []
+        for row in 0..<r.table.rowCount {
+            let program = r.text("EducationProgramCode", row)
+            if let program, !CalpadsCodes.programs.contains(program) {
+                out.append(Finding(rule: "SPRG-PROGRAM", field: "EducationProgramCode", value: program,
+                                   message: "\"\(program)\" is not a CALPADS education program code", row: row))
+            }
+            if let program, CalpadsCodes.programs.contains(program), let membership = r.text("EducationProgramMembershipCode", row) {
+                let year = yearStart(r, row, layout)
+                if !CalpadsCodes.valid("ProgramMembership", program, membership, year: year) {
+                    out.append(Finding(rule: "SPRG-MEMBERSHIP", field: "EducationProgramMembershipCode", value: membership,
+                                       message: "membership category \(membership) is not valid for program \(program) in \(year)-\(year + 1)", row: row))
+                }
+            }
+            if let start = r.date("EducationProgramMembershipStartDate", row), let end = r.date("EducationProgramMembershipEndDate", row), end < start {
+                out.append(Finding(rule: "SPRG-END-BEFORE-START", field: "EducationProgramMembershipEndDate", value: DateCodec.format(end, "YYYYMMDD"),
+                                   message: "the program ends before it starts", row: row))
+            }
+        }
+        return out
+    }
+
+    static func englishRules(_ r: Record) -> [Finding] {
+        var out: [Finding] = []
+        for row in 0..<r.table.rowCount {
+            if let v = r.text("EnglishAcquisitionStatusCode", row), !CalpadsCodes.englishStatuses.contains(v) {
+                out.append(Finding(rule: "SELA-STATUS", field: "EnglishAcquisitionStatusCode", value: v,
+                                   message: "\"\(v)\" is not an English language acquisition status", row: row))
+            }
+            if let v = r.text("PrimaryLanguageCode", row), !allDigits(v, count: 2) {
+                out.append(Finding(rule: "SELA-LANGUAGE", field: "PrimaryLanguageCode", value: v, message: "a language code is two digits", row: row))
+            }
+        }
+        return out
+    }
+
+    public static let findingColumns = ["rule", "severity", "field", "value", "message", "file", "line", "SSID"]
+
+    /// Findings in source order (then rule order), with the source rows' provenance.
+    static func makeTable(_ findings: [Finding], _ table: Table, _ r: Record) -> Table {
+        let order = Dictionary(uniqueKeysWithValues: CalpadsRules.all.enumerated().map { ($1.id, $0) })
+        let sorted = findings.sorted { (Int(table.provenance.line[$0.row]), $0.row, order[$0.rule] ?? 0) < (Int(table.provenance.line[$1.row]), $1.row, order[$1.rule] ?? 0) }
+        var builders = findingColumns.map { ColumnBuilder(type: $0 == "line" ? .integer : .text, capacity: sorted.count) }
+        for f in sorted {
+            let location = table.provenance.location(f.row)
+            let values: [Value] = [
+                .text(f.rule), .text(CalpadsRules.rule(f.rule)?.severity.rawValue ?? "fatal"), .text(f.field),
+                f.value.isEmpty ? .null : .text(f.value), .text(f.message),
+                location.map { .text($0.file) } ?? .null, location.map { .integer(Int64($0.line)) } ?? .null,
+                r.text("SSID", f.row).map { .text($0) } ?? .null,
+            ]
+            for (k, v) in values.enumerated() { builders[k].append(v) }
+        }
+        return Table(names: findingColumns, columns: builders.map { $0.build() },
+                     provenance: table.provenance.gather(sorted.map { Int32($0.row) }))
+    }
+}
