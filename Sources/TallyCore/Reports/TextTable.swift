@@ -2,7 +2,7 @@
 public enum TextTable {
     /// - Parameters:
     ///   - maxWidth: longer cells are cut with "…" (a preview, never an export).
-    public static func render(header: [String], rows: [[String]], maxWidth: Int = 28, indent: String = "    ",
+    public static func render(header: [String], rows: [[String]], maxWidth: Int = 32, indent: String = "    ",
                               rightAlign: Set<Int> = [], uncut: Set<Int> = []) -> String {
         func cut(_ s: String, _ k: Int = -1) -> String {
             let clean = s.replacingNewlines()

@@ -4,6 +4,7 @@ extension CalpadsValidator {
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
+            let yearKnown = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) != nil
             let grade = r.text("GradeLevelCode", row)
             let validGrade = grade.map { CalpadsCodes.grades.contains($0) } ?? false
             if let grade, !validGrade {
@@ -36,7 +37,7 @@ extension CalpadsValidator {
                 out.append(Finding(rule: "SENR-EXIT-BEFORE-START", field: "EnrollmentSchoolExitDate", value: DateCodec.format(exit, "YYYYMMDD"),
                                    message: "the exit date is before the start date \(DateCodec.format(start, "YYYYMMDD"))", row: row))
             }
-            if let start, let first = DateCodec.days(year: year, month: 7, day: 1), let last = DateCodec.days(year: year + 1, month: 6, day: 30),
+            if yearKnown, let start, let first = DateCodec.days(year: year, month: 7, day: 1), let last = DateCodec.days(year: year + 1, month: 6, day: 30),
                start < first || start > last {
                 out.append(Finding(rule: "SENR-START-OUTSIDE-YEAR", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
                                    message: "the start date is outside \(year)-\(year + 1)", row: row))
@@ -66,7 +67,8 @@ extension CalpadsValidator {
                                    message: "a completion status is only given with exit reason E230", row: row))
             }
             if let grade, let expected = CalpadsCodes.expectedAge(grade), let birth = r.date("StudentBirthDate", row),
-               let december = DateCodec.days(year: year, month: 12, day: 2) {
+               let december = DateCodec.days(year: year, month: 12, day: 2),
+               let yearBegins = DateCodec.days(year: year, month: 7, day: 1), birth < yearBegins {
                 let age = Int(FunctionRegistry.age(birth, december))
                 if age < expected - 1 || age > expected + 2 {
                     out.append(Finding(rule: "SENR-AGE-GRADE", field: "StudentBirthDate", value: DateCodec.format(birth, "YYYYMMDD"),

@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Writes one golden case per CALPADS rule under Tests/GoldenTests/Cases/rules/: a valid record
+of the file type with one change that breaks the rule. Record the expected output with
+UPDATE_GOLDENS=1 swift test and check that each case's output names its rule."""
+import os, re
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+DATA = open(os.path.join(ROOT, "Sources/TallyCore/Formats/CALPADS/LayoutData.swift"), encoding="utf-8").read()
+CASES = os.path.join(ROOT, "Tests/GoldenTests/Cases/rules")
+
+def fields(t, year=2023):
+    out = []
+    for line in DATA.splitlines():
+        c = line.split("\t")
+        if len(c) == 9 and c[0] == t and int(c[1]) <= year <= int(c[2]):
+            out.append(c[4])
+    return out
+
+BASE = {
+    "SENR": dict(RecordTypeCode="SENR", ReportingLEA="0161119", SchoolOfAttendance="0112345", AcademicYearID="2024-2025",
+                 SSID="1000000001", LocalStudentID="100001", StudentLegalFirstName="Ana", StudentLegalLastName="Lee",
+                 StudentBirthDate="20150301", StudentGenderCode="F", StudentBirthCountryCode="US",
+                 EnrollmentSchoolStartDate="20240814", EnrollmentStatusCode="10", GradeLevelCode="04"),
+    "SINF": dict(RecordTypeCode="SINF", EffectiveStartDate="20240814", ReportingLEA="0161119", SchoolOfAttendance="0112345",
+                 AcademicYearID="2024-2025", SSID="1000000001", LocalStudentID="100001", StudentLegalFirstName="Ana",
+                 StudentLegalLastName="Lee", StudentBirthDate="20150301", StudentGenderCode="F", StudentBirthCountryCode="US",
+                 StudentRace1Code="700", AddressZipCode="95814"),
+    "SPRG": dict(RecordTypeCode="SPRG", ReportingLEA="0161119", SchoolOfAttendance="0112345", AcademicYearID="2024-2025",
+                 SSID="1000000001", LocalStudentID="100001", StudentLegalFirstName="Ana", StudentLegalLastName="Lee",
+                 StudentBirthDate="20150301", StudentGenderCode="F", EducationProgramCode="181",
+                 EducationProgramMembershipStartDate="20240814"),
+    "SELA": dict(RecordTypeCode="SELA", ReportingLEA="0161119", SchoolOfAttendance="0112345", AcademicYearID="2024-2025",
+                 SSID="1000000001", StudentLegalFirstName="Ana", StudentLegalLastName="Lee", StudentBirthDate="20150301",
+                 StudentGenderCode="F", LocalStudentID="100001", EnglishAcquisitionStatusCode="EO", PrimaryLanguageCode="00"),
+}
+
+def record(t, **changes):
+    values = dict(BASE[t]); values.update(changes)
+    return "^".join(values.get(f, "") for f in fields(t)) + "\r\n"
+
+def second(t, **changes):
+    values = dict(BASE[t]); values.update(changes)
+    return values
+
+# (rule, file type, records, with sinf?)
+S = "SENR"
+cases = [
+    ("GEN-REQUIRED", S, [record(S, LocalStudentID="")]),
+    ("GEN-MAX-LENGTH", S, [record(S, StudentLegalFirstName="A" * 31)]),
+    ("GEN-DATE", S, [record(S, EnrollmentSchoolStartDate="20240231")]),
+    ("GEN-SSID", S, [record(S, SSID="10000001")]),
+    ("GEN-ACADEMIC-YEAR", S, [record(S, AcademicYearID="2024-2026")]),
+    ("GEN-TRANSACTION-TYPE", S, [record(S, TransactionTypeCode="X")]),
+    ("GEN-LEA-CODE", S, [record(S, ReportingLEA="16111")]),
+    ("GEN-SCHOOL-CODE", S, [record(S, SchoolOfAttendance="11234A")]),
+    ("GEN-GENDER", S, [record(S, StudentGenderCode="Q")]),
+    ("GEN-INDICATOR", S, [record(S, StudentSealOfBiliteracyIndicator="Z")]),
+    ("GEN-BIRTH-DATE", S, [record(S, StudentBirthDate="20250101")]),
+    ("GEN-COUNTRY-CODE", S, [record(S, StudentBirthCountryCode="U1")]),
+    ("SENR-GRADE", S, [record(S, GradeLevelCode="K")]),
+    ("SENR-STATUS", S, [record(S, EnrollmentStatusCode="50")]),
+    ("SENR-EXIT-REASON", S, [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T999")]),
+    ("SENR-COMPLETION-CODE", S, [record(S, GradeLevelCode="12", StudentBirthDate="20070301", EnrollmentSchoolExitDate="20250605", StudentExitReasonCode="E230", StudentSchoolCompletionStatus="999")]),
+    ("SENR-EXIT-NO-REASON", S, [record(S, EnrollmentSchoolExitDate="20241015")]),
+    ("SENR-REASON-NO-EXIT", S, [record(S, StudentExitReasonCode="T160")]),
+    ("SENR-EXIT-BEFORE-START", S, [record(S, EnrollmentSchoolExitDate="20240801", StudentExitReasonCode="T160")]),
+    ("SENR-START-OUTSIDE-YEAR", S, [record(S, EnrollmentSchoolStartDate="20250801")]),
+    ("SENR-EXIT-REASON-GRADE", S, [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="E125")]),
+    ("SENR-COMPLETION-GRADE", S, [record(S, GradeLevelCode="05", EnrollmentSchoolExitDate="20250605", StudentExitReasonCode="E230", StudentSchoolCompletionStatus="100", StudentBirthDate="20140301")]),
+    ("SENR-EXIT-CATEGORY-COMPLETION", S, [record(S, GradeLevelCode="12", StudentBirthDate="20070301", EnrollmentSchoolExitDate="20250605", StudentExitReasonCode="E230", StudentSchoolCompletionStatus="104")]),
+    ("SENR-COMPLETER-NO-STATUS", S, [record(S, GradeLevelCode="12", StudentBirthDate="20070301", EnrollmentSchoolExitDate="20250605", StudentExitReasonCode="E230")]),
+    ("SENR-STATUS-NOT-COMPLETER", S, [record(S, GradeLevelCode="12", StudentBirthDate="20070301", EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160", StudentSchoolCompletionStatus="100")]),
+    ("SENR-OVERLAP", S, [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160"), record(S, EnrollmentSchoolStartDate="20241001")]),
+    ("SENR-MULTIPLE-PRIMARY", S, [record(S), record(S, SchoolOfAttendance="6001734", EnrollmentSchoolStartDate="20240901")]),
+    ("SENR-DUPLICATE", S, [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160"), record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160")]),
+    ("SENR-NO-SINF", S, [record(S), record(S, SSID="1000000002")]),
+    ("SENR-AGE-GRADE", S, [record(S, StudentBirthDate="20210301")]),
+    ("SINF-RACE", "SINF", [record("SINF", StudentRace1Code="200")]),
+    ("SINF-ZIP", "SINF", [record("SINF", AddressZipCode="9581")]),
+    ("SINF-EFFECTIVE-DATES", "SINF", [record("SINF", EffectiveEndDate="20240801")]),
+    ("SPRG-PROGRAM", "SPRG", [record("SPRG", EducationProgramCode="999")]),
+    ("SPRG-MEMBERSHIP", "SPRG", [record("SPRG", EducationProgramMembershipCode="3")]),
+    ("SPRG-END-BEFORE-START", "SPRG", [record("SPRG", EducationProgramMembershipEndDate="20240801")]),
+    ("SELA-STATUS", "SELA", [record("SELA", EnglishAcquisitionStatusCode="ELL")]),
+    ("SELA-LANGUAGE", "SELA", [record("SELA", PrimaryLanguageCode="EN")]),
+]
+sinf_line = record("SINF")
+for rule, t, records in cases:
+    folder = os.path.join(CASES, rule.lower())
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, f"{t}.txt"), "w", newline="") as f:
+        f.write("".join(records))
+    with_sinf = rule == "SENR-NO-SINF"
+    if with_sinf:
+        with open(os.path.join(folder, "SINF.txt"), "w", newline="") as f:
+            f.write(sinf_line)
+    play = f'load data from "{t}.txt" as calpads {t}\n'
+    if with_sinf:
+        play += 'load sinf from "SINF.txt" as calpads SINF\n'
+    play += f'findings = data | validate calpads {t}{" with sinf" if with_sinf else ""}\n'
+    play += 'show findings\n'
+    play += f'assert data is valid calpads {t}{" with sinf" if with_sinf else ""}\n'
+    with open(os.path.join(folder, "case.playbook"), "w") as f:
+        f.write(play)
+# The two rules checked while loading.
+for rule, content in [("GEN-FIELD-COUNT", "SENR^^^0161119^0112345\r\n"), ("GEN-RECORD-TYPE", record(S, RecordTypeCode="SINF"))]:
+    folder = os.path.join(CASES, rule.lower())
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "SENR.txt"), "w", newline="") as f:
+        f.write(content)
+    with open(os.path.join(folder, "case.playbook"), "w") as f:
+        f.write('load data from "SENR.txt" as calpads SENR\nfindings = data | validate calpads SENR\n')
+print(len(cases) + 2, "cases")
