@@ -16,7 +16,7 @@ struct RulesCommand: ParsableCommand {
             [rule.id, rule.severity.rawValue, rule.types.contains("*") ? "all" : rule.types.joined(separator: ", "),
              rule.description + (rule.atLoad ? " (checked when loading: stops the run)" : "")]
         }
-        print(TextTable.render(header: ["rule", "severity", "file", "checks that"], rows: rows, maxWidth: 100, indent: ""))
+        print(TextTable.render(header: ["rule", "severity", "file", "checks that"], rows: rows, maxWidth: 180, indent: ""))
         print("\n\(rules.count) rules. Use them with: findings = T | validate calpads SENR [with sinf], or assert T is valid calpads SENR")
     }
 }

@@ -65,8 +65,8 @@ final class CalpadsTests: XCTestCase {
 /// Done-when 1 of the CALPADS issue: validation finds exactly the defects the generator planted.
 final class CalpadsValidationTests: XCTestCase {
     static let ruleForDefect = [
-        "invalid_grade": "SENR-GRADE", "duplicate_primary": "SENR-MULTIPLE-PRIMARY", "missing_sinf": "SENR-NO-SINF",
-        "exit_before_start": "SENR-EXIT-BEFORE-START", "overlapping_enrollment": "SENR-OVERLAP",
+        "invalid_grade": "GERR0002", "duplicate_primary": "SENR0027", "missing_sinf": "SENR-NO-SINF",
+        "exit_before_start": "SENR0018", "overlapping_enrollment": "SENR0178",
         "completer_without_status": "SENR-COMPLETER-NO-STATUS",
     ]
 
@@ -113,6 +113,7 @@ final class CalpadsValidationTests: XCTestCase {
         let ids = CalpadsRules.all.map(\.id)
         XCTAssertEqual(ids.count, Set(ids).count)
         XCTAssertGreaterThanOrEqual(ids.count, 30)
-        XCTAssertEqual(CalpadsRules.rules(for: "SELA").map(\.id).filter { $0.hasPrefix("SELA") }, ["SELA-STATUS", "SELA-LANGUAGE"])
+        XCTAssertEqual(CalpadsRules.rules(for: "SELA").map(\.id).filter { $0.hasPrefix("SELA") }, ["SELA-LANGUAGE"])
+        XCTAssertTrue(CalpadsRules.rules(for: "SENR").contains { $0.id == "SENR0018" })
     }
 }

@@ -80,7 +80,7 @@ public final class Interpreter {
             cell.elapsed = loaded.elapsed
             cell.schema = loaded.table.schema
             if !loaded.table.rejected.isEmpty {
-                cell.notes.append("\(Format.plural(loaded.table.rejected.count, "value")) that are not dates read as null (validate reports them as GEN-DATE)")
+                cell.notes.append("\(Format.plural(loaded.table.rejected.count, "value")) that are not dates read as null (validate reports them as FRMT0002)")
             }
             cell.input = InputRecord(table: name.text, path: request.displayPath, format: request.format.name,
                                      bytes: loaded.bytes, rows: loaded.table.rowCount, columns: loaded.table.columnCount)

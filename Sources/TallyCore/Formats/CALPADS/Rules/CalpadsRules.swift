@@ -1,7 +1,8 @@
 /// One CALPADS validation rule as `tally rules` lists it.
 ///
-/// IDs are Tally's own (`SENR-EXIT-BEFORE-START`): the CALPADS material in this project gives the
-/// rules' substance but not the state's rule numbers, so none are claimed.
+/// A rule carries the CALPADS error ID where one corresponds (`SENR0018`, `GERR0002`, from the
+/// CALPADS error documentation); rules without a known CALPADS counterpart have a Tally ID
+/// (`SENR-NO-SINF`).
 public struct CalpadsRule: Sendable, Equatable {
     public enum Severity: String, Sendable { case fatal, warning }
     public var id: String
@@ -18,43 +19,35 @@ public enum CalpadsRules {
     public static let all: [CalpadsRule] = [
         .init(id: "GEN-FIELD-COUNT", severity: .fatal, types: ["*"], description: "every record has the layout's number of fields", atLoad: true),
         .init(id: "GEN-RECORD-TYPE", severity: .fatal, types: ["*"], description: "the first field is the file's record type code", atLoad: true),
-        .init(id: "GEN-REQUIRED", severity: .fatal, types: ["*"], description: "a required field is present"),
-        .init(id: "GEN-MAX-LENGTH", severity: .fatal, types: ["*"], description: "a value fits its field's maximum length"),
-        .init(id: "GEN-DATE", severity: .fatal, types: ["*"], description: "a CCYYMMDD date field holds a date that exists"),
+        .init(id: "GERR0001", severity: .fatal, types: ["*"], description: "a required field is present"),
+        .init(id: "FRMT0001", severity: .fatal, types: ["*"], description: "a value fits its field's maximum length"),
+        .init(id: "FRMT0002", severity: .fatal, types: ["*"], description: "a CCYYMMDD date field holds a date that exists"),
+        .init(id: "GERR0002", severity: .fatal, types: ["*"], description: "a coded field holds a CALPADS code: gender, grade level, enrollment status, exit reason, completion status, race, program, English language acquisition status"),
         .init(id: "GEN-SSID", severity: .fatal, types: ["*"], description: "the SSID is ten digits"),
         .init(id: "GEN-ACADEMIC-YEAR", severity: .fatal, types: ["*"], description: "the Academic Year ID is CCYY-CCYY with consecutive years"),
-        .init(id: "GEN-TRANSACTION-TYPE", severity: .fatal, types: ["*"], description: "the transaction type is blank, D or R"),
+        .init(id: "GERR0008", severity: .fatal, types: ["*"], description: "the transaction type is blank, D or R"),
         .init(id: "GEN-LEA-CODE", severity: .fatal, types: ["*"], description: "the reporting LEA is a seven-digit code"),
         .init(id: "GEN-SCHOOL-CODE", severity: .fatal, types: ["*"], description: "the school of attendance is a seven-digit code"),
-        .init(id: "GEN-GENDER", severity: .fatal, types: ["*"], description: "the gender code is M, F or X"),
-        .init(id: "GEN-INDICATOR", severity: .fatal, types: ["*"], description: "an indicator field is Y or N"),
+                .init(id: "GEN-INDICATOR", severity: .fatal, types: ["*"], description: "an indicator field is Y or N"),
         .init(id: "GEN-BIRTH-DATE", severity: .fatal, types: ["*"], description: "the birth date is before the academic year and the student is under 100"),
         .init(id: "GEN-COUNTRY-CODE", severity: .warning, types: ["SENR", "SINF"], description: "the birth country code is two letters"),
-        .init(id: "SENR-GRADE", severity: .fatal, types: ["SENR"], description: "the grade level code is a CALPADS grade level"),
-        .init(id: "SENR-STATUS", severity: .fatal, types: ["SENR"], description: "the enrollment status code is 10, 20, 30 or 40"),
-        .init(id: "SENR-EXIT-REASON", severity: .fatal, types: ["SENR"], description: "the exit reason is a CALPADS exit reason code"),
-        .init(id: "SENR-COMPLETION-CODE", severity: .fatal, types: ["SENR"], description: "the completion status is a CALPADS completion status code"),
         .init(id: "SENR-EXIT-NO-REASON", severity: .fatal, types: ["SENR"], description: "an exit date has an exit reason"),
         .init(id: "SENR-REASON-NO-EXIT", severity: .fatal, types: ["SENR"], description: "an exit reason has an exit date"),
-        .init(id: "SENR-EXIT-BEFORE-START", severity: .fatal, types: ["SENR"], description: "the exit date is not before the start date"),
-        .init(id: "SENR-START-OUTSIDE-YEAR", severity: .warning, types: ["SENR"], description: "the start date falls in the academic year (July 1 to June 30)"),
+        .init(id: "SENR0018", severity: .fatal, types: ["SENR"], description: "the exit date is not before the start date (N470 no-shows: on or one day before it)"),
+        .init(id: "SENR0742", severity: .fatal, types: ["SENR"], description: "the start date falls in the Academic Year ID's year (July 1 to June 30)"),
         .init(id: "SENR-EXIT-REASON-GRADE", severity: .fatal, types: ["SENR"], description: "exit reason and grade level are a valid combination for the year"),
         .init(id: "SENR-COMPLETION-GRADE", severity: .fatal, types: ["SENR"], description: "completion status and grade level are a valid combination for the year"),
-        .init(id: "SENR-EXIT-CATEGORY-COMPLETION", severity: .fatal, types: ["SENR"], description: "exit category and completion status are a valid combination for the year"),
         .init(id: "SENR-COMPLETER-NO-STATUS", severity: .fatal, types: ["SENR"], description: "a completer exit (E230) has a completion status"),
-        .init(id: "SENR-STATUS-NOT-COMPLETER", severity: .fatal, types: ["SENR"], description: "a completion status is given only with a completer exit"),
-        .init(id: "SENR-OVERLAP", severity: .fatal, types: ["SENR"], description: "one student's enrollments at one school do not overlap"),
-        .init(id: "SENR-MULTIPLE-PRIMARY", severity: .fatal, types: ["SENR"], description: "a student has at most one open primary (status 10) enrollment"),
+        .init(id: "SENR0022", severity: .fatal, types: ["SENR"], description: "exit reason and completion status are a valid combination: a completion status only with E230, valid for the year"),
+        .init(id: "SENR0178", severity: .fatal, types: ["SENR"], description: "one student's enrollments at one school do not overlap"),
+        .init(id: "SENR0027", severity: .fatal, types: ["SENR"], description: "a student's primary enrollments at different schools of the LEA do not overlap"),
         .init(id: "SENR-DUPLICATE", severity: .fatal, types: ["SENR"], description: "no two records share SSID, school, start date and status"),
         .init(id: "SENR-NO-SINF", severity: .fatal, types: ["SENR"], description: "an enrolled student has a SINF record (validate calpads SENR with sinf)"),
         .init(id: "SENR-AGE-GRADE", severity: .warning, types: ["SENR"], description: "the student's age on December 2 is plausible for the grade"),
-        .init(id: "SINF-RACE", severity: .fatal, types: ["SINF"], description: "race codes are CALPADS race codes"),
         .init(id: "SINF-ZIP", severity: .warning, types: ["SINF"], description: "the address ZIP code is five digits"),
         .init(id: "SINF-EFFECTIVE-DATES", severity: .fatal, types: ["SINF"], description: "the effective end date is not before the start date"),
-        .init(id: "SPRG-PROGRAM", severity: .fatal, types: ["SPRG"], description: "the education program code is a CALPADS program code"),
         .init(id: "SPRG-MEMBERSHIP", severity: .fatal, types: ["SPRG"], description: "program and membership category are a valid combination for the year"),
         .init(id: "SPRG-END-BEFORE-START", severity: .fatal, types: ["SPRG"], description: "the program end date is not before the start date"),
-        .init(id: "SELA-STATUS", severity: .fatal, types: ["SELA"], description: "the English language acquisition status is EO, IFEP, EL, RFEP or TBD"),
         .init(id: "SELA-LANGUAGE", severity: .warning, types: ["SELA"], description: "the primary language code is two digits"),
     ]
 
@@ -91,7 +84,7 @@ public enum CalpadsCodes {
     static let exitReasons = firstCodes("ExitReasonGrade")
     static let completionStatuses = firstCodes("CompletionGrade")
     static let programs = firstCodes("ProgramMembership")
-    static let enrollmentStatuses: Set<String> = ["10", "20", "30", "40"]
+    static let enrollmentStatuses: Set<String> = ["10", "20", "30", "40", "50"]
     static let genders: Set<String> = ["M", "F", "X"]
     static let races: Set<String> = ["100", "201", "202", "203", "204", "205", "206", "207", "208", "299",
                                      "301", "302", "303", "304", "399", "400", "600", "700"]

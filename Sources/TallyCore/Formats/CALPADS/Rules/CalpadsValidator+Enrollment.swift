@@ -8,21 +8,21 @@ extension CalpadsValidator {
             let grade = r.text("GradeLevelCode", row)
             let validGrade = grade.map { CalpadsCodes.grades.contains($0) } ?? false
             if let grade, !validGrade {
-                out.append(Finding(rule: "SENR-GRADE", field: "GradeLevelCode", value: grade, message: "\"\(grade)\" is not a CALPADS grade level code", row: row))
+                out.append(Finding(rule: "GERR0002", field: "GradeLevelCode", value: grade, message: "\"\(grade)\" is not a CALPADS grade level code", row: row))
             }
             if let status = r.text("EnrollmentStatusCode", row), !CalpadsCodes.enrollmentStatuses.contains(status) {
-                out.append(Finding(rule: "SENR-STATUS", field: "EnrollmentStatusCode", value: status, message: "the enrollment status is 10, 20, 30 or 40", row: row))
+                out.append(Finding(rule: "GERR0002", field: "EnrollmentStatusCode", value: status, message: "the enrollment status is 10, 20, 30 or 40", row: row))
             }
             let reason = r.text("StudentExitReasonCode", row)
             let completion = r.text("StudentSchoolCompletionStatus", row)
             let start = r.date("EnrollmentSchoolStartDate", row), exit = r.date("EnrollmentSchoolExitDate", row)
             let validReason = reason.map { CalpadsCodes.exitReasons.contains($0) } ?? false
             if let reason, !validReason {
-                out.append(Finding(rule: "SENR-EXIT-REASON", field: "StudentExitReasonCode", value: reason, message: "\"\(reason)\" is not a CALPADS exit reason code", row: row))
+                out.append(Finding(rule: "GERR0002", field: "StudentExitReasonCode", value: reason, message: "\"\(reason)\" is not a CALPADS exit reason code", row: row))
             }
             let validCompletion = completion.map { CalpadsCodes.completionStatuses.contains($0) } ?? false
             if let completion, !validCompletion {
-                out.append(Finding(rule: "SENR-COMPLETION-CODE", field: "StudentSchoolCompletionStatus", value: completion,
+                out.append(Finding(rule: "GERR0002", field: "StudentSchoolCompletionStatus", value: completion,
                                    message: "\"\(completion)\" is not a CALPADS completion status code", row: row))
             }
             if let exit, reason == nil {
@@ -33,13 +33,16 @@ extension CalpadsValidator {
                 out.append(Finding(rule: "SENR-REASON-NO-EXIT", field: "EnrollmentSchoolExitDate", value: "",
                                    message: "exit reason \(reason) has no exit date", row: row))
             }
-            if let start, let exit, exit < start {
-                out.append(Finding(rule: "SENR-EXIT-BEFORE-START", field: "EnrollmentSchoolExitDate", value: DateCodec.format(exit, "YYYYMMDD"),
+            // N470 (no-show) exits are dated on or one day before the start date.
+            var noShowDateOK = false
+            if reason == "N470", let start, let exit { noShowDateOK = exit == start || exit == start - 1 }
+            if let start, let exit, exit < start, !noShowDateOK {
+                out.append(Finding(rule: "SENR0018", field: "EnrollmentSchoolExitDate", value: DateCodec.format(exit, "YYYYMMDD"),
                                    message: "the exit date is before the start date \(DateCodec.format(start, "YYYYMMDD"))", row: row))
             }
             if yearKnown, let start, let first = DateCodec.days(year: year, month: 7, day: 1), let last = DateCodec.days(year: year + 1, month: 6, day: 30),
                start < first || start > last {
-                out.append(Finding(rule: "SENR-START-OUTSIDE-YEAR", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
+                out.append(Finding(rule: "SENR0742", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
                                    message: "the start date is outside \(year)-\(year + 1)", row: row))
             }
             if let reason, validReason, let grade, validGrade,
@@ -55,7 +58,7 @@ extension CalpadsValidator {
             if reason == CalpadsCodes.completerExit {
                 if let completion {
                     if validCompletion, !CalpadsCodes.valid("ExitCategoryCompletion", CalpadsCodes.completerExit, completion, year: year) {
-                        out.append(Finding(rule: "SENR-EXIT-CATEGORY-COMPLETION", field: "StudentSchoolCompletionStatus", value: completion,
+                        out.append(Finding(rule: "SENR0022", field: "StudentSchoolCompletionStatus", value: completion,
                                            message: "completion status \(completion) is not valid with a completer exit in \(year)-\(year + 1)", row: row))
                     }
                 } else {
@@ -63,7 +66,7 @@ extension CalpadsValidator {
                                        message: "a completer exit (E230) needs a completion status", row: row))
                 }
             } else if let completion {
-                out.append(Finding(rule: "SENR-STATUS-NOT-COMPLETER", field: "StudentSchoolCompletionStatus", value: completion,
+                out.append(Finding(rule: "SENR0022", field: "StudentSchoolCompletionStatus", value: completion,
                                    message: "a completion status is only given with exit reason E230", row: row))
             }
             if let grade, let expected = CalpadsCodes.expectedAge(grade), let birth = r.date("StudentBirthDate", row),
@@ -103,18 +106,28 @@ extension CalpadsValidator {
                         out.append(Finding(rule: "SENR-DUPLICATE", field: "SSID", value: ssid,
                                            message: "the same enrollment appears twice at school \(school)", row: row))
                     } else if (r.date("EnrollmentSchoolExitDate", previous) ?? distantFuture) > start {
-                        out.append(Finding(rule: "SENR-OVERLAP", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
+                        out.append(Finding(rule: "SENR0178", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
                                            message: "starts before the student's earlier enrollment at school \(school) ends", row: row))
                     }
                 }
             }
-            let openPrimaries = ordered.filter { r.text("EnrollmentStatusCode", $0) == "10" && r.date("EnrollmentSchoolExitDate", $0) == nil
-                && r.text("StudentExitReasonCode", $0) == nil }
-            if openPrimaries.count > 1 {
-                let first = r.text("SchoolOfAttendance", openPrimaries[0]) ?? ""
-                for row in openPrimaries.dropFirst() {
-                    out.append(Finding(rule: "SENR-MULTIPLE-PRIMARY", field: "EnrollmentStatusCode", value: "10",
-                                       message: "a second open primary enrollment; the student is also open at school \(first)", row: row))
+            // Primary enrollments (status 10, or 30 lasting over 30 days; not N470 no-shows) at
+            // different schools must not overlap.
+            let primaries = ordered.filter { row in
+                let status = r.text("EnrollmentStatusCode", row)
+                let start = r.date("EnrollmentSchoolStartDate", row) ?? 0
+                let exit = r.date("EnrollmentSchoolExitDate", row)
+                if r.text("StudentExitReasonCode", row) == "N470", let exit, exit <= start { return false }
+                if status == "10" { return true }
+                return status == "30" && (exit ?? distantFuture) - start > 30
+            }
+            for (k, row) in primaries.enumerated() where k > 0 {
+                let start = r.date("EnrollmentSchoolStartDate", row) ?? 0
+                let school = r.text("SchoolOfAttendance", row)
+                if let other = primaries[..<k].first(where: { r.text("SchoolOfAttendance", $0) != school
+                    && (r.date("EnrollmentSchoolExitDate", $0) ?? distantFuture) > start }) {
+                    out.append(Finding(rule: "SENR0027", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
+                                       message: "overlaps the student's primary enrollment at school \(r.text("SchoolOfAttendance", other) ?? "")", row: row))
                 }
             }
         }

@@ -6,7 +6,7 @@ extension CalpadsValidator {
             for k in 1...5 {
                 let field = "StudentRace\(k)Code"
                 if let v = r.text(field, row), !CalpadsCodes.races.contains(v) {
-                    out.append(Finding(rule: "SINF-RACE", field: field, value: v, message: "\"\(v)\" is not a CALPADS race code", row: row))
+                    out.append(Finding(rule: "GERR0002", field: field, value: v, message: "\"\(v)\" is not a CALPADS race code", row: row))
                 }
             }
             if let zip = r.text("AddressZipCode", row), !allDigits(zip, count: 5) {
@@ -25,7 +25,7 @@ extension CalpadsValidator {
         for row in 0..<r.table.rowCount {
             let program = r.text("EducationProgramCode", row)
             if let program, !CalpadsCodes.programs.contains(program) {
-                out.append(Finding(rule: "SPRG-PROGRAM", field: "EducationProgramCode", value: program,
+                out.append(Finding(rule: "GERR0002", field: "EducationProgramCode", value: program,
                                    message: "\"\(program)\" is not a CALPADS education program code", row: row))
             }
             if let program, CalpadsCodes.programs.contains(program), let membership = r.text("EducationProgramMembershipCode", row) {
@@ -47,7 +47,7 @@ extension CalpadsValidator {
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
             if let v = r.text("EnglishAcquisitionStatusCode", row), !CalpadsCodes.englishStatuses.contains(v) {
-                out.append(Finding(rule: "SELA-STATUS", field: "EnglishAcquisitionStatusCode", value: v,
+                out.append(Finding(rule: "GERR0002", field: "EnglishAcquisitionStatusCode", value: v,
                                    message: "\"\(v)\" is not an English language acquisition status", row: row))
             }
             if let v = r.text("PrimaryLanguageCode", row), !allDigits(v, count: 2) {

@@ -68,7 +68,7 @@ public enum CalpadsValidator {
         for (row, line) in lines.enumerated() where rowOfLine[line] == nil { rowOfLine[line] = row }
         for bad in r.table.rejected {
             guard let row = rowOfLine[Int32(bad.line)] else { continue }
-            out.append(Finding(rule: "GEN-DATE", field: bad.column, value: bad.raw,
+            out.append(Finding(rule: "FRMT0002", field: bad.column, value: bad.raw,
                                message: "\"\(bad.raw)\" is not a CCYYMMDD date that exists", row: row))
         }
         let required = layout.fields.filter { $0.required && $0.name != "RecordTypeCode" }
@@ -77,12 +77,12 @@ public enum CalpadsValidator {
         for row in 0..<n {
             for field in required where r.columns[field.name] != nil && r.text(field.name, row) == nil {
                 if field.isDate, r.table.rejected.contains(where: { $0.column == field.name && $0.line == Int(lines[row]) }) { continue }
-                out.append(Finding(rule: "GEN-REQUIRED", field: field.name, value: "",
+                out.append(Finding(rule: "GERR0001", field: field.name, value: "",
                                    message: "\(field.label) (\(field.number)) is required", row: row))
             }
             for field in limited {
                 guard let v = r.text(field.name, row), v.count > field.maxLength else { continue }
-                out.append(Finding(rule: "GEN-MAX-LENGTH", field: field.name, value: v,
+                out.append(Finding(rule: "FRMT0001", field: field.name, value: v,
                                    message: "\(field.label) is \(v.count) characters, at most \(field.maxLength) allowed", row: row))
             }
             if let v = r.text("SSID", row), !allDigits(v, count: 10) {
@@ -93,7 +93,7 @@ public enum CalpadsValidator {
                                    message: "the academic year must be CCYY-CCYY, e.g. 2024-2025", row: row))
             }
             if let v = r.text("TransactionTypeCode", row), v != "D", v != "R" {
-                out.append(Finding(rule: "GEN-TRANSACTION-TYPE", field: "TransactionTypeCode", value: v,
+                out.append(Finding(rule: "GERR0008", field: "TransactionTypeCode", value: v,
                                    message: "the transaction type is blank, D or R", row: row))
             }
             if let v = r.text("ReportingLEA", row), !allDigits(v, count: 7) {
@@ -103,7 +103,7 @@ public enum CalpadsValidator {
                 out.append(Finding(rule: "GEN-SCHOOL-CODE", field: "SchoolOfAttendance", value: v, message: "a school code is seven digits", row: row))
             }
             if let v = r.text("StudentGenderCode", row), !CalpadsCodes.genders.contains(v) {
-                out.append(Finding(rule: "GEN-GENDER", field: "StudentGenderCode", value: v, message: "the gender code is M, F or X", row: row))
+                out.append(Finding(rule: "GERR0002", field: "StudentGenderCode", value: v, message: "the gender code is M, F or X", row: row))
             }
             for field in indicators {
                 guard let v = r.text(field.name, row), v != "Y", v != "N" else { continue }
