@@ -11,12 +11,14 @@ struct RunCommand: ParsableCommand {
 
     @Argument(help: "The playbook file.") var playbook: String
     @Option(name: .customLong("param"), help: "Set a parameter: --param name=value (repeatable).") var params: [String] = []
+    @OptionGroup var store: StoreOptions
     @Flag(help: "Never colour the output.") var noColor = false
     @Flag(help: "Leave elapsed times out of the notebook.") var noTimings = false
 
     func run() throws {
         var options = RunOptions()
         options.params = try parseParams(params)
+        options.storePath = store.path
         let color = !noColor && isTerminal(1) && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         if isTerminal(2) { options.progress = ProgressLine.make() }
         let record = Runner.run(path: playbook, options: options)

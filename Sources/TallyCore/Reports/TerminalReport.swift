@@ -88,11 +88,13 @@ public struct TerminalReport {
             guard let check = cell.check else { break }
             let status: String
             if check.passed { status = green("passed") }
+            else if check.acknowledged != nil { status = dim("acknowledged") }
             else if check.severity == "warning" { status = yellow("WARNING") }
             else { status = red("FAILED") }
             lines.append(header(cell, cell.kind == .assert ? "assert" : "compare", status: status))
             lines.append(statement(cell))
             if !check.passed, let message = check.message { lines.append("    " + bold(message)) }
+            if let reason = check.acknowledged { lines.append("    acknowledged, failing rows unchanged: \(reason)") }
             if let detail = check.detail { lines.append("    " + detail) }
             if !check.passed, let rows = check.failingRows {
                 lines.append("    \(Format.count(check.failingCount)) failing row\(check.failingCount == 1 ? "" : "s")" +
@@ -113,6 +115,10 @@ public struct TerminalReport {
                     lines.append("    → \(Format.plural(e.rows, "row")) to \(e.path) (\(Format.bytes(e.bytes)))")
                 }
             }
+        case .save, .snapshot:
+            lines.append(header(cell, cell.kind.rawValue))
+            lines.append(statement(cell))
+            for note in cell.notes { lines.append("    → " + note) }
         case .show:
             lines.append(header(cell, "show"))
             lines.append(statement(cell))
@@ -187,7 +193,7 @@ public struct TerminalReport {
         parts.append(record.warnings > 0 ? yellow("\(record.warnings) warning\(record.warnings == 1 ? "" : "s")") : "0 warnings")
         lines.append("  checks:  \(checks.count) run — " + parts.joined(separator: ", "))
         for check in checks where !check.passed {
-            let tag = check.severity == "warning" ? yellow("warning") : red("error")
+            let tag = check.acknowledged != nil ? dim("acknowledged") : check.severity == "warning" ? yellow("warning") : red("error")
             lines.append("    \(tag) line \(check.line): \(check.message ?? check.predicate)")
         }
         if record.exitStatus == 2 {
@@ -196,6 +202,9 @@ public struct TerminalReport {
             lines.append("  exports: none")
         } else {
             lines.append("  exports: " + record.exports.map { "\($0.path) (\(Format.plural($0.rows, "row")))" }.joined(separator: ", "))
+        }
+        if let id = record.runId, let path = record.storePath {
+            lines.append("  ledger:  run \(id) recorded in \(path)")
         }
         switch record.exitStatus {
         case 0: lines.append("  exit 0: " + green("all error-severity checks passed"))

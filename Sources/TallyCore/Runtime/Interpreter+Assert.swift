@@ -14,6 +14,11 @@ extension Interpreter {
             result.failingCount = rows.count
             if !rows.isEmpty {
                 result.failingRows = Preview(t, limit: 10, rows: rows, withLocations: true, first: keys + Interpreter.identifyingColumns)
+                let keyColumns = (keys + Interpreter.identifyingColumns).compactMap { t.column($0) }
+                result.failingKeys = rows.map { row in
+                    let location = t.provenance.location(row).map { "\($0.file):\($0.line)" } ?? ""
+                    return ([location] + keyColumns.map { $0.value(row).display }).joined(separator: "|")
+                }
             }
         }
         switch predicate {

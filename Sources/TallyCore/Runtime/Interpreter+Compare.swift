@@ -2,35 +2,87 @@
 /// expected ones by key and classifies each key `ok`, `outside`, `missing` or `unexpected`.
 extension Interpreter {
     func runCompare(table: Name, column: Name, target: CompareTarget, by: [Name], tolerance: Tolerance?,
-                    severity: Diagnostic.Severity, node: StatementNode) throws -> (CheckResult, Table) {
+                    severity: Diagnostic.Severity, alias: Name?, node: StatementNode) throws -> (CheckResult, Table) {
         guard let actual = tables[table.text] else { throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span) }
-        let expected: Table
-        let expectedColumn: String
+        var expected: Table
+        var expectedColumn = "value"
+        var note: String? = nil
+        let seriesName = "\(table.text).\(column.text)"
+        let keyTypes = by.map { actual.column($0.text)?.type ?? .text }
         switch target {
         case .column(let other, let otherColumn):
             guard let t = tables[other.text] else { throw Diagnostic("unknown table \"\(other.text)\"", file: file, span: other.span) }
             expected = t
             expectedColumn = otherColumn.text
-        default:
-            throw Diagnostic("compare with a stored target needs the QA store", file: file, line: node.line)
+        case .expected(let name, let version):
+            guard let store, let set = try store.expected(name: name, version: version) else {
+                throw Diagnostic("no expected set \"\(name)\"", file: file, line: node.line)
+            }
+            expected = Comparison.table(keys: by.map(\.text), types: keyTypes, values: set.values)
+            note = "expected \"\(name)\" version \(set.info.version) (\(set.info.createdAt), \(set.info.sourcePath))"
+        case .previousRun, .run:
+            guard let store else { throw Diagnostic("compare needs the QA store", file: file, line: node.line) }
+            var runId: Int64? = nil
+            if case .run(let label) = target {
+                runId = try store.labelledRun(playbook: playbook.file, label: label)
+            } else {
+                runId = try store.previousRun(playbook: playbook.file, params: paramStrings)
+            }
+            if let runId {
+                expected = Comparison.table(keys: by.map(\.text), types: keyTypes, values: try store.values(run: runId, series: seriesName))
+                note = "run \(runId)"
+            } else {
+                expected = Comparison.table(keys: by.map(\.text), types: keyTypes, values: [])
+                note = "no earlier run of this playbook with these parameters: nothing to compare yet"
+            }
         }
         let comparison = Comparison.compare(actual: actual, actualColumn: column.text, expected: expected,
                                             expectedColumn: expectedColumn, keys: by.map(\.text), tolerance: tolerance)
+        // Keep this run's values for later `previous run` comparisons.
+        if let actualValues = comparison.column("actual") {
+            let keyColumns = by.compactMap { comparison.column($0.text) }
+            let values: [(key: [String], value: Double?)] = (0..<comparison.rowCount).compactMap { row in
+                guard let v = actualValues.value(row).doubleValue else { return nil }
+                return (keyColumns.map { $0.isNull(row) ? "" : $0.value(row).display }, v)
+            }
+            series.append(SeriesValues(name: seriesName, values: values))
+        }
         let status = comparison.column("status")
         var counts: [String: Int] = [:]
         for r in 0..<comparison.rowCount { counts[status?.value(r).display ?? "", default: 0] += 1 }
-        let bad = comparison.rowCount - (counts["ok"] ?? 0)
-        let detail = ["ok", "outside", "missing", "unexpected"].compactMap { s in counts[s].map { "\(Format.count($0)) \(s)" } }
+        var bad = comparison.rowCount - (counts["ok"] ?? 0)
+        var detail = ["ok", "outside", "missing", "unexpected"].compactMap { s in counts[s].map { "\(Format.count($0)) \(s)" } }
             .joined(separator: ", ")
-        let check = CheckResult(id: "line \(node.line)", kind: .comparison, severity: severity.rawValue, passed: bad == 0,
+        if let note { detail = detail.isEmpty ? note : "\(detail) — against \(note)" }
+        if expected.rowCount == 0, case .previousRun = target { bad = 0 }
+        var check = CheckResult(id: alias?.text ?? "line \(node.line)", kind: .comparison, severity: severity.rawValue, passed: bad == 0,
                                 predicate: Interpreter.predicateText(node.text), message: nil, detail: detail,
                                 failingCount: bad, failingRows: nil, line: node.line)
+        let keyColumns = by.compactMap { comparison.column($0.text) }
+        check.failingKeys = nonOkRows(comparison).map { row in
+            (keyColumns.map { $0.value(row).display } + [comparison.column("status")?.value(row).display ?? ""]).joined(separator: "|")
+        }
         return (check, comparison)
     }
 }
 
 /// The comparison kernel, shared by every compare target.
 public enum Comparison {
+    /// A table of stored values: key columns typed like the actual table's, and `value`.
+    public static func table(keys: [String], types: [DataType], values: [(key: [String], value: Double)]) -> Table {
+        var builders = types.map { ColumnBuilder(type: $0, capacity: values.count) }
+        let integral = values.allSatisfy { $0.value == $0.value.rounded() && abs($0.value) < 1e15 }
+        var valueBuilder = ColumnBuilder(type: integral ? .integer : .decimal, capacity: values.count)
+        for item in values {
+            for (k, part) in item.key.enumerated() where k < builders.count {
+                builders[k].append(part.isEmpty ? .null : Value.parse(part, as: types[k]))
+            }
+            valueBuilder.append(integral ? .integer(Int64(item.value)) : .decimal(item.value))
+        }
+        return Table(names: keys + ["value"], columns: builders.map { $0.build() } + [valueBuilder.build()],
+                     provenance: .none(count: values.count))
+    }
+
     /// Sums each side by the keys, matches keys on both sides, and judges each difference.
     public static func compare(actual: Table, actualColumn: String, expected: Table, expectedColumn: String,
                                keys: [String], tolerance: Tolerance?) -> Table {

@@ -11,10 +11,25 @@ public final class Interpreter {
     public private(set) var failure: Diagnostic?
     public let staging = ExportStaging()
     var plan: Plan?
+    let store: QAStore?
+    let playbookSHA256: String
+    /// Store writes (`save`, `snapshot`) made only when the run completes: given the run's id.
+    var pendingWrites: [(Int64?) throws -> Void] = []
+    /// Values compared by this run, for `previous run` in later runs.
+    var series: [SeriesValues] = []
+    var inputFingerprints: [String: (absolute: String, sha256: String)] = [:]
 
-    init(playbook: Playbook, options: RunOptions) {
+    init(playbook: Playbook, options: RunOptions, store: QAStore?, playbookSHA256: String) {
         self.playbook = playbook
         self.options = options
+        self.store = store
+        self.playbookSHA256 = playbookSHA256
+    }
+
+    /// Parameter values as text, the key of "the same playbook and parameters".
+    var paramStrings: [String: String] {
+        guard let plan else { return [:] }
+        return Dictionary(uniqueKeysWithValues: plan.paramOrder.map { ($0, plan.params[$0]?.display ?? "") })
     }
 
     var file: String { playbook.file }
@@ -29,6 +44,7 @@ public final class Interpreter {
         }
         let table = try Loader.load(request, progress: progress)
         let bytes = (try? FileManager.default.attributesOfItem(atPath: request.path)[.size] as? Int) ?? 0
+        inputFingerprints[request.table] = (request.path, Fingerprint.sha256(file: request.path) ?? "")
         preloaded[request.table] = (table, Interpreter.seconds(since: start), bytes)
         return table.schema
     }
@@ -58,7 +74,7 @@ public final class Interpreter {
 
     func stepContext(_ tableName: String, _ plan: Plan) -> StepRunContext {
         StepRunContext(file: file, tableName: tableName, params: plan.params, paramTypes: plan.paramTypes,
-                       tables: tables, clock: options.clock, services: nil)
+                       tables: tables, clock: options.clock, services: store.map { StoreServices(store: $0, file: file) })
     }
 
     func run(_ index: Int, _ node: StatementNode, _ plan: Plan) throws -> CellResult? {
@@ -82,7 +98,8 @@ public final class Interpreter {
             if !loaded.table.rejected.isEmpty {
                 cell.notes.append("\(Format.plural(loaded.table.rejected.count, "value")) that are not dates read as null (validate reports them as FRMT0002)")
             }
-            cell.input = InputRecord(table: name.text, path: request.displayPath, format: request.format.name,
+            cell.input = InputRecord(table: name.text, path: request.displayPath, absolutePath: request.path,
+                                     sha256: inputFingerprints[name.text]?.sha256 ?? "", format: request.format.name,
                                      bytes: loaded.bytes, rows: loaded.table.rowCount, columns: loaded.table.columnCount)
             return cell
         case .assign(let name, let source, let steps):
@@ -102,19 +119,44 @@ public final class Interpreter {
             return cell
         case .assert(let predicate, let severity, let message, let id):
             var cell = CellResult(index: index, node: node, kind: .assert)
-            cell.check = try runAssert(predicate, severity: severity, message: message, id: id, node: node, plan: plan)
+            cell.check = try acknowledge(try runAssert(predicate, severity: severity, message: message, id: id, node: node, plan: plan))
             return cell
         case .compare(let table, let column, let target, let by, let tolerance, let severity, let alias):
             var cell = CellResult(index: index, node: node, kind: .compare)
             let (check, comparison) = try runCompare(table: table, column: column, target: target, by: by,
-                                                     tolerance: tolerance, severity: severity, node: node)
-            cell.check = check
+                                                     tolerance: tolerance, severity: severity, alias: alias, node: node)
+            cell.check = try acknowledge(check)
             cell.preview = Preview(comparison, limit: 20, rows: nonOkRows(comparison))
             cell.rowsOut = comparison.rowCount
             if let alias { tables[alias.text] = comparison; cell.table = alias.text }
             return cell
-        case .save, .snapshot:
-            throw Diagnostic("\(node.statement.keyword) needs the QA store", file: file, line: node.line)
+        case .save(let table, let column, let expected, let by):
+            guard let store, let data = tables[table.text], let values = data.column(column.text) else {
+                throw Diagnostic("save needs the QA store", file: file, line: node.line)
+            }
+            let keyColumns = by.compactMap { data.column($0.text) }
+            var rows: [(key: [String], value: Double)] = []
+            for row in 0..<data.rowCount {
+                guard let v = values.value(row).doubleValue else { continue }
+                rows.append((keyColumns.map { $0.isNull(row) ? "" : $0.value(row).display }, v))
+            }
+            let source = playbook.file, sha = playbookSHA256, user = QAStore.currentUser, now = options.now()
+            pendingWrites.append { _ in
+                try store.importExpected(name: expected, keys: by.map(\.text), valueName: column.text, rows: rows,
+                                         sourcePath: source, sourceSHA256: sha, createdBy: user, at: now)
+            }
+            var cell = CellResult(index: index, node: node, kind: .save)
+            cell.rowsIn = data.rowCount
+            cell.notes = ["\(Format.plural(rows.count, "value")) saved as a new version of expected \"\(expected)\" when the run completes"]
+            return cell
+        case .snapshot(let table, let by, let name):
+            guard let store, let data = tables[table.text] else { throw Diagnostic("snapshot needs the QA store", file: file, line: node.line) }
+            let keys = by.map(\.text), now = options.now()
+            pendingWrites.append { runId in _ = try store.saveSnapshot(name: name, table: data, keys: keys, runId: runId, at: now) }
+            var cell = CellResult(index: index, node: node, kind: .snapshot)
+            cell.rowsIn = data.rowCount
+            cell.notes = ["\(Format.plural(data.rowCount, "row")) kept as snapshot \"\(name)\" when the run completes"]
+            return cell
         case .export(let table, _, _, _, _):
             guard let request = plan.exports[index], let data = tables[table.text] else {
                 throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span)
@@ -159,9 +201,23 @@ public final class Interpreter {
         }
     }
 
+    /// Marks a failed check acknowledged when a reviewer acknowledged these same failing rows.
+    func acknowledge(_ check: CheckResult) throws -> CheckResult {
+        guard !check.passed, let store else { return check }
+        var result = check
+        if let reason = try store.acknowledgement(playbook: playbook.file, check: check.id, failingSHA256: check.failingSHA256) {
+            result.acknowledged = reason
+        } else if try store.wasAcknowledged(playbook: playbook.file, check: check.id) {
+            result.detail = (result.detail.map { $0 + "; " } ?? "") + "new: the failing rows changed since this check was acknowledged"
+        }
+        return result
+    }
+
     func nonOkRows(_ comparison: Table) -> [Int] {
         guard let status = comparison.column("status") else { return [] }
+        let priority = ["outside": 0, "missing": 1, "unexpected": 2]
         return (0..<comparison.rowCount).filter { status.value($0) != .text("ok") }
+            .sorted { (priority[status.value($0).display] ?? 3, $0) < (priority[status.value($1).display] ?? 3, $1) }
     }
 
     /// The source text of a span on one line of the playbook.

@@ -38,16 +38,30 @@ public struct CheckResult: Sendable, Codable, Equatable {
     /// Up to ten failing rows with their source file and line.
     public var failingRows: Preview?
     public var line: Int
+    /// Keys of every failing row (file:line and key values), for the ledger and acknowledgements.
+    public var failingKeys: [String] = []
+    /// When a reviewed warning's failing rows are unchanged: the acknowledgement's reason.
+    public var acknowledged: String? = nil
+
+    public var failingSHA256: String { Fingerprint.sha256(failingKeys.joined(separator: "\n")) }
 }
 
 /// An input a run read.
 public struct InputRecord: Sendable, Codable, Equatable {
     public var table: String
     public var path: String
+    public var absolutePath: String = ""
+    public var sha256: String = ""
     public var format: String
     public var bytes: Int
     public var rows: Int
     public var columns: Int
+}
+
+/// One compared column's values by key.
+public struct SeriesValues: Sendable {
+    public var name: String
+    public var values: [(key: [String], value: Double?)]
 }
 
 /// A file a run wrote.
@@ -101,11 +115,20 @@ public struct RunRecord: Sendable {
     public var errors: [Diagnostic]
     public var playbookSource: String
     public var exitStatus: Int32
+    public var playbookSHA256: String = ""
+    public var runBy: String = QAStore.currentUser
+    /// Values this run compared, by series (`counts.students`) and key: what `previous run` reads.
+    public var series: [SeriesValues] = []
+    /// The run's id in the QA store's ledger, once recorded.
+    public var runId: Int64? = nil
+    public var storePath: String? = nil
 
     public var checks: [CheckResult] { cells.compactMap(\.check) }
     public var inputs: [InputRecord] { cells.compactMap(\.input) }
     public var exports: [ExportRecord] { cells.compactMap(\.export) }
     public var checksPassed: Int { checks.filter(\.passed).count }
+    /// Error-severity checks that failed (an acknowledged failure still counts: only warnings
+    /// are meant to be acknowledged, and an error stays an error).
     public var checksFailed: Int { checks.filter { !$0.passed && $0.severity == "error" }.count }
     public var warnings: Int { checks.filter { !$0.passed && $0.severity == "warning" }.count }
 }

@@ -9,6 +9,8 @@ public struct RunOptions: Sendable {
     public var now: @Sendable () -> Date = { Date() }
     /// Called during long loads and exports: (what, bytes or rows done, total, rows).
     public var progress: (@Sendable (String, Int, Int, Int) -> Void)? = nil
+    /// The QA store's path; nil runs without a store (no ledger, no stored comparisons).
+    public var storePath: String? = nil
     public init() {}
 }
 
@@ -37,9 +39,15 @@ public enum Runner {
             return (nil, [], list.diagnostics, try? String(contentsOfFile: path, encoding: .utf8), nil)
         } catch { return (nil, [], [Diagnostic(.error, "\(error)", file: path)], nil, nil) }
         var inputs: [(LoadRequest, Schema)] = []
+        var store: QAStore? = nil
+        if let storePath = options.storePath {
+            do { store = try QAStore(path: storePath) } catch let d as Diagnostic {
+                return (nil, [], [d], playbook.source, playbook.file)
+            } catch { return (nil, [], [Diagnostic(.error, "\(error)", file: storePath)], playbook.source, playbook.file) }
+        }
         let checker = Checker(playbook: playbook, overrides: options.params,
                               baseDirectory: (absolute(path) as NSString).deletingLastPathComponent,
-                              displayBase: options.displayBase) { request in
+                              displayBase: options.displayBase, store: store) { request in
             let table = try Loader.load(request, progress: nil)
             inputs.append((request, table.schema))
             return table.schema
@@ -71,32 +79,70 @@ public enum Runner {
         record.playbookPath = playbook.file
         record.playbookSource = playbook.source
         record.title = playbook.title ?? record.title
-        let interpreter = Interpreter(playbook: playbook, options: options)
+        record.playbookSHA256 = Fingerprint.sha256(playbook.source)
+        var store: QAStore? = nil
+        if let storePath = options.storePath {
+            do { store = try QAStore(path: storePath) } catch let d as Diagnostic {
+                record.errors = [d]
+                record.finished = options.now()
+                return record
+            } catch {
+                record.errors = [Diagnostic(.error, "\(error)", file: storePath)]
+                return record
+            }
+            record.storePath = storePath
+        }
+        let interpreter = Interpreter(playbook: playbook, options: options, store: store, playbookSHA256: record.playbookSHA256)
         let checker = Checker(playbook: playbook, overrides: options.params,
                               baseDirectory: (absolute(path) as NSString).deletingLastPathComponent,
-                              displayBase: options.displayBase) { request in
+                              displayBase: options.displayBase, store: store) { request in
             try interpreter.preload(request)
         }
         switch checker.check() {
         case .failure(let list):
             record.errors = list.diagnostics
+            record.params = options.params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         case .success(let plan):
             record.params = plan.paramOrder.map { ($0, plan.params[$0]?.display ?? "") }
             interpreter.execute(plan)
             record.cells = interpreter.cells
+            record.series = interpreter.series
             if let error = interpreter.failure {
                 record.errors = [error]
-                interpreter.staging.discard()
             } else {
-                do {
-                    try interpreter.staging.commit()
-                    record.exitStatus = record.checksFailed > 0 ? 1 : 0
-                } catch let d as Diagnostic {
-                    record.errors = [d]
-                } catch {
-                    record.errors = [Diagnostic(.error, "could not write the exports: \(error)", file: playbook.file)]
-                }
+                record.exitStatus = record.checksFailed > 0 ? 1 : 0
             }
+        }
+        record.finished = options.now()
+        // The ledger records every run, failed or not; saves, snapshots and exports land only
+        // when the run completed.
+        if let store {
+            do {
+                record.runId = try store.record(record)
+                if record.exitStatus != 2 {
+                    for write in interpreter.pendingWrites { try write(record.runId) }
+                }
+            } catch let d as Diagnostic {
+                record.errors.append(d)
+                record.exitStatus = 2
+            } catch {
+                record.errors.append(Diagnostic(.error, "\(error)", file: store.path))
+                record.exitStatus = 2
+            }
+        }
+        if record.exitStatus == 2 {
+            interpreter.staging.discard()
+        } else {
+            do {
+                try interpreter.staging.commit()
+            } catch let d as Diagnostic {
+                record.errors.append(d)
+                record.exitStatus = 2
+            } catch {
+                record.errors.append(Diagnostic(.error, "could not write the exports: \(error)", file: playbook.file))
+                record.exitStatus = 2
+            }
+            if record.exitStatus == 2, let store, let id = record.runId { try? store.markFailed(id, errors: record.errors) }
         }
         record.finished = options.now()
         return record

@@ -54,9 +54,16 @@ extension Checker {
             guard var schema = lookup(sourceName) else { poisoned.insert(name.text); return }
             let ctx = StepCheckContext(file: file, tableName: sourceName.text, params: paramTypes, tables: tables)
             for step in steps {
-                if case .diffSnapshot = step.step {
-                    diagnostics.append(error("diff snapshot needs the QA store, which is not available in this version of Tally", step.span))
-                    poisoned.insert(name.text); return
+                if case .diffSnapshot(let snapshot) = step.step {
+                    guard let store else {
+                        diagnostics.append(error("diff snapshot needs the QA store", step.span, help: "run without --no-store"))
+                        poisoned.insert(name.text); return
+                    }
+                    if (try? store.latestSnapshot(name: snapshot)) == nil, let names = try? store.snapshotNames(), !names.isEmpty,
+                       let near = Suggest.closest(to: snapshot, in: names), near != snapshot {
+                        diagnostics.append(error("no snapshot named \"\(snapshot)\" yet", step.span, help: "did you mean \"\(near)\"?"))
+                        poisoned.insert(name.text); return
+                    }
                 }
                 do {
                     schema = try StepRegistry.schema(step, schema, ctx)
@@ -97,17 +104,46 @@ extension Checker {
                             throw error("key \"\(key.text)\" is \(a.rawValue) in \(table.text) but \(b.rawValue) in \(other.text)", key.span)
                         }
                     }
-                default:
-                    throw error("compare with a stored target needs the QA store, which is not available in this version of Tally", node.span,
-                                help: "compare with another table's column: compare \(table.text).\(column.text) with OTHER.COLUMN by ...")
+                case .expected(let expectedName, let version):
+                    guard let store else { throw error("compare with expected needs the QA store", node.span, help: "run without --no-store") }
+                    guard let set = try store.expected(name: expectedName, version: version) else {
+                        let names = try store.expectedNames()
+                        throw error("no expected set \"\(expectedName)\"\(version.map { " version \($0)" } ?? "") in \(store.path)", node.span,
+                                    help: Suggest.help(for: expectedName, in: names, noun: "expected sets")
+                                        ?? "import one: tally expected import FILE --name \(expectedName) --keys \(by.map(\.text).joined(separator: ",")) --value \(column.text)")
+                    }
+                    if set.info.keys.count != by.count {
+                        throw error("expected set \"\(expectedName)\" is keyed by \(set.info.keys.joined(separator: ", ")); compare gives \(by.count) key\(by.count == 1 ? "" : "s")",
+                                    node.span, help: "compare by \(set.info.keys.count) columns, in the same order")
+                    }
+                case .previousRun:
+                    guard store != nil else { throw error("compare with previous run needs the QA store", node.span) }
+                case .run(let label):
+                    guard let store else { throw error("compare with a labelled run needs the QA store", node.span) }
+                    if try store.labelledRun(playbook: playbook.file, label: label) == nil {
+                        throw error("no run of \(playbook.file) is labelled \"\(label)\" in \(store.path)", node.span,
+                                    help: "label one with: tally runs label RUN_ID \(label)")
+                    }
                 }
                 var valueType = DataType.decimal
                 if case .column(let other, let otherColumn) = target, t == .integer,
                    tables[other.text]?.type(of: otherColumn.text) == .integer { valueType = .integer }
                 if let alias { define(alias, Checker.comparisonSchema(by.map(\.text), schema, keyTypesFrom: schema, valueType: valueType), index: index) }
             }
-        case .save, .snapshot:
-            diagnostics.append(error("\(node.statement.keyword) needs the QA store, which is not available in this version of Tally", node.span))
+        case .save(let table, let column, _, let by):
+            guard store != nil else { diagnostics.append(error("save needs the QA store", node.span)); return }
+            guard let schema = lookup(table) else { return }
+            let ctx = StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
+            record {
+                let t = try ctx.requireColumn(column, in: schema)
+                guard t.isNumeric else { throw error("save needs a number column; \(table.text).\(column.text) is \(t.rawValue)", column.span) }
+                for key in by { _ = try ctx.requireColumn(key, in: schema) }
+            }
+        case .snapshot(let table, let by, _):
+            guard store != nil else { diagnostics.append(error("snapshot needs the QA store", node.span)); return }
+            guard let schema = lookup(table) else { return }
+            let ctx = StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
+            record { for key in by { _ = try ctx.requireColumn(key, in: schema) } }
         case .export(let table, let path, let pathSpan, let format, let options):
             guard lookup(table) != nil else { return }
             record {

@@ -7,6 +7,8 @@ public final class Checker {
     let baseDirectory: String
     let displayBase: String
     let source: SchemaSource
+    /// The QA store, when the run has one (needed by compare targets, save, snapshot, diff).
+    let store: QAStore?
     var diagnostics: [Diagnostic] = []
     var tables: [String: Schema] = [:]
     var definedAt: [String: Int] = [:]
@@ -26,7 +28,8 @@ public final class Checker {
     ///   - baseDirectory: the playbook's folder (relative paths start there).
     ///   - displayBase: the folder paths are shown relative to (the working folder).
     public init(playbook: Playbook, overrides: [String: String], baseDirectory: String, displayBase: String,
-                source: @escaping SchemaSource) {
+                store: QAStore? = nil, source: @escaping SchemaSource) {
+        self.store = store
         self.playbook = playbook
         self.overrides = overrides
         self.baseDirectory = baseDirectory

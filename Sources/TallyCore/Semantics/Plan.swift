@@ -8,6 +8,10 @@ public struct LoadRequest: Sendable {
     public var format: FormatSpec
     public var options: IOOptions
     public var span: SourceSpan
+
+    public init(table: String, path: String, displayPath: String, format: FormatSpec, options: IOOptions, span: SourceSpan) {
+        self.table = table; self.path = path; self.displayPath = displayPath; self.format = format; self.options = options; self.span = span
+    }
 }
 
 /// A file the run will write, resolved from an `export` statement.

@@ -22,6 +22,7 @@ enum ServiceSteps {
     static func diffSchema(_ input: Schema) -> Schema {
         var schema = input
         schema.columns.insert(Schema.Field(name: "change", type: .text), at: 0)
+        schema.columns.append(Schema.Field(name: "changes", type: .text))
         return schema
     }
 
@@ -41,6 +42,12 @@ enum ServiceSteps {
             throw Diagnostic("diff snapshot needs the QA store", file: ctx.file, span: span)
         }
         let output = try services.diffSnapshot(input, name: name, span: span)
-        return (output, StepResult(keyword: "diff", rowsIn: input.rowCount, rowsOut: output.rowCount))
+        var result = StepResult(keyword: "diff", rowsIn: input.rowCount, rowsOut: output.rowCount)
+        var counts: [String: Int] = [:]
+        if let change = output.column("change") {
+            for row in 0..<output.rowCount { counts[change.value(row).display, default: 0] += 1 }
+        }
+        result.notes = ["\(counts["added"] ?? 0) added, \(counts["removed"] ?? 0) removed, \(counts["changed"] ?? 0) changed since snapshot \"\(name)\""]
+        return (output, result)
     }
 }

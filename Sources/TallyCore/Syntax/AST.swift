@@ -50,6 +50,7 @@ public struct ColumnDeclaration: Sendable, Equatable {
     public var name: Name
     public var type: DataType
     public var dateFormat: String?
+    public init(name: Name, type: DataType, dateFormat: String?) { self.name = name; self.type = type; self.dateFormat = dateFormat }
 }
 
 /// Options after `with` on `load` and `export`.

@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+
+/// The QA store: by default `.tally/tally.sqlite` in the working folder.
+///
+/// Opened as a WAL database pool with a busy timeout, so several `tally` processes can use one
+/// store at once: writers wait for each other instead of failing with "database is locked".
+/// Every write is one transaction.
+public final class QAStore: @unchecked Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// The store path: `--store`, else `TALLY_STORE`, else `.tally/tally.sqlite` here.
+    public static func defaultPath(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+                                   workingFolder: String = FileManager.default.currentDirectoryPath) -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        if let fromEnvironment = environment["TALLY_STORE"], !fromEnvironment.isEmpty { return fromEnvironment }
+        return workingFolder + "/.tally/tally.sqlite"
+    }
+
+    public init(path: String) throws {
+        self.path = path
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(30)
+            configuration.label = "tally"
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try QAStore.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw Diagnostic(.error, "cannot open the QA store: \(error.message ?? "\(error)")", file: path,
+                             help: "check the path, or pass another with --store PATH")
+        } catch let d as Diagnostic {
+            throw d
+        } catch {
+            throw Diagnostic(.error, "cannot open the QA store: \(error)", file: path)
+        }
+    }
+
+    /// Versioned schema. Never edit a migration that has shipped; add the next one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: expected, ledger, snapshots, acks") { db in
+            try db.execute(sql: """
+            CREATE TABLE expected_set (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                name TEXT NOT NULL, version INTEGER NOT NULL, keys TEXT NOT NULL, value_name TEXT NOT NULL,
+                created_at TEXT NOT NULL, created_by TEXT NOT NULL, source_path TEXT NOT NULL, source_sha256 TEXT NOT NULL,
+                row_count INTEGER NOT NULL, UNIQUE(name, version));
+            CREATE TABLE expected_value (
+                set_id INTEGER NOT NULL REFERENCES expected_set(id), key TEXT NOT NULL, value REAL NOT NULL,
+                PRIMARY KEY (set_id, key));
+            CREATE TABLE run (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                title TEXT NOT NULL, playbook_path TEXT NOT NULL, playbook_sha256 TEXT NOT NULL, params TEXT NOT NULL,
+                tool_version TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT NOT NULL, exit_status INTEGER NOT NULL,
+                checks_passed INTEGER NOT NULL, checks_failed INTEGER NOT NULL, warnings INTEGER NOT NULL,
+                errors TEXT NOT NULL, run_by TEXT NOT NULL, label TEXT);
+            CREATE INDEX run_by_playbook ON run(playbook_path, params);
+            CREATE TABLE run_input (
+                run_id INTEGER NOT NULL REFERENCES run(id), position INTEGER NOT NULL, table_name TEXT NOT NULL,
+                path TEXT NOT NULL, absolute_path TEXT NOT NULL, format TEXT NOT NULL, bytes INTEGER NOT NULL,
+                sha256 TEXT NOT NULL, row_count INTEGER NOT NULL, PRIMARY KEY (run_id, position));
+            CREATE TABLE run_cell (
+                run_id INTEGER NOT NULL REFERENCES run(id), position INTEGER NOT NULL, kind TEXT NOT NULL, line INTEGER NOT NULL,
+                statement TEXT NOT NULL, table_name TEXT, rows_in INTEGER, rows_out INTEGER, elapsed REAL NOT NULL,
+                PRIMARY KEY (run_id, position));
+            CREATE TABLE run_check (
+                run_id INTEGER NOT NULL REFERENCES run(id), position INTEGER NOT NULL, check_id TEXT NOT NULL, kind TEXT NOT NULL,
+                severity TEXT NOT NULL, passed INTEGER NOT NULL, predicate TEXT NOT NULL, message TEXT, detail TEXT,
+                failing_count INTEGER NOT NULL, failing_keys TEXT NOT NULL, failing_sha256 TEXT NOT NULL, line INTEGER NOT NULL,
+                acknowledged TEXT, PRIMARY KEY (run_id, position));
+            CREATE TABLE run_value (
+                run_id INTEGER NOT NULL REFERENCES run(id), series TEXT NOT NULL, key TEXT NOT NULL, value REAL,
+                PRIMARY KEY (run_id, series, key));
+            CREATE TABLE snapshot (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, run_id INTEGER, created_at TEXT NOT NULL,
+                keys TEXT NOT NULL, columns TEXT NOT NULL, types TEXT NOT NULL, row_count INTEGER NOT NULL);
+            CREATE INDEX snapshot_by_name ON snapshot(name, id);
+            CREATE TABLE snapshot_row (
+                snapshot_id INTEGER NOT NULL REFERENCES snapshot(id), key TEXT NOT NULL, row TEXT NOT NULL,
+                PRIMARY KEY (snapshot_id, key));
+            CREATE TABLE acknowledgement (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, playbook_path TEXT NOT NULL, check_id TEXT NOT NULL,
+                failing_sha256 TEXT NOT NULL, run_id INTEGER NOT NULL, reason TEXT NOT NULL, acknowledged_by TEXT NOT NULL,
+                acknowledged_at TEXT NOT NULL);
+            """)
+        }
+        return migrator
+    }
+
+    /// Runs a write transaction, turning database errors into diagnostics that name the store.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let error as DatabaseError {
+            throw Diagnostic(.error, "the QA store could not be written: \(error.message ?? "\(error)")", file: path)
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let error as DatabaseError {
+            throw Diagnostic(.error, "the QA store could not be read: \(error.message ?? "\(error)")", file: path)
+        }
+    }
+
+    /// Who is running: the login name, for the ledger and expected-set versions.
+    public static var currentUser: String {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["TALLY_USER"] ?? environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
+    /// Joins key values into one text key (unit separator between parts).
+    static func joinKey(_ parts: [String]) -> String { parts.joined(separator: "\u{1F}") }
+    static func splitKey(_ key: String) -> [String] { key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init) }
+}

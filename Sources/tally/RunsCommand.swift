@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import TallyCore
+
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs",
+        abstract: "The run ledger: every run, with its inputs, checks and counts.",
+        subcommands: [List.self, Show.self, Diff.self, Label.self],
+        defaultSubcommand: List.self
+    )
+
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let qa = try store.open()
+            let runs = try storeAction { try qa.runs() }
+            if json { print(RunsCommand.json(runs)); return }
+            guard !runs.isEmpty else { print("no runs in \(qa.path)"); return }
+            let rows = runs.map { r in
+                [String(r.id), r.title, r.startedAt, r.status, String(r.checksFailed), String(r.warnings), r.label ?? "", r.playbook]
+            }
+            print(TextTable.render(header: ["id", "playbook title", "started", "status", "failed", "warnings", "label", "playbook"],
+                                   rows: rows, maxWidth: 40, indent: ""))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one run: parameters, inputs with fingerprints, cells, checks.")
+        @Argument(help: "The run's id.") var id: Int64
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let qa = try store.open()
+            guard let run = try storeAction({ try qa.run(id) }) else {
+                writeError("no run \(id) in \(qa.path)")
+                throw ExitCode(2)
+            }
+            if json { print(RunsCommand.json(run)); return }
+            let s = run.summary
+            print("run \(s.id): \(s.title) — \(s.status) (exit \(s.exitStatus))\(s.label.map { ", labelled \($0)" } ?? "")")
+            print("playbook \(s.playbook) (sha256 \(run.playbookSHA256)), tally \(run.toolVersion), by \(s.runBy)")
+            print("started \(s.startedAt), finished \(s.finishedAt)")
+            if !run.params.isEmpty { print("parameters: " + run.params.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ")) }
+            for error in run.errors { print("error: \(error)") }
+            if !run.inputs.isEmpty {
+                print("\ninputs")
+                print(TextTable.render(header: ["table", "path", "bytes", "rows", "sha256"],
+                                       rows: run.inputs.map { [$0.table, $0.path, String($0.bytes), String($0.rows), $0.sha256] },
+                                       maxWidth: 70, indent: "  "))
+            }
+            if !run.cells.isEmpty {
+                print("\ncells")
+                print(TextTable.render(header: ["line", "kind", "table", "rows in", "rows out", "seconds"],
+                                       rows: run.cells.map { [String($0.line), $0.kind, $0.table ?? "", $0.rowsIn.map(String.init) ?? "",
+                                                              $0.rowsOut.map(String.init) ?? "", String(format: "%.3f", $0.elapsed)] },
+                                       indent: "  "))
+            }
+            if !run.checks.isEmpty {
+                print("\nchecks")
+                print(TextTable.render(header: ["id", "severity", "outcome", "failing", "check"],
+                                       rows: run.checks.map { [$0.id, $0.severity,
+                                                               $0.passed ? "passed" : ($0.acknowledged != nil ? "acknowledged" : "failed"),
+                                                               String($0.failingCount), $0.message ?? $0.predicate] },
+                                       maxWidth: 60, indent: "  "))
+            }
+        }
+    }
+
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "What changed between two runs: row counts, checks, compared values.")
+        @Argument(help: "The earlier run.") var first: Int64
+        @Argument(help: "The later run.") var second: Int64
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let qa = try store.open()
+            let diff = try storeAction { try qa.diff(first, second) }
+            if json { print(RunsCommand.json(diff)); return }
+            print("run \(first) → run \(second)")
+            if diff.counts.isEmpty && diff.checks.isEmpty && diff.values.isEmpty { print("no differences in counts, checks or compared values"); return }
+            if !diff.counts.isEmpty {
+                print("\nrow counts")
+                print(TextTable.render(header: ["table", "before", "after", "change"], rows: diff.counts.map { c in
+                    [c.table, c.before.map { Format.count($0) } ?? "—", c.after.map { Format.count($0) } ?? "—",
+                     (c.before != nil && c.after != nil) ? String(format: "%+d", (c.after ?? 0) - (c.before ?? 0)) : ""]
+                }, indent: "  ", rightAlign: [1, 2, 3]))
+            }
+            if !diff.checks.isEmpty {
+                print("\nchecks")
+                print(TextTable.render(header: ["check", "before", "after"], rows: diff.checks.map { [$0.check, $0.before, $0.after] }, indent: "  "))
+            }
+            if !diff.values.isEmpty {
+                print("\ncompared values")
+                func show(_ v: Double?) -> String { v.map { Format.decimal(Value.formatDecimal($0)).replacingOccurrences(of: ".0", with: "") } ?? "—" }
+                print(TextTable.render(header: ["series", "key", "before", "after"],
+                                       rows: diff.values.prefix(200).map { [$0.series, $0.key, show($0.before), show($0.after)] },
+                                       indent: "  ", rightAlign: [2, 3]))
+                if diff.values.count > 200 { print("  … \(diff.values.count - 200) more (use --json)") }
+            }
+        }
+    }
+
+    struct Label: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Label a run (e.g. certified) so playbooks can compare with run \"LABEL\".")
+        @Argument(help: "The run's id.") var id: Int64
+        @Argument(help: "The label.") var label: String
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let qa = try store.open()
+            try storeAction { try qa.label(id, label) }
+            print("run \(id) labelled \(label)")
+        }
+    }
+}
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Re-hash a past run's inputs: are they still the files that run saw? (exit 1 if any changed or is missing)"
+    )
+    @Argument(help: "The run's id.") var id: Int64
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let qa = try store.open()
+        let results = try storeAction { try qa.verify(id) }
+        print(TextTable.render(header: ["table", "path", "status", "recorded sha256", "current sha256"],
+                               rows: results.map { [$0.table, $0.path, $0.status.rawValue, $0.recordedSHA256, $0.currentSHA256 ?? "—"] },
+                               maxWidth: 70, indent: ""))
+        let bad = results.filter { $0.status != .unchanged }
+        if bad.isEmpty { print("all \(results.count) inputs are the files run \(id) saw") } else {
+            print("\(bad.count) input\(bad.count == 1 ? "" : "s") changed or missing since run \(id)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct AckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ack",
+        abstract: "Acknowledge a failing check of a run after review; later runs show it as acknowledged while its failing rows are unchanged."
+    )
+    @Argument(help: "The run's id.") var id: Int64
+    @Argument(help: "The check's id (as in tally runs show).") var check: String
+    @Option(help: "Why the failure is acceptable.") var reason: String
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let qa = try store.open()
+        try storeAction { try qa.acknowledge(run: id, check: check, reason: reason, by: QAStore.currentUser, at: Date()) }
+        print("acknowledged \(check) of run \(id)")
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import TallyCore
+
+/// `--store PATH` / `--no-store`, shared by the commands that use the QA store.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .customLong("store"), help: "The QA store (default: $TALLY_STORE, else .tally/tally.sqlite here).")
+    var storePath: String?
+    @Flag(name: .customLong("no-store"), help: "Run without the QA store: no ledger entry, no stored comparisons.")
+    var noStore = false
+
+    /// The store path to use, or nil with --no-store.
+    var path: String? { noStore ? nil : QAStore.defaultPath(explicit: storePath) }
+
+    func open() throws -> QAStore {
+        guard let path else { throw ValidationError("this command needs the QA store; drop --no-store") }
+        do { return try QAStore(path: path) } catch let d as Diagnostic {
+            writeError(d.description)
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Runs a store operation; a diagnostic becomes a message and exit 2.
+func storeAction<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let d as Diagnostic {
+        writeError(d.render(source: nil))
+        throw ExitCode(2)
+    }
+}
