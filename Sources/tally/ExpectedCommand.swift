@@ -28,29 +28,8 @@ struct ExpectedCommand: ParsableCommand {
             let path = (file as NSString).standardizingPath
             let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
             try storeAction {
-                let isExcel = (file as NSString).pathExtension.lowercased() == "xlsx"
-                var options = IOOptions()
-                options.columns = keyNames.map { ColumnDeclaration(name: Name($0, .none), type: .text, dateFormat: nil) }
-                if isExcel { options.columns = [] }
-                let request = LoadRequest(table: "expected", path: absolute, displayPath: file,
-                                          format: isExcel ? .xlsx(sheet: sheet, headerRow: nil) : .csv, options: options, span: .none)
-                let table = try Loader.load(request, progress: nil)
-                for column in keyNames + [value] where table.column(column) == nil {
-                    throw Diagnostic(.error, "the file has no column \"\(column)\"", file: file, line: 1,
-                                     help: Suggest.help(for: column, in: table.names))
-                }
-                let keyColumns = keyNames.compactMap { table.column($0) }
-                guard let values = table.column(value) else { return }
-                var rows: [(key: [String], value: Double)] = []
-                for row in 0..<table.rowCount {
-                    let raw = values.value(row)
-                    guard let number = raw.doubleValue ?? Double(raw.display.trimmingCharacters(in: .whitespaces)) else {
-                        let line = table.provenance.location(row)?.line ?? 0
-                        throw Diagnostic(.error, "column \"\(value)\": \"\(raw.display)\" is not a number", file: file, line: line)
-                    }
-                    rows.append((keyColumns.map { $0.isNull(row) ? "" : $0.value(row).display }, number))
-                }
-                let sha = Fingerprint.sha256(file: absolute) ?? ""
+                let loaded = try ExpectedImport.load(file: absolute, displayName: file, keys: keyNames, value: value, sheet: sheet)
+                let rows = loaded.rows, sha = loaded.sha256
                 let version = try qa.importExpected(name: name, keys: keyNames, valueName: value, rows: rows, sourcePath: file,
                                                     sourceSHA256: sha, createdBy: QAStore.currentUser, at: Date())
                 print("expected \"\(name)\" version \(version): \(Format.plural(rows.count, "value")) by \(keyNames.joined(separator: ", ")) from \(file) (sha256 \(sha.prefix(12))…) in \(qa.path)")

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Reads expected counts from a CSV or xlsx file: key columns (kept as text) and a value column.
+public enum ExpectedImport {
+    public struct Loaded {
+        public var rows: [(key: [String], value: Double)]
+        public var sha256: String
+    }
+
+    public static func load(file: String, displayName: String, keys: [String], value: String, sheet: String?) throws -> Loaded {
+        let isExcel = (file as NSString).pathExtension.lowercased() == "xlsx"
+        var options = IOOptions()
+        if !isExcel { options.columns = keys.map { ColumnDeclaration(name: Name($0, .none), type: .text, dateFormat: nil) } }
+        let request = LoadRequest(table: "expected", path: file, displayPath: displayName,
+                                  format: isExcel ? .xlsx(sheet: sheet, headerRow: nil) : .csv, options: options, span: .none)
+        let table: Table
+        do { table = try Loader.load(request, progress: nil) } catch var d as Diagnostic {
+            if d.message.hasPrefix("the file has no column") { d.message += " (a key given with --keys)" }
+            throw d
+        }
+        for column in keys + [value] where table.column(column) == nil {
+            throw Diagnostic(.error, "the file has no column \"\(column)\"", file: displayName, line: 1,
+                             help: Suggest.help(for: column, in: table.names))
+        }
+        let keyColumns = keys.compactMap { table.column($0) }
+        guard let values = table.column(value) else { return Loaded(rows: [], sha256: "") }
+        var rows: [(key: [String], value: Double)] = []
+        for row in 0..<table.rowCount {
+            let raw = values.value(row)
+            guard let number = raw.doubleValue ?? Double(raw.display.trimmedSpaces()) else {
+                throw Diagnostic(.error, "column \"\(value)\": \"\(raw.display)\" is not a number", file: displayName,
+                                 line: table.provenance.location(row)?.line ?? 0)
+            }
+            rows.append((keyColumns.map { $0.isNull(row) ? "" : $0.value(row).display }, number))
+        }
+        return Loaded(rows: rows, sha256: Fingerprint.sha256(file: file) ?? "")
+    }
+}
