@@ -123,6 +123,7 @@ final class QAStoreTests: XCTestCase {
         DispatchQueue.concurrentPerform(iterations: 4) { _ in
             let record = Runner.run(path: playbook, options: runOptions)
             statuses.mutate { $0.append(record.exitStatus) }
+            if record.exitStatus != 0 { print("concurrent run failed: \(record.errors)") }
         }
         XCTAssertEqual(statuses.value.sorted(), [0, 0, 0, 0])
         let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))

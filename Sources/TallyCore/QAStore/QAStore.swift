@@ -23,11 +23,7 @@ public final class QAStore: @unchecked Sendable {
         let folder = (path as NSString).deletingLastPathComponent
         do {
             if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(30)
-            configuration.label = "tally"
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try QAStore.migrator.migrate(pool)
+            pool = try QAStore.openWithRetry(path: path)
         } catch let error as DatabaseError {
             throw Diagnostic(.error, "cannot open the QA store: \(error.message ?? "\(error)")", file: path,
                              help: "check the path, or pass another with --store PATH")
@@ -35,6 +31,34 @@ public final class QAStore: @unchecked Sendable {
             throw d
         } catch {
             throw Diagnostic(.error, "cannot open the QA store: \(error)", file: path)
+        }
+    }
+
+    /// Opens the pool and migrates. Several processes opening a new store at once race to switch
+    /// it to WAL, and SQLite answers that race with SQLITE_BUSY without calling the busy handler,
+    /// so the open is retried (with growing pauses, for up to about 30 seconds).
+    static func openWithRetry(path: String) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.label = "tally"
+        // GRDB's migrator checks which migrations ran outside the transaction that runs them, so
+        // two processes could both run v1; an exclusive lock on a sidecar file serialises the
+        // open-and-migrate step between processes.
+        let lockDescriptor = open(path + ".lock", O_CREAT | O_RDWR, 0o644)
+        if lockDescriptor >= 0 { _ = flock(lockDescriptor, LOCK_EX) }
+        defer {
+            if lockDescriptor >= 0 { _ = flock(lockDescriptor, LOCK_UN); close(lockDescriptor) }
+        }
+        var attempt = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try QAStore.migrator.migrate(pool)
+                return pool
+            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 300 {
+                attempt += 1
+                usleep(useconds_t(min(200_000, 10_000 * attempt)))
+            }
         }
     }
 
