@@ -70,7 +70,13 @@ public enum Runner {
             record.errors = list.diagnostics
             record.playbookPath = Checker.display((absolute(path) as NSString).standardizingPath, relativeTo: options.displayBase)
             record.playbookSource = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            record.playbookSHA256 = Fingerprint.sha256(record.playbookSource)
             record.finished = options.now()
+            // A playbook that does not parse is still a run the ledger keeps.
+            if let storePath = options.storePath, let store = try? QAStore(path: storePath) {
+                record.runId = try? store.record(record)
+                record.storePath = storePath
+            }
             return record
         } catch {
             record.errors = [Diagnostic(.error, "\(error)", file: path)]
