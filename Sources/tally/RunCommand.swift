@@ -14,6 +14,9 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @Flag(help: "Never colour the output.") var noColor = false
     @Flag(help: "Leave elapsed times out of the notebook.") var noTimings = false
+    @OptionGroup var reportOptions: ReportFlags
+    @Flag(help: "Print the run's summary, checks and comparisons as JSON on stdout (instead of the notebook).") var json = false
+    @Option(help: "Write JUnit XML for the checks to this file.") var junit: String?
 
     func run() throws {
         var options = RunOptions()
@@ -23,8 +26,30 @@ struct RunCommand: ParsableCommand {
         if isTerminal(2) { options.progress = ProgressLine.make() }
         let record = Runner.run(path: playbook, options: options)
         ProgressLine.clear()
-        print(TerminalReport(color: color, timings: !noTimings).render(record), terminator: "")
-        if record.exitStatus != 0 { throw ExitCode(record.exitStatus) }
+        var exit = record.exitStatus
+        let report = ReportRecord(record)
+        let privacy = try reportOptions.privacy(extraMasks: record.masks, storePath: options.storePath)
+        let masked = privacy.apply(report)
+        if json { print(MachineOutput.json(masked)) } else {
+            print(TerminalReport(color: color, timings: !noTimings).render(record), terminator: "")
+        }
+        do {
+            if let folder = reportOptions.report {
+                let files = try ReportRenderer.write(report, to: folder, options: reportOptions.options(privacy))
+                if !json { print("report: " + files.joined(separator: ", ")) }
+            }
+            if let junit {
+                let path = junit
+                guard FileManager.default.createFile(atPath: path, contents: Data(MachineOutput.junit(masked).utf8),
+                                                     attributes: [.posixPermissions: 0o600]) else {
+                    throw Diagnostic(.error, "cannot write the JUnit file", file: path)
+                }
+            }
+        } catch let d as Diagnostic {
+            writeError(d.render(source: nil))
+            exit = 2
+        }
+        if exit != 0 { throw ExitCode(exit) }
     }
 }
 

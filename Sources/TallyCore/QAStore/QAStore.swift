@@ -111,7 +111,33 @@ public final class QAStore: @unchecked Sendable {
                 acknowledged_at TEXT NOT NULL);
             """)
         }
+        migrator.registerMigration("v2: report records and settings") { db in
+            try db.execute(sql: """
+            CREATE TABLE run_report (run_id INTEGER PRIMARY KEY REFERENCES run(id), record TEXT NOT NULL);
+            CREATE TABLE setting (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+            """)
+            var bytes = [UInt8](repeating: 0, count: 32)
+            var generator = SystemRandomNumberGenerator()
+            for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &generator) }
+            try db.execute(sql: "INSERT INTO setting (name, value) VALUES ('mask_key', ?)", arguments: [Fingerprint.sha256(bytes)])
+        }
         return migrator
+    }
+
+    /// The store's secret for report masking tokens (made when the store was created).
+    public func maskKey() throws -> String {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'mask_key'") ?? "tally" }
+    }
+
+    /// Keeps a run's report record, so `tally report` can render it again later.
+    public func saveReport(_ record: ReportRecord, run id: Int64) throws {
+        let json = QAStore.json(record)
+        try write { db in try db.execute(sql: "INSERT OR REPLACE INTO run_report (run_id, record) VALUES (?, ?)", arguments: [id, json]) }
+    }
+
+    public func report(run id: Int64) throws -> ReportRecord? {
+        let text = try read { db in try String.fetchOne(db, sql: "SELECT record FROM run_report WHERE run_id = ?", arguments: [id]) }
+        return QAStore.decode(text)
     }
 
     /// Runs a write transaction, turning database errors into diagnostics that name the store.

@@ -142,25 +142,29 @@ public struct TerminalReport {
     }
 
     func renderStep(_ step: StepResult) -> String {
-        var line = "    " + step.keyword.padding(9) + " \(Format.count(step.rowsIn)) → \(Format.count(step.rowsOut))"
+        let line = "    " + step.keyword.padding(9) + " \(Format.count(step.rowsIn)) → \(Format.count(step.rowsOut))"
+        let detail = TerminalReport.stepDetail(step)
+        return detail.isEmpty ? line : line + "   " + detail
+    }
+
+    /// What a step did besides its row counts: drop reasons, join matches, groups.
+    public static func stepDetail(_ step: StepResult) -> String {
         switch step.keyword {
         case "filter":
             let dropped = step.droppedFalse + step.droppedNull
-            if dropped > 0 {
-                line += "   dropped \(Format.count(dropped)): \(Format.count(step.droppedFalse)) false, \(Format.count(step.droppedNull)) null"
-            }
+            return dropped > 0 ? "dropped \(Format.count(dropped)): \(Format.count(step.droppedFalse)) false, \(Format.count(step.droppedNull)) null" : ""
         case "distinct":
-            if step.droppedFalse > 0 { line += "   removed \(Format.count(step.droppedFalse)) duplicates" }
+            return step.droppedFalse > 0 ? "removed \(Format.count(step.droppedFalse)) duplicates" : ""
         case "join":
-            if let j = step.join {
-                line += "   left: \(Format.count(j.leftMatched)) matched, \(Format.count(j.leftUnmatched)) unmatched"
-                if j.leftNullKeys > 0 { line += " (\(Format.count(j.leftNullKeys)) null keys)" }
-                line += "; right: \(Format.count(j.rightMatched)) matched, \(Format.count(j.rightUnmatched)) unmatched"
-            }
+            guard let j = step.join else { return "" }
+            var text = "left: \(Format.count(j.leftMatched)) matched, \(Format.count(j.leftUnmatched)) unmatched"
+            if j.leftNullKeys > 0 { text += " (\(Format.count(j.leftNullKeys)) null keys)" }
+            return text + "; right: \(Format.count(j.rightMatched)) matched, \(Format.count(j.rightUnmatched)) unmatched"
+        case "derive":
+            return ""
         default:
-            if !step.notes.isEmpty, step.keyword != "derive" { line += "   " + step.notes.joined(separator: "; ") }
+            return step.notes.joined(separator: "; ")
         }
-        return line
     }
 
     func previewTable(_ preview: Preview, withLocations: Bool, maxColumns: Int = 8) -> String {

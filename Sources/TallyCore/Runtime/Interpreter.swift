@@ -18,6 +18,7 @@ public final class Interpreter {
     /// Values compared by this run, for `previous run` in later runs.
     var series: [SeriesValues] = []
     var inputFingerprints: [String: (absolute: String, sha256: String)] = [:]
+    public private(set) var masks: [String] = []
 
     init(playbook: Playbook, options: RunOptions, store: QAStore?, playbookSHA256: String) {
         self.playbook = playbook
@@ -81,6 +82,9 @@ public final class Interpreter {
         switch node.statement {
         case .playbook:
             return nil
+        case .mask(let names):
+            masks += names.map(\.text)
+            return nil
         case .param(let name, _, _, _):
             var cell = CellResult(index: index, node: node, kind: .param)
             cell.notes = ["\(name.text) = \(plan.params[name.text]?.display ?? "null")"]
@@ -115,6 +119,8 @@ public final class Interpreter {
             }
             cell.rowsOut = table.rowCount
             cell.schema = table.schema
+            // Aggregates are charted in reports.
+            if case .aggregate? = steps.last?.step { cell.preview = Preview(table, limit: 50) }
             tables[name.text] = table
             return cell
         case .assert(let predicate, let severity, let message, let id):

@@ -122,6 +122,8 @@ public struct RunRecord: Sendable {
     /// The run's id in the QA store's ledger, once recorded.
     public var runId: Int64? = nil
     public var storePath: String? = nil
+    /// Columns the playbook's `mask` statements ask reports to mask.
+    public var masks: [String] = []
 
     public var checks: [CheckResult] { cells.compactMap(\.check) }
     public var inputs: [InputRecord] { cells.compactMap(\.input) }

@@ -113,6 +113,7 @@ public enum Runner {
             interpreter.execute(plan)
             record.cells = interpreter.cells
             record.series = interpreter.series
+            record.masks = interpreter.masks
             if let error = interpreter.failure {
                 record.errors = [error]
             } else {
@@ -149,6 +150,9 @@ public enum Runner {
                 record.exitStatus = 2
             }
             if record.exitStatus == 2, let store, let id = record.runId { try? store.markFailed(id, errors: record.errors) }
+        }
+        if let store, let id = record.runId {
+            do { try store.saveReport(ReportRecord(record), run: id) } catch let d as Diagnostic { record.errors.append(d) } catch {}
         }
         record.finished = options.now()
         return record

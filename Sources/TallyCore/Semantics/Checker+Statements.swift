@@ -172,6 +172,8 @@ extension Checker {
                 exports[index] = ExportRequest(table: table.text, path: resolved.path, displayPath: resolved.display,
                                                format: fmt, options: options)
             }
+        case .mask:
+            break
         case .show(let table, let limit):
             _ = lookup(table)
             if let limit, limit < 0 { diagnostics.append(error("limit must be 0 or more", node.span)) }

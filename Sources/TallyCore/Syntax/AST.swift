@@ -145,6 +145,8 @@ public enum Statement: Sendable, Equatable {
     case snapshot(table: Name, by: [Name], name: String)
     case export(table: Name, path: String, pathSpan: SourceSpan, format: FormatSpec?, options: IOOptions)
     case show(Name, limit: Int?)
+    /// `mask SSID, StudentLegalFirstName`: columns reports show only as tokens.
+    case mask([Name])
 
     public var keyword: String {
         switch self {
@@ -158,6 +160,7 @@ public enum Statement: Sendable, Equatable {
         case .snapshot: return "snapshot"
         case .export: return "export"
         case .show: return "show"
+        case .mask: return "mask"
         }
     }
 }

@@ -152,6 +152,9 @@ public struct Parser {
         case "save": return try parseSave()
         case "snapshot": return try parseSnapshot()
         case "export": return try parseExport()
+        case "mask":
+            _ = advance()
+            return .mask(try nameList("a column name"))
         case "show":
             _ = advance()
             let table = try name("a table name")
@@ -159,7 +162,7 @@ public struct Parser {
             if acceptKeyword("limit") { limit = try integer("a row count") }
             return .show(table, limit: limit)
         default:
-            let keywords = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show"]
+            let keywords = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "mask"]
             let help = Suggest.closest(to: word, in: keywords).map { "did you mean \"\($0)\"?" }
                 ?? "a statement starts with load, assert, compare, save, snapshot, export, show, or NAME = TABLE | ..."
             throw error("unknown statement \"\(word)\"", current.span, help: help)

@@ -1,0 +1,76 @@
+import Foundation
+
+/// Everything a report shows about a run, as plain Codable data. The QA store keeps it with the
+/// ledger entry, so `tally report RUN_ID` re-renders a past run exactly as it was.
+public struct ReportRecord: Codable, Sendable, Equatable {
+    public struct Step: Codable, Sendable, Equatable {
+        public var keyword: String
+        public var rowsIn: Int
+        public var rowsOut: Int
+        public var detail: String
+    }
+    public struct Cell: Codable, Sendable, Equatable {
+        public var number: Int
+        public var kind: String
+        public var line: Int
+        public var statement: String
+        public var narrative: [String]
+        public var table: String?
+        public var rowsIn: Int?
+        public var rowsOut: Int?
+        public var elapsed: Double
+        public var steps: [Step]
+        public var preview: Preview?
+        public var check: CheckResult?
+        public var input: InputRecord?
+        public var export: ExportRecord?
+        public var notes: [String]
+    }
+    public var title: String
+    public var playbookPath: String
+    public var playbookSHA256: String
+    public var toolVersion: String
+    public var runBy: String
+    public var started: String
+    public var finished: String
+    public var params: [[String]]
+    public var exitStatus: Int
+    public var runId: Int64?
+    public var errors: [String]
+    public var masks: [String]
+    public var cells: [Cell]
+
+    public var checks: [CheckResult] { cells.compactMap(\.check) }
+    public var inputs: [InputRecord] { cells.compactMap(\.input) }
+    public var exports: [ExportRecord] { cells.compactMap(\.export) }
+
+    public init(_ run: RunRecord) {
+        title = run.title
+        playbookPath = run.playbookPath
+        playbookSHA256 = run.playbookSHA256
+        toolVersion = TallyVersion.string
+        runBy = run.runBy
+        started = QAStore.timestamp(run.started)
+        finished = QAStore.timestamp(run.finished)
+        params = run.params.map { [$0.name, $0.value] }
+        exitStatus = Int(run.exitStatus)
+        runId = run.runId
+        errors = run.errors.map { $0.render(source: $0.file == run.playbookPath ? run.playbookSource : nil) }
+        masks = run.masks
+        var number = 0
+        cells = run.cells.filter { $0.kind != .param }.map { cell in
+            number += 1
+            return Cell(number: number, kind: cell.kind.rawValue, line: cell.line, statement: cell.text, narrative: cell.narrative,
+                        table: cell.table, rowsIn: cell.rowsIn, rowsOut: cell.rowsOut, elapsed: cell.elapsed,
+                        steps: cell.steps.map { step in
+                            Step(keyword: step.keyword, rowsIn: step.rowsIn, rowsOut: step.rowsOut, detail: TerminalReport.stepDetail(step))
+                        },
+                        preview: cell.preview, check: cell.check, input: cell.input, export: cell.export, notes: cell.notes)
+        }
+    }
+
+    public var checksPassed: Int { checks.filter(\.passed).count }
+    public var checksFailed: Int { checks.filter { !$0.passed && $0.severity == "error" }.count }
+    public var warnings: Int { checks.filter { !$0.passed && $0.severity == "warning" }.count }
+    public var comparisonsOutside: Int { checks.filter { $0.kind == .comparison && !$0.passed }.count }
+}

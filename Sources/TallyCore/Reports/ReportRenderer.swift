@@ -1,0 +1,139 @@
+import Foundation
+import Ink
+import Mustache
+
+/// How to render a report.
+public struct ReportOptions: Sendable {
+    public var hideCode = false
+    public var privacy = ReportPrivacy(masks: [], suppressBelow: nil, key: "tally")
+    /// A folder with the district's own `report.html.mustache` / `report.md.mustache`.
+    public var templates: String? = nil
+    public init() {}
+}
+
+/// Renders a `ReportRecord` to self-contained HTML and to Markdown through Mustache templates.
+/// The templates lay the report out; tables, charts and narrative are rendered here as fragments.
+public enum ReportRenderer {
+    public static func render(_ original: ReportRecord, options: ReportOptions) throws -> (html: String, markdown: String) {
+        let record = options.privacy.apply(original)
+        var library = MustacheLibrary()
+        for (name, builtIn) in [("report.html", DefaultTemplates.html), ("report.md", DefaultTemplates.markdown)] {
+            var text = builtIn
+            if let folder = options.templates {
+                let path = folder + "/" + name + ".mustache"
+                guard let custom = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw Diagnostic(.error, "no template \(name).mustache in \(folder)", file: path,
+                                     help: "copy templates/ from the Tally repository and edit them")
+                }
+                text = custom
+            }
+            do { try library.register(text, named: name) } catch {
+                throw Diagnostic(.error, "the template does not parse: \(error)", file: options.templates.map { $0 + "/" + name + ".mustache" } ?? name)
+            }
+        }
+        let context = self.context(record, options: options)
+        guard let html = library.render(context, withTemplate: "report.html"),
+              let markdown = library.render(context, withTemplate: "report.md") else {
+            throw Diagnostic(.error, "the report templates could not be rendered", file: options.templates ?? "templates")
+        }
+        return (html, markdown)
+    }
+
+    /// Writes `report.html` and `report.md`, readable by their owner only.
+    public static func write(_ record: ReportRecord, to folder: String, options: ReportOptions) throws -> [String] {
+        let (html, markdown) = try render(record, options: options)
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var written: [String] = []
+        for (name, text) in [("report.html", html), ("report.md", markdown)] {
+            let path = folder + "/" + name
+            try? fm.removeItem(atPath: path)
+            guard fm.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw Diagnostic(.error, "cannot write the report", file: path)
+            }
+            written.append(path)
+        }
+        return written
+    }
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    static func md(_ s: String) -> String {
+        s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+
+    static func context(_ r: ReportRecord, options: ReportOptions) -> [String: Any] {
+        let status: (String, String) = r.exitStatus == 0 ? ("All error-severity checks passed", "ok")
+            : r.exitStatus == 1 ? ("An error-severity check failed", "fail") : ("The playbook could not be run", "error")
+        let failures: [[String: Any]] = r.cells.compactMap { cell in
+            guard let check = cell.check, !check.passed else { return nil }
+            let severity = check.acknowledged != nil ? "acknowledged" : check.severity
+            return ["number": cell.number, "severity": severity, "text": check.message ?? check.predicate, "line": cell.line]
+        }
+        let parser = MarkdownParser()
+        let cells: [[String: Any]] = r.cells.map { cell in
+            let narrative = cell.narrative.joined(separator: "\n")
+            return [
+                "number": cell.number, "kind": cell.kind, "line": cell.line, "statement": cell.statement,
+                "title": title(cell), "status": statusText(cell), "statusClass": statusClass(cell),
+                "hasNarrative": !narrative.isEmpty, "narrativeHTML": parser.html(from: narrative), "narrativeMD": narrative,
+                "resultHTML": HTMLFragments.result(cell, privacy: options.privacy),
+                "resultMD": MarkdownFragments.result(cell),
+            ]
+        }
+        return [
+            "title": r.title, "playbook": r.playbookPath, "playbookSHA256": r.playbookSHA256, "toolVersion": r.toolVersion,
+            "runBy": r.runBy, "started": r.started, "finished": r.finished, "runId": r.runId.map { String($0) } ?? "not recorded",
+            "exitStatus": r.exitStatus, "statusText": status.0, "statusClass": status.1,
+            "params": r.params.map { ["name": $0.first ?? "", "value": $0.count > 1 ? $0[1] : ""] },
+            "hasParams": !r.params.isEmpty,
+            "inputs": r.inputs.map { ["table": $0.table, "path": $0.path, "bytes": Format.bytes($0.bytes), "rows": Format.count($0.rows),
+                                      "sha256": $0.sha256.isEmpty ? "—" : $0.sha256] },
+            "hasInputs": !r.inputs.isEmpty,
+            "passed": r.checksPassed, "failed": r.checksFailed, "warnings": r.warnings, "comparisonsOutside": r.comparisonsOutside,
+            "exports": r.exports.map { ["path": $0.path, "rows": Format.count($0.rows)] }, "exportCount": r.exports.count,
+            "failures": failures, "hasFailures": !failures.isEmpty,
+            "errors": r.errors.map { ["text": $0] }, "hasErrors": !r.errors.isEmpty,
+            "masks": r.masks.joined(separator: ", ") + (options.privacy.masks.isEmpty ? "" : ""),
+            "masked": options.privacy.masks.sorted().joined(separator: ", "), "hasMasked": !options.privacy.masks.isEmpty,
+            "suppressBelow": options.privacy.suppressBelow.map(String.init) ?? "", "hasSuppression": options.privacy.suppressBelow != nil,
+            "cells": cells, "showCode": !options.hideCode,
+        ]
+    }
+
+    static func title(_ cell: ReportRecord.Cell) -> String {
+        switch cell.kind {
+        case "pipeline", "load": return "\(cell.kind == "load" ? "load " : "")\(cell.table ?? "")"
+        default: return cell.kind
+        }
+    }
+
+    static func statusText(_ cell: ReportRecord.Cell) -> String {
+        guard let check = cell.check else { return "" }
+        if check.passed { return "passed" }
+        if check.acknowledged != nil { return "acknowledged" }
+        return check.severity == "warning" ? "warning" : "failed"
+    }
+
+    static func statusClass(_ cell: ReportRecord.Cell) -> String {
+        switch statusText(cell) {
+        case "passed": return "ok"
+        case "failed": return "fail"
+        case "warning": return "warn"
+        case "acknowledged": return "ack"
+        default: return ""
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import TallyCore
+
+/// Report options shared by `tally run` and `tally report`.
+struct ReportFlags: ParsableArguments {
+    @Option(help: "Write report.html and report.md to this folder.") var report: String?
+    @Flag(help: "Leave the playbook's statements out of the reports.") var hideCode = false
+    @Option(help: "Columns to mask in reports, comma-separated (e.g. SSID,StudentLegalFirstName).") var mask: String?
+    @Option(help: "Show counts below N as * in reports (state reporting commonly suppresses n < 11).") var suppressBelow: Int?
+    @Option(help: "A folder with your own report.html.mustache and report.md.mustache.") var templates: String?
+
+    /// Masks from the flag and the playbook; the token key from $TALLY_MASK_KEY, else the store's.
+    func privacy(extraMasks: [String], storePath: String?) throws -> ReportPrivacy {
+        var masks = Set(extraMasks)
+        for m in (mask ?? "").split(separator: ",") { masks.insert(m.trimmingCharacters(in: .whitespaces)) }
+        masks.remove("")
+        var key = ProcessInfo.processInfo.environment["TALLY_MASK_KEY"] ?? ""
+        if key.isEmpty, let storePath, let store = try? QAStore(path: storePath) { key = (try? store.maskKey()) ?? "" }
+        if key.isEmpty { key = "tally" }
+        if let suppressBelow, suppressBelow < 1 { throw ValidationError("--suppress-below takes a count of 1 or more") }
+        return ReportPrivacy(masks: masks, suppressBelow: suppressBelow, key: key)
+    }
+
+    func options(_ privacy: ReportPrivacy) -> ReportOptions {
+        var o = ReportOptions()
+        o.hideCode = hideCode
+        o.privacy = privacy
+        o.templates = templates
+        return o
+    }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Render a past run's HTML and Markdown reports from the QA store, without rerunning it."
+    )
+    @Argument(help: "The run's id (see tally runs).") var id: Int64
+    @Option(help: "Folder for report.html and report.md (default: report-RUN_ID).") var out: String?
+    @OptionGroup var flags: ReportFlags
+    @OptionGroup var store: StoreOptions
+
+    func run() throws {
+        let qa = try store.open()
+        guard let record = try storeAction({ try qa.report(run: id) }) else {
+            writeError("no report record for run \(id) in \(qa.path)")
+            throw ExitCode(2)
+        }
+        let privacy = try flags.privacy(extraMasks: record.masks, storePath: qa.path)
+        let files = try storeAction { try ReportRenderer.write(record, to: out ?? flags.report ?? "report-\(id)", options: flags.options(privacy)) }
+        print("report: " + files.joined(separator: ", "))
+    }
+}
