@@ -86,6 +86,7 @@ figure.chart { margin: 8px 0; } figcaption { color: #6b7585; font-size: 12px; }
 <p class="meta">Made by Tally {{toolVersion}}. This file is self-contained: no scripts, fonts or links outside it.</p>
 </body>
 </html>
+
 """#
 
     static let markdown = #"""
@@ -163,6 +164,7 @@ Nothing was exported.
 {{/showCode}}
 {{resultMD}}
 {{/cells}}
+
 """#
 
 }

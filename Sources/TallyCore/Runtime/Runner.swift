@@ -154,7 +154,6 @@ public enum Runner {
         if let store, let id = record.runId {
             do { try store.saveReport(ReportRecord(record), run: id) } catch let d as Diagnostic { record.errors.append(d) } catch {}
         }
-        record.finished = options.now()
         return record
     }
 }

@@ -1,0 +1,157 @@
+import Foundation
+import XCTest
+@testable import TallyCore
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// The reports issue's Done-when list, checked on the report files themselves.
+final class ReportTests: XCTestCase {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Runs the Census Day example on a generated district with a store; returns the run.
+    func runExample(_ scratch: Scratch) throws -> RunRecord {
+        var sample = SampleOptions()
+        sample.students = 500
+        sample.seed = 8
+        try DistrictGenerator.write(sample, to: scratch.path("data"))
+        let source = try String(contentsOf: ReportTests.repository.appendingPathComponent("playbooks/census_day.playbook"), encoding: .utf8)
+        try scratch.write("census_day.playbook", source)
+        var options = scratch.options
+        options.storePath = scratch.path(".tally/tally.sqlite")
+        return Runner.run(path: scratch.path("census_day.playbook"), options: options)
+    }
+
+    func testHTMLReportIsSelfContainedAndShowsFailingRowsChartsAndFingerprints() throws {
+        let scratch = try Scratch()
+        let record = try runExample(scratch)
+        XCTAssertEqual(record.exitStatus, 1)
+        let (html, markdown) = try ReportRenderer.render(ReportRecord(record), options: ReportOptions())
+        // Offline and from a shared drive: nothing loaded from elsewhere.
+        for forbidden in ["<script", "<link", "src=", "@import", "url(", "href=\"http"] {
+            XCTAssertFalse(html.contains(forbidden), "the report must not contain \(forbidden)")
+        }
+        XCTAssertTrue(html.hasPrefix("<!DOCTYPE html>"))
+        XCTAssertTrue(html.contains("<h1>Fall 1 Census Day enrollment</h1>"))
+        // Input fingerprints.
+        for input in record.inputs {
+            XCTAssertEqual(input.sha256.count, 64)
+            XCTAssertTrue(html.contains(input.sha256), "input \(input.table) fingerprint")
+            XCTAssertTrue(markdown.contains(input.sha256))
+        }
+        // Failing rows with their file and line, a chart, and a link from the summary to the cell.
+        XCTAssertTrue(html.contains("data/SENR.txt:"), "failing rows carry their source line")
+        XCTAssertTrue(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""), "a bar chart for the aggregate")
+        let failedCell = try XCTUnwrap(ReportRecord(record).cells.first { $0.check?.passed == false })
+        XCTAssertTrue(html.contains("href=\"#cell-\(failedCell.number)\""))
+        // One section per cell in both reports.
+        let cells = ReportRecord(record).cells.count
+        XCTAssertEqual(html.components(separatedBy: "<section class=\"cell").count - 1, cells)
+        XCTAssertEqual(markdown.components(separatedBy: "<a id=\"cell-").count - 1, cells)
+        XCTAssertTrue(markdown.contains("data/SENR.txt:"))
+    }
+
+    func testMaskedSSIDsAppearNowhereAndTokensAreStable() throws {
+        let scratch = try Scratch()
+        let record = try runExample(scratch)
+        let ssids = Set((scratch.read("data/SENR.txt") ?? "").split(separator: "\r\n").map { line in
+            String(line.split(separator: "^", omittingEmptySubsequences: false)[7])
+        })
+        XCTAssertGreaterThan(ssids.count, 400)
+        var options = ReportOptions()
+        options.privacy = ReportPrivacy(masks: ["SSID"], suppressBelow: nil, key: "secret")
+        let (html, markdown) = try ReportRenderer.render(ReportRecord(record), options: options)
+        let unmasked = try ReportRenderer.render(ReportRecord(record), options: ReportOptions())
+        XCTAssertTrue(ssids.contains { unmasked.html.contains($0) }, "the unmasked report does show SSIDs")
+        for ssid in ssids {
+            XCTAssertFalse(html.contains(ssid), "SSID \(ssid) in the HTML")
+            XCTAssertFalse(markdown.contains(ssid), "SSID \(ssid) in the Markdown")
+        }
+        let privacy = options.privacy
+        XCTAssertEqual(privacy.token("1000000000"), privacy.token("1000000000"))
+        XCTAssertNotEqual(privacy.token("1000000000"), ReportPrivacy(masks: [], suppressBelow: nil, key: "other").token("1000000000"))
+        XCTAssertTrue(html.contains(privacy.token(try XCTUnwrap(record.checks.first { !$0.passed }?.failingRows?.rows.first?.first ?? nil))))
+    }
+
+    func testSuppressionHidesSmallCounts() throws {
+        let scratch = try Scratch()
+        let record = try runExample(scratch)
+        var options = ReportOptions()
+        options.privacy = ReportPrivacy(masks: [], suppressBelow: 11, key: "k")
+        let masked = options.privacy.apply(ReportRecord(record))
+        let shown = masked.cells.first { $0.kind == "show" }?.preview
+        let studentsColumn = try XCTUnwrap(shown?.columns.firstIndex(of: "students"))
+        for row in shown?.rows ?? [] {
+            let value = row[studentsColumn] ?? ""
+            XCTAssertTrue(value == "*" || (Int(value) ?? 0) >= 11, "\(value) should be suppressed")
+        }
+    }
+
+    func testReportRendersAgainIdenticallyFromTheStore() throws {
+        let scratch = try Scratch()
+        let record = try runExample(scratch)
+        let first = try ReportRenderer.write(ReportRecord(record), to: scratch.path("today"), options: ReportOptions())
+        let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        let stored = try XCTUnwrap(try store.report(run: try XCTUnwrap(record.runId)))
+        XCTAssertEqual(stored, ReportRecord(record))
+        let second = try ReportRenderer.write(stored, to: scratch.path("later"), options: ReportOptions())
+        for (a, b) in zip(first, second) {
+            let x = (try? String(contentsOfFile: a, encoding: .utf8)) ?? "", y = (try? String(contentsOfFile: b, encoding: .utf8)) ?? ""
+            if x != y {
+                let xl = x.split(separator: "\n"), yl = y.split(separator: "\n")
+                for (l, r) in zip(xl, yl) where l != r { XCTFail("differs:\n\(l.prefix(300))\n\(r.prefix(300))"); break }
+            }
+        }
+        let attributes = try FileManager.default.attributesOfItem(atPath: first[0])
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600, "reports are readable by their owner only")
+    }
+
+    func testJSONParsesAndJUnitIsWellFormed() throws {
+        let scratch = try Scratch()
+        let record = try runExample(scratch)
+        let report = ReportRecord(record)
+        let json = try JSONSerialization.jsonObject(with: Data(MachineOutput.json(report).utf8)) as? [String: Any]
+        XCTAssertEqual(json?["exitStatus"] as? Int, 1)
+        XCTAssertEqual((json?["checks"] as? [Any])?.count, record.checks.count)
+        let junit = MachineOutput.junit(report)
+        #if canImport(FoundationXML) || canImport(Darwin)
+        let parser = XMLParser(data: Data(junit.utf8))
+        let counter = JUnitCounter()
+        parser.delegate = counter
+        XCTAssertTrue(parser.parse(), "JUnit XML parses: \(parser.parserError.map { "\($0)" } ?? "")")
+        XCTAssertEqual(counter.testcases, record.checks.count)
+        XCTAssertEqual(counter.failures, record.checksFailed)
+        #endif
+    }
+
+    func testEmbeddedTemplatesMatchTheTemplatesFolder() throws {
+        let folder = ReportTests.repository.appendingPathComponent("templates")
+        XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("report.html.mustache"), encoding: .utf8), DefaultTemplates.html,
+                       "run scripts/embed_templates.py")
+        XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("report.md.mustache"), encoding: .utf8), DefaultTemplates.markdown)
+    }
+
+    func testDistrictTemplatesAreUsed() throws {
+        let scratch = try Scratch()
+        let record = try runExample(scratch)
+        try scratch.write("mine/report.html.mustache", "<html><body><h1>District {{title}}</h1>{{#cells}}<p>{{number}}</p>{{/cells}}</body></html>")
+        try scratch.write("mine/report.md.mustache", "{{% CONTENT_TYPE: TEXT}}\n# District {{title}}\n")
+        var options = ReportOptions()
+        options.templates = scratch.path("mine")
+        let (html, markdown) = try ReportRenderer.render(ReportRecord(record), options: options)
+        XCTAssertTrue(html.hasPrefix("<html><body><h1>District Fall 1 Census Day enrollment</h1><p>1</p>"))
+        XCTAssertEqual(markdown, "# District Fall 1 Census Day enrollment\n")
+    }
+}
+
+#if canImport(FoundationXML) || canImport(Darwin)
+final class JUnitCounter: NSObject, XMLParserDelegate {
+    var testcases = 0
+    var failures = 0
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        if name == "testcase" { testcases += 1 }
+        if name == "failure" { failures += 1 }
+    }
+}
+#endif
