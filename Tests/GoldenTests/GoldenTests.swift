@@ -85,17 +85,7 @@ final class GoldenTests: XCTestCase {
             exit = record.exitStatus
         }
         // Exports: everything under out/.
-        var exports: [String: Data] = [:]
-        let out = scratch.appendingPathComponent("out")
-        if let walker = fm.enumerator(atPath: out.path) {
-            for case let file as String in walker {
-                var isDirectory: ObjCBool = false
-                let full = out.appendingPathComponent(file).path
-                if fm.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue {
-                    exports[file] = fm.contents(atPath: full)
-                }
-            }
-        }
+        let exports = GoldenTests.files(under: scratch.appendingPathComponent("out"))
         let expected = folder.appendingPathComponent("expected")
         if GoldenTests.record {
             try? fm.removeItem(at: expected)
@@ -115,22 +105,25 @@ final class GoldenTests: XCTestCase {
         let wantExit = (try? String(contentsOf: expected.appendingPathComponent("exit"), encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
         if wantExit != "\(exit)" { problems.append("exit status \(exit), expected \(wantExit)") }
-        var wantExports: [String: Data] = [:]
-        let expectedExports = expected.appendingPathComponent("exports")
-        if let walker = fm.enumerator(atPath: expectedExports.path) {
-            for case let file as String in walker {
-                var isDirectory: ObjCBool = false
-                let full = expectedExports.appendingPathComponent(file).path
-                if fm.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue {
-                    wantExports[file] = fm.contents(atPath: full)
-                }
-            }
-        }
+        let wantExports = GoldenTests.files(under: expected.appendingPathComponent("exports"))
         if Set(wantExports.keys) != Set(exports.keys) {
             problems.append("exports \(exports.keys.sorted()), expected \(wantExports.keys.sorted())")
         }
         for (file, data) in wantExports where exports[file] != data { problems.append("export \(file) differs") }
         return problems.isEmpty ? nil : "[\(name)] " + problems.joined(separator: "; ")
+    }
+
+    /// Every file below a folder, by relative path.
+    static func files(under folder: URL) -> [String: Data] {
+        let fm = FileManager.default
+        var out: [String: Data] = [:]
+        guard let walker = fm.enumerator(atPath: folder.path) else { return out }
+        for case let file as String in walker {
+            var isDirectory: ObjCBool = false
+            let full = folder.appendingPathComponent(file).path
+            if fm.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue { out[file] = fm.contents(atPath: full) }
+        }
+        return out
     }
 
     static func firstDifference(_ a: String, _ b: String) -> String {

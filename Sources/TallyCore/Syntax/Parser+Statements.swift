@@ -152,11 +152,7 @@ extension Parser {
         var id: String? = nil
         while true {
             if acceptKeyword("severity") {
-                let word = try name("error or warning")
-                guard let s = Diagnostic.Severity(rawValue: word.text.lowercased()) else {
-                    throw error("severity is error or warning, not \"\(word.text)\"", word.span)
-                }
-                severity = s
+                severity = try parseSeverity()
             } else if acceptKeyword("message") {
                 message = try string("the message in quotes").0
             } else if acceptKeyword("id") {
@@ -196,17 +192,21 @@ extension Parser {
         while true {
             if acceptKeyword("by") { keys = try nameList("a key column") }
             else if acceptKeyword("within") { tolerance = try parseTolerance() }
-            else if acceptKeyword("severity") {
-                let word = try name("error or warning")
-                guard let s = Diagnostic.Severity(rawValue: word.text.lowercased()) else {
-                    throw error("severity is error or warning, not \"\(word.text)\"", word.span)
-                }
-                severity = s
-            } else if acceptKeyword("as") { alias = try name("a table name for the comparison") }
+            else if acceptKeyword("severity") { severity = try parseSeverity() }
+            else if acceptKeyword("as") { alias = try name("a table name for the comparison") }
             else { break }
         }
         return .compare(table: table, column: column, target: target, by: keys, tolerance: tolerance,
                         severity: severity, name: alias)
+    }
+
+    /// The word after `severity`.
+    mutating func parseSeverity() throws -> Diagnostic.Severity {
+        let word = try name("error or warning")
+        guard let severity = Diagnostic.Severity(rawValue: word.text.lowercased()) else {
+            throw error("severity is error or warning, not \"\(word.text)\"", word.span)
+        }
+        return severity
     }
 
     mutating func parseTolerance() throws -> Tolerance {
