@@ -49,6 +49,29 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(html.components(separatedBy: "<section class=\"cell").count - 1, cells)
         XCTAssertEqual(markdown.components(separatedBy: "<a id=\"cell-").count - 1, cells)
         XCTAssertTrue(markdown.contains("data/SENR.txt:"))
+
+        // Parse the tags: sections, tables and charts open and close in balance, and every cell
+        // section has its heading.
+        var scanner = XMLScanner(Array(html.utf8))
+        var opened: [String: Int] = [:], closed: [String: Int] = [:]
+        var headingsInSections = 0, inSection = false
+        while let event = scanner.next() {
+            switch event {
+            case .start(let name, let attributes, let selfClosing):
+                if !selfClosing { opened[name, default: 0] += 1 }
+                if name == "section", attributes["class"]?.hasPrefix("cell") == true { inSection = true }
+                if name == "h3", inSection { headingsInSections += 1 }
+            case .end(let name):
+                closed[name, default: 0] += 1
+                if name == "section" { inSection = false }
+            case .text: break
+            }
+        }
+        for tag in ["section", "table", "svg", "pre", "figure", "html", "body"] {
+            XCTAssertEqual(opened[tag], closed[tag], "<\(tag)> opened and closed")
+        }
+        XCTAssertEqual(headingsInSections, cells)
+        XCTAssertGreaterThan(opened["table"] ?? 0, 5)
     }
 
     func testMaskedSSIDsAppearNowhereAndTokensAreStable() throws {
