@@ -26,7 +26,8 @@ table.info td:first-child { font-weight: 600; background: #f7f8fb; white-space: 
 .narrative { color: #2c3440; } .message { font-weight: 600; color: #9b1c1c; }
 tr.bad td { background: #fdf0f0; } .errors pre { background: #fdf0f0; border-color: #f0c4c4; }
 figure.chart { margin: 8px 0; } figcaption { color: #6b7585; font-size: 12px; }
-@media print { body { max-width: none; padding: 0; } a { color: inherit; text-decoration: none; } .scroll { overflow: visible; } }
+@media print { body { max-width: none; padding: 0; font-size: 11px; } a { color: inherit; text-decoration: none; } .scroll { overflow: visible; }
+  table.data { font-size: 9px; width: 100%; } table.data th, table.data td { padding: 1px 3px; overflow-wrap: anywhere; } pre { font-size: 10px; } }
 </style>
 </head>
 <body>
