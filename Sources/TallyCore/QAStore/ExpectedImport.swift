@@ -13,17 +13,18 @@ public enum ExpectedImport {
         if !isExcel { options.columns = keys.map { ColumnDeclaration(name: Name($0, .none), type: .text, dateFormat: nil) } }
         let request = LoadRequest(table: "expected", path: file, displayPath: displayName,
                                   format: isExcel ? .xlsx(sheet: sheet, headerRow: nil) : .csv, options: options, span: .none)
-        let table: Table
-        do { table = try Loader.load(request, progress: nil) } catch var d as Diagnostic {
+        let loaded: LoadedInput
+        do { loaded = try Loader.read(request, progress: nil) } catch var d as Diagnostic {
             if d.message.hasPrefix("the file has no column") { d.message += " (a key given with --keys)" }
             throw d
         }
+        let table = loaded.table
         for column in keys + [value] where table.column(column) == nil {
             throw Diagnostic(.error, "the file has no column \"\(column)\"", file: displayName, line: 1,
                              help: Suggest.help(for: column, in: table.names))
         }
         let keyColumns = keys.compactMap { table.column($0) }
-        guard let values = table.column(value) else { return Loaded(rows: [], sha256: "") }
+        guard let values = table.column(value) else { return Loaded(rows: [], sha256: loaded.sha256) }
         var rows: [(key: [String], value: Double)] = []
         for row in 0..<table.rowCount {
             let raw = values.value(row)
@@ -33,6 +34,6 @@ public enum ExpectedImport {
             }
             rows.append((keyColumns.map { $0.isNull(row) ? "" : $0.value(row).display }, number))
         }
-        return Loaded(rows: rows, sha256: Fingerprint.sha256(file: file) ?? "")
+        return Loaded(rows: rows, sha256: loaded.sha256)
     }
 }

@@ -43,11 +43,10 @@ public final class Interpreter {
             let label = "load \(request.table)"
             progress = { done, total, rows in report(label, done, total, rows) }
         }
-        let table = try Loader.load(request, progress: progress)
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: request.path)[.size] as? Int) ?? 0
-        inputFingerprints[request.table] = (request.path, Fingerprint.sha256(file: request.path) ?? "")
-        preloaded[request.table] = (table, Interpreter.seconds(since: start), bytes)
-        return table.schema
+        let loaded = try Loader.read(request, progress: progress)
+        inputFingerprints[request.table] = (request.path, loaded.sha256)
+        preloaded[request.table] = (loaded.table, Interpreter.seconds(since: start), loaded.bytes)
+        return loaded.table.schema
     }
 
     static func seconds(since start: DispatchTime) -> Double {
