@@ -38,8 +38,26 @@ final class GoldenTests: XCTestCase {
         XCTAssert(failures.isEmpty, "\(failures.count) golden case(s) differ:\n" + failures.joined(separator: "\n\n"))
     }
 
+    /// Every example playbook, and every run case, saved with CR LF line ends (Windows editors,
+    /// git's autocrlf) must give exactly the output, exit status and exports of the LF file.
+    func testGoldenCasesWithCRLF() throws {
+        let folders = try caseFolders().filter { folder in
+            let command = (try? String(contentsOf: folder.appendingPathComponent("command"), encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "run"
+            // Syntax-error cases print the source line; their columns stay the same, but keep them LF-only.
+            return command == "run" || FileManager.default.fileExists(atPath: folder.appendingPathComponent("example").path)
+        }
+        let examples = folders.filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("example").path) }
+        XCTAssertEqual(examples.count, 4, "every example playbook has a golden case")
+        var failures: [String] = []
+        for folder in folders {
+            if let problem = try runCase(folder, crlf: true) { failures.append("CR LF " + problem) }
+        }
+        XCTAssert(failures.isEmpty, "\(failures.count) golden case(s) differ with CR LF:\n" + failures.joined(separator: "\n\n"))
+    }
+
     /// Runs one case in a scratch folder; returns a description of any difference.
-    func runCase(_ folder: URL) throws -> String? {
+    func runCase(_ folder: URL, crlf: Bool = false) throws -> String? {
         let fm = FileManager.default
         let name = folder.deletingLastPathComponent().lastPathComponent + "/" + folder.lastPathComponent
         let scratch = fm.temporaryDirectory.appendingPathComponent("tally-golden-\(UUID().uuidString)")
@@ -55,6 +73,13 @@ final class GoldenTests: XCTestCase {
             try fm.copyItem(at: playbooks.appendingPathComponent(exampleName), to: scratch.appendingPathComponent(exampleName))
             try fm.copyItem(at: playbooks.appendingPathComponent("data"), to: scratch.appendingPathComponent("data"))
             playbook = exampleName
+        }
+        if crlf {
+            // The playbook's lines end in CR LF; its data files are left as they are.
+            let url = scratch.appendingPathComponent(playbook)
+            let text = try String(contentsOf: url, encoding: .utf8)
+            XCTAssertFalse(text.contains("\r"), "\(name): the playbook is already CR LF")
+            try Data(text.replacingOccurrences(of: "\n", with: "\r\n").utf8).write(to: url)
         }
         var options = RunOptions()
         options.displayBase = scratch.path
@@ -88,6 +113,7 @@ final class GoldenTests: XCTestCase {
         let exports = GoldenTests.files(under: scratch.appendingPathComponent("out"))
         let expected = folder.appendingPathComponent("expected")
         if GoldenTests.record {
+            if crlf { return nil }
             try? fm.removeItem(at: expected)
             try fm.createDirectory(at: expected, withIntermediateDirectories: true)
             try Data(output.utf8).write(to: expected.appendingPathComponent("output.txt"))

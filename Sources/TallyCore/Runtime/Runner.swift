@@ -25,7 +25,9 @@ public enum Runner {
         guard let source = String(data: data, encoding: .utf8) else {
             throw DiagnosticList([Diagnostic(.error, "the playbook is not UTF-8 text", file: display)])
         }
-        return try Parser.parse(source: source, file: display)
+        var playbook = try Parser.parse(source: source, file: display)
+        playbook.sha256 = Fingerprint.sha256([UInt8](data))
+        return playbook
     }
 
     static func absolute(_ path: String) -> String {
@@ -36,7 +38,7 @@ public enum Runner {
     public static func check(path: String, options: RunOptions) -> (plan: Plan?, inputs: [(LoadRequest, Schema)], diagnostics: [Diagnostic], source: String?, file: String?) {
         let playbook: Playbook
         do { playbook = try parse(path: path, displayBase: options.displayBase) } catch let list as DiagnosticList {
-            return (nil, [], list.diagnostics, try? String(contentsOfFile: path, encoding: .utf8), nil)
+            return (nil, [], list.diagnostics, (try? String(contentsOfFile: path, encoding: .utf8)).map(Parser.normalizedLineEnds), nil)
         } catch { return (nil, [], [Diagnostic(.error, "\(error)", file: path)], nil, nil) }
         var inputs: [(LoadRequest, Schema)] = []
         var store: QAStore? = nil
@@ -69,8 +71,8 @@ public enum Runner {
         } catch let list as DiagnosticList {
             record.errors = list.diagnostics
             record.playbookPath = Checker.display((absolute(path) as NSString).standardizingPath, relativeTo: options.displayBase)
-            record.playbookSource = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-            record.playbookSHA256 = Fingerprint.sha256(record.playbookSource)
+            record.playbookSource = (try? String(contentsOfFile: path, encoding: .utf8)).map(Parser.normalizedLineEnds) ?? ""
+            record.playbookSHA256 = Fingerprint.sha256(file: path) ?? Fingerprint.sha256(record.playbookSource)
             record.finished = options.now()
             // A playbook that does not parse is still a run the ledger keeps.
             if let storePath = options.storePath, let store = try? QAStore(path: storePath) {
@@ -85,7 +87,7 @@ public enum Runner {
         record.playbookPath = playbook.file
         record.playbookSource = playbook.source
         record.title = playbook.title ?? record.title
-        record.playbookSHA256 = Fingerprint.sha256(playbook.source)
+        record.playbookSHA256 = playbook.sha256
         var store: QAStore? = nil
         if let storePath = options.storePath {
             do { store = try QAStore(path: storePath) } catch let d as Diagnostic {

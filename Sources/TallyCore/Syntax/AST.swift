@@ -181,6 +181,8 @@ public struct Playbook: Sendable, Equatable {
     public var statements: [StatementNode]
     /// Narrative after the last statement.
     public var trailingNarrative: [String]
+    /// SHA-256 of the file's bytes as read (before line ends are normalised), set by `Runner.parse`.
+    public var sha256: String = ""
 
     public var title: String? {
         for node in statements { if case .playbook(let t) = node.statement { return t } }

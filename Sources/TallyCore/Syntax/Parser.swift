@@ -12,7 +12,8 @@ public struct Parser {
     public static let maxDepth = 200
 
     /// Parses a playbook; throws a `DiagnosticList` holding every syntax error.
-    public static func parse(source: String, file: String) throws -> Playbook {
+    public static func parse(source raw: String, file: String) throws -> Playbook {
+        let source = normalizedLineEnds(raw)
         var lexer = Lexer(file: file)
         let tokens = lexer.tokenize(source)
         var parser = Parser(file: file, source: source, tokens: tokens)
@@ -21,7 +22,28 @@ public struct Parser {
         if !all.isEmpty {
             throw DiagnosticList(all.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
         }
+        // A playbook that does nothing must never pass as "all checks passed".
+        if playbook.statements.isEmpty {
+            throw DiagnosticList([Diagnostic("the playbook has no statements", file: file, span: SourceSpan(line: 1, column: 1, length: 1),
+                                             help: "a playbook needs at least one statement, e.g. load T from \"file.csv\"")])
+        }
         return playbook
+    }
+
+    /// CR LF (Windows editors, git's autocrlf) and lone CR become LF. In Swift "\r\n" is one
+    /// Character, so splitting on "\n" alone would leave a CR LF file as one long line.
+    public static func normalizedLineEnds(_ text: String) -> String {
+        guard text.utf8.contains(13) else { return text }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var previousCR = false
+        for b in text.utf8 {
+            if b == 13 { bytes.append(10); previousCR = true; continue }
+            if b == 10, previousCR { previousCR = false; continue }
+            previousCR = false
+            bytes.append(b)
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     init(file: String, source: String, tokens: [Token]) {
