@@ -10,15 +10,23 @@ struct ReportFlags: ParsableArguments {
     @Option(help: "Show counts below N as * in reports (state reporting commonly suppresses n < 11).") var suppressBelow: Int?
     @Option(help: "A folder with your own report.html.mustache and report.md.mustache.") var templates: String?
 
-    /// Masks from the flag and the playbook; the token key from $TALLY_MASK_KEY, else the store's.
+    /// Masks from the flag and the playbook. The token key: $TALLY_MASK_KEY, else the QA store's
+    /// secret (made at random with the store, which is readable by its owner only), else — with
+    /// --no-store — a random key for this run alone. Never a fixed key: a token made with a known
+    /// key could be reversed by hashing every possible SSID.
     func privacy(extraMasks: [String], storePath: String?) throws -> ReportPrivacy {
         var masks = Set(extraMasks)
         for m in (mask ?? "").split(separator: ",") { masks.insert(m.trimmingCharacters(in: .whitespaces)) }
         masks.remove("")
-        var key = ProcessInfo.processInfo.environment["TALLY_MASK_KEY"] ?? ""
-        if key.isEmpty, let storePath, let store = try? QAStore(path: storePath) { key = (try? store.maskKey()) ?? "" }
-        if key.isEmpty { key = "tally" }
         if let suppressBelow, suppressBelow < 1 { throw ValidationError("--suppress-below takes a count of 1 or more") }
+        var key = ProcessInfo.processInfo.environment["TALLY_MASK_KEY"] ?? ""
+        if key.isEmpty, !masks.isEmpty {
+            if let storePath {
+                key = try storeAction { try QAStore(path: storePath).maskKey() }
+            } else {
+                key = QAStore.randomSecret()
+            }
+        }
         return ReportPrivacy(masks: masks, suppressBelow: suppressBelow, key: key)
     }
 

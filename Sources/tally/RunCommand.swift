@@ -31,7 +31,8 @@ struct RunCommand: ParsableCommand {
         let privacy = try reportOptions.privacy(extraMasks: record.masks, storePath: options.storePath)
         let masked = privacy.apply(report)
         if json { print(MachineOutput.json(masked)) } else {
-            print(TerminalReport(color: color, timings: !noTimings).render(record), terminator: "")
+            // The terminal follows the same masks as every other output.
+            print(TerminalReport(color: color, timings: !noTimings).render(privacy.apply(record)), terminator: "")
         }
         do {
             if let folder = reportOptions.report {

@@ -34,6 +34,9 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
     public var column: Int
     public var length: Int
     public var help: String?
+    /// Data values quoted in the message, with the columns they came from, so that masking can
+    /// hide them (`join ... expect` naming duplicate SSIDs, a value that is not a date).
+    public var values: [SensitiveValue] = []
 
     public init(_ severity: Severity = .error, _ message: String, file: String, line: Int = 0,
                 column: Int = 0, length: Int = 1, help: String? = nil) {
@@ -44,6 +47,13 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
         self.column = column
         self.length = length
         self.help = help
+    }
+
+    /// The same diagnostic, noting data values its message quotes.
+    public func quoting(_ quoted: [SensitiveValue]) -> Diagnostic {
+        var copy = self
+        copy.values += quoted
+        return copy
     }
 
     public init(_ message: String, file: String, line: Int, help: String? = nil) {

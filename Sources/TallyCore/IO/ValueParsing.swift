@@ -30,6 +30,7 @@ enum ValueParsing {
             let value = interner.string(Int32(code))
             return Diagnostic(.error, "column \"\(name)\": \"\(value)\" is not \(what)", file: file, line: line,
                               help: declared == nil ? nil : "fix the value, or declare the column with another type in columns (...)")
+                .quoting([SensitiveValue(value: value, lineage: [name])])
         }
         switch type {
         case .text:

@@ -22,8 +22,18 @@ public final class QAStore: @unchecked Sendable {
         self.path = path
         let folder = (path as NSString).deletingLastPathComponent
         do {
-            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            }
+            // The store holds student rows (snapshots, failing keys) and the masking secret:
+            // its files are readable by their owner only.
+            let previous = umask(0o077)
+            defer { umask(previous) }
             pool = try QAStore.openWithRetry(path: path)
+            for suffix in ["", "-wal", "-shm", ".lock"] where FileManager.default.fileExists(atPath: path + suffix) {
+                _ = chmod(path + suffix, 0o600)
+            }
         } catch let error as DatabaseError {
             throw Diagnostic(.error, "cannot open the QA store: \(error.message ?? "\(error)")", file: path,
                              help: "check the path, or pass another with --store PATH")
@@ -44,7 +54,7 @@ public final class QAStore: @unchecked Sendable {
         // GRDB's migrator checks which migrations ran outside the transaction that runs them, so
         // two processes could both run v1; an exclusive lock on a sidecar file serialises the
         // open-and-migrate step between processes.
-        let lockDescriptor = open(path + ".lock", O_CREAT | O_RDWR, 0o644)
+        let lockDescriptor = open(path + ".lock", O_CREAT | O_RDWR, 0o600)
         if lockDescriptor >= 0 { _ = flock(lockDescriptor, LOCK_EX) }
         defer {
             if lockDescriptor >= 0 { _ = flock(lockDescriptor, LOCK_UN); close(lockDescriptor) }
@@ -116,17 +126,27 @@ public final class QAStore: @unchecked Sendable {
             CREATE TABLE run_report (run_id INTEGER PRIMARY KEY REFERENCES run(id), record TEXT NOT NULL);
             CREATE TABLE setting (name TEXT PRIMARY KEY, value TEXT NOT NULL);
             """)
-            var bytes = [UInt8](repeating: 0, count: 32)
-            var generator = SystemRandomNumberGenerator()
-            for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &generator) }
-            try db.execute(sql: "INSERT INTO setting (name, value) VALUES ('mask_key', ?)", arguments: [Fingerprint.sha256(bytes)])
+            try db.execute(sql: "INSERT INTO setting (name, value) VALUES ('mask_key', ?)", arguments: [QAStore.randomSecret()])
         }
         return migrator
     }
 
     /// The store's secret for report masking tokens (made when the store was created).
     public func maskKey() throws -> String {
-        try read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'mask_key'") ?? "tally" }
+        let key = try read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'mask_key'") }
+        guard let key, key.count >= 32 else {
+            throw Diagnostic(.error, "the QA store has no masking secret", file: path,
+                             help: "set TALLY_MASK_KEY to a long random secret, or use a new store")
+        }
+        return key
+    }
+
+    /// 32 random bytes from the system's generator, as hex.
+    public static func randomSecret() -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &generator) }
+        return bytes.map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
     }
 
     /// Keeps a run's report record, so `tally report` can render it again later.

@@ -42,7 +42,7 @@ figure.chart { margin: 8px 0; } figcaption { color: #6b7585; font-size: 12px; }
 <tr><td>Ledger run</td><td>{{runId}}</td></tr>
 <tr><td>Tally version</td><td>{{toolVersion}}</td></tr>
 {{#hasMasked}}<tr><td>Masked columns</td><td>{{masked}} (shown as tokens)</td></tr>{{/hasMasked}}
-{{#hasSuppression}}<tr><td>Suppression</td><td>counts below {{suppressBelow}} shown as *</td></tr>{{/hasSuppression}}
+{{#hasSuppression}}<tr><td>Suppression</td><td>counts of students from 1 to {{suppressBelowMinusOne}} shown as *, with the differences and percentages that would give them away. Complementary suppression is not applied: where a total is shown, a reader may work out one suppressed count from it.</td></tr>{{/hasSuppression}}
 </table>
 {{#hasParams}}
 <h2>Parameters</h2>
@@ -104,7 +104,7 @@ figure.chart { margin: 8px 0; } figcaption { color: #6b7585; font-size: 12px; }
 | Ledger run | {{runId}} |
 | Tally version | {{toolVersion}} |
 {{#hasMasked}}| Masked columns | {{masked}} (shown as tokens) |
-{{/hasMasked}}{{#hasSuppression}}| Suppression | counts below {{suppressBelow}} shown as * |
+{{/hasMasked}}{{#hasSuppression}}| Suppression | counts of students from 1 to {{suppressBelowMinusOne}} shown as *, with the differences and percentages that would give them away. Complementary suppression is not applied: where a total is shown, a reader may work out one suppressed count from it. |
 {{/hasSuppression}}
 {{#hasParams}}
 ## Parameters

@@ -24,10 +24,10 @@ enum HTMLFragments {
         }
         if let preview = cell.preview {
             if cell.kind == "compare" {
-                out += chart(preview, compare: true)
+                out += chart(preview, compare: true, privacy: privacy)
                 out += table(preview, locations: false, highlightStatus: true)
             } else if cell.kind == "pipeline" {
-                out += chart(preview, compare: false)
+                out += chart(preview, compare: false, privacy: privacy)
             } else {
                 out += table(preview, locations: false, highlightStatus: false)
                 if preview.totalRows > preview.rows.count {
@@ -84,7 +84,7 @@ enum HTMLFragments {
 
     /// A horizontal bar chart (inline SVG) by key: one bar per key, or actual and expected for a
     /// comparison. Suppressed counts (`*`) get no bar.
-    static func chart(_ p: Preview, compare: Bool) -> String {
+    static func chart(_ p: Preview, compare: Bool, privacy: ReportPrivacy) -> String {
         let numericColumns = p.types.indices.filter { ["integer", "decimal"].contains(p.types[$0]) }
         let valueColumns: [Int]
         if compare {
@@ -96,6 +96,15 @@ enum HTMLFragments {
         let keyColumns = p.columns.indices.filter { !numericColumns.contains($0) && p.columns[$0] != "status" }
         let rows = Array(p.rows.prefix(40))
         let values = rows.map { row in valueColumns.map { row[$0].flatMap(Double.init) } }
+        let suppressed = rows.reduce(0) { n, row in n + valueColumns.filter { row[$0] == "*" }.count }
+        var suppressionNote = ""
+        if suppressed > 0, let limit = privacy.suppressBelow {
+            // A bar's length would give a suppressed count away: such a count gets none.
+            if values.allSatisfy({ $0.allSatisfy { $0 == nil } }) {
+                return "<p class=\"note\">No chart: every count here is below \(limit) and suppressed.</p>"
+            }
+            suppressionNote = "\(Format.plural(suppressed, "count")) below \(limit) suppressed (*, no bar)"
+        }
         let largest = max(1, values.flatMap { $0.compactMap { $0 } }.max() ?? 1)
         let barHeight = compare ? 8 : 14, gap = 6, labelWidth = 170, plot = 380
         let rowHeight = barHeight * valueColumns.count + gap
@@ -122,7 +131,10 @@ enum HTMLFragments {
             svg += "<rect x=\"\(labelWidth + s * 110)\" y=\"\(legendY - 9)\" width=\"10\" height=\"10\" fill=\"\(colors[s % 2])\"/><text x=\"\(labelWidth + s * 110 + 14)\" y=\"\(legendY)\" font-size=\"11\">\(e(p.columns[k]))</text>"
         }
         svg += "</svg>"
-        if p.rows.count > rows.count { svg += "<figcaption>first \(rows.count) of \(p.rows.count) keys</figcaption>" }
+        var caption: [String] = []
+        if p.rows.count > rows.count { caption.append("first \(rows.count) of \(p.rows.count) keys") }
+        if !suppressionNote.isEmpty { caption.append(suppressionNote) }
+        if !caption.isEmpty { svg += "<figcaption>\(e(caption.joined(separator: "; ")))</figcaption>" }
         return svg + "</figure>"
     }
 }

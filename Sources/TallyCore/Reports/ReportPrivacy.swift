@@ -1,12 +1,19 @@
 import Crypto
 import Foundation
 
-/// Student privacy in reports: masked columns become stable, non-reversible tokens everywhere
-/// they appear, and small counts are suppressed.
+/// Student privacy in every output (reports, terminal, JSON, JUnit): masked values become
+/// stable, keyed tokens wherever they appear, and small counts of students are suppressed.
+///
+/// Masking follows the *values*: a column is masked when its lineage (see `Lineage`) includes a
+/// masked name, so `select SSID as StudentID`, `concat(LastName, ", ", FirstName)`, an aggregate
+/// keyed by SSID, a `validate` finding's `value` for the SSID field and a `diff snapshot` change
+/// of a masked column all stay masked. In free text the run wrote (details, notes, errors) a
+/// masked value is replaced only where it stands as a whole word; the playbook's own text — its
+/// statements, messages and `##` narrative — is never rewritten.
 public struct ReportPrivacy: Sendable {
-    /// Column names whose values are masked (`SSID` also masks `sinf_SSID`).
+    /// Column names whose values are masked.
     public var masks: Set<String>
-    /// Counts below this (and above zero) show as `*`.
+    /// Counts of students below this (and above zero) show as `*`.
     public var suppressBelow: Int?
     /// The secret that keys the tokens: the same value always gives the same token, and without
     /// the key a token cannot be matched back by hashing candidate IDs.
@@ -29,80 +36,217 @@ public struct ReportPrivacy: Sendable {
         }.joined()
     }
 
-    func isMasked(_ column: String) -> Bool {
-        masks.contains(column) || masks.contains { column.hasSuffix("_" + $0) }
+    /// A name is masked when it is listed, or is a joined copy of a listed one (`sinf_SSID`).
+    func isMaskedName(_ name: String) -> Bool {
+        masks.contains(name) || masks.contains { name.hasSuffix("_" + $0) }
+    }
+
+    /// A column is masked when anything in its lineage is.
+    func isMasked(_ lineage: [String]) -> Bool { lineage.contains { isMaskedName($0) } }
+
+    /// Counts: integer columns whose lineage says they count rows (`@count`).
+    static let countMarker = "@count"
+
+    // MARK: previews
+
+    /// Masks a preview's cells and suppresses its small counts; `found` collects the raw values it
+    /// masked, so free text can be searched for them.
+    func apply(_ p: Preview, suppress: Bool, found: inout Set<String>) -> Preview {
+        var out = p
+        let lineage = p.lineage ?? p.columns.map { [$0] }
+        let field = p.columns.firstIndex(of: "field"), value = p.columns.firstIndex(of: "value")
+        // Lineage of each column by name, for `changes` text ("LastName: Smith → Smyth").
+        var byName: [String: [String]] = [:]
+        for (k, c) in p.columns.enumerated() { byName[c] = k < lineage.count ? lineage[k] : [c] }
+        for (k, _) in p.columns.enumerated() {
+            let l = k < lineage.count ? lineage[k] : [p.columns[k]]
+            let masked = isMasked(l)
+            for r in p.rows.indices {
+                guard let raw = p.rows[r][k] else { continue }
+                if masked {
+                    found.insert(raw)
+                    out.rows[r][k] = token(raw)
+                } else if l.contains(Lineage.fieldValue), let f = field, let name = p.rows[r][f], isMaskedName(name) {
+                    found.insert(raw)
+                    out.rows[r][k] = token(raw)
+                } else if l.contains(Lineage.fieldText), let f = field, let name = p.rows[r][f], isMaskedName(name),
+                          let v = value, let quoted = p.rows[r][v], !quoted.isEmpty {
+                    out.rows[r][k] = replacingWords(in: raw, [quoted])
+                } else if l.contains(Lineage.changes) {
+                    out.rows[r][k] = maskChanges(raw, lineage: byName, found: &found)
+                }
+            }
+        }
+        if suppress, let limit = suppressBelow { out = suppressCounts(out, original: p, lineage: lineage, below: limit) }
+        return out
+    }
+
+    /// `Column: before → after; ...` with the values of masked columns tokenised.
+    func maskChanges(_ text: String, lineage: [String: [String]], found: inout Set<String>) -> String {
+        let parts = text.components(separatedBy: "; ")
+        return parts.map { part -> String in
+            guard let colon = part.range(of: ": ") else { return part }
+            let column = String(part[..<colon.lowerBound])
+            guard isMasked(lineage[column] ?? [column]) else { return part }
+            let values = part[colon.upperBound...].components(separatedBy: " → ")
+            return column + ": " + values.map { v in
+                if v == "null" { return v }
+                found.insert(v)
+                return token(v)
+            }.joined(separator: " → ")
+        }.joined(separator: "; ")
+    }
+
+    /// Small counts become `*`. In a comparison, `actual` and `expected` are counts, and the
+    /// `difference` and `percent` of a row are suppressed with either of them (a difference next
+    /// to one shown part gives the other away); a difference whose parts are both shown is left,
+    /// since it reveals nothing they do not.
+    func suppressCounts(_ p: Preview, original: Preview, lineage: [[String]], below limit: Int) -> Preview {
+        var out = p
+        func small(_ text: String?) -> Bool {
+            guard let text, let n = Double(text) else { return false }
+            return n > 0 && n < Double(limit)
+        }
+        let actual = p.columns.firstIndex(of: "actual"), expected = p.columns.firstIndex(of: "expected")
+        let isComparison = actual != nil && expected != nil && p.columns.contains("status")
+        for r in p.rows.indices {
+            if isComparison, let a = actual, let e = expected {
+                let hideA = small(original.rows[r][a]), hideE = small(original.rows[r][e])
+                if hideA { out.rows[r][a] = "*" }
+                if hideE { out.rows[r][e] = "*" }
+                if hideA || hideE {
+                    for name in ["difference", "percent"] {
+                        if let k = p.columns.firstIndex(of: name), out.rows[r][k] != nil { out.rows[r][k] = "*" }
+                    }
+                }
+                continue
+            }
+            for k in p.columns.indices where k < p.types.count && p.types[k] == "integer" {
+                let l = k < lineage.count ? lineage[k] : []
+                // Old records without lineage: every integer column of an aggregate counts.
+                guard p.lineage == nil || l.contains(ReportPrivacy.countMarker) else { continue }
+                if small(original.rows[r][k]) { out.rows[r][k] = "*" }
+            }
+        }
+        return out
+    }
+
+    // MARK: free text
+
+    /// Replaces each value where it stands as a whole word (not inside another word: a first
+    /// name "Ana" leaves "Analysis" alone), longest values first.
+    func replacingWords(in text: String, _ values: [String]) -> String {
+        var result = text
+        for value in values.sorted(by: { ($0.count, $0) > ($1.count, $1) }) where !value.isEmpty && result.contains(value) {
+            var out = ""
+            var rest = Substring(result)
+            while let range = rest.range(of: value) {
+                let before = range.lowerBound > rest.startIndex ? rest[rest.index(before: range.lowerBound)] : nil
+                let after = range.upperBound < rest.endIndex ? rest[range.upperBound] : nil
+                let bounded = !(before.map(ReportPrivacy.isWordCharacter) ?? false) && !(after.map(ReportPrivacy.isWordCharacter) ?? false)
+                out += rest[..<range.lowerBound]
+                out += bounded ? token(value) : String(rest[range])
+                rest = rest[range.upperBound...]
+            }
+            out += rest
+            result = out
+        }
+        return result
+    }
+
+    static func isWordCharacter(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" }
+
+    /// Free text the run wrote: masked values as whole words, and with SSID masked any
+    /// stand-alone ten-digit number.
+    func text(_ s: String, values: [String]) -> String {
+        var result = replacingWords(in: s, values)
+        if masks.contains("SSID") { result = replaceTenDigitNumbers(result) }
+        return result
+    }
+
+    func replaceTenDigitNumbers(_ s: String) -> String {
+        let chars = Array(s)
+        var out = ""
+        var i = 0
+        while i < chars.count {
+            guard chars[i].isASCII, chars[i].isNumber else { out.append(chars[i]); i += 1; continue }
+            var j = i
+            while j < chars.count, chars[j].isASCII, chars[j].isNumber { j += 1 }
+            let run = String(chars[i..<j])
+            let before: Character? = i > 0 ? chars[i - 1] : nil
+            let after: Character? = j < chars.count ? chars[j] : nil
+            let bounded = !(before.map(ReportPrivacy.isWordCharacter) ?? false) && !(after.map(ReportPrivacy.isWordCharacter) ?? false)
+            out += run.count == 10 && bounded ? token(run) : run
+            i = j
+        }
+        return out
+    }
+
+    // MARK: records
+
+    /// The raw values to hide in free text: those masked in tables, and those the run quoted.
+    func freeTextValues(found: Set<String>, sensitive: [SensitiveValue]) -> [String] {
+        var values = Set(found.filter { $0.count >= 3 })
+        for item in sensitive where isMasked(item.lineage) { values.insert(item.value) }
+        return Array(values)
+    }
+
+    func apply(check: CheckResult, found: inout Set<String>) -> CheckResult {
+        var c = check
+        c.failingRows = check.failingRows.map { apply($0, suppress: false, found: &found) }
+        return c
     }
 
     public func apply(_ record: ReportRecord) -> ReportRecord {
         guard !isEmpty else { return record }
         var out = record
-        var seen: [String: String] = [:]
-        func preview(_ p: Preview?, counts: Bool) -> Preview? {
-            guard var p else { return nil }
-            for (k, column) in p.columns.enumerated() {
-                let masked = isMasked(column)
-                let integer = p.types.indices.contains(k) && p.types[k] == "integer"
-                for r in p.rows.indices {
-                    guard let value = p.rows[r][k] else { continue }
-                    if masked {
-                        let t = token(value)
-                        if value.count >= 3 { seen[value] = t }
-                        p.rows[r][k] = t
-                    } else if counts, integer, let limit = suppressBelow, let n = Int(value), n > 0, n < limit {
-                        p.rows[r][k] = "*"
-                    }
-                }
-            }
-            return p
-        }
+        var found = Set<String>()
         for i in out.cells.indices {
             let counts = ["pipeline", "show", "compare"].contains(out.cells[i].kind)
-            out.cells[i].preview = preview(out.cells[i].preview, counts: counts)
-            if var check = out.cells[i].check {
-                check.failingRows = preview(check.failingRows, counts: false)
-                check.failingKeys = []
-                out.cells[i].check = check
+            out.cells[i].preview = out.cells[i].preview.map { apply($0, suppress: counts, found: &found) }
+            if let check = out.cells[i].check {
+                out.cells[i].check = apply(check: check, found: &found)
+                out.cells[i].check?.failingKeys = []
             }
         }
-        // Free text: every masked value seen in a table, and (when SSID is masked) any 10-digit number.
-        let maskDigits = masks.contains("SSID")
-        func text(_ s: String) -> String {
-            var result = s
-            for (value, t) in seen.sorted(by: { $0.key.count > $1.key.count }) where result.contains(value) {
-                result = result.replacingOccurrences(of: value, with: t)
-            }
-            if maskDigits { result = replaceTenDigitNumbers(result) }
-            return result
-        }
+        let values = freeTextValues(found: found, sensitive: record.sensitive ?? [])
         for i in out.cells.indices {
-            out.cells[i].statement = text(out.cells[i].statement)
-            out.cells[i].narrative = out.cells[i].narrative.map(text)
-            out.cells[i].notes = out.cells[i].notes.map(text)
-            out.cells[i].steps = out.cells[i].steps.map { var s = $0; s.detail = text(s.detail); return s }
+            out.cells[i].notes = out.cells[i].notes.map { text($0, values: values) }
+            out.cells[i].steps = out.cells[i].steps.map { var s = $0; s.detail = text(s.detail, values: values); return s }
             if var check = out.cells[i].check {
-                check.detail = check.detail.map(text)
-                check.message = check.message.map(text)
-                check.predicate = text(check.predicate)
+                check.detail = check.detail.map { text($0, values: values) }
                 out.cells[i].check = check
             }
         }
-        out.errors = out.errors.map(text)
-        out.params = out.params.map { pair in pair.count == 2 && isMasked(pair[0]) ? [pair[0], token(pair[1])] : pair.map(text) }
+        out.errors = out.errors.map { text($0, values: values) }
+        out.params = out.params.map { pair in pair.count == 2 && isMaskedName(pair[0]) ? [pair[0], token(pair[1])] : pair }
+        out.sensitive = nil
         return out
     }
 
-    func replaceTenDigitNumbers(_ s: String) -> String {
-        var out = ""
-        var digits = ""
-        func flush(_ next: Character?) {
-            if digits.count == 10 { out += token(digits) } else { out += digits }
-            digits = ""
-            if let next { out.append(next) }
+    /// The same masking for the terminal notebook.
+    public func apply(_ record: RunRecord) -> RunRecord {
+        guard !masks.isEmpty else { return record }
+        var out = record
+        var found = Set<String>()
+        for i in out.cells.indices {
+            out.cells[i].preview = out.cells[i].preview.map { apply($0, suppress: false, found: &found) }
+            if let check = out.cells[i].check {
+                out.cells[i].check = apply(check: check, found: &found)
+                out.cells[i].check?.failingKeys = []
+            }
         }
-        for c in s {
-            if c.isASCII, c.isNumber { digits.append(c) } else { flush(c) }
+        let values = freeTextValues(found: found, sensitive: record.sensitive)
+        for i in out.cells.indices {
+            out.cells[i].notes = out.cells[i].notes.map { text($0, values: values) }
+            out.cells[i].steps = out.cells[i].steps.map { var s = $0; s.notes = s.notes.map { text($0, values: values) }; return s }
+            if var check = out.cells[i].check {
+                check.detail = check.detail.map { text($0, values: values) }
+                out.cells[i].check = check
+            }
         }
-        flush(nil)
+        out.errors = out.errors.map { var d = $0; d.message = text(d.message, values: values); d.help = d.help.map { text($0, values: values) }; d.values = []; return d }
+        out.params = out.params.map { isMaskedName($0.name) ? ($0.name, token($0.value)) : $0 }
         return out
     }
 }

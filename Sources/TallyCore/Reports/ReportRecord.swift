@@ -39,6 +39,9 @@ public struct ReportRecord: Codable, Sendable, Equatable {
     public var errors: [String]
     public var masks: [String]
     public var cells: [Cell]
+    /// Data values the run quoted in free text, with their lineage (nil once masking applied it,
+    /// and in records made before it was kept).
+    public var sensitive: [SensitiveValue]? = nil
 
     public var checks: [CheckResult] { cells.compactMap(\.check) }
     public var inputs: [InputRecord] { cells.compactMap(\.input) }
@@ -57,6 +60,7 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         runId = run.runId
         errors = run.errors.map { $0.render(source: $0.file == run.playbookPath ? run.playbookSource : nil) }
         masks = run.masks
+        sensitive = run.sensitive
         var number = 0
         cells = run.cells.filter { $0.kind != .param }.map { cell in
             number += 1

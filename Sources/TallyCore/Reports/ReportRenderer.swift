@@ -108,7 +108,8 @@ public enum ReportRenderer {
             "errors": r.errors.map { ["text": $0] }, "hasErrors": !r.errors.isEmpty,
             "masks": r.masks.joined(separator: ", ") + (options.privacy.masks.isEmpty ? "" : ""),
             "masked": options.privacy.masks.sorted().joined(separator: ", "), "hasMasked": !options.privacy.masks.isEmpty,
-            "suppressBelow": options.privacy.suppressBelow.map(String.init) ?? "", "hasSuppression": options.privacy.suppressBelow != nil,
+            "suppressBelow": options.privacy.suppressBelow.map(String.init) ?? "",
+            "suppressBelowMinusOne": options.privacy.suppressBelow.map { String($0 - 1) } ?? "", "hasSuppression": options.privacy.suppressBelow != nil,
             "cells": cells, "showCode": !options.hideCode,
         ]
     }

@@ -9,11 +9,12 @@ extension Interpreter {
             guard let t = tables[name.text] else { throw Diagnostic("unknown table \"\(name.text)\"", file: file, span: name.span) }
             return t
         }
-        func fail(_ t: Table, rows: [Int], keys: [String] = []) {
+        func fail(_ t: Table, rows: [Int], keys: [String] = [], lineage: ColumnLineage) {
             result.passed = rows.isEmpty
             result.failingCount = rows.count
             if !rows.isEmpty {
-                result.failingRows = Preview(t, limit: 10, rows: rows, withLocations: true, first: keys + Interpreter.identifyingColumns)
+                result.failingRows = Preview(t, limit: 10, rows: rows, withLocations: true, first: keys + Interpreter.identifyingColumns,
+                                             lineage: lineage)
                 let keyColumns = (keys + Interpreter.identifyingColumns).compactMap { t.column($0) }
                 result.failingKeys = rows.map { row in
                     let location = t.provenance.location(row).map { "\($0.file):\($0.line)" } ?? ""
@@ -28,7 +29,7 @@ extension Interpreter {
                 result.passed = t.rowCount > 0
                 if !result.passed { result.detail = "\(name.text) has no rows" }
             } else {
-                fail(t, rows: Array(0..<t.rowCount), keys: [])
+                fail(t, rows: Array(0..<t.rowCount), keys: [], lineage: lineage(name.text))
                 if !result.passed { result.detail = "\(name.text) has \(t.rowCount) row\(t.rowCount == 1 ? "" : "s")" }
             }
         case .unique(let name, let by):
@@ -39,7 +40,7 @@ extension Interpreter {
             let duplicated = (0..<t.rowCount).filter { counts[Int(grouping.ids[$0])] > 1 }
             // Show the rows of one key together.
             let ordered = duplicated.sorted { (grouping.ids[$0], $0) < (grouping.ids[$1], $1) }
-            fail(t, rows: ordered, keys: by.map(\.text))
+            fail(t, rows: ordered, keys: by.map(\.text), lineage: lineage(name.text))
             if !result.passed {
                 let keys = counts.filter { $0 > 1 }.count
                 result.detail = "\(keys) \(by.map(\.text).joined(separator: ", ")) value\(keys == 1 ? "" : "s") appear more than once (\(duplicated.count) rows)"
@@ -48,7 +49,7 @@ extension Interpreter {
             let t = try table(name)
             let truth = try stepContext(name.text, plan).evaluator(t).truth(expr)
             let failing = (0..<t.rowCount).filter { !truth.isTrue($0) }
-            fail(t, rows: failing, keys: Interpreter.columnNames(in: expr))
+            fail(t, rows: failing, keys: Interpreter.columnNames(in: expr), lineage: lineage(name.text))
             if !result.passed {
                 let nulls = failing.filter { truth.isNull($0) }.count
                 result.detail = "\(failing.count) of \(t.rowCount) rows fail" + (nulls > 0 ? " (\(nulls) because a value is null)" : "")
@@ -59,7 +60,9 @@ extension Interpreter {
             let findings = try CalpadsValidator.validate(t, type: layout.text, with: other, file: file)
             let severity = findings.column("severity")
             let fatal = (0..<findings.rowCount).filter { severity?.value($0) == .text("fatal") }
-            fail(findings, rows: fatal, keys: ["rule", "field", "value", "SSID", "message"])
+            let findingsLineage = Lineage.after(.validate(layout: layout, with: with), input: lineage(name.text), inputNames: t.names,
+                                                output: findings.names, tables: { self.lineage($0) }, columnNames: { self.tables[$0]?.names ?? [] })
+            fail(findings, rows: fatal, keys: ["rule", "field", "value", "SSID", "message"], lineage: findingsLineage)
             var byRule: [String: Int] = [:]
             for row in fatal { byRule[findings.column("rule")?.value(row).display ?? "", default: 0] += 1 }
             let warnings = findings.rowCount - fatal.count
@@ -97,6 +100,10 @@ extension Interpreter {
     func describeScalar(_ expr: Expr, _ evaluator: Evaluator) -> String {
         func show(_ part: Expr) -> String {
             let value = evaluator.evaluateScalar(part).display
+            // min/max of a column is one row's value: as sensitive as that column.
+            if case .call(let f, let args) = part.kind, ["min", "max"].contains(f.lowercased()) {
+                for case .qualified(let t, let c) in args.map(\.kind) { quote(value, column: c, table: t) }
+            }
             if case .literal = part.kind { return value.isEmpty ? "null" : value }
             return "\(text(of: part.span)) = \(value.isEmpty ? "null" : value)"
         }

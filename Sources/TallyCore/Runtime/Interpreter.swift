@@ -19,6 +19,18 @@ public final class Interpreter {
     var series: [SeriesValues] = []
     var inputFingerprints: [String: (absolute: String, sha256: String)] = [:]
     public private(set) var masks: [String] = []
+    /// Each table's column lineage (see `Lineage`), so masking follows values through steps.
+    var lineages: [String: ColumnLineage] = [:]
+    /// Data values quoted in free text (details, errors), for masking.
+    public private(set) var sensitive: [SensitiveValue] = []
+
+    func lineage(_ table: String) -> ColumnLineage { lineages[table] ?? [:] }
+
+    /// Notes that a value of `column` in `table` was written into free text.
+    func quote(_ value: String, column: String, table: String) {
+        let item = SensitiveValue(value: value, lineage: Lineage.of(column, in: lineage(table)).sorted())
+        if !value.isEmpty, !sensitive.contains(item) { sensitive.append(item) }
+    }
 
     init(playbook: Playbook, options: RunOptions, store: QAStore?, playbookSHA256: String) {
         self.playbook = playbook
@@ -64,6 +76,13 @@ public final class Interpreter {
                 }
             } catch let d as Diagnostic {
                 failure = d
+                // A quoted value is as sensitive as any column of that name in any table.
+                for v in d.values {
+                    var names = Set(v.lineage)
+                    for name in v.lineage { for (_, l) in lineages { names.formUnion(l[name] ?? []) } }
+                    let item = SensitiveValue(value: v.value, lineage: names.sorted())
+                    if !sensitive.contains(item) { sensitive.append(item) }
+                }
                 return
             } catch {
                 failure = Diagnostic(.error, "\(error)", file: file, line: node.line)
@@ -93,6 +112,7 @@ public final class Interpreter {
                 throw Diagnostic("internal: input \"\(name.text)\" was not loaded", file: file, line: node.line)
             }
             tables[name.text] = loaded.table
+            lineages[name.text] = [:]
             var cell = CellResult(index: index, node: node, kind: .load)
             cell.table = name.text
             cell.rowsOut = loaded.table.rowCount
@@ -111,15 +131,27 @@ public final class Interpreter {
             cell.table = name.text
             cell.rowsIn = table.rowCount
             let ctx = stepContext(source.text, plan)
+            var columnLineage = lineage(source.text)
             for step in steps {
-                let (output, result) = try StepRegistry.run(step, table, ctx)
+                let output: Table, result: StepResult
+                do { (output, result) = try StepRegistry.run(step, table, ctx) } catch let d as Diagnostic {
+                    // Values an error quotes (a broken join's keys) carry the lineage of the tables involved.
+                    throw d.quoting(d.values.map { v in
+                        SensitiveValue(value: v.value, lineage: v.lineage.flatMap { name -> [String] in
+                            Array(Lineage.of(name, in: columnLineage).union(lineageOfJoined(step.step, name)))
+                        }.sorted())
+                    })
+                }
+                columnLineage = Lineage.after(step.step, input: columnLineage, inputNames: table.names, output: output.names,
+                                              tables: { self.lineage($0) }, columnNames: { self.tables[$0]?.names ?? [] })
                 cell.steps.append(result)
                 table = output
             }
+            lineages[name.text] = columnLineage
             cell.rowsOut = table.rowCount
             cell.schema = table.schema
             // Aggregates are charted in reports.
-            if case .aggregate? = steps.last?.step { cell.preview = Preview(table, limit: 50) }
+            if case .aggregate? = steps.last?.step { cell.preview = Preview(table, limit: 50, lineage: columnLineage) }
             tables[name.text] = table
             return cell
         case .assert(let predicate, let severity, let message, let id):
@@ -131,9 +163,11 @@ public final class Interpreter {
             let (check, comparison) = try runCompare(table: table, column: column, target: target, by: by,
                                                      tolerance: tolerance, severity: severity, alias: alias, node: node)
             cell.check = try acknowledge(check)
-            cell.preview = Preview(comparison, limit: 20, rows: nonOkRows(comparison))
+            var comparisonLineage: ColumnLineage = [:]
+            for key in by { comparisonLineage[key.text] = Lineage.of(key.text, in: lineage(table.text)) }
+            cell.preview = Preview(comparison, limit: 20, rows: nonOkRows(comparison), lineage: comparisonLineage)
             cell.rowsOut = comparison.rowCount
-            if let alias { tables[alias.text] = comparison; cell.table = alias.text }
+            if let alias { tables[alias.text] = comparison; lineages[alias.text] = comparisonLineage; cell.table = alias.text }
             return cell
         case .save(let table, let column, let expected, let by):
             guard let store, let data = tables[table.text], let values = data.column(column.text) else {
@@ -200,7 +234,7 @@ public final class Interpreter {
         case .show(let table, let limit):
             guard let data = tables[table.text] else { throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span) }
             var cell = CellResult(index: index, node: node, kind: .show)
-            cell.preview = Preview(data, limit: limit ?? 10)
+            cell.preview = Preview(data, limit: limit ?? 10, lineage: lineage(table.text))
             cell.rowsIn = data.rowCount
             return cell
         }
@@ -223,6 +257,12 @@ public final class Interpreter {
         let priority = ["outside": 0, "missing": 1, "unexpected": 2]
         return (0..<comparison.rowCount).filter { status.value($0) != .text("ok") }
             .sorted { (priority[status.value($0).display] ?? 3, $0) < (priority[status.value($1).display] ?? 3, $1) }
+    }
+
+    /// For an error quoting the right table's values in a join, those columns' lineage.
+    func lineageOfJoined(_ step: Step, _ column: String) -> Set<String> {
+        guard case .join(_, let right, _, _) = step else { return [] }
+        return Lineage.of(column, in: lineage(right.text))
     }
 
     /// The source text of a span on one line of the playbook.

@@ -8,9 +8,13 @@ public struct Preview: Sendable, Codable, Equatable {
     /// The source `file:line` of each row (nil where a row has none).
     public var locations: [String?]
     public var totalRows: Int
+    /// Each column's lineage (see `Lineage`): what masking follows. Nil in records made before
+    /// lineage was kept; masking then goes by column name.
+    public var lineage: [[String]]? = nil
 
     /// - Parameter first: columns to put first (a check's keys and the columns it tested).
-    public init(_ table: Table, limit: Int, rows: [Int]? = nil, withLocations: Bool = false, first: [String] = []) {
+    public init(_ table: Table, limit: Int, rows: [Int]? = nil, withLocations: Bool = false, first: [String] = [],
+                lineage: ColumnLineage? = nil) {
         let leading = first.filter { table.index(of: $0) != nil }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let order = leading.compactMap { table.index(of: $0) } + table.names.indices.filter { !leading.contains(table.names[$0]) }
         columns = order.map { table.names[$0] }
@@ -19,7 +23,16 @@ public struct Preview: Sendable, Codable, Equatable {
         self.rows = picked.map { r in order.map { k in let c = table.columns[k]; return c.isNull(r) ? nil : c.value(r).display } }
         locations = withLocations ? picked.map { r in table.provenance.location(r).map { "\($0.file):\($0.line)" } } : []
         totalRows = rows?.count ?? table.rowCount
+        self.lineage = lineage.map { Lineage.list(columns, $0) }
     }
+}
+
+/// A value a run wrote into free text (an error, a check's detail) and the columns it came from,
+/// so that masking can find it there as a whole word.
+public struct SensitiveValue: Sendable, Codable, Equatable, Hashable {
+    public var value: String
+    public var lineage: [String]
+    public init(value: String, lineage: [String]) { self.value = value; self.lineage = lineage }
 }
 
 /// The outcome of one `assert` or `compare`.
@@ -124,6 +137,8 @@ public struct RunRecord: Sendable {
     public var storePath: String? = nil
     /// Columns the playbook's `mask` statements ask reports to mask.
     public var masks: [String] = []
+    /// Data values the run quoted in free text, with their lineage (for masking).
+    public var sensitive: [SensitiveValue] = []
 
     public var checks: [CheckResult] { cells.compactMap(\.check) }
     public var inputs: [InputRecord] { cells.compactMap(\.input) }

@@ -116,12 +116,14 @@ public enum Runner {
             record.cells = interpreter.cells
             record.series = interpreter.series
             record.masks = interpreter.masks
+            record.sensitive = interpreter.sensitive
             if let error = interpreter.failure {
                 record.errors = [error]
             } else {
                 record.exitStatus = record.checksFailed > 0 ? 1 : 0
             }
         }
+        for error in record.errors { record.sensitive += error.values.filter { !record.sensitive.contains($0) } }
         record.finished = options.now()
         // The ledger records every run, failed or not; saves, snapshots and exports land only
         // when the run completed.

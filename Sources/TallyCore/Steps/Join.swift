@@ -52,8 +52,13 @@ enum JoinStep {
         let plan = Table.planJoin(kind: kind, left: leftKeys, right: rightKeys,
                                   leftCount: input.rowCount, rightCount: right.rowCount)
         if let expect {
+            var quoted: [SensitiveValue] = []
             func describe(_ table: Table, _ names: [String], _ row: Int, _ count: Int) -> String {
-                let values = names.map { n in "\(n) \(table.column(n)?.value(row).display ?? "")" }.joined(separator: ", ")
+                let values = names.map { n -> String in
+                    let value = table.column(n)?.value(row).display ?? ""
+                    quoted.append(SensitiveValue(value: value, lineage: [n]))
+                    return "\(n) \(value)"
+                }.joined(separator: ", ")
                 return "\(values) (\(count) rows)"
             }
             let rightNames = keys.map(\.right.text), leftNames = keys.map(\.left.text)
@@ -61,13 +66,13 @@ enum JoinStep {
                 let examples = plan.rightDuplicates.prefix(5).map { describe(right, rightNames, $0.row, $0.count) }
                 throw Diagnostic("join expected \(expect.rawValue), but \(plan.rightDuplicates.count) key\(plan.rightDuplicates.count == 1 ? "" : "s") match more than one row of \"\(table.text)\": " + examples.joined(separator: "; "),
                                  file: ctx.file, span: span,
-                                 help: "remove the duplicates first (| distinct by \(rightNames.joined(separator: ", "))) or fix the source file")
+                                 help: "remove the duplicates first (| distinct by \(rightNames.joined(separator: ", "))) or fix the source file").quoting(quoted)
             }
             if expect != .manyToOne, !plan.leftDuplicates.isEmpty {
                 let examples = plan.leftDuplicates.prefix(5).map { describe(input, leftNames, $0.row, $0.count) }
                 throw Diagnostic("join expected \(expect.rawValue), but \(plan.leftDuplicates.count) key\(plan.leftDuplicates.count == 1 ? "" : "s") match more than one row of \"\(ctx.tableName)\": " + examples.joined(separator: "; "),
                                  file: ctx.file, span: span,
-                                 help: "remove the duplicates first (| distinct by \(leftNames.joined(separator: ", "))) or fix the source file")
+                                 help: "remove the duplicates first (| distinct by \(leftNames.joined(separator: ", "))) or fix the source file").quoting(quoted)
             }
         }
         var names: [String] = []

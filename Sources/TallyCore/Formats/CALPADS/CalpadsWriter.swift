@@ -49,6 +49,7 @@ public enum CalpadsWriter {
                     let source = table.provenance.location(row).map { " (from \($0.file):\($0.line))" } ?? ""
                     throw Diagnostic(.error, "row \(row + 1)\(source): \(labels[k]) is \(length) characters, at most \(limits[k]) allowed: \"\(text)\"",
                                      file: displayPath, help: "fix the value; CALPADS files are never truncated")
+                        .quoting([SensitiveValue(value: text, lineage: [names[k]])])
                 }
                 buffer.append(contentsOf: text.utf8)
             }

@@ -1,0 +1,115 @@
+/// Which loaded columns each column's values come from, so that masking follows the values and
+/// not the column's current name: `select SSID as StudentID`, `derive name = concat(LastName,
+/// ", ", FirstName)`, an aggregate keyed by SSID and a joined `sinf_SSID` all stay masked when
+/// `SSID` (or `LastName`) is.
+///
+/// Lineage is worked out from the statements (schema level, never per row): a column's lineage is
+/// the set of names it had or was computed from. A column with no entry has its own name as its
+/// lineage. Three markers describe columns whose sensitivity varies by row:
+/// - `@field`: the value belongs to the column named in the same row's `field` (`validate`
+///   findings' `value`),
+/// - `@field-text`: free text that may quote that value (`validate` findings' `message`),
+/// - `@changes`: `Column: before → after; ...` text (`diff snapshot`'s `changes`).
+public typealias ColumnLineage = [String: Set<String>]
+
+public enum Lineage {
+    public static let fieldValue = "@field"
+    public static let fieldText = "@field-text"
+    public static let changes = "@changes"
+
+    public static func of(_ column: String, in lineage: ColumnLineage) -> Set<String> {
+        lineage[column] ?? [column]
+    }
+
+    /// The lineage of every column of a table, in its column order (for previews).
+    public static func list(_ names: [String], _ lineage: ColumnLineage) -> [[String]] {
+        names.map { of($0, in: lineage).sorted() }
+    }
+
+    /// Columns an expression reads (unqualified names and `T.c`), resolved to their lineage.
+    static func sources(of expr: Expr, _ lineage: ColumnLineage, tables: (String) -> ColumnLineage) -> Set<String> {
+        switch expr.kind {
+        case .name(let n): return of(n, in: lineage)
+        case .qualified(let t, let c): return of(c, in: tables(t))
+        case .literal: return []
+        case .unary(_, let e), .isNull(let e, _): return sources(of: e, lineage, tables: tables)
+        case .binary(_, let a, let b), .like(let a, let b, _):
+            return sources(of: a, lineage, tables: tables).union(sources(of: b, lineage, tables: tables))
+        case .between(let a, let b, let c, _):
+            return sources(of: a, lineage, tables: tables).union(sources(of: b, lineage, tables: tables))
+                .union(sources(of: c, lineage, tables: tables))
+        case .inList(let a, let items, _):
+            return items.reduce(sources(of: a, lineage, tables: tables)) { $0.union(sources(of: $1, lineage, tables: tables)) }
+        case .call(_, let args):
+            return args.reduce(into: Set<String>()) { $0.formUnion(sources(of: $1, lineage, tables: tables)) }
+        }
+    }
+
+    /// The lineage of a step's output, given its input's.
+    static func after(_ step: Step, input: ColumnLineage, inputNames: [String], output: [String],
+                      tables: (String) -> ColumnLineage, columnNames: (String) -> [String]) -> ColumnLineage {
+        var out: ColumnLineage = [:]
+        switch step {
+        case .filter, .sort, .take, .distinct:
+            return input
+        case .derive(let items):
+            out = input
+            for (name, expr) in items {
+                out[name.text] = sources(of: expr, out, tables: tables).union([name.text])
+            }
+        case .select(let picks):
+            for pick in picks {
+                let name = pick.alias?.text ?? pick.source.text
+                out[name] = of(pick.source.text, in: input).union([name])
+            }
+        case .drop(let names):
+            out = input
+            for n in names { out[n.text] = nil }
+        case .rename(let pairs):
+            out = input
+            for pair in pairs {
+                out[pair.to.text] = of(pair.from.text, in: input).union([pair.to.text])
+                out[pair.from.text] = nil
+            }
+        case .join(let kind, let table, let keys, _):
+            let right = tables(table.text)
+            for name in inputNames { out[name] = of(name, in: input) }
+            // The right side's columns, laid out as the join lays them out (`sinf_SSID`).
+            let layout = JoinStep.layout(kind, left: inputNames, right: columnNames(table.text),
+                                         rightTable: table.text, rightKeys: keys.map(\.right.text))
+            for item in layout where item.fromRight {
+                out[item.output] = of(item.source, in: right).union([item.output])
+            }
+        case .aggregate(let items, let by):
+            for key in by { out[key.text] = of(key.text, in: input) }
+            for item in items {
+                switch item.function.text.lowercased() {
+                case "min", "max":
+                    // The value of one row: as sensitive as its source.
+                    out[item.name.text] = (item.argument.map { sources(of: $0, input, tables: tables) } ?? []).union([item.name.text])
+                case "count", "count_distinct", "sum":
+                    // A count of students: small ones are suppressed in reports.
+                    out[item.name.text] = [item.name.text, ReportPrivacy.countMarker]
+                default:
+                    out[item.name.text] = [item.name.text]
+                }
+            }
+        case .union(let other):
+            let right = tables(other.text)
+            for name in output { out[name] = of(name, in: input).union(of(name, in: right)) }
+        case .validate:
+            for name in output {
+                switch name {
+                case "value": out[name] = [fieldValue]
+                case "message": out[name] = [fieldText]
+                case "SSID": out[name] = of("SSID", in: input)
+                default: out[name] = [name]
+                }
+            }
+        case .diffSnapshot:
+            out = input
+            out["changes"] = [changes]
+        }
+        return out
+    }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import XCTest
+@testable import TallyCore
+
+/// Masking follows values into every output, matches whole words only, is keyed by a secret of
+/// the store, and suppression hides what could give a small count away.
+final class PrivacyTests: XCTestCase {
+    static let students = """
+    SSID,LastName,FirstName,School,Grade
+    1000000001,Lopez,Ana,0112345,03
+    1000000002,Nguyen,Mia,0112345,03
+    1000000003,Okafor,Ethan,0112345,04
+    1000000003,Okafor,Ethan,6001734,04
+    1000000005,Baptiste,Noor,6001734,05
+
+    """
+    static let ssids = ["1000000001", "1000000002", "1000000003", "1000000005"]
+    static let names = ["Lopez", "Nguyen", "Okafor", "Baptiste", "Ana", "Mia", "Ethan", "Noor"]
+
+    /// Every place a value can travel: renamed, derived, aggregated as a key, joined, compared by,
+    /// diffed against a snapshot, quoted in a check's detail and in the failing rows.
+    static let playbook = """
+    playbook "Privacy"
+    ## Analysis of the roster. Ana's name here is the author's narrative and stays as written.
+    load students from "students.csv"
+    load other from "students.csv"
+    renamed = students | select SSID as StudentID, Grade
+    show renamed
+    named = students | derive full = concat(LastName, ", ", FirstName) | select full, School
+    show named
+    per_student = students | aggregate n = count(), first_name = min(FirstName) by SSID
+    show per_student
+    joined = students | join inner other on SSID, School
+    show joined
+    changes = students | diff snapshot "roster"
+    show changes
+    snapshot students by SSID, School as "roster"
+    compare per_student.n with per_student.n by SSID as self_check
+    assert students unique by SSID
+    assert renamed: Grade != "04"
+    assert max(students.LastName) == "Zed"
+    """
+
+    func run(_ scratch: Scratch, students: String = PrivacyTests.students) throws -> RunRecord {
+        try scratch.write("students.csv", students)
+        try scratch.write("privacy.playbook", PrivacyTests.playbook)
+        var options = scratch.options
+        options.storePath = scratch.path(".tally/tally.sqlite")
+        return Runner.run(path: scratch.path("privacy.playbook"), options: options)
+    }
+
+    /// The terminal, HTML, Markdown, JSON and JUnit of a run under a privacy setting.
+    func outputs(_ record: RunRecord, _ privacy: ReportPrivacy) throws -> [String: String] {
+        let report = ReportRecord(record)
+        var options = ReportOptions()
+        options.privacy = privacy
+        let (html, markdown) = try ReportRenderer.render(report, options: options)
+        let masked = privacy.apply(report)
+        return ["terminal": TerminalReport(color: false, timings: false).render(privacy.apply(record)),
+                "html": html, "markdown": markdown, "json": MachineOutput.json(masked), "junit": MachineOutput.junit(masked)]
+    }
+
+    static func containsWord(_ text: String, _ word: String) -> Bool {
+        var rest = Substring(text)
+        while let range = rest.range(of: word) {
+            let before = range.lowerBound > rest.startIndex ? rest[rest.index(before: range.lowerBound)] : nil
+            let after = range.upperBound < rest.endIndex ? rest[range.upperBound] : nil
+            if !(before.map(ReportPrivacy.isWordCharacter) ?? false), !(after.map(ReportPrivacy.isWordCharacter) ?? false) { return true }
+            rest = rest[range.upperBound...]
+        }
+        return false
+    }
+
+    func testMaskedValuesAppearInNoOutputWhereverTheyTravel() throws {
+        let scratch = try Scratch()
+        _ = try run(scratch)
+        // Day two: a last name changes, so the snapshot diff has a change of a masked column.
+        let record = try run(scratch, students: PrivacyTests.students.replacingOccurrences(of: "Nguyen", with: "Tran"))
+        XCTAssertEqual(record.exitStatus, 1, record.errors.map(\.message).joined())
+        let privacy = ReportPrivacy(masks: ["SSID", "LastName", "FirstName"], suppressBelow: nil, key: "test-secret")
+        let plain = try outputs(record, ReportPrivacy(masks: [], suppressBelow: nil, key: "k"))
+        let masked = try outputs(record, privacy)
+        // Without masks the values are there (so the search below can fail) ...
+        XCTAssertTrue(plain["terminal"]!.contains("1000000003"))
+        XCTAssertTrue(plain["html"]!.contains("Nguyen → Tran") || plain["html"]!.contains("Nguyen &#8594; Tran") || plain["html"]!.contains("Nguyen"))
+        XCTAssertTrue(plain["terminal"]!.contains("Lopez, Ana"))
+        // ... and with them, no SSID or name stands anywhere as a word.
+        for (output, text) in masked {
+            for value in PrivacyTests.ssids + PrivacyTests.names + ["Tran"] where value != "Ana" {
+                XCTAssertFalse(PrivacyTests.containsWord(text, value), "\(value) in the \(output) output")
+            }
+            XCTAssertFalse(text.contains("Lopez, Ana"), "derived name in the \(output) output")
+        }
+        if ProcessInfo.processInfo.environment["DEBUG_PRIVACY"] != nil { print(masked["terminal"]!) }
+        // Tokens stand where the values were: the renamed SSID and the changed name.
+        XCTAssertTrue(masked["terminal"]!.contains(privacy.token("1000000003")))
+        XCTAssertTrue(masked["html"]!.contains(privacy.token("Nguyen")) && masked["html"]!.contains(privacy.token("Tran")))
+        XCTAssertTrue(masked["terminal"]!.contains(privacy.token("Lopez, Ana")), "the derived full name is one token")
+        // The narrative and the statements are the author's: never rewritten, so "Analysis" and
+        // the narrative's "Ana" stay as written.
+        XCTAssertTrue(masked["html"]!.contains("Analysis of the roster. Ana&#39;s name") || masked["html"]!.contains("Analysis of the roster. Ana's name"))
+        XCTAssertTrue(masked["markdown"]!.contains("Analysis of the roster. Ana's name"))
+        XCTAssertFalse(masked["html"]!.contains("#") && masked["html"]!.contains(privacy.token("Ana") + "lysis"))
+    }
+
+    func testValidateFindingsMaskTheValueOfAMaskedField() throws {
+        let scratch = try Scratch()
+        var sample = SampleOptions()
+        sample.students = 300
+        sample.seed = 3
+        try DistrictGenerator.write(sample, to: scratch.path("data"))
+        try scratch.write("v.playbook", """
+        load senr from "data/SENR.txt" as calpads SENR
+        load sinf from "data/SINF.txt" as calpads SINF
+        findings = senr | validate calpads SENR with sinf
+        show findings limit 500
+        assert senr is valid calpads SENR with sinf
+        """)
+        let record = Runner.run(path: scratch.path("v.playbook"), options: scratch.options)
+        let findings = try XCTUnwrap(record.cells.first { $0.kind == .show }?.preview)
+        let field = try XCTUnwrap(findings.columns.firstIndex(of: "field")), value = try XCTUnwrap(findings.columns.firstIndex(of: "value"))
+        let ssidValues = findings.rows.filter { $0[field] == "SSID" }.compactMap { $0[value] }
+        XCTAssertFalse(ssidValues.isEmpty, "the sample plants students without SINF (rule SENR-NO-SINF, field SSID)")
+        let privacy = ReportPrivacy(masks: ["SSID"], suppressBelow: nil, key: "k2")
+        let out = try outputs(record, privacy)
+        let ssids = Set((scratch.read("data/SENR.txt") ?? "").split(separator: "\r\n").map { line in
+            String(line.split(separator: "^", omittingEmptySubsequences: false)[7])
+        })
+        for (output, text) in out {
+            for ssid in ssids { XCTAssertFalse(text.contains(ssid), "SSID \(ssid) in the \(output) output") }
+        }
+        // Other fields' values stay readable: a bad grade code is what the clerk must fix.
+        let masked = privacy.apply(ReportRecord(record)).cells.first { $0.kind == "show" }?.preview
+        let gradeRow = try XCTUnwrap(masked?.rows.first { $0[field] == "GradeLevelCode" })
+        XCTAssertFalse(gradeRow[value]?.hasPrefix("#") ?? true)
+    }
+
+    func testAnErrorQuotingKeysIsMasked() throws {
+        let scratch = try Scratch()
+        try scratch.write("students.csv", PrivacyTests.students)
+        try scratch.write("j.playbook", """
+        load students from "students.csv"
+        load other from "students.csv"
+        joined = students | join inner other on SSID expect many-to-one
+        """)
+        let record = Runner.run(path: scratch.path("j.playbook"), options: scratch.options)
+        XCTAssertEqual(record.exitStatus, 2)
+        XCTAssertTrue(record.errors.first?.message.contains("1000000003") ?? false)
+        let out = try outputs(record, ReportPrivacy(masks: ["SSID"], suppressBelow: nil, key: "k3"))
+        for (output, text) in out { XCTAssertFalse(text.contains("1000000003"), "the duplicate key in the \(output) output") }
+    }
+
+    func testWholeWordsOnlyAndTenDigitNumbers() {
+        let privacy = ReportPrivacy(masks: ["SSID", "FirstName"], suppressBelow: nil, key: "k")
+        XCTAssertEqual(privacy.replacingWords(in: "Analysis of Ana, and Ana's", ["Ana"]),
+                       "Analysis of \(privacy.token("Ana")), and \(privacy.token("Ana"))'s")
+        XCTAssertEqual(privacy.text("SSID 1000000003 (2 rows); 12345678901 stays; x1000000003 stays", values: []),
+                       "SSID \(privacy.token("1000000003")) (2 rows); 12345678901 stays; x1000000003 stays")
+    }
+
+    func testTokensAreKeyedByASecretOfTheStoreThatOnlyItsOwnerCanRead() throws {
+        let scratch = try Scratch()
+        let path = scratch.path(".tally/tally.sqlite")
+        let key = try QAStore(path: path).maskKey()
+        XCTAssertEqual(key.count, 64)
+        XCTAssertEqual(try QAStore(path: path).maskKey(), key, "stable within a store")
+        XCTAssertNotEqual(try QAStore(path: scratch.path("other/tally.sqlite")).maskKey(), key, "each store has its own")
+        let mode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        XCTAssertEqual(mode & 0o077, 0, "the store (and its secret) is readable by its owner only")
+        let folderMode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: scratch.path(".tally"))[.posixPermissions] as? Int)
+        XCTAssertEqual(folderMode & 0o077, 0)
+        // A token is not the plain hash of the value: without the key it cannot be enumerated.
+        let token = ReportPrivacy(masks: ["SSID"], suppressBelow: nil, key: key).token("1000000001")
+        XCTAssertFalse(Fingerprint.sha256("1000000001").hasPrefix(String(token.dropFirst())))
+        XCTAssertNotEqual(token, ReportPrivacy(masks: ["SSID"], suppressBelow: nil, key: QAStore.randomSecret()).token("1000000001"))
+    }
+
+    func testSuppressionHidesCountsAndWhatGivesThemAway() throws {
+        let scratch = try Scratch()
+        var rows = "School,Grade\n"
+        for _ in 0..<3 { rows += "A,03\n" }
+        for _ in 0..<40 { rows += "B,03\n" }
+        for _ in 0..<5 { rows += "C,04\n" }
+        try scratch.write("s.csv", rows)
+        try scratch.write("expected.csv", "School,students\nA,5\nB,38\nC,30\n")
+        try scratch.write("s.playbook", """
+        load s from "s.csv"
+        load target from "expected.csv"
+        counts = s | aggregate students = count() by School, Grade
+        show counts
+        compare counts.students with target.students by School
+        """)
+        let record = Runner.run(path: scratch.path("s.playbook"), options: scratch.options)
+        let privacy = ReportPrivacy(masks: [], suppressBelow: 11, key: "k")
+        let report = privacy.apply(ReportRecord(record))
+        let shown = try XCTUnwrap(report.cells.first { $0.kind == "show" }?.preview)
+        XCTAssertEqual(shown.rows, [["A", "03", "*"], ["B", "03", "40"], ["C", "04", "*"]])
+        let comparison = try XCTUnwrap(report.cells.first { $0.kind == "compare" }?.preview)
+        let byKey = Dictionary(uniqueKeysWithValues: comparison.rows.map { ($0[0] ?? "", $0) })
+        let c = comparison.columns
+        func cell(_ key: String, _ column: String) -> String? { byKey[key]?[c.firstIndex(of: column) ?? 0] ?? nil }
+        // A: actual 3 and expected 5 are both small: every derived figure is hidden.
+        XCTAssertEqual([cell("A", "actual"), cell("A", "expected"), cell("A", "difference"), cell("A", "percent")], ["*", "*", "*", "*"])
+        // C: actual 5 is small, expected 30 is shown: the difference would give 5 away.
+        XCTAssertEqual([cell("C", "actual"), cell("C", "expected"), cell("C", "difference")], ["*", "30", "*"])
+        // B: both shown, so their difference reveals nothing and stays.
+        XCTAssertEqual([cell("B", "actual"), cell("B", "expected"), cell("B", "difference")], ["40", "38", "2"])
+        // The report says complementary suppression is not applied, and charts show no bar for a hidden count.
+        var options = ReportOptions()
+        options.privacy = privacy
+        let (html, markdown) = try ReportRenderer.render(ReportRecord(record), options: options)
+        XCTAssertTrue(html.contains("Complementary suppression is not applied"))
+        XCTAssertTrue(markdown.contains("Complementary suppression is not applied"))
+        XCTAssertFalse(html.contains(">3</text>"), "a suppressed count drawn in a chart")
+    }
+}
