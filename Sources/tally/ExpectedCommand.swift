@@ -19,6 +19,7 @@ struct ExpectedCommand: ParsableCommand {
         @Option(help: "Key columns, comma-separated, in the order compare gives them.") var keys: String
         @Option(help: "The column holding the expected value.") var value: String
         @Option(help: "The sheet to read, for an xlsx file.") var sheet: String?
+        @Flag(help: "Add the values of rows with the same key (default: a repeated key is an error).") var sum = false
         @OptionGroup var store: StoreOptions
 
         func run() throws {
@@ -28,7 +29,7 @@ struct ExpectedCommand: ParsableCommand {
             let path = (file as NSString).standardizingPath
             let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
             try storeAction {
-                let loaded = try ExpectedImport.load(file: absolute, displayName: file, keys: keyNames, value: value, sheet: sheet)
+                let loaded = try ExpectedImport.load(file: absolute, displayName: file, keys: keyNames, value: value, sheet: sheet, sum: sum)
                 let rows = loaded.rows, sha = loaded.sha256
                 let version = try qa.importExpected(name: name, keys: keyNames, valueName: value, rows: rows, sourcePath: file,
                                                     sourceSHA256: sha, createdBy: QAStore.currentUser, at: Date())

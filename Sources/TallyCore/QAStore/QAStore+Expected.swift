@@ -19,7 +19,12 @@ extension QAStore {
     @discardableResult
     public func importExpected(name: String, keys: [String], valueName: String, rows: [(key: [String], value: Double)],
                                sourcePath: String, sourceSHA256: String, createdBy: String, at date: Date) throws -> Int {
-        try write { db in
+        // One value per key: a repeated key would silently keep only its last value.
+        var seen = Set<String>()
+        for row in rows where !seen.insert(QAStore.joinKey(row.key)).inserted {
+            throw Diagnostic(.error, "expected \"\(name)\": the key \(row.key.joined(separator: ", ")) appears more than once", file: sourcePath)
+        }
+        return try write { db in
             let version = (try Int.fetchOne(db, sql: "SELECT MAX(version) FROM expected_set WHERE name = ?", arguments: [name]) ?? 0) + 1
             try db.execute(sql: """
                 INSERT INTO expected_set (name, version, keys, value_name, created_at, created_by, source_path, source_sha256, row_count)

@@ -157,28 +157,24 @@ extension QAStore {
     }
 
     /// Gives a run a label such as `certified` (a later run may take the same label).
+    /// A run that stopped (exit 2) compared nothing and kept nothing: it cannot be a baseline.
     public func label(_ id: Int64, _ label: String) throws {
-        let changed = try write { db -> Int in
+        try write { db in
+            guard let status = try Int.fetchOne(db, sql: "SELECT exit_status FROM run WHERE id = ?", arguments: [id]) else {
+                throw Diagnostic(.error, "no run \(id) in the ledger", file: path)
+            }
+            guard status < 2 else {
+                throw Diagnostic(.error, "run \(id) stopped with exit 2 (the playbook could not be run), so it cannot be labelled \"\(label)\"", file: path,
+                                 help: "fix the error, run the playbook again and label that run")
+            }
             try db.execute(sql: "UPDATE run SET label = ? WHERE id = ?", arguments: [label, id])
-            return db.changesCount
-        }
-        if changed == 0 { throw Diagnostic(.error, "no run \(id) in the ledger", file: path) }
-    }
-
-    /// The latest earlier run of the same playbook and parameters (for `compare ... with previous run`).
-    public func previousRun(playbook: String, params: [String: String], before: Int64? = nil) throws -> Int64? {
-        try read { db in
-            try Int64.fetchOne(db, sql: """
-                SELECT id FROM run WHERE playbook_path = ? AND params = ? AND exit_status < 2 AND id < ?
-                ORDER BY id DESC LIMIT 1
-                """, arguments: [playbook, QAStore.json(params), before ?? Int64.max])
         }
     }
 
     /// The latest run of a playbook with a label.
     public func labelledRun(playbook: String, label: String) throws -> Int64? {
         try read { db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM run WHERE playbook_path = ? AND label = ? ORDER BY id DESC LIMIT 1",
+            try Int64.fetchOne(db, sql: "SELECT id FROM run WHERE playbook_path = ? AND label = ? AND exit_status < 2 ORDER BY id DESC LIMIT 1",
                                arguments: [playbook, label])
         }
     }

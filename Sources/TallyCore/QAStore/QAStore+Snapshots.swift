@@ -35,22 +35,27 @@ extension QAStore {
         }
     }
 
-    /// The latest snapshot of that name, if any.
+    /// The latest snapshot of that name in the whole store, if any (for "did you mean" checks only:
+    /// a diff takes its baseline from `baselineSnapshot`).
     public func latestSnapshot(name: String) throws -> Snapshot? {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM snapshot WHERE name = ? ORDER BY id DESC LIMIT 1", arguments: [name]) else {
                 return nil
             }
-            let id: Int64 = row["id"]
-            var rows: [String: [String?]] = [:]
-            for r in try Row.fetchAll(db, sql: "SELECT key, row FROM snapshot_row WHERE snapshot_id = ?", arguments: [id]) {
-                rows[r["key"]] = QAStore.decode(r["row"]) ?? []
-            }
-            let typeNames: [String] = QAStore.decode(row["types"]) ?? []
-            return Snapshot(id: id, name: row["name"], runId: row["run_id"], createdAt: row["created_at"],
-                            keys: QAStore.decode(row["keys"]) ?? [], columns: QAStore.decode(row["columns"]) ?? [],
-                            types: typeNames.map { DataType(rawValue: $0) ?? .text }, rows: rows)
+            return try QAStore.snapshot(row, db)
         }
+    }
+
+    static func snapshot(_ row: Row, _ db: Database) throws -> Snapshot {
+        let id: Int64 = row["id"]
+        var rows: [String: [String?]] = [:]
+        for r in try Row.fetchAll(db, sql: "SELECT key, row FROM snapshot_row WHERE snapshot_id = ?", arguments: [id]) {
+            rows[r["key"]] = QAStore.decode(r["row"]) ?? []
+        }
+        let typeNames: [String] = QAStore.decode(row["types"]) ?? []
+        return Snapshot(id: id, name: row["name"], runId: row["run_id"], createdAt: row["created_at"],
+                        keys: QAStore.decode(row["keys"]) ?? [], columns: QAStore.decode(row["columns"]) ?? [],
+                        types: typeNames.map { DataType(rawValue: $0) ?? .text }, rows: rows)
     }
 
     public func snapshotNames() throws -> [String] {

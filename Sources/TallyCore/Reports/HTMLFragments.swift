@@ -69,7 +69,7 @@ enum HTMLFragments {
         let statusIndex = p.columns.firstIndex(of: "status")
         for (r, row) in p.rows.enumerated() {
             var rowClass = ""
-            if highlightStatus, let k = statusIndex, let status = row[k], status != "ok" { rowClass = " class=\"bad\"" }
+            if highlightStatus, let k = statusIndex, let status = row[k], Comparison.failing.contains(status) { rowClass = " class=\"bad\"" }
             out += "<tr\(rowClass)>"
             for (k, value) in row.enumerated() {
                 let numeric = ["integer", "decimal"].contains(p.types.indices.contains(k) ? p.types[k] : "")

@@ -7,6 +7,7 @@ extension Interpreter {
         var expected: Table
         var expectedColumn = "value"
         var note: String? = nil
+        var noBaseline = false
         let seriesName = "\(table.text).\(column.text)"
         let keyTypes = by.map { actual.column($0.text)?.type ?? .text }
         switch target {
@@ -25,19 +26,29 @@ extension Interpreter {
             var runId: Int64? = nil
             if case .run(let label) = target {
                 runId = try store.labelledRun(playbook: playbook.file, label: label)
-            } else {
-                runId = try store.previousRun(playbook: playbook.file, params: paramStrings)
+                if runId == nil {
+                    throw Diagnostic("no run of this playbook is labelled \"\(label)\"", file: file, line: node.line,
+                                     help: "label one with tally runs label RUN_ID \(label)")
+                }
+            } else if let baseline = try store.baselineRuns(baselineScope).first {
+                runId = baseline.id
+                note = "run \(baseline.id) (\(baseline.startedAt))"
             }
             if let runId {
                 expected = Comparison.table(keys: by.map(\.text), types: keyTypes, values: try store.values(run: runId, series: seriesName))
-                note = "run \(runId)"
+                if note == nil { note = "run \(runId)" }
             } else {
                 expected = Comparison.table(keys: by.map(\.text), types: keyTypes, values: [])
-                note = "no earlier run of this playbook with these parameters: nothing to compare yet"
+                note = "no baseline yet: no earlier run in this scope (\(baselineScope.description))"
+                noBaseline = true
             }
         }
-        let comparison = Comparison.compare(actual: actual, actualColumn: column.text, expected: expected,
+        var comparison = Comparison.compare(actual: actual, actualColumn: column.text, expected: expected,
                                             expectedColumn: expectedColumn, keys: by.map(\.text), tolerance: tolerance)
+        if noBaseline {
+            // Nothing to compare with: no row is a failure, and none is shown as one.
+            comparison.setColumn("status", Column.constant(.text("no baseline"), type: .text, count: comparison.rowCount))
+        }
         // Keep this run's values for later `previous run` comparisons.
         if let actualValues = comparison.column("actual") {
             let keyColumns = by.compactMap { comparison.column($0.text) }
@@ -50,11 +61,12 @@ extension Interpreter {
         let status = comparison.column("status")
         var counts: [String: Int] = [:]
         for r in 0..<comparison.rowCount { counts[status?.value(r).display ?? "", default: 0] += 1 }
-        var bad = comparison.rowCount - (counts["ok"] ?? 0)
-        var detail = ["ok", "outside", "missing", "unexpected"].compactMap { s in counts[s].map { "\(Format.count($0)) \(s)" } }
+        let bad = Comparison.failing.reduce(0) { $0 + (counts[$1] ?? 0) }
+        var detail = (["ok"] + Comparison.failing + ["no baseline"]).compactMap { s in counts[s].map { "\(Format.count($0)) \(s)" } }
             .joined(separator: ", ")
-        if let note { detail = detail.isEmpty ? note : "\(detail) — against \(note)" }
-        if expected.rowCount == 0, case .previousRun = target { bad = 0 }
+        if noBaseline, let note {
+            detail = "\(note); \(Format.plural(comparison.rowCount, "value")) kept for the next run to compare with"
+        } else if let note { detail = detail.isEmpty ? note : "\(detail) — against \(note)" }
         var check = CheckResult(id: alias?.text ?? "line \(node.line)", kind: .comparison, severity: severity.rawValue, passed: bad == 0,
                                 predicate: Interpreter.predicateText(node.text), message: nil, detail: detail,
                                 failingCount: bad, failingRows: nil, line: node.line)
@@ -68,6 +80,9 @@ extension Interpreter {
 
 /// The comparison kernel, shared by every compare target.
 public enum Comparison {
+    /// Statuses that fail a comparison, most serious first.
+    public static let failing = ["outside", "missing", "unexpected", "null"]
+
     /// A table of stored values: key columns typed like the actual table's, and `value`.
     public static func table(keys: [String], types: [DataType], values: [(key: [String], value: Double)]) -> Table {
         var builders = types.map { ColumnBuilder(type: $0, capacity: values.count) }
@@ -124,7 +139,8 @@ public enum Comparison {
                 status = within(d, p, tolerance) ? "ok" : "outside"
             } else {
                 diffB.append(.null); pctB.append(.null)
-                status = row.actualRow == nil ? "missing" : "unexpected"
+                // A key on both sides with a null value on one is neither missing nor unexpected.
+                status = row.actualRow == nil ? "missing" : row.expectedRow == nil ? "unexpected" : "null"
             }
             statusB.append(.text(status))
         }

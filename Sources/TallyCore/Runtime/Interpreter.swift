@@ -93,7 +93,37 @@ public final class Interpreter {
 
     func stepContext(_ tableName: String, _ plan: Plan) -> StepRunContext {
         StepRunContext(file: file, tableName: tableName, params: plan.params, paramTypes: plan.paramTypes,
-                       tables: tables, clock: options.clock, services: store.map { StoreServices(store: $0, file: file) })
+                       tables: tables, clock: options.clock, services: store.map { StoreServices(store: $0, file: file, scope: baselineScope) })
+    }
+
+    /// Which earlier runs this run may compare with (see `BaselineScope`).
+    var baselineScope: BaselineScope {
+        let dates = Set((plan?.paramOrder ?? []).filter { plan?.paramTypes[$0] == .date })
+        return BaselineScope(playbook: playbook.file, params: paramStrings, dateParams: dates,
+                             inputs: inputFingerprints.map { "\($0.key)=\($0.value.sha256)" })
+    }
+
+    /// A key that must be unique (a snapshot's, a diff's): an error naming up to five duplicated keys.
+    static func requireUnique(_ table: Table, by keys: [String], what: String, file: String, span: SourceSpan) throws {
+        let columns = keys.compactMap { table.column($0) }
+        let grouping = Table.groupIds(columns, rowCount: table.rowCount)
+        var counts = [Int](repeating: 0, count: grouping.representatives.count)
+        for g in grouping.ids { counts[Int(g)] += 1 }
+        let duplicated = counts.indices.filter { counts[$0] > 1 }
+        guard !duplicated.isEmpty else { return }
+        var quoted: [SensitiveValue] = []
+        let examples = duplicated.prefix(5).map { g -> String in
+            let row = Int(grouping.representatives[g])
+            return keys.enumerated().map { k, name in
+                let value = columns[k].value(row).display
+                quoted.append(SensitiveValue(value: value, lineage: [name]))
+                return "\(name) \(value.isEmpty ? "null" : value)"
+            }.joined(separator: ", ") + " (\(counts[g]) rows)"
+        }
+        throw Diagnostic("\(what) needs one row per \(keys.joined(separator: ", ")), but \(Format.plural(duplicated.count, "key")) \(duplicated.count == 1 ? "has" : "have") more than one: " + examples.joined(separator: "; "),
+                         file: file, span: span,
+                         help: "key it by columns that identify a row (e.g. \(keys.joined(separator: ", ")), SchoolOfAttendance), or keep one row per key first (| distinct by \(keys.joined(separator: ", ")))")
+            .quoting(quoted)
     }
 
     func run(_ index: Int, _ node: StatementNode, _ plan: Plan) throws -> CellResult? {
@@ -103,7 +133,7 @@ public final class Interpreter {
         case .mask(let names):
             masks += names.map(\.text)
             return nil
-        case .param(let name, _, _, _):
+        case .param(let name, _, _, _, _):
             var cell = CellResult(index: index, node: node, kind: .param)
             cell.notes = ["\(name.text) = \(plan.params[name.text]?.display ?? "null")"]
             return cell
@@ -174,10 +204,17 @@ public final class Interpreter {
                 throw Diagnostic("save needs the QA store", file: file, line: node.line)
             }
             let keyColumns = by.compactMap { data.column($0.text) }
+            // Rows with the same key are added, as compare adds the actual side.
             var rows: [(key: [String], value: Double)] = []
+            var position: [String: Int] = [:]
+            var summed = 0
             for row in 0..<data.rowCount {
                 guard let v = values.value(row).doubleValue else { continue }
-                rows.append((keyColumns.map { $0.isNull(row) ? "" : $0.value(row).display }, v))
+                let key = keyColumns.map { $0.isNull(row) ? "" : $0.value(row).display }
+                if let at = position[QAStore.joinKey(key)] { rows[at].value += v; summed += 1 } else {
+                    position[QAStore.joinKey(key)] = rows.count
+                    rows.append((key, v))
+                }
             }
             let source = playbook.file, sha = playbookSHA256, user = QAStore.currentUser, now = options.now()
             pendingWrites.append { _ in
@@ -186,11 +223,15 @@ public final class Interpreter {
             }
             var cell = CellResult(index: index, node: node, kind: .save)
             cell.rowsIn = data.rowCount
-            cell.notes = ["\(Format.plural(rows.count, "value")) saved as a new version of expected \"\(expected)\" when the run completes"]
+            cell.notes = ["\(Format.plural(rows.count, "value")) saved as a new version of expected \"\(expected)\" when the run completes"
+                          + (summed > 0 ? " (\(Format.plural(summed, "row")) added to another row with the same key)" : "")]
             return cell
         case .snapshot(let table, let by, let name):
             guard let store, let data = tables[table.text] else { throw Diagnostic("snapshot needs the QA store", file: file, line: node.line) }
             let keys = by.map(\.text), now = options.now()
+            // A key that is not unique would make every later diff count the wrong rows as changed.
+            try Interpreter.requireUnique(data, by: keys, what: "snapshot \"\(name)\"", file: file,
+                                          span: by.first.map { $0.span.through(by.last?.span ?? $0.span) } ?? node.span)
             pendingWrites.append { runId in _ = try store.saveSnapshot(name: name, table: data, keys: keys, runId: runId, at: now) }
             var cell = CellResult(index: index, node: node, kind: .snapshot)
             cell.rowsIn = data.rowCount
@@ -254,8 +295,8 @@ public final class Interpreter {
 
     func nonOkRows(_ comparison: Table) -> [Int] {
         guard let status = comparison.column("status") else { return [] }
-        let priority = ["outside": 0, "missing": 1, "unexpected": 2]
-        return (0..<comparison.rowCount).filter { status.value($0) != .text("ok") }
+        let priority = Dictionary(uniqueKeysWithValues: Comparison.failing.enumerated().map { ($1, $0) })
+        return (0..<comparison.rowCount).filter { priority[status.value($0).display] != nil }
             .sorted { (priority[status.value($0).display] ?? 3, $0) < (priority[status.value($1).display] ?? 3, $1) }
     }
 

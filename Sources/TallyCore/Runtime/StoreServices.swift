@@ -6,23 +6,54 @@ import Foundation
 final class StoreServices: RunServices {
     let store: QAStore
     let file: String
+    let scope: BaselineScope
 
-    init(store: QAStore, file: String) {
+    init(store: QAStore, file: String, scope: BaselineScope) {
         self.store = store
         self.file = file
+        self.scope = scope
     }
 
-    func diffSnapshot(_ table: Table, name: String, span: SourceSpan) throws -> Table {
+    /// The snapshot to compare with: an explicit `as of` run or label, else the scope's baseline.
+    func baseline(_ name: String, asOf: SnapshotBaseline?, span: SourceSpan) throws -> (Snapshot?, String) {
+        func describe(_ s: Snapshot) -> String { "of run \(s.runId.map(String.init) ?? "?") (\(s.createdAt))" }
+        switch asOf {
+        case .run(let id):
+            guard let s = try store.snapshot(name: name, run: id) else {
+                throw Diagnostic("run \(id) took no snapshot \"\(name)\"", file: file, span: span,
+                                 help: "tally runs lists the runs; a snapshot is kept only by a run that completed")
+            }
+            return (s, describe(s))
+        case .label(let label):
+            guard let id = try store.labelledRun(playbook: scope.playbook, label: label) else {
+                throw Diagnostic("no run of this playbook is labelled \"\(label)\"", file: file, span: span,
+                                 help: "label one with tally runs label RUN_ID \(label)")
+            }
+            guard let s = try store.snapshot(name: name, run: id) else {
+                throw Diagnostic("run \(id) (labelled \"\(label)\") took no snapshot \"\(name)\"", file: file, span: span)
+            }
+            return (s, describe(s) + ", labelled \"\(label)\"")
+        case nil:
+            guard let s = try store.baselineSnapshot(name: name, scope: scope) else {
+                return (nil, "— no baseline yet: no earlier snapshot in this scope (\(scope.description))")
+            }
+            return (s, describe(s))
+        }
+    }
+
+    func diffSnapshot(_ table: Table, name: String, asOf: SnapshotBaseline?, span: SourceSpan) throws -> (Table, String) {
         var names = ["change"] + table.names + ["changes"]
         var builders = [ColumnBuilder(type: .text)] + table.columns.map { ColumnBuilder(type: $0.type) } + [ColumnBuilder(type: .text)]
-        guard let snapshot = try store.latestSnapshot(name: name) else {
+        let (found, note) = try baseline(name, asOf: asOf, span: span)
+        guard let snapshot = found else {
             names = ["change"] + table.names + ["changes"]
-            return Table(names: names, columns: builders.map { $0.build() }, provenance: .none(count: 0))
+            return (Table(names: names, columns: builders.map { $0.build() }, provenance: .none(count: 0)), note)
         }
         let missingKeys = snapshot.keys.filter { table.index(of: $0) == nil }
         guard missingKeys.isEmpty else {
             throw Diagnostic("snapshot \"\(name)\" is keyed by \(snapshot.keys.joined(separator: ", ")), which this table lacks", file: file, span: span)
         }
+        try Interpreter.requireUnique(table, by: snapshot.keys, what: "diff snapshot \"\(name)\"", file: file, span: span)
         let keyColumns = snapshot.keys.compactMap { table.column($0) }
         var seen = Set<String>()
         var provenanceRows: [Int32] = []
@@ -61,7 +92,7 @@ final class StoreServices: RunServices {
         }
         var provenance = table.provenance.gather(provenanceRows)
         provenance = provenance.appending(.none(count: removed))
-        return Table(names: names, columns: builders.map { $0.build() }, provenance: provenance)
+        return (Table(names: names, columns: builders.map { $0.build() }, provenance: provenance), note)
     }
 }
 

@@ -54,7 +54,7 @@ extension Checker {
             guard var schema = lookup(sourceName) else { poisoned.insert(name.text); return }
             let ctx = StepCheckContext(file: file, tableName: sourceName.text, params: paramTypes, tables: tables)
             for step in steps {
-                if case .diffSnapshot(let snapshot) = step.step {
+                if case .diffSnapshot(let snapshot, _) = step.step {
                     guard let store else {
                         diagnostics.append(error("diff snapshot needs the QA store", step.span, help: "run without --no-store"))
                         poisoned.insert(name.text); return

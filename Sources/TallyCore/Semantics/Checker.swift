@@ -17,6 +17,8 @@ public final class Checker {
     var params: [String: Value] = [:]
     var paramTypes: [String: DataType] = [:]
     var paramOrder: [String] = []
+    /// Parameters declared `path`: their values may name folders inside a path template.
+    var pathParams: Set<String> = []
     var loads: [Int: LoadRequest] = [:]
     var exports: [Int: ExportRequest] = [:]
     var schemas: [Int: Schema] = [:]
@@ -56,7 +58,8 @@ public final class Checker {
     func checkParams() {
         var declared: [String: SourceSpan] = [:]
         for node in playbook.statements {
-            guard case .param(let name, let type, let defaultValue, let required) = node.statement else { continue }
+            guard case .param(let name, let type, let defaultValue, let required, let isPath) = node.statement else { continue }
+            if isPath { pathParams.insert(name.text) }
             if declared[name.text] != nil {
                 diagnostics.append(error("parameter \"\(name.text)\" is declared twice", name.span)); continue
             }
@@ -117,8 +120,9 @@ public final class Checker {
                             help: Suggest.help(for: name, in: paramOrder, noun: "parameters"))
             }
             let piece = value.display
-            if piece.contains("/") || piece.contains("..") {
-                throw error("parameter \"\(name)\" (\"\(piece)\") may not contain / or .. inside a path", span)
+            if !pathParams.contains(name), piece.contains("/") || piece.contains("..") {
+                throw error("parameter \"\(name)\" (\"\(piece)\") is text, and text may not contain / or .. inside a path", span,
+                            help: "to let it name a folder, declare it as a path: param \(name): path = \"data/2025\"")
             }
             out += piece
             rest = rest[rest.index(after: close)...]

@@ -37,17 +37,17 @@ enum ServiceSteps {
         return (output, result)
     }
 
-    static func diff(_ name: String, _ span: SourceSpan, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
+    static func diff(_ name: String, _ asOf: SnapshotBaseline?, _ span: SourceSpan, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
         guard let services = ctx.services else {
             throw Diagnostic("diff snapshot needs the QA store", file: ctx.file, span: span)
         }
-        let output = try services.diffSnapshot(input, name: name, span: span)
+        let (output, baseline) = try services.diffSnapshot(input, name: name, asOf: asOf, span: span)
         var result = StepResult(keyword: "diff", rowsIn: input.rowCount, rowsOut: output.rowCount)
         var counts: [String: Int] = [:]
         if let change = output.column("change") {
             for row in 0..<output.rowCount { counts[change.value(row).display, default: 0] += 1 }
         }
-        result.notes = ["\(counts["added"] ?? 0) added, \(counts["removed"] ?? 0) removed, \(counts["changed"] ?? 0) changed since snapshot \"\(name)\""]
+        result.notes = ["\(counts["added"] ?? 0) added, \(counts["removed"] ?? 0) removed, \(counts["changed"] ?? 0) changed since snapshot \"\(name)\" \(baseline)"]
         return (output, result)
     }
 }

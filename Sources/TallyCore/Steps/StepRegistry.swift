@@ -64,7 +64,8 @@ public struct StepRunContext {
 
 /// Hooks for steps that reach outside the table engine (the QA store, CALPADS rules).
 public protocol RunServices: AnyObject {
-    func diffSnapshot(_ table: Table, name: String, span: SourceSpan) throws -> Table
+    /// The diff and a note naming the baseline it used (or why there is none).
+    func diffSnapshot(_ table: Table, name: String, asOf: SnapshotBaseline?, span: SourceSpan) throws -> (Table, String)
 }
 
 /// The one list of step kinds: each entry's schema rule and run live in its own file.
@@ -102,7 +103,7 @@ public enum StepRegistry {
         case .distinct(let by): return SortStep.distinct(by, input)
         case .union(let other): return UnionStep.run(other, input, ctx)
         case .validate(let layout, let with): return try ServiceSteps.validate(layout, with, node.span, input, ctx)
-        case .diffSnapshot(let name): return try ServiceSteps.diff(name, node.span, input, ctx)
+        case .diffSnapshot(let name, let asOf): return try ServiceSteps.diff(name, asOf, node.span, input, ctx)
         }
     }
 }

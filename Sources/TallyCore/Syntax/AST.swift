@@ -78,7 +78,7 @@ public enum Step: Sendable, Equatable {
     case distinct(by: [Name])
     case union(Name)
     case validate(layout: Name, with: Name?)
-    case diffSnapshot(String)
+    case diffSnapshot(String, asOf: SnapshotBaseline?)
 
     public var keyword: String {
         switch self {
@@ -99,6 +99,12 @@ public enum Step: Sendable, Equatable {
     }
 
     public static func == (a: Step, b: Step) -> Bool { String(describing: a) == String(describing: b) }
+}
+
+/// `diff snapshot "NAME" as of RUN_ID` / `as of "LABEL"`: an explicit baseline.
+public enum SnapshotBaseline: Sendable, Equatable {
+    case run(Int64)
+    case label(String)
 }
 
 /// A pipeline step and where it was written.
@@ -135,7 +141,7 @@ public struct Tolerance: Sendable, Equatable {
 /// A parsed statement.
 public enum Statement: Sendable, Equatable {
     case playbook(String)
-    case param(name: Name, type: DataType, defaultValue: Value?, required: Bool)
+    case param(name: Name, type: DataType, defaultValue: Value?, required: Bool, isPath: Bool)
     case load(name: Name, path: String, pathSpan: SourceSpan, format: FormatSpec?, options: IOOptions)
     case assign(name: Name, source: Name, steps: [StepNode])
     case assert(Predicate, severity: Diagnostic.Severity, message: String?, id: String?)

@@ -111,7 +111,14 @@ extension Parser {
             return .validate(layout: layout, with: with)
         case "diff":
             try expectKeyword("snapshot")
-            return .diffSnapshot(try string("the snapshot's name in quotes").0)
+            let snapshot = try string("the snapshot's name in quotes").0
+            var baseline: SnapshotBaseline? = nil
+            if acceptKeyword("as") {
+                try expectKeyword("of")
+                if case .integer(let id) = current.kind { _ = advance(); baseline = .run(id) }
+                else { baseline = .label(try string("a run id or a run label in quotes, e.g. as of \"certified\"").0) }
+            }
+            return .diffSnapshot(snapshot, asOf: baseline)
         default:
             throw error("unknown step \"\(word)\"", wordSpan, help: Suggest.help(for: word, in: Parser.stepWords, noun: "steps"))
         }

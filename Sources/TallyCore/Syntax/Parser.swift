@@ -195,15 +195,17 @@ public struct Parser {
         _ = advance()
         let paramName = try name("a parameter name")
         try expectSymbol(":")
-        let typeName = try name("a type (text, integer, decimal, date, boolean)")
-        guard let type = DataType(rawValue: typeName.text.lowercased()) else {
+        let typeName = try name("a type (text, integer, decimal, date, boolean, path)")
+        // `path` is text that may name folders (`/srv/2025`, `../shared`): only path templates use it.
+        let isPath = typeName.text.lowercased() == "path"
+        guard let type = isPath ? .text : DataType(rawValue: typeName.text.lowercased()) else {
             throw error("unknown type \"\(typeName.text)\"", typeName.span,
-                        help: Suggest.help(for: typeName.text, in: DataType.allCases.map(\.rawValue), noun: "types"))
+                        help: Suggest.help(for: typeName.text, in: DataType.allCases.map(\.rawValue) + ["path"], noun: "types"))
         }
-        if acceptKeyword("required") { return .param(name: paramName, type: type, defaultValue: nil, required: true) }
+        if acceptKeyword("required") { return .param(name: paramName, type: type, defaultValue: nil, required: true, isPath: isPath) }
         try expectSymbol("=")
         let literal = try parseLiteral()
-        return .param(name: paramName, type: type, defaultValue: literal, required: false)
+        return .param(name: paramName, type: type, defaultValue: literal, required: false, isPath: isPath)
     }
 
     mutating func parseLiteral() throws -> Value {
