@@ -41,10 +41,28 @@ public struct InputFile: Sendable {
             throw Diagnostic(.error, "this looks like a binary file, not text (a NUL byte)", file: displayName,
                              line: TextDecoding.line(of: nul, in: bytes))
         }
+        // A UTF-8 byte-order mark is stripped whatever the declared encoding: read as cp1252 it
+        // would become "ï»¿" glued to the first column's name.
+        let hasBOM = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
         switch encoding?.lowercased() {
+        case "cp1252", "windows-1252", "win1252", "latin1", "latin-1", "iso-8859-1":
+            var body = bytes
+            if hasBOM {
+                body.removeFirst(3)
+                // The mark says UTF-8: if the rest is UTF-8 with accented letters, decoding it as
+                // this encoding would garble every one of them ("José" → "JosÃ©").
+                if body.contains(where: { $0 >= 0x80 }), TextDecoding.firstInvalidUTF8(body) == nil,
+                   let first = body.firstIndex(where: { $0 >= 0x80 }) {
+                    throw Diagnostic(.error, "the file starts with a UTF-8 byte-order mark and is valid UTF-8, but it is loaded with encoding \"\(encoding ?? "")\": its non-ASCII letters would be garbled",
+                                     file: displayName, line: TextDecoding.line(of: first + 3, in: bytes),
+                                     help: "remove encoding \"\(encoding ?? "")\": the file is UTF-8")
+                }
+            }
+            let lower = encoding?.lowercased() ?? ""
+            return lower.hasPrefix("latin") || lower.hasPrefix("iso") ? TextDecoding.latin1ToUTF8(body) : TextDecoding.cp1252ToUTF8(body)
         case nil, "utf-8", "utf8":
             var body = bytes
-            if body.count >= 3, body[0] == 0xEF, body[1] == 0xBB, body[2] == 0xBF { body.removeFirst(3) }
+            if hasBOM { body.removeFirst(3) }
             if let bad = TextDecoding.firstInvalidUTF8(body) {
                 let line = TextDecoding.line(of: bad, in: body)
                 let byte = String(body[bad], radix: 16, uppercase: true)
@@ -52,10 +70,6 @@ public struct InputFile: Sendable {
                                  line: line, help: "if the file comes from Windows or an older SIS, add: with encoding \"cp1252\"")
             }
             return body
-        case "cp1252", "windows-1252", "win1252":
-            return TextDecoding.cp1252ToUTF8(bytes)
-        case "latin1", "latin-1", "iso-8859-1":
-            return TextDecoding.latin1ToUTF8(bytes)
         case let other?:
             throw Diagnostic(.error, "unknown encoding \"\(other)\"", file: displayName, help: "use \"utf-8\", \"cp1252\" or \"latin1\"")
         }

@@ -16,6 +16,7 @@ public enum Loader {
     public static func read(_ request: LoadRequest, progress: ProgressHandler?) throws -> LoadedInput {
         var options = DelimitedOptions()
         options.header = request.options.header
+        options.headerGiven = request.options.headerGiven
         options.encoding = request.options.encoding
         options.missing = request.options.missing
         options.columns = request.options.columns

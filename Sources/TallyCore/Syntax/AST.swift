@@ -56,6 +56,8 @@ public struct ColumnDeclaration: Sendable, Equatable {
 /// Options after `with` on `load` and `export`.
 public struct IOOptions: Sendable, Equatable {
     public var header: Bool = true
+    /// `header true` or `header false` was written (a header row that looks like data is then trusted).
+    public var headerGiven = false
     public var encoding: String? = nil
     public var missing: [String]? = nil
     public var columns: [ColumnDeclaration] = []

@@ -310,6 +310,7 @@ public struct Parser {
             _ = advance()
             switch word.lowercased() {
             case "header":
+                options.headerGiven = true
                 if acceptKeyword("false") { options.header = false }
                 else if acceptKeyword("true") { options.header = true }
                 else { throw unexpected("true or false") }

@@ -2,6 +2,8 @@
 public struct DelimitedOptions: Sendable {
     public var delimiter: UInt8 = UInt8(ascii: ",")
     public var header = true
+    /// The playbook said `header true|false`: trust it even when the header row looks like data.
+    public var headerGiven = false
     /// RFC 4180 quoting; off for CALPADS caret files, where `"` is an ordinary character.
     public var quoting = true
     public var encoding: String? = nil
@@ -29,6 +31,31 @@ public enum DelimitedReader {
     struct RawColumn {
         var interner = ByteInterner()
         var codes: [Int32] = []
+    }
+
+    /// A first row whose every cell is a number, a date or an ID is data, not a header: reading it
+    /// as one would lose that row and name the columns `1000000000`, `08/14/2024`.
+    static func requireHeaderLike(_ cells: [String], file: String, line: Int) throws {
+        let filled = cells.filter { !$0.isEmpty }
+        guard !filled.isEmpty, filled.allSatisfy(looksLikeData) else { return }
+        let shown = filled.prefix(4).map { "\"\($0)\"" }.joined(separator: ", ") + (filled.count > 4 ? ", …" : "")
+        throw Diagnostic(.error, "the first row looks like data, not column names: \(shown)", file: file, line: line,
+                         help: "if the file has no header row, add: with header false, columns (Name: type, ...) — or, if this row really is the header, add: with header true")
+    }
+
+    /// A number (`42`, `-3.5`, `0123456`), or a date such as `08/14/2024`, `2024-08-14`.
+    static func looksLikeData(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        func digits(_ r: ArraySlice<UInt8>) -> Bool { !r.isEmpty && r.allSatisfy { $0 >= 48 && $0 <= 57 } }
+        var body = b[...]
+        if let f = body.first, f == UInt8(ascii: "-") || f == UInt8(ascii: "+") { body = body.dropFirst() }
+        let parts = body.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        if parts.count <= 2, parts.allSatisfy(digits) { return true }
+        for separator in [UInt8(ascii: "/"), UInt8(ascii: "-")] {
+            let pieces = b.split(separator: separator, omittingEmptySubsequences: false)
+            if pieces.count == 3, pieces.allSatisfy({ digits($0) && $0.count <= 4 }) { return true }
+        }
+        return false
     }
 
     public static func read(_ input: InputFile, options: DelimitedOptions,
@@ -59,6 +86,12 @@ public enum DelimitedReader {
             func finishRecord(_ recordLine: Int) throws {
                 if fieldStart.count == 1, fieldStart[0] == fieldEnd[0], !fieldEscaped[0] { return } // blank line
                 if !headerDone {
+                    if !options.headerGiven {
+                        let cells = (0..<fieldStart.count).map {
+                            String(decoding: UnsafeBufferPointer(rebasing: p[fieldStart[$0]..<fieldEnd[$0]]), as: UTF8.self).trimmedSpaces()
+                        }
+                        try DelimitedReader.requireHeaderLike(cells, file: file, line: recordLine)
+                    }
                     var seen: [String: Int] = [:]
                     for k in 0..<fieldStart.count {
                         var name = String(decoding: UnsafeBufferPointer(rebasing: p[fieldStart[k]..<fieldEnd[k]]), as: UTF8.self)
