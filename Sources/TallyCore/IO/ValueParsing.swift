@@ -24,12 +24,12 @@ enum ValueParsing {
             for (row, code) in codes.enumerated() where isNull[Int(code)] { bits[row] = false }
             validity = bits
         }
-        func failure(_ code: Int, _ what: String) -> Diagnostic {
+        func failure(_ code: Int, _ what: String, help: String? = nil) -> Diagnostic {
             let row = codes.firstIndex(of: Int32(code)) ?? 0
             let line = row < lines.count ? Int(lines[row]) : 0
             let value = interner.string(Int32(code))
             return Diagnostic(.error, "column \"\(name)\": \"\(value)\" is not \(what)", file: file, line: line,
-                              help: declared == nil ? nil : "fix the value, or declare the column with another type in columns (...)")
+                              help: help ?? (declared == nil ? nil : "fix the value, or declare the column with another type in columns (...)"))
                 .quoting([SensitiveValue(value: value, lineage: [name])])
         }
         switch type {
@@ -56,7 +56,13 @@ enum ValueParsing {
             var bad = Set<Int32>()
             for code in 0..<distinct where !isNull[code] {
                 guard let v = pattern.parse(Array(interner.bytes(Int32(code)))) else {
-                    guard rejected != nil else { throw failure(code, "a date in the format \"\(pattern.text)\"") }
+                    guard rejected != nil else {
+                        let text = interner.string(Int32(code))
+                        let help = DateCodec.Pattern.detect(text).map {
+                            "it looks like \"\($0)\": declare it with columns (\(name): date \"\($0)\"), or give every date column's format with dates \"\($0)\""
+                        }
+                        throw failure(code, "a date in the format \"\(pattern.text)\"", help: help)
+                    }
                     bad.insert(Int32(code))
                     continue
                 }

@@ -112,7 +112,10 @@ public final class Checker {
         while let open = rest.firstIndex(of: "{") {
             out += rest[..<open]
             guard let close = rest[open...].firstIndex(of: "}") else {
-                throw error("unclosed { in the path", span)
+                // Point at the { itself: one column for the opening quote, then its offset.
+                let offset = template[..<open].count
+                let at = SourceSpan(line: span.line, column: span.column + 1 + offset, length: 1)
+                throw error("this { in the path is never closed", at, help: "a parameter is written {name}, e.g. \"data/{lea}/SENR.txt\"")
             }
             let name = String(rest[rest.index(after: open)..<close])
             guard let value = params[name] else {

@@ -5,7 +5,34 @@
 /// only where a statement ends, so the parser never sees layout.
 public struct Lexer {
     public private(set) var diagnostics: [Diagnostic] = []
+    /// Lines of a statement whose `(` was never closed (from the parenthesis to the line before the
+    /// next statement): the parser's own complaints there only repeat that error.
+    public private(set) var unclosedRanges: [ClosedRange<Int>] = []
     let file: String
+    /// Open parentheses not yet closed, innermost last.
+    var openParens: [SourceSpan] = []
+
+    static let statementWords: Set<String> = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "mask"]
+
+    /// Whether an unindented line begins a new statement (a statement keyword, or `NAME =`).
+    static func startsStatement(_ chars: [Character]) -> Bool {
+        var i = 0
+        var word = ""
+        while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { word.append(chars[i]); i += 1 }
+        guard !word.isEmpty else { return false }
+        if statementWords.contains(word.lowercased()) { return true }
+        while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 }
+        return i < chars.count && chars[i] == "=" && (i + 1 >= chars.count || chars[i + 1] != "=")
+    }
+
+    /// "this ( is never closed", pointing at the parenthesis, and recovery: the statement ends.
+    mutating func reportUnclosed(upTo line: Int) {
+        guard let open = openParens.first else { return }
+        diagnostics.append(Diagnostic("this ( is never closed", file: file, span: open,
+                                      help: "add the closing ) before the end of the statement"))
+        unclosedRanges.append(open.line...max(open.line, line))
+        openParens = []
+    }
 
     public init(file: String) { self.file = file }
 
@@ -35,6 +62,11 @@ public struct Lexer {
                 continue
             }
             if chars[first] == "#" { continue }
+            // An unindented line that starts a statement while a ( is open: that ( was never closed.
+            if depth > 0, first == 0, Lexer.startsStatement(chars) {
+                reportUnclosed(upTo: lastLine)
+                depth = 0
+            }
             if !atBoundary() {
                 let continues = depth > 0 || first > 0 || chars[first] == "|"
                 if !continues {
@@ -44,6 +76,7 @@ public struct Lexer {
             scanLine(chars, from: first, line: lineNumber, depth: &depth, into: &tokens)
             lastLine = lineNumber
         }
+        if depth > 0 { reportUnclosed(upTo: lastLine) }
         if !atBoundary() { tokens.append(Token(kind: .newline, span: SourceSpan(line: lastLine, column: 1, length: 1))) }
         tokens.append(Token(kind: .eof, span: SourceSpan(line: lastLine + 1, column: 1, length: 1)))
         return tokens
@@ -81,6 +114,18 @@ public struct Lexer {
                     diagnostics.append(Diagnostic("unterminated text: the closing \" is missing", file: file,
                                                   span: span(begin, chars.count), help: "text literals end on the line they start"))
                 }
+                tokens.append(Token(kind: .string(text), span: span(begin, i)))
+                continue
+            }
+            if c == "'" {
+                // Text in single quotes, as in SQL or Python: say how, and read it as text.
+                i += 1
+                var text = ""
+                while i < chars.count, chars[i] != "'" { text.append(chars[i]); i += 1 }
+                let closed = i < chars.count
+                if closed { i += 1 }
+                diagnostics.append(Diagnostic("text is written in double quotes", file: file, span: span(begin, i),
+                                              help: "write \"\(text)\" instead of '\(text)\(closed ? "'" : "")"))
                 tokens.append(Token(kind: .string(text), span: span(begin, i)))
                 continue
             }
@@ -137,14 +182,24 @@ public struct Lexer {
                 continue
             }
             let two = i + 1 < chars.count ? String([c, chars[i + 1]]) : ""
+            if two == "&&" || two == "||" || c == "&" {
+                // C, JavaScript and Excel habits: read them as and / or, and say so.
+                let word = c == "&" ? "and" : "or"
+                let written = two == "&&" || two == "||" ? two : "&"
+                diagnostics.append(Diagnostic("\(written) is written \(word) in a playbook", file: file, span: span(i, i + written.count),
+                                              help: "e.g. Grade == \"KN\" \(word) SSID is not null"))
+                tokens.append(Token(kind: .identifier(word), span: span(i, i + written.count)))
+                i += written.count
+                continue
+            }
             if ["==", "!=", "<=", ">=", "<>"].contains(two) {
                 tokens.append(Token(kind: .symbol(two == "<>" ? "!=" : two), span: span(i, i + 2)))
                 i += 2
                 continue
             }
             if "|=<>+-*/(),:.".contains(c) {
-                if c == "(" { depth += 1 }
-                if c == ")" { depth = max(0, depth - 1) }
+                if c == "(" { depth += 1; openParens.append(span(i, i + 1)) }
+                if c == ")" { depth = max(0, depth - 1); if !openParens.isEmpty { openParens.removeLast() } }
                 tokens.append(Token(kind: .symbol(String(c)), span: span(i, i + 1)))
                 i += 1
                 continue

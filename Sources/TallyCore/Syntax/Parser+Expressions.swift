@@ -150,6 +150,11 @@ extension Parser {
             if current.isSymbol("(") {
                 _ = advance()
                 var args: [Expr] = []
+                if current.isSymbol("*"), peek().isSymbol(")") {
+                    // SQL's count(*).
+                    throw error("\(word)(*) is written \(word)() in a playbook", current.span,
+                                help: "count() counts rows; count(COLUMN) counts the rows where COLUMN is not null")
+                }
                 if !current.isSymbol(")") {
                     repeat { args.append(try parseExpression()) } while acceptSymbol(",")
                 }

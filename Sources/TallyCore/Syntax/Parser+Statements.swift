@@ -83,6 +83,10 @@ extension Parser {
                 let function = try name("an aggregate function (count, count_distinct, sum, min, max, avg)")
                 try expectSymbol("(")
                 var argument: Expr? = nil
+                if current.isSymbol("*"), peek().isSymbol(")") {
+                    throw error("\(function.text)(*) is written \(function.text)() in a playbook", current.span,
+                                help: "count() counts rows; count(COLUMN) counts the rows where COLUMN is not null")
+                }
                 if !current.isSymbol(")") { argument = try parseExpression() }
                 try expectSymbol(")")
                 items.append((column, function, argument))
@@ -91,6 +95,9 @@ extension Parser {
             if acceptKeyword("by") { keys = try nameList("a key column") }
             return .aggregate(items, by: keys)
         case "sort":
+            if current.isKeyword("by"), peek().identifierText != nil {
+                throw error("sort takes the columns without \"by\"", current.span, help: "write: sort \(peek().identifierText ?? "COLUMN") [desc], ...")
+            }
             var items: [(Name, descending: Bool)] = []
             repeat {
                 let column = try name("a column name")
@@ -120,7 +127,16 @@ extension Parser {
             }
             return .diffSnapshot(snapshot, asOf: baseline)
         default:
-            throw error("unknown step \"\(word)\"", wordSpan, help: Suggest.help(for: word, in: Parser.stepWords, noun: "steps"))
+            // What SQL and pandas users reach for.
+            let familiar: [String: String] = [
+                "group": "to count or sum by a column, write: aggregate n = count() by COLUMN, ...",
+                "groupby": "to count or sum by a column, write: aggregate n = count() by COLUMN, ...",
+                "order": "write: sort COLUMN [desc], ...", "orderby": "write: sort COLUMN [desc], ...",
+                "where": "write: filter CONDITION", "limit": "write: take N", "head": "write: take N",
+                "merge": "write: join [inner|left|anti|semi] TABLE on KEY",
+            ]
+            throw error("unknown step \"\(word)\"", wordSpan,
+                        help: familiar[word.lowercased()] ?? Suggest.help(for: word, in: Parser.stepWords, noun: "steps"))
         }
     }
 

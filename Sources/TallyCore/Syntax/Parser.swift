@@ -18,7 +18,9 @@ public struct Parser {
         let tokens = lexer.tokenize(source)
         var parser = Parser(file: file, source: source, tokens: tokens)
         let playbook = parser.parsePlaybook()
-        let all = lexer.diagnostics + parser.diagnostics
+        // Inside a statement whose ( was never closed, the parser's errors only repeat the lexer's.
+        let parserDiagnostics = parser.diagnostics.filter { d in !lexer.unclosedRanges.contains { $0.contains(d.line) } }
+        let all = lexer.diagnostics + parserDiagnostics
         if !all.isEmpty {
             throw DiagnosticList(all.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
         }

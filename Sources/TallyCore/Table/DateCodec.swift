@@ -92,6 +92,16 @@ public enum DateCodec {
             self.text = text
         }
 
+        /// Formats tried when a date does not parse, to suggest the one it is written in
+        /// (US month-first before day-first).
+        static let familiar = ["YYYY-MM-DD", "MM/DD/YYYY", "M/D/YYYY", "YYYYMMDD", "MM-DD-YYYY", "YYYY/MM/DD", "DD/MM/YYYY", "D/M/YYYY"]
+
+        /// The first familiar format that reads `text` as a real date.
+        public static func detect(_ text: String) -> String? {
+            let bytes = Array(text.utf8)
+            return familiar.first { Pattern($0)?.parse(bytes) != nil }
+        }
+
         public static let iso = Pattern("YYYY-MM-DD")!
         public static let compact = Pattern("YYYYMMDD")!
 

@@ -83,8 +83,23 @@ public enum DelimitedReader {
             let n = p.count
             var i = 0
             var line = 1
+            var firstRecordLine = -1
             func finishRecord(_ recordLine: Int) throws {
+                if firstRecordLine < 0, !(fieldStart.count == 1 && fieldStart[0] == fieldEnd[0] && !fieldEscaped[0]) { firstRecordLine = recordLine }
                 if fieldStart.count == 1, fieldStart[0] == fieldEnd[0], !fieldEscaped[0] { return } // blank line
+                if recordLine == firstRecordLine || !headerDone {
+                    // A file named .csv that is really separated by semicolons or tabs reads as one column.
+                    if delimiter == UInt8(ascii: ","), fieldStart.count == 1 {
+                        let only = p[fieldStart[0]..<fieldEnd[0]]
+                        let semicolons = only.filter { $0 == UInt8(ascii: ";") }.count, tabs = only.filter { $0 == 9 }.count
+                        if semicolons > 0 || tabs > 0 {
+                            let tab = tabs >= semicolons
+                            throw Diagnostic(.error, "the first row has no commas but \(Format.plural(tab ? tabs : semicolons, tab ? "tab" : "semicolon")): this file is \(tab ? "tab" : "semicolon")-separated",
+                                             file: file, line: recordLine,
+                                             help: tab ? "load it with: as tsv" : "load it with: as delimited \";\"")
+                        }
+                    }
+                }
                 if !headerDone {
                     if !options.headerGiven {
                         let cells = (0..<fieldStart.count).map {
