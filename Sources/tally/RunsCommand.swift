@@ -10,6 +10,16 @@ struct RunsCommand: ParsableCommand {
         defaultSubcommand: List.self
     )
 
+    /// Masks from --mask and the runs' own mask statements, keyed by the store's secret.
+    static func privacy(_ flag: String?, report: [ReportRecord?], store: QAStore) throws -> ReportPrivacy {
+        var masks = Set(report.flatMap { $0?.masks ?? [] })
+        for m in (flag ?? "").split(separator: ",") { masks.insert(m.trimmingCharacters(in: .whitespaces)) }
+        masks.remove("")
+        let environment = ProcessInfo.processInfo.environment["TALLY_MASK_KEY"] ?? ""
+        let key = masks.isEmpty ? "" : (environment.isEmpty ? try storeAction { try store.maskKey() } : environment)
+        return ReportPrivacy(masks: masks, suppressBelow: nil, key: key)
+    }
+
     static func json<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -38,14 +48,17 @@ struct RunsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one run: parameters, inputs with fingerprints, cells, checks.")
         @Argument(help: "The run's id.") var id: Int64
         @Flag(help: "Print JSON.") var json = false
+        @Option(help: "Columns to mask, comma-separated (the playbook's mask statements always apply).") var mask: String?
         @OptionGroup var store: StoreOptions
 
         func run() throws {
             let qa = try store.open()
-            guard let run = try storeAction({ try qa.run(id) }) else {
+            guard let stored = try storeAction({ try qa.run(id) }) else {
                 writeError("no run \(id) in \(qa.path)")
                 throw ExitCode(2)
             }
+            let report = try storeAction { try qa.report(run: id) }
+            let run = try RunsCommand.privacy(mask, report: [report], store: qa).apply(stored, report: report)
             if json { print(RunsCommand.json(run)); return }
             let s = run.summary
             print("run \(s.id): \(s.title) — \(s.status) (exit \(s.exitStatus))\(s.label.map { ", labelled \($0)" } ?? "")")
@@ -82,11 +95,13 @@ struct RunsCommand: ParsableCommand {
         @Argument(help: "The earlier run.") var first: Int64
         @Argument(help: "The later run.") var second: Int64
         @Flag(help: "Print JSON.") var json = false
+        @Option(help: "Columns to mask, comma-separated (the playbooks' mask statements always apply).") var mask: String?
         @OptionGroup var store: StoreOptions
 
         func run() throws {
             let qa = try store.open()
-            let diff = try storeAction { try qa.diff(first, second) }
+            let reports = try storeAction { [try qa.report(run: first), try qa.report(run: second)] }
+            let diff = try RunsCommand.privacy(mask, report: reports, store: qa).apply(try storeAction { try qa.diff(first, second) }, reports: reports)
             if json { print(RunsCommand.json(diff)); return }
             print("run \(first) → run \(second)")
             if diff.counts.isEmpty && diff.checks.isEmpty && diff.values.isEmpty { print("no differences in counts, checks or compared values"); return }

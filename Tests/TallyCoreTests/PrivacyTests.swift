@@ -96,6 +96,20 @@ final class PrivacyTests: XCTestCase {
         XCTAssertTrue(masked["terminal"]!.contains(privacy.token("1000000003")))
         XCTAssertTrue(masked["html"]!.contains(privacy.token("Nguyen")) && masked["html"]!.contains(privacy.token("Tran")))
         XCTAssertTrue(masked["terminal"]!.contains(privacy.token("Lopez, Ana")), "the derived full name is one token")
+        // The ledger as `tally runs show` and `tally runs diff` print it.
+        let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        let id = try XCTUnwrap(record.runId)
+        let stored = try XCTUnwrap(try store.run(id))
+        let encoder = JSONEncoder()
+        let rawLedger = String(decoding: try encoder.encode(stored), as: UTF8.self)
+        XCTAssertTrue(rawLedger.contains("1000000003"), "the ledger keeps the failing keys")
+        let report = try store.report(run: id)
+        let ledger = String(decoding: try encoder.encode(privacy.apply(stored, report: report)), as: UTF8.self)
+        let diff = String(decoding: try encoder.encode(privacy.apply(try store.diff(id - 1, id), reports: [try store.report(run: id - 1), report])), as: UTF8.self)
+        for value in PrivacyTests.ssids + ["Nguyen", "Tran", "Okafor"] {
+            XCTAssertFalse(PrivacyTests.containsWord(ledger, value), "\(value) in runs show")
+            XCTAssertFalse(PrivacyTests.containsWord(diff, value), "\(value) in runs diff")
+        }
         // The narrative and the statements are the author's: never rewritten, so "Analysis" and
         // the narrative's "Ana" stay as written.
         XCTAssertTrue(masked["html"]!.contains("Analysis of the roster. Ana&#39;s name") || masked["html"]!.contains("Analysis of the roster. Ana's name"))

@@ -250,3 +250,54 @@ public struct ReportPrivacy: Sendable {
         return out
     }
 }
+
+/// The ledger as `tally runs show` and `tally runs diff` print it: failing keys, errors, details
+/// and compared keys hold student values too.
+extension ReportPrivacy {
+    /// The raw values masked in a stored report record (its tables and quoted values).
+    public func maskedValues(in report: ReportRecord?) -> Set<String> {
+        guard let report, !masks.isEmpty else { return [] }
+        var found = Set<String>()
+        for cell in report.cells {
+            if let p = cell.preview { _ = apply(p, suppress: false, found: &found) }
+            if let p = cell.check?.failingRows { _ = apply(p, suppress: false, found: &found) }
+        }
+        for item in report.sensitive ?? [] where isMasked(item.lineage) { found.insert(item.value) }
+        return found
+    }
+
+    /// A `|`- or ` / `-joined key: each part that is a masked value becomes its token.
+    func key(_ key: String, separator: String, values: Set<String>, words: [String]) -> String {
+        key.components(separatedBy: separator).map { part in
+            values.contains(part) ? token(part) : text(part, values: words)
+        }.joined(separator: separator)
+    }
+
+    public func apply(_ run: RunDetail, report: ReportRecord?) -> RunDetail {
+        guard !masks.isEmpty else { return run }
+        let values = maskedValues(in: report)
+        let words = Array(values.filter { $0.count >= 3 })
+        var out = run
+        out.errors = run.errors.map { text($0, values: words) }
+        out.checks = run.checks.map { check in
+            var c = check
+            c.detail = check.detail.map { text($0, values: words) }
+            c.failingKeys = check.failingKeys.map { key($0, separator: "|", values: values, words: words) }
+            return c
+        }
+        out.values = run.values.mapValues { series in
+            Dictionary(series.map { (key($0.key, separator: " / ", values: values, words: words), $0.value) }, uniquingKeysWith: { a, _ in a })
+        }
+        out.params = Dictionary(uniqueKeysWithValues: run.params.map { ($0.key, isMaskedName($0.key) ? token($0.value) : $0.value) })
+        return out
+    }
+
+    public func apply(_ diff: RunDifference, reports: [ReportRecord?]) -> RunDifference {
+        guard !masks.isEmpty else { return diff }
+        let values = reports.reduce(into: Set<String>()) { $0.formUnion(maskedValues(in: $1)) }
+        let words = Array(values.filter { $0.count >= 3 })
+        var out = diff
+        out.values = diff.values.map { var v = $0; v.key = key(v.key, separator: " / ", values: values, words: words); return v }
+        return out
+    }
+}
