@@ -1,0 +1,23 @@
+"""Column names of the two CALPADS layouts the workload reads (2024-25 SENR, SINF), as Tally names them."""
+SENR = ("RecordTypeCode TransactionTypeCode LocalRecordID ReportingLEA SchoolOfAttendance SchoolOfAttendanceNPS "
+        "AcademicYearID SSID LocalStudentID StudentLegalFirstName StudentLegalMiddleName StudentLegalLastName "
+        "StudentLegalNameSuffix StudentAliasFirstName StudentAliasMiddleName StudentAliasLastName StudentBirthDate "
+        "StudentGenderCode StudentBirthCity StudentBirthStateProvinceCode StudentBirthCountryCode "
+        "EnrollmentSchoolStartDate EnrollmentStatusCode GradeLevelCode EnrollmentSchoolExitDate StudentExitReasonCode "
+        "StudentSchoolCompletionStatus ExpectedReceiverSchoolOfAttendance StudentMetAllUCCSURequirementsIndicator "
+        "StudentSchoolTransferCode DistrictOfGeographicResidenceCode StudentGoldenStateSealMeritDiplomaIndicator "
+        "StudentSealOfBiliteracyIndicator AdultAgeStudentsWithDisabilitiesInTransitionStatus "
+        "GraduationExemptionIndicator").split()
+SINF = ("RecordTypeCode TransactionTypeCode LocalRecordID EffectiveStartDate EffectiveEndDate ReportingLEA "
+        "SchoolOfAttendance AcademicYearID SSID LocalStudentID StudentLegalFirstName StudentLegalMiddleName "
+        "StudentLegalLastName StudentLegalNameSuffix StudentAliasFirstName StudentAliasMiddleName StudentAliasLastName "
+        "StudentBirthDate StudentGenderCode StudentBirthCity StudentBirthStateProvinceCode StudentBirthCountryCode "
+        "StudentHispanicEthnicityIndicator StudentEthnicityMissingIndicator StudentRace1Code StudentRace2Code "
+        "StudentRace3Code StudentRace4Code StudentRace5Code StudentRaceMissingIndicator AddressLine1 AddressLine2 "
+        "AddressCityName AddressStateProvinceCode AddressZipCode StudentInitialUSSchoolEnrollmentDateK12 "
+        "EnrolledInUSSchoolLessThanThreeCumulativeYearsIndicator ParentGuardianHighestEducationLevelCode "
+        "Guardian1FirstName Guardian1LastName Guardian2FirstName Guardian2LastName").split()
+DEMOGRAPHICS = ("SSID StudentHispanicEthnicityIndicator StudentEthnicityMissingIndicator StudentRace1Code "
+                "StudentRace2Code StudentRace3Code StudentRace4Code StudentRace5Code StudentRaceMissingIndicator "
+                "AddressLine1 AddressLine2 AddressCityName AddressStateProvinceCode AddressZipCode "
+                "ParentGuardianHighestEducationLevelCode").split()
