@@ -22,6 +22,8 @@ struct RunCommand: ParsableCommand {
         var options = RunOptions()
         options.params = try parseParams(params)
         options.storePath = store.path
+        // Without a ledger, a report, JSON or JUnit, nothing shows the inputs' SHA-256.
+        options.fingerprintInputs = reportOptions.report != nil || json || junit != nil
         let color = !noColor && isTerminal(1) && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         if isTerminal(2) { options.progress = ProgressLine.make() }
         let record = Runner.run(path: playbook, options: options)

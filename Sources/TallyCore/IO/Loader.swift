@@ -1,3 +1,5 @@
+import Foundation
+
 /// A loaded input with what the ledger records about its file.
 public struct LoadedInput: Sendable {
     public var table: Table
@@ -8,12 +10,24 @@ public struct LoadedInput: Sendable {
 /// Reads an input in the format a `load` statement names.
 public enum Loader {
     public static func load(_ request: LoadRequest, progress: ProgressHandler?) throws -> Table {
-        try read(request, progress: progress).table
+        try read(request, progress: progress, fingerprint: false).table
+    }
+
+    /// SHA-256 of an input's bytes, computed on another core while the input is parsed.
+    final class PendingFingerprint: @unchecked Sendable {
+        private var value = ""
+        private let group = DispatchGroup()
+        init(_ input: InputFile?) {
+            guard let input else { return }
+            DispatchQueue.global().async(group: group) { self.value = Fingerprint.sha256(input.bytes) }
+        }
+        var result: String { group.wait(); return value }
     }
 
     /// Reads the input and fingerprints it from the bytes already in memory, so the file is
     /// read once (a 1M-student SENR is 116 MB).
-    public static func read(_ request: LoadRequest, progress: ProgressHandler?) throws -> LoadedInput {
+    /// - Parameter fingerprint: compute the file's SHA-256 (for the ledger and reports).
+    public static func read(_ request: LoadRequest, progress: ProgressHandler?, fingerprint: Bool = true) throws -> LoadedInput {
         var options = DelimitedOptions()
         options.header = request.options.header
         options.headerGiven = request.options.headerGiven
@@ -27,9 +41,10 @@ public enum Loader {
         case .delimited(let d): options.delimiter = d.utf8.first ?? UInt8(ascii: ",")
         case .calpads(let layout, let year, let extract):
             let input = try InputFile.read(path: request.path, displayName: request.displayPath)
+            let sha = PendingFingerprint(fingerprint ? input : nil)
             let table = try CalpadsReader.read(input, type: layout, year: year, extract: extract,
                                                encoding: request.options.encoding, progress: progress).0
-            return LoadedInput(table: table, bytes: input.size, sha256: Fingerprint.sha256(input.bytes))
+            return LoadedInput(table: table, bytes: input.size, sha256: sha.result)
         case .xlsx(let sheet, let headerRow):
             // The workbook is read through ZIPFoundation; hashing it is one more read of a
             // compressed file of a few megabytes.
@@ -42,7 +57,8 @@ public enum Loader {
         }
         if let d = request.options.delimiter?.utf8.first { options.delimiter = d }
         let input = try InputFile.read(path: request.path, displayName: request.displayPath)
+        let sha = PendingFingerprint(fingerprint ? input : nil)
         let table = try DelimitedReader.read(input, options: options, progress: progress)
-        return LoadedInput(table: table, bytes: input.size, sha256: Fingerprint.sha256(input.bytes))
+        return LoadedInput(table: table, bytes: input.size, sha256: sha.result)
     }
 }

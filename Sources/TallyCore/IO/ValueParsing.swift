@@ -34,7 +34,7 @@ enum ValueParsing {
         }
         switch type {
         case .text:
-            let dictionary = TextDictionary(values: (0..<distinct).map { interner.string(Int32($0)) })
+            let dictionary = TextDictionary(distinct: (0..<distinct).map { interner.string(Int32($0)) })
             return Column(data: .text(codes: codes, dictionary: dictionary), validity: validity)
         case .integer:
             var values = [Int64](repeating: 0, count: distinct)

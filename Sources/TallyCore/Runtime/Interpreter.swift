@@ -55,7 +55,7 @@ public final class Interpreter {
             let label = "load \(request.table)"
             progress = { done, total, rows in report(label, done, total, rows) }
         }
-        let loaded = try Loader.read(request, progress: progress)
+        let loaded = try Loader.read(request, progress: progress, fingerprint: store != nil || options.fingerprintInputs)
         inputFingerprints[request.table] = (request.path, loaded.sha256)
         preloaded[request.table] = (loaded.table, Interpreter.seconds(since: start), loaded.bytes)
         return loaded.table.schema

@@ -11,6 +11,9 @@ public struct RunOptions: Sendable {
     public var progress: (@Sendable (String, Int, Int, Int) -> Void)? = nil
     /// The QA store's path; nil runs without a store (no ledger, no stored comparisons).
     public var storePath: String? = nil
+    /// Fingerprint inputs (SHA-256) even without a store: for reports, JSON and JUnit. With a
+    /// store they are always fingerprinted (the ledger and `tally verify` need them).
+    public var fingerprintInputs = true
     public init() {}
 }
 

@@ -76,11 +76,20 @@ enum JoinStep {
             }
         }
         var names: [String] = []
-        var columns: [Column] = []
+        var leftColumns: [Column] = [], rightColumns: [Column] = []
+        var fromRight: [Bool] = []
         for item in layout(kind, left: input.names, right: right.names, rightTable: table.text, rightKeys: keys.map(\.right.text)) {
             guard let column = item.fromRight ? right.column(item.source) : input.column(item.source) else { continue }
             names.append(item.output)
-            columns.append(column.gather(item.fromRight ? plan.rightRows : plan.leftRows))
+            fromRight.append(item.fromRight)
+            if item.fromRight { rightColumns.append(column) } else { leftColumns.append(column) }
+        }
+        let gatheredLeft = Column.gather(leftColumns, plan.leftRows), gatheredRight = Column.gather(rightColumns, plan.rightRows)
+        var l = 0, r = 0
+        let columns: [Column] = fromRight.map { isRight in
+            if isRight { r += 1; return gatheredRight[r - 1] }
+            l += 1
+            return gatheredLeft[l - 1]
         }
         let output = Table(names: names, columns: columns, provenance: input.provenance.gather(plan.leftRows))
         var result = StepResult(keyword: "join", rowsIn: input.rowCount, rowsOut: output.rowCount)

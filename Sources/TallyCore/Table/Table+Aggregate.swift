@@ -54,20 +54,20 @@ extension Table {
         var ids = [Int32](repeating: 0, count: rowCount)
         var representatives: [Int32] = []
         let atoms = keyColumns.map { KeyEncoder.atomize([$0])[0] }
-        if atoms.count == 1 {
-            var map: [Int64?: Int32] = [:]
+        // Column by column: a row's id so far and its next atom (null flagged apart from every
+        // value, so nulls group with each other) give its next id.
+        var previous = [Int64](repeating: 0, count: rowCount)
+        for (k, column) in atoms.enumerated() {
+            var map = IdTable(capacity: min(rowCount, 1 << 16))
+            let last = k == atoms.count - 1
             for r in 0..<rowCount {
-                let a = atoms[0][r]
-                if let g = map[a] { ids[r] = g } else {
-                    let g = Int32(map.count); map[a] = g; ids[r] = g; representatives.append(Int32(r))
-                }
-            }
-        } else {
-            var map: [[Int64?]: Int32] = [:]
-            for r in 0..<rowCount {
-                let key = atoms.map { $0[r] }
-                if let g = map[key] { ids[r] = g } else {
-                    let g = Int32(map.count); map[key] = g; ids[r] = g; representatives.append(Int32(r))
+                let atom = column[r]
+                let (g, isNew) = map.id(previous[r] << 1 | (atom == nil ? 1 : 0), atom ?? 0)
+                if last {
+                    ids[r] = g
+                    if isNew { representatives.append(Int32(r)) }
+                } else {
+                    previous[r] = Int64(g)
                 }
             }
         }

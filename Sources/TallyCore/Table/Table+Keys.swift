@@ -13,32 +13,27 @@ public enum KeyEncoder {
         }
         var ids: [[Int32]] = []
         var distinct = 0
+        let rows = sides.reduce(0) { $0 + ($1.first?.count ?? 0) }
         for k in 0..<width {
             let atoms = atomize(sides.map { $0[k] })
+            var map = IdTable(capacity: min(rows, 1 << 16))
             if k == 0 {
-                var map: [Int64: Int32] = [:]
                 ids = atoms.map { side in
                     side.map { atom -> Int32 in
                         guard let atom else { return -1 }
-                        if let id = map[atom] { return id }
-                        let id = Int32(map.count); map[atom] = id; return id
+                        return map.id(atom).id
                     }
                 }
-                distinct = map.count
             } else {
-                var map: [Pair: Int32] = [:]
                 for s in 0..<ids.count {
                     for r in 0..<ids[s].count {
                         let prior = ids[s][r]
                         guard prior >= 0, let atom = atoms[s][r] else { ids[s][r] = -1; continue }
-                        let key = Pair(a: prior, b: atom)
-                        if let id = map[key] { ids[s][r] = id } else {
-                            let id = Int32(map.count); map[key] = id; ids[s][r] = id
-                        }
+                        ids[s][r] = map.id(Int64(prior), atom).id
                     }
                 }
-                distinct = map.count
             }
+            distinct = map.count
         }
         return (ids, distinct)
     }
@@ -47,7 +42,7 @@ public enum KeyEncoder {
     static func atomize(_ columns: [Column]) -> [[Int64?]] {
         let anyDecimal = columns.contains { $0.type == .decimal }
         var baseDictionary: TextDictionary? = nil
-        var extra: [String: Int64] = [:]
+        var baseInterner: ByteInterner? = nil
         return columns.map { column in
             var out = [Int64?](repeating: nil, count: column.count)
             switch column.data {
@@ -57,11 +52,26 @@ public enum KeyEncoder {
                 if base === dictionary {
                     for i in 0..<column.count where !column.isNull(i) { out[i] = Int64(codes[i]) }
                 } else {
-                    let remap: [Int64] = dictionary.values.map { value in
-                        if let c = base.code(of: value) { return Int64(c) }
-                        if let e = extra[value] { return e }
-                        let e = -1 - Int64(extra.count); extra[value] = e; return e
+                    // Map this dictionary onto the base one through the byte interner: values
+                    // already in the base keep its codes, new ones count down from -1.
+                    // With two columns (a join's two key columns) the map depends only on the two
+                    // dictionaries, new values numbered -1, -2 ... in this dictionary's order.
+                    let pair = columns.count == 2 && baseInterner == nil
+                    if pair, let cached = dictionary.remaps.first(where: { $0.base === base && $0.map.count == dictionary.count }) {
+                        for i in 0..<column.count where !column.isNull(i) { out[i] = cached.map[Int(codes[i])] }
+                        return out
                     }
+                    if baseInterner == nil {
+                        var interner = ByteInterner(capacity: base.count)
+                        for value in base.values { var v = value; _ = v.withUTF8 { interner.intern($0, 0, $0.count) } }
+                        baseInterner = interner
+                    }
+                    let remap: [Int64] = dictionary.values.map { value in
+                        var v = value
+                        let code = v.withUTF8 { baseInterner!.intern($0, 0, $0.count) }
+                        return code < base.count ? Int64(code) : -1 - Int64(Int(code) - base.count)
+                    }
+                    if pair { dictionary.remaps = [(base, remap)] }
                     for i in 0..<column.count where !column.isNull(i) { out[i] = remap[Int(codes[i])] }
                 }
             case .integer(let v):

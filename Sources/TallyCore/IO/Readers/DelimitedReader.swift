@@ -1,3 +1,5 @@
+import Foundation
+
 /// How to read a delimited text file.
 public struct DelimitedOptions: Sendable {
     public var delimiter: UInt8 = UInt8(ascii: ",")
@@ -16,6 +18,8 @@ public struct DelimitedOptions: Sendable {
     public var inferTypes = true
     /// Dates that do not parse become null and are kept in `Table.rejected` instead of failing.
     public var lenientDates = false
+    /// How many chunks to parse unquoted text in (nil: one per core, at least 4 MB each).
+    public var chunks: Int? = nil
     public init() {}
 }
 
@@ -58,10 +62,37 @@ public enum DelimitedReader {
         return false
     }
 
+    /// Column names from header cells: trimmed, `column_N` for an empty one, `_2` for a repeat.
+    static func headerNames(_ cells: [String]) -> [String] {
+        var seen: [String: Int] = [:]
+        var names: [String] = []
+        for (k, cell) in cells.enumerated() {
+            var name = cell.trimmedSpaces()
+            if name.isEmpty { name = "column_\(k + 1)" }
+            if let n = seen[name] { seen[name] = n + 1; name += "_\(n + 1)" } else { seen[name] = 1 }
+            names.append(name)
+        }
+        return names
+    }
+
+    /// A file named .csv that is really separated by semicolons or tabs reads as one column.
+    static func checkSeparator(_ cells: [String], delimiter: UInt8, file: String, line: Int) throws {
+        guard delimiter == UInt8(ascii: ","), cells.count == 1 else { return }
+        let semicolons = cells[0].filter { $0 == ";" }.count, tabs = cells[0].filter { $0 == "\t" }.count
+        guard semicolons > 0 || tabs > 0 else { return }
+        let tab = tabs >= semicolons
+        throw Diagnostic(.error, "the first row has no commas but \(Format.plural(tab ? tabs : semicolons, tab ? "tab" : "semicolon")): this file is \(tab ? "tab" : "semicolon")-separated",
+                         file: file, line: line, help: tab ? "load it with: as tsv" : "load it with: as delimited \";\"")
+    }
+
     public static func read(_ input: InputFile, options: DelimitedOptions,
                             progress: ProgressHandler? = nil) throws -> Table {
         let text = try input.textBytes(encoding: options.encoding)
         let file = input.displayName
+        let unquoted = !options.quoting || text.withUnsafeBufferPointer { b in b.baseAddress.map { memchr($0, 34, b.count) == nil } ?? true }
+        if unquoted, !text.isEmpty {
+            return try readUnquoted(text, options: options, file: file, progress: progress)
+        }
         var names: [String] = []
         var raw: [RawColumn] = []
         var lines: [Int32] = []
@@ -88,17 +119,10 @@ public enum DelimitedReader {
                 if firstRecordLine < 0, !(fieldStart.count == 1 && fieldStart[0] == fieldEnd[0] && !fieldEscaped[0]) { firstRecordLine = recordLine }
                 if fieldStart.count == 1, fieldStart[0] == fieldEnd[0], !fieldEscaped[0] { return } // blank line
                 if recordLine == firstRecordLine || !headerDone {
-                    // A file named .csv that is really separated by semicolons or tabs reads as one column.
-                    if delimiter == UInt8(ascii: ","), fieldStart.count == 1 {
-                        let only = p[fieldStart[0]..<fieldEnd[0]]
-                        let semicolons = only.filter { $0 == UInt8(ascii: ";") }.count, tabs = only.filter { $0 == 9 }.count
-                        if semicolons > 0 || tabs > 0 {
-                            let tab = tabs >= semicolons
-                            throw Diagnostic(.error, "the first row has no commas but \(Format.plural(tab ? tabs : semicolons, tab ? "tab" : "semicolon")): this file is \(tab ? "tab" : "semicolon")-separated",
-                                             file: file, line: recordLine,
-                                             help: tab ? "load it with: as tsv" : "load it with: as delimited \";\"")
-                        }
+                    let cells = (0..<fieldStart.count).map {
+                        String(decoding: UnsafeBufferPointer(rebasing: p[fieldStart[$0]..<fieldEnd[$0]]), as: UTF8.self)
                     }
+                    try DelimitedReader.checkSeparator(cells, delimiter: delimiter, file: file, line: recordLine)
                 }
                 if !headerDone {
                     if !options.headerGiven {
@@ -107,15 +131,10 @@ public enum DelimitedReader {
                         }
                         try DelimitedReader.requireHeaderLike(cells, file: file, line: recordLine)
                     }
-                    var seen: [String: Int] = [:]
-                    for k in 0..<fieldStart.count {
-                        var name = String(decoding: UnsafeBufferPointer(rebasing: p[fieldStart[k]..<fieldEnd[k]]), as: UTF8.self)
-                        if fieldEscaped[k] { name = name.replacingDoubledQuotes() }
-                        name = name.trimmedSpaces()
-                        if name.isEmpty { name = "column_\(k + 1)" }
-                        if let n = seen[name] { seen[name] = n + 1; name += "_\(n + 1)" } else { seen[name] = 1 }
-                        names.append(name)
-                    }
+                    names = DelimitedReader.headerNames((0..<fieldStart.count).map { k in
+                        let name = String(decoding: UnsafeBufferPointer(rebasing: p[fieldStart[k]..<fieldEnd[k]]), as: UTF8.self)
+                        return fieldEscaped[k] ? name.replacingDoubledQuotes() : name
+                    })
                     expected = names.count
                     raw = Array(repeating: RawColumn(), count: expected)
                     headerDone = true
@@ -207,6 +226,48 @@ public enum DelimitedReader {
         }
         progress?(total, total, lines.count)
         return try buildTable(names: names, raw: raw, lines: lines, options: options, file: file)
+    }
+
+    /// Text with no quoted field: the header (if any) here, the records in parallel chunks.
+    static func readUnquoted(_ text: [UInt8], options: DelimitedOptions, file: String, progress: ProgressHandler?) throws -> Table {
+        let delimiter = options.delimiter
+        return try text.withUnsafeBufferPointer { p -> Table in
+            let n = p.count
+            // The first non-blank line: the header, or the first record.
+            var i = 0, line = 1
+            var first: [String] = []
+            while i < n {
+                var j = i
+                while j < n, p[j] != 10, p[j] != 13 { j += 1 }
+                let cells = UnsafeBufferPointer(rebasing: p[i..<j]).split(separator: delimiter, omittingEmptySubsequences: false)
+                    .map { String(decoding: $0, as: UTF8.self) }
+                let blank = i == j
+                if !blank { first = cells }
+                if blank || options.header {
+                    i = j
+                    if i < n { if p[i] == 13 { i += 1; if i < n, p[i] == 10 { i += 1 } } else { i += 1 } }
+                    line += 1
+                }
+                if !blank { break }
+            }
+            var names: [String]
+            if first.isEmpty {
+                throw Diagnostic(.error, "the file has no header row", file: file)
+            }
+            let firstLine = options.header ? line - 1 : line
+            try checkSeparator(first, delimiter: delimiter, file: file, line: firstLine)
+            if options.header {
+                if !options.headerGiven { try requireHeaderLike(first.map { $0.trimmedSpaces() }, file: file, line: firstLine) }
+                names = headerNames(first)
+            } else if !options.columns.isEmpty {
+                names = options.columns.map(\.name.text)
+            } else {
+                names = (1...first.count).map { "column_\($0)" }
+            }
+            let (raw, lines) = try readChunks(p, from: i, firstLine: line, expected: names.count, delimiter: delimiter,
+                                              chunks: options.chunks, file: file, progress: progress)
+            return try buildTable(names: names, raw: raw, lines: lines, options: options, file: file)
+        }
     }
 
     static func buildTable(names: [String], raw: [RawColumn], lines: [Int32], options: DelimitedOptions,
