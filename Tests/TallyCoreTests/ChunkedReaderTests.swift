@@ -52,3 +52,49 @@ final class ChunkedReaderTests: XCTestCase {
         XCTAssertEqual(rows(t), [["x, y", "1"], ["he said \"hi\"", "2"]])
     }
 }
+
+/// `tally check` learns schemas from the beginning of each file, and a run holds the rest of the
+/// file to the types learnt there.
+final class SchemaSampleTests: XCTestCase {
+    func testCheckLearnsTheSameSchemaAsARunWithoutReadingEverything() throws {
+        let scratch = try Scratch()
+        var sample = SampleOptions()
+        sample.students = 20_000
+        sample.seed = 5
+        try DistrictGenerator.write(sample, to: scratch.path("data"))
+        try scratch.write("p.playbook", """
+        load senr from "data/SENR.txt" as calpads SENR
+        load sinf from "data/SINF.txt" as calpads SINF
+        load sis from "data/sis_enrollment.csv" with columns (EntryDate: date "MM/DD/YYYY")
+        """)
+        let check = Runner.check(path: scratch.path("p.playbook"), options: scratch.options)
+        XCTAssertTrue(check.diagnostics.isEmpty, check.diagnostics.map(\.message).joined())
+        let run = Runner.run(path: scratch.path("p.playbook"), options: scratch.options)
+        XCTAssertEqual(run.exitStatus, 0)
+        for (request, schema) in check.inputs {
+            XCTAssertEqual(schema, run.cells.first { $0.table == request.table }?.schema, "\(request.table): check and run agree")
+        }
+        XCTAssertGreaterThan(run.inputs.first { $0.table == "sis" }?.bytes ?? 0, 1 << 20, "the CSV is larger than the prefix read")
+    }
+
+    func testAValueAfterTheInferenceRowsThatBreaksTheTypeIsAnErrorOnItsLine() throws {
+        let scratch = try Scratch()
+        var text = "School,Score\n"
+        for i in 0..<ValueParsing.inferenceRows + 500 { text += "A,\(i % 90)\n" }
+        text += "B,N/A\n"
+        try scratch.write("s.csv", text)
+        try scratch.write("p.playbook", "load s from \"s.csv\"\nx = s | filter Score > 10\n")
+        let run = Runner.run(path: scratch.path("p.playbook"), options: scratch.options)
+        XCTAssertEqual(run.exitStatus, 2)
+        let error = try XCTUnwrap(run.errors.first)
+        XCTAssertEqual(error.line, ValueParsing.inferenceRows + 502)
+        XCTAssertTrue(error.message.contains("\"N/A\" is not an integer"), error.message)
+        XCTAssertTrue(error.help?.contains("with columns (Score: text)") ?? false, error.help ?? "")
+        // The file is smaller than what check reads, so check finds the same error.
+        let check = Runner.check(path: scratch.path("p.playbook"), options: scratch.options)
+        XCTAssertEqual(check.diagnostics.first?.line, error.line)
+        // Declared, it reads.
+        try scratch.write("q.playbook", "load s from \"s.csv\" with columns (Score: text)\n")
+        XCTAssertEqual(Runner.run(path: scratch.path("q.playbook"), options: scratch.options).exitStatus, 0)
+    }
+}

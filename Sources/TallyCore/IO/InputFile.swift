@@ -29,6 +29,20 @@ public struct InputFile: Sendable {
         return InputFile(path: path, displayName: displayName, bytes: bytes, size: bytes.count)
     }
 
+    /// The first `maxBytes` of a file, cut after its last complete line (for `tally check`, which
+    /// learns a schema from a file's beginning); `complete` when that is the whole file.
+    public static func readPrefix(path: String, displayName: String, maxBytes: Int) throws -> (input: InputFile, complete: Bool) {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        guard let size, size > maxBytes, let handle = FileHandle(forReadingAtPath: path) else {
+            return (try read(path: path, displayName: displayName), true)
+        }
+        defer { try? handle.close() }
+        var bytes = [UInt8]((try? handle.read(upToCount: maxBytes)) ?? Data())
+        if let last = bytes.lastIndex(where: { $0 == 10 || $0 == 13 }) { bytes.removeSubrange((last + 1)...) }
+        guard !bytes.isEmpty else { return (try read(path: path, displayName: displayName), true) }
+        return (InputFile(path: path, displayName: displayName, bytes: bytes, size: size), false)
+    }
+
     /// The text as UTF-8 bytes without BOM, after checking for binary content and decoding.
     /// - Parameter encoding: nil or "utf-8" (validated, never guessed), "cp1252"/"windows-1252",
     ///   "latin1"/"iso-8859-1".

@@ -3,6 +3,11 @@
 /// Parsing and inference look at each *distinct* value once, not at every row: a 1M-row
 /// grade-level column is fifteen parses.
 enum ValueParsing {
+    /// Types are inferred from the first this many rows, so that `tally check` can learn a
+    /// file's schema from its beginning; a later value that does not fit the inferred type is an
+    /// error naming its line (declare the column's type to read it anyway).
+    public static let inferenceRows = 10_000
+
     static func makeColumn(name: String, interner: ByteInterner, codes: [Int32], declared: DataType?,
                            dateFormat: String?, missing: [String]?, infer: Bool,
                            file: String, lines: [Int32], rejected: UnsafeMutablePointer<[RejectedValue]>? = nil) throws -> Column {
@@ -16,7 +21,15 @@ enum ValueParsing {
                 isNull[code] = interner.bytes(Int32(code)).isEmpty
             }
         }
-        var type = declared ?? (infer ? inferType(interner, isNull) : .text)
+        var sampled = isNull
+        if infer, declared == nil, codes.count > inferenceRows {
+            // Only values seen in the first rows decide the type.
+            var seen = [Bool](repeating: false, count: distinct)
+            for code in codes.prefix(inferenceRows) { seen[Int(code)] = true }
+            for code in 0..<distinct where !seen[code] { sampled[code] = true }
+        }
+        var type = declared ?? (infer ? inferType(interner, sampled) : .text)
+        let inferred = declared == nil && infer && type != .text && codes.count > inferenceRows
         if declared == nil, type.isNumeric, looksLikeIdentifier(name) { type = .text }
         var validity: Bitmap? = nil
         if isNull.contains(true) {
@@ -28,8 +41,9 @@ enum ValueParsing {
             let row = codes.firstIndex(of: Int32(code)) ?? 0
             let line = row < lines.count ? Int(lines[row]) : 0
             let value = interner.string(Int32(code))
+            let inferredHelp = inferred ? "the type \(type.rawValue) was inferred from the first \(Format.count(inferenceRows)) rows; to read this column as text, declare it: with columns (\(name): text)" : nil
             return Diagnostic(.error, "column \"\(name)\": \"\(value)\" is not \(what)", file: file, line: line,
-                              help: help ?? (declared == nil ? nil : "fix the value, or declare the column with another type in columns (...)"))
+                              help: help ?? inferredHelp ?? (declared == nil ? nil : "fix the value, or declare the column with another type in columns (...)"))
                 .quoting([SensitiveValue(value: value, lineage: [name])])
         }
         switch type {

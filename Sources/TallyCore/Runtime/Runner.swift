@@ -53,9 +53,9 @@ public enum Runner {
         let checker = Checker(playbook: playbook, overrides: options.params,
                               baseDirectory: (absolute(path) as NSString).deletingLastPathComponent,
                               displayBase: options.displayBase, store: store) { request in
-            let table = try Loader.load(request, progress: nil)
-            inputs.append((request, table.schema))
-            return table.schema
+            let schema = try Loader.schema(request)
+            inputs.append((request, schema))
+            return schema
         }
         switch checker.check() {
         case .success(let plan): return (plan, inputs, [], playbook.source, playbook.file)

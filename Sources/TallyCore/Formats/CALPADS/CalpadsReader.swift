@@ -7,16 +7,7 @@ public enum CalpadsReader {
     public static func read(_ input: InputFile, type: String, year: String?, extract: Bool, encoding: String?,
                             progress: ProgressHandler?) throws -> (Table, CalpadsLayout) {
         let text = try input.textBytes(encoding: encoding)
-        // The first record says which file this is: a SENR file loaded as SINF is named as such
-        // rather than failing on its field count.
-        let firstType = String(decoding: text.prefix { $0 != UInt8(ascii: "^") && $0 != 10 && $0 != 13 }, as: UTF8.self)
-        if !allowedRecordTypes(type).contains(firstType) {
-            let base = String(firstType.split(separator: "-").first ?? "")
-            if !CalpadsLayouts.layouts(for: base).isEmpty || !CalpadsLayouts.layouts(for: firstType).isEmpty {
-                throw Diagnostic(.error, "this looks like a \(firstType) file (its first record is \(firstType)), not \(type)", file: input.displayName, line: 1,
-                                 help: "load it with: as calpads \(CalpadsLayouts.layouts(for: firstType).isEmpty ? base : firstType)")
-            }
-        }
+        try checkRecordType(text, type: type, file: input.displayName)
         let layout = try pickLayout(text, type: type, year: year, file: input.displayName)
         var options = DelimitedOptions()
         options.delimiter = UInt8(ascii: "^")
@@ -55,6 +46,29 @@ public enum CalpadsReader {
             }
         }
         return (table, layout)
+    }
+
+    /// The first record says which file this is: a SENR file loaded as SINF is named as such
+    /// rather than failing on its field count.
+    static func checkRecordType(_ text: [UInt8], type: String, file: String) throws {
+        let firstType = String(decoding: text.prefix { $0 != UInt8(ascii: "^") && $0 != 10 && $0 != 13 }, as: UTF8.self)
+        if !allowedRecordTypes(type).contains(firstType) {
+            let base = String(firstType.split(separator: "-").first ?? "")
+            if !CalpadsLayouts.layouts(for: base).isEmpty || !CalpadsLayouts.layouts(for: firstType).isEmpty {
+                throw Diagnostic(.error, "this looks like a \(firstType) file (its first record is \(firstType)), not \(type)", file: file, line: 1,
+                                 help: "load it with: as calpads \(CalpadsLayouts.layouts(for: firstType).isEmpty ? base : firstType)")
+            }
+        }
+    }
+
+    /// The columns a CALPADS file will have, from its first record alone (for `tally check`).
+    public static func schema(_ input: InputFile, type: String, year: String?, extract: Bool, encoding: String?) throws -> Schema {
+        let text = try input.textBytes(encoding: encoding)
+        try checkRecordType(text, type: type, file: input.displayName)
+        let layout = try pickLayout(text, type: type, year: year, file: input.displayName)
+        var fields = layout.fields.map { Schema.Field(name: $0.name, type: $0.isDate ? .date : .text) }
+        if extract { fields += extractColumns.map { Schema.Field(name: $0, type: .text) } }
+        return Schema(columns: fields)
     }
 
     static func allowedRecordTypes(_ type: String) -> Set<String> {
