@@ -34,15 +34,22 @@ public struct Evaluator {
                                                        tables: tables.mapValues(\.schema)))
     }
 
+    /// The same scope over another table (the distinct values of a column).
+    init(copying other: Evaluator, table: Table) {
+        self.table = table
+        params = other.params
+        tables = other.tables
+        clock = other.clock
+        typer = other.typer
+    }
+
     var rows: Int { table?.rowCount ?? 1 }
 
     /// The expression's value on every row of the table.
     public func evaluate(_ expr: Expr) throws -> Column {
         if let fast = try fastPath(expr) { return fast }
-        let type = try typer.type(of: expr) ?? .text
-        var builder = ColumnBuilder(type: type, capacity: rows)
-        for row in 0..<rows { builder.append(evaluateRow(expr, row)) }
-        return builder.build()
+        if let vector = try vectorPath(expr) { return vector }
+        return try rowWise(expr)
     }
 
     /// A predicate's truth on every row.

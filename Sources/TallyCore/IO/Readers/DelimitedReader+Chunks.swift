@@ -38,7 +38,9 @@ extension DelimitedReader {
     }
 
     /// Parses the records of `p[from..<to]` (which starts at a record).
-    static func parseChunk(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int, expected: Int, delimiter: UInt8) -> Chunk {
+    /// - Parameter report: called every 8 MB with the bytes and records done in this chunk.
+    static func parseChunk(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int, expected: Int, delimiter: UInt8,
+                           report: ((Int, Int) -> Void)? = nil) -> Chunk {
         var interners = [ByteInterner](repeating: ByteInterner(), count: expected)
         let estimate = max(16, (to - from) / max(1, expected * 4))
         var codes = [[Int32]](repeating: [], count: expected)
@@ -50,7 +52,9 @@ extension DelimitedReader {
         interners.withUnsafeMutableBufferPointer { ip in
             codes.withUnsafeMutableBufferPointer { cp in
                 var i = from
+                var nextReport = from + (8 << 20)
                 records: while i < to {
+                    if let report, i > nextReport { nextReport = i + (8 << 20); report(i - from, lines.count) }
                     var k = 0
                     var start = i
                     while true {
@@ -98,7 +102,11 @@ extension DelimitedReader {
             let out = buffer
             Parallel.forEach(starts.count) { c in
                 let to = c + 1 < starts.count ? starts[c + 1] : p.count
-                out[c] = parseChunk(p, from: starts[c], to: to, expected: expected, delimiter: delimiter)
+                // The first chunk reports for all: the chunks are of about the same size.
+                let report: ((Int, Int) -> Void)? = c == 0 ? progress.map { progress in
+                    { done, rows in progress(min(p.count, done * starts.count), p.count, rows * starts.count) }
+                } : nil
+                out[c] = parseChunk(p, from: starts[c], to: to, expected: expected, delimiter: delimiter, report: report)
             }
         }
         // Line numbers continue from chunk to chunk; the first malformed record stops the read.
