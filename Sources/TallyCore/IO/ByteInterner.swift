@@ -49,8 +49,15 @@ struct ByteInterner {
             if code < 0 { break }
             if Int(lengths[Int(code)]) == length {
                 let s = starts[Int(code)]
-                let equal = length == 0 || arena.withUnsafeBufferPointer { a in
-                    memcmp(a.baseAddress! + s, p.baseAddress! + start, length) == 0
+                let equal = length == 0 || arena.withUnsafeBufferPointer { a -> Bool in
+                    guard let x = a.baseAddress, let y = p.baseAddress else { return false }
+                    // Codes and IDs are short: compare them inline rather than calling memcmp.
+                    if length <= 16 {
+                        var k = 0
+                        while k < length { if x[s + k] != y[start + k] { return false }; k += 1 }
+                        return true
+                    }
+                    return memcmp(x + s, y + start, length) == 0
                 }
                 if equal { return code }
             }
@@ -70,6 +77,26 @@ struct ByteInterner {
         let s = other.starts[Int(code)]
         let length = Int(other.lengths[Int(code)])
         return other.arena.withUnsafeBufferPointer { a in intern(a, s, s + length) }
+    }
+
+    /// Makes room for `values` distinct values of about `bytes` bytes in all without growing
+    /// (an ID column of a million rows would otherwise be rehashed twenty times).
+    mutating func reserve(values: Int, bytes: Int) {
+        starts.reserveCapacity(values)
+        lengths.reserveCapacity(values)
+        arena.reserveCapacity(bytes)
+        guard values * 2 > slots.count else { return }
+        var size = slots.count
+        while size < values * 2 { size <<= 1 }
+        slots = [Int32](repeating: -1, count: size)
+        mask = size - 1
+        arena.withUnsafeBufferPointer { a in
+            for code in 0..<starts.count {
+                var slot = Int(truncatingIfNeeded: ByteInterner.hash(a, starts[code], starts[code] + Int(lengths[code]))) & mask
+                while slots[slot] >= 0 { slot = (slot + 1) & mask }
+                slots[slot] = Int32(code)
+            }
+        }
     }
 
     private mutating func grow() {

@@ -77,7 +77,7 @@ public struct InputFile: Sendable {
         case nil, "utf-8", "utf8":
             var body = bytes
             if hasBOM { body.removeFirst(3) }
-            if let bad = TextDecoding.firstInvalidUTF8(body) {
+            if let bad = TextDecoding.firstInvalidUTF8Parallel(body) {
                 let line = TextDecoding.line(of: bad, in: body)
                 let byte = String(body[bad], radix: 16, uppercase: true)
                 throw Diagnostic(.error, "bytes that are not valid UTF-8 (0x\(byte) at byte \(bad + 1))", file: displayName,
@@ -92,11 +92,39 @@ public struct InputFile: Sendable {
 
 /// Byte-level text decoding: hand-written because it runs over every byte of every input.
 public enum TextDecoding {
+    /// `firstInvalidUTF8` on all cores for large buffers: each part starts and ends at an ASCII
+    /// byte, so no character is split between parts; the earliest invalid byte is reported.
+    public static func firstInvalidUTF8Parallel(_ b: [UInt8]) -> Int? {
+        let parts = Swift.min(ProcessInfo.processInfo.activeProcessorCount, b.count / (8 << 20))
+        guard parts > 1 else { return firstInvalidUTF8(b) }
+        var bounds = [0]
+        for c in 1..<parts {
+            var i = b.count * c / parts
+            while i < b.count, b[i] >= 0x80 { i += 1 }
+            if i > bounds[bounds.count - 1], i < b.count { bounds.append(i) }
+        }
+        bounds.append(b.count)
+        var found = [Int?](repeating: nil, count: bounds.count - 1)
+        b.withUnsafeBufferPointer { p in
+            found.withUnsafeMutableBufferPointer { buffer in
+                let out = buffer
+                Parallel.forEach(bounds.count - 1) { c in
+                    out[c] = firstInvalidUTF8(UnsafeBufferPointer(rebasing: p[bounds[c]..<bounds[c + 1]])).map { $0 + bounds[c] }
+                }
+            }
+        }
+        return found.compactMap { $0 }.first
+    }
+
     /// Offset of the first byte that breaks UTF-8, or nil when the buffer is valid.
     public static func firstInvalidUTF8(_ b: [UInt8]) -> Int? {
+        b.withUnsafeBufferPointer { firstInvalidUTF8($0) }
+    }
+
+    static func firstInvalidUTF8(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
         var i = 0
-        let n = b.count
-        return b.withUnsafeBufferPointer { p -> Int? in
+        let n = p.count
+        return ({ () -> Int? in
             while i < n {
                 let c = p[i]
                 if c < 0x80 { i += 1; continue }
@@ -117,7 +145,7 @@ public enum TextDecoding {
                 i += need + 1
             }
             return nil
-        }
+        })()
     }
 
     /// 1-based line number of byte `offset`.

@@ -54,6 +54,17 @@ extension Table {
         var ids = [Int32](repeating: 0, count: rowCount)
         var representatives: [Int32] = []
         let atoms = keyColumns.map { KeyEncoder.atomize([$0])[0] }
+        if atoms.count == 1, let (low, high) = KeyEncoder.range(atoms), KeyEncoder.isSmallRange(low, high, rows: rowCount) {
+            // One text key (or small integers): group ids by direct index, nulls in the last slot.
+            let nullSlot = Int(high - low) + 1
+            var dense = [Int32](repeating: -1, count: nullSlot + 1)
+            for r in 0..<rowCount {
+                let slot = atoms[0][r].map { Int($0 - low) } ?? nullSlot
+                if dense[slot] < 0 { dense[slot] = Int32(representatives.count); representatives.append(Int32(r)) }
+                ids[r] = dense[slot]
+            }
+            return (ids, representatives)
+        }
         // Column by column: a row's id so far and its next atom (null flagged apart from every
         // value, so nulls group with each other) give its next id.
         var previous = [Int64](repeating: 0, count: rowCount)

@@ -17,6 +17,21 @@ public enum KeyEncoder {
         for k in 0..<width {
             let atoms = atomize(sides.map { $0[k] })
             var map = IdTable(capacity: min(rows, 1 << 16))
+            if k == 0, let (low, high) = KeyEncoder.range(atoms), KeyEncoder.isSmallRange(low, high, rows: rows) {
+                // Text codes (and small integers) index an array directly: no hashing.
+                var dense = [Int32](repeating: -1, count: Int(high - low) + 1)
+                var next: Int32 = 0
+                ids = atoms.map { side in
+                    side.map { atom -> Int32 in
+                        guard let atom else { return -1 }
+                        let slot = Int(atom - low)
+                        if dense[slot] < 0 { dense[slot] = next; next += 1 }
+                        return dense[slot]
+                    }
+                }
+                distinct = Int(next)
+                continue
+            }
             if k == 0 {
                 ids = atoms.map { side in
                     side.map { atom -> Int32 in
@@ -36,6 +51,19 @@ public enum KeyEncoder {
             distinct = map.count
         }
         return (ids, distinct)
+    }
+
+    /// Whether atoms from `low` to `high` can index an array of about the rows' size.
+    static func isSmallRange(_ low: Int64, _ high: Int64, rows: Int) -> Bool {
+        let (span, overflow) = high.subtractingReportingOverflow(low)
+        return !overflow && span < Int64(max(rows, 1)) * 2
+    }
+
+    /// The smallest and largest atom of all sides (nil when all are null).
+    static func range(_ atoms: [[Int64?]]) -> (Int64, Int64)? {
+        var low = Int64.max, high = Int64.min
+        for side in atoms { for case let a? in side { if a < low { low = a }; if a > high { high = a } } }
+        return low <= high ? (low, high) : nil
     }
 
     /// One comparable 64-bit atom per row and column, consistent across the sides.

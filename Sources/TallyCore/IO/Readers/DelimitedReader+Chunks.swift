@@ -53,8 +53,17 @@ extension DelimitedReader {
             codes.withUnsafeMutableBufferPointer { cp in
                 var i = from
                 var nextReport = from + (8 << 20)
+                var sized = false
                 records: while i < to {
                     if let report, i > nextReport { nextReport = i + (8 << 20); report(i - from, lines.count) }
+                    if !sized, lines.count == 4096 {
+                        // Columns that are mostly distinct so far (IDs) get room for the whole chunk.
+                        sized = true
+                        let estimate = (to - from) / max(1, i - from) * lines.count + 4096
+                        for k in 0..<expected where ip[k].count > 2048 {
+                            ip[k].reserve(values: estimate, bytes: ip[k].arena.count / max(1, ip[k].count) * estimate + 64)
+                        }
+                    }
                     var k = 0
                     var start = i
                     while true {
@@ -137,6 +146,11 @@ extension DelimitedReader {
             let out = buffer
             Parallel.forEach(expected) { k in
                 var interner = parsed[0].interners[k]
+                let incoming = parsed.dropFirst().reduce(0) { $0 + $1.interners[k].count }
+                if incoming > 2048 {
+                    interner.reserve(values: interner.count + incoming,
+                                     bytes: interner.arena.count + parsed.dropFirst().reduce(0) { $0 + $1.interners[k].arena.count })
+                }
                 var codes = parsed[0].codes[k]
                 codes.reserveCapacity(rows)
                 for chunk in parsed.dropFirst() {

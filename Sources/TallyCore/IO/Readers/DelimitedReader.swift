@@ -276,18 +276,33 @@ public enum DelimitedReader {
             throw Diagnostic(.error, "the file has no column \"\(declaration.name.text)\" (declared in columns)", file: file, line: 1,
                              help: Suggest.help(for: declaration.name.text, in: names))
         }
+        // Columns are typed on all cores; the first error in column order is the one reported.
+        var results = [Result<(Column, [RejectedValue]), Error>?](repeating: nil, count: names.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            let out = buffer
+            Parallel.forEach(names.count) { k in
+                let name = names[k]
+                let declaration = options.columns.first { $0.name.text == name }
+                var rejected: [RejectedValue] = []
+                out[k] = Result {
+                    let column = try withUnsafeMutablePointer(to: &rejected) { pointer in
+                        try ValueParsing.makeColumn(name: name, interner: raw[k].interner, codes: raw[k].codes,
+                                                    declared: declaration?.type,
+                                                    dateFormat: declaration?.dateFormat ?? options.dateFormat,
+                                                    missing: options.missing, infer: options.inferTypes,
+                                                    file: file, lines: lines, rejected: options.lenientDates ? pointer : nil)
+                    }
+                    return (column, rejected)
+                }
+            }
+        }
         var columns: [Column] = []
         var rejected: [RejectedValue] = []
-        for (k, name) in names.enumerated() {
-            let declaration = options.columns.first { $0.name.text == name }
-            let column = try withUnsafeMutablePointer(to: &rejected) { pointer in
-                try ValueParsing.makeColumn(name: name, interner: raw[k].interner, codes: raw[k].codes,
-                                            declared: declaration?.type,
-                                            dateFormat: declaration?.dateFormat ?? options.dateFormat,
-                                            missing: options.missing, infer: options.inferTypes,
-                                            file: file, lines: lines, rejected: options.lenientDates ? pointer : nil)
-            }
+        for result in results {
+            guard let result else { continue }
+            let (column, bad) = try result.get()
             columns.append(column)
+            rejected += bad
         }
         var table = Table(names: names, columns: columns, provenance: Provenance(file: file, lines: lines))
         table.rejected = rejected.sorted { $0.line < $1.line }
