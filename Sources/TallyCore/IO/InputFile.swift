@@ -1,4 +1,11 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { Glibc.read(fd, buffer, count) }
+#elseif canImport(Darwin)
+import Darwin
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { Darwin.read(fd, buffer, count) }
+#endif
 
 /// The bytes of an input file, decoded to UTF-8 and checked, with errors that name the file.
 public struct InputFile: Sendable {
@@ -19,14 +26,37 @@ public struct InputFile: Sendable {
             throw Diagnostic(.error, "file not found", file: displayName, help: help)
         }
         guard !isDirectory.boolValue else { throw Diagnostic(.error, "is a folder, not a file", file: displayName) }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = InputFile.readAll(path) else {
             throw Diagnostic(.error, "cannot read the file (permissions?)", file: displayName)
         }
-        let bytes = [UInt8](data)
         guard !bytes.isEmpty else {
             throw Diagnostic(.error, "the file is empty", file: displayName, help: "check that the export from the SIS finished")
         }
         return InputFile(path: path, displayName: displayName, bytes: bytes, size: bytes.count)
+    }
+
+    /// The file's bytes, read straight into one array (not into `Data` and then copied: a 1M
+    /// SINF is 146 MB, and every copy is memory the kernel must fault in).
+    static func readAll(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        let size = Int(info.st_size)
+        guard size > 0 else { return FileManager.default.contents(atPath: path).map { [UInt8]($0) } }
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var done = 0
+            while done < size, let base = buffer.baseAddress {
+                let n = systemRead(fd, base + done, size - done)
+                if n < 0 { failed = true; break }
+                if n == 0 { break }
+                done += n
+            }
+            count = done
+        }
+        return failed ? nil : bytes
     }
 
     /// The first `maxBytes` of a file, cut after its last complete line (for `tally check`, which
