@@ -88,19 +88,13 @@ struct ByteInterner {
         guard values * 2 > slots.count else { return }
         var size = slots.count
         while size < values * 2 { size <<= 1 }
-        slots = [Int32](repeating: -1, count: size)
-        mask = size - 1
-        arena.withUnsafeBufferPointer { a in
-            for code in 0..<starts.count {
-                var slot = Int(truncatingIfNeeded: ByteInterner.hash(a, starts[code], starts[code] + Int(lengths[code]))) & mask
-                while slots[slot] >= 0 { slot = (slot + 1) & mask }
-                slots[slot] = Int32(code)
-            }
-        }
+        rehash(size)
     }
 
-    private mutating func grow() {
-        let size = slots.count * 2
+    private mutating func grow() { rehash(slots.count * 2) }
+
+    /// A table of `size` slots holding every value interned so far.
+    private mutating func rehash(_ size: Int) {
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
         arena.withUnsafeBufferPointer { a in

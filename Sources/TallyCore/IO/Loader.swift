@@ -73,17 +73,7 @@ public enum Loader {
     /// read once (a 1M-student SENR is 116 MB).
     /// - Parameter fingerprint: compute the file's SHA-256 (for the ledger and reports).
     public static func read(_ request: LoadRequest, progress: ProgressHandler?, fingerprint: Bool = true) throws -> LoadedInput {
-        var options = DelimitedOptions()
-        options.header = request.options.header
-        options.headerGiven = request.options.headerGiven
-        options.encoding = request.options.encoding
-        options.missing = request.options.missing
-        options.columns = request.options.columns
-        options.dateFormat = request.options.dateFormat
         switch request.format {
-        case .csv: options.delimiter = UInt8(ascii: ",")
-        case .tsv: options.delimiter = UInt8(ascii: "\t")
-        case .delimited(let d): options.delimiter = d.utf8.first ?? UInt8(ascii: ",")
         case .calpads(let layout, let year, let extract):
             let input = try InputFile.read(path: request.path, displayName: request.displayPath)
             let sha = PendingFingerprint(fingerprint ? input : nil)
@@ -99,11 +89,11 @@ public enum Loader {
         case .sqlite:
             throw Diagnostic(.error, "reading \(request.format.name) files is not available in this version of Tally", file: request.displayPath,
                              help: "export it from the source system as CSV, or read a caret file with: as delimited \"^\" with header false, columns (...)")
+        default: break
         }
-        if let d = request.options.delimiter?.utf8.first { options.delimiter = d }
         let input = try InputFile.read(path: request.path, displayName: request.displayPath)
         let sha = PendingFingerprint(fingerprint ? input : nil)
-        let table = try DelimitedReader.read(input, options: options, progress: progress)
+        let table = try DelimitedReader.read(input, options: delimitedOptions(request), progress: progress)
         return LoadedInput(table: table, bytes: input.size, sha256: sha.result)
     }
 }
