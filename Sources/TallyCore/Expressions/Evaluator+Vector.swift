@@ -26,15 +26,8 @@ extension Evaluator {
     }
 
     static func mentionsTable(_ expr: Expr) -> Bool {
-        switch expr.kind {
-        case .qualified: return true
-        case .name, .literal: return false
-        case .unary(_, let e), .isNull(let e, _): return mentionsTable(e)
-        case .binary(_, let a, let b), .like(let a, let b, _): return mentionsTable(a) || mentionsTable(b)
-        case .between(let a, let b, let c, _): return mentionsTable(a) || mentionsTable(b) || mentionsTable(c)
-        case .inList(let a, let items, _): return mentionsTable(a) || items.contains(where: mentionsTable)
-        case .call(_, let args): return args.contains(where: mentionsTable)
-        }
+        if case .qualified = expr.kind { return true }
+        return expr.children.contains(where: mentionsTable)
     }
 
     /// An expression of one column, evaluated once per distinct value (and once for null).

@@ -34,9 +34,7 @@ extension Interpreter {
             }
         case .unique(let name, let by):
             let t = try table(name)
-            let grouping = Table.groupIds(by.compactMap { t.column($0.text) }, rowCount: t.rowCount)
-            var counts = [Int](repeating: 0, count: grouping.representatives.count)
-            for g in grouping.ids { counts[Int(g)] += 1 }
+            let (grouping, counts) = Table.groupCounts(by.compactMap { t.column($0.text) }, rowCount: t.rowCount)
             let duplicated = (0..<t.rowCount).filter { counts[Int(grouping.ids[$0])] > 1 }
             // Show the rows of one key together.
             let ordered = duplicated.sorted { (grouping.ids[$0], $0) < (grouping.ids[$1], $1) }
@@ -85,15 +83,8 @@ extension Interpreter {
 
     /// The column names an expression mentions, in order.
     static func columnNames(in expr: Expr) -> [String] {
-        switch expr.kind {
-        case .name(let n): return [n]
-        case .literal, .qualified: return []
-        case .unary(_, let e), .isNull(let e, _): return columnNames(in: e)
-        case .binary(_, let a, let b), .like(let a, let b, _): return columnNames(in: a) + columnNames(in: b)
-        case .between(let a, let b, let c, _): return columnNames(in: a) + columnNames(in: b) + columnNames(in: c)
-        case .inList(let a, let items, _): return columnNames(in: a) + items.flatMap { columnNames(in: $0) }
-        case .call(_, let args): return args.flatMap { columnNames(in: $0) }
-        }
+        if case .name(let n) = expr.kind { return [n] }
+        return expr.children.flatMap { columnNames(in: $0) }
     }
 
     /// "count(enrolled) = 850, needs between 900 and 1100": the values the assertion compared.

@@ -28,8 +28,11 @@ public final class Interpreter {
 
     /// Notes that a value of `column` in `table` was written into free text.
     func quote(_ value: String, column: String, table: String) {
-        let item = SensitiveValue(value: value, lineage: Lineage.of(column, in: lineage(table)).sorted())
-        if !value.isEmpty, !sensitive.contains(item) { sensitive.append(item) }
+        remember(SensitiveValue(value: value, lineage: Lineage.of(column, in: lineage(table)).sorted()))
+    }
+
+    func remember(_ item: SensitiveValue) {
+        if !item.value.isEmpty, !sensitive.contains(item) { sensitive.append(item) }
     }
 
     init(playbook: Playbook, options: RunOptions, store: QAStore?, playbookSHA256: String) {
@@ -80,8 +83,7 @@ public final class Interpreter {
                 for v in d.values {
                     var names = Set(v.lineage)
                     for name in v.lineage { for (_, l) in lineages { names.formUnion(l[name] ?? []) } }
-                    let item = SensitiveValue(value: v.value, lineage: names.sorted())
-                    if !sensitive.contains(item) { sensitive.append(item) }
+                    remember(SensitiveValue(value: v.value, lineage: names.sorted()))
                 }
                 return
             } catch {
@@ -106,9 +108,7 @@ public final class Interpreter {
     /// A key that must be unique (a snapshot's, a diff's): an error naming up to five duplicated keys.
     static func requireUnique(_ table: Table, by keys: [String], what: String, file: String, span: SourceSpan) throws {
         let columns = keys.compactMap { table.column($0) }
-        let grouping = Table.groupIds(columns, rowCount: table.rowCount)
-        var counts = [Int](repeating: 0, count: grouping.representatives.count)
-        for g in grouping.ids { counts[Int(g)] += 1 }
+        let (grouping, counts) = Table.groupCounts(columns, rowCount: table.rowCount)
         let duplicated = counts.indices.filter { counts[$0] > 1 }
         guard !duplicated.isEmpty else { return }
         var quoted: [SensitiveValue] = []
@@ -163,15 +163,7 @@ public final class Interpreter {
             let ctx = stepContext(source.text, plan)
             var columnLineage = lineage(source.text)
             for step in steps {
-                let output: Table, result: StepResult
-                do { (output, result) = try StepRegistry.run(step, table, ctx) } catch let d as Diagnostic {
-                    // Values an error quotes (a broken join's keys) carry the lineage of the tables involved.
-                    throw d.quoting(d.values.map { v in
-                        SensitiveValue(value: v.value, lineage: v.lineage.flatMap { name -> [String] in
-                            Array(Lineage.of(name, in: columnLineage).union(lineageOfJoined(step.step, name)))
-                        }.sorted())
-                    })
-                }
+                let (output, result) = try StepRegistry.run(step, table, ctx)
                 columnLineage = Lineage.after(step.step, input: columnLineage, inputNames: table.names, output: output.names,
                                               tables: { self.lineage($0) }, columnNames: { self.tables[$0]?.names ?? [] })
                 cell.steps.append(result)
@@ -298,12 +290,6 @@ public final class Interpreter {
         let priority = Dictionary(uniqueKeysWithValues: Comparison.failing.enumerated().map { ($1, $0) })
         return (0..<comparison.rowCount).filter { priority[status.value($0).display] != nil }
             .sorted { (priority[status.value($0).display] ?? 3, $0) < (priority[status.value($1).display] ?? 3, $1) }
-    }
-
-    /// For an error quoting the right table's values in a join, those columns' lineage.
-    func lineageOfJoined(_ step: Step, _ column: String) -> Set<String> {
-        guard case .join(_, let right, _, _) = step else { return [] }
-        return Lineage.of(column, in: lineage(right.text))
     }
 
     /// The source text of a span on one line of the playbook.

@@ -31,17 +31,7 @@ public enum Lineage {
         switch expr.kind {
         case .name(let n): return of(n, in: lineage)
         case .qualified(let t, let c): return of(c, in: tables(t))
-        case .literal: return []
-        case .unary(_, let e), .isNull(let e, _): return sources(of: e, lineage, tables: tables)
-        case .binary(_, let a, let b), .like(let a, let b, _):
-            return sources(of: a, lineage, tables: tables).union(sources(of: b, lineage, tables: tables))
-        case .between(let a, let b, let c, _):
-            return sources(of: a, lineage, tables: tables).union(sources(of: b, lineage, tables: tables))
-                .union(sources(of: c, lineage, tables: tables))
-        case .inList(let a, let items, _):
-            return items.reduce(sources(of: a, lineage, tables: tables)) { $0.union(sources(of: $1, lineage, tables: tables)) }
-        case .call(_, let args):
-            return args.reduce(into: Set<String>()) { $0.formUnion(sources(of: $1, lineage, tables: tables)) }
+        default: return expr.children.reduce(into: Set<String>()) { $0.formUnion(sources(of: $1, lineage, tables: tables)) }
         }
     }
 

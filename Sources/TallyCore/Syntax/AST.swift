@@ -24,6 +24,20 @@ public struct Expr: Sendable, Equatable {
     public init(_ kind: Kind, _ span: SourceSpan) { self.kind = kind; self.span = span }
 }
 
+extension Expr {
+    /// The direct subexpressions, in source order.
+    public var children: [Expr] {
+        switch kind {
+        case .literal, .name, .qualified: return []
+        case .unary(_, let e), .isNull(let e, _): return [e]
+        case .binary(_, let a, let b), .like(let a, let b, _): return [a, b]
+        case .between(let a, let b, let c, _): return [a, b, c]
+        case .inList(let a, let items, _): return [a] + items
+        case .call(_, let args): return args
+        }
+    }
+}
+
 /// The file formats `load` and `export` understand.
 public enum FormatSpec: Sendable, Equatable {
     case csv

@@ -47,6 +47,14 @@ extension Table {
         return unordered.gather(order)
     }
 
+    /// Group ids and each group's row count (`unique by`, unique snapshot keys).
+    public static func groupCounts(_ keyColumns: [Column], rowCount: Int) -> (grouping: (ids: [Int32], representatives: [Int32]), counts: [Int]) {
+        let grouping = groupIds(keyColumns, rowCount: rowCount)
+        var counts = [Int](repeating: 0, count: grouping.representatives.count)
+        for g in grouping.ids { counts[Int(g)] += 1 }
+        return (grouping, counts)
+    }
+
     /// Dense group ids for rows by key columns, nulls equal to each other (GROUP BY, distinct,
     /// `unique by`); `representatives` holds each group's first row, in first-seen order.
     public static func groupIds(_ keyColumns: [Column], rowCount: Int) -> (ids: [Int32], representatives: [Int32]) {

@@ -3,8 +3,6 @@
 ///
 /// Join, aggregate, distinct and `unique by` all hash these small integers instead of strings.
 public enum KeyEncoder {
-    struct Pair: Hashable { let a: Int32; let b: Int64 }
-
     /// - Parameter sides: for each table, its key columns in key order (same count per side).
     /// - Returns: for each side, one id per row; and how many distinct keys were seen.
     public static func encode(_ sides: [[Column]]) -> (ids: [[Int32]], distinct: Int) {
