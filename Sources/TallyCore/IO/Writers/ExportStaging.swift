@@ -3,6 +3,12 @@ import Foundation
 /// Exports are written to staging files first and moved into place only when the whole run
 /// succeeded, so a run that stops with an error leaves earlier exports untouched and never
 /// leaves a half-written file.
+///
+/// A staged file sits beside its destination (a hidden `.NAME.tally-partial-…` file, owner-only)
+/// when the destination's folder exists, so committing is one rename: copying a 460 MB export
+/// from a temporary folder took 1.2 s at 3M students. When the folder does not exist yet, the
+/// file is staged in a private temporary folder and copied at commit (folders are created only
+/// by a run that succeeds).
 public final class ExportStaging: @unchecked Sendable {
     public struct Pending: Sendable {
         public var staged: String
@@ -10,6 +16,7 @@ public final class ExportStaging: @unchecked Sendable {
     }
     public private(set) var pending: [Pending] = []
     let folder: String
+    let token = UUID().uuidString.prefix(8)
 
     public init() {
         folder = NSTemporaryDirectory() + "tally-export-\(UUID().uuidString)"
@@ -17,8 +24,19 @@ public final class ExportStaging: @unchecked Sendable {
 
     /// A fresh staging path for an export that will land at `destination`.
     public func stage(for destination: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let staged = folder + "/\(pending.count)-" + (destination as NSString).lastPathComponent
+        let fm = FileManager.default
+        let parent = (destination as NSString).deletingLastPathComponent
+        let name = (destination as NSString).lastPathComponent
+        var isFolder: ObjCBool = false
+        let staged: String
+        if fm.fileExists(atPath: parent.isEmpty ? "." : parent, isDirectory: &isFolder), isFolder.boolValue,
+           fm.isWritableFile(atPath: parent.isEmpty ? "." : parent) {
+            staged = (parent.isEmpty ? "" : parent + "/") + ".\(name).tally-partial-\(token)-\(pending.count)"
+        } else {
+            try fm.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            staged = folder + "/\(pending.count)-" + name
+        }
+        if let previous = pending.first(where: { $0.destination == destination }) { try? fm.removeItem(atPath: previous.staged) }
         pending.removeAll { $0.destination == destination }
         pending.append(Pending(staged: staged, destination: destination))
         return staged
@@ -30,7 +48,8 @@ public final class ExportStaging: @unchecked Sendable {
         for item in pending {
             let folder = (item.destination as NSString).deletingLastPathComponent
             if !folder.isEmpty { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-            // Copy next to the destination first so the final step is a same-folder rename.
+            if rename(item.staged, item.destination) == 0 { continue }
+            // Another file system: copy next to the destination so the final step is a same-folder rename.
             let beside = item.destination + ".tally-partial"
             try? fm.removeItem(atPath: beside)
             try fm.copyItem(atPath: item.staged, toPath: beside)
@@ -44,7 +63,9 @@ public final class ExportStaging: @unchecked Sendable {
 
     /// Drops every staged file.
     public func discard() {
-        try? FileManager.default.removeItem(atPath: folder)
+        let fm = FileManager.default
+        for item in pending where fm.fileExists(atPath: item.staged) { try? fm.removeItem(atPath: item.staged) }
+        try? fm.removeItem(atPath: folder)
         pending = []
     }
 }
