@@ -35,6 +35,31 @@ final class ChunkedReaderTests: XCTestCase {
         XCTAssertEqual(one.schema.type(of: "Day"), .date)
     }
 
+    /// Many blocks per chunk (records are split 4,096 at a time, and fields interned sixteen at a
+    /// time): a column of distinct IDs, one of names repeated within a batch, and blank lines.
+    func testLargeFilesGiveTheSameTableInAnyNumberOfChunks() throws {
+        var text = "ID^Name^Grade\n"
+        var expected: [[String]] = []
+        for i in 0..<23_456 {
+            let row = ["S\(9_000_000 + i * 7)", "N\(i % 13)" + String(repeating: "x", count: i % 40), ["KN", "01", ""][i % 3]]
+            expected.append(row)
+            text += row.joined(separator: "^") + "\n"
+            if i % 5_001 == 0 { text += "\n" }
+        }
+        let one = try read(text, chunks: 1, delimiter: "^")
+        XCTAssertEqual(rows(one), expected)
+        for chunks in [2, 5] {
+            let many = try read(text, chunks: chunks, delimiter: "^")
+            XCTAssertEqual(rows(many), expected, "\(chunks) chunks")
+            XCTAssertEqual(many.provenance.line, one.provenance.line)
+        }
+        guard case .text(_, let ids) = one.column("ID")!.data, case .text(_, let names) = one.column("Name")!.data else {
+            return XCTFail("text columns expected")
+        }
+        XCTAssertEqual(ids.count, 23_456, "one dictionary entry per distinct ID")
+        XCTAssertEqual(names.count, Set(expected.map { $0[1] }).count)
+    }
+
     func testABadRowInALaterChunkIsReportedOnItsLine() throws {
         var text = "a^b\n"
         for i in 0..<500 { text += "\(i)^x\n" }

@@ -36,7 +36,14 @@ public enum CalpadsReader {
         // Every record must be of the file's type (SINF files may also carry SIGR, SIDM ... records).
         if let recordType = table.column("RecordTypeCode") {
             let allowed = allowedRecordTypes(layout.type)
-            for row in 0..<table.rowCount {
+            // Decided once per distinct value; only a file with a stray record looks at rows.
+            var fine = true
+            if case .text(_, let dictionary) = recordType.data, recordType.validity == nil {
+                fine = (0..<dictionary.count).allSatisfy { allowed.contains(dictionary[Int32($0)]) }
+            } else {
+                fine = false
+            }
+            for row in 0..<table.rowCount where !fine {
                 let value = recordType.value(row).display
                 if !allowed.contains(value) {
                     throw Diagnostic(.error, "record type \"\(value)\" in a \(layout.type) file", file: input.displayName,

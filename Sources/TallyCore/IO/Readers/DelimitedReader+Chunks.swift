@@ -18,6 +18,12 @@ extension DelimitedReader {
         var badRecord: (line: Int, fields: Int)?
     }
 
+    /// One column's interners and codes, one of each per chunk, while chunks are merged.
+    final class ColumnParts: @unchecked Sendable {
+        var interners: [ByteInterner] = []
+        var codes: [[Int32]] = []
+    }
+
     /// Chunks worth splitting a file into: one per core, at least 4 MB each.
     static func chunkCount(bytes: Int) -> Int {
         max(1, min(ProcessInfo.processInfo.activeProcessorCount, bytes / (4 << 20)))
@@ -37,64 +43,91 @@ extension DelimitedReader {
         return starts
     }
 
+    /// Records split per block before their fields are interned (see `ByteInterner.internBlock`).
+    static let blockRecords = 4096
+
     /// Parses the records of `p[from..<to]` (which starts at a record).
+    ///
+    /// Records are split a block at a time into field boundaries (a few hundred KB, so the
+    /// block's bytes stay in cache), then each column's fields of the block are interned together.
     /// - Parameter report: called every 8 MB with the bytes and records done in this chunk.
-    static func parseChunk(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int, expected: Int, delimiter: UInt8,
+    /// - Parameter wholeEnd: where the whole read ends: the first chunk sizes its tables of
+    ///   mostly distinct columns for every chunk, so merging the others into it never rehashes.
+    static func parseChunk(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int, wholeEnd: Int? = nil, expected: Int, delimiter: UInt8,
                            report: ((Int, Int) -> Void)? = nil) -> Chunk {
         var interners = [ByteInterner](repeating: ByteInterner(), count: expected)
-        let estimate = max(16, (to - from) / max(1, expected * 4))
         var codes = [[Int32]](repeating: [], count: expected)
-        for k in 0..<expected { codes[k].reserveCapacity(estimate) }
+        for k in 0..<expected { codes[k].reserveCapacity(blockRecords) }
         var lines: [Int32] = []
-        lines.reserveCapacity(estimate)
+        lines.reserveCapacity(blockRecords)
         var line = 0
         var bad: (line: Int, fields: Int)? = nil
+        // Field k of record r starts at bounds[r * stride + k]; bounds[r * stride + expected] is one
+        // past the end of the record's last field (as if a delimiter followed it).
+        let stride = expected + 1
+        var bounds = [Int](repeating: 0, count: blockRecords * stride)
         interners.withUnsafeMutableBufferPointer { ip in
             codes.withUnsafeMutableBufferPointer { cp in
-                var i = from
-                var nextReport = from + (8 << 20)
-                var sized = false
-                records: while i < to {
-                    if let report, i > nextReport { nextReport = i + (8 << 20); report(i - from, lines.count) }
-                    if !sized, lines.count == 4096 {
-                        // Columns that are mostly distinct so far (IDs) get room for the whole chunk.
-                        sized = true
-                        let estimate = (to - from) / max(1, i - from) * lines.count + 4096
-                        for k in 0..<expected where ip[k].count > 2048 {
-                            ip[k].reserve(values: estimate, bytes: ip[k].arena.count / max(1, ip[k].count) * estimate + 64)
+                bounds.withUnsafeMutableBufferPointer { bp in
+                    let fields = UnsafeBufferPointer(bp)
+                    var i = from
+                    var nextReport = from + (8 << 20)
+                    var sized = false
+                    while i < to, bad == nil {
+                        if let report, i > nextReport { nextReport = i + (8 << 20); report(i - from, lines.count) }
+                        var n = 0
+                        records: while i < to, n < blockRecords {
+                            var k = 0
+                            var start = i
+                            let row = n * stride
+                            while true {
+                                var j = start
+                                while j < to {
+                                    let c = p[j]
+                                    if c == delimiter || c == 10 || c == 13 { break }
+                                    j &+= 1
+                                }
+                                let endOfLine = j >= to || p[j] != delimiter
+                                if endOfLine, k == 0, j == start {
+                                    // A blank line.
+                                    i = j
+                                    if i < to { if p[i] == 13 { i += 1; if i < to, p[i] == 10 { i += 1 } } else { i += 1 }; line += 1 }
+                                    continue records
+                                }
+                                if k < expected { bp[row + k] = start }
+                                k &+= 1
+                                if endOfLine {
+                                    if k == expected { bp[row + expected] = j + 1 }
+                                    i = j
+                                    if i < to { if p[i] == 13 { i += 1; if i < to, p[i] == 10 { i += 1 } } else { i += 1 } }
+                                    break
+                                }
+                                start = j + 1
+                            }
+                            if k != expected {
+                                bad = (line, k)
+                                break records
+                            }
+                            lines.append(Int32(truncatingIfNeeded: line))
+                            line += 1
+                            n += 1
+                        }
+                        for k in 0..<expected {
+                            ip[k].internBlock(p, bounds: fields, stride: stride, column: k, rows: n, into: &cp[k])
+                        }
+                        if !sized, n > 0 {
+                            // Columns that are mostly distinct so far (IDs) get room for the whole chunk.
+                            sized = true
+                            // Records in this chunk, from the first block's bytes per record (and 2% over).
+                            let records = Int(Double(to - from) / Double(max(1, i - from)) * Double(lines.count) * 1.02) + 64
+                            for k in 0..<expected { cp[k].reserveCapacity(records) }
+                            lines.reserveCapacity(records)
+                            let estimate = Int(Double((wholeEnd ?? to) - from) / Double(max(1, i - from)) * Double(lines.count) * 1.02) + 64
+                            for k in 0..<expected where ip[k].count > n / 2 {
+                                ip[k].reserve(values: estimate, bytes: ip[k].arena.count / max(1, ip[k].count) * estimate + 64)
+                            }
                         }
                     }
-                    var k = 0
-                    var start = i
-                    while true {
-                        var j = start
-                        while j < to {
-                            let c = p[j]
-                            if c == delimiter || c == 10 || c == 13 { break }
-                            j &+= 1
-                        }
-                        let endOfLine = j >= to || p[j] != delimiter
-                        if endOfLine, k == 0, j == start {
-                            // A blank line.
-                            i = j
-                            if i < to { if p[i] == 13 { i += 1; if i < to, p[i] == 10 { i += 1 } } else { i += 1 }; line += 1 }
-                            continue records
-                        }
-                        if k < expected { cp[k].append(ip[k].intern(p, start, j)) }
-                        k &+= 1
-                        if endOfLine {
-                            i = j
-                            if i < to { if p[i] == 13 { i += 1; if i < to, p[i] == 10 { i += 1 } } else { i += 1 } }
-                            break
-                        }
-                        start = j + 1
-                    }
-                    if k != expected {
-                        bad = (line, k)
-                        return
-                    }
-                    lines.append(Int32(truncatingIfNeeded: line))
-                    line += 1
                 }
             }
         }
@@ -115,7 +148,8 @@ extension DelimitedReader {
                 let report: ((Int, Int) -> Void)? = c == 0 ? progress.map { progress in
                     { done, rows in progress(min(p.count, done * starts.count), p.count, rows * starts.count) }
                 } : nil
-                out[c] = parseChunk(p, from: starts[c], to: to, expected: expected, delimiter: delimiter, report: report)
+                out[c] = parseChunk(p, from: starts[c], to: to, wholeEnd: c == 0 ? p.count : nil,
+                                    expected: expected, delimiter: delimiter, report: report)
             }
         }
         // Line numbers continue from chunk to chunk; the first malformed record stops the read.
@@ -131,7 +165,8 @@ extension DelimitedReader {
             }
             base += chunk.lineBreaks
         }
-        let parsed = chunks.compactMap { $0 }
+        var parsed = chunks.compactMap { $0 }
+        chunks = []
         var lines: [Int32] = []
         lines.reserveCapacity(parsed.reduce(0) { $0 + $1.lines.count })
         for (c, chunk) in parsed.enumerated() {
@@ -139,25 +174,44 @@ extension DelimitedReader {
             lines.append(contentsOf: chunk.lines.map { $0 &+ offset })
         }
         progress?(p.count, p.count, lines.count)
+        // Each column's parts, moved out of the chunks so that the merge below owns them
+        // uniquely and grows them in place rather than copying them (at 3M students those
+        // copies were most of the merge's time).
+        let parts = (0..<expected).map { _ in ColumnParts() }
+        for c in parsed.indices {
+            for k in 0..<expected {
+                parts[k].interners.append(parsed[c].interners[k])
+                parts[k].codes.append(parsed[c].codes[k])
+            }
+            parsed[c].interners = []
+            parsed[c].codes = []
+        }
+        parsed = []
         // Merge each column's chunks into the first chunk's interner, columns in parallel.
         var raw = [RawColumn](repeating: RawColumn(), count: expected)
         let rows = lines.count
         raw.withUnsafeMutableBufferPointer { buffer in
             let out = buffer
             Parallel.forEach(expected) { k in
-                var interner = parsed[0].interners[k]
-                let incoming = parsed.dropFirst().reduce(0) { $0 + $1.interners[k].count }
+                let part = parts[k]
+                var interner = part.interners[0]
+                var codes = part.codes[0]
+                part.interners[0] = ByteInterner(capacity: 0)
+                part.codes[0] = []
+                let others = part.interners.dropFirst()
+                let incoming = others.reduce(0) { $0 + $1.count }
                 if incoming > 2048 {
                     interner.reserve(values: interner.count + incoming,
-                                     bytes: interner.arena.count + parsed.dropFirst().reduce(0) { $0 + $1.interners[k].arena.count })
+                                     bytes: interner.arena.count + others.reduce(0) { $0 + $1.arena.count })
                 }
-                var codes = parsed[0].codes[k]
                 codes.reserveCapacity(rows)
-                for chunk in parsed.dropFirst() {
-                    let other = chunk.interners[k]
-                    var remap = [Int32](repeating: 0, count: other.count)
-                    for code in 0..<other.count { remap[code] = interner.intern(Int32(code), of: other) }
-                    codes.append(contentsOf: chunk.codes[k].map { remap[Int($0)] })
+                for c in part.interners.indices.dropFirst() {
+                    let remap = interner.internAll(of: part.interners[c])
+                    part.interners[c] = ByteInterner(capacity: 0)
+                    remap.withUnsafeBufferPointer { r in
+                        for code in part.codes[c] { codes.append(r[Int(code)]) }
+                    }
+                    part.codes[c] = []
                 }
                 out[k] = RawColumn(interner: interner, codes: codes)
             }
