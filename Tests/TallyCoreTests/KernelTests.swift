@@ -56,6 +56,45 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(down.strings("id"), ["1", "4", "3", "2"])
     }
 
+    /// Text keys are numbered through the dictionaries (`KeyEncoder.textSlots`): over random
+    /// columns with nulls, values on one side only and a dictionary shared by a filtered copy,
+    /// two rows get the same id exactly when their values are equal, and null never gets one.
+    func testTextKeyIdsAreEqualExactlyWhenValuesAre() throws {
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<20 {
+            func column(_ n: Int, pool: Int) throws -> Table {
+                var text = "k\n"
+                for _ in 0..<n {
+                    let v = Int.random(in: 0..<pool, using: &generator)
+                    text += v % 11 == 0 ? "\n" : "v\(v)\n"
+                }
+                return try readCSV(text)
+            }
+            let a = try column(300 + round * 37, pool: 40 + round * 9)
+            let b = try column(200 + round * 11, pool: 60)
+            let shared = a.gather((0..<Int32(a.rowCount)).filter { $0 % 3 == 0 })
+            let sides = [a, b, shared]
+            let encoded = KeyEncoder.encode(sides.map { [$0.column("k")!] })
+            var idOf: [String: Int32] = [:]
+            for (s, t) in sides.enumerated() {
+                let values = t.strings("k")
+                for (r, value) in values.enumerated() {
+                    let id = encoded.ids[s][r]
+                    guard let value else { XCTAssertEqual(id, -1); continue }
+                    if let known = idOf[value] { XCTAssertEqual(id, known, "\(value) on side \(s)") } else {
+                        XCTAssertFalse(idOf.values.contains(id), "\(value) shares an id with another value")
+                        idOf[value] = id
+                    }
+                }
+            }
+            XCTAssertEqual(encoded.distinct, idOf.count)
+            // Grouping one side: one group per distinct value, the null group included.
+            let grouping = Table.groupIds([b.column("k")!], rowCount: b.rowCount)
+            let distinct = Set(b.strings("k").map { $0 ?? "\u{0}null" })
+            XCTAssertEqual(grouping.representatives.count, distinct.count)
+        }
+    }
+
     func testKeysMatchAcrossDifferentDictionaries() throws {
         let a = try readCSV("k\nx\ny\n"), b = try readCSV("k\ny\nz\nx\n")
         let encoded = KeyEncoder.encode([[a.column("k")!], [b.column("k")!]])

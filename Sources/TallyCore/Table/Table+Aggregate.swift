@@ -61,6 +61,16 @@ extension Table {
         guard !keyColumns.isEmpty else { return ([Int32](repeating: 0, count: rowCount), [0]) }
         var ids = [Int32](repeating: 0, count: rowCount)
         var representatives: [Int32] = []
+        if keyColumns.count == 1, let (slotSides, span) = KeyEncoder.textSlots(keyColumns), let slots = slotSides.first {
+            // One text key: group ids by direct index, nulls in the last slot.
+            var dense = [Int32](repeating: -1, count: span + 1)
+            for r in 0..<rowCount {
+                let slot = slots[r] < 0 ? span : Int(slots[r])
+                if dense[slot] < 0 { dense[slot] = Int32(representatives.count); representatives.append(Int32(r)) }
+                ids[r] = dense[slot]
+            }
+            return (ids, representatives)
+        }
         let atoms = keyColumns.map { KeyEncoder.atomize([$0])[0] }
         if atoms.count == 1, let (low, high) = KeyEncoder.range(atoms), KeyEncoder.isSmallRange(low, high, rows: rowCount) {
             // One text key (or small integers): group ids by direct index, nulls in the last slot.

@@ -9,15 +9,22 @@ extension Column {
             for (k, i) in indices.enumerated() where i < 0 || isNull(Int(i)) { bits[k] = false }
             validityOut = bits
         }
+        // A tight loop of independent loads through pointers (no bounds or capacity check per
+        // row), so that the cache misses of a random gather (a join's right side) overlap.
         @inline(__always) func pick<T>(_ source: [T], _ zero: T) -> [T] {
-            var out = [T]()
-            out.reserveCapacity(n)
-            if hasMissing {
-                for i in indices { out.append(i < 0 ? zero : source[Int(i)]) }
-            } else {
-                for i in indices { out.append(source[Int(i)]) }
+            [T](unsafeUninitializedCapacity: n) { out, count in
+                source.withUnsafeBufferPointer { s in
+                    indices.withUnsafeBufferPointer { ix in
+                        guard let base = out.baseAddress else { return }
+                        if hasMissing {
+                            for k in 0..<n { let i = ix[k]; (base + k).initialize(to: i < 0 ? zero : s[Int(i)]) }
+                        } else {
+                            for k in 0..<n { (base + k).initialize(to: s[Int(ix[k])]) }
+                        }
+                    }
+                }
+                count = n
             }
-            return out
         }
         switch data {
         case .text(let codes, let dictionary):

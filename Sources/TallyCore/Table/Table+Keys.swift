@@ -12,6 +12,19 @@ public enum KeyEncoder {
         var ids: [[Int32]] = []
         var distinct = 0
         let rows = sides.reduce(0) { $0 + ($1.first?.count ?? 0) }
+        if width == 1, let (slots, span) = textSlots(sides.map { $0[0] }) {
+            // One text key: slots index an array directly; ids in order of first appearance.
+            var dense = [Int32](repeating: -1, count: span)
+            var next: Int32 = 0
+            let ids = slots.map { side in
+                side.map { slot -> Int32 in
+                    guard slot >= 0 else { return -1 }
+                    if dense[Int(slot)] < 0 { dense[Int(slot)] = next; next += 1 }
+                    return dense[Int(slot)]
+                }
+            }
+            return (ids, Int(next))
+        }
         for k in 0..<width {
             let atoms = atomize(sides.map { $0[k] })
             var map = IdTable(capacity: min(rows, 1 << 16))
@@ -78,26 +91,7 @@ public enum KeyEncoder {
                 if base === dictionary {
                     for i in 0..<column.count where !column.isNull(i) { out[i] = Int64(codes[i]) }
                 } else {
-                    // Map this dictionary onto the base one through the byte interner: values
-                    // already in the base keep its codes, new ones count down from -1.
-                    // With two columns (a join's two key columns) the map depends only on the two
-                    // dictionaries, new values numbered -1, -2 ... in this dictionary's order.
-                    let pair = columns.count == 2 && baseInterner == nil
-                    if pair, let cached = dictionary.remaps.first(where: { $0.base === base && $0.map.count == dictionary.count }) {
-                        for i in 0..<column.count where !column.isNull(i) { out[i] = cached.map[Int(codes[i])] }
-                        return out
-                    }
-                    if baseInterner == nil {
-                        var interner = ByteInterner(capacity: base.count)
-                        for value in base.values { var v = value; _ = v.withUTF8 { interner.intern($0, 0, $0.count) } }
-                        baseInterner = interner
-                    }
-                    let remap: [Int64] = dictionary.values.map { value in
-                        var v = value
-                        let code = v.withUTF8 { baseInterner!.intern($0, 0, $0.count) }
-                        return code < base.count ? Int64(code) : -1 - Int64(Int(code) - base.count)
-                    }
-                    if pair { dictionary.remaps = [(base, remap)] }
+                    let remap = codeMap(dictionary, onto: base, interner: &baseInterner, pair: columns.count == 2)
                     for i in 0..<column.count where !column.isNull(i) { out[i] = remap[Int(codes[i])] }
                 }
             case .integer(let v):
@@ -115,5 +109,76 @@ public enum KeyEncoder {
             }
             return out
         }
+    }
+
+    /// The code in `base` of each value of `dictionary`; values not in `base` count down from -1
+    /// in this dictionary's order. Both are interned in bulk (`ByteInterner.internAll` overlaps
+    /// the cache misses of a million-entry table); `interner` keeps `base`'s table for the next
+    /// dictionary. With `pair` (a join's two key columns) the map depends only on the two
+    /// dictionaries and is kept for the next join of the same two.
+    static func codeMap(_ dictionary: TextDictionary, onto base: TextDictionary, interner: inout ByteInterner?, pair: Bool) -> [Int64] {
+        let pair = pair && interner == nil
+        if pair, let cached = dictionary.remaps.first(where: { $0.base === base && $0.map.count == dictionary.count }) {
+            return cached.map
+        }
+        var table = interner ?? {
+            var fresh = ByteInterner(capacity: 0)
+            // Sized for two mostly overlapping key sets (SSIDs of SENR and SINF); grows if not.
+            fresh.reserve(values: max(base.count, dictionary.count) + min(base.count, dictionary.count) / 8, bytes: 0)
+            _ = fresh.internAll(of: ByteInterner.packing(base.values))
+            return fresh
+        }()
+        let remap: [Int64] = table.internAll(of: ByteInterner.packing(dictionary.values)).map { code in
+            code < base.count ? Int64(code) : -1 - Int64(Int(code) - base.count)
+        }
+        interner = table
+        if pair { dictionary.remaps = [(base, remap)] }
+        return remap
+    }
+
+    /// One key column of text on every side: each row's slot in one numbering of the values of
+    /// all sides' dictionaries (-1 for null), and how many slots there are. Nil when a side is
+    /// not text or the numbering would be much larger than the rows (then `encode` hashes).
+    static func textSlots(_ columns: [Column]) -> (slots: [[Int32]], span: Int)? {
+        var dictionaries: [TextDictionary] = []
+        for column in columns {
+            guard case .text(_, let dictionary) = column.data else { return nil }
+            dictionaries.append(dictionary)
+        }
+        guard let base = dictionaries.first else { return nil }
+        var interner: ByteInterner? = nil
+        var maps: [[Int64]?] = []
+        var added = 0
+        for d in dictionaries {
+            if d === base { maps.append(nil); continue }
+            let map = codeMap(d, onto: base, interner: &interner, pair: columns.count == 2)
+            added = max(added, map.reduce(0) { max($0, $1 < 0 ? Int(-$1) : 0) })
+            maps.append(map)
+        }
+        let span = base.count + added
+        let rows = columns.reduce(0) { $0 + $1.count }
+        guard span < max(rows, 1) * 2, span < Int(Int32.max) else { return nil }
+        let slots: [[Int32]] = zip(columns, maps).map { column, map in
+            guard case .text(let codes, _) = column.data else { return [] }
+            return [Int32](unsafeUninitializedCapacity: codes.count) { out, count in
+                codes.withUnsafeBufferPointer { c in
+                    if let map {
+                        map.withUnsafeBufferPointer { m in
+                            for i in 0..<c.count {
+                                let v = m[Int(c[i])]
+                                out[i] = v >= 0 ? Int32(v) : Int32(base.count) - 1 - Int32(v)
+                            }
+                        }
+                    } else {
+                        for i in 0..<c.count { out[i] = c[i] }
+                    }
+                }
+                if let validity = column.validity {
+                    for i in 0..<codes.count where !validity[i] { out[i] = -1 }
+                }
+                count = codes.count
+            }
+        }
+        return (slots, span)
     }
 }
