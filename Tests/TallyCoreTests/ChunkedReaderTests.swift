@@ -136,3 +136,37 @@ final class ParallelValidationTests: XCTestCase {
         XCTAssertEqual(TextDecoding.firstInvalidUTF8Parallel(bytes), 30 << 20)
     }
 }
+
+/// Interners are values: a copy that inserts never changes the original (their slot tables are
+/// shared until one inserts), large tables included.
+final class ByteInternerTests: XCTestCase {
+    func intern(_ interner: inout ByteInterner, _ value: String) -> Int32 {
+        let bytes = Array(value.utf8)
+        return bytes.withUnsafeBufferPointer { interner.intern($0, 0, $0.count) }
+    }
+
+    func testCopiesAreIndependentSmallAndLarge() {
+        for size in [10, 700_000] {
+            var a = ByteInterner(capacity: 0)
+            for i in 0..<size { XCTAssertEqual(intern(&a, "v\(i)"), Int32(i)) }
+            var b = a
+            XCTAssertEqual(intern(&b, "only in b"), Int32(size))
+            XCTAssertEqual(intern(&a, "only in a"), Int32(size))
+            XCTAssertEqual(intern(&a, "only in b"), Int32(size + 1), "a never saw b's value")
+            XCTAssertEqual(intern(&b, "v\(size / 2)"), Int32(size / 2))
+            XCTAssertEqual(b.string(Int32(size)), "only in b")
+            XCTAssertEqual(a.string(Int32(size)), "only in a")
+        }
+    }
+
+    func testInternAllMapsEveryValueIncludingRepeats() {
+        var base = ByteInterner(capacity: 0)
+        for i in 0..<1_000 { _ = intern(&base, "k\(i)") }
+        let incoming = ByteInterner.packing((0..<3_000).map { "k\($0 % 1_500)" })
+        let codes = base.internAll(of: incoming)
+        for (i, code) in codes.enumerated() {
+            XCTAssertEqual(base.string(code), "k\(i % 1_500)")
+        }
+        XCTAssertEqual(base.count, 1_500)
+    }
+}

@@ -14,13 +14,13 @@ struct ByteInterner {
     /// hash in the slot a probe that meets another value rarely touches that value's length or
     /// bytes: for a column of a million distinct IDs each of those is a cache miss. (Filling the
     /// table to three quarters instead of half made the 3M load slower: longer probes.)
-    private var slots: [UInt64]
+    private var slots: SlotStorage
     private var mask: Int
 
     init(capacity: Int = 64) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = [UInt64](repeating: 0, count: size)
+        slots = SlotStorage(count: size)
         mask = size - 1
     }
 
@@ -80,7 +80,7 @@ struct ByteInterner {
                 }
                 // A tight loop of independent loads, so all of them are in flight at once.
                 let mask = self.mask
-                sink &+= slots.withUnsafeBufferPointer { s in
+                sink &+= slots.read { s in
                     var warm: UInt64 = 0
                     for i in 0..<m { warm |= s[Int(truncatingIfNeeded: hashes[i]) & mask] }
                     return warm
@@ -108,7 +108,7 @@ struct ByteInterner {
                         hashes[i] = ByteInterner.hash(a, s, s + Int(other.lengths[c + i]))
                     }
                     let mask = self.mask
-                    sink &+= slots.withUnsafeBufferPointer { s in
+                    sink &+= slots.read { s in
                         var warm: UInt64 = 0
                         for i in 0..<m { warm |= s[Int(truncatingIfNeeded: hashes[i]) & mask] }
                         return warm
@@ -133,7 +133,7 @@ struct ByteInterner {
         let tag = h & 0xFFFF_FFFF_0000_0000
         let length = end - start
         while true {
-            let entry = slots[slot]
+            let entry = slots.pointer[slot]
             if entry == 0 { break }
             let code = Int32(truncatingIfNeeded: entry) &- 1
             if entry & 0xFFFF_FFFF_0000_0000 == tag, Int(lengths[Int(code)]) == length {
@@ -156,7 +156,8 @@ struct ByteInterner {
         starts.append(arena.count)
         lengths.append(Int32(length))
         if length > 0 { arena.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<end])) }
-        slots[slot] = tag | UInt64(UInt32(bitPattern: code &+ 1))
+        if !isKnownUniquelyReferenced(&slots) { slots = slots.copy() }
+        slots.pointer[slot] = tag | UInt64(UInt32(bitPattern: code &+ 1))
         if starts.count * 2 > slots.count { grow() }
         return code
     }
@@ -177,14 +178,15 @@ struct ByteInterner {
 
     /// A table of `size` slots holding every value interned so far.
     private mutating func rehash(_ size: Int) {
-        slots = [UInt64](repeating: 0, count: size)
+        slots = SlotStorage(count: size)
         mask = size - 1
+        let fresh = slots.pointer
         arena.withUnsafeBufferPointer { a in
             for code in 0..<starts.count {
                 let h = ByteInterner.hash(a, starts[code], starts[code] + Int(lengths[code]))
                 var slot = Int(truncatingIfNeeded: h) & mask
-                while slots[slot] != 0 { slot = (slot + 1) & mask }
-                slots[slot] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(code + 1)
+                while fresh[slot] != 0 { slot = (slot + 1) & mask }
+                fresh[slot] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(code + 1)
             }
         }
     }
@@ -196,3 +198,48 @@ struct ByteInterner {
 
     func string(_ code: Int32) -> String { String(decoding: bytes(code), as: UTF8.self) }
 }
+
+/// The slots of a `ByteInterner`, shared between copies until one of them inserts.
+///
+/// A table of 4 MB or more is mapped straight from the kernel and marked for transparent huge
+/// pages: its reads are random, and with 4 KB pages nearly every one of a million-entry table's
+/// also missed the TLB. Mapped memory also comes zeroed, so it is not cleared twice.
+final class SlotStorage: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<UInt64>
+    let count: Int
+    private let mappedBytes: Int
+
+    init(count: Int) {
+        self.count = count
+        let bytes = count * MemoryLayout<UInt64>.stride
+        if bytes >= 4 << 20, let mapped = SlotStorage.map(bytes) {
+            pointer = mapped.bindMemory(to: UInt64.self, capacity: count)
+            mappedBytes = bytes
+        } else {
+            pointer = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
+            pointer.initialize(repeating: 0, count: count)
+            mappedBytes = 0
+        }
+    }
+
+    private static func map(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        guard let p = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else { return nil }
+        _ = madvise(p, bytes, 14) // MADV_HUGEPAGE
+        return p
+    }
+
+    func copy() -> SlotStorage {
+        let other = SlotStorage(count: count)
+        other.pointer.update(from: pointer, count: count)
+        return other
+    }
+
+    @inline(__always) func read<R>(_ body: (UnsafeBufferPointer<UInt64>) -> R) -> R {
+        body(UnsafeBufferPointer(start: pointer, count: count))
+    }
+
+    deinit {
+        if mappedBytes > 0 { munmap(pointer, mappedBytes) } else { pointer.deallocate() }
+    }
+}
+
