@@ -24,6 +24,7 @@ struct RunCommand: ParsableCommand {
         options.storePath = store.path
         // Without a ledger, a report, JSON or JUnit, nothing shows the inputs' SHA-256.
         options.fingerprintInputs = reportOptions.report != nil || json || junit != nil
+        options.keepTablesUntilExit = true
         let color = !noColor && isTerminal(1) && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         if isTerminal(2) { options.progress = ProgressLine.make() }
         let record = Runner.run(path: playbook, options: options)
