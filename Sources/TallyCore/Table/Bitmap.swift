@@ -25,6 +25,12 @@ public struct Bitmap: Sendable, Equatable {
         }
     }
 
+    /// A bitmap from its words (as `words` gave them), e.g. read back from the cell cache.
+    init(words: [UInt64], count: Int) {
+        self.count = count
+        self.words = words
+    }
+
     /// Number of set bits.
     public var setCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 }
