@@ -17,6 +17,11 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var reportOptions: ReportFlags
     @Flag(help: "Print the run's summary, checks and comparisons as JSON on stdout (instead of the notebook).") var json = false
     @Option(help: "Write JUnit XML for the checks to this file.") var junit: String?
+    @Flag(help: "Recompute every cell (do not read or write the cell cache).") var noCache = false
+    @Option(help: "The cell cache's size limit in MB (default 2048); the least recently used entries go first.") var cacheLimit: Int?
+    @Option(help: "Run only this cell (named by the table it makes or its line number) and the cells it needs.") var only: String?
+    @Option(help: "Run every cell up to and including this one.") var until: String?
+    @Option(help: "Run this cell, every cell after it, and the earlier cells they need.") var from: String?
 
     func run() throws {
         var options = RunOptions()
@@ -25,6 +30,11 @@ struct RunCommand: ParsableCommand {
         // Without a ledger, a report, JSON or JUnit, nothing shows the inputs' SHA-256.
         options.fingerprintInputs = reportOptions.report != nil || json || junit != nil
         options.keepTablesUntilExit = true
+        if !noCache, let storePath = options.storePath { options.cacheFolder = CellCache.folder(forStore: storePath) }
+        if let cacheLimit { options.cacheLimitBytes = max(0, cacheLimit) << 20 }
+        options.only = only
+        options.until = until
+        options.from = from
         let color = !noColor && isTerminal(1) && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         if isTerminal(2) { options.progress = ProgressLine.make() }
         let record = Runner.run(path: playbook, options: options)

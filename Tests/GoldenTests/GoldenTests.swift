@@ -56,8 +56,32 @@ final class GoldenTests: XCTestCase {
         XCTAssert(failures.isEmpty, "\(failures.count) golden case(s) differ with CR LF:\n" + failures.joined(separator: "\n\n"))
     }
 
-    /// Runs one case in a scratch folder; returns a description of any difference.
+    /// The cell cache never changes a result: every run case and example, run three times over one
+    /// cache — filling it, from it with the exports deleted (tables read back from the cache and
+    /// exported again), and from it entirely — gives the golden output (but for the `cached`
+    /// marks), exit status and exports each time, and byte-identical HTML and Markdown reports.
+    func testGoldenCasesFromTheCellCache() throws {
+        let folders = try caseFolders().filter { folder in
+            let command = (try? String(contentsOf: folder.appendingPathComponent("command"), encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "run"
+            return command == "run"
+        }
+        var failures: [String] = []
+        var cachedCells = 0
+        for folder in folders {
+            if let problem = try runCase(folder, cached: true, cachedCells: &cachedCells) { failures.append("cached " + problem) }
+        }
+        XCTAssert(failures.isEmpty, "\(failures.count) golden case(s) differ from the cache:\n" + failures.joined(separator: "\n\n"))
+        XCTAssertGreaterThan(cachedCells, 100, "the reruns took cells from the cache")
+    }
+
     func runCase(_ folder: URL, crlf: Bool = false) throws -> String? {
+        var ignored = 0
+        return try runCase(folder, crlf: crlf, cached: false, cachedCells: &ignored)
+    }
+
+    /// Runs one case in a scratch folder; returns a description of any difference.
+    func runCase(_ folder: URL, crlf: Bool = false, cached: Bool, cachedCells: inout Int) throws -> String? {
         let fm = FileManager.default
         let name = folder.deletingLastPathComponent().lastPathComponent + "/" + folder.lastPathComponent
         let scratch = fm.temporaryDirectory.appendingPathComponent("tally-golden-\(UUID().uuidString)")
@@ -104,6 +128,36 @@ final class GoldenTests: XCTestCase {
                 output = CheckReport.renderFailure(result.diagnostics, playbookFile: result.file, source: result.source, path: playbook)
                 exit = 2
             }
+        } else if cached {
+            options.cacheFolder = scratch.appendingPathComponent(".cache").path
+            let fixed = Date(timeIntervalSince1970: 1_790_000_000)
+            options.now = { fixed }
+            var outputs: [String] = [], exits: [Int32] = [], reports: [[String]] = []
+            var exportSets: [[String: Data]] = []
+            var written: [String] = []
+            for pass in 0..<3 {
+                // The second pass finds the exports gone: they are written again from cached tables.
+                if pass == 1 { for file in written { try? fm.removeItem(at: scratch.appendingPathComponent(file)) } }
+                let record = Runner.run(path: path, options: options)
+                if pass == 0 { written = record.exports.map(\.path) }
+                if pass > 0 { cachedCells += record.cells.filter { $0.status == .cached }.count }
+                let text = TerminalReport(color: false, timings: false).render(record)
+                outputs.append(text.replacingOccurrences(of: "  cached\n", with: "\n")
+                    .split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("  cache:   ") }.joined(separator: "\n"))
+                exits.append(record.exitStatus)
+                let report = ReportRecord(record)
+                let rendered = try ReportRenderer.render(report, options: ReportOptions())
+                reports.append([rendered.html, rendered.markdown])
+                exportSets.append(GoldenTests.files(under: scratch.appendingPathComponent("out")))
+            }
+            var problems: [String] = []
+            if Set(outputs).count != 1 { problems.append("output differs from the cache:\n" + GoldenTests.firstDifference(outputs[0], outputs[1] == outputs[0] ? outputs[2] : outputs[1])) }
+            if Set(exits).count != 1 { problems.append("exit statuses \(exits)") }
+            if reports[1] != reports[0] || reports[2] != reports[0] { problems.append("reports differ from the cache") }
+            if exportSets[1] != exportSets[0] || exportSets[2] != exportSets[0] { problems.append("exports differ from the cache") }
+            if !problems.isEmpty { return "[\(name)] " + problems.joined(separator: "; ") }
+            output = outputs[0]
+            exit = exits[0]
         } else {
             let record = Runner.run(path: path, options: options)
             output = TerminalReport(color: false, timings: false).render(record)

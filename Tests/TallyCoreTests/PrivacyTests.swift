@@ -117,6 +117,32 @@ final class PrivacyTests: XCTestCase {
         XCTAssertFalse(masked["html"]!.contains("#") && masked["html"]!.contains(privacy.token("Ana") + "lysis"))
     }
 
+    /// A rerun that takes its cells from the cell cache masks exactly as much: lineage and quoted
+    /// values are cached with the cells.
+    func testMaskingHoldsForCellsTakenFromTheCache() throws {
+        let scratch = try Scratch()
+        try scratch.write("students.csv", PrivacyTests.students)
+        let playbook = PrivacyTests.playbook.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.contains("snapshot") && !$0.contains("changes") }.joined(separator: "\n")
+        try scratch.write("privacy.playbook", playbook)
+        var options = scratch.options
+        options.storePath = scratch.path(".tally/tally.sqlite")
+        options.cacheFolder = CellCache.folder(forStore: scratch.path(".tally/tally.sqlite"))
+        let first = Runner.run(path: scratch.path("privacy.playbook"), options: options)
+        let again = Runner.run(path: scratch.path("privacy.playbook"), options: options)
+        XCTAssertGreaterThan(again.cells.filter { $0.status == .cached }.count, 5)
+        let privacy = ReportPrivacy(masks: ["SSID", "LastName", "FirstName"], suppressBelow: nil, key: "test-secret")
+        let fresh = try outputs(first, privacy), cached = try outputs(again, privacy)
+        XCTAssertTrue(cached["terminal"]!.contains(privacy.token("Lopez, Ana")), "the derived name is masked from the cache too")
+        for (output, text) in cached {
+            for value in PrivacyTests.ssids + PrivacyTests.names where value != "Ana" {
+                XCTAssertFalse(PrivacyTests.containsWord(text, value), "\(value) in the cached \(output) output")
+            }
+        }
+        XCTAssertEqual(cached["markdown"]?.replacingOccurrences(of: #"\| Ran \|[^\n]*\n\| Ledger run \| \d+ \|"#, with: "", options: .regularExpression),
+                       fresh["markdown"]?.replacingOccurrences(of: #"\| Ran \|[^\n]*\n\| Ledger run \| \d+ \|"#, with: "", options: .regularExpression))
+    }
+
     func testValidateFindingsMaskTheValueOfAMaskedField() throws {
         let scratch = try Scratch()
         var sample = SampleOptions()

@@ -60,7 +60,7 @@ extension QAStore {
     public func baselineRuns(_ scope: BaselineScope) throws -> [BaselineRun] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT id, params, started_at FROM run WHERE playbook_path = ? AND exit_status < 2 ORDER BY id DESC
+                SELECT id, params, started_at FROM run WHERE playbook_path = ? AND exit_status < 2 AND partial IS NULL ORDER BY id DESC
                 """, arguments: [scope.playbook])
             var inputs: [Int64: [String]] = [:]
             for r in try Row.fetchAll(db, sql: """

@@ -14,13 +14,17 @@ public struct RunSummary: Sendable, Codable, Equatable {
     public var warnings: Int
     public var label: String?
     public var runBy: String
+    /// How a partial run was asked for (`--only joined`); nil for a whole run.
+    public var partial: String? = nil
 
     public var status: String {
+        let outcome: String
         switch exitStatus {
-        case 0: return "passed"
-        case 1: return "failed"
-        default: return "error"
+        case 0: outcome = "passed"
+        case 1: outcome = "failed"
+        default: outcome = "error"
         }
+        return partial == nil ? outcome : outcome + " (partial)"
     }
 }
 
@@ -77,12 +81,12 @@ extension QAStore {
         return try write { db in
             try db.execute(sql: """
                 INSERT INTO run (title, playbook_path, playbook_sha256, params, tool_version, started_at, finished_at, exit_status,
-                                 checks_passed, checks_failed, warnings, errors, run_by)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 checks_passed, checks_failed, warnings, errors, run_by, partial)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [run.title, run.playbookPath, run.playbookSHA256, paramsJSON, TallyVersion.string,
                                  QAStore.timestamp(run.started), QAStore.timestamp(run.finished), Int(run.exitStatus),
                                  run.checksPassed, run.checksFailed, run.warnings,
-                                 QAStore.json(run.errors.map(\.description)), run.runBy])
+                                 QAStore.json(run.errors.map(\.description)), run.runBy, run.partial])
             let id = db.lastInsertedRowID
             for (k, input) in run.inputs.enumerated() {
                 try db.execute(sql: """
@@ -92,9 +96,10 @@ extension QAStore {
             }
             for (k, cell) in run.cells.enumerated() {
                 try db.execute(sql: """
-                    INSERT INTO run_cell (run_id, position, kind, line, statement, table_name, rows_in, rows_out, elapsed)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [id, k, cell.kind.rawValue, cell.line, cell.text, cell.table, cell.rowsIn, cell.rowsOut, cell.elapsed])
+                    INSERT INTO run_cell (run_id, position, kind, line, statement, table_name, rows_in, rows_out, elapsed, status)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [id, k, cell.kind.rawValue, cell.line, cell.text, cell.table, cell.rowsIn, cell.rowsOut, cell.elapsed,
+                                     cell.status.rawValue])
             }
             for (k, check) in run.checks.enumerated() {
                 try db.execute(sql: """
@@ -163,6 +168,10 @@ extension QAStore {
             guard let status = try Int.fetchOne(db, sql: "SELECT exit_status FROM run WHERE id = ?", arguments: [id]) else {
                 throw Diagnostic(.error, "no run \(id) in the ledger", file: path)
             }
+            if let partial = try String.fetchOne(db, sql: "SELECT partial FROM run WHERE id = ?", arguments: [id]) {
+                throw Diagnostic(.error, "run \(id) was a partial run (\(partial)), so it cannot be labelled \"\(label)\"", file: path,
+                                 help: "run the whole playbook and label that run")
+            }
             guard status < 2 else {
                 throw Diagnostic(.error, "run \(id) stopped with exit 2 (the playbook could not be run), so it cannot be labelled \"\(label)\"", file: path,
                                  help: "fix the error, run the playbook again and label that run")
@@ -174,7 +183,7 @@ extension QAStore {
     /// The latest run of a playbook with a label.
     public func labelledRun(playbook: String, label: String) throws -> Int64? {
         try read { db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM run WHERE playbook_path = ? AND label = ? AND exit_status < 2 ORDER BY id DESC LIMIT 1",
+            try Int64.fetchOne(db, sql: "SELECT id FROM run WHERE playbook_path = ? AND label = ? AND exit_status < 2 AND partial IS NULL ORDER BY id DESC LIMIT 1",
                                arguments: [playbook, label])
         }
     }
@@ -190,7 +199,8 @@ extension QAStore {
     static func summary(_ row: Row) -> RunSummary {
         RunSummary(id: row["id"], title: row["title"], playbook: row["playbook_path"], startedAt: row["started_at"],
                    finishedAt: row["finished_at"], exitStatus: row["exit_status"], checksPassed: row["checks_passed"],
-                   checksFailed: row["checks_failed"], warnings: row["warnings"], label: row["label"], runBy: row["run_by"])
+                   checksFailed: row["checks_failed"], warnings: row["warnings"], label: row["label"], runBy: row["run_by"],
+                   partial: row["partial"])
     }
 
     static func json<T: Encodable>(_ value: T) -> String {

@@ -25,6 +25,10 @@ public final class QAStore: @unchecked Sendable {
             if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o700])
+                // A folder made for the store holds student data: keep it out of any repository.
+                FileManager.default.createFile(atPath: folder + "/.gitignore",
+                                               contents: Data("# Tally's QA store and cell cache: student data, never commit it.\n*\n".utf8),
+                                               attributes: [.posixPermissions: 0o600])
             }
             // The store holds student rows (snapshots, failing keys) and the masking secret:
             // its files are readable by their owner only.
@@ -127,6 +131,10 @@ public final class QAStore: @unchecked Sendable {
             CREATE TABLE setting (name TEXT PRIMARY KEY, value TEXT NOT NULL);
             """)
             try db.execute(sql: "INSERT INTO setting (name, value) VALUES ('mask_key', ?)", arguments: [QAStore.randomSecret()])
+        }
+        migrator.registerMigration("v3: partial runs and cell status") { db in
+            try db.execute(sql: "ALTER TABLE run ADD COLUMN partial TEXT")
+            try db.execute(sql: "ALTER TABLE run_cell ADD COLUMN status TEXT NOT NULL DEFAULT 'ran'")
         }
         return migrator
     }

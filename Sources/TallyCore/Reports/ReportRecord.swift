@@ -25,6 +25,8 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         public var input: InputRecord?
         public var export: ExportRecord?
         public var notes: [String]
+        /// True for a cell a partial run left out (nil otherwise, and in older records).
+        public var notRun: Bool? = nil
     }
     public var title: String
     public var playbookPath: String
@@ -69,7 +71,8 @@ public struct ReportRecord: Codable, Sendable, Equatable {
                         steps: cell.steps.map { step in
                             Step(keyword: step.keyword, rowsIn: step.rowsIn, rowsOut: step.rowsOut, detail: TerminalReport.stepDetail(step))
                         },
-                        preview: cell.preview, check: cell.check, input: cell.input, export: cell.export, notes: cell.notes)
+                        preview: cell.preview, check: cell.check, input: cell.input, export: cell.export, notes: cell.notes,
+                        notRun: cell.status == .notRun ? true : nil)
         }
     }
 

@@ -122,6 +122,7 @@ public enum ReportRenderer {
     }
 
     static func statusText(_ cell: ReportRecord.Cell) -> String {
+        if cell.notRun == true { return "not run" }
         guard let check = cell.check else { return "" }
         if check.passed { return "passed" }
         if check.acknowledged != nil { return "acknowledged" }
@@ -134,6 +135,7 @@ public enum ReportRenderer {
         case "failed": return "fail"
         case "warning": return "warn"
         case "acknowledged": return "ack"
+        case "not run": return "skipped"
         default: return ""
         }
     }

@@ -54,7 +54,7 @@ public struct TerminalReport {
     func header(_ cell: CellResult, _ title: String, status: String? = nil) -> String {
         var line = bold("[\(currentNumber)] \(title)") + dim("  line \(cell.line)")
         if let status { line += "  " + status }
-        if timings { line += dim("  \(Format.seconds(cell.elapsed))") }
+        if cell.status == .cached { line += dim("  cached") } else if timings { line += dim("  \(Format.seconds(cell.elapsed))") }
         return line
     }
 
@@ -67,6 +67,12 @@ public struct TerminalReport {
     func renderCell(_ cell: CellResult) -> String {
         var lines: [String] = []
         for n in cell.narrative { lines.append(dim("  ## " + n)) }
+        if cell.status == .notRun {
+            lines.append(header(cell, cell.kind == .load || cell.kind == .pipeline ? "\(cell.kind == .load ? "load " : "")\(cell.table ?? "")" : cell.kind.rawValue)
+                         + dim("  not run"))
+            lines.append(statement(cell))
+            return lines.joined(separator: "\n")
+        }
         switch cell.kind {
         case .load:
             lines.append(header(cell, "load \(cell.table ?? "")"))
@@ -206,6 +212,12 @@ public struct TerminalReport {
             lines.append("  exports: none")
         } else {
             lines.append("  exports: " + record.exports.map { "\($0.path) (\(Format.plural($0.rows, "row")))" }.joined(separator: ", "))
+        }
+        let cached = record.cells.filter { $0.status == .cached }.count
+        if cached > 0 { lines.append("  cache:   \(Format.plural(cached, "cell")) taken from the cache (nothing they depend on changed)") }
+        if let partial = record.partial {
+            let skipped = record.cells.filter { $0.status == .notRun }.count
+            lines.append("  partial: \(partial) — \(Format.plural(skipped, "cell")) not run; this run is never a baseline")
         }
         if let id = record.runId, let path = record.storePath {
             lines.append("  ledger:  run \(id) recorded in \(path)")

@@ -23,6 +23,20 @@ public final class Interpreter {
     var lineages: [String: ColumnLineage] = [:]
     /// Data values quoted in free text (details, errors), for masking.
     public private(set) var sensitive: [SensitiveValue] = []
+    /// The cell cache (nil with --no-cache or without a store).
+    var cache: CellCache?
+    /// The key of the cell that made each table (absent: a table no key covers).
+    var keyOf: [String: String] = [:]
+    /// Tables taken from the cache whose bytes have not been read yet (table → key).
+    var lazyTables: [String: String] = [:]
+    /// Load cells found in the cache while checking (table → key, entry).
+    var cachedLoads: [String: (key: String, entry: CellCache.Entry)] = [:]
+    /// Export cells to record in the cache once their files are in place.
+    var pendingExportEntries: [(key: String, entry: CellCache.Entry, staged: String, destination: String)] = []
+    /// Statements a partial run runs (nil: all).
+    var selection: Set<Int>? = nil
+    /// Each assert's check before acknowledgements (what the cache keeps).
+    var rawChecks: [Int: CheckResult] = [:]
 
     func lineage(_ table: String) -> ColumnLineage { lineages[table] ?? [:] }
 
@@ -52,14 +66,27 @@ public final class Interpreter {
 
     /// Loads an input during checking so its schema is exact; the load cell reuses the table.
     func preload(_ request: LoadRequest) throws -> Schema {
+        let node = playbook.statements.first { if case .load(let name, _, _, _, _) = $0.statement { return name.text == request.table && $0.line == request.span.line }; return false }
+        let index = node.flatMap { n in playbook.statements.firstIndex { $0 == n } }
+        // A load a partial run does not need: its schema only.
+        if let selection, let index, !selection.contains(index) { return try Loader.schema(request) }
+        var knownSHA: String? = nil
+        if let node, let (key, sha) = loadKey(request, node: node) {
+            if let entry = cache?.entry(key), let schema = entry.cell.schema {
+                cachedLoads[request.table] = (key, entry)
+                inputFingerprints[request.table] = (request.path, sha)
+                return schema
+            }
+            knownSHA = sha
+        }
         let start = DispatchTime.now()
         var progress: ProgressHandler? = nil
         if let report = options.progress {
             let label = "load \(request.table)"
             progress = { done, total, rows in report(label, done, total, rows) }
         }
-        let loaded = try Loader.read(request, progress: progress, fingerprint: store != nil || options.fingerprintInputs)
-        inputFingerprints[request.table] = (request.path, loaded.sha256)
+        let loaded = try Loader.read(request, progress: progress, fingerprint: knownSHA == nil && (store != nil || options.fingerprintInputs))
+        inputFingerprints[request.table] = (request.path, knownSHA ?? loaded.sha256)
         preloaded[request.table] = (loaded.table, Interpreter.seconds(since: start), loaded.bytes)
         return loaded.table.schema
     }
@@ -73,9 +100,25 @@ public final class Interpreter {
         for (index, node) in playbook.statements.enumerated() {
             let start = DispatchTime.now()
             do {
+                if let selection, !selection.contains(index) {
+                    cells.append(notRun(index, node))
+                    continue
+                }
+                let key = cellKey(index, node, plan)
+                if let key, let cell = try restore(key, index, node, plan) {
+                    cells.append(cell)
+                    continue
+                }
+                try materialize(for: node)
+                let quotedBefore = sensitive.count
                 if var cell = try run(index, node, plan) {
                     if cell.kind != .load { cell.elapsed = Interpreter.seconds(since: start) }
                     cells.append(cell)
+                    if let key { keep(key, cell, node, quoted: Array(sensitive[quotedBefore...])) }
+                }
+                if let made = Interpreter.defines(node) {
+                    if let key, cells.last?.table == made { keyOf[made] = key } else { keyOf[made] = nil }
+                    lazyTables[made] = nil
                 }
             } catch let d as Diagnostic {
                 failure = d
@@ -178,7 +221,9 @@ public final class Interpreter {
             return cell
         case .assert(let predicate, let severity, let message, let id):
             var cell = CellResult(index: index, node: node, kind: .assert)
-            cell.check = try acknowledge(try runAssert(predicate, severity: severity, message: message, id: id, node: node, plan: plan))
+            let raw = try runAssert(predicate, severity: severity, message: message, id: id, node: node, plan: plan)
+            rawChecks[index] = raw
+            cell.check = try acknowledge(raw)
             return cell
         case .compare(let table, let column, let target, let by, let tolerance, let severity, let alias):
             var cell = CellResult(index: index, node: node, kind: .compare)

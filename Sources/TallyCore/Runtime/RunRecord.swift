@@ -87,8 +87,12 @@ public struct ExportRecord: Sendable, Codable, Equatable {
 }
 
 /// One notebook cell: a statement and what it did.
-public struct CellResult: Sendable {
+public struct CellResult: Sendable, Codable {
     public enum Kind: String, Sendable, Codable { case title, param, load, pipeline, assert, compare, export, show, save, snapshot }
+    /// `cached`: taken from the cell cache (nothing it depends on changed); `notRun`: left out
+    /// of a partial run.
+    public enum Status: String, Sendable, Codable { case ran, cached, notRun = "not run" }
+    public var status: Status = .ran
     public var index: Int
     public var kind: Kind
     public var line: Int
@@ -129,6 +133,9 @@ public struct RunRecord: Sendable {
     public var playbookSource: String
     public var exitStatus: Int32
     public var playbookSHA256: String = ""
+    /// How a partial run was asked for (`--only joined`), nil for a whole run. A partial run is
+    /// never a baseline and cannot be labelled.
+    public var partial: String? = nil
     public var runBy: String = QAStore.currentUser
     /// Values this run compared, by series (`counts.students`) and key: what `previous run` reads.
     public var series: [SeriesValues] = []

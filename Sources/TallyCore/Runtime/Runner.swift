@@ -18,6 +18,18 @@ public struct RunOptions: Sendable {
     /// For the command line, which exits right after: freeing a 3M-student district's tables
     /// (millions of strings, one by one) took 0.35 s that the exit does at once.
     public var keepTablesUntilExit = false
+    /// The cell cache's folder (nil: no cache). Unchanged cells are taken from it.
+    public var cacheFolder: String? = nil
+    public var cacheLimitBytes: Int = CellCache.defaultLimit
+    /// A partial run: one cell and what it needs, every cell up to one, or from one on.
+    public var only: String? = nil
+    public var until: String? = nil
+    public var from: String? = nil
+    public var isPartial: Bool { only != nil || until != nil || from != nil }
+    public var partialDescription: String? {
+        guard isPartial else { return nil }
+        return [only.map { "--only \($0)" }, until.map { "--until \($0)" }, from.map { "--from \($0)" }].compactMap { $0 }.joined(separator: " ")
+    }
     public init() {}
 }
 
@@ -108,6 +120,18 @@ public enum Runner {
             record.storePath = storePath
         }
         let interpreter = Interpreter(playbook: playbook, options: options, store: store, playbookSHA256: record.playbookSHA256)
+        record.partial = options.partialDescription
+        do {
+            interpreter.selection = try Interpreter.selection(playbook, only: options.only, until: options.until, from: options.from)
+            if let folder = options.cacheFolder { interpreter.cache = try CellCache(folder: folder, limitBytes: options.cacheLimitBytes) }
+        } catch let d as Diagnostic {
+            record.errors = [d]
+            record.finished = options.now()
+            return record
+        } catch {
+            record.errors = [Diagnostic(.error, "\(error)", file: playbook.file)]
+            return record
+        }
         let checker = Checker(playbook: playbook, overrides: options.params,
                               baseDirectory: (absolute(path) as NSString).deletingLastPathComponent,
                               displayBase: options.displayBase, store: store) { request in
@@ -161,7 +185,9 @@ public enum Runner {
                 record.exitStatus = 2
             }
             if record.exitStatus == 2, let store, let id = record.runId { try? store.markFailed(id, errors: record.errors) }
+            if record.exitStatus != 2 { interpreter.keepExports() }
         }
+        interpreter.cache?.evict()
         if let store, let id = record.runId {
             do { try store.saveReport(ReportRecord(record), run: id) } catch let d as Diagnostic { record.errors.append(d) } catch {}
         }

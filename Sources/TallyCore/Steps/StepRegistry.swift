@@ -1,5 +1,5 @@
 /// What a step did, for the notebook cell: rows in and out and why rows were dropped.
-public struct StepResult: Sendable {
+public struct StepResult: Sendable, Codable {
     public var keyword: String
     public var rowsIn: Int
     public var rowsOut: Int

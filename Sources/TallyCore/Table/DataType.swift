@@ -1,5 +1,5 @@
 /// The five column types of the playbook language.
-public enum DataType: String, Sendable, Equatable, CaseIterable {
+public enum DataType: String, Sendable, Equatable, CaseIterable, Codable {
     case text, integer, decimal, date, boolean
 
     /// Integer and decimal compare and combine with each other.

@@ -7,7 +7,7 @@ public enum JoinExpectation: String, Sendable {
 }
 
 /// Counts a join cell reports: matched and unmatched rows on each side.
-public struct JoinStats: Sendable, Equatable {
+public struct JoinStats: Sendable, Equatable, Codable {
     public var leftMatched = 0, leftUnmatched = 0, rightMatched = 0, rightUnmatched = 0
     public var leftNullKeys = 0
 }

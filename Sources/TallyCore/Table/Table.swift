@@ -93,8 +93,8 @@ public struct Table: Sendable {
 }
 
 /// Column names and types: what `tally check` knows about a table without its rows.
-public struct Schema: Sendable, Equatable {
-    public struct Field: Sendable, Equatable {
+public struct Schema: Sendable, Equatable, Codable {
+    public struct Field: Sendable, Equatable, Codable {
         public var name: String
         public var type: DataType
         public init(name: String, type: DataType) { self.name = name; self.type = type }

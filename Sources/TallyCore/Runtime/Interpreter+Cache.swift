@@ -1,0 +1,262 @@
+import Foundation
+
+/// Cell keys, what each cell reads, and partial runs.
+///
+/// A cell's key is a SHA-256 over the Tally version, the statement's text, the values of the
+/// parameters it names, `today()` when it calls it, the SHA-256 of the file a load reads, and the
+/// keys of the tables it reads. Cells that read or write the QA store (compare, save, snapshot,
+/// `diff snapshot`) have no key and always run; so does anything reading a table they make.
+extension Interpreter {
+    static let cacheFormat = "tally-cell-cache-1"
+
+    /// The tables a statement reads (a superset is harmless: a table read needlessly is only
+    /// loaded from the cache needlessly).
+    static func reads(_ node: StatementNode) -> [String] {
+        func exprTables(_ e: Expr) -> [String] {
+            var out: [String] = []
+            switch e.kind {
+            case .qualified(let table, _): out.append(table)
+            case .name(let n): out.append(n)
+            default: break
+            }
+            for child in e.children { out += exprTables(child) }
+            return out
+        }
+        switch node.statement {
+        case .assign(_, let source, let steps):
+            var names = [source.text]
+            for step in steps {
+                switch step.step {
+                case .join(_, let table, _, _): names.append(table.text)
+                case .union(let table): names.append(table.text)
+                case .validate(_, let with): if let with { names.append(with.text) }
+                case .filter(let e): names += exprTables(e)
+                case .derive(let items): for (_, e) in items { names += exprTables(e) }
+                case .aggregate(let items, _): for item in items { if let e = item.argument { names += exprTables(e) } }
+                default: break
+                }
+            }
+            return names
+        case .assert(let predicate, _, _, _):
+            switch predicate {
+            case .isEmpty(let t, _): return [t.text]
+            case .unique(let t, _): return [t.text]
+            case .rows(let t, let e): return [t.text] + exprTables(e)
+            case .scalar(let e): return exprTables(e)
+            case .valid(let t, _, let with): return [t.text] + (with.map { [$0.text] } ?? [])
+            }
+        case .compare(let table, _, let target, _, _, _, _):
+            if case .column(let other, _) = target { return [table.text, other.text] }
+            return [table.text]
+        case .save(let t, _, _, _), .snapshot(let t, _, _), .export(let t, _, _, _, _), .show(let t, _):
+            return [t.text]
+        default:
+            return []
+        }
+    }
+
+    /// The table a statement makes, if any.
+    static func defines(_ node: StatementNode) -> String? {
+        switch node.statement {
+        case .load(let name, _, _, _, _), .assign(let name, _, _): return name.text
+        case .compare(_, _, _, _, _, _, let alias): return alias?.text
+        default: return nil
+        }
+    }
+
+    /// The key of a load: its statement, the resolved path and the file's SHA-256.
+    func loadKey(_ request: LoadRequest, node: StatementNode) -> (key: String, sha256: String)? {
+        guard let cache, let sha = cache.inputSHA256(request.path) else { return nil }
+        let parts = [Interpreter.cacheFormat, TallyVersion.string, "load", node.text, request.path, request.format.name, sha]
+        return (Fingerprint.sha256(parts.joined(separator: "\u{1}")), sha)
+    }
+
+    /// The key of any other cell, or nil when it must always run.
+    func cellKey(_ index: Int, _ node: StatementNode, _ plan: Plan) -> String? {
+        guard cache != nil else { return nil }
+        var parts = [Interpreter.cacheFormat, TallyVersion.string, node.statement.keyword, node.text]
+        switch node.statement {
+        case .load:
+            guard let request = plan.loads[index] else { return nil }
+            return loadKey(request, node: node)?.key
+        case .assign(_, _, let steps):
+            if steps.contains(where: { if case .diffSnapshot = $0.step { return true }; return false }) { return nil }
+        case .assert, .show:
+            break
+        case .export:
+            guard let request = plan.exports[index] else { return nil }
+            parts.append(request.path)
+        default:
+            return nil
+        }
+        for name in plan.paramOrder where Interpreter.mentions(node.text, name) {
+            parts.append("param \(name)=\(plan.params[name]?.display ?? "")")
+        }
+        if node.text.contains("today") { parts.append("today \(options.clock.today)") }
+        for table in Set(Interpreter.reads(node)).sorted() where tables[table] != nil || lazyTables[table] != nil || keyOf[table] != nil {
+            guard let key = keyOf[table] else { return nil }
+            parts.append("table \(table)=\(key)")
+        }
+        return Fingerprint.sha256(parts.joined(separator: "\u{1}"))
+    }
+
+    /// Whether `text` names `word` as a whole word (or inside `{word}`).
+    static func mentions(_ text: String, _ word: String) -> Bool {
+        var search = text[...]
+        while let range = search.range(of: word) {
+            let before = range.lowerBound == text.startIndex ? nil : text[text.index(before: range.lowerBound)]
+            let after = range.upperBound == text.endIndex ? nil : text[range.upperBound]
+            func isWord(_ c: Character?) -> Bool { c.map { $0.isLetter || $0.isNumber || $0 == "_" } ?? false }
+            if !isWord(before), !isWord(after) { return true }
+            search = text[range.upperBound...]
+        }
+        return false
+    }
+
+    /// Loads from the cache every table this statement reads that is only cached so far.
+    func materialize(for node: StatementNode) throws {
+        guard let cache else { return }
+        for name in Set(Interpreter.reads(node)) {
+            guard let key = lazyTables[name] else { continue }
+            guard let table = cache.table(key) else {
+                throw Diagnostic("the cached table \"\(name)\" could not be read", file: file, line: node.line,
+                                 help: "run again with --no-cache, or clear the cache: tally cache clear")
+            }
+            tables[name] = table
+            lazyTables[name] = nil
+        }
+    }
+
+    // MARK: Partial runs
+
+    /// The statement a `--only`/`--until`/`--from` argument names: a table it defines (its last
+    /// definition) or a line number within it.
+    static func cellIndex(_ name: String, in playbook: Playbook) throws -> Int {
+        let statements = playbook.statements
+        if let line = Int(name) {
+            for (i, node) in statements.enumerated().reversed() where node.line <= line { return i }
+            throw Diagnostic(.error, "no cell at line \(line)", file: playbook.file)
+        }
+        if let i = statements.lastIndex(where: { defines($0) == name }) { return i }
+        let names = statements.compactMap(defines)
+        throw Diagnostic(.error, "no cell makes a table \"\(name)\"", file: playbook.file,
+                         help: Suggest.help(for: name, in: names) ?? "name a cell by the table it makes or by its line number")
+    }
+
+    /// The statements a partial run runs: the asked-for ones and every cell they need.
+    public static func selection(_ playbook: Playbook, only: String?, until: String?, from: String?) throws -> Set<Int>? {
+        guard only != nil || until != nil || from != nil else { return nil }
+        let statements = playbook.statements
+        var wanted = Set<Int>()
+        if let only { wanted.insert(try cellIndex(only, in: playbook)) }
+        if let until { wanted.formUnion(0...(try cellIndex(until, in: playbook))) }
+        if let from { wanted.formUnion((try cellIndex(from, in: playbook))..<statements.count) }
+        if only != nil, until == nil, from == nil { /* exactly that cell */ }
+        // Every cell a wanted cell needs: the last definition before it of each table it reads.
+        var queue = Array(wanted)
+        while let i = queue.popLast() {
+            for table in reads(statements[i]) {
+                if let d = statements[..<i].lastIndex(where: { defines($0) == table }), !wanted.contains(d) {
+                    wanted.insert(d)
+                    queue.append(d)
+                }
+            }
+        }
+        // Declarations always take effect.
+        for (i, node) in statements.enumerated() {
+            switch node.statement {
+            case .playbook, .param, .mask: wanted.insert(i)
+            default: break
+            }
+        }
+        return wanted
+    }
+}
+
+extension Interpreter {
+    /// A cell left out of a partial run.
+    func notRun(_ index: Int, _ node: StatementNode) -> CellResult {
+        var cell = CellResult(index: index, node: node, kind: Interpreter.kind(of: node.statement))
+        cell.status = .notRun
+        cell.table = Interpreter.defines(node)
+        return cell
+    }
+
+    static func kind(of statement: Statement) -> CellResult.Kind {
+        switch statement {
+        case .playbook: return .title
+        case .param, .mask: return .param
+        case .load: return .load
+        case .assign: return .pipeline
+        case .assert: return .assert
+        case .compare: return .compare
+        case .save: return .save
+        case .snapshot: return .snapshot
+        case .export: return .export
+        case .show: return .show
+        }
+    }
+
+    /// The cached result of a cell, if the cache has one that still holds.
+    func restore(_ key: String, _ index: Int, _ node: StatementNode, _ plan: Plan) throws -> CellResult? {
+        guard let cache else { return nil }
+        let entry: CellCache.Entry
+        if case .load(let name, _, _, _, _) = node.statement {
+            guard let found = cachedLoads[name.text], found.key == key else { return nil }
+            entry = found.entry
+        } else {
+            guard let found = cache.entry(key) else { return nil }
+            entry = found
+        }
+        // An export is cached only while its file is the one this cell wrote.
+        if case .export = node.statement {
+            guard let written = entry.exportFile, CellCache.stamp(written.path) == written else { return nil }
+        }
+        var cell = entry.cell
+        cell.status = .cached
+        cell.index = index
+        cell.line = node.line
+        cell.narrative = node.narrative
+        if let check = cell.check { cell.check = try acknowledge(check) }
+        if let made = entry.table {
+            tables[made] = nil
+            lazyTables[made] = key
+            keyOf[made] = key
+            lineages[made] = (entry.lineage ?? [:]).mapValues(Set.init)
+        }
+        for value in entry.sensitive { remember(value) }
+        return cell
+    }
+
+    /// Keeps a cell that ran in the cache (exports once their files are in place).
+    func keep(_ key: String, _ cell: CellResult, _ node: StatementNode, quoted: [SensitiveValue]) {
+        guard let cache else { return }
+        var stored = cell
+        stored.status = .ran
+        // The check as computed: acknowledgements are looked up again on every run.
+        if stored.check != nil { stored.check = rawChecks[cell.index] ?? stored.check }
+        let made = Interpreter.defines(node).flatMap { name in cell.table == name ? name : nil }
+        let entry = CellCache.Entry(cell: stored, table: made, lineage: made.map { lineage($0).mapValues { $0.sorted() } },
+                                    sensitive: quoted, exportFile: nil)
+        if case .export = node.statement {
+            if let staged = staging.pending.last, let export = cell.export, !export.path.isEmpty {
+                pendingExportEntries.append((key, entry, staged.staged, staged.destination))
+            }
+            return
+        }
+        cache.save(key, entry, table: made.flatMap { tables[$0] })
+    }
+
+    /// After exports were committed: records them in the cache with their files' stamps.
+    func keepExports() {
+        guard let cache else { return }
+        for item in pendingExportEntries {
+            guard var stamp = CellCache.stamp(item.destination) else { continue }
+            stamp.path = item.destination
+            var entry = item.entry
+            entry.exportFile = stamp
+            cache.save(item.key, entry, table: nil)
+        }
+        pendingExportEntries = []
+    }
+}
