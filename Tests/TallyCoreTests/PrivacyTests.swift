@@ -143,6 +143,28 @@ final class PrivacyTests: XCTestCase {
                        fresh["markdown"]?.replacingOccurrences(of: #"\| Ran \|[^\n]*\n\| Ledger run \| \d+ \|"#, with: "", options: .regularExpression))
     }
 
+    /// A profile prints values of every column it profiles: masked columns stay masked there, and
+    /// small counts written into its text are suppressed in reports.
+    func testProfilesMaskValuesAndSuppressSmallCounts() throws {
+        let scratch = try Scratch()
+        try scratch.write("students.csv", PrivacyTests.students + "1000000006, Lopez,Zoe,6001734,05\n")
+        try scratch.write("p.playbook", "load students from \"students.csv\"\nprofile students\n")
+        let record = Runner.run(path: scratch.path("p.playbook"), options: scratch.options)
+        XCTAssertEqual(record.exitStatus, 0, "\(record.errors)")
+        let plain = try outputs(record, ReportPrivacy(masks: [], suppressBelow: nil, key: "k"))
+        XCTAssertTrue(plain["terminal"]!.contains("1000000003 ×2"))
+        XCTAssertTrue(plain["terminal"]!.contains("\" Lopez\" (1 row)"), plain["terminal"]!)
+        let privacy = ReportPrivacy(masks: ["SSID", "LastName", "FirstName"], suppressBelow: 3, key: "test-secret")
+        for (output, text) in try outputs(record, privacy) {
+            for value in PrivacyTests.ssids + PrivacyTests.names + ["Zoe"] {
+                XCTAssertFalse(PrivacyTests.containsWord(text, value), "\(value) in the profile's \(output) output")
+            }
+            if output == "markdown" || output == "html" {
+                XCTAssertFalse(text.contains("×2") || text.contains("×1 "), "a small count in the profile's \(output) output")
+            }
+        }
+    }
+
     func testValidateFindingsMaskTheValueOfAMaskedField() throws {
         let scratch = try Scratch()
         var sample = SampleOptions()

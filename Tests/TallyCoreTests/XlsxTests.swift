@@ -83,6 +83,25 @@ final class XlsxTests: XCTestCase {
         }
     }
 
+    /// `profile` on the CDE 2023-24 school sheet finds "No " (8,696 schools) beside "No" (17).
+    func testProfileFlagsValuesThatDifferOnlyBySpaces() throws {
+        let scratch = try Scratch()
+        try scratch.write("p.playbook", """
+        load schools from "\(XlsxTests.fixture)" as xlsx sheet "School-Level CALPADS UPC Data"
+        profile schools
+        """)
+        let record = Runner.run(path: scratch.path("p.playbook"), options: scratch.options)
+        XCTAssertEqual(record.exitStatus, 0, "\(record.errors)")
+        let cell = try XCTUnwrap(record.cells.first { $0.kind == .profile })
+        XCTAssertTrue(cell.notes.contains("Charter School (Y/N): \"No \" (8,696 rows), \"No\" (17 rows) differ only by case or spaces"), "\(cell.notes)")
+        let preview = try XCTUnwrap(cell.preview)
+        let row = try XCTUnwrap(preview.rows.first { $0.first == "Charter School (Y/N)" })
+        XCTAssertEqual(row[preview.columns.firstIndex(of: "look-alikes") ?? 0], "\"No \" ×8,696 / No ×17")
+        XCTAssertEqual(row[preview.columns.firstIndex(of: "distinct") ?? 0], "4")
+        let total = try XCTUnwrap(preview.rows.first { $0.first == "Total Enrollment" })
+        XCTAssertEqual(total[preview.columns.firstIndex(of: "max") ?? 0], "9069")
+    }
+
     func testCDEWorkbookTotalsAndLEAReconciliation() throws {
         let scratch = try Scratch()
         try scratch.write("upc.playbook", """

@@ -197,6 +197,22 @@ public struct ReportPrivacy: Sendable {
         return c
     }
 
+    /// Counts written into text as "×N" or "(N rows)" shown as `*` when below the suppression threshold.
+    func suppressInText(_ text: String) -> String {
+        guard let below = suppressBelow else { return text }
+        var out = text
+        for pattern in [#"×([0-9][0-9,]*)"#, #"\(([0-9][0-9,]*) rows?\)"#] {
+            guard let regex = try? NSRegularExpression(pattern: pattern) else { continue }
+            let matches = regex.matches(in: out, range: NSRange(out.startIndex..., in: out)).reversed()
+            for m in matches {
+                guard let r = Range(m.range(at: 1), in: out), let n = Int(out[r].replacingOccurrences(of: ",", with: "")),
+                      n > 0, n < below else { continue }
+                out.replaceSubrange(r, with: "*")
+            }
+        }
+        return out
+    }
+
     public func apply(_ record: ReportRecord) -> ReportRecord {
         guard !isEmpty else { return record }
         var out = record
@@ -210,6 +226,15 @@ public struct ReportPrivacy: Sendable {
             }
         }
         let values = freeTextValues(found: found, sensitive: record.sensitive ?? [])
+        for i in out.cells.indices where out.cells[i].kind == "profile" {
+            // A profile writes counts into text ("No ×3", "(3 rows)"): small ones are suppressed there too.
+            out.cells[i].preview = out.cells[i].preview.map { p in
+                var q = p
+                q.rows = p.rows.map { row in row.map { $0.map(suppressInText) } }
+                return q
+            }
+            out.cells[i].notes = out.cells[i].notes.map(suppressInText)
+        }
         for i in out.cells.indices {
             out.cells[i].notes = out.cells[i].notes.map { text($0, values: values) }
             out.cells[i].steps = out.cells[i].steps.map { var s = $0; s.detail = text(s.detail, values: values); return s }

@@ -125,9 +125,13 @@ public struct TerminalReport {
             lines.append(header(cell, cell.kind.rawValue))
             lines.append(statement(cell))
             for note in cell.notes { lines.append("    → " + note) }
-        case .show:
-            lines.append(header(cell, "show"))
+        case .show, .profile:
+            lines.append(header(cell, cell.kind.rawValue))
             lines.append(statement(cell))
+            if let filter = cell.steps.first, let all = cell.rowsIn {
+                lines.append("    where     \(Format.count(all)) → \(Format.count(filter.rowsOut))")
+            }
+            for note in cell.notes { lines.append("    → " + note) }
             if let preview = cell.preview {
                 lines.append(previewTable(preview, withLocations: false, maxColumns: 12))
                 if preview.totalRows > preview.rows.count {

@@ -48,8 +48,10 @@ extension Interpreter {
         case .compare(let table, _, let target, _, _, _, _):
             if case .column(let other, _) = target { return [table.text, other.text] }
             return [table.text]
-        case .save(let t, _, _, _), .snapshot(let t, _, _), .export(let t, _, _, _, _), .show(let t, _):
+        case .save(let t, _, _, _), .snapshot(let t, _, _), .export(let t, _, _, _, _), .profile(let t, _):
             return [t.text]
+        case .show(let t, _, let filter, _):
+            return [t.text] + (filter.map(exprTables) ?? [])
         default:
             return []
         }
@@ -81,7 +83,7 @@ extension Interpreter {
             return loadKey(request, node: node)?.key
         case .assign(_, _, let steps):
             if steps.contains(where: { if case .diffSnapshot = $0.step { return true }; return false }) { return nil }
-        case .assert, .show:
+        case .assert, .show, .profile:
             break
         case .export:
             guard let request = plan.exports[index] else { return nil }
@@ -194,6 +196,7 @@ extension Interpreter {
         case .snapshot: return .snapshot
         case .export: return .export
         case .show: return .show
+        case .profile: return .profile
         }
     }
 

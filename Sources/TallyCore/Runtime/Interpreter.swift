@@ -309,11 +309,35 @@ public final class Interpreter {
             cell.export = ExportRecord(table: table.text, path: request.displayPath, format: request.format.name,
                                        rows: data.rowCount, bytes: bytes)
             return cell
-        case .show(let table, let limit):
-            guard let data = tables[table.text] else { throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span) }
+        case .show(let table, let columns, let filter, let limit):
+            guard var data = tables[table.text] else { throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span) }
             var cell = CellResult(index: index, node: node, kind: .show)
-            cell.preview = Preview(data, limit: limit ?? 10, lineage: lineage(table.text))
             cell.rowsIn = data.rowCount
+            if let filter {
+                let (kept, result) = try StepRegistry.run(StepNode(step: .filter(filter), span: filter.span), data, stepContext(table.text, plan))
+                data = kept
+                cell.steps.append(result)
+            }
+            if !columns.isEmpty { data = data.projecting(columns.map { ($0.text, $0.text) }) }
+            cell.preview = Preview(data, limit: limit ?? 10, lineage: lineage(table.text))
+            return cell
+        case .profile(let table, let columns):
+            guard let data = tables[table.text] else { throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span) }
+            var cell = CellResult(index: index, node: node, kind: .profile)
+            cell.rowsIn = data.rowCount
+            let names = columns.isEmpty ? data.names : columns.map(\.text)
+            let profile = TableProfile(data, columns: names)
+            // The value columns hold values of every profiled column: masked if any of them is.
+            var valueLineage = Set<String>()
+            for name in names { valueLineage.formUnion(Lineage.of(name, in: lineage(table.text))) }
+            var profileLineage: ColumnLineage = [:]
+            for name in TableProfile.valueColumns { profileLineage[name] = valueLineage }
+            cell.preview = Preview(profile.table, limit: names.count, lineage: profileLineage)
+            for lookalike in profile.lookalikes {
+                for (value, _) in lookalike.values { quote(value, column: lookalike.column, table: table.text) }
+                cell.notes.append("\(lookalike.column): " + lookalike.values.map { "\"\($0.value)\" (\(Format.plural($0.count, "row")))" }.joined(separator: ", ")
+                                  + " differ only by case or spaces")
+            }
             return cell
         }
     }

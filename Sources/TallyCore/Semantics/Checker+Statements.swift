@@ -174,9 +174,21 @@ extension Checker {
             }
         case .mask:
             break
-        case .show(let table, let limit):
-            _ = lookup(table)
+        case .show(let table, let columns, let filter, let limit):
             if let limit, limit < 0 { diagnostics.append(error("limit must be 0 or more", node.span)) }
+            guard let schema = lookup(table) else { return }
+            let ctx = StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
+            for column in columns { record { _ = try ctx.requireColumn(column, in: schema) } }
+            if let filter {
+                record {
+                    let t = try typer((table.text, schema)).type(of: filter)
+                    if let t, t != .boolean { throw error("show ... where needs a true/false condition; this is \(t.rawValue)", filter.span) }
+                }
+            }
+        case .profile(let table, let columns):
+            guard let schema = lookup(table) else { return }
+            let ctx = StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
+            for column in columns { record { _ = try ctx.requireColumn(column, in: schema) } }
         }
     }
 

@@ -166,7 +166,11 @@ public enum Statement: Sendable, Equatable {
     case save(table: Name, column: Name, expected: String, by: [Name])
     case snapshot(table: Name, by: [Name], name: String)
     case export(table: Name, path: String, pathSpan: SourceSpan, format: FormatSpec?, options: IOOptions)
-    case show(Name, limit: Int?)
+    /// `show T [columns A, B] [where EXPR] [limit N]`.
+    case show(Name, columns: [Name], filter: Expr?, limit: Int?)
+    /// `profile T [columns A, B]`: each column's type, nulls, distinct values, most common values,
+    /// range, and values that differ only by case or surrounding spaces.
+    case profile(Name, columns: [Name])
     /// `mask SSID, StudentLegalFirstName`: columns reports show only as tokens.
     case mask([Name])
 
@@ -182,6 +186,7 @@ public enum Statement: Sendable, Equatable {
         case .snapshot: return "snapshot"
         case .export: return "export"
         case .show: return "show"
+        case .profile: return "profile"
         case .mask: return "mask"
         }
     }

@@ -182,13 +182,21 @@ public struct Parser {
         case "show":
             _ = advance()
             let table = try name("a table name")
-            var limit: Int? = nil
+            var columns: [Name] = [], filter: Expr? = nil, limit: Int? = nil
+            if acceptKeyword("columns") { columns = try nameList("a column name") }
+            if acceptKeyword("where") { filter = try parseExpression() }
             if acceptKeyword("limit") { limit = try integer("a row count") }
-            return .show(table, limit: limit)
+            return .show(table, columns: columns, filter: filter, limit: limit)
+        case "profile":
+            _ = advance()
+            let table = try name("a table name")
+            var columns: [Name] = []
+            if acceptKeyword("columns") { columns = try nameList("a column name") }
+            return .profile(table, columns: columns)
         default:
-            let keywords = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "mask"]
+            let keywords = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask"]
             let help = Suggest.closest(to: word, in: keywords).map { "did you mean \"\($0)\"?" }
-                ?? "a statement starts with load, assert, compare, save, snapshot, export, show, or NAME = TABLE | ..."
+                ?? "a statement starts with load, assert, compare, save, snapshot, export, show, profile, or NAME = TABLE | ..."
             throw error("unknown statement \"\(word)\"", current.span, help: help)
         }
     }
