@@ -22,8 +22,14 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run only this cell (named by the table it makes or its line number) and the cells it needs.") var only: String?
     @Option(help: "Run every cell up to and including this one.") var until: String?
     @Option(help: "Run this cell, every cell after it, and the earlier cells they need.") var from: String?
+    @Option(help: "A CSV of parameters (a header of parameter names, a row per run): run once per row, in parallel, each in the ledger.") var matrix: String?
 
     func run() throws {
+        if let matrix { return try MatrixRun(command: self, file: matrix).run() }
+        try runOnce()
+    }
+
+    func runOnce() throws {
         var options = RunOptions()
         options.params = try parseParams(params)
         options.storePath = store.path
@@ -32,6 +38,8 @@ struct RunCommand: ParsableCommand {
         options.keepTablesUntilExit = true
         if !noCache, let storePath = options.storePath { options.cacheFolder = CellCache.folder(forStore: storePath) }
         if let cacheLimit { options.cacheLimitBytes = max(0, cacheLimit) << 20 }
+        // Runs of one matrix share the cache; the matrix evicts once they have all finished.
+        if ProcessInfo.processInfo.environment["TALLY_MATRIX_CHILD"] != nil { options.evictCache = false }
         options.only = only
         options.until = until
         options.from = from

@@ -95,18 +95,18 @@ public final class CellCache: @unchecked Sendable {
     }
 
     /// Waits for every entry `save` queued.
-    func finish() { writer.sync {} }
+    public func finish() { writer.sync {} }
 
     private func write(_ key: String, _ entry: Entry, table: Table?) {
         if let table {
-            let temporary = path(key, "table.partial")
+            let temporary = path(key, "table.partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
             guard table.writeBinary(to: temporary), rename(temporary, path(key, "table")) == 0 else {
                 unlink(temporary)
                 return
             }
         }
         guard let data = try? JSONEncoder().encode(entry) else { return }
-        let temporary = path(key, "cell.partial")
+        let temporary = path(key, "cell.partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]),
               rename(temporary, path(key, "cell")) == 0 else {
             unlink(temporary)
@@ -115,7 +115,7 @@ public final class CellCache: @unchecked Sendable {
     }
 
     /// Removes the least recently used entries until the folder is within the limit.
-    func evict() {
+    public func evict() {
         finish()
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: folder) else { return }
@@ -183,7 +183,7 @@ public final class CellCache: @unchecked Sendable {
         guard let sha = Fingerprint.sha256(file: path) else { return nil }
         inputIndex?[path] = InputStamp(stamp: stamp, sha256: sha)
         if let data = try? JSONEncoder().encode(inputIndex) {
-            let temporary = indexPath + ".partial"
+            let temporary = indexPath + ".partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
             if FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) {
                 rename(temporary, indexPath)
             }

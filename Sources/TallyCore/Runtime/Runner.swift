@@ -21,6 +21,8 @@ public struct RunOptions: Sendable {
     /// The cell cache's folder (nil: no cache). Unchanged cells are taken from it.
     public var cacheFolder: String? = nil
     public var cacheLimitBytes: Int = CellCache.defaultLimit
+    /// Keep the cache within its limit after the run (off for the runs of a matrix).
+    public var evictCache = true
     /// A partial run: one cell and what it needs, every cell up to one, or from one on.
     public var only: String? = nil
     public var until: String? = nil
@@ -187,7 +189,7 @@ public enum Runner {
             if record.exitStatus == 2, let store, let id = record.runId { try? store.markFailed(id, errors: record.errors) }
             if record.exitStatus != 2 { interpreter.keepExports() }
         }
-        interpreter.cache?.evict()
+        if options.evictCache { interpreter.cache?.evict() } else { interpreter.cache?.finish() }
         if let store, let id = record.runId {
             do { try store.saveReport(ReportRecord(record), run: id) } catch let d as Diagnostic { record.errors.append(d) } catch {}
         }
