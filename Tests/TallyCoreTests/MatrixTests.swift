@@ -60,4 +60,25 @@ final class MatrixTests: XCTestCase {
         XCTAssertTrue(bad.err.contains("bad.csv:1: error: column \"scool\" is not a parameter of school.playbook"), bad.err)
         XCTAssertTrue(bad.err.contains("did you mean \"school\"?"), bad.err)
     }
+
+    func testNewAndFmtFromTheCommandLine() throws {
+        let scratch = try Scratch()
+        let made = try tally(["new", "fall1_census"], in: scratch.url.path)
+        XCTAssertEqual(made.exit, 0, made.err)
+        XCTAssertTrue(scratch.read("fall1_census.playbook")?.contains("playbook \"Fall1 Census\"") ?? false)
+        XCTAssertEqual(try tally(["new", "fall1_census"], in: scratch.url.path).exit, 2, "never overwrites")
+        XCTAssertEqual(try tally(["check", "fall1_census.playbook"], in: scratch.url.path).exit, 0)
+        try scratch.write("messy.playbook", "load  s from \"s.csv\"\nt = s | filter a == 1 | select a\n")
+        let check = try tally(["fmt", "--check", "messy.playbook", "fall1_census.playbook"], in: scratch.url.path)
+        XCTAssertEqual(check.exit, 1)
+        XCTAssertEqual(check.out, "would reformat messy.playbook\n")
+        XCTAssertEqual(try tally(["fmt", "messy.playbook"], in: scratch.url.path).exit, 0)
+        XCTAssertEqual(scratch.read("messy.playbook"), "load s from \"s.csv\"\nt = s\n  | filter a == 1\n  | select a\n")
+        XCTAssertEqual(try tally(["fmt", "--check", "messy.playbook"], in: scratch.url.path).exit, 0)
+        try scratch.write("broken.playbook", "load s from\n")
+        let broken = try tally(["fmt", "broken.playbook"], in: scratch.url.path)
+        XCTAssertEqual(broken.exit, 2)
+        XCTAssertTrue(broken.err.contains("broken.playbook:1"), broken.err)
+        XCTAssertEqual(scratch.read("broken.playbook"), "load s from\n", "a playbook that does not parse is left alone")
+    }
 }
