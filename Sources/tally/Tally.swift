@@ -7,12 +7,12 @@ import Glibc
 
 /// `tally`: the only code that prints or exits. Everything else is in TallyCore.
 @main
-struct Tally: ParsableCommand {
+struct Tally: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tally",
         abstract: "Run and check QA playbooks for state-reporting files.",
         version: TallyVersion.string,
-        subcommands: [RunCommand.self, CheckCommand.self, NewCommand.self, FmtCommand.self, CacheCommand.self, ReportCommand.self, ExpectedCommand.self, RunsCommand.self, VerifyCommand.self, AckCommand.self, SampleCommand.self, LayoutsCommand.self, RulesCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, WatchCommand.self, NewCommand.self, FmtCommand.self, CacheCommand.self, ReportCommand.self, ExpectedCommand.self, RunsCommand.self, VerifyCommand.self, AckCommand.self, SampleCommand.self, LayoutsCommand.self, RulesCommand.self]
     )
 }
 

@@ -198,5 +198,5 @@ public enum Runner {
     }
 
     /// Interpreters kept for `RunOptions.keepTablesUntilExit`.
-    nonisolated(unsafe) static var kept: [Interpreter] = []
+    public nonisolated(unsafe) static var kept: [Interpreter] = []
 }

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The live notebook in a real headless browser: installs Selenium into Tests/browser/.venv (once)
+# and drives Debian's Chromium (apt-get install chromium chromium-driver) against `tally watch`.
+# Usage: Tests/browser/run.sh [TALLY_BINARY]   (default .build/debug/tally)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+tally="${1:-.build/debug/tally}"
+if [ ! -x Tests/browser/.venv/bin/python ]; then
+  python3 -m venv Tests/browser/.venv
+  Tests/browser/.venv/bin/pip install -q selenium
+fi
+Tests/browser/.venv/bin/python Tests/browser/watch_test.py "$tally"
