@@ -13,13 +13,18 @@ struct CacheCommand: ParsableCommand {
     )
 }
 
+/// The cache folder beside the store the options name.
+func cacheFolder(_ store: StoreOptions) throws -> String {
+    guard let path = store.path else { throw ValidationError("the cell cache lives beside the QA store; drop --no-store") }
+    return CellCache.folder(forStore: path)
+}
+
 struct CacheInfo: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "info", abstract: "Entries and size of the cell cache.")
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        guard let path = store.path else { throw ValidationError("the cell cache lives beside the QA store; drop --no-store") }
-        let folder = CellCache.folder(forStore: path)
+        let folder = try cacheFolder(store)
         let usage = CellCache.usage(folder: folder)
         print("\(folder): \(Format.plural(usage.entries, "cell")), \(Format.bytes(usage.bytes))")
     }
@@ -30,8 +35,7 @@ struct CacheClear: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        guard let path = store.path else { throw ValidationError("the cell cache lives beside the QA store; drop --no-store") }
-        let folder = CellCache.folder(forStore: path)
+        let folder = try cacheFolder(store)
         do {
             let freed = try CellCache.clear(folder: folder)
             print("cleared \(folder) (\(Format.bytes(freed)))")

@@ -78,13 +78,7 @@ struct ByteInterner {
                     let at = (r + i) * stride + column
                     hashes[i] = ByteInterner.hash(p, bounds[at], bounds[at + 1] - 1)
                 }
-                // A tight loop of independent loads, so all of them are in flight at once.
-                let mask = self.mask
-                sink &+= slots.read { s in
-                    var warm: UInt64 = 0
-                    for i in 0..<m { warm |= s[Int(truncatingIfNeeded: hashes[i]) & mask] }
-                    return warm
-                }
+                warm(hashes, m)
                 for i in 0..<m {
                     let at = (r + i) * stride + column
                     codes.append(intern(p, bounds[at], bounds[at + 1] - 1, hash: hashes[i]))
@@ -107,12 +101,7 @@ struct ByteInterner {
                         let s = other.starts[c + i]
                         hashes[i] = ByteInterner.hash(a, s, s + Int(other.lengths[c + i]))
                     }
-                    let mask = self.mask
-                    sink &+= slots.read { s in
-                        var warm: UInt64 = 0
-                        for i in 0..<m { warm |= s[Int(truncatingIfNeeded: hashes[i]) & mask] }
-                        return warm
-                    }
+                    warm(hashes, m)
                     for i in 0..<m {
                         let s = other.starts[c + i]
                         remap[c + i] = intern(a, s, s + Int(other.lengths[c + i]), hash: hashes[i])
@@ -122,6 +111,17 @@ struct ByteInterner {
             }
         }
         return remap
+    }
+
+    /// Reads the slots of `m` hashed values in a tight loop of independent loads, so that all of
+    /// their cache misses are in flight at once before any value is inserted.
+    @inline(__always) private mutating func warm(_ hashes: UnsafeMutableBufferPointer<UInt64>, _ m: Int) {
+        let mask = self.mask
+        sink &+= slots.read { s in
+            var warm: UInt64 = 0
+            for i in 0..<m { warm |= s[Int(truncatingIfNeeded: hashes[i]) & mask] }
+            return warm
+        }
     }
 
     /// Keeps the slot reads of `internBlock` from being optimised away.

@@ -92,42 +92,46 @@ public enum Formatter {
         return String(t)
     }
 
-    /// Code and the `# comment` after it (outside strings).
-    static func splitComment(_ line: String) -> (String, String?) {
+    /// Calls `body` with each character and whether it belongs to a string or a `quoted` name
+    /// (quotes included); stops when `body` returns false.
+    static func scan(_ chars: [Character], _ body: (Int, Character, Bool) -> Bool) {
         var quote: Character? = nil
         var previous: Character = " "
-        for (i, c) in line.enumerated() {
+        for (i, c) in chars.enumerated() {
+            var quoted = quote != nil
             if let q = quote {
                 if c == q, previous != "\\" { quote = nil }
             } else if c == "\"" || c == "`" {
                 quote = c
-            } else if c == "#" {
-                let index = line.index(line.startIndex, offsetBy: i)
-                return (trimTrailing(String(line[..<index])), String(line[index...]))
+                quoted = true
             }
+            if !body(i, c, quoted) { return }
             previous = c
         }
-        return (line, nil)
+    }
+
+    /// Code and the `# comment` after it (outside strings).
+    static func splitComment(_ line: String) -> (String, String?) {
+        let chars = Array(line)
+        var at: Int? = nil
+        scan(chars) { i, c, quoted in
+            if !quoted, c == "#" { at = i; return false }
+            return true
+        }
+        guard let at else { return (line, nil) }
+        return (trimTrailing(String(chars[..<at])), String(chars[at...]))
     }
 
     /// Runs of spaces outside strings become one space.
     static func collapseSpaces(_ code: String) -> String {
         var out = ""
-        var quote: Character? = nil
-        var previous: Character = " "
-        for c in code {
-            if let q = quote {
-                out.append(c)
-                if c == q, previous != "\\" { quote = nil }
-            } else if c == "\"" || c == "`" {
-                quote = c
-                out.append(c)
-            } else if c == " " || c == "\t" {
+        scan(Array(code)) { _, c, quoted in
+            if !quoted, c == " " || c == "\t" {
                 if out.last != " " { out.append(" ") }
             } else {
                 out.append(c)
             }
-            previous = c
+            return true
         }
         return out.trimmingCharacters(in: .whitespaces)
     }
@@ -136,28 +140,19 @@ public enum Formatter {
     static func topLevelPipes(_ code: String) -> [String] {
         var parts: [String] = []
         var current = ""
-        var quote: Character? = nil
-        var previous: Character = " "
         var depth = 0
         let chars = Array(code)
-        for (i, c) in chars.enumerated() {
-            if let q = quote {
-                current.append(c)
-                if c == q, previous != "\\" { quote = nil }
-            } else if c == "\"" || c == "`" {
-                quote = c
-                current.append(c)
-            } else if c == "(" {
-                depth += 1; current.append(c)
-            } else if c == ")" {
-                depth -= 1; current.append(c)
-            } else if c == "|", depth == 0, previous != "|", i + 1 >= chars.count || chars[i + 1] != "|" {
+        scan(chars) { i, c, quoted in
+            if !quoted, c == "(" { depth += 1 }
+            if !quoted, c == ")" { depth -= 1 }
+            let previous: Character = i > 0 ? chars[i - 1] : " "
+            if !quoted, c == "|", depth == 0, previous != "|", i + 1 >= chars.count || chars[i + 1] != "|" {
                 parts.append(current.trimmingCharacters(in: .whitespaces))
                 current = ""
             } else {
                 current.append(c)
             }
-            previous = c
+            return true
         }
         parts.append(current.trimmingCharacters(in: .whitespaces))
         return parts
@@ -165,21 +160,11 @@ public enum Formatter {
 
     /// Opened minus closed parentheses outside strings and comments.
     static func parenDelta(_ line: String) -> Int {
-        let (code, _) = splitComment(line)
-        var quote: Character? = nil
-        var previous: Character = " "
         var delta = 0
-        for c in code {
-            if let q = quote {
-                if c == q, previous != "\\" { quote = nil }
-            } else if c == "\"" || c == "`" {
-                quote = c
-            } else if c == "(" {
-                delta += 1
-            } else if c == ")" {
-                delta -= 1
-            }
-            previous = c
+        scan(Array(splitComment(line).0)) { _, c, quoted in
+            if !quoted, c == "(" { delta += 1 }
+            if !quoted, c == ")" { delta -= 1 }
+            return true
         }
         return delta
     }
