@@ -9,6 +9,14 @@ import Foundation
 extension Interpreter {
     static let cacheFormat = "tally-cell-cache-1"
 
+    /// The running program's size and modification time: a rebuilt or upgraded Tally (even with
+    /// the same version number) never reuses results an older build computed.
+    static let buildIdentity: String = {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first ?? ""
+        guard let stamp = CellCache.stamp(executable) else { return "unknown build" }
+        return "\(stamp.size) \(stamp.modified)"
+    }()
+
     /// The tables a statement reads (a superset is harmless: a table read needlessly is only
     /// loaded from the cache needlessly).
     static func reads(_ node: StatementNode) -> [String] {
@@ -69,14 +77,14 @@ extension Interpreter {
     /// The key of a load: its statement, the resolved path and the file's SHA-256.
     func loadKey(_ request: LoadRequest, node: StatementNode) -> (key: String, sha256: String)? {
         guard let cache, let sha = cache.inputSHA256(request.path) else { return nil }
-        let parts = [Interpreter.cacheFormat, TallyVersion.string, "load", node.text, request.path, request.format.name, sha]
+        let parts = [Interpreter.cacheFormat, TallyVersion.string, Interpreter.buildIdentity, "load", node.text, request.path, request.format.name, sha]
         return (Fingerprint.sha256(parts.joined(separator: "\u{1}")), sha)
     }
 
     /// The key of any other cell, or nil when it must always run.
     func cellKey(_ index: Int, _ node: StatementNode, _ plan: Plan) -> String? {
         guard cache != nil else { return nil }
-        var parts = [Interpreter.cacheFormat, TallyVersion.string, node.statement.keyword, node.text]
+        var parts = [Interpreter.cacheFormat, TallyVersion.string, Interpreter.buildIdentity, node.statement.keyword, node.text]
         switch node.statement {
         case .load:
             guard let request = plan.loads[index] else { return nil }
