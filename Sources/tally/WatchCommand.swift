@@ -28,6 +28,7 @@ struct WatchCommand: AsyncParsableCommand {
         options.storePath = store.path
         options.keepTablesUntilExit = true
         options.fingerprintInputs = false
+        options.recordInLedger = false
         if !noCache, let storePath = options.storePath { options.cacheFolder = CellCache.folder(forStore: storePath) }
         var masks = Set((mask ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         masks.remove("")

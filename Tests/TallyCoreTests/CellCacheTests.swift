@@ -131,4 +131,19 @@ final class CellCacheTests: XCTestCase {
         XCTAssertEqual(wrong.errors.first?.message, "no cell makes a table \"pickd\"")
         XCTAssertEqual(wrong.errors.first?.help, "did you mean \"picked\"?")
     }
+
+    /// `tally watch` reruns are previews: nothing in the ledger, no snapshot kept; the cache still works.
+    func testAPreviewRunLeavesNoRecord() throws {
+        let scratch = try Scratch()
+        try setUp(scratch)
+        try scratch.write("p.playbook", CellCacheTests.playbook + "\nsnapshot sis by SSID as \"daily\"\n")
+        for _ in 0..<2 { _ = run(scratch) { $0.recordInLedger = false } }
+        let again = run(scratch) { $0.recordInLedger = false }
+        XCTAssertEqual(again.runId, nil)
+        XCTAssertTrue(again.cells.contains { $0.status == .cached })
+        let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        XCTAssertEqual(try store.runs().count, 0)
+        XCTAssertNil(try store.latestSnapshot(name: "daily"))
+        XCTAssertEqual(try store.snapshotNames(), [])
+    }
 }

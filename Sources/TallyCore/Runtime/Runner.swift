@@ -23,6 +23,9 @@ public struct RunOptions: Sendable {
     public var cacheLimitBytes: Int = CellCache.defaultLimit
     /// Keep the cache within its limit after the run (off for the runs of a matrix).
     public var evictCache = true
+    /// Record the run in the ledger and make its saves and snapshots (off for `tally watch`,
+    /// whose reruns are a preview: a snapshot per save would move every later diff's baseline).
+    public var recordInLedger = true
     /// A partial run: one cell and what it needs, every cell up to one, or from one on.
     public var only: String? = nil
     public var until: String? = nil
@@ -96,7 +99,7 @@ public enum Runner {
             record.playbookSHA256 = Fingerprint.sha256(file: path) ?? Fingerprint.sha256(record.playbookSource)
             record.finished = options.now()
             // A playbook that does not parse is still a run the ledger keeps.
-            if let storePath = options.storePath, let store = try? QAStore(path: storePath) {
+            if options.recordInLedger, let storePath = options.storePath, let store = try? QAStore(path: storePath) {
                 record.runId = try? store.record(record)
                 record.storePath = storePath
             }
@@ -160,7 +163,7 @@ public enum Runner {
         record.finished = options.now()
         // The ledger records every run, failed or not; saves, snapshots and exports land only
         // when the run completed.
-        if let store {
+        if let store, options.recordInLedger {
             do {
                 record.runId = try store.record(record)
                 if record.exitStatus != 2 {
