@@ -44,4 +44,24 @@ final class VectorEvaluatorTests: XCTestCase {
             try check(expression, on: t)
         }
     }
+
+    /// `case` (and `if`) over several columns: each branch on its own vector path, then a choice
+    /// per row, with the row evaluator's nulls, types and text.
+    func testCaseAcrossColumnsIsVectorised() throws {
+        let t = try table()
+        for expression in [
+            "case when Grade == \"KN\" then First when Score > 10 then Last else School end",
+            "case when Exit is null then Start else Exit end",
+            "case when Score > Bonus then Score when Bonus is null then 0 end",
+            "case when Ratio > 2 then Ratio else Score end",
+            "case when Start > day then true else Exit > Start end",
+            "if(Score > 5, Last, First)",
+            "case when Grade == \"01\" then nullif(Last, \"\") else concat(First, \" \", Last) end",
+        ] {
+            try check(expression, on: t)
+        }
+        // One column: the per-distinct path; nullif turns a code into null.
+        try check("nullif(Grade, \"KN\")", on: t)
+        try check("case when Grade == \"KN\" then 0 when Grade == \"01\" then 1 end", on: t)
+    }
 }

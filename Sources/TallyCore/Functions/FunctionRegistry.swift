@@ -106,6 +106,29 @@ public enum FunctionRegistry {
                 if case .boolean(true) = a[0] { return a[1] }
                 return a[2]
             }))
+        // `case when C then A else B end` (the parser nests one of these per when).
+        list.append(FunctionDefinition(name: "case", arity: 3...3, signature: "case when CONDITION then VALUE else OTHER end",
+            resultType: { t in
+                if let c = t[0], c != .boolean { return .failure(FunctionTypeError(message: "the condition after when must be true/false, not \(c.rawValue)")) }
+                return commonType(Array(t[1...]), "case").mapError {
+                    FunctionTypeError(message: $0.message.replacingOccurrences(of: "the arguments of case", with: "the values of case (after then and else)"))
+                }
+            },
+            evaluate: { a, _ in
+                if case .boolean(true) = a[0] { return a[1] }
+                return a[2]
+            }))
+        list.append(FunctionDefinition(name: "nullif", arity: 2...2, signature: "nullif(value, this)",
+            resultType: { t in
+                if let a = t[0], let b = t[1], !a.isComparable(with: b) {
+                    return .failure(FunctionTypeError(message: "nullif compares values of one type, not \(a.rawValue) and \(b.rawValue)"))
+                }
+                return .success(t[0])
+            },
+            evaluate: { a, _ in
+                if a[0].isNull { return .null }
+                return Value.compare(a[0], a[1]) == 0 && !a[1].isNull ? .null : a[0]
+            }))
         list.append(FunctionDefinition(name: "round", arity: 1...2, signature: "round(number, digits)",
             resultType: { t in
                 if let x = t[0], !x.isNumeric { return .failure(FunctionTypeError(message: "round takes a number, not \(x.rawValue)")) }

@@ -122,6 +122,30 @@ extension Parser {
         return try parsePrimary()
     }
 
+    /// `case when C then A [when C2 then B ...] [else D] end`, read as nested `case(C, A, ...)`
+    /// calls (each a vectorised choice); without `else` the value is null.
+    mutating func parseCase(start: SourceSpan) throws -> Expr {
+        var branches: [(Expr, Expr)] = []
+        while acceptKeyword("when") {
+            let condition = try parseExpression()
+            guard acceptKeyword("then") else { throw unexpected("then, after the condition of when") }
+            branches.append((condition, try parseExpression()))
+        }
+        guard !branches.isEmpty else { throw unexpected("when, after case") }
+        var otherwise = Expr(.literal(.null), current.span)
+        if acceptKeyword("else") { otherwise = try parseExpression() }
+        let end = current.span
+        guard acceptKeyword("end") else {
+            throw error("this case is never closed", start,
+                        help: "end it with end: case when CONDITION then VALUE else OTHER end")
+        }
+        var result = otherwise
+        for (condition, value) in branches.reversed() {
+            result = Expr(.call("case", [condition, value, result]), start.through(end))
+        }
+        return result
+    }
+
     mutating func parsePrimary() throws -> Expr {
         let token = current
         switch token.kind {
@@ -145,6 +169,8 @@ extension Parser {
             case "true": return Expr(.literal(.boolean(true)), token.span)
             case "false": return Expr(.literal(.boolean(false)), token.span)
             case "null": return Expr(.literal(.null), token.span)
+            case "case" where current.identifierText?.lowercased() == "when":
+                return try parseCase(start: token.span)
             default: break
             }
             if current.isSymbol("(") {
