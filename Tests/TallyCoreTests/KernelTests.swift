@@ -33,6 +33,14 @@ final class KernelTests: XCTestCase {
         XCTAssertEqual(p.rightDuplicates.map(\.count), [2])
     }
 
+    func testFullJoinKeepsEveryRowOfBothSides() throws {
+        let p = try plan(.full)
+        XCTAssertEqual(p.leftRows, [0, 1, 1, 2, 3, 4, -1, -1])
+        XCTAssertEqual(p.rightRows, [0, 1, 2, -1, -1, -1, 3, 4])
+        XCTAssertEqual(p.rightOnlyFrom, 6)
+        XCTAssertEqual(p.stats, JoinStats(leftMatched: 2, leftUnmatched: 3, rightMatched: 3, rightUnmatched: 2, leftNullKeys: 1))
+    }
+
     func testLeftAntiSemi() throws {
         XCTAssertEqual(try plan(.left).rightRows, [0, 1, 2, -1, -1, -1])
         XCTAssertEqual(try plan(.anti).leftRows, [2, 3, 4])

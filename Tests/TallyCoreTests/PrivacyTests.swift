@@ -165,6 +165,21 @@ final class PrivacyTests: XCTestCase {
         }
     }
 
+    /// A full join's right-only rows carry the right's keys in the left's key column: a mask on
+    /// the right's key covers them.
+    func testAFullJoinsKeysFromTheRightAreMasked() throws {
+        let scratch = try Scratch()
+        try scratch.write("sis.csv", "ID,Grade\n1000000001,03\n")
+        try scratch.write("state.csv", "SSID,Grade\n1000000001,03\n1000000009,01\n")
+        try scratch.write("p.playbook", "load sis from \"sis.csv\"\nload state from \"state.csv\"\nr = sis | join full state on ID == SSID\nshow r\n")
+        let record = Runner.run(path: scratch.path("p.playbook"), options: scratch.options)
+        XCTAssertEqual(record.exitStatus, 0, "\(record.errors)")
+        XCTAssertTrue(try outputs(record, ReportPrivacy(masks: [], suppressBelow: nil, key: "k"))["terminal"]!.contains("1000000009"))
+        for (output, text) in try outputs(record, ReportPrivacy(masks: ["SSID"], suppressBelow: nil, key: "k")) {
+            XCTAssertFalse(PrivacyTests.containsWord(text, "1000000009"), "the right-only key in the \(output) output")
+        }
+    }
+
     func testValidateFindingsMaskTheValueOfAMaskedField() throws {
         let scratch = try Scratch()
         var sample = SampleOptions()

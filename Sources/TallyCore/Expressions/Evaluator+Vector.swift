@@ -28,46 +28,11 @@ extension Evaluator {
         let a = Evaluator.converted(try evaluate(args[1]), to: type)
         let b = Evaluator.converted(try evaluate(args[2]), to: type)
         guard let a, let b, a.count == rows, b.count == rows, condition.value.count == rows else { return nil }
-        var validity = Bitmap(count: rows, filled: true)
-        var picks = [Bool](repeating: false, count: rows)
-        for r in 0..<rows {
-            let first = condition.isTrue(r)
-            picks[r] = first
-            if first ? a.isNull(r) : b.isNull(r) { validity[r] = false }
-        }
-        @inline(__always) func choose<T>(_ x: [T], _ y: [T]) -> [T] {
-            [T](unsafeUninitializedCapacity: rows) { out, n in
-                guard let base = out.baseAddress else { n = 0; return }
-                for r in 0..<rows { (base + r).initialize(to: picks[r] ? x[r] : y[r]) }
-                n = rows
-            }
-        }
-        switch (a.data, b.data) {
-        case let (.integer(x), .integer(y)): return Column(data: .integer(choose(x, y)), validity: validity)
-        case let (.decimal(x), .decimal(y)): return Column(data: .decimal(choose(x, y)), validity: validity)
-        case let (.date(x), .date(y)): return Column(data: .date(choose(x, y)), validity: validity)
-        case let (.boolean(x), .boolean(y)): return Column(data: .boolean(choose(x, y)), validity: validity)
-        case let (.text(x, dx), .text(y, dy)):
-            if dx === dy { return Column(data: .text(codes: choose(x, y), dictionary: dx), validity: validity) }
-            // Codes of the second dictionary in a new one holding both (never the inputs' own).
-            let merged = TextDictionary(values: dx.values)
-            let remap = dy.values.map { merged.intern($0) }
-            let yCodes = y.map { Int($0) < remap.count ? remap[Int($0)] : 0 }
-            return Column(data: .text(codes: choose(x, yCodes), dictionary: merged), validity: validity)
-        default:
-            return nil
-        }
+        let picks = (0..<rows).map { condition.isTrue($0) }
+        return Column.choose(picks, a, b)
     }
 
-    /// A column as `type` (integers as decimals, an all-null column as any type), or nil.
-    static func converted(_ column: Column, to type: DataType) -> Column? {
-        if column.type == type { return column }
-        if column.nullCount == column.count { return Column.nulls(type: type, count: column.count) }
-        if type == .decimal, case .integer(let v) = column.data {
-            return Column(data: .decimal(v.map(Double.init)), validity: column.validity)
-        }
-        return nil
-    }
+    static func converted(_ column: Column, to type: DataType) -> Column? { column.converted(to: type) }
 
     /// The row-wise evaluation (the reference the vector paths are tested against).
     func rowWise(_ expr: Expr) throws -> Column {

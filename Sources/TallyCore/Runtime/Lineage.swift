@@ -70,6 +70,10 @@ public enum Lineage {
             for item in layout where item.fromRight {
                 out[item.output] = of(item.source, in: right).union([item.output])
             }
+            // A full join's keys hold the right's values on the rows only the right has.
+            if kind == .full {
+                for key in keys { out[key.left.text] = (out[key.left.text] ?? []).union(of(key.right.text, in: right)) }
+            }
         case .aggregate(let items, let by):
             for key in by { out[key.text] = of(key.text, in: input) }
             for item in items {

@@ -6,7 +6,7 @@ enum JoinStep {
     static func layout(_ kind: JoinKind, left: [String], right: [String], rightTable: String,
                        rightKeys: [String]) -> [(fromRight: Bool, source: String, output: String)] {
         var out = left.map { (false, $0, $0) }
-        guard kind == .inner || kind == .left else { return out }
+        guard kind == .inner || kind == .left || kind == .full else { return out }
         var used = Set(left)
         for name in right where !rightKeys.contains(name) {
             var output = name
@@ -86,12 +86,24 @@ enum JoinStep {
         }
         let gatheredLeft = Column.gather(leftColumns, plan.leftRows), gatheredRight = Column.gather(rightColumns, plan.rightRows)
         var l = 0, r = 0
-        let columns: [Column] = fromRight.map { isRight in
+        var columns: [Column] = fromRight.map { isRight in
             if isRight { r += 1; return gatheredRight[r - 1] }
             l += 1
             return gatheredLeft[l - 1]
         }
-        let output = Table(names: names, columns: columns, provenance: input.provenance.gather(plan.leftRows))
+        var provenance = input.provenance.gather(plan.leftRows)
+        if let from = plan.rightOnlyFrom {
+            // A full join's right-only rows: their keys come from the right, and so do their lines.
+            let picks = (0..<plan.leftRows.count).map { $0 < from }
+            for key in keys {
+                guard let k = names.firstIndex(of: key.left.text), let rightKey = right.column(key.right.text),
+                      let merged = Column.choose(picks, columns[k], rightKey.gather(plan.rightRows)) else { continue }
+                columns[k] = merged
+            }
+            provenance = Provenance(files: input.provenance.files, fileIndex: Array(provenance.fileIndex[..<from]), line: Array(provenance.line[..<from]))
+                .appending(right.provenance.gather(Array(plan.rightRows[from...])))
+        }
+        let output = Table(names: names, columns: columns, provenance: provenance)
         var result = StepResult(keyword: "join", rowsIn: input.rowCount, rowsOut: output.rowCount)
         result.join = plan.stats
         return (output, result)

@@ -65,6 +65,53 @@ extension Column {
     }
 }
 
+extension Column {
+    /// Row `r` from `a` where `picks[r]`, else from `b` (a `case`'s choice, a full join's keys);
+    /// nil when the two types cannot meet. Text from two dictionaries goes into a new one.
+    public static func choose(_ picks: [Bool], _ a: Column, _ b: Column) -> Column? {
+        let rows = picks.count
+        guard a.count == rows, b.count == rows else { return nil }
+        var type = a.type
+        if a.type != b.type {
+            if a.nullCount == a.count { type = b.type } else if b.nullCount == b.count { type = a.type }
+            else if a.type.isNumeric, b.type.isNumeric { type = .decimal } else { return nil }
+        }
+        guard let a = a.converted(to: type), let b = b.converted(to: type) else { return nil }
+        var validity = Bitmap(count: rows, filled: true)
+        for r in 0..<rows where picks[r] ? a.isNull(r) : b.isNull(r) { validity[r] = false }
+        func pick<T>(_ x: [T], _ y: [T]) -> [T] {
+            [T](unsafeUninitializedCapacity: rows) { out, n in
+                guard let base = out.baseAddress else { n = 0; return }
+                for r in 0..<rows { (base + r).initialize(to: picks[r] ? x[r] : y[r]) }
+                n = rows
+            }
+        }
+        switch (a.data, b.data) {
+        case let (.integer(x), .integer(y)): return Column(data: .integer(pick(x, y)), validity: validity)
+        case let (.decimal(x), .decimal(y)): return Column(data: .decimal(pick(x, y)), validity: validity)
+        case let (.date(x), .date(y)): return Column(data: .date(pick(x, y)), validity: validity)
+        case let (.boolean(x), .boolean(y)): return Column(data: .boolean(pick(x, y)), validity: validity)
+        case let (.text(x, dx), .text(y, dy)):
+            if dx === dy { return Column(data: .text(codes: pick(x, y), dictionary: dx), validity: validity) }
+            // Codes of the second dictionary in a new one holding both (never the inputs' own).
+            let merged = TextDictionary(values: dx.values)
+            let remap = dy.values.map { merged.intern($0) }
+            let yCodes = y.map { Int($0) < remap.count ? remap[Int($0)] : 0 }
+            return Column(data: .text(codes: pick(x, yCodes), dictionary: merged), validity: validity)
+        default:
+            return nil
+        }
+    }
+
+    /// This column as `type` (integers as decimals, an all-null column as any type), or nil.
+    public func converted(to type: DataType) -> Column? {
+        if self.type == type { return self }
+        if nullCount == count { return Column.nulls(type: type, count: count) }
+        if type == .decimal, case .integer(let v) = data { return Column(data: .decimal(v.map(Double.init)), validity: validity) }
+        return nil
+    }
+}
+
 extension Provenance {
     public func gather(_ indices: [Int32]) -> Provenance {
         var fi = [UInt16](); fi.reserveCapacity(indices.count)

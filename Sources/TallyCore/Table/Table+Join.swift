@@ -1,5 +1,5 @@
 /// The kinds of join a pipeline can ask for.
-public enum JoinKind: String, Sendable { case inner, left, anti, semi }
+public enum JoinKind: String, Sendable { case inner, left, full, anti, semi }
 
 /// The cardinality a join promises; a broken promise is an error naming example keys.
 public enum JoinExpectation: String, Sendable {
@@ -21,6 +21,8 @@ public struct JoinPlan: Sendable {
     /// (a row index on that side holding the key, number of rows with it).
     public var rightDuplicates: [(row: Int, count: Int)]
     public var leftDuplicates: [(row: Int, count: Int)]
+    /// A full join's rows from here on are right rows no left row matched (`leftRows` is -1).
+    public var rightOnlyFrom: Int? = nil
 }
 
 extension Table {
@@ -47,7 +49,7 @@ extension Table {
         var stats = JoinStats()
         var leftRows = [Int32](), rightRows = [Int32]()
         leftRows.reserveCapacity(leftCount)
-        if kind == .inner || kind == .left { rightRows.reserveCapacity(leftCount) }
+        if kind == .inner || kind == .left || kind == .full { rightRows.reserveCapacity(leftCount) }
         var rightDuplicates: [(Int, Int)] = [], leftDuplicates: [(Int, Int)] = []
         var reported = Set<Int32>()
         for l in 0..<leftCount {
@@ -57,7 +59,7 @@ extension Table {
             if first < 0 {
                 stats.leftUnmatched += 1
                 switch kind {
-                case .left: leftRows.append(Int32(l)); rightRows.append(-1)
+                case .left, .full: leftRows.append(Int32(l)); rightRows.append(-1)
                 case .anti: leftRows.append(Int32(l))
                 default: break
                 }
@@ -72,18 +74,24 @@ extension Table {
             }
             if rightPerKey[Int(id)] > 1 || leftPerKey[Int(id)] > 1 { reported.insert(id) }
             switch kind {
-            case .inner, .left:
+            case .inner, .left, .full:
                 var r = first
                 while r >= 0 { leftRows.append(Int32(l)); rightRows.append(r); r = next[Int(r)] }
             case .semi: leftRows.append(Int32(l))
             case .anti: break
             }
         }
+        let rightOnlyFrom = kind == .full ? leftRows.count : nil
         for r in 0..<rightCount {
             let id = rightIds[r]
-            if id >= 0, leftPerKey[Int(id)] > 0 { stats.rightMatched += 1 } else { stats.rightUnmatched += 1 }
+            if id >= 0, leftPerKey[Int(id)] > 0 { stats.rightMatched += 1 } else {
+                stats.rightUnmatched += 1
+                if kind == .full { leftRows.append(-1); rightRows.append(Int32(r)) }
+            }
         }
-        return JoinPlan(leftRows: leftRows, rightRows: rightRows, stats: stats,
-                        rightDuplicates: rightDuplicates, leftDuplicates: leftDuplicates)
+        var plan = JoinPlan(leftRows: leftRows, rightRows: rightRows, stats: stats,
+                            rightDuplicates: rightDuplicates, leftDuplicates: leftDuplicates)
+        plan.rightOnlyFrom = rightOnlyFrom
+        return plan
     }
 }
