@@ -57,6 +57,21 @@ public enum FunctionRegistry {
         return Int64(years)
     }
 
+    /// Whole days, months or years from `x` to `y` (negative when `y` is earlier); nil for
+    /// another unit.
+    public static func dateDiff(_ unit: String, _ x: Int32, _ y: Int32) -> Int64? {
+        switch unit.lowercased() {
+        case "day", "days": return Int64(y) - Int64(x)
+        case "month", "months", "year", "years":
+            let a = DateCodec.civil(min(x, y)), b = DateCodec.civil(max(x, y))
+            var months = (b.year - a.year) * 12 + (b.month - a.month)
+            if b.day < a.day { months -= 1 }
+            let whole = unit.lowercased().hasPrefix("month") ? months : months / 12
+            return Int64(x <= y ? whole : -whole)
+        default: return nil
+        }
+    }
+
     public static let all: [String: FunctionDefinition] = {
         var list: [FunctionDefinition] = [
             fixed("upper", "upper(text)", [.text], .text) { a, _ in text(a[0]).map { .text($0.uppercased()) } ?? .null },
@@ -70,6 +85,23 @@ public enum FunctionRegistry {
             fixed("age", "age(birth date, on date)", [.date, .date], .integer) { a, _ in
                 guard let b = date(a[0]), let o = date(a[1]) else { return .null }
                 return .integer(age(b, o))
+            },
+            fixed("age_on", "age_on(birth date, on date)", [.date, .date], .integer) { a, _ in
+                guard let b = date(a[0]), let o = date(a[1]) else { return .null }
+                return .integer(age(b, o))
+            },
+            fixed("add_days", "add_days(date, days)", [.date, .integer], .date) { a, _ in
+                guard let d = date(a[0]), case .integer(let n) = a[1], abs(n) < 3_000_000 else { return .null }
+                return .date(Int32(truncatingIfNeeded: Int64(d) + n))
+            },
+            fixed("date_diff", "date_diff(\"day\" | \"month\" | \"year\", from, to)", [.text, .date, .date], .integer) { a, _ in
+                guard let unit = text(a[0]), let x = date(a[1]), let y = date(a[2]) else { return .null }
+                return dateDiff(unit, x, y).map { .integer($0) } ?? .null
+            },
+            fixed("pad_left", "pad_left(text, width, \"0\")", [.text, .integer, .text], .text) { a, _ in
+                guard let t = text(a[0]), case .integer(let w) = a[1], let pad = text(a[2])?.first else { return .null }
+                let width = Int(max(0, min(w, 1_000)))
+                return .text(t.count >= width ? t : String(repeating: pad, count: width - t.count) + t)
             },
             fixed("days_between", "days_between(date, date)", [.date, .date], .integer) { a, _ in
                 guard let x = date(a[0]), let y = date(a[1]) else { return .null }

@@ -94,6 +94,16 @@ public struct ExprTyper {
                            expr.span, help: "usage: \(definition.signature)")
             }
             let types = try args.map { try type(of: $0) }
+            if name == "date_diff", let unit = args.first {
+                // The unit is part of the question: a misspelt one is an error now, not nulls later.
+                guard case .literal(.text(let u)) = unit.kind else {
+                    throw fail("the unit of date_diff is written in quotes: \"day\", \"month\" or \"year\"", unit.span, help: "usage: \(definition.signature)")
+                }
+                guard FunctionRegistry.dateDiff(u, 0, 0) != nil else {
+                    throw fail("date_diff counts \"day\", \"month\" or \"year\", not \"\(u)\"", unit.span,
+                               help: Suggest.help(for: u, in: ["day", "month", "year"]) ?? "usage: \(definition.signature)")
+                }
+            }
             switch definition.resultType(types) {
             case .success(let t): return t
             case .failure(let e): throw fail(e.message, expr.span, help: "usage: \(definition.signature)")
