@@ -58,6 +58,36 @@ public enum Loader {
         try DelimitedReader.read(input, options: delimitedOptions(request))
     }
 
+    /// `with trim` and `with upper COL`: text values cleaned once per distinct value (values that
+    /// become equal — "No " and "No" — become one).
+    static func cleaned(_ table: Table, _ options: IOOptions, file: String) throws -> Table {
+        guard options.trim || !options.upper.isEmpty else { return table }
+        var out = table
+        // Columns named in upper that the file lacks are the checker's to report, at their name.
+        for (k, name) in table.names.enumerated() {
+            guard case .text(let codes, let dictionary) = table.columns[k].data else { continue }
+            let upper = options.upper.contains { $0.text == name }
+            guard options.trim || upper else { continue }
+            let fresh = TextDictionary()
+            let remap = dictionary.values.map { value -> Int32 in
+                var v = options.trim ? value.trimmedSpaces() : value
+                if upper { v = v.uppercased() }
+                return fresh.intern(v)
+            }
+            // A value that was only spaces is now empty: null, as an empty field is when read.
+            let missing = Set(options.missing ?? [""])
+            var validity = table.columns[k].validity
+            if let empty = fresh.code(of: ""), missing.contains("") || missing.contains(where: { $0.trimmedSpaces().isEmpty }) {
+                var bits = validity ?? Bitmap(count: codes.count, filled: true)
+                for (row, code) in codes.enumerated() where remap[Int(code)] == empty { bits[row] = false }
+                validity = bits
+            }
+            let column = Column(data: .text(codes: codes.map { remap[Int($0)] }, dictionary: fresh), validity: validity)
+            out.setColumn(name, column)
+        }
+        return out
+    }
+
     /// SHA-256 of an input's bytes, computed on another core while the input is parsed.
     final class PendingFingerprint: @unchecked Sendable {
         private var value = ""
@@ -77,13 +107,15 @@ public enum Loader {
         case .calpads(let layout, let year, let extract):
             let input = try InputFile.read(path: request.path, displayName: request.displayPath)
             let sha = PendingFingerprint(fingerprint ? input : nil)
-            let table = try CalpadsReader.read(input, type: layout, year: year, extract: extract,
-                                               encoding: request.options.encoding, progress: progress).0
+            let table = try cleaned(try CalpadsReader.read(input, type: layout, year: year, extract: extract,
+                                                           encoding: request.options.encoding, progress: progress).0,
+                                    request.options, file: request.displayPath)
             return LoadedInput(table: table, bytes: input.size, sha256: sha.result)
         case .xlsx(let sheet, let headerRow):
             // The workbook is read through ZIPFoundation; hashing it is one more read of a
             // compressed file of a few megabytes.
-            let table = try XlsxReader.read(path: request.path, displayName: request.displayPath, sheet: sheet, headerRow: headerRow)
+            let table = try cleaned(try XlsxReader.read(path: request.path, displayName: request.displayPath, sheet: sheet, headerRow: headerRow),
+                                    request.options, file: request.displayPath)
             let input = try InputFile.read(path: request.path, displayName: request.displayPath)
             return LoadedInput(table: table, bytes: input.size, sha256: Fingerprint.sha256(input.bytes))
         case .sqlite:
@@ -93,7 +125,8 @@ public enum Loader {
         }
         let input = try InputFile.read(path: request.path, displayName: request.displayPath)
         let sha = PendingFingerprint(fingerprint ? input : nil)
-        let table = try DelimitedReader.read(input, options: delimitedOptions(request), progress: progress)
+        let table = try cleaned(try DelimitedReader.read(input, options: delimitedOptions(request), progress: progress),
+                                request.options, file: request.displayPath)
         return LoadedInput(table: table, bytes: input.size, sha256: sha.result)
     }
 }

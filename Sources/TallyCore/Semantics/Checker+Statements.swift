@@ -46,6 +46,13 @@ extension Checker {
                                           format: fmt, options: options, span: pathSpan)
                 loads[index] = request
                 let schema = try source(request)
+                for column in options.upper {
+                    guard let type = schema.type(of: column.text) else {
+                        throw error("the file has no column \"\(column.text)\" to upper-case", column.span,
+                                    help: Suggest.help(for: column.text, in: schema.columns.map(\.name)))
+                    }
+                    if type != .text { throw error("upper applies to text columns; \(column.text) is \(type.rawValue)", column.span) }
+                }
                 define(name, schema, index: index)
                 failed = false
             }

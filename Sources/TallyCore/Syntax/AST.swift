@@ -77,6 +77,10 @@ public struct IOOptions: Sendable, Equatable {
     public var columns: [ColumnDeclaration] = []
     public var delimiter: String? = nil
     public var dateFormat: String? = nil
+    /// `with trim`: spaces around every text value are removed as the file is loaded.
+    public var trim = false
+    /// `with upper COL, ...`: these text columns are upper-cased as the file is loaded.
+    public var upper: [Name] = []
     public init() {}
 }
 

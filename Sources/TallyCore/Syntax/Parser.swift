@@ -299,7 +299,7 @@ public struct Parser {
         }
     }
 
-    static let optionWords: Set<String> = ["header", "encoding", "missing", "columns", "delimiter", "dates"]
+    static let optionWords: Set<String> = ["header", "encoding", "missing", "null", "columns", "delimiter", "dates", "trim", "upper"]
 
     /// `with header false, encoding "cp1252", missing ("", "N/A"), columns (...)`; `with` and
     /// the commas are optional.
@@ -312,7 +312,7 @@ public struct Parser {
             guard case .identifier(let word) = current.kind, Parser.optionWords.contains(word.lowercased()) else {
                 if sawWith, first {
                     throw error("expected an option after \"with\", found \(current.describe)", current.span,
-                                help: "options: header false, encoding \"cp1252\", missing (\"\", \"N/A\"), columns (...), delimiter \"^\", dates \"MM/DD/YYYY\"")
+                                help: "options: header false, encoding \"cp1252\", missing (\"\", \"N/A\"), null if (\"N/A\"), trim, upper COL, columns (...), delimiter \"^\", dates \"MM/DD/YYYY\"")
                 }
                 return options
             }
@@ -330,6 +330,16 @@ public struct Parser {
                 guard d.unicodeScalars.count == 1 else { throw error("a delimiter is one character", span) }
                 options.delimiter = d
             case "dates": options.dateFormat = try string("a date format such as \"MM/DD/YYYY\"").0
+            case "trim": options.trim = true
+            case "upper":
+                repeat {
+                    options.upper.append(try name("a column to upper-case"))
+                } while current.isSymbol(",") && (peek().identifierText.map { !Parser.optionWords.contains($0.lowercased()) } ?? false)
+                        && acceptSymbol(",")
+            case "null":
+                // `null if ("", "N/A")`: the same as missing (...).
+                guard acceptKeyword("if") else { throw unexpected("if, as in: null if (\"\", \"N/A\")") }
+                fallthrough
             case "missing":
                 if acceptSymbol("(") {
                     var values: [String] = []
