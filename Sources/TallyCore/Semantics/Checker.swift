@@ -67,7 +67,11 @@ public final class Checker {
             paramTypes[name.text] = type
             paramOrder.append(name.text)
             if let raw = overrides[name.text] {
-                if let value = Checker.parseParam(raw, type) { params[name.text] = value } else {
+                if isPath, !raw.hasPrefix("/"), !raw.isEmpty {
+                    // A path given on the command line is relative to where the command runs
+                    // (a default in the playbook, to the playbook's folder).
+                    params[name.text] = .text(((displayBase as NSString).appendingPathComponent(raw) as NSString).standardizingPath)
+                } else if let value = Checker.parseParam(raw, type) { params[name.text] = value } else {
                     diagnostics.append(Diagnostic(.error, "--param \(name.text)=\(raw): not a valid \(type.rawValue)", file: file,
                                                   line: name.span.line, column: name.span.column, length: name.span.length,
                                                   help: type == .date ? "write dates as YYYY-MM-DD" : nil))
