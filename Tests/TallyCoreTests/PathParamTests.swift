@@ -26,3 +26,32 @@ final class PathParamTests: XCTestCase {
         XCTAssertEqual(refused.errors.first?.help, "to let it name a folder, declare it as a path: param lea: path = \"data/2025\"")
     }
 }
+
+/// `load T from "folder/*.csv"`: many files, one table; the ledger, `tally verify` and the cell
+/// cache see the set of files.
+final class ManyFilesTests: XCTestCase {
+    func testAFolderOfExtractsLoadsVerifiesAndCaches() throws {
+        let scratch = try Scratch()
+        for day in 1...30 {
+            try scratch.write(String(format: "extracts/sis_2024-10-%02d.csv", day), "SSID,Grade\n\(1_000_000_000 + day),03\n1000000999,04\n")
+        }
+        try scratch.write("p.playbook", "load daily from \"extracts/sis_*.csv\"\ncounts = daily | aggregate n = count() by source_file\n")
+        var options = scratch.options
+        options.storePath = scratch.path(".tally/tally.sqlite")
+        options.cacheFolder = CellCache.folder(forStore: scratch.path(".tally/tally.sqlite"))
+        let first = Runner.run(path: scratch.path("p.playbook"), options: options)
+        XCTAssertEqual(first.exitStatus, 0, "\(first.errors)")
+        XCTAssertEqual(first.inputs.first?.rows, 60)
+        XCTAssertEqual(first.cells.first { $0.table == "counts" }?.rowsOut, 30)
+        let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        let id = try XCTUnwrap(first.runId)
+        XCTAssertEqual(try store.verify(id).map(\.status), [.unchanged])
+        XCTAssertEqual(Runner.run(path: scratch.path("p.playbook"), options: options).cells.first?.status, .cached)
+        // A 31st day: the set changed, so verify says so and the load runs again.
+        try scratch.write("extracts/sis_2024-10-31.csv", "SSID,Grade\n1000000031,03\n")
+        XCTAssertEqual(try store.verify(id).map(\.status), [.changed])
+        let again = Runner.run(path: scratch.path("p.playbook"), options: options)
+        XCTAssertEqual(again.cells.first?.status, .ran)
+        XCTAssertEqual(again.inputs.first?.rows, 61)
+    }
+}

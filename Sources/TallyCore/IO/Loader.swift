@@ -9,6 +9,73 @@ public struct LoadedInput: Sendable {
 
 /// Reads an input in the format a `load` statement names.
 public enum Loader {
+    /// The column a load of many files adds: the name of the file each row came from.
+    public static let sourceFileColumn = "source_file"
+
+    /// Whether a path's file name is a pattern (`extracts/*.txt`, `day_??.csv`).
+    public static func isPattern(_ path: String) -> Bool {
+        let name = (path as NSString).lastPathComponent
+        return name.contains("*") || name.contains("?") || name.contains("[")
+    }
+
+    /// The files a pattern matches (in its folder only), in name order.
+    public static func matches(_ pattern: String) throws -> [String] {
+        let folder = (pattern as NSString).deletingLastPathComponent
+        let name = (pattern as NSString).lastPathComponent
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)
+        return names.filter { fnmatch(name, $0, 0) == 0 && !$0.hasPrefix(".") }.sorted()
+            .map { (folder as NSString).appendingPathComponent($0) }
+            .filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && !d.boolValue }
+    }
+
+    /// The files of a many-file load, or an error naming the pattern when none matches.
+    static func files(_ request: LoadRequest) throws -> [LoadRequest] {
+        let found = (try? matches(request.path)) ?? []
+        guard !found.isEmpty else {
+            throw Diagnostic(.error, "no file matches this pattern", file: request.displayPath,
+                             help: "the pattern is matched in its folder: \((request.displayPath as NSString).deletingLastPathComponent.isEmpty ? "." : (request.displayPath as NSString).deletingLastPathComponent)")
+        }
+        let displayFolder = (request.displayPath as NSString).deletingLastPathComponent
+        return found.map { path in
+            var one = request
+            one.path = path
+            one.displayPath = displayFolder.isEmpty ? (path as NSString).lastPathComponent : displayFolder + "/" + (path as NSString).lastPathComponent
+            return one
+        }
+    }
+
+    /// A table with the file name of its rows as a last column.
+    static func withSourceFile(_ table: Table, _ display: String) -> Table {
+        var out = table
+        let name = (display as NSString).lastPathComponent
+        let dictionary = TextDictionary(values: [name])
+        out.setColumn(sourceFileColumn, Column(data: .text(codes: [Int32](repeating: 0, count: table.rowCount), dictionary: dictionary), validity: nil))
+        return out
+    }
+
+    /// Every file a pattern matches, read in name order into one table with `source_file`.
+    static func readMany(_ request: LoadRequest, progress: ProgressHandler?) throws -> LoadedInput {
+        var combined: Table? = nil
+        var bytes = 0
+        for one in try files(request) {
+            let loaded = try read(one, progress: progress, fingerprint: false)
+            bytes += loaded.bytes
+            let table = withSourceFile(loaded.table, one.displayPath)
+            guard let so_far = combined else { combined = table; continue }
+            guard so_far.names == table.names else {
+                throw Diagnostic(.error, "this file's columns differ from the first file's (\(so_far.names.filter { $0 != sourceFileColumn }.joined(separator: ", ")))",
+                                 file: one.displayPath, line: 1, help: "every file a pattern loads must have the same columns")
+            }
+            var columns: [Column] = []
+            for k in 0..<table.columnCount { columns.append(so_far.columns[k].appending(table.columns[k])) }
+            var merged = Table(names: so_far.names, columns: columns, provenance: so_far.provenance.appending(table.provenance))
+            merged.rejected = so_far.rejected + table.rejected
+            combined = merged
+        }
+        guard let combined else { throw Diagnostic(.error, "no file matches this pattern", file: request.displayPath) }
+        return LoadedInput(table: combined, bytes: bytes, sha256: Fingerprint.sha256(file: request.path) ?? "")
+    }
+
     public static func load(_ request: LoadRequest, progress: ProgressHandler?) throws -> Table {
         try read(request, progress: progress, fingerprint: false).table
     }
@@ -17,6 +84,11 @@ public enum Loader {
     /// first record, delimited text's header and types from its first rows (as many as type
     /// inference looks at), a workbook in full. `tally check` stays fast on a 1M-student file.
     public static func schema(_ request: LoadRequest) throws -> Schema {
+        if isPattern(request.path), let first = try files(request).first {
+            var schema = try Loader.schema(first)
+            schema.columns.append(Schema.Field(name: sourceFileColumn, type: .text))
+            return schema
+        }
         switch request.format {
         case .calpads(let layout, let year, let extract):
             let (input, _) = try InputFile.readPrefix(path: request.path, displayName: request.displayPath, maxBytes: 1 << 16)
@@ -103,6 +175,7 @@ public enum Loader {
     /// read once (a 1M-student SENR is 116 MB).
     /// - Parameter fingerprint: compute the file's SHA-256 (for the ledger and reports).
     public static func read(_ request: LoadRequest, progress: ProgressHandler?, fingerprint: Bool = true) throws -> LoadedInput {
+        if isPattern(request.path) { return try readMany(request, progress: progress) }
         switch request.format {
         case .calpads(let layout, let year, let extract):
             let input = try InputFile.read(path: request.path, displayName: request.displayPath)

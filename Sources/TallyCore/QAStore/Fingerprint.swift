@@ -14,6 +14,16 @@ public enum Fingerprint {
 
     /// The fingerprint of a file, or nil when it cannot be read.
     public static func sha256(file path: String) -> String? {
+        if Loader.isPattern(path) {
+            // A folder of files (`extracts/*.txt`): each file's name and SHA-256, in name order.
+            guard let files = try? Loader.matches(path), !files.isEmpty else { return nil }
+            var lines = ""
+            for file in files {
+                guard let sha = sha256(file: file) else { return nil }
+                lines += (file as NSString).lastPathComponent + "\t" + sha + "\n"
+            }
+            return sha256(lines)
+        }
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return sha256([UInt8](data))
     }

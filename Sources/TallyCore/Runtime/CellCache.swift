@@ -174,6 +174,8 @@ public final class CellCache: @unchecked Sendable {
     /// The SHA-256 of an input file; re-hashed only when its size, modification time or inode
     /// changed since the last time this cache hashed it.
     func inputSHA256(_ path: String) -> String? {
+        // A many-file load: its files' names and hashes (each file is small; not indexed).
+        if Loader.isPattern(path) { return Fingerprint.sha256(file: path) }
         guard let stamp = CellCache.stamp(path) else { return nil }
         let indexPath = folder + "/inputs.json"
         if inputIndex == nil {
