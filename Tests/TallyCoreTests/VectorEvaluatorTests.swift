@@ -60,6 +60,11 @@ final class VectorEvaluatorTests: XCTestCase {
         ] {
             try check(expression, on: t)
         }
+        // Patterns, dates and padding over one column: once per distinct value.
+        for expression in ["matches(Last, \"^N\")", "extract(School, \"S([0-9]+)\", 1)", "replace(First, \"[aeiou]\", \"_\")",
+                           "date_diff(\"month\", Start, day)", "add_days(Start, 45)", "age_on(Start, day)", "pad_left(School, 6, \"0\")"] {
+            try check(expression, on: t)
+        }
         // One column: the per-distinct path; nullif turns a code into null.
         try check("nullif(Grade, \"KN\")", on: t)
         try check("case when Grade == \"KN\" then 0 when Grade == \"01\" then 1 end", on: t)

@@ -138,6 +138,20 @@ public enum FunctionRegistry {
                 if case .boolean(true) = a[0] { return a[1] }
                 return a[2]
             }))
+        list.append(fixed("matches", "matches(text, \"regex\")", [.text, .text], .boolean) { a, _ in
+            guard let t = text(a[0]), let p = text(a[1]), let re = Patterns.compiled(p) else { return .null }
+            return .boolean(re.firstMatch(in: t, range: NSRange(t.startIndex..., in: t)) != nil)
+        })
+        list.append(fixed("extract", "extract(text, \"regex\", group)", [.text, .text, .integer], .text) { a, _ in
+            guard let t = text(a[0]), let p = text(a[1]), case .integer(let g) = a[2], let re = Patterns.compiled(p),
+                  let m = re.firstMatch(in: t, range: NSRange(t.startIndex..., in: t)), g >= 0, Int(g) < m.numberOfRanges,
+                  let r = Range(m.range(at: Int(g)), in: t) else { return .null }
+            return .text(String(t[r]))
+        })
+        list.append(fixed("replace", "replace(text, \"regex\", \"with\")", [.text, .text, .text], .text) { a, _ in
+            guard let t = text(a[0]), let p = text(a[1]), let with = text(a[2]), let re = Patterns.compiled(p) else { return .null }
+            return .text(re.stringByReplacingMatches(in: t, range: NSRange(t.startIndex..., in: t), withTemplate: with))
+        })
         // `case when C then A else B end` (the parser nests one of these per when).
         list.append(FunctionDefinition(name: "case", arity: 3...3, signature: "case when CONDITION then VALUE else OTHER end",
             resultType: { t in
@@ -198,5 +212,27 @@ public enum FunctionRegistry {
             return .failure(FunctionTypeError(message: "the arguments of \(name) mix \(r.rawValue) and \(t.rawValue)"))
         }
         return .success(result)
+    }
+}
+
+/// Compiled regular expressions, once per pattern (patterns are literals, checked before the run).
+public enum Patterns {
+    nonisolated(unsafe) private static var cache: [String: NSRegularExpression] = [:]
+    private static let lock = NSLock()
+
+    public static func compiled(_ pattern: String) -> NSRegularExpression? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let re = cache[pattern] { return re }
+        guard let re = try? NSRegularExpression(pattern: pattern) else { return nil }
+        cache[pattern] = re
+        return re
+    }
+
+    /// Why a pattern does not compile, or nil when it does.
+    public static func problem(_ pattern: String) -> String? {
+        do { _ = try NSRegularExpression(pattern: pattern); return nil } catch {
+            return (error as NSError).localizedDescription
+        }
     }
 }

@@ -94,6 +94,16 @@ public struct ExprTyper {
                            expr.span, help: "usage: \(definition.signature)")
             }
             let types = try args.map { try type(of: $0) }
+            if ["matches", "extract", "replace"].contains(name), args.count >= 2 {
+                // A pattern is a literal, compiled now: a bad one is an error at its place.
+                guard case .literal(.text(let pattern)) = args[1].kind else {
+                    throw fail("the pattern of \(name) is written in quotes", args[1].span, help: "usage: \(definition.signature)")
+                }
+                if Patterns.problem(pattern) != nil {
+                    throw fail("this regular expression does not compile (an unclosed [ or (, or a special character such as + * ? that needs escaping)", args[1].span,
+                               help: "escape special characters with \\\\, e.g. \"^\\\\d{10}$\" for ten digits")
+                }
+            }
             if name == "date_diff", let unit = args.first {
                 // The unit is part of the question: a misspelt one is an error now, not nulls later.
                 guard case .literal(.text(let u)) = unit.kind else {
