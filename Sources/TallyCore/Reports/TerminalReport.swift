@@ -169,7 +169,8 @@ public struct TerminalReport {
             guard let j = step.join else { return "" }
             var text = "left: \(Format.count(j.leftMatched)) matched, \(Format.count(j.leftUnmatched)) unmatched"
             if j.leftNullKeys > 0 { text += " (\(Format.count(j.leftNullKeys)) null keys)" }
-            return text + "; right: \(Format.count(j.rightMatched)) matched, \(Format.count(j.rightUnmatched)) unmatched"
+            text += "; right: \(Format.count(j.rightMatched)) matched, \(Format.count(j.rightUnmatched)) unmatched"
+            return ([text] + step.notes).joined(separator: "; ")
         case "derive":
             return ""
         default:

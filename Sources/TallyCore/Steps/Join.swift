@@ -106,6 +106,12 @@ enum JoinStep {
         let output = Table(names: names, columns: columns, provenance: provenance)
         var result = StepResult(keyword: "join", rowsIn: input.rowCount, rowsOut: output.rowCount)
         result.join = plan.stats
+        // More rows out than in (not counting a full join's right-only rows) means some key
+        // matched several right rows: say so unless the playbook expects it.
+        let fromLeft = plan.rightOnlyFrom ?? output.rowCount
+        if expect == nil, kind != .anti, kind != .semi, fromLeft > input.rowCount, !plan.rightDuplicates.isEmpty {
+            result.notes.append("warning: \(Format.plural(plan.rightDuplicates.count, "key")) match\(plan.rightDuplicates.count == 1 ? "es" : "") more than one row of \"\(table.text)\", so \(Format.count(input.rowCount)) rows became \(Format.count(fromLeft)) (say expect one-to-many if that is meant, or keep one row per key first: | distinct by \(keys.map(\.right.text).joined(separator: ", ")))")
+        }
         return (output, result)
     }
 }
