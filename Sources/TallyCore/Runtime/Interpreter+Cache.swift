@@ -41,6 +41,7 @@ extension Interpreter {
                 case .filter(let e): names += exprTables(e)
                 case .derive(let items): for (_, e) in items { names += exprTables(e) }
                 case .aggregate(let items, _): for item in items { if let e = item.argument { names += exprTables(e) } }
+                case .window(let items, _, _): for item in items { if let e = item.argument { names += exprTables(e) } }
                 default: break
                 }
             }

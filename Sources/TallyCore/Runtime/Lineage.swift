@@ -88,6 +88,17 @@ public enum Lineage {
                     out[item.name.text] = [item.name.text]
                 }
             }
+        case .window(let items, _, _):
+            for name in inputNames { out[name] = of(name, in: input) }
+            for item in items {
+                switch item.function.text.lowercased() {
+                case "lag", "lead":
+                    // Another row's value: as sensitive as its source.
+                    out[item.name.text] = (item.argument.map { sources(of: $0, input, tables: tables) } ?? []).union([item.name.text])
+                default:
+                    out[item.name.text] = [item.name.text]
+                }
+            }
         case .union(let other):
             let right = tables(other.text)
             for name in output { out[name] = of(name, in: input).union(of(name, in: right)) }

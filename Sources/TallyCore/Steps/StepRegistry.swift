@@ -79,6 +79,7 @@ public enum StepRegistry {
         case .rename(let items): return try SelectStep.renameSchema(items, input, ctx)
         case .join(let kind, let table, let keys, _): return try JoinStep.schema(kind, table, keys, input, ctx)
         case .aggregate(let items, let by): return try AggregateStep.schema(items, by, input, ctx)
+        case .window(let items, let by, let order): return try WindowStep.schema(items, by, order, input, ctx)
         case .sort(let items): return try SortStep.schema(items.map(\.0), input, ctx)
         case .take: return input
         case .distinct(let by): return try SortStep.schema(by, input, ctx)
@@ -98,6 +99,7 @@ public enum StepRegistry {
         case .join(let kind, let table, let keys, let expect):
             return try JoinStep.run(kind, table, keys, expect, node.span, input, ctx)
         case .aggregate(let items, let by): return try AggregateStep.run(items, by, input, ctx)
+        case .window(let items, let by, let order): return try WindowStep.run(items, by, order, input, ctx)
         case .sort(let items): return SortStep.run(items, input)
         case .take(let n): return SortStep.take(n, input)
         case .distinct(let by): return SortStep.distinct(by, input)

@@ -93,6 +93,7 @@ public enum Step: Sendable, Equatable {
     case rename([(from: Name, to: Name)])
     case join(kind: JoinKind, table: Name, keys: [(left: Name, right: Name)], expect: JoinExpectation?)
     case aggregate([(name: Name, function: Name, argument: Expr?)], by: [Name])
+    case window([(name: Name, function: Name, argument: Expr?)], by: [Name], order: [(Name, descending: Bool)])
     case sort([(Name, descending: Bool)])
     case take(Int)
     case distinct(by: [Name])
@@ -109,6 +110,7 @@ public enum Step: Sendable, Equatable {
         case .rename: return "rename"
         case .join: return "join"
         case .aggregate: return "aggregate"
+        case .window: return "window"
         case .sort: return "sort"
         case .take: return "take"
         case .distinct: return "distinct"

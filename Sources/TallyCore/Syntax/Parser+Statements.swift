@@ -13,7 +13,7 @@ extension Parser {
         return .assign(name: target, source: source, steps: steps)
     }
 
-    static let stepWords = ["filter", "derive", "select", "drop", "rename", "join", "aggregate", "sort",
+    static let stepWords = ["filter", "derive", "select", "drop", "rename", "join", "aggregate", "window", "sort",
                             "take", "distinct", "union", "validate", "diff"]
 
     mutating func parseStep() throws -> Step {
@@ -94,6 +94,31 @@ extension Parser {
             var keys: [Name] = []
             if acceptKeyword("by") { keys = try nameList("a key column") }
             return .aggregate(items, by: keys)
+        case "window":
+            var items: [(name: Name, function: Name, argument: Expr?)] = []
+            repeat {
+                let column = try name("the new column's name")
+                try expectSymbol("=")
+                let function = try name("a window function (row_number, rank, lag, lead, count, sum)")
+                try expectSymbol("(")
+                var argument: Expr? = nil
+                if !current.isSymbol(")") { argument = try parseExpression() }
+                try expectSymbol(")")
+                items.append((column, function, argument))
+            } while acceptSymbol(",")
+            var keys: [Name] = []
+            if acceptKeyword("by") { keys = try nameList("a partition column") }
+            var order: [(Name, descending: Bool)] = []
+            if acceptKeyword("order") {
+                try expectKeyword("by")
+                repeat {
+                    let column = try name("a column to order by")
+                    let descending = acceptKeyword("desc")
+                    if !descending { _ = acceptKeyword("asc") }
+                    order.append((column, descending))
+                } while acceptSymbol(",")
+            }
+            return .window(items, by: keys, order: order)
         case "sort":
             if current.isKeyword("by"), peek().identifierText != nil {
                 throw error("sort takes the columns without \"by\"", current.span, help: "write: sort \(peek().identifierText ?? "COLUMN") [desc], ...")
