@@ -25,14 +25,12 @@ extension Evaluator {
               let table, table.rowCount > 0 else { return nil }
         guard let type = try typer.type(of: expr) else { return nil }
         let condition = try truth(args[0])
-        let a = Evaluator.converted(try evaluate(args[1]), to: type)
-        let b = Evaluator.converted(try evaluate(args[2]), to: type)
+        let a = try evaluate(args[1]).converted(to: type)
+        let b = try evaluate(args[2]).converted(to: type)
         guard let a, let b, a.count == rows, b.count == rows, condition.value.count == rows else { return nil }
         let picks = (0..<rows).map { condition.isTrue($0) }
         return Column.choose(picks, a, b)
     }
-
-    static func converted(_ column: Column, to type: DataType) -> Column? { column.converted(to: type) }
 
     /// The row-wise evaluation (the reference the vector paths are tested against).
     func rowWise(_ expr: Expr) throws -> Column {

@@ -54,7 +54,7 @@ public enum Loader {
     }
 
     /// Every file a pattern matches, read in name order into one table with `source_file`.
-    static func readMany(_ request: LoadRequest, progress: ProgressHandler?) throws -> LoadedInput {
+    static func readMany(_ request: LoadRequest, progress: ProgressHandler?, fingerprint: Bool) throws -> LoadedInput {
         var combined: Table? = nil
         var bytes = 0
         for one in try files(request) {
@@ -73,7 +73,7 @@ public enum Loader {
             combined = merged
         }
         guard let combined else { throw Diagnostic(.error, "no file matches this pattern", file: request.displayPath) }
-        return LoadedInput(table: combined, bytes: bytes, sha256: Fingerprint.sha256(file: request.path) ?? "")
+        return LoadedInput(table: combined, bytes: bytes, sha256: fingerprint ? Fingerprint.sha256(file: request.path) ?? "" : "")
     }
 
     public static func load(_ request: LoadRequest, progress: ProgressHandler?) throws -> Table {
@@ -175,7 +175,7 @@ public enum Loader {
     /// read once (a 1M-student SENR is 116 MB).
     /// - Parameter fingerprint: compute the file's SHA-256 (for the ledger and reports).
     public static func read(_ request: LoadRequest, progress: ProgressHandler?, fingerprint: Bool = true) throws -> LoadedInput {
-        if isPattern(request.path) { return try readMany(request, progress: progress) }
+        if isPattern(request.path) { return try readMany(request, progress: progress, fingerprint: fingerprint) }
         switch request.format {
         case .calpads(let layout, let year, let extract):
             let input = try InputFile.read(path: request.path, displayName: request.displayPath)

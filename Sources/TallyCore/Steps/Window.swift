@@ -105,11 +105,18 @@ enum WindowStep {
         let n = perm.count
         var totals = [Double](repeating: 0, count: n)
         var byPartition: [Int32: Double] = [:]
+        // The values as numbers once, not a `Value` per row.
+        let numbers: [Double]
+        switch source.data {
+        case .integer(let v): numbers = v.map(Double.init)
+        case .decimal(let v): numbers = v
+        default: numbers = [Double](repeating: 0, count: n)
+        }
         var sum = 0.0
         for i in 0..<n {
             let row = Int(perm[i])
             if i == 0 || partition[Int(perm[i - 1])] != partition[row] { sum = 0 }
-            sum += source.isNull(row) ? 0 : (source.value(row).doubleValue ?? 0)
+            if !source.isNull(row) { sum += numbers[row] }
             totals[row] = sum
             byPartition[partition[row]] = sum
         }

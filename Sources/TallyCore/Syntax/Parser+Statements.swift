@@ -13,6 +13,26 @@ extension Parser {
         return .assign(name: target, source: source, steps: steps)
     }
 
+    /// `NAME = FUNC([EXPR]), ...` (aggregate and window items).
+    mutating func functionItems(_ nameWhat: String, _ functionWhat: String) throws -> [(name: Name, function: Name, argument: Expr?)] {
+        var items: [(name: Name, function: Name, argument: Expr?)] = []
+        repeat {
+            let column = try name(nameWhat)
+            try expectSymbol("=")
+            let function = try name(functionWhat)
+            try expectSymbol("(")
+            var argument: Expr? = nil
+            if current.isSymbol("*"), peek().isSymbol(")") {
+                throw error("\(function.text)(*) is written \(function.text)() in a playbook", current.span,
+                            help: "count() counts rows; count(COLUMN) counts the rows where COLUMN is not null")
+            }
+            if !current.isSymbol(")") { argument = try parseExpression() }
+            try expectSymbol(")")
+            items.append((column, function, argument))
+        } while acceptSymbol(",")
+        return items
+    }
+
     static let stepWords = ["filter", "derive", "select", "drop", "rename", "join", "aggregate", "window", "sort",
                             "take", "distinct", "union", "validate", "diff"]
 
@@ -76,36 +96,12 @@ extension Parser {
             }
             return .join(kind: kind, table: table, keys: keys, expect: expectation)
         case "aggregate":
-            var items: [(name: Name, function: Name, argument: Expr?)] = []
-            repeat {
-                let column = try name("the result column's name")
-                try expectSymbol("=")
-                let function = try name("an aggregate function (count, count_distinct, sum, min, max, avg)")
-                try expectSymbol("(")
-                var argument: Expr? = nil
-                if current.isSymbol("*"), peek().isSymbol(")") {
-                    throw error("\(function.text)(*) is written \(function.text)() in a playbook", current.span,
-                                help: "count() counts rows; count(COLUMN) counts the rows where COLUMN is not null")
-                }
-                if !current.isSymbol(")") { argument = try parseExpression() }
-                try expectSymbol(")")
-                items.append((column, function, argument))
-            } while acceptSymbol(",")
+            let items = try functionItems("the result column's name", "an aggregate function (count, count_distinct, sum, min, max, avg)")
             var keys: [Name] = []
             if acceptKeyword("by") { keys = try nameList("a key column") }
             return .aggregate(items, by: keys)
         case "window":
-            var items: [(name: Name, function: Name, argument: Expr?)] = []
-            repeat {
-                let column = try name("the new column's name")
-                try expectSymbol("=")
-                let function = try name("a window function (row_number, rank, lag, lead, count, sum)")
-                try expectSymbol("(")
-                var argument: Expr? = nil
-                if !current.isSymbol(")") { argument = try parseExpression() }
-                try expectSymbol(")")
-                items.append((column, function, argument))
-            } while acceptSymbol(",")
+            let items = try functionItems("the new column's name", "a window function (row_number, rank, lag, lead, count, sum)")
             var keys: [Name] = []
             if acceptKeyword("by") { keys = try nameList("a partition column") }
             var order: [(Name, descending: Bool)] = []
