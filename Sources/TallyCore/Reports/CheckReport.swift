@@ -24,7 +24,11 @@ public enum CheckReport {
         let made = plan.playbook.statements.enumerated().compactMap { (i, node) -> String? in
             guard let schema = plan.schemas[i] else { return nil }
             switch node.statement {
-            case .assign(let name, _, _): return "    \(name.text) (line \(node.line)): " + schema.columns.map { "\($0.name): \($0.type.rawValue)" }.joined(separator: ", ")
+            case .assign(let name, _, _):
+                let pivoted = schema.open.map { t in
+                    ", and \(t.rawValue.first.map { "aeiou".contains($0) } == true ? "an" : "a") \(t.rawValue) column per value the pivot finds"
+                } ?? ""
+                return "    \(name.text) (line \(node.line)): " + schema.columns.map { "\($0.name): \($0.type.rawValue)" }.joined(separator: ", ") + pivoted
             default: return nil
             }
         }

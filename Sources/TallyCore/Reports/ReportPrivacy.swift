@@ -61,6 +61,10 @@ public struct ReportPrivacy: Sendable {
         for (k, _) in p.columns.enumerated() {
             let l = k < lineage.count ? lineage[k] : [p.columns[k]]
             let masked = isMasked(l)
+            if masked, l.contains(Lineage.header) {
+                found.insert(p.columns[k])
+                out.columns[k] = token(p.columns[k])
+            }
             for r in p.rows.indices {
                 guard let raw = p.rows[r][k] else { continue }
                 if masked {

@@ -42,6 +42,7 @@ extension Interpreter {
                 case .derive(let items): for (_, e) in items { names += exprTables(e) }
                 case .aggregate(let items, _): for item in items { if let e = item.argument { names += exprTables(e) } }
                 case .window(let items, _, _): for item in items { if let e = item.argument { names += exprTables(e) } }
+                case .pivot(_, let argument, _, _, _): if let e = argument { names += exprTables(e) }
                 default: break
                 }
             }
@@ -67,6 +68,11 @@ extension Interpreter {
     }
 
     /// The table a statement makes, if any.
+    static func isPipeline(_ node: StatementNode) -> Bool {
+        if case .assign = node.statement { return true }
+        return false
+    }
+
     static func defines(_ node: StatementNode) -> String? {
         switch node.statement {
         case .load(let name, _, _, _, _), .assign(let name, _, _): return name.text

@@ -79,7 +79,9 @@ extension Interpreter {
                 c.isNull(Int(r)) ? nil : (masked[k] ? token(c.value(Int(r)).display) : c.value(Int(r)).display)
             }
         }
-        return TablePage(table: name, columns: data.names, types: data.columns.map(\.type.rawValue), rows: rows,
+        // A pivot's column named after a masked value is shown by its token.
+        let headers = data.names.enumerated().map { k, n in masked[k] && Lineage.of(n, in: lineage).contains(Lineage.header) ? token(n) : n }
+        return TablePage(table: name, columns: headers, types: data.columns.map(\.type.rawValue), rows: rows,
                          total: data.rowCount, all: all, offset: from, error: nil)
     }
 }

@@ -19,6 +19,8 @@ public final class Interpreter {
     var series: [SeriesValues] = []
     var inputFingerprints: [String: (absolute: String, sha256: String)] = [:]
     public private(set) var masks: [String] = []
+    /// Checks again the statements that read a pivot's columns (`Plan.deferred`).
+    var checker: Checker?
     /// Each table's column lineage (see `Lineage`), so masking follows values through steps.
     var lineages: [String: ColumnLineage] = [:]
     /// Data values quoted in free text (details, errors), for masking.
@@ -110,6 +112,9 @@ public final class Interpreter {
                     continue
                 }
                 try materialize(for: node)
+                if plan.deferred.contains(index), let checker, !Interpreter.isPipeline(node) {
+                    try checker.recheck(index, node, tables: tables.mapValues(\.schema))
+                }
                 let quotedBefore = sensitive.count
                 if var cell = try run(index, node, plan) {
                     if cell.kind != .load { cell.elapsed = Interpreter.seconds(since: start) }
@@ -205,7 +210,11 @@ public final class Interpreter {
             cell.rowsIn = table.rowCount
             let ctx = stepContext(source.text, plan)
             var columnLineage = lineage(source.text)
+            let checkContext = plan.deferred.contains(index)
+                ? StepCheckContext(file: file, tableName: source.text, params: plan.paramTypes, tables: tables.mapValues(\.schema)) : nil
             for step in steps {
+                // Columns a pivot made are known now: check the step as tally check checks any other.
+                if let checkContext { _ = try StepRegistry.schema(step, table.schema, checkContext) }
                 let (output, result) = try StepRegistry.run(step, table, ctx)
                 columnLineage = Lineage.after(step.step, input: columnLineage, inputNames: table.names, output: output.names,
                                               tables: { self.lineage($0) }, columnNames: { self.tables[$0]?.names ?? [] })

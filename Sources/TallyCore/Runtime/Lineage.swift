@@ -10,12 +10,15 @@
 ///   findings' `value`),
 /// - `@field-text`: free text that may quote that value (`validate` findings' `message`),
 /// - `@changes`: `Column: before → after; ...` text (`diff snapshot`'s `changes`).
+/// - `@header`: the column's *name* is a value of the columns in its lineage (a `pivot`
+///   column): when they are masked, the name is tokenised as well as the values.
 public typealias ColumnLineage = [String: Set<String>]
 
 public enum Lineage {
     public static let fieldValue = "@field"
     public static let fieldText = "@field-text"
     public static let changes = "@changes"
+    public static let header = "@header"
 
     public static func of(_ column: String, in lineage: ColumnLineage) -> Set<String> {
         lineage[column] ?? [column]
@@ -99,6 +102,25 @@ public enum Lineage {
                     out[item.name.text] = [item.name.text]
                 }
             }
+        case .pivot(let f, let argument, let by, let across, _):
+            for key in by { out[key.text] = of(key.text, in: input) }
+            let keys = Set(by.map(\.text))
+            // Each new column is named after a value of `across`.
+            let named = of(across.text, in: input).union([header])
+            for name in output where !keys.contains(name) {
+                switch f.text.lowercased() {
+                case "min", "max": out[name] = (argument.map { sources(of: $0, input, tables: tables) } ?? []).union([name]).union(named)
+                case "count", "count_distinct", "sum": out[name] = named.union([name, ReportPrivacy.countMarker])
+                default: out[name] = named.union([name])
+                }
+            }
+        case .unpivot(_, _, let into, let value):
+            let made: Set<String> = [into.text, value.text]
+            var turned: Set<String> = [value.text]
+            for name in inputNames where !output.contains(name) { turned.formUnion(of(name, in: input)) }
+            for name in output where !made.contains(name) { out[name] = of(name, in: input) }
+            out[into.text] = [into.text]
+            out[value.text] = turned
         case .union(let other):
             let right = tables(other.text)
             for name in output { out[name] = of(name, in: input).union(of(name, in: right)) }

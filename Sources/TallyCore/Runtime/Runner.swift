@@ -148,6 +148,7 @@ public enum Runner {
             record.params = options.params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         case .success(let plan):
             record.params = plan.paramOrder.map { ($0, plan.params[$0]?.display ?? "") }
+            interpreter.checker = checker
             interpreter.execute(plan)
             record.cells = interpreter.cells
             record.series = interpreter.series

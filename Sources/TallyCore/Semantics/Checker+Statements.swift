@@ -61,6 +61,8 @@ extension Checker {
             guard var schema = lookup(sourceName) else { poisoned.insert(name.text); return }
             let ctx = StepCheckContext(file: file, tableName: sourceName.text, params: paramTypes, tables: tables)
             for step in steps {
+                // A step reading columns a pivot will make is checked again when it runs.
+                if schema.open != nil { deferred.insert(index) }
                 if case .diffSnapshot(let snapshot, _) = step.step {
                     guard let store else {
                         diagnostics.append(error("diff snapshot needs the QA store", step.span, help: "run without --no-store"))

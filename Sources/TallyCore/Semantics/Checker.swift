@@ -22,6 +22,8 @@ public final class Checker {
     var loads: [Int: LoadRequest] = [:]
     var exports: [Int: ExportRequest] = [:]
     var schemas: [Int: Schema] = [:]
+    /// Statements that read a table with columns known only at run time (see `Schema.open`).
+    var deferred: Set<Int> = []
 
     var file: String { playbook.file }
 
@@ -43,11 +45,26 @@ public final class Checker {
     public func check() -> Result<Plan, DiagnosticList> {
         checkParams()
         if diagnostics.isEmpty {
-            for (index, node) in playbook.statements.enumerated() { checkStatement(index, node) }
+            for (index, node) in playbook.statements.enumerated() {
+                if Interpreter.reads(node).contains(where: { tables[$0]?.open != nil }) { deferred.insert(index) }
+                checkStatement(index, node)
+            }
         }
         if !diagnostics.isEmpty { return .failure(DiagnosticList(diagnostics)) }
         return .success(Plan(playbook: playbook, params: params, paramTypes: paramTypes, paramOrder: paramOrder,
-                             loads: loads, exports: exports, schemas: schemas))
+                             loads: loads, exports: exports, schemas: schemas, deferred: deferred))
+    }
+
+    /// Checks a statement again against the tables as they are, once the pivots it depends on
+    /// have made their columns: the same errors, at the same places, as `tally check` gives
+    /// for any other column.
+    func recheck(_ index: Int, _ node: StatementNode, tables actual: [String: Schema]) throws {
+        diagnostics = []
+        tables = actual
+        definedAt = [:]
+        poisoned = []
+        checkStatement(index, node)
+        if let first = diagnostics.first { throw first }
     }
 
     func error(_ message: String, _ span: SourceSpan, help: String? = nil) -> Diagnostic {

@@ -34,6 +34,8 @@ public struct Plan: Sendable {
     public var exports: [Int: ExportRequest]
     /// The schema each table-making statement produced, by statement index.
     public var schemas: [Int: Schema]
+    /// Statements checked again as they run: they read columns a `pivot` makes (`Schema.open`).
+    public var deferred: Set<Int> = []
 }
 
 /// Gives the schema of an input without running the playbook (the run supplies one that loads

@@ -34,7 +34,8 @@ enum JoinStep {
                                 help: "IDs should be text on both sides: declare the column with columns (\(a == .text ? key.right.text : key.left.text): text) where it is loaded")
             }
         }
-        var schema = Schema(columns: [])
+        // Columns a pivot will make on either side are known only at run time.
+        var schema = Schema(columns: [], open: input.open ?? right.open)
         for item in layout(kind, left: input.names, right: right.names, rightTable: table.text, rightKeys: keys.map(\.right.text)) {
             let t = item.fromRight ? right.type(of: item.source) : input.type(of: item.source)
             schema.columns.append(Schema.Field(name: item.output, type: t ?? .text))

@@ -21,7 +21,7 @@ enum SelectStep {
     static func dropSchema(_ names: [Name], _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         for name in names { _ = try ctx.requireColumn(name, in: input) }
         let dropped = Set(names.map(\.text))
-        return Schema(columns: input.columns.filter { !dropped.contains($0.name) })
+        return Schema(columns: input.columns.filter { !dropped.contains($0.name) }, open: input.open)
     }
 
     static func drop(_ names: [Name], _ input: Table) -> (Table, StepResult) {
@@ -38,6 +38,7 @@ enum SelectStep {
                 throw ctx.error("table \"\(ctx.tableName)\" already has a column \"\(item.to.text)\"", item.to.span)
             }
             if let i = schema.columns.firstIndex(where: { $0.name == item.from.text }) { schema.columns[i].name = item.to.text }
+            else if let open = schema.open { schema.columns.append(Schema.Field(name: item.to.text, type: open)) }
         }
         return schema
     }

@@ -80,6 +80,10 @@ public enum StepRegistry {
         case .join(let kind, let table, let keys, _): return try JoinStep.schema(kind, table, keys, input, ctx)
         case .aggregate(let items, let by): return try AggregateStep.schema(items, by, input, ctx)
         case .window(let items, let by, let order): return try WindowStep.schema(items, by, order, input, ctx)
+        case .pivot(let f, let argument, let by, let across, let columns):
+            return try PivotStep.schema(f, argument, by, across, columns, input, ctx)
+        case .unpivot(let columns, let except, let into, let value):
+            return try UnpivotStep.schema(columns, except, into, value, input, ctx)
         case .sort(let items): return try SortStep.schema(items.map(\.0), input, ctx)
         case .take: return input
         case .distinct(let by): return try SortStep.schema(by, input, ctx)
@@ -100,6 +104,10 @@ public enum StepRegistry {
             return try JoinStep.run(kind, table, keys, expect, node.span, input, ctx)
         case .aggregate(let items, let by): return try AggregateStep.run(items, by, input, ctx)
         case .window(let items, let by, let order): return try WindowStep.run(items, by, order, input, ctx)
+        case .pivot(let f, let argument, let by, let across, let columns):
+            return try PivotStep.run(f, argument, by, across, columns, input, ctx)
+        case .unpivot(let columns, let except, let into, let value):
+            return try UnpivotStep.run(columns, except, into, value, input, ctx)
         case .sort(let items): return SortStep.run(items, input)
         case .take(let n): return SortStep.take(n, input)
         case .distinct(let by): return SortStep.distinct(by, input)

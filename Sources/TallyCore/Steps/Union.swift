@@ -2,6 +2,8 @@
 enum UnionStep {
     static func schema(_ other: Name, _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         let right = try ctx.requireTable(other)
+        // A side with columns a pivot will make is checked when the union runs.
+        if input.open != nil || right.open != nil { return Schema(columns: input.columns, open: input.open ?? right.open) }
         let missing = input.names.filter { !right.contains($0) }
         let extra = right.names.filter { !input.contains($0) }
         guard missing.isEmpty, extra.isEmpty else {

@@ -36,7 +36,7 @@ enum WindowStep {
                 throw ctx.error("\(f) needs an order: ... order by COLUMN", item.function.span,
                                 help: "e.g. window previous = lag(GradeLevelCode) by SSID order by EnrollmentStartDate")
             }
-            if out.type(of: item.name.text) != nil {
+            if out.contains(item.name.text) {
                 throw ctx.error("column \"\(item.name.text)\" already exists", item.name.span, help: "give the window column another name")
             }
             out.columns.append(Schema.Field(name: item.name.text, type: type))

@@ -94,6 +94,10 @@ public enum Step: Sendable, Equatable {
     case join(kind: JoinKind, table: Name, keys: [(left: Name, right: Name)], expect: JoinExpectation?)
     case aggregate([(name: Name, function: Name, argument: Expr?)], by: [Name])
     case window([(name: Name, function: Name, argument: Expr?)], by: [Name], order: [(Name, descending: Bool)])
+    /// `pivot values FUNC([EXPR]) by KEY, ... across COLUMN [in (VALUE, ...)]`.
+    case pivot(function: Name, argument: Expr?, by: [Name], across: Name, columns: [Expr]?)
+    /// `unpivot COL, ... into NAME, VALUE` / `unpivot all except COL, ... into NAME, VALUE`.
+    case unpivot(columns: [Name], except: Bool, into: Name, value: Name)
     case sort([(Name, descending: Bool)])
     case take(Int)
     case distinct(by: [Name])
@@ -111,6 +115,8 @@ public enum Step: Sendable, Equatable {
         case .join: return "join"
         case .aggregate: return "aggregate"
         case .window: return "window"
+        case .pivot: return "pivot"
+        case .unpivot: return "unpivot"
         case .sort: return "sort"
         case .take: return "take"
         case .distinct: return "distinct"

@@ -33,7 +33,7 @@ extension Parser {
         return items
     }
 
-    static let stepWords = ["filter", "derive", "select", "drop", "rename", "join", "aggregate", "window", "sort",
+    static let stepWords = ["filter", "derive", "select", "drop", "rename", "join", "aggregate", "window", "pivot", "unpivot", "sort",
                             "take", "distinct", "union", "validate", "diff"]
 
     mutating func parseStep() throws -> Step {
@@ -115,6 +115,42 @@ extension Parser {
                 } while acceptSymbol(",")
             }
             return .window(items, by: keys, order: order)
+        case "pivot":
+            _ = acceptKeyword("values")
+            let function = try name("an aggregate function (count, count_distinct, sum, min, max, avg)")
+            try expectSymbol("(")
+            var argument: Expr? = nil
+            if !current.isSymbol(")") { argument = try parseExpression() }
+            try expectSymbol(")")
+            var keys: [Name] = []
+            if acceptKeyword("by") { keys = try nameList("a key column (one row per key)") }
+            guard acceptKeyword("across") else {
+                throw unexpected("\"across\" and the column whose values become columns (across GradeLevelCode)")
+            }
+            let across = try name("the column whose values become columns")
+            var columns: [Expr]? = nil
+            if acceptKeyword("in") {
+                try expectSymbol("(")
+                var items: [Expr] = []
+                repeat { items.append(try parseExpression()) } while acceptSymbol(",")
+                try expectSymbol(")")
+                columns = items
+            }
+            return .pivot(function: function, argument: argument, by: keys, across: across, columns: columns)
+        case "unpivot":
+            var except = false
+            if current.identifierText?.lowercased() == "all", peek().isKeyword("except") {
+                _ = advance(); _ = advance()
+                except = true
+            }
+            let columns = try nameList(except ? "a column to keep" : "a column to turn into rows")
+            guard acceptKeyword("into") else {
+                throw unexpected("\"into\" and the two new columns' names (into GradeLevelCode, students)")
+            }
+            let key = try name("the new column of former column names")
+            try expectSymbol(",")
+            let value = try name("the new column of their values")
+            return .unpivot(columns: columns, except: except, into: key, value: value)
         case "sort":
             if current.isKeyword("by"), peek().identifierText != nil {
                 throw error("sort takes the columns without \"by\"", current.span, help: "write: sort \(peek().identifierText ?? "COLUMN") [desc], ...")

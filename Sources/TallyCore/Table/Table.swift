@@ -100,10 +100,16 @@ public struct Schema: Sendable, Equatable, Codable {
         public init(name: String, type: DataType) { self.name = name; self.type = type }
     }
     public var columns: [Field]
-    public init(columns: [Field]) { self.columns = columns }
+    /// Set when more columns will exist than `columns` lists, all of this type: a `pivot`
+    /// makes a column per value it finds, known only once it has run. The checker lets such a
+    /// table's other column names through and the run checks them again (see `Plan.deferred`).
+    public var open: DataType? = nil
+    public init(columns: [Field], open: DataType? = nil) { self.columns = columns; self.open = open }
 
     public var names: [String] { columns.map(\.name) }
-    public func type(of name: String) -> DataType? { columns.first { $0.name == name }?.type }
+    /// A column's type; for an open schema, any name not listed has the open type.
+    public func type(of name: String) -> DataType? { columns.first { $0.name == name }?.type ?? open }
+    /// Whether the column is listed (an open schema's unlisted columns are not).
     public func contains(_ name: String) -> Bool { columns.contains { $0.name == name } }
 
     public mutating func set(_ name: String, _ type: DataType) {
