@@ -65,6 +65,11 @@ final class VectorEvaluatorTests: XCTestCase {
                            "date_diff(\"month\", Start, day)", "add_days(Start, 45)", "age_on(Start, day)", "pad_left(School, 6, \"0\")"] {
             try check(expression, on: t)
         }
+        // coalesce over several columns (the shape after a full join), with mixed numbers.
+        for expression in ["coalesce(First, Last)", "coalesce(Exit, Start)", "coalesce(Score, Bonus, 0)",
+                           "coalesce(Ratio, Score)", "coalesce(nullif(First, \"\"), Last, School)"] {
+            try check(expression, on: t)
+        }
         // One column: the per-distinct path; nullif turns a code into null.
         try check("nullif(Grade, \"KN\")", on: t)
         try check("case when Grade == \"KN\" then 0 when Grade == \"01\" then 1 end", on: t)

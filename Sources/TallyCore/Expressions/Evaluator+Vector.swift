@@ -15,6 +15,7 @@ extension Evaluator {
         if let c = try concatKernel(expr) { return c }
         if let c = try perDistinct(expr) { return c }
         if let c = try choiceKernel(expr) { return c }
+        if let c = try coalesceKernel(expr) { return c }
         return nil
     }
 
@@ -30,6 +31,25 @@ extension Evaluator {
         guard let a, let b, a.count == rows, b.count == rows, condition.value.count == rows else { return nil }
         let picks = (0..<rows).map { condition.isTrue($0) }
         return Column.choose(picks, a, b)
+    }
+
+    /// `coalesce(a, b, ...)` over columns (`coalesce(School, SchoolOfAttendance)` after a full
+    /// join): each argument is evaluated as a column, then each row takes the first that is not
+    /// null, right to left as nested choices.
+    func coalesceKernel(_ expr: Expr) throws -> Column? {
+        guard case .call(let name, let args) = expr.kind, name == "coalesce", args.count >= 2,
+              let table, table.rowCount > 0, let type = try typer.type(of: expr) else { return nil }
+        var columns: [Column] = []
+        for arg in args {
+            guard let c = try evaluate(arg).converted(to: type), c.count == rows else { return nil }
+            columns.append(c)
+        }
+        var result = columns[columns.count - 1]
+        for column in columns.dropLast().reversed() {
+            guard let chosen = Column.choose((0..<rows).map { !column.isNull($0) }, column, result) else { return nil }
+            result = chosen
+        }
+        return result
     }
 
     /// The row-wise evaluation (the reference the vector paths are tested against).
