@@ -74,6 +74,50 @@ final class ReportTests: XCTestCase {
         XCTAssertGreaterThan(opened["table"] ?? 0, 5)
     }
 
+    /// The first screen answers "can we certify?" in plain words: the verdict, then each blocking
+    /// problem with its count and the schools most affected; run metadata waits in an appendix.
+    func testAFailingRunsReportOpensWithTheVerdictAndKeepsEveryFailingRow() throws {
+        let scratch = try Scratch()
+        var csv = "SSID,SchoolOfAttendance,GradeLevelCode\n"
+        for i in 0..<260 { csv += "\(1_000_000_000 + i),\(["0101", "0202", "0303"][i % 3 == 0 ? 0 : i % 7 == 0 ? 2 : 1]),\(i < 250 ? "XX" : "01")\n" }
+        try scratch.write("senr.csv", csv)
+        try scratch.write("p.playbook", """
+            ## Fall 1 census check for the board.
+            ## Written by the data office.
+            playbook "Census check"
+            ## The day the counts are taken.
+            param census_day: date = @2024-10-02
+            load senr from "senr.csv"
+            assert senr: GradeLevelCode in ("KN", "01", "02") message "grade is not a CALPADS grade"
+            assert count(senr) > 1000 severity warning message "fewer students than last year"
+            """)
+        let record = Runner.run(path: scratch.path("p.playbook"), options: scratch.options)
+        XCTAssertEqual(record.exitStatus, 1)
+        let (html, markdown) = try ReportRenderer.render(ReportRecord(record), options: ReportOptions())
+        let verdict = try XCTUnwrap(html.range(of: "Not ready to certify: 1 blocking problem, 1 warning to review"))
+        let blocker = try XCTUnwrap(html.range(of: "grade is not a CALPADS grade"))
+        XCTAssertTrue(html.contains("250 failing rows"))
+        XCTAssertTrue(html.contains("most in SchoolOfAttendance") || html.contains("by SchoolOfAttendance: 0202 (1"), "schools most affected")
+        let affected = try XCTUnwrap(html.range(of: "SchoolOfAttendance: 0202 ("))
+        let hash = try XCTUnwrap(html.range(of: "Playbook SHA-256"))
+        let intro = try XCTUnwrap(html.range(of: "Fall 1 census check for the board."))
+        XCTAssertTrue(verdict.lowerBound < blocker.lowerBound && blocker.lowerBound < affected.lowerBound)
+        XCTAssertTrue(intro.lowerBound < hash.lowerBound && affected.lowerBound < hash.lowerBound, "metadata after the answer")
+        XCTAssertTrue(html.contains("The day the counts are taken."), "narrative before param is kept")
+        XCTAssertTrue(markdown.contains("## Not ready to certify: 1 blocking problem, 1 warning to review"))
+        // Every failing row is in the report, with its line; the long tail in collapsed pages.
+        for i in 0..<250 { XCTAssertTrue(html.contains(">\(1_000_000_000 + i)<"), "failing row \(i)") }
+        XCTAssertTrue(html.contains("senr.csv:251<"))
+        XCTAssertTrue(html.contains("<summary>rows 11–210 of 250</summary>"))
+        XCTAssertTrue(html.contains("<summary>rows 211–250 of 250</summary>"))
+        XCTAssertFalse(html.contains(">\(1_000_000_000 + 255)<"), "a passing row is not listed")
+
+        // A run that passes says so.
+        try scratch.write("ok.playbook", "load senr from \"senr.csv\"\nassert count(senr) == 260\n")
+        let passing = Runner.run(path: scratch.path("ok.playbook"), options: scratch.options)
+        XCTAssertTrue(try ReportRenderer.render(ReportRecord(passing), options: ReportOptions()).html.contains("<p class=\"answer\">Ready to certify</p>"))
+    }
+
     func testMaskedSSIDsAppearNowhereAndTokensAreStable() throws {
         let scratch = try Scratch()
         let record = try runExample(scratch)

@@ -28,34 +28,37 @@ tr.bad td { background: #fdf0f0; } .errors pre { background: #fdf0f0; border-col
 figure.chart { margin: 8px 0; } figcaption { color: #6b7585; font-size: 12px; }
 @media print { body { max-width: none; padding: 0; font-size: 11px; } a { color: inherit; text-decoration: none; } .scroll { overflow: visible; }
   table.data { font-size: 9px; width: 100%; } table.data th, table.data td { padding: 1px 3px; overflow-wrap: anywhere; } pre { font-size: 10px; } }
+.verdict { border: 2px solid #d8dde6; border-radius: 8px; padding: 12px 18px; margin: 12px 0 18px; }
+.verdict.fail, .verdict.error { border-color: #c53030; background: #fdf5f5; color: inherit; } .verdict.ok { border-color: #2f855a; background: #f3faf5; color: inherit; } .verdict.warn { border-color: #b7791f; background: #fffaf0; color: inherit; }
+.verdict .answer { font-size: 22px; font-weight: 700; margin: 0 0 4px; } .verdict h2 { border: none; margin: 12px 0 4px; font-size: 16px; }
+.items { margin: 4px 0; padding-left: 22px; } .items li { margin: 4px 0; } .count { font-weight: 600; white-space: nowrap; }
+code.hash { word-break: break-all; } details.rows summary { cursor: pointer; color: #2b5797; margin: 4px 0; }
+@media (max-width: 600px) { body { padding: 12px; } .verdict .answer { font-size: 19px; } .summary div { min-width: 80px; padding: 6px 10px; } }
 </style>
 </head>
 <body>
 <h1>{{title}}</h1>
-<p><span class="status {{statusClass}}">{{statusText}}</span> &nbsp; exit status {{exitStatus}}</p>
-
-<h2>Run</h2>
-<table class="info">
-<tr><td>Playbook</td><td><code>{{playbook}}</code></td></tr>
-<tr><td>Playbook SHA-256</td><td><code>{{playbookSHA256}}</code></td></tr>
-<tr><td>Ran</td><td>{{started}} to {{finished}}, by {{runBy}}</td></tr>
-<tr><td>Ledger run</td><td>{{runId}}</td></tr>
-<tr><td>Tally version</td><td>{{toolVersion}}</td></tr>
-{{#hasMasked}}<tr><td>Masked columns</td><td>{{masked}} (shown as tokens)</td></tr>{{/hasMasked}}
-{{#hasSuppression}}<tr><td>Suppression</td><td>counts of students from 1 to {{suppressBelowMinusOne}} shown as *, with the differences and percentages that would give them away. Complementary suppression is not applied: where a total is shown, a reader may work out one suppressed count from it.</td></tr>{{/hasSuppression}}
-</table>
-{{#hasParams}}
-<h2>Parameters</h2>
-<table><thead><tr><th>parameter</th><th>value</th></tr></thead><tbody>
-{{#params}}<tr><td>{{name}}</td><td>{{value}}</td></tr>{{/params}}
-</tbody></table>
-{{/hasParams}}
-{{#hasInputs}}
-<h2>Inputs</h2>
-<table><thead><tr><th>table</th><th>file</th><th class="n">size</th><th class="n">rows</th><th>SHA-256</th></tr></thead><tbody>
-{{#inputs}}<tr><td>{{table}}</td><td><code>{{path}}</code></td><td class="n">{{bytes}}</td><td class="n">{{rows}}</td><td><code>{{sha256}}</code></td></tr>{{/inputs}}
-</tbody></table>
-{{/hasInputs}}
+{{#paramLine}}<p class="meta">{{paramLine}}</p>{{/paramLine}}
+<section class="verdict {{verdictClass}}" id="verdict">
+<p class="answer">{{verdictText}}</p>
+<p>{{verdictDetail}}</p>
+{{#hasBlockers}}
+<h2>Blocking problems</h2>
+<ol class="items">
+{{#blockers}}<li><a href="#cell-{{number}}">{{text}}</a> <span class="count">{{count}}</span>{{#hasAffected}}<br><span class="meta">{{affected}}</span>{{/hasAffected}} <span class="line">line {{line}}</span></li>{{/blockers}}
+</ol>
+{{/hasBlockers}}
+{{#hasToReview}}
+<h2>Warnings to review</h2>
+<ol class="items">
+{{#toReview}}<li><a href="#cell-{{number}}">{{text}}</a> <span class="count">{{count}}</span>{{#hasAffected}}<br><span class="meta">{{affected}}</span>{{/hasAffected}} <span class="line">line {{line}}</span></li>{{/toReview}}
+</ol>
+{{/hasToReview}}
+</section>
+{{#hasErrors}}
+<div class="errors"><h2>The run stopped</h2>{{#errors}}<pre>{{text}}</pre>{{/errors}}<p>Nothing was exported.</p></div>
+{{/hasErrors}}
+{{#hasIntroduction}}<div class="narrative intro">{{{introductionHTML}}}</div>{{/hasIntroduction}}
 
 <h2>Summary</h2>
 <div class="summary">
@@ -65,25 +68,42 @@ figure.chart { margin: 8px 0; } figcaption { color: #6b7585; font-size: 12px; }
 <div><b>{{comparisonsOutside}}</b>comparisons not ok</div>
 <div><b>{{exportCount}}</b>exports</div>
 </div>
-{{#hasFailures}}
-<ul>
-{{#failures}}<li><span class="status {{severity}}">{{severity}}</span> <a href="#cell-{{number}}">cell {{number}}, line {{line}}</a>: {{text}}</li>{{/failures}}
-</ul>
-{{/hasFailures}}
 {{#exports}}<p class="meta">Export: <code>{{path}}</code> ({{rows}} rows)</p>{{/exports}}
-{{#hasErrors}}
-<div class="errors"><h2>The run stopped</h2>{{#errors}}<pre>{{text}}</pre>{{/errors}}<p>Nothing was exported.</p></div>
-{{/hasErrors}}
+{{{historyHTML}}}
 
 <h2>Notebook</h2>
 {{#cells}}
 <section class="cell {{statusClass}}" id="cell-{{number}}">
 {{#hasNarrative}}<div class="narrative">{{{narrativeHTML}}}</div>{{/hasNarrative}}
-<h3><a href="#cell-{{number}}">[{{number}}] {{title}}</a> <span class="line">line {{line}}</span> {{#status}}<span class="status {{statusClass}}">{{status}}</span>{{/status}}</h3>
+<h3><a href="#cell-{{number}}">[{{number}}] {{title}}</a> <span class="line">line {{line}}</span> {{#hasStatus}}<span class="status {{statusClass}}">{{status}}</span>{{/hasStatus}}</h3>
 {{#showCode}}<pre>{{statement}}</pre>{{/showCode}}
 {{{resultHTML}}}
 </section>
 {{/cells}}
+
+<h2 id="appendix">Appendix: about this run</h2>
+<table class="info">
+<tr><td>Outcome</td><td><span class="status {{statusClass}}">{{statusText}}</span> (exit status {{exitStatus}})</td></tr>
+<tr><td>Playbook</td><td><code>{{playbook}}</code></td></tr>
+<tr><td>Playbook SHA-256</td><td><code>{{playbookSHA256}}</code></td></tr>
+<tr><td>Ran</td><td>{{started}} to {{finished}}, by {{runBy}}</td></tr>
+<tr><td>Ledger run</td><td>{{runId}}</td></tr>
+<tr><td>Tally version</td><td>{{toolVersion}}</td></tr>
+<tr><td>Masked columns</td><td>{{#hasMasked}}{{masked}} (shown as tokens everywhere in this report){{/hasMasked}}{{^hasMasked}}none{{/hasMasked}}</td></tr>
+<tr><td>Suppression</td><td>{{#hasSuppression}}counts of students from 1 to {{suppressBelowMinusOne}} shown as *, with the differences and percentages that would give them away. Complementary suppression is not applied: where a total is shown, a reader may work out one suppressed count from it.{{/hasSuppression}}{{^hasSuppression}}none: counts are shown as they are{{/hasSuppression}}</td></tr>
+</table>
+{{#hasParams}}
+<h3>Parameters</h3>
+<table><thead><tr><th>parameter</th><th>value</th></tr></thead><tbody>
+{{#params}}<tr><td>{{name}}</td><td>{{value}}</td></tr>{{/params}}
+</tbody></table>
+{{/hasParams}}
+{{#hasInputs}}
+<h3>Inputs</h3>
+<div class="scroll"><table><thead><tr><th>table</th><th>file</th><th class="n">size</th><th class="n">rows</th><th>SHA-256</th></tr></thead><tbody>
+{{#inputs}}<tr><td>{{table}}</td><td><code>{{path}}</code></td><td class="n">{{bytes}}</td><td class="n">{{rows}}</td><td><code class="hash">{{sha256}}</code></td></tr>{{/inputs}}
+</tbody></table></div>
+{{/hasInputs}}
 <p class="meta">Made by Tally {{toolVersion}}. This file is self-contained: no scripts, fonts or links outside it.</p>
 </body>
 </html>
@@ -93,35 +113,34 @@ figure.chart { margin: 8px 0; } figcaption { color: #6b7585; font-size: 12px; }
     static let markdown = #"""
 {{% CONTENT_TYPE: TEXT}}
 # {{title}}
+{{#paramLine}}
 
-**{{statusText}}** (exit status {{exitStatus}})
+{{paramLine}}
+{{/paramLine}}
 
-| run | |
-|---|---|
-| Playbook | `{{playbook}}` |
-| Playbook SHA-256 | `{{playbookSHA256}}` |
-| Ran | {{started}} to {{finished}}, by {{runBy}} |
-| Ledger run | {{runId}} |
-| Tally version | {{toolVersion}} |
-{{#hasMasked}}| Masked columns | {{masked}} (shown as tokens) |
-{{/hasMasked}}{{#hasSuppression}}| Suppression | counts of students from 1 to {{suppressBelowMinusOne}} shown as *, with the differences and percentages that would give them away. Complementary suppression is not applied: where a total is shown, a reader may work out one suppressed count from it. |
-{{/hasSuppression}}
-{{#hasParams}}
-## Parameters
+## {{verdictText}}
 
-| parameter | value |
-|---|---|
-{{#params}}| {{name}} | {{value}} |
-{{/params}}
-{{/hasParams}}
-{{#hasInputs}}
-## Inputs
+{{verdictDetail}}
+{{#hasBlockers}}
 
-| table | file | size | rows | SHA-256 |
-|---|---|---:|---:|---|
-{{#inputs}}| {{table}} | `{{path}}` | {{bytes}} | {{rows}} | `{{sha256}}` |
-{{/inputs}}
-{{/hasInputs}}
+**Blocking problems**
+
+{{#blockers}}
+1. [{{text}}](#cell-{{number}}) — {{count}}{{#hasAffected}}; {{affected}}{{/hasAffected}} (line {{line}})
+{{/blockers}}
+{{/hasBlockers}}
+{{#hasToReview}}
+
+**Warnings to review**
+
+{{#toReview}}
+1. [{{text}}](#cell-{{number}}) — {{count}}{{#hasAffected}}; {{affected}}{{/hasAffected}} (line {{line}})
+{{/toReview}}
+{{/hasToReview}}
+{{#hasIntroduction}}
+
+{{introductionMD}}
+{{/hasIntroduction}}
 
 ## Summary
 
@@ -129,9 +148,6 @@ figure.chart { margin: 8px 0; } figcaption { color: #6b7585; font-size: 12px; }
 |---:|---:|---:|---:|---:|
 | {{passed}} | {{failed}} | {{warnings}} | {{comparisonsOutside}} | {{exportCount}} |
 
-{{#failures}}
-- **{{severity}}** — [cell {{number}}](#cell-{{number}}), line {{line}}: {{text}}
-{{/failures}}
 {{#exports}}
 - export `{{path}}` ({{rows}} rows)
 {{/exports}}
@@ -147,6 +163,8 @@ figure.chart { margin: 8px 0; } figcaption { color: #6b7585; font-size: 12px; }
 Nothing was exported.
 {{/hasErrors}}
 
+{{historyMD}}
+
 ## Notebook
 {{#cells}}
 
@@ -155,7 +173,7 @@ Nothing was exported.
 {{narrativeMD}}
 
 {{/hasNarrative}}
-### [{{number}}] {{title}} — line {{line}}{{#status}} — {{status}}{{/status}}
+### [{{number}}] {{title}} — line {{line}}{{#hasStatus}} — {{status}}{{/hasStatus}}
 
 {{#showCode}}
 ```text
@@ -165,6 +183,36 @@ Nothing was exported.
 {{/showCode}}
 {{resultMD}}
 {{/cells}}
+
+## Appendix: about this run
+
+| about this run | |
+|---|---|
+| Outcome | {{statusText}} (exit status {{exitStatus}}) |
+| Playbook | `{{playbook}}` |
+| Playbook SHA-256 | `{{playbookSHA256}}` |
+| Ran | {{started}} to {{finished}}, by {{runBy}} |
+| Ledger run | {{runId}} |
+| Tally version | {{toolVersion}} |
+| Masked columns | {{#hasMasked}}{{masked}} (shown as tokens everywhere in this report){{/hasMasked}}{{^hasMasked}}none{{/hasMasked}} |
+| Suppression | {{#hasSuppression}} counts of students from 1 to {{suppressBelowMinusOne}} shown as *, with the differences and percentages that would give them away. Complementary suppression is not applied: where a total is shown, a reader may work out one suppressed count from it.{{/hasSuppression}}{{^hasSuppression}}none: counts are shown as they are{{/hasSuppression}} |
+
+{{#hasParams}}
+### Parameters
+
+| parameter | value |
+|---|---|
+{{#params}}| {{name}} | {{value}} |
+{{/params}}
+{{/hasParams}}
+{{#hasInputs}}
+### Inputs
+
+| table | file | size | rows | SHA-256 |
+|---|---|---:|---:|---|
+{{#inputs}}| {{table}} | `{{path}}` | {{bytes}} | {{rows}} | `{{sha256}}` |
+{{/inputs}}
+{{/hasInputs}}
 
 """#
 

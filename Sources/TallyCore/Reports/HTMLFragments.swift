@@ -14,9 +14,9 @@ enum HTMLFragments {
             if let reason = check.acknowledged { out += "<p class=\"note\">Acknowledged, failing rows unchanged: \(e(reason))</p>" }
             if let detail = check.detail { out += "<p class=\"detail\">\(e(detail))</p>" }
             if !check.passed, let rows = check.failingRows {
-                let more = check.failingCount > rows.rows.count ? ", the first \(rows.rows.count) shown" : ""
+                let more = check.failingCount > rows.rows.count ? " (the first \(Format.count(rows.rows.count)) are here: export the table for all)" : ""
                 out += "<p>\(Format.plural(check.failingCount, "failing row"))\(more), with the file and line to fix:</p>"
-                out += table(narrow(rows), locations: true, highlightStatus: false)
+                out += pagedTable(narrow(rows))
             }
         }
         if let export = cell.export {
@@ -49,6 +49,27 @@ enum HTMLFragments {
             out += "<td>\(e(step.detail))</td></tr>"
         }
         return out + "</tbody></table>"
+    }
+
+    /// Failing rows, all of them: the first ten in view, the rest in collapsed pages of 200
+    /// (no script: `<details>` opens each page).
+    static func pagedTable(_ p: Preview, first: Int = 10, page: Int = 200) -> String {
+        func slice(_ range: Range<Int>) -> Preview {
+            var q = p
+            q.rows = Array(p.rows[range])
+            q.locations = p.locations.isEmpty ? [] : Array(p.locations[range])
+            return q
+        }
+        let n = p.rows.count
+        var out = table(slice(0..<min(first, n)), locations: true, highlightStatus: false)
+        var start = first
+        while start < n {
+            let end = min(n, start + page)
+            out += "<details class=\"rows\"><summary>rows \(Format.count(start + 1))–\(Format.count(end)) of \(Format.count(n))</summary>"
+            out += table(slice(start..<end), locations: true, highlightStatus: false) + "</details>"
+            start = end
+        }
+        return out
     }
 
     /// Failing rows: the check's key columns first, at most eight, so the source stays in view.

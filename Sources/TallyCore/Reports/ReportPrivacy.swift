@@ -198,6 +198,15 @@ public struct ReportPrivacy: Sendable {
     func apply(check: CheckResult, found: inout Set<String>) -> CheckResult {
         var c = check
         c.failingRows = check.failingRows.map { apply($0, suppress: false, found: &found) }
+        if var affected = check.affected {
+            if isMasked(affected.lineage + [affected.column]) {
+                found.formUnion(affected.values)
+                affected.values = affected.values.map(token)
+            }
+            // A small count of failing students by school is suppressed like any other (0 = "*").
+            if let below = suppressBelow { affected.counts = affected.counts.map { $0 < below ? 0 : $0 } }
+            c.affected = affected
+        }
         return c
     }
 

@@ -44,6 +44,8 @@ public struct ReportRecord: Codable, Sendable, Equatable {
     /// Data values the run quoted in free text, with their lineage (nil once masking applied it,
     /// and in records made before it was kept).
     public var sensitive: [SensitiveValue]? = nil
+    /// The `##` narrative before `playbook` and `param` (nil in records made before it was kept).
+    public var introduction: [String]? = nil
 
     public var checks: [CheckResult] { cells.compactMap(\.check) }
     public var inputs: [InputRecord] { cells.compactMap(\.input) }
@@ -63,6 +65,7 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         errors = run.errors.map { $0.render(source: $0.file == run.playbookPath ? run.playbookSource : nil) }
         masks = run.masks
         sensitive = run.sensitive
+        introduction = run.introduction
         var number = 0
         cells = run.cells.filter { $0.kind != .param }.map { cell in
             number += 1

@@ -83,11 +83,13 @@ public enum ReportRenderer {
             return ["number": cell.number, "severity": severity, "text": check.message ?? check.predicate, "line": cell.line]
         }
         let parser = MarkdownParser()
+        let verdict = Verdict(r)
+        let introduction = (r.introduction ?? []).joined(separator: "\n")
         let cells: [[String: Any]] = r.cells.map { cell in
             let narrative = cell.narrative.joined(separator: "\n")
             return [
                 "number": cell.number, "kind": cell.kind, "line": cell.line, "statement": cell.statement,
-                "title": title(cell), "status": statusText(cell), "statusClass": statusClass(cell),
+                "title": title(cell), "status": statusText(cell), "hasStatus": !statusText(cell).isEmpty, "statusClass": statusClass(cell),
                 "hasNarrative": !narrative.isEmpty, "narrativeHTML": parser.html(from: narrative), "narrativeMD": narrative,
                 "resultHTML": HTMLFragments.result(cell, privacy: options.privacy),
                 "resultMD": MarkdownFragments.result(cell),
@@ -111,6 +113,12 @@ public enum ReportRenderer {
             "suppressBelow": options.privacy.suppressBelow.map(String.init) ?? "",
             "suppressBelowMinusOne": options.privacy.suppressBelow.map { String($0 - 1) } ?? "", "hasSuppression": options.privacy.suppressBelow != nil,
             "cells": cells, "showCode": !options.hideCode,
+            "verdictText": verdict.sentence, "verdictClass": verdict.style, "verdictDetail": verdict.detail,
+            "blockers": verdict.blockers.map(\.context), "hasBlockers": !verdict.blockers.isEmpty,
+            "toReview": verdict.warnings.map(\.context), "hasToReview": !verdict.warnings.isEmpty,
+            "hasIntroduction": !introduction.isEmpty, "introductionHTML": parser.html(from: introduction),
+            "introductionMD": introduction,
+            "paramLine": r.params.map { "\($0.first ?? "") \($0.count > 1 ? $0[1] : "")" }.joined(separator: " · "),
         ]
     }
 

@@ -102,7 +102,10 @@ public struct TerminalReport {
             if !check.passed, let message = check.message { lines.append("    " + bold(message)) }
             if let reason = check.acknowledged { lines.append("    acknowledged, failing rows unchanged: \(reason)") }
             if let detail = check.detail { lines.append("    " + detail) }
-            if !check.passed, let rows = check.failingRows {
+            if !check.passed, var rows = check.failingRows {
+                // The terminal shows ten; reports keep them all.
+                rows.rows = Array(rows.rows.prefix(10))
+                rows.locations = Array(rows.locations.prefix(10))
                 lines.append("    \(Format.count(check.failingCount)) failing row\(check.failingCount == 1 ? "" : "s")" +
                              (check.failingCount > rows.rows.count ? ", first \(rows.rows.count):" : ":"))
                 lines.append(previewTable(rows, withLocations: true))

@@ -1,5 +1,24 @@
 /// The four assertion forms. Every check runs; none stops the run.
 extension Interpreter {
+    /// Failing rows a check keeps for its reports (all of them up to this; the count is always exact).
+    static let failingRowsKept = 5_000
+
+    /// The column failing rows are counted by in a report's verdict: the school.
+    static func schoolColumn(_ names: [String]) -> String? {
+        for preferred in ["SchoolOfAttendance", "School", "SchoolCode", "school"] where names.contains(preferred) { return preferred }
+        return names.first { $0.lowercased().contains("school") && !$0.lowercased().hasSuffix("name") }
+    }
+
+    /// Failing rows by school, most first (the top five kept).
+    static func affected(_ t: Table, rows: [Int], lineage: ColumnLineage) -> Affected? {
+        guard let name = schoolColumn(t.names), let column = t.column(name) else { return nil }
+        var counts: [String: Int] = [:]
+        for row in rows { counts[column.isNull(row) ? "(none)" : column.value(row).display, default: 0] += 1 }
+        let top = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5)
+        return Affected(column: name, lineage: Lineage.of(name, in: lineage).sorted(), values: top.map(\.key),
+                        counts: top.map(\.value), distinct: counts.count)
+    }
+
     func runAssert(_ predicate: Predicate, severity: Diagnostic.Severity, message: String?, id: String?,
                    node: StatementNode, plan: Plan) throws -> CheckResult {
         var result = CheckResult(id: id ?? "line \(node.line)", kind: .assertion, severity: severity.rawValue, passed: true,
@@ -13,8 +32,9 @@ extension Interpreter {
             result.passed = rows.isEmpty
             result.failingCount = rows.count
             if !rows.isEmpty {
-                result.failingRows = Preview(t, limit: 10, rows: rows, withLocations: true, first: keys + Interpreter.identifyingColumns,
+                result.failingRows = Preview(t, limit: Interpreter.failingRowsKept, rows: rows, withLocations: true, first: keys + Interpreter.identifyingColumns,
                                              lineage: lineage)
+                result.affected = Interpreter.affected(t, rows: rows, lineage: lineage)
                 let keyColumns = (keys + Interpreter.identifyingColumns).compactMap { t.column($0) }
                 result.failingKeys = rows.map { row in
                     let location = t.provenance.location(row).map { "\($0.file):\($0.line)" } ?? ""

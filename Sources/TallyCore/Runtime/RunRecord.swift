@@ -48,8 +48,10 @@ public struct CheckResult: Sendable, Codable, Equatable {
     /// The values compared (scalar assertions), or why the check failed.
     public var detail: String?
     public var failingCount: Int
-    /// Up to ten failing rows with their source file and line.
+    /// The failing rows with their source file and line (up to `Interpreter.failingRowsKept`).
     public var failingRows: Preview?
+    /// Where the failing rows are: counts by school (when the table has a school column).
+    public var affected: Affected? = nil
     public var line: Int
     /// Keys of every failing row (file:line and key values), for the ledger and acknowledgements.
     public var failingKeys: [String] = []
@@ -57,6 +59,17 @@ public struct CheckResult: Sendable, Codable, Equatable {
     public var acknowledged: String? = nil
 
     public var failingSHA256: String { Fingerprint.sha256(failingKeys.joined(separator: "\n")) }
+}
+
+/// Failing rows counted by the values of one column (the schools most affected), most first.
+public struct Affected: Sendable, Codable, Equatable {
+    public var column: String
+    /// The column's lineage, so that masking follows it.
+    public var lineage: [String]
+    public var values: [String]
+    public var counts: [Int]
+    /// How many distinct values the failing rows have in all.
+    public var distinct: Int
 }
 
 /// An input a run read.
@@ -144,6 +157,8 @@ public struct RunRecord: Sendable {
     public var storePath: String? = nil
     /// Columns the playbook's `mask` statements ask reports to mask.
     public var masks: [String] = []
+    /// The `##` narrative written before `playbook` and `param`: the report's introduction.
+    public var introduction: [String] = []
     /// Data values the run quoted in free text, with their lineage (for masking).
     public var sensitive: [SensitiveValue] = []
 

@@ -110,6 +110,12 @@ public enum Runner {
         }
         record.playbookPath = playbook.file
         record.playbookSource = playbook.source
+        for node in playbook.statements {
+            switch node.statement {
+            case .playbook, .param: record.introduction += node.narrative
+            default: break
+            }
+        }
         record.title = playbook.title ?? record.title
         record.playbookSHA256 = playbook.sha256
         var store: QAStore? = nil
