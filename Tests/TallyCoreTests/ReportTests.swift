@@ -118,6 +118,42 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(try ReportRenderer.render(ReportRecord(passing), options: ReportOptions()).html.contains("<p class=\"answer\">Ready to certify</p>"))
     }
 
+    /// A comparison's chart shows each difference against the band its tolerance allows, with
+    /// the true totals; long labels wrap and are never cut.
+    func testComparisonChartShowsTheDifferenceAndTheTolerance() throws {
+        let scratch = try Scratch()
+        var sis = "School,students\n", state = "School,students\n"
+        let long = "Very Long Elementary School Name / SENR-COMPLETER-NO-DIPLOMA"
+        for i in 0..<208 {
+            let name = i == 9 ? long : String(6_000_000 + i)
+            let n = 300 + i, d = i == 9 ? 40 : [0, 0, 1, -3, 12][i % 5]
+            sis += "\"\(name)\",\(n)\n"; state += "\"\(name)\",\(n - d)\n"
+        }
+        try scratch.write("sis.csv", sis); try scratch.write("state.csv", state)
+        try scratch.write("p.playbook", """
+            load sis from "sis.csv"
+            load state from "state.csv"
+            compare sis.students with state.students by School within 1% or 2
+            counts = sis | aggregate students = sum(students) by School
+            """)
+        let record = Runner.run(path: scratch.path("p.playbook"), options: scratch.options)
+        let html = try ReportRenderer.render(ReportRecord(record), options: ReportOptions()).html
+        XCTAssertTrue(html.contains("aria-label=\"differences, actual minus expected, with the tolerance\""))
+        XCTAssertTrue(html.contains("allowed by the tolerance"))
+        XCTAssertTrue(html.contains("fill-opacity=\"0.09\""), "the tolerance band is drawn")
+        // 208 keys: 0, 1 and -3 are within "1% or 2" only where 1% of ~400 covers them; +12 never is.
+        let outside = (0..<208).filter { i in let d = Double(i == 9 ? 40 : [0, 0, 1, -3, 12][i % 5]); let e = Double(300 + i) - d; return abs(d) > max(2, e / 100) }.count
+        XCTAssertTrue(html.contains("208 keys compared, \(Format.count(208 - outside)) within the tolerance (1% or 2)"), "true totals")
+        XCTAssertTrue(html.contains("the 25 largest of \(outside) differences shown"))
+        XCTAssertTrue(html.contains("+12: "), "the value is written beside its bar")
+        // The long label is all there, over two lines.
+        XCTAssertTrue(html.contains(">Very Long Elementary School Name /</tspan>") || html.contains(">Very Long Elementary School Name</tspan>"))
+        XCTAssertTrue(html.contains("SENR-COMPLETER-NO-DIPLOMA</tspan>"))
+        XCTAssertFalse(html.contains("SENR-COMPLETER-NO-<"), "no label is cut")
+        // The aggregate's chart: the largest groups of all 208, and says so.
+        XCTAssertTrue(html.contains("students by School: the 25 largest of 208 groups; 183 smaller ones not drawn"))
+    }
+
     func testMaskedSSIDsAppearNowhereAndTokensAreStable() throws {
         let scratch = try Scratch()
         let record = try runExample(scratch)

@@ -24,8 +24,8 @@ enum HTMLFragments {
         }
         if let preview = cell.preview {
             if cell.kind == "compare" {
-                out += chart(preview, compare: true, privacy: privacy)
-                out += table(preview, locations: false, highlightStatus: true)
+                out += differenceChart(preview, summary: cell.comparison, privacy: privacy)
+                out += pagedTable(preview, locations: false, highlightStatus: true)
             } else if cell.kind == "pipeline" {
                 out += chart(preview, compare: false, privacy: privacy)
             } else {
@@ -53,7 +53,7 @@ enum HTMLFragments {
 
     /// Failing rows, all of them: the first ten in view, the rest in collapsed pages of 200
     /// (no script: `<details>` opens each page).
-    static func pagedTable(_ p: Preview, first: Int = 10, page: Int = 200) -> String {
+    static func pagedTable(_ p: Preview, first: Int = 10, page: Int = 200, locations: Bool = true, highlightStatus: Bool = false) -> String {
         func slice(_ range: Range<Int>) -> Preview {
             var q = p
             q.rows = Array(p.rows[range])
@@ -61,12 +61,12 @@ enum HTMLFragments {
             return q
         }
         let n = p.rows.count
-        var out = table(slice(0..<min(first, n)), locations: true, highlightStatus: false)
+        var out = table(slice(0..<min(first, n)), locations: locations, highlightStatus: highlightStatus)
         var start = first
         while start < n {
             let end = min(n, start + page)
             out += "<details class=\"rows\"><summary>rows \(Format.count(start + 1))–\(Format.count(end)) of \(Format.count(n))</summary>"
-            out += table(slice(start..<end), locations: true, highlightStatus: false) + "</details>"
+            out += table(slice(start..<end), locations: locations, highlightStatus: highlightStatus) + "</details>"
             start = end
         }
         return out
@@ -103,60 +103,147 @@ enum HTMLFragments {
         return out + "</tbody></table></div>"
     }
 
-    /// A horizontal bar chart (inline SVG) by key: one bar per key, or actual and expected for a
-    /// comparison. Suppressed counts (`*`) get no bar.
+    /// Okabe–Ito colours: told apart with any colour vision.
+    static let blue = "#0072B2", vermillion = "#D55E00", orange = "#E69F00", grey = "#999999"
+
+    /// Key labels wrapped to lines of at most `width` characters (never cut).
+    static func wrap(_ label: String, width: Int = 34) -> [String] {
+        var lines: [String] = [], line = ""
+        for word in label.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
+            var w = word
+            while w.count > width {
+                if !line.isEmpty { lines.append(line); line = "" }
+                lines.append(String(w.prefix(width))); w = String(w.dropFirst(width))
+            }
+            if line.isEmpty { line = w } else if line.count + 1 + w.count <= width { line += " " + w } else { lines.append(line); line = w }
+        }
+        if !line.isEmpty || lines.isEmpty { lines.append(line) }
+        return lines
+    }
+
+    static func number(_ v: Double) -> String {
+        if v == v.rounded(), abs(v) < 1e15 { return Format.count(Int(v)) }
+        let text = Format.decimal(Value.formatDecimal(v))
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+    }
+
+    /// SVG text lines for a label, right-aligned at x, centred on y.
+    static func labelText(_ lines: [String], x: Int, y: Int) -> String {
+        var out = "<text x=\"\(x)\" y=\"\(y - (lines.count - 1) * 6 + 4)\" text-anchor=\"end\" font-size=\"11\">"
+        for (i, line) in lines.enumerated() { out += "<tspan x=\"\(x)\" dy=\"\(i == 0 ? 0 : 12)\">\(e(line))</tspan>" }
+        return out + "</text>"
+    }
+
+    /// A horizontal bar chart (inline SVG) of an aggregate: the largest groups first, at most
+    /// 25 of them, each bar with its value; labels wrapped, never clipped. Suppressed counts (`*`)
+    /// get no bar.
     static func chart(_ p: Preview, compare: Bool, privacy: ReportPrivacy) -> String {
         let numericColumns = p.types.indices.filter { ["integer", "decimal"].contains(p.types[$0]) }
-        let valueColumns: [Int]
-        if compare {
-            valueColumns = ["actual", "expected"].compactMap { p.columns.firstIndex(of: $0) }
-        } else {
-            valueColumns = numericColumns.first.map { [$0] } ?? []
-        }
-        guard !valueColumns.isEmpty, !p.rows.isEmpty else { return "" }
+        guard let valueColumn = numericColumns.first, !p.rows.isEmpty else { return "" }
         let keyColumns = p.columns.indices.filter { !numericColumns.contains($0) && p.columns[$0] != "status" }
-        let rows = Array(p.rows.prefix(40))
-        let values = rows.map { row in valueColumns.map { row[$0].flatMap(Double.init) } }
-        let suppressed = rows.reduce(0) { n, row in n + valueColumns.filter { row[$0] == "*" }.count }
-        var suppressionNote = ""
+        let shownLimit = 25
+        let ordered = p.rows.sorted { (a, b) in (a[valueColumn].flatMap(Double.init) ?? -1) > (b[valueColumn].flatMap(Double.init) ?? -1) }
+        let rows = Array(ordered.prefix(shownLimit))
+        let values = rows.map { $0[valueColumn].flatMap(Double.init) }
+        let suppressed = rows.filter { $0[valueColumn] == "*" }.count
+        var notes: [String] = []
         if suppressed > 0, let limit = privacy.suppressBelow {
             // A bar's length would give a suppressed count away: such a count gets none.
-            if values.allSatisfy({ $0.allSatisfy { $0 == nil } }) {
+            if values.allSatisfy({ $0 == nil }) {
                 return "<p class=\"note\">No chart: every count here is below \(limit) and suppressed.</p>"
             }
-            suppressionNote = "\(Format.plural(suppressed, "count")) below \(limit) suppressed (*, no bar)"
+            notes.append("\(Format.plural(suppressed, "count")) below \(limit) suppressed (*, no bar)")
         }
-        let largest = max(1, values.flatMap { $0.compactMap { $0 } }.max() ?? 1)
-        let barHeight = compare ? 8 : 14, gap = 6, labelWidth = 170, plot = 380
-        let rowHeight = barHeight * valueColumns.count + gap
-        let height = rows.count * rowHeight + 24
-        let colors = ["#4a7bb7", "#b0b7c3"]
-        var svg = "<figure class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(labelWidth + plot + 80)\" height=\"\(height)\" role=\"img\" aria-label=\"bar chart of \(e(valueColumns.map { p.columns[$0] }.joined(separator: " and ")))\">"
+        let labels = rows.map { row in wrap(keyColumns.map { row[$0] ?? "·" }.joined(separator: " / ")) }
+        let longest = labels.flatMap { $0 }.map(\.count).max() ?? 4
+        let labelWidth = min(240, max(60, longest * 7 + 10)), plot = 420, barHeight = 14
+        let largest = max(1, values.compactMap { $0 }.max() ?? 1)
+        var y = 4
+        var body = ""
         for (i, row) in rows.enumerated() {
-            let y = i * rowHeight
-            let label = keyColumns.map { row[$0] ?? "·" }.joined(separator: " / ")
-            svg += "<text x=\"\(labelWidth - 6)\" y=\"\(y + barHeight * valueColumns.count / 2 + 4)\" text-anchor=\"end\" font-size=\"11\">\(e(String(label.prefix(28))))</text>"
-            for (s, value) in values[i].enumerated() {
-                let by = y + s * barHeight
-                if let value {
-                    let w = max(1, Int(value / largest * Double(plot)))
-                    svg += "<rect x=\"\(labelWidth)\" y=\"\(by)\" width=\"\(w)\" height=\"\(barHeight - 1)\" fill=\"\(colors[s % 2])\"/>"
-                    svg += "<text x=\"\(labelWidth + w + 4)\" y=\"\(by + barHeight - 2)\" font-size=\"10\">\(e(Format.decimal(Value.formatDecimal(value)).replacingOccurrences(of: ".0", with: "")))</text>"
-                } else {
-                    svg += "<text x=\"\(labelWidth + 4)\" y=\"\(by + barHeight - 2)\" font-size=\"10\">\(e(row[valueColumns[s]] ?? "·"))</text>"
-                }
+            let h = max(barHeight, labels[i].count * 12) + 6
+            body += labelText(labels[i], x: labelWidth - 6, y: y + h / 2)
+            if let value = values[i] {
+                let w = max(1, Int(value / largest * Double(plot)))
+                body += "<rect x=\"\(labelWidth)\" y=\"\(y + (h - barHeight) / 2)\" width=\"\(w)\" height=\"\(barHeight)\" fill=\"\(blue)\"/>"
+                body += "<text x=\"\(labelWidth + w + 4)\" y=\"\(y + h / 2 + 4)\" font-size=\"11\">\(e(number(value)))</text>"
+            } else {
+                body += "<text x=\"\(labelWidth + 4)\" y=\"\(y + h / 2 + 4)\" font-size=\"11\">\(e(row[valueColumn] ?? "·"))</text>"
             }
+            y += h
         }
-        let legendY = rows.count * rowHeight + 14
-        for (s, k) in valueColumns.enumerated() {
-            svg += "<rect x=\"\(labelWidth + s * 110)\" y=\"\(legendY - 9)\" width=\"10\" height=\"10\" fill=\"\(colors[s % 2])\"/><text x=\"\(labelWidth + s * 110 + 14)\" y=\"\(legendY)\" font-size=\"11\">\(e(p.columns[k]))</text>"
+        let width = labelWidth + plot + 70
+        var svg = "<figure class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(y + 4)\" width=\"\(width)\" style=\"max-width:100%;height:auto\" role=\"img\" aria-label=\"bar chart of \(e(p.columns[valueColumn]))\">"
+        svg += body + "</svg>"
+        let groups = p.totalRows
+        var caption = "\(e(p.columns[valueColumn])) by \(e(keyColumns.map { p.columns[$0] }.joined(separator: ", ")))"
+        if groups > rows.count {
+            caption += ": the \(rows.count) largest of \(Format.count(groups)) groups" + (p.rows.count < groups ? " (of the first \(Format.count(p.rows.count)) kept)" : "")
+                + "; \(Format.count(groups - rows.count)) smaller ones not drawn"
+        } else {
+            caption += ": all \(Format.plural(groups, "group"))"
         }
-        svg += "</svg>"
+        notes.insert(caption, at: 0)
+        return svg + "<figcaption>\(notes.joined(separator: "; "))</figcaption></figure>"
+    }
+
+    /// A comparison's difference chart: for each key not ok, a bar from zero to actual − expected
+    /// (vermillion outside the tolerance, blue inside), over a grey band as wide as the tolerance
+    /// allows, with "actual vs expected" beside it; the largest differences first.
+    static func differenceChart(_ p: Preview, summary: ComparisonSummary?, privacy: ReportPrivacy) -> String {
+        guard let a = p.columns.firstIndex(of: "actual"), let x = p.columns.firstIndex(of: "expected"),
+              let d = p.columns.firstIndex(of: "difference"), let s = p.columns.firstIndex(of: "status") else { return "" }
+        let keyColumns = p.columns.indices.filter { ![a, x, d, s].contains($0) && p.columns[$0] != "percent" }
         var caption: [String] = []
-        if p.rows.count > rows.count { caption.append("first \(rows.count) of \(p.rows.count) keys") }
-        if !suppressionNote.isEmpty { caption.append(suppressionNote) }
-        if !caption.isEmpty { svg += "<figcaption>\(e(caption.joined(separator: "; ")))</figcaption>" }
-        return svg + "</figure>"
+        if let summary {
+            let totals = summary.actualTotal < 0 || summary.expectedTotal < 0 ? "" :
+                "; totals: actual \(number(summary.actualTotal)), expected \(number(summary.expectedTotal)), difference \(number(summary.actualTotal - summary.expectedTotal))"
+            let tolerance = [summary.tolerancePercent.map { "\(number($0))%" }, summary.toleranceAbsolute.map(number)].compactMap { $0 }
+            caption.append("\(Format.plural(summary.keys, "key")) compared, \(Format.count(summary.ok)) within " +
+                           (tolerance.isEmpty ? "an exact match" : "the tolerance (\(tolerance.joined(separator: " or ")))") + totals)
+        }
+        guard !p.rows.isEmpty else {
+            return "<p class=\"meta\">\(e(caption.first ?? "")). Every key is within the tolerance: no chart needed.</p>"
+        }
+        let rows = Array(p.rows.sorted { abs($0[d].flatMap(Double.init) ?? .infinity) > abs($1[d].flatMap(Double.init) ?? .infinity) }.prefix(25))
+        let diffs = rows.map { $0[d].flatMap(Double.init) }
+        let allowed = rows.map { row in summary?.allowed(expected: row[x].flatMap(Double.init)) ?? 0 }
+        let scale = max(1, (diffs.compactMap { $0.map(abs) } + allowed).max() ?? 1)
+        let labels = rows.map { row in wrap(keyColumns.map { row[$0] ?? "·" }.joined(separator: " / ")) }
+        let longest = labels.flatMap { $0 }.map(\.count).max() ?? 4
+        let labelWidth = min(240, max(60, longest * 7 + 10)), half = 170, barHeight = 12
+        let zero = labelWidth + 10 + half
+        var y = 18
+        var body = "<text x=\"\(zero)\" y=\"11\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">actual − expected</text>"
+        let top = y
+        for (i, row) in rows.enumerated() {
+            let h = max(barHeight, labels[i].count * 12) + 8
+            let mid = y + h / 2
+            body += labelText(labels[i], x: labelWidth - 6, y: mid)
+            let band = Int(allowed[i] / scale * Double(half))
+            if band > 0 { body += "<rect x=\"\(zero - band)\" y=\"\(y + 1)\" width=\"\(band * 2)\" height=\"\(h - 2)\" fill=\"#000\" fill-opacity=\"0.09\"/>" }
+            let status = row[s] ?? ""
+            if let diff = diffs[i] {
+                let w = Int(abs(diff) / scale * Double(half))
+                let color = status == "ok" ? blue : vermillion
+                body += "<rect x=\"\(diff < 0 ? zero - max(1, w) : zero)\" y=\"\(mid - barHeight / 2)\" width=\"\(max(1, w))\" height=\"\(barHeight)\" fill=\"\(color)\"/>"
+                body += "<text x=\"\(zero + half + 8)\" y=\"\(mid + 4)\" font-size=\"11\">\(diff > 0 ? "+" : "")\(e(number(diff))): \(e(row[a] ?? "·")) vs \(e(row[x] ?? "·"))</text>"
+            } else {
+                body += "<text x=\"\(zero + half + 8)\" y=\"\(mid + 4)\" font-size=\"11\">\(e(status)): \(e(row[a] ?? "·")) vs \(e(row[x] ?? "·"))</text>"
+            }
+            y += h
+        }
+        body += "<line x1=\"\(zero)\" y1=\"\(top)\" x2=\"\(zero)\" y2=\"\(y)\" stroke=\"#333\" stroke-width=\"1\"/>"
+        let legendY = y + 16
+        body += "<rect x=\"\(labelWidth)\" y=\"\(legendY - 9)\" width=\"10\" height=\"10\" fill=\"\(vermillion)\"/><text x=\"\(labelWidth + 14)\" y=\"\(legendY)\" font-size=\"11\">outside the tolerance</text>"
+        body += "<rect x=\"\(labelWidth + 150)\" y=\"\(legendY - 9)\" width=\"10\" height=\"10\" fill=\"#000\" fill-opacity=\"0.09\"/><text x=\"\(labelWidth + 164)\" y=\"\(legendY)\" font-size=\"11\">allowed by the tolerance</text>"
+        let width = zero + half + 190
+        var svg = "<figure class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(legendY + 6)\" width=\"\(width)\" style=\"max-width:100%;height:auto\" role=\"img\" aria-label=\"differences, actual minus expected, with the tolerance\">"
+        svg += body + "</svg>"
+        let notOk = summary.map { $0.keys - $0.ok } ?? p.totalRows
+        caption.append(rows.count < notOk ? "the \(rows.count) largest of \(Format.count(notOk)) differences shown; all are in the table"
+                                           : "\(Format.plural(notOk, "key")) not ok, all shown")
+        return svg + "<figcaption>\(e(caption.joined(separator: "; ")))</figcaption></figure>"
     }
 }
 

@@ -233,6 +233,12 @@ public struct ReportPrivacy: Sendable {
         for i in out.cells.indices {
             let counts = ["pipeline", "show", "compare"].contains(out.cells[i].kind)
             out.cells[i].preview = out.cells[i].preview.map { apply($0, suppress: counts, found: &found) }
+            // A comparison's totals are counts too: a small one is not shown (-1).
+            if let below = suppressBelow, var summary = out.cells[i].comparison {
+                if summary.actualTotal > 0, summary.actualTotal < Double(below) { summary.actualTotal = -1 }
+                if summary.expectedTotal > 0, summary.expectedTotal < Double(below) { summary.expectedTotal = -1 }
+                out.cells[i].comparison = summary
+            }
             if let check = out.cells[i].check {
                 out.cells[i].check = apply(check: check, found: &found)
                 out.cells[i].check?.failingKeys = []

@@ -27,6 +27,8 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         public var notes: [String]
         /// True for a cell a partial run left out (nil otherwise, and in older records).
         public var notRun: Bool? = nil
+        /// A comparison's totals and tolerance (nil in records made before they were kept).
+        public var comparison: ComparisonSummary? = nil
     }
     public var title: String
     public var playbookPath: String
@@ -75,7 +77,7 @@ public struct ReportRecord: Codable, Sendable, Equatable {
                             Step(keyword: step.keyword, rowsIn: step.rowsIn, rowsOut: step.rowsOut, detail: TerminalReport.stepDetail(step))
                         },
                         preview: cell.preview, check: cell.check, input: cell.input, export: cell.export, notes: cell.notes,
-                        notRun: cell.status == .notRun ? true : nil)
+                        notRun: cell.status == .notRun ? true : nil, comparison: cell.comparison)
         }
     }
 

@@ -110,8 +110,10 @@ public struct TerminalReport {
                              (check.failingCount > rows.rows.count ? ", first \(rows.rows.count):" : ":"))
                 lines.append(previewTable(rows, withLocations: true))
             }
-            if cell.kind == .compare, let preview = cell.preview, !preview.rows.isEmpty {
-                lines.append("    rows not ok:")
+            if cell.kind == .compare, var preview = cell.preview, !preview.rows.isEmpty {
+                let all = preview.rows.count
+                preview.rows = Array(preview.rows.prefix(20))
+                lines.append(all > 20 ? "    rows not ok, first 20 of \(Format.count(all)):" : "    rows not ok:")
                 lines.append(previewTable(preview, withLocations: false))
             }
         case .export:

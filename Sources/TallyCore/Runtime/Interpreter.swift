@@ -225,7 +225,7 @@ public final class Interpreter {
             cell.rowsOut = table.rowCount
             cell.schema = table.schema
             // Aggregates are charted in reports.
-            if case .aggregate? = steps.last?.step { cell.preview = Preview(table, limit: 50, lineage: columnLineage) }
+            if case .aggregate? = steps.last?.step { cell.preview = Preview(table, limit: 1_000, lineage: columnLineage) }
             tables[name.text] = table
             return cell
         case .assert(let predicate, let severity, let message, let id):
@@ -241,7 +241,13 @@ public final class Interpreter {
             cell.check = try acknowledge(check)
             var comparisonLineage: ColumnLineage = [:]
             for key in by { comparisonLineage[key.text] = Lineage.of(key.text, in: lineage(table.text)) }
-            cell.preview = Preview(comparison, limit: 20, rows: nonOkRows(comparison), lineage: comparisonLineage)
+            cell.preview = Preview(comparison, limit: Interpreter.failingRowsKept, rows: nonOkRows(comparison), lineage: comparisonLineage)
+            let status = comparison.column("status"), actual = comparison.column("actual"), expected = comparison.column("expected")
+            cell.comparison = ComparisonSummary(
+                keys: comparison.rowCount, ok: (0..<comparison.rowCount).filter { status?.value($0) == .text("ok") }.count,
+                actualTotal: (0..<comparison.rowCount).reduce(0) { $0 + (actual?.value($1).doubleValue ?? 0) },
+                expectedTotal: (0..<comparison.rowCount).reduce(0) { $0 + (expected?.value($1).doubleValue ?? 0) },
+                tolerancePercent: tolerance?.percent, toleranceAbsolute: tolerance?.absolute)
             cell.rowsOut = comparison.rowCount
             if let alias { tables[alias.text] = comparison; lineages[alias.text] = comparisonLineage; cell.table = alias.text }
             return cell

@@ -61,6 +61,21 @@ public struct CheckResult: Sendable, Codable, Equatable {
     public var failingSHA256: String { Fingerprint.sha256(failingKeys.joined(separator: "\n")) }
 }
 
+/// What a comparison's chart needs beyond its rows not ok: the true totals and the tolerance.
+public struct ComparisonSummary: Sendable, Codable, Equatable {
+    public var keys: Int
+    public var ok: Int
+    public var actualTotal: Double
+    public var expectedTotal: Double
+    public var tolerancePercent: Double?
+    public var toleranceAbsolute: Double?
+
+    /// The largest difference a row with this expected value may have.
+    public func allowed(expected: Double?) -> Double {
+        max(toleranceAbsolute ?? 0, (tolerancePercent ?? 0) / 100 * abs(expected ?? 0))
+    }
+}
+
 /// Failing rows counted by the values of one column (the schools most affected), most first.
 public struct Affected: Sendable, Codable, Equatable {
     public var column: String
@@ -119,6 +134,8 @@ public struct CellResult: Sendable, Codable {
     public var elapsed: Double = 0
     public var preview: Preview?
     public var check: CheckResult?
+    /// A comparison's totals and tolerance, for its chart (compare cells).
+    public var comparison: ComparisonSummary? = nil
     public var input: InputRecord?
     public var export: ExportRecord?
     public var schema: Schema?
