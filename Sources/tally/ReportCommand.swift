@@ -44,13 +44,36 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Render a past run's HTML and Markdown reports from the QA store, without rerunning it."
     )
-    @Argument(help: "The run's id (see tally runs).") var id: Int64
+    @Argument(help: "The run's id (see tally runs).") var id: Int64?
+    @Option(help: ArgumentHelp("Show how each check and compared total moved across this playbook's last 30 runs (with the parameters of its latest run), and render that run's report.", valueName: "playbook"))
+    var history: String?
     @Option(help: "Folder for report.html and report.md (default: report-RUN_ID).") var out: String?
     @OptionGroup var flags: ReportFlags
     @OptionGroup var store: StoreOptions
 
     func run() throws {
         let qa = try store.open()
+        var id: Int64
+        if let history {
+            let cwd = FileManager.default.currentDirectoryPath
+            let absolute = history.hasPrefix("/") ? history : (cwd as NSString).appendingPathComponent(history)
+            let playbook = Checker.display((absolute as NSString).standardizingPath, relativeTo: cwd)
+            guard let latest = try storeAction({ try qa.latestRun(playbook: playbook) }) else {
+                writeError("no run of \(playbook) in \(qa.path) (run it with tally run first, from this folder)")
+                throw ExitCode(2)
+            }
+            let h = try storeAction { try qa.history(playbook: playbook, params: latest.params, upTo: latest.id) }
+            let record = try storeAction { try qa.report(run: latest.id) }
+            let privacy = try flags.privacy(extraMasks: record?.masks ?? [], storePath: qa.path)
+            print(HistoryText.render(h, playbook: playbook, privacy: privacy))
+            id = latest.id
+            if out == nil && flags.report == nil { return }
+        } else if let given = self.id {
+            id = given
+        } else {
+            writeError("give a run id (tally report 12) or --history PLAYBOOK")
+            throw ExitCode(2)
+        }
         guard let record = try storeAction({ try qa.report(run: id) }) else {
             writeError("no report record for run \(id) in \(qa.path)")
             throw ExitCode(2)

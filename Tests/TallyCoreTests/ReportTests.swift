@@ -154,6 +154,48 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(html.contains("students by School: the 25 largest of 208 groups; 183 smaller ones not drawn"))
     }
 
+    /// After five runs of one playbook, each check's failing rows and each compared total are
+    /// drawn across them, in the report and by `tally report --history`.
+    func testTheReportShowsEachChecksTrendAcrossRuns() throws {
+        let scratch = try Scratch()
+        var options = scratch.options
+        options.storePath = scratch.path(".tally/tally.sqlite")
+        try scratch.write("p.playbook", """
+            load senr from "senr.csv"
+            assert senr: GradeLevelCode != "XX" message "grade is not a CALPADS grade"
+            counts = senr | aggregate students = count() by SchoolOfAttendance
+            compare counts.students with previous run by SchoolOfAttendance severity warning
+            """)
+        var record: RunRecord? = nil
+        for run in 0..<5 {
+            // Each day the clerks fix one more record, and one student enrols.
+            var csv = "SSID,SchoolOfAttendance,GradeLevelCode\n"
+            for i in 0..<(40 + run) { csv += "\(1_000_000_000 + i),\(i % 2 == 0 ? "0101" : "0202"),\(i < 4 - run ? "XX" : "01")\n" }
+            try scratch.write("senr.csv", csv)
+            record = Runner.run(path: scratch.path("p.playbook"), options: options)
+        }
+        let last = try XCTUnwrap(record)
+        let history = try XCTUnwrap(last.history)
+        XCTAssertEqual(history.runs.count, 5)
+        let failing = try XCTUnwrap(history.series.first { $0.name == "grade is not a CALPADS grade" })
+        XCTAssertEqual(failing.values, [4, 3, 2, 1, 0])
+        let total = try XCTUnwrap(history.series.first { $0.name == "counts.students" })
+        XCTAssertEqual(total.values, [40, 41, 42, 43, 44])
+        let (html, markdown) = try ReportRenderer.render(ReportRecord(last), options: ReportOptions())
+        XCTAssertTrue(html.contains("History: the last 5 runs with these parameters"))
+        XCTAssertTrue(html.contains("down from 4 to 0 over 5 runs"))
+        XCTAssertTrue(html.contains("up from 40 to 44 over 5 runs"))
+        XCTAssertTrue(html.contains("<polyline"), "a line per series")
+        XCTAssertTrue(markdown.contains("| grade is not a CALPADS grade (failing rows) | 4 | 3 | 2 | 1 | 0 | down from 4 to 0 over 5 runs |"))
+        // The same from the ledger, as tally report --history prints it.
+        let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        let latest = try XCTUnwrap(try store.latestRun(playbook: last.playbookPath))
+        let text = HistoryText.render(try store.history(playbook: last.playbookPath, params: latest.params, upTo: latest.id),
+                                      playbook: last.playbookPath, privacy: ReportPrivacy(masks: [], suppressBelow: nil, key: "k"))
+        XCTAssertTrue(text.contains("the last 5 runs"))
+        XCTAssertTrue(text.contains("down from 4 to 0 over 5 runs"))
+    }
+
     func testMaskedSSIDsAppearNowhereAndTokensAreStable() throws {
         let scratch = try Scratch()
         let record = try runExample(scratch)

@@ -48,6 +48,8 @@ public struct ReportRecord: Codable, Sendable, Equatable {
     public var sensitive: [SensitiveValue]? = nil
     /// The `##` narrative before `playbook` and `param` (nil in records made before it was kept).
     public var introduction: [String]? = nil
+    /// The last runs of this playbook with these parameters (nil without a ledger).
+    public var history: RunHistory? = nil
 
     public var checks: [CheckResult] { cells.compactMap(\.check) }
     public var inputs: [InputRecord] { cells.compactMap(\.input) }
@@ -68,6 +70,7 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         masks = run.masks
         sensitive = run.sensitive
         introduction = run.introduction
+        history = run.history
         var number = 0
         cells = run.cells.filter { $0.kind != .param }.map { cell in
             number += 1

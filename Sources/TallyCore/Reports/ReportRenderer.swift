@@ -118,6 +118,8 @@ public enum ReportRenderer {
             "toReview": verdict.warnings.map(\.context), "hasToReview": !verdict.warnings.isEmpty,
             "hasIntroduction": !introduction.isEmpty, "introductionHTML": parser.html(from: introduction),
             "introductionMD": introduction,
+            "historyHTML": HistoryFragments.html(r.history, privacy: options.privacy),
+            "historyMD": HistoryFragments.markdown(r.history, privacy: options.privacy),
             "paramLine": r.params.map { "\($0.first ?? "") \($0.count > 1 ? $0[1] : "")" }.joined(separator: " · "),
         ]
     }

@@ -176,6 +176,8 @@ public struct RunRecord: Sendable {
     public var masks: [String] = []
     /// The `##` narrative written before `playbook` and `param`: the report's introduction.
     public var introduction: [String] = []
+    /// This playbook's runs with the same parameters, up to this one (when the ledger has it).
+    public var history: RunHistory? = nil
     /// Data values the run quoted in free text, with their lineage (for masking).
     public var sensitive: [SensitiveValue] = []
 

@@ -200,6 +200,10 @@ public enum Runner {
             if record.exitStatus != 2 { interpreter.keepExports() }
         }
         if options.evictCache { interpreter.cache?.evict() } else { interpreter.cache?.finish() }
+        if let store, let id = record.runId, record.partial == nil {
+            record.history = try? store.history(playbook: record.playbookPath,
+                                                params: Dictionary(uniqueKeysWithValues: record.params.map { ($0.name, $0.value) }), upTo: id)
+        }
         if let store, let id = record.runId {
             do { try store.saveReport(ReportRecord(record), run: id) } catch let d as Diagnostic { record.errors.append(d) } catch {}
         }
