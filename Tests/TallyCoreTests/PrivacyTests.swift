@@ -129,8 +129,11 @@ final class PrivacyTests: XCTestCase {
         options.storePath = scratch.path(".tally/tally.sqlite")
         options.cacheFolder = CellCache.folder(forStore: scratch.path(".tally/tally.sqlite"))
         let first = Runner.run(path: scratch.path("privacy.playbook"), options: options)
-        let again = Runner.run(path: scratch.path("privacy.playbook"), options: options)
+        var again = Runner.run(path: scratch.path("privacy.playbook"), options: options)
         XCTAssertGreaterThan(again.cells.filter { $0.status == .cached }.count, 5)
+        // The second run's report also has a history of the two runs; the rest must be the same.
+        XCTAssertEqual(again.history?.runs.count, 2)
+        again.history = nil
         let privacy = ReportPrivacy(masks: ["SSID", "LastName", "FirstName"], suppressBelow: nil, key: "test-secret")
         let fresh = try outputs(first, privacy), cached = try outputs(again, privacy)
         XCTAssertTrue(cached["terminal"]!.contains(privacy.token("Lopez, Ana")), "the derived name is masked from the cache too")
