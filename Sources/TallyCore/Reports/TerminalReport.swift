@@ -124,6 +124,7 @@ public struct TerminalReport {
                     lines.append("    → \(Format.plural(e.rows, "row")) for \(e.path): not written, the run stopped")
                 } else {
                     lines.append("    → \(Format.plural(e.rows, "row")) to \(e.path) (\(Format.bytes(e.bytes)))")
+                    for note in cell.notes { lines.append("    " + note) }
                 }
             }
         case .save, .snapshot:

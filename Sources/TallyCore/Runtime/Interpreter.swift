@@ -93,6 +93,47 @@ public final class Interpreter {
         return loaded.table.schema
     }
 
+    /// Rows grouped by a column's shown value, in value order (null as "").
+    static func rowsByValue(_ column: Column, count: Int) -> [(value: String, rows: [Int])] {
+        var groups: [String: [Int]] = [:]
+        for row in 0..<count { groups[column.isNull(row) ? "" : column.value(row).display, default: []].append(row) }
+        return groups.keys.sorted().map { ($0, groups[$0] ?? []) }
+    }
+
+    /// Writes one export file (or one part of a split export) to its staging path.
+    func writeExport(_ data: Table, _ request: ExportRequest, to staged: String, table: String, node: StatementNode) throws -> Int {
+        switch request.format {
+        case .calpads(let type, let year, let extract):
+            guard let layout = CalpadsWriter.layout(for: data, type: type, year: year) else {
+                throw Diagnostic("no CALPADS layout \(type)", file: file, line: node.line)
+            }
+            return try CalpadsWriter.write(data, layout: layout, extract: extract, to: staged, displayPath: request.displayPath)
+        case .xlsx:
+            var sheets: [(name: String, rows: [Int])] = [(table, Array(0..<data.rowCount))]
+            if let by = request.sheetColumn, let column = data.column(by) {
+                sheets = Interpreter.rowsByValue(column, count: data.rowCount).map { ($0.value.isEmpty ? "(missing)" : $0.value, $0.rows) }
+                if sheets.isEmpty { sheets = [(table, [])] }
+            }
+            return try XlsxWriter.write(data, sheets: sheets, to: staged)
+        default:
+            var writeOptions = DelimitedWriteOptions()
+            switch request.format {
+            case .tsv: writeOptions.delimiter = UInt8(ascii: "\t")
+            case .delimited(let d): writeOptions.delimiter = d.utf8.first ?? UInt8(ascii: ",")
+            default: break
+            }
+            if let d = request.options.delimiter?.utf8.first { writeOptions.delimiter = d }
+            writeOptions.header = request.options.header
+            writeOptions.dateFormat = request.options.dateFormat
+            var progress: ProgressHandler? = nil
+            if let report = options.progress {
+                let label = "export \(table)"
+                progress = { done, total, rows in report(label, done, total, rows) }
+            }
+            return try DelimitedWriter.write(data, to: staged, options: writeOptions, progress: progress)
+        }
+    }
+
     static func seconds(since start: DispatchTime) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
@@ -294,35 +335,36 @@ public final class Interpreter {
                 throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span)
             }
             var cell = CellResult(index: index, node: node, kind: .export)
-            let staged = try staging.stage(for: request.path)
-            if case .calpads(let type, let year, let extract) = request.format {
-                guard let layout = CalpadsWriter.layout(for: data, type: type, year: year) else {
-                    throw Diagnostic("no CALPADS layout \(type)", file: file, line: node.line)
-                }
-                let bytes = try CalpadsWriter.write(data, layout: layout, extract: extract, to: staged, displayPath: request.displayPath)
-                cell.rowsIn = data.rowCount
-                cell.export = ExportRecord(table: table.text, path: request.displayPath, format: "calpads \(layout.type)",
-                                           rows: data.rowCount, bytes: bytes)
-                return cell
-            }
-            var writeOptions = DelimitedWriteOptions()
-            switch request.format {
-            case .tsv: writeOptions.delimiter = UInt8(ascii: "\t")
-            case .delimited(let d): writeOptions.delimiter = d.utf8.first ?? UInt8(ascii: ",")
-            default: break
-            }
-            if let d = request.options.delimiter?.utf8.first { writeOptions.delimiter = d }
-            writeOptions.header = request.options.header
-            writeOptions.dateFormat = request.options.dateFormat
-            var progress: ProgressHandler? = nil
-            if let report = options.progress {
-                let label = "export \(table.text)"
-                progress = { done, total, rows in report(label, done, total, rows) }
-            }
-            let bytes = try DelimitedWriter.write(data, to: staged, options: writeOptions, progress: progress)
             cell.rowsIn = data.rowCount
-            cell.export = ExportRecord(table: table.text, path: request.displayPath, format: request.format.name,
-                                       rows: data.rowCount, bytes: bytes)
+            // One file, or one per value of the column named in the path (a worklist per school).
+            let groups: [(value: String?, rows: [Int])]
+            if let split = request.splitColumn, let column = data.column(split) {
+                groups = Interpreter.rowsByValue(column, count: data.rowCount).map { ($0.value, $0.rows) }
+            } else {
+                groups = [(nil, [])]
+            }
+            var bytes = 0
+            var written: [String] = []
+            for group in groups {
+                let destination = group.value.map { request.path(for: $0, request.path) } ?? request.path
+                let part = group.value == nil ? data : data.gather(group.rows.map { Int32($0) })
+                let staged = try staging.stage(for: destination)
+                bytes += try writeExport(part, request, to: staged, table: table.text, node: node)
+                written.append(group.value.map { request.path(for: $0, request.displayPath) } ?? request.displayPath)
+            }
+            let shownPath = request.splitColumn.map { request.displayPath.replacingOccurrences(of: ExportRequest.placeholder($0), with: "{\($0)}") } ?? request.displayPath
+            var format = request.format.name
+            if case .calpads(let type, let year, _) = request.format, let layout = CalpadsWriter.layout(for: data, type: type, year: year) {
+                format = "calpads \(layout.type)"
+            }
+            cell.export = ExportRecord(table: table.text, path: shownPath, format: format, rows: data.rowCount, bytes: bytes)
+            if let split = request.splitColumn {
+                cell.notes.append("\(Format.plural(written.count, "file")), one per \(split): " + written.prefix(3).joined(separator: ", ") + (written.count > 3 ? ", …" : ""))
+            }
+            if let sheets = request.sheetColumn {
+                let count = data.column(sheets).map { Interpreter.rowsByValue($0, count: data.rowCount).count } ?? 0
+                cell.notes.append("\(Format.plural(count, "sheet")) per workbook, one per \(sheets)")
+            }
             return cell
         case .show(let table, let columns, let filter, let limit):
             guard var data = tables[table.text] else { throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span) }

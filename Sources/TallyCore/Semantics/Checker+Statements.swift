@@ -154,12 +154,31 @@ extension Checker {
             let ctx = StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
             record { for key in by { _ = try ctx.requireColumn(key, in: schema) } }
         case .export(let table, let path, let pathSpan, let format, let options):
-            guard lookup(table) != nil else { return }
+            guard let schema = lookup(table) else { return }
             record {
-                let resolved = try resolvePath(path, pathSpan)
+                // `{COLUMN}` in the path: a file per value (a column, where no parameter has the name).
+                var template = path, splitColumn: String? = nil
+                for name in Checker.braced(path) where params[name] == nil && schema.type(of: name) != nil {
+                    if let first = splitColumn, first != name {
+                        throw error("an export splits by one column; this path uses {\(first)} and {\(name)}", pathSpan,
+                                    help: "derive one column from both first, e.g. derive folder = concat(\(first), \"-\", \(name))")
+                    }
+                    splitColumn = name
+                    template = template.replacingOccurrences(of: "{\(name)}", with: ExportRequest.placeholder(name))
+                }
+                let resolved = try resolvePath(template, pathSpan)
                 let fmt = try formatFor(format, path: resolved.path, span: pathSpan, verb: "write")
+                var sheetColumn: String? = nil
                 switch fmt {
                 case .csv, .tsv, .delimited: break
+                case .xlsx(let sheet, _):
+                    if let sheet, let name = Checker.braced(sheet).first {
+                        guard schema.type(of: name) != nil else {
+                            throw error("table \"\(table.text)\" has no column \"\(name)\" to make a sheet per value of", pathSpan,
+                                        help: Suggest.help(for: name, in: schema.names))
+                        }
+                        sheetColumn = name
+                    }
                 case .calpads(let type, let year, _):
                     guard let layout = CalpadsWriter.layout(for: nil, type: type, year: year) else {
                         throw error("no CALPADS layout \(type)\(year.map { " for \($0)" } ?? "")", pathSpan,
@@ -179,7 +198,7 @@ extension Checker {
                                 help: "export as csv, tsv or delimited \"^\"")
                 }
                 exports[index] = ExportRequest(table: table.text, path: resolved.path, displayPath: resolved.display,
-                                               format: fmt, options: options)
+                                               format: fmt, options: options, splitColumn: splitColumn, sheetColumn: sheetColumn)
             }
         case .mask:
             break

@@ -126,6 +126,17 @@ public final class Checker {
         }
     }
 
+    /// The names written in braces in a path template, in order.
+    static func braced(_ template: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            names.append(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return names
+    }
+
     /// Substitutes `{param}` in a path and resolves it against the playbook's folder.
     func resolvePath(_ template: String, _ span: SourceSpan) throws -> (path: String, display: String) {
         var out = ""

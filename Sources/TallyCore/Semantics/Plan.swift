@@ -21,6 +21,25 @@ public struct ExportRequest: Sendable {
     public var displayPath: String
     public var format: FormatSpec
     public var options: IOOptions
+    /// `{COLUMN}` in the path: one file per value of that column (a worklist per school).
+    public var splitColumn: String? = nil
+    /// `as xlsx sheet by COLUMN`: one sheet per value of that column.
+    public var sheetColumn: String? = nil
+
+    /// The path for one value of the split column.
+    public func path(for value: String, _ template: String) -> String {
+        guard let splitColumn else { return template }
+        return template.replacingOccurrences(of: ExportRequest.placeholder(splitColumn), with: ExportRequest.pathPiece(value))
+    }
+
+    static func placeholder(_ column: String) -> String { "\u{1}" + column + "\u{1}" }
+
+    /// A value as a file or folder name: no `/`, no leading dot, never empty.
+    public static func pathPiece(_ value: String) -> String {
+        var piece = value.map { $0 == "/" || $0 == "\\" || $0 == "\u{0}" ? "_" : $0 }.map(String.init).joined()
+        if piece.hasPrefix(".") { piece = "_" + piece.dropFirst() }
+        return piece.trimmingCharacters(in: .whitespaces).isEmpty ? "(missing)" : piece
+    }
 }
 
 /// A checked playbook: parameters resolved, paths resolved, every table's schema known.

@@ -279,7 +279,12 @@ public struct Parser {
             var sheet: String? = nil
             var headerRow: Int? = nil
             while true {
-                if acceptKeyword("sheet") { sheet = try string("a sheet name in quotes").0; continue }
+                if acceptKeyword("sheet") {
+                    // `sheet by COLUMN` (an export: a sheet per value) is `sheet "{COLUMN}"`.
+                    if acceptKeyword("by") { sheet = "{" + (try name("the column to make a sheet per value of")).text + "}"; continue }
+                    sheet = try string("a sheet name in quotes").0
+                    continue
+                }
                 if current.isKeyword("header"), peek().isKeyword("row") {
                     _ = advance(); _ = advance()
                     headerRow = try integer("a row number")

@@ -1,0 +1,124 @@
+import Foundation
+import ZIPFoundation
+
+/// Writes a table as an Excel workbook (Office Open XML on ZIPFoundation): a header row in bold,
+/// frozen under the header, columns as wide as their contents, numbers as numbers and dates as
+/// dates. One sheet, or one per value of a column (a worklist per school).
+public enum XlsxWriter {
+    /// Excel's sheet names: at most 31 characters, none of `[]:*?/\`, unique.
+    static func sheetNames(_ wanted: [String]) -> [String] {
+        var used = Set<String>(), out: [String] = []
+        for w in wanted {
+            var base = String(w.map { "[]:*?/\\".contains($0) ? "_" : $0 }.prefix(31))
+            if base.isEmpty { base = "(missing)" }
+            var name = base, n = 2
+            while used.contains(name.lowercased()) { name = String(base.prefix(27)) + " (\(n))"; n += 1 }
+            used.insert(name.lowercased()); out.append(name)
+        }
+        return out
+    }
+
+    static func xml(_ s: String) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            // XML 1.0 has no place for other control characters.
+            case _ where scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r": out += " "
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    static func columnLetter(_ k: Int) -> String {
+        var n = k + 1, s = ""
+        while n > 0 { let r = (n - 1) % 26; s = String(UnicodeScalar(UInt8(65 + r))) + s; n = (n - 1) / 26 }
+        return s
+    }
+
+    /// Days since 1899-12-30, Excel's date serial.
+    static let excelEpoch = Int(DateCodec.days(year: 1899, month: 12, day: 30) ?? 0)
+
+    static func sheetXML(_ table: Table, rows: [Int]) -> String {
+        var widths = table.names.map { min(60, max(8, $0.count + 2)) }
+        var body = "<row r=\"1\">"
+        for (k, name) in table.names.enumerated() {
+            body += "<c r=\"\(columnLetter(k))1\" t=\"inlineStr\" s=\"1\"><is><t>\(xml(name))</t></is></c>"
+        }
+        body += "</row>"
+        for (i, row) in rows.enumerated() {
+            let r = i + 2
+            body += "<row r=\"\(r)\">"
+            for (k, column) in table.columns.enumerated() where !column.isNull(row) {
+                let ref = "\(columnLetter(k))\(r)"
+                switch column.value(row) {
+                case .integer(let v): body += "<c r=\"\(ref)\"><v>\(v)</v></c>"; widths[k] = max(widths[k], min(60, String(v).count + 2))
+                case .decimal(let v) where v.isFinite: body += "<c r=\"\(ref)\"><v>\(Value.formatDecimal(v))</v></c>"
+                case .date(let d): body += "<c r=\"\(ref)\" s=\"2\"><v>\(Int(d) - excelEpoch)</v></c>"; widths[k] = max(widths[k], 12)
+                case .boolean(let b): body += "<c r=\"\(ref)\" t=\"b\"><v>\(b ? 1 : 0)</v></c>"
+                case let v:
+                    let text = v.display
+                    widths[k] = max(widths[k], min(60, text.count + 2))
+                    body += "<c r=\"\(ref)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(xml(text))</t></is></c>"
+                }
+            }
+            body += "</row>"
+        }
+        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+        out += "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+        out += "<sheetViews><sheetView workbookViewId=\"0\"><pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/></sheetView></sheetViews>"
+        out += "<cols>" + widths.enumerated().map { "<col min=\"\($0.offset + 1)\" max=\"\($0.offset + 1)\" width=\"\($0.element)\" customWidth=\"1\"/>" }.joined() + "</cols>"
+        out += "<sheetData>\(body)</sheetData>"
+        if !table.names.isEmpty { out += "<autoFilter ref=\"A1:\(columnLetter(table.names.count - 1))\(rows.count + 1)\"/>" }
+        return out + "</worksheet>"
+    }
+
+    /// Writes `sheets` (name, rows of `table`) to `path`; returns the file's size.
+    public static func write(_ table: Table, sheets: [(name: String, rows: [Int])], to path: String) throws -> Int {
+        let url = URL(fileURLWithPath: path)
+        try? FileManager.default.removeItem(at: url)
+        let archive: Archive
+        do { archive = try Archive(url: url, accessMode: .create) } catch {
+            throw Diagnostic(.error, "cannot create the workbook: \(error)", file: path)
+        }
+        let names = sheetNames(sheets.map(\.name))
+        var files: [(String, String)] = []
+        files.append(("[Content_Types].xml", """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>\(names.indices.map { "<Override PartName=\"/xl/worksheets/sheet\($0 + 1).xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>" }.joined())</Types>
+            """))
+        files.append(("_rels/.rels", """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>
+            """))
+        files.append(("xl/workbook.xml", """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>\(names.enumerated().map { "<sheet name=\"\(xml($0.element))\" sheetId=\"\($0.offset + 1)\" r:id=\"rId\($0.offset + 1)\"/>" }.joined())</sheets></workbook>
+            """))
+        files.append(("xl/_rels/workbook.xml.rels", """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">\(names.indices.map { "<Relationship Id=\"rId\($0 + 1)\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet\($0 + 1).xml\"/>" }.joined())<Relationship Id="rId\(names.count + 1)" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>
+            """))
+        files.append(("xl/styles.xml", """
+            <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+            <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts><fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="3"><xf/><xf fontId="1" applyFont="1"/><xf numFmtId="164" applyNumberFormat="1"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>
+            """))
+        for (k, sheet) in sheets.enumerated() { files.append(("xl/worksheets/sheet\(k + 1).xml", sheetXML(table, rows: sheet.rows))) }
+        do {
+            for (name, text) in files {
+                let data = Data(text.utf8)
+                try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
+                    data.subdata(in: Data.Index(position)..<min(data.count, Data.Index(position) + size))
+                }
+            }
+        } catch {
+            throw Diagnostic(.error, "cannot write the workbook: \(error)", file: path)
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        return size ?? 0
+    }
+}
