@@ -64,22 +64,8 @@ public enum MachineOutput {
     /// JUnit XML: one test case per check; error-severity failures are failures, warnings pass
     /// with their outcome in system-out; a run that stopped is one error.
     public static func junit(_ r: ReportRecord) -> String {
-        func x(_ s: String) -> String {
-            var out = ""
-            for c in s.unicodeScalars {
-                switch c {
-                case "&": out += "&amp;"
-                case "<": out += "&lt;"
-                case ">": out += "&gt;"
-                case "\"": out += "&quot;"
-                case "'": out += "&apos;"
-                default:
-                    if c.value < 0x20 && c != "\n" && c != "\t" && c != "\r" { continue }
-                    out.unicodeScalars.append(c)
-                }
-            }
-            return out
-        }
+        // The same escaping as the workbooks (a control character becomes a space there too).
+        func x(_ s: String) -> String { XlsxWriter.xml(s) }
         let checks = r.checks
         let errors = r.errors.isEmpty ? 0 : 1
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
