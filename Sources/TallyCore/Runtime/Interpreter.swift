@@ -100,21 +100,22 @@ public final class Interpreter {
         return groups.keys.sorted().map { ($0, groups[$0] ?? []) }
     }
 
-    /// Writes one export file (or one part of a split export) to its staging path.
-    func writeExport(_ data: Table, _ request: ExportRequest, to staged: String, table: String, node: StatementNode) throws -> Int {
+    /// Writes one export file (or one part of a split export) to its staging path: its size and
+    /// the format as the cell names it.
+    func writeExport(_ data: Table, _ request: ExportRequest, to staged: String, table: String, node: StatementNode) throws -> (Int, String) {
         switch request.format {
         case .calpads(let type, let year, let extract):
             guard let layout = CalpadsWriter.layout(for: data, type: type, year: year) else {
                 throw Diagnostic("no CALPADS layout \(type)", file: file, line: node.line)
             }
-            return try CalpadsWriter.write(data, layout: layout, extract: extract, to: staged, displayPath: request.displayPath)
+            return (try CalpadsWriter.write(data, layout: layout, extract: extract, to: staged, displayPath: request.displayPath), "calpads \(layout.type)")
         case .xlsx:
             var sheets: [(name: String, rows: [Int])] = [(table, Array(0..<data.rowCount))]
             if let by = request.sheetColumn, let column = data.column(by) {
                 sheets = Interpreter.rowsByValue(column, count: data.rowCount).map { ($0.value.isEmpty ? "(missing)" : $0.value, $0.rows) }
                 if sheets.isEmpty { sheets = [(table, [])] }
             }
-            return try XlsxWriter.write(data, sheets: sheets, to: staged)
+            return (try XlsxWriter.write(data, sheets: sheets, to: staged), request.format.name)
         default:
             var writeOptions = DelimitedWriteOptions()
             switch request.format {
@@ -130,7 +131,7 @@ public final class Interpreter {
                 let label = "export \(table)"
                 progress = { done, total, rows in report(label, done, total, rows) }
             }
-            return try DelimitedWriter.write(data, to: staged, options: writeOptions, progress: progress)
+            return (try DelimitedWriter.write(data, to: staged, options: writeOptions, progress: progress), request.format.name)
         }
     }
 
@@ -344,19 +345,18 @@ public final class Interpreter {
                 groups = [(nil, [])]
             }
             var bytes = 0
+            var format = request.format.name
             var written: [String] = []
             for group in groups {
                 let destination = group.value.map { request.path(for: $0, request.path) } ?? request.path
                 let part = group.value == nil ? data : data.gather(group.rows.map { Int32($0) })
                 let staged = try staging.stage(for: destination)
-                bytes += try writeExport(part, request, to: staged, table: table.text, node: node)
+                let (size, writtenFormat) = try writeExport(part, request, to: staged, table: table.text, node: node)
+                bytes += size
+                format = writtenFormat
                 written.append(group.value.map { request.path(for: $0, request.displayPath) } ?? request.displayPath)
             }
             let shownPath = request.splitColumn.map { request.displayPath.replacingOccurrences(of: ExportRequest.placeholder($0), with: "{\($0)}") } ?? request.displayPath
-            var format = request.format.name
-            if case .calpads(let type, let year, _) = request.format, let layout = CalpadsWriter.layout(for: data, type: type, year: year) {
-                format = "calpads \(layout.type)"
-            }
             cell.export = ExportRecord(table: table.text, path: shownPath, format: format, rows: data.rowCount, bytes: bytes)
             if let split = request.splitColumn {
                 cell.notes.append("\(Format.plural(written.count, "file")), one per \(split): " + written.prefix(3).joined(separator: ", ") + (written.count > 3 ? ", …" : ""))

@@ -4,33 +4,41 @@
 enum AggregateStep {
     typealias Item = (name: Name, function: Name, argument: Expr?)
 
-    static func function(_ item: Item, _ ctx: StepCheckContext) throws -> AggregateFunction {
-        guard let f = AggregateFunction(rawValue: item.function.text.lowercased()) else {
-            throw ctx.error("unknown aggregate function \"\(item.function.text)\"", item.function.span,
-                            help: Suggest.help(for: item.function.text, in: AggregateFunction.allCases.map(\.rawValue), noun: "aggregate functions"))
+    static func function(_ name: Name, _ ctx: StepCheckContext) throws -> AggregateFunction {
+        guard let f = AggregateFunction(rawValue: name.text.lowercased()) else {
+            throw ctx.error("unknown aggregate function \"\(name.text)\"", name.span,
+                            help: Suggest.help(for: name.text, in: AggregateFunction.allCases.map(\.rawValue), noun: "aggregate functions"))
         }
         return f
+    }
+
+    /// The function and its result type, its argument checked (`pivot values` passes no help
+    /// for a text argument, as it always has).
+    static func typed(_ name: Name, _ argument: Expr?, _ input: Schema, _ ctx: StepCheckContext,
+                      textHelp: Bool = true) throws -> (AggregateFunction, DataType) {
+        let f = try function(name, ctx)
+        var argumentType: DataType? = nil
+        if let argument {
+            argumentType = try ctx.typer(input).type(of: argument)
+        } else if f != .count {
+            throw ctx.error("\(f.rawValue) needs a column, e.g. \(f.rawValue)(Amount)", name.span)
+        }
+        if f == .sum || f == .avg, let t = argumentType, !t.isNumeric {
+            throw ctx.error("\(f.rawValue) needs numbers; this is \(t.rawValue)", argument?.span ?? name.span,
+                            help: t == .text && textHelp ? "declare the column as integer or decimal in columns (...)" : nil)
+        }
+        return (f, f.resultType(argumentType))
     }
 
     static func schema(_ items: [Item], _ by: [Name], _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         var fields: [Schema.Field] = []
         for key in by { fields.append(Schema.Field(name: key.text, type: try ctx.requireColumn(key, in: input))) }
         for item in items {
-            let f = try function(item, ctx)
-            var argumentType: DataType? = nil
-            if let argument = item.argument {
-                argumentType = try ctx.typer(input).type(of: argument)
-            } else if f != .count {
-                throw ctx.error("\(f.rawValue) needs a column, e.g. \(f.rawValue)(Amount)", item.function.span)
-            }
-            if f == .sum || f == .avg, let t = argumentType, !t.isNumeric {
-                throw ctx.error("\(f.rawValue) needs numbers; this is \(t.rawValue)", item.argument?.span ?? item.function.span,
-                                help: t == .text ? "declare the column as integer or decimal in columns (...)" : nil)
-            }
+            let (_, type) = try typed(item.function, item.argument, input, ctx)
             if fields.contains(where: { $0.name == item.name.text }) {
                 throw ctx.error("column \"\(item.name.text)\" is defined twice", item.name.span)
             }
-            fields.append(Schema.Field(name: item.name.text, type: f.resultType(argumentType)))
+            fields.append(Schema.Field(name: item.name.text, type: type))
         }
         return Schema(columns: fields)
     }

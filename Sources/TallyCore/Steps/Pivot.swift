@@ -10,14 +10,6 @@
 enum PivotStep {
     static let missingName = "(missing)"
 
-    static func function(_ name: Name, _ ctx: StepCheckContext) throws -> AggregateFunction {
-        guard let f = AggregateFunction(rawValue: name.text.lowercased()) else {
-            throw ctx.error("unknown aggregate function \"\(name.text)\"", name.span,
-                            help: Suggest.help(for: name.text, in: AggregateFunction.allCases.map(\.rawValue), noun: "aggregate functions"))
-        }
-        return f
-    }
-
     /// The fixed columns of an `in (...)` list, checked against the across column's type.
     static func listed(_ items: [Expr], _ acrossType: DataType, _ ctx: StepCheckContext) throws -> [String] {
         var names: [String] = []
@@ -46,17 +38,7 @@ enum PivotStep {
             }
         }
         let acrossType = try ctx.requireColumn(across, in: input)
-        let f = try function(functionName, ctx)
-        var argumentType: DataType? = nil
-        if let argument {
-            argumentType = try ctx.typer(input).type(of: argument)
-        } else if f != .count {
-            throw ctx.error("\(f.rawValue) needs a column, e.g. \(f.rawValue)(Amount)", functionName.span)
-        }
-        if f == .sum || f == .avg, let t = argumentType, !t.isNumeric {
-            throw ctx.error("\(f.rawValue) needs numbers; this is \(t.rawValue)", argument?.span ?? functionName.span)
-        }
-        let valueType = f.resultType(argumentType)
+        let (_, valueType) = try AggregateStep.typed(functionName, argument, input, ctx, textHelp: false)
         guard let columns else { return Schema(columns: fields, open: valueType) }
         for name in try listed(columns, acrossType, ctx) {
             if fields.contains(where: { $0.name == name }) {
