@@ -14,12 +14,18 @@ struct ReportFlags: ParsableArguments {
     /// secret (made at random with the store, which is readable by its owner only), else — with
     /// --no-store — a random key for this run alone. Never a fixed key: a token made with a known
     /// key could be reversed by hashing every possible SSID.
-    func privacy(extraMasks: [String], storePath: String?) throws -> ReportPrivacy {
+    /// The columns --mask names.
+    var maskList: [String] {
+        (mask ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// - Parameter key: the run's own key, when it made one (--no-store), so reports and
+    ///   masked exports share tokens.
+    func privacy(extraMasks: [String], storePath: String?, key runKey: String? = nil) throws -> ReportPrivacy {
         var masks = Set(extraMasks)
-        for m in (mask ?? "").split(separator: ",") { masks.insert(m.trimmingCharacters(in: .whitespaces)) }
-        masks.remove("")
+        masks.formUnion(maskList)
         if let suppressBelow, suppressBelow < 1 { throw ValidationError("--suppress-below takes a count of 1 or more") }
-        var key = ProcessInfo.processInfo.environment["TALLY_MASK_KEY"] ?? ""
+        var key = runKey ?? ProcessInfo.processInfo.environment["TALLY_MASK_KEY"] ?? ""
         if key.isEmpty, !masks.isEmpty {
             if let storePath {
                 key = try storeAction { try QAStore(path: storePath).maskKey() }

@@ -43,13 +43,20 @@ struct RunCommand: ParsableCommand {
         options.only = only
         options.until = until
         options.from = from
+        // Exports for people are masked with the same masks and key as the reports.
+        options.masks = reportOptions.maskList
+        if let below = reportOptions.suppressBelow, below < 1 { throw ValidationError("--suppress-below takes a count of 1 or more") }
+        options.suppressBelow = reportOptions.suppressBelow
+        if options.storePath == nil, (ProcessInfo.processInfo.environment["TALLY_MASK_KEY"] ?? "").isEmpty {
+            options.maskKey = QAStore.randomSecret()
+        }
         let color = !noColor && isTerminal(1) && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         if isTerminal(2) { options.progress = ProgressLine.make() }
         let record = Runner.run(path: playbook, options: options)
         ProgressLine.clear()
         var exit = record.exitStatus
         let report = ReportRecord(record)
-        let privacy = try reportOptions.privacy(extraMasks: record.masks, storePath: options.storePath)
+        let privacy = try reportOptions.privacy(extraMasks: record.masks, storePath: options.storePath, key: options.maskKey)
         let masked = privacy.apply(report)
         if json { print(MachineOutput.json(masked)) } else {
             // The terminal follows the same masks as every other output.

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import ZIPFoundation
 @testable import TallyCore
 
 /// Masking follows values into every output, matches whole words only, is keyed by a secret of
@@ -292,5 +293,72 @@ final class PrivacyTests: XCTestCase {
         XCTAssertTrue(html.contains("Complementary suppression is not applied"))
         XCTAssertTrue(markdown.contains("Complementary suppression is not applied"))
         XCTAssertFalse(html.contains(">3</text>"), "a suppressed count drawn in a chart")
+    }
+
+    /// Worklists and workbooks are files for people: the run's masks and suppression apply to
+    /// them as to the reports (same tokens), a plain data file is masked only `with masked`, and
+    /// the report says which file is which.
+    func testWorklistsAndWorkbooksAreMaskedAndTheReportSaysSo() throws {
+        let scratch = try Scratch()
+        try scratch.write("students.csv", PrivacyTests.students)
+        try scratch.write("w.playbook", """
+        playbook "Worklists"
+        mask SSID, LastName
+        load students from "students.csv"
+        renamed = students | select SSID as StudentID, LastName, School, Grade
+        show renamed
+        export renamed to "out/{School}/list.csv"
+        export renamed to "out/book.xlsx" as xlsx sheet by School
+        export renamed to "out/masked.csv" with masked
+        export renamed to "out/clear.csv"
+        export renamed to "out/clear.xlsx" as xlsx with unmasked
+        per_school = students | aggregate n = count() by School
+        export per_school to "out/counts.xlsx" as xlsx
+        """)
+        var options = scratch.options
+        options.storePath = scratch.path(".tally/tally.sqlite")
+        options.suppressBelow = 3
+        let record = Runner.run(path: scratch.path("w.playbook"), options: options)
+        XCTAssertEqual(record.exitStatus, 0, "\(record.errors)")
+        /// Every text a file holds (a workbook's XML parts unzipped).
+        func contents(_ relative: String) throws -> String {
+            let path = scratch.path(relative)
+            guard relative.hasSuffix(".xlsx") else { return try String(contentsOfFile: path, encoding: .utf8) }
+            let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+            var text = ""
+            for entry in archive {
+                _ = try archive.extract(entry) { text += String(decoding: $0, as: UTF8.self) }
+            }
+            return text
+        }
+        let key = try QAStore(path: scratch.path(".tally/tally.sqlite")).maskKey()
+        let privacy = ReportPrivacy(masks: ["SSID", "LastName"], suppressBelow: 3, key: key)
+        let masked = ["out/0112345/list.csv", "out/6001734/list.csv", "out/book.xlsx", "out/masked.csv"]
+        for file in masked {
+            let text = try contents(file)
+            for value in PrivacyTests.ssids + ["Lopez", "Nguyen", "Okafor", "Baptiste"] {
+                XCTAssertFalse(text.contains(value), "\(value) in \(file)")
+            }
+            XCTAssertTrue(text.contains(privacy.token("1000000003")), "\(file) has the report's token for the SSID")
+            XCTAssertTrue(text.contains("0112345") || file.contains("6001734"), "\(file) keeps unmasked columns")
+        }
+        XCTAssertEqual(try contents("out/0112345/list.csv").split(separator: "\n").count, 4, "header and three students")
+        for file in ["out/clear.csv", "out/clear.xlsx"] {
+            XCTAssertTrue(try contents(file).contains("1000000001"), "\(file) is written in clear as asked")
+        }
+        // Counts of 2 and 3 at two schools: 2 is below 3 and is suppressed, 3 is shown as a number.
+        let counts = try contents("out/counts.xlsx")
+        XCTAssertTrue(counts.contains("<v>3</v>"), counts)
+        XCTAssertFalse(counts.contains("<v>2</v>"), counts)
+        XCTAssertTrue(counts.contains(">*<"), counts)
+        // The report says which file is masked, what was suppressed and which holds values in clear.
+        let (html, markdown) = try ReportRenderer.render(ReportRecord(record), options: ReportOptions())
+        for text in [html, markdown] {
+            XCTAssertTrue(text.contains("masked: StudentID, LastName as tokens; no count below 3 to suppress"), text)
+            XCTAssertTrue(text.contains("not masked (a data file; add with masked to mask it): StudentID, LastName written in clear"))
+            XCTAssertTrue(text.contains("not masked (with unmasked): StudentID, LastName written in clear"))
+            XCTAssertTrue(text.contains("masked: 1 count below 3 as *"))
+            XCTAssertTrue(text.contains("Exported files"))
+        }
     }
 }

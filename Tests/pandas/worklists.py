@@ -58,6 +58,19 @@ for school, want in sorted(expected.items()):
     if got != want:
         print(f"sheet {school} differs: {sorted(got ^ want, key=str)[:5]}")
         failed = True
+summary = openpyxl.load_workbook(f"{out}/summary.xlsx")
+if summary.sheetnames != ["by_school", "findings"]:
+    print(f"summary.xlsx sheets {summary.sheetnames}, expected a sheet per table: by_school, findings")
+    failed = True
+else:
+    counts = {r[0]: r[1] for r in list(summary["by_school"].iter_rows(values_only=True))[1:]}
+    if counts != {school: len(want) for school, want in expected.items()}:
+        print(f"summary.xlsx by_school {counts}")
+        failed = True
+    listed = len(list(summary["findings"].iter_rows(values_only=True))) - 1
+    if listed != sum(len(w) for w in expected.values()):
+        print(f"summary.xlsx findings has {listed} rows")
+        failed = True
 total = sum(len(w) for w in expected.values())
 print(f"worklists: {total} findings in {len(expected)} school folders and sheets; openpyxl read back {rows_read} rows"
       + (", identical" if not failed else ""))

@@ -68,7 +68,7 @@ code.hash { word-break: break-all; } details.rows summary { cursor: pointer; col
 <div><b>{{comparisonsOutside}}</b>comparisons not ok</div>
 <div><b>{{exportCount}}</b>exports</div>
 </div>
-{{#exports}}<p class="meta">Export: <code>{{path}}</code> ({{rows}} rows)</p>{{/exports}}
+{{#exports}}<p class="meta">Export: <code>{{path}}</code> ({{rows}} rows){{#privacy}}; {{privacy}}{{/privacy}}</p>{{/exports}}
 {{{historyHTML}}}
 
 <h2>Notebook</h2>
@@ -91,6 +91,7 @@ code.hash { word-break: break-all; } details.rows summary { cursor: pointer; col
 <tr><td>Tally version</td><td>{{toolVersion}}</td></tr>
 <tr><td>Masked columns</td><td>{{#hasMasked}}{{masked}} (shown as tokens everywhere in this report){{/hasMasked}}{{^hasMasked}}none{{/hasMasked}}</td></tr>
 <tr><td>Suppression</td><td>{{#hasSuppression}}counts of students from 1 to {{suppressBelowMinusOne}} shown as *, with the differences and percentages that would give them away. Complementary suppression is not applied: where a total is shown, a reader may work out one suppressed count from it.{{/hasSuppression}}{{^hasSuppression}}none: counts are shown as they are{{/hasSuppression}}</td></tr>
+{{#hasExportPrivacy}}<tr><td>Exported files</td><td>{{#exports}}{{#privacy}}<code>{{path}}</code>: {{privacy}}<br>{{/privacy}}{{/exports}}</td></tr>{{/hasExportPrivacy}}
 </table>
 {{#hasParams}}
 <h3>Parameters</h3>
@@ -149,7 +150,7 @@ code.hash { word-break: break-all; } details.rows summary { cursor: pointer; col
 | {{passed}} | {{failed}} | {{warnings}} | {{comparisonsOutside}} | {{exportCount}} |
 
 {{#exports}}
-- export `{{path}}` ({{rows}} rows)
+- export `{{path}}` ({{rows}} rows){{#privacy}}; {{privacy}}{{/privacy}}
 {{/exports}}
 {{#hasErrors}}
 
@@ -196,6 +197,8 @@ Nothing was exported.
 | Tally version | {{toolVersion}} |
 | Masked columns | {{#hasMasked}}{{masked}} (shown as tokens everywhere in this report){{/hasMasked}}{{^hasMasked}}none{{/hasMasked}} |
 | Suppression | {{#hasSuppression}} counts of students from 1 to {{suppressBelowMinusOne}} shown as *, with the differences and percentages that would give them away. Complementary suppression is not applied: where a total is shown, a reader may work out one suppressed count from it.{{/hasSuppression}}{{^hasSuppression}}none: counts are shown as they are{{/hasSuppression}} |
+{{#hasExportPrivacy}}| Exported files | {{#exports}}{{#privacy}}`{{path}}`: {{privacy}}<br>{{/privacy}}{{/exports}} |
+{{/hasExportPrivacy}}
 
 {{#hasParams}}
 ### Parameters

@@ -186,6 +186,63 @@ public struct ReportPrivacy: Sendable {
         return out
     }
 
+    // MARK: exported files
+
+    /// What masking did to an exported table.
+    public struct ExportMasking: Sendable {
+        public var table: Table
+        /// Columns written as tokens.
+        public var masked: [String] = []
+        /// Counts written as `*`.
+        public var suppressed = 0
+        /// Number columns that became text only for their `*`s: a workbook still writes their
+        /// other values as numbers.
+        public var numbers: [String] = []
+    }
+
+    /// An exported table as the reports show it: masked columns (by lineage) as tokens, small
+    /// counts as `*`, and with SSID masked any stand-alone ten-digit number in other text. A
+    /// column that changed becomes text; the others keep their types (numbers stay numbers in a
+    /// workbook).
+    public func apply(_ table: Table, lineage: ColumnLineage) -> ExportMasking {
+        let original = Preview(table, limit: table.rowCount, lineage: lineage)
+        var found = Set<String>()
+        var shown = apply(original, suppress: true, found: &found)
+        let lineages = original.lineage ?? []
+        var result = ExportMasking(table: table)
+        var names = table.names, columns = table.columns
+        for k in columns.indices {
+            let l = k < lineages.count ? lineages[k] : [names[k]]
+            let tokenised = isMasked(l)
+            if !tokenised, masks.contains("SSID"), columns[k].type == .text {
+                for r in shown.rows.indices { shown.rows[r][k] = shown.rows[r][k].map(replaceTenDigitNumbers) }
+            }
+            names[k] = shown.columns[k]
+            var changed = false, stars = 0
+            for r in shown.rows.indices where shown.rows[r][k] != original.rows[r][k] {
+                changed = true
+                if shown.rows[r][k] == "*" { stars += 1 }
+            }
+            if tokenised || names[k] != table.names[k] { result.masked.append(table.names[k]) }
+            result.suppressed += stars
+            if changed, !tokenised, table.columns[k].type == .integer || table.columns[k].type == .decimal {
+                result.numbers.append(names[k])
+            }
+            if changed {
+                var builder = ColumnBuilder(type: .text, capacity: shown.rows.count)
+                for row in shown.rows { builder.append(row[k].map { .text($0) } ?? .null) }
+                columns[k] = builder.build()
+            }
+        }
+        result.table = Table(names: names, columns: columns, provenance: table.provenance)
+        return result
+    }
+
+    /// Columns of a table whose values the run masks (by lineage).
+    public func maskedColumns(_ table: Table, lineage: ColumnLineage) -> [String] {
+        table.names.filter { isMasked(Lineage.of($0, in: lineage).sorted()) }
+    }
+
     // MARK: records
 
     /// The raw values to hide in free text: those masked in tables, and those the run quoted.

@@ -105,7 +105,12 @@ public enum ReportRenderer {
                                       "sha256": $0.sha256.isEmpty ? "—" : $0.sha256] },
             "hasInputs": !r.inputs.isEmpty,
             "passed": r.checksPassed, "failed": r.checksFailed, "warnings": r.warnings, "comparisonsOutside": r.comparisonsOutside,
-            "exports": r.exports.map { ["path": $0.path, "rows": Format.count($0.rows)] }, "exportCount": r.exports.count,
+            "exports": r.exports.map { e -> [String: Any] in
+                var row: [String: Any] = ["path": e.path, "rows": Format.count(e.rows)]
+                if let privacy = e.privacy { row["privacy"] = privacy }
+                return row
+            }, "exportCount": r.exports.count,
+            "hasExportPrivacy": r.exports.contains { $0.privacy != nil },
             "failures": failures, "hasFailures": !failures.isEmpty,
             "errors": r.errors.map { ["text": $0] }, "hasErrors": !r.errors.isEmpty,
             "masks": r.masks.joined(separator: ", ") + (options.privacy.masks.isEmpty ? "" : ""),

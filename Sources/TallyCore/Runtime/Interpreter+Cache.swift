@@ -102,7 +102,12 @@ extension Interpreter {
             break
         case .export:
             guard let request = plan.exports[index] else { return nil }
+            // A workbook several exports write is rewritten whole by each: never cached.
+            if case .xlsx = request.format, plan.exports.values.filter({ $0.path == request.path }).count > 1 { return nil }
             parts.append(request.path)
+            if let privacy = exportPrivacy {
+                parts.append("privacy \(request.masked) \(privacy.masks.sorted()) \(privacy.suppressBelow ?? 0) \(Fingerprint.sha256(privacy.key))")
+            }
         default:
             return nil
         }

@@ -19,6 +19,18 @@ public final class Interpreter {
     var series: [SeriesValues] = []
     var inputFingerprints: [String: (absolute: String, sha256: String)] = [:]
     public private(set) var masks: [String] = []
+    /// The masks and suppression exports for people apply (nil: the run masks nothing).
+    lazy var exportPrivacy: ReportPrivacy? = {
+        var names = Set(options.masks)
+        for node in playbook.statements { if case .mask(let list) = node.statement { names.formUnion(list.map(\.text)) } }
+        names.remove("")
+        guard !names.isEmpty || options.suppressBelow != nil else { return nil }
+        let key = options.maskKey ?? ProcessInfo.processInfo.environment["TALLY_MASK_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (try? store?.maskKey()) ?? QAStore.randomSecret()
+        return ReportPrivacy(masks: names, suppressBelow: options.suppressBelow, key: key)
+    }()
+    /// The sheets written so far to each workbook path (several exports to one workbook).
+    var workbooks: [String: [XlsxWriter.Sheet]] = [:]
     /// Checks again the statements that read a pivot's columns (`Plan.deferred`).
     var checker: Checker?
     /// Each table's column lineage (see `Lineage`), so masking follows values through steps.
@@ -100,9 +112,39 @@ public final class Interpreter {
         return groups.keys.sorted().map { ($0, groups[$0] ?? []) }
     }
 
+    /// The table as an export writes it — masked when the run masks and the file is one for
+    /// people (`ExportRequest.masked`) — and a sentence for the report saying what was masked,
+    /// suppressed or left in clear (nil when the run masks and suppresses nothing).
+    func maskedForExport(_ data: Table, _ request: ExportRequest, table: String) -> (Table, String?, numbers: Set<String>) {
+        guard let privacy = exportPrivacy else { return (data, nil, []) }
+        let lineage = lineage(table)
+        guard request.masked else {
+            let clear = privacy.maskedColumns(data, lineage: lineage)
+            guard !clear.isEmpty else { return (data, nil, []) }
+            let why: String
+            if case .calpads = request.format { why = "a CALPADS file needs its SSIDs" }
+            else if request.options.masked == false { why = "with unmasked" }
+            else { why = "a data file; add with masked to mask it" }
+            return (data, "not masked (\(why)): \(clear.joined(separator: ", ")) written in clear", [])
+        }
+        let result = privacy.apply(data, lineage: lineage)
+        var parts: [String] = []
+        if !result.masked.isEmpty { parts.append(result.masked.joined(separator: ", ") + " as tokens") }
+        if let below = privacy.suppressBelow {
+            parts.append(result.suppressed == 0 ? "no count below \(below) to suppress"
+                         : "\(Format.plural(result.suppressed, "count")) below \(below) as *")
+        }
+        if parts.isEmpty { parts.append("no masked column in this table") }
+        return (result.table, "masked: " + parts.joined(separator: "; "), Set(result.numbers))
+    }
+
     /// Writes one export file (or one part of a split export) to its staging path: its size and
     /// the format as the cell names it.
-    func writeExport(_ data: Table, _ request: ExportRequest, to staged: String, table: String, node: StatementNode) throws -> (Int, String) {
+    /// - Parameters:
+    ///   - destination: the final path; a workbook several exports write gets a sheet from each.
+    ///   - numbers: number columns that masking made text (their `*`s): still numbers in a workbook.
+    func writeExport(_ data: Table, _ request: ExportRequest, to staged: String, destination: String, table: String,
+                     numbers: Set<String>, node: StatementNode) throws -> (Int, String) {
         switch request.format {
         case .calpads(let type, let year, let extract):
             guard let layout = CalpadsWriter.layout(for: data, type: type, year: year) else {
@@ -110,12 +152,18 @@ public final class Interpreter {
             }
             return (try CalpadsWriter.write(data, layout: layout, extract: extract, to: staged, displayPath: request.displayPath), "calpads \(layout.type)")
         case .xlsx:
-            var sheets: [(name: String, rows: [Int])] = [(table, Array(0..<data.rowCount))]
+            let numberColumns = Set(data.names.indices.filter { numbers.contains(data.names[$0]) })
+            var sheets = [XlsxWriter.Sheet(name: table, table: data, rows: Array(0..<data.rowCount), numbers: numberColumns)]
             if let by = request.sheetColumn, let column = data.column(by) {
-                sheets = Interpreter.rowsByValue(column, count: data.rowCount).map { ($0.value.isEmpty ? "(missing)" : $0.value, $0.rows) }
-                if sheets.isEmpty { sheets = [(table, [])] }
+                sheets = Interpreter.rowsByValue(column, count: data.rowCount).map {
+                    XlsxWriter.Sheet(name: $0.value.isEmpty ? "(missing)" : $0.value, table: data, rows: $0.rows, numbers: numberColumns)
+                }
+                if sheets.isEmpty { sheets = [XlsxWriter.Sheet(name: table, table: data, rows: [])] }
             }
-            return (try XlsxWriter.write(data, sheets: sheets, to: staged), request.format.name)
+            // Several exports to one workbook: a sheet (or sheets) each, in statement order.
+            let all = (workbooks[destination] ?? []) + sheets
+            workbooks[destination] = all
+            return (try XlsxWriter.write(all, to: staged), request.format.name)
         default:
             var writeOptions = DelimitedWriteOptions()
             switch request.format {
@@ -332,11 +380,12 @@ public final class Interpreter {
             cell.notes = ["\(Format.plural(data.rowCount, "row")) kept as snapshot \"\(name)\" when the run completes"]
             return cell
         case .export(let table, _, _, _, _):
-            guard let request = plan.exports[index], let data = tables[table.text] else {
+            guard let request = plan.exports[index], let unmasked = tables[table.text] else {
                 throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span)
             }
             var cell = CellResult(index: index, node: node, kind: .export)
-            cell.rowsIn = data.rowCount
+            cell.rowsIn = unmasked.rowCount
+            let (data, privacyNote, numbers) = maskedForExport(unmasked, request, table: table.text)
             // One file, or one per value of the column named in the path (a worklist per school).
             let groups: [(value: String?, rows: [Int])]
             if let split = request.splitColumn, let column = data.column(split) {
@@ -351,13 +400,20 @@ public final class Interpreter {
                 let destination = group.value.map { request.path(for: $0, request.path) } ?? request.path
                 let part = group.value == nil ? data : data.gather(group.rows.map { Int32($0) })
                 let staged = try staging.stage(for: destination)
-                let (size, writtenFormat) = try writeExport(part, request, to: staged, table: table.text, node: node)
+                let earlier = workbooks[destination]?.count ?? 0
+                let (size, writtenFormat) = try writeExport(part, request, to: staged, destination: destination, table: table.text,
+                                                            numbers: numbers, node: node)
+                if earlier > 0, group.value == nil {
+                    cell.notes.append("added to the workbook after \(Format.plural(earlier, "sheet")) from earlier exports")
+                }
                 bytes += size
                 format = writtenFormat
                 written.append(group.value.map { request.path(for: $0, request.displayPath) } ?? request.displayPath)
             }
             let shownPath = request.splitColumn.map { request.displayPath.replacingOccurrences(of: ExportRequest.placeholder($0), with: "{\($0)}") } ?? request.displayPath
-            cell.export = ExportRecord(table: table.text, path: shownPath, format: format, rows: data.rowCount, bytes: bytes)
+            cell.export = ExportRecord(table: table.text, path: shownPath, format: format, rows: data.rowCount, bytes: bytes,
+                                       privacy: privacyNote)
+            if let privacyNote { cell.notes.append(privacyNote) }
             if let split = request.splitColumn {
                 cell.notes.append("\(Format.plural(written.count, "file")), one per \(split): " + written.prefix(3).joined(separator: ", ") + (written.count > 3 ? ", …" : ""))
             }

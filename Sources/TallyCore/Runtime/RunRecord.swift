@@ -112,6 +112,9 @@ public struct ExportRecord: Sendable, Codable, Equatable {
     public var format: String
     public var rows: Int
     public var bytes: Int
+    /// What the run's masking did to the file ("masked: SSID as tokens", "not masked (…): SSID
+    /// written in clear"); nil when the run masks and suppresses nothing.
+    public var privacy: String? = nil
 }
 
 /// One notebook cell: a statement and what it did.

@@ -30,6 +30,12 @@ public struct RunOptions: Sendable {
     public var only: String? = nil
     public var until: String? = nil
     public var from: String? = nil
+    /// `--mask` and `--suppress-below`, and the secret that keys masking's tokens (nil: the QA
+    /// store's, or a random one for this run). Exports for people (`ExportRequest.masked`) apply
+    /// them with the playbook's own `mask` statements, so a file's tokens match the report's.
+    public var masks: [String] = []
+    public var suppressBelow: Int? = nil
+    public var maskKey: String? = nil
     public var isPartial: Bool { only != nil || until != nil || from != nil }
     public var partialDescription: String? {
         guard isPartial else { return nil }

@@ -1,3 +1,5 @@
+import Foundation
+
 extension Checker {
     func define(_ name: Name, _ schema: Schema, index: Int) {
         if let line = definedAt[name.text] {
@@ -42,6 +44,10 @@ extension Checker {
             record {
                 let resolved = try resolvePath(path, pathSpan)
                 let fmt = try formatFor(format, path: resolved.path, span: pathSpan, verb: "read")
+                if let masked = options.masked {
+                    throw error("\(masked ? "masked" : "unmasked") applies to an export, not a load", pathSpan,
+                                help: "mask columns in every output with a mask statement: mask SSID")
+                }
                 let request = LoadRequest(table: name.text, path: resolved.path, displayPath: resolved.display,
                                           format: fmt, options: options, span: pathSpan)
                 loads[index] = request
@@ -166,6 +172,21 @@ extension Checker {
                     splitColumn = name
                     template = template.replacingOccurrences(of: "{\(name)}", with: ExportRequest.placeholder(name))
                 }
+                if let split = options.split {
+                    guard schema.type(of: split.text) != nil else {
+                        throw error("table \"\(table.text)\" has no column \"\(split.text)\" to split by", split.span,
+                                    help: Suggest.help(for: split.text, in: schema.names))
+                    }
+                    if let first = splitColumn {
+                        throw error("this export is split by {\(first)} in its path and by \(split.text)", split.span,
+                                    help: "split by one column: leave out split by, or the braces")
+                    }
+                    // A folder per value, before the file name.
+                    splitColumn = split.text
+                    let folder = (template as NSString).deletingLastPathComponent
+                    template = (folder.isEmpty ? "" : folder + "/") + ExportRequest.placeholder(split.text) + "/"
+                        + (template as NSString).lastPathComponent
+                }
                 let resolved = try resolvePath(template, pathSpan)
                 let fmt = try formatFor(format, path: resolved.path, span: pathSpan, verb: "write")
                 var sheetColumn: String? = nil
@@ -180,6 +201,10 @@ extension Checker {
                         sheetColumn = name
                     }
                 case .calpads(let type, let year, _):
+                    if options.masked == true {
+                        throw error("a CALPADS file is never masked: the state matches its records by SSID", pathSpan,
+                                    help: "export a masked copy as csv or xlsx for people to read")
+                    }
                     guard let layout = CalpadsWriter.layout(for: nil, type: type, year: year) else {
                         throw error("no CALPADS layout \(type)\(year.map { " for \($0)" } ?? "")", pathSpan,
                                     help: Suggest.help(for: type, in: CalpadsLayouts.types, noun: "layouts"))

@@ -26,6 +26,16 @@ public struct ExportRequest: Sendable {
     /// `as xlsx sheet by COLUMN`: one sheet per value of that column.
     public var sheetColumn: String? = nil
 
+    /// Whether the run's masks and suppression apply to this file: `with masked` / `with unmasked`
+    /// say so; otherwise files for people — worklists (a file per value) and workbooks — are
+    /// masked, and plain data files (CSV, TSV, delimited) are not. A CALPADS file never is.
+    public var masked: Bool {
+        if case .calpads = format { return false }
+        if let chosen = options.masked { return chosen }
+        if case .xlsx = format { return true }
+        return splitColumn != nil
+    }
+
     /// The path for one value of the split column.
     public func path(for value: String, _ template: String) -> String {
         guard let splitColumn else { return template }

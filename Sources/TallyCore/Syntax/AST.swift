@@ -81,6 +81,12 @@ public struct IOOptions: Sendable, Equatable {
     public var trim = false
     /// `with upper COL, ...`: these text columns are upper-cased as the file is loaded.
     public var upper: [Name] = []
+    /// `with masked` / `with unmasked` on an export: apply the run's masks and suppression to
+    /// the file, or write it in clear (nil: the default for its kind, see `ExportRequest.masked`).
+    public var masked: Bool? = nil
+    /// `split by COLUMN` on an export: a folder per value of the column, as `{COLUMN}/` before
+    /// the file name would make.
+    public var split: Name? = nil
     public init() {}
 }
 

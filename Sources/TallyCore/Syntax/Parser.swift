@@ -248,9 +248,20 @@ public struct Parser {
         let table = try name("a table name")
         try expectKeyword("to")
         let (path, pathSpan) = try string("a file path in quotes")
+        // `split by COLUMN` right after the path or at the end.
+        var split: Name? = nil
+        if acceptKeyword("split") {
+            try expectKeyword("by")
+            split = try name("the column to make a folder per value of")
+        }
         var format: FormatSpec? = nil
         if acceptKeyword("as") { format = try parseFormat() }
-        let options = try parseOptions()
+        var options = try parseOptions()
+        if split == nil, acceptKeyword("split") {
+            try expectKeyword("by")
+            split = try name("the column to make a folder per value of")
+        }
+        options.split = split
         return .export(table: table, path: path, pathSpan: pathSpan, format: format, options: options)
     }
 
@@ -304,7 +315,8 @@ public struct Parser {
         }
     }
 
-    static let optionWords: Set<String> = ["header", "encoding", "missing", "null", "columns", "delimiter", "dates", "trim", "upper"]
+    static let optionWords: Set<String> = ["header", "encoding", "missing", "null", "columns", "delimiter", "dates", "trim", "upper",
+                                           "masked", "unmasked"]
 
     /// `with header false, encoding "cp1252", missing ("", "N/A"), columns (...)`; `with` and
     /// the commas are optional.
@@ -317,7 +329,7 @@ public struct Parser {
             guard case .identifier(let word) = current.kind, Parser.optionWords.contains(word.lowercased()) else {
                 if sawWith, first {
                     throw error("expected an option after \"with\", found \(current.describe)", current.span,
-                                help: "options: header false, encoding \"cp1252\", missing (\"\", \"N/A\"), null if (\"N/A\"), trim, upper COL, columns (...), delimiter \"^\", dates \"MM/DD/YYYY\"")
+                                help: "options: header false, encoding \"cp1252\", missing (\"\", \"N/A\"), null if (\"N/A\"), trim, upper COL, columns (...), delimiter \"^\", dates \"MM/DD/YYYY\"; on exports masked or unmasked")
                 }
                 return options
             }
@@ -336,6 +348,8 @@ public struct Parser {
                 options.delimiter = d
             case "dates": options.dateFormat = try string("a date format such as \"MM/DD/YYYY\"").0
             case "trim": options.trim = true
+            case "masked": options.masked = true
+            case "unmasked": options.masked = false
             case "upper":
                 repeat {
                     options.upper.append(try name("a column to upper-case"))

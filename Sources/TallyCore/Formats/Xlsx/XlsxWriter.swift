@@ -3,8 +3,20 @@ import ZIPFoundation
 
 /// Writes a table as an Excel workbook (Office Open XML on ZIPFoundation): a header row in bold,
 /// frozen under the header, columns as wide as their contents, numbers as numbers and dates as
-/// dates. One sheet, or one per value of a column (a worklist per school).
+/// dates. One sheet per table, or one per value of a column (a worklist per school).
 public enum XlsxWriter {
+    /// One sheet: rows of a table. `numbers`: text columns whose values that read as numbers are
+    /// written as numbers (a count column with suppressed counts as `*` among them).
+    public struct Sheet: Sendable {
+        public var name: String
+        public var table: Table
+        public var rows: [Int]
+        public var numbers: Set<Int> = []
+        public init(name: String, table: Table, rows: [Int], numbers: Set<Int> = []) {
+            self.name = name; self.table = table; self.rows = rows; self.numbers = numbers
+        }
+    }
+
     /// Excel's sheet names: at most 31 characters, none of `[]:*?/\`, unique.
     static func sheetNames(_ wanted: [String]) -> [String] {
         var used = Set<String>(), out: [String] = []
@@ -34,6 +46,12 @@ public enum XlsxWriter {
         return out
     }
 
+    /// `12`, `-3`, `4.5`: a number as Excel reads one (not `+3`, `1e5`, `inf` or a hex float).
+    static func isPlainNumber(_ text: String) -> Bool {
+        guard let first = text.first, first.isASCII, first.isNumber || first == "-", Double(text) != nil else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "-" || $0 == ".") }
+    }
+
     static func columnLetter(_ k: Int) -> String {
         var n = k + 1, s = ""
         while n > 0 { let r = (n - 1) % 26; s = String(UnicodeScalar(UInt8(65 + r))) + s; n = (n - 1) / 26 }
@@ -43,7 +61,7 @@ public enum XlsxWriter {
     /// Days since 1899-12-30, Excel's date serial.
     static let excelEpoch = Int(DateCodec.days(year: 1899, month: 12, day: 30) ?? 0)
 
-    static func sheetXML(_ table: Table, rows: [Int]) -> String {
+    static func sheetXML(_ table: Table, rows: [Int], numbers: Set<Int> = []) -> String {
         var widths = table.names.map { min(60, max(8, $0.count + 2)) }
         var body = "<row r=\"1\">"
         for (k, name) in table.names.enumerated() {
@@ -60,6 +78,8 @@ public enum XlsxWriter {
                 case .decimal(let v) where v.isFinite: body += "<c r=\"\(ref)\"><v>\(Value.formatDecimal(v))</v></c>"
                 case .date(let d): body += "<c r=\"\(ref)\" s=\"2\"><v>\(Int(d) - excelEpoch)</v></c>"; widths[k] = max(widths[k], 12)
                 case .boolean(let b): body += "<c r=\"\(ref)\" t=\"b\"><v>\(b ? 1 : 0)</v></c>"
+                case .text(let text) where numbers.contains(k) && isPlainNumber(text):
+                    body += "<c r=\"\(ref)\"><v>\(xml(text))</v></c>"; widths[k] = max(widths[k], min(60, text.count + 2))
                 case let v:
                     let text = v.display
                     widths[k] = max(widths[k], min(60, text.count + 2))
@@ -79,6 +99,11 @@ public enum XlsxWriter {
 
     /// Writes `sheets` (name, rows of `table`) to `path`; returns the file's size.
     public static func write(_ table: Table, sheets: [(name: String, rows: [Int])], to path: String) throws -> Int {
+        try write(sheets.map { Sheet(name: $0.name, table: table, rows: $0.rows) }, to: path)
+    }
+
+    /// Writes the sheets, in order, to `path`; returns the file's size.
+    public static func write(_ sheets: [Sheet], to path: String) throws -> Int {
         let url = URL(fileURLWithPath: path)
         try? FileManager.default.removeItem(at: url)
         let archive: Archive
@@ -107,7 +132,9 @@ public enum XlsxWriter {
             <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
             <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts><fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="3"><xf/><xf fontId="1" applyFont="1"/><xf numFmtId="164" applyNumberFormat="1"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>
             """))
-        for (k, sheet) in sheets.enumerated() { files.append(("xl/worksheets/sheet\(k + 1).xml", sheetXML(table, rows: sheet.rows))) }
+        for (k, sheet) in sheets.enumerated() {
+            files.append(("xl/worksheets/sheet\(k + 1).xml", sheetXML(sheet.table, rows: sheet.rows, numbers: sheet.numbers)))
+        }
         do {
             for (name, text) in files {
                 let data = Data(text.utf8)
