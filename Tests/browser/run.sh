@@ -10,3 +10,4 @@ if [ ! -x Tests/browser/.venv/bin/python ]; then
   Tests/browser/.venv/bin/pip install -q selenium
 fi
 Tests/browser/.venv/bin/python Tests/browser/watch_test.py "$tally"
+Tests/browser/print.sh "$tally"

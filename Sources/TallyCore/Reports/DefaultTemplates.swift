@@ -27,7 +27,12 @@ table.info td:first-child { font-weight: 600; background: #f7f8fb; white-space: 
 tr.bad td { background: #fdf0f0; } .errors pre { background: #fdf0f0; border-color: #f0c4c4; }
 figure.chart { margin: 8px 0; } figcaption { color: #6b7585; font-size: 12px; }
 @media print { body { max-width: none; padding: 0; font-size: 11px; } a { color: inherit; text-decoration: none; } .scroll { overflow: visible; }
-  table.data { font-size: 9px; width: 100%; } table.data th, table.data td { padding: 1px 3px; overflow-wrap: anywhere; } pre { font-size: 10px; } }
+  table.data { font-size: 9px; width: 100%; } table.data th, table.data td { padding: 1px 3px; } table.data th { overflow-wrap: anywhere; }
+  table.data td { overflow-wrap: normal; word-break: keep-all; } table.data td code { font-size: 8px; } pre { font-size: 10px; }
+  .summary div { min-width: 0; padding: 4px 10px; } thead { display: table-header-group; }
+  tr, .items li, figure.chart { break-inside: avoid; } h2, h3 { break-after: avoid; }
+  /* On paper every page of failing rows is shown: a PDF for the audit folder cannot be expanded. */
+  details::details-content { content-visibility: visible; display: block; } details.rows summary { color: #6b7585; } }
 .verdict { border: 2px solid #d8dde6; border-radius: 8px; padding: 12px 18px; margin: 12px 0 18px; }
 .verdict.fail, .verdict.error { border-color: #c53030; background: #fdf5f5; color: inherit; } .verdict.ok { border-color: #2f855a; background: #f3faf5; color: inherit; } .verdict.warn { border-color: #b7791f; background: #fffaf0; color: inherit; }
 .verdict .answer { font-size: 22px; font-weight: 700; margin: 0 0 4px; } .verdict h2 { border: none; margin: 12px 0 4px; font-size: 16px; }
