@@ -21,10 +21,12 @@ struct FmtCommand: ParsableCommand {
                 writeError("\(path): error: cannot read the playbook")
                 throw ExitCode(2)
             }
-            let formatted = Formatter.format(source)
+            // Formatting walks expressions recursively: on a large stack, like a run.
+            let formatted = LargeStack.run { Formatter.format(source) }
             do {
                 // Never write a playbook that would mean something else.
-                guard try Formatter.meaning(source, file: path) == (try Formatter.meaning(formatted, file: path)) else {
+                let same = try LargeStack.run { try Formatter.meaning(source, file: path) == (try Formatter.meaning(formatted, file: path)) }
+                guard same else {
                     writeError("\(path): error: formatting would change what the playbook means; the file is left as it is (please report this)")
                     throw ExitCode(2)
                 }

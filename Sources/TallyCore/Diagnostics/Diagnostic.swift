@@ -72,6 +72,9 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
         return "\(location): \(severity.rawValue): \(message)"
     }
 
+    /// The most characters of a source line a message shows.
+    static let shownWidth = 100
+
     /// The full diagnostic: header, the source line with a caret under the span, and help.
     /// - Parameter source: the text of `file` when it is the playbook (for the snippet).
     public func render(source: String?) -> String {
@@ -79,11 +82,21 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
         if let source, line > 0, column > 0 {
             let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
             if line <= lines.count {
-                let text = String(lines[line - 1].filter { $0 != "\r" }.map { $0 == "\t" ? " " : $0 })
+                var text = Array(lines[line - 1].filter { $0 != "\r" }.map { $0 == "\t" ? " " : $0 })
+                var caret = column - 1, width = max(1, length)
+                // A very long line is shown as a window of 100 characters around the column.
+                if text.count > Diagnostic.shownWidth {
+                    let start = max(0, min(caret - 40, text.count - Diagnostic.shownWidth))
+                    let end = min(text.count, start + Diagnostic.shownWidth)
+                    let window = Array(text[start..<end])
+                    text = (start > 0 ? ["…"] : []) + window + (end < text.count ? ["…"] : [])
+                    caret = caret - start + (start > 0 ? 1 : 0)
+                    width = max(1, min(width, end - (column - 1)))
+                }
                 let gutter = String(line)
                 let pad = String(repeating: " ", count: gutter.count)
-                out += "\n\(pad) |\n\(gutter) | \(text)\n\(pad) | "
-                out += String(repeating: " ", count: column - 1) + String(repeating: "^", count: max(1, length))
+                out += "\n\(pad) |\n\(gutter) | \(String(text))\n\(pad) | "
+                out += String(repeating: " ", count: max(0, caret)) + String(repeating: "^", count: width)
             }
         }
         if let help { out += "\nhelp: \(help)" }

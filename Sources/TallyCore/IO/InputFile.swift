@@ -15,6 +15,15 @@ public struct InputFile: Sendable {
     public let bytes: [UInt8]
     public let size: Int
 
+    /// Bytes already in memory, named `displayName` in messages (the fuzz targets in `Fuzz/`).
+    public init(bytes: [UInt8], displayName: String) {
+        self.init(path: displayName, displayName: displayName, bytes: bytes, size: bytes.count)
+    }
+
+    init(path: String, displayName: String, bytes: [UInt8], size: Int) {
+        self.path = path; self.displayName = displayName; self.bytes = bytes; self.size = size
+    }
+
     /// Reads `path`. Fails with a diagnostic for a missing, unreadable or empty file.
     public static func read(path: String, displayName: String) throws -> InputFile {
         var isDirectory: ObjCBool = false

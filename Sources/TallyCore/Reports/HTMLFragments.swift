@@ -43,7 +43,7 @@ enum HTMLFragments {
         let most = max(1, cell.steps.map { max($0.rowsIn, $0.rowsOut) }.max() ?? 1)
         var out = "<table class=\"steps\"><thead><tr><th>step</th><th class=\"n\">rows in</th><th class=\"n\">rows out</th><th></th><th>what happened</th></tr></thead><tbody>"
         for step in cell.steps {
-            let width = Int(Double(step.rowsOut) / Double(most) * 160)
+            let width = Int(saturating: Double(step.rowsOut) / Double(most) * 160)
             out += "<tr><td>\(e(step.keyword))</td><td class=\"n\">\(Format.count(step.rowsIn))</td><td class=\"n\">\(Format.count(step.rowsOut))</td>"
             out += "<td><svg width=\"164\" height=\"12\" role=\"img\" aria-label=\"\(step.rowsOut) rows\"><rect x=\"0\" y=\"2\" width=\"\(max(1, width))\" height=\"8\" fill=\"#4a7bb7\"/></svg></td>"
             out += "<td>\(e(step.detail))</td></tr>"
@@ -164,7 +164,7 @@ enum HTMLFragments {
             let h = max(barHeight, labels[i].count * 12) + 6
             body += labelText(labels[i], x: labelWidth - 6, y: y + h / 2)
             if let value = values[i] {
-                let w = max(1, Int(value / largest * Double(plot)))
+                let w = max(1, min(plot, Int(saturating: value / largest * Double(plot))))
                 body += "<rect x=\"\(labelWidth)\" y=\"\(y + (h - barHeight) / 2)\" width=\"\(w)\" height=\"\(barHeight)\" fill=\"\(blue)\"/>"
                 body += "<text x=\"\(labelWidth + w + 4)\" y=\"\(y + h / 2 + 4)\" font-size=\"11\">\(e(number(value)))</text>"
             } else {
@@ -220,11 +220,11 @@ enum HTMLFragments {
             let h = max(barHeight, labels[i].count * 12) + 8
             let mid = y + h / 2
             body += labelText(labels[i], x: labelWidth - 6, y: mid)
-            let band = Int(allowed[i] / scale * Double(half))
+            let band = min(half, Int(saturating: allowed[i] / scale * Double(half)))
             if band > 0 { body += "<rect x=\"\(zero - band)\" y=\"\(y + 1)\" width=\"\(band * 2)\" height=\"\(h - 2)\" fill=\"#000\" fill-opacity=\"0.09\"/>" }
             let status = row[s] ?? ""
             if let diff = diffs[i] {
-                let w = Int(abs(diff) / scale * Double(half))
+                let w = min(half, Int(saturating: abs(diff) / scale * Double(half)))
                 let color = status == "ok" ? blue : vermillion
                 body += "<rect x=\"\(diff < 0 ? zero - max(1, w) : zero)\" y=\"\(mid - barHeight / 2)\" width=\"\(max(1, w))\" height=\"\(barHeight)\" fill=\"\(color)\"/>"
                 body += "<text x=\"\(zero + half + 8)\" y=\"\(mid + 4)\" font-size=\"11\">\(diff > 0 ? "+" : "")\(e(number(diff))): \(e(row[a] ?? "·")) vs \(e(row[x] ?? "·"))</text>"

@@ -54,7 +54,7 @@ enum HistoryFragments {
         var points: [(Int, Int)] = []
         for (i, v) in values.enumerated() {
             guard let v else { continue }
-            points.append((pad + Int(Double(i) * step), pad + Int((hi - v) / span * Double(height - 2 * pad))))
+            points.append((pad + Int(saturating: Double(i) * step), pad + min(height, max(0, Int(saturating: (hi - v) / span * Double(height - 2 * pad))))))
         }
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" role=\"img\" aria-label=\"\(e(trend(values)))\">"
         svg += "<polyline fill=\"none\" stroke=\"\(HTMLFragments.blue)\" stroke-width=\"1.5\" points=\"\(points.map { "\($0.0),\($0.1)" }.joined(separator: " "))\"/>"

@@ -48,6 +48,10 @@ public struct RunOptions: Sendable {
 public enum Runner {
     /// Reads and parses a playbook file; a missing file or syntax errors become diagnostics.
     public static func parse(path: String, displayBase: String) throws -> Playbook {
+        try LargeStack.run { try parseOnThisThread(path: path, displayBase: displayBase) }
+    }
+
+    static func parseOnThisThread(path: String, displayBase: String) throws -> Playbook {
         let display = Checker.display((absolute(path) as NSString).standardizingPath, relativeTo: displayBase)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DiagnosticList([Diagnostic(.error, "playbook not found", file: display)])
@@ -66,8 +70,12 @@ public enum Runner {
 
     /// Checks without running: every error in one pass, and the schema of every input.
     public static func check(path: String, options: RunOptions) -> (plan: Plan?, inputs: [(LoadRequest, Schema)], diagnostics: [Diagnostic], source: String?, file: String?) {
+        LargeStack.run { checkOnThisThread(path: path, options: options) }
+    }
+
+    static func checkOnThisThread(path: String, options: RunOptions) -> (plan: Plan?, inputs: [(LoadRequest, Schema)], diagnostics: [Diagnostic], source: String?, file: String?) {
         let playbook: Playbook
-        do { playbook = try parse(path: path, displayBase: options.displayBase) } catch let list as DiagnosticList {
+        do { playbook = try parseOnThisThread(path: path, displayBase: options.displayBase) } catch let list as DiagnosticList {
             return (nil, [], list.diagnostics, (try? String(contentsOfFile: path, encoding: .utf8)).map(Parser.normalizedLineEnds), nil)
         } catch { return (nil, [], [Diagnostic(.error, "\(error)", file: path)], nil, nil) }
         var inputs: [(LoadRequest, Schema)] = []
@@ -92,12 +100,16 @@ public enum Runner {
 
     /// Runs a playbook to its record. Never throws: every failure is in the record (exit 2).
     public static func run(path: String, options: RunOptions) -> RunRecord {
+        LargeStack.run { runOnThisThread(path: path, options: options) }
+    }
+
+    static func runOnThisThread(path: String, options: RunOptions) -> RunRecord {
         let started = options.now()
         var record = RunRecord(title: (path as NSString).lastPathComponent, playbookPath: path, params: [],
                                started: started, finished: started, cells: [], errors: [], playbookSource: "", exitStatus: 2)
         let playbook: Playbook
         do {
-            playbook = try parse(path: path, displayBase: options.displayBase)
+            playbook = try parseOnThisThread(path: path, displayBase: options.displayBase)
         } catch let list as DiagnosticList {
             record.errors = list.diagnostics
             record.playbookPath = Checker.display((absolute(path) as NSString).standardizingPath, relativeTo: options.displayBase)

@@ -21,7 +21,23 @@ public struct Expr: Sendable, Equatable {
     }
     public var kind: Kind
     public var span: SourceSpan
-    public init(_ kind: Kind, _ span: SourceSpan) { self.kind = kind; self.span = span }
+    /// Levels from this node to its deepest leaf (1 for a leaf): the parser keeps it at most
+    /// `Parser.maxHeight`, so that checking, evaluating and freeing an expression, which recurse,
+    /// never exhaust the stack (`a + b + … ` 11,000 times once did).
+    public private(set) var height: Int
+    public init(_ kind: Kind, _ span: SourceSpan) {
+        self.kind = kind; self.span = span
+        var deepest = 0
+        switch kind {
+        case .literal, .name, .qualified: break
+        case .unary(_, let e), .isNull(let e, _): deepest = e.height
+        case .binary(_, let a, let b), .like(let a, let b, _): deepest = max(a.height, b.height)
+        case .between(let a, let b, let c, _): deepest = max(a.height, b.height, c.height)
+        case .inList(let a, let items, _): deepest = max(a.height, items.map(\.height).max() ?? 0)
+        case .call(_, let args): deepest = args.map(\.height).max() ?? 0
+        }
+        height = deepest + 1
+    }
 }
 
 extension Expr {

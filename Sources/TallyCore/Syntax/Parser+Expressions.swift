@@ -8,7 +8,18 @@ extension Parser {
             throw error("expression nested too deeply (more than \(Parser.maxDepth) levels)", current.span,
                         help: "split it into several derive steps")
         }
-        return try parseOr()
+        let expr = try parseOr()
+        try checkHeight(expr)
+        return expr
+    }
+
+    /// An expression deeper than `Parser.maxHeight` levels (a chain of thousands of `+`, a
+    /// `case` of thousands of branches) is an error at its start, before anything recurses into it.
+    func checkHeight(_ expr: Expr) throws {
+        guard expr.height > Parser.maxHeight else { return }
+        throw error("expression too long or nested too deeply (more than \(Parser.maxHeight) levels of operators and parentheses)",
+                    SourceSpan(line: expr.span.line, column: expr.span.column, length: 1),
+                    help: "split it into several derive steps")
     }
 
     mutating func parseOr() throws -> Expr {
@@ -16,6 +27,7 @@ extension Parser {
         while current.isKeyword("or") {
             _ = advance()
             let right = try parseAnd()
+            try checkHeight(left)
             left = Expr(.binary("or", left, right), left.span.through(right.span))
         }
         return left
@@ -26,6 +38,7 @@ extension Parser {
         while current.isKeyword("and") {
             _ = advance()
             let right = try parseNot()
+            try checkHeight(left)
             left = Expr(.binary("and", left, right), left.span.through(right.span))
         }
         return left
@@ -93,6 +106,7 @@ extension Parser {
         while case .symbol(let op) = current.kind, op == "+" || op == "-" {
             _ = advance()
             let right = try parseMultiplicative()
+            try checkHeight(left)
             left = Expr(.binary(op, left, right), left.span.through(right.span))
         }
         return left
@@ -103,6 +117,7 @@ extension Parser {
         while case .symbol(let op) = current.kind, op == "*" || op == "/" {
             _ = advance()
             let right = try parseUnary()
+            try checkHeight(left)
             left = Expr(.binary(op, left, right), left.span.through(right.span))
         }
         return left

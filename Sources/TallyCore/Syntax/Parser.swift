@@ -10,6 +10,8 @@ public struct Parser {
 
     /// Expressions nest at most this deep, so no playbook can overflow the stack.
     public static let maxDepth = 200
+    /// The most levels an expression may have (see `Expr.height`).
+    public static let maxHeight = 1000
 
     /// Parses a playbook; throws a `DiagnosticList` holding every syntax error.
     public static func parse(source raw: String, file: String) throws -> Playbook {

@@ -158,13 +158,14 @@ public enum XlsxReader {
         return false
     }
 
-    /// "AB12" → (row 12, column 27).
+    /// "AB12" → (row 12, column 27); nil past Excel's last column (XFD, 16,384) or row (1,048,576).
     static func position(_ reference: String) -> (row: Int, column: Int)? {
         var column = 0, row = 0, sawDigit = false
         for c in reference.utf8 {
             if c >= 65, c <= 90, !sawDigit { column = column * 26 + Int(c - 64) }
             else if c >= 48, c <= 57 { sawDigit = true; row = row * 10 + Int(c - 48) }
             else { return nil }
+            if column > 16_384 || row > 1_048_576 { return nil }
         }
         return column > 0 && row > 0 ? (row, column) : nil
     }
@@ -195,8 +196,10 @@ public enum XlsxReader {
             case "e": cells[cellColumn] = .error(raw)
             default:
                 guard let number = Double(raw) else { cells[cellColumn] = .text(raw); return }
-                if cellStyle < dateStyles.count, dateStyles[cellStyle], number >= 1 {
-                    let days = Int32((number + (date1904 ? 1462 : 0)).rounded(.down)) - 25569
+                // Excel's dates run from serial 1 to 2,958,465 (9999-12-31); a larger number in a
+                // date-styled cell is kept as a number.
+                if cellStyle < dateStyles.count, dateStyles[cellStyle], number >= 1, number < 2_958_466 {
+                    let days = Int32(saturating: (number + (date1904 ? 1462 : 0)).rounded(.down)) - 25569
                     cells[cellColumn] = .date(days)
                 } else {
                     cells[cellColumn] = .number(number)
