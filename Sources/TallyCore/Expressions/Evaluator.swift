@@ -31,7 +31,7 @@ public struct Evaluator {
         self.tables = tables
         self.clock = clock
         typer = ExprTyper(file: file, scope: TypeScope(table: table.map { (tableName, $0.schema) }, params: paramTypes,
-                                                       tables: tables.mapValues(\.schema)))
+                                                       tables: tables))
     }
 
     /// The same scope over another table (the distinct values of a column).

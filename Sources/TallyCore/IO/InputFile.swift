@@ -35,6 +35,11 @@ public struct InputFile: Sendable {
             throw Diagnostic(.error, "file not found", file: displayName, help: help)
         }
         guard !isDirectory.boolValue else { throw Diagnostic(.error, "is a folder, not a file", file: displayName) }
+        // A pipe or a device is refused before it is opened: reading one could wait forever.
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            throw Diagnostic(.error, "is not a regular file (a pipe, socket or device)", file: displayName, help: "load a file saved on disk")
+        }
         guard let bytes = InputFile.readAll(path) else {
             throw Diagnostic(.error, "cannot read the file (permissions?)", file: displayName)
         }
@@ -118,6 +123,10 @@ public struct InputFile: Sendable {
             if hasBOM { body.removeFirst(3) }
             if let bad = TextDecoding.firstInvalidUTF8Parallel(body) {
                 let line = TextDecoding.line(of: bad, in: body)
+                if body[bad...].starts(with: [0xEF, 0xBB, 0xBF]) {
+                    throw Diagnostic(.error, "a byte-order mark (EF BB BF) in the middle of the file, at byte \(bad + 1 + (hasBOM ? 3 : 0)): two files joined into one?",
+                                     file: displayName, line: line, help: "export the file again from the SIS, or remove the mark: it would be hidden inside a value")
+                }
                 let byte = String(body[bad], radix: 16, uppercase: true)
                 throw Diagnostic(.error, "bytes that are not valid UTF-8 (0x\(byte) at byte \(bad + 1))", file: displayName,
                                  line: line, help: "if the file comes from Windows or an older SIS, add: with encoding \"cp1252\"")
@@ -180,7 +189,9 @@ public enum TextDecoding {
                     guard d & 0xC0 == 0x80 else { return i }
                     scalar = scalar << 6 | UInt32(d & 0x3F)
                 }
-                if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return i }
+                // U+FEFF past the start is a byte-order mark in the middle: two files joined into
+                // one. Kept, it would sit invisibly in a value ("\u{FEFF}1234567890" joins nothing).
+                if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) || scalar == 0xFEFF { return i }
                 i += need + 1
             }
             return nil

@@ -67,12 +67,34 @@ public final class QAStore: @unchecked Sendable {
         while true {
             do {
                 let pool = try DatabasePool(path: path, configuration: configuration)
+                try QAStore.refuseForeign(pool, path: path)
                 try QAStore.migrator.migrate(pool)
                 return pool
             } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 300 {
                 attempt += 1
                 usleep(useconds_t(min(200_000, 10_000 * attempt)))
             }
+        }
+    }
+
+    /// A database that is not a Tally store, or a store a newer Tally has changed, is left as it
+    /// is: migrating the first would write Tally's tables into someone else's database, and this
+    /// version could misread the second.
+    static func refuseForeign(_ pool: DatabasePool, path: String) throws {
+        let (tables, applied) = try pool.read { db -> (Int, [String]) in
+            let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
+            let hasLedger = try db.tableExists("grdb_migrations")
+            let applied = hasLedger ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
+            return (hasLedger ? tables : -tables, applied)
+        }
+        if tables < 0 {
+            throw Diagnostic(.error, "this SQLite database is not a Tally QA store (it has \(-tables) table\(tables == -1 ? "" : "s") of its own); it is left unchanged", file: path,
+                             help: "pass the QA store's path with --store, or a new file's path to start one")
+        }
+        let known = Set(migrator.migrations)
+        if let newer = applied.first(where: { !known.contains($0) }) {
+            throw Diagnostic(.error, "this QA store was changed by a newer version of Tally (it has \"\(newer)\"); this version (\(TallyVersion.string)) leaves it unchanged", file: path,
+                             help: "run the newer Tally, or pass another store with --store")
         }
     }
 

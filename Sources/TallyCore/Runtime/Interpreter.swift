@@ -174,6 +174,7 @@ public final class Interpreter {
             if let d = request.options.delimiter?.utf8.first { writeOptions.delimiter = d }
             writeOptions.header = request.options.header
             writeOptions.dateFormat = request.options.dateFormat
+            writeOptions.neutralizeFormulas = !request.options.raw
             var progress: ProgressHandler? = nil
             if let report = options.progress {
                 let label = "export \(table)"
@@ -287,7 +288,8 @@ public final class Interpreter {
             cell.elapsed = loaded.elapsed
             cell.schema = loaded.table.schema
             if !loaded.table.rejected.isEmpty {
-                cell.notes.append("\(Format.plural(loaded.table.rejected.count, "value")) that are not dates read as null (validate reports them as FRMT0002)")
+                let n = loaded.table.rejected.count
+                cell.notes.append("\(Format.plural(n, "value")) that \(n == 1 ? "is not a date" : "are not dates") read as null (validate reports them as FRMT0002)")
             }
             cell.input = InputRecord(table: name.text, path: request.displayPath, absolutePath: request.path,
                                      sha256: inputFingerprints[name.text]?.sha256 ?? "", format: request.format.name,

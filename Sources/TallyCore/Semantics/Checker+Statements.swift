@@ -48,6 +48,9 @@ extension Checker {
                     throw error("\(masked ? "masked" : "unmasked") applies to an export, not a load", pathSpan,
                                 help: "mask columns in every output with a mask statement: mask SSID")
                 }
+                if options.raw {
+                    throw error("raw applies to a CSV, TSV or delimited export, not a load", pathSpan)
+                }
                 let request = LoadRequest(table: name.text, path: resolved.path, displayPath: resolved.display,
                                           format: fmt, options: options, span: pathSpan)
                 loads[index] = request
@@ -193,6 +196,9 @@ extension Checker {
                 switch fmt {
                 case .csv, .tsv, .delimited: break
                 case .xlsx(let sheet, _):
+                    if options.raw {
+                        throw error("a workbook's text is never run as a formula: raw applies to CSV, TSV and delimited exports", pathSpan)
+                    }
                     if let sheet, let name = Checker.braced(sheet).first {
                         guard schema.type(of: name) != nil else {
                             throw error("table \"\(table.text)\" has no column \"\(name)\" to make a sheet per value of", pathSpan,
@@ -201,6 +207,9 @@ extension Checker {
                         sheetColumn = name
                     }
                 case .calpads(let type, let year, _):
+                    if options.raw {
+                        throw error("a CALPADS file is always written exactly as its layout says: raw does not apply", pathSpan)
+                    }
                     if options.masked == true {
                         throw error("a CALPADS file is never masked: the state matches its records by SSID", pathSpan,
                                     help: "export a masked copy as csv or xlsx for people to read")

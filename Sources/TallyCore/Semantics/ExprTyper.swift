@@ -4,11 +4,30 @@ public struct TypeScope: Sendable {
     public var table: (name: String, schema: Schema)?
     public var params: [String: DataType]
     /// Every table defined so far, for `count(T)` and `sum(T.c)`.
-    public var tables: [String: Schema]
+    public var tables: SchemaLookup
 
     public init(table: (name: String, schema: Schema)?, params: [String: DataType], tables: [String: Schema]) {
-        self.table = table; self.params = params; self.tables = tables
+        self.table = table; self.params = params; self.tables = SchemaLookup(tables)
     }
+
+    /// A scope over a run's tables: a table's schema is made only when an expression names it.
+    init(table: (name: String, schema: Schema)?, params: [String: DataType], tables: [String: Table]) {
+        self.table = table; self.params = params; self.tables = SchemaLookup(tables)
+    }
+}
+
+/// The schemas of the tables in scope, by name. Over a run's tables each is looked up when an
+/// expression names one: making every table's schema for every step made a playbook of 10,000
+/// statements quadratic (minutes for a 100,000-line file).
+public struct SchemaLookup: Sendable {
+    private let schemas: [String: Schema]?
+    private let tables: [String: Table]
+
+    init(_ schemas: [String: Schema]) { self.schemas = schemas; tables = [:] }
+    init(_ tables: [String: Table]) { schemas = nil; self.tables = tables }
+
+    public subscript(name: String) -> Schema? { schemas.map { $0[name] } ?? tables[name]?.schema }
+    public var names: [String] { (schemas.map { Array($0.keys) } ?? Array(tables.keys)).sorted() }
 }
 
 /// Types expressions; used by the checker to find errors and by the evaluator for result types.
@@ -38,7 +57,7 @@ public struct ExprTyper {
                            : Suggest.help(for: name, in: scope.params.keys.sorted(), noun: "parameters"))
         case .qualified(let table, let column):
             guard let schema = scope.tables[table] else {
-                throw fail("unknown table \"\(table)\"", expr.span, help: Suggest.help(for: table, in: scope.tables.keys.sorted(), noun: "tables"))
+                throw fail("unknown table \"\(table)\"", expr.span, help: Suggest.help(for: table, in: scope.tables.names, noun: "tables"))
             }
             guard let t = schema.type(of: column) else {
                 throw fail("table \"\(table)\" has no column \"\(column)\"", expr.span, help: Suggest.help(for: column, in: schema.names))
@@ -131,12 +150,12 @@ public struct ExprTyper {
         switch args[0].kind {
         case .name(let table) where name == "count":
             guard scope.tables[table] != nil else {
-                throw fail("unknown table \"\(table)\"", args[0].span, help: Suggest.help(for: table, in: scope.tables.keys.sorted(), noun: "tables"))
+                throw fail("unknown table \"\(table)\"", args[0].span, help: Suggest.help(for: table, in: scope.tables.names, noun: "tables"))
             }
             return .integer
         case .qualified(let table, let column):
             guard let schema = scope.tables[table] else {
-                throw fail("unknown table \"\(table)\"", args[0].span, help: Suggest.help(for: table, in: scope.tables.keys.sorted(), noun: "tables"))
+                throw fail("unknown table \"\(table)\"", args[0].span, help: Suggest.help(for: table, in: scope.tables.names, noun: "tables"))
             }
             guard let t = schema.type(of: column) else {
                 throw fail("table \"\(table)\" has no column \"\(column)\"", args[0].span, help: Suggest.help(for: column, in: schema.names))

@@ -100,6 +100,9 @@ public struct IOOptions: Sendable, Equatable {
     /// `with masked` / `with unmasked` on an export: apply the run's masks and suppression to
     /// the file, or write it in clear (nil: the default for its kind, see `ExportRequest.masked`).
     public var masked: Bool? = nil
+    /// `with raw` on a CSV/TSV/delimited export: text that starts like a formula is written as it
+    /// is, not after a `'` (see `DelimitedWriteOptions.neutralizeFormulas`).
+    public var raw = false
     /// `split by COLUMN` on an export: a folder per value of the column, as `{COLUMN}/` before
     /// the file name would make.
     public var split: Name? = nil

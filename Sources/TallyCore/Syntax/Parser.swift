@@ -3,6 +3,9 @@
 public struct Parser {
     let file: String
     let source: String
+    /// The source's lines, split once: each statement keeps its own text (splitting per
+    /// statement made a 100,000-line playbook take minutes to parse).
+    let lines: [Substring]
     var tokens: [Token]
     var position = 0
     var depth = 0
@@ -53,6 +56,7 @@ public struct Parser {
     init(file: String, source: String, tokens: [Token]) {
         self.file = file
         self.source = source
+        self.lines = source.split(separator: "\n", omittingEmptySubsequences: false)
         self.tokens = tokens
     }
 
@@ -155,7 +159,6 @@ public struct Parser {
     }
 
     func sourceText(from: Int, to: Int) -> String {
-        let lines = source.split(separator: "\n", omittingEmptySubsequences: false)
         guard from >= 1, from <= lines.count else { return "" }
         let last = min(max(from, to), lines.count)
         return lines[(from - 1)..<last].map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
@@ -318,7 +321,7 @@ public struct Parser {
     }
 
     static let optionWords: Set<String> = ["header", "encoding", "missing", "null", "columns", "delimiter", "dates", "trim", "upper",
-                                           "masked", "unmasked"]
+                                           "masked", "unmasked", "raw"]
 
     /// `with header false, encoding "cp1252", missing ("", "N/A"), columns (...)`; `with` and
     /// the commas are optional.
@@ -352,6 +355,7 @@ public struct Parser {
             case "trim": options.trim = true
             case "masked": options.masked = true
             case "unmasked": options.masked = false
+            case "raw": options.raw = true
             case "upper":
                 repeat {
                     options.upper.append(try name("a column to upper-case"))

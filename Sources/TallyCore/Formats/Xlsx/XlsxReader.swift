@@ -57,11 +57,26 @@ public enum XlsxReader {
         }
     }
 
+    /// The largest part of a workbook read (uncompressed): a "zip bomb" of a few MB that unpacks to
+    /// many GB is refused instead of filling memory. A million rows of twenty columns is ~500 MB.
+    static let largestPart = 1 << 30
+
+    private struct PartTooLarge: Error {}
+
     static func entryBytes(_ archive: Archive, _ path: String, _ displayName: String) throws -> [UInt8]? {
         guard let entry = archive[path] else { return nil }
+        let tooLarge = Diagnostic(.error, "the workbook's part \(path) unpacks to more than \(largestPart >> 30) GB: a damaged or hostile file?", file: displayName,
+                                  help: "save the sheet as CSV and load that")
+        guard entry.uncompressedSize <= UInt64(largestPart) else { throw tooLarge }
         var data = Data()
         do {
-            _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
+            // The size in the ZIP's directory can lie: count what is actually unpacked.
+            _ = try archive.extract(entry, skipCRC32: false) {
+                guard data.count + $0.count <= largestPart else { throw PartTooLarge() }
+                data.append($0)
+            }
+        } catch is PartTooLarge {
+            throw tooLarge
         } catch {
             throw Diagnostic(.error, "the workbook is damaged: cannot read \(path)", file: displayName)
         }
@@ -209,14 +224,24 @@ public enum XlsxReader {
         while let event = scanner.next() {
             switch event {
             case .start("row", let a, let selfClosing):
-                rowNumber = a["r"].flatMap { Int($0) } ?? rowNumber + 1
+                if let r = a["r"] {
+                    guard let n = Int(r), n >= 1, n <= 1_048_576 else {
+                        throw Diagnostic(.error, "a row numbered \"\(r.prefix(20))\": Excel's rows run from 1 to 1,048,576", file: file, line: rowNumber + 1)
+                    }
+                    rowNumber = n
+                } else { rowNumber += 1 }
                 cells = [:]
                 cellColumn = 0
                 if selfClosing { rows.append((rowNumber, cells)) }
             case .end("row"):
                 rows.append((rowNumber, cells))
             case .start("c", let a, let selfClosing):
-                cellColumn = a["r"].flatMap { position($0)?.column } ?? cellColumn + 1
+                if let r = a["r"] {
+                    guard let at = position(r) else {
+                        throw Diagnostic(.error, "a cell at \"\(r.prefix(20))\", which is not a cell of a sheet (Excel's run from A1 to XFD1048576)", file: file, line: rowNumber)
+                    }
+                    cellColumn = at.column
+                } else { cellColumn += 1 }
                 cellType = a["t"] ?? "n"
                 cellStyle = a["s"].flatMap { Int($0) } ?? 0
                 value = nil

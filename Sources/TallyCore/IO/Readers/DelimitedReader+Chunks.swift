@@ -55,6 +55,12 @@ extension DelimitedReader {
     ///   mostly distinct columns for every chunk, so merging the others into it never rehashes.
     static func parseChunk(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int, wholeEnd: Int? = nil, expected: Int, delimiter: UInt8,
                            report: ((Int, Int) -> Void)? = nil) -> Chunk {
+        // Field k of record r starts at bounds[r * stride + k]; bounds[r * stride + expected] is one
+        // past the end of the record's last field (as if a delimiter followed it).
+        let stride = expected + 1
+        // A block holds at most a million field bounds: 4,096 records of 100,000 columns would
+        // have asked for 3 GB before reading a byte.
+        let blockRecords = max(1, min(DelimitedReader.blockRecords, (1 << 20) / stride))
         var interners = [ByteInterner](repeating: ByteInterner(), count: expected)
         var codes = [[Int32]](repeating: [], count: expected)
         for k in 0..<expected { codes[k].reserveCapacity(blockRecords) }
@@ -62,9 +68,6 @@ extension DelimitedReader {
         lines.reserveCapacity(blockRecords)
         var line = 0
         var bad: (line: Int, fields: Int)? = nil
-        // Field k of record r starts at bounds[r * stride + k]; bounds[r * stride + expected] is one
-        // past the end of the record's last field (as if a delimiter followed it).
-        let stride = expected + 1
         var bounds = [Int](repeating: 0, count: blockRecords * stride)
         interners.withUnsafeMutableBufferPointer { ip in
             codes.withUnsafeMutableBufferPointer { cp in
@@ -124,7 +127,10 @@ extension DelimitedReader {
                             lines.reserveCapacity(records)
                             let estimate = Int(Double((wholeEnd ?? to) - from) / Double(max(1, i - from)) * Double(lines.count) * 1.02) + 64
                             for k in 0..<expected where ip[k].count > n / 2 {
-                                ip[k].reserve(values: estimate, bytes: ip[k].arena.count / max(1, ip[k].count) * estimate + 64)
+                                // Never more bytes than the rest of the input: after one record
+                                // with a 50 MB field, "65 more like it" asked for 3.4 GB.
+                                let bytes = min(ip[k].arena.count / max(1, ip[k].count) * estimate, (wholeEnd ?? to) - from)
+                                ip[k].reserve(values: estimate, bytes: bytes + 64)
                             }
                         }
                     }

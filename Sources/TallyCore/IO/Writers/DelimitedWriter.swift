@@ -8,6 +8,11 @@ public struct DelimitedWriteOptions: Sendable {
     public var lineEnding: [UInt8] = [10]
     /// Date format for every date column (default `YYYY-MM-DD`).
     public var dateFormat: String? = nil
+    /// Text that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab
+    /// or a carriage return) is written after a `'`, which makes Excel and LibreOffice show it as
+    /// text (OWASP's advice against CSV injection). On for CSV/TSV/delimited exports unless
+    /// `with raw`; never for CALPADS files, which are written byte-exact by their own writer.
+    public var neutralizeFormulas = false
     public init() {}
 }
 
@@ -37,6 +42,15 @@ public enum DelimitedWriter {
         }
     }
 
+    /// A text value's bytes as written: neutralised if it could run as a formula, then quoted.
+    static func text(_ bytes: [UInt8], _ options: DelimitedWriteOptions) -> [UInt8] {
+        guard options.neutralizeFormulas, let first = bytes.first, formulaStarts.contains(first) else { return quoted(bytes, options) }
+        return quoted([0x27] + bytes, options)
+    }
+
+    /// `=`, `+`, `-`, `@`, tab, carriage return.
+    static let formulaStarts: Set<UInt8> = [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D]
+
     static func quoted(_ bytes: [UInt8], _ options: DelimitedWriteOptions) -> [UInt8] {
         guard options.quoting, bytes.contains(where: { $0 == options.delimiter || $0 == 34 || $0 == 10 || $0 == 13 }) else { return bytes }
         var out: [UInt8] = [34]
@@ -52,7 +66,7 @@ public enum DelimitedWriter {
             guard dictionary.count <= codes.count * 2 else { return Encoder(.other, column: column) }
             var arena: [UInt8] = [], offsets = [0]
             for value in dictionary.values {
-                arena += quoted(Array(value.utf8), options)
+                arena += text(Array(value.utf8), options)
                 offsets.append(arena.count)
             }
             return Encoder(.table, column: column, codes: codes, first: 0, arena: arena, offsets: offsets)
@@ -179,7 +193,12 @@ public enum DelimitedWriter {
                             if negative { out.append(45) }
                             while n > 0 { n -= 1; out.append(digits[n]) }
                         case .other:
-                            out.append(quoted(Array(columns[k].value(row).display.utf8), options))
+                            let value = columns[k].value(row)
+                            if case .text = value {
+                                out.append(text(Array(value.display.utf8), options))
+                            } else {
+                                out.append(quoted(Array(value.display.utf8), options))
+                            }
                         }
                     }
                     if !bounded { out.ensure(lineEnding.count) }
@@ -202,7 +221,7 @@ public enum DelimitedWriter {
             var header: [UInt8] = []
             for (k, name) in table.names.enumerated() {
                 if k > 0 { header.append(options.delimiter) }
-                header += quoted(Array(name.utf8), options)
+                header += text(Array(name.utf8), options)
             }
             header += options.lineEnding
             try handle.write(contentsOf: header)

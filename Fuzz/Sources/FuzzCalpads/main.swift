@@ -1,0 +1,26 @@
+import CFuzzer
+import Foundation
+import TallyCore
+
+/// A CALPADS caret file through the reader: the first byte picks the layout and whether it is an
+/// ODS extract; the rest is the file.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzCalpads(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    guard size > 0 else { return 0 }
+    let bytes = UnsafeBufferPointer(start: data, count: size)
+    let types = ["SENR", "SINF", "SPRG", "SELA", "CRSC", "SCSC"]
+    let type = types[Int(bytes[0] & 7) % types.count]
+    let input = InputFile(bytes: Array(bytes.dropFirst()), displayName: "fuzz.txt")
+    _ = try? CalpadsReader.read(input, type: type, year: bytes[0] & 8 == 0 ? nil : "2024-2025",
+                                extract: bytes[0] & 16 != 0, encoding: nil, progress: nil)
+    return 0
+}
+
+// SwiftPM names an executable's entry point itself, so libFuzzer's own main is not used: this
+// one hands the arguments and the target to libFuzzer's driver.
+var arguments = CommandLine.argc
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&arguments, &argv) { data, size in
+    guard let data else { return 0 }
+    return fuzzCalpads(data, size)
+})

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Fuzzes one of Tally's readers with libFuzzer and AddressSanitizer, outside the normal build.
+# Usage: scripts/fuzz.sh TARGET SECONDS      TARGET: playbook | delimited | calpads | xlsx
+# Seeds come from the repository (golden cases, example playbooks and data); the corpus grows in
+# .build/fuzz/TARGET (kept between runs, not in git). A crash, a hang (over 10 s on one input) or
+# running out of memory (2 GB) stops the run and leaves the input in .build/fuzz/TARGET-crashes/:
+# make it a case of the bad-input corpus (Tests/TallyCoreTests/BadInputCorpusTests.swift).
+# The last line gives the executions run, for docs/RELIABILITY.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target="${1:?usage: scripts/fuzz.sh playbook|delimited|calpads|xlsx SECONDS}"
+seconds="${2:?usage: scripts/fuzz.sh TARGET SECONDS}"
+case "$target" in
+  playbook) product=FuzzPlaybook ;;
+  delimited) product=FuzzDelimited ;;
+  calpads) product=FuzzCalpads ;;
+  xlsx) product=FuzzXlsx ;;
+  *) echo "unknown target $target: playbook, delimited, calpads or xlsx" >&2; exit 2 ;;
+esac
+# lld: gold fails with an internal error on the sanitizer's symbols.
+swift build --package-path Fuzz -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld --product "$product" >&2
+# The stack `tally run` gives a playbook's recursive walks (Sources/TallyCore/Runtime/LargeStack.swift).
+ulimit -s 1048576
+corpus=".build/fuzz/$target"
+seeds=".build/fuzz/$target-seeds"
+crashes=".build/fuzz/$target-crashes"
+mkdir -p "$corpus" "$seeds" "$crashes"
+# Seeds: the first byte of a delimited/CALPADS/xlsx input picks the reader's options (see Fuzz/).
+n=0
+seed() { n=$((n + 1)); { printf "$1"; cat "$2"; } | head -c 65536 > "$seeds/$n"; }
+case "$target" in
+  playbook)
+    for f in playbooks/*.playbook Tests/GoldenTests/Cases/*/*/case.playbook; do head -c 65536 "$f" > "$seeds/$((n += 1))"; done ;;
+  delimited)
+    for f in Tests/GoldenTests/Cases/*/*/*.csv playbooks/data/*.csv; do seed '\000' "$f"; seed '\040' "$f"; done ;;
+  calpads)
+    for f in playbooks/data/S*.txt Tests/GoldenTests/Cases/*/*/S*.txt; do
+      [ -f "$f" ] || continue
+      case "$(head -c 4 "$f")" in SENR) b='\000' ;; SINF) b='\001' ;; SPRG) b='\002' ;; SELA) b='\003' ;; *) b='\000' ;; esac
+      seed "$b" "$f"
+    done ;;
+  xlsx)
+    for f in Tests/TallyCoreTests/Fixtures/*.xlsx; do seed '\001' "$f"; done
+    printf '\000<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>n</t></is></c></row><row r="2"><c r="A2" s="1"><v>45567</v></c><c r="B2"><v>12</v></c></row></sheetData></worksheet>\000<sst><si><t>SSID</t></si></sst>\000<styleSheet><cellXfs><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>' > "$seeds/$((n += 1))" ;;
+esac
+"Fuzz/.build/debug/$product" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" "$seeds" > ".build/fuzz/$target.log" 2>&1 &&
+  status=0 || status=$?
+grep -E "^#[0-9]+.*DONE|ERROR|SUMMARY|Test unit written|stat::number_of_executed_units" ".build/fuzz/$target.log" || true
+runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' ".build/fuzz/$target.log" | grep -o '[0-9]*$' || echo 0)
+if [ "$status" -ne 0 ]; then
+  echo "fuzz $target: stopped after $runs executions with a finding (exit $status); see $crashes/ and .build/fuzz/$target.log"
+  exit 1
+fi
+echo "fuzz $target: $runs executions in $seconds s, no crash, hang or leak of memory"
