@@ -219,3 +219,10 @@ public final class QAStore: @unchecked Sendable {
     static func joinKey(_ parts: [String]) -> String { parts.joined(separator: "\u{1F}") }
     static func splitKey(_ key: String) -> [String] { key.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init) }
 }
+
+extension QAStore {
+    /// SQLite's own check of the store's file: `["ok"]` when it is sound, else what is wrong.
+    public func integrityCheck() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+    }
+}

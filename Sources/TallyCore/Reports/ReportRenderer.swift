@@ -82,7 +82,6 @@ public enum ReportRenderer {
             let severity = check.acknowledged != nil ? "acknowledged" : check.severity
             return ["number": cell.number, "severity": severity, "text": check.message ?? check.predicate, "line": cell.line]
         }
-        let parser = MarkdownParser()
         let verdict = Verdict(r)
         let introduction = (r.introduction ?? []).joined(separator: "\n")
         let cells: [[String: Any]] = r.cells.map { cell in
@@ -90,7 +89,7 @@ public enum ReportRenderer {
             return [
                 "number": cell.number, "kind": cell.kind, "line": cell.line, "statement": cell.statement,
                 "title": title(cell), "status": statusText(cell), "hasStatus": !statusText(cell).isEmpty, "statusClass": statusClass(cell),
-                "hasNarrative": !narrative.isEmpty, "narrativeHTML": parser.html(from: narrative), "narrativeMD": narrative,
+                "hasNarrative": !narrative.isEmpty, "narrativeHTML": SafeMarkdown.html(narrative), "narrativeMD": narrative,
                 "resultHTML": HTMLFragments.result(cell, privacy: options.privacy),
                 "resultMD": MarkdownFragments.result(cell),
             ]
@@ -121,7 +120,7 @@ public enum ReportRenderer {
             "verdictText": verdict.sentence, "verdictClass": verdict.style, "verdictDetail": verdict.detail,
             "blockers": verdict.blockers.map(\.context), "hasBlockers": !verdict.blockers.isEmpty,
             "toReview": verdict.warnings.map(\.context), "hasToReview": !verdict.warnings.isEmpty,
-            "hasIntroduction": !introduction.isEmpty, "introductionHTML": parser.html(from: introduction),
+            "hasIntroduction": !introduction.isEmpty, "introductionHTML": SafeMarkdown.html(introduction),
             "introductionMD": introduction,
             "historyHTML": HistoryFragments.html(r.history, privacy: options.privacy),
             "historyMD": HistoryFragments.markdown(r.history, privacy: options.privacy),

@@ -13,6 +13,8 @@ public final class Interpreter {
     var plan: Plan?
     let store: QAStore?
     let playbookSHA256: String
+    /// The playbook's folder: relative paths start here, and exports under it stay under it.
+    var baseDirectory = ""
     /// Store writes (`save`, `snapshot`) made only when the run completes: given the run's id.
     var pendingWrites: [(Int64?) throws -> Void] = []
     /// Values compared by this run, for `previous run` in later runs.
@@ -401,10 +403,31 @@ public final class Interpreter {
             for group in groups {
                 let destination = group.value.map { request.path(for: $0, request.path) } ?? request.path
                 let part = group.value == nil ? data : data.gather(group.rows.map { Int32($0) })
-                let staged = try staging.stage(for: destination)
+                try checkDestination(destination, shown: group.value.map { request.path(for: $0, request.displayPath) } ?? request.displayPath,
+                                     plan: plan, node: node)
+
+                let shown = group.value.map { request.path(for: $0, request.displayPath) } ?? request.displayPath
+                let staged: String
+                do { staged = try staging.stage(for: destination) } catch {
+                    throw Diagnostic(.error, "cannot write \(shown): \((error as? Diagnostic)?.message ?? error.localizedDescription)", file: file, line: node.line)
+                }
                 let earlier = workbooks[destination]?.count ?? 0
-                let (size, writtenFormat) = try writeExport(part, request, to: staged, destination: destination, table: table.text,
+                let size: Int, writtenFormat: String
+                do {
+                    (size, writtenFormat) = try writeExport(part, request, to: staged, destination: destination, table: table.text,
                                                             numbers: numbers, node: node)
+                } catch var d as Diagnostic where d.file == staged {
+                    // Name the export as the playbook does, not its staging file.
+                    d.message = d.message.contains("the file") ? d.message.replacingOccurrences(of: "the file", with: shown) : "\(shown): \(d.message)"
+                    d.file = file
+                    d.line = node.line
+                    throw d
+                } catch let d as Diagnostic {
+                    throw d
+                } catch {
+                    // A write the file system refused (a full disk, a quota, a file-size limit).
+                    throw Diagnostic(.error, "cannot write \(shown): \(error.localizedDescription)", file: file, line: node.line)
+                }
                 if earlier > 0, group.value == nil {
                     cell.notes.append("added to the workbook after \(Format.plural(earlier, "sheet")) from earlier exports")
                 }
@@ -483,5 +506,60 @@ public final class Interpreter {
         let chars = Array(lines[span.line - 1])
         let from = max(0, span.column - 1), to = min(chars.count, from + span.length)
         return from < to ? String(chars[from..<to]) : ""
+    }
+}
+
+extension Interpreter {
+    /// An export may not replace one of the run's own inputs, write into a folder, replace a
+    /// symbolic link, or leave the playbook's folder through a link in its path (`out` linked to
+    /// a folder elsewhere): a playbook from someone else must not be a way to overwrite the files
+    /// of the person who runs it. Checked before anything is written.
+    func checkDestination(_ destination: String, shown: String, plan: Plan, node: StatementNode) throws {
+        let fm = FileManager.default
+        let real = Interpreter.realPath(destination)
+        for load in plan.loads.values where Interpreter.realPath(load.path) == real {
+            throw Diagnostic(.error, "export to \(shown) would overwrite \(load.displayPath), an input of this run", file: file, line: node.line,
+                             help: "export to another file; the run's inputs are never replaced")
+        }
+        if let target = try? fm.destinationOfSymbolicLink(atPath: destination) {
+            throw Diagnostic(.error, "\(shown) is a symbolic link (to \(target)): an export does not replace or write through a link", file: file, line: node.line,
+                             help: "remove the link, or export to another path")
+        }
+        var isFolder: ObjCBool = false
+        if fm.fileExists(atPath: destination, isDirectory: &isFolder), isFolder.boolValue {
+            throw Diagnostic(.error, "\(shown) is a folder: an export needs a file name", file: file, line: node.line,
+                             help: "add a file name, e.g. \(shown)/export.csv")
+        }
+        // The folder (or the nearest one that exists, where folders will be made) must take new
+        // files: found now, not when the first exports are already in place.
+        var folder = (destination as NSString).deletingLastPathComponent
+        while !folder.isEmpty, folder != "/", !fm.fileExists(atPath: folder) { folder = (folder as NSString).deletingLastPathComponent }
+        if !fm.isWritableFile(atPath: folder.isEmpty ? "." : folder) {
+            throw Diagnostic(.error, "cannot write \(shown): its folder \(Checker.display(folder, relativeTo: options.displayBase)) is read-only", file: file, line: node.line,
+                             help: "export to a folder you can write to")
+        }
+        // Under the playbook's folder, the path's real location must be under it too.
+        let base = Checker.lexical(baseDirectory)
+        let lexical = Checker.lexical(destination)
+        if !base.isEmpty, lexical.hasPrefix(base + "/") {
+            let realBase = Interpreter.realPath(base)
+            if !(real == realBase || real.hasPrefix(realBase + "/")) {
+                throw Diagnostic(.error, "\(shown) leads outside the playbook's folder through a symbolic link (it is really \(real))", file: file, line: node.line,
+                                 help: "exports under the playbook's folder stay there; replace the link with a folder")
+            }
+        }
+    }
+
+    /// `path` with every symbolic link in its existing part resolved (the rest appended as is).
+    static func realPath(_ path: String) -> String {
+        var existing = (path as NSString).standardizingPath
+        var rest: [String] = []
+        while !existing.isEmpty, existing != "/", !FileManager.default.fileExists(atPath: existing) {
+            rest.insert((existing as NSString).lastPathComponent, at: 0)
+            existing = (existing as NSString).deletingLastPathComponent
+        }
+        guard let resolved = realpath(existing, nil) else { return path }
+        defer { free(resolved) }
+        return ([String(cString: resolved)] + rest).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
     }
 }

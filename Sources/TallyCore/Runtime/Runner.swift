@@ -149,6 +149,7 @@ public enum Runner {
             record.storePath = storePath
         }
         let interpreter = Interpreter(playbook: playbook, options: options, store: store, playbookSHA256: record.playbookSHA256)
+        interpreter.baseDirectory = (absolute(path) as NSString).deletingLastPathComponent
         record.partial = options.partialDescription
         do {
             interpreter.selection = try Interpreter.selection(playbook, only: options.only, until: options.until, from: options.from)

@@ -164,14 +164,41 @@ public final class Checker {
         }
         out += rest
         let path = out.hasPrefix("/") ? out : (baseDirectory as NSString).appendingPathComponent(out)
-        let standardized = (path as NSString).standardizingPath
+        let standardized = Checker.lexical(path)
         return (standardized, Checker.display(standardized, relativeTo: displayBase))
     }
 
+    /// `path` with `.`, `..` and repeated `/` removed, by its text alone: unlike Foundation's
+    /// `standardizingPath` it does not resolve symbolic links, so an export to a link is seen as
+    /// one (and refused) instead of silently becoming an export to the link's target.
+    public static func lexical(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+            if part == "..", path.hasPrefix("/") { continue }
+            parts.append(part)
+        }
+        let joined = parts.joined(separator: "/")
+        return path.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
+    }
+
     /// `path` relative to `base` when it is inside it.
+    /// `path` as messages and reports show it: relative to `base` (with `..` when they share a
+    /// folder), else from the home folder as `~/…`, so a saved report never names the user's
+    /// home folder.
     public static func display(_ path: String, relativeTo base: String) -> String {
         let b = (base as NSString).standardizingPath
         if path.hasPrefix(b + "/") { return String(path.dropFirst(b.count + 1)) }
+        guard path.hasPrefix("/") else { return path }
+        let from = b.split(separator: "/"), to = path.split(separator: "/")
+        var shared = 0
+        while shared < from.count, shared < to.count, from[shared] == to[shared] { shared += 1 }
+        if shared >= 2 || (shared == 1 && from.count <= 3) {
+            return (Array(repeating: "..", count: from.count - shared) + to[shared...].map(String.init)).joined(separator: "/")
+        }
+        let home = (NSHomeDirectory() as NSString).standardizingPath
+        if home.count > 1, path.hasPrefix(home + "/") { return "~/" + path.dropFirst(home.count + 1) }
         return path
     }
 

@@ -16,10 +16,37 @@ public final class ExportStaging: @unchecked Sendable {
     }
     public private(set) var pending: [Pending] = []
     let folder: String
-    let token = UUID().uuidString.prefix(8)
+    /// In every staged name: the process that owns it, so a run killed before it could clean up
+    /// is recognised by the next one (its process is gone) and its files removed.
+    let token = "\(getpid())-\(UUID().uuidString.prefix(8))"
 
     public init() {
-        folder = NSTemporaryDirectory() + "tally-export-\(UUID().uuidString)"
+        folder = NSTemporaryDirectory() + "tally-export-\(getpid())-\(UUID().uuidString)"
+    }
+
+    /// Removes staged files of runs that were killed: `.NAME.tally-partial-PID-…` beside the
+    /// destination and `tally-export-PID-…` folders, when process PID no longer runs.
+    static func removeAbandoned(in folder: String, name: String) {
+        let fm = FileManager.default
+        let prefix = ".\(name).tally-partial-"
+        for entry in (try? fm.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? [] where entry.hasPrefix(prefix) {
+            guard let pid = Int32(entry.dropFirst(prefix.count).prefix { $0 != "-" }), !alive(pid) else { continue }
+            try? fm.removeItem(atPath: (folder.isEmpty ? "" : folder + "/") + entry)
+        }
+    }
+
+    static func removeAbandonedTemporaryFolders() {
+        let fm = FileManager.default
+        let temporary = NSTemporaryDirectory()
+        for entry in (try? fm.contentsOfDirectory(atPath: temporary)) ?? [] where entry.hasPrefix("tally-export-") {
+            guard let pid = Int32(entry.dropFirst("tally-export-".count).prefix { $0 != "-" }), !alive(pid) else { continue }
+            try? fm.removeItem(atPath: temporary + (temporary.hasSuffix("/") ? "" : "/") + entry)
+        }
+    }
+
+    /// Whether process `pid` runs (one of another user counts as running).
+    static func alive(_ pid: Int32) -> Bool {
+        pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
     }
 
     /// A fresh staging path for an export that will land at `destination`.
@@ -31,8 +58,10 @@ public final class ExportStaging: @unchecked Sendable {
         let staged: String
         if fm.fileExists(atPath: parent.isEmpty ? "." : parent, isDirectory: &isFolder), isFolder.boolValue,
            fm.isWritableFile(atPath: parent.isEmpty ? "." : parent) {
+            ExportStaging.removeAbandoned(in: parent, name: name)
             staged = (parent.isEmpty ? "" : parent + "/") + ".\(name).tally-partial-\(token)-\(pending.count)"
         } else {
+            if !fm.fileExists(atPath: folder) { ExportStaging.removeAbandonedTemporaryFolders() }
             try fm.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             staged = folder + "/\(pending.count)-" + name
         }
@@ -50,7 +79,8 @@ public final class ExportStaging: @unchecked Sendable {
             if !folder.isEmpty { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) }
             if rename(item.staged, item.destination) == 0 { continue }
             // Another file system: copy next to the destination so the final step is a same-folder rename.
-            let beside = item.destination + ".tally-partial"
+            let name = (item.destination as NSString).lastPathComponent
+            let beside = (folder.isEmpty ? "" : folder + "/") + ".\(name).tally-partial-\(token)-copy"
             try? fm.removeItem(atPath: beside)
             try fm.copyItem(atPath: item.staged, toPath: beside)
             if rename(beside, item.destination) != 0 {
