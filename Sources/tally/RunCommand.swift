@@ -25,6 +25,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "A CSV of parameters (a header of parameter names, a row per run): run once per row, in parallel, each in the ledger.") var matrix: String?
 
     func run() throws {
+        // A write past a file-size limit (ulimit -f) fails with an error the export reports,
+        // instead of the signal killing tally mid-run.
+        signal(SIGXFSZ, SIG_IGN)
         if let matrix { return try MatrixRun(command: self, file: matrix).run() }
         try runOnce()
     }

@@ -22,6 +22,7 @@ public struct RunSummary: Sendable, Codable, Equatable {
         switch exitStatus {
         case 0: outcome = "passed"
         case 1: outcome = "failed"
+        case QAStore.interrupted: outcome = "interrupted"
         default: outcome = "error"
         }
         return partial == nil ? outcome : outcome + " (partial)"
@@ -75,7 +76,7 @@ public struct RunDetail: Sendable, Codable {
 extension QAStore {
     /// Appends a run to the ledger and returns its id.
     @discardableResult
-    public func record(_ run: RunRecord) throws -> Int64 {
+    public func record(_ run: RunRecord, exitStatus: Int32? = nil) throws -> Int64 {
         let params = Dictionary(uniqueKeysWithValues: run.params.map { ($0.name, $0.value) })
         let paramsJSON = QAStore.json(params)
         return try write { db in
@@ -84,7 +85,7 @@ extension QAStore {
                                  checks_passed, checks_failed, warnings, errors, run_by, partial)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [run.title, run.playbookPath, run.playbookSHA256, paramsJSON, TallyVersion.string,
-                                 QAStore.timestamp(run.started), QAStore.timestamp(run.finished), Int(run.exitStatus),
+                                 QAStore.timestamp(run.started), QAStore.timestamp(run.finished), Int(exitStatus ?? run.exitStatus),
                                  run.checksPassed, run.checksFailed, run.warnings,
                                  QAStore.json(run.errors.map(\.description)), run.runBy, run.partial])
             let id = db.lastInsertedRowID
@@ -117,6 +118,18 @@ extension QAStore {
                 }
             }
             return id
+        }
+    }
+
+    /// The exit status a run has in the ledger from the moment it is recorded until its saves,
+    /// snapshots and exports are all in place. A run killed in between keeps it and shows as
+    /// "interrupted"; comparisons with a previous run never use it (they take exit status 0 or 1).
+    public static let interrupted = 3
+
+    /// Gives a run recorded as `interrupted` its real exit status, once everything it wrote landed.
+    func finish(_ id: Int64, exitStatus: Int32) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE run SET exit_status = ? WHERE id = ?", arguments: [Int(exitStatus), id])
         }
     }
 

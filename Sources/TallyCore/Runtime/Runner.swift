@@ -188,10 +188,11 @@ public enum Runner {
         for error in record.errors { record.sensitive += error.values.filter { !record.sensitive.contains($0) } }
         record.finished = options.now()
         // The ledger records every run, failed or not; saves, snapshots and exports land only
-        // when the run completed.
+        // when the run completed. A completed run is recorded as interrupted until they have all
+        // landed: killed in between, the ledger says so instead of claiming a finished run.
         if let store, options.recordInLedger {
             do {
-                record.runId = try store.record(record)
+                record.runId = try store.record(record, exitStatus: record.exitStatus == 2 ? nil : Int32(QAStore.interrupted))
                 if record.exitStatus != 2 {
                     for write in interpreter.pendingWrites { try write(record.runId) }
                 }
@@ -205,6 +206,8 @@ public enum Runner {
         }
         if record.exitStatus == 2 {
             interpreter.staging.discard()
+            // Recorded as interrupted, then a save or snapshot failed: the ledger says it stopped.
+            if let store, let id = record.runId { try? store.markFailed(id, errors: record.errors) }
         } else {
             do {
                 try interpreter.staging.commit()
@@ -216,6 +219,15 @@ public enum Runner {
                 record.exitStatus = 2
             }
             if record.exitStatus == 2, let store, let id = record.runId { try? store.markFailed(id, errors: record.errors) }
+            if record.exitStatus != 2, let store, let id = record.runId {
+                do { try store.finish(id, exitStatus: record.exitStatus) } catch let d as Diagnostic {
+                    record.errors.append(d)
+                    record.exitStatus = 2
+                } catch {
+                    record.errors.append(Diagnostic(.error, "\(error)", file: store.path))
+                    record.exitStatus = 2
+                }
+            }
             if record.exitStatus != 2 { interpreter.keepExports() }
         }
         if options.evictCache { interpreter.cache?.evict() } else { interpreter.cache?.finish() }
