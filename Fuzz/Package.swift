@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // Fuzz targets for libFuzzer, outside the normal build: scripts/fuzz.sh TARGET SECONDS builds
 // them with -sanitize=fuzzer,address and runs one. Each target feeds its input to one of Tally's
-// readers; a crash, trap, leak-free hang or sanitizer report is a bug to turn into a corpus case.
+// readers; a crash, trap, hang or AddressSanitizer report is a bug to turn into a corpus case.
 import PackageDescription
 
 let targets = ["FuzzPlaybook", "FuzzDelimited", "FuzzCalpads", "FuzzXlsx"]

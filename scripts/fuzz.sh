@@ -27,7 +27,8 @@ crashes=".build/fuzz/$target-crashes"
 mkdir -p "$corpus" "$seeds" "$crashes"
 # Seeds: the first byte of a delimited/CALPADS/xlsx input picks the reader's options (see Fuzz/).
 n=0
-seed() { n=$((n + 1)); { printf "$1"; cat "$2"; } | head -c 65536 > "$seeds/$n"; }
+# (head reads the file itself: in a pipe, the writer's SIGPIPE would stop the script under pipefail)
+seed() { n=$((n + 1)); { printf "$1"; head -c 65535 "$2"; } > "$seeds/$n"; }
 case "$target" in
   playbook)
     for f in playbooks/*.playbook Tests/GoldenTests/Cases/*/*/case.playbook; do head -c 65536 "$f" > "$seeds/$((n += 1))"; done ;;
@@ -43,7 +44,9 @@ case "$target" in
     for f in Tests/TallyCoreTests/Fixtures/*.xlsx; do seed '\001' "$f"; done
     printf '\000<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>n</t></is></c></row><row r="2"><c r="A2" s="1"><v>45567</v></c><c r="B2"><v>12</v></c></row></sheetData></worksheet>\000<sst><si><t>SSID</t></si></sst>\000<styleSheet><cellXfs><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>' > "$seeds/$((n += 1))" ;;
 esac
-"Fuzz/.build/debug/$product" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+# -detect_leaks=0: Foundation's FileManager leaks 54 bytes per path on Linux (fileSystemRepresentation),
+# which stopped the xlsx target after 3 inputs; a leak is not what these runs look for.
+"Fuzz/.build/debug/$product" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -detect_leaks=0 \
   -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" "$seeds" > ".build/fuzz/$target.log" 2>&1 &&
   status=0 || status=$?
 grep -E "^#[0-9]+.*DONE|ERROR|SUMMARY|Test unit written|stat::number_of_executed_units" ".build/fuzz/$target.log" || true
@@ -52,4 +55,4 @@ if [ "$status" -ne 0 ]; then
   echo "fuzz $target: stopped after $runs executions with a finding (exit $status); see $crashes/ and .build/fuzz/$target.log"
   exit 1
 fi
-echo "fuzz $target: $runs executions in $seconds s, no crash, hang or leak of memory"
+echo "fuzz $target: $runs executions in $seconds s, no crash, hang (10 s) or memory exhaustion (2 GB)"
