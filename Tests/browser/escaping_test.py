@@ -125,8 +125,13 @@ try:
 finally:
     driver.quit()
     if server:
+        # Like watch_test.py: a graceful stop may wait on the browser's closed socket.
         server.terminate()
-        server.wait()
+        try:
+            server.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.communicate()
     shutil.rmtree(work, ignore_errors=True)
 
 if failures:
