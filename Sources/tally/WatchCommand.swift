@@ -40,6 +40,16 @@ struct WatchCommand: AsyncParsableCommand {
         FileHandle.standardOutput.write(Data("watching \(playbook) — the notebook is on http://127.0.0.1:\(port)/ (Ctrl-C to stop)\n".utf8))
         let app = Application(router: WatchServer.router(session),
                               configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "tally"))
+        // Ctrl-C or SIGTERM: the server stops gracefully, waiting for open requests, and a page's
+        // event stream never ends by itself; end them, or the server never stops.
+        let stops = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { session.endUpdates() }
+            source.resume()
+            return source
+        }
+        defer { stops.forEach { $0.cancel() } }
         try await app.runService()
     }
 }
@@ -121,6 +131,15 @@ final class WatchSession: @unchecked Sendable {
             if files.contains(where: { WatchSession.stamp($0.key) != $0.value }) { rerun() }
             startWatching(every: milliseconds)
         }
+    }
+
+    /// Ends every page's stream of updates (the server is stopping).
+    func endUpdates() {
+        lock.lock()
+        let all = Array(subscribers.values)
+        subscribers = [:]
+        lock.unlock()
+        all.forEach { $0.finish() }
     }
 
     func updates() -> AsyncStream<Int> {

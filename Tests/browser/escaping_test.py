@@ -125,13 +125,15 @@ try:
 finally:
     driver.quit()
     if server:
-        # Like watch_test.py: a graceful stop may wait on the browser's closed socket.
+        # The page's event stream was open: a stop must not wait for it forever.
         server.terminate()
         try:
-            server.communicate(timeout=5)
+            server.communicate(timeout=10)
+            check(True, "tally watch stopped on SIGTERM after a page had its event stream open")
         except subprocess.TimeoutExpired:
             server.kill()
             server.communicate()
+            check(False, "tally watch did not stop within 10 s of SIGTERM")
     shutil.rmtree(work, ignore_errors=True)
 
 if failures:
