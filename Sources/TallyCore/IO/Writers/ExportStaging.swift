@@ -15,6 +15,9 @@ public final class ExportStaging: @unchecked Sendable {
         public var destination: String
     }
     public private(set) var pending: [Pending] = []
+    /// Folders already searched for abandoned staged files (once per run: a worklist of
+    /// thousands of files in one folder would otherwise list it once per file).
+    private var searched: Set<String> = []
     let folder: String
     /// In every staged name: the process that owns it, so a run killed before it could clean up
     /// is recognised by the next one (its process is gone) and its files removed.
@@ -24,17 +27,18 @@ public final class ExportStaging: @unchecked Sendable {
         folder = NSTemporaryDirectory() + "tally-export-\(getpid())-\(UUID().uuidString)"
     }
 
-    /// Removes staged files of runs that were killed: `.NAME.tally-partial-PID-…` beside the
-    /// destination and `tally-export-PID-…` folders, when process PID no longer runs.
-    static func removeAbandoned(in folder: String, name: String) {
+    /// Removes staged files of runs that were killed: any `.NAME.tally-partial-PID-…` in a
+    /// destination's folder whose process PID no longer runs.
+    static func removeAbandoned(in folder: String) {
         let fm = FileManager.default
-        let prefix = ".\(name).tally-partial-"
-        for entry in (try? fm.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? [] where entry.hasPrefix(prefix) {
-            guard let pid = Int32(entry.dropFirst(prefix.count).prefix { $0 != "-" }), !alive(pid) else { continue }
+        for entry in (try? fm.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? [] where entry.hasPrefix(".") {
+            guard let marker = entry.range(of: ".tally-partial-"),
+                  let pid = Int32(entry[marker.upperBound...].prefix { $0 != "-" }), !alive(pid) else { continue }
             try? fm.removeItem(atPath: (folder.isEmpty ? "" : folder + "/") + entry)
         }
     }
 
+    /// Removes the temporary staging folders (`tally-export-PID-…`) of runs that were killed.
     static func removeAbandonedTemporaryFolders() {
         let fm = FileManager.default
         let temporary = NSTemporaryDirectory()
@@ -58,7 +62,7 @@ public final class ExportStaging: @unchecked Sendable {
         let staged: String
         if fm.fileExists(atPath: parent.isEmpty ? "." : parent, isDirectory: &isFolder), isFolder.boolValue,
            fm.isWritableFile(atPath: parent.isEmpty ? "." : parent) {
-            ExportStaging.removeAbandoned(in: parent, name: name)
+            if searched.insert(parent).inserted { ExportStaging.removeAbandoned(in: parent) }
             staged = (parent.isEmpty ? "" : parent + "/") + ".\(name).tally-partial-\(token)-\(pending.count)"
         } else {
             if !fm.fileExists(atPath: folder) { ExportStaging.removeAbandonedTemporaryFolders() }
