@@ -238,7 +238,7 @@ public enum XlsxReader {
             case .start("c", let a, let selfClosing):
                 if let r = a["r"] {
                     guard let at = position(r) else {
-                        throw Diagnostic(.error, "a cell at \"\(r.prefix(20))\", which is not a cell of a sheet (Excel's run from A1 to XFD1048576)", file: file, line: rowNumber)
+                        throw Diagnostic(.error, "a cell at \"\(r.prefix(20))\", which is not a cell of a sheet (a sheet's cells run from A1 to XFD1048576)", file: file, line: rowNumber)
                     }
                     cellColumn = at.column
                 } else { cellColumn += 1 }
