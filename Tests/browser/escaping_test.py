@@ -5,14 +5,12 @@ place a report shows text: values, column names, the title, a parameter, a check
 narrative (Markdown, which allows raw HTML), an export's path and the live notebook page. The
 rendered DOM must have no <script>, no on... handler and no javascript: address, no alert may
 fire, and the hostile text must still be there, shown as text. Usage: escaping_test.py TALLY"""
-import os, shutil, socket, subprocess, sys, tempfile, time
+import os, shutil, subprocess, sys, tempfile, time
 
-from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+from browser import chromium, start_watch
 
 tally = os.path.abspath(sys.argv[1])
 work = tempfile.mkdtemp(prefix="tally-escaping-test-")
@@ -84,11 +82,7 @@ def inspect(driver, where, texts, own_scripts=False):
     for text in texts:
         check(text in shown, f"{where}: {text!r} is shown as text")
 
-options = Options()
-for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,800"]:
-    options.add_argument(arg)
-options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+driver = chromium()
 server = None
 try:
     driver.get("file://" + os.path.join(work, "report", "report.html"))
@@ -104,20 +98,7 @@ try:
     check(links == ["#", "#"], f"narrative links to javascript: point nowhere ({links})")
 
     # The live notebook renders the same cells.
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen([tally, "watch", "e.playbook", "--port", str(port)], cwd=work,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.time() > deadline or server.poll() is not None:
-                raise SystemExit("tally watch did not start")
-            time.sleep(0.2)
+    server, port = start_watch(tally, "e.playbook", work)
     driver.get(f"http://127.0.0.1:{port}/")
     WebDriverWait(driver, 20).until(lambda d: "Title" in d.title)
     time.sleep(1)

@@ -3,13 +3,12 @@
 up a saved edit within a second without reloading and keeps its scroll position, shows a syntax
 error at its line above the last good results, and pages, sorts and filters all rows of a
 100k-row table from the server. Usage: watch_test.py TALLY_BINARY"""
-import os, random, shutil, socket, subprocess, sys, tempfile, time
+import os, random, shutil, subprocess, sys, tempfile, time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from browser import chromium, start_watch
 
 tally = os.path.abspath(sys.argv[1])
 work = tempfile.mkdtemp(prefix="tally-watch-test-")
@@ -30,32 +29,15 @@ counts = students | aggregate n = count() by School
 with open(playbook, "w") as f:
     f.write(base)
 
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-server = subprocess.Popen([tally, "watch", "w.playbook", "--port", str(port)], cwd=work,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+server, port = start_watch(tally, "w.playbook", work)
 failures = []
 def check(ok, what):
     print(("ok   " if ok else "FAIL ") + what, flush=True)
     if not ok:
         failures.append(what)
 
-options = Options()
-for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,800"]:
-    options.add_argument(arg)
-options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+driver = chromium()
 try:
-    deadline = time.time() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.time() > deadline or server.poll() is not None:
-                raise SystemExit("tally watch did not start:\n" + (server.stdout.read() if server.poll() is not None else ""))
-            time.sleep(0.2)
     driver.get(f"http://127.0.0.1:{port}/")
     wait = WebDriverWait(driver, 10)
     wait.until(lambda d: d.find_elements(By.ID, "tally-watch"))

@@ -1,4 +1,4 @@
-import CFuzzer
+import FuzzDriver
 import Foundation
 import TallyCore
 
@@ -22,11 +22,4 @@ public func fuzzDelimited(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-// SwiftPM names an executable's entry point itself, so libFuzzer's own main is not used: this
-// one hands the arguments and the target to libFuzzer's driver.
-var arguments = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&arguments, &argv) { data, size in
-    guard let data else { return 0 }
-    return fuzzDelimited(data, size)
-})
+runFuzzer { data, size in data.map { fuzzDelimited($0, size) } ?? 0 }

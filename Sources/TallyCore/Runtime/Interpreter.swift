@@ -15,6 +15,9 @@ public final class Interpreter {
     let playbookSHA256: String
     /// The playbook's folder: relative paths start here, and exports under it stay under it.
     var baseDirectory = ""
+    /// The real paths of the run's inputs and of the playbook's folder, found once for every
+    /// export's `checkDestination` (a worklist writes thousands of files).
+    var realPaths: (inputs: [(real: String, shown: String)], base: String)?
     /// Store writes (`save`, `snapshot`) made only when the run completes: given the run's id.
     var pendingWrites: [(Int64?) throws -> Void] = []
     /// Values compared by this run, for `previous run` in later runs.
@@ -403,10 +406,8 @@ public final class Interpreter {
             for group in groups {
                 let destination = group.value.map { request.path(for: $0, request.path) } ?? request.path
                 let part = group.value == nil ? data : data.gather(group.rows.map { Int32($0) })
-                try checkDestination(destination, shown: group.value.map { request.path(for: $0, request.displayPath) } ?? request.displayPath,
-                                     plan: plan, node: node)
-
                 let shown = group.value.map { request.path(for: $0, request.displayPath) } ?? request.displayPath
+                try checkDestination(destination, shown: shown, plan: plan, node: node)
                 let staged: String
                 do { staged = try staging.stage(for: destination) } catch {
                     throw Diagnostic(.error, "cannot write \(shown): \((error as? Diagnostic)?.message ?? error.localizedDescription)", file: file, line: node.line)
@@ -517,8 +518,11 @@ extension Interpreter {
     func checkDestination(_ destination: String, shown: String, plan: Plan, node: StatementNode) throws {
         let fm = FileManager.default
         let real = Interpreter.realPath(destination)
-        for load in plan.loads.values where Interpreter.realPath(load.path) == real {
-            throw Diagnostic(.error, "export to \(shown) would overwrite \(load.displayPath), an input of this run", file: file, line: node.line,
+        let known = realPaths ?? (plan.loads.values.map { (Interpreter.realPath($0.path), $0.displayPath) },
+                                  baseDirectory.isEmpty ? "" : Interpreter.realPath(baseDirectory))
+        realPaths = known
+        if let input = known.inputs.first(where: { $0.real == real }) {
+            throw Diagnostic(.error, "export to \(shown) would overwrite \(input.shown), an input of this run", file: file, line: node.line,
                              help: "export to another file; the run's inputs are never replaced")
         }
         if let target = try? fm.destinationOfSymbolicLink(atPath: destination) {
@@ -540,9 +544,8 @@ extension Interpreter {
         }
         // Under the playbook's folder, the path's real location must be under it too.
         let base = Checker.lexical(baseDirectory)
-        let lexical = Checker.lexical(destination)
-        if !base.isEmpty, lexical.hasPrefix(base + "/") {
-            let realBase = Interpreter.realPath(base)
+        if !base.isEmpty, Checker.lexical(destination).hasPrefix(base + "/") {
+            let realBase = known.base
             if !(real == realBase || real.hasPrefix(realBase + "/")) {
                 throw Diagnostic(.error, "\(shown) leads outside the playbook's folder through a symbolic link (it is really \(real))", file: file, line: node.line,
                                  help: "exports under the playbook's folder stay there; replace the link with a folder")
@@ -552,7 +555,7 @@ extension Interpreter {
 
     /// `path` with every symbolic link in its existing part resolved (the rest appended as is).
     static func realPath(_ path: String) -> String {
-        var existing = (path as NSString).standardizingPath
+        var existing = Checker.lexical(path)
         var rest: [String] = []
         while !existing.isEmpty, existing != "/", !FileManager.default.fileExists(atPath: existing) {
             rest.insert((existing as NSString).lastPathComponent, at: 0)
