@@ -93,7 +93,11 @@ public enum Loader {
         case .calpads(let layout, let year, let extract):
             let (input, _) = try InputFile.readPrefix(path: request.path, displayName: request.displayPath, maxBytes: 1 << 16)
             return try CalpadsReader.schema(input, type: layout, year: year, extract: extract, encoding: request.options.encoding)
-        case .xlsx, .sqlite:
+        case .calpadsRejected(let layout, let year):
+            let (input, _) = try InputFile.readPrefix(path: request.path, displayName: request.displayPath, maxBytes: 1 << 16)
+            let text = try input.textBytes(encoding: request.options.encoding)
+            return CalpadsReturns.rejectedSchema(try CalpadsReader.pickLayout(text, type: layout, year: year, file: request.displayPath))
+        case .xlsx, .sqlite, .calpadsErrors, .calpadsReport:
             return try load(request, progress: nil).schema
         default:
             var size = 1 << 20
@@ -191,6 +195,19 @@ public enum Loader {
                                     request.options, file: request.displayPath)
             let input = try InputFile.read(path: request.path, displayName: request.displayPath)
             return LoadedInput(table: table, bytes: input.size, sha256: Fingerprint.sha256(input.bytes))
+        case .calpadsErrors, .calpadsRejected, .calpadsReport:
+            let input = try InputFile.read(path: request.path, displayName: request.displayPath)
+            let sha = PendingFingerprint(fingerprint ? input : nil)
+            let table: Table
+            switch request.format {
+            case .calpadsRejected(let layout, let year):
+                table = try CalpadsReturns.readRejected(input, type: layout, year: year, encoding: request.options.encoding).0
+            case .calpadsReport(let report):
+                table = try CalpadsReturns.readReport(input, report: report, encoding: request.options.encoding)
+            default:
+                table = try CalpadsReturns.readErrors(input, encoding: request.options.encoding)
+            }
+            return LoadedInput(table: try cleaned(table, request.options, file: request.displayPath), bytes: input.size, sha256: sha.result)
         case .sqlite:
             throw Diagnostic(.error, "reading \(request.format.name) files is not available in this version of Tally", file: request.displayPath,
                              help: "export it from the source system as CSV, or read a caret file with: as delimited \"^\" with header false, columns (...)")

@@ -158,6 +158,19 @@ public final class QAStore: @unchecked Sendable {
             try db.execute(sql: "ALTER TABLE run ADD COLUMN partial TEXT")
             try db.execute(sql: "ALTER TABLE run_cell ADD COLUMN status TEXT NOT NULL DEFAULT 'ran'")
         }
+        migrator.registerMigration("v4: tracked CALPADS errors") { db in
+            try db.execute(sql: """
+            CREATE TABLE tracked_run (
+                run_id INTEGER NOT NULL REFERENCES run(id), name TEXT NOT NULL, playbook_path TEXT NOT NULL,
+                error_count INTEGER NOT NULL, PRIMARY KEY (run_id, name));
+            CREATE INDEX tracked_run_by_series ON tracked_run(playbook_path, name, run_id);
+            CREATE TABLE tracked_error (
+                run_id INTEGER NOT NULL REFERENCES run(id), name TEXT NOT NULL, error_key TEXT NOT NULL,
+                error_code TEXT NOT NULL, rule_id TEXT NOT NULL, local_record_id TEXT, ssid TEXT, school TEXT, severity TEXT,
+                description TEXT, field TEXT, value TEXT, source_file TEXT, source_line INTEGER,
+                PRIMARY KEY (run_id, name, error_key));
+            """)
+        }
         return migrator
     }
 

@@ -54,7 +54,9 @@ public struct ReportPrivacy: Sendable {
     func apply(_ p: Preview, suppress: Bool, found: inout Set<String>) -> Preview {
         var out = p
         let lineage = p.lineage ?? p.columns.map { [$0] }
-        let field = p.columns.firstIndex(of: "field"), value = p.columns.firstIndex(of: "value")
+        // `validate` findings name the field in `field`; CALPADS error reports in `FieldName`.
+        let field = p.columns.firstIndex(of: "field") ?? p.columns.firstIndex(of: "FieldName")
+        let value = p.columns.firstIndex(of: "value") ?? p.columns.firstIndex(of: "FieldValue")
         // Lineage of each column by name, for `changes` text ("LastName: Smith → Smyth").
         var byName: [String: [String]] = [:]
         for (k, c) in p.columns.enumerated() { byName[c] = k < lineage.count ? lineage[k] : [c] }
@@ -399,6 +401,36 @@ extension ReportPrivacy {
         let words = Array(values.filter { $0.count >= 3 })
         var out = diff
         out.values = diff.values.map { var v = $0; v.key = key(v.key, separator: " / ", values: values, words: words); return v }
+        return out
+    }
+}
+
+extension ReportPrivacy {
+    /// Tracked errors as `tally errors` shows them: masked identifiers and field values as
+    /// tokens (the same tokens as the runs' reports), and a masked value quoted in an error's
+    /// description replaced there too.
+    public func apply(_ history: ErrorHistory) -> ErrorHistory {
+        guard !masks.isEmpty else { return history }
+        var out = history
+        out.errors = history.errors.map { status in
+            var s = status
+            var e = status.error
+            var hidden: [String] = []
+            func mask(_ value: String?, _ column: String) -> String? {
+                guard let value, isMaskedName(column) else { return value }
+                hidden.append(value)
+                return token(value)
+            }
+            e.ssid = mask(e.ssid, "SSID")
+            e.localRecordID = mask(e.localRecordID, "LocalRecordID")
+            e.school = mask(e.school, "SchoolOfAttendance")
+            if let field = e.field { e.value = mask(e.value, field) }
+            if let d = e.description { e.description = text(d, values: hidden.filter { !$0.isEmpty }) }
+            if masks.contains("SSID"), let d = e.description { e.description = replaceTenDigitNumbers(d) }
+            e.key = ""
+            s.error = e
+            return s
+        }
         return out
     }
 }

@@ -131,7 +131,7 @@ public struct TerminalReport {
             lines.append(header(cell, cell.kind.rawValue))
             lines.append(statement(cell))
             for note in cell.notes { lines.append("    → " + note) }
-        case .show, .profile:
+        case .show, .profile, .track:
             lines.append(header(cell, cell.kind.rawValue))
             lines.append(statement(cell))
             if let filter = cell.steps.first, let all = cell.rowsIn {

@@ -38,6 +38,7 @@ extension Interpreter {
                 case .join(_, let table, _, _): names.append(table.text)
                 case .union(let table): names.append(table.text)
                 case .validate(_, let with): if let with { names.append(with.text) }
+                case .locate(let table), .annotate(let table): names.append(table.text)
                 case .filter(let e): names += exprTables(e)
                 case .derive(let items): for (_, e) in items { names += exprTables(e) }
                 case .aggregate(let items, _): for item in items { if let e = item.argument { names += exprTables(e) } }
@@ -58,7 +59,7 @@ extension Interpreter {
         case .compare(let table, _, let target, _, _, _, _):
             if case .column(let other, _) = target { return [table.text, other.text] }
             return [table.text]
-        case .save(let t, _, _, _), .snapshot(let t, _, _), .export(let t, _, _, _, _), .profile(let t, _):
+        case .save(let t, _, _, _), .snapshot(let t, _, _), .export(let t, _, _, _, _), .profile(let t, _), .track(let t):
             return [t.text]
         case .show(let t, _, let filter, _):
             return [t.text] + (filter.map(exprTables) ?? [])
@@ -104,6 +105,8 @@ extension Interpreter {
             guard let request = plan.exports[index] else { return nil }
             // A workbook several exports write is rewritten whole by each: never cached.
             if case .xlsx = request.format, plan.exports.values.filter({ $0.path == request.path }).count > 1 { return nil }
+            // Its map is a second file the cache does not watch: always written.
+            if request.options.map { return nil }
             parts.append(request.path)
             if let privacy = exportPrivacy {
                 parts.append("privacy \(request.masked) \(privacy.masks.sorted()) \(privacy.suppressBelow ?? 0) \(Fingerprint.sha256(privacy.key))")
@@ -214,6 +217,7 @@ extension Interpreter {
         case .compare: return .compare
         case .save: return .save
         case .snapshot: return .snapshot
+        case .track: return .track
         case .export: return .export
         case .show: return .show
         case .profile: return .profile

@@ -286,7 +286,7 @@ public final class Interpreter {
                 throw Diagnostic("internal: input \"\(name.text)\" was not loaded", file: file, line: node.line)
             }
             tables[name.text] = loaded.table
-            lineages[name.text] = [:]
+            lineages[name.text] = Lineage.ofLoad(request.format, columns: loaded.table.names)
             var cell = CellResult(index: index, node: node, kind: .load)
             cell.table = name.text
             cell.rowsOut = loaded.table.rowCount
@@ -375,6 +375,8 @@ public final class Interpreter {
             cell.notes = ["\(Format.plural(rows.count, "value")) saved as a new version of expected \"\(expected)\" when the run completes"
                           + (summed > 0 ? " (\(Format.plural(summed, "row")) added to another row with the same key)" : "")]
             return cell
+        case .track(let table):
+            return try runTrack(table, node: node, index: index)
         case .snapshot(let table, let by, let name):
             guard let store, let data = tables[table.text] else { throw Diagnostic("snapshot needs the QA store", file: file, line: node.line) }
             let keys = by.map(\.text), now = options.now()
@@ -428,6 +430,20 @@ public final class Interpreter {
                 } catch {
                     // A write the file system refused (a full disk, a quota, a file-size limit).
                     throw Diagnostic(.error, "cannot write \(shown): \(error.localizedDescription)", file: file, line: node.line)
+                }
+                if request.options.map, case .calpads(let type, let year, _) = request.format,
+                   let layout = CalpadsWriter.layout(for: part, type: type, year: year) {
+                    let mapPath = destination + ".map", mapShown = shown + ".map"
+                    try checkDestination(mapPath, shown: mapShown, plan: plan, node: node)
+                    do {
+                        let stagedMap = try staging.stage(for: mapPath)
+                        bytes += try DelimitedWriter.write(CalpadsWriter.recordMap(part, layout: layout), to: stagedMap, options: DelimitedWriteOptions())
+                    } catch let d as Diagnostic {
+                        throw Diagnostic(.error, "cannot write \(mapShown): \(d.message)", file: file, line: node.line)
+                    } catch {
+                        throw Diagnostic(.error, "cannot write \(mapShown): \(error.localizedDescription)", file: file, line: node.line)
+                    }
+                    cell.notes.append("record map \(mapShown): each record's Local Record ID, SSID and school with the file and line it came from")
                 }
                 if earlier > 0, group.value == nil {
                     cell.notes.append("added to the workbook after \(Format.plural(earlier, "sheet")) from earlier exports")

@@ -20,6 +20,28 @@ public enum Lineage {
     public static let changes = "@changes"
     public static let header = "@header"
 
+    /// A loaded table's lineage. What CALPADS sends back names students in its own words: a
+    /// report's `StudentName` is as sensitive as the legal names, its `FieldValue` is a value of
+    /// the field in `FieldName`, and its `ErrorDescription` may quote that value.
+    public static func ofLoad(_ format: FormatSpec, columns: [String]) -> ColumnLineage {
+        switch format {
+        case .calpadsErrors, .calpadsRejected, .calpadsReport:
+            var out: ColumnLineage = [:]
+            let names = ["StudentLegalFirstName", "StudentLegalLastName", "StudentLegalMiddleName"]
+            for column in columns {
+                switch column {
+                case "StudentName": out[column] = Set([column] + names)
+                case "FieldValue": out[column] = [column, fieldValue]
+                case "ErrorDescription": out[column] = [column, fieldText]
+                default: break
+                }
+            }
+            return out
+        default:
+            return [:]
+        }
+    }
+
     public static func of(_ column: String, in lineage: ColumnLineage) -> Set<String> {
         lineage[column] ?? [column]
     }
@@ -136,6 +158,9 @@ public enum Lineage {
         case .diffSnapshot:
             out = input
             out["changes"] = [changes]
+        case .locate, .annotate:
+            // The input's columns, and new ones of file names, lines, rule IDs and notes.
+            out = input
         }
         return out
     }

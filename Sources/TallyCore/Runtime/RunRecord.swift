@@ -119,7 +119,7 @@ public struct ExportRecord: Sendable, Codable, Equatable {
 
 /// One notebook cell: a statement and what it did.
 public struct CellResult: Sendable, Codable {
-    public enum Kind: String, Sendable, Codable { case title, param, load, pipeline, assert, compare, export, show, profile, save, snapshot }
+    public enum Kind: String, Sendable, Codable { case title, param, load, pipeline, assert, compare, export, show, profile, save, snapshot, track }
     /// `cached`: taken from the cell cache (nothing it depends on changed); `notRun`: left out
     /// of a partial run.
     public enum Status: String, Sendable, Codable { case ran, cached, notRun = "not run" }

@@ -33,6 +33,12 @@ public struct SampleDistrict: Sendable {
     /// SIS rows: (SSID, school, grade).
     public var sisRows: [(ssid: String, school: String, grade: String)]
     public var defects: [PlantedDefect]
+    /// What CALPADS would send back for this district's SENR (see `CalpadsReturnsSample`).
+    public var returned: [ReturnedError] = []
+    /// Students in each program counted by Report 1.17.
+    public var frpm: Set<String> = []
+    public var englishLearners: Set<String> = []
+    public var foster: Set<String> = []
 }
 
 /// Options of `tally sample calpads`.
@@ -55,7 +61,7 @@ public enum DistrictGenerator {
     public static let grades = ["TK", "KN", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"]
 
     /// The positions (student index modulo the defect interval) where defects are planted.
-    static let plantedTicks: Set<Int> = [3, 5, 7, 11, 13, 17, 19, 23, 29, 31]
+    static let plantedTicks: Set<Int> = [3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43]
 
     /// First Wednesday in October of the academic year's first calendar year.
     public static func censusDay(startYear: Int) -> Int32 {
@@ -121,7 +127,7 @@ public enum DistrictGenerator {
             if tick == 31 { grade = "12"; exit = firstDay + 30; reason = "E230"; completion = "100" }
             if tick == 23 { exit = firstDay + 40; reason = "T160"; start = firstDay }
             var record: [String: String] = [
-                "RecordTypeCode": "SENR", "ReportingLEA": options.lea, "SchoolOfAttendance": school,
+                "RecordTypeCode": "SENR", "LocalRecordID": CalpadsReturnsSample.recordID(senr.lines + 1), "ReportingLEA": options.lea, "SchoolOfAttendance": school,
                 "AcademicYearID": options.academicYear, "SSID": ssid, "LocalStudentID": local,
                 "StudentLegalFirstName": first, "StudentLegalLastName": last, "StudentBirthDate": ymd(birth),
                 "StudentGenderCode": gender, "StudentBirthCountryCode": "US", "EnrollmentSchoolStartDate": ymd(start),
@@ -134,12 +140,30 @@ public enum DistrictGenerator {
                                                          exit: exit, exitReason: reason, line: line))
             if tick == 7 {
                 district.defects.append(PlantedDefect(kind: "invalid_grade", ssid: ssid, file: "SENR.txt", line: line, detail: "GradeLevelCode K"))
+                district.returned.append(ReturnedError(.invalidGrade, record: record, line: line))
             }
             if tick == 19 {
                 district.defects.append(PlantedDefect(kind: "exit_before_start", ssid: ssid, file: "SENR.txt", line: line, detail: "exit date before start date"))
+                district.returned.append(ReturnedError(.exitBeforeStart, record: record, line: line))
             }
             if tick == 29 {
                 district.defects.append(PlantedDefect(kind: "completer_without_status", ssid: ssid, file: "SENR.txt", line: line, detail: "E230 exit without completion status"))
+                district.returned.append(ReturnedError(.completerWithoutStatus, record: record, line: line))
+            }
+            // Errors only the state can see: Tally has no rule for them (it cannot know the state's records).
+            if tick == 37 {
+                district.defects.append(PlantedDefect(kind: "ssid_not_in_ods", ssid: ssid, file: "SENR.txt", line: line,
+                                                      detail: "CALPADS does not know this SSID (SENR0007)"))
+                district.returned.append(ReturnedError(.ssidNotInODS, record: record, line: line))
+            }
+            if tick == 41 {
+                district.defects.append(PlantedDefect(kind: "retired_ssid_mismatch", ssid: ssid, file: "SENR.txt", line: line,
+                                                      detail: "the SSID's gender and birth year differ in CALPADS (SENR0072)"))
+                district.returned.append(ReturnedError(.retiredSSIDMismatch, record: record, line: line))
+            }
+            if tick == 43 {
+                // Raised only by the resubmission: the state retired this SSID between the two uploads.
+                district.returned.append(ReturnedError(.ssidNotInODS, record: record, line: line, resubmission: .new))
             }
             if tick == 23 {
                 // A second enrollment at the same school that starts before the first one ends.
@@ -147,7 +171,9 @@ public enum DistrictGenerator {
                 again["EnrollmentSchoolStartDate"] = ymd(firstDay + 30)
                 again["EnrollmentSchoolExitDate"] = ""
                 again["StudentExitReasonCode"] = ""
+                again["LocalRecordID"] = CalpadsReturnsSample.recordID(senr.lines + 1)
                 let l = senr.append(again)
+                district.returned.append(ReturnedError(.overlapping, record: again, line: l))
                 district.enrollments.append(SampleEnrollment(ssid: ssid, school: school, grade: grade, status: "10",
                                                              start: firstDay + 30, exit: nil, exitReason: nil, line: l))
                 district.defects.append(PlantedDefect(kind: "overlapping_enrollment", ssid: ssid, file: "SENR.txt", line: l,
@@ -160,7 +186,9 @@ public enum DistrictGenerator {
                 record["EnrollmentSchoolStartDate"] = ymd(firstDay + 20)
                 record["EnrollmentSchoolExitDate"] = ""
                 record["StudentExitReasonCode"] = ""
+                record["LocalRecordID"] = CalpadsReturnsSample.recordID(senr.lines + 1)
                 let second = senr.append(record)
+                district.returned.append(ReturnedError(.duplicatePrimary, record: record, line: second))
                 district.enrollments.append(SampleEnrollment(ssid: ssid, school: other, grade: grade, status: "10",
                                                              start: firstDay + 20, exit: nil, exitReason: nil, line: second))
                 district.defects.append(PlantedDefect(kind: "duplicate_primary", ssid: ssid, file: "SENR.txt", line: second,
@@ -170,6 +198,7 @@ public enum DistrictGenerator {
                 var secondary = record
                 secondary["SchoolOfAttendance"] = schools[(schools.firstIndex(of: school).map { $0 + 1 } ?? 0) % schools.count]
                 secondary["EnrollmentStatusCode"] = "20"
+                secondary["LocalRecordID"] = CalpadsReturnsSample.recordID(senr.lines + 1)
                 let l = senr.append(secondary)
                 district.enrollments.append(SampleEnrollment(ssid: ssid, school: secondary["SchoolOfAttendance"] ?? "", grade: grade,
                                                              status: "20", start: start, exit: exit, exitReason: reason, line: l))
@@ -200,13 +229,17 @@ public enum DistrictGenerator {
                     "StudentGenderCode": gender, "EducationProgramCode": code,
                     "EducationProgramMembershipStartDate": ymd(firstDay),
                 ])
+                if code == "181" || code == "182" { district.frpm.insert(ssid) }
+                if code == "193" { district.foster.insert(ssid) }
                 if code == "181" { break }
             }
+            let englishStatus = rng.pick(["EO", "EO", "EO", "IFEP", "EL", "EL", "RFEP"])
+            if englishStatus == "EL" { district.englishLearners.insert(ssid) }
             _ = sela.append([
                 "RecordTypeCode": "SELA", "ReportingLEA": options.lea, "SchoolOfAttendance": school,
                 "AcademicYearID": options.academicYear, "SSID": ssid, "StudentLegalFirstName": first, "StudentLegalLastName": last,
                 "StudentBirthDate": ymd(birth), "StudentGenderCode": gender, "LocalStudentID": local,
-                "EnglishAcquisitionStatusCode": rng.pick(["EO", "EO", "EO", "IFEP", "EL", "EL", "RFEP"]),
+                "EnglishAcquisitionStatusCode": englishStatus,
                 "EnglishLanguageAcquisitionStatusStartDate": ymd(birth + 365 * 5), "PrimaryLanguageCode": rng.pick(["00", "01", "02", "07"]),
             ])
             // SIS: everyone except the planted state-only students; a few grade mismatches.
@@ -241,6 +274,7 @@ public enum DistrictGenerator {
         try sprg.write(to: folder + "/SPRG.txt")
         try sela.write(to: folder + "/SELA.txt")
         try Data(sis.utf8).write(to: URL(fileURLWithPath: folder + "/sis_enrollment.csv"))
+        try CalpadsReturnsSample.write(district, senrLayout: senrLayout, to: folder)
         var manifest = "kind,SSID,file,line,detail\n"
         for d in district.defects { manifest += "\(d.kind),\(d.ssid),\(d.file),\(d.line),\"\(d.detail)\"\n" }
         try Data(manifest.utf8).write(to: URL(fileURLWithPath: folder + "/defects.csv"))

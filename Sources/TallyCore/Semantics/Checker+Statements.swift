@@ -51,6 +51,10 @@ extension Checker {
                 if options.raw {
                     throw error("raw applies to a CSV, TSV or delimited export, not a load", pathSpan)
                 }
+                if options.map {
+                    throw error("map applies to a CALPADS export (export T to \"SENR.txt\" as calpads SENR with map), not a load", pathSpan,
+                                help: "load a map a CALPADS export wrote as csv: load senr_map from \"out/SENR.txt.map\" as csv")
+                }
                 let request = LoadRequest(table: name.text, path: resolved.path, displayPath: resolved.display,
                                           format: fmt, options: options, span: pathSpan)
                 loads[index] = request
@@ -157,6 +161,17 @@ extension Checker {
                 guard t.isNumeric else { throw error("save needs a number column; \(table.text).\(column.text) is \(t.rawValue)", column.span) }
                 for key in by { _ = try ctx.requireColumn(key, in: schema) }
             }
+        case .track(let table):
+            guard store != nil else { diagnostics.append(error("track needs the QA store: it keeps the errors to compare the next submission's with", node.span)); return }
+            guard let schema = lookup(table) else { return }
+            record {
+                guard schema.contains("ErrorCode") || schema.contains(CalpadsReturns.ruleColumn) else {
+                    throw error("\(table.text) has no ErrorCode column: track a table loaded as calpads errors or calpads SENR rejected", table.span)
+                }
+                guard schema.contains("LocalRecordID") || schema.contains("SSID") else {
+                    throw error("\(table.text) has no LocalRecordID or SSID column to tell its errors apart", table.span)
+                }
+            }
         case .snapshot(let table, let by, _):
             guard store != nil else { diagnostics.append(error("snapshot needs the QA store", node.span)); return }
             guard let schema = lookup(table) else { return }
@@ -193,6 +208,12 @@ extension Checker {
                 let resolved = try resolvePath(template, pathSpan)
                 let fmt = try formatFor(format, path: resolved.path, span: pathSpan, verb: "write")
                 var sheetColumn: String? = nil
+                if options.map {
+                    guard case .calpads = fmt else {
+                        throw error("map applies to a CALPADS export: it links each record written to the row it came from", pathSpan)
+                    }
+                    if splitColumn != nil { throw error("map applies to one CALPADS file, not a file per value", pathSpan) }
+                }
                 switch fmt {
                 case .csv, .tsv, .delimited: break
                 case .xlsx(let sheet, _):
@@ -227,6 +248,9 @@ extension Checker {
                                         help: "a CALPADS file needs every required field; derive or select them first")
                         }
                     }
+                case .calpadsErrors, .calpadsRejected, .calpadsReport:
+                    throw error("\(fmt.name) is a file CALPADS sends back: Tally reads it but never writes it", pathSpan,
+                                help: "export as csv, tsv or xlsx")
                 default:
                     throw error("exporting as \(fmt.name) is not available in this version of Tally", pathSpan,
                                 help: "export as csv, tsv or delimited \"^\"")

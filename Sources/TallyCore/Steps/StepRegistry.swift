@@ -90,6 +90,8 @@ public enum StepRegistry {
         case .union(let other): return try UnionStep.schema(other, input, ctx)
         case .validate(let layout, let with): return try ServiceSteps.validateSchema(layout, with, input, ctx)
         case .diffSnapshot: return ServiceSteps.diffSchema(input)
+        case .locate(let table): return try ReturnSteps.locateSchema(table, input, ctx)
+        case .annotate(let findings): return try ReturnSteps.annotateSchema(findings, input, ctx)
         }
     }
 
@@ -114,6 +116,8 @@ public enum StepRegistry {
         case .union(let other): return UnionStep.run(other, input, ctx)
         case .validate(let layout, let with): return try ServiceSteps.validate(layout, with, node.span, input, ctx)
         case .diffSnapshot(let name, let asOf): return try ServiceSteps.diff(name, asOf, node.span, input, ctx)
+        case .locate(let table): return try ReturnSteps.locate(table, node.span, input, ctx)
+        case .annotate(let findings): return try ReturnSteps.annotate(findings, node.span, input, ctx)
         }
     }
 }

@@ -60,6 +60,12 @@ public enum FormatSpec: Sendable, Equatable {
     case tsv
     case delimited(String)
     case calpads(layout: String, year: String?, extract: Bool)
+    /// `as calpads errors`: a submission error report (0.1, 0.4, 0.5) — read only.
+    case calpadsErrors
+    /// `as calpads SENR rejected`: a Rejected Records Extract — read only.
+    case calpadsRejected(layout: String, year: String?)
+    /// `as calpads report "1.17"`: a certification report extract — read only.
+    case calpadsReport(String)
     case xlsx(sheet: String?, headerRow: Int?)
     case sqlite(file: String, table: String)
 
@@ -69,6 +75,9 @@ public enum FormatSpec: Sendable, Equatable {
         case .tsv: return "tsv"
         case .delimited: return "delimited"
         case .calpads: return "calpads"
+        case .calpadsErrors: return "calpads errors"
+        case .calpadsRejected: return "calpads rejected"
+        case .calpadsReport: return "calpads report"
         case .xlsx: return "xlsx"
         case .sqlite: return "sqlite"
         }
@@ -103,6 +112,9 @@ public struct IOOptions: Sendable, Equatable {
     /// `with raw` on a CSV/TSV/delimited export: text that starts like a formula is written as it
     /// is, not after a `'` (see `DelimitedWriteOptions.neutralizeFormulas`).
     public var raw = false
+    /// `with map` on a CALPADS export: also write `FILE.map`, each record's Local Record ID,
+    /// SSID and school with the file and line of the row it was written from.
+    public var map = false
     /// `split by COLUMN` on an export: a folder per value of the column, as `{COLUMN}/` before
     /// the file name would make.
     public var split: Name? = nil
@@ -129,6 +141,10 @@ public enum Step: Sendable, Equatable {
     case union(Name)
     case validate(layout: Name, with: Name?)
     case diffSnapshot(String, asOf: SnapshotBaseline?)
+    /// `locate in TABLE`: the record each CALPADS error is about, by Local Record ID or SSID.
+    case locate(Name)
+    /// `annotate with FINDINGS`: whether Tally's rules predicted each CALPADS error.
+    case annotate(Name)
 
     public var keyword: String {
         switch self {
@@ -148,6 +164,8 @@ public enum Step: Sendable, Equatable {
         case .union: return "union"
         case .validate: return "validate"
         case .diffSnapshot: return "diff"
+        case .locate: return "locate"
+        case .annotate: return "annotate"
         }
     }
 
@@ -210,6 +228,8 @@ public enum Statement: Sendable, Equatable {
     case profile(Name, columns: [Name])
     /// `mask SSID, StudentLegalFirstName`: columns reports show only as tokens.
     case mask([Name])
+    /// `track T`: keep T's CALPADS errors in the QA store, to follow each until it is resolved.
+    case track(Name)
 
     public var keyword: String {
         switch self {
@@ -225,6 +245,7 @@ public enum Statement: Sendable, Equatable {
         case .show: return "show"
         case .profile: return "profile"
         case .mask: return "mask"
+        case .track: return "track"
         }
     }
 }

@@ -12,7 +12,7 @@ public struct Lexer {
     /// Open parentheses not yet closed, innermost last.
     var openParens: [SourceSpan] = []
 
-    static let statementWords: Set<String> = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask"]
+    static let statementWords: Set<String> = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask", "track"]
 
     /// Whether an unindented line begins a new statement (a statement keyword, or `NAME =`).
     static func startsStatement(_ chars: [Character]) -> Bool {

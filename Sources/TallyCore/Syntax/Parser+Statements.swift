@@ -34,7 +34,7 @@ extension Parser {
     }
 
     static let stepWords = ["filter", "derive", "select", "drop", "rename", "join", "aggregate", "window", "pivot", "unpivot", "sort",
-                            "take", "distinct", "union", "validate", "diff"]
+                            "take", "distinct", "union", "validate", "diff", "locate", "annotate"]
 
     mutating func parseStep() throws -> Step {
         guard case .identifier(let word) = current.kind else { throw unexpected("a step (filter, join, aggregate, ...)") }
@@ -173,6 +173,12 @@ extension Parser {
             let layout = try name("a CALPADS file type such as SENR")
             let with = acceptKeyword("with") ? try name("a table name") : nil
             return .validate(layout: layout, with: with)
+        case "locate":
+            try expectKeyword("in")
+            return .locate(try name("the table to find the records in (the submitted file, or its map)"))
+        case "annotate":
+            try expectKeyword("with")
+            return .annotate(try name("the findings of validate calpads"))
         case "diff":
             try expectKeyword("snapshot")
             let snapshot = try string("the snapshot's name in quotes").0

@@ -180,6 +180,9 @@ public struct Parser {
         case "compare": return try parseCompare()
         case "save": return try parseSave()
         case "snapshot": return try parseSnapshot()
+        case "track":
+            _ = advance()
+            return .track(try name("the table of CALPADS errors to track"))
         case "export": return try parseExport()
         case "mask":
             _ = advance()
@@ -199,7 +202,7 @@ public struct Parser {
             if acceptKeyword("columns") { columns = try nameList("a column name") }
             return .profile(table, columns: columns)
         default:
-            let keywords = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask"]
+            let keywords = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask", "track"]
             let help = Suggest.closest(to: word, in: keywords).map { "did you mean \"\($0)\"?" }
                 ?? "a statement starts with load, assert, compare, save, snapshot, export, show, profile, or NAME = TABLE | ..."
             throw error("unknown statement \"\(word)\"", current.span, help: help)
@@ -282,13 +285,29 @@ public struct Parser {
             }
             return .delimited(d)
         case "calpads":
+            // What CALPADS sends back: `calpads errors`, `calpads report "1.17"`, `calpads SENR rejected`.
+            if acceptKeyword("errors") { return .calpadsErrors }
+            if acceptKeyword("report") {
+                let (report, span) = try string("the report's number in quotes, e.g. \"1.17\"")
+                guard CalpadsReturns.reportName(report) != nil else {
+                    throw error("Tally reads certification reports \(CalpadsReturns.reportNames.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(report)\"", span,
+                                help: "1.1 Primary Enrollment, 1.17 FRPM/English Learner/Foster Youth Count, 8.1 Student Profile")
+                }
+                return .calpadsReport(report)
+            }
             let layout = try name("a CALPADS file type such as SENR")
             var year: String? = nil
             var extract = false
+            var rejected: Name? = nil
             while true {
                 if acceptKeyword("year") { year = try string("an academic year such as \"2024-2025\"").0; continue }
                 if acceptKeyword("extract") { extract = true; continue }
+                if current.isKeyword("rejected") { rejected = try name("rejected"); continue }
                 break
+            }
+            if let rejected {
+                if extract { throw error("a rejected-records extract has no ODS extract columns: drop extract", rejected.span) }
+                return .calpadsRejected(layout: layout.text, year: year)
             }
             return .calpads(layout: layout.text, year: year, extract: extract)
         case "xlsx":
@@ -321,7 +340,7 @@ public struct Parser {
     }
 
     static let optionWords: Set<String> = ["header", "encoding", "missing", "null", "columns", "delimiter", "dates", "trim", "upper",
-                                           "masked", "unmasked", "raw"]
+                                           "masked", "unmasked", "raw", "map"]
 
     /// `with header false, encoding "cp1252", missing ("", "N/A"), columns (...)`; `with` and
     /// the commas are optional.
@@ -356,6 +375,7 @@ public struct Parser {
             case "masked": options.masked = true
             case "unmasked": options.masked = false
             case "raw": options.raw = true
+            case "map": options.map = true
             case "upper":
                 repeat {
                     options.upper.append(try name("a column to upper-case"))

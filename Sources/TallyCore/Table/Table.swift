@@ -77,6 +77,13 @@ public struct Table: Sendable {
         }
     }
 
+    /// Removes a column if the table has it.
+    public mutating func removeColumn(_ name: String) {
+        guard let i = index(of: name) else { return }
+        names.remove(at: i)
+        columns.remove(at: i)
+    }
+
     /// Keeps the named columns in the given order, renaming them.
     public func projecting(_ picks: [(source: String, name: String)]) -> Table {
         var newNames: [String] = []

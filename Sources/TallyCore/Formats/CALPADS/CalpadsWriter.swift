@@ -20,6 +20,32 @@ public enum CalpadsWriter {
         layout.fields.filter { $0.required && !schema.contains($0.name) }
     }
 
+    /// The columns of a record map (`export ... as calpads SENR with map`).
+    public static let mapColumns = ["record_line", "LocalRecordID", "SSID", "SchoolOfAttendance", "StartDate", "source_file", "source_line"]
+
+    /// One row per record written, in the file's order: its line in the export, the fields
+    /// CALPADS' reports identify a record by (Local Record ID, SSID, school, the layout's first
+    /// start date), and the file and line of the row it was written from. CALPADS returns no
+    /// line numbers: this is how an error it reports finds its way back to the source.
+    public static func recordMap(_ table: Table, layout: CalpadsLayout) -> Table {
+        let start = layout.fields.first { $0.isDate && $0.name.hasSuffix("StartDate") }?.name
+        let sources = ["LocalRecordID", "SSID", "SchoolOfAttendance"].map { table.column($0) } + [start.flatMap { table.column($0) }]
+        var builders = mapColumns.map { ColumnBuilder(type: $0.hasSuffix("line") ? .integer : $0 == "StartDate" ? .date : .text, capacity: table.rowCount) }
+        for row in 0..<table.rowCount {
+            builders[0].append(.integer(Int64(row + 1)))
+            for (k, column) in sources.enumerated() {
+                guard let column, !column.isNull(row) else { builders[k + 1].append(.null); continue }
+                builders[k + 1].append(column.value(row))
+            }
+            if let location = table.provenance.location(row) {
+                builders[5].append(.text(location.file)); builders[6].append(.integer(Int64(location.line)))
+            } else {
+                builders[5].append(.null); builders[6].append(.null)
+            }
+        }
+        return Table(names: mapColumns, columns: builders.map { $0.build() }, provenance: Provenance.none(count: table.rowCount))
+    }
+
     public static func write(_ table: Table, layout: CalpadsLayout, extract: Bool, to path: String, displayPath: String) throws -> Int {
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
             throw Diagnostic(.error, "cannot create the file", file: displayPath)
