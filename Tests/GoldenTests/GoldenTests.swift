@@ -48,7 +48,7 @@ final class GoldenTests: XCTestCase {
             return command == "run" || FileManager.default.fileExists(atPath: folder.appendingPathComponent("example").path)
         }
         let examples = folders.filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("example").path) }
-        XCTAssertEqual(examples.count, 4, "every example playbook has a golden case")
+        XCTAssertEqual(examples.count, 5, "every example playbook has a golden case")
         var failures: [String] = []
         for folder in folders {
             if let problem = try runCase(folder, crlf: true) { failures.append("CR LF " + problem) }

@@ -38,12 +38,14 @@ extension Interpreter {
     /// The cell: this run's errors against the previous tracked run of the same playbook and
     /// table — new, still open, and resolved — kept in the store when the run completes.
     func runTrack(_ table: Name, node: StatementNode, index: Int) throws -> CellResult {
-        guard let store, let data = tables[table.text] else {
-            throw Diagnostic("track needs the QA store", file: file, line: node.line)
+        guard let data = tables[table.text] else {
+            throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span)
         }
         let errors = Interpreter.trackedErrors(data)
         let name = table.text, playbookPath = file
-        let history = try store.errorHistory(playbook: playbookPath, name: name)
+        // Without a store (--no-store) the cell still lists the errors; nothing is kept.
+        let history = try store?.errorHistory(playbook: playbookPath, name: name)
+            ?? ErrorHistory(playbook: playbookPath, name: name, runs: [], errors: [])
         let previous = history.runs.last
         let before = Dictionary(history.errors.filter { $0.status != .resolved }.map { ($0.error.key, $0) }, uniquingKeysWith: { a, _ in a })
         let now = Set(errors.map(\.key))
@@ -68,9 +70,11 @@ extension Interpreter {
         var shownLineage: ColumnLineage = [:]
         let input = lineage(table.text)
         for column in Interpreter.trackColumns { if let source = column.source { shownLineage[column.name] = Lineage.of(source, in: input) } }
-        pendingWrites.append { runId in
-            guard let runId else { return }
-            try store.saveTrackedErrors(errors, name: name, playbook: playbookPath, runId: runId)
+        if let store {
+            pendingWrites.append { runId in
+                guard let runId else { return }
+                try store.saveTrackedErrors(errors, name: name, playbook: playbookPath, runId: runId)
+            }
         }
         var cell = CellResult(index: index, node: node, kind: .track)
         cell.table = nil
@@ -81,7 +85,8 @@ extension Interpreter {
         } else {
             cell.notes = ["\(Format.plural(errors.count, "error")) in this submission, the first tracked for \(name) in this playbook"]
         }
-        cell.notes.append("kept in the QA store when the run completes: tally errors lists each error from first seen to resolved")
+        cell.notes.append(store == nil ? "not kept: this run has no QA store (--no-store), so the next submission cannot be compared with it"
+                          : "kept in the QA store when the run completes: tally errors lists each error from first seen to resolved")
         cell.preview = Preview(shown, limit: 1_000, lineage: shownLineage)
         return cell
     }

@@ -437,7 +437,7 @@ public final class Interpreter {
                     try checkDestination(mapPath, shown: mapShown, plan: plan, node: node)
                     do {
                         let stagedMap = try staging.stage(for: mapPath)
-                        bytes += try DelimitedWriter.write(CalpadsWriter.recordMap(part, layout: layout), to: stagedMap, options: DelimitedWriteOptions())
+                        _ = try DelimitedWriter.write(CalpadsWriter.recordMap(part, layout: layout), to: stagedMap, options: DelimitedWriteOptions())
                     } catch let d as Diagnostic {
                         throw Diagnostic(.error, "cannot write \(mapShown): \(d.message)", file: file, line: node.line)
                     } catch {

@@ -162,7 +162,6 @@ extension Checker {
                 for key in by { _ = try ctx.requireColumn(key, in: schema) }
             }
         case .track(let table):
-            guard store != nil else { diagnostics.append(error("track needs the QA store: it keeps the errors to compare the next submission's with", node.span)); return }
             guard let schema = lookup(table) else { return }
             record {
                 guard schema.contains("ErrorCode") || schema.contains(CalpadsReturns.ruleColumn) else {

@@ -206,6 +206,8 @@ public final class Checker {
         if let explicit { return explicit }
         switch (path as NSString).pathExtension.lowercased() {
         case "csv": return .csv
+        // A record map written by `export ... as calpads TYPE with map` is CSV.
+        case "map": return .csv
         case "tsv", "tab": return .tsv
         case "xlsx": return .xlsx(sheet: nil, headerRow: nil)
         default:

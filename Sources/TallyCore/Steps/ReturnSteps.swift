@@ -137,7 +137,7 @@ enum ReturnSteps {
         var result = StepResult(keyword: "locate", rowsIn: input.rowCount, rowsOut: out.rowCount)
         let found = input.rowCount - notFound
         var note = "\(Format.count(found)) of \(Format.plural(input.rowCount, "row")) located in \(target.text)"
-        if !counts.isEmpty { note += ": " + counts.sorted { $0.value > $1.value }.map { "\(Format.count($0.value)) by \($0.key)" }.joined(separator: ", ") }
+        if !counts.isEmpty { note += ": " + counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\(Format.count($0.value)) by \($0.key)" }.joined(separator: ", ") }
         result.notes = [note]
         if notFound > 0 {
             result.notes.append("\(Format.plural(notFound, "row")) not found: no record with its Local Record ID or SSID (source_file and source_line are null)")
@@ -158,6 +158,7 @@ enum ReturnSteps {
             else if let s = text(ssidColumn, row) { bySSID[key(s), default: []].append(row) }
         }
         let code = input.column("ErrorCode"), given = input.column(CalpadsReturns.ruleColumn), inputSSID = input.column("SSID")
+        let located = input.column("located_by")
         func ruleID(_ row: Int) -> String? { text(given, row) ?? text(code, row).map(CalpadsReturns.ruleID) }
         // Errors grouped by the record they point at.
         var groups: [String: [Int]] = [:], order: [String] = []
@@ -218,7 +219,10 @@ enum ReturnSteps {
             } else {
                 predicted.append(.boolean(false))
                 findingBuilder.append(.null)
-                if let known {
+                if let located, located.isNull(row) {
+                    notes.append(.text("not predicted: its record was not found in the file sent, so Tally's findings cannot be matched"))
+                    if known == nil { gaps += 1 } else { silent += 1 }
+                } else if let known {
                     silent += 1
                     notes.append(.text("not predicted: Tally has rule \(known.id) but it did not flag this record — check the rule"))
                 } else {

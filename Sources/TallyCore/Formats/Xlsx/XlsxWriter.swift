@@ -5,6 +5,9 @@ import ZIPFoundation
 /// frozen under the header, columns as wide as their contents, numbers as numbers and dates as
 /// dates. One sheet per table, or one per value of a column (a worklist per school).
 public enum XlsxWriter {
+    /// 2000-01-01 00:00 UTC, the modification time written on every part of a workbook.
+    static let partDate = Date(timeIntervalSince1970: 946_684_800)
+
     /// One sheet: rows of a table. `numbers`: text columns whose values that read as numbers are
     /// written as numbers (a count column with suppressed counts as `*` among them).
     public struct Sheet: Sendable {
@@ -138,7 +141,9 @@ public enum XlsxWriter {
         do {
             for (name, text) in files {
                 let data = Data(text.utf8)
-                try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
+                // A fixed time on every part: the same table gives the same bytes (goldens, the audit folder's hashes).
+                try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), modificationDate: XlsxWriter.partDate,
+                                     compressionMethod: .deflate) { position, size in
                     data.subdata(in: Data.Index(position)..<min(data.count, Data.Index(position) + size))
                 }
             }
