@@ -25,7 +25,9 @@ public struct InputFile: Sendable {
     }
 
     /// Reads `path`. Fails with a diagnostic for a missing, unreadable or empty file.
-    public static func read(path: String, displayName: String) throws -> InputFile {
+    /// - Parameter allowEmpty: an empty file is an input (a Rejected Records Extract of an upload
+    ///   CALPADS rejected nothing from), not an error.
+    public static func read(path: String, displayName: String, allowEmpty: Bool = false) throws -> InputFile {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             let folder = (path as NSString).deletingLastPathComponent
@@ -43,7 +45,7 @@ public struct InputFile: Sendable {
         guard let bytes = InputFile.readAll(path) else {
             throw Diagnostic(.error, "cannot read the file (permissions?)", file: displayName)
         }
-        guard !bytes.isEmpty else {
+        guard !bytes.isEmpty || allowEmpty else {
             throw Diagnostic(.error, "the file is empty", file: displayName, help: "check that the export from the SIS finished")
         }
         return InputFile(path: path, displayName: displayName, bytes: bytes, size: bytes.count)
@@ -75,10 +77,10 @@ public struct InputFile: Sendable {
 
     /// The first `maxBytes` of a file, cut after its last complete line (for `tally check`, which
     /// learns a schema from a file's beginning); `complete` when that is the whole file.
-    public static func readPrefix(path: String, displayName: String, maxBytes: Int) throws -> (input: InputFile, complete: Bool) {
+    public static func readPrefix(path: String, displayName: String, maxBytes: Int, allowEmpty: Bool = false) throws -> (input: InputFile, complete: Bool) {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         guard let size, size > maxBytes, let handle = FileHandle(forReadingAtPath: path) else {
-            return (try read(path: path, displayName: displayName), true)
+            return (try read(path: path, displayName: displayName, allowEmpty: allowEmpty), true)
         }
         defer { try? handle.close() }
         var bytes = [UInt8]((try? handle.read(upToCount: maxBytes)) ?? Data())

@@ -94,7 +94,7 @@ public enum Loader {
             let (input, _) = try InputFile.readPrefix(path: request.path, displayName: request.displayPath, maxBytes: 1 << 16)
             return try CalpadsReader.schema(input, type: layout, year: year, extract: extract, encoding: request.options.encoding)
         case .calpadsRejected(let layout, let year):
-            let (input, _) = try InputFile.readPrefix(path: request.path, displayName: request.displayPath, maxBytes: 1 << 16)
+            let (input, _) = try InputFile.readPrefix(path: request.path, displayName: request.displayPath, maxBytes: 1 << 16, allowEmpty: true)
             let text = try input.textBytes(encoding: request.options.encoding)
             return CalpadsReturns.rejectedSchema(try CalpadsReader.pickLayout(text, type: layout, year: year, file: request.displayPath))
         case .xlsx, .sqlite, .calpadsErrors, .calpadsReport:
@@ -196,7 +196,9 @@ public enum Loader {
             let input = try InputFile.read(path: request.path, displayName: request.displayPath)
             return LoadedInput(table: table, bytes: input.size, sha256: Fingerprint.sha256(input.bytes))
         case .calpadsErrors, .calpadsRejected, .calpadsReport:
-            let input = try InputFile.read(path: request.path, displayName: request.displayPath)
+            var empty = false
+            if case .calpadsRejected = request.format { empty = true }
+            let input = try InputFile.read(path: request.path, displayName: request.displayPath, allowEmpty: empty)
             let sha = PendingFingerprint(fingerprint ? input : nil)
             let table: Table
             switch request.format {

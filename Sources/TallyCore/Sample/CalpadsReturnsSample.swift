@@ -75,6 +75,8 @@ public enum CalpadsReturnsSample {
     public static let resubmissionReport = "ErrorReport_0.1_SENR_resubmission.csv"
     public static let rejectedExtract = "SENR_rejected.txt"
     public static let report117 = "Report_1.17.csv"
+    public static let resubmissionRejected = "SENR_rejected_resubmission.txt"
+    public static let resubmissionReport117 = "Report_1.17_resubmission.csv"
 
     /// A record's Local Record ID: the SIS's key of the enrollment row (here from its line).
     static func recordID(_ line: Int) -> String { "ENR-" + String(1_000_000 + line).dropFirst() }
@@ -101,21 +103,29 @@ public enum CalpadsReturnsSample {
         let second = district.returned.filter { $0.resubmission != .fixed }.sorted { $0.line < $1.line }
         try Data(reportRows(first).utf8).write(to: URL(fileURLWithPath: folder + "/" + errorReport))
         try Data(reportRows(second).utf8).write(to: URL(fileURLWithPath: folder + "/" + resubmissionReport))
+        try writeRejected(first, senrLayout: senrLayout, to: folder + "/" + rejectedExtract)
+        try writeRejected(second, senrLayout: senrLayout, to: folder + "/" + resubmissionRejected)
+        try writeReport117(district, rejected: first, to: folder + "/" + report117)
+        try writeReport117(district, rejected: second, to: folder + "/" + resubmissionReport117)
+    }
 
-        // Rejected records: the record as uploaded, type SENR-E, transaction type blank, then the error.
+    /// Rejected records: the record as uploaded, type SENR-E, transaction type blank, then the error.
+    static func writeRejected(_ errors: [ReturnedError], senrLayout: CalpadsLayout, to path: String) throws {
         var rejected = ""
-        for e in first {
+        for e in errors {
             var fields = senrLayout.fields.map { e.record[$0.name] ?? "" }
             fields[0] = "SENR-E"
             if fields.count > 1 { fields[1] = "" }
             fields += [e.code, "Fatal", e.description, e.field.label, e.record[e.field.column] ?? ""]
             rejected += fields.joined(separator: "^") + "\r\n"
         }
-        try Data(rejected.utf8).write(to: URL(fileURLWithPath: folder + "/" + rejectedExtract))
+        try Data(rejected.utf8).write(to: URL(fileURLWithPath: path))
+    }
 
-        // Report 1.17: Census Day enrollments CALPADS posted (status 10 or 30, open on Census
-        // Day; rejected records are not posted), by school and grade.
-        let rejectedLines = Set(first.map(\.line))
+    /// Report 1.17: Census Day enrollments CALPADS posted (status 10 or 30, open on Census
+    /// Day; rejected records are not posted), by school and grade.
+    static func writeReport117(_ district: SampleDistrict, rejected: [ReturnedError], to path: String) throws {
+        let rejectedLines = Set(rejected.map(\.line))
         struct Counts { var total = 0, frpm = 0, el = 0, foster = 0, unduplicated = 0 }
         var counts: [String: Counts] = [:]
         for e in district.enrollments where (e.status == "10" || e.status == "30") && !rejectedLines.contains(e.line) {
@@ -149,6 +159,6 @@ public enum CalpadsReturnsSample {
         }
         report += csv([district.academicYear, district.lea, "Total", "", "", String(totals.total), String(totals.frpm), String(totals.el),
                        String(totals.foster), String(totals.unduplicated)]) + "\r\n"
-        try Data(report.utf8).write(to: URL(fileURLWithPath: folder + "/" + report117))
+        try Data(report.utf8).write(to: URL(fileURLWithPath: path))
     }
 }
