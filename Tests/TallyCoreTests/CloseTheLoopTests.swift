@@ -116,7 +116,8 @@ final class CloseTheLoopTests: XCTestCase {
         XCTAssertEqual(first.0, 0, first.1)
         XCTAssertTrue(first.1.contains("the first tracked for worklist in this playbook"), first.1)
         let second = try run(["run", "resolve.playbook", "--store", "s.sqlite", "--param", "errors=d/ErrorReport_0.1_SENR_resubmission.csv",
-                                "--param", "rejected_records=d/SENR_rejected_resubmission.txt", "--param", "report_117=d/Report_1.17_resubmission.csv"])
+                                "--param", "rejected_records=d/SENR_rejected_resubmission.txt", "--param", "report_117=d/Report_1.17_resubmission.csv",
+                                "--report", "r2"])
         XCTAssertEqual(second.0, 0, second.1)
 
         let fixed = district.returned.filter { $0.resubmission == .fixed }
@@ -124,6 +125,12 @@ final class CloseTheLoopTests: XCTestCase {
         let new = district.returned.filter { $0.resubmission == .new }
         XCTAssertTrue(second.1.contains("\(open.count + new.count) errors in this submission: \(new.count) new, \(open.count) still open since run #1; \(fixed.count) resolved"), second.1)
 
+        // The report's section: open, new and resolved since the previous submission.
+        let markdown = scratch.read("r2/report.md") ?? ""
+        XCTAssertTrue(markdown.contains("| new since the previous submission | \(new.count) | SENR0007 ×\(new.count) |"), markdown)
+        XCTAssertTrue(markdown.contains("| still open | \(open.count) |"), markdown)
+        XCTAssertTrue(markdown.contains("| resolved since the previous submission | \(fixed.count) |"), markdown)
+        XCTAssertTrue(scratch.read("r2/report.html")?.contains("<h2 id=\"calpads-errors-15\">CALPADS errors: worklist</h2>") ?? false)
         let listing = try run(["errors", "--store", "s.sqlite", "--json"])
         XCTAssertEqual(listing.0, 0, listing.1)
         let histories = try JSONDecoder().decode([ErrorHistory].self, from: Data(listing.1.utf8))

@@ -96,3 +96,57 @@ public enum HistoryText {
         return out
     }
 }
+
+/// The report's section on tracked CALPADS errors (`track T`): how many are new, still open and
+/// resolved since the previous submission, by error code, with a link to the cell that lists
+/// each one. Only statuses and error codes appear here, never a record's values.
+enum TrackFragments {
+    struct Row { var status: String; var count: Int; var codes: String }
+
+    static func rows(_ cell: ReportRecord.Cell) -> [Row] {
+        guard let p = cell.preview, let s = p.columns.firstIndex(of: "status"), let c = p.columns.firstIndex(of: "ErrorCode") else { return [] }
+        return ["new", "open", "resolved"].map { status in
+            let codes = p.rows.filter { $0[s] == status }.compactMap { $0[c] }
+            let counted = Dictionary(grouping: codes, by: { $0 }).mapValues(\.count).sorted { $0.key < $1.key }
+            return Row(status: status, count: codes.count, codes: counted.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
+        }
+    }
+
+    static let label = ["new": "new since the previous submission", "open": "still open", "resolved": "resolved since the previous submission"]
+
+    static func html(_ r: ReportRecord) -> String {
+        var out = ""
+        for cell in r.cells where cell.kind == "track" {
+            let rows = rows(cell)
+            guard !rows.isEmpty else { continue }
+            out += "<h2 id=\"calpads-errors-\(cell.number)\">CALPADS errors: \(HistoryFragments.e(trackedName(cell)))</h2>"
+            if let summary = cell.notes.first { out += "<p>\(HistoryFragments.e(summary))</p>" }
+            out += "<div class=\"scroll\"><table><thead><tr><th>status</th><th class=\"n\">errors</th><th>by error code</th></tr></thead><tbody>"
+            for row in rows {
+                out += "<tr><td>\(HistoryFragments.e(label[row.status] ?? row.status))</td><td class=\"n\">\(row.count)</td><td>\(HistoryFragments.e(row.codes))</td></tr>"
+            }
+            out += "</tbody></table></div>"
+            out += "<p class=\"meta\">Each error with its record, field and the line to fix: <a href=\"#cell-\(cell.number)\">cell [\(cell.number)]</a>; across every submission: <code>tally errors</code>.</p>"
+        }
+        return out
+    }
+
+    static func markdown(_ r: ReportRecord) -> String {
+        var out: [String] = []
+        for cell in r.cells where cell.kind == "track" {
+            let rows = rows(cell)
+            guard !rows.isEmpty else { continue }
+            out.append("## CALPADS errors: \(trackedName(cell))\n")
+            if let summary = cell.notes.first { out.append(summary + "\n") }
+            out.append("| status | errors | by error code |\n|---|---:|---|")
+            for row in rows { out.append("| \(label[row.status] ?? row.status) | \(row.count) | \(row.codes) |") }
+            out.append("\nEach error with its record, field and the line to fix: [cell \(cell.number)](#cell-\(cell.number)); across every submission: `tally errors`.\n")
+        }
+        return out.joined(separator: "\n")
+    }
+
+    /// The tracked table's name, from the statement `track T`.
+    static func trackedName(_ cell: ReportRecord.Cell) -> String {
+        cell.statement.split(separator: " ").dropFirst().first.map(String.init) ?? "errors"
+    }
+}

@@ -122,8 +122,8 @@ public enum ReportRenderer {
             "toReview": verdict.warnings.map(\.context), "hasToReview": !verdict.warnings.isEmpty,
             "hasIntroduction": !introduction.isEmpty, "introductionHTML": SafeMarkdown.html(introduction),
             "introductionMD": introduction,
-            "historyHTML": HistoryFragments.html(r.history, privacy: options.privacy),
-            "historyMD": HistoryFragments.markdown(r.history, privacy: options.privacy),
+            "historyHTML": TrackFragments.html(r) + HistoryFragments.html(r.history, privacy: options.privacy),
+            "historyMD": [TrackFragments.markdown(r), HistoryFragments.markdown(r.history, privacy: options.privacy)].filter { !$0.isEmpty }.joined(separator: "\n\n"),
             "paramLine": r.params.map { "\($0.first ?? "") \($0.count > 1 ? $0[1] : "")" }.joined(separator: " · "),
         ]
     }
