@@ -39,7 +39,11 @@ case "$target" in
       [ -f "$f" ] || continue
       case "$(head -c 4 "$f")" in SENR) b='\000' ;; SINF) b='\001' ;; SPRG) b='\002' ;; SELA) b='\003' ;; *) b='\000' ;; esac
       seed "$b" "$f"
-    done ;;
+    done
+    # What CALPADS sends back: error reports (32), rejected records (64), Report 1.17 (97).
+    for f in playbooks/data/ErrorReport*.csv Tests/GoldenTests/Cases/returns/*/errors.csv; do seed '\040' "$f"; done
+    for f in playbooks/data/SENR_rejected*.txt Tests/GoldenTests/Cases/returns/*/SENR_rejected.txt; do seed '\100' "$f"; done
+    for f in playbooks/data/Report_1.17*.csv Tests/GoldenTests/Cases/returns/*/Report_1.17.csv; do seed '\141' "$f"; done ;;
   xlsx)
     for f in Tests/TallyCoreTests/Fixtures/*.xlsx; do seed '\001' "$f"; done
     printf '\000<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>n</t></is></c></row><row r="2"><c r="A2" s="1"><v>45567</v></c><c r="B2"><v>12</v></c></row></sheetData></worksheet>\000<sst><si><t>SSID</t></si></sst>\000<styleSheet><cellXfs><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>' > "$seeds/$((n += 1))" ;;
