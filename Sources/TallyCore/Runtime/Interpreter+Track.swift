@@ -18,11 +18,12 @@ extension Interpreter {
             let field = text("FieldName", row)
             let key = TrackedError.key(ruleID: rule, localRecordID: record, ssid: ssid, school: school, field: field)
             guard seen.insert(key).inserted else { continue }
-            let location = table.provenance.location(row)
-            let line = text("source_line", row).flatMap { Int($0) } ?? location?.line
+            // Where to fix it: the record `locate` found (a table not located has no such place;
+            // its rows' own lines are the error report's).
+            let line = text("source_line", row).flatMap { Int($0) }
             out.append(TrackedError(key: key, errorCode: code, ruleID: rule, localRecordID: record, ssid: ssid, school: school,
                                     severity: text("ErrorSeverity", row), description: text("ErrorDescription", row), field: field,
-                                    value: text("FieldValue", row), sourceFile: text("source_file", row) ?? location?.file, sourceLine: line))
+                                    value: text("FieldValue", row), sourceFile: text("source_file", row), sourceLine: line))
         }
         return out
     }
