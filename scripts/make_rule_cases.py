@@ -67,7 +67,7 @@ cases = [
                                      record(S, SSID="1000000002", EnrollmentSchoolExitDate="20240813", StudentExitReasonCode="N470")]),
     ("SENR-START-OUTSIDE-YEAR", S, [record(S, EnrollmentSchoolStartDate="20250801")]),
     ("SENR-EXIT-REASON-GRADE", S, [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="E125")]),
-    ("SENR-COMPLETION-GRADE", S, [record(S, GradeLevelCode="05", EnrollmentSchoolExitDate="20250605", StudentExitReasonCode="E230", StudentSchoolCompletionStatus="100", StudentBirthDate="20140301")]),
+    ("SENR-COMPLETION-GRADE", S, [record(S, GradeLevelCode="05", EnrollmentSchoolExitDate="20250605", StudentExitReasonCode="E230", StudentSchoolCompletionStatus="100", StudentBirthDate="20140301", GraduationExemptionIndicator="N")]),
     ("SENR-EXIT-CATEGORY-COMPLETION", S, [record(S, GradeLevelCode="12", StudentBirthDate="20070301", EnrollmentSchoolExitDate="20250605", StudentExitReasonCode="E230", StudentSchoolCompletionStatus="104")]),
     ("SENR-COMPLETER-NO-STATUS", S, [record(S, GradeLevelCode="12", StudentBirthDate="20070301", EnrollmentSchoolExitDate="20250605", StudentExitReasonCode="E230")]),
     ("SENR-STATUS-NOT-COMPLETER", S, [record(S, GradeLevelCode="12", StudentBirthDate="20070301", EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160", StudentSchoolCompletionStatus="100")]),
@@ -85,6 +85,28 @@ cases = [
     ("SELA-STATUS", "SELA", [record("SELA", EnglishAcquisitionStatusCode="ELL")]),
     ("SELA-LANGUAGE", "SELA", [record("SELA", PrimaryLanguageCode="EN")]),
 ]
+# Rules under CALPADS IDs with a near miss each: NAME fires on its record, NAME-ok holds records
+# one change away that must not fire.
+GRAD = dict(GradeLevelCode="12", StudentBirthDate="20070301", EnrollmentSchoolExitDate="20250605")
+PRESCHOOL = dict(AcademicYearID="2025-2026", EnrollmentSchoolStartDate="20250815", GradeLevelCode="PS", EnrollmentStatusCode="50")
+pairs = [
+    ("SENR0175", [record(S, **GRAD, StudentExitReasonCode="E155", StudentSchoolCompletionStatus="100")],
+                 [record(S, **GRAD, StudentExitReasonCode="E230", StudentSchoolCompletionStatus="100", GraduationExemptionIndicator="N")]),
+    ("SENR0302", [record(S, EnrollmentStatusCode="20", EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160")],
+                 [record(S, EnrollmentStatusCode="20", EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="E170"),
+                  record(S, SSID="1000000002", EnrollmentStatusCode="20")]),
+    ("SENR0630", [record(S, GraduationExemptionIndicator="Y")],
+                 [record(S, **GRAD, StudentExitReasonCode="E230", StudentSchoolCompletionStatus="100", GraduationExemptionIndicator="Y")]),
+    ("SENR0632", [record(S, **GRAD, StudentExitReasonCode="E230", StudentSchoolCompletionStatus="100")],
+                 [record(S, **GRAD, StudentExitReasonCode="E230", StudentSchoolCompletionStatus="100", GraduationExemptionIndicator="N")]),
+    ("SENR0731F1", [record(S, **PRESCHOOL, StudentBirthDate="20230101")],
+                   [record(S, **PRESCHOOL, StudentBirthDate="20220101"),
+                    record(S, **dict(PRESCHOOL, EnrollmentStatusCode="10"), SSID="1000000002", StudentBirthDate="20230101"),
+                    record(S, **dict(PRESCHOOL, AcademicYearID="2024-2025", EnrollmentSchoolStartDate="20240815"), SSID="1000000003", StudentBirthDate="20220101")]),
+]
+for rule, firing, clean in pairs:
+    cases.append((rule, S, firing))
+    cases.append((rule + "-OK", S, clean))
 sinf_line = record("SINF")
 for rule, t, records in cases:
     folder = os.path.join(CASES, rule.lower())

@@ -4,19 +4,51 @@ import TallyCore
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
-        abstract: "List the CALPADS validation rules: ID, severity, file type and what each checks."
+        abstract: "List the CALPADS validation rules: ID, severity, file type, years and what each checks.",
+        discussion: "tally rules SENR (or --file SENR) lists a file type's rules; --year 2025-2026 only those in force that year; tally rules SENR0175 shows one rule with the fields it validates and what to do about a finding. An ID marked Tally is Tally's own: CALPADS documents no error for that check."
     )
 
-    @Argument(help: "Only the rules for this file type, e.g. SENR.") var type: String?
+    @Argument(help: "A file type (SENR) or a rule ID (SENR0175).") var what: String?
+    @Option(help: "Only the rules for this file type, e.g. SENR.") var file: String?
+    @Option(help: "Only the rules in force in this academic year, e.g. 2025-2026.") var year: String?
 
     func run() throws {
-        let rules = type.map { CalpadsRules.rules(for: $0) } ?? CalpadsRules.all
-        guard !rules.isEmpty else { throw ValidationError("no rules for \(type ?? "")") }
-        let rows = rules.map { rule in
-            [rule.id, rule.severity.rawValue, rule.types.contains("*") ? "all" : rule.types.joined(separator: ", "),
-             rule.description + (rule.atLoad ? " (checked when loading: stops the run)" : "")]
+        if let what, file == nil, let rule = CalpadsRules.all.first(where: { $0.id.uppercased() == what.uppercased() }) {
+            print(detail(rule))
+            return
         }
-        print(TextTable.render(header: ["rule", "severity", "file", "checks that"], rows: rows, maxWidth: 180, indent: ""))
-        print("\n\(rules.count) rules. Use them with: findings = T | validate calpads SENR [with sinf], or assert T is valid calpads SENR")
+        let type = file ?? what
+        var rules = type.map { CalpadsRules.rules(for: $0) } ?? CalpadsRules.all
+        if let type, rules.isEmpty || !(CalpadsLayouts.types.contains(type.uppercased())) {
+            throw ValidationError("no CALPADS file type or rule \"\(type)\"; file types: \(CalpadsLayouts.types.joined(separator: ", "))")
+        }
+        if let year {
+            guard let start = CalpadsLayouts.startYear(year) else { throw ValidationError("--year takes an academic year such as 2025-2026") }
+            rules = rules.filter { $0.applies(year: start) }
+        }
+        let rows = rules.map { rule in
+            [rule.id, rule.isCALPADS ? "CALPADS" : "Tally", rule.severity.rawValue, rule.types.contains("*") ? "all" : rule.types.joined(separator: ", "),
+             rule.yearsDescription, rule.description + (rule.atLoad ? " (checked when loading: stops the run)" : "")]
+        }
+        print(TextTable.render(header: ["rule", "ID from", "severity", "file", "years", "checks that"], rows: rows, maxWidth: 180, indent: ""))
+        let calpads = rules.filter(\.isCALPADS).count
+        print("\n\(rules.count) rules, \(calpads) under CALPADS error IDs, \(rules.count - calpads) under Tally's own (CALPADS documents no error for them).")
+        print("tally rules RULE_ID shows a rule's fields and resolution. Use them with: findings = T | validate calpads SENR [with sinf], or assert T is valid calpads SENR")
+    }
+
+    func detail(_ rule: CalpadsRule) -> String {
+        var lines = ["\(rule.id) — \(rule.description)"]
+        lines.append("  ID:         " + (rule.isCALPADS ? "CALPADS' error ID" : "Tally's own (CALPADS documents no error for this check)"))
+        lines.append("  severity:   \(rule.severity.rawValue)" + (rule.atLoad ? " (checked when loading: stops the run)" : ""))
+        lines.append("  files:      " + (rule.types.contains("*") ? "every file type" : rule.types.joined(separator: ", ")))
+        lines.append("  years:      \(rule.yearsDescription)")
+        if !rule.fields.isEmpty {
+            let type = rule.types.first { $0 != "*" }
+            let layout = type.flatMap { CalpadsLayouts.layout($0, year: nil) }
+            let fields = rule.fields.map { name in layout?.fields.first { $0.name == name }.map { "\($0.number) \($0.label)" } ?? name }
+            lines.append("  fields:     " + fields.joined(separator: ", "))
+        }
+        lines.append("  resolution: \(rule.resolution)")
+        return lines.joined(separator: "\n")
     }
 }

@@ -109,6 +109,26 @@ final class CalpadsValidationTests: XCTestCase {
         XCTAssertEqual(planted.subtracting(found).sorted(), [], "planted defects not found")
     }
 
+    /// Rule metadata is data (scripts/calpads_rules.tsv): every rule has years, the fields it
+    /// names are its file types' layout fields, and a rule added in a year applies from then on.
+    func testRuleMetadataComesFromTheDataFile() {
+        XCTAssertEqual(CalpadsRules.all.count, CalpadsRuleData.tsv.split(separator: "\n").count)
+        for rule in CalpadsRules.all {
+            XCTAssertFalse(rule.resolution.isEmpty, rule.id)
+            XCTAssertLessThanOrEqual(rule.firstYear, rule.lastYear, rule.id)
+            for type in rule.types where type != "*" {
+                let names = Set(CalpadsLayouts.layouts(for: type).flatMap { $0.fields.map(\.name) })
+                for field in rule.fields { XCTAssertTrue(names.contains(field), "\(rule.id): \(type) has no field \(field)") }
+            }
+        }
+        XCTAssertEqual(CalpadsRules.rule("SENR0731")?.id, "SENR0731F1", "an ID matches with and without its F1 suffix")
+        XCTAssertFalse(CalpadsRules.rules(for: "SENR", year: 2024).contains { $0.id == "SENR0731F1" })
+        XCTAssertTrue(CalpadsRules.rules(for: "SENR", year: 2025).contains { $0.id == "SENR0731F1" })
+        XCTAssertFalse(CalpadsRules.rules(for: "SENR", year: 2022).contains { $0.id == "SENR0630" })
+        XCTAssertEqual(CalpadsRules.rule("SENR0175")?.isCALPADS, true)
+        XCTAssertEqual(CalpadsRules.rule("SENR-NO-SINF")?.isCALPADS, false)
+    }
+
     func testEveryRuleIsListedOnceWithAFileType() {
         let ids = CalpadsRules.all.map(\.id)
         XCTAssertEqual(ids.count, Set(ids).count)

@@ -125,6 +125,8 @@ public enum DistrictGenerator {
             if tick == 19 { exit = firstDay - 3; reason = "T160"; start = firstDay }
             if tick == 29 { grade = "12"; exit = firstDay + 30; reason = "E230" }
             if tick == 31 { grade = "12"; exit = firstDay + 30; reason = "E230"; completion = "100" }
+            // A graduate exited after June 30, 2023 carries the Graduation Exemption Indicator (SENR0632).
+            let exemption = completion == "100" && startYear >= 2023 ? "N" : ""
             if tick == 23 { exit = firstDay + 40; reason = "T160"; start = firstDay }
             var record: [String: String] = [
                 "RecordTypeCode": "SENR", "LocalRecordID": CalpadsReturnsSample.recordID(senr.lines + 1), "ReportingLEA": options.lea, "SchoolOfAttendance": school,
@@ -133,7 +135,7 @@ public enum DistrictGenerator {
                 "StudentGenderCode": gender, "StudentBirthCountryCode": "US", "EnrollmentSchoolStartDate": ymd(start),
                 "EnrollmentStatusCode": "10", "GradeLevelCode": grade,
                 "EnrollmentSchoolExitDate": exit.map(ymd) ?? "", "StudentExitReasonCode": reason ?? "",
-                "StudentSchoolCompletionStatus": completion ?? "",
+                "StudentSchoolCompletionStatus": completion ?? "", "GraduationExemptionIndicator": exemption,
             ]
             let line = senr.append(record)
             district.enrollments.append(SampleEnrollment(ssid: ssid, school: school, grade: grade, status: "10", start: start,
@@ -198,10 +200,12 @@ public enum DistrictGenerator {
                 var secondary = record
                 secondary["SchoolOfAttendance"] = schools[(schools.firstIndex(of: school).map { $0 + 1 } ?? 0) % schools.count]
                 secondary["EnrollmentStatusCode"] = "20"
+                // A secondary enrollment is exited with E170 (SENR0302).
+                if secondary["StudentExitReasonCode"]?.isEmpty == false { secondary["StudentExitReasonCode"] = "E170" }
                 secondary["LocalRecordID"] = CalpadsReturnsSample.recordID(senr.lines + 1)
                 let l = senr.append(secondary)
                 district.enrollments.append(SampleEnrollment(ssid: ssid, school: secondary["SchoolOfAttendance"] ?? "", grade: grade,
-                                                             status: "20", start: start, exit: exit, exitReason: reason, line: l))
+                                                             status: "20", start: start, exit: exit, exitReason: exit == nil ? nil : "E170", line: l))
             }
             // SINF: everyone but the planted missing ones.
             if tick == 5 {

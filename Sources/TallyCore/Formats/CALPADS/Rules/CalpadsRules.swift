@@ -1,8 +1,10 @@
 /// One CALPADS validation rule as `tally rules` lists it.
 ///
-/// A rule carries the CALPADS error ID where one corresponds (`SENR0018`, `GERR0002`, from the
-/// CALPADS error documentation); rules without a known CALPADS counterpart have a Tally ID
-/// (`SENR-NO-SINF`).
+/// A rule carries the CALPADS error ID where CALPADS documents one (`SENR0018`, `GERR0002`,
+/// `SENR0731F1`); rules without a CALPADS counterpart have a Tally ID (`SENR-NO-SINF`). What a
+/// rule is — its ID, severity, file types, years, fields and resolution — is data
+/// (`scripts/calpads_rules.tsv`, transcribed into `RuleData.swift`); how it is checked is the
+/// validator's code.
 public struct CalpadsRule: Sendable, Equatable {
     public enum Severity: String, Sendable { case fatal, warning }
     public var id: String
@@ -12,49 +14,43 @@ public struct CalpadsRule: Sendable, Equatable {
     public var description: String
     /// Checked while loading: a violation stops the run (exit 2) instead of becoming a finding.
     public var atLoad = false
+    /// Whether CALPADS documents this ID (else it is Tally's own).
+    public var isCALPADS = false
+    /// The academic years it applies to, by starting year (9999: still current).
+    public var firstYear = 2019
+    public var lastYear = 9999
+    /// The layout fields it validates (column names).
+    public var fields: [String] = []
+    /// What to do about a finding, in Tally's words.
+    public var resolution = ""
+
+    /// Whether the rule applies in the academic year starting `year`.
+    public func applies(year: Int) -> Bool { firstYear <= year && year <= lastYear }
+
+    public var yearsDescription: String {
+        "\(firstYear)-\(String(firstYear + 1).suffix(2))" + (lastYear >= 9999 ? " on" : " to \(lastYear)-\(String(lastYear + 1).suffix(2))")
+    }
 }
 
-/// Every rule, in the order `tally rules` prints them.
+/// Every rule, in the order `tally rules` prints them (the order of `scripts/calpads_rules.tsv`).
 public enum CalpadsRules {
-    public static let all: [CalpadsRule] = [
-        .init(id: "GEN-FIELD-COUNT", severity: .fatal, types: ["*"], description: "every record has the layout's number of fields", atLoad: true),
-        .init(id: "GEN-RECORD-TYPE", severity: .fatal, types: ["*"], description: "the first field is the file's record type code", atLoad: true),
-        .init(id: "GERR0001", severity: .fatal, types: ["*"], description: "a required field is present"),
-        .init(id: "FRMT0001", severity: .fatal, types: ["*"], description: "a value fits its field's maximum length"),
-        .init(id: "FRMT0002", severity: .fatal, types: ["*"], description: "a CCYYMMDD date field holds a date that exists"),
-        .init(id: "GERR0002", severity: .fatal, types: ["*"], description: "a coded field holds a CALPADS code: gender, grade level, enrollment status, exit reason, completion status, race, program, English language acquisition status"),
-        .init(id: "GEN-SSID", severity: .fatal, types: ["*"], description: "the SSID is ten digits"),
-        .init(id: "GEN-ACADEMIC-YEAR", severity: .fatal, types: ["*"], description: "the Academic Year ID is CCYY-CCYY with consecutive years"),
-        .init(id: "GERR0008", severity: .fatal, types: ["*"], description: "the transaction type is blank, D or R"),
-        .init(id: "GEN-LEA-CODE", severity: .fatal, types: ["*"], description: "the reporting LEA is a seven-digit code"),
-        .init(id: "GEN-SCHOOL-CODE", severity: .fatal, types: ["*"], description: "the school of attendance is a seven-digit code"),
-                .init(id: "GEN-INDICATOR", severity: .fatal, types: ["*"], description: "an indicator field is Y or N"),
-        .init(id: "GEN-BIRTH-DATE", severity: .fatal, types: ["*"], description: "the birth date is before the academic year and the student is under 100"),
-        .init(id: "GEN-COUNTRY-CODE", severity: .warning, types: ["SENR", "SINF"], description: "the birth country code is two letters"),
-        .init(id: "SENR-EXIT-NO-REASON", severity: .fatal, types: ["SENR"], description: "an exit date has an exit reason"),
-        .init(id: "SENR-REASON-NO-EXIT", severity: .fatal, types: ["SENR"], description: "an exit reason has an exit date"),
-        .init(id: "SENR0018", severity: .fatal, types: ["SENR"], description: "the exit date is not before the start date (N470 no-shows: on or one day before it)"),
-        .init(id: "SENR0742", severity: .fatal, types: ["SENR"], description: "the start date falls in the Academic Year ID's year (July 1 to June 30)"),
-        .init(id: "SENR-EXIT-REASON-GRADE", severity: .fatal, types: ["SENR"], description: "exit reason and grade level are a valid combination for the year"),
-        .init(id: "SENR-COMPLETION-GRADE", severity: .fatal, types: ["SENR"], description: "completion status and grade level are a valid combination for the year"),
-        .init(id: "SENR-COMPLETER-NO-STATUS", severity: .fatal, types: ["SENR"], description: "a completer exit (E230) has a completion status"),
-        .init(id: "SENR0022", severity: .fatal, types: ["SENR"], description: "exit reason and completion status are a valid combination: a completion status only with E230, valid for the year"),
-        .init(id: "SENR0178", severity: .fatal, types: ["SENR"], description: "one student's enrollments at one school do not overlap"),
-        .init(id: "SENR0027", severity: .fatal, types: ["SENR"], description: "a student's primary enrollments at different schools of the LEA do not overlap"),
-        .init(id: "SENR-DUPLICATE", severity: .fatal, types: ["SENR"], description: "no two records share SSID, school, start date and status"),
-        .init(id: "SENR-NO-SINF", severity: .fatal, types: ["SENR"], description: "an enrolled student has a SINF record (validate calpads SENR with sinf)"),
-        .init(id: "SENR-AGE-GRADE", severity: .warning, types: ["SENR"], description: "the student's age on December 2 is plausible for the grade"),
-        .init(id: "SINF-ZIP", severity: .warning, types: ["SINF"], description: "the address ZIP code is five digits"),
-        .init(id: "SINF-EFFECTIVE-DATES", severity: .fatal, types: ["SINF"], description: "the effective end date is not before the start date"),
-        .init(id: "SPRG-MEMBERSHIP", severity: .fatal, types: ["SPRG"], description: "program and membership category are a valid combination for the year"),
-        .init(id: "SPRG-END-BEFORE-START", severity: .fatal, types: ["SPRG"], description: "the program end date is not before the start date"),
-        .init(id: "SELA-LANGUAGE", severity: .warning, types: ["SELA"], description: "the primary language code is two digits"),
-    ]
+    public static let all: [CalpadsRule] = CalpadsRuleData.tsv.split(separator: "\n").compactMap { line in
+        let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        guard c.count == 10, let severity = CalpadsRule.Severity(rawValue: c[2]), let first = Int(c[4]), let last = Int(c[5]) else { return nil }
+        return CalpadsRule(id: c[0], severity: severity, types: c[3].split(separator: ",").map(String.init), description: c[8],
+                           atLoad: c[6] == "Y", isCALPADS: c[1] == "calpads", firstYear: first, lastYear: last,
+                           fields: c[7].split(separator: ",").map(String.init), resolution: c[9])
+    }
 
-    public static func rule(_ id: String) -> CalpadsRule? { all.first { $0.id == id } }
+    public static func rule(_ id: String) -> CalpadsRule? { all.first { $0.id == id } ?? all.first { CalpadsReturns.ruleID($0.id) == CalpadsReturns.ruleID(id) } }
 
     public static func rules(for type: String) -> [CalpadsRule] {
         all.filter { $0.types.contains("*") || $0.types.contains(type.uppercased()) }
+    }
+
+    /// The rules for a file type in an academic year (starting year).
+    public static func rules(for type: String, year: Int) -> [CalpadsRule] {
+        rules(for: type).filter { $0.applies(year: year) }
     }
 }
 

@@ -69,6 +69,7 @@ extension CalpadsValidator {
                 out.append(Finding(rule: "SENR0022", field: "StudentSchoolCompletionStatus", value: completion,
                                    message: "a completion status is only given with exit reason E230", row: row))
             }
+            out += graduationAndStatusRules(r, row, year: year, reason: reason, completion: completion, exit: exit, start: start, grade: grade)
             if let grade, let expected = CalpadsCodes.expectedAge(grade), let birth = r.date("StudentBirthDate", row),
                let december = DateCodec.days(year: year, month: 12, day: 2),
                let yearBegins = DateCodec.days(year: year, month: 7, day: 1), birth < yearBegins {
@@ -138,6 +139,42 @@ extension CalpadsValidator {
                 guard let ssid = r.text("SSID", row), !known.contains(ssid) else { continue }
                 out.append(Finding(rule: "SENR-NO-SINF", field: "SSID", value: ssid, message: "the student has no SINF record", row: row))
             }
+        }
+        return out
+    }
+
+    /// Whether a rule applies in the academic year starting `year` (a rule added or retired in
+    /// some year is data: scripts/calpads_rules.tsv).
+    static func active(_ id: String, _ year: Int) -> Bool { CalpadsRules.rule(id)?.applies(year: year) ?? true }
+
+    /// Graduates, secondary enrollments and preschool non-ADA enrollments (SENR0175, SENR0302,
+    /// SENR0630, SENR0632, SENR0731F1), each in the years CALPADS applies it.
+    static func graduationAndStatusRules(_ r: Record, _ row: Int, year: Int, reason: String?, completion: String?, exit: Int32?,
+                                         start: Int32?, grade: String?) -> [Finding] {
+        var out: [Finding] = []
+        let status = r.text("EnrollmentStatusCode", row)
+        if active("SENR0175", year), completion == "100", reason != CalpadsCodes.completerExit {
+            out.append(Finding(rule: "SENR0175", field: "StudentExitReasonCode", value: reason ?? "",
+                               message: "a graduate (completion status 100) is exited with E230, not \(reason ?? "without an exit reason")", row: row))
+        }
+        if active("SENR0302", year), status == "20", let reason, reason != "E170" {
+            out.append(Finding(rule: "SENR0302", field: "StudentExitReasonCode", value: reason,
+                               message: "a secondary enrollment (status 20) is exited with E170, not \(reason)", row: row))
+        }
+        let exemption = r.text("GraduationExemptionIndicator", row)
+        if active("SENR0630", year), let exemption, completion != "100" {
+            out.append(Finding(rule: "SENR0630", field: "GraduationExemptionIndicator", value: exemption,
+                               message: "the Graduation Exemption Indicator is only given for a graduate (completion status 100)", row: row))
+        }
+        if active("SENR0632", year), completion == "100", exemption == nil, r.columns["GraduationExemptionIndicator"] != nil,
+           let exit, let cutoff = DateCodec.days(year: 2023, month: 6, day: 30), exit > cutoff {
+            out.append(Finding(rule: "SENR0632", field: "GraduationExemptionIndicator", value: "",
+                               message: "a graduate exited after June 30, 2023 needs a Graduation Exemption Indicator (Y or N)", row: row))
+        }
+        if active("SENR0731F1", year), grade == "PS", status == "50", let start, let birth = r.date("StudentBirthDate", row),
+           FunctionRegistry.age(birth, start) < 3 {
+            out.append(Finding(rule: "SENR0731F1", field: "EnrollmentStatusCode", value: "50",
+                               message: "a preschool student under 3 on the start date is not a non-ADA enrollment (status 50)", row: row))
         }
         return out
     }
