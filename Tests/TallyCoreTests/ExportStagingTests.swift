@@ -25,6 +25,45 @@ final class ExportStagingTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["out.csv"], "no staged file left")
     }
 
+    /// A PID no process has: one that ran and exited.
+    func deadPID() throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        return process.processIdentifier
+    }
+
+    /// Killed between two renames of a commit: the next run moves the rest into place from the
+    /// journal, so both files are the killed run's, never one from each run.
+    func testACommitCutBetweenTwoRenamesIsCompletedFromItsJournal() throws {
+        let dir = try folder()
+        let fm = FileManager.default
+        let a = dir + "/a.csv", b = dir + "/b.csv"
+        for path in [a, b] { try Data("old\n".utf8).write(to: URL(fileURLWithPath: path)) }
+        let pid = try deadPID()
+        let stagedA = dir + "/.a.csv.tally-partial-\(pid)-x-0", stagedB = dir + "/.b.csv.tally-partial-\(pid)-x-1"
+        for path in [stagedA, stagedB] { try Data("new\n".utf8).write(to: URL(fileURLWithPath: path)) }
+        try Data("\(stagedA)\t\(a)\n\(stagedB)\t\(b)\nend\n".utf8).write(to: URL(fileURLWithPath: dir + "/.tally-commit-\(pid)-x.journal"))
+        XCTAssertEqual(rename(stagedA, a), 0)   // the first rename happened, then the kill
+        XCTAssertEqual(try String(contentsOfFile: b, encoding: .utf8), "old\n")
+        // The next run stages into the folder: it completes the commit first.
+        let staging = ExportStaging()
+        _ = try staging.stage(for: dir + "/c.csv")
+        XCTAssertEqual(try String(contentsOfFile: a, encoding: .utf8), "new\n")
+        XCTAssertEqual(try String(contentsOfFile: b, encoding: .utf8), "new\n", "the commit was completed")
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".") && !$0.contains(staging.token) }, [],
+                       "no journal or staged file of the killed run left")
+        staging.discard()
+
+        // A journal the kill cut short names nothing that moved: it is dropped, nothing placed.
+        try Data("new2\n".utf8).write(to: URL(fileURLWithPath: stagedA))
+        try Data("\(stagedA)\t\(a)\n".utf8).write(to: URL(fileURLWithPath: dir + "/.tally-commit-\(pid)-y.journal"))
+        ExportStaging.recover(in: dir)
+        XCTAssertEqual(try String(contentsOfFile: a, encoding: .utf8), "new\n")
+        XCTAssertFalse(fm.fileExists(atPath: dir + "/.tally-commit-\(pid)-y.journal"))
+    }
+
     func testDiscardLeavesTheDestinationAndNoStagedFile() throws {
         let dir = try folder()
         let destination = dir + "/out.csv"

@@ -114,7 +114,12 @@ final class ReliabilityTests: XCTestCase {
             if finished { XCTAssertEqual(mine.first?.exitStatus, 0, "\(when): a run that finished is not in the ledger as passed") }
             if mine.first?.exitStatus == QAStore.interrupted { interrupted += 1 }
             // The exports are whole, both from one run: the last that got as far as its
-            // exports (one the ledger shows as passed or interrupted), or the earlier one.
+            // exports (one the ledger shows as passed or interrupted), or the earlier one — as
+            // the next run finds them, once it has completed a commit the kill cut between two
+            // renames (its journal lists them; ExportStaging.recover).
+            ExportStaging.recover(in: scratch.path("out"))
+            let journals = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path("out")))?.filter { $0.hasPrefix(".tally-commit-") } ?? []
+            XCTAssertEqual(journals, [], "\(when): a commit journal was left")
             switch exportedTag(scratch) {
             case .failure(let problem): XCTFail("\(when): \(problem)")
             case .success(let tag):

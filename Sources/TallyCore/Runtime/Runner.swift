@@ -173,6 +173,9 @@ public enum Runner {
             record.params = options.params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         case .success(let plan):
             record.params = plan.paramOrder.map { ($0, plan.params[$0]?.display ?? "") }
+            // A run killed while moving its exports into place is completed before anything
+            // reads or writes them again (ExportStaging.recover).
+            for folder in Set(plan.exports.values.map { ($0.path as NSString).deletingLastPathComponent }) { ExportStaging.recover(in: folder) }
             interpreter.checker = checker
             interpreter.execute(plan)
             record.cells = interpreter.cells

@@ -31,6 +31,7 @@ public final class ExportStaging: @unchecked Sendable {
     /// destination's folder whose process PID no longer runs.
     static func removeAbandoned(in folder: String) {
         let fm = FileManager.default
+        recover(in: folder)
         for entry in (try? fm.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? [] where entry.hasPrefix(".") {
             guard let marker = entry.range(of: ".tally-partial-"),
                   let pid = Int32(entry[marker.upperBound...].prefix { $0 != "-" }), !alive(pid) else { continue }
@@ -75,23 +76,78 @@ public final class ExportStaging: @unchecked Sendable {
         return staged
     }
 
-    /// Moves every staged file into place (creating folders), each by an atomic rename.
+    /// The journal a commit of several files writes first: `.tally-commit-PID-….journal` in the
+    /// first destination's folder, a line per file, `staged<TAB>destination`, absolute paths.
+    static let journalPrefix = ".tally-commit-"
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    /// Completes the commit of a run killed between two of its renames: every file its journal
+    /// lists that is still staged is moved into place, so the exports are all from that run (it
+    /// had finished; the ledger has it), never a mix of two runs. Then the journal goes.
+    public static func recover(in folder: String) {
+        let fm = FileManager.default
+        let dir = folder.isEmpty ? "." : folder
+        for entry in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where entry.hasPrefix(journalPrefix) && entry.hasSuffix(".journal") {
+            guard let pid = Int32(entry.dropFirst(journalPrefix.count).prefix { $0 != "-" }), !alive(pid) else { continue }
+            let journal = dir + "/" + entry
+            // A journal cut short by the kill names nothing yet moved: nothing to complete.
+            if let text = try? String(contentsOfFile: journal, encoding: .utf8), text.hasSuffix("\nend\n") {
+                for line in text.split(separator: "\n") where line != "end" {
+                    let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
+                    guard parts.count == 2, fm.fileExists(atPath: parts[0]) else { continue }
+                    try? place(Pending(staged: parts[0], destination: parts[1]), token: "recover-\(pid)")
+                }
+            }
+            try? fm.removeItem(atPath: journal)
+        }
+    }
+
+    /// Moves one staged file into place (creating its folder) by an atomic rename, or by a copy
+    /// beside it and a rename when the staged file is on another file system.
+    static func place(_ item: Pending, token: String) throws {
+        let fm = FileManager.default
+        let folder = (item.destination as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        if rename(item.staged, item.destination) == 0 { return }
+        let name = (item.destination as NSString).lastPathComponent
+        let beside = (folder.isEmpty ? "" : folder + "/") + ".\(name).tally-partial-\(token)-copy"
+        try? fm.removeItem(atPath: beside)
+        try fm.copyItem(atPath: item.staged, toPath: beside)
+        if rename(beside, item.destination) != 0 {
+            try? fm.removeItem(atPath: beside)
+            throw Diagnostic(.error, "cannot replace the file", file: item.destination)
+        }
+    }
+
+    /// Moves every staged file into place (creating folders), each by an atomic rename. With
+    /// several files, a journal written first lets the next run finish the moves if this one is
+    /// killed between two of them (`recover`).
     public func commit() throws {
         let fm = FileManager.default
-        for item in pending {
-            let folder = (item.destination as NSString).deletingLastPathComponent
+        var journal: String? = nil
+        if pending.count > 1, let first = pending.first {
+            let folder = (first.destination as NSString).deletingLastPathComponent
             if !folder.isEmpty { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-            if rename(item.staged, item.destination) == 0 { continue }
-            // Another file system: copy next to the destination so the final step is a same-folder rename.
-            let name = (item.destination as NSString).lastPathComponent
-            let beside = (folder.isEmpty ? "" : folder + "/") + ".\(name).tally-partial-\(token)-copy"
-            try? fm.removeItem(atPath: beside)
-            try fm.copyItem(atPath: item.staged, toPath: beside)
-            if rename(beside, item.destination) != 0 {
-                try? fm.removeItem(atPath: beside)
-                throw Diagnostic(.error, "cannot replace the file", file: item.destination)
+            let path = (folder.isEmpty ? "" : folder + "/") + ExportStaging.journalPrefix + token + ".journal"
+            let lines = pending.map { ExportStaging.absolute($0.staged) + "\t" + ExportStaging.absolute($0.destination) }
+            // Complete or absent: written beside, flushed, then renamed into place.
+            let text = lines.joined(separator: "\n") + "\nend\n"
+            let partial = path + ".partial"
+            guard fm.createFile(atPath: partial, contents: Data(text.utf8)), let handle = FileHandle(forWritingAtPath: partial) else {
+                throw Diagnostic(.error, "cannot write the export journal", file: path)
             }
+            try? handle.synchronize()
+            try? handle.close()
+            guard rename(partial, path) == 0 else { throw Diagnostic(.error, "cannot write the export journal", file: path) }
+            journal = path
         }
+        for item in pending {
+            try ExportStaging.place(item, token: token)
+        }
+        if let journal { try? fm.removeItem(atPath: journal) }
         discard()
     }
 
