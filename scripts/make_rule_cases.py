@@ -134,3 +134,23 @@ for rule, content in [("GEN-FIELD-COUNT", "SENR^^^0161119^0112345\r\n"), ("GEN-R
     with open(os.path.join(folder, "case.playbook"), "w") as f:
         f.write('load data from "SENR.txt" as calpads SENR\nfindings = data | validate calpads SENR\n')
 print(len(cases) + 2, "cases")
+
+# A cross-file rule: STAS with the SENR it needs (validate calpads STAS with senr).
+stas_base = dict(RecordTypeCode="STAS", ReportingLEA="0161119", SchoolOfAttendance="0112345", AcademicYearID="2024-2025",
+    SSID="1000000001", LocalStudentID="100001", StudentLegalFirstName="Ana", StudentLegalLastName="Lee", StudentBirthDate="20150301",
+    StudentGenderCode="F", StudentAbsenceSummaryDataCollectionExemptionIndicator="N", HourlyAttendanceSchoolTypeIndicator="N",
+    ExpectedAttendanceDays="180", DaysAttended="170", DaysAbsentOutOfSchoolSuspension="0", DaysinAttendanceInSchoolSuspension="0",
+    DaysAbsentExcusedNonSuspension="6", DaysAbsentUnexcusedNonSuspension="4", IncompleteIndependentStudyDays="0")
+def stas(**c):
+    v=dict(stas_base); v.update(c)
+    return "^".join(v.get(f,"") for f in fields("STAS"))+"\r\n"
+base=CASES
+senr = record("SENR") + record("SENR", SSID="1000000003", EnrollmentStatusCode="20", SchoolOfAttendance="6001734")
+cases = {"cert126": [stas(SSID="1000000002"), stas(SSID="1000000003", SchoolOfAttendance="6001734")], "cert126-ok": [stas()]}
+notes = {"cert126": "## Absence summary data needs a primary or short-term enrollment at the school in the year (CERT126):\n## the first record's student has none, the second only a secondary (status 20) one.\n",
+         "cert126-ok": "## Absence summary data for a student with a primary enrollment at the school in the year.\n"}
+for name, recs in cases.items():
+    d=os.path.join(base,name); os.makedirs(d, exist_ok=True)
+    open(os.path.join(d,"STAS.txt"),"w",newline="").write("".join(recs))
+    open(os.path.join(d,"SENR.txt"),"w",newline="").write(senr)
+    open(os.path.join(d,"case.playbook"),"w").write(notes[name] + 'load stas from "STAS.txt" as calpads STAS\nload senr from "SENR.txt" as calpads SENR\nfindings = stas | validate calpads STAS with senr\nshow findings\nassert stas is valid calpads STAS with senr\n')

@@ -126,6 +126,7 @@ final class CalpadsValidationTests: XCTestCase {
         XCTAssertTrue(CalpadsRules.rules(for: "SENR", year: 2025).contains { $0.id == "SENR0731F1" })
         XCTAssertFalse(CalpadsRules.rules(for: "SENR", year: 2022).contains { $0.id == "SENR0630" })
         XCTAssertEqual(CalpadsRules.rule("SENR0175")?.isCALPADS, true)
+        XCTAssertEqual(CalpadsRules.rules(for: "STAS").map(\.id).filter { !$0.hasPrefix("G") && !$0.hasPrefix("F") }, ["CERT126"])
         XCTAssertEqual(CalpadsRules.rule("SENR-NO-SINF")?.isCALPADS, false)
     }
 

@@ -77,4 +77,33 @@ extension CalpadsValidator {
         return Table(names: findingColumns, columns: builders.map { $0.build() },
                      provenance: table.provenance.gather(sorted.map { Int32($0.row) }))
     }
+
+    /// STAS across files (`validate calpads STAS with senr`): a student with absence summary
+    /// data has a primary or short-term enrollment at that school in that year (CERT126).
+    static func absenceRules(_ r: Record, senr: Table?, file: String) throws -> [Finding] {
+        guard let senr else { return [] }
+        let needed = ["SSID", "SchoolOfAttendance", "AcademicYearID", "EnrollmentStatusCode"]
+        let missing = needed.filter { senr.column($0) == nil }
+        guard missing.isEmpty else {
+            throw Diagnostic(.error, "validate calpads STAS with a table needs its SENR columns \(missing.joined(separator: ", "))", file: file,
+                             help: "validate calpads STAS with the table loaded as calpads SENR")
+        }
+        let e = Record(senr)
+        var enrolled = Set<String>()
+        for row in 0..<senr.rowCount {
+            guard let status = e.text("EnrollmentStatusCode", row), status == "10" || status == "30",
+                  let ssid = e.text("SSID", row), let school = e.text("SchoolOfAttendance", row), let year = e.text("AcademicYearID", row) else { continue }
+            enrolled.insert([ssid, school, year].joined(separator: "\u{1F}"))
+        }
+        var out: [Finding] = []
+        for row in 0..<r.table.rowCount {
+            guard let ssid = r.text("SSID", row), let school = r.text("SchoolOfAttendance", row), let year = r.text("AcademicYearID", row),
+                  let start = CalpadsLayouts.startYear(year), active("CERT126", start) else { continue }
+            if !enrolled.contains([ssid, school, year].joined(separator: "\u{1F}")) {
+                out.append(Finding(rule: "CERT126", field: "SSID", value: ssid,
+                                   message: "absence summary data for a student with no primary or short-term enrollment at \(school) in \(year)", row: row))
+            }
+        }
+        return out
+    }
 }

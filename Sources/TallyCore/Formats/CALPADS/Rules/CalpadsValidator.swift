@@ -47,6 +47,7 @@ public enum CalpadsValidator {
         case "SINF": findings += studentInformationRules(record)
         case "SPRG": findings += programRules(record, layout)
         case "SELA": findings += englishRules(record)
+        case "STAS": findings += try absenceRules(record, senr: other, file: file)
         default: break
         }
         return makeTable(findings, table, record)

@@ -37,6 +37,7 @@ SENR-NO-SINF	tally	fatal	SENR	2019	9999	N	SSID	an enrolled student has a SINF re
 SENR-AGE-GRADE	tally	warning	SENR	2019	9999	N	StudentBirthDate,GradeLevelCode	the student's age on December 2 is plausible for the grade	check the birth date and the grade level
 SINF-ZIP	tally	warning	SINF	2019	9999	N	AddressZipCode	the address ZIP code is five digits	write the five-digit ZIP code
 SINF-EFFECTIVE-DATES	tally	fatal	SINF	2019	9999	N	EffectiveStartDate,EffectiveEndDate	the effective end date is not before the start date	correct the effective dates
+CERT126	calpads	fatal	STAS	2019	9999	N	SchoolOfAttendance,AcademicYearID,SSID	a student with absence summary data has a primary or short-term enrollment (SENR status 10 or 30) at the school in the year (validate calpads STAS with senr)	submit the student's SENR enrollment at the school for the year, or correct the school or SSID of the absence record
 SPRG-MEMBERSHIP	tally	fatal	SPRG	2019	9999	N	EducationProgramCode,EducationProgramMembershipCode	program and membership category are a valid combination for the year	choose a membership category the Valid Code Combinations allow for the program
 SPRG-END-BEFORE-START	tally	fatal	SPRG	2019	9999	N	EducationProgramMembershipStartDate,EducationProgramMembershipEndDate	the program end date is not before the start date	correct the program dates
 SELA-LANGUAGE	tally	warning	SELA	2019	9999	N	PrimaryLanguageCode	the primary language code is two digits	use the two-digit language code of the CALPADS code set
