@@ -24,6 +24,47 @@ final class CalpadsTests: XCTestCase {
         }
     }
 
+    /// Every layout of every year: records with every field filled (dates as CCYYMMDD, text up to
+    /// its length) load and export byte for byte.
+    func testEveryLayoutRoundTripsByteForByte() throws {
+        let scratch = try Scratch()
+        var playbook = ""
+        var files: [String] = []
+        for layout in CalpadsLayouts.all {
+            let year = "\(layout.lastYear >= 9999 ? 2025 : layout.lastYear)-\(layout.lastYear >= 9999 ? 2026 : layout.lastYear + 1)"
+            var text = ""
+            for n in 1...3 {
+                let fields = layout.fields.enumerated().map { (k, field) -> String in
+                    switch field.name {
+                    case "RecordTypeCode": return layout.type
+                    case "TransactionTypeCode": return n == 2 ? "" : "R"
+                    case "AcademicYearID": return year
+                    default:
+                        if field.isDate { return "2024091\(n)" }
+                        if n == 3, !field.required { return "" }
+                        let value = "V\(k)é\(n)"
+                        return String(value.prefix(field.maxLength > 0 ? field.maxLength : value.count))
+                    }
+                }
+                text += fields.joined(separator: "^") + "\r\n"
+            }
+            let name = "\(layout.type)_\(layout.firstYear).txt"
+            try scratch.write("in/" + name, text)
+            files.append(name)
+            let table = "t\(layout.type)\(layout.firstYear)"
+            playbook += "load \(table) from \"in/\(name)\" as calpads \(layout.type) year \"\(year)\"\n"
+            playbook += "export \(table) to \"out/\(name)\" as calpads \(layout.type) year \"\(year)\"\n"
+        }
+        XCTAssertEqual(files.count, CalpadsLayouts.all.count)
+        XCTAssertTrue(Set(CalpadsLayouts.types).isSuperset(of: ["SPED", "SSRV", "SDIS"]))
+        try scratch.write("rt.playbook", playbook)
+        let record = Runner.run(path: scratch.path("rt.playbook"), options: scratch.options)
+        XCTAssertEqual(record.errors, [])
+        for name in files {
+            XCTAssertEqual(FileManager.default.contents(atPath: scratch.path("in/" + name)), FileManager.default.contents(atPath: scratch.path("out/" + name)), name)
+        }
+    }
+
     func testTooLongValueIsAnErrorNamingTheRowAndNothingIsWritten() throws {
         let scratch = try Scratch()
         let line = "SENR^^^0161119^0112345^^2024-2025^1000000001^100000^Ann^^Lee^^^^^20150224^F^^^US^20240814^10^KN^^^^^^^^^^^\r\n"

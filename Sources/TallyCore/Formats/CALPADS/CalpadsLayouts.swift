@@ -45,6 +45,14 @@ public enum CalpadsLayouts {
         return layouts
     }()
 
+    /// Where a layout's facts are thinner than the File Specifications' (by type): shown by
+    /// `tally layouts`.
+    public static let sourceNotes: [String: String] = [
+        "SPED": "from the ODS extract's column list (2020): no field lengths, numbered by position as 14.NN; SPED was retired in 2023-24 (SWDS, PLAN, MEET, SERV replaced it)",
+        "SSRV": "from the ODS extract's column list (2020): no field lengths, numbered by position as 15.NN; SSRV was retired in 2023-24",
+        "SDIS": "legacy discipline file, replaced by SINC, SIRS and SOFF in 2019-20: field numbers unknown (numbered by position, #1 ...), years uncertain",
+    ]
+
     /// The file types, in registry order.
     public static var types: [String] {
         var seen: [String] = []

@@ -411,5 +411,103 @@ SOFF	2019	9999	20.12	StudentGenderCode	Student Gender Code	1	Y	N
 SOFF	2019	9999	20.13	IncidentIDLocal	Incident ID Local	20	Y	N
 SOFF	2019	9999	20.14	StudentOffenseCode	Student Offense Code	3	Y	N
 SOFF	2019	9999	20.15	WeaponCategoryCode	Weapon Category Code	2	N	N
+SPED	2019	2022	14.01	RecordTypeCode	Record Type Code	0	Y	N
+SPED	2019	2022	14.02	TransactionTypeCode	Transaction Type Code	0	N	N
+SPED	2019	2022	14.03	LocalRecordID	Local Record ID	0	N	N
+SPED	2019	2022	14.04	ReportingLEA	Reporting LEA	0	Y	N
+SPED	2019	2022	14.05	SchoolOfAttendance	School Of Attendance	0	Y	N
+SPED	2019	2022	14.06	SchoolOfAttendanceNPS	School Of Attendance NPS	0	N	N
+SPED	2019	2022	14.07	AcademicYearID	Academic Year ID	0	Y	N
+SPED	2019	2022	14.08	SSID	SSID	0	Y	N
+SPED	2019	2022	14.09	LocalStudentID	Local Student ID	0	N	N
+SPED	2019	2022	14.10	LocalSpecialEducationStudentID	Local Special Education Student ID	0	N	N
+SPED	2019	2022	14.11	StudentLegalFirstName	Student Legal First Name	0	N	N
+SPED	2019	2022	14.12	StudentLegalLastName	Student Legal Last Name	0	N	N
+SPED	2019	2022	14.13	StudentBirthDate	Student Birth Date	0	N	Y
+SPED	2019	2022	14.14	StudentGenderCode	Student Gender Code	0	N	N
+SPED	2019	2022	14.15	ReportingSELPA	Reporting SELPA	0	N	N
+SPED	2019	2022	14.16	DistrictOfSpecialEducationAccountability	District Of Special Education Accountability	0	N	N
+SPED	2019	2022	14.17	SpecialEducationReferralDate	Special Education Referral Date	0	N	Y
+SPED	2019	2022	14.18	ReferringPartyCode	Referring Party Code	0	N	N
+SPED	2019	2022	14.19	InitialEvaluationParentalConsentDate	Initial Evaluation Parental Consent Date	0	N	Y
+SPED	2019	2022	14.20	SpecialEducationMeetingTypeCode	Special Education Meeting Type Code	0	N	N
+SPED	2019	2022	14.21	SpecialEducationMeetingDate	Special Education Meeting Date	0	N	Y
+SPED	2019	2022	14.22	StudentSpecialEducationMeetingOrAmendmentIdentifier	Student Special Education Meeting Or Amendment Identifier	0	N	N
+SPED	2019	2022	14.23	MeetingDelayCode	Meeting Delay Code	0	N	N
+SPED	2019	2022	14.24	EducationPlanTypeCode	Education Plan Type Code	0	N	N
+SPED	2019	2022	14.25	EducationPlanAmendmentDate	Education Plan Amendment Date	0	N	Y
+SPED	2019	2022	14.26	PrimaryResidenceCode	Primary Residence Code	0	N	N
+SPED	2019	2022	14.27	SpecialEducationInitialEntryStartDate	Special Education Initial Entry Start Date	0	N	Y
+SPED	2019	2022	14.28	Disability1Code	Disability1Code	0	N	N
+SPED	2019	2022	14.29	Disability2Code	Disability2Code	0	N	N
+SPED	2019	2022	14.30	InfantRegionalCenterServicesEligibilityIndicator	Infant Regional Center Services Eligibility Indicator	0	N	N
+SPED	2019	2022	14.31	SpecialEducationProgramSettingCode	Special Education Program Setting Code	0	N	N
+SPED	2019	2022	14.32	PreschoolProgramSettingServiceLocationCode	Preschool Program Setting Service Location Code	0	N	N
+SPED	2019	2022	14.33	TenOrMoreWeeklyHoursInSettingIndicator	Ten Or More Weekly Hours In Setting Indicator	0	N	N
+SPED	2019	2022	14.34	GeneralEducationParticipationPercentageRangeCode	General Education Participation Percentage Range Code	0	N	N
+SPED	2019	2022	14.35	SpecialEducationProgramTypeCode	Special Education Program Type Code	0	N	N
+SPED	2019	2022	14.36	IEPIncludesPostsecondaryGoalsIndicator	IEPIncludes Postsecondary Goals Indicator	0	N	N
+SPED	2019	2022	14.37	PostsecondaryGoalsUpdatedAnnuallyIndicator	Postsecondary Goals Updated Annually Indicator	0	N	N
+SPED	2019	2022	14.38	PostsecondaryGoalsAgeAppropriateTransitionAssessmentIndicator	Postsecondary Goals Age Appropriate Transition Assessment Indicator	0	N	N
+SPED	2019	2022	14.39	TransitionServicesInIEPIndicator	Transition Services In IEPIndicator	0	N	N
+SPED	2019	2022	14.40	SupportiveServicesIndicator	Supportive Services Indicator	0	N	N
+SPED	2019	2022	14.41	TransitionServicesGoalsInIEPIndicator	Transition Services Goals In IEPIndicator	0	N	N
+SPED	2019	2022	14.42	StudentIEPParticipationIndicator	Student IEPParticipation Indicator	0	N	N
+SPED	2019	2022	14.43	AgencyRepresentativeIEPParticipationCode	Agency Representative IEPParticipation Code	0	N	N
+SPED	2019	2022	14.44	SpecialTransportationIndicator	Special Transportation Indicator	0	N	N
+SPED	2019	2022	14.45	ParentalInvolvementFacilitationCode	Parental Involvement Facilitation Code	0	N	N
+SPED	2019	2022	14.46	SpecialEducationProgramExitDate	Special Education Program Exit Date	0	N	Y
+SPED	2019	2022	14.47	WorkabilityIWorkBasedLearningProgramCompletionIndicator	Workability IWork Based Learning Program Completion Indicator	0	N	N
+SPED	2019	2022	14.48	DepartmentOfRehabilitationStudentServicesWorkBasedLearningProgramCompletionIndicator	Department Of Rehabilitation Student Services Work Based Learning Program Completion Indicator	0	N	N
+SPED	2019	2022	14.49	SpecialEducationProgramExitReasonCode	Special Education Program Exit Reason Code	0	N	N
+SPED	2019	2022	14.50	StudentHispanicEthnicityIndicator	Student Hispanic Ethnicity Indicator	0	N	N
+SPED	2019	2022	14.51	StudentEthnicityMissingIndicator	Student Ethnicity Missing Indicator	0	N	N
+SPED	2019	2022	14.52	StudentRace1Code	Student Race1Code	0	N	N
+SPED	2019	2022	14.53	StudentRace2Code	Student Race2Code	0	N	N
+SPED	2019	2022	14.54	StudentRace3Code	Student Race3Code	0	N	N
+SPED	2019	2022	14.55	StudentRace4Code	Student Race4Code	0	N	N
+SPED	2019	2022	14.56	StudentRace5Code	Student Race5Code	0	N	N
+SPED	2019	2022	14.57	StudentRaceMissingIndicator	Student Race Missing Indicator	0	N	N
+SSRV	2019	2022	15.01	RecordTypeCode	Record Type Code	0	Y	N
+SSRV	2019	2022	15.02	TransactionTypeCode	Transaction Type Code	0	N	N
+SSRV	2019	2022	15.03	LocalRecordID	Local Record ID	0	N	N
+SSRV	2019	2022	15.04	ReportingLEA	Reporting LEA	0	Y	N
+SSRV	2019	2022	15.05	SchoolOfAttendance	School Of Attendance	0	Y	N
+SSRV	2019	2022	15.06	SchoolOfAttendanceNPS	School Of Attendance NPS	0	N	N
+SSRV	2019	2022	15.07	NonpublicAgencyIdentifierNPA	Nonpublic Agency Identifier NPA	0	N	N
+SSRV	2019	2022	15.08	AcademicYearID	Academic Year ID	0	Y	N
+SSRV	2019	2022	15.09	SSID	SSID	0	Y	N
+SSRV	2019	2022	15.10	ReportingSELPA	Reporting SELPA	0	N	N
+SSRV	2019	2022	15.11	DistrictOfSpecialEducationAccountability	District Of Special Education Accountability	0	N	N
+SSRV	2019	2022	15.12	StudentSpecialEducationMeetingOrAmendmentIdentifier	Student Special Education Meeting Or Amendment Identifier	0	N	N
+SSRV	2019	2022	15.13	SpecialEducationServiceCode	Special Education Service Code	0	N	N
+SSRV	2019	2022	15.14	SpecialEducationServiceProviderCode	Special Education Service Provider Code	0	N	N
+SSRV	2019	2022	15.15	SpecialEducationServiceLocationCode	Special Education Service Location Code	0	N	N
+SSRV	2019	2022	15.16	ServiceFrequencyCode	Service Frequency Code	0	N	N
+SSRV	2019	2022	15.17	ServiceDuration	Service Duration	0	N	N
+SSRV	2019	2022	15.18	LocalSpecialEducationStudentID	Local Special Education Student ID	0	N	N
+SDIS	2014	2018	#1	RecordTypeCode	Record Type Code	4	Y	N
+SDIS	2014	2018	#2	TransactionTypeCode	Transaction Type Code	1	N	N
+SDIS	2014	2018	#3	LocalRecordID	Local Record ID	255	N	N
+SDIS	2014	2018	#4	ReportingLEA	Reporting LEA	7	Y	N
+SDIS	2014	2018	#5	SchoolOfAttendance	School Of Attendance	7	Y	N
+SDIS	2014	2018	#6	AcademicYearID	Academic Year ID	9	Y	N
+SDIS	2014	2018	#7	SSID	SSID	10	Y	N
+SDIS	2014	2018	#8	LocalStudentID	Local Student ID	15	Y	N
+SDIS	2014	2018	#9	StudentLegalFirstName	Student Legal First Name	30	Y	N
+SDIS	2014	2018	#10	StudentLegalLastName	Student Legal Last Name	50	Y	N
+SDIS	2014	2018	#11	StudentBirthDate	Student Birth Date	8	Y	Y
+SDIS	2014	2018	#12	StudentGenderCode	Student Gender Code	1	Y	N
+SDIS	2014	2018	#13	DisciplinaryIncidentIDLocal	Disciplinary Incident IDLocal	20	Y	N
+SDIS	2014	2018	#14	DisciplinaryIncidentOccurrenceDate	Disciplinary Incident Occurrence Date	8	Y	Y
+SDIS	2014	2018	#15	StudentOffenseCode	Student Offense Code	3	Y	N
+SDIS	2014	2018	#16	IncidentMostSevereOffenseCode	Incident Most Severe Offense Code	3	Y	N
+SDIS	2014	2018	#17	WeaponCategoryCode	Weapon Category Code	2	N	N
+SDIS	2014	2018	#18	IncidentDisciplinaryActionTakenCode	Incident Disciplinary Action Taken Code	3	Y	N
+SDIS	2014	2018	#19	DisciplinaryActionAuthorityCode	Disciplinary Action Authority Code	2	N	N
+SDIS	2014	2018	#20	IncidentDisciplinaryActionDurationDays	Incident Disciplinary Action Duration Days	3	N	N
+SDIS	2014	2018	#21	StudentInstructionalSupportIndicator	Student Instructional Support Indicator	1	N	N
+SDIS	2014	2018	#22	DisciplinaryActionModificationCategoryCode	Disciplinary Action Modification Category Code	3	N	N
+SDIS	2014	2018	#23	RemovaltoInterimAlternativeSettingReasonCode	Removalto Interim Alternative Setting Reason Code	1	N	N
 """#
 }
