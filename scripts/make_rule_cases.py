@@ -154,3 +154,42 @@ for name, recs in cases.items():
     open(os.path.join(d,"STAS.txt"),"w",newline="").write("".join(recs))
     open(os.path.join(d,"SENR.txt"),"w",newline="").write(senr)
     open(os.path.join(d,"case.playbook"),"w").write(notes[name] + 'load stas from "STAS.txt" as calpads STAS\nload senr from "SENR.txt" as calpads SENR\nfindings = stas | validate calpads STAS with senr\nshow findings\nassert stas is valid calpads STAS with senr\n')
+
+# Course sections: SCSC duplicates, and SCSE records whose section the CRSE file lacks.
+def rec(t, base, **c):
+    v = dict(base); v.update(c)
+    return "^".join(v.get(f, "") for f in fields(t)) + "\r\n"
+student = dict(ReportingLEA="0161119", SchoolOfCourseDelivery="0112345", AcademicYearID="2024-2025", SSID="1000000001",
+               LocalStudentID="100001", StudentLegalFirstName="Ana", StudentLegalLastName="Lee", StudentBirthDate="20080301",
+               StudentGenderCode="F", LocalCourseID="ENG10", CourseSectionID="ENG10-1", AcademicTermCode="FY")
+section = dict(RecordTypeCode="CRSE", ReportingLEA="0161119", SchoolOfCourseDelivery="0112345", AcademicYearID="2024-2025",
+               CRSStateCourseCode="2131", CRSLocalCourseID="ENG10", CRSCourseName="English 10", CourseSectionID="ENG10-1",
+               AcademicTermCode="FY", SEID="1234567890", LocalStaffID="T100", LanguageOfInstructionCode="00")
+scsc = dict(student, RecordTypeCode="SCSC", StudentCreditsAttempted="5.00", StudentCreditsEarned="5.00", StudentCourseFinalGrade="A",
+            MarkingPeriodCode="S1")
+scse = dict(student, RecordTypeCode="SCSE")
+course_cases = {
+    "scsc0230": ("SCSC", [rec("SCSC", scsc), rec("SCSC", scsc, StudentCourseFinalGrade="B")], None,
+                 "## The same student completing the same course section twice in one marking period (SCSC0230).\n"),
+    "scsc0230-ok": ("SCSC", [rec("SCSC", scsc), rec("SCSC", scsc, MarkingPeriodCode="S2"), rec("SCSC", scsc, SSID="1000000002")], None,
+                    "## One record per student, section and marking period: another marking period, another student.\n"),
+    "scse0139f2": ("SCSE", [rec("SCSE", scse), rec("SCSE", scse, CourseSectionID="ENG10-9"), rec("SCSE", scse, AcademicTermCode="S1")],
+                   [rec("CRSE", section)], "## Student course sections whose section (ENG10-9) or term (S1) the CRSE file lacks (SCSE0139F2).\n"),
+    "scse0139f2-ok": ("SCSE", [rec("SCSE", scse), rec("SCSE", dict(scse, AcademicYearID="2021-2022"), CourseSectionID="OLD-1")],
+                      [rec("CRSE", section)], "## A student in a section the CRSE file has; before 2022-23 the rule does not apply.\n"),
+}
+for name, (t, records, crse, note) in course_cases.items():
+    d = os.path.join(CASES, name)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, f"{t}.txt"), "w", newline="") as f:
+        f.write("".join(records))
+    with_crse = ""
+    play = note + f'load data from "{t}.txt" as calpads {t}\n'
+    if crse:
+        with open(os.path.join(d, "CRSE.txt"), "w", newline="") as f:
+            f.write("".join(crse))
+        play += 'load crse from "CRSE.txt" as calpads CRSE\n'
+        with_crse = " with crse"
+    play += f"findings = data | validate calpads {t}{with_crse}\nshow findings\nassert data is valid calpads {t}{with_crse}\n"
+    with open(os.path.join(d, "case.playbook"), "w") as f:
+        f.write(play)

@@ -14,7 +14,15 @@ enum ServiceSteps {
         }
         if let with {
             let other = try ctx.requireTable(with)
-            guard other.contains("SSID") else { throw ctx.error("\(with.text) has no SSID column to match students by", with.span) }
+            // Student course sections are matched with course sections; everything else by student.
+            if ["SCSE", "SCSC"].contains(layout.text.uppercased()) {
+                guard other.contains("CourseSectionID") else {
+                    throw ctx.error("\(with.text) has no CourseSectionID column to match course sections by", with.span,
+                                    help: "validate calpads SCSE with the table loaded as calpads CRSE")
+                }
+            } else {
+                guard other.contains("SSID") else { throw ctx.error("\(with.text) has no SSID column to match students by", with.span) }
+            }
         }
         return Schema(columns: findingColumns)
     }

@@ -106,4 +106,58 @@ extension CalpadsValidator {
         }
         return out
     }
+
+    /// Student course sections: no student twice in one section and marking period (SCSC0230),
+    /// and (`validate calpads SCSE with crse`) every section a student is in exists in the course
+    /// section file (SCSE0139F2).
+    static func courseSectionRules(_ r: Record, type: String, courses: Table?, file: String) throws -> [Finding] {
+        var out: [Finding] = []
+        func key(_ record: Record, _ row: Int, _ names: [String]) -> String? {
+            var parts: [String] = []
+            for name in names {
+                guard let v = record.text(name, row) else { return nil }
+                parts.append(v)
+            }
+            return parts.joined(separator: "\u{1F}")
+        }
+        if type == "SCSC" {
+            let names = ["SchoolOfCourseDelivery", "AcademicYearID", "SSID", "LocalCourseID", "CourseSectionID", "AcademicTermCode"]
+            var first: [String: Int] = [:]
+            for row in 0..<r.table.rowCount {
+                guard let k = key(r, row, names) else { continue }
+                let full = k + "\u{1F}" + (r.text("MarkingPeriodCode", row) ?? "")
+                let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) ?? 2019
+                if let earlier = first[full], active("SCSC0230", year) {
+                    let line = Int(r.table.provenance.line[earlier])
+                    out.append(Finding(rule: "SCSC0230", field: "SSID", value: r.text("SSID", row) ?? "",
+                                       message: "this student already completes this course section in this marking period on line \(line)", row: row))
+                } else if first[full] == nil {
+                    first[full] = row
+                }
+            }
+        }
+        if type == "SCSE", let courses {
+            let sectionNames = ["SchoolOfCourseDelivery", "AcademicYearID", "CourseSectionID", "AcademicTermCode"]
+            let courseID = courses.column("CRSLocalCourseID") != nil ? "CRSLocalCourseID" : "LocalCourseID"
+            let missing = (sectionNames + [courseID]).filter { courses.column($0) == nil }
+            guard missing.isEmpty else {
+                throw Diagnostic(.error, "validate calpads SCSE with a table needs its CRSE columns \(missing.joined(separator: ", "))", file: file,
+                                 help: "validate calpads SCSE with the table loaded as calpads CRSE")
+            }
+            let c = Record(courses)
+            var sections = Set<String>()
+            for row in 0..<courses.rowCount {
+                if let k = key(c, row, sectionNames + [courseID]) { sections.insert(k) }
+            }
+            for row in 0..<r.table.rowCount {
+                guard let k = key(r, row, sectionNames + ["LocalCourseID"]),
+                      let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear), active("SCSE0139F2", year) else { continue }
+                if !sections.contains(k) {
+                    out.append(Finding(rule: "SCSE0139F2", field: "CourseSectionID", value: r.text("CourseSectionID", row) ?? "",
+                                       message: "no course section \(r.text("CourseSectionID", row) ?? "") of course \(r.text("LocalCourseID", row) ?? "") in term \(r.text("AcademicTermCode", row) ?? "") at \(r.text("SchoolOfCourseDelivery", row) ?? "") in the course section file", row: row))
+                }
+            }
+        }
+        return out
+    }
 }

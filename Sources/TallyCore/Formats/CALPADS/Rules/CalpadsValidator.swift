@@ -48,6 +48,7 @@ public enum CalpadsValidator {
         case "SPRG": findings += programRules(record, layout)
         case "SELA": findings += englishRules(record)
         case "STAS": findings += try absenceRules(record, senr: other, file: file)
+        case "SCSE", "SCSC": findings += try courseSectionRules(record, type: type, courses: other, file: file)
         default: break
         }
         return makeTable(findings, table, record)
