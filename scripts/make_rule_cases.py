@@ -193,3 +193,32 @@ for name, (t, records, crse, note) in course_cases.items():
     play += f"findings = data | validate calpads {t}{with_crse}\nshow findings\nassert data is valid calpads {t}{with_crse}\n"
     with open(os.path.join(d, "case.playbook"), "w") as f:
         f.write(play)
+
+# Cross-file: programs and language status need an enrollment; staff assignments need SDEM.
+senr_file = record(S) + record(S, SSID="1000000002", EnrollmentSchoolExitDate="20240930", StudentExitReasonCode="T160")
+staff = dict(ReportingLEA="0161119", AcademicYearID="2024-2025", SEID="1234567890", LocalStaffID="T100", StaffLegalFirstName="Pat",
+             StaffLegalLastName="Ng", StaffBirthDate="19800101", StaffGenderCode="F")
+sdem = dict(staff, RecordTypeCode="SDEM", EffectiveStartDate="20240701", StaffServiceYearsLEA="5", StaffServiceYearsTotal="10")
+sass = dict(staff, RecordTypeCode="SASS", SchoolofAssignment="0112345", StaffJobClassificationCode="12", StaffJobClassificationFTEPercentage="100.0")
+cross = {
+    "sprg-no-enrollment": ("SPRG", [record("SPRG", SSID="1000000003"), record("SPRG", SSID="1000000002", EducationProgramMembershipStartDate="20241001")],
+                           "SENR", senr_file, "## Programs for a student with no enrollment, and for one whose enrollment ended before the program began.\n"),
+    "sprg-no-enrollment-ok": ("SPRG", [record("SPRG"), record("SPRG", SSID="1000000002", EducationProgramMembershipStartDate="20240901")],
+                              "SENR", senr_file, "## Programs during an enrollment in the LEA.\n"),
+    "sela-no-enrollment": ("SELA", [record("SELA", SSID="1000000003")], "SENR", senr_file, "## A language status for a student with no enrollment in the LEA.\n"),
+    "sela-no-enrollment-ok": ("SELA", [record("SELA"), record("SELA", SSID="1000000002")], "SENR", senr_file, "## Language statuses of enrolled students.\n"),
+    "sass-no-sdem": ("SASS", [rec("SASS", sass, SEID="1234567891")], "SDEM", rec("SDEM", sdem), "## An assignment for a staff member without SDEM.\n"),
+    "sass-no-sdem-ok": ("SASS", [rec("SASS", sass)], "SDEM", rec("SDEM", sdem), "## An assignment for a staff member with SDEM for the year.\n"),
+}
+for name, (t, records, other, other_text, note) in cross.items():
+    d = os.path.join(CASES, name)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, f"{t}.txt"), "w", newline="") as f:
+        f.write("".join(records))
+    with open(os.path.join(d, f"{other}.txt"), "w", newline="") as f:
+        f.write(other_text)
+    o = other.lower()
+    play = note + f'load data from "{t}.txt" as calpads {t}\nload {o} from "{other}.txt" as calpads {other}\n'
+    play += f"findings = data | validate calpads {t} with {o}\nshow findings\nassert data is valid calpads {t} with {o}\n"
+    with open(os.path.join(d, "case.playbook"), "w") as f:
+        f.write(play)

@@ -5,7 +5,7 @@ struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "List the CALPADS validation rules: ID, severity, file type, years and what each checks.",
-        discussion: "tally rules SENR (or --file SENR) lists a file type's rules; --year 2025-2026 only those in force that year; tally rules SENR0175 shows one rule with the fields it validates and what to do about a finding. An ID marked Tally is Tally's own: CALPADS documents no error for that check."
+        discussion: "tally rules SENR (or --file SENR) lists a file type's rules; --year 2025-2026 only those in force that year; tally rules SENR0175 shows one rule with the fields it validates and what to do about a finding. An ID marked Tally is Tally's own: Tally knows no CALPADS error ID for that check."
     )
 
     @Argument(help: "A file type (SENR) or a rule ID (SENR0175).") var what: String?
@@ -32,13 +32,13 @@ struct RulesCommand: ParsableCommand {
         }
         print(TextTable.render(header: ["rule", "ID from", "severity", "file", "years", "checks that"], rows: rows, maxWidth: 180, indent: ""))
         let calpads = rules.filter(\.isCALPADS).count
-        print("\n\(rules.count) rules, \(calpads) under CALPADS error IDs, \(rules.count - calpads) under Tally's own (CALPADS documents no error for them).")
+        print("\n\(rules.count) rules, \(calpads) under CALPADS error IDs, \(rules.count - calpads) under Tally's own (no CALPADS error ID known for them).")
         print("tally rules RULE_ID shows a rule's fields and resolution. Use them with: findings = T | validate calpads SENR [with sinf], or assert T is valid calpads SENR")
     }
 
     func detail(_ rule: CalpadsRule) -> String {
         var lines = ["\(rule.id) — \(rule.description)"]
-        lines.append("  ID:         " + (rule.isCALPADS ? "CALPADS' error ID" : "Tally's own (CALPADS documents no error for this check)"))
+        lines.append("  ID:         " + (rule.isCALPADS ? "CALPADS' error ID" : "Tally's own (no CALPADS error ID known for this check)"))
         lines.append("  severity:   \(rule.severity.rawValue)" + (rule.atLoad ? " (checked when loading: stops the run)" : ""))
         lines.append("  files:      " + (rule.types.contains("*") ? "every file type" : rule.types.joined(separator: ", ")))
         lines.append("  years:      \(rule.yearsDescription)")

@@ -175,7 +175,7 @@ final class CalpadsValidationTests: XCTestCase {
         let ids = CalpadsRules.all.map(\.id)
         XCTAssertEqual(ids.count, Set(ids).count)
         XCTAssertGreaterThanOrEqual(ids.count, 30)
-        XCTAssertEqual(CalpadsRules.rules(for: "SELA").map(\.id).filter { $0.hasPrefix("SELA") }, ["SELA-LANGUAGE"])
+        XCTAssertEqual(CalpadsRules.rules(for: "SELA").map(\.id).filter { $0.hasPrefix("SELA") }, ["SELA-NO-ENROLLMENT", "SELA-LANGUAGE"])
         XCTAssertTrue(CalpadsRules.rules(for: "SENR").contains { $0.id == "SENR0018" })
     }
 }

@@ -15,7 +15,12 @@ enum ServiceSteps {
         if let with {
             let other = try ctx.requireTable(with)
             // Student course sections are matched with course sections; everything else by student.
-            if ["SCSE", "SCSC"].contains(layout.text.uppercased()) {
+            if layout.text.uppercased() == "SASS" {
+                guard other.contains("SEID") else {
+                    throw ctx.error("\(with.text) has no SEID column to match staff by", with.span,
+                                    help: "validate calpads SASS with the table loaded as calpads SDEM")
+                }
+            } else if ["SCSE", "SCSC"].contains(layout.text.uppercased()) {
                 guard other.contains("CourseSectionID") else {
                     throw ctx.error("\(with.text) has no CourseSectionID column to match course sections by", with.span,
                                     help: "validate calpads SCSE with the table loaded as calpads CRSE")

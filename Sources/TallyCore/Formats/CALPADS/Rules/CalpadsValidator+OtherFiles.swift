@@ -160,4 +160,66 @@ extension CalpadsValidator {
         }
         return out
     }
+
+    /// `validate calpads SPRG with senr` / `SELA with senr`: the student has an enrollment in the
+    /// LEA — for a program, one open at some time between the program's start and end dates.
+    static func enrolledRules(_ r: Record, type: String, senr: Table?, file: String) throws -> [Finding] {
+        guard let senr else { return [] }
+        let missing = ["SSID", "ReportingLEA", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"].filter { senr.column($0) == nil }
+        guard missing.isEmpty else {
+            throw Diagnostic(.error, "validate calpads \(type) with a table needs its SENR columns \(missing.joined(separator: ", "))", file: file,
+                             help: "validate calpads \(type) with the table loaded as calpads SENR")
+        }
+        let e = Record(senr)
+        var spans: [String: [(start: Int32, exit: Int32?)]] = [:]
+        for row in 0..<senr.rowCount {
+            guard let ssid = e.text("SSID", row), let lea = e.text("ReportingLEA", row), let start = e.date("EnrollmentSchoolStartDate", row) else { continue }
+            spans[ssid + "\u{1F}" + lea, default: []].append((start, e.date("EnrollmentSchoolExitDate", row)))
+        }
+        let rule = type == "SPRG" ? "SPRG-NO-ENROLLMENT" : "SELA-NO-ENROLLMENT"
+        var out: [Finding] = []
+        for row in 0..<r.table.rowCount {
+            guard let ssid = r.text("SSID", row), let lea = r.text("ReportingLEA", row) else { continue }
+            let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) ?? 2019
+            guard active(rule, year) else { continue }
+            let enrollments = spans[ssid + "\u{1F}" + lea] ?? []
+            let ok: Bool
+            if type == "SPRG", let start = r.date("EducationProgramMembershipStartDate", row) {
+                let end = r.date("EducationProgramMembershipEndDate", row)
+                ok = enrollments.contains { e in (end.map { e.start <= $0 } ?? true) && (e.exit.map { $0 >= start } ?? true) }
+            } else {
+                ok = !enrollments.isEmpty
+            }
+            if !ok {
+                out.append(Finding(rule: rule, field: "SSID", value: ssid,
+                                   message: type == "SPRG" ? "no enrollment in LEA \(lea) open during the program's dates" : "no enrollment in LEA \(lea)", row: row))
+            }
+        }
+        return out
+    }
+
+    /// `validate calpads SASS with sdem`: every staff assignment's SEID has staff demographics
+    /// (SDEM) for the year.
+    static func staffRules(_ r: Record, sdem: Table?, file: String) throws -> [Finding] {
+        guard let sdem else { return [] }
+        let missing = ["SEID", "AcademicYearID"].filter { sdem.column($0) == nil }
+        guard missing.isEmpty else {
+            throw Diagnostic(.error, "validate calpads SASS with a table needs its SDEM columns \(missing.joined(separator: ", "))", file: file,
+                             help: "validate calpads SASS with the table loaded as calpads SDEM")
+        }
+        let d = Record(sdem)
+        var staff = Set<String>()
+        for row in 0..<sdem.rowCount {
+            if let seid = d.text("SEID", row), let year = d.text("AcademicYearID", row) { staff.insert(seid + "\u{1F}" + year) }
+        }
+        var out: [Finding] = []
+        for row in 0..<r.table.rowCount {
+            guard let seid = r.text("SEID", row), let year = r.text("AcademicYearID", row),
+                  active("SASS-NO-SDEM", CalpadsLayouts.startYear(year) ?? 2019) else { continue }
+            if !staff.contains(seid + "\u{1F}" + year) {
+                out.append(Finding(rule: "SASS-NO-SDEM", field: "SEID", value: seid, message: "no staff demographics (SDEM) for SEID \(seid) in \(year)", row: row))
+            }
+        }
+        return out
+    }
 }

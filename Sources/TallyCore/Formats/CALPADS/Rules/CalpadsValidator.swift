@@ -45,8 +45,9 @@ public enum CalpadsValidator {
         switch type {
         case "SENR": findings += enrollmentRules(record, layout) + enrollmentCrossRecordRules(record, sinf: other)
         case "SINF": findings += studentInformationRules(record)
-        case "SPRG": findings += programRules(record, layout)
-        case "SELA": findings += englishRules(record)
+        case "SPRG": findings += programRules(record, layout) + (try enrolledRules(record, type: type, senr: other, file: file))
+        case "SELA": findings += englishRules(record) + (try enrolledRules(record, type: type, senr: other, file: file))
+        case "SASS": findings += try staffRules(record, sdem: other, file: file)
         case "STAS": findings += try absenceRules(record, senr: other, file: file)
         case "SCSE", "SCSC": findings += try courseSectionRules(record, type: type, courses: other, file: file)
         default: break
