@@ -24,7 +24,7 @@ final class CloseTheLoopTests: XCTestCase {
 
     static let codeOfKind = ["invalid_grade": "GERR0002", "exit_before_start": "SENR0018", "overlapping_enrollment": "SENR0178",
                              "duplicate_primary": "SENR0027", "completer_without_status": "SENR0022", "ssid_not_in_ods": "SENR0007",
-                             "retired_ssid_mismatch": "SENR0072"]
+                             "retired_ssid_mismatch": "SENR0072", "secondary_exit_reason": "SENR0302", "exemption_not_graduate": "SENR0630"]
 
     func testEveryReturnedErrorIsLocatedAndPredictedWhereTallyHasTheRule() throws {
         let scratch = try Scratch()
@@ -46,7 +46,7 @@ final class CloseTheLoopTests: XCTestCase {
 
         // 1. Every error of the report and every rejected record is at the line of its planted defect.
         let planted = Set(district.defects.compactMap { d in CloseTheLoopTests.codeOfKind[d.kind].map { "\($0) d/SENR.txt:\(d.line)" } })
-        XCTAssertEqual(planted.count, 7 * 15)
+        XCTAssertEqual(planted.count, 9 * 15)
         let worklist = try rows(scratch.path("out/rejected_located.csv"))
         let rejectedAt = Set(worklist.map { "\($0["ErrorCode"] ?? "") \($0["source_file"] ?? ""):\($0["source_line"] ?? "")" })
         XCTAssertEqual(rejectedAt, planted, "every rejected record located at its planted line")
@@ -68,7 +68,7 @@ final class CloseTheLoopTests: XCTestCase {
         for row in reported {
             let code = row["ErrorCode"] ?? ""
             switch code {
-            case "GERR0002", "SENR0018", "SENR0178", "SENR0027":
+            case "GERR0002", "SENR0018", "SENR0178", "SENR0027", "SENR0302", "SENR0630":
                 XCTAssertEqual(row["predicted"], "true", "\(code) at line \(row["source_line"] ?? "")")
                 XCTAssertEqual(row["tally_finding"], code)
                 XCTAssertEqual(row["note"], "predicted: Tally's \(code) flagged this record")

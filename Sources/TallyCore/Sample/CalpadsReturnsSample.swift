@@ -4,6 +4,7 @@ import Foundation
 public struct ReturnedError: Sendable {
     public enum Kind: Sendable, CaseIterable {
         case invalidGrade, exitBeforeStart, overlapping, duplicatePrimary, completerWithoutStatus, ssidNotInODS, retiredSSIDMismatch
+        case secondaryExitReason, exemptionNotGraduate
     }
     /// Which submission reports it: both (still open in the second), the first only (fixed
     /// before the second), or the second only (new).
@@ -21,7 +22,7 @@ public struct ReturnedError: Sendable {
         // The analyst fixes the errors of their own data entry; the state's own matches stay open.
         self.resubmission = resubmission ?? {
             switch kind {
-            case .invalidGrade, .exitBeforeStart, .overlapping, .retiredSSIDMismatch: return .fixed
+            case .invalidGrade, .exitBeforeStart, .overlapping, .retiredSSIDMismatch, .secondaryExitReason, .exemptionNotGraduate: return .fixed
             case .duplicatePrimary, .completerWithoutStatus, .ssidNotInODS: return .stillOpen
             }
         }()
@@ -38,6 +39,8 @@ public struct ReturnedError: Sendable {
         case .completerWithoutStatus: return "SENR0022"
         case .ssidNotInODS: return "SENR0007"
         case .retiredSSIDMismatch: return "SENR0072"
+        case .secondaryExitReason: return "SENR0302"
+        case .exemptionNotGraduate: return "SENR0630"
         }
     }
 
@@ -48,6 +51,8 @@ public struct ReturnedError: Sendable {
         case .overlapping, .duplicatePrimary: return ("Enrollment Start Date", "EnrollmentSchoolStartDate")
         case .completerWithoutStatus: return ("Student School Completion Status", "StudentSchoolCompletionStatus")
         case .ssidNotInODS, .retiredSSIDMismatch: return ("SSID", "SSID")
+        case .secondaryExitReason: return ("Student Exit Reason Code", "StudentExitReasonCode")
+        case .exemptionNotGraduate: return ("Graduation Exemption Indicator", "GraduationExemptionIndicator")
         }
     }
 
@@ -60,6 +65,8 @@ public struct ReturnedError: Sendable {
         case .completerWithoutStatus: return "The exit reason and the completion status are not a valid combination"
         case .ssidNotInODS: return "The SSID is not a valid SSID in CALPADS"
         case .retiredSSIDMismatch: return "The SSID is retired, and the gender or birth year differ from those CALPADS holds for it"
+        case .secondaryExitReason: return "A secondary enrollment is exited with E170 or not at all"
+        case .exemptionNotGraduate: return "The Graduation Exemption Indicator is given only for a graduate"
         }
     }
 }

@@ -61,7 +61,7 @@ public enum DistrictGenerator {
     public static let grades = ["TK", "KN", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"]
 
     /// The positions (student index modulo the defect interval) where defects are planted.
-    static let plantedTicks: Set<Int> = [3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43]
+    static let plantedTicks: Set<Int> = [3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 49]
 
     /// First Wednesday in October of the academic year's first calendar year.
     public static func censusDay(startYear: Int) -> Int32 {
@@ -125,8 +125,9 @@ public enum DistrictGenerator {
             if tick == 19 { exit = firstDay - 3; reason = "T160"; start = firstDay }
             if tick == 29 { grade = "12"; exit = firstDay + 30; reason = "E230" }
             if tick == 31 { grade = "12"; exit = firstDay + 30; reason = "E230"; completion = "100" }
-            // A graduate exited after June 30, 2023 carries the Graduation Exemption Indicator (SENR0632).
-            let exemption = completion == "100" && startYear >= 2023 ? "N" : ""
+            // A graduate exited after June 30, 2023 carries the Graduation Exemption Indicator (SENR0632);
+            // at tick 49 a student who did not graduate has one (SENR0630, from 2023-24).
+            let exemption = completion == "100" && startYear >= 2023 ? "N" : tick == 49 && startYear >= 2023 ? "Y" : ""
             if tick == 23 { exit = firstDay + 40; reason = "T160"; start = firstDay }
             var record: [String: String] = [
                 "RecordTypeCode": "SENR", "LocalRecordID": CalpadsReturnsSample.recordID(senr.lines + 1), "ReportingLEA": options.lea, "SchoolOfAttendance": school,
@@ -166,6 +167,26 @@ public enum DistrictGenerator {
             if tick == 43 {
                 // Raised only by the resubmission: the state retired this SSID between the two uploads.
                 district.returned.append(ReturnedError(.ssidNotInODS, record: record, line: line, resubmission: .new))
+            }
+            if tick == 49, startYear >= 2023 {
+                district.defects.append(PlantedDefect(kind: "exemption_not_graduate", ssid: ssid, file: "SENR.txt", line: line,
+                                                      detail: "Graduation Exemption Indicator Y without completion status 100"))
+                district.returned.append(ReturnedError(.exemptionNotGraduate, record: record, line: line))
+            }
+            if tick == 47 {
+                // A secondary enrollment at another school exited with a transfer code, not E170.
+                var secondary = record
+                secondary["SchoolOfAttendance"] = schools[(schools.firstIndex(of: school).map { $0 + 1 } ?? 0) % schools.count]
+                secondary["EnrollmentStatusCode"] = "20"
+                secondary["EnrollmentSchoolExitDate"] = ymd(firstDay + 10)
+                secondary["StudentExitReasonCode"] = "T160"
+                secondary["LocalRecordID"] = CalpadsReturnsSample.recordID(senr.lines + 1)
+                let l = senr.append(secondary)
+                district.enrollments.append(SampleEnrollment(ssid: ssid, school: secondary["SchoolOfAttendance"] ?? "", grade: grade,
+                                                             status: "20", start: firstDay, exit: firstDay + 10, exitReason: "T160", line: l))
+                district.defects.append(PlantedDefect(kind: "secondary_exit_reason", ssid: ssid, file: "SENR.txt", line: l,
+                                                      detail: "secondary enrollment exited T160, not E170"))
+                district.returned.append(ReturnedError(.secondaryExitReason, record: secondary, line: l))
             }
             if tick == 23 {
                 // A second enrollment at the same school that starts before the first one ends.
