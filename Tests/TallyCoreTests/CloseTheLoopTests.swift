@@ -127,8 +127,8 @@ final class CloseTheLoopTests: XCTestCase {
 
         // The report's section: open, new and resolved since the previous submission.
         let markdown = scratch.read("r2/report.md") ?? ""
-        XCTAssertTrue(markdown.contains("| new since the previous submission | \(new.count) | SENR0007 ×\(new.count) |"), markdown)
-        XCTAssertTrue(markdown.contains("| still open | \(open.count) |"), markdown)
+        XCTAssertTrue(markdown.contains("| new in this submission | \(new.count) | SENR0007 ×\(new.count) |"), markdown)
+        XCTAssertTrue(markdown.contains("| still open from an earlier submission | \(open.count) |"), markdown)
         XCTAssertTrue(markdown.contains("| resolved since the previous submission | \(fixed.count) |"), markdown)
         XCTAssertTrue(scratch.read("r2/report.html")?.contains("<h2 id=\"calpads-errors-15\">CALPADS errors: worklist</h2>") ?? false)
         let listing = try run(["errors", "--store", "s.sqlite", "--json"])
@@ -170,6 +170,35 @@ final class CloseTheLoopTests: XCTestCase {
         let after = try JSONDecoder().decode([ErrorHistory].self, from: Data(try run(["errors", "--store", "s.sqlite", "--json"]).1.utf8))
         XCTAssertEqual(after.first?.errors.allSatisfy { $0.status == .resolved }, true)
         XCTAssertEqual(after.first?.errors.count, district.returned.count)
+    }
+
+    /// One playbook run per LEA keeps a series per LEA (`track T as "SENR {lea}"`): one LEA's
+    /// errors never resolve another's.
+    func testASeriesPerParameterKeepsEachLEAsErrorsApart() throws {
+        let scratch = try Scratch()
+        var options = SampleOptions()
+        options.students = 400
+        options.seed = 9
+        let district = try DistrictGenerator.write(options, to: scratch.path("d"))
+        let text = try examplePlaybook()
+            .replacingOccurrences(of: "param census_day:", with: "param lea: text = \"A\"\nparam census_day:")
+            .replacingOccurrences(of: "track worklist\n", with: "track worklist as \"SENR {lea}\"\n")
+        XCTAssertTrue(text.contains("track worklist as \"SENR {lea}\""))
+        try scratch.write("resolve.playbook", text)
+        var run = scratch.options
+        run.storePath = scratch.path("s.sqlite")
+        run.params = ["lea": "A"]
+        XCTAssertEqual(Runner.run(path: scratch.path("resolve.playbook"), options: run).errors, [])
+        run.params = ["lea": "B", "errors": scratch.path("d/ErrorReport_0.1_SENR_resubmission.csv"),
+                      "rejected_records": scratch.path("d/SENR_rejected_resubmission.txt"), "report_117": scratch.path("d/Report_1.17_resubmission.csv")]
+        let second = Runner.run(path: scratch.path("resolve.playbook"), options: run)
+        XCTAssertEqual(second.errors, [])
+        XCTAssertTrue(second.cells.contains { $0.notes.first?.contains("the first tracked for SENR B") == true })
+        let store = try QAStore(path: scratch.path("s.sqlite"))
+        XCTAssertEqual(try store.trackedSeries().map(\.name), ["SENR A", "SENR B"])
+        let a = try store.errorHistory(playbook: second.playbookPath, name: "SENR A")
+        XCTAssertEqual(a.errors.count, district.returned.filter { $0.resubmission != .new }.count)
+        XCTAssertTrue(a.errors.allSatisfy { $0.status == .new }, "LEA B's run resolved nothing of LEA A's")
     }
 
     func testTrackedErrorsAndWorklistsNeverShowMaskedValues() throws {

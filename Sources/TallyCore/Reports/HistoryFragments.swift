@@ -112,7 +112,7 @@ enum TrackFragments {
         }
     }
 
-    static let label = ["new": "new since the previous submission", "open": "still open", "resolved": "resolved since the previous submission"]
+    static let label = ["new": "new in this submission", "open": "still open from an earlier submission", "resolved": "resolved since the previous submission"]
 
     static func html(_ r: ReportRecord) -> String {
         var out = ""
@@ -145,8 +145,11 @@ enum TrackFragments {
         return out.joined(separator: "\n")
     }
 
-    /// The tracked table's name, from the statement `track T`.
+    /// The series' name, from the statement `track T [as "NAME"]`.
     static func trackedName(_ cell: ReportRecord.Cell) -> String {
-        cell.statement.split(separator: " ").dropFirst().first.map(String.init) ?? "errors"
+        if let open = cell.statement.firstIndex(of: "\""), let close = cell.statement.lastIndex(of: "\""), open < close {
+            return String(cell.statement[cell.statement.index(after: open)..<close])
+        }
+        return cell.statement.split(separator: " ").dropFirst().first.map(String.init) ?? "errors"
     }
 }

@@ -38,12 +38,16 @@ extension Interpreter {
 
     /// The cell: this run's errors against the previous tracked run of the same playbook and
     /// table — new, still open, and resolved — kept in the store when the run completes.
-    func runTrack(_ table: Name, node: StatementNode, index: Int) throws -> CellResult {
+    func runTrack(_ table: Name, series: String?, node: StatementNode, index: Int) throws -> CellResult {
         guard let data = tables[table.text] else {
             throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span)
         }
         let errors = Interpreter.trackedErrors(data)
-        let name = table.text, playbookPath = file
+        // The series: the table's name, or `as "NAME"` with its parameters filled in (a playbook
+        // run per LEA keeps a series per LEA: `track worklist as "SENR {lea}"`).
+        var name = series ?? table.text
+        for (param, value) in paramStrings { name = name.replacingOccurrences(of: "{\(param)}", with: value) }
+        let playbookPath = file
         // Without a store (--no-store) the cell still lists the errors; nothing is kept.
         let history = try store?.errorHistory(playbook: playbookPath, name: name)
             ?? ErrorHistory(playbook: playbookPath, name: name, runs: [], errors: [])

@@ -375,8 +375,8 @@ public final class Interpreter {
             cell.notes = ["\(Format.plural(rows.count, "value")) saved as a new version of expected \"\(expected)\" when the run completes"
                           + (summed > 0 ? " (\(Format.plural(summed, "row")) added to another row with the same key)" : "")]
             return cell
-        case .track(let table):
-            return try runTrack(table, node: node, index: index)
+        case .track(let table, let series):
+            return try runTrack(table, series: series, node: node, index: index)
         case .snapshot(let table, let by, let name):
             guard let store, let data = tables[table.text] else { throw Diagnostic("snapshot needs the QA store", file: file, line: node.line) }
             let keys = by.map(\.text), now = options.now()

@@ -161,7 +161,7 @@ extension Checker {
                 guard t.isNumeric else { throw error("save needs a number column; \(table.text).\(column.text) is \(t.rawValue)", column.span) }
                 for key in by { _ = try ctx.requireColumn(key, in: schema) }
             }
-        case .track(let table):
+        case .track(let table, _):
             guard let schema = lookup(table) else { return }
             record {
                 guard schema.contains("ErrorCode") || schema.contains(CalpadsReturns.ruleColumn) else {

@@ -228,8 +228,9 @@ public enum Statement: Sendable, Equatable {
     case profile(Name, columns: [Name])
     /// `mask SSID, StudentLegalFirstName`: columns reports show only as tokens.
     case mask([Name])
-    /// `track T`: keep T's CALPADS errors in the QA store, to follow each until it is resolved.
-    case track(Name)
+    /// `track T [as "NAME"]`: keep T's CALPADS errors in the QA store, to follow each until it is
+    /// resolved; NAME (default T's name, may hold `{param}`) names the series of submissions.
+    case track(Name, series: String?)
 
     public var keyword: String {
         switch self {

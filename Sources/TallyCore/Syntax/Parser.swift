@@ -182,7 +182,9 @@ public struct Parser {
         case "snapshot": return try parseSnapshot()
         case "track":
             _ = advance()
-            return .track(try name("the table of CALPADS errors to track"))
+            let table = try name("the table of CALPADS errors to track")
+            let series = acceptKeyword("as") ? try string("the name of the series of submissions in quotes, e.g. \"SENR {lea}\"").0 : nil
+            return .track(table, series: series)
         case "export": return try parseExport()
         case "mask":
             _ = advance()
