@@ -147,6 +147,9 @@ public enum CalpadsReturns {
                                  help: "a 0.1 report has: Student Name, SSID, Local Student ID, Local Record ID, School of Attendance, Error Code, Error Description, Field Name, Field Value, Error Severity")
             }
             table = try readCSV(text, from: 0, skippedLines: 0, header: false, file: file, input: input)
+            guard table.columnCount == errorReportColumns.count else {
+                throw Diagnostic(.error, "a 0.1 report without a header has \(errorReportColumns.count) fields per row; this file has \(table.columnCount)", file: file, line: 1)
+            }
             table = Table(names: errorReportColumns, columns: table.columns, provenance: table.provenance)
         }
         guard table.column("ErrorCode") != nil else {
