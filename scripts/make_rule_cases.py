@@ -107,13 +107,60 @@ pairs = [
 for rule, firing, clean in pairs:
     cases.append((rule, S, firing))
     cases.append((rule + "-OK", S, clean))
+# A near miss for each of the rules above: one change away from breaking it, which must not fire.
+GRADUATE = dict(GradeLevelCode="12", StudentBirthDate="20070301", EnrollmentSchoolExitDate="20250605", StudentExitReasonCode="E230",
+                StudentSchoolCompletionStatus="100", GraduationExemptionIndicator="N")
+near_miss = {
+    "GEN-REQUIRED": [record(S)],
+    "GEN-MAX-LENGTH": [record(S, StudentLegalFirstName="A" * 30)],
+    "GEN-DATE": [record(S, AcademicYearID="2023-2024", EnrollmentSchoolStartDate="20240229", GradeLevelCode="03")],
+    "GEN-SSID": [record(S, SSID="1000000009")],
+    "GEN-ACADEMIC-YEAR": [record(S, AcademicYearID="2024-2025")],
+    "GEN-TRANSACTION-TYPE": [record(S, TransactionTypeCode="R")],
+    "GEN-LEA-CODE": [record(S, ReportingLEA="0161119")],
+    "GEN-SCHOOL-CODE": [record(S, SchoolOfAttendance="0112345")],
+    "GEN-GENDER": [record(S, StudentGenderCode="X")],
+    "GEN-INDICATOR": [record(S, StudentSealOfBiliteracyIndicator="N")],
+    "GEN-BIRTH-DATE": [record(S, StudentBirthDate="20150301")],
+    "GEN-COUNTRY-CODE": [record(S, StudentBirthCountryCode="MX")],
+    "SENR-GRADE": [record(S, GradeLevelCode="KN", StudentBirthDate="20190301")],
+    "SENR-STATUS": [record(S, EnrollmentStatusCode="30")],
+    "SENR-EXIT-REASON": [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160")],
+    "SENR-COMPLETION-CODE": [record(S, **GRADUATE)],
+    "SENR-EXIT-NO-REASON": [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160")],
+    "SENR-REASON-NO-EXIT": [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160")],
+    "SENR-EXIT-BEFORE-START": [record(S, EnrollmentSchoolExitDate="20240814", StudentExitReasonCode="T160"),
+                               record(S, SSID="1000000002", EnrollmentSchoolExitDate="20240813", StudentExitReasonCode="N470")],
+    "SENR-START-OUTSIDE-YEAR": [record(S, EnrollmentSchoolStartDate="20250630")],
+    "SENR-EXIT-REASON-GRADE": [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160")],
+    "SENR-COMPLETION-GRADE": [record(S, **GRADUATE)],
+    "SENR-EXIT-CATEGORY-COMPLETION": [record(S, **GRADUATE)],
+    "SENR-COMPLETER-NO-STATUS": [record(S, **GRADUATE)],
+    "SENR-STATUS-NOT-COMPLETER": [record(S, GradeLevelCode="12", StudentBirthDate="20070301", EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160")],
+    "SENR-OVERLAP": [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160"), record(S, EnrollmentSchoolStartDate="20241016")],
+    "SENR-MULTIPLE-PRIMARY": [record(S), record(S, SchoolOfAttendance="6001734", EnrollmentSchoolStartDate="20240901", EnrollmentStatusCode="20")],
+    "SENR-DUPLICATE": [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160"), record(S, EnrollmentSchoolStartDate="20241101")],
+    "SENR-NO-SINF": [record(S)],
+    "SENR-AGE-GRADE": [record(S, StudentBirthDate="20150301")],
+    "SINF-RACE": [record("SINF", StudentRace1Code="201")],
+    "SINF-ZIP": [record("SINF", AddressZipCode="95814")],
+    "SINF-EFFECTIVE-DATES": [record("SINF", EffectiveEndDate="20240814")],
+    "SPRG-PROGRAM": [record("SPRG", EducationProgramCode="182")],
+    "SPRG-MEMBERSHIP": [record("SPRG")],
+    "SPRG-END-BEFORE-START": [record("SPRG", EducationProgramMembershipEndDate="20240814")],
+    "SELA-STATUS": [record("SELA", EnglishAcquisitionStatusCode="RFEP")],
+    "SELA-LANGUAGE": [record("SELA", PrimaryLanguageCode="01")],
+}
+for rule, t, _ in list(cases):
+    if rule in near_miss:
+        cases.append((rule + "-OK", t, near_miss[rule]))
 sinf_line = record("SINF")
 for rule, t, records in cases:
     folder = os.path.join(CASES, rule.lower())
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, f"{t}.txt"), "w", newline="") as f:
         f.write("".join(records))
-    with_sinf = rule == "SENR-NO-SINF"
+    with_sinf = rule in ("SENR-NO-SINF", "SENR-NO-SINF-OK")
     if with_sinf:
         with open(os.path.join(folder, "SINF.txt"), "w", newline="") as f:
             f.write(sinf_line)
@@ -126,7 +173,8 @@ for rule, t, records in cases:
     with open(os.path.join(folder, "case.playbook"), "w") as f:
         f.write(play)
 # The two rules checked while loading.
-for rule, content in [("GEN-FIELD-COUNT", "SENR^^^0161119^0112345\r\n"), ("GEN-RECORD-TYPE", record(S, RecordTypeCode="SINF"))]:
+for rule, content in [("GEN-FIELD-COUNT", "SENR^^^0161119^0112345\r\n"), ("GEN-RECORD-TYPE", record(S, RecordTypeCode="SINF")),
+                      ("GEN-FIELD-COUNT-OK", record(S)), ("GEN-RECORD-TYPE-OK", record(S))]:
     folder = os.path.join(CASES, rule.lower())
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "SENR.txt"), "w", newline="") as f:
