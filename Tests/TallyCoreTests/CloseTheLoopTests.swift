@@ -98,20 +98,7 @@ final class CloseTheLoopTests: XCTestCase {
         options.seed = 5
         let district = try DistrictGenerator.write(options, to: scratch.path("d"))
         try scratch.write("resolve.playbook", try examplePlaybook())
-        let tally = MatrixTests.tally
-        func run(_ arguments: [String]) throws -> (Int32, String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: tally)
-            process.arguments = arguments
-            process.currentDirectoryURL = scratch.url
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = out
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-        }
+        func run(_ arguments: [String]) throws -> (Int32, String) { try ReliabilityTests.tally(arguments, in: scratch.url.path) }
         let first = try run(["run", "resolve.playbook", "--store", "s.sqlite"])
         XCTAssertEqual(first.0, 0, first.1)
         XCTAssertTrue(first.1.contains("the first tracked for worklist in this playbook"), first.1)
@@ -208,20 +195,7 @@ final class CloseTheLoopTests: XCTestCase {
         options.seed = 3
         let district = try DistrictGenerator.write(options, to: scratch.path("d"))
         try scratch.write("resolve.playbook", "mask SSID, StudentName, LocalStudentID\n" + (try examplePlaybook()))
-        let tally = MatrixTests.tally
-        func run(_ arguments: [String]) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: tally)
-            process.arguments = arguments
-            process.currentDirectoryURL = scratch.url
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = out
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
-        }
+        func run(_ arguments: [String]) throws -> String { try ReliabilityTests.tally(arguments, in: scratch.url.path).output }
         var outputs: [String: String?] = [:]
         outputs["terminal"] = try run(["run", "resolve.playbook", "--store", "s.sqlite", "--report", "r", "--junit", "j.xml"])
         outputs["json"] = try run(["run", "resolve.playbook", "--store", "s.sqlite", "--json"])

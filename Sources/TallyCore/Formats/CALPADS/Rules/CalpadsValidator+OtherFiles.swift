@@ -82,12 +82,7 @@ extension CalpadsValidator {
     /// data has a primary or short-term enrollment at that school in that year (CERT126).
     static func absenceRules(_ r: Record, senr: Table?, file: String) throws -> [Finding] {
         guard let senr else { return [] }
-        let needed = ["SSID", "SchoolOfAttendance", "AcademicYearID", "EnrollmentStatusCode"]
-        let missing = needed.filter { senr.column($0) == nil }
-        guard missing.isEmpty else {
-            throw Diagnostic(.error, "validate calpads STAS with a table needs its SENR columns \(missing.joined(separator: ", "))", file: file,
-                             help: "validate calpads STAS with the table loaded as calpads SENR")
-        }
+        try requireColumns(["SSID", "SchoolOfAttendance", "AcademicYearID", "EnrollmentStatusCode"], in: senr, of: "SENR", for: "STAS", file: file)
         let e = Record(senr)
         var enrolled = Set<String>()
         for row in 0..<senr.rowCount {
@@ -139,11 +134,7 @@ extension CalpadsValidator {
         if type == "SCSE", let courses {
             let sectionNames = ["SchoolOfCourseDelivery", "AcademicYearID", "CourseSectionID", "AcademicTermCode"]
             let courseID = courses.column("CRSLocalCourseID") != nil ? "CRSLocalCourseID" : "LocalCourseID"
-            let missing = (sectionNames + [courseID]).filter { courses.column($0) == nil }
-            guard missing.isEmpty else {
-                throw Diagnostic(.error, "validate calpads SCSE with a table needs its CRSE columns \(missing.joined(separator: ", "))", file: file,
-                                 help: "validate calpads SCSE with the table loaded as calpads CRSE")
-            }
+            try requireColumns(sectionNames + [courseID], in: courses, of: "CRSE", for: "SCSE", file: file)
             let c = Record(courses)
             var sections = Set<String>()
             for row in 0..<courses.rowCount {
@@ -161,15 +152,20 @@ extension CalpadsValidator {
         return out
     }
 
+    /// The `with` table of a cross-file rule has the columns of the file it stands for.
+    static func requireColumns(_ names: [String], in table: Table, of layout: String, for type: String, file: String) throws {
+        let missing = names.filter { table.column($0) == nil }
+        guard missing.isEmpty else {
+            throw Diagnostic(.error, "validate calpads \(type) with a table needs its \(layout) columns \(missing.joined(separator: ", "))", file: file,
+                             help: "validate calpads \(type) with the table loaded as calpads \(layout)")
+        }
+    }
+
     /// `validate calpads SPRG with senr` / `SELA with senr`: the student has an enrollment in the
     /// LEA — for a program, one open at some time between the program's start and end dates.
     static func enrolledRules(_ r: Record, type: String, senr: Table?, file: String) throws -> [Finding] {
         guard let senr else { return [] }
-        let missing = ["SSID", "ReportingLEA", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"].filter { senr.column($0) == nil }
-        guard missing.isEmpty else {
-            throw Diagnostic(.error, "validate calpads \(type) with a table needs its SENR columns \(missing.joined(separator: ", "))", file: file,
-                             help: "validate calpads \(type) with the table loaded as calpads SENR")
-        }
+        try requireColumns(["SSID", "ReportingLEA", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: type, file: file)
         let e = Record(senr)
         var spans: [String: [(start: Int32, exit: Int32?)]] = [:]
         for row in 0..<senr.rowCount {
@@ -202,11 +198,7 @@ extension CalpadsValidator {
     /// (SDEM) for the year.
     static func staffRules(_ r: Record, sdem: Table?, file: String) throws -> [Finding] {
         guard let sdem else { return [] }
-        let missing = ["SEID", "AcademicYearID"].filter { sdem.column($0) == nil }
-        guard missing.isEmpty else {
-            throw Diagnostic(.error, "validate calpads SASS with a table needs its SDEM columns \(missing.joined(separator: ", "))", file: file,
-                             help: "validate calpads SASS with the table loaded as calpads SDEM")
-        }
+        try requireColumns(["SEID", "AcademicYearID"], in: sdem, of: "SDEM", for: "SASS", file: file)
         let d = Record(sdem)
         var staff = Set<String>()
         for row in 0..<sdem.rowCount {
