@@ -49,7 +49,8 @@ extension Column {
         case let (.text(a, da), .text(b, db)):
             if da === db { return Column(data: .text(codes: a + b, dictionary: da), validity: bits) }
             let remap = db.values.map { da.intern($0) }
-            return Column(data: .text(codes: a + b.map { remap[Int($0)] }, dictionary: da), validity: bits)
+            // A null row's code is 0 even in an empty dictionary (an all-null column): keep it 0.
+            return Column(data: .text(codes: a + b.map { Int($0) < remap.count ? remap[Int($0)] : 0 }, dictionary: da), validity: bits)
         case let (.integer(a), .integer(b)): return Column(data: .integer(a + b), validity: bits)
         case let (.decimal(a), .decimal(b)): return Column(data: .decimal(a + b), validity: bits)
         case let (.integer(a), .decimal(b)): return Column(data: .decimal(a.map(Double.init) + b), validity: bits)

@@ -165,7 +165,7 @@ public enum CalpadsReturns {
             guard case .text(let codes, let dictionary) = table.columns[k].data else { continue }
             let fresh = TextDictionary()
             let remap = dictionary.values.map { v in fresh.intern(name == "FieldName" ? fieldColumn(v) : v.trimmedSpaces()) }
-            out.setColumn(name, Column(data: .text(codes: codes.map { remap[Int($0)] }, dictionary: fresh), validity: table.columns[k].validity))
+            out.setColumn(name, Column(data: .text(codes: codes.map { Int($0) < remap.count ? remap[Int($0)] : 0 }, dictionary: fresh), validity: table.columns[k].validity))
         }
         if let code = out.column("ErrorCode") {
             var builder = ColumnBuilder(type: .text, capacity: out.rowCount)
@@ -325,7 +325,7 @@ public enum CalpadsReturns {
             } else {
                 let fresh = TextDictionary()
                 let remap = dictionary.values.map { fresh.intern(normalizedCode(column, $0.trimmedSpaces())) }
-                out.setColumn(column, Column(data: .text(codes: codes.map { remap[Int($0)] }, dictionary: fresh), validity: table.columns[k].validity))
+                out.setColumn(column, Column(data: .text(codes: codes.map { Int($0) < remap.count ? remap[Int($0)] : 0 }, dictionary: fresh), validity: table.columns[k].validity))
             }
         }
         return out
