@@ -270,3 +270,89 @@ for name, (t, records, other, other_text, note) in cross.items():
     play += f"findings = data | validate calpads {t} with {o}\nshow findings\nassert data is valid calpads {t} with {o}\n"
     with open(os.path.join(d, "case.playbook"), "w") as f:
         f.write(play)
+
+# Rules with a plant and a near miss in scripts/calpads_rules.tsv: NAME breaks the rule on the
+# clean records of scripts/calpads_sample_records.tsv (the same records and changes the sample
+# generator's --plant rules uses); NAME-ok is one change away and must not fire.
+def tsv(path):
+    rows = []
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        header = None
+        for line in f:
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            cells = line.split("\t")
+            if header is None:
+                header = cells
+                continue
+            rows.append(dict(zip(header, cells)))
+    return rows
+
+SAMPLE = {}
+for row in tsv("scripts/calpads_sample_records.tsv"):
+    SAMPLE.setdefault(row["type"], []).append((row["field"], row["value"]))
+VALUES = dict(LEA="0161119", SCHOOL="0112345", SSID="1000000001", LOCAL="100001", SEID="1234567890", STAFF="T100",
+              COURSE="P1", SECTION="P1-1", REC="R1", K="1", OTHER="1999999999")
+
+def fill(value, year):
+    value = re.sub(r"\{Y([+-]\d+)?\}", lambda m: str(year + int(m.group(1) or 0)), value)
+    return re.sub(r"\{([A-Z]+)\}", lambda m: VALUES[m.group(1)], value)
+
+def changes(record, text, year):
+    if text.strip() == "-":
+        return
+    for part in text.split(";"):
+        name, _, value = part.partition("=")
+        record[name.strip()] = fill(value, year)
+
+def plant(spec, year):
+    """The files a plant (or near miss) makes: type -> records, and the rules it also breaks."""
+    spec, _, also = spec.partition(" => ")
+    files = {}
+    for clause in spec.split(" & "):
+        t, _, text = clause.partition(": ")
+        parts = text.split(" + ")
+        if parts[0].strip() == "DROP":
+            files[t] = []
+            continue
+        first = {f: fill(v, year) for f, v in SAMPLE[t]}
+        changes(first, parts[0], year)
+        files[t] = [first]
+        for part in parts[1:]:
+            copy = dict(first)
+            changes(copy, part, year)
+            files[t].append(copy)
+    return files, [a for a in also.split(",") if a]
+
+def caret(t, records, year):
+    return "".join("^".join(r.get(f, "") for f in fields(t, year)) + "\r\n" for r in records)
+
+declared = 0
+for rule in tsv("scripts/calpads_rules.tsv"):
+    if not rule["plant"] or not rule["ok"]:
+        continue
+    types = rule["types"].split(",")
+    first, last = int(rule["first_year"]), int(rule["last_year"])
+    year = 2024 if first <= 2024 <= last else (first if first > 2024 else last)
+    for suffix, spec, note in (("", rule["plant"], "breaks the rule"), ("-ok", rule["ok"], "is one change away from breaking the rule; nothing fires")):
+        files, _ = plant(spec, year)
+        target = spec.split(":")[0]
+        main = target if target in types else types[0]
+        other = rule["with"].upper()
+        folder = os.path.join(CASES, rule["id"].lower() + suffix)
+        os.makedirs(folder, exist_ok=True)
+        for t in [main] + ([other] if other else []):
+            records = files.get(t, [{f: fill(v, year) for f, v in SAMPLE[t]}])
+            with open(os.path.join(folder, f"{t}.txt"), "w", newline="") as f:
+                f.write(caret(t, records, year))
+        with_clause = f" with {rule['with']}" if other else ""
+        play = f"## {rule['id']}: {rule['description']}.\n## This {main} file {note}.\n"
+        play += f'load data from "{main}.txt" as calpads {main}\n'
+        if other:
+            play += f'load {rule["with"]} from "{other}.txt" as calpads {other}\n'
+        play += f"findings = data | validate calpads {main}{with_clause}\nshow findings\nassert data is valid calpads {main}{with_clause}\n"
+        with open(os.path.join(folder, "case.playbook"), "w") as f:
+            f.write(play)
+        declared += 1
+print(declared, "cases from the rules' plants and near misses")

@@ -159,25 +159,39 @@ final class CalpadsValidationTests: XCTestCase {
         for rule in CalpadsRules.all {
             XCTAssertFalse(rule.resolution.isEmpty, rule.id)
             XCTAssertLessThanOrEqual(rule.firstYear, rule.lastYear, rule.id)
-            for type in rule.types where type != "*" {
-                let names = Set(CalpadsLayouts.layouts(for: type).flatMap { $0.fields.map(\.name) })
-                for field in rule.fields { XCTAssertTrue(names.contains(field), "\(rule.id): \(type) has no field \(field)") }
+            // A rule of several file types validates each field where the file has it.
+            let types = rule.types.filter { $0 != "*" } + (rule.with.isEmpty ? [] : [rule.with.uppercased()])
+            let names = Set(types.flatMap { CalpadsLayouts.layouts(for: $0).flatMap { $0.fields.map(\.name) } })
+            if !rule.types.contains("*") {
+                for field in rule.fields { XCTAssertTrue(names.contains(field), "\(rule.id): no layout of \(rule.types) has field \(field)") }
             }
+            // Every check that is not code parses, and names only fields of its file types.
+            if rule.check != "code" { XCTAssertNotNil(CalpadsCheck.parse(rule.check), "\(rule.id): \(rule.check)") }
+            if !rule.with.isEmpty { XCTAssertFalse(CalpadsLayouts.layouts(for: rule.with.uppercased()).isEmpty, rule.id) }
         }
         XCTAssertEqual(CalpadsRules.rule("SENR0731")?.id, "SENR0731F1", "an ID matches with and without its F1 suffix")
         XCTAssertFalse(CalpadsRules.rules(for: "SENR", year: 2024).contains { $0.id == "SENR0731F1" })
         XCTAssertTrue(CalpadsRules.rules(for: "SENR", year: 2025).contains { $0.id == "SENR0731F1" })
         XCTAssertFalse(CalpadsRules.rules(for: "SENR", year: 2022).contains { $0.id == "SENR0630" })
         XCTAssertEqual(CalpadsRules.rule("SENR0175")?.isCALPADS, true)
-        XCTAssertEqual(CalpadsRules.rules(for: "STAS").map(\.id).filter { !$0.hasPrefix("G") && !$0.hasPrefix("F") }, ["CERT126"])
+        XCTAssertEqual(CalpadsRules.rules(for: "STAS").map(\.id).filter { !$0.hasPrefix("G") && !$0.hasPrefix("F") },
+                       ["CERT126", "IVR0006", "IVR0009", "STAS0318", "STAS0311", "STAS0651", "STAS-DAYS-RANGE"])
+        XCTAssertEqual(CalpadsRules.rule("SPRG0645F1")?.firstYear, 2024)
+        XCTAssertEqual(CalpadsRules.rule("CERT164")?.lastYear, 2023, "the same check under CERT164 until 2023-24, then SPRG0645F1")
         XCTAssertEqual(CalpadsRules.rule("SENR-NO-SINF")?.isCALPADS, false)
     }
 
     func testEveryRuleIsListedOnceWithAFileType() {
         let ids = CalpadsRules.all.map(\.id)
         XCTAssertEqual(ids.count, Set(ids).count)
-        XCTAssertGreaterThanOrEqual(ids.count, 30)
-        XCTAssertEqual(CalpadsRules.rules(for: "SELA").map(\.id).filter { $0.hasPrefix("SELA") }, ["SELA-NO-ENROLLMENT", "SELA-LANGUAGE"])
+        XCTAssertGreaterThanOrEqual(ids.count, 120)
+        XCTAssertGreaterThan(CalpadsRules.all.filter(\.isCALPADS).count * 2, ids.count, "most rules are under CALPADS IDs")
+        XCTAssertEqual(CalpadsRules.rules(for: "SELA").map(\.id).filter { $0.hasPrefix("SELA") },
+                       ["SELA-NO-ENROLLMENT", "SELA-LANGUAGE", "SELA0326", "SELA0255", "SELA0281", "SELA-CORRECTION-CODE",
+                        "SELA-START-FUTURE", "SELA-START-BEFORE-BIRTH"])
+        // Every rule the sample generator can plant has a plant (the two load-time rules stop a
+        // run instead: their golden cases show it).
+        for rule in CalpadsRules.all where !rule.atLoad { XCTAssertFalse(rule.plant.isEmpty, "\(rule.id) has no plant") }
         XCTAssertTrue(CalpadsRules.rules(for: "SENR").contains { $0.id == "SENR0018" })
     }
 }

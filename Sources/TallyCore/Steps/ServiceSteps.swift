@@ -4,7 +4,7 @@ enum ServiceSteps {
     static let findingColumns: [Schema.Field] = [
         .init(name: "rule", type: .text), .init(name: "severity", type: .text), .init(name: "field", type: .text),
         .init(name: "value", type: .text), .init(name: "message", type: .text), .init(name: "file", type: .text),
-        .init(name: "line", type: .integer), .init(name: "SSID", type: .text),
+        .init(name: "line", type: .integer), .init(name: "SSID", type: .text), .init(name: "resolution", type: .text),
     ]
 
     static func validateSchema(_ layout: Name, _ with: Name?, _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {

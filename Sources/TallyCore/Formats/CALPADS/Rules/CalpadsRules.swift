@@ -23,6 +23,14 @@ public struct CalpadsRule: Sendable, Equatable {
     public var fields: [String] = []
     /// What to do about a finding, in Tally's words.
     public var resolution = ""
+    /// The other file a cross-file rule needs (`sinf` in `validate calpads SENR with sinf`).
+    public var with = ""
+    /// How it is checked: `code` (the validator's Swift code) or a declarative check
+    /// (`CalpadsCheck`, see scripts/calpads_rules.tsv).
+    public var check = "code"
+    /// How the sample generator and the golden cases break the rule, and a near miss.
+    public var plant = ""
+    public var nearMiss = ""
 
     /// Whether the rule applies in the academic year starting `year`.
     public func applies(year: Int) -> Bool { firstYear <= year && year <= lastYear }
@@ -36,10 +44,11 @@ public struct CalpadsRule: Sendable, Equatable {
 public enum CalpadsRules {
     public static let all: [CalpadsRule] = CalpadsRuleData.tsv.split(separator: "\n").compactMap { line in
         let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        guard c.count == 10, let severity = CalpadsRule.Severity(rawValue: c[2]), let first = Int(c[4]), let last = Int(c[5]) else { return nil }
-        return CalpadsRule(id: c[0], severity: severity, types: c[3].split(separator: ",").map(String.init), description: c[8],
+        guard c.count == 14, let severity = CalpadsRule.Severity(rawValue: c[2]), let first = Int(c[4]), let last = Int(c[5]) else { return nil }
+        return CalpadsRule(id: c[0], severity: severity, types: c[3].split(separator: ",").map(String.init), description: c[12],
                            atLoad: c[6] == "Y", isCALPADS: c[1] == "calpads", firstYear: first, lastYear: last,
-                           fields: c[7].split(separator: ",").map(String.init), resolution: c[9])
+                           fields: c[8].split(separator: ",").map(String.init), resolution: c[13], with: c[7], check: c[9],
+                           plant: c[10], nearMiss: c[11])
     }
 
     public static func rule(_ id: String) -> CalpadsRule? { all.first { $0.id == id } ?? all.first { CalpadsReturns.ruleID($0.id) == CalpadsReturns.ruleID(id) } }
@@ -58,25 +67,33 @@ public enum CalpadsRules {
 public enum CalpadsCodes {
     struct Combination { let a: String; let b: String; let first: Int; let last: Int }
 
-    static let combinations: [String: [Combination]] = {
-        var out: [String: [Combination]] = [:]
+    /// Each sheet's combinations by first code.
+    static let combinations: [String: [String: [Combination]]] = {
+        var out: [String: [String: [Combination]]] = [:]
         for line in CalpadsValidCodeData.tsv.split(separator: "\n") {
             let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard c.count == 5, let first = Int(c[3]), let last = Int(c[4]) else { continue }
-            out[c[0], default: []].append(Combination(a: c[1], b: c[2], first: first, last: last))
+            out[c[0], default: [:]][c[1], default: []].append(Combination(a: c[1], b: c[2], first: first, last: last))
         }
         return out
     }()
 
     /// Whether (a, b) is a valid combination of `sheet` in the academic year starting `year`.
     static func valid(_ sheet: String, _ a: String, _ b: String, year: Int) -> Bool {
-        combinations[sheet]?.contains { $0.a == a && $0.b == b && $0.first <= year && year <= $0.last } ?? false
+        combinations[sheet]?[a]?.contains { $0.b == b && $0.first <= year && year <= $0.last } ?? false
     }
 
-    static func firstCodes(_ sheet: String) -> Set<String> { Set(combinations[sheet]?.map(\.a) ?? []) }
+    /// Whether the sheet lists `a` at all, and in a row effective in the year.
+    static func known(_ sheet: String, _ a: String) -> Bool { combinations[sheet]?[a] != nil }
+    static func effective(_ sheet: String, _ a: String, year: Int) -> Bool {
+        combinations[sheet]?[a]?.contains { $0.first <= year && year <= $0.last } ?? false
+    }
+
+    static func firstCodes(_ sheet: String) -> Set<String> { Set(combinations[sheet]?.keys.map { $0 } ?? []) }
+    static func secondCodes(_ sheet: String) -> Set<String> { Set(combinations[sheet]?.values.flatMap { $0.map(\.b) } ?? []) }
 
     /// Grade levels: those of the exit reason combinations, plus TK (added after the 2020 tables).
-    static let grades: Set<String> = Set(combinations["ExitReasonGrade"]?.map(\.b) ?? []).union(["TK"])
+    static let grades: Set<String> = secondCodes("ExitReasonGrade").union(["TK"])
     static let exitReasons = firstCodes("ExitReasonGrade")
     static let completionStatuses = firstCodes("CompletionGrade")
     static let programs = firstCodes("ProgramMembership")

@@ -70,7 +70,7 @@ extension CalpadsValidator {
                                    message: "a completion status is only given with exit reason E230", row: row))
             }
             out += graduationAndStatusRules(r, row, year: year, reason: reason, completion: completion, exit: exit, start: start, grade: grade)
-            if let grade, let expected = CalpadsCodes.expectedAge(grade), let birth = r.date("StudentBirthDate", row),
+            if yearKnown, let grade, let expected = CalpadsCodes.expectedAge(grade), let birth = r.date("StudentBirthDate", row),
                let december = DateCodec.days(year: year, month: 12, day: 2),
                let yearBegins = DateCodec.days(year: year, month: 7, day: 1), birth < yearBegins {
                 let age = Int(FunctionRegistry.age(birth, december))
@@ -132,6 +132,7 @@ extension CalpadsValidator {
                 }
             }
         }
+        out += graduateRules(r) + (sinf.map { usSchoolDateRules(r, sinf: $0) } ?? [])
         if let sinf, let ssids = sinf.column("SSID") {
             var known = Set<String>()
             for row in 0..<sinf.rowCount where !ssids.isNull(row) { known.insert(ssids.value(row).display) }

@@ -57,7 +57,7 @@ extension CalpadsValidator {
         return out
     }
 
-    public static let findingColumns = ["rule", "severity", "field", "value", "message", "file", "line", "SSID"]
+    public static let findingColumns = ["rule", "severity", "field", "value", "message", "file", "line", "SSID", "resolution"]
 
     /// Findings in source order (then rule order), with the source rows' provenance.
     static func makeTable(_ findings: [Finding], _ table: Table, _ r: Record) -> Table {
@@ -71,6 +71,7 @@ extension CalpadsValidator {
                 f.value.isEmpty ? .null : .text(f.value), .text(f.message),
                 location.map { .text($0.file) } ?? .null, location.map { .integer(Int64($0.line)) } ?? .null,
                 r.text("SSID", f.row).map { .text($0) } ?? .null,
+                CalpadsRules.rule(f.rule).map { .text($0.resolution) } ?? .null,
             ]
             for (k, v) in values.enumerated() { builders[k].append(v) }
         }
@@ -182,6 +183,8 @@ extension CalpadsValidator {
             let ok: Bool
             if type == "SPRG", let start = r.date("EducationProgramMembershipStartDate", row) {
                 let end = r.date("EducationProgramMembershipEndDate", row)
+                // A program that ends before it starts is SPRG-END-BEFORE-START's finding.
+                if let end, end < start { continue }
                 ok = enrollments.contains { e in (end.map { e.start <= $0 } ?? true) && (e.exit.map { $0 >= start } ?? true) }
             } else {
                 ok = !enrollments.isEmpty
@@ -206,8 +209,9 @@ extension CalpadsValidator {
         }
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
+            // A record whose academic year is not valid is SASS0006's finding, not this rule's.
             guard let seid = r.text("SEID", row), let year = r.text("AcademicYearID", row),
-                  active("SASS-NO-SDEM", CalpadsLayouts.startYear(year) ?? 2019) else { continue }
+                  let start = CalpadsLayouts.startYear(year), active("SASS-NO-SDEM", start) else { continue }
             if !staff.contains(seid + "\u{1F}" + year) {
                 out.append(Finding(rule: "SASS-NO-SDEM", field: "SEID", value: seid, message: "no staff demographics (SDEM) for SEID \(seid) in \(year)", row: row))
             }

@@ -41,13 +41,17 @@ public enum CalpadsValidator {
         }
         let record = Record(table)
         var findings: [Finding] = []
-        findings += fieldRules(record, layout)
+        findings += fieldRules(record, layout) + declarativeRules(record, type: type, layout)
         switch type {
         case "SENR": findings += enrollmentRules(record, layout) + enrollmentCrossRecordRules(record, sinf: other)
-        case "SINF": findings += studentInformationRules(record)
-        case "SPRG": findings += programRules(record, layout) + (try enrolledRules(record, type: type, senr: other, file: file))
-        case "SELA": findings += englishRules(record) + (try enrolledRules(record, type: type, senr: other, file: file))
+        case "SINF": findings += studentInformationRules(record) + raceRules(record, prefix: "Student", rule: "SINF0046")
+        case "SPRG": findings += programRules(record, layout) + mealProgramYearRules(record, layout)
+            + (try enrolledRules(record, type: type, senr: other, file: file))
+        case "SELA": findings += englishRules(record) + englishSequenceRules(record, layout) + (try enrolledRules(record, type: type, senr: other, file: file))
         case "SASS": findings += try staffRules(record, sdem: other, file: file)
+        case "SDEM": findings += raceRules(record, prefix: "Staff", rule: "SDEM-RACE")
+        case "CRSE", "CRSC": findings += courseRules(record, type: type, layout)
+        case "SCTE": findings += pathwayRules(record, layout)
         case "STAS": findings += try absenceRules(record, senr: other, file: file)
         case "SCSE", "SCSC": findings += try courseSectionRules(record, type: type, courses: other, file: file)
         default: break
@@ -90,10 +94,6 @@ public enum CalpadsValidator {
             }
             if let v = r.text("SSID", row), !allDigits(v, count: 10) {
                 out.append(Finding(rule: "GEN-SSID", field: "SSID", value: v, message: "an SSID is ten digits", row: row))
-            }
-            if let v = r.text("AcademicYearID", row), CalpadsLayouts.startYear(v) == nil || v.count != 9 {
-                out.append(Finding(rule: "GEN-ACADEMIC-YEAR", field: "AcademicYearID", value: v,
-                                   message: "the academic year must be CCYY-CCYY, e.g. 2024-2025", row: row))
             }
             if let v = r.text("TransactionTypeCode", row), v != "D", v != "R" {
                 out.append(Finding(rule: "GERR0008", field: "TransactionTypeCode", value: v,
