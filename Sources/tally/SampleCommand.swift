@@ -14,6 +14,8 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Seed: the same seed always gives the same district.") var seed: UInt64 = 1
     @Option(help: "Academic year, e.g. 2024-2025.") var year: String = "2024-2025"
     @Option(help: "Folder to write to.") var out: String
+    @Option(help: "What to plant: defects (the default: the examples' defects and what CALPADS sends back), rules (a defect for every CALPADS rule active in the year, listed in planted_rules.csv, and the staff, course, absence, offense and CTE files), or none (a clean district with all those files).")
+    var plant: String = "defects"
 
     func run() throws {
         guard kind == "calpads" else { throw ValidationError("tally sample knows one kind: calpads") }
@@ -23,12 +25,22 @@ struct SampleCommand: ParsableCommand {
         options.students = students
         options.seed = seed
         options.academicYear = year
+        guard let mode = PlantMode(rawValue: plant) else { throw ValidationError("--plant takes defects, rules or none") }
+        options.plant = mode
         do {
             let district = try DistrictGenerator.write(options, to: out)
             var kinds: [String: Int] = [:]
             for d in district.defects { kinds[d.kind, default: 0] += 1 }
             print("wrote \(Format.count(district.enrollments.count)) enrollments for \(Format.count(students)) students at \(district.schools.count) schools to \(out)")
-            print("planted defects (see \(out)/defects.csv): " + kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            switch mode {
+            case .defects:
+                print("planted defects (see \(out)/defects.csv): " + kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            case .rules:
+                let rules = Set(district.plantedFindings.map(\.rule))
+                print("planted \(Format.count(district.plantedFindings.count)) findings of \(rules.count) rules (see \(out)/planted_rules.csv); also wrote STAS, SCSE, SCSC, SDEM, SASS, CRSE, CRSC, SOFF and SCTE")
+            case .none:
+                print("planted nothing: a clean district; also wrote STAS, SCSE, SCSC, SDEM, SASS, CRSE, CRSC, SOFF and SCTE")
+            }
         } catch let d as Diagnostic {
             writeError(d.description)
             throw ExitCode(2)

@@ -39,6 +39,8 @@ public struct SampleDistrict: Sendable {
     public var frpm: Set<String> = []
     public var englishLearners: Set<String> = []
     public var foster: Set<String> = []
+    /// `--plant rules`: the finding each planted rule defect must give (planted_rules.csv).
+    public var plantedFindings: [PlantedFinding] = []
 }
 
 /// Options of `tally sample calpads`.
@@ -47,6 +49,7 @@ public struct SampleOptions: Sendable {
     public var seed: UInt64 = 1
     public var academicYear = "2024-2025"
     public var lea = "0161119"
+    public var plant = PlantMode.defects
     public init() {}
 }
 
@@ -97,6 +100,9 @@ public enum DistrictGenerator {
         var senr = CaretFile(layout: senrLayout), sinf = CaretFile(layout: sinfLayout)
         var sprg = CaretFile(layout: sprgLayout), sela = CaretFile(layout: selaLayout)
         var sis = "SSID,LocalID,School,Grade,EntryDate,ExitDate,LastName,FirstName,BirthDate\n"
+        // --plant rules and --plant none also write the other files, clean, with a teacher per school.
+        var extras = RulePlants(year: startYear, lea: options.lea, schools: schools)
+        if options.plant != .defects { extras.writeStaff() }
         func ymd(_ d: Int32) -> String { DateCodec.format(d, "YYYYMMDD") }
         func mdy(_ d: Int32) -> String { DateCodec.format(d, "MM/DD/YYYY") }
 
@@ -106,7 +112,9 @@ public enum DistrictGenerator {
             let school = schools[rng.int(0..<schools.count)]
             var gradeIndex = rng.int(0..<grades.count)
             // Planted completers are twelfth graders of the right age.
-            if [29, 31].contains(i % defectEvery) { gradeIndex = grades.count - 1 }
+            // The default defects are planted at ticks; --plant rules and none plant none of them.
+            let tick = options.plant == .defects ? i % defectEvery : -1
+            if [29, 31].contains(tick) { gradeIndex = grades.count - 1 }
             var grade = grades[gradeIndex]
             let birthYear: Int = startYear - 5 - gradeIndex + (gradeIndex == 0 ? 1 : 0)
             let birth = DateCodec.days(year: birthYear, month: rng.int(1..<13), day: rng.int(1..<29)) ?? 0
@@ -117,7 +125,6 @@ public enum DistrictGenerator {
             var reason: String? = nil
             if rng.chance(0.03) { exit = census - Int32(rng.int(5..<30)); reason = "T160" }
             else if rng.chance(0.02) { start = census + Int32(rng.int(5..<40)) }
-            let tick = i % defectEvery
             // Planted defects start from a plain open enrollment, so each gives exactly one finding.
             if DistrictGenerator.plantedTicks.contains(tick) { start = firstDay; exit = nil; reason = nil }
             if tick == 7 { grade = "K"; }
@@ -139,6 +146,7 @@ public enum DistrictGenerator {
                 "StudentSchoolCompletionStatus": completion ?? "", "GraduationExemptionIndicator": exemption,
             ]
             let line = senr.append(record)
+            if options.plant != .defects { extras.writeStudent(record, index: i, grade: grade) }
             district.enrollments.append(SampleEnrollment(ssid: ssid, school: school, grade: grade, status: "10", start: start,
                                                          exit: exit, exitReason: reason, line: line))
             if tick == 7 {
@@ -242,17 +250,23 @@ public enum DistrictGenerator {
                     "AddressLine1": "\(rng.int(100..<9999)) Main St", "AddressCityName": "Sample City",
                     "AddressStateProvinceCode": "CA", "AddressZipCode": "9\(rng.int(1000..<6999))",
                     "ParentGuardianHighestEducationLevelCode": rng.pick(["10", "11", "12", "13", "14", "15"]),
+                    // Guardian 1's names go with the education level (SINF0453).
+                    "Guardian1FirstName": "Guardian", "Guardian1LastName": last,
                 ])
                 district.sinfSSIDs.insert(ssid)
             }
             // Programs: free or reduced-price meals, foster, homeless.
             for (code, p) in [("181", 0.45), ("182", 0.08), ("193", 0.01), ("191", 0.02)] where rng.chance(p) {
+                // Only programs the code sets make effective in the year (193, foster, from 2020-21).
+                guard CalpadsCodes.effective("ProgramMembership", code, year: startYear) else { continue }
                 _ = sprg.append([
                     "RecordTypeCode": "SPRG", "ReportingLEA": options.lea, "SchoolOfAttendance": school,
                     "AcademicYearID": options.academicYear, "SSID": ssid, "LocalStudentID": local,
                     "StudentLegalFirstName": first, "StudentLegalLastName": last, "StudentBirthDate": ymd(birth),
                     "StudentGenderCode": gender, "EducationProgramCode": code,
                     "EducationProgramMembershipStartDate": ymd(firstDay),
+                    // A homeless program record gives the dwelling type.
+                    "HomelessDwellingTypeCode": code == "191" ? "110" : "",
                 ])
                 if code == "181" || code == "182" { district.frpm.insert(ssid) }
                 if code == "193" { district.foster.insert(ssid) }
@@ -265,7 +279,7 @@ public enum DistrictGenerator {
                 "AcademicYearID": options.academicYear, "SSID": ssid, "StudentLegalFirstName": first, "StudentLegalLastName": last,
                 "StudentBirthDate": ymd(birth), "StudentGenderCode": gender, "LocalStudentID": local,
                 "EnglishAcquisitionStatusCode": englishStatus,
-                "EnglishLanguageAcquisitionStatusStartDate": ymd(birth + 365 * 5), "PrimaryLanguageCode": rng.pick(["00", "01", "02", "07"]),
+                "EnglishLanguageAcquisitionStatusStartDate": ymd(min(birth + 365 * 5, firstDay)), "PrimaryLanguageCode": rng.pick(["00", "01", "02", "07"]),
             ])
             // SIS: everyone except the planted state-only students; a few grade mismatches.
             if tick == 11 {
@@ -294,10 +308,13 @@ public enum DistrictGenerator {
                                                       line: district.sisRows.count + 1, detail: "in the SIS, absent from SENR"))
             }
         }
+        if options.plant == .rules { extras.plantRules(perRule: max(1, options.students / 600), senr: &senr, sinf: &sinf, sprg: &sprg, sela: &sela) }
         try senr.write(to: folder + "/SENR.txt")
         try sinf.write(to: folder + "/SINF.txt")
         try sprg.write(to: folder + "/SPRG.txt")
         try sela.write(to: folder + "/SELA.txt")
+        if options.plant != .defects { try extras.write(to: folder) }
+        district.plantedFindings = extras.planted
         try Data(sis.utf8).write(to: URL(fileURLWithPath: folder + "/sis_enrollment.csv"))
         try CalpadsReturnsSample.write(district, senrLayout: senrLayout, to: folder)
         var manifest = "kind,SSID,file,line,detail\n"

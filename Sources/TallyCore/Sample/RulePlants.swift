@@ -1,0 +1,223 @@
+import Foundation
+
+/// What `tally sample calpads` plants: the default defects (the analyst's examples and what
+/// CALPADS sends back), a defect for every CALPADS rule (`--plant rules`), or nothing
+/// (`--plant none`: a clean district).
+public enum PlantMode: String, Sendable, CaseIterable {
+    case defects, rules, none
+}
+
+/// One planted rule defect: the finding `validate` must report.
+public struct PlantedFinding: Sendable, Hashable {
+    public var rule: String
+    public var file: String
+    public var line: Int
+    /// The planted student's SSID or staff member's SEID.
+    public var entity: String
+}
+
+/// The clean records of each file type (scripts/calpads_sample_records.tsv) with their
+/// placeholders filled in.
+enum SampleRecords {
+    static let templates: [String: [(field: String, value: String)]] = {
+        var out: [String: [(field: String, value: String)]] = [:]
+        for line in CalpadsSampleRecordData.tsv.split(separator: "\n") {
+            let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard c.count == 3 else { continue }
+            out[c[0], default: []].append((c[1], c[2]))
+        }
+        return out
+    }()
+
+    /// Fills `{Y}`, `{Y+1}`, `{Y-15}` with years and `{NAME}` with the entity's values.
+    static func fill(_ value: String, year: Int, _ values: [String: String]) -> String {
+        guard value.contains("{") else { return value }
+        var out = "", name = "", inside = false
+        for ch in value {
+            if ch == "{" { inside = true; name = ""; continue }
+            if ch == "}", inside {
+                inside = false
+                if name.hasPrefix("Y") {
+                    let offset = Int(name.dropFirst().replacingOccurrences(of: "+", with: "")) ?? 0
+                    out += String(year + offset)
+                } else { out += values[name] ?? "" }
+                continue
+            }
+            if inside { name.append(ch) } else { out.append(ch) }
+        }
+        return out
+    }
+
+    static func base(_ type: String, year: Int, _ values: [String: String]) -> [String: String] {
+        var record: [String: String] = [:]
+        for (field, value) in templates[type] ?? [] { record[field] = fill(value, year: year, values) }
+        return record
+    }
+}
+
+/// A rule's plant (scripts/calpads_rules.tsv): which files of one student or staff member to
+/// change, how, and which other rules the same defect breaks.
+struct RulePlant {
+    struct Clause {
+        var type: String
+        var drop: Bool
+        /// The changes to the entity's record, then one list per appended copy.
+        var parts: [[(field: String, value: String)]]
+    }
+    var clauses: [Clause]
+    var also: [String]
+
+    static func parse(_ spec: String) -> RulePlant? {
+        let main: Substring, alsoText: Substring
+        if let r = spec.range(of: " => ") { main = spec[..<r.lowerBound]; alsoText = spec[r.upperBound...] } else { main = Substring(spec); alsoText = "" }
+        var clauses: [Clause] = []
+        for clause in main.components(separatedBy: " & ") {
+            guard let colon = clause.range(of: ": ") else { return nil }
+            let type = String(clause[..<colon.lowerBound]), text = String(clause[colon.upperBound...])
+            if text.trimmingCharacters(in: .whitespaces) == "DROP" { clauses.append(Clause(type: type, drop: true, parts: [])); continue }
+            let parts = text.components(separatedBy: " + ").map { part -> [(field: String, value: String)] in
+                let t = part.trimmingCharacters(in: .whitespaces)
+                guard t != "-" else { return [] }
+                return t.split(separator: ";").map { assignment in
+                    let kv = assignment.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    return (String(kv[0]), kv.count > 1 ? String(kv[1]) : "")
+                }
+            }
+            clauses.append(Clause(type: type, drop: false, parts: parts))
+        }
+        return clauses.isEmpty ? nil : RulePlant(clauses: clauses, also: alsoText.split(separator: ",").map(String.init))
+    }
+
+    var targets: [String] { clauses.map(\.type) }
+}
+
+/// The files of `--plant rules` and `--plant none` beyond SENR, SINF, SPRG and SELA: absence
+/// summaries, course sections and the students in them, staff, offenses, CTE pathways and (to
+/// 2022-23) special education, each clean; then, for `rules`, a student or staff member per
+/// rule and instance whose records break that rule and nothing else.
+struct RulePlants {
+    let year: Int
+    let lea: String
+    let schools: [String]
+    var files: [String: CaretFile] = [:]
+    var planted: [PlantedFinding] = []
+
+    static let extraTypes = ["STAS", "SCSE", "SCSC", "SDEM", "SASS", "CRSE", "CRSC", "SOFF", "SCTE", "SPED"]
+
+    init(year: Int, lea: String, schools: [String]) {
+        self.year = year; self.lea = lea; self.schools = schools
+        for type in Self.extraTypes {
+            if let layout = CalpadsLayouts.layout(type, year: year) { files[type] = CaretFile(layout: layout) }
+        }
+    }
+
+    /// The section every student of a school is in, taught by the school's teacher.
+    static func section(_ school: String) -> String { "ENG-" + school.suffix(4) }
+
+    mutating func append(_ type: String, _ record: [String: String]) -> Int? { files[type]?.append(record) }
+
+    /// A teacher per school: staff demographics, assignment and one English 10 section.
+    mutating func writeStaff() {
+        for (k, school) in schools.enumerated() {
+            let values = ["LEA": lea, "SCHOOL": school, "SEID": String(2_000_000_000 + k), "STAFF": "T\(k)", "COURSE": "ENG10",
+                          "SECTION": Self.section(school), "REC": "T\(k)"]
+            for type in ["SDEM", "SASS", "CRSE", "CRSC"] { _ = append(type, SampleRecords.base(type, year: year, values)) }
+        }
+    }
+
+    /// A generated student's clean records in the extra files.
+    mutating func writeStudent(_ s: [String: String], index: Int, grade: String) {
+        let identity = ["SSID", "LocalStudentID", "StudentLegalFirstName", "StudentLegalLastName", "StudentBirthDate", "StudentGenderCode"]
+        let school = s["SchoolOfAttendance"] ?? ""
+        let values = ["LEA": lea, "SCHOOL": school, "SECTION": Self.section(school), "REC": "X\(index)", "K": String(index)]
+        func record(_ type: String) -> [String: String] {
+            var r = SampleRecords.base(type, year: year, values)
+            for f in identity { r[f] = s[f] }
+            return r
+        }
+        _ = append("STAS", record("STAS"))
+        if ["07", "08", "09", "10", "11", "12"].contains(grade) {
+            _ = append("SCSE", record("SCSE"))
+            _ = append("SCSC", record("SCSC"))
+        }
+        if grade == "12", index % 25 == 0 { _ = append("SCTE", record("SCTE")) }
+        if index % 40 == 0 { _ = append("SOFF", record("SOFF")) }
+        if index % 10 == 0 { _ = append("SPED", record("SPED")) }
+    }
+
+    /// Plants every rule active in the year `perRule` times.
+    mutating func plantRules(perRule: Int, senr: inout CaretFile, sinf: inout CaretFile, sprg: inout CaretFile, sela: inout CaretFile) {
+        var k = 0
+        for rule in CalpadsRules.all where !rule.atLoad && rule.applies(year: year) {
+            guard let plant = RulePlant.parse(rule.plant) else { continue }
+            // Each target and the rule's own file must have a layout this year.
+            let needed = Set(plant.targets + [mainType(rule, plant)])
+            guard needed.allSatisfy({ ["SENR", "SINF", "SPRG", "SELA"].contains($0) || files[$0] != nil }) else { continue }
+            for _ in 0..<perRule {
+                k += 1
+                plantOne(rule, plant, k, senr: &senr, sinf: &sinf, sprg: &sprg, sela: &sela)
+            }
+        }
+    }
+
+    /// The file a rule's finding is in: the plant's target when the rule is of that type.
+    func mainType(_ rule: CalpadsRule, _ plant: RulePlant) -> String {
+        let target = plant.targets.first ?? "SENR"
+        return rule.types.contains(target) || rule.types.contains("*") ? target : (rule.types.first ?? target)
+    }
+
+    mutating func plantOne(_ rule: CalpadsRule, _ plant: RulePlant, _ k: Int,
+                           senr: inout CaretFile, sinf: inout CaretFile, sprg: inout CaretFile, sela: inout CaretFile) {
+        let staff = plant.targets.contains { ["SDEM", "SASS", "CRSE", "CRSC"].contains($0) }
+        let school = schools[k % schools.count]
+        let ssid = String(1_800_000_000 + k), seid = String(3_000_000_000 + k)
+        let values = ["LEA": lea, "SCHOOL": school, "SSID": ssid, "LOCAL": String(900_000 + k), "SEID": seid, "STAFF": "S\(k)",
+                      "COURSE": staff ? "P\(k)" : "ENG10", "SECTION": staff ? "P\(k)-1" : Self.section(school), "REC": "P\(k)",
+                      "K": String(k), "OTHER": String(1_900_000_000 + k)]
+        // The entity's records: a student's SENR and SINF, a staff member's SDEM and SASS, and
+        // the records of every file the plant changes.
+        var records: [String: [[String: String]]] = [:]
+        for type in (staff ? ["SDEM", "SASS"] : ["SENR", "SINF"]) + plant.targets where records[type] == nil {
+            records[type] = [SampleRecords.base(type, year: year, values)]
+        }
+        for clause in plant.clauses {
+            if clause.drop { records[clause.type] = []; continue }
+            guard var first = records[clause.type]?.first else { continue }
+            for (f, v) in clause.parts.first ?? [] { first[f] = SampleRecords.fill(v, year: year, values) }
+            var list = [first]
+            for part in clause.parts.dropFirst() {
+                var copy = first
+                for (f, v) in part { copy[f] = SampleRecords.fill(v, year: year, values) }
+                list.append(copy)
+            }
+            records[clause.type] = list
+        }
+        var last: [String: Int] = [:]
+        for type in records.keys.sorted() {
+            for record in records[type] ?? [] {
+                let line: Int?
+                switch type {
+                case "SENR": line = senr.append(record)
+                case "SINF": line = sinf.append(record)
+                case "SPRG": line = sprg.append(record)
+                case "SELA": line = sela.append(record)
+                default: line = append(type, record)
+                }
+                if let line { last[type] = line }
+            }
+        }
+        let entity = staff ? seid : ssid
+        for id in [rule.id] + plant.also {
+            guard let r = CalpadsRules.rule(id), r.applies(year: year) else { continue }
+            let type = mainType(r, plant)
+            if let line = last[type] { planted.append(PlantedFinding(rule: r.id, file: "\(type).txt", line: line, entity: entity)) }
+        }
+    }
+
+    func write(to folder: String) throws {
+        for (type, file) in files { try file.write(to: folder + "/\(type).txt") }
+        var manifest = "rule,file,line,entity\n"
+        for p in planted { manifest += "\(p.rule),\(p.file),\(p.line),\(p.entity)\n" }
+        try Data(manifest.utf8).write(to: URL(fileURLWithPath: folder + "/planted_rules.csv"))
+    }
+}
