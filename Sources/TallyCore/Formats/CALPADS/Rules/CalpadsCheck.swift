@@ -178,10 +178,12 @@ extension CalpadsValidator {
             }
         }
         guard var d = date else { return durations.isEmpty ? .number(number) : nil }
+        // Days added to a date stay within a few thousand years (a field's value could be anything).
+        guard number.isFinite, abs(number) < 1_000_000 else { return nil }
         for (sign, y, m, days) in durations {
-            d = addCalendar(d, years: Int(sign) * y, months: Int(sign) * m) + Int32(Int(sign) * days)
+            d = addCalendar(d, years: Int(sign) * y, months: Int(sign) * m) &+ Int32(Int(sign) * days)
         }
-        return .date(d + Int32(number))
+        return .date(d &+ Int32(number))
     }
 
     /// Adds years and months to a date, keeping the day (clamped to the month's length).
