@@ -3,7 +3,7 @@ import TallyCore
 
 /// `--store PATH` / `--no-store`, shared by the commands that use the QA store.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .customLong("store"), help: "The QA store (default: $TALLY_STORE, else .tally/tally.sqlite here).")
+    @Option(name: .customLong("store"), help: "The QA store: a SQLite file, or a shared PostgreSQL database as postgres://user@host:5432/db (password from the URL, PGPASSWORD or ~/.pgpass; never shown). Default: $TALLY_STORE, else .tally/tally.sqlite here.")
     var storePath: String?
     @Flag(name: .customLong("no-store"), help: "Run without the QA store: no ledger entry, no stored comparisons.")
     var noStore = false

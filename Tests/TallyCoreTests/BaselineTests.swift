@@ -29,7 +29,7 @@ final class BaselineTests: XCTestCase {
 
     func run(_ scratch: Scratch, _ params: [String: String], playbook: String = "m.playbook") -> RunRecord {
         var options = scratch.options
-        options.storePath = scratch.path(".tally/tally.sqlite")
+        options.storePath = scratch.store
         options.params = params
         return Runner.run(path: scratch.path(playbook), options: options)
     }
@@ -83,7 +83,7 @@ final class BaselineTests: XCTestCase {
         // An explicit baseline: as of a run id, and as of a label.
         try scratch.write("explicit.playbook", BaselineTests.monitoring
             .replacingOccurrences(of: "diff snapshot \"daily\"", with: "diff snapshot \"daily\" as of \"certified\""))
-        let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        let store = try QAStore(path: scratch.store)
         try store.label(1, "certified")
         // (explicit.playbook is another playbook, so the label must be on its own run.)
         let labelled = run(scratch, ["day": "2025-10-02"], playbook: "explicit.playbook")
@@ -107,7 +107,7 @@ final class BaselineTests: XCTestCase {
         let message = record.errors.first?.message ?? ""
         XCTAssertTrue(message.contains("SSID 1000000001 (2 rows)"), message)
         XCTAssertEqual(record.errors.first?.line, 2)
-        let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        let store = try QAStore(path: scratch.store)
         XCTAssertEqual(try store.snapshotNames(), [], "nothing kept")
         // Keyed by what identifies a row, it is kept.
         try scratch.write("s.playbook", "load s from \"s.csv\"\nsnapshot s by SSID, School as \"roster\"\n")
@@ -155,7 +155,7 @@ final class BaselineTests: XCTestCase {
         try scratch.write("bad.playbook", "load t from \"missing.csv\"\n")
         let stopped = run(scratch, [:], playbook: "bad.playbook")
         XCTAssertEqual(stopped.exitStatus, 2)
-        let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        let store = try QAStore(path: scratch.store)
         let id = try XCTUnwrap(stopped.runId)
         XCTAssertThrowsError(try store.label(id, "certified")) { error in
             XCTAssertTrue((error as? Diagnostic)?.message.contains("stopped with exit 2") ?? false)

@@ -7,7 +7,7 @@ import XCTest
 final class QAStoreTests: XCTestCase {
     func options(_ scratch: Scratch) -> RunOptions {
         var o = scratch.options
-        o.storePath = scratch.path(".tally/tally.sqlite")
+        o.storePath = scratch.store
         return o
     }
 
@@ -29,7 +29,7 @@ final class QAStoreTests: XCTestCase {
         0112345,02,11
         6001734,01,30
         """)
-        let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        let store = try QAStore(path: scratch.store)
         let loaded = try ExpectedImport.load(file: scratch.path("expected.csv"), displayName: "expected.csv",
                                              keys: ["School", "Grade"], value: "students", sheet: nil)
         XCTAssertEqual(try store.importExpected(name: "fall1/census", keys: ["School", "Grade"], valueName: "students", rows: loaded.rows,
@@ -83,7 +83,7 @@ final class QAStoreTests: XCTestCase {
         removed,1000000002,A,01,
 
         """)
-        let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        let store = try QAStore(path: scratch.store)
         let runs = try store.runs()
         XCTAssertEqual(runs.map(\.id), [2, 1])
         let diff = try store.diff(1, 2)
@@ -98,7 +98,7 @@ final class QAStoreTests: XCTestCase {
         try scratch.write("sis.csv", "SSID,School\n1000000001,A\n")
         try scratch.write("v.playbook", "load sis from \"sis.csv\"\nassert sis is not empty")
         let record = Runner.run(path: scratch.path("v.playbook"), options: options(scratch))
-        let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        let store = try QAStore(path: scratch.store)
         let id = try XCTUnwrap(record.runId)
         XCTAssertEqual(try store.verify(id).map(\.status), [.unchanged])
         try scratch.write("sis.csv", "SSID,School\n1000000001,B\n")
@@ -126,7 +126,7 @@ final class QAStoreTests: XCTestCase {
             if record.exitStatus != 0 { print("concurrent run failed: \(record.errors)") }
         }
         XCTAssertEqual(statuses.value.sorted(), [0, 0, 0, 0])
-        let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        let store = try QAStore(path: scratch.store)
         XCTAssertEqual(try store.runs().count, 4)
     }
 
@@ -140,7 +140,7 @@ final class QAStoreTests: XCTestCase {
         """)
         try scratch.write("s.csv", "SSID,Grade\n1000000001,K\n1000000002,01\n")
         let first = Runner.run(path: scratch.path("a.playbook"), options: options(scratch))
-        let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        let store = try QAStore(path: scratch.store)
         try store.acknowledge(run: try XCTUnwrap(first.runId), check: "grade-k", reason: "SIS fix scheduled", by: "analyst", at: Date())
         let second = Runner.run(path: scratch.path("a.playbook"), options: options(scratch))
         XCTAssertEqual(second.checks.first?.acknowledged, "SIS fix scheduled (by analyst, run 1)")
@@ -171,7 +171,7 @@ final class QAStoreTests: XCTestCase {
         """)
         let broken = Runner.run(path: scratch.path("broken.playbook"), options: options(scratch))
         XCTAssertEqual(broken.exitStatus, 2)
-        let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        let store = try QAStore(path: scratch.store)
         XCTAssertNil(try store.expected(name: "never", version: nil))
         XCTAssertEqual(try store.runs().first?.exitStatus, 2, "the stopped run is in the ledger too")
         try scratch.write("typo.playbook", "load counts from \"counts.csv\"\ncompare counts.Students with expected \"baselin\" by School, Grade")

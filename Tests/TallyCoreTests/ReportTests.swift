@@ -18,7 +18,7 @@ final class ReportTests: XCTestCase {
         let source = try String(contentsOf: ReportTests.repository.appendingPathComponent("playbooks/census_day.playbook"), encoding: .utf8)
         try scratch.write("census_day.playbook", source)
         var options = scratch.options
-        options.storePath = scratch.path(".tally/tally.sqlite")
+        options.storePath = scratch.store
         return Runner.run(path: scratch.path("census_day.playbook"), options: options)
     }
 
@@ -159,7 +159,7 @@ final class ReportTests: XCTestCase {
     func testTheReportShowsEachChecksTrendAcrossRuns() throws {
         let scratch = try Scratch()
         var options = scratch.options
-        options.storePath = scratch.path(".tally/tally.sqlite")
+        options.storePath = scratch.store
         try scratch.write("p.playbook", """
             load senr from "senr.csv"
             assert senr: GradeLevelCode != "XX" message "grade is not a CALPADS grade"
@@ -188,7 +188,7 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(html.contains("<polyline"), "a line per series")
         XCTAssertTrue(markdown.contains("| grade is not a CALPADS grade (failing rows) | 4 | 3 | 2 | 1 | 0 | down from 4 to 0 over 5 runs |"))
         // The same from the ledger, as tally report --history prints it.
-        let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        let store = try QAStore(path: scratch.store)
         let latest = try XCTUnwrap(try store.latestRun(playbook: last.playbookPath))
         let text = HistoryText.render(try store.history(playbook: last.playbookPath, params: latest.params, upTo: latest.id),
                                       playbook: last.playbookPath, privacy: ReportPrivacy(masks: [], suppressBelow: nil, key: "k"))
@@ -236,7 +236,7 @@ final class ReportTests: XCTestCase {
         let scratch = try Scratch()
         let record = try runExample(scratch)
         let first = try ReportRenderer.write(ReportRecord(record), to: scratch.path("today"), options: ReportOptions())
-        let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        let store = try QAStore(path: scratch.store)
         let stored = try XCTUnwrap(try store.report(run: try XCTUnwrap(record.runId)))
         XCTAssertEqual(stored, ReportRecord(record))
         let second = try ReportRenderer.write(stored, to: scratch.path("later"), options: ReportOptions())

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 extension QAStore {
     /// Records that a failing check of a run was reviewed. Later runs show it as acknowledged

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Which earlier run a run compares itself with (`compare ... with previous run`, `diff snapshot`).
 ///

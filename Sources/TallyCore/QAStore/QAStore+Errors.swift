@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// One CALPADS error a run tracked (`track T`): what identifies it across submissions — the
 /// rule ID, the record (its Local Record ID, else SSID and school) and the field — and what an

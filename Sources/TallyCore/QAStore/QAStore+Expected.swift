@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// One version of an expected set.
 public struct ExpectedSetInfo: Sendable, Codable, Equatable {

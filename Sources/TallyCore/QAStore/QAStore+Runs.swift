@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A run as `tally runs` lists it.
 public struct RunSummary: Sendable, Codable, Equatable {

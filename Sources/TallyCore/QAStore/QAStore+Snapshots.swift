@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A stored snapshot: a table's rows by key, from one run.
 public struct Snapshot: Sendable {

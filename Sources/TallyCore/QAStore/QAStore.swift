@@ -1,14 +1,12 @@
 import Foundation
-import GRDB
 
-/// The QA store: by default `.tally/tally.sqlite` in the working folder.
-///
-/// Opened as a WAL database pool with a busy timeout, so several `tally` processes can use one
-/// store at once: writers wait for each other instead of failing with "database is locked".
-/// Every write is one transaction.
+/// The QA store: by default `.tally/tally.sqlite` in the working folder (SQLite), or a shared
+/// PostgreSQL database (`--store postgres://user@host/db` or `TALLY_STORE`). Its operations
+/// (QAStore+*.swift) are the same on both: they run through a `StoreBackend`.
 public final class QAStore: @unchecked Sendable {
+    /// Where the store is, for messages: a path, or a PostgreSQL URL without its password.
     public let path: String
-    let pool: DatabasePool
+    let backend: any StoreBackend
 
     /// The store path: `--store`, else `TALLY_STORE`, else `.tally/tally.sqlite` here.
     public static func defaultPath(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -18,161 +16,46 @@ public final class QAStore: @unchecked Sendable {
         return workingFolder + "/.tally/tally.sqlite"
     }
 
+    /// A store location fit to show: a PostgreSQL URL loses its password.
+    public static func displayLocation(_ location: String) -> String {
+        guard isPostgres(location), var parts = URLComponents(string: location), parts.password != nil else { return location }
+        parts.password = nil
+        return parts.string ?? "postgres://"
+    }
+
+    /// Whether a store location names a PostgreSQL server.
+    public static func isPostgres(_ location: String) -> Bool {
+        location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
+    }
+
+    /// Opens (and migrates) the store at a path or `postgres://` URL.
     public init(path: String) throws {
-        self.path = path
-        let folder = (path as NSString).deletingLastPathComponent
-        do {
-            if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
-                // A folder made for the store holds student data: keep it out of any repository.
-                FileManager.default.createFile(atPath: folder + "/.gitignore",
-                                               contents: Data("# Tally's QA store and cell cache: student data, never commit it.\n*\n".utf8),
-                                               attributes: [.posixPermissions: 0o600])
-            }
-            // The store holds student rows (snapshots, failing keys) and the masking secret:
-            // its files are readable by their owner only.
-            let previous = umask(0o077)
-            defer { umask(previous) }
-            pool = try QAStore.openWithRetry(path: path)
-            for suffix in ["", "-wal", "-shm", ".lock"] where FileManager.default.fileExists(atPath: path + suffix) {
-                _ = chmod(path + suffix, 0o600)
-            }
-        } catch let error as DatabaseError {
-            throw Diagnostic(.error, "cannot open the QA store: \(error.message ?? "\(error)")", file: path,
-                             help: "check the path, or pass another with --store PATH")
-        } catch let d as Diagnostic {
-            throw d
-        } catch {
-            throw Diagnostic(.error, "cannot open the QA store: \(error)", file: path)
+        if QAStore.isPostgres(path) {
+            let backend = try PostgresBackend(url: path)
+            self.backend = backend
+            self.path = backend.location
+        } else {
+            backend = try SQLiteBackend(path: path)
+            self.path = path
         }
     }
 
-    /// Opens the pool and migrates. Several processes opening a new store at once race to switch
-    /// it to WAL, and SQLite answers that race with SQLITE_BUSY without calling the busy handler,
-    /// so the open is retried (with growing pauses, for up to about 30 seconds).
-    static func openWithRetry(path: String) throws -> DatabasePool {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(30)
-        configuration.label = "tally"
-        // GRDB's migrator checks which migrations ran outside the transaction that runs them, so
-        // two processes could both run v1; an exclusive lock on a sidecar file serialises the
-        // open-and-migrate step between processes.
-        let lockDescriptor = open(path + ".lock", O_CREAT | O_RDWR, 0o600)
-        if lockDescriptor >= 0 { _ = flock(lockDescriptor, LOCK_EX) }
-        defer {
-            if lockDescriptor >= 0 { _ = flock(lockDescriptor, LOCK_UN); close(lockDescriptor) }
-        }
-        var attempt = 0
-        while true {
-            do {
-                let pool = try DatabasePool(path: path, configuration: configuration)
-                try QAStore.refuseForeign(pool, path: path)
-                try QAStore.migrator.migrate(pool)
-                return pool
-            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 300 {
-                attempt += 1
-                usleep(useconds_t(min(200_000, 10_000 * attempt)))
-            }
-        }
-    }
+    deinit { backend.shutdown() }
 
-    /// A database that is not a Tally store, or a store a newer Tally has changed, is left as it
-    /// is: migrating the first would write Tally's tables into someone else's database, and this
-    /// version could misread the second.
-    static func refuseForeign(_ pool: DatabasePool, path: String) throws {
-        let (tables, applied) = try pool.read { db -> (Int, [String]) in
-            let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
-            let hasLedger = try db.tableExists("grdb_migrations")
-            let applied = hasLedger ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
-            return (hasLedger ? tables : -tables, applied)
-        }
-        if tables < 0 {
-            throw Diagnostic(.error, "this SQLite database is not a Tally QA store (it has \(-tables) table\(tables == -1 ? "" : "s") of its own); it is left unchanged", file: path,
-                             help: "pass the QA store's path with --store, or a new file's path to start one")
-        }
-        let known = Set(migrator.migrations)
+    /// "SQLite" or "PostgreSQL".
+    public var kind: String { backend.kind }
+
+    /// Refuses a store a newer Tally has migrated further than this version knows.
+    static func refuseNewer(_ applied: [String], location: String) throws {
+        let known = Set(StoreMigrations.all.map(\.identifier))
         if let newer = applied.first(where: { !known.contains($0) }) {
-            throw Diagnostic(.error, "this QA store was changed by a newer version of Tally (it has \"\(newer)\"); this version (\(TallyVersion.string)) leaves it unchanged", file: path,
+            throw Diagnostic(.error, "this QA store was changed by a newer version of Tally (it has \"\(newer)\"); this version (\(TallyVersion.string)) leaves it unchanged", file: location,
                              help: "run the newer Tally, or pass another store with --store")
         }
     }
 
-    /// Versioned schema. Never edit a migration that has shipped; add the next one.
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: expected, ledger, snapshots, acks") { db in
-            try db.execute(sql: """
-            CREATE TABLE expected_set (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                name TEXT NOT NULL, version INTEGER NOT NULL, keys TEXT NOT NULL, value_name TEXT NOT NULL,
-                created_at TEXT NOT NULL, created_by TEXT NOT NULL, source_path TEXT NOT NULL, source_sha256 TEXT NOT NULL,
-                row_count INTEGER NOT NULL, UNIQUE(name, version));
-            CREATE TABLE expected_value (
-                set_id INTEGER NOT NULL REFERENCES expected_set(id), key TEXT NOT NULL, value REAL NOT NULL,
-                PRIMARY KEY (set_id, key));
-            CREATE TABLE run (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                title TEXT NOT NULL, playbook_path TEXT NOT NULL, playbook_sha256 TEXT NOT NULL, params TEXT NOT NULL,
-                tool_version TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT NOT NULL, exit_status INTEGER NOT NULL,
-                checks_passed INTEGER NOT NULL, checks_failed INTEGER NOT NULL, warnings INTEGER NOT NULL,
-                errors TEXT NOT NULL, run_by TEXT NOT NULL, label TEXT);
-            CREATE INDEX run_by_playbook ON run(playbook_path, params);
-            CREATE TABLE run_input (
-                run_id INTEGER NOT NULL REFERENCES run(id), position INTEGER NOT NULL, table_name TEXT NOT NULL,
-                path TEXT NOT NULL, absolute_path TEXT NOT NULL, format TEXT NOT NULL, bytes INTEGER NOT NULL,
-                sha256 TEXT NOT NULL, row_count INTEGER NOT NULL, PRIMARY KEY (run_id, position));
-            CREATE TABLE run_cell (
-                run_id INTEGER NOT NULL REFERENCES run(id), position INTEGER NOT NULL, kind TEXT NOT NULL, line INTEGER NOT NULL,
-                statement TEXT NOT NULL, table_name TEXT, rows_in INTEGER, rows_out INTEGER, elapsed REAL NOT NULL,
-                PRIMARY KEY (run_id, position));
-            CREATE TABLE run_check (
-                run_id INTEGER NOT NULL REFERENCES run(id), position INTEGER NOT NULL, check_id TEXT NOT NULL, kind TEXT NOT NULL,
-                severity TEXT NOT NULL, passed INTEGER NOT NULL, predicate TEXT NOT NULL, message TEXT, detail TEXT,
-                failing_count INTEGER NOT NULL, failing_keys TEXT NOT NULL, failing_sha256 TEXT NOT NULL, line INTEGER NOT NULL,
-                acknowledged TEXT, PRIMARY KEY (run_id, position));
-            CREATE TABLE run_value (
-                run_id INTEGER NOT NULL REFERENCES run(id), series TEXT NOT NULL, key TEXT NOT NULL, value REAL,
-                PRIMARY KEY (run_id, series, key));
-            CREATE TABLE snapshot (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, run_id INTEGER, created_at TEXT NOT NULL,
-                keys TEXT NOT NULL, columns TEXT NOT NULL, types TEXT NOT NULL, row_count INTEGER NOT NULL);
-            CREATE INDEX snapshot_by_name ON snapshot(name, id);
-            CREATE TABLE snapshot_row (
-                snapshot_id INTEGER NOT NULL REFERENCES snapshot(id), key TEXT NOT NULL, row TEXT NOT NULL,
-                PRIMARY KEY (snapshot_id, key));
-            CREATE TABLE acknowledgement (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, playbook_path TEXT NOT NULL, check_id TEXT NOT NULL,
-                failing_sha256 TEXT NOT NULL, run_id INTEGER NOT NULL, reason TEXT NOT NULL, acknowledged_by TEXT NOT NULL,
-                acknowledged_at TEXT NOT NULL);
-            """)
-        }
-        migrator.registerMigration("v2: report records and settings") { db in
-            try db.execute(sql: """
-            CREATE TABLE run_report (run_id INTEGER PRIMARY KEY REFERENCES run(id), record TEXT NOT NULL);
-            CREATE TABLE setting (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-            """)
-            try db.execute(sql: "INSERT INTO setting (name, value) VALUES ('mask_key', ?)", arguments: [QAStore.randomSecret()])
-        }
-        migrator.registerMigration("v3: partial runs and cell status") { db in
-            try db.execute(sql: "ALTER TABLE run ADD COLUMN partial TEXT")
-            try db.execute(sql: "ALTER TABLE run_cell ADD COLUMN status TEXT NOT NULL DEFAULT 'ran'")
-        }
-        migrator.registerMigration("v4: tracked CALPADS errors") { db in
-            try db.execute(sql: """
-            CREATE TABLE tracked_run (
-                run_id INTEGER NOT NULL REFERENCES run(id), name TEXT NOT NULL, playbook_path TEXT NOT NULL,
-                error_count INTEGER NOT NULL, PRIMARY KEY (run_id, name));
-            CREATE INDEX tracked_run_by_series ON tracked_run(playbook_path, name, run_id);
-            CREATE TABLE tracked_error (
-                run_id INTEGER NOT NULL REFERENCES run(id), name TEXT NOT NULL, error_key TEXT NOT NULL,
-                error_code TEXT NOT NULL, rule_id TEXT NOT NULL, local_record_id TEXT, ssid TEXT, school TEXT, severity TEXT,
-                description TEXT, field TEXT, value TEXT, source_file TEXT, source_line INTEGER,
-                PRIMARY KEY (run_id, name, error_key));
-            """)
-        }
-        return migrator
-    }
+    /// The schema migrations the store has, oldest first.
+    public func appliedMigrations() throws -> [String] { try backend.appliedMigrations() }
 
     /// The store's secret for report masking tokens (made when the store was created).
     public func maskKey() throws -> String {
@@ -203,18 +86,10 @@ public final class QAStore: @unchecked Sendable {
         return QAStore.decode(text)
     }
 
-    /// Runs a write transaction, turning database errors into diagnostics that name the store.
-    func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.write(body) } catch let error as DatabaseError {
-            throw Diagnostic(.error, "the QA store could not be written: \(error.message ?? "\(error)")", file: path)
-        }
-    }
+    /// Runs a write transaction (errors become diagnostics that name the store).
+    func write<T>(_ body: (Database) throws -> T) throws -> T { try backend.write(body) }
 
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.read(body) } catch let error as DatabaseError {
-            throw Diagnostic(.error, "the QA store could not be read: \(error.message ?? "\(error)")", file: path)
-        }
-    }
+    func read<T>(_ body: (Database) throws -> T) throws -> T { try backend.read(body) }
 
     /// Who is running: the login name, for the ledger and expected-set versions.
     public static var currentUser: String {
@@ -234,8 +109,6 @@ public final class QAStore: @unchecked Sendable {
 }
 
 extension QAStore {
-    /// SQLite's own check of the store's file: `["ok"]` when it is sound, else what is wrong.
-    public func integrityCheck() throws -> [String] {
-        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
-    }
+    /// The database's own check of the store: `["ok"]` when it is sound, else what is wrong.
+    public func integrityCheck() throws -> [String] { try backend.integrityCheck() }
 }

@@ -64,6 +64,8 @@ public final class CellCache: @unchecked Sendable {
 
     /// The cache beside a QA store (`.tally/tally.sqlite` → `.tally/cache/`).
     public static func folder(forStore storePath: String) -> String {
+        // A shared PostgreSQL store: the cache stays on this machine, in .tally/ here.
+        if QAStore.isPostgres(storePath) { return FileManager.default.currentDirectoryPath + "/.tally/cache" }
         let parent = (storePath as NSString).deletingLastPathComponent
         return (parent.isEmpty ? "." : parent) + "/cache"
     }

@@ -83,7 +83,7 @@ public enum Runner {
         if let storePath = options.storePath {
             do { store = try QAStore(path: storePath) } catch let d as Diagnostic {
                 return (nil, [], [d], playbook.source, playbook.file)
-            } catch { return (nil, [], [Diagnostic(.error, "\(error)", file: storePath)], playbook.source, playbook.file) }
+            } catch { return (nil, [], [Diagnostic(.error, "\(error)", file: QAStore.displayLocation(storePath))], playbook.source, playbook.file) }
         }
         let checker = Checker(playbook: playbook, overrides: options.params,
                               baseDirectory: (absolute(path) as NSString).deletingLastPathComponent,
@@ -119,7 +119,7 @@ public enum Runner {
             // A playbook that does not parse is still a run the ledger keeps.
             if options.recordInLedger, let storePath = options.storePath, let store = try? QAStore(path: storePath) {
                 record.runId = try? store.record(record)
-                record.storePath = storePath
+                record.storePath = store.path
             }
             return record
         } catch {
@@ -143,10 +143,10 @@ public enum Runner {
                 record.finished = options.now()
                 return record
             } catch {
-                record.errors = [Diagnostic(.error, "\(error)", file: storePath)]
+                record.errors = [Diagnostic(.error, "\(error)", file: QAStore.displayLocation(storePath))]
                 return record
             }
-            record.storePath = storePath
+            record.storePath = store?.path
         }
         let interpreter = Interpreter(playbook: playbook, options: options, store: store, playbookSHA256: record.playbookSHA256)
         interpreter.baseDirectory = (absolute(path) as NSString).deletingLastPathComponent

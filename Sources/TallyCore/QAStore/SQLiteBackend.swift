@@ -1,0 +1,170 @@
+import Foundation
+import GRDB
+
+/// The default store: a SQLite file, opened as a WAL database pool with a busy timeout, so
+/// several `tally` processes can use one store at once (writers wait for each other instead of
+/// failing with "database is locked"). Every write is one transaction.
+final class SQLiteBackend: StoreBackend, @unchecked Sendable {
+    let path: String
+    let pool: DatabasePool
+    var location: String { path }
+    var kind: String { "SQLite" }
+
+    init(path: String) throws {
+        self.path = path
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+                // A folder made for the store holds student data: keep it out of any repository.
+                FileManager.default.createFile(atPath: folder + "/.gitignore",
+                                               contents: Data("# Tally's QA store and cell cache: student data, never commit it.\n*\n".utf8),
+                                               attributes: [.posixPermissions: 0o600])
+            }
+            // The store holds student rows (snapshots, failing keys) and the masking secret:
+            // its files are readable by their owner only.
+            let previous = umask(0o077)
+            defer { umask(previous) }
+            pool = try SQLiteBackend.openWithRetry(path: path)
+            for suffix in ["", "-wal", "-shm", ".lock"] where FileManager.default.fileExists(atPath: path + suffix) {
+                _ = chmod(path + suffix, 0o600)
+            }
+        } catch let error as DatabaseError {
+            throw Diagnostic(.error, "cannot open the QA store: \(error.message ?? "\(error)")", file: path,
+                             help: "check the path, or pass another with --store PATH")
+        } catch let d as Diagnostic {
+            throw d
+        } catch {
+            throw Diagnostic(.error, "cannot open the QA store: \(error)", file: path)
+        }
+    }
+
+    /// Opens the pool and migrates. Several processes opening a new store at once race to switch
+    /// it to WAL, and SQLite answers that race with SQLITE_BUSY without calling the busy handler,
+    /// so the open is retried (with growing pauses, for up to about 30 seconds).
+    static func openWithRetry(path: String) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.label = "tally"
+        // GRDB's migrator checks which migrations ran outside the transaction that runs them, so
+        // two processes could both run v1; an exclusive lock on a sidecar file serialises the
+        // open-and-migrate step between processes.
+        let lockDescriptor = open(path + ".lock", O_CREAT | O_RDWR, 0o600)
+        if lockDescriptor >= 0 { _ = flock(lockDescriptor, LOCK_EX) }
+        defer {
+            if lockDescriptor >= 0 { _ = flock(lockDescriptor, LOCK_UN); close(lockDescriptor) }
+        }
+        var attempt = 0
+        while true {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try refuseForeign(pool, path: path)
+                try migrator.migrate(pool)
+                return pool
+            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 300 {
+                attempt += 1
+                usleep(useconds_t(min(200_000, 10_000 * attempt)))
+            }
+        }
+    }
+
+    /// A database that is not a Tally store, or a store a newer Tally has changed, is left as it
+    /// is: migrating the first would write Tally's tables into someone else's database, and this
+    /// version could misread the second.
+    static func refuseForeign(_ pool: DatabasePool, path: String) throws {
+        let (tables, applied) = try pool.read { db -> (Int, [String]) in
+            let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
+            let hasLedger = try db.tableExists("grdb_migrations")
+            let applied = hasLedger ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
+            return (hasLedger ? tables : -tables, applied)
+        }
+        if tables < 0 {
+            throw Diagnostic(.error, "this SQLite database is not a Tally QA store (it has \(-tables) table\(tables == -1 ? "" : "s") of its own); it is left unchanged", file: path,
+                             help: "pass the QA store's path with --store, or a new file's path to start one")
+        }
+        try QAStore.refuseNewer(applied, location: path)
+    }
+
+    /// The schema (`StoreMigrations`), applied by GRDB's migrator under the same identifiers.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for (identifier, statements) in StoreMigrations.all {
+            migrator.registerMigration(identifier) { db in
+                for statement in statements {
+                    try db.execute(sql: statement, arguments: StatementArgumentsBridge.grdb(StoreMigrations.arguments(statement)))
+                }
+            }
+        }
+        return migrator
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read { db in try body(Database(SQLiteExecutor(db: db))) } } catch let error as DatabaseError {
+            throw Diagnostic(.error, "the QA store could not be read: \(error.message ?? "\(error)")", file: path)
+        }
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write { db in try body(Database(SQLiteExecutor(db: db))) } } catch let error as DatabaseError {
+            throw Diagnostic(.error, "the QA store could not be written: \(error.message ?? "\(error)")", file: path)
+        }
+    }
+
+    func appliedMigrations() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
+    }
+
+    func integrityCheck() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+    }
+
+    func shutdown() { try? pool.close() }
+}
+
+enum StatementArgumentsBridge {
+    static func grdb(_ values: [StoreValue]) -> GRDB.StatementArguments {
+        GRDB.StatementArguments(values.map { v -> DatabaseValue in
+            switch v {
+            case .null: return .null
+            case .integer(let i): return i.databaseValue
+            case .real(let d): return d.databaseValue
+            case .text(let s): return s.databaseValue
+            }
+        })
+    }
+}
+
+/// Runs the store's SQL on a GRDB connection.
+struct SQLiteExecutor: StoreExecutor {
+    let db: GRDB.Database
+
+    func run(_ sql: String, _ arguments: [StoreValue]) throws -> (columns: [String], rows: [[StoreValue]], insertedID: Int64?) {
+        let statement = try db.makeStatement(sql: sql)
+        try statement.setArguments(StatementArgumentsBridge.grdb(arguments))
+        guard statement.columnCount > 0 else {
+            try statement.execute()
+            let isInsert = sql.trimmingCharacters(in: .whitespacesAndNewlines).uppercased().hasPrefix("INSERT")
+            return ([], [], isInsert ? db.lastInsertedRowID : nil)
+        }
+        let columns = statement.columnNames
+        var rows: [[StoreValue]] = []
+        let cursor = try GRDB.Row.fetchCursor(statement)
+        while let row = try cursor.next() {
+            rows.append((0..<columns.count).map { k in
+                switch row[k] as DatabaseValue {
+                case let v where v.isNull: return .null
+                case let v:
+                    switch v.storage {
+                    case .int64(let i): return .integer(i)
+                    case .double(let d): return .real(d)
+                    case .string(let s): return .text(s)
+                    case .blob(let data): return .text(String(decoding: data, as: UTF8.self))
+                    case .null: return .null
+                    }
+                }
+            })
+        }
+        return (columns, rows, nil)
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import XCTest
+@testable import TallyCore
+
+/// Store locations and PostgreSQL's dialect (no server needed).
+final class StoreURLTests: XCTestCase {
+    func testThePasswordComesFromTheURLThenPGPASSWORDThenPgpassAndIsNeverShown() throws {
+        let scratch = try Scratch()
+        let home = scratch.path("home")
+        try scratch.write("home/.pgpass", "# comment\nother:5432:*:tally:wrong\n*:5433:tally:tally:from\\:pgpass\n")
+        var t = try PostgresBackend.target("postgres://tally:from-url@db.example:5433/tally", environment: ["PGPASSWORD": "from-env"], home: home)
+        XCTAssertEqual(t.password, "from-url")
+        XCTAssertEqual(t.location, "postgres://tally@db.example:5433/tally")
+        t = try PostgresBackend.target("postgres://tally@db.example:5433/tally", environment: ["PGPASSWORD": "from-env"], home: home)
+        XCTAssertEqual(t.password, "from-env")
+        t = try PostgresBackend.target("postgresql://tally@db.example:5433/tally", environment: [:], home: home)
+        XCTAssertEqual(t.password, "from:pgpass")
+        t = try PostgresBackend.target("postgres://tally@/tally?host=/var/run/postgresql", environment: [:], home: scratch.path("nohome"))
+        XCTAssertNil(t.password)
+        XCTAssertEqual(t.socketDirectory, "/var/run/postgresql")
+        XCTAssertEqual(QAStore.displayLocation("postgres://tally:s3cret@db:5432/tally"), "postgres://tally@db:5432/tally")
+        XCTAssertEqual(QAStore.displayLocation("/tmp/x.sqlite"), "/tmp/x.sqlite")
+        XCTAssertTrue(QAStore.isPostgres("postgresql://h/d"))
+        XCTAssertFalse(QAStore.isPostgres(".tally/tally.sqlite"))
+    }
+
+    func testTheStoresSQLBecomesPostgreSQLs() {
+        XCTAssertEqual(PostgresBackend.translate("SELECT * FROM run WHERE id = ? AND label = '?'"), "SELECT * FROM run WHERE id = $1 AND label = '?'")
+        XCTAssertEqual(PostgresBackend.translate("INSERT OR REPLACE INTO run_value (run_id, series, key, value) VALUES (?, ?, ?, ?)"),
+                       "INSERT INTO run_value (run_id, series, key, value) VALUES ($1, $2, $3, $4) ON CONFLICT (run_id, series, key) DO UPDATE SET value = EXCLUDED.value")
+        XCTAssertEqual(PostgresBackend.translate("INSERT OR IGNORE INTO tracked_error (run_id) VALUES (?)"),
+                       "INSERT INTO tracked_error (run_id) VALUES ($1) ON CONFLICT DO NOTHING")
+        XCTAssertEqual(PostgresBackend.postgresDDL("CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT, v REAL, n INTEGER); CREATE INDEX i ON a(n);"),
+                       ["CREATE TABLE a (id BIGSERIAL PRIMARY KEY, v DOUBLE PRECISION, n BIGINT)", "CREATE INDEX i ON a(n)"])
+        XCTAssertEqual(PostgresBackend.insertTable("INSERT INTO run (title) VALUES ($1)"), "run")
+    }
+}
+
+/// The shared store on a real PostgreSQL server. `.ci/run` runs these inside
+/// `scripts/with-postgres.sh` (with QAStoreTests a second time, on PostgreSQL); a plain
+/// `swift test` has no server and says so by skipping them.
+final class PostgresStoreTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    override func setUpWithError() throws {
+        guard TestStore.usesPostgres else {
+            throw XCTSkip("needs a PostgreSQL server: run scripts/with-postgres.sh env TALLY_TEST_STORE_BACKEND=postgres swift test (.ci/run does)")
+        }
+    }
+
+    func testEightRunsAtOnceLandInTheLedgerExactlyOnce() throws {
+        let scratch = try Scratch()
+        let store = scratch.store
+        try scratch.write("counts.csv", QAStoreTests.counts)
+        try scratch.write("p.playbook", """
+        load counts from "counts.csv"
+        totals = counts | aggregate n = sum(Students) by School
+        compare totals.n with previous run by School
+        snapshot counts by School, Grade as "counts"
+        """)
+        // Eight tally processes, each its own connection and transactions.
+        let statuses = Locked<[Int32]>([])
+        let folder = scratch.url.path
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            let result = try? ReliabilityTests.tally(["run", "p.playbook", "--store", store, "--no-cache"], in: folder)
+            statuses.mutate { $0.append(result?.exit ?? -1) }
+            if result?.exit != 0 { print(result?.output ?? "no output") }
+        }
+        XCTAssertEqual(statuses.value, Array(repeating: 0, count: 8))
+        let qa = try QAStore(path: store)
+        let runs = try qa.runs()
+        XCTAssertEqual(runs.count, 8)
+        XCTAssertEqual(Set(runs.map(\.id)).count, 8, "run ids are the database's, each once")
+        XCTAssertEqual(qa.kind, "PostgreSQL")
+        XCTAssertEqual(try qa.snapshotNames(), ["counts"])
+    }
+
+    func testAWriteThatFailsHalfwayLeavesNothing() throws {
+        let scratch = try Scratch()
+        let qa = try QAStore(path: scratch.store)
+        struct Stop: Error {}
+        XCTAssertThrowsError(try qa.write { db in
+            try db.execute(sql: """
+                INSERT INTO run (title, playbook_path, playbook_sha256, params, tool_version, started_at, finished_at, exit_status,
+                                 checks_passed, checks_failed, warnings, errors, run_by) VALUES ('t', 'p', 's', '{}', 'v', 'a', 'b', 0, 0, 0, 0, '[]', 'u')
+                """)
+            XCTAssertGreaterThan(db.lastInsertedRowID, 0)
+            throw Stop()
+        })
+        XCTAssertEqual(try qa.runs().count, 0, "the transaction was rolled back")
+        XCTAssertEqual(try qa.integrityCheck(), ["ok"])
+        XCTAssertEqual(try qa.appliedMigrations(), StoreMigrations.all.map(\.identifier))
+    }
+
+    /// Every example playbook gives the same checks, exit status and ledger on both stores.
+    func testTheExamplesRunTheSameOnPostgreSQLAsOnSQLite() throws {
+        let playbooks = try FileManager.default.contentsOfDirectory(atPath: PostgresStoreTests.root + "/playbooks").filter { $0.hasSuffix(".playbook") }.sorted()
+        XCTAssertEqual(playbooks.count, 5)
+        for name in playbooks {
+            var outcomes: [[String]] = []
+            for location in [try Scratch().path("s.sqlite"), try TestStore.newPostgresDatabase()] {
+                let scratch = try Scratch()
+                var options = scratch.options
+                options.storePath = location
+                options.cacheFolder = nil
+                let record = Runner.run(path: PostgresStoreTests.root + "/playbooks/" + name, options: options)
+                let again = Runner.run(path: PostgresStoreTests.root + "/playbooks/" + name, options: options)
+                let store = try QAStore(path: location)
+                outcomes.append([String(record.exitStatus), String(again.exitStatus), record.checks.map { "\($0.id) \($0.passed)" }.joined(separator: "; "),
+                                 again.checks.map { "\($0.id) \($0.passed)" }.joined(separator: "; "), String(try store.runs().count), "\(record.errors)"])
+            }
+            XCTAssertEqual(outcomes[0], outcomes[1], name)
+            XCTAssertEqual(outcomes[1][4], "2", name)
+        }
+    }
+
+    func testADatabaseThatIsNotATallyStoreIsLeftUnchanged() throws {
+        let url = try TestStore.newPostgresDatabase()
+        let qa = try QAStore(path: url)
+        try qa.write { db in try db.execute(sql: "DELETE FROM tally_migrations WHERE identifier LIKE 'v1%'") }
+        try qa.write { db in try db.execute(sql: "INSERT INTO tally_migrations (identifier, applied_at) VALUES ('v9: from the future', 'x')") }
+        XCTAssertThrowsError(try QAStore(path: url)) { error in
+            XCTAssertTrue("\(error)".contains("newer version of Tally"), "\(error)")
+        }
+        let other = try TestStore.newPostgresDatabase()
+        let foreign = try QAStore(path: other)
+        try foreign.write { db in
+            try db.execute(sql: "DROP TABLE tally_migrations")
+        }
+        XCTAssertThrowsError(try QAStore(path: other)) { error in
+            XCTAssertTrue("\(error)".contains("not a Tally QA store"), "\(error)")
+        }
+    }
+
+    func testThePasswordNeverReachesTheOutputOrTheLedger() throws {
+        let scratch = try Scratch()
+        let base = try TestStore.newPostgresDatabase()
+        let secret = ProcessInfo.processInfo.environment["PGPASSWORD"] ?? ""
+        XCTAssertFalse(secret.isEmpty)
+        let url = base.replacingOccurrences(of: "postgres://tally@", with: "postgres://tally:\(secret)@")
+        try scratch.write("counts.csv", QAStoreTests.counts)
+        try scratch.write("p.playbook", "load counts from \"counts.csv\"\ntotals = counts | aggregate n = sum(Students) by School\ncompare totals.n with previous run by School\n")
+        let run = try ReliabilityTests.tally(["run", "p.playbook", "--store", url, "--json"], in: scratch.url.path)
+        XCTAssertEqual(run.exit, 0, run.output)
+        let plain = try ReliabilityTests.tally(["run", "p.playbook", "--store", url], in: scratch.url.path)
+        let runs = try ReliabilityTests.tally(["runs", "--store", url], in: scratch.url.path)
+        let bad = try ReliabilityTests.tally(["run", "p.playbook", "--store", url.replacingOccurrences(of: "/t_", with: "/missing_")], in: scratch.url.path)
+        XCTAssertEqual(bad.exit, 2)
+        for output in [run.output, plain.output, runs.output, bad.output] {
+            XCTAssertFalse(output.contains(secret), output)
+        }
+        XCTAssertTrue(plain.output.contains("recorded in " + base), plain.output)
+        XCTAssertTrue(bad.output.contains("cannot open the QA store"), bad.output)
+    }
+}
