@@ -114,6 +114,50 @@ final class PostgresStoreTests: XCTestCase {
         }
     }
 
+    /// A laptop's SQLite history moves into PostgreSQL and back: the same runs (ids kept),
+    /// checks, snapshots, expected sets, tracked errors and reports, and the next run continues
+    /// the ids.
+    func testStoreCopyMovesEveryRunIntoPostgreSQLAndBack() throws {
+        let scratch = try Scratch()
+        let sqlite = scratch.path("laptop.sqlite")
+        let root = PostgresStoreTests.root + "/playbooks"
+        var options = scratch.options
+        options.storePath = sqlite
+        for name in ["census_day", "census_day", "resolve_errors", "fall1_validation"] {
+            _ = Runner.run(path: "\(root)/\(name).playbook", options: options)
+        }
+        let laptop = try QAStore(path: sqlite)
+        try laptop.importExpected(name: "fall1/census", keys: ["School"], valueName: "n", rows: [(["0112345"], 10), (["6001734"], 20)],
+                                  sourcePath: "e.csv", sourceSHA256: "x", createdBy: "test", at: Date())
+        let shared = try TestStore.newPostgresDatabase()
+        let copy = try ReliabilityTests.tally(["store", "copy", sqlite, shared], in: scratch.url.path)
+        XCTAssertEqual(copy.exit, 0, copy.output)
+        XCTAssertTrue(copy.output.contains("row counts match"), copy.output)
+        let pg = try QAStore(path: shared)
+        func summary(_ s: QAStore) throws -> [String] {
+            try s.runs().map { "\($0.id) \($0.title) \($0.exitStatus) \($0.checksFailed)" } + s.snapshotNames()
+                + s.expectedSets().map { "\($0.0.name) v\($0.0.version)" } + s.tableCounts().map { "\($0.table)=\($0.rows)" }
+        }
+        XCTAssertEqual(try summary(pg), try summary(laptop))
+        XCTAssertEqual(try pg.maskKey(), try laptop.maskKey(), "masked tokens of copied reports stay the same")
+        XCTAssertEqual(try pg.runs().count, 4)
+        // tally runs shows the same runs from either store.
+        let a = try ReliabilityTests.tally(["runs", "--store", sqlite], in: scratch.url.path)
+        let b = try ReliabilityTests.tally(["runs", "--store", shared], in: scratch.url.path)
+        XCTAssertEqual(a.output, b.output)
+        // A copy into a store that has runs is refused, and nothing is written.
+        let again = try ReliabilityTests.tally(["store", "copy", sqlite, shared], in: scratch.url.path)
+        XCTAssertEqual(again.exit, 2)
+        XCTAssertTrue(again.output.contains("already has") && again.output.contains("copy into a new, empty store"), again.output)
+        // The next run on PostgreSQL continues the ids; then the history goes back to SQLite.
+        options.storePath = shared
+        _ = Runner.run(path: "\(root)/census_day.playbook", options: options)
+        XCTAssertEqual(try pg.runs().first?.id, 5)
+        let back = try ReliabilityTests.tally(["store", "copy", shared, scratch.path("back.sqlite")], in: scratch.url.path)
+        XCTAssertEqual(back.exit, 0, back.output)
+        XCTAssertEqual(try summary(QAStore(path: scratch.path("back.sqlite"))), try summary(pg))
+    }
+
     func testADatabaseThatIsNotATallyStoreIsLeftUnchanged() throws {
         let url = try TestStore.newPostgresDatabase()
         let qa = try QAStore(path: url)
