@@ -75,6 +75,45 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertEqual(try qa.snapshotNames(), ["counts"])
     }
 
+    /// Workers killed at random moments, most while writing a 60,000-row snapshot: each run is in
+    /// the ledger whole (its snapshot with all its rows, its checks) or not at all.
+    func testAWorkerKilledMidWriteLeavesItsRunWholeOrAbsent() throws {
+        let scratch = try Scratch()
+        let store = scratch.store
+        var csv = "SSID,School,Grade\n"
+        for k in 0..<60_000 { csv += "\(1_000_000_000 + k),\(k % 7),\(k % 13)\n" }
+        try scratch.write("big.csv", csv)
+        try scratch.write("p.playbook", """
+        load big from "big.csv"
+        by_school = big | aggregate n = count() by School
+        assert by_school unique by School
+        snapshot big by SSID as "big"
+        """)
+        var killed = 0
+        for attempt in 0..<8 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: MatrixTests.tally)
+            process.arguments = ["run", "p.playbook", "--store", store, "--no-cache"]
+            process.currentDirectoryURL = scratch.url
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(useconds_t(300_000 + attempt * 150_000))
+            if process.isRunning { kill(process.processIdentifier, SIGKILL); killed += 1 }
+            process.waitUntilExit()
+        }
+        XCTAssertGreaterThan(killed, 0, "at least one worker was killed mid-run")
+        let qa = try QAStore(path: store)
+        let (runs, snapshots) = try qa.read { db -> ([Row], [Row]) in
+            (try Row.fetchAll(db, sql: "SELECT id, (SELECT COUNT(*) FROM run_check c WHERE c.run_id = run.id) AS checks FROM run"),
+             try Row.fetchAll(db, sql: "SELECT s.run_id, s.row_count, (SELECT COUNT(*) FROM snapshot_row r WHERE r.snapshot_id = s.id) AS rows FROM snapshot s"))
+        }
+        for run in runs { XCTAssertEqual(run["checks"] as Int, 1, "run \(run["id"] as Int64) is whole") }
+        XCTAssertEqual(snapshots.count, runs.count, "a snapshot for every recorded run, none without its run")
+        for s in snapshots { XCTAssertEqual(s["rows"] as Int, 60_000); XCTAssertEqual(s["row_count"] as Int, 60_000) }
+        print("killed \(killed) of 8 workers; \(runs.count) whole runs in the ledger")
+    }
+
     func testAWriteThatFailsHalfwayLeavesNothing() throws {
         let scratch = try Scratch()
         let qa = try QAStore(path: scratch.store)
