@@ -29,6 +29,7 @@ extension QAStore {
                 let sql = "INSERT OR REPLACE INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
                 let statement = try out.makeStatement(sql: sql)
                 for row in rows { try statement.execute(arguments: StatementArguments(columns.map { row.values[$0] ?? .null })) }
+                try statement.flush()
             }
             // PostgreSQL hands out the next ids from its sequences: move them past the copied ids.
             if target.kind == "PostgreSQL" {

@@ -100,13 +100,13 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.read { db in try body(Database(SQLiteExecutor(db: db))) } } catch let error as DatabaseError {
+        do { return try pool.read { db in try Database.within(SQLiteExecutor(db: db), body) } } catch let error as DatabaseError {
             throw Diagnostic(.error, "the QA store could not be read: \(error.message ?? "\(error)")", file: path)
         }
     }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        do { return try pool.write { db in try body(Database(SQLiteExecutor(db: db))) } } catch let error as DatabaseError {
+        do { return try pool.write { db in try Database.within(SQLiteExecutor(db: db), body) } } catch let error as DatabaseError {
             throw Diagnostic(.error, "the QA store could not be written: \(error.message ?? "\(error)")", file: path)
         }
     }

@@ -4,7 +4,7 @@ import Foundation
 /// against these few types — a session (`Database`) that runs SQL with `?` arguments and rows
 /// read by column name — and a backend runs them on SQLite (GRDB, the default) or PostgreSQL
 /// (postgres-nio). The names follow GRDB's, which the store was first written against.
-public enum StoreValue: Sendable, Equatable {
+public enum StoreValue: Sendable, Hashable {
     case null, integer(Int64), real(Double), text(String)
 }
 
@@ -109,6 +109,14 @@ extension StoreDecodable where Self: Hashable {
 /// order) and, for an insert into a table with an `id`, the id the database gave the row.
 protocol StoreExecutor {
     func run(_ sql: String, _ arguments: [StoreValue]) throws -> (columns: [String], rows: [[StoreValue]], insertedID: Int64?)
+    /// One statement for many argument rows (a bulk insert); a backend may send them together.
+    func runBatch(_ sql: String, _ rows: [[StoreValue]]) throws
+}
+
+extension StoreExecutor {
+    func runBatch(_ sql: String, _ rows: [[StoreValue]]) throws {
+        for row in rows { _ = try run(sql, row) }
+    }
 }
 
 /// A session inside one read or one write transaction.
@@ -118,6 +126,14 @@ final class Database {
     private(set) var lastInsertedRowID: Int64 = 0
 
     init(_ executor: any StoreExecutor) { self.executor = executor }
+
+    /// Runs a transaction's body in a session and sends its pending bulk rows before it ends.
+    static func within<T>(_ executor: any StoreExecutor, _ body: (Database) throws -> T) throws -> T {
+        let db = Database(executor)
+        let value = try body(db)
+        try db.flush()
+        return value
+    }
 
     func execute(sql: String, arguments: StatementArguments = []) throws {
         let result = try executor.run(sql, arguments.values)
@@ -137,13 +153,34 @@ final class Database {
         try executor.run(sql, arguments).rows.map { $0.first ?? .null }
     }
 
-    /// A statement run many times (bulk inserts).
-    struct Statement {
+    /// A statement run many times (bulk inserts): its rows go to the backend in batches, the
+    /// last one when the transaction ends (`flush`), before it commits.
+    final class Statement {
         let db: Database
         let sql: String
-        func execute(arguments: StatementArguments) throws { try db.execute(sql: sql, arguments: arguments) }
+        var pending: [[StoreValue]] = []
+        init(db: Database, sql: String) { self.db = db; self.sql = sql }
+        func execute(arguments: StatementArguments) throws {
+            pending.append(arguments.values)
+            if pending.count >= 1_000 { try flush() }
+        }
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            let rows = pending
+            pending = []
+            try db.executor.runBatch(sql, rows)
+        }
     }
-    func makeStatement(sql: String) throws -> Statement { Statement(db: self, sql: sql) }
+    private var statements: [Statement] = []
+    func makeStatement(sql: String) throws -> Statement {
+        let statement = Statement(db: self, sql: sql)
+        statements.append(statement)
+        return statement
+    }
+    /// Sends what bulk statements still hold; the backends call it before committing.
+    func flush() throws {
+        for statement in statements { try statement.flush() }
+    }
 }
 
 /// A store backend: SQLite (a file) or PostgreSQL (a server).
