@@ -139,6 +139,16 @@ enum StatementArgumentsBridge {
 struct SQLiteExecutor: StoreExecutor {
     let db: GRDB.Database
 
+    /// A bulk insert: the statement is compiled once and run for each row (a million-row
+    /// snapshot would otherwise compile a million statements).
+    func runBatch(_ sql: String, _ rows: [[StoreValue]]) throws {
+        let statement = try db.makeStatement(sql: sql)
+        for row in rows {
+            try statement.setArguments(StatementArgumentsBridge.grdb(row))
+            try statement.execute()
+        }
+    }
+
     func run(_ sql: String, _ arguments: [StoreValue]) throws -> (columns: [String], rows: [[StoreValue]], insertedID: Int64?) {
         let statement = try db.makeStatement(sql: sql)
         try statement.setArguments(StatementArgumentsBridge.grdb(arguments))
