@@ -52,12 +52,7 @@ final class PostgresStoreTests: XCTestCase {
         let scratch = try Scratch()
         let store = scratch.store
         try scratch.write("counts.csv", QAStoreTests.counts)
-        try scratch.write("p.playbook", """
-        load counts from "counts.csv"
-        totals = counts | aggregate n = sum(Students) by School
-        compare totals.n with previous run by School
-        snapshot counts by School, Grade as "counts"
-        """)
+        try scratch.write("p.playbook", QAStoreTests.concurrentPlaybook)
         // Eight tally processes, each its own connection and transactions.
         let statuses = Locked<[Int32]>([])
         let folder = scratch.url.path

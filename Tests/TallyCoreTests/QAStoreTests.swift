@@ -108,15 +108,19 @@ final class QAStoreTests: XCTestCase {
         XCTAssertEqual(try store.run(id)?.inputs.first?.sha256, Fingerprint.sha256("SSID,School\n1000000001,A\n"))
     }
 
+    /// A run that reads, compares with its previous run and snapshots: several at once must all
+    /// reach the ledger (also PostgresStoreTests).
+    static let concurrentPlaybook = """
+    load counts from "counts.csv"
+    totals = counts | aggregate n = sum(Students) by School
+    compare totals.n with previous run by School
+    snapshot counts by School, Grade as "counts"
+    """
+
     func testFourRunsAtOnceAllReachTheLedger() throws {
         let scratch = try Scratch()
         try scratch.write("counts.csv", QAStoreTests.counts)
-        try scratch.write("p.playbook", """
-        load counts from "counts.csv"
-        totals = counts | aggregate n = sum(Students) by School
-        compare totals.n with previous run by School
-        snapshot counts by School, Grade as "counts"
-        """)
+        try scratch.write("p.playbook", QAStoreTests.concurrentPlaybook)
         let runOptions = options(scratch)
         let playbook = scratch.path("p.playbook")
         let statuses = Locked<[Int32]>([])

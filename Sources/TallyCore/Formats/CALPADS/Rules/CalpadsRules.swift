@@ -51,7 +51,12 @@ public enum CalpadsRules {
                            plant: c[10], nearMiss: c[11])
     }
 
-    public static func rule(_ id: String) -> CalpadsRule? { all.first { $0.id == id } ?? all.first { CalpadsReturns.ruleID($0.id) == CalpadsReturns.ruleID(id) } }
+    /// Rules by ID, and by ID without a submission suffix (`SENR0731` finds `SENR0731F1`): the
+    /// validator asks per row whether a rule applies, so this is a dictionary, not a scan.
+    static let byID: [String: CalpadsRule] = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    static let byBaseID: [String: CalpadsRule] = Dictionary(all.map { (CalpadsReturns.ruleID($0.id), $0) }, uniquingKeysWith: { first, _ in first })
+
+    public static func rule(_ id: String) -> CalpadsRule? { byID[id] ?? byBaseID[CalpadsReturns.ruleID(id)] }
 
     public static func rules(for type: String) -> [CalpadsRule] {
         all.filter { $0.types.contains("*") || $0.types.contains(type.uppercased()) }
