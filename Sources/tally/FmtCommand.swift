@@ -37,9 +37,7 @@ struct FmtCommand: ParsableCommand {
             guard formatted != source else { continue }
             changed.append(path)
             if check { print("would reformat \(path)"); continue }
-            let temporary = path + ".tally-fmt"
-            guard FileManager.default.createFile(atPath: temporary, contents: Data(formatted.utf8)), rename(temporary, path) == 0 else {
-                unlink(temporary)
+            guard FileCreation.replace(path, contents: Data(formatted.utf8)) else {
                 writeError("\(path): error: cannot write the playbook")
                 throw ExitCode(2)
             }
@@ -67,7 +65,7 @@ struct NewCommand: ParsableCommand {
         }
         let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         let heading = title ?? base.replacingOccurrences(of: "_", with: " ").replacingOccurrences(of: "-", with: " ").capitalized
-        guard FileManager.default.createFile(atPath: path, contents: Data(Formatter.scaffold(title: heading).utf8)) else {
+        guard FileCreation.create(path, contents: Data(Formatter.scaffold(title: heading).utf8)) else {
             writeError("\(path): error: cannot write the playbook")
             throw ExitCode(2)
         }

@@ -43,9 +43,20 @@ struct RulesCommand: ParsableCommand {
         lines.append("  files:      " + (rule.types.contains("*") ? "every file type" : rule.types.joined(separator: ", ")))
         lines.append("  years:      \(rule.yearsDescription)")
         if !rule.fields.isEmpty {
-            let type = rule.types.first { $0 != "*" }
-            let layout = type.flatMap { CalpadsLayouts.layout($0, year: nil) }
-            let fields = rule.fields.map { name in layout?.fields.first { $0.name == name }.map { "\($0.number) \($0.label)" } ?? name }
+            // Each field by its number and label in the file that has it; a rule over several
+            // files, or a cross-file rule naming its partner's fields (`with sinf`), says which
+            // file, so the analyst knows where to look.
+            let own = rule.types.filter { $0 != "*" }
+            let files = own + (rule.with.isEmpty ? [] : [rule.with.uppercased()])
+            let layouts = files.compactMap { type in CalpadsLayouts.layout(type, year: nil).map { (type, $0) } }
+            let fields = rule.fields.map { name in
+                for (k, (type, layout)) in layouts.enumerated() {
+                    guard let field = layout.fields.first(where: { $0.name == name }) else { continue }
+                    let named = own.count > 1 || k >= own.count
+                    return (named ? type + " " : "") + "\(field.number) \(field.label)"
+                }
+                return name
+            }
             lines.append("  fields:     " + fields.joined(separator: ", "))
         }
         lines.append("  resolution: \(rule.resolution)")

@@ -72,8 +72,7 @@ struct RunCommand: ParsableCommand {
             }
             if let junit {
                 let path = junit
-                guard FileManager.default.createFile(atPath: path, contents: Data(MachineOutput.junit(masked).utf8),
-                                                     attributes: [.posixPermissions: 0o600]) else {
+                guard FileCreation.replace(path, contents: Data(MachineOutput.junit(masked).utf8), permissions: 0o600) else {
                     throw Diagnostic(.error, "cannot write the JUnit file", file: path)
                 }
             }

@@ -62,6 +62,12 @@ final class ExportStagingTests: XCTestCase {
         ExportStaging.recover(in: dir)
         XCTAssertEqual(try String(contentsOfFile: a, encoding: .utf8), "new\n")
         XCTAssertFalse(fm.fileExists(atPath: dir + "/.tally-commit-\(pid)-y.journal"))
+
+        // Killed while writing the journal (before its rename): nothing moved, the partial goes.
+        try Data("\(stagedA)\t".utf8).write(to: URL(fileURLWithPath: dir + "/.tally-commit-\(pid)-z.journal.partial"))
+        ExportStaging.recover(in: dir)
+        XCTAssertEqual(try String(contentsOfFile: a, encoding: .utf8), "new\n")
+        XCTAssertFalse(fm.fileExists(atPath: dir + "/.tally-commit-\(pid)-z.journal.partial"))
     }
 
     func testDiscardLeavesTheDestinationAndNoStagedFile() throws {
@@ -98,5 +104,33 @@ final class ExportStagingTests: XCTestCase {
         try staging.commit()
         XCTAssertEqual(try String(contentsOfFile: destination, encoding: .utf8), "2")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["out.csv"])
+    }
+
+    /// Files are created in place (Foundation's createFile wrote a `.dat.nosync…` temporary beside
+    /// the file and renamed it; a kill between the two left it in an export folder). In place
+    /// means the same inode when the file existed; a replace goes through a temporary of
+    /// Tally's own naming, which the next run's staging removes if a kill leaves it.
+    func testFilesAreCreatedInPlaceAndReplacedUnderTallysOwnNames() throws {
+        let dir = try folder()
+        let path = dir + "/staged.csv"
+        XCTAssertTrue(FileCreation.create(path, contents: Data("a\n".utf8), permissions: 0o600))
+        let inode = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? NSNumber)
+        XCTAssertTrue(FileCreation.create(path, contents: Data("bb\n".utf8), permissions: 0o600))
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        XCTAssertEqual(attributes[.systemFileNumber] as? NSNumber, inode, "rewritten in place, not renamed over")
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "bb\n")
+        XCTAssertFalse(FileCreation.create(dir + "/no-such-folder/x.csv"))
+
+        let report = dir + "/report.html"
+        XCTAssertTrue(FileCreation.replace(report, contents: Data("<p>1</p>".utf8), permissions: 0o600))
+        XCTAssertTrue(FileCreation.replace(report, contents: Data("<p>2</p>".utf8), permissions: 0o600))
+        XCTAssertEqual(try String(contentsOfFile: report, encoding: .utf8), "<p>2</p>")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["report.html", "staged.csv"])
+        // What a replace killed before its rename leaves is removed by the next run's staging.
+        let left = dir + "/.report.html.tally-partial-\(try deadPID())-42"
+        XCTAssertTrue(FileCreation.create(left, contents: Data("<p>3".utf8)))
+        _ = try ExportStaging().stage(for: dir + "/out.csv")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["report.html", "staged.csv"])
     }
 }

@@ -18,9 +18,9 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o700])
                 // A folder made for the store holds student data: keep it out of any repository.
-                FileManager.default.createFile(atPath: folder + "/.gitignore",
-                                               contents: Data("# Tally's QA store and cell cache: student data, never commit it.\n*\n".utf8),
-                                               attributes: [.posixPermissions: 0o600])
+                FileCreation.create(folder + "/.gitignore",
+                                    contents: Data("# Tally's QA store and cell cache: student data, never commit it.\n*\n".utf8),
+                                    permissions: 0o600)
             }
             // The store holds student rows (snapshots, failing keys) and the masking secret:
             // its files are readable by their owner only.

@@ -47,8 +47,7 @@ public enum ReportRenderer {
         var written: [String] = []
         for (name, text) in [("report.html", html), ("report.md", markdown)] {
             let path = folder + "/" + name
-            try? fm.removeItem(atPath: path)
-            guard fm.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            guard FileCreation.replace(path, contents: Data(text.utf8), permissions: 0o600) else {
                 throw Diagnostic(.error, "cannot write the report", file: path)
             }
             written.append(path)

@@ -54,8 +54,8 @@ public final class CellCache: @unchecked Sendable {
             // Cached tables are student data: keep them out of any repository the folder is in.
             let ignore = folder + "/.gitignore"
             if !FileManager.default.fileExists(atPath: ignore) {
-                FileManager.default.createFile(atPath: ignore, contents: Data("# Tally's cell cache: student data, never commit it.\n*\n".utf8),
-                                               attributes: [.posixPermissions: 0o600])
+                FileCreation.create(ignore, contents: Data("# Tally's cell cache: student data, never commit it.\n*\n".utf8),
+                                    permissions: 0o600)
             }
         } catch {
             throw Diagnostic(.error, "cannot create the cell cache folder", file: folder, help: "run with --no-cache")
@@ -109,7 +109,7 @@ public final class CellCache: @unchecked Sendable {
         }
         guard let data = try? JSONEncoder().encode(entry) else { return }
         let temporary = path(key, "cell.partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]),
+        guard FileCreation.create(temporary, contents: data, permissions: 0o600),
               rename(temporary, path(key, "cell")) == 0 else {
             unlink(temporary)
             return
@@ -188,7 +188,7 @@ public final class CellCache: @unchecked Sendable {
         inputIndex?[path] = InputStamp(stamp: stamp, sha256: sha)
         if let data = try? JSONEncoder().encode(inputIndex) {
             let temporary = indexPath + ".partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-            if FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) {
+            if FileCreation.create(temporary, contents: data, permissions: 0o600) {
                 rename(temporary, indexPath)
             }
         }

@@ -47,7 +47,7 @@ public enum CalpadsWriter {
     }
 
     public static func write(_ table: Table, layout: CalpadsLayout, extract: Bool, to path: String, displayPath: String) throws -> Int {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+        guard FileCreation.create(path, permissions: 0o600), let handle = FileHandle(forWritingAtPath: path) else {
             throw Diagnostic(.error, "cannot create the file", file: displayPath)
         }
         defer { try? handle.close() }

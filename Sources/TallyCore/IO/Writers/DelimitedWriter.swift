@@ -211,7 +211,7 @@ public enum DelimitedWriter {
     /// Writes `table` to `path` (a staging file); returns the number of bytes written.
     public static func write(_ table: Table, to path: String, options: DelimitedWriteOptions,
                              progress: ProgressHandler? = nil) throws -> Int {
-        guard FileManager.default.createFile(atPath: path, contents: nil),
+        guard FileCreation.create(path, permissions: 0o600),
               let handle = FileHandle(forWritingAtPath: path) else {
             throw Diagnostic(.error, "cannot create the file", file: path)
         }

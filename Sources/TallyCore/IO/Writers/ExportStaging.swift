@@ -90,9 +90,15 @@ public final class ExportStaging: @unchecked Sendable {
     public static func recover(in folder: String) {
         let fm = FileManager.default
         let dir = folder.isEmpty ? "." : folder
-        for entry in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where entry.hasPrefix(journalPrefix) && entry.hasSuffix(".journal") {
+        for entry in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where entry.hasPrefix(journalPrefix) {
             guard let pid = Int32(entry.dropFirst(journalPrefix.count).prefix { $0 != "-" }), !alive(pid) else { continue }
             let journal = dir + "/" + entry
+            // A journal still being written when the kill came: no file was moved yet.
+            if entry.hasSuffix(".journal.partial") {
+                try? fm.removeItem(atPath: journal)
+                continue
+            }
+            guard entry.hasSuffix(".journal") else { continue }
             // A journal cut short by the kill names nothing yet moved: nothing to complete.
             if let text = try? String(contentsOfFile: journal, encoding: .utf8), text.hasSuffix("\nend\n") {
                 for line in text.split(separator: "\n") where line != "end" {
@@ -136,11 +142,9 @@ public final class ExportStaging: @unchecked Sendable {
             // Complete or absent: written beside, flushed, then renamed into place.
             let text = lines.joined(separator: "\n") + "\nend\n"
             let partial = path + ".partial"
-            guard fm.createFile(atPath: partial, contents: Data(text.utf8)), let handle = FileHandle(forWritingAtPath: partial) else {
+            guard FileCreation.create(partial, contents: Data(text.utf8), permissions: 0o600, sync: true) else {
                 throw Diagnostic(.error, "cannot write the export journal", file: path)
             }
-            try? handle.synchronize()
-            try? handle.close()
             guard rename(partial, path) == 0 else { throw Diagnostic(.error, "cannot write the export journal", file: path) }
             journal = path
         }
