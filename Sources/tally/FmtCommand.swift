@@ -37,7 +37,9 @@ struct FmtCommand: ParsableCommand {
             guard formatted != source else { continue }
             changed.append(path)
             if check { print("would reformat \(path)"); continue }
-            guard FileCreation.replace(path, contents: Data(formatted.utf8)) else {
+            // The playbook keeps its permissions.
+            let mode = (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.uint32Value ?? 0o644
+            guard FileCreation.replace(path, contents: Data(formatted.utf8), permissions: mode_t(mode)) else {
                 writeError("\(path): error: cannot write the playbook")
                 throw ExitCode(2)
             }

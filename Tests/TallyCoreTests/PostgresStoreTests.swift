@@ -24,6 +24,19 @@ final class StoreURLTests: XCTestCase {
         XCTAssertFalse(QAStore.isPostgres(".tally/tally.sqlite"))
     }
 
+    func testSSLModeComesFromTheURLThenPGSSLMODE() throws {
+        var t = try PostgresBackend.target("postgres://tally@db/tally", environment: [:])
+        XCTAssertEqual(t.tls, .prefer)
+        t = try PostgresBackend.target("postgres://tally@db/tally", environment: ["PGSSLMODE": "verify-full", "PGSSLROOTCERT": "/ca.pem"])
+        XCTAssertEqual(t.tls, .verifyFull)
+        XCTAssertEqual(t.rootCertificate, "/ca.pem")
+        t = try PostgresBackend.target("postgres://tally@db/tally?sslmode=disable", environment: ["PGSSLMODE": "require"])
+        XCTAssertEqual(t.tls, .disable)
+        XCTAssertThrowsError(try PostgresBackend.target("postgres://tally@db/tally", environment: ["PGSSLMODE": "on"])) { error in
+            XCTAssertTrue("\(error)".contains("PGSSLMODE is \"on\": not an sslmode"), "\(error)")
+        }
+    }
+
     func testTheStoresSQLBecomesPostgreSQLs() {
         XCTAssertEqual(PostgresBackend.translate("SELECT * FROM run WHERE id = ? AND label = '?'"), "SELECT * FROM run WHERE id = $1 AND label = '?'")
         XCTAssertEqual(PostgresBackend.translate("INSERT OR REPLACE INTO run_value (run_id, series, key, value) VALUES (?, ?, ?, ?)"),
@@ -265,5 +278,47 @@ extension PostgresStoreTests {
             XCTAssertEqual(snapshot.rows.count, 1_000)
         }
         XCTAssertEqual(shown[0], shown[1])
+    }
+}
+
+extension PostgresStoreTests {
+    /// sslmode as libpq reads it, against a server that refuses the role without TLS and whose
+    /// certificate a throwaway authority signed (scripts/with-postgres.sh).
+    func testTLSModesConnectAsLibpqDoes() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let base = try XCTUnwrap(environment["TALLY_TEST_POSTGRES_TLS"], "run inside scripts/with-postgres.sh")
+        let ca = try XCTUnwrap(environment["TALLY_TEST_POSTGRES_CA"]), other = try XCTUnwrap(environment["TALLY_TEST_POSTGRES_OTHER_CA"])
+        let scratch = try Scratch()
+        func info(_ query: String) throws -> (exit: Int32, output: String) {
+            try ReliabilityTests.tally(["store", "info", "--store", base + query], in: scratch.url.path)
+        }
+        // Encrypted: the default (prefer), require, and both checks of the certificate.
+        for query in ["", "?sslmode=prefer", "?sslmode=require", "?sslmode=verify-ca&sslrootcert=\(ca)",
+                      "?sslmode=verify-full&sslrootcert=\(ca)"] {
+            let result = try info(query)
+            XCTAssertEqual(result.exit, 0, "\(query): \(result.output)")
+            XCTAssertTrue(result.output.contains("PostgreSQL"), "\(query): \(result.output)")
+        }
+        // Not encrypted: the server refuses the role.
+        let plain = try info("?sslmode=disable")
+        XCTAssertEqual(plain.exit, 2, plain.output)
+        XCTAssertTrue(plain.output.contains("cannot open the QA store") && plain.output.contains("no encryption"), plain.output)
+        // A certificate an untrusted authority signed: refused when it is checked, and when
+        // require is given a root certificate (libpq then checks it too).
+        for query in ["?sslmode=verify-ca&sslrootcert=\(other)", "?sslmode=verify-full&sslrootcert=\(other)",
+                      "?sslmode=require&sslrootcert=\(other)"] {
+            let result = try info(query)
+            XCTAssertEqual(result.exit, 2, "\(query): \(result.output)")
+            XCTAssertTrue(result.output.contains("cannot open the QA store: the TLS handshake failed (CERTIFICATE_VERIFY_FAILED)"),
+                          "\(query): \(result.output)")
+        }
+        // The system's authorities do not include the throwaway one.
+        XCTAssertEqual(try info("?sslmode=verify-full").exit, 2)
+        let bogus = try info("?sslmode=always")
+        XCTAssertEqual(bogus.exit, 2)
+        XCTAssertTrue(bogus.output.contains("the URL's sslmode is \"always\": not an sslmode"), bogus.output)
+        let missing = try info("?sslmode=verify-ca&sslrootcert=/no/such/ca.pem")
+        XCTAssertEqual(missing.exit, 2)
+        XCTAssertTrue(missing.output.contains("cannot read the certificate authority file /no/such/ca.pem"), missing.output)
     }
 }

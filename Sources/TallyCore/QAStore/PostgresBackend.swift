@@ -18,16 +18,28 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     /// but the lock makes that a guarantee).
     private let lock = NSLock()
 
+    /// How the connection is encrypted, as libpq's `sslmode` says it: `disable`; `allow` and
+    /// `prefer` (the default over TCP) encrypt when the server offers it, without checking its
+    /// certificate; `require` encrypts without checking the certificate (libpq checks it against
+    /// `sslrootcert` when one is given: so does Tally); `verify-ca` checks that a trusted
+    /// authority signed it; `verify-full` also that it names the host.
+    enum TLSMode: String, CaseIterable {
+        case disable, allow, prefer, require, verifyCA = "verify-ca", verifyFull = "verify-full"
+    }
+
     struct Target {
         var host = "localhost", port = 5432, user = "", password: String? = nil, database = ""
         var socketDirectory: String? = nil
-        var requireTLS = false
+        var tls = TLSMode.prefer
+        /// Certificate authorities to trust (PEM), else the system's.
+        var rootCertificate: String? = nil
         var location: String {
             "postgres://\(user)@\(socketDirectory.map { _ in "" } ?? host):\(port)/\(database)" + (socketDirectory.map { "?host=\($0)" } ?? "")
         }
     }
 
-    /// Parses `postgres://user[:password]@host[:port]/database[?host=/socket/dir&sslmode=require]`.
+    /// Parses `postgres://user[:password]@host[:port]/database[?host=/socket/dir&sslmode=…&sslrootcert=…]`
+    /// (`PGSSLMODE` and `PGSSLROOTCERT` when the URL does not say).
     static func target(_ url: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                        home: String = NSHomeDirectory()) throws -> Target {
         guard let parts = URLComponents(string: url), parts.scheme == "postgres" || parts.scheme == "postgresql" else {
@@ -39,9 +51,19 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         t.user = parts.user ?? environment["PGUSER"] ?? environment["USER"] ?? "postgres"
         t.database = String(parts.path.drop(while: { $0 == "/" }))
         if t.database.isEmpty { t.database = environment["PGDATABASE"] ?? t.user }
+        var mode = environment["PGSSLMODE"], modeSource = "PGSSLMODE"
+        t.rootCertificate = environment["PGSSLROOTCERT"]
         for item in parts.queryItems ?? [] {
             if item.name == "host", let v = item.value, v.hasPrefix("/") { t.socketDirectory = v }
-            if item.name == "sslmode", let v = item.value { t.requireTLS = ["require", "verify-ca", "verify-full"].contains(v) }
+            if item.name == "sslmode", let v = item.value { mode = v; modeSource = "the URL's sslmode" }
+            if item.name == "sslrootcert", let v = item.value { t.rootCertificate = v }
+        }
+        if let mode {
+            guard let parsed = TLSMode(rawValue: mode) else {
+                throw Diagnostic(.error, "\(modeSource) is \"\(mode)\": not an sslmode", file: t.location,
+                                 help: "use one of " + TLSMode.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            t.tls = parsed
         }
         t.password = parts.password ?? environment["PGPASSWORD"] ?? pgpass(t, home: home)
         return t
@@ -72,13 +94,8 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         if let directory = t.socketDirectory {
             configuration = .init(unixSocketPath: directory + "/.s.PGSQL.\(t.port)", username: t.user, password: t.password, database: t.database)
         } else {
-            let tls: PostgresConnection.Configuration.TLS
-            if t.requireTLS {
-                do { tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration())) } catch {
-                    throw Diagnostic(.error, "cannot set up TLS for the QA store: \(error)", file: t.location)
-                }
-            } else { tls = .disable }
-            configuration = .init(host: t.host, port: t.port, username: t.user, password: t.password, database: t.database, tls: tls)
+            configuration = .init(host: t.host, port: t.port, username: t.user, password: t.password, database: t.database,
+                                  tls: try PostgresBackend.tls(t))
         }
         let logger = self.logger
         let config = configuration
@@ -95,12 +112,46 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         }
     }
 
+    /// The TLS setting for the target's sslmode (a Unix socket is never encrypted).
+    static func tls(_ t: Target) throws -> PostgresConnection.Configuration.TLS {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch t.tls {
+        case .disable: return .disable
+        case .allow, .prefer, .require: configuration.certificateVerification = t.tls == .require && t.rootCertificate != nil ? .noHostnameVerification : .none
+        case .verifyCA: configuration.certificateVerification = .noHostnameVerification
+        case .verifyFull: configuration.certificateVerification = .fullVerification
+        }
+        if let root = t.rootCertificate {
+            guard FileManager.default.isReadableFile(atPath: root) else {
+                throw Diagnostic(.error, "cannot read the certificate authority file \(root) (sslrootcert)", file: t.location)
+            }
+            configuration.trustRoots = .file(root)
+        }
+        do {
+            let context = try NIOSSLContext(configuration: configuration)
+            return t.tls == .allow || t.tls == .prefer ? .prefer(context) : .require(context)
+        } catch {
+            throw Diagnostic(.error, "cannot set up TLS for the QA store: \(error)", file: t.location)
+        }
+    }
+
     func shutdown() { try? blocking { [connection] in try await connection.close() } }
 
     /// A server error's message (never the query's arguments: they can hold student data).
     static func describe(_ error: any Error) -> String {
         if let e = error as? PSQLError {
             if let message = e.serverInfo?[.message] { return message }
+            if let ssl = e.underlying as? NIOSSLError {
+                if case .handshakeFailed = ssl {
+                    // BoringSSL's reason (CERTIFICATE_VERIFY_FAILED …), not its source path.
+                    let text = "\(ssl)"
+                    let reason = text.range(of: "OPENSSL_internal:").map { String(text[$0.upperBound...].prefix { $0 != " " && $0 != "]" }) } ?? ""
+                    return "the TLS handshake failed" + (reason.isEmpty ? "" : " (\(reason))")
+                        + ": is the server's certificate signed by an authority in sslrootcert (or the system's) and does it name the host?"
+                }
+                return "TLS: \(ssl)"
+            }
+            if let underlying = e.underlying { return "\(e.code): \(underlying)" }
             return "\(e.code)"
         }
         if let d = error as? Diagnostic { return d.message }
