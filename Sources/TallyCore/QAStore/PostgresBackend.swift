@@ -151,7 +151,9 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
                 }
                 return "TLS: \(ssl)"
             }
-            if let underlying = e.underlying { return "\(e.code): \(underlying)" }
+            // Only a connection's underlying error (refused, unreachable): a query's could quote
+            // a value it failed to decode.
+            if e.code == .connectionError, let underlying = e.underlying { return "\(e.code): \(underlying)" }
             return "\(e.code)"
         }
         if let d = error as? Diagnostic { return d.message }
