@@ -12,12 +12,14 @@ struct CheckCommand: ParsableCommand {
     @Argument(help: "The playbook file.") var playbook: String
     @Option(name: .customLong("param"), help: "Set a parameter: --param name=value (repeatable).") var params: [String] = []
     @OptionGroup var store: StoreOptions
+    @OptionGroup var places: ExportPlaces
     @Flag(help: "Print the statements the parser understood.") var ast = false
 
     func run() throws {
         var options = RunOptions()
         options.params = try parseParams(params)
         options.storePath = store.path
+        places.apply(to: &options)
         let result = Runner.check(path: playbook, options: options)
         if !result.diagnostics.isEmpty {
             writeError(CheckReport.renderFailure(result.diagnostics, playbookFile: result.file, source: result.source, path: playbook))

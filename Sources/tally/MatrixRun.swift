@@ -28,6 +28,8 @@ struct MatrixRun {
     }
 
     func run() throws {
+        // Each child run protects the matrix file from its exports (RunCommand).
+        setenv("TALLY_MATRIX_FILE", file.hasPrefix("/") ? file : FileManager.default.currentDirectoryPath + "/" + file, 1)
         if command.junit != nil { throw ValidationError("--junit takes one run; with --matrix use --report DIR (a folder per row)") }
         if command.json { throw ValidationError("--json takes one run; with --matrix each run is in the ledger (tally runs)") }
         let rows = try readRows()
@@ -104,6 +106,7 @@ struct MatrixRun {
         if let mask = command.reportOptions.mask { args += ["--mask", mask] }
         if let n = command.reportOptions.suppressBelow { args += ["--suppress-below", String(n)] }
         if let t = command.reportOptions.templates { args += ["--templates", t] }
+        args += command.places.arguments
         return args
     }
 

@@ -12,6 +12,7 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "The playbook file.") var playbook: String
     @Option(name: .customLong("param"), help: "Set a parameter: --param name=value (repeatable).") var params: [String] = []
     @OptionGroup var store: StoreOptions
+    @OptionGroup var places: ExportPlaces
     @Flag(help: "Never colour the output.") var noColor = false
     @Flag(help: "Leave elapsed times out of the notebook.") var noTimings = false
     @OptionGroup var reportOptions: ReportFlags
@@ -36,6 +37,13 @@ struct RunCommand: ParsableCommand {
         var options = RunOptions()
         options.params = try parseParams(params)
         options.storePath = store.path
+        places.apply(to: &options)
+        if let templates = reportOptions.templates {
+            options.protectedFiles.append(.init(path: templates, what: "the report templates' folder", isFolder: true))
+        }
+        if let matrix = ProcessInfo.processInfo.environment["TALLY_MATRIX_FILE"] {
+            options.protectedFiles.append(.init(path: matrix, what: "the --matrix file"))
+        }
         // Without a ledger, a report, JSON or JUnit, nothing shows the inputs' SHA-256.
         options.fingerprintInputs = reportOptions.report != nil || json || junit != nil
         options.keepTablesUntilExit = true

@@ -41,11 +41,14 @@ final class ExportStagingTests: XCTestCase {
         let fm = FileManager.default
         let a = dir + "/a.csv", b = dir + "/b.csv"
         for path in [a, b] { try Data("old\n".utf8).write(to: URL(fileURLWithPath: path)) }
-        let pid = try deadPID()
-        let stagedA = dir + "/.a.csv.tally-partial-\(pid)-x-0", stagedB = dir + "/.b.csv.tally-partial-\(pid)-x-1"
-        for path in [stagedA, stagedB] { try Data("new\n".utf8).write(to: URL(fileURLWithPath: path)) }
-        try Data("\(stagedA)\t\(a)\n\(stagedB)\t\(b)\nend\n".utf8).write(to: URL(fileURLWithPath: dir + "/.tally-commit-\(pid)-x.journal"))
-        XCTAssertEqual(rename(stagedA, a), 0)   // the first rename happened, then the kill
+        let token = "\(try deadPID())-x"
+        let stagedA = ".a.csv.tally-partial-\(token)-0", stagedB = ".b.csv.tally-partial-\(token)-1"
+        for name in [stagedA, stagedB] { try Data("new\n".utf8).write(to: URL(fileURLWithPath: dir + "/" + name)) }
+        let entries = [ExportStaging.JournalEntry(staged: stagedA, destination: "a.csv", backup: nil),
+                       ExportStaging.JournalEntry(staged: stagedB, destination: "b.csv", backup: nil)]
+        try Data(ExportStaging.journalText(entries, runId: nil, authority: nil).utf8)
+            .write(to: URL(fileURLWithPath: dir + "/.tally-commit-\(token).journal"))
+        XCTAssertEqual(rename(dir + "/" + stagedA, a), 0)   // the first rename happened, then the kill
         XCTAssertEqual(try String(contentsOfFile: b, encoding: .utf8), "old\n")
         // The next run stages into the folder: it completes the commit first.
         let staging = ExportStaging()
@@ -54,20 +57,89 @@ final class ExportStagingTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: b, encoding: .utf8), "new\n", "the commit was completed")
         XCTAssertEqual(try fm.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".") && !$0.contains(staging.token) }, [],
                        "no journal or staged file of the killed run left")
+        XCTAssertEqual(staging.notes, ["completed the exports of a run killed while moving them into place: 1 of 2 files in \(Checker.display(dir, relativeTo: fm.currentDirectoryPath))"])
         staging.discard()
 
-        // A journal the kill cut short names nothing that moved: it is dropped, nothing placed.
-        try Data("new2\n".utf8).write(to: URL(fileURLWithPath: stagedA))
-        try Data("\(stagedA)\t\(a)\n".utf8).write(to: URL(fileURLWithPath: dir + "/.tally-commit-\(pid)-y.journal"))
-        ExportStaging.recover(in: dir)
+        // A journal the kill cut short (no end line) is not acted on: nothing placed, left, said.
+        let token2 = "\(try deadPID())-y"
+        try Data("new2\n".utf8).write(to: URL(fileURLWithPath: dir + "/.a.csv.tally-partial-\(token2)-0"))
+        try Data("tally-commit 2\nrun -\n.a.csv.tally-partial-\(token2)-0\ta.csv\t-\n".utf8)
+            .write(to: URL(fileURLWithPath: dir + "/.tally-commit-\(token2).journal"))
+        let notes = ExportStaging.recover(in: dir)
         XCTAssertEqual(try String(contentsOfFile: a, encoding: .utf8), "new\n")
-        XCTAssertFalse(fm.fileExists(atPath: dir + "/.tally-commit-\(pid)-y.journal"))
+        XCTAssertEqual(notes.count, 1)
+        XCTAssertTrue(notes.first?.contains("not a journal this version of Tally wrote") ?? false, "\(notes)")
 
         // Killed while writing the journal (before its rename): nothing moved, the partial goes.
-        try Data("\(stagedA)\t".utf8).write(to: URL(fileURLWithPath: dir + "/.tally-commit-\(pid)-z.journal.partial"))
+        let token3 = "\(try deadPID())-z"
+        try Data("tally-commit 2\n".utf8).write(to: URL(fileURLWithPath: dir + "/.tally-commit-\(token3).journal.partial"))
         ExportStaging.recover(in: dir)
         XCTAssertEqual(try String(contentsOfFile: a, encoding: .utf8), "new\n")
-        XCTAssertFalse(fm.fileExists(atPath: dir + "/.tally-commit-\(pid)-z.journal.partial"))
+        XCTAssertFalse(fm.fileExists(atPath: dir + "/.tally-commit-\(token3).journal.partial"))
+    }
+
+    /// With a QA store, a journal is completed only when sealed with the store's secret and its
+    /// run is interrupted in the ledger: one a folder ships, even in the right form, moves nothing.
+    func testWithAStoreOnlyASealedJournalOfAnInterruptedRunIsCompleted() throws {
+        let dir = try folder()
+        let store = try QAStore(path: dir + "/.tally/t.sqlite")
+        var record = RunRecord(title: "t", playbookPath: "p.playbook", params: [], started: Date(), finished: Date(), cells: [],
+                               errors: [], playbookSource: "", exitStatus: 0)
+        record.playbookSHA256 = "x"
+        let interrupted = try store.record(record, exitStatus: Int32(QAStore.interrupted))
+        let finished = try store.record(record)
+        let authority = try XCTUnwrap(JournalAuthority(store: store))
+        let forger = JournalAuthority(secret: String(repeating: "0", count: 64)) { _ in true }
+        func journal(_ runId: Int64?, sealedBy: JournalAuthority?) throws -> (token: String, path: String) {
+            let token = "\(try deadPID())-s"
+            try Data("new\n".utf8).write(to: URL(fileURLWithPath: dir + "/.a.csv.tally-partial-\(token)-0"))
+            try Data("old\n".utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
+            let text = ExportStaging.journalText([.init(staged: ".a.csv.tally-partial-\(token)-0", destination: "a.csv", backup: nil)],
+                                                 runId: runId, authority: sealedBy)
+            let path = dir + "/.tally-commit-\(token).journal"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            return (token, path)
+        }
+        for (runId, seal, why) in [(interrupted, nil, "not sealed by this QA store"), (interrupted, forger, "not sealed by this QA store"),
+                                   (finished, authority, "its run is not an interrupted run"), (Int64(999), authority, "its run is not an interrupted run")] {
+            let (_, path) = try journal(runId, sealedBy: seal)
+            let notes = ExportStaging.recover(in: dir, authority: authority)
+            XCTAssertEqual(try String(contentsOfFile: dir + "/a.csv", encoding: .utf8), "old\n", why)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: path), "left in place")
+            XCTAssertTrue(notes.first?.contains(why) ?? false, "\(notes)")
+            unlink(path)
+        }
+        // Without a store, a sealed journal cannot be checked: left alone.
+        let (_, sealedPath) = try journal(interrupted, sealedBy: authority)
+        XCTAssertTrue(ExportStaging.recover(in: dir).first?.contains("run with that store") ?? false)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/a.csv", encoding: .utf8), "old\n")
+        // With it: completed.
+        XCTAssertEqual(ExportStaging.recover(in: dir, authority: authority).count, 1)
+        XCTAssertEqual(try String(contentsOfFile: dir + "/a.csv", encoding: .utf8), "new\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sealedPath))
+    }
+
+    /// A rename that fails half-way through a commit puts back every file already replaced and
+    /// removes the new ones: the folder is as it was, with nothing of Tally's left in it.
+    func testARenameThatFailsHalfWayPutsEverythingBack() throws {
+        let dir = try folder()
+        let fm = FileManager.default
+        for name in ["a.csv", "b.csv", "c.csv"] { try Data("old \(name)\n".utf8).write(to: URL(fileURLWithPath: dir + "/" + name)) }
+        for failAt in 0..<4 {
+            let staging = ExportStaging()
+            for name in ["a.csv", "new.csv", "b.csv", "sub/c.csv"] {
+                let staged = try staging.stage(for: dir + "/" + name, shown: "out/" + name)
+                try Data("new\n".utf8).write(to: URL(fileURLWithPath: staged))
+            }
+            staging.failRenameAt = failAt
+            XCTAssertThrowsError(try staging.commit()) { error in
+                XCTAssertTrue((error as? Diagnostic)?.message.hasSuffix("a rename failed (a fault injected by a test); no export was replaced") ?? false, "\(error)")
+            }
+            for name in ["a.csv", "b.csv", "c.csv"] {
+                XCTAssertEqual(try String(contentsOfFile: dir + "/" + name, encoding: .utf8), "old \(name)\n", "failing at \(failAt)")
+            }
+            XCTAssertEqual(try fm.contentsOfDirectory(atPath: dir).sorted(), ["a.csv", "b.csv", "c.csv"], "failing at \(failAt): nothing else left")
+        }
     }
 
     func testDiscardLeavesTheDestinationAndNoStagedFile() throws {

@@ -117,7 +117,7 @@ final class ReliabilityTests: XCTestCase {
             // exports (one the ledger shows as passed or interrupted), or the earlier one — as
             // the next run finds them, once it has completed a commit the kill cut between two
             // renames (its journal lists them; ExportStaging.recover).
-            ExportStaging.recover(in: scratch.path("out"))
+            ExportStaging.recover(in: scratch.path("out"), authority: JournalAuthority(store: qa))
             let journals = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path("out")))?.filter { $0.hasPrefix(".tally-commit-") } ?? []
             XCTAssertEqual(journals, [], "\(when): a commit journal was left")
             switch exportedTag(scratch) {

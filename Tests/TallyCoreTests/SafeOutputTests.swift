@@ -94,14 +94,14 @@ final class SafeOutputTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: scratch.path("out"), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: scratch.path("out/report.csv"), withDestinationPath: outside.path("precious.txt"))
         record = try run(scratch, "load t from \"input.csv\"\nexport t to \"out/ok.csv\"\nexport t to \"out/report.csv\"\n")
-        XCTAssertEqual(record.errors.first?.message, "out/report.csv is a symbolic link (to \(outside.path("precious.txt"))): an export does not replace or write through a link")
+        XCTAssertEqual(record.errors.first?.message, "cannot export to out/report.csv: it leads outside the playbook's folder through a symbolic link (it is really \(Interpreter.realPath(outside.path("precious.txt"))))")
         XCTAssertEqual(outside.read("precious.txt"), "keep me\n")
         XCTAssertNil(scratch.read("out/ok.csv"), "no export is written when one cannot be")
 
         // A folder in the path that is a link to somewhere else.
         try FileManager.default.createSymbolicLink(atPath: scratch.path("elsewhere"), withDestinationPath: outside.url.path)
         record = try run(scratch, "load t from \"input.csv\"\nexport t to \"elsewhere/precious.txt\" as csv\n")
-        XCTAssertEqual(record.errors.first?.message, "elsewhere/precious.txt leads outside the playbook's folder through a symbolic link (it is really \(Interpreter.realPath(outside.path("precious.txt"))))")
+        XCTAssertEqual(record.errors.first?.message, "cannot export to elsewhere/precious.txt: it leads outside the playbook's folder through a symbolic link (it is really \(Interpreter.realPath(outside.path("precious.txt"))))")
         XCTAssertEqual(outside.read("precious.txt"), "keep me\n")
 
         // A folder where the file should be.

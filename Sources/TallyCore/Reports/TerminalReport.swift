@@ -41,6 +41,10 @@ public struct TerminalReport {
                 out.append(colorDiagnostic(error.render(source: source)))
             }
         }
+        if !record.notes.isEmpty {
+            out.append("")
+            for note in record.notes { out.append(dim("note: ") + note) }
+        }
         out.append("")
         out.append(summary(record))
         return out.joined(separator: "\n") + "\n"

@@ -42,6 +42,8 @@ public final class Interpreter {
     var lineages: [String: ColumnLineage] = [:]
     /// Data values quoted in free text (details, errors), for masking.
     public private(set) var sensitive: [SensitiveValue] = []
+    /// Where exports may go and what they never replace (nil: anywhere; set by `Runner`).
+    var confinement: ExportConfinement?
     /// The cell cache (nil with --no-cache or without a store).
     var cache: CellCache?
     /// The key of the cell that made each table (absent: a table no key covers).
@@ -411,7 +413,7 @@ public final class Interpreter {
                 let shown = group.value.map { request.path(for: $0, request.displayPath) } ?? request.displayPath
                 try checkDestination(destination, shown: shown, plan: plan, node: node)
                 let staged: String
-                do { staged = try staging.stage(for: destination) } catch {
+                do { staged = try staging.stage(for: destination, shown: shown, file: file, line: node.line) } catch {
                     throw Diagnostic(.error, "cannot write \(shown): \((error as? Diagnostic)?.message ?? error.localizedDescription)", file: file, line: node.line)
                 }
                 let earlier = workbooks[destination]?.count ?? 0
@@ -436,7 +438,7 @@ public final class Interpreter {
                     let mapPath = destination + ".map", mapShown = shown + ".map"
                     try checkDestination(mapPath, shown: mapShown, plan: plan, node: node)
                     do {
-                        let stagedMap = try staging.stage(for: mapPath)
+                        let stagedMap = try staging.stage(for: mapPath, shown: mapShown, file: file, line: node.line)
                         _ = try DelimitedWriter.write(CalpadsWriter.recordMap(part, layout: layout), to: stagedMap, options: DelimitedWriteOptions())
                     } catch let d as Diagnostic {
                         throw Diagnostic(.error, "cannot write \(mapShown): \(d.message)", file: file, line: node.line)
@@ -456,6 +458,7 @@ public final class Interpreter {
             cell.export = ExportRecord(table: table.text, path: shownPath, format: format, rows: data.rowCount, bytes: bytes,
                                        privacy: privacyNote)
             if let privacyNote { cell.notes.append(privacyNote) }
+            if let out = options.exportFolder { cell.notes.append("written under --out \(Checker.display(Runner.absolute(out), relativeTo: options.displayBase)), not the playbook's folder") }
             if let split = request.splitColumn {
                 cell.notes.append("\(Format.plural(written.count, "file")), one per \(split): " + written.prefix(3).joined(separator: ", ") + (written.count > 3 ? ", …" : ""))
             }
@@ -558,14 +561,10 @@ extension Interpreter {
             throw Diagnostic(.error, "cannot write \(shown): its folder \(Checker.display(folder, relativeTo: options.displayBase)) is read-only", file: file, line: node.line,
                              help: "export to a folder you can write to")
         }
-        // Under the playbook's folder, the path's real location must be under it too.
-        let base = Checker.lexical(baseDirectory)
-        if !base.isEmpty, Checker.lexical(destination).hasPrefix(base + "/") {
-            let realBase = known.base
-            if !(real == realBase || real.hasPrefix(realBase + "/")) {
-                throw Diagnostic(.error, "\(shown) leads outside the playbook's folder through a symbolic link (it is really \(real))", file: file, line: node.line,
-                                 help: "exports under the playbook's folder stay there; replace the link with a folder")
-            }
+        // Inside the playbook's folder (or one the command line allows), and never the store,
+        // the cache, the playbook or a template: after the column's value is in the path.
+        if let confinement, let refusal = confinement.refusal(destination) {
+            throw Diagnostic(.error, "cannot export to \(shown): \(refusal.message)", file: file, line: node.line, help: refusal.help)
         }
     }
 

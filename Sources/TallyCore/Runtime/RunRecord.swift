@@ -183,6 +183,9 @@ public struct RunRecord: Sendable {
     public var history: RunHistory? = nil
     /// Data values the run quoted in free text, with their lineage (for masking).
     public var sensitive: [SensitiveValue] = []
+    /// What the run did or left alone outside its cells (a killed run's exports completed, a
+    /// commit journal it did not trust), a line each.
+    public var notes: [String] = []
 
     public var checks: [CheckResult] { cells.compactMap(\.check) }
     public var inputs: [InputRecord] { cells.compactMap(\.input) }

@@ -36,6 +36,23 @@ public struct RunOptions: Sendable {
     public var masks: [String] = []
     public var suppressBelow: Int? = nil
     public var maskKey: String? = nil
+    /// `--out DIR`: relative export paths start here instead of the playbook's folder.
+    public var exportFolder: String? = nil
+    /// `--allow-export-to PATH`: further folders (or files) exports may be written to.
+    public var allowExportTo: [String] = []
+    /// Files the run reads that no export may replace, beyond the playbook, store, cache and
+    /// inputs the run knows itself (a template folder, a matrix file): path and what it is.
+    public var protectedFiles: [ProtectedFile] = []
+    public struct ProtectedFile: Sendable {
+        public var path: String
+        public var what: String
+        public var isFolder: Bool
+        public init(path: String, what: String, isFolder: Bool = false) {
+            self.path = path
+            self.what = what
+            self.isFolder = isFolder
+        }
+    }
     public var isPartial: Bool { only != nil || until != nil || from != nil }
     public var partialDescription: String? {
         guard isPartial else { return nil }
@@ -68,6 +85,23 @@ public enum Runner {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
+    /// Where this run's exports may go (`ExportConfinement`): the playbook's folder or `--out`,
+    /// and the places the command line allows; never the playbook, the QA store and its files,
+    /// the cache or a file the command line says the run reads.
+    static func confinement(playbook path: String, options: RunOptions) -> ExportConfinement {
+        var confinement = ExportConfinement()
+        let base = (absolute(path) as NSString).deletingLastPathComponent
+        if let out = options.exportFolder { confinement.allow(out, why: "--out \(out)") } else { confinement.allow(base, why: "the playbook's folder") }
+        for place in options.allowExportTo { confinement.allow(place, why: "--allow-export-to \(place)") }
+        confinement.protect(file: path, as: "the playbook")
+        if let store = options.storePath, !QAStore.isPostgres(store) { confinement.protect(family: store, as: "the QA store") }
+        if let cache = options.cacheFolder { confinement.protect(folder: cache, as: "the cell cache") }
+        for file in options.protectedFiles {
+            if file.isFolder { confinement.protect(folder: file.path, as: file.what) } else { confinement.protect(file: file.path, as: file.what) }
+        }
+        return confinement
+    }
+
     /// Checks without running: every error in one pass, and the schema of every input.
     public static func check(path: String, options: RunOptions) -> (plan: Plan?, inputs: [(LoadRequest, Schema)], diagnostics: [Diagnostic], source: String?, file: String?) {
         LargeStack.run { checkOnThisThread(path: path, options: options) }
@@ -92,6 +126,8 @@ public enum Runner {
             inputs.append((request, schema))
             return schema
         }
+        checker.exportBase = options.exportFolder.map(absolute)
+        checker.confinement = confinement(playbook: path, options: options)
         switch checker.check() {
         case .success(let plan): return (plan, inputs, [], playbook.source, playbook.file)
         case .failure(let list): return (nil, inputs, list.diagnostics, playbook.source, playbook.file)
@@ -167,15 +203,22 @@ public enum Runner {
                               displayBase: options.displayBase, store: store) { request in
             try interpreter.preload(request)
         }
+        checker.exportBase = options.exportFolder.map(absolute)
+        checker.confinement = confinement(playbook: path, options: options)
+        if let store { interpreter.staging.authority = JournalAuthority(store: store) }
         switch checker.check() {
         case .failure(let list):
             record.errors = list.diagnostics
             record.params = options.params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         case .success(let plan):
             record.params = plan.paramOrder.map { ($0, plan.params[$0]?.display ?? "") }
+            interpreter.confinement = checker.confinement
+            interpreter.staging.confinement = checker.confinement
             // A run killed while moving its exports into place is completed before anything
             // reads or writes them again (ExportStaging.recover).
-            for folder in Set(plan.exports.values.map { ($0.path as NSString).deletingLastPathComponent }) { ExportStaging.recover(in: folder) }
+            for folder in Set(plan.exports.values.map { ($0.path as NSString).deletingLastPathComponent }).sorted() {
+                interpreter.staging.recover(in: folder)
+            }
             interpreter.checker = checker
             interpreter.execute(plan)
             record.cells = interpreter.cells
@@ -196,6 +239,7 @@ public enum Runner {
         if let store, options.recordInLedger {
             do {
                 record.runId = try store.record(record, exitStatus: record.exitStatus == 2 ? nil : Int32(QAStore.interrupted))
+                interpreter.staging.authority?.runId = record.runId
                 if record.exitStatus != 2 {
                     for write in interpreter.pendingWrites { try write(record.runId) }
                 }
@@ -233,6 +277,7 @@ public enum Runner {
             }
             if record.exitStatus != 2 { interpreter.keepExports() }
         }
+        record.notes = interpreter.staging.notes
         if options.evictCache { interpreter.cache?.evict() } else { interpreter.cache?.finish() }
         if let store, let id = record.runId, record.partial == nil {
             record.history = try? store.history(playbook: record.playbookPath,

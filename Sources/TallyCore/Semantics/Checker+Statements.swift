@@ -204,7 +204,11 @@ extension Checker {
                     template = (folder.isEmpty ? "" : folder + "/") + ExportRequest.placeholder(split.text) + "/"
                         + (template as NSString).lastPathComponent
                 }
-                let resolved = try resolvePath(template, pathSpan)
+                let resolved = try resolvePath(template, pathSpan, base: exportBase)
+                // Confined before anything runs: `tally check` reports it too.
+                if let confinement, let refusal = confinement.refusal(ExportRequest.filled(resolved.path)) {
+                    throw error("cannot export to \(resolved.display): \(refusal.message)", pathSpan, help: refusal.help)
+                }
                 let fmt = try formatFor(format, path: resolved.path, span: pathSpan, verb: "write")
                 var sheetColumn: String? = nil
                 if options.map {

@@ -26,6 +26,10 @@ public final class Checker {
     var deferred: Set<Int> = []
 
     var file: String { playbook.file }
+    /// `--out DIR`: where relative export paths start (nil: the playbook's folder).
+    public var exportBase: String? = nil
+    /// Where exports may go and what they may never replace (nil: anywhere, for library use).
+    public var confinement: ExportConfinement? = nil
 
     /// - Parameters:
     ///   - overrides: `--param name=value` pairs.
@@ -84,6 +88,12 @@ public final class Checker {
             paramTypes[name.text] = type
             paramOrder.append(name.text)
             if let raw = overrides[name.text] {
+                // A folder named on the command line is one the person running Tally chose:
+                // exports may go there (a default in the playbook is no such choice).
+                if isPath, !raw.isEmpty {
+                    let folder = raw.hasPrefix("/") ? raw : (displayBase as NSString).appendingPathComponent(raw)
+                    confinement?.allow(folder, why: "--param \(name.text)")
+                }
                 if isPath, !raw.hasPrefix("/"), !raw.isEmpty {
                     // A path given on the command line is relative to where the command runs
                     // (a default in the playbook, to the playbook's folder).
@@ -138,11 +148,14 @@ public final class Checker {
     }
 
     /// Substitutes `{param}` in a path and resolves it against the playbook's folder.
-    func resolvePath(_ template: String, _ span: SourceSpan) throws -> (path: String, display: String) {
+    func resolvePath(_ template: String, _ span: SourceSpan, base: String? = nil) throws -> (path: String, display: String) {
         var out = ""
+        // The path with each text parameter as a plain letter: `..` or `.` that text made.
+        var letters = ""
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{") {
             out += rest[..<open]
+            letters += rest[..<open]
             guard let close = rest[open...].firstIndex(of: "}") else {
                 // Point at the { itself: one column for the opening quote, then its offset.
                 let offset = template[..<open].count
@@ -160,10 +173,19 @@ public final class Checker {
                             help: "to let it name a folder, declare it as a path: param \(name): path = \"data/2025\"")
             }
             out += piece
+            letters += pathParams.contains(name) ? piece : "x"
             rest = rest[rest.index(after: close)...]
         }
         out += rest
-        let path = out.hasPrefix("/") ? out : (baseDirectory as NSString).appendingPathComponent(out)
+        letters += rest
+        // Two text parameters side by side ("{a}{b}" with "." and ".") may not make `..` or `.`
+        // that neither may make alone.
+        func dots(_ path: String) -> Int { path.split(separator: "/").filter { $0 == ".." || $0 == "." }.count }
+        if dots(out) != dots(letters) {
+            throw error("the parameters in this path together make \".\" or \"..\" (\(out)), which text parameters may not", span,
+                        help: "declare a parameter that names a folder as a path: param out: path = \"out\"")
+        }
+        let path = out.hasPrefix("/") ? out : ((base ?? baseDirectory) as NSString).appendingPathComponent(out)
         let standardized = Checker.lexical(path)
         return (standardized, Checker.display(standardized, relativeTo: displayBase))
     }

@@ -44,6 +44,12 @@ public struct ExportRequest: Sendable {
 
     static func placeholder(_ column: String) -> String { "\u{1}" + column + "\u{1}" }
 
+    /// A path with every column placeholder as one plain name, for checks made before the
+    /// values are known (a value never makes `/`, `.` or `..`: see `pathPiece`).
+    static func filled(_ path: String) -> String {
+        path.split(separator: "\u{1}", omittingEmptySubsequences: false).enumerated().map { $0.offset % 2 == 1 ? "x" : String($0.element) }.joined()
+    }
+
     /// A value as a file or folder name: no `/`, no leading dot, never empty.
     public static func pathPiece(_ value: String) -> String {
         var piece = value.map { $0 == "/" || $0 == "\\" || $0 == "\u{0}" ? "_" : $0 }.map(String.init).joined()

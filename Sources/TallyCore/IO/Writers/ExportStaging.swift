@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// Exports are written to staging files first and moved into place only when the whole run
@@ -7,14 +8,25 @@ import Foundation
 /// A staged file sits beside its destination (a hidden `.NAME.tally-partial-…` file, owner-only)
 /// when the destination's folder exists, so committing is one rename: copying a 460 MB export
 /// from a temporary folder took 1.2 s at 3M students. When the folder does not exist yet, the
-/// file is staged in a private temporary folder and copied at commit (folders are created only
-/// by a run that succeeds).
+/// file is staged in a private temporary folder and moved beside its destination at commit
+/// (folders are created only by a run that succeeds).
+///
+/// A commit is all or nothing (`commit`): every destination is checked and every file moved
+/// beside its destination before the first rename; a file replaced is kept under a backup name
+/// until all are in place, so a rename that still fails puts back the ones already made. A
+/// commit of several files writes a journal in each destination folder first, so a run killed
+/// between two renames is completed by the next one (`recover`) — which trusts only journals
+/// Tally wrote (`Journal`).
 public final class ExportStaging: @unchecked Sendable {
     public struct Pending: Sendable {
         public var staged: String
         public var destination: String
+        /// The destination as the playbook names it, and the export's statement, for messages.
+        public var shown: String
+        public var file: String? = nil
+        public var line: Int? = nil
     }
-    public private(set) var pending: [Pending] = []
+    public internal(set) var pending: [Pending] = []
     /// Folders already searched for abandoned staged files (once per run: a worklist of
     /// thousands of files in one folder would otherwise list it once per file).
     private var searched: Set<String> = []
@@ -22,30 +34,44 @@ public final class ExportStaging: @unchecked Sendable {
     /// In every staged name: the process that owns it, so a run killed before it could clean up
     /// is recognised by the next one (its process is gone) and its files removed.
     let token = "\(getpid())-\(UUID().uuidString.prefix(8))"
+    /// Who may vouch for a journal: with a QA store, its secret seals this run's journals and
+    /// recovery acts only on journals sealed by it whose run the ledger has as interrupted.
+    public var authority: JournalAuthority?
+    /// Protected files (the store, the playbook, an input): recovery never moves one.
+    public var confinement: ExportConfinement?
+    /// Tests only: the rename of file N fails, as a full disk or a vanished folder would make it.
+    var failRenameAt: Int? = nil
+    /// One line for each journal recovery completed or left alone, for the run's notes.
+    public internal(set) var notes: [String] = []
 
     public init() {
         folder = NSTemporaryDirectory() + "tally-export-\(getpid())-\(UUID().uuidString)"
     }
 
-    /// Removes staged files of runs that were killed: any `.NAME.tally-partial-PID-…` in a
-    /// destination's folder whose process PID no longer runs.
-    static func removeAbandoned(in folder: String) {
-        let fm = FileManager.default
+    /// Removes staged files of runs that were killed: any regular file `.NAME.tally-partial-PID-…`
+    /// or `.NAME.tally-backup-PID-…` in a destination's folder whose process PID no longer runs.
+    func removeAbandoned(in folder: String) {
         recover(in: folder)
-        for entry in (try? fm.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? [] where entry.hasPrefix(".") {
-            guard let marker = entry.range(of: ".tally-partial-"),
-                  let pid = Int32(entry[marker.upperBound...].prefix { $0 != "-" }), !alive(pid) else { continue }
-            try? fm.removeItem(atPath: (folder.isEmpty ? "" : folder + "/") + entry)
+        let dir = folder.isEmpty ? "." : folder
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where entry.hasPrefix(".") {
+            guard let marker = entry.range(of: ".tally-partial-") ?? entry.range(of: ".tally-backup-"),
+                  let pid = Int32(entry[marker.upperBound...].prefix { $0 != "-" }), !ExportStaging.alive(pid) else { continue }
+            let path = dir + "/" + entry
+            if ExportStaging.isOwnRegularFile(path) { unlink(path) }
         }
     }
 
-    /// Removes the temporary staging folders (`tally-export-PID-…`) of runs that were killed.
+    /// Removes the temporary staging folders (`tally-export-PID-…`) of this user's runs that
+    /// were killed.
     static func removeAbandonedTemporaryFolders() {
         let fm = FileManager.default
         let temporary = NSTemporaryDirectory()
         for entry in (try? fm.contentsOfDirectory(atPath: temporary)) ?? [] where entry.hasPrefix("tally-export-") {
             guard let pid = Int32(entry.dropFirst("tally-export-".count).prefix { $0 != "-" }), !alive(pid) else { continue }
-            try? fm.removeItem(atPath: temporary + (temporary.hasSuffix("/") ? "" : "/") + entry)
+            let path = temporary + (temporary.hasSuffix("/") ? "" : "/") + entry
+            var status = stat()
+            guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == geteuid() else { continue }
+            try? fm.removeItem(atPath: path)
         }
     }
 
@@ -54,105 +80,55 @@ public final class ExportStaging: @unchecked Sendable {
         pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
     }
 
+    /// Whether `path` is a regular file (not a link, not a folder) owned by the user running Tally.
+    static func isOwnRegularFile(_ path: String) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG && status.st_uid == geteuid()
+    }
+
+    /// The longest file name the file systems Tally writes to take, in bytes (NAME_MAX).
+    static let nameLimit = 255
+
+    /// A hidden name beside `name` for one of Tally's own files: `.NAME.tally-KIND-TOKEN-N`,
+    /// with NAME cut (on a character boundary) so the whole stays within `nameLimit`.
+    static func hiddenName(_ name: String, kind: String, token: String, index: Int) -> String {
+        let suffix = ".tally-\(kind)-\(token)-\(index)"
+        var kept = name
+        while 1 + kept.utf8.count + suffix.utf8.count > nameLimit, !kept.isEmpty { kept.removeLast() }
+        return "." + kept + suffix
+    }
+
+    /// Why `destination` cannot be a file name here (nil: it can): a name too long or empty.
+    static func nameProblem(_ destination: String) -> String? {
+        for part in destination.split(separator: "/", omittingEmptySubsequences: true) where part.utf8.count > nameLimit {
+            return "the name \"\(part.prefix(40))…\" is \(part.utf8.count) bytes long; file and folder names are at most \(nameLimit)"
+        }
+        if destination.utf8.count >= Int(PATH_MAX) { return "the path is \(destination.utf8.count) bytes long; paths are at most \(Int(PATH_MAX) - 1)" }
+        if destination.hasSuffix("/") || (destination as NSString).lastPathComponent.isEmpty { return "it names no file" }
+        return nil
+    }
+
     /// A fresh staging path for an export that will land at `destination`.
-    public func stage(for destination: String) throws -> String {
+    public func stage(for destination: String, shown: String? = nil, file: String? = nil, line: Int? = nil) throws -> String {
         let fm = FileManager.default
+        if let problem = ExportStaging.nameProblem(destination) { throw Diagnostic(.error, problem, file: shown ?? destination) }
         let parent = (destination as NSString).deletingLastPathComponent
         let name = (destination as NSString).lastPathComponent
         var isFolder: ObjCBool = false
         let staged: String
         if fm.fileExists(atPath: parent.isEmpty ? "." : parent, isDirectory: &isFolder), isFolder.boolValue,
            fm.isWritableFile(atPath: parent.isEmpty ? "." : parent) {
-            if searched.insert(parent).inserted { ExportStaging.removeAbandoned(in: parent) }
-            staged = (parent.isEmpty ? "" : parent + "/") + ".\(name).tally-partial-\(token)-\(pending.count)"
+            if searched.insert(parent).inserted { removeAbandoned(in: parent) }
+            staged = (parent.isEmpty ? "" : parent + "/") + ExportStaging.hiddenName(name, kind: "partial", token: token, index: pending.count)
         } else {
             if !fm.fileExists(atPath: folder) { ExportStaging.removeAbandonedTemporaryFolders() }
             try fm.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            staged = folder + "/\(pending.count)-" + name
+            staged = folder + "/\(pending.count)"
         }
         if let previous = pending.first(where: { $0.destination == destination }) { try? fm.removeItem(atPath: previous.staged) }
         pending.removeAll { $0.destination == destination }
-        pending.append(Pending(staged: staged, destination: destination))
+        pending.append(Pending(staged: staged, destination: destination, shown: shown ?? destination, file: file, line: line))
         return staged
-    }
-
-    /// The journal a commit of several files writes first: `.tally-commit-PID-….journal` in the
-    /// first destination's folder, a line per file, `staged<TAB>destination`, absolute paths.
-    static let journalPrefix = ".tally-commit-"
-
-    static func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-    }
-
-    /// Completes the commit of a run killed between two of its renames: every file its journal
-    /// lists that is still staged is moved into place, so the exports are all from that run (it
-    /// had finished; the ledger has it), never a mix of two runs. Then the journal goes.
-    public static func recover(in folder: String) {
-        let fm = FileManager.default
-        let dir = folder.isEmpty ? "." : folder
-        for entry in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] where entry.hasPrefix(journalPrefix) {
-            guard let pid = Int32(entry.dropFirst(journalPrefix.count).prefix { $0 != "-" }), !alive(pid) else { continue }
-            let journal = dir + "/" + entry
-            // A journal still being written when the kill came: no file was moved yet.
-            if entry.hasSuffix(".journal.partial") {
-                try? fm.removeItem(atPath: journal)
-                continue
-            }
-            guard entry.hasSuffix(".journal") else { continue }
-            // A journal cut short by the kill names nothing yet moved: nothing to complete.
-            if let text = try? String(contentsOfFile: journal, encoding: .utf8), text.hasSuffix("\nend\n") {
-                for line in text.split(separator: "\n") where line != "end" {
-                    let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
-                    guard parts.count == 2, fm.fileExists(atPath: parts[0]) else { continue }
-                    try? place(Pending(staged: parts[0], destination: parts[1]), token: "recover-\(pid)")
-                }
-            }
-            try? fm.removeItem(atPath: journal)
-        }
-    }
-
-    /// Moves one staged file into place (creating its folder) by an atomic rename, or by a copy
-    /// beside it and a rename when the staged file is on another file system.
-    static func place(_ item: Pending, token: String) throws {
-        let fm = FileManager.default
-        let folder = (item.destination as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        if rename(item.staged, item.destination) == 0 { return }
-        let name = (item.destination as NSString).lastPathComponent
-        let beside = (folder.isEmpty ? "" : folder + "/") + ".\(name).tally-partial-\(token)-copy"
-        try? fm.removeItem(atPath: beside)
-        try fm.copyItem(atPath: item.staged, toPath: beside)
-        if rename(beside, item.destination) != 0 {
-            try? fm.removeItem(atPath: beside)
-            throw Diagnostic(.error, "cannot replace the file", file: item.destination)
-        }
-    }
-
-    /// Moves every staged file into place (creating folders), each by an atomic rename. With
-    /// several files, a journal written first lets the next run finish the moves if this one is
-    /// killed between two of them (`recover`).
-    public func commit() throws {
-        let fm = FileManager.default
-        var journal: String? = nil
-        if pending.count > 1, let first = pending.first {
-            let folder = (first.destination as NSString).deletingLastPathComponent
-            if !folder.isEmpty { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-            let path = (folder.isEmpty ? "" : folder + "/") + ExportStaging.journalPrefix + token + ".journal"
-            let lines = pending.map { ExportStaging.absolute($0.staged) + "\t" + ExportStaging.absolute($0.destination) }
-            // Complete or absent: written beside, flushed, then renamed into place.
-            let text = lines.joined(separator: "\n") + "\nend\n"
-            let partial = path + ".partial"
-            guard FileCreation.create(partial, contents: Data(text.utf8), permissions: 0o600, sync: true) else {
-                throw Diagnostic(.error, "cannot write the export journal", file: path)
-            }
-            guard rename(partial, path) == 0 else { throw Diagnostic(.error, "cannot write the export journal", file: path) }
-            journal = path
-        }
-        for item in pending {
-            try ExportStaging.place(item, token: token)
-        }
-        if let journal { try? fm.removeItem(atPath: journal) }
-        discard()
     }
 
     /// Drops every staged file.
@@ -161,5 +137,30 @@ public final class ExportStaging: @unchecked Sendable {
         for item in pending where fm.fileExists(atPath: item.staged) { try? fm.removeItem(atPath: item.staged) }
         try? fm.removeItem(atPath: folder)
         pending = []
+    }
+}
+
+/// What vouches for a commit journal: the QA store's secret (journals are sealed with
+/// HMAC-SHA256 under it) and the ledger (the journal's run must be there, interrupted).
+public struct JournalAuthority: Sendable {
+    let secret: [UInt8]
+    /// The run the journals of this run name (set once the run is recorded in the ledger).
+    public var runId: Int64?
+    let isInterrupted: @Sendable (Int64) -> Bool
+
+    public init(secret: String, runId: Int64? = nil, isInterrupted: @escaping @Sendable (Int64) -> Bool) {
+        self.secret = Array(("tally-commit-journal\u{0}" + secret).utf8)
+        self.runId = runId
+        self.isInterrupted = isInterrupted
+    }
+
+    /// Vouched for by `store` (nil when it has no secret).
+    public init?(store: QAStore, runId: Int64? = nil) {
+        guard let secret = try? store.maskKey() else { return nil }
+        self.init(secret: secret, runId: runId) { id in (try? store.run(id))?.summary.exitStatus == QAStore.interrupted }
+    }
+
+    func seal(_ text: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: SymmetricKey(data: secret)).map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
     }
 }
