@@ -95,7 +95,10 @@ public enum Runner {
         for place in options.allowExportTo { confinement.allow(place, why: "--allow-export-to \(place)") }
         confinement.protect(file: path, as: "the playbook")
         if let store = options.storePath, !QAStore.isPostgres(store) { confinement.protect(family: store, as: "the QA store") }
-        if let cache = options.cacheFolder { confinement.protect(folder: cache, as: "the cell cache") }
+        // The cache, used or not by this run (--no-cache, tally check).
+        if let cache = options.cacheFolder ?? options.storePath.map(CellCache.folder(forStore:)) {
+            confinement.protect(folder: cache, as: "the cell cache")
+        }
         for file in options.protectedFiles {
             if file.isFolder { confinement.protect(folder: file.path, as: file.what) } else { confinement.protect(file: file.path, as: file.what) }
         }
