@@ -4,7 +4,7 @@
 // readers; a crash, trap, hang or AddressSanitizer report is a bug to turn into a corpus case.
 import PackageDescription
 
-let targets = ["FuzzPlaybook", "FuzzDelimited", "FuzzCalpads", "FuzzXlsx"]
+let targets = ["FuzzPlaybook", "FuzzDelimited", "FuzzCalpads", "FuzzXlsx", "FuzzJournal", "FuzzExportPath"]
 let package = Package(
     name: "TallyFuzz",
     products: targets.map { .executable(name: $0, targets: [$0]) },

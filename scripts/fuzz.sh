@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes one of Tally's readers with libFuzzer and AddressSanitizer, outside the normal build.
-# Usage: scripts/fuzz.sh TARGET SECONDS      TARGET: playbook | delimited | calpads | xlsx
+# Usage: scripts/fuzz.sh TARGET SECONDS      TARGET: playbook | delimited | calpads | xlsx | journal | export-path
 # Seeds come from the repository (golden cases, example playbooks and data); the corpus grows in
 # .build/fuzz/TARGET (kept between runs, not in git). A crash, a hang (over 10 s on one input) or
 # running out of memory (2 GB) stops the run and leaves the input in .build/fuzz/TARGET-crashes/:
@@ -15,7 +15,9 @@ case "$target" in
   delimited) product=FuzzDelimited ;;
   calpads) product=FuzzCalpads ;;
   xlsx) product=FuzzXlsx ;;
-  *) echo "unknown target $target: playbook, delimited, calpads or xlsx" >&2; exit 2 ;;
+  journal) product=FuzzJournal ;;
+  export-path) product=FuzzExportPath ;;
+  *) echo "unknown target $target: playbook, delimited, calpads, xlsx, journal or export-path" >&2; exit 2 ;;
 esac
 # lld: gold fails with an internal error on the sanitizer's symbols.
 swift build --package-path Fuzz -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld --product "$product" >&2
@@ -47,6 +49,21 @@ case "$target" in
   xlsx)
     for f in Tests/TallyCoreTests/Fixtures/*.xlsx; do seed '\001' "$f"; done
     printf '\000<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>n</t></is></c></row><row r="2"><c r="A2" s="1"><v>45567</v></c><c r="B2"><v>12</v></c></row></sheetData></worksheet>\000<sst><si><t>SSID</t></si></sst>\000<styleSheet><cellXfs><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>' > "$seeds/$((n += 1))" ;;
+  journal)
+    # The journal's text with @ for its token; the first byte: 1 a QA store, 2 sealed by it.
+    for b in '\000' '\001' '\003'; do
+      printf "${b}tally-commit 2\nrun 7\n.a.csv.tally-partial-@-0\ta.csv\t.a.csv.tally-backup-@-0\n.b.csv.tally-partial-@-1\tb.csv\t-\nend -\n" > "$seeds/$((n += 1))"
+      printf "${b}tally-commit 2\nrun 8\n.c.csv.tally-partial-@-2\tlink.csv\t-\nend -\n" > "$seeds/$((n += 1))"
+      printf "${b}tally-commit 2\nrun -\n.c.csv.tally-partial-@-2\tplaybook-link\t-\nend -\n" > "$seeds/$((n += 1))"
+      printf "${b}/tmp/x\t../../home/.bashrc\nend\n" > "$seeds/$((n += 1))"
+    done ;;
+  export-path)
+    # Template, text a, text b, the path parameter's value, the {School} value: NUL between.
+    for s in 'out/{School}/w.csv\000\000\000\000A' 'out/{a}{b}/x.csv\000.\000.\000\000' '{dir}/x.csv\000\000\000../home\000' \
+             'elsewhere/x.csv\000\000\000\000' 'out/pb\000\000\000\000' '.tally/tally.sqlite-wal\000\000\000\000' \
+             '../allowed/{School}.csv\000\000\000\000..' '/tmp/x.csv\000\000\000\000'; do
+      printf "$s" > "$seeds/$((n += 1))"
+    done ;;
 esac
 # -detect_leaks=0 and ASAN_OPTIONS: Foundation's FileManager leaks 54 bytes per path on Linux
 # (fileSystemRepresentation), which stopped the xlsx target after 3 inputs, and LeakSanitizer's

@@ -29,6 +29,7 @@ struct WatchCommand: AsyncParsableCommand {
         options.keepTablesUntilExit = true
         options.fingerprintInputs = false
         options.recordInLedger = false
+        options.writeExports = false
         if !noCache, let storePath = options.storePath { options.cacheFolder = CellCache.folder(forStore: storePath) }
         var masks = Set((mask ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         masks.remove("")

@@ -127,12 +127,19 @@ public final class Interpreter {
         let lineage = lineage(table)
         guard request.masked else {
             let clear = privacy.maskedColumns(data, lineage: lineage)
-            guard !clear.isEmpty else { return (data, nil, []) }
+            // Suppression applies to files for people too: say where it did not.
+            let small = privacy.suppressBelow.map { Interpreter.smallCounts(data, lineage: lineage, below: $0) } ?? 0
+            guard !clear.isEmpty || small > 0 else { return (data, nil, []) }
             let why: String
             if case .calpads = request.format { why = "a CALPADS file needs its SSIDs" }
             else if request.options.masked == false { why = "with unmasked" }
             else { why = "a data file; add with masked to mask it" }
-            return (data, "not masked (\(why)): \(clear.joined(separator: ", ")) written in clear", [])
+            var parts: [String] = []
+            if !clear.isEmpty { parts.append("\(clear.joined(separator: ", ")) written in clear") }
+            if small > 0, let below = privacy.suppressBelow {
+                parts.append("\(Format.plural(small, "count")) below \(below) written in clear" + (request.options.masked == false ? "" : " (add with masked)"))
+            }
+            return (data, "not masked (\(why)): " + parts.joined(separator: "; "), [])
         }
         let result = privacy.apply(data, lineage: lineage)
         var parts: [String] = []
@@ -143,6 +150,20 @@ public final class Interpreter {
         }
         if parts.isEmpty { parts.append("no masked column in this table") }
         return (result.table, "masked: " + parts.joined(separator: "; "), Set(result.numbers))
+    }
+
+    /// Counts (integer columns an aggregate made) from 1 to `below - 1`: what suppression would
+    /// have hidden in a file for people.
+    static func smallCounts(_ data: Table, lineage: ColumnLineage, below: Int) -> Int {
+        var small = 0
+        for (k, name) in data.names.enumerated() where data.columns[k].type == .integer
+            && Lineage.of(name, in: lineage).contains(ReportPrivacy.countMarker) {
+            let column = data.columns[k]
+            for row in 0..<data.rowCount where !column.isNull(row) {
+                if case .integer(let v) = column.value(row), v > 0, v < Int64(below) { small += 1 }
+            }
+        }
+        return small
     }
 
     /// Writes one export file (or one part of a split export) to its staging path: its size and
@@ -458,6 +479,7 @@ public final class Interpreter {
             cell.export = ExportRecord(table: table.text, path: shownPath, format: format, rows: data.rowCount, bytes: bytes,
                                        privacy: privacyNote)
             if let privacyNote { cell.notes.append(privacyNote) }
+            if !options.writeExports { cell.notes.append("preview: not written (tally run writes it)") }
             if let out = options.exportFolder { cell.notes.append("written under --out \(Checker.display(Runner.absolute(out), relativeTo: options.displayBase)), not the playbook's folder") }
             if let split = request.splitColumn {
                 cell.notes.append("\(Format.plural(written.count, "file")), one per \(split): " + written.prefix(3).joined(separator: ", ") + (written.count > 3 ? ", …" : ""))

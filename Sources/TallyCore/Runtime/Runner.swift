@@ -26,6 +26,9 @@ public struct RunOptions: Sendable {
     /// Record the run in the ledger and make its saves and snapshots (off for `tally watch`,
     /// whose reruns are a preview: a snapshot per save would move every later diff's baseline).
     public var recordInLedger = true
+    /// Move the exports into place when the run succeeds (off for `tally watch`: a rerun of a
+    /// half-edited playbook is a preview, and must not replace a worklist a school is reading).
+    public var writeExports = true
     /// A partial run: one cell and what it needs, every cell up to one, or from one on.
     public var only: String? = nil
     public var until: String? = nil
@@ -254,7 +257,7 @@ public enum Runner {
                 record.exitStatus = 2
             }
         }
-        if record.exitStatus == 2 {
+        if record.exitStatus == 2 || !options.writeExports {
             interpreter.staging.discard()
             // Recorded as interrupted, then a save or snapshot failed: the ledger says it stopped.
             if let store, let id = record.runId { try? store.markFailed(id, errors: record.errors) }

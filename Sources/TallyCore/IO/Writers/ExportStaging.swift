@@ -160,7 +160,7 @@ public struct JournalAuthority: Sendable {
         self.init(secret: secret, runId: runId) { id in (try? store.run(id))?.summary.exitStatus == QAStore.interrupted }
     }
 
-    func seal(_ text: String) -> String {
+    public func seal(_ text: String) -> String {
         HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: SymmetricKey(data: secret)).map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
     }
 }

@@ -1,0 +1,51 @@
+import Foundation
+import XCTest
+@testable import TallyCore
+
+/// Outcomes that must say what really happened: a preview writes nothing, and suppression that
+/// did not apply to a file is stated where the file is named.
+final class PassMeansPassTests: XCTestCase {
+    func run(_ scratch: Scratch, _ playbook: String, _ configure: (inout RunOptions) -> Void = { _ in }) throws -> RunRecord {
+        try scratch.write("p.playbook", playbook)
+        var options = scratch.options
+        configure(&options)
+        return Runner.run(path: scratch.path("p.playbook"), options: options)
+    }
+
+    /// `tally watch` reruns are previews: a half-edited playbook never replaces a worklist.
+    func testAPreviewWritesNoExport() throws {
+        let scratch = try Scratch()
+        try scratch.write("in.csv", "School,SSID\nA,1\nB,2\n")
+        try scratch.write("out/A/list.csv", "earlier\n")
+        let record = try run(scratch, "load t from \"in.csv\"\nexport t to \"out/{School}/list.csv\"\n") { $0.writeExports = false }
+        XCTAssertEqual(record.exitStatus, 0, "\(record.errors)")
+        XCTAssertEqual(scratch.read("out/A/list.csv"), "earlier\n")
+        XCTAssertNil(scratch.read("out/B/list.csv"))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path("out/A")), ["list.csv"], "nothing staged left")
+        XCTAssertTrue(record.cells.last?.notes.contains("preview: not written (tally run writes it)") ?? false, "\(record.cells.last?.notes ?? [])")
+        // The same playbook run for real writes both.
+        let real = try run(scratch, "load t from \"in.csv\"\nexport t to \"out/{School}/list.csv\"\n")
+        XCTAssertEqual(real.exitStatus, 0)
+        XCTAssertEqual(scratch.read("out/B/list.csv"), "School,SSID\nB,2\n")
+    }
+
+    /// With --suppress-below, a plain CSV export of counts keeps its small counts (it is a data
+    /// file) and the cell and the report's exports say so; `with masked` suppresses them.
+    func testSuppressionThatDoesNotApplyIsStated() throws {
+        let scratch = try Scratch()
+        try scratch.write("in.csv", "School,SSID\nA,1\nA,2\nB,3\n")
+        let playbook = "load t from \"in.csv\"\nc = t | aggregate n = count() by School\nexport c to \"c.csv\"\nexport c to \"m.csv\" with masked\n"
+        let record = try run(scratch, playbook) { $0.suppressBelow = 11 }
+        XCTAssertEqual(record.exitStatus, 0, "\(record.errors)")
+        XCTAssertEqual(scratch.read("c.csv"), "School,n\nA,2\nB,1\n")
+        XCTAssertEqual(scratch.read("m.csv"), "School,n\nA,*\nB,*\n")
+        let plain = try XCTUnwrap(record.exports.first)
+        XCTAssertEqual(plain.privacy, "not masked (a data file; add with masked to mask it): 2 counts below 11 written in clear (add with masked)")
+        XCTAssertTrue(record.cells[2].notes.contains(plain.privacy ?? "-"))
+        let markdown = try ReportRenderer.render(ReportRecord(record), options: ReportOptions()).markdown
+        XCTAssertTrue(markdown.contains("2 counts below 11 written in clear"), markdown)
+        // Without suppression nothing is said.
+        let quiet = try run(scratch, playbook)
+        XCTAssertNil(quiet.exports.first?.privacy)
+    }
+}
