@@ -48,4 +48,39 @@ final class PassMeansPassTests: XCTestCase {
         let quiet = try run(scratch, playbook)
         XCTAssertNil(quiet.exports.first?.privacy)
     }
+
+    /// A partial run never ends with the words of a full pass: its last line, the JSON and the
+    /// JUnit say which checks did not run.
+    func testAPartialRunSaysSo() throws {
+        let scratch = try Scratch()
+        try scratch.write("in.csv", "School,SSID\nA,1\nA,1\n")
+        let playbook = "load t from \"in.csv\"\ncounts = t | aggregate n = count() by School\nassert t unique by SSID\nassert counts: n > 0\n"
+        let partial = try run(scratch, playbook) { $0.only = "counts" }
+        XCTAssertEqual(partial.exitStatus, 0)
+        let terminal = TerminalReport(color: false, timings: false).render(partial)
+        XCTAssertTrue(terminal.hasSuffix("  exit 0: no check ran (2 not run: --only counts)\n"), terminal)
+        XCTAssertFalse(terminal.contains("all error-severity checks passed"))
+        let json = MachineOutput.json(ReportRecord(partial))
+        XCTAssertTrue(json.contains("\"partial\" : \"--only counts\""), json)
+        XCTAssertTrue(json.contains("\"checksNotRun\" : 2"), json)
+        let junit = MachineOutput.junit(ReportRecord(partial))
+        XCTAssertTrue(junit.contains("skipped=\"2\""), junit)
+        XCTAssertTrue(junit.contains("<property name=\"partial\" value=\"--only counts\"/>"), junit)
+        // Up to the second check: one ran and passed.
+        let until = try run(scratch, playbook.replacingOccurrences(of: "assert t unique by SSID\n", with: "")) { $0.until = "3" }
+        XCTAssertTrue(TerminalReport(color: false, timings: false).render(until).hasSuffix("  exit 0: the 1 check that ran passed (0 not run: --until 3)\n"))
+        // The whole run fails on the duplicate.
+        let whole = try run(scratch, playbook)
+        XCTAssertEqual(whole.exitStatus, 1)
+        XCTAssertTrue(TerminalReport(color: false, timings: false).render(whole).hasSuffix("  exit 1: an error-severity check failed\n"))
+    }
+
+    /// `--only` with a name no cell makes suggests the one meant.
+    func testOnlySuggestsTheTableMeant() throws {
+        let scratch = try Scratch()
+        try scratch.write("in.csv", "School,SSID\nA,1\n")
+        let record = try run(scratch, "load t from \"in.csv\"\nmissing_demographics = t | filter SSID == \"2\"\n") { $0.only = "missing" }
+        XCTAssertEqual(record.exitStatus, 2)
+        XCTAssertEqual(record.errors.first?.help, "did you mean \"missing_demographics\"?")
+    }
 }

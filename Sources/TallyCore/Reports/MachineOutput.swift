@@ -13,6 +13,9 @@ public enum MachineOutput {
         var checksPassed: Int
         var checksFailed: Int
         var warnings: Int
+        /// How a partial run was asked for (absent for a whole run) and the checks it left out.
+        var partial: String?
+        var checksNotRun: Int
         var parameters: [String: String]
         var inputs: [InputRecord]
         var exports: [ExportRecord]
@@ -53,7 +56,7 @@ public enum MachineOutput {
         }
         let summary = Summary(title: r.title, playbook: r.playbookPath, playbookSHA256: r.playbookSHA256, runId: r.runId,
                               started: r.started, finished: r.finished, exitStatus: r.exitStatus, checksPassed: r.checksPassed,
-                              checksFailed: r.checksFailed, warnings: r.warnings,
+                              checksFailed: r.checksFailed, warnings: r.warnings, partial: r.partial, checksNotRun: r.checksNotRun,
                               parameters: Dictionary(r.params.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }, uniquingKeysWith: { a, _ in a }),
                               inputs: r.inputs, exports: r.exports, errors: r.errors, checks: checks, comparisons: comparisons)
         let encoder = JSONEncoder()
@@ -68,10 +71,13 @@ public enum MachineOutput {
         func x(_ s: String) -> String { XlsxWriter.xml(s) }
         let checks = r.checks
         let errors = r.errors.isEmpty ? 0 : 1
+        // A partial run: the checks it left out are skipped test cases, and it says how it was run.
+        let skipped = r.cells.filter { $0.notRun == true && ($0.kind == "assert" || $0.kind == "compare") }
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        xml += "<testsuites name=\"tally\" tests=\"\(checks.count + errors)\" failures=\"\(r.checksFailed)\" errors=\"\(errors)\">\n"
-        xml += "  <testsuite name=\"\(x(r.title))\" tests=\"\(checks.count + errors)\" failures=\"\(r.checksFailed)\" errors=\"\(errors)\" skipped=\"0\" timestamp=\"\(x(r.started))\">\n"
-        xml += "    <properties><property name=\"playbook\" value=\"\(x(r.playbookPath))\"/><property name=\"playbook_sha256\" value=\"\(r.playbookSHA256)\"/></properties>\n"
+        xml += "<testsuites name=\"tally\" tests=\"\(checks.count + errors + skipped.count)\" failures=\"\(r.checksFailed)\" errors=\"\(errors)\">\n"
+        xml += "  <testsuite name=\"\(x(r.title))\" tests=\"\(checks.count + errors + skipped.count)\" failures=\"\(r.checksFailed)\" errors=\"\(errors)\" skipped=\"\(skipped.count)\" timestamp=\"\(x(r.started))\">\n"
+        xml += "    <properties><property name=\"playbook\" value=\"\(x(r.playbookPath))\"/><property name=\"playbook_sha256\" value=\"\(r.playbookSHA256)\"/>"
+            + (r.partial.map { "<property name=\"partial\" value=\"\(x($0))\"/>" } ?? "") + "</properties>\n"
         for check in checks {
             xml += "    <testcase classname=\"\(x(r.playbookPath))\" name=\"\(x(check.id)): \(x(check.predicate))\">"
             if !check.passed, check.severity == "error" {
@@ -80,6 +86,9 @@ public enum MachineOutput {
                 xml += "<system-out>\(x("warning" + (check.acknowledged.map { " (acknowledged: \($0))" } ?? "") + ": " + (check.message ?? check.predicate) + " — " + (check.detail ?? "")))</system-out>"
             }
             xml += "</testcase>\n"
+        }
+        for cell in skipped {
+            xml += "    <testcase classname=\"\(x(r.playbookPath))\" name=\"line \(cell.line): \(x(cell.statement))\"><skipped message=\"not run: \(x(r.partial ?? ""))\"/></testcase>\n"
         }
         if errors > 0 {
             xml += "    <testcase classname=\"\(x(r.playbookPath))\" name=\"run\"><error message=\"the playbook could not be run\">\(x(r.errors.joined(separator: "\n\n")))</error></testcase>\n"

@@ -50,6 +50,8 @@ public struct ReportRecord: Codable, Sendable, Equatable {
     public var introduction: [String]? = nil
     /// The last runs of this playbook with these parameters (nil without a ledger).
     public var history: RunHistory? = nil
+    /// How a partial run was asked for (`--only counts`); nil for a whole run and older records.
+    public var partial: String? = nil
 
     public var checks: [CheckResult] { cells.compactMap(\.check) }
     public var inputs: [InputRecord] { cells.compactMap(\.input) }
@@ -71,6 +73,7 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         sensitive = run.sensitive
         introduction = run.introduction
         history = run.history
+        partial = run.partial
         var number = 0
         cells = run.cells.filter { $0.kind != .param }.map { cell in
             number += 1
@@ -87,5 +90,7 @@ public struct ReportRecord: Codable, Sendable, Equatable {
     public var checksPassed: Int { checks.filter(\.passed).count }
     public var checksFailed: Int { checks.filter { !$0.passed && $0.severity == "error" }.count }
     public var warnings: Int { checks.filter { !$0.passed && $0.severity == "warning" }.count }
+    /// Checks (asserts and comparisons) a partial run left out.
+    public var checksNotRun: Int { cells.filter { $0.notRun == true && ($0.kind == "assert" || $0.kind == "compare") }.count }
     public var comparisonsOutside: Int { checks.filter { $0.kind == .comparison && !$0.passed }.count }
 }

@@ -237,9 +237,14 @@ public struct TerminalReport {
         if let id = record.runId, let path = record.storePath {
             lines.append("  ledger:  run \(id) recorded in \(path)")
         }
+        // A partial run's last line never reads as a whole run's pass (it is what a scheduler logs).
+        let notRun = record.partial.map { " (\(Format.count(record.checksNotRun)) not run: \($0))" } ?? ""
         switch record.exitStatus {
+        case 0 where record.partial != nil:
+            let ran = record.checks.count
+            lines.append("  exit 0: " + green(ran == 0 ? "no check ran" : ran == 1 ? "the 1 check that ran passed" : "the \(Format.count(ran)) checks that ran passed") + notRun)
         case 0: lines.append("  exit 0: " + green("all error-severity checks passed"))
-        case 1: lines.append("  exit 1: " + red("an error-severity check failed"))
+        case 1: lines.append("  exit 1: " + red("an error-severity check failed") + notRun)
         default: lines.append("  exit 2: " + red("the playbook could not be run"))
         }
         return lines.joined(separator: "\n")

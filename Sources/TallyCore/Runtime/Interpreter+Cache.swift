@@ -164,8 +164,12 @@ extension Interpreter {
         }
         if let i = statements.lastIndex(where: { defines($0) == name }) { return i }
         let names = statements.compactMap(defines)
-        throw Diagnostic(.error, "no cell makes a table \"\(name)\"", file: playbook.file,
-                         help: Suggest.help(for: name, in: names) ?? "name a cell by the table it makes or by its line number")
+        // A table whose name holds the one asked for (`missing` for `missing_demographics`).
+        let containing = names.filter { $0.lowercased().contains(name.lowercased()) }
+        let help = Suggest.closest(to: name, in: names).map { "did you mean \"\($0)\"?" }
+            ?? (containing.count == 1 ? "did you mean \"\(containing[0])\"?" : nil)
+            ?? ((Suggest.help(for: name, in: names, noun: "tables").map { $0 + "; " } ?? "") + "a cell is named by the table it makes or by its line number")
+        throw Diagnostic(.error, "no cell makes a table \"\(name)\"", file: playbook.file, help: help)
     }
 
     /// The statements a partial run runs: the asked-for ones and every cell they need.

@@ -195,4 +195,6 @@ public struct RunRecord: Sendable {
     /// are meant to be acknowledged, and an error stays an error).
     public var checksFailed: Int { checks.filter { !$0.passed && $0.severity == "error" }.count }
     public var warnings: Int { checks.filter { !$0.passed && $0.severity == "warning" }.count }
+    /// Checks (asserts and comparisons) a partial run left out.
+    public var checksNotRun: Int { cells.filter { $0.status == .notRun && ($0.kind == .assert || $0.kind == .compare) }.count }
 }
