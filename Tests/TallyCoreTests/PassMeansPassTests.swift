@@ -83,4 +83,26 @@ final class PassMeansPassTests: XCTestCase {
         XCTAssertEqual(record.exitStatus, 2)
         XCTAssertEqual(record.errors.first?.help, "did you mean \"missing_demographics\"?")
     }
+
+    /// `== null` kept 0 rows and every check on the result passed: now refused at check time
+    /// with the fix, as are `!=`, `<>`, `=`, ordering with null and null in a list.
+    func testComparingWithNullIsRefusedWithTheFix() throws {
+        let scratch = try Scratch()
+        try scratch.write("in.csv", "SSID,ExitDate\n1,\n1,\n2,2024-06-01\n")
+        let cases = [("ExitDate == null", "write: ExitDate is null"), ("ExitDate != null", "write: ExitDate is not null"),
+                     ("null == ExitDate", "write: ExitDate is null"), ("ExitDate <> null", "write: ExitDate is not null"),
+                     ("ExitDate = null", "write: ExitDate is null"), ("ExitDate > null", "write: ExitDate is null (or is not null)"),
+                     ("SSID in (\"1\", null)", "leave null out and add: or SSID is null"),
+                     ("SSID not in (\"1\", null)", "leave null out and add: and SSID is not null")]
+        for (condition, help) in cases {
+            let record = try run(scratch, "load t from \"in.csv\"\nopen = t | filter \(condition)\nassert open unique by SSID\n")
+            XCTAssertEqual(record.exitStatus, 2, condition)
+            XCTAssertEqual(record.errors.first?.help, help, condition)
+            XCTAssertEqual(record.errors.first?.line, 2, condition)
+            XCTAssertTrue(record.errors.first?.message.contains("never") ?? false, "\(condition): \(record.errors)")
+        }
+        // The fix finds the duplicate open record.
+        let fixed = try run(scratch, "load t from \"in.csv\"\nopen = t | filter ExitDate is null\nassert open unique by SSID\n")
+        XCTAssertEqual(fixed.exitStatus, 1)
+    }
 }

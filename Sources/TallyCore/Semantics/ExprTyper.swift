@@ -81,12 +81,19 @@ public struct ExprTyper {
                 if let b, b != .boolean { throw fail("\(op) needs boolean operands, this is \(b.rawValue)", r.span) }
                 return .boolean
             case "==", "!=", "<", "<=", ">", ">=":
+                try nullComparison(op, l, r)
                 try comparable(a, b, l, r)
                 return .boolean
             default:
                 return try arithmetic(op, a, b, l, r)
             }
-        case .inList(let left, let items, _):
+        case .inList(let left, let items, let negated):
+            // `x in ("A", null)` never matches a null x: comparing with null is unknown.
+            if let item = items.first(where: { if case .literal(.null) = $0.kind { return true }; return false }) {
+                throw fail("null in a list never matches: a comparison with null is unknown, not true", item.span,
+                           help: negated ? "leave null out and add: and \(ExprTyper.source(left)) is not null"
+                                         : "leave null out and add: or \(ExprTyper.source(left)) is null")
+            }
             let a = try type(of: left)
             for item in items { try comparable(a, try type(of: item), left, item) }
             return .boolean
@@ -167,6 +174,32 @@ public struct ExprTyper {
             return function.resultType(t)
         default:
             throw fail("\(name) takes a table (count(T)) or a column written TABLE.COLUMN", args[0].span)
+        }
+    }
+
+    /// `x == null` is never true and `x != null` never either (a comparison with null is
+    /// unknown, so every row is dropped): refused with the fix, never a silent empty result.
+    func nullComparison(_ op: String, _ l: Expr, _ r: Expr) throws {
+        func isNull(_ e: Expr) -> Bool { if case .literal(.null) = e.kind { return true }; return false }
+        guard isNull(l) || isNull(r) else { return }
+        let other = isNull(r) ? l : r
+        let fix: String
+        switch op {
+        case "==": fix = "\(ExprTyper.source(other)) is null"
+        case "!=": fix = "\(ExprTyper.source(other)) is not null"
+        default: fix = "\(ExprTyper.source(other)) is null (or is not null)"
+        }
+        throw fail("\(op) null is never true: a comparison with null is unknown, so every row would be dropped", l.span.through(r.span),
+                   help: "write: \(fix)")
+    }
+
+    /// An expression as it reads in a help line (names and literals; others as "the value").
+    static func source(_ e: Expr) -> String {
+        switch e.kind {
+        case .name(let n): return n
+        case .qualified(let t, let c): return t + "." + c
+        case .literal(let v): return v.display
+        default: return "the value"
         }
     }
 

@@ -61,6 +61,10 @@ extension Parser {
         if case .symbol(let op) = current.kind, ["==", "!=", "<", "<=", ">", ">=", "="].contains(op) {
             let opSpan = advance().span
             if op == "=" {
+                // `= null` (SQL's habit) would only become `== null`, which is never true.
+                if current.isKeyword("null") {
+                    throw error("= null is never true: a comparison with null is unknown", opSpan, help: "write: \(ExprTyper.source(left)) is null")
+                }
                 throw error("use == to compare values", opSpan, help: "\"=\" names a new column in derive; comparisons use ==")
             }
             let right = try parseAdditive()
