@@ -47,6 +47,15 @@ public enum FunctionRegistry {
     }
 
     static func text(_ v: Value) -> String? { if case .text(let s) = v { return s }; return nil }
+
+    /// A decimal number written in text ("12", "-3.5", "1e3"); nil for anything else, and for
+    /// "inf" and "nan", which Swift would read.
+    static func number(_ text: String) -> Double? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let first = trimmed.first, first.isNumber || first == "-" || first == "+" || first == ".",
+              let value = Double(trimmed), value.isFinite else { return nil }
+        return value
+    }
     static func date(_ v: Value) -> Int32? { if case .date(let d) = v { return d }; return nil }
 
     /// Whole years from `birth` to `on`.
@@ -138,6 +147,17 @@ public enum FunctionRegistry {
                 if case .boolean(true) = a[0] { return a[1] }
                 return a[2]
             }))
+        // Codes that look like numbers: order grades as grades, and read text as a number
+        // only on purpose (null where it is not one; derive's cell counts those).
+        list.append(fixed("grade_order", "grade_order(code)", [.text], .integer) { a, _ in
+            text(a[0]).flatMap(GradeOrder.rank).map { .integer($0) } ?? .null
+        })
+        list.append(fixed("number", "number(text)", [.text], .decimal) { a, _ in
+            text(a[0]).flatMap(FunctionRegistry.number).map { .decimal($0) } ?? .null
+        })
+        list.append(fixed("integer", "integer(text)", [.text], .integer) { a, _ in
+            text(a[0]).flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }.map { .integer($0) } ?? .null
+        })
         list.append(fixed("matches", "matches(text, \"regex\")", [.text, .text], .boolean) { a, _ in
             guard let t = text(a[0]), let p = text(a[1]), let re = Patterns.compiled(p) else { return .null }
             return .boolean(re.firstMatch(in: t, range: NSRange(t.startIndex..., in: t)) != nil)

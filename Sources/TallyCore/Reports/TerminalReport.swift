@@ -182,7 +182,8 @@ public struct TerminalReport {
             text += "; right: \(Format.count(j.rightMatched)) matched, \(Format.count(j.rightUnmatched)) unmatched"
             return ([text] + step.notes).joined(separator: "; ")
         case "derive":
-            return ""
+            // Only what needs attention (values that were not numbers), not each column's type.
+            return step.notes.filter { $0.hasPrefix("warning: ") }.joined(separator: "; ")
         default:
             return step.notes.joined(separator: "; ")
         }

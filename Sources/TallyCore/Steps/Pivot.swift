@@ -81,6 +81,11 @@ enum PivotStep {
                 let c = Value.compare(va, vb)
                 return c != 0 ? c < 0 : a < b
             }
+            // Grade codes as grades: TK, KN, 01 … 12 (as text KN and TK came after 12).
+            let found = names.filter { !(seen[$0]?.isNull ?? true) }
+            if GradeOrder.areGrades(found) {
+                names = found.sorted(by: GradeOrder.precedes) + names.filter { seen[$0]?.isNull ?? true }
+            }
         }
         if let clash = names.first(where: { keys.contains($0) }) {
             throw Diagnostic("the pivot would make a second column \"\(clash)\" (a value of \(across.text) that is also a key's name)",
