@@ -106,8 +106,8 @@ final class WatchSession: @unchecked Sendable {
         set { lock.lock(); served = newValue; lock.unlock() }
     }
 
-    /// Event streams open now (one per open page).
-    var liveStreams: Int { lock.lock(); defer { lock.unlock() }; return subscribers.count }
+    /// The last run's number and the event streams open now (one per open page).
+    var status: (run: Int, streams: Int) { lock.lock(); defer { lock.unlock() }; return (version, subscribers.count) }
 
     func privacy(_ masks: Set<String>) -> ReportPrivacy { ReportPrivacy(masks: masks, suppressBelow: nil, key: key) }
 
@@ -320,11 +320,11 @@ enum WatchServer {
         router.get("/") { _, _ -> Response in html(session.livePage()) }
         router.get("notebook") { _, _ -> Response in html(session.livePage()) }
         router.get("events") { request, _ -> Response in
-            let (id, stream) = session.updates()
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                let (id, stream) = session.updates()
                 // The stream ends when the page's connection closes (Hummingbird sees the
                 // inbound side end), when a write fails (a heartbeat to a page that went
                 // silently), or when the server stops; either way the page is no longer listed.
@@ -341,7 +341,8 @@ enum WatchServer {
         }
         // How many pages are listening (tests and tools; same guard as every other route).
         router.get("status") { _, _ -> Response in
-            let text = "{\"run\":\(session.version),\"streams\":\(session.liveStreams)}"
+            let (run, streams) = session.status
+            let text = "{\"run\":\(run),\"streams\":\(streams)}"
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
             headers[.cacheControl] = "no-store"

@@ -44,9 +44,53 @@ extension Interpreter {
     public func shownTable(_ name: String, privacy: ReportPrivacy) -> Table? {
         if let kept = shownTables[name], kept.masks == privacy.masks, kept.key == privacy.key { return kept.table }
         guard let raw = table(named: name) else { return nil }
-        let shown = privacy.isEmpty ? raw : privacy.apply(raw, lineage: lineage(name)).table
+        let shown = privacy.isEmpty ? raw : Interpreter.masked(raw, lineage: lineage(name), privacy)
         shownTables[name] = (privacy.masks, privacy.key, shown)
         return shown
+    }
+
+    /// `privacy.apply(table, lineage:)` — the same tokens, headers and ten-digit replacements —
+    /// without writing every cell out as text first: a column masked whole is tokenised once per
+    /// distinct value and keeps the other columns as they are. Columns whose sensitivity varies
+    /// by row (`validate` findings, `diff` changes) and suppression take the general path.
+    static func masked(_ table: Table, lineage: ColumnLineage, _ privacy: ReportPrivacy) -> Table {
+        let lists = Lineage.list(table.names, lineage)
+        let perRow: Set<String> = [Lineage.fieldValue, Lineage.fieldText, Lineage.changes]
+        if privacy.suppressBelow != nil || lists.contains(where: { !perRow.isDisjoint(with: $0) }) {
+            return privacy.apply(table, lineage: lineage).table
+        }
+        var names = table.names, columns = table.columns
+        for k in columns.indices {
+            if privacy.isMasked(lists[k]) {
+                if lists[k].contains(Lineage.header) { names[k] = privacy.token(names[k]) }
+                columns[k] = mapped(columns[k], privacy.token)
+            } else if privacy.masks.contains("SSID"), columns[k].type == .text {
+                columns[k] = mapped(columns[k], privacy.replaceTenDigitNumbers)
+            }
+        }
+        return Table(names: names, columns: columns, provenance: table.provenance)
+    }
+
+    /// A text column of `transform` of each value's text, computed once per distinct value.
+    static func mapped(_ column: Column, _ transform: (String) -> String) -> Column {
+        let dictionary = TextDictionary()
+        var codes = [Int32](repeating: 0, count: column.count)
+        if case .text(let old, let values) = column.data {
+            var done = [Int32](repeating: -1, count: values.count)
+            for r in 0..<column.count where !column.isNull(r) {
+                let c = Int(old[r])
+                if done[c] < 0 { done[c] = dictionary.intern(transform(values[old[r]])) }
+                codes[r] = done[c]
+            }
+        } else {
+            var done: [String: Int32] = [:]
+            for r in 0..<column.count where !column.isNull(r) {
+                let value = column.value(r).display
+                if done[value] == nil { done[value] = dictionary.intern(transform(value)) }
+                codes[r] = done[value] ?? 0
+            }
+        }
+        return Column(data: .text(codes: codes, dictionary: dictionary), validity: column.validity)
     }
 
     /// Rows `offset ..< offset + limit` of a table as the notebook shows it (`shownTable`), after
