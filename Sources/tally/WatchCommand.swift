@@ -8,6 +8,11 @@ import TallyCore
 /// serves the notebook on http://127.0.0.1:PORT/ — a page that updates itself after each rerun
 /// (server-sent events), keeps its scroll position, shows an error at its line above the last
 /// good results, and opens any table in full: sorted, filtered and paged by the server.
+///
+/// Only the analyst's own browser gets an answer: every request must name this server in its
+/// `Host` (a page elsewhere that rebinds its name to 127.0.0.1 sends its own name) and any
+/// `Origin` must be this server's; masked columns are tokens in the table view's filters and
+/// sorts too; a page's event stream ends when the page goes.
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
@@ -16,13 +21,14 @@ struct WatchCommand: AsyncParsableCommand {
 
     @Argument(help: "The playbook file.") var playbook: String
     @Option(name: .customLong("param"), help: "Set a parameter: --param name=value (repeatable).") var params: [String] = []
-    @Option(help: "The port on 127.0.0.1 (loopback only).") var port: Int = 8765
+    @Option(help: "The port on 127.0.0.1 (loopback only; 0 picks a free one).") var port: Int = 8765
     @OptionGroup var store: StoreOptions
     @Flag(help: "Recompute every cell on every rerun.") var noCache = false
     @Option(help: "Columns to show only as tokens, comma-separated.") var mask: String?
     @Option(help: "How often to look for saved changes, in milliseconds.") var interval: Int = 200
 
     func run() async throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port takes 0 to 65535, not \(port)") }
         var options = RunOptions()
         options.params = try parseParams(params)
         options.storePath = store.path
@@ -35,12 +41,23 @@ struct WatchCommand: AsyncParsableCommand {
         masks.remove("")
         let key = ProcessInfo.processInfo.environment["TALLY_MASK_KEY"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (try? options.storePath.map { try QAStore(path: $0).maskKey() } ?? nil) ?? QAStore.randomSecret()
+        // Exports for people are masked with the same masks and key as the page.
+        options.masks = masks.sorted()
+        options.maskKey = key
         let session = WatchSession(playbook: playbook, options: options, masks: masks, key: key)
         session.rerun()
         session.startWatching(every: max(20, interval))
-        FileHandle.standardOutput.write(Data("watching \(playbook) — the notebook is on http://127.0.0.1:\(port)/ (Ctrl-C to stop)\n".utf8))
+        session.startHeartbeat()
+        if port != 0 { session.port = port }
+        let playbook = self.playbook
         let app = Application(router: WatchServer.router(session),
-                              configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "tally"))
+                              configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "tally"),
+                              onServerRunning: { channel in
+            // The port actually served (with --port 0, the one the system picked): requests must name it.
+            let served = channel.localAddress?.port ?? port
+            session.port = served
+            FileHandle.standardOutput.write(Data("watching \(playbook) — the notebook is on http://127.0.0.1:\(served)/ (Ctrl-C to stop)\n".utf8))
+        })
         // Ctrl-C or SIGTERM: the server stops gracefully, waiting for open requests, and a page's
         // event stream never ends by itself; end them, or the server never stops.
         let stops = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
@@ -59,6 +76,7 @@ struct WatchCommand: AsyncParsableCommand {
 final class WatchSession: @unchecked Sendable {
     let playbook: String
     let options: RunOptions
+    /// `--mask`; each run adds the playbook's `mask` statements.
     let masks: Set<String>
     let key: String
     private let lock = NSLock()
@@ -67,8 +85,12 @@ final class WatchSession: @unchecked Sendable {
     private var page = ""
     private var error: String?
     private var interpreter: Interpreter?
+    /// What the page and the table view of `interpreter`'s run mask.
+    private var shownMasks: Set<String>
     private var watched: [String: String] = [:]
-    private var subscribers: [UUID: AsyncStream<Int>.Continuation] = [:]
+    /// Each open page's stream of updates: a run's number, or nil for a heartbeat.
+    private var subscribers: [UUID: AsyncStream<Int?>.Continuation] = [:]
+    private var served: Int?
     private let queue = DispatchQueue(label: "tally.watch.rerun")
 
     init(playbook: String, options: RunOptions, masks: Set<String>, key: String) {
@@ -76,9 +98,28 @@ final class WatchSession: @unchecked Sendable {
         self.options = options
         self.masks = masks
         self.key = key
+        shownMasks = masks
     }
 
-    var privacy: ReportPrivacy { ReportPrivacy(masks: masks, suppressBelow: nil, key: key) }
+    /// The port being served (nil until the server listens): requests must name it.
+    var port: Int? {
+        get { lock.lock(); defer { lock.unlock() }; return served }
+        set { lock.lock(); served = newValue; lock.unlock() }
+    }
+
+    /// The last run's number and the event streams open now (one per open page).
+    var status: (run: Int, streams: Int) { lock.lock(); defer { lock.unlock() }; return (version, subscribers.count) }
+
+    func privacy(_ masks: Set<String>) -> ReportPrivacy { ReportPrivacy(masks: masks, suppressBelow: nil, key: key) }
+
+    /// The playbook's `mask` statements, all of them: a run that stops early has not reached the
+    /// later ones, yet its cells are on the page.
+    func playbookMasks() -> Set<String> {
+        guard let parsed = try? Runner.parse(path: playbook, displayBase: FileManager.default.currentDirectoryPath) else { return [] }
+        var names = Set<String>()
+        for node in parsed.statements { if case .mask(let list) = node.statement { names.formUnion(list.map(\.text)) } }
+        return names
+    }
 
     /// Runs the playbook once; keeps its tables for the table view.
     func rerun() {
@@ -89,19 +130,24 @@ final class WatchSession: @unchecked Sendable {
         let ran = record.cells.filter { $0.status == .ran && $0.kind != .param && $0.kind != .title }
         let cached = record.cells.filter { $0.status == .cached }.count
         let stamp = ISO8601DateFormatter().string(from: started)
-        let privacy = self.privacy
-        let report = privacy.apply(ReportRecord(record))
+        let runMasks = masks.union(record.masks).union(playbookMasks())
+        lock.lock()
+        let earlier = shownMasks
+        lock.unlock()
+        // An error is shown above the last good results: it is masked with their masks too.
+        let errorPrivacy = privacy(runMasks.union(earlier))
+        let report = errorPrivacy.apply(ReportRecord(record))
         let stopped = record.exitStatus == 2
         var html: String? = nil
         if !stopped || record.cells.count > 1 {
             var reportOptions = ReportOptions()
-            reportOptions.privacy = privacy
+            reportOptions.privacy = privacy(runMasks)
             html = try? ReportRenderer.render(ReportRecord(record), options: reportOptions).html
         }
         let errorText = stopped ? report.errors.joined(separator: "\n\n") : nil
         lock.lock()
-        if let html, !stopped { page = html; interpreter = kept }
-        if page.isEmpty, let html { page = html }
+        if let html, !stopped { page = html; interpreter = kept; shownMasks = runMasks }
+        if page.isEmpty, let html { page = html; shownMasks = runMasks }
         error = errorText
         version += 1
         let v = version
@@ -112,7 +158,7 @@ final class WatchSession: @unchecked Sendable {
         for listener in listeners { listener.yield(v) }
         let names = ran.map { "[\($0.line)] \($0.table ?? $0.kind.rawValue)" }
         let line = "\(stamp) run \(v): exit \(record.exitStatus)"
-            + (stopped ? " — " + (record.errors.first?.message ?? "stopped") : "")
+            + (stopped ? " — " + (errorPrivacy.apply(record).errors.first?.message ?? "stopped") : "")
             + (names.isEmpty ? "; no cell changed" : "; ran " + names.joined(separator: ", ")) + (cached > 0 ? "; \(cached) cached" : "")
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
@@ -134,6 +180,19 @@ final class WatchSession: @unchecked Sendable {
         }
     }
 
+    /// Every few seconds each stream writes a comment line: a page that went without closing its
+    /// connection (a sleeping laptop, a dropped network) fails that write and its stream ends,
+    /// instead of waiting for the next rerun.
+    func startHeartbeat(every seconds: Int = 10) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(seconds)) { [self] in
+            lock.lock()
+            let all = Array(subscribers.values)
+            lock.unlock()
+            for listener in all { listener.yield(nil) }
+            startHeartbeat(every: seconds)
+        }
+    }
+
     /// Ends every page's stream of updates (the server is stopping).
     func endUpdates() {
         lock.lock()
@@ -143,19 +202,26 @@ final class WatchSession: @unchecked Sendable {
         all.forEach { $0.finish() }
     }
 
-    func updates() -> AsyncStream<Int> {
+    /// Ends one page's stream (its connection closed, or a write to it failed).
+    func endUpdates(_ id: UUID) {
+        lock.lock()
+        let one = subscribers.removeValue(forKey: id)
+        lock.unlock()
+        one?.finish()
+    }
+
+    /// A new page's stream of updates, starting with the current run's number.
+    func updates() -> (id: UUID, stream: AsyncStream<Int?>) {
         let id = UUID()
-        return AsyncStream { continuation in
+        let stream = AsyncStream<Int?> { continuation in
             lock.lock()
             subscribers[id] = continuation
             let v = version
             lock.unlock()
             continuation.yield(v)
-            continuation.onTermination = { [weak self] _ in
-                guard let self else { return }
-                self.lock.lock(); self.subscribers[id] = nil; self.lock.unlock()
-            }
+            continuation.onTermination = { [weak self] _ in self?.endUpdates(id) }
         }
+        return (id, stream)
     }
 
     /// The live page: the notebook with the watch bar, the error banner and the updating script.
@@ -181,34 +247,107 @@ final class WatchSession: @unchecked Sendable {
         return out
     }
 
+    /// A page of a table, computed from the table as the page shows it (masked columns as
+    /// tokens): filters and sorts never see a raw masked value.
     func page(_ table: String, filter: String?, sort: String?, descending: Bool, offset: Int, limit: Int) -> TablePage {
         lock.lock()
         defer { lock.unlock() }
         guard let interpreter else {
             return TablePage(table: table, columns: [], types: [], rows: [], total: 0, all: 0, offset: 0, error: "no run yet")
         }
-        let privacy = self.privacy
-        return interpreter.page(table, filter: filter, sort: sort, descending: descending, offset: offset, limit: limit,
-                                masks: masks, token: { privacy.token($0) })
+        return interpreter.page(table, privacy: privacy(shownMasks), filter: filter, sort: sort, descending: descending,
+                                offset: offset, limit: limit)
+    }
+}
+
+/// Answers only requests the analyst's own browser makes to this server (see `refusal`), and
+/// tells browsers not to sniff types or frame the pages.
+struct LoopbackOnly: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let session: WatchSession
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let reason = WatchServer.refusal(request.head, port: session.port) {
+            var headers = WatchServer.safeHeaders
+            headers[.contentType] = "text/plain; charset=utf-8"
+            return Response(status: .forbidden, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: reason + "\n")))
+        }
+        var response = try await next(request, context)
+        for field in WatchServer.safeHeaders { response.headers[field.name] = field.value }
+        return response
     }
 }
 
 enum WatchServer {
+    typealias FieldName = HTTPFields.Element.Name
+
+    /// Why a request is refused, or nil. Binding to 127.0.0.1 keeps other machines out but not
+    /// other sites: a page the analyst visits can point its own name at 127.0.0.1 (DNS rebinding)
+    /// and read what this server answers, so every request must name this server in its `Host`
+    /// — exactly 127.0.0.1:PORT or localhost:PORT, once — and any `Origin` must be this server;
+    /// a request a page on another site sends from the background (not a navigation the analyst
+    /// makes) is refused as well, so no other site can time or count the table view's answers.
+    static func refusal(_ head: HTTPRequest, port: Int?) -> String? {
+        guard let port else { return "refused: the server is starting" }
+        let hosts = ["127.0.0.1:\(port)", "localhost:\(port)"]
+        guard let host = head.authority else { return "refused: no Host header (tally watch answers requests for 127.0.0.1:\(port) only)" }
+        let extraHosts = FieldName("Host").map { head.headerFields[values: $0] } ?? []
+        guard hosts.contains(host), extraHosts.isEmpty else {
+            return "refused: the Host header must be 127.0.0.1:\(port) or localhost:\(port) (tally watch answers its own pages only)"
+        }
+        let origins = head.headerFields[values: .origin]
+        guard origins.allSatisfy({ hosts.map { "http://" + $0 }.contains($0) }) else {
+            return "refused: a page from another origin may not read tally watch"
+        }
+        if let site = FieldName("Sec-Fetch-Site").flatMap({ head.headerFields[$0] }), site != "same-origin", site != "none",
+           FieldName("Sec-Fetch-Mode").flatMap({ head.headerFields[$0] }) != "navigate" {
+            return "refused: a page from another site may not read tally watch"
+        }
+        return nil
+    }
+
+    /// On every answer: no type sniffing (a table's JSON is never run as a script) and no framing.
+    static let safeHeaders: HTTPFields = {
+        var headers = HTTPFields()
+        headers[.xContentTypeOptions] = "nosniff"
+        if let frame = FieldName("X-Frame-Options") { headers[frame] = "DENY" }
+        headers[.contentSecurityPolicy] = "frame-ancestors 'none'"
+        return headers
+    }()
+
     static func router(_ session: WatchSession) -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: LoopbackOnly(session: session))
         router.get("/") { _, _ -> Response in html(session.livePage()) }
         router.get("notebook") { _, _ -> Response in html(session.livePage()) }
-        router.get("events") { _, _ -> Response in
-            let stream = session.updates()
+        router.get("events") { request, _ -> Response in
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                for await version in stream {
-                    try await writer.write(ByteBuffer(string: "data: \(version)\n\n"))
+                let (id, stream) = session.updates()
+                // The stream ends when the page's connection closes (Hummingbird sees the
+                // inbound side end), when a write fails (a heartbeat to a page that went
+                // silently), or when the server stops; either way the page is no longer listed.
+                defer { session.endUpdates(id) }
+                try await request.body.consumeWithInboundCloseHandler { _ in
+                    for await update in stream {
+                        try await writer.write(ByteBuffer(string: update.map { "data: \($0)\n\n" } ?? ": still here\n\n"))
+                    }
+                } onInboundClosed: {
+                    session.endUpdates(id)
                 }
-                try await writer.finish(nil)
+                try? await writer.finish(nil)
             })
+        }
+        // How many pages are listening (tests and tools; same guard as every other route).
+        router.get("status") { _, _ -> Response in
+            let (run, streams) = session.status
+            let text = "{\"run\":\(run),\"streams\":\(streams)}"
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            headers[.cacheControl] = "no-store"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("view") { request, _ -> Response in
             let table = request.uri.queryParameters["table"].map(String.init) ?? ""
@@ -224,6 +363,7 @@ enum WatchServer {
             let data = (try? encoder.encode(page)) ?? Data("{}".utf8)
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
+            headers[.cacheControl] = "no-store"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
         }
         return router

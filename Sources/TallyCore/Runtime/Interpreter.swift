@@ -5,6 +5,8 @@ public final class Interpreter {
     let playbook: Playbook
     let options: RunOptions
     var tables: [String: Table] = [:]
+    /// Tables as the live notebook shows them, masked once per run (see `shownTable`).
+    var shownTables: [String: (masks: Set<String>, key: String, table: Table)] = [:]
     var preloaded: [String: (table: Table, elapsed: Double, bytes: Int)] = [:]
     public private(set) var cells: [CellResult] = []
     /// The error that stopped the run, if any.
