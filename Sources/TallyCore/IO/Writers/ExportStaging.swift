@@ -116,7 +116,8 @@ public final class ExportStaging: @unchecked Sendable {
     static func place(_ item: Pending, token: String) throws {
         let fm = FileManager.default
         let folder = (item.destination as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        // Folders a run makes hold student records: their owner's only (0700), like the files.
+        if !folder.isEmpty { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) }
         if rename(item.staged, item.destination) == 0 { return }
         let name = (item.destination as NSString).lastPathComponent
         let beside = (folder.isEmpty ? "" : folder + "/") + ".\(name).tally-partial-\(token)-copy"
@@ -136,7 +137,7 @@ public final class ExportStaging: @unchecked Sendable {
         var journal: String? = nil
         if pending.count > 1, let first = pending.first {
             let folder = (first.destination as NSString).deletingLastPathComponent
-            if !folder.isEmpty { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            if !folder.isEmpty { try fm.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) }
             let path = (folder.isEmpty ? "" : folder + "/") + ExportStaging.journalPrefix + token + ".journal"
             let lines = pending.map { ExportStaging.absolute($0.staged) + "\t" + ExportStaging.absolute($0.destination) }
             // Complete or absent: written beside, flushed, then renamed into place.
