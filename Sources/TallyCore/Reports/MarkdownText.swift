@@ -14,41 +14,55 @@ enum MarkdownText {
 
     /// A value on one line, as text.
     static func inline(_ raw: String) -> String {
-        let s = TerminalText.visible(raw.replacingOccurrences(of: "\r\n", with: " "), newlines: false)
+        let s = TerminalText.visible(oneLine(raw))
         let lower = s.lowercased()
         if lower.contains("://") || lower.contains("www.") || s.contains("@") { return code(raw) }
         var out = ""
         out.reserveCapacity(s.utf8.count)
-        for (k, c) in s.enumerated() {
+        let chars = Array(s)
+        for (k, c) in chars.enumerated() {
             switch c {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
-            case _ where escaped.contains(c) || (k == 0 && startsBlock(s)): out += "\\" + String(c)
+            case _ where k == 0 && startsBlock(s): out += "\\" + String(c)
+            // A `*` or `_` with a space (or nothing) on both sides can never open or close
+            // emphasis: a suppressed count reads `*`, not `\*`.
+            case _ where (c == "*" || c == "_") && (k == 0 || chars[k - 1].isWhitespace) && (k == chars.count - 1 || chars[k + 1].isWhitespace):
+                out.append(c)
+            case _ where escaped.contains(c): out += "\\" + String(c)
             default: out.append(c)
             }
         }
-        // "1. x" or "1) x" at the start of a line is a numbered list.
+        // "1. x" or "1) x" at the start of a line is a numbered list ("0.1.0" is not).
         if let end = out.firstIndex(where: { !$0.isASCII || !$0.isNumber }), end != out.startIndex, out[end] == "." || out[end] == ")" {
-            out.insert("\\", at: end)
+            let after = out.index(after: end)
+            if after == out.endIndex || out[after] == " " { out.insert("\\", at: end) }
         }
         return out
     }
 
+    /// Line breaks as spaces (a table row, a heading and a list item are one line each).
+    static func oneLine(_ s: String) -> String {
+        s.contains(where: \.isNewline) ? String(s.map { $0.isNewline ? " " : $0 }) : s
+    }
+
     /// Whether text at the start of a line would make a heading (`# x`, `## x`), a list item
-    /// (`- x`, `+ x`), a rule (`---`) or a setext underline (`===`): a `#`, `-`, `+` or `=`
+    /// (`- x`, `+ x`, `* x`), a rule (`---`) or a setext underline (`===`): a `#`, `-`, `+`, `*` or `=`
     /// followed by a space, the end, or more of itself. (`-5` and a token `#1a2b…` are text.)
     static func startsBlock(_ s: String) -> Bool {
-        guard let first = s.first, "#-+=".contains(first) else { return false }
+        guard let first = s.first, "#-+=*".contains(first) else { return false }
         let next = s.dropFirst().first
-        return next == nil || next == " " || next == first
+        // A lone `*` (a suppressed count) is at most an empty list item: left as it reads.
+        if next == nil { return first != "*" }
+        return next == " " || next == first
     }
 
     /// A code span on one line: a fence longer than any run of backticks inside, padded with a
     /// space each side (CommonMark strips one), and `|` escaped so a table keeps its cells (a
     /// pipe inside a code span still ends a table cell).
     static func code(_ raw: String) -> String {
-        let s = TerminalText.visible(raw.replacingOccurrences(of: "\r\n", with: " "), newlines: false)
+        let s = TerminalText.visible(oneLine(raw))
             .replacingOccurrences(of: "|", with: "\\|")
         if s.isEmpty { return "" }
         let fence = String(repeating: "`", count: longestBacktickRun(s) + 1)
