@@ -218,8 +218,11 @@ final class HostileOutputTests: XCTestCase {
 
     // MARK: masks kept with the run
 
+    /// On the store the tests run with: SQLite, or PostgreSQL inside scripts/with-postgres.sh
+    /// with TALLY_TEST_STORE_BACKEND=postgres (the v5 migration on both).
     func testAMaskedRunStaysMaskedWhenItsReportIsRenderedAgain() throws {
         let scratch = try Scratch()
+        let store = scratch.store
         let ssids = (1...6).map { "100000\(String(format: "%04d", $0 * 37))" }
         let rows = ssids.enumerated().map { k, s in [s, k < 5 ? "0112345" : "6001734", "Student \(k)", k == 0 ? "see \(ssids[1])" : ""] }
         try scratch.write("s.csv", HostileOutputTests.csv(["SSID", "School", "Name", "Note"], rows))
@@ -231,12 +234,12 @@ final class HostileOutputTests: XCTestCase {
         assert s: Name == "Student 0" message "not the first student"
 
         """)
-        let run = try tally(["run", "p.playbook", "--mask", "SSID", "--suppress-below", "3", "--report", "r0"], in: scratch)
+        let run = try tally(["run", "p.playbook", "--mask", "SSID", "--suppress-below", "3", "--report", "r0", "--store", store], in: scratch)
         XCTAssertEqual(run.exit, 1, run.output)
         for ssid in ssids { XCTAssertFalse(run.output.contains(ssid), "\(ssid) in the notebook") }
 
         // Rendered again without any flag: the run's masks and suppression apply.
-        let again = try tally(["report", "1"], in: scratch)
+        let again = try tally(["report", "1", "--store", store], in: scratch)
         XCTAssertEqual(again.exit, 0, again.output)
         XCTAssertFalse(again.output.contains("recorded before"), again.output)
         for name in ["report-1/report.html", "report-1/report.md"] {
@@ -253,12 +256,12 @@ final class HostileOutputTests: XCTestCase {
                        "re-rendered exactly as the run rendered it")
 
         // The ledger shows them too, and `tally runs show` masks with them.
-        let show = try tally(["runs", "show", "1"], in: scratch)
+        let show = try tally(["runs", "show", "1", "--store", store], in: scratch)
         XCTAssertTrue(show.output.contains("masked: SSID; counts below 3 suppressed"), show.output)
         for ssid in ssids { XCTAssertFalse(show.output.contains(ssid), "\(ssid) in runs show") }
 
         // In clear only when asked, and the report says who asked and when.
-        let clear = try tally(["report", "1", "--unmask", "--out", "clear"], in: scratch)
+        let clear = try tally(["report", "1", "--unmask", "--out", "clear", "--store", store], in: scratch)
         XCTAssertEqual(clear.exit, 0, clear.output)
         XCTAssertTrue(clear.output.contains("Rendered unmasked at the request of"), clear.output)
         for name in ["clear/report.html", "clear/report.md"] {
@@ -267,16 +270,16 @@ final class HostileOutputTests: XCTestCase {
             XCTAssertTrue(text.contains("Rendered unmasked at the request of"), name)
             XCTAssertTrue(text.contains("the run masked SSID and suppressed counts below 3"), name)
         }
-        let both = try tally(["report", "1", "--unmask", "--mask", "Name", "--out", "x"], in: scratch)
+        let both = try tally(["report", "1", "--unmask", "--mask", "Name", "--out", "x", "--store", store], in: scratch)
         XCTAssertNotEqual(both.exit, 0, both.output)
         XCTAssertTrue(both.output.contains("--unmask renders the run in clear"), both.output)
 
         // A run recorded before runs kept their masks: rendered as recorded (its playbook's mask
         // statements are all there is to apply), and the command says so.
-        let qa = try QAStore(path: scratch.path(".tally/tally.sqlite"))
+        let qa = try QAStore(path: store)
         try qa.write { db in try db.execute(sql: "UPDATE run SET privacy = NULL WHERE id = 1") }
         XCTAssertNil(try qa.privacy(run: 1))
-        let old = try tally(["report", "1", "--out", "old"], in: scratch)
+        let old = try tally(["report", "1", "--out", "old", "--store", store], in: scratch)
         XCTAssertEqual(old.exit, 0, old.output)
         XCTAssertTrue(old.output.contains("note: run 1 was recorded before runs kept their --mask and --suppress-below"), old.output)
         XCTAssertTrue(scratch.read("old/report.md")?.contains(ssids[0]) ?? false)
@@ -287,12 +290,12 @@ final class HostileOutputTests: XCTestCase {
         try scratch.write("s.csv", "SSID,LastName\n1000000001,Doe\n")
         try scratch.write("p.playbook", "mask LastName\nload s from \"s.csv\"\nshow s\n")
         var options = scratch.options
-        options.storePath = scratch.path("store.sqlite")
+        options.storePath = scratch.store
         options.masks = ["SSID"]
         options.suppressBelow = 11
         let record = Runner.run(path: scratch.path("p.playbook"), options: options)
         XCTAssertEqual(record.exitStatus, 0, "\(record.errors)")
-        let qa = try QAStore(path: scratch.path("store.sqlite"))
+        let qa = try QAStore(path: scratch.store)
         XCTAssertEqual(try qa.privacy(run: try XCTUnwrap(record.runId)), RecordedPrivacy(masks: ["LastName", "SSID"], suppressBelow: 11))
         XCTAssertEqual(try qa.appliedMigrations().last, "v5: a run's masks and suppression")
         options.masks = []
