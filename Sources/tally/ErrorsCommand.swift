@@ -29,7 +29,7 @@ struct ErrorsCommand: ParsableCommand {
         let series = try storeAction { try qa.trackedSeries() }.filter { playbook == nil || $0.playbook == playbook }
         guard !series.isEmpty else {
             if json { print("[]") } else {
-                print("no tracked CALPADS errors in \(qa.path)" + (playbook.map { " for \($0)" } ?? "") +
+                RunsCommand.say("no tracked CALPADS errors in \(qa.path)" + (playbook.map { " for \($0)" } ?? "") +
                       ": a playbook that loads an error report (as calpads errors) keeps them with track T")
             }
             return
@@ -38,12 +38,12 @@ struct ErrorsCommand: ParsableCommand {
         for s in series {
             var history = try storeAction { try qa.errorHistory(playbook: s.playbook, name: s.name) }
             let reports = try history.runs.map { run in try storeAction { try qa.report(run: run.id) } }
-            history = try RunsCommand.privacy(mask, report: reports, store: qa).apply(history)
+            history = try RunsCommand.privacy(mask, report: reports, runs: history.runs.map(\.id), store: qa).apply(history)
             if let wanted { history.errors = history.errors.filter { $0.status == wanted } }
             histories.append(history)
         }
         if json { print(RunsCommand.json(histories)); return }
-        print(histories.map(render).joined(separator: "\n\n"))
+        RunsCommand.say(histories.map(render).joined(separator: "\n\n"))
     }
 
     func render(_ h: ErrorHistory) -> String {

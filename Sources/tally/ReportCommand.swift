@@ -54,8 +54,31 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Show how each check and compared total moved across this playbook's last 30 runs (with the parameters of its latest run), and render that run's report.", valueName: "playbook"))
     var history: String?
     @Option(help: "Folder for report.html and report.md (default: report-RUN_ID).") var out: String?
+    @Flag(help: "Render in clear a run made with masks or suppression (the report says who asked for it, and when).") var unmask = false
     @OptionGroup var flags: ReportFlags
     @OptionGroup var store: StoreOptions
+
+    /// The run's recorded masks and suppression with the playbook's `mask` statements and any
+    /// given now; with --unmask, none (and the report says so). A run recorded before runs kept
+    /// them applies what its report record knows (its playbook's `mask` statements).
+    func privacy(_ qa: QAStore, run id: Int64, record: ReportRecord?) throws -> (ReportPrivacy, Unmasking?) {
+        let recorded = try storeAction { try qa.privacy(run: id) }
+        let masks = Array(Set((recorded?.masks ?? []) + (record?.masks ?? []))).sorted()
+        if unmask {
+            guard flags.mask == nil, flags.suppressBelow == nil else {
+                throw ValidationError("--unmask renders the run in clear: leave out --mask and --suppress-below")
+            }
+            let unmasking = Unmasking(by: QAStore.currentUser, at: Date(), masks: masks,
+                                      suppressBelow: recorded?.suppressBelow)
+            return (ReportPrivacy(masks: [], suppressBelow: nil, key: ""), unmasking.masks.isEmpty && unmasking.suppressBelow == nil ? nil : unmasking)
+        }
+        if recorded == nil, record != nil {
+            writeError("note: run \(id) was recorded before runs kept their --mask and --suppress-below: only its playbook's mask statements apply (add --mask to mask more)")
+        }
+        var privacy = try flags.privacy(extraMasks: masks, storePath: qa.path)
+        if privacy.suppressBelow == nil { privacy.suppressBelow = recorded?.suppressBelow }
+        return (privacy, nil)
+    }
 
     func run() throws {
         let qa = try store.open()
@@ -70,8 +93,8 @@ struct ReportCommand: ParsableCommand {
             }
             let h = try storeAction { try qa.history(playbook: playbook, params: latest.params, upTo: latest.id) }
             let record = try storeAction { try qa.report(run: latest.id) }
-            let privacy = try flags.privacy(extraMasks: record?.masks ?? [], storePath: qa.path)
-            print(HistoryText.render(h, playbook: playbook, privacy: privacy))
+            let privacy = try self.privacy(qa, run: latest.id, record: record).0
+            print(TerminalText.visible(HistoryText.render(h, playbook: playbook, privacy: privacy)))
             id = latest.id
             if out == nil && flags.report == nil { return }
         } else if let given = self.id {
@@ -84,8 +107,11 @@ struct ReportCommand: ParsableCommand {
             writeError("no report record for run \(id) in \(qa.path)")
             throw ExitCode(2)
         }
-        let privacy = try flags.privacy(extraMasks: record.masks, storePath: qa.path)
-        let files = try storeAction { try ReportRenderer.write(record, to: out ?? flags.report ?? "report-\(id)", options: flags.options(privacy)) }
-        print("report: " + files.joined(separator: ", "))
+        let (privacy, unmasking) = try self.privacy(qa, run: id, record: record)
+        var options = flags.options(privacy)
+        options.unmasked = unmasking
+        let files = try storeAction { try ReportRenderer.write(record, to: out ?? flags.report ?? "report-\(id)", options: options) }
+        print(TerminalText.visible("report: " + files.joined(separator: ", ")))
+        if let unmasking { print(TerminalText.visible(unmasking.sentence)) }
     }
 }

@@ -10,15 +10,20 @@ struct RunsCommand: ParsableCommand {
         defaultSubcommand: List.self
     )
 
-    /// Masks from --mask and the runs' own mask statements, keyed by the store's secret.
-    static func privacy(_ flag: String?, report: [ReportRecord?], store: QAStore) throws -> ReportPrivacy {
+    /// Masks from --mask, the runs' own mask statements and the masks the runs were made with
+    /// (kept in the ledger), keyed by the store's secret.
+    static func privacy(_ flag: String?, report: [ReportRecord?], runs: [Int64], store: QAStore) throws -> ReportPrivacy {
         var masks = Set(report.flatMap { $0?.masks ?? [] })
+        for id in runs { masks.formUnion(try storeAction { try store.privacy(run: id) }?.masks ?? []) }
         for m in (flag ?? "").split(separator: ",") { masks.insert(m.trimmingCharacters(in: .whitespaces)) }
         masks.remove("")
         let environment = ProcessInfo.processInfo.environment["TALLY_MASK_KEY"] ?? ""
         let key = masks.isEmpty ? "" : (environment.isEmpty ? try storeAction { try store.maskKey() } : environment)
         return ReportPrivacy(masks: masks, suppressBelow: nil, key: key)
     }
+
+    /// Prints for the terminal: a value's control characters shown, never obeyed (`TerminalText`).
+    static func say(_ text: String) { print(TerminalText.visible(text)) }
 
     static func json<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
@@ -35,11 +40,11 @@ struct RunsCommand: ParsableCommand {
             let qa = try store.open()
             let runs = try storeAction { try qa.runs() }
             if json { print(RunsCommand.json(runs)); return }
-            guard !runs.isEmpty else { print("no runs in \(qa.path)"); return }
+            guard !runs.isEmpty else { RunsCommand.say("no runs in \(qa.path)"); return }
             let rows = runs.map { r in
                 [String(r.id), r.title, r.startedAt, r.status, String(r.checksFailed), String(r.warnings), r.label ?? "", r.playbook]
             }
-            print(TextTable.render(header: ["id", "playbook title", "started", "status", "failed", "warnings", "label", "playbook"],
+            RunsCommand.say(TextTable.render(header: ["id", "playbook title", "started", "status", "failed", "warnings", "label", "playbook"],
                                    rows: rows, maxWidth: 40, indent: ""))
         }
     }
@@ -58,30 +63,34 @@ struct RunsCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             let report = try storeAction { try qa.report(run: id) }
-            let run = try RunsCommand.privacy(mask, report: [report], store: qa).apply(stored, report: report)
+            let run = try RunsCommand.privacy(mask, report: [report], runs: [id], store: qa).apply(stored, report: report)
             if json { print(RunsCommand.json(run)); return }
             let s = run.summary
-            print("run \(s.id): \(s.title) — \(s.status) (exit \(s.exitStatus))\(s.label.map { ", labelled \($0)" } ?? "")")
-            print("playbook \(s.playbook) (sha256 \(run.playbookSHA256)), tally \(run.toolVersion), by \(s.runBy)")
-            print("started \(s.startedAt), finished \(s.finishedAt)")
-            if !run.params.isEmpty { print("parameters: " + run.params.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ")) }
-            for error in run.errors { print("error: \(error)") }
+            RunsCommand.say("run \(s.id): \(s.title) — \(s.status) (exit \(s.exitStatus))\(s.label.map { ", labelled \($0)" } ?? "")")
+            RunsCommand.say("playbook \(s.playbook) (sha256 \(run.playbookSHA256)), tally \(run.toolVersion), by \(s.runBy)")
+            RunsCommand.say("started \(s.startedAt), finished \(s.finishedAt)")
+            if let kept = try storeAction({ try qa.privacy(run: id) }), !kept.isEmpty {
+                RunsCommand.say("masked: " + ([kept.masks.isEmpty ? nil : kept.masks.joined(separator: ", "),
+                                               kept.suppressBelow.map { "counts below \($0) suppressed" }].compactMap { $0 }.joined(separator: "; ")))
+            }
+            if !run.params.isEmpty { RunsCommand.say("parameters: " + run.params.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ")) }
+            for error in run.errors { RunsCommand.say("error: \(error)") }
             if !run.inputs.isEmpty {
-                print("\ninputs")
-                print(TextTable.render(header: ["table", "path", "bytes", "rows", "sha256"],
+                RunsCommand.say("\ninputs")
+                RunsCommand.say(TextTable.render(header: ["table", "path", "bytes", "rows", "sha256"],
                                        rows: run.inputs.map { [$0.table, $0.path, String($0.bytes), String($0.rows), $0.sha256] },
                                        maxWidth: 70, indent: "  "))
             }
             if !run.cells.isEmpty {
-                print("\ncells")
-                print(TextTable.render(header: ["line", "kind", "table", "rows in", "rows out", "seconds"],
+                RunsCommand.say("\ncells")
+                RunsCommand.say(TextTable.render(header: ["line", "kind", "table", "rows in", "rows out", "seconds"],
                                        rows: run.cells.map { [String($0.line), $0.kind, $0.table ?? "", $0.rowsIn.map(String.init) ?? "",
                                                               $0.rowsOut.map(String.init) ?? "", String(format: "%.3f", $0.elapsed)] },
                                        indent: "  "))
             }
             if !run.checks.isEmpty {
-                print("\nchecks")
-                print(TextTable.render(header: ["id", "severity", "outcome", "failing", "check"],
+                RunsCommand.say("\nchecks")
+                RunsCommand.say(TextTable.render(header: ["id", "severity", "outcome", "failing", "check"],
                                        rows: run.checks.map { [$0.id, $0.severity,
                                                                $0.passed ? "passed" : ($0.acknowledged != nil ? "acknowledged" : "failed"),
                                                                String($0.failingCount), $0.message ?? $0.predicate] },
@@ -101,28 +110,28 @@ struct RunsCommand: ParsableCommand {
         func run() throws {
             let qa = try store.open()
             let reports = try storeAction { [try qa.report(run: first), try qa.report(run: second)] }
-            let diff = try RunsCommand.privacy(mask, report: reports, store: qa).apply(try storeAction { try qa.diff(first, second) }, reports: reports)
+            let diff = try RunsCommand.privacy(mask, report: reports, runs: [first, second], store: qa).apply(try storeAction { try qa.diff(first, second) }, reports: reports)
             if json { print(RunsCommand.json(diff)); return }
-            print("run \(first) → run \(second)")
-            if diff.counts.isEmpty && diff.checks.isEmpty && diff.values.isEmpty { print("no differences in counts, checks or compared values"); return }
+            RunsCommand.say("run \(first) → run \(second)")
+            if diff.counts.isEmpty && diff.checks.isEmpty && diff.values.isEmpty { RunsCommand.say("no differences in counts, checks or compared values"); return }
             if !diff.counts.isEmpty {
-                print("\nrow counts")
-                print(TextTable.render(header: ["table", "before", "after", "change"], rows: diff.counts.map { c in
+                RunsCommand.say("\nrow counts")
+                RunsCommand.say(TextTable.render(header: ["table", "before", "after", "change"], rows: diff.counts.map { c in
                     [c.table, c.before.map { Format.count($0) } ?? "—", c.after.map { Format.count($0) } ?? "—",
                      (c.before != nil && c.after != nil) ? String(format: "%+d", (c.after ?? 0) - (c.before ?? 0)) : ""]
                 }, indent: "  ", rightAlign: [1, 2, 3]))
             }
             if !diff.checks.isEmpty {
-                print("\nchecks")
-                print(TextTable.render(header: ["check", "before", "after"], rows: diff.checks.map { [$0.check, $0.before, $0.after] }, indent: "  "))
+                RunsCommand.say("\nchecks")
+                RunsCommand.say(TextTable.render(header: ["check", "before", "after"], rows: diff.checks.map { [$0.check, $0.before, $0.after] }, indent: "  "))
             }
             if !diff.values.isEmpty {
-                print("\ncompared values")
+                RunsCommand.say("\ncompared values")
                 func show(_ v: Double?) -> String { v.map { Format.decimal(Value.formatDecimal($0)).replacingOccurrences(of: ".0", with: "") } ?? "—" }
-                print(TextTable.render(header: ["series", "key", "before", "after"],
+                RunsCommand.say(TextTable.render(header: ["series", "key", "before", "after"],
                                        rows: diff.values.prefix(200).map { [$0.series, $0.key, show($0.before), show($0.after)] },
                                        indent: "  ", rightAlign: [2, 3]))
-                if diff.values.count > 200 { print("  … \(diff.values.count - 200) more (use --json)") }
+                if diff.values.count > 200 { RunsCommand.say("  … \(diff.values.count - 200) more (use --json)") }
             }
         }
     }

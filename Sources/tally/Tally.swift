@@ -31,7 +31,8 @@ func parseParams(_ pairs: [String]) throws -> [String: String] {
 func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
 func writeError(_ text: String) {
-    var s = text
+    // A message may quote a value from a file: the terminal shows its control characters.
+    var s = TerminalText.visible(text)
     if !s.hasSuffix("\n") { s += "\n" }
     FileHandle.standardError.write(Data(s.utf8))
 }

@@ -28,6 +28,19 @@ public struct RunSummary: Sendable, Codable, Equatable {
     }
 }
 
+/// The masks (`--mask` and the playbook's `mask` statements) and suppression (`--suppress-below`)
+/// a run's outputs applied, kept with the run so `tally report`, `tally runs show` and `tally
+/// errors` apply them again: a run made masked is never shown in clear by accident.
+public struct RecordedPrivacy: Sendable, Codable, Equatable {
+    public var masks: [String]
+    public var suppressBelow: Int?
+    public init(masks: [String], suppressBelow: Int?) {
+        self.masks = masks
+        self.suppressBelow = suppressBelow
+    }
+    public var isEmpty: Bool { masks.isEmpty && suppressBelow == nil }
+}
+
 /// Everything the ledger holds about one run.
 public struct RunDetail: Sendable, Codable {
     public struct Input: Sendable, Codable, Equatable {
@@ -81,12 +94,12 @@ extension QAStore {
         return try write { db in
             try db.execute(sql: """
                 INSERT INTO run (title, playbook_path, playbook_sha256, params, tool_version, started_at, finished_at, exit_status,
-                                 checks_passed, checks_failed, warnings, errors, run_by, partial)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 checks_passed, checks_failed, warnings, errors, run_by, partial, privacy)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [run.title, run.playbookPath, run.playbookSHA256, paramsJSON, TallyVersion.string,
                                  QAStore.timestamp(run.started), QAStore.timestamp(run.finished), Int(exitStatus ?? run.exitStatus),
                                  run.checksPassed, run.checksFailed, run.warnings,
-                                 QAStore.json(run.errors.map(\.description)), run.runBy, run.partial])
+                                 QAStore.json(run.errors.map(\.description)), run.runBy, run.partial, QAStore.json(run.privacy)])
             let id = db.lastInsertedRowID
             for (k, input) in run.inputs.enumerated() {
                 try db.execute(sql: """
@@ -171,6 +184,13 @@ extension QAStore {
                              params: QAStore.decode(row["params"]) ?? [:], toolVersion: row["tool_version"],
                              errors: QAStore.decode(row["errors"]) ?? [], inputs: inputs, cells: cells, checks: checks, values: values)
         }
+    }
+
+    /// The masks and suppression a run applied; nil for a run recorded before they were kept
+    /// (or one not in the ledger).
+    public func privacy(run id: Int64) throws -> RecordedPrivacy? {
+        let text = try read { db in try String.fetchOne(db, sql: "SELECT privacy FROM run WHERE id = ?", arguments: [id]) }
+        return QAStore.decode(text)
     }
 
     /// Gives a run a label such as `certified` (a later run may take the same label).

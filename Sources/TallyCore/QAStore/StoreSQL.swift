@@ -271,6 +271,10 @@ enum StoreMigrations {
                 PRIMARY KEY (run_id, name, error_key));
             """,
         ]),
+        // NULL for runs recorded before: nothing known to apply again.
+        ("v5: a run's masks and suppression", [
+            "ALTER TABLE run ADD COLUMN privacy TEXT",
+        ]),
     ]
 
     /// The statements' arguments: v2 stores the masking secret made when the store is created.

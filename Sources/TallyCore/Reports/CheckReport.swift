@@ -8,7 +8,7 @@ public enum CheckReport {
             out += d.render(source: snippet) + "\n\n"
         }
         out += "\(diagnostics.count) error\(diagnostics.count == 1 ? "" : "s") in \(path)\n"
-        return out
+        return TerminalText.visible(out)
     }
 
     public static func render(plan: Plan, inputs: [(LoadRequest, Schema)], showAST: Bool) -> String {
@@ -37,6 +37,7 @@ public enum CheckReport {
             out += "\nstatements\n"
             for node in plan.playbook.statements { out += "    line \(node.line): \(node.statement)\n" }
         }
-        return out
+        // Column names and paths come from the inputs: shown, never obeyed, by the terminal.
+        return TerminalText.visible(out)
     }
 }

@@ -43,6 +43,7 @@ code.hash { word-break: break-all; } details.rows summary { cursor: pointer; col
 </head>
 <body>
 <h1>{{title}}</h1>
+{{#hasUnmaskedNote}}<p class="message">{{unmaskedNote}}</p>{{/hasUnmaskedNote}}
 {{#paramLine}}<p class="meta">{{paramLine}}</p>{{/paramLine}}
 <section class="verdict {{verdictClass}}" id="verdict">
 <p class="answer">{{verdictText}}</p>
@@ -94,7 +95,7 @@ code.hash { word-break: break-all; } details.rows summary { cursor: pointer; col
 <tr><td>Ran</td><td>{{started}} to {{finished}}, by {{runBy}}</td></tr>
 <tr><td>Ledger run</td><td>{{runId}}</td></tr>
 <tr><td>Tally version</td><td>{{toolVersion}}</td></tr>
-<tr><td>Masked columns</td><td>{{#hasMasked}}{{masked}} (shown as tokens everywhere in this report){{/hasMasked}}{{^hasMasked}}none{{/hasMasked}}</td></tr>
+<tr><td>Masked columns</td><td>{{#hasUnmaskedNote}}none in this copy: {{unmaskedNote}}{{/hasUnmaskedNote}}{{^hasUnmaskedNote}}{{#hasMasked}}{{masked}} (shown as tokens everywhere in this report){{/hasMasked}}{{^hasMasked}}none{{/hasMasked}}{{/hasUnmaskedNote}}</td></tr>
 <tr><td>Suppression</td><td>{{#hasSuppression}}counts of students from 1 to {{suppressBelowMinusOne}} shown as *, with the differences and percentages that would give them away. Complementary suppression is not applied: where a total is shown, a reader may work out one suppressed count from it.{{/hasSuppression}}{{^hasSuppression}}none: counts are shown as they are{{/hasSuppression}}</td></tr>
 {{#hasExportPrivacy}}<tr><td>Exported files</td><td>{{#exports}}{{#privacy}}<code>{{path}}</code>: {{privacy}}<br>{{/privacy}}{{/exports}}</td></tr>{{/hasExportPrivacy}}
 </table>
@@ -119,6 +120,10 @@ code.hash { word-break: break-all; } details.rows summary { cursor: pointer; col
     static let markdown = #"""
 {{% CONTENT_TYPE: TEXT}}
 # {{title}}
+{{#hasUnmaskedNote}}
+
+**{{unmaskedNote}}**
+{{/hasUnmaskedNote}}
 {{#paramLine}}
 
 {{paramLine}}
@@ -155,16 +160,14 @@ code.hash { word-break: break-all; } details.rows summary { cursor: pointer; col
 | {{passed}} | {{failed}} | {{warnings}} | {{comparisonsOutside}} | {{exportCount}} |
 
 {{#exports}}
-- export `{{path}}` ({{rows}} rows){{#privacy}}; {{privacy}}{{/privacy}}
+- export {{path}} ({{rows}} rows){{#privacy}}; {{privacy}}{{/privacy}}
 {{/exports}}
 {{#hasErrors}}
 
 ## The run stopped
 
 {{#errors}}
-```text
-{{text}}
-```
+{{block}}
 {{/errors}}
 Nothing was exported.
 {{/hasErrors}}
@@ -182,9 +185,7 @@ Nothing was exported.
 ### [{{number}}] {{title}} — line {{line}}{{#hasStatus}} — {{status}}{{/hasStatus}}
 
 {{#showCode}}
-```text
 {{statement}}
-```
 
 {{/showCode}}
 {{resultMD}}
@@ -195,14 +196,14 @@ Nothing was exported.
 | about this run | |
 |---|---|
 | Outcome | {{statusText}} (exit status {{exitStatus}}) |
-| Playbook | `{{playbook}}` |
-| Playbook SHA-256 | `{{playbookSHA256}}` |
+| Playbook | {{playbook}} |
+| Playbook SHA-256 | {{playbookSHA256}} |
 | Ran | {{started}} to {{finished}}, by {{runBy}} |
 | Ledger run | {{runId}} |
 | Tally version | {{toolVersion}} |
-| Masked columns | {{#hasMasked}}{{masked}} (shown as tokens everywhere in this report){{/hasMasked}}{{^hasMasked}}none{{/hasMasked}} |
+| Masked columns | {{#hasUnmaskedNote}}none in this copy: {{unmaskedNote}}{{/hasUnmaskedNote}}{{^hasUnmaskedNote}}{{#hasMasked}}{{masked}} (shown as tokens everywhere in this report){{/hasMasked}}{{^hasMasked}}none{{/hasMasked}}{{/hasUnmaskedNote}} |
 | Suppression | {{#hasSuppression}} counts of students from 1 to {{suppressBelowMinusOne}} shown as *, with the differences and percentages that would give them away. Complementary suppression is not applied: where a total is shown, a reader may work out one suppressed count from it.{{/hasSuppression}}{{^hasSuppression}}none: counts are shown as they are{{/hasSuppression}} |
-{{#hasExportPrivacy}}| Exported files | {{#exports}}{{#privacy}}`{{path}}`: {{privacy}}<br>{{/privacy}}{{/exports}} |
+{{#hasExportPrivacy}}| Exported files | {{#exports}}{{#privacy}}{{path}}: {{privacy}}<br>{{/privacy}}{{/exports}} |
 {{/hasExportPrivacy}}
 
 {{#hasParams}}
@@ -218,7 +219,7 @@ Nothing was exported.
 
 | table | file | size | rows | SHA-256 |
 |---|---|---:|---:|---|
-{{#inputs}}| {{table}} | `{{path}}` | {{bytes}} | {{rows}} | `{{sha256}}` |
+{{#inputs}}| {{table}} | {{path}} | {{bytes}} | {{rows}} | {{sha256}} |
 {{/inputs}}
 {{/hasInputs}}
 

@@ -248,28 +248,31 @@ enum HTMLFragments {
 }
 
 /// Markdown pieces of a report cell (tables read well on code-hosting sites and in pull requests).
+/// Every value goes through `MarkdownText`: text as text, paths and places as code spans.
 enum MarkdownFragments {
+    static func t(_ s: String) -> String { MarkdownText.inline(s) }
+
     static func result(_ cell: ReportRecord.Cell) -> String {
         var out: [String] = []
         if let input = cell.input {
-            out.append("\(Format.count(input.rows)) rows × \(input.columns) columns from `\(input.path)` (\(Format.bytes(input.bytes))), SHA-256 `\(input.sha256.isEmpty ? "—" : input.sha256)`")
+            out.append("\(Format.count(input.rows)) rows × \(input.columns) columns from \(MarkdownText.code(input.path)) (\(Format.bytes(input.bytes))), SHA-256 \(MarkdownText.code(input.sha256.isEmpty ? "—" : input.sha256))")
         }
-        for note in cell.notes { out.append("_\(ReportRenderer.md(note))_") }
+        for note in cell.notes { out.append("_\(t(note))_") }
         if !cell.steps.isEmpty {
-            var t = "| step | rows in | rows out | what happened |\n|---|---:|---:|---|"
-            for s in cell.steps { t += "\n| \(s.keyword) | \(Format.count(s.rowsIn)) | \(Format.count(s.rowsOut)) | \(ReportRenderer.md(s.detail)) |" }
-            out.append(t)
+            var table = "| step | rows in | rows out | what happened |\n|---|---:|---:|---|"
+            for s in cell.steps { table += "\n| \(t(s.keyword)) | \(Format.count(s.rowsIn)) | \(Format.count(s.rowsOut)) | \(t(s.detail)) |" }
+            out.append(table)
         }
         if let check = cell.check {
-            if !check.passed, let message = check.message { out.append("**\(ReportRenderer.md(message))**") }
-            if let reason = check.acknowledged { out.append("Acknowledged, failing rows unchanged: \(ReportRenderer.md(reason))") }
-            if let detail = check.detail { out.append(ReportRenderer.md(detail)) }
+            if !check.passed, let message = check.message { out.append("**\(t(message))**") }
+            if let reason = check.acknowledged { out.append("Acknowledged, failing rows unchanged: \(t(reason))") }
+            if let detail = check.detail { out.append(t(detail)) }
             if !check.passed, let rows = check.failingRows {
                 out.append("\(Format.plural(check.failingCount, "failing row"))\(check.failingCount > rows.rows.count ? ", the first \(rows.rows.count) shown" : ""):")
                 out.append(table(HTMLFragments.narrow(rows), locations: true))
             }
         }
-        if let export = cell.export { out.append("\(Format.plural(export.rows, "row")) to `\(export.path)` (\(Format.bytes(export.bytes)))") }
+        if let export = cell.export { out.append("\(Format.plural(export.rows, "row")) to \(MarkdownText.code(export.path)) (\(Format.bytes(export.bytes)))") }
         if let preview = cell.preview, cell.kind != "pipeline" {
             out.append(table(preview, locations: false))
             if preview.totalRows > preview.rows.count { out.append("_\(Format.count(preview.rows.count)) of \(Format.count(preview.totalRows)) rows shown._") }
@@ -282,18 +285,18 @@ enum MarkdownFragments {
     static func table(_ p: Preview, locations: Bool) -> String {
         var header = p.columns
         if locations, !p.locations.isEmpty { header.append("source") }
-        var t = "| " + header.map(ReportRenderer.md).joined(separator: " | ") + " |\n|"
+        var table = "| " + header.map(t).joined(separator: " | ") + " |\n|"
         for (k, _) in header.enumerated() {
             let numeric = k < p.types.count && ["integer", "decimal"].contains(p.types[k])
-            t += numeric ? "---:|" : "---|"
+            table += numeric ? "---:|" : "---|"
         }
         for (r, row) in p.rows.enumerated() {
             var cells = row.enumerated().map { k, v in
-                v.map { k < p.types.count && p.types[k] == "decimal" ? Format.decimal($0) : $0 }.map(ReportRenderer.md) ?? "·"
+                v.map { k < p.types.count && p.types[k] == "decimal" ? Format.decimal($0) : $0 }.map(t) ?? "·"
             }
-            if locations, !p.locations.isEmpty { cells.append(r < p.locations.count ? "`\(p.locations[r] ?? "")`" : "") }
-            t += "\n| " + cells.joined(separator: " | ") + " |"
+            if locations, !p.locations.isEmpty { cells.append(r < p.locations.count ? MarkdownText.code(p.locations[r] ?? "") : "") }
+            table += "\n| " + cells.joined(separator: " | ") + " |"
         }
-        return t
+        return table
     }
 }

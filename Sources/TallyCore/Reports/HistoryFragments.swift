@@ -72,7 +72,7 @@ enum HistoryFragments {
         var t = "## History: the last \(h.runs.count) runs with these parameters\n\n| check or total | " +
             shown.map { "run \(h.runs[$0].id)" }.joined(separator: " | ") + " | trend |\n|---|" + shown.map { _ in "---:|" }.joined() + "---|"
         for s in h.series {
-            t += "\n| \(ReportRenderer.md(s.name)) (\(s.kind)) | " + shown.map { s.values[$0].map(HTMLFragments.number) ?? "·" }.joined(separator: " | ")
+            t += "\n| \(MarkdownText.inline(s.name)) (\(MarkdownText.inline(s.kind))) | " + shown.map { s.values[$0].map(HTMLFragments.number) ?? "·" }.joined(separator: " | ")
                 + " | \(trend(s.values)) |"
         }
         return t
@@ -136,10 +136,10 @@ enum TrackFragments {
         for cell in r.cells where cell.kind == "track" {
             let rows = rows(cell)
             guard !rows.isEmpty else { continue }
-            out.append("## CALPADS errors: \(trackedName(cell))\n")
-            if let summary = cell.notes.first { out.append(summary + "\n") }
+            out.append("## CALPADS errors: \(MarkdownText.inline(trackedName(cell)))\n")
+            if let summary = cell.notes.first { out.append(MarkdownText.inline(summary) + "\n") }
             out.append("| status | errors | by error code |\n|---|---:|---|")
-            for row in rows { out.append("| \(label[row.status] ?? row.status) | \(row.count) | \(row.codes) |") }
+            for row in rows { out.append("| \(label[row.status] ?? row.status) | \(row.count) | \(MarkdownText.inline(row.codes)) |") }
             out.append("\nEach error with its record, field and the line to fix: [cell \(cell.number)](#cell-\(cell.number)); across every submission: `tally errors`.\n")
         }
         return out.joined(separator: "\n")

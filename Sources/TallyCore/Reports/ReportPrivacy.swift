@@ -82,6 +82,11 @@ public struct ReportPrivacy: Sendable {
                     out.rows[r][k] = maskChanges(raw, lineage: byName, found: &found)
                 }
             }
+            // With SSID masked, a ten-digit number standing alone in other text is taken for one,
+            // as in exports: a note or an address quoting a student's SSID.
+            if !masked, masks.contains("SSID"), k < p.types.count, p.types[k] == "text" {
+                for r in out.rows.indices { out.rows[r][k] = out.rows[r][k].map(replaceTenDigitNumbers) }
+            }
         }
         if suppress, let limit = suppressBelow { out = suppressCounts(out, original: p, lineage: lineage, below: limit) }
         return out

@@ -8,7 +8,27 @@ public struct ReportOptions: Sendable {
     public var privacy = ReportPrivacy(masks: [], suppressBelow: nil, key: "tally")
     /// A folder with the district's own `report.html.mustache` / `report.md.mustache`.
     public var templates: String? = nil
+    /// Set when a masked run is rendered in clear (`tally report RUN --unmask`): the report
+    /// says so at its top and in its appendix.
+    public var unmasked: Unmasking? = nil
     public init() {}
+}
+
+/// Who asked for a masked run's report in clear, when, and what the run had masked.
+public struct Unmasking: Sendable {
+    public var by: String
+    public var on: String
+    public var masks: [String]
+    public var suppressBelow: Int?
+    public init(by: String, at date: Date, masks: [String], suppressBelow: Int?) {
+        self.by = by; self.on = QAStore.timestamp(date); self.masks = masks; self.suppressBelow = suppressBelow
+    }
+
+    public var sentence: String {
+        var what = masks.isEmpty ? [] : ["masked " + masks.joined(separator: ", ")]
+        if let suppressBelow { what.append("suppressed counts below \(suppressBelow)") }
+        return "Rendered unmasked at the request of \(by) on \(on): the run \(what.joined(separator: " and ")), and this copy shows them in clear."
+    }
 }
 
 /// Renders a `ReportRecord` to self-contained HTML and to Markdown through Mustache templates.
@@ -33,7 +53,7 @@ public enum ReportRenderer {
         }
         let context = self.context(record, options: options)
         guard let html = library.render(context, withTemplate: "report.html"),
-              let markdown = library.render(context, withTemplate: "report.md") else {
+              let markdown = library.render(markdownValues(context, key: "") as? [String: Any] ?? [:], withTemplate: "report.md") else {
             throw Diagnostic(.error, "the report templates could not be rendered", file: options.templates ?? "templates")
         }
         return (html, markdown)
@@ -69,8 +89,28 @@ public enum ReportRenderer {
         return out
     }
 
-    static func md(_ s: String) -> String {
-        s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    /// Values fill report.md as safe Markdown, each by what it is (`MarkdownText`): paths and
+    /// fingerprints as code spans, statements and errors as fenced blocks, the narrative as the
+    /// author's Markdown made safe, fragments (`…MD`) as they were made, everything else as
+    /// escaped text. A district's own report.md.mustache gets them so too: it writes
+    /// `{{path}}`, not `` `{{path}}` ``.
+    static let codeKeys: Set<String> = ["path", "playbook", "playbookSHA256", "sha256"]
+
+    static func markdownValues(_ value: Any, key: String) -> Any {
+        switch value {
+        case let s as String:
+            if key == "narrativeMD" || key == "introductionMD" { return MarkdownText.narrative(s) }
+            if key.hasSuffix("MD") || key.hasSuffix("HTML") { return s }
+            if codeKeys.contains(key) { return MarkdownText.code(s) }
+            if key == "statement" || key == "block" { return MarkdownText.block(s) }
+            return MarkdownText.inline(s)
+        case let d as [String: Any]:
+            return Dictionary(uniqueKeysWithValues: d.map { ($0.key, markdownValues($0.value, key: $0.key)) })
+        case let a as [Any]:
+            return a.map { markdownValues($0, key: key) }
+        default:
+            return value
+        }
     }
 
     static func context(_ r: ReportRecord, options: ReportOptions) -> [String: Any] {
@@ -110,7 +150,8 @@ public enum ReportRenderer {
             }, "exportCount": r.exports.count,
             "hasExportPrivacy": r.exports.contains { $0.privacy != nil },
             "failures": failures, "hasFailures": !failures.isEmpty,
-            "errors": r.errors.map { ["text": $0] }, "hasErrors": !r.errors.isEmpty,
+            "errors": r.errors.map { ["text": $0, "block": $0] }, "hasErrors": !r.errors.isEmpty,
+            "unmaskedNote": options.unmasked?.sentence ?? "", "hasUnmaskedNote": options.unmasked != nil,
             "masks": r.masks.joined(separator: ", ") + (options.privacy.masks.isEmpty ? "" : ""),
             "masked": options.privacy.masks.sorted().joined(separator: ", "), "hasMasked": !options.privacy.masks.isEmpty,
             "suppressBelow": options.privacy.suppressBelow.map(String.init) ?? "",

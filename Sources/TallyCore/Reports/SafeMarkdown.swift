@@ -7,8 +7,10 @@ import Ink
 /// passes raw HTML through (Markdown allows it), so `<script>` or `<img onerror=…>` in a narrative
 /// line would run when a director opens the report. Here `<`, `&` and `"` are escaped before Ink
 /// sees the text (no tag or attribute can be formed; Markdown's own syntax still works), and a
-/// link or image may only point to http(s), mailto, an anchor or a relative address: a
-/// `javascript:` (or any other scheme's) link becomes `#`.
+/// link may only point to http(s), mailto, an anchor or a relative address: a `javascript:` (or
+/// any other scheme's) link becomes `#`. An image loads by itself when the report is opened, so
+/// it may only be a relative address on the same host: a remote image (which would tell its
+/// server who read the report, and when) becomes `#`.
 enum SafeMarkdown {
     static func html(_ markdown: String) -> String {
         var escaped = ""
@@ -35,14 +37,25 @@ enum SafeMarkdown {
         var out = ""
         var rest = Substring(html)
         while let found = rest.range(of: #"(href|src)=""#, options: .regularExpression) {
+            let isImage = rest[found].hasPrefix("src")
             out += rest[..<found.upperBound]
             rest = rest[found.upperBound...]
             guard let close = rest.firstIndex(of: "\"") else { break }
             let url = String(rest[..<close])
-            out += allowed(url) ? url : "#"
+            out += (isImage ? local(url) : allowed(url)) ? url : "#"
             rest = rest[close...]
         }
         return out + rest
+    }
+
+    /// An image's address: relative, on the report's own host — no scheme (not even http), and
+    /// not `//host/…` (browsers read `\\` as `/` there).
+    static func local(_ url: String) -> Bool {
+        let decoded = url.replacingOccurrences(of: "&amp;", with: "&")
+        if decoded.contains("&#") { return false }
+        let start = decoded.drop { $0.isWhitespace || $0.unicodeScalars.allSatisfy { $0.value < 0x20 } }
+        if start.prefix(2).allSatisfy({ $0 == "/" || $0 == "\\" }) && start.count >= 2 { return false }
+        return !start.prefix { !"/?#".contains($0) }.contains(":")
     }
 
     static func allowed(_ url: String) -> Bool {

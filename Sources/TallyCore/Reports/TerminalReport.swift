@@ -9,7 +9,15 @@ public struct TerminalReport {
 
     public init(color: Bool, timings: Bool) { self.color = color; self.timings = timings }
 
-    func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+    /// Tally's own colours are written as this marker, and become escape sequences only after
+    /// every control character of the text — data, titles, messages, paths, the playbook's own
+    /// lines — was made visible (`TerminalText`): the one ESC left in the output is Tally's.
+    /// The marker is random per process, so no value in a file can spell it.
+    static let colorMarker = "\u{E000}" + String(UInt64.random(in: 1...UInt64.max), radix: 36) + "\u{E001}"
+
+    func paint(_ s: String, _ code: String) -> String {
+        color ? "\(TerminalReport.colorMarker)\(code)m\(s)\(TerminalReport.colorMarker)0m" : s
+    }
     func bold(_ s: String) -> String { paint(s, "1") }
     func dim(_ s: String) -> String { paint(s, "2") }
     func red(_ s: String) -> String { paint(s, "31;1") }
@@ -19,7 +27,12 @@ public struct TerminalReport {
     public func render(_ record: RunRecord) -> String {
         var copy = self
         copy.stopped = record.exitStatus == 2
-        return copy.renderRecord(record)
+        return TerminalReport.finish(copy.renderRecord(record))
+    }
+
+    /// Control characters made visible, then Tally's colour markers made escape sequences.
+    static func finish(_ text: String) -> String {
+        TerminalText.visible(text).replacingOccurrences(of: colorMarker, with: "\u{1B}[")
     }
 
     func renderRecord(_ record: RunRecord) -> String {

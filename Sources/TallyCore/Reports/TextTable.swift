@@ -5,7 +5,8 @@ public enum TextTable {
     public static func render(header: [String], rows: [[String]], maxWidth: Int = 32, indent: String = "    ",
                               rightAlign: Set<Int> = [], uncut: Set<Int> = []) -> String {
         func cut(_ s: String, _ k: Int = -1) -> String {
-            let clean = s.replacingNewlines()
+            // Escaped before measuring, so the columns stay aligned.
+            let clean = TerminalText.visible(s.replacingNewlines())
             return clean.count > maxWidth && !uncut.contains(k) ? String(clean.prefix(maxWidth - 1)) + "…" : clean
         }
         let h = header.enumerated().map { cut($0.element, $0.offset) }

@@ -177,6 +177,8 @@ public struct RunRecord: Sendable {
     public var storePath: String? = nil
     /// Columns the playbook's `mask` statements ask reports to mask.
     public var masks: [String] = []
+    /// The masks (with --mask) and suppression the run's outputs apply, kept in the ledger.
+    public var privacy = RecordedPrivacy(masks: [], suppressBelow: nil)
     /// The `##` narrative written before `playbook` and `param`: the report's introduction.
     public var introduction: [String] = []
     /// This playbook's runs with the same parameters, up to this one (when the ledger has it).

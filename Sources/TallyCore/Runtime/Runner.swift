@@ -149,6 +149,7 @@ public enum Runner {
         let started = options.now()
         var record = RunRecord(title: (path as NSString).lastPathComponent, playbookPath: path, params: [],
                                started: started, finished: started, cells: [], errors: [], playbookSource: "", exitStatus: 2)
+        record.privacy = RecordedPrivacy(masks: Array(Set(options.masks)).sorted(), suppressBelow: options.suppressBelow)
         let playbook: Playbook
         do {
             playbook = try parseOnThisThread(path: path, displayBase: options.displayBase)
@@ -178,6 +179,10 @@ public enum Runner {
         }
         record.title = playbook.title ?? record.title
         record.playbookSHA256 = playbook.sha256
+        // With the playbook's own `mask` statements, what every output masks (kept in the ledger).
+        for node in playbook.statements {
+            if case .mask(let names) = node.statement { record.privacy.masks = Array(Set(record.privacy.masks + names.map(\.text))).sorted() }
+        }
         var store: QAStore? = nil
         if let storePath = options.storePath {
             do { store = try QAStore(path: storePath) } catch let d as Diagnostic {

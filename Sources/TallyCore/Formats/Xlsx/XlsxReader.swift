@@ -41,7 +41,7 @@ public enum XlsxReader {
             throw Diagnostic(.error, "sheet \"\(chosen.name)\" is listed but its part \(chosen.target) is missing", file: displayName)
         }
         let rows = try parseSheet(sheetBytes, shared: shared, dateStyles: styles, date1904: date1904,
-                                  file: "\(displayName) [\(chosen.name)]")
+                                  file: "\(displayName) [\(chosen.name)]", workbook: displayName, sheet: chosen.name)
         return try buildTable(rows, headerRow: headerRow ?? 1, file: displayName, sheet: chosen.name)
     }
 
@@ -187,7 +187,7 @@ public enum XlsxReader {
 
     /// Rows of the sheet: sheet row number and its cells by 1-based column.
     static func parseSheet(_ bytes: [UInt8], shared: [String], dateStyles: [Bool], date1904: Bool,
-                           file: String) throws -> [(row: Int, cells: [Int: Cell])] {
+                           file: String, workbook: String? = nil, sheet: String = "") throws -> [(row: Int, cells: [Int: Cell])] {
         var rows: [(Int, [Int: Cell])] = []
         var scanner = XMLScanner(bytes)
         var rowNumber = 0
@@ -243,7 +243,16 @@ public enum XlsxReader {
                     cellColumn = at.column
                 } else { cellColumn += 1 }
                 cellType = a["t"] ?? "n"
-                cellStyle = a["s"].flatMap { Int($0) } ?? 0
+                // A style the workbook does not have (negative, past its cellXfs, or not a number)
+                // is an error naming the cell, never an index out of range.
+                if let s = a["s"] {
+                    guard let k = Int(s), k >= 0, k < max(1, dateStyles.count) else {
+                        let cell = XlsxWriter.columnLetter(max(0, cellColumn - 1)) + String(rowNumber)
+                        throw Diagnostic(.error, "sheet \"\(sheet)\" cell \(a["r"].map { String($0.prefix(20)) } ?? cell): style index \(s.prefix(20)) is out of range"
+                                         + " (the workbook has \(Format.plural(dateStyles.count, "cell style")))", file: workbook ?? file)
+                    }
+                    cellStyle = k
+                } else { cellStyle = 0 }
                 value = nil
                 inlineText = ""
                 if selfClosing { try finishCell() }

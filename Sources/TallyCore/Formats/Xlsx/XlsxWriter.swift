@@ -20,17 +20,42 @@ public enum XlsxWriter {
         }
     }
 
-    /// Excel's sheet names: at most 31 characters, none of `[]:*?/\`, unique.
+    /// Excel's sheet names: 1 to 31 characters, none of `[]:*?/\\` (each becomes `_`), not
+    /// starting or ending with `'`, not `History` (Excel keeps that name for itself), no
+    /// character XML cannot hold, and unique regardless of case (`Lincoln (2)`). A workbook that
+    /// breaks one of these opens only after Excel "repairs" it, dropping sheets.
     static func sheetNames(_ wanted: [String]) -> [String] {
         var used = Set<String>(), out: [String] = []
         for w in wanted {
-            var base = String(w.map { "[]:*?/\\".contains($0) ? "_" : $0 }.prefix(31))
+            var base = String(String(xmlSafe(w).map { "[]:*?/\\".contains($0) || $0.isNewline ? "_" : $0 }).utf16Prefix(31))
+            if base.hasPrefix("'") { base = "_" + base.dropFirst() }
+            if base.hasSuffix("'") { base = base.dropLast() + "_" }
             if base.isEmpty { base = "(missing)" }
+            if base.lowercased() == "history" { base += "_" }
             var name = base, n = 2
-            while used.contains(name.lowercased()) { name = String(base.prefix(27)) + " (\(n))"; n += 1 }
+            while used.contains(name.lowercased()) {
+                let suffix = " (\(n))"
+                name = String(base.utf16Prefix(31 - suffix.count)) + suffix
+                n += 1
+            }
             used.insert(name.lowercased()); out.append(name)
         }
         return out
+    }
+
+    /// Characters XML 1.0 cannot hold — C0 controls but tab, newline and CR, U+FFFE and U+FFFF —
+    /// as U+FFFD: a value with one would make the part unreadable (Excel refuses the workbook).
+    static func xmlSafe(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { !isXMLCharacter($0) }) else { return s }
+        return String(String.UnicodeScalarView(s.unicodeScalars.map { isXMLCharacter($0) ? $0 : "\u{FFFD}" }))
+    }
+
+    static func isXMLCharacter(_ u: Unicode.Scalar) -> Bool {
+        switch u.value {
+        case 0x09, 0x0A, 0x0D: return true
+        case 0x00..<0x20, 0xFFFE, 0xFFFF: return false
+        default: return true
+        }
     }
 
     static func xml(_ s: String) -> String {
@@ -41,12 +66,25 @@ public enum XlsxWriter {
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
-            // XML 1.0 has no place for other control characters.
-            case _ where scalar.value < 0x20 && scalar != "\t" && scalar != "\n" && scalar != "\r": out += " "
+            case _ where !isXMLCharacter(scalar): out += "\u{FFFD}"
             default: out.unicodeScalars.append(scalar)
             }
         }
         return out
+    }
+
+    /// Excel's limit for a cell's text, in UTF-16 units: a longer one makes Excel repair the
+    /// workbook (cutting it anyway).
+    static let cellLimit = 32_767
+
+    /// Text within `cellLimit`: a longer value is cut, and its end says so in the cell itself
+    /// ("… [cut: 40,000 characters, Excel holds 32,767]"), so no one takes it for the whole value.
+    static func fitCell(_ text: String) -> String {
+        guard text.utf8.count > cellLimit else { return text }   // UTF-16 is never longer than UTF-8
+        let length = text.utf16.count
+        guard length > cellLimit else { return text }
+        let note = "… [cut: \(Format.count(length)) characters, Excel holds \(Format.count(cellLimit))]"
+        return String(text.utf16Prefix(cellLimit - note.utf16.count)) + note
     }
 
     /// `12`, `-3`, `4.5`: a number as Excel reads one (not `+3`, `1e5`, `inf` or a hex float).
@@ -68,7 +106,7 @@ public enum XlsxWriter {
         var widths = table.names.map { min(60, max(8, $0.count + 2)) }
         var body = "<row r=\"1\">"
         for (k, name) in table.names.enumerated() {
-            body += "<c r=\"\(columnLetter(k))1\" t=\"inlineStr\" s=\"1\"><is><t>\(xml(name))</t></is></c>"
+            body += "<c r=\"\(columnLetter(k))1\" t=\"inlineStr\" s=\"1\"><is><t>\(xml(fitCell(name)))</t></is></c>"
         }
         body += "</row>"
         for (i, row) in rows.enumerated() {
@@ -84,7 +122,7 @@ public enum XlsxWriter {
                 case .text(let text) where numbers.contains(k) && isPlainNumber(text):
                     body += "<c r=\"\(ref)\"><v>\(xml(text))</v></c>"; widths[k] = max(widths[k], min(60, text.count + 2))
                 case let v:
-                    let text = v.display
+                    let text = fitCell(v.display)
                     widths[k] = max(widths[k], min(60, text.count + 2))
                     body += "<c r=\"\(ref)\" t=\"inlineStr\"><is><t xml:space=\"preserve\">\(xml(text))</t></is></c>"
                 }
@@ -109,8 +147,19 @@ public enum XlsxWriter {
     public static func write(_ sheets: [Sheet], to path: String) throws -> Int {
         let url = URL(fileURLWithPath: path)
         try? FileManager.default.removeItem(at: url)
+        // A workbook holds student records: readable by its owner only, like every other output.
+        // The file starts as an empty ZIP (its end record alone) made 0600, which ZIPFoundation
+        // then fills; its own `.create` would make it as the umask says (0644).
+        let emptyZip = Data([0x50, 0x4B, 0x05, 0x06] + [UInt8](repeating: 0, count: 18))
         let archive: Archive
-        do { archive = try Archive(url: url, accessMode: .create) } catch {
+        do {
+            guard FileCreation.create(path, contents: emptyZip, permissions: 0o600) else {
+                throw Diagnostic(.error, "cannot create the workbook", file: path)
+            }
+            archive = try Archive(url: url, accessMode: .update)
+        } catch let d as Diagnostic {
+            throw d
+        } catch {
             throw Diagnostic(.error, "cannot create the workbook: \(error)", file: path)
         }
         let names = sheetNames(sheets.map(\.name))
@@ -151,6 +200,21 @@ public enum XlsxWriter {
             throw Diagnostic(.error, "cannot write the workbook: \(error)", file: path)
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        return size ?? 0
+        return size
+    }
+}
+
+extension String {
+    /// The longest prefix of at most `limit` UTF-16 units that does not split a character.
+    func utf16Prefix(_ limit: Int) -> Substring {
+        var units = 0
+        var end = startIndex
+        for index in indices {
+            let next = units + self[index].utf16.count
+            if next > limit { break }
+            units = next
+            end = self.index(after: index)
+        }
+        return self[..<end]
     }
 }
