@@ -11,8 +11,16 @@ public enum CheckReport {
         return TerminalText.visible(out)
     }
 
+    /// Check-time warnings with their source lines (`Lint`), then a blank line; "" for none.
+    public static func renderWarnings(_ warnings: [Diagnostic], source: String) -> String {
+        guard !warnings.isEmpty else { return "" }
+        return TerminalText.visible(warnings.map { $0.render(source: $0.column > 0 ? source : nil) + "\n\n" }.joined())
+    }
+
     public static func render(plan: Plan, inputs: [(LoadRequest, Schema)], showAST: Bool) -> String {
-        var out = "\(plan.playbook.file): ok — \(plan.playbook.statements.count) statements\n"
+        var out = renderWarnings(plan.warnings, source: plan.playbook.source)
+        out += "\(plan.playbook.file): ok — \(plan.playbook.statements.count) statements"
+            + (plan.warnings.isEmpty ? "" : ", \(plan.warnings.count) warning\(plan.warnings.count == 1 ? "" : "s")") + "\n"
         if !plan.paramOrder.isEmpty {
             out += "parameters: " + plan.paramOrder.map { "\($0): \(plan.paramTypes[$0]?.rawValue ?? "") = \(plan.params[$0]?.display ?? "null")" }
                 .joined(separator: ", ") + "\n"

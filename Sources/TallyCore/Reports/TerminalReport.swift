@@ -41,6 +41,11 @@ public struct TerminalReport {
         if !record.params.isEmpty {
             out.append("parameters: " + record.params.map { "\($0.name) = \($0.value)" }.joined(separator: ", "))
         }
+        if !record.checkWarnings.isEmpty {
+            out.append("")
+            out.append(record.checkWarnings.map { colorWarning($0.render(source: $0.column > 0 ? record.playbookSource : nil)) }
+                .joined(separator: "\n\n"))
+        }
         var number = 0
         for cell in record.cells where cell.kind != .param {
             number += 1
@@ -61,6 +66,11 @@ public struct TerminalReport {
         out.append("")
         out.append(summary(record))
         return out.joined(separator: "\n") + "\n"
+    }
+
+    func colorWarning(_ text: String) -> String {
+        guard color else { return text }
+        return text.replacingFirst(": warning:", with: ": " + yellow("warning") + ":")
     }
 
     func colorDiagnostic(_ text: String) -> String {

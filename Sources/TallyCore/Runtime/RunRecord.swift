@@ -185,6 +185,8 @@ public struct RunRecord: Sendable {
     public var history: RunHistory? = nil
     /// Data values the run quoted in free text, with their lineage (for masking).
     public var sensitive: [SensitiveValue] = []
+    /// Check-time warnings (`Lint`): habits that ran but may not mean what they say.
+    public var checkWarnings: [Diagnostic] = []
     /// What the run did or left alone outside its cells (a killed run's exports completed, a
     /// commit journal it did not trust), a line each.
     public var notes: [String] = []

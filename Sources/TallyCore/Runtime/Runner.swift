@@ -223,6 +223,7 @@ public enum Runner {
             record.params = options.params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         case .success(let plan):
             record.params = plan.paramOrder.map { ($0, plan.params[$0]?.display ?? "") }
+            record.checkWarnings = plan.warnings
             interpreter.confinement = checker.confinement
             interpreter.staging.confinement = checker.confinement
             // A run killed while moving its exports into place is completed before anything

@@ -88,6 +88,7 @@ extension Checker {
                     }
                 }
                 do {
+                    if !rechecking { warnings += Lint.step(step, schema, file) }
                     schema = try StepRegistry.schema(step, schema, ctx)
                 } catch let d as Diagnostic {
                     diagnostics.append(d)
@@ -299,6 +300,7 @@ extension Checker {
             for key in by { record { _ = try ctx.requireColumn(key, in: schema) } }
         case .rows(let table, let expr):
             guard let schema = lookup(table) else { return }
+            if !rechecking { Lint.expression(expr, schema, file, into: &warnings) }
             record {
                 let t = try typer((table.text, schema)).type(of: expr)
                 if let t, t != .boolean { throw error("an assertion needs a true/false condition; this is \(t.rawValue)", expr.span) }

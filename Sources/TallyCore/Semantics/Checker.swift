@@ -28,6 +28,10 @@ public final class Checker {
     var file: String { playbook.file }
     /// `--out DIR`: where relative export paths start (nil: the playbook's folder).
     public var exportBase: String? = nil
+    /// Habits that run but may not mean what they say (`Lint`): shown, never a failure.
+    public internal(set) var warnings: [Diagnostic] = []
+    /// A statement checked again at run time (after a pivot): its warnings were given already.
+    var rechecking = false
     /// Where exports may go and what they may never replace (nil: anywhere, for library use).
     public var confinement: ExportConfinement? = nil
 
@@ -55,14 +59,18 @@ public final class Checker {
             }
         }
         if !diagnostics.isEmpty { return .failure(DiagnosticList(diagnostics)) }
-        return .success(Plan(playbook: playbook, params: params, paramTypes: paramTypes, paramOrder: paramOrder,
-                             loads: loads, exports: exports, schemas: schemas, deferred: deferred))
+        var plan = Plan(playbook: playbook, params: params, paramTypes: paramTypes, paramOrder: paramOrder,
+                        loads: loads, exports: exports, schemas: schemas, deferred: deferred)
+        plan.warnings = warnings
+        return .success(plan)
     }
 
     /// Checks a statement again against the tables as they are, once the pivots it depends on
     /// have made their columns: the same errors, at the same places, as `tally check` gives
     /// for any other column.
     func recheck(_ index: Int, _ node: StatementNode, tables actual: [String: Schema]) throws {
+        rechecking = true
+        defer { rechecking = false }
         diagnostics = []
         tables = actual
         definedAt = [:]

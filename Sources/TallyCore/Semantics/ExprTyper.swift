@@ -82,7 +82,7 @@ public struct ExprTyper {
                 return .boolean
             case "==", "!=", "<", "<=", ">", ">=":
                 try nullComparison(op, l, r)
-                try comparable(a, b, l, r)
+                try comparable(a, b, l, r, ordering: op != "==" && op != "!=")
                 return .boolean
             default:
                 return try arithmetic(op, a, b, l, r)
@@ -99,8 +99,8 @@ public struct ExprTyper {
             return .boolean
         case .between(let v, let low, let high, _):
             let a = try type(of: v)
-            try comparable(a, try type(of: low), v, low)
-            try comparable(a, try type(of: high), v, high)
+            try comparable(a, try type(of: low), v, low, ordering: true)
+            try comparable(a, try type(of: high), v, high, ordering: true)
             return .boolean
         case .isNull(let operand, _):
             _ = try type(of: operand)
@@ -203,10 +203,19 @@ public struct ExprTyper {
         }
     }
 
-    func comparable(_ a: DataType?, _ b: DataType?, _ l: Expr, _ r: Expr) throws {
+    func comparable(_ a: DataType?, _ b: DataType?, _ l: Expr, _ r: Expr, ordering: Bool = false) throws {
         guard let a, let b, !a.isComparable(with: b) else { return }
         var help: String? = nil
-        if a == .text, b.isNumeric { help = "codes and IDs are text: write the value in quotes, e.g. \"10\"" }
+        if a == .text, b.isNumeric {
+            // In quotes, `> "05"` would order as text (KN and TK after 12): name the function.
+            if ordering, case .name(let column) = l.kind, column.lowercased().contains("grade") {
+                help = "grade codes are text (KN, TK, 01 …): compare their order with grade_order(\(column)) \(ExprTyper.source(r)), or equality in quotes, e.g. == \"05\""
+            } else if ordering, case .name(let column) = l.kind {
+                help = "codes and IDs are text, and in quotes they order alphabetically (\"9\" > \"10\"): to compare as numbers, number(\(column)) \(ExprTyper.source(r))"
+            } else {
+                help = "codes and IDs are text: write the value in quotes, e.g. \"10\""
+            }
+        }
         if b == .text, a.isNumeric { help = "codes and IDs are text: compare with text in quotes, or declare the column's type in columns (...)" }
         if a == .date, b == .text { help = "write a date as @2025-10-01" }
         if b == .date, a == .text { help = "write a date as @2025-10-01, or declare the column as date in columns (...)" }

@@ -71,6 +71,8 @@ public struct Plan: Sendable {
     public var schemas: [Int: Schema]
     /// Statements checked again as they run: they read columns a `pivot` makes (`Schema.open`).
     public var deferred: Set<Int> = []
+    /// Check-time warnings (`Lint`): habits that run but may not mean what they say.
+    public var warnings: [Diagnostic] = []
 }
 
 /// Gives the schema of an input without running the playbook (the run supplies one that loads

@@ -1,0 +1,71 @@
+/// Habits that run but can silently change a result: warnings at check time, never errors.
+///
+/// Codes and IDs are text, and text orders alphabetically: `GradeLevelCode > "05"` holds for
+/// "KN" and "TK", and `max(GradeLevelCode)` is "TK". Comparing a text column with `<`, `>`,
+/// `between` or taking its `min`/`max`/`sort` is allowed (dates written as text in ISO order,
+/// names) but said, with the functions that compare on purpose.
+enum Lint {
+    static func warning(_ message: String, _ file: String, _ span: SourceSpan, help: String) -> Diagnostic {
+        Diagnostic(.warning, message, file: file, line: span.line, column: span.column, length: span.length, help: help)
+    }
+
+    /// What to write instead for a column of codes or numbers kept as text.
+    static func help(_ column: String) -> String {
+        column.lowercased().contains("grade")
+            ? "to order grades, compare grade_order(\(column)) (TK -1, KN 0, 01 1 … 12 12)"
+            : "to compare as numbers, use number(\(column)) or integer(\(column)); to compare as text, this is right"
+    }
+
+    /// Ordering comparisons of a text column with text in an expression over `schema`.
+    static func expression(_ expr: Expr, _ schema: Schema, _ file: String, into warnings: inout [Diagnostic]) {
+        func textColumn(_ e: Expr) -> String? {
+            if case .name(let n) = e.kind, schema.type(of: n) == .text { return n }
+            return nil
+        }
+        func isText(_ e: Expr) -> Bool { if case .literal(.text) = e.kind { return true }; return false }
+        switch expr.kind {
+        case .binary(let op, let l, let r):
+            if ["<", "<=", ">", ">="].contains(op), let column = textColumn(l) ?? textColumn(r), isText(l) || isText(r) {
+                warnings.append(warning("\(column) is text: \(op) compares it alphabetically (\"KN\" > \"05\", \"9\" > \"10\")", file,
+                                        expr.span, help: help(column)))
+            }
+            expression(l, schema, file, into: &warnings)
+            expression(r, schema, file, into: &warnings)
+        case .between(let v, let low, let high, _):
+            if let column = textColumn(v), isText(low) || isText(high) {
+                warnings.append(warning("\(column) is text: between compares it alphabetically (\"KN\" is between \"01\" and \"12\")", file,
+                                        expr.span, help: help(column)))
+            }
+            for e in [v, low, high] { expression(e, schema, file, into: &warnings) }
+        case .unary(_, let e), .isNull(let e, _): expression(e, schema, file, into: &warnings)
+        case .inList(let e, let items, _): for x in [e] + items { expression(x, schema, file, into: &warnings) }
+        case .like(let a, let b, _): for x in [a, b] { expression(x, schema, file, into: &warnings) }
+        case .call(_, let args): for x in args { expression(x, schema, file, into: &warnings) }
+        case .literal, .name, .qualified: break
+        }
+    }
+
+    /// A step's habits, over the schema of the table it reads.
+    static func step(_ node: StepNode, _ schema: Schema, _ file: String) -> [Diagnostic] {
+        var warnings: [Diagnostic] = []
+        func grades(_ name: Name) -> Bool { schema.type(of: name.text) == .text && name.text.lowercased().contains("grade") }
+        switch node.step {
+        case .filter(let e): expression(e, schema, file, into: &warnings)
+        case .derive(let items): for (_, e) in items { expression(e, schema, file, into: &warnings) }
+        case .sort(let keys):
+            for (key, _) in keys where grades(key) {
+                warnings.append(warning("\(key.text) is text: sort orders it alphabetically (01 … 12, then KN, TK)", file, key.span,
+                                        help: "derive g = grade_order(\(key.text)) and sort by g"))
+            }
+        case .aggregate(let items, _), .window(let items, _, _):
+            for item in items where ["min", "max"].contains(item.function.text) {
+                guard let argument = item.argument, case .name(let column) = argument.kind, schema.type(of: column) == .text,
+                      column.lowercased().contains("grade") else { continue }
+                warnings.append(warning("\(column) is text: \(item.function.text) takes the alphabetically \(item.function.text == "max" ? "last" : "first") (max is TK, not 12)",
+                                        file, argument.span, help: "\(item.function.text)(grade_order(\(column))) gives the grade's place"))
+            }
+        default: break
+        }
+        return warnings
+    }
+}
