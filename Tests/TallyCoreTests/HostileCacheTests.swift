@@ -237,7 +237,8 @@ final class HostileCacheTests: XCTestCase {
     }
 
     /// The default store's `.tally/cache/`, as an earlier Tally left it (no marker): Tally's
-    /// `.gitignore` and entry files only, so it is Tally's and is used; one more file and it is not.
+    /// `.gitignore` and entry files only, so it is Tally's and is used (its old entries removed);
+    /// one more file and it is not.
     func testAnEarlierTallysCacheIsKeptOnlyWhenEverythingInItIsTallys() throws {
         let scratch = try scratchWithPlaybook()
         let folder = scratch.url.path
@@ -248,6 +249,9 @@ final class HostileCacheTests: XCTestCase {
         XCTAssertEqual(run.exit, 1)
         XCTAssertEqual(run.err, "")
         XCTAssertTrue(CellCache.isMarked(scratch.path(".tally/cache")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path(".tally/cache/" + String(repeating: "c", count: 64) + ".cell")),
+                       "its entries, of a format no longer read, are gone")
+        XCTAssertEqual(statuses(try tally(["run", "p.playbook", "--no-color"], in: folder).out), ["cached", "cached", "cached"])
 
         let other = try scratchWithPlaybook()
         try other.write(".tally/cache/.gitignore", CellCache.gitignoreText)

@@ -76,16 +76,20 @@ public final class CellCache: @unchecked Sendable {
         if let refusal = CellCache.refusal(folder: folder) {
             throw Diagnostic(.error, "not used as the cell cache: it \(refusal)", file: folder, help: "move that folder away, or run with --no-cache")
         }
+        // An earlier Tally's cache (no marker, nothing in it but Tally's files): its entries are
+        // of a format this version never reads, and they hold student data; they go.
+        let earlier = FileManager.default.fileExists(atPath: folder) && !CellCache.isMarked(folder)
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
             try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder)
-            // The marker last-but-one: a folder is Tally's once it is there.
+            // A folder is Tally's once its marker is there.
             let marker = folder + "/" + CellCache.markerName
             if !FileManager.default.fileExists(atPath: marker),
                !FileCreation.create(marker, contents: Data(CellCache.markerText.utf8), permissions: 0o600) {
                 throw Diagnostic(.error, "cannot write \(CellCache.markerName)", file: folder)
             }
+            if earlier { for name in CellCache.entryFiles(folder) { unlink(folder + "/" + name) } }
             // Cached tables are student data: keep them out of any repository the folder is in.
             let ignore = folder + "/.gitignore"
             if !FileManager.default.fileExists(atPath: ignore) {
@@ -110,9 +114,10 @@ public final class CellCache: @unchecked Sendable {
 
     // MARK: Whose folder
 
-    /// Why a folder cannot be the cache, to follow its name (nil: it can). It can when it does not exist yet, is
-    /// empty, has Tally's marker, or is a cache an earlier Tally made (before the marker: its
-    /// `.gitignore` is Tally's and every other file is named as Tally names entries).
+    /// Why a folder cannot be the cache, worded to follow its name (nil: it can). It can when it
+    /// does not exist yet, is empty, has Tally's marker, or is a cache an earlier Tally made
+    /// (before the marker: its `.gitignore` is Tally's and every other file is named as Tally
+    /// names entries). Any other folder is someone's: never used, never emptied.
     public static func refusal(folder: String) -> String? {
         var info = stat()
         guard stat(folder, &info) == 0 else {
