@@ -36,7 +36,7 @@ struct WatchCommand: AsyncParsableCommand {
         options.fingerprintInputs = false
         options.recordInLedger = false
         options.writeExports = false
-        if !noCache, let storePath = options.storePath { options.cacheFolder = CellCache.folder(forStore: storePath) }
+        if !noCache, let storePath = options.storePath { options.cacheFolder = runCacheFolder(storePath: storePath) }
         var masks = Set((mask ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         masks.remove("")
         let key = ProcessInfo.processInfo.environment["TALLY_MASK_KEY"].flatMap { $0.isEmpty ? nil : $0 }

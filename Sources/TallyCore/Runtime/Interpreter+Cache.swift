@@ -7,7 +7,7 @@ import Foundation
 /// keys of the tables it reads. Cells that read or write the QA store (compare, save, snapshot,
 /// `diff snapshot`) have no key and always run; so does anything reading a table they make.
 extension Interpreter {
-    static let cacheFormat = "tally-cell-cache-1"
+    static let cacheFormat = "tally-cell-cache-2"
 
     /// The running program's size and modification time: a rebuilt or upgraded Tally (even with
     /// the same version number) never reuses results an older build computed.
@@ -18,14 +18,16 @@ extension Interpreter {
     }()
 
     /// The tables a statement reads (a superset is harmless: a table read needlessly is only
-    /// loaded from the cache needlessly).
+    /// loaded from the cache needlessly). Every switch here lists every case, with no `default`:
+    /// a statement, step or expression added later does not compile until it says what it reads
+    /// (one that silently read nothing here would get stale cache hits).
     static func reads(_ node: StatementNode) -> [String] {
         func exprTables(_ e: Expr) -> [String] {
             var out: [String] = []
             switch e.kind {
             case .qualified(let table, _): out.append(table)
             case .name(let n): out.append(n)
-            default: break
+            case .literal, .unary, .binary, .inList, .between, .isNull, .like, .call: break
             }
             for child in e.children { out += exprTables(child) }
             return out
@@ -43,8 +45,12 @@ extension Interpreter {
                 case .derive(let items): for (_, e) in items { names += exprTables(e) }
                 case .aggregate(let items, _): for item in items { if let e = item.argument { names += exprTables(e) } }
                 case .window(let items, _, _): for item in items { if let e = item.argument { names += exprTables(e) } }
-                case .pivot(_, let argument, _, _, _): if let e = argument { names += exprTables(e) }
-                default: break
+                case .pivot(_, let argument, _, _, let columns):
+                    if let e = argument { names += exprTables(e) }
+                    for e in columns ?? [] { names += exprTables(e) }
+                // Column names only, or (diff snapshot) the QA store, which the cell key never covers:
+                // such a cell always runs (`cellKey`).
+                case .select, .drop, .rename, .unpivot, .sort, .take, .distinct, .diffSnapshot: break
                 }
             }
             return names
@@ -63,7 +69,8 @@ extension Interpreter {
             return [t.text]
         case .show(let t, _, let filter, _):
             return [t.text] + (filter.map(exprTables) ?? [])
-        default:
+        // A load reads a file (its SHA-256 is in its key), the others nothing.
+        case .playbook, .param, .load, .mask:
             return []
         }
     }
@@ -74,19 +81,26 @@ extension Interpreter {
         return false
     }
 
+    /// (Every case listed: a statement added later that makes a table must say so, or the key of
+    /// the table's earlier definition would stand for it.)
     static func defines(_ node: StatementNode) -> String? {
         switch node.statement {
         case .load(let name, _, _, _, _), .assign(let name, _, _): return name.text
         case .compare(_, _, _, _, _, _, let alias): return alias?.text
-        default: return nil
+        case .playbook, .param, .assert, .save, .snapshot, .export, .show, .profile, .mask, .track: return nil
         }
     }
 
-    /// The key of a load: its statement, the resolved path and the file's SHA-256.
+    /// The key of a load: its statement, the resolved path and the file's SHA-256 (from the
+    /// cache's index of input files, which hashes the file again unless its stamp is unchanged).
     func loadKey(_ request: LoadRequest, node: StatementNode) -> (key: String, sha256: String)? {
         guard let cache, let sha = cache.inputSHA256(request.path) else { return nil }
-        let parts = [Interpreter.cacheFormat, TallyVersion.string, Interpreter.buildIdentity, "load", node.text, request.path, request.format.name, sha]
-        return (Fingerprint.sha256(parts.joined(separator: "\u{1}")), sha)
+        return (Interpreter.loadKey(request, node: node, sha256: sha), sha)
+    }
+
+    static func loadKey(_ request: LoadRequest, node: StatementNode, sha256: String) -> String {
+        let parts = [cacheFormat, TallyVersion.string, buildIdentity, "load", node.text, request.path, request.format.name, sha256]
+        return Fingerprint.sha256(parts.joined(separator: "\u{1}"))
     }
 
     /// The key of any other cell, or nil when it must always run.
@@ -95,8 +109,10 @@ extension Interpreter {
         var parts = [Interpreter.cacheFormat, TallyVersion.string, Interpreter.buildIdentity, node.statement.keyword, node.text]
         switch node.statement {
         case .load:
-            guard let request = plan.loads[index] else { return nil }
-            return loadKey(request, node: node)?.key
+            // The key found while checking, from the SHA-256 of the bytes this run read (or of
+            // the file its cached table was made from): never hashed again here, where the file
+            // could have changed since.
+            return loadKeys[index]
         case .assign(_, _, let steps):
             if steps.contains(where: { if case .diffSnapshot = $0.step { return true }; return false }) { return nil }
         case .assert, .show, .profile:
@@ -111,7 +127,8 @@ extension Interpreter {
             if let privacy = exportPrivacy {
                 parts.append("privacy \(request.masked) \(privacy.masks.sorted()) \(privacy.suppressBelow ?? 0) \(Fingerprint.sha256(privacy.key))")
             }
-        default:
+        // The QA store is no part of a key: these always run (declarations make no cell).
+        case .compare, .save, .snapshot, .track, .playbook, .param, .mask:
             return nil
         }
         for name in plan.paramOrder where Interpreter.mentions(node.text, name) {
@@ -144,6 +161,9 @@ extension Interpreter {
         for name in Set(Interpreter.reads(node)) {
             guard let key = lazyTables[name] else { continue }
             guard let table = cache.table(key) else {
+                // Damaged or gone: its entry is deleted, and the Runner runs the playbook again
+                // (nothing this run did has landed yet), recomputing the cell that made it.
+                cacheDamaged = true
                 throw Diagnostic("the cached table \"\(name)\" could not be read", file: file, line: node.line,
                                  help: "run again with --no-cache, or clear the cache: tally cache clear")
             }

@@ -54,6 +54,10 @@ public final class Interpreter {
     var lazyTables: [String: String] = [:]
     /// Load cells found in the cache while checking (table → key, entry).
     var cachedLoads: [String: (key: String, entry: CellCache.Entry)] = [:]
+    /// Each load cell's key (statement index → key), found while checking.
+    var loadKeys: [Int: String] = [:]
+    /// A cached table this run needed was damaged (its entry is deleted): run again.
+    public internal(set) var cacheDamaged = false
     /// Export cells to record in the cache once their files are in place.
     var pendingExportEntries: [(key: String, entry: CellCache.Entry, staged: String, destination: String)] = []
     /// Statements a partial run runs (nil: all).
@@ -93,14 +97,14 @@ public final class Interpreter {
         let index = node.flatMap { n in playbook.statements.firstIndex { $0 == n } }
         // A load a partial run does not need: its schema only.
         if let selection, let index, !selection.contains(index) { return try Loader.schema(request) }
-        var knownSHA: String? = nil
-        if let node, let (key, sha) = loadKey(request, node: node) {
-            if let entry = cache?.entry(key), let schema = entry.cell.schema {
-                cachedLoads[request.table] = (key, entry)
-                inputFingerprints[request.table] = (request.path, sha)
-                return schema
-            }
-            knownSHA = sha
+        if let node, let index, let (key, sha) = loadKey(request, node: node),
+           let entry = cache?.entry(key), let schema = entry.cell.schema {
+            // Its table was made from a file with this SHA-256, and the file still is that file
+            // (`CellCache.inputSHA256`).
+            cachedLoads[request.table] = (key, entry)
+            loadKeys[index] = key
+            inputFingerprints[request.table] = (request.path, sha)
+            return schema
         }
         let start = DispatchTime.now()
         var progress: ProgressHandler? = nil
@@ -108,8 +112,13 @@ public final class Interpreter {
             let label = "load \(request.table)"
             progress = { done, total, rows in report(label, done, total, rows) }
         }
-        let loaded = try Loader.read(request, progress: progress, fingerprint: knownSHA == nil && (store != nil || options.fingerprintInputs))
-        inputFingerprints[request.table] = (request.path, knownSHA ?? loaded.sha256)
+        // Read: the SHA-256 the ledger records, and the cell's key, are those of the bytes read
+        // now (the file may have changed since it was hashed for the lookup above).
+        let loaded = try Loader.read(request, progress: progress, fingerprint: cache != nil || store != nil || options.fingerprintInputs)
+        inputFingerprints[request.table] = (request.path, loaded.sha256)
+        if cache != nil, let node, let index, !loaded.sha256.isEmpty {
+            loadKeys[index] = Interpreter.loadKey(request, node: node, sha256: loaded.sha256)
+        }
         preloaded[request.table] = (loaded.table, Interpreter.seconds(since: start), loaded.bytes)
         return loaded.table.schema
     }

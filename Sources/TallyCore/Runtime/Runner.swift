@@ -195,12 +195,12 @@ public enum Runner {
             }
             record.storePath = store?.path
         }
-        let interpreter = Interpreter(playbook: playbook, options: options, store: store, playbookSHA256: record.playbookSHA256)
-        interpreter.baseDirectory = (absolute(path) as NSString).deletingLastPathComponent
         record.partial = options.partialDescription
+        let selection: Set<Int>?
+        var cache: CellCache? = nil
         do {
-            interpreter.selection = try Interpreter.selection(playbook, only: options.only, until: options.until, from: options.from)
-            if let folder = options.cacheFolder { interpreter.cache = try CellCache(folder: folder, limitBytes: options.cacheLimitBytes) }
+            selection = try Interpreter.selection(playbook, only: options.only, until: options.until, from: options.from)
+            if let folder = options.cacheFolder { cache = try CellCache(folder: folder, limitBytes: options.cacheLimitBytes) }
         } catch let d as Diagnostic {
             record.errors = [d]
             record.finished = options.now()
@@ -209,39 +209,20 @@ public enum Runner {
             record.errors = [Diagnostic(.error, "\(error)", file: playbook.file)]
             return record
         }
-        let checker = Checker(playbook: playbook, overrides: options.params,
-                              baseDirectory: (absolute(path) as NSString).deletingLastPathComponent,
-                              displayBase: options.displayBase, store: store) { request in
-            try interpreter.preload(request)
-        }
-        checker.exportBase = options.exportFolder.map(absolute)
-        checker.confinement = confinement(playbook: path, options: options)
-        if let store { interpreter.staging.authority = JournalAuthority(store: store) }
-        switch checker.check() {
-        case .failure(let list):
-            record.errors = list.diagnostics
-            record.params = options.params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        case .success(let plan):
-            record.params = plan.paramOrder.map { ($0, plan.params[$0]?.display ?? "") }
-            record.checkWarnings = plan.warnings
-            interpreter.confinement = checker.confinement
-            interpreter.staging.confinement = checker.confinement
-            // A run killed while moving its exports into place is completed before anything
-            // reads or writes them again (ExportStaging.recover).
-            for folder in Set(plan.exports.values.map { ($0.path as NSString).deletingLastPathComponent }).sorted() {
-                interpreter.staging.recover(in: folder)
+        // A cached table found damaged when a cell needed it has had its entry deleted: the run
+        // starts again and recomputes that cell (nothing it did has landed yet — saves, snapshots
+        // and exports wait for the end). After two such restarts, the last runs without the cache.
+        var interpreter = Interpreter(playbook: playbook, options: options, store: store, playbookSHA256: record.playbookSHA256)
+        for attempt in 1...3 {
+            if attempt > 1 {
+                interpreter.staging.discard()
+                interpreter = Interpreter(playbook: playbook, options: options, store: store, playbookSHA256: record.playbookSHA256)
             }
-            interpreter.checker = checker
-            interpreter.execute(plan)
-            record.cells = interpreter.cells
-            record.series = interpreter.series
-            record.masks = interpreter.masks
-            record.sensitive = interpreter.sensitive
-            if let error = interpreter.failure {
-                record.errors = [error]
-            } else {
-                record.exitStatus = record.checksFailed > 0 ? 1 : 0
-            }
+            interpreter.baseDirectory = (absolute(path) as NSString).deletingLastPathComponent
+            interpreter.selection = selection
+            interpreter.cache = attempt < 3 ? cache : nil
+            run(interpreter, playbook: playbook, path: path, options: options, store: store, into: &record)
+            if !interpreter.cacheDamaged { break }
         }
         for error in record.errors { record.sensitive += error.values.filter { !record.sensitive.contains($0) } }
         record.finished = options.now()
@@ -290,7 +271,7 @@ public enum Runner {
             if record.exitStatus != 2 { interpreter.keepExports() }
         }
         record.notes = interpreter.staging.notes
-        if options.evictCache { interpreter.cache?.evict() } else { interpreter.cache?.finish() }
+        if options.evictCache { cache?.evict() } else { cache?.finish() }
         if let store, let id = record.runId, record.partial == nil {
             record.history = try? store.history(playbook: record.playbookPath,
                                                 params: Dictionary(uniqueKeysWithValues: record.params.map { ($0.name, $0.value) }), upTo: id)
@@ -300,6 +281,47 @@ public enum Runner {
         }
         if options.keepTablesUntilExit { Runner.kept.append(interpreter) }
         return record
+    }
+
+    /// Checks the playbook and runs it with `interpreter`, into `record` (one attempt).
+    static func run(_ interpreter: Interpreter, playbook: Playbook, path: String, options: RunOptions, store: QAStore?,
+                    into record: inout RunRecord) {
+        record.errors = []
+        record.exitStatus = 2
+        let checker = Checker(playbook: playbook, overrides: options.params,
+                              baseDirectory: (absolute(path) as NSString).deletingLastPathComponent,
+                              displayBase: options.displayBase, store: store) { request in
+            try interpreter.preload(request)
+        }
+        checker.exportBase = options.exportFolder.map(absolute)
+        checker.confinement = confinement(playbook: path, options: options)
+        if let store { interpreter.staging.authority = JournalAuthority(store: store) }
+        switch checker.check() {
+        case .failure(let list):
+            record.errors = list.diagnostics
+            record.params = options.params.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        case .success(let plan):
+            record.params = plan.paramOrder.map { ($0, plan.params[$0]?.display ?? "") }
+            record.checkWarnings = plan.warnings
+            interpreter.confinement = checker.confinement
+            interpreter.staging.confinement = checker.confinement
+            // A run killed while moving its exports into place is completed before anything
+            // reads or writes them again (ExportStaging.recover).
+            for folder in Set(plan.exports.values.map { ($0.path as NSString).deletingLastPathComponent }).sorted() {
+                interpreter.staging.recover(in: folder)
+            }
+            interpreter.checker = checker
+            interpreter.execute(plan)
+            record.cells = interpreter.cells
+            record.series = interpreter.series
+            record.masks = interpreter.masks
+            record.sensitive = interpreter.sensitive
+            if let error = interpreter.failure {
+                record.errors = [error]
+            } else {
+                record.exitStatus = record.checksFailed > 0 ? 1 : 0
+            }
+        }
     }
 
     /// Interpreters kept for `RunOptions.keepTablesUntilExit`.

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -13,10 +14,11 @@ import Darwin
 extension Table {
     static let binaryMagic = Array("TALLY-TABLE-2\n".utf8)
 
-    /// Writes the table to `path` (created owner-only); false if it could not be written.
-    func writeBinary(to path: String) -> Bool {
+    /// Writes the table to `path` (created owner-only): the SHA-256 of the bytes written, or nil
+    /// if it could not be written.
+    func writeBinary(to path: String) -> String? {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { return false }
+        guard fd >= 0 else { return nil }
         defer { close(fd) }
         var out = BinaryOut(fd: fd)
         out.bytes(Table.binaryMagic)
@@ -49,12 +51,16 @@ extension Table {
             }
         }
         out.flush()
-        return !out.failed
+        return out.failed ? nil : Table.hex(out.hasher.finalize())
     }
 
-    /// Reads a table written by `writeBinary`; nil for a missing, short or foreign file.
-    static func readBinary(from path: String) -> Table? {
-        guard let bytes = InputFile.readAll(path) else { return nil }
+    static func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
+
+    /// Reads a table written by `writeBinary`; nil for a missing, short or foreign file, or one
+    /// whose bytes do not have the SHA-256 `writeBinary` gave (a flipped byte in a text code
+    /// would otherwise index past its dictionary).
+    static func readBinary(from path: String, sha256: String) -> Table? {
+        guard let bytes = InputFile.readAll(path), hex(SHA256.hash(data: bytes)) == sha256 else { return nil }
         var input = BinaryIn(bytes: bytes)
         guard input.take(binaryMagic.count) == binaryMagic,
               let rows = input.int(), let width = input.int(), let fileCount = input.int() else { return nil }
@@ -112,6 +118,8 @@ private struct BinaryOut {
     let fd: Int32
     var buffer: [UInt8] = []
     var failed = false
+    /// Every byte written, for the checksum the cache keeps with the table.
+    var hasher = SHA256()
 
     init(fd: Int32) { self.fd = fd; buffer.reserveCapacity(1 << 20) }
 
@@ -123,6 +131,7 @@ private struct BinaryOut {
 
     mutating func writeAll(_ p: UnsafeRawBufferPointer) {
         guard let base = p.baseAddress else { return }
+        hasher.update(bufferPointer: p)
         var done = 0
         while done < p.count, !failed {
             let n = write(fd, base + done, p.count - done)
