@@ -21,13 +21,17 @@ struct ReportFlags: ParsableArguments {
 
     /// - Parameter key: the run's own key, when it made one (--no-store), so reports and
     ///   masked exports share tokens.
-    func privacy(extraMasks: [String], storePath: String?, key runKey: String? = nil) throws -> ReportPrivacy {
+    ///   - opened: the store the command has open (a read-only command's), used for its secret
+    ///     instead of opening `storePath` again.
+    func privacy(extraMasks: [String], storePath: String?, opened: QAStore? = nil, key runKey: String? = nil) throws -> ReportPrivacy {
         var masks = Set(extraMasks)
         masks.formUnion(maskList)
         if let suppressBelow, suppressBelow < 1 { throw ValidationError("--suppress-below takes a count of 1 or more") }
         var key = runKey ?? ProcessInfo.processInfo.environment["TALLY_MASK_KEY"] ?? ""
         if key.isEmpty, !masks.isEmpty {
-            if let storePath {
+            if let opened {
+                key = try storeAction { try opened.maskKey() }
+            } else if let storePath {
                 key = try storeAction { try QAStore(path: storePath).maskKey() }
             } else {
                 key = QAStore.randomSecret()
@@ -58,7 +62,7 @@ struct ReportCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let qa = try store.open()
+        let qa = try store.open(.readOnly)
         var id: Int64
         if let history {
             let cwd = FileManager.default.currentDirectoryPath
@@ -70,7 +74,7 @@ struct ReportCommand: ParsableCommand {
             }
             let h = try storeAction { try qa.history(playbook: playbook, params: latest.params, upTo: latest.id) }
             let record = try storeAction { try qa.report(run: latest.id) }
-            let privacy = try flags.privacy(extraMasks: record?.masks ?? [], storePath: qa.path)
+            let privacy = try flags.privacy(extraMasks: record?.masks ?? [], storePath: qa.path, opened: qa)
             print(HistoryText.render(h, playbook: playbook, privacy: privacy))
             id = latest.id
             if out == nil && flags.report == nil { return }
@@ -84,7 +88,7 @@ struct ReportCommand: ParsableCommand {
             writeError("no report record for run \(id) in \(qa.path)")
             throw ExitCode(2)
         }
-        let privacy = try flags.privacy(extraMasks: record.masks, storePath: qa.path)
+        let privacy = try flags.privacy(extraMasks: record.masks, storePath: qa.path, opened: qa)
         let files = try storeAction { try ReportRenderer.write(record, to: out ?? flags.report ?? "report-\(id)", options: flags.options(privacy)) }
         print("report: " + files.joined(separator: ", "))
     }

@@ -33,6 +33,14 @@ public enum FileCreation {
         return ok
     }
 
+    /// The folder part of a path: "" for a bare name, "/" for a file at the root. Used instead of
+    /// `NSString.deletingLastPathComponent`, which crashes (Foundation, Swift 6.3 on Linux) on a
+    /// one-character relative path such as "s" or "a/" read from the command line.
+    public static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
     /// Replaces `path` whole: the contents go to `.NAME.tally-partial-PID-…` beside it, which is
     /// then renamed over it, so a reader sees the old file or the new one, never half of one.
     /// A temporary left by a killed process is removed by the next run that stages in the folder
