@@ -211,6 +211,13 @@ final class HostileStoreTests: XCTestCase {
         XCTAssertEqual(try tally(["run", "p.playbook", "--store", "sqlite:relative.sqlite"], in: scratch).exit, 0)
         XCTAssertTrue(exists(scratch.path("relative.sqlite")))
 
+        // A one-character path (Foundation's deletingLastPathComponent traps on one), with a
+        // one-character report folder and JUnit file.
+        let short = try tally(["run", "p.playbook", "--store", "a", "--report", "r", "--junit", "j"], in: scratch)
+        XCTAssertEqual(short.exit, 0, short.output)
+        XCTAssertTrue(exists(scratch.path("a")) && exists(scratch.path("r/report.html")) && exists(scratch.path("j")), short.output)
+        XCTAssertTrue(try tally(["runs", "--store", "a"], in: scratch).output.contains("Hostile store"))
+
         let port = try tally(["runs", "--store", "postgres://u:secret@h:99999/db"], in: scratch)
         XCTAssertEqual(port.exit, 2, port.output)
         XCTAssertTrue(port.output.contains("postgres://u@h:99999/db: error: port 99999 is not a TCP port (1 to 65535)"), port.output)

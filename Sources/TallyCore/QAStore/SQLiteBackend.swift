@@ -75,7 +75,8 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
                 throw Diagnostic(.error, "cannot read the QA store: it has a -wal file but no -shm, and this user cannot write the store to make one", file: path,
                                  help: "run any tally command on it as its owner (that tidies the -wal away), then read it again")
             }
-            // A URI filename (the path's own %, ? and # escaped).
+            // A URI filename (the path's own %, ? and # escaped): the system SQLite reads them
+            // (SQLITE_USE_URI; HostileStoreTests reads a store this way).
             let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
             location = "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "%?#"))) ?? absolute) + "?immutable=1"
         }

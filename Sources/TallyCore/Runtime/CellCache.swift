@@ -66,7 +66,7 @@ public final class CellCache: @unchecked Sendable {
     public static func folder(forStore storePath: String) -> String {
         // A shared PostgreSQL store: the cache stays on this machine, in .tally/ here.
         if QAStore.isPostgres(storePath) { return FileManager.default.currentDirectoryPath + "/.tally/cache" }
-        let parent = (storePath as NSString).deletingLastPathComponent
+        let parent = FileCreation.folder(of: storePath)
         return (parent.isEmpty ? "." : parent) + "/cache"
     }
 

@@ -46,7 +46,7 @@ public enum FileCreation {
     /// A temporary left by a killed process is removed by the next run that stages in the folder
     /// (`ExportStaging.removeAbandoned`).
     public static func replace(_ path: String, contents: Data, permissions: mode_t = 0o644) -> Bool {
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = FileCreation.folder(of: path)
         let name = (path as NSString).lastPathComponent
         let temporary = (folder.isEmpty ? "" : folder + "/") + ".\(name).tally-partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         guard create(temporary, contents: contents, permissions: permissions) else { return false }
