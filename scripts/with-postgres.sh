@@ -2,8 +2,9 @@
 # Runs a command against a throwaway PostgreSQL server:
 #   scripts/with-postgres.sh COMMAND [ARGS...]
 # Installs Debian's PostgreSQL when it is missing, starts a cluster in a temporary folder that
-# listens on a Unix socket there and on a free loopback port, creates a database "tally" and a
-# role "tally" with a password, runs the command with
+# listens on a Unix socket there and on a free loopback port (on 127.0.0.1, and on ::1 where the
+# machine has IPv6), creates a database "tally" and a role "tally" with a password, runs the
+# command with
 #   TALLY_TEST_POSTGRES=postgres://tally@127.0.0.1:PORT/tally   (password in PGPASSWORD)
 #   TALLY_TEST_POSTGRES_ADMIN=postgres://postgres@/postgres?host=SOCKETDIR (trust, for createdb)
 #   TALLY_TEST_POSTGRES_TLS=postgres://tally_tls@127.0.0.1:PORT/tally_tls   (TLS only: the server
@@ -55,7 +56,7 @@ chmod 644 "$tls/ca.pem" "$tls/other-ca.pem"
 "${as_postgres[@]}" cp "$dir/hba" "$dir/data/pg_hba.conf"
 
 "${as_postgres[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=100 -c ssl=on -c ssl_cert_file=$tls/server.pem -c ssl_key_file=$tls/server.key" start >/dev/null
+  -o "-c listen_addresses=127.0.0.1,::1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=100 -c ssl=on -c ssl_cert_file=$tls/server.pem -c ssl_key_file=$tls/server.key" start >/dev/null
 "${as_postgres[@]}" "$bin/psql" -h "$dir" -p "$port" -U postgres -q -v ON_ERROR_STOP=1 \
   -c "CREATE ROLE tally LOGIN PASSWORD 'tally-test-secret' CREATEDB" -c "CREATE DATABASE tally OWNER tally" \
   -c "CREATE ROLE tally_tls LOGIN PASSWORD 'tally-test-secret'" -c "CREATE DATABASE tally_tls OWNER tally_tls" >/dev/null

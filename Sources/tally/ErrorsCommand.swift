@@ -25,7 +25,7 @@ struct ErrorsCommand: ParsableCommand {
             }
             wanted = s
         }
-        let qa = try store.open()
+        let qa = try store.open(.readOnly)
         let series = try storeAction { try qa.trackedSeries() }.filter { playbook == nil || $0.playbook == playbook }
         guard !series.isEmpty else {
             if json { print("[]") } else {

@@ -43,7 +43,7 @@ struct ExpectedCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            let qa = try store.open()
+            let qa = try store.open(.readOnly)
             let sets = try storeAction { try qa.expectedSets() }
             guard !sets.isEmpty else { print("no expected sets in \(qa.path)"); return }
             let rows = sets.map { [$0.info.name, String($0.info.version), String($0.versions), $0.info.keys.joined(separator: ", "),
@@ -60,7 +60,7 @@ struct ExpectedCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            let qa = try store.open()
+            let qa = try store.open(.readOnly)
             guard let set = try storeAction({ try qa.expected(name: name, version: version) }) else {
                 let names = (try? qa.expectedNames()) ?? []
                 writeError("no expected set \"\(name)\"\(version.map { " version \($0)" } ?? "") in \(qa.path)" +

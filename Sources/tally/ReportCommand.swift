@@ -21,13 +21,17 @@ struct ReportFlags: ParsableArguments {
 
     /// - Parameter key: the run's own key, when it made one (--no-store), so reports and
     ///   masked exports share tokens.
-    func privacy(extraMasks: [String], storePath: String?, key runKey: String? = nil) throws -> ReportPrivacy {
+    ///   - opened: the store the command has open (a read-only command's), used for its secret
+    ///     instead of opening `storePath` again.
+    func privacy(extraMasks: [String], storePath: String?, opened: QAStore? = nil, key runKey: String? = nil) throws -> ReportPrivacy {
         var masks = Set(extraMasks)
         masks.formUnion(maskList)
         if let suppressBelow, suppressBelow < 1 { throw ValidationError("--suppress-below takes a count of 1 or more") }
         var key = runKey ?? ProcessInfo.processInfo.environment["TALLY_MASK_KEY"] ?? ""
         if key.isEmpty, !masks.isEmpty {
-            if let storePath {
+            if let opened {
+                key = try storeAction { try opened.maskKey() }
+            } else if let storePath {
                 key = try storeAction { try QAStore(path: storePath).maskKey() }
             } else {
                 key = QAStore.randomSecret()
@@ -75,13 +79,13 @@ struct ReportCommand: ParsableCommand {
         if recorded == nil, record != nil {
             writeError("note: run \(id) was recorded before runs kept their --mask and --suppress-below: only its playbook's mask statements apply (add --mask to mask more)")
         }
-        var privacy = try flags.privacy(extraMasks: masks, storePath: qa.path)
+        var privacy = try flags.privacy(extraMasks: masks, storePath: qa.path, opened: qa)
         if privacy.suppressBelow == nil { privacy.suppressBelow = recorded?.suppressBelow }
         return (privacy, nil)
     }
 
     func run() throws {
-        let qa = try store.open()
+        let qa = try store.open(.readOnly)
         var id: Int64
         if let history {
             let cwd = FileManager.default.currentDirectoryPath

@@ -37,7 +37,7 @@ struct RunsCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            let qa = try store.open()
+            let qa = try store.open(.readOnly)
             let runs = try storeAction { try qa.runs() }
             if json { print(RunsCommand.json(runs)); return }
             guard !runs.isEmpty else { RunsCommand.say("no runs in \(qa.path)"); return }
@@ -57,7 +57,7 @@ struct RunsCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            let qa = try store.open()
+            let qa = try store.open(.readOnly)
             guard let stored = try storeAction({ try qa.run(id) }) else {
                 writeError("no run \(id) in \(qa.path)")
                 throw ExitCode(2)
@@ -108,7 +108,7 @@ struct RunsCommand: ParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            let qa = try store.open()
+            let qa = try store.open(.readOnly)
             let reports = try storeAction { [try qa.report(run: first), try qa.report(run: second)] }
             let diff = try RunsCommand.privacy(mask, report: reports, runs: [first, second], store: qa).apply(try storeAction { try qa.diff(first, second) }, reports: reports)
             if json { print(RunsCommand.json(diff)); return }
@@ -159,7 +159,7 @@ struct VerifyCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let qa = try store.open()
+        let qa = try store.open(.readOnly)
         let results = try storeAction { try qa.verify(id) }
         print(TextTable.render(header: ["table", "path", "status", "recorded sha256", "current sha256"],
                                rows: results.map { [$0.table, $0.path, $0.status.rawValue, $0.recordedSHA256, $0.currentSHA256 ?? "—"] },

@@ -16,10 +16,16 @@ struct StoreInfoCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() throws {
-        let qa = try store.open()
+        let qa = try store.open(.inspect)
         try storeAction {
             print("\(qa.kind) store \(qa.path)")
             print("schema: " + (try qa.appliedMigrations().last ?? "none"))
+            // Read as it is: an older store lacks tables this version counts.
+            let pending = try qa.pendingMigrations()
+            guard pending.isEmpty else {
+                print("older than this Tally (\(pending.count) migration\(pending.count == 1 ? "" : "s") to apply): run tally store migrate")
+                return
+            }
             for (table, rows) in try qa.tableCounts() { print("  \(table.padding(toLength: 16, withPad: " ", startingAt: 0)) \(Format.count(rows))") }
         }
     }
@@ -52,7 +58,8 @@ struct StoreCopyCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let source = try QAStore(path: from)
+            // The source is only read: it may be another user's, and a mistyped path makes nothing.
+            let source = try QAStore(path: from, access: .readOnly)
             let target = try QAStore(path: to)
             let counts = try source.copy(to: target)
             print("copied \(source.kind) \(source.path) into \(target.kind) \(target.path); row counts match:")

@@ -3,7 +3,7 @@ import TallyCore
 
 /// `--store PATH` / `--no-store`, shared by the commands that use the QA store.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .customLong("store"), help: "The QA store: a SQLite file, or a shared PostgreSQL database as postgres://user@host:5432/db (password from the URL, PGPASSWORD or ~/.pgpass; never shown). Default: $TALLY_STORE, else .tally/tally.sqlite here.")
+    @Option(name: .customLong("store"), help: "The QA store: a SQLite file (a path, sqlite:PATH or file:PATH), or a shared PostgreSQL database as postgres://user@host:5432/db (password from the URL, PGPASSWORD or ~/.pgpass; never shown). Default: $TALLY_STORE, else .tally/tally.sqlite here.")
     var storePath: String?
     @Flag(name: .customLong("no-store"), help: "Run without the QA store: no ledger entry, no stored comparisons.")
     var noStore = false
@@ -11,10 +11,12 @@ struct StoreOptions: ParsableArguments {
     /// The store path to use, or nil with --no-store.
     var path: String? { noStore ? nil : QAStore.defaultPath(explicit: storePath) }
 
-    func open() throws -> QAStore {
+    /// Opens the store; a command that only reads it passes `.readOnly` (or `.inspect`), so it
+    /// never creates, migrates or writes the store (another user's store, a mistyped path).
+    func open(_ access: QAStore.Access = .readWrite) throws -> QAStore {
         guard let path else { throw ValidationError("this command needs the QA store; drop --no-store") }
-        do { return try QAStore(path: path) } catch let d as Diagnostic {
-            writeError(d.description)
+        do { return try QAStore(path: path, access: access) } catch let d as Diagnostic {
+            writeError(d.render(source: nil))
             throw ExitCode(2)
         }
     }

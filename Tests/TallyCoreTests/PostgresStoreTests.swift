@@ -289,8 +289,9 @@ extension PostgresStoreTests {
         let base = try XCTUnwrap(environment["TALLY_TEST_POSTGRES_TLS"], "run inside scripts/with-postgres.sh")
         let ca = try XCTUnwrap(environment["TALLY_TEST_POSTGRES_CA"]), other = try XCTUnwrap(environment["TALLY_TEST_POSTGRES_OTHER_CA"])
         let scratch = try Scratch()
+        // store migrate: it connects and makes the store (store info only reads one that exists).
         func info(_ query: String) throws -> (exit: Int32, output: String) {
-            try ReliabilityTests.tally(["store", "info", "--store", base + query], in: scratch.url.path)
+            try ReliabilityTests.tally(["store", "migrate", "--store", base + query], in: scratch.url.path)
         }
         // Encrypted: the default (prefer), require, and both checks of the certificate.
         for query in ["", "?sslmode=prefer", "?sslmode=require", "?sslmode=verify-ca&sslrootcert=\(ca)",

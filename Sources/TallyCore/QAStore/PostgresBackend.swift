@@ -34,7 +34,9 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         /// Certificate authorities to trust (PEM), else the system's.
         var rootCertificate: String? = nil
         var location: String {
-            "postgres://\(user)@\(socketDirectory.map { _ in "" } ?? host):\(port)/\(database)" + (socketDirectory.map { "?host=\($0)" } ?? "")
+            // An IPv6 address is written in brackets, as in the URL.
+            let shownHost = host.contains(":") ? "[\(host)]" : host
+            return "postgres://\(user)@\(socketDirectory.map { _ in "" } ?? shownHost):\(port)/\(database)" + (socketDirectory.map { "?host=\($0)" } ?? "")
         }
     }
 
@@ -43,11 +45,18 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     static func target(_ url: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                        home: String = NSHomeDirectory()) throws -> Target {
         guard let parts = URLComponents(string: url), parts.scheme == "postgres" || parts.scheme == "postgresql" else {
-            throw Diagnostic(.error, "not a PostgreSQL URL", file: "--store", help: "write the store as postgres://user@host:5432/database")
+            throw Diagnostic(.error, "not a PostgreSQL URL (is the port a number?)", file: QAStore.displayLocation(url),
+                             help: "write the store as postgres://user@host:5432/database")
         }
         var t = Target()
-        t.host = parts.host.flatMap { $0.isEmpty ? nil : $0 } ?? "localhost"
+        // [::1] is an IPv6 address: the brackets are the URL's, not the host's.
+        t.host = parts.host.flatMap { $0.isEmpty ? nil : $0 }.map { $0.hasPrefix("[") && $0.hasSuffix("]") ? String($0.dropFirst().dropLast()) : $0 } ?? "localhost"
         t.port = parts.port ?? 5432
+        // A port past 65535 would wrap round to another one (99999 connects to 34463).
+        guard (1...65535).contains(t.port) else {
+            throw Diagnostic(.error, "port \(t.port) is not a TCP port (1 to 65535)", file: QAStore.displayLocation(url),
+                             help: "PostgreSQL's usual port is 5432")
+        }
         t.user = parts.user ?? environment["PGUSER"] ?? environment["USER"] ?? "postgres"
         t.database = String(parts.path.drop(while: { $0 == "/" }))
         if t.database.isEmpty { t.database = environment["PGDATABASE"] ?? t.user }
@@ -87,7 +96,10 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         return nil
     }
 
-    init(url: String) throws {
+    /// Set for a read-only command: writes are refused before they reach the server.
+    private var readOnly = false
+
+    init(url: String, access: QAStore.Access = .readWrite) throws {
         let t = try PostgresBackend.target(url)
         location = t.location
         var configuration: PostgresConnection.Configuration
@@ -106,7 +118,9 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
                              help: "check that the server runs and the URL's user, host, port and database (the password comes from the URL, PGPASSWORD or ~/.pgpass)")
         }
         // A connection must be closed before it is released, also when the store is refused.
-        do { try migrate() } catch {
+        do {
+            if access == .readWrite { try migrate() } else { try checkReadable(access) }
+        } catch {
             shutdown()
             throw error
         }
@@ -273,7 +287,10 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T { try transaction(readOnly: true, body) }
-    func write<T>(_ body: (Database) throws -> T) throws -> T { try transaction(readOnly: false, body) }
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        if readOnly { throw Diagnostic(.error, "the QA store could not be written: this command opened it read-only", file: location) }
+        return try transaction(readOnly: false, body)
+    }
 
     // MARK: Schema
 
@@ -305,6 +322,30 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
                                    arguments: [identifier, QAStore.timestamp(Date())])
                 }
             }
+        } catch let d as Diagnostic {
+            throw d
+        } catch {
+            throw Diagnostic(.error, "cannot open the QA store: \(PostgresBackend.describe(error))", file: location)
+        }
+    }
+
+    /// For a read-only command: the database must already be a Tally store of this version's
+    /// schema (or, for `store info`, an older one); nothing is created or migrated.
+    func checkReadable(_ access: QAStore.Access) throws {
+        readOnly = true
+        do {
+            _ = try execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", [])
+            let tables = try execute("""
+                SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
+                """, []).rows.compactMap { row -> String? in if case .text(let s)? = row.first { return s } else { return nil } }
+            if tables.isEmpty { throw QAStore.missing(location) }
+            guard tables.contains("tally_migrations") else {
+                throw Diagnostic(.error, "this PostgreSQL database is not a Tally QA store (it has \(tables.count) table\(tables.count == 1 ? "" : "s") of its own); it is left unchanged",
+                                 file: location, help: "pass the QA store's URL with --store")
+            }
+            let applied = try appliedMigrations()
+            try QAStore.refuseNewer(applied, location: location)
+            try QAStore.refuseOlder(applied, location: location, access: access)
         } catch let d as Diagnostic {
             throw d
         } catch {

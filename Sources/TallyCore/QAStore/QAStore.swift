@@ -8,19 +8,66 @@ public final class QAStore: @unchecked Sendable {
     public let path: String
     let backend: any StoreBackend
 
-    /// The store path: `--store`, else `TALLY_STORE`, else `.tally/tally.sqlite` here.
+    /// The store path: `--store`, else `TALLY_STORE`, else `.tally/tally.sqlite` here. A `sqlite:`
+    /// or `file:` URL becomes the path it names, so the cell cache beside it and every message
+    /// use the file's path.
     public static func defaultPath(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
                                    workingFolder: String = FileManager.default.currentDirectoryPath) -> String {
-        if let explicit, !explicit.isEmpty { return explicit }
-        if let fromEnvironment = environment["TALLY_STORE"], !fromEnvironment.isEmpty { return fromEnvironment }
-        return workingFolder + "/.tally/tally.sqlite"
+        var chosen = workingFolder + "/.tally/tally.sqlite"
+        if let explicit, !explicit.isEmpty { chosen = explicit } else if let fromEnvironment = environment["TALLY_STORE"], !fromEnvironment.isEmpty { chosen = fromEnvironment }
+        if case .sqlite(let path)? = try? location(chosen) { return path }
+        return chosen
     }
 
-    /// A store location fit to show: a PostgreSQL URL loses its password.
+    /// What a store location names.
+    enum Location: Equatable { case sqlite(String), postgres(String) }
+
+    /// Reads a `--store` value: a path is a SQLite file, and so is a `sqlite:` or `file:` URL
+    /// (`sqlite:///abs/t.sqlite`, `sqlite:relative.sqlite`, `file:///abs/t.sqlite`, percent-escapes
+    /// decoded); `postgres://` and `postgresql://` are a server. Any other `scheme://` is refused:
+    /// taken as a path it would become a folder named after the scheme.
+    static func location(_ text: String) throws -> Location {
+        if isPostgres(text) { return .postgres(text) }
+        let lower = text.lowercased()
+        guard let prefix = ["sqlite:", "file:"].first(where: { lower.hasPrefix($0) }) else {
+            if let scheme = text.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) {
+                throw Diagnostic(.error, "\"\(text[scheme].dropLast(3))\" is not a kind of QA store Tally knows", file: displayLocation(text),
+                                 help: "write a SQLite file's path (or sqlite:PATH, file:PATH), or postgres://user@host:5432/database")
+            }
+            return .sqlite(text)
+        }
+        var rest = Substring(text.dropFirst(prefix.count))
+        if rest.hasPrefix("//") {
+            // sqlite://HOST/path: only this machine's files.
+            let authority = rest.dropFirst(2).prefix { $0 != "/" }
+            guard authority.isEmpty || authority.lowercased() == "localhost" else {
+                throw Diagnostic(.error, "a \(prefix) URL names a file on this machine, not on \(authority)", file: text,
+                                 help: "write \(prefix)///absolute/path.sqlite or \(prefix)relative/path.sqlite")
+            }
+            rest = rest.dropFirst(2 + authority.count)
+        }
+        guard !rest.contains("?"), !rest.contains("#") else {
+            throw Diagnostic(.error, "a \(prefix) store URL takes no options (? or #)", file: text, help: "write ? as %3F and # as %23 in a file name")
+        }
+        guard let path = String(rest).removingPercentEncoding, !path.isEmpty else {
+            throw Diagnostic(.error, "this \(prefix) URL names no file", file: text, help: "write \(prefix)///absolute/path.sqlite or \(prefix)relative/path.sqlite")
+        }
+        return .sqlite(path)
+    }
+
+    /// A store location fit to show: a URL loses its password (also one too broken to parse).
     public static func displayLocation(_ location: String) -> String {
-        guard isPostgres(location), var parts = URLComponents(string: location), parts.password != nil else { return location }
-        parts.password = nil
-        return parts.string ?? "postgres://"
+        guard location.contains("://") else { return location }
+        if var parts = URLComponents(string: location) {
+            guard parts.password != nil else { return location }
+            parts.password = nil
+            return parts.string ?? "postgres://"
+        }
+        // Unparseable: drop whatever stands between the user's name and the last @ before the path.
+        guard let start = location.range(of: "://")?.upperBound else { return location }
+        let beforeQuery = location[start...].prefix { $0 != "?" }
+        guard let at = beforeQuery.lastIndex(of: "@"), let colon = location[start..<at].firstIndex(of: ":") else { return location }
+        return String(location[..<colon]) + String(location[at...])
     }
 
     /// Whether a store location names a PostgreSQL server.
@@ -28,15 +75,29 @@ public final class QAStore: @unchecked Sendable {
         location.hasPrefix("postgres://") || location.hasPrefix("postgresql://")
     }
 
-    /// Opens (and migrates) the store at a path or `postgres://` URL.
-    public init(path: String) throws {
-        if QAStore.isPostgres(path) {
-            let backend = try PostgresBackend(url: path)
+    /// How a command opens the store.
+    public enum Access: Sendable {
+        /// Creates the store when it is missing and applies the migrations it lacks (run, import, label).
+        case readWrite
+        /// Reads a store as it is: never creates, migrates or writes it, so a store another user
+        /// owns (or on a read-only disk) can be read, and a mistyped path makes nothing. A store of
+        /// an older schema is refused with `tally store migrate` as the way on.
+        case readOnly
+        /// As `readOnly`, but an older schema is read too (`tally store info` shows it).
+        case inspect
+    }
+
+    /// Opens the store at a path, a `sqlite:`/`file:` URL or a `postgres://` URL; with
+    /// `.readWrite`, creating and migrating it.
+    public init(path: String, access: Access = .readWrite) throws {
+        switch try QAStore.location(path) {
+        case .postgres(let url):
+            let backend = try PostgresBackend(url: url, access: access)
             self.backend = backend
             self.path = backend.location
-        } else {
-            backend = try SQLiteBackend(path: path)
-            self.path = path
+        case .sqlite(let file):
+            backend = try SQLiteBackend(path: file, access: access)
+            self.path = file
         }
     }
 
@@ -54,8 +115,27 @@ public final class QAStore: @unchecked Sendable {
         }
     }
 
+    /// Refuses, for a read-only command, a store an older Tally made: this version's queries
+    /// could need what the missing migrations add, and a read-only command never migrates.
+    static func refuseOlder(_ applied: [String], location: String, access: Access) throws {
+        guard access == .readOnly, let missing = StoreMigrations.all.first(where: { !applied.contains($0.identifier) }) else { return }
+        throw Diagnostic(.error, "this QA store was made by an older version of Tally (it lacks \"\(missing.identifier)\"); this command only reads it and leaves it unchanged", file: location,
+                         help: "run tally store migrate --store \(location) to bring it up to date")
+    }
+
+    /// The message for a store a read-only command finds missing (it never makes one).
+    static func missing(_ location: String) -> Diagnostic {
+        Diagnostic(.error, "no QA store at \(location) (a run creates it; check --store)", file: location)
+    }
+
     /// The schema migrations the store has, oldest first.
     public func appliedMigrations() throws -> [String] { try backend.appliedMigrations() }
+
+    /// The migrations this version has that the store lacks (`tally store migrate` applies them).
+    public func pendingMigrations() throws -> [String] {
+        let applied = Set(try appliedMigrations())
+        return StoreMigrations.all.map(\.identifier).filter { !applied.contains($0) }
+    }
 
     /// The store's secret for report masking tokens (made when the store was created).
     public func maskKey() throws -> String {

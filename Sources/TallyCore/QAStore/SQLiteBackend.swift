@@ -10,10 +10,14 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
     var location: String { path }
     var kind: String { "SQLite" }
 
-    init(path: String) throws {
+    init(path: String, access: QAStore.Access = .readWrite) throws {
         self.path = path
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = FileCreation.folder(of: path)
         do {
+            if access != .readWrite {
+                pool = try SQLiteBackend.openReadOnly(path: path, mode: access)
+                return
+            }
             if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o700])
@@ -40,6 +44,50 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
         }
     }
 
+    /// Opens an existing store to read only: no file is created (not the store, its folder or its
+    /// lock), nothing is migrated. SQLite reads a WAL database read-only through its -shm. A
+    /// reader that cannot write the store must not make a missing -wal and -shm: in a folder it
+    /// cannot write it could not, and in a shared folder they would be the reader's, and the
+    /// store's owner could not write them. Without a -shm (its last writer closed it cleanly, so
+    /// its -wal is gone or empty too) the store is read as `immutable`: its main file holds every
+    /// committed run.
+    static func openReadOnly(path: String, mode: QAStore.Access) throws -> DatabasePool {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw QAStore.missing(path) }
+        if isFolder.boolValue {
+            throw Diagnostic(.error, "cannot open the QA store: \(path) is a folder", file: path, help: "pass the store's file with --store PATH")
+        }
+        // The -wal holds the latest runs and the -shm indexes it: a reader needs all three.
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) && !FileManager.default.isReadableFile(atPath: file) {
+            throw Diagnostic(.error, "cannot read the QA store: permission denied\(file == path ? "" : " on \(file)")", file: path,
+                             help: "its owner can grant read access to all its files (chmod g+r \(path) \(path)-wal \(path)-shm), or pass another store with --store")
+        }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(30)
+        configuration.label = "tally"
+        let folder = FileCreation.folder(of: path)
+        let canWrite = access(folder.isEmpty ? "." : folder, W_OK) == 0 && FileManager.default.isWritableFile(atPath: path)
+        var location = path
+        if !canWrite, !FileManager.default.fileExists(atPath: path + "-shm") {
+            let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0
+            guard wal == 0 else {
+                throw Diagnostic(.error, "cannot read the QA store: it has a -wal file but no -shm, and this user cannot write the store to make one", file: path,
+                                 help: "run any tally command on it as its owner (that tidies the -wal away), then read it again")
+            }
+            // A URI filename (the path's own %, ? and # escaped): the system SQLite reads them
+            // (SQLITE_USE_URI; HostileStoreTests reads a store this way).
+            let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+            location = "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "%?#"))) ?? absolute) + "?immutable=1"
+        }
+        let pool = try DatabasePool(path: location, configuration: configuration)
+        let (tables, applied) = try contents(pool)
+        if tables == 0 { throw Diagnostic(.error, "no QA store at \(path): the file is empty (a run makes it a store; check --store)", file: path) }
+        try refuseForeign(tables: tables, applied: applied, path: path)
+        try QAStore.refuseOlder(applied, location: path, access: mode)
+        return pool
+    }
+
     /// Opens the pool and migrates. Several processes opening a new store at once race to switch
     /// it to WAL, and SQLite answers that race with SQLITE_BUSY without calling the busy handler,
     /// so the open is retried (with growing pauses, for up to about 30 seconds).
@@ -50,17 +98,27 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
         // GRDB's migrator checks which migrations ran outside the transaction that runs them, so
         // two processes could both run v1; an exclusive lock on a sidecar file serialises the
         // open-and-migrate step between processes.
-        let lockDescriptor = open(path + ".lock", O_CREAT | O_RDWR, 0o600)
+        let lockPath = path + ".lock"
+        var lockDescriptor = open(lockPath, O_CREAT | O_EXCL | O_RDWR, 0o600)
+        let madeLock = lockDescriptor >= 0
+        if !madeLock { lockDescriptor = open(lockPath, O_CREAT | O_RDWR, 0o600) }
         if lockDescriptor >= 0 { _ = flock(lockDescriptor, LOCK_EX) }
+        var opened = false
         defer {
+            // A failed open (the path is a folder, not a database, another program's) leaves no
+            // lock file behind; only a lock this open made is removed, while it is still held, so
+            // a store that opened before keeps the lock its other users share.
+            if madeLock, !opened { unlink(lockPath) }
             if lockDescriptor >= 0 { _ = flock(lockDescriptor, LOCK_UN); close(lockDescriptor) }
         }
         var attempt = 0
         while true {
             do {
                 let pool = try DatabasePool(path: path, configuration: configuration)
-                try refuseForeign(pool, path: path)
+                let (tables, applied) = try contents(pool)
+                try refuseForeign(tables: tables, applied: applied, path: path)
                 try migrator.migrate(pool)
+                opened = true
                 return pool
             } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 300 {
                 attempt += 1
@@ -69,16 +127,21 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
         }
     }
 
-    /// A database that is not a Tally store, or a store a newer Tally has changed, is left as it
-    /// is: migrating the first would write Tally's tables into someone else's database, and this
-    /// version could misread the second.
-    static func refuseForeign(_ pool: DatabasePool, path: String) throws {
-        let (tables, applied) = try pool.read { db -> (Int, [String]) in
+    /// The number of tables (negative when none is GRDB's migration ledger: not Tally's) and the
+    /// migrations applied.
+    static func contents(_ pool: DatabasePool) throws -> (tables: Int, applied: [String]) {
+        try pool.read { db -> (Int, [String]) in
             let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
             let hasLedger = try db.tableExists("grdb_migrations")
             let applied = hasLedger ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
             return (hasLedger ? tables : -tables, applied)
         }
+    }
+
+    /// A database that is not a Tally store, or a store a newer Tally has changed, is left as it
+    /// is: migrating the first would write Tally's tables into someone else's database, and this
+    /// version could misread the second.
+    static func refuseForeign(tables: Int, applied: [String], path: String) throws {
         if tables < 0 {
             throw Diagnostic(.error, "this SQLite database is not a Tally QA store (it has \(-tables) table\(tables == -1 ? "" : "s") of its own); it is left unchanged", file: path,
                              help: "pass the QA store's path with --store, or a new file's path to start one")

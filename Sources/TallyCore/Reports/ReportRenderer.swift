@@ -62,18 +62,39 @@ public enum ReportRenderer {
     /// Writes `report.html` and `report.md`, readable by their owner only.
     public static func write(_ record: ReportRecord, to folder: String, options: ReportOptions) throws -> [String] {
         let (html, markdown) = try render(record, options: options)
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // A folder that cannot be written is said in words ("cannot write the report to out/r:
+        // permission denied"), never as Foundation's error text.
+        if let problem = makeFolder(folder) {
+            throw Diagnostic(.error, "cannot write the report to \(folder): \(problem)", file: folder)
+        }
         var written: [String] = []
         for (name, text) in [("report.html", html), ("report.md", markdown)] {
             let path = folder + "/" + name
+            errno = 0
             guard FileCreation.replace(path, contents: Data(text.utf8), permissions: 0o600) else {
-                throw Diagnostic(.error, "cannot write the report", file: path)
+                let code = errno
+                throw Diagnostic(.error, "cannot write the report to \(folder): \(code == 0 ? "\(name) could not be written" : reason(code))", file: path)
             }
             written.append(path)
         }
         return written
     }
+
+    /// Makes `folder` and its missing parents, readable by their owner only; nil when it is
+    /// there, else why it cannot be ("permission denied", "out is a file, not a folder").
+    static func makeFolder(_ folder: String) -> String? {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
+            return isFolder.boolValue ? nil : "\(folder) is a file, not a folder"
+        }
+        let parent = FileCreation.folder(of: folder)
+        if !parent.isEmpty, parent != folder, let problem = makeFolder(parent) { return problem }
+        if mkdir(folder, 0o700) == 0 || errno == EEXIST { return nil }
+        return reason(errno)
+    }
+
+    /// The system's words for an error number, in lower case ("permission denied").
+    static func reason(_ code: Int32) -> String { String(cString: strerror(code)).lowercased() }
 
     static func escape(_ s: String) -> String {
         var out = ""

@@ -105,7 +105,8 @@ public final class CellCache: @unchecked Sendable {
     public static func folder(forStore storePath: String) -> String {
         // A shared PostgreSQL store: the cache stays on this machine, in .tally/ here.
         if QAStore.isPostgres(storePath) { return FileManager.default.currentDirectoryPath + "/.tally/cache" }
-        let parent = (storePath as NSString).deletingLastPathComponent
+        // (Not Foundation's deletingLastPathComponent: it traps on a one-character relative path.)
+        let parent = FileCreation.folder(of: storePath)
         if (storePath as NSString).lastPathComponent == "tally.sqlite", (parent as NSString).lastPathComponent == ".tally" {
             return parent + "/cache"
         }

@@ -33,12 +33,20 @@ public enum FileCreation {
         return ok
     }
 
+    /// The folder part of a path: "" for a bare name, "/" for a file at the root. Used instead of
+    /// `NSString.deletingLastPathComponent`, which crashes (Foundation, Swift 6.3 on Linux) on a
+    /// one-character relative path such as "s" or "a/" read from the command line.
+    public static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
     /// Replaces `path` whole: the contents go to `.NAME.tally-partial-PID-…` beside it, which is
     /// then renamed over it, so a reader sees the old file or the new one, never half of one.
     /// A temporary left by a killed process is removed by the next run that stages in the folder
     /// (`ExportStaging.removeAbandoned`).
     public static func replace(_ path: String, contents: Data, permissions: mode_t = 0o644) -> Bool {
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = FileCreation.folder(of: path)
         let name = (path as NSString).lastPathComponent
         let temporary = (folder.isEmpty ? "" : folder + "/") + ".\(name).tally-partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         guard create(temporary, contents: contents, permissions: permissions) else { return false }
