@@ -271,6 +271,12 @@ enum StoreMigrations {
                 PRIMARY KEY (run_id, name, error_key));
             """,
         ]),
+        // A tracked run's submission: the SHA-256 of the error report it tracked, and the
+        // report's own date or upload ID (null when it has none, and for runs tracked before).
+        ("v5-track: tracked submissions by error report", [
+            "ALTER TABLE tracked_run ADD COLUMN submission TEXT",
+            "ALTER TABLE tracked_run ADD COLUMN submitted TEXT",
+        ]),
     ]
 
     /// The statements' arguments: v2 stores the masking secret made when the store is created.
