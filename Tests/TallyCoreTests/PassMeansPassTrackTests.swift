@@ -132,8 +132,9 @@ final class PassMeansPassTrackTests: XCTestCase {
         XCTAssertEqual([resolved.firstSeen, resolved.lastSeen, resolved.resolvedIn], [2, 2, 1], "resolved by the later upload, run 1")
     }
 
-    /// Runs tracked before submissions were kept (a store migrated from an earlier Tally) are a
-    /// submission each, in run order, as they were counted before.
+    /// Runs tracked before submissions were kept (a store migrated from an earlier Tally): the
+    /// migration links each run that loaded one error report to that report, so its reruns are
+    /// one submission again; a run it cannot link is a submission of its own, in run order.
     func testRunsTrackedBeforeSubmissionsWereKeptAreASubmissionEach() throws {
         let scratch = try Scratch()
         try scratch.write("a.csv", "SSID,Local Record ID,School of Attendance,Error Code,Error Description,Field Name,Field Value,Error Severity\n"
@@ -153,6 +154,13 @@ final class PassMeansPassTrackTests: XCTestCase {
         let history = try store.errorHistory(playbook: playbook, name: "reported")
         XCTAssertEqual(history.submissions.map(\.runs), [[1], [2]])
         XCTAssertEqual(history.errors.map(\.status), [.open])
+        // The migration's link, run again on this store (on SQLite and PostgreSQL alike).
+        let link = try XCTUnwrap(StoreMigrations.all.first { $0.identifier.hasPrefix("v5-track") }?.statements.last)
+        try store.write { db in try db.execute(sql: link) }
+        let linked = try store.errorHistory(playbook: playbook, name: "reported")
+        XCTAssertEqual(linked.submissions.map(\.runs), [[1, 2]])
+        XCTAssertEqual(linked.submissions.first?.report, Fingerprint.sha256(file: scratch.path("a.csv")))
+        XCTAssertEqual(linked.errors.map(\.status), [.new])
     }
 
     // MARK: scope
