@@ -8,7 +8,7 @@ struct ErrorsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "errors",
         abstract: "CALPADS errors tracked across submissions: new, still open and resolved.",
-        discussion: "A playbook that loads a CALPADS error report and says track T keeps its errors in the QA store at each run. tally errors lists every error of the latest run as new (not in the run before) or open (still there), and every earlier one as resolved, with the run it was first seen in, last seen in and resolved in."
+        discussion: "A playbook that loads a CALPADS error report and says track T keeps its errors in the QA store at each run. A submission is an error report, identified by its bytes: rerunning a playbook on a report already tracked is the same submission, not a new one. tally errors lists every error of the latest submission as new (not in the submission before) or open (still there), and every earlier one as resolved, with the run it was first seen in, last seen in and resolved in. Submissions are in the order their reports first appeared (or of the reports' own upload dates, when they have them)."
     )
 
     @OptionGroup var store: StoreOptions
@@ -48,9 +48,16 @@ struct ErrorsCommand: ParsableCommand {
 
     func render(_ h: ErrorHistory) -> String {
         var lines: [String] = []
-        let runs = h.runs.map { "#\($0.id)" }.joined(separator: ", ")
-        let latest = h.runs.last.map { "latest #\($0.id), \($0.startedAt.prefix(16).replacingOccurrences(of: "T", with: " "))" } ?? ""
-        lines.append("\(h.playbook) · \(h.name): \(Format.plural(h.runs.count, "submission")) tracked (runs \(runs); \(latest))")
+        // Submissions, not runs: a rerun of a report already tracked is the same submission.
+        func runs(_ s: TrackedSubmission) -> String { (s.runs.count == 1 ? "run " : "runs ") + s.runs.map { "#\($0)" }.joined(separator: ", ") }
+        let each = h.submissions.map { "\($0.number) (\(runs($0)))" }.joined(separator: ", ")
+        var latest = ""
+        if let last = h.submissions.last {
+            let started = h.runs.first { $0.id == last.firstRun }?.startedAt.prefix(16).replacingOccurrences(of: "T", with: " ") ?? ""
+            let report = last.report.map { "error report SHA-256 \($0.prefix(12))…" } ?? "tracked before submissions were kept"
+            latest = "; latest: submission \(last.number), \(report), from \(runs(last)), first tracked \(started)"
+        }
+        lines.append("\(h.playbook) · \(h.name): \(Format.plural(h.submissions.count, "submission")) tracked by \(Format.plural(h.runs.count, "run")): \(each)\(latest)")
         lines.append("  \(h.count(.new)) new, \(h.count(.open)) still open, \(h.count(.resolved)) resolved" +
                      (status == nil ? "" : " (showing \(status ?? ""))"))
         guard !h.errors.isEmpty else { return lines.joined(separator: "\n") }

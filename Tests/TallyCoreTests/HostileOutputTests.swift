@@ -297,7 +297,7 @@ final class HostileOutputTests: XCTestCase {
         XCTAssertEqual(record.exitStatus, 0, "\(record.errors)")
         let qa = try QAStore(path: scratch.store)
         XCTAssertEqual(try qa.privacy(run: try XCTUnwrap(record.runId)), RecordedPrivacy(masks: ["LastName", "SSID"], suppressBelow: 11))
-        XCTAssertEqual(try qa.appliedMigrations().last, "v5: a run's masks and suppression")
+        XCTAssertTrue(try qa.appliedMigrations().contains("v5: a run's masks and suppression"))
         options.masks = []
         options.suppressBelow = nil
         let plain = Runner.run(path: scratch.path("p.playbook"), options: options)

@@ -159,7 +159,7 @@ final class PostgresStoreTests: XCTestCase {
     /// Every example playbook gives the same checks, exit status and ledger on both stores.
     func testTheExamplesRunTheSameOnPostgreSQLAsOnSQLite() throws {
         let playbooks = try FileManager.default.contentsOfDirectory(atPath: PostgresStoreTests.root + "/playbooks").filter { $0.hasSuffix(".playbook") }.sorted()
-        XCTAssertEqual(playbooks.count, 5)
+        XCTAssertEqual(playbooks.count, 6)
         for name in playbooks {
             var outcomes: [[String]] = []
             for location in [try Scratch().path("s.sqlite"), try TestStore.newPostgresDatabase()] {

@@ -4,24 +4,36 @@ import Foundation
 ///
 /// A baseline is never just "the latest run": a run of another district, another year or the
 /// same day's data again would make every difference wrong. Its scope is the same playbook with
-/// the same value of every parameter that is not a date. Date parameters order runs: a baseline's
-/// date parameters are the same as this run's or earlier, never later, so backfilling day 1 after
-/// day 2 does not compare day 1 with day 2. A run with the same parameters and byte-identical
-/// inputs is a rerun of the same data, not a baseline (rerunning day 2 compares with day 1 again,
-/// not with itself). Among the rest the one with the latest dates wins, then the latest run.
+/// the same value of every parameter that says *which* data (an LEA, a school, a year), not of
+/// those that say where today's file is: `path` parameters and parameters used only in load
+/// paths' file names are left out (see `Interpreter.defaultScope`), and `scope (lea, year)`
+/// names the parameters instead. Date parameters order runs: a baseline's date parameters are
+/// the same as this run's or earlier, never later, so backfilling day 1 after day 2 does not
+/// compare day 1 with day 2. A run with the same dates and byte-identical inputs is a rerun of
+/// the same data, not a baseline (rerunning day 2 compares with day 1 again, not with itself).
+/// Among the rest the one with the latest dates wins, then the latest run.
 public struct BaselineScope: Sendable, Equatable {
     public var playbook: String
     /// Every parameter's value as text (dates as YYYY-MM-DD).
     public var params: [String: String]
-    /// The names of the date parameters.
+    /// The names of the date parameters that order runs (those not in `scope`).
     public var dateParams: Set<String>
+    /// The parameters whose values a baseline must share, sorted.
+    public var scope: [String]
+    /// Whether `scope` was named in the playbook (`scope (...)`) rather than worked out.
+    public var named: Bool
     /// This run's inputs as `table=sha256`, sorted.
     public var inputs: [String]
 
-    public init(playbook: String, params: [String: String], dateParams: Set<String>, inputs: [String]) {
+    /// `scope`: the parameters a baseline must share (nil: every one that is not a date).
+    public init(playbook: String, params: [String: String], dateParams: Set<String>, inputs: [String],
+                scope: [String]? = nil, named: Bool = false) {
         self.playbook = playbook
         self.params = params
-        self.dateParams = dateParams
+        let scope = scope ?? params.keys.filter { !dateParams.contains($0) }
+        self.scope = scope.sorted()
+        self.dateParams = dateParams.subtracting(scope)
+        self.named = named
         self.inputs = inputs.sorted()
     }
 
@@ -30,19 +42,24 @@ public struct BaselineScope: Sendable, Equatable {
     /// Whether an earlier run with these parameters and inputs may be this run's baseline.
     func admits(params other: [String: String], inputs otherInputs: [String]) -> Bool {
         guard Set(other.keys) == Set(params.keys) else { return false }
-        for (name, value) in params where !dateParams.contains(name) && other[name] != value { return false }
+        for name in scope where other[name] != params[name] { return false }
         let theirs = dateParams.sorted().map { other[$0] ?? "" }
         if dates.lexicographicallyPrecedes(theirs) { return false }   // a later day
         if theirs == dates, otherInputs.sorted() == inputs { return false } // the same data again
         return true
     }
 
-    /// What the scope means, for a cell's note.
+    /// What the scope means, for a cell's note: `lea = 0612345; day ≤ 2024-10-02`, and the
+    /// parameters left out.
     public var description: String {
-        let fixed = params.keys.filter { !dateParams.contains($0) }.sorted()
-        var parts = ["playbook \(playbook)"]
-        if !fixed.isEmpty { parts.append(fixed.map { "\($0) = \(params[$0] ?? "")" }.joined(separator: ", ")) }
+        var parts: [String] = []
+        if !scope.isEmpty { parts.append(scope.map { "\($0) = \(params[$0] ?? "")" }.joined(separator: ", ")) }
         if !dateParams.isEmpty { parts.append(dateParams.sorted().map { "\($0) ≤ \(params[$0] ?? "")" }.joined(separator: ", ")) }
+        if parts.isEmpty { parts.append("any run of this playbook") }
+        let left = params.keys.filter { !scope.contains($0) && !dateParams.contains($0) }.sorted()
+        if !left.isEmpty {
+            parts.append("\(left.joined(separator: ", ")) left out" + (named ? ", as scope (…) says" : ": where the data is, not which"))
+        }
         return parts.joined(separator: "; ")
     }
 }

@@ -40,22 +40,62 @@ public struct TrackedErrorStatus: Sendable, Codable, Equatable {
     public var resolvedIn: Int64?
 }
 
-/// The runs that tracked errors for one series, and every error they saw.
+/// One submission of a tracked series: an error report CALPADS returned, identified by its
+/// bytes, and the runs that tracked it. Rerunning a playbook on the same report is the same
+/// submission again: the run is linked to it and nothing is counted twice.
+public struct TrackedSubmission: Sendable, Codable, Equatable {
+    /// 1, 2, ... in the series' order.
+    public var number: Int
+    /// The SHA-256 of the error report(s) the tracked table came from; nil for runs tracked
+    /// before submissions were kept (each such run is a submission of its own).
+    public var report: String?
+    /// The report's own date or upload ID when it has one (it orders the submissions).
+    public var submitted: String?
+    /// The runs that tracked it, in order; the first is where its errors were first kept.
+    public var runs: [Int64]
+    public var errorCount: Int
+
+    public var firstRun: Int64 { runs.first ?? 0 }
+
+    public init(number: Int, report: String?, submitted: String?, runs: [Int64], errorCount: Int) {
+        self.number = number; self.report = report; self.submitted = submitted; self.runs = runs; self.errorCount = errorCount
+    }
+
+    /// The series' order: by the reports' own dates (or upload IDs) when every submission has
+    /// one of the same kind, else by first appearance. Never by the order of the runs: a rerun
+    /// of an older report does not make it the latest.
+    public static func ordered<T>(_ items: [T], _ submission: (T) -> TrackedSubmission) -> [T] {
+        let kinds = Set(items.map { submission($0).submitted.map { $0.prefix(2) } ?? "" })
+        let byOwnDate = kinds.count == 1 && kinds.first != ""
+        return items.sorted { a, b in
+            let x = submission(a), y = submission(b)
+            if byOwnDate, x.submitted != y.submitted { return (x.submitted ?? "") < (y.submitted ?? "") }
+            return x.firstRun < y.firstRun
+        }
+    }
+}
+
+/// The runs that tracked errors for one series, its submissions, and every error they saw.
 public struct ErrorHistory: Sendable, Codable, Equatable {
     public var playbook: String
     public var name: String
+    /// Every run that tracked the series, in run order (a submission may have several).
     public var runs: [(id: Int64, startedAt: String, count: Int)]
+    /// The submissions in the series' order: the last is the latest.
+    public var submissions: [TrackedSubmission]
     public var errors: [TrackedErrorStatus]
 
     public static func == (a: ErrorHistory, b: ErrorHistory) -> Bool {
         a.playbook == b.playbook && a.name == b.name && a.errors == b.errors && a.runs.map(\.id) == b.runs.map(\.id)
+            && a.submissions == b.submissions
     }
 
-    enum CodingKeys: String, CodingKey { case playbook, name, runs, errors }
+    enum CodingKeys: String, CodingKey { case playbook, name, runs, submissions, errors }
     struct RunEntry: Codable { var id: Int64; var startedAt: String; var errors: Int }
 
-    public init(playbook: String, name: String, runs: [(id: Int64, startedAt: String, count: Int)], errors: [TrackedErrorStatus]) {
-        self.playbook = playbook; self.name = name; self.runs = runs; self.errors = errors
+    public init(playbook: String, name: String, runs: [(id: Int64, startedAt: String, count: Int)], submissions: [TrackedSubmission] = [],
+                errors: [TrackedErrorStatus]) {
+        self.playbook = playbook; self.name = name; self.runs = runs; self.submissions = submissions; self.errors = errors
     }
 
     public init(from decoder: Decoder) throws {
@@ -63,6 +103,7 @@ public struct ErrorHistory: Sendable, Codable, Equatable {
         playbook = try c.decode(String.self, forKey: .playbook)
         name = try c.decode(String.self, forKey: .name)
         runs = try c.decode([RunEntry].self, forKey: .runs).map { ($0.id, $0.startedAt, $0.errors) }
+        submissions = try c.decodeIfPresent([TrackedSubmission].self, forKey: .submissions) ?? []
         errors = try c.decode([TrackedErrorStatus].self, forKey: .errors)
     }
 
@@ -71,35 +112,33 @@ public struct ErrorHistory: Sendable, Codable, Equatable {
         try c.encode(playbook, forKey: .playbook)
         try c.encode(name, forKey: .name)
         try c.encode(runs.map { RunEntry(id: $0.id, startedAt: $0.startedAt, errors: $0.count) }, forKey: .runs)
+        try c.encode(submissions, forKey: .submissions)
         try c.encode(errors, forKey: .errors)
     }
 
     public func count(_ status: TrackedErrorStatus.Status) -> Int { errors.filter { $0.status == status }.count }
 
-    /// Statuses from an ordered list of runs' error sets: in the latest run and the one before
-    /// it, *open*; in the latest only, *new*; seen before but not in the latest, *resolved* in
-    /// the first run after it was last seen.
+    /// Statuses from the submissions' error sets in the series' order, each submission named by
+    /// its first run: in the latest and the one before it, *open*; in the latest only, *new*;
+    /// seen before but not in the latest, *resolved* in the submission after it was last seen.
     static func statuses(runs: [Int64], sets: [Int64: [String: TrackedError]]) -> [TrackedErrorStatus] {
-        guard let latest = runs.last else { return [] }
-        let previous = runs.count > 1 ? runs[runs.count - 2] : nil
-        var first: [String: Int64] = [:], last: [String: Int64] = [:], latestValue: [String: TrackedError] = [:]
-        var order: [String] = []
-        for run in runs {
+        guard let latest = runs.indices.last else { return [] }
+        var first: [String: Int] = [:], last: [String: Int] = [:], latestValue: [String: TrackedError] = [:]
+        for (position, run) in runs.enumerated() {
             for (key, error) in sets[run] ?? [:] {
-                if first[key] == nil { first[key] = run; order.append(key) }
-                last[key] = run
+                if first[key] == nil { first[key] = position }
+                last[key] = position
                 latestValue[key] = error
             }
         }
         var out: [TrackedErrorStatus] = []
-        for key in order {
-            guard let error = latestValue[key], let f = first[key], let l = last[key] else { continue }
+        for (key, error) in latestValue {
+            guard let f = first[key], let l = last[key] else { continue }
             if l == latest {
-                let before = previous.map { sets[$0]?[key] != nil } ?? false
-                out.append(TrackedErrorStatus(error: error, status: before ? .open : .new, firstSeen: f, lastSeen: l, resolvedIn: nil))
+                let before = latest > 0 && sets[runs[latest - 1]]?[key] != nil
+                out.append(TrackedErrorStatus(error: error, status: before ? .open : .new, firstSeen: runs[f], lastSeen: runs[l], resolvedIn: nil))
             } else {
-                let resolvedIn = runs.first { $0 > l }
-                out.append(TrackedErrorStatus(error: error, status: .resolved, firstSeen: f, lastSeen: l, resolvedIn: resolvedIn))
+                out.append(TrackedErrorStatus(error: error, status: .resolved, firstSeen: runs[f], lastSeen: runs[l], resolvedIn: runs[l + 1]))
             }
         }
         let rank: [TrackedErrorStatus.Status: Int] = [.new: 0, .open: 1, .resolved: 2]
@@ -111,13 +150,17 @@ public struct ErrorHistory: Sendable, Codable, Equatable {
 }
 
 extension QAStore {
-    /// Keeps the errors a run tracked under `name` (the tracked table), a row per error; the
-    /// run is recorded as having tracked even with no error, so everything open before shows
-    /// as resolved.
-    public func saveTrackedErrors(_ errors: [TrackedError], name: String, playbook: String, runId: Int64) throws {
+    /// Keeps the errors a run tracked under `name` (the tracked table), a row per error, and
+    /// the submission they belong to: `report`, the error report's SHA-256, and `submitted`, its
+    /// own date when it has one. The run is recorded as having tracked even with no error, so
+    /// everything open before shows as resolved.
+    public func saveTrackedErrors(_ errors: [TrackedError], name: String, playbook: String, runId: Int64,
+                                  report: String? = nil, submitted: String? = nil) throws {
         try write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO tracked_run (run_id, name, playbook_path, error_count) VALUES (?, ?, ?, ?)",
-                           arguments: [runId, name, playbook, errors.count])
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO tracked_run (run_id, name, playbook_path, error_count, submission, submitted)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [runId, name, playbook, errors.count, report, submitted])
             for e in errors {
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO tracked_error (run_id, name, error_key, error_code, rule_id, local_record_id, ssid, school,
@@ -139,28 +182,51 @@ extension QAStore {
         }
     }
 
-    /// Every error of a series with its status, from the runs that tracked it and completed
-    /// (a run killed before its writes landed is not one), up to `upTo` when given.
-    public func errorHistory(playbook: String, name: String, upTo: Int64? = nil) throws -> ErrorHistory {
+    /// The submissions of a series in its order, each with its errors (as its first run kept
+    /// them), from the runs that tracked it and completed (a run killed before its writes landed
+    /// is not one), up to run `upTo` when given; and every such run.
+    public func trackedSubmissions(playbook: String, name: String, upTo: Int64? = nil) throws
+        -> (submissions: [(submission: TrackedSubmission, errors: [String: TrackedError])], runs: [(id: Int64, startedAt: String, count: Int)]) {
         try read { db in
-            let runs = try Row.fetchAll(db, sql: """
-                SELECT t.run_id, r.started_at, t.error_count FROM tracked_run t JOIN run r ON r.id = t.run_id
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT t.run_id, r.started_at, t.error_count, t.submission, t.submitted FROM tracked_run t JOIN run r ON r.id = t.run_id
                 WHERE t.playbook_path = ? AND t.name = ? AND r.exit_status IN (0, 1) AND t.run_id <= ? ORDER BY t.run_id
-                """, arguments: [playbook, name, upTo ?? Int64.max]).map { (id: $0["run_id"] as Int64, startedAt: $0["started_at"] as String, count: $0["error_count"] as Int) }
-            var sets: [Int64: [String: TrackedError]] = [:]
-            for run in runs {
-                let rows = try Row.fetchAll(db, sql: "SELECT * FROM tracked_error WHERE run_id = ? AND name = ?", arguments: [run.id, name])
+                """, arguments: [playbook, name, upTo ?? Int64.max])
+            var runs: [(id: Int64, startedAt: String, count: Int)] = []
+            var groups: [TrackedSubmission] = [], at: [String: Int] = [:]
+            for r in rows {
+                let id: Int64 = r["run_id"], count: Int = r["error_count"]
+                runs.append((id, r["started_at"], count))
+                // A run tracked before submissions were kept is a submission of its own.
+                let report: String? = r["submission"]
+                let key = report ?? "run:\(id)"
+                if let k = at[key] { groups[k].runs.append(id); continue }
+                at[key] = groups.count
+                groups.append(TrackedSubmission(number: 0, report: report, submitted: r["submitted"], runs: [id], errorCount: count))
+            }
+            var out: [(submission: TrackedSubmission, errors: [String: TrackedError])] = []
+            for (k, group) in TrackedSubmission.ordered(groups, { $0 }).enumerated() {
+                var submission = group
+                submission.number = k + 1
                 var set: [String: TrackedError] = [:]
-                for r in rows {
+                for r in try Row.fetchAll(db, sql: "SELECT * FROM tracked_error WHERE run_id = ? AND name = ?", arguments: [group.firstRun, name]) {
                     let e = TrackedError(key: r["error_key"], errorCode: r["error_code"], ruleID: r["rule_id"], localRecordID: r["local_record_id"],
                                          ssid: r["ssid"], school: r["school"], severity: r["severity"], description: r["description"],
                                          field: r["field"], value: r["value"], sourceFile: r["source_file"], sourceLine: r["source_line"])
                     set[e.key] = e
                 }
-                sets[run.id] = set
+                out.append((submission, set))
             }
-            return ErrorHistory(playbook: playbook, name: name, runs: runs,
-                                errors: ErrorHistory.statuses(runs: runs.map(\.id), sets: sets))
+            return (out, runs)
         }
+    }
+
+    /// Every error of a series with its status in its latest submission (see `trackedSubmissions`).
+    public func errorHistory(playbook: String, name: String, upTo: Int64? = nil) throws -> ErrorHistory {
+        let (submissions, runs) = try trackedSubmissions(playbook: playbook, name: name, upTo: upTo)
+        var sets: [Int64: [String: TrackedError]] = [:]
+        for s in submissions { sets[s.submission.firstRun] = s.errors }
+        return ErrorHistory(playbook: playbook, name: name, runs: runs, submissions: submissions.map(\.submission),
+                            errors: ErrorHistory.statuses(runs: submissions.map(\.submission.firstRun), sets: sets))
     }
 }

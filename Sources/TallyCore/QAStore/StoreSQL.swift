@@ -275,6 +275,19 @@ enum StoreMigrations {
         ("v5: a run's masks and suppression", [
             "ALTER TABLE run ADD COLUMN privacy TEXT",
         ]),
+        // A tracked run's submission: the SHA-256 of the error report it tracked, and the
+        // report's own date or upload ID (null when it has none). A run tracked before that
+        // loaded exactly one error report gets that report's SHA-256 from its inputs, so that
+        // its reruns become the one submission they were; any other is a submission of its own.
+        ("v5-track: tracked submissions by error report", [
+            "ALTER TABLE tracked_run ADD COLUMN submission TEXT",
+            "ALTER TABLE tracked_run ADD COLUMN submitted TEXT",
+            """
+            UPDATE tracked_run SET submission = (
+                SELECT MIN(i.sha256) FROM run_input i WHERE i.run_id = tracked_run.run_id AND i.format = 'calpads errors' AND i.sha256 <> '')
+            WHERE (SELECT COUNT(*) FROM run_input i WHERE i.run_id = tracked_run.run_id AND i.format = 'calpads errors' AND i.sha256 <> '') = 1
+            """,
+        ]),
     ]
 
     /// The statements' arguments: v2 stores the masking secret made when the store is created.

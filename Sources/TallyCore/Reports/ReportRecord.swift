@@ -29,6 +29,8 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         public var notRun: Bool? = nil
         /// A comparison's totals and tolerance (nil in records made before they were kept).
         public var comparison: ComparisonSummary? = nil
+        /// Fatal errors CALPADS returned that the cell loaded or tracked (nil in older records).
+        public var calpadsFatal: Int? = nil
     }
     public var title: String
     public var playbookPath: String
@@ -83,7 +85,7 @@ public struct ReportRecord: Codable, Sendable, Equatable {
                             Step(keyword: step.keyword, rowsIn: step.rowsIn, rowsOut: step.rowsOut, detail: TerminalReport.stepDetail(step))
                         },
                         preview: cell.preview, check: cell.check, input: cell.input, export: cell.export, notes: cell.notes,
-                        notRun: cell.status == .notRun ? true : nil, comparison: cell.comparison)
+                        notRun: cell.status == .notRun ? true : nil, comparison: cell.comparison, calpadsFatal: cell.calpadsFatal)
         }
     }
 

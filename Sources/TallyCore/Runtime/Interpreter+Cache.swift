@@ -65,7 +65,7 @@ extension Interpreter {
         case .compare(let table, _, let target, _, _, _, _):
             if case .column(let other, _) = target { return [table.text, other.text] }
             return [table.text]
-        case .save(let t, _, _, _), .snapshot(let t, _, _), .export(let t, _, _, _, _), .profile(let t, _), .track(let t, _):
+        case .save(let t, _, _, _), .snapshot(let t, _, _, _), .export(let t, _, _, _, _), .profile(let t, _), .track(let t, _):
             return [t.text]
         case .show(let t, _, let filter, _):
             return [t.text] + (filter.map(exprTables) ?? [])

@@ -30,16 +30,16 @@ extension Interpreter {
                     throw Diagnostic("no run of this playbook is labelled \"\(label)\"", file: file, line: node.line,
                                      help: "label one with tally runs label RUN_ID \(label)")
                 }
-            } else if let baseline = try store.baselineRuns(baselineScope).first {
+            } else if let baseline = try store.baselineRuns(baselineScope()).first {
                 runId = baseline.id
-                note = "run \(baseline.id) (\(baseline.startedAt))"
+                note = "run \(baseline.id) (\(baseline.startedAt)), scope: \(baselineScope().description)"
             }
             if let runId {
                 expected = Comparison.table(keys: by.map(\.text), types: keyTypes, values: try store.values(run: runId, series: seriesName))
                 if note == nil { note = "run \(runId)" }
             } else {
                 expected = Comparison.table(keys: by.map(\.text), types: keyTypes, values: [])
-                note = "no baseline yet: no earlier run in this scope (\(baselineScope.description))"
+                note = "no baseline yet: no earlier run in this scope (\(baselineScope().description))"
                 noBaseline = true
             }
         }

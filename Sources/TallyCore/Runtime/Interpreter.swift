@@ -273,14 +273,7 @@ public final class Interpreter {
 
     func stepContext(_ tableName: String, _ plan: Plan) -> StepRunContext {
         StepRunContext(file: file, tableName: tableName, params: plan.params, paramTypes: plan.paramTypes,
-                       tables: tables, clock: options.clock, services: store.map { StoreServices(store: $0, file: file, scope: baselineScope) })
-    }
-
-    /// Which earlier runs this run may compare with (see `BaselineScope`).
-    var baselineScope: BaselineScope {
-        let dates = Set((plan?.paramOrder ?? []).filter { plan?.paramTypes[$0] == .date })
-        return BaselineScope(playbook: playbook.file, params: paramStrings, dateParams: dates,
-                             inputs: inputFingerprints.map { "\($0.key)=\($0.value.sha256)" })
+                       tables: tables, clock: options.clock, services: store.map { StoreServices(store: $0, file: file, scopeFor: snapshotScope) })
     }
 
     /// A key that must be unique (a snapshot's, a diff's): an error naming up to five duplicated keys.
@@ -326,6 +319,11 @@ public final class Interpreter {
             cell.rowsOut = loaded.table.rowCount
             cell.elapsed = loaded.elapsed
             cell.schema = loaded.table.schema
+            // What CALPADS returned for the submission: its fatal errors weigh on the verdict.
+            switch request.format {
+            case .calpadsErrors, .calpadsRejected: cell.calpadsFatal = Interpreter.fatalCount(loaded.table)
+            default: break
+            }
             if !loaded.table.rejected.isEmpty {
                 let n = loaded.table.rejected.count
                 cell.notes.append("\(Format.plural(n, "value")) that \(n == 1 ? "is not a date" : "are not dates") read as null (validate reports them as FRMT0002)")
@@ -411,7 +409,7 @@ public final class Interpreter {
             return cell
         case .track(let table, let series):
             return try runTrack(table, series: series, node: node, index: index)
-        case .snapshot(let table, let by, let name):
+        case .snapshot(let table, let by, let name, _):
             guard let store, let data = tables[table.text] else { throw Diagnostic("snapshot needs the QA store", file: file, line: node.line) }
             let keys = by.map(\.text), now = options.now()
             // A key that is not unique would make every later diff count the wrong rows as changed.

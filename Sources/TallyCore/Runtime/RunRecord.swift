@@ -143,6 +143,9 @@ public struct CellResult: Sendable, Codable {
     public var export: ExportRecord?
     public var schema: Schema?
     public var notes: [String] = []
+    /// Fatal errors CALPADS returned that the cell loaded or tracked (an error report, rejected
+    /// records): the verdict is then not "Ready to certify". Nil for other cells.
+    public var calpadsFatal: Int? = nil
 
     init(index: Int, node: StatementNode, kind: Kind) {
         self.index = index

@@ -76,11 +76,12 @@ extension Checker {
             for step in steps {
                 // A step reading columns a pivot will make is checked again when it runs.
                 if schema.open != nil { deferred.insert(index) }
-                if case .diffSnapshot(let snapshot, _) = step.step {
+                if case .diffSnapshot(let snapshot, _, let scope) = step.step {
                     guard let store else {
                         diagnostics.append(error("diff snapshot needs the QA store", step.span, help: "run without --no-store"))
                         poisoned.insert(name.text); return
                     }
+                    if let bad = scopeError(scope) { diagnostics.append(bad); poisoned.insert(name.text); return }
                     if (try? store.latestSnapshot(name: snapshot)) == nil, let names = try? store.snapshotNames(), !names.isEmpty,
                        let near = Suggest.closest(to: snapshot, in: names), near != snapshot {
                         diagnostics.append(error("no snapshot named \"\(snapshot)\" yet", step.span, help: "did you mean \"\(near)\"?"))
@@ -172,8 +173,9 @@ extension Checker {
                     throw error("\(table.text) has no LocalRecordID or SSID column to tell its errors apart", table.span)
                 }
             }
-        case .snapshot(let table, let by, _):
+        case .snapshot(let table, let by, _, let scope):
             guard store != nil else { diagnostics.append(error("snapshot needs the QA store", node.span)); return }
+            if let bad = scopeError(scope) { diagnostics.append(bad); return }
             guard let schema = lookup(table) else { return }
             let ctx = StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
             record { for key in by { _ = try ctx.requireColumn(key, in: schema) } }

@@ -50,11 +50,12 @@ enum ServiceSteps {
         return (output, result)
     }
 
-    static func diff(_ name: String, _ asOf: SnapshotBaseline?, _ span: SourceSpan, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
+    static func diff(_ name: String, _ asOf: SnapshotBaseline?, _ scope: [Name]?, _ span: SourceSpan, _ input: Table,
+                     _ ctx: StepRunContext) throws -> (Table, StepResult) {
         guard let services = ctx.services else {
             throw Diagnostic("diff snapshot needs the QA store", file: ctx.file, span: span)
         }
-        let (output, baseline) = try services.diffSnapshot(input, name: name, asOf: asOf, span: span)
+        let (output, baseline) = try services.diffSnapshot(input, name: name, asOf: asOf, scope: scope, span: span)
         var result = StepResult(keyword: "diff", rowsIn: input.rowCount, rowsOut: output.rowCount)
         var counts: [String: Int] = [:]
         if let change = output.column("change") {

@@ -65,7 +65,7 @@ public struct StepRunContext {
 /// Hooks for steps that reach outside the table engine (the QA store, CALPADS rules).
 public protocol RunServices: AnyObject {
     /// The diff and a note naming the baseline it used (or why there is none).
-    func diffSnapshot(_ table: Table, name: String, asOf: SnapshotBaseline?, span: SourceSpan) throws -> (Table, String)
+    func diffSnapshot(_ table: Table, name: String, asOf: SnapshotBaseline?, scope: [Name]?, span: SourceSpan) throws -> (Table, String)
 }
 
 /// The one list of step kinds: each entry's schema rule and run live in its own file.
@@ -115,7 +115,7 @@ public enum StepRegistry {
         case .distinct(let by): return SortStep.distinct(by, input)
         case .union(let other): return UnionStep.run(other, input, ctx)
         case .validate(let layout, let with): return try ServiceSteps.validate(layout, with, node.span, input, ctx)
-        case .diffSnapshot(let name, let asOf): return try ServiceSteps.diff(name, asOf, node.span, input, ctx)
+        case .diffSnapshot(let name, let asOf, let scope): return try ServiceSteps.diff(name, asOf, scope, node.span, input, ctx)
         case .locate(let table): return try ReturnSteps.locate(table, node.span, input, ctx)
         case .annotate(let findings): return try ReturnSteps.annotate(findings, node.span, input, ctx)
         }

@@ -140,7 +140,9 @@ public enum Step: Sendable, Equatable {
     case distinct(by: [Name])
     case union(Name)
     case validate(layout: Name, with: Name?)
-    case diffSnapshot(String, asOf: SnapshotBaseline?)
+    /// `diff snapshot "NAME" [as of ...] [scope (P, ...)]`: scope names the parameters a
+    /// baseline must share (nil: the default scope, see `BaselineScope`).
+    case diffSnapshot(String, asOf: SnapshotBaseline?, scope: [Name]?)
     /// `locate in TABLE`: the record each CALPADS error is about, by Local Record ID or SSID.
     case locate(Name)
     /// `annotate with FINDINGS`: whether Tally's rules predicted each CALPADS error.
@@ -219,7 +221,8 @@ public enum Statement: Sendable, Equatable {
     case compare(table: Name, column: Name, target: CompareTarget, by: [Name], tolerance: Tolerance?,
                  severity: Diagnostic.Severity, name: Name?)
     case save(table: Name, column: Name, expected: String, by: [Name])
-    case snapshot(table: Name, by: [Name], name: String)
+    /// `snapshot T by KEYS as "NAME" [scope (P, ...)]`: scope is the one its diffs use by default.
+    case snapshot(table: Name, by: [Name], name: String, scope: [Name]?)
     case export(table: Name, path: String, pathSpan: SourceSpan, format: FormatSpec?, options: IOOptions)
     /// `show T [columns A, B] [where EXPR] [limit N]`.
     case show(Name, columns: [Name], filter: Expr?, limit: Int?)

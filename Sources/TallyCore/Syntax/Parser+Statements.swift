@@ -188,7 +188,7 @@ extension Parser {
                 if case .integer(let id) = current.kind { _ = advance(); baseline = .run(id) }
                 else { baseline = .label(try string("a run id or a run label in quotes, e.g. as of \"certified\"").0) }
             }
-            return .diffSnapshot(snapshot, asOf: baseline)
+            return .diffSnapshot(snapshot, asOf: baseline, scope: try scopeClause())
         default:
             // What SQL and pandas users reach for.
             let familiar: [String: String] = [
@@ -326,6 +326,18 @@ extension Parser {
         try expectKeyword("by")
         let keys = try nameList("a key column")
         try expectKeyword("as")
-        return .snapshot(table: table, by: keys, name: try string("the snapshot's name in quotes").0)
+        let name = try string("the snapshot's name in quotes").0
+        return .snapshot(table: table, by: keys, name: name, scope: try scopeClause())
+    }
+
+    /// `scope (lea, year)` after a snapshot or a diff: the parameters a baseline must share
+    /// (`scope ()`: none, any earlier run of the playbook). Nil when there is no clause.
+    mutating func scopeClause() throws -> [Name]? {
+        guard acceptKeyword("scope") else { return nil }
+        try expectSymbol("(")
+        if acceptSymbol(")") { return [] }
+        let names = try nameList("a parameter's name")
+        try expectSymbol(")")
+        return names
     }
 }
