@@ -105,4 +105,35 @@ final class PassMeansPassTests: XCTestCase {
         let fixed = try run(scratch, "load t from \"in.csv\"\nopen = t | filter ExitDate is null\nassert open unique by SSID\n")
         XCTAssertEqual(fixed.exitStatus, 1)
     }
+
+    /// Grade codes are text: `> "05"` counted KN and TK as above grade 5, and the help for `> 5`
+    /// led there. Now a warning names grade_order, which orders them as grades.
+    func testGradeCodesOrderAsGradesOnPurpose() throws {
+        let scratch = try Scratch()
+        try scratch.write("in.csv", "SSID,GradeLevelCode\n1,KN\n2,TK\n3,06\n4,05\n5,12\n")
+        let text = try run(scratch, "load t from \"in.csv\"\nabove = t | filter GradeLevelCode > \"05\"\nassert count(above) == 2\n")
+        XCTAssertEqual(text.checkWarnings.count, 1)
+        XCTAssertEqual(text.checkWarnings.first?.line, 2)
+        XCTAssertTrue(text.checkWarnings.first?.help?.contains("grade_order(GradeLevelCode)") ?? false)
+        XCTAssertEqual(text.exitStatus, 1, "as text KN and TK are above 05: 4 rows, not 2")
+        let ordered = try run(scratch, "load t from \"in.csv\"\nabove = t | filter grade_order(GradeLevelCode) > 5\nassert count(above) == 2\n")
+        XCTAssertEqual(ordered.exitStatus, 0, "\(ordered.errors)")
+        XCTAssertEqual(ordered.checkWarnings.count, 0)
+        // The help for a number compared with a grade column names grade_order.
+        let help = try run(scratch, "load t from \"in.csv\"\nabove = t | filter GradeLevelCode > 5\n")
+        XCTAssertTrue(help.errors.first?.help?.contains("grade_order(GradeLevelCode) 5") ?? false, "\(help.errors)")
+        // An open pivot across grades orders its columns as grades.
+        let pivot = try run(scratch, "load t from \"in.csv\"\np = t | pivot values count() by SSID across GradeLevelCode\nshow p\n")
+        XCTAssertEqual(pivot.cells.last?.preview?.columns, ["SSID", "TK", "KN", "05", "06", "12"])
+        // number() and integer() read text as numbers on purpose; derive says how many were not.
+        let numbers = try run(scratch, "load t from \"in.csv\"\nn = t | derive g = integer(GradeLevelCode)\nshow n\n")
+        let derive = try XCTUnwrap(numbers.cells[1].steps.first)
+        XCTAssertEqual(TerminalReport.stepDetail(derive), "warning: g: 2 values of GradeLevelCode not an integer became null")
+        // sort and max on grades warn too; tally check shows the warnings and still passes.
+        let checked = Runner.check(path: scratch.path("p.playbook"), options: scratch.options)
+        XCTAssertTrue(checked.diagnostics.isEmpty)
+        try scratch.write("p.playbook", "load t from \"in.csv\"\ns = t | sort GradeLevelCode\nm = t | aggregate top = max(GradeLevelCode) by SSID\n")
+        let warned = Runner.check(path: scratch.path("p.playbook"), options: scratch.options)
+        XCTAssertEqual(warned.plan?.warnings.map(\.line), [2, 3])
+    }
 }
