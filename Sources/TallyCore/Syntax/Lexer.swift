@@ -16,10 +16,10 @@ public struct Lexer {
     var habits: [String: (index: Int, count: Int)] = [:]
 
     /// Reports `diagnostic` the first time `key` is seen; later times only count.
-    mutating func habit(_ key: String, _ diagnostic: Diagnostic) {
+    mutating func habit(_ key: String, _ diagnostic: @autoclosure () -> Diagnostic) {
         if let seen = habits[key] { habits[key] = (seen.index, seen.count + 1); return }
         habits[key] = (diagnostics.count, 1)
-        diagnostics.append(diagnostic)
+        diagnostics.append(diagnostic())
     }
 
     /// "(6,000 times; first here)" on each habit seen more than once.
@@ -31,11 +31,18 @@ public struct Lexer {
 
     static let statementWords: Set<String> = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask", "track"]
 
+    /// A letter, digit or `_`: a character of a name. ASCII is decided without Unicode's
+    /// tables (looking each character up there made a 5 MB line take a second).
+    static func isWord(_ c: Character) -> Bool {
+        if let a = c.asciiValue { return (a >= 97 && a <= 122) || (a >= 65 && a <= 90) || (a >= 48 && a <= 57) || a == 95 }
+        return c.isLetter || c.isNumber
+    }
+
     /// Whether an unindented line begins a new statement (a statement keyword, or `NAME =`).
     static func startsStatement<C: Collection<Character>>(_ chars: C) -> Bool {
         var i = chars.startIndex
         var word = ""
-        while i < chars.endIndex, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" {
+        while i < chars.endIndex, isWord(chars[i]) {
             // No statement word is this long: only `NAME =` is left to look for.
             if word.count <= 16 { word.append(chars[i]) }
             chars.formIndex(after: &i)
@@ -108,6 +115,8 @@ public struct Lexer {
 
     private mutating func scanLine(_ chars: [Character], from start: Int, line: Int, depth: inout Int, into tokens: inout [Token]) {
         var i = start
+        // A local copy: the diagnostics `habit` makes only when first seen must not capture self.
+        let file = self.file
         func span(_ from: Int, _ to: Int) -> SourceSpan { SourceSpan(line: line, column: from + 1, length: to - from) }
         while i < chars.count {
             let c = chars[i]
@@ -201,7 +210,7 @@ public struct Lexer {
             }
             if c.isLetter || c == "_" {
                 var text = ""
-                while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { text.append(chars[i]); i += 1 }
+                while i < chars.count, Lexer.isWord(chars[i]) { text.append(chars[i]); i += 1 }
                 tokens.append(Token(kind: .identifier(text), span: span(begin, i)))
                 continue
             }
