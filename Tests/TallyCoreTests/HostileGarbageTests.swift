@@ -228,6 +228,15 @@ final class HostileGarbageTests: XCTestCase {
             XCTAssertLessThanOrEqual(o.errorLines.count, 51, name)
             XCTAssertEqual(o.errorLines.first.map(String.init), first, o.output.prefix(600) + "")
         }
+        // After a title line the first file is no longer taken for data: the lexer and parser
+        // read all of it (101 lines, each an unknown statement, and three habits).
+        let text = try String(contentsOf: Self.fixtures.appendingPathComponent("fuzz-17672.playbook"), encoding: .utf8)
+        let o = try tally(["run", "p.playbook", "--no-store"], files: ["p.playbook": "playbook \"x\"\n" + text])
+        assertBounded(o, shown: 50, more: "54")
+        XCTAssertEqual(o.errorLines.prefix(4), ["p.playbook:2:1: error: unknown statement \"lo\"",
+                                                "p.playbook:2:3: error: unexpected character \"!\" (101 times; first here)",
+                                                "p.playbook:2:7: error: unexpected character \"^\" (72,013 times; first here)",
+                                                "p.playbook:2:16: error: number 99999999999999999999 is too large (101 times; first here)"])
     }
 
     func testLongNamesAreShortenedInMessages() throws {
