@@ -86,8 +86,9 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
             if n < limit { kept.append(d) }
         }
         for file in files where shown[file, default: 0] > limit {
-            var more = Diagnostic(.error, "", file: file)
-            more.omitted = shown[file, default: 0] - limit
+            let count = shown[file, default: 0] - limit
+            var more = Diagnostic(.error, "… \(Format.plural(count, "more error"))", file: file)
+            more.omitted = count
             kept.append(more)
         }
         return kept
