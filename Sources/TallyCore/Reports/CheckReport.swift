@@ -7,7 +7,9 @@ public enum CheckReport {
             let snippet = (d.file == playbookFile || playbookFile == nil) && d.column > 0 ? source : nil
             out += d.render(source: snippet) + "\n\n"
         }
-        out += "\(diagnostics.count) error\(diagnostics.count == 1 ? "" : "s") in \(path)\n"
+        // Counting the errors a long list left out (see `Diagnostic.capped`).
+        let total = Diagnostic.total(diagnostics)
+        out += "\(Format.count(total)) error\(total == 1 ? "" : "s") in \(path)\n"
         return TerminalText.visible(out)
     }
 

@@ -16,7 +16,7 @@ extension Checker {
     func lookup(_ name: Name) -> Schema? {
         if let schema = tables[name.text] { return schema }
         if poisoned.contains(name.text) { return nil }
-        diagnostics.append(error("unknown table \"\(name.text)\"", name.span,
+        diagnostics.append(error("unknown table \"\(Diagnostic.shown(name.text))\"", name.span,
                                  help: Suggest.help(for: name.text, in: tables.keys.sorted(), noun: "tables")))
         return nil
     }
@@ -34,7 +34,7 @@ extension Checker {
     func checkStatement(_ index: Int, _ node: StatementNode) {
         switch node.statement {
         case .playbook:
-            if index != playbook.statements.firstIndex(where: { if case .playbook = $0.statement { return true }; return false }) {
+            if index != titleIndex {
                 diagnostics.append(error("a playbook has one title", node.span))
             }
         case .param:
@@ -71,35 +71,10 @@ extension Checker {
             }
             if failed { poisoned.insert(name.text) }
         case .assign(let name, let sourceName, let steps):
-            guard var schema = lookup(sourceName) else { poisoned.insert(name.text); return }
-            let ctx = StepCheckContext(file: file, tableName: sourceName.text, params: paramTypes, tables: tables)
-            for step in steps {
-                // A step reading columns a pivot will make is checked again when it runs.
-                if schema.open != nil { deferred.insert(index) }
-                if case .diffSnapshot(let snapshot, _, let scope) = step.step {
-                    guard let store else {
-                        diagnostics.append(error("diff snapshot needs the QA store", step.span, help: "run without --no-store"))
-                        poisoned.insert(name.text); return
-                    }
-                    if let bad = scopeError(scope) { diagnostics.append(bad); poisoned.insert(name.text); return }
-                    if (try? store.latestSnapshot(name: snapshot)) == nil, let names = try? store.snapshotNames(), !names.isEmpty,
-                       let near = Suggest.closest(to: snapshot, in: names), near != snapshot {
-                        diagnostics.append(error("no snapshot named \"\(snapshot)\" yet", step.span, help: "did you mean \"\(near)\"?"))
-                        poisoned.insert(name.text); return
-                    }
-                }
-                do {
-                    if !rechecking { warnings += Lint.step(step, schema, file) }
-                    schema = try StepRegistry.schema(step, schema, ctx)
-                } catch let d as Diagnostic {
-                    diagnostics.append(d)
-                    poisoned.insert(name.text)
-                    return
-                } catch {
-                    poisoned.insert(name.text)
-                    return
-                }
-            }
+            // The steps are checked in a function of their own, so that nothing holding a copy
+            // of `tables` is alive when `define` changes it (a copy per statement made 50,000
+            // statements take minutes).
+            guard let schema = pipelineSchema(index, sourceName, steps) else { poisoned.insert(name.text); return }
             define(name, schema, index: index)
         case .assert(let predicate, _, _, _):
             checkPredicate(predicate)
@@ -282,6 +257,38 @@ extension Checker {
             let ctx = StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
             for column in columns { record { _ = try ctx.requireColumn(column, in: schema) } }
         }
+    }
+
+    /// The schema a pipeline makes, or nil after reporting why not.
+    func pipelineSchema(_ index: Int, _ sourceName: Name, _ steps: [StepNode]) -> Schema? {
+        guard var schema = lookup(sourceName) else { return nil }
+        let ctx = StepCheckContext(file: file, tableName: sourceName.text, params: paramTypes, tables: tables)
+        for step in steps {
+            // A step reading columns a pivot will make is checked again when it runs.
+            if schema.open != nil { deferred.insert(index) }
+            if case .diffSnapshot(let snapshot, _, let scope) = step.step {
+                guard let store else {
+                    diagnostics.append(error("diff snapshot needs the QA store", step.span, help: "run without --no-store"))
+                    return nil
+                }
+                if let bad = scopeError(scope) { diagnostics.append(bad); return nil }
+                if (try? store.latestSnapshot(name: snapshot)) == nil, let names = try? store.snapshotNames(), !names.isEmpty,
+                   let near = Suggest.closest(to: snapshot, in: names), near != snapshot {
+                    diagnostics.append(error("no snapshot named \"\(snapshot)\" yet", step.span, help: "did you mean \"\(near)\"?"))
+                    return nil
+                }
+            }
+            do {
+                if !rechecking { warnings += Lint.step(step, schema, file) }
+                schema = try StepRegistry.schema(step, schema, ctx)
+            } catch let d as Diagnostic {
+                diagnostics.append(d)
+                return nil
+            } catch {
+                return nil
+            }
+        }
+        return schema
     }
 
     static func comparisonSchema(_ keys: [String], _ schema: Schema, keyTypesFrom: Schema, valueType: DataType = .decimal) -> Schema {

@@ -24,6 +24,8 @@ public final class Checker {
     var schemas: [Int: Schema] = [:]
     /// Statements that read a table with columns known only at run time (see `Schema.open`).
     var deferred: Set<Int> = []
+    /// The index of the first `playbook "TITLE"` statement (any later one is an error).
+    var titleIndex: Int? = nil
 
     var file: String { playbook.file }
     /// `--out DIR`: where relative export paths start (nil: the playbook's folder).
@@ -53,12 +55,19 @@ public final class Checker {
     public func check() -> Result<Plan, DiagnosticList> {
         checkParams()
         if diagnostics.isEmpty {
+            titleIndex = playbook.statements.firstIndex { if case .playbook = $0.statement { return true }; return false }
             for (index, node) in playbook.statements.enumerated() {
                 if Interpreter.reads(node).contains(where: { tables[$0]?.open != nil }) { deferred.insert(index) }
-                checkStatement(index, node)
+                // Past the errors that are shown, "did you mean" is not worked out: 100,000
+                // unknown names, each compared with every table, would take hours.
+                if diagnostics.count >= Diagnostic.limit {
+                    Suggest.$quiet.withValue(true) { checkStatement(index, node) }
+                } else {
+                    checkStatement(index, node)
+                }
             }
         }
-        if !diagnostics.isEmpty { return .failure(DiagnosticList(diagnostics)) }
+        if !diagnostics.isEmpty { return .failure(DiagnosticList(Diagnostic.capped(diagnostics))) }
         var plan = Plan(playbook: playbook, params: params, paramTypes: paramTypes, paramOrder: paramOrder,
                         loads: loads, exports: exports, schemas: schemas, deferred: deferred)
         plan.warnings = warnings

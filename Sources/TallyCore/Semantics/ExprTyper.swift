@@ -49,15 +49,15 @@ public struct ExprTyper {
             if let table = scope.table, let t = table.schema.type(of: name) { return t }
             if let t = scope.params[name] { return t }
             if let table = scope.table {
-                throw fail("table \"\(table.name)\" has no column \"\(name)\"", expr.span,
+                throw fail("table \"\(table.name)\" has no column \"\(Diagnostic.shown(name))\"", expr.span,
                            help: Suggest.help(for: name, in: table.schema.names + scope.params.keys.sorted()))
             }
-            throw fail("unknown name \"\(name)\"", expr.span,
+            throw fail("unknown name \"\(Diagnostic.shown(name))\"", expr.span,
                        help: scope.tables[name] != nil ? "use count(\(name)) for its number of rows, or \(name).COLUMN inside sum, min, max"
                            : Suggest.help(for: name, in: scope.params.keys.sorted(), noun: "parameters"))
         case .qualified(let table, let column):
             guard let schema = scope.tables[table] else {
-                throw fail("unknown table \"\(table)\"", expr.span, help: Suggest.help(for: table, in: scope.tables.names, noun: "tables"))
+                throw fail("unknown table \"\(Diagnostic.shown(table))\"", expr.span, help: Suggest.help(for: table, in: scope.tables.names, noun: "tables"))
             }
             guard let t = schema.type(of: column) else {
                 throw fail("table \"\(table)\" has no column \"\(column)\"", expr.span, help: Suggest.help(for: column, in: schema.names))
@@ -113,7 +113,7 @@ public struct ExprTyper {
             if FunctionRegistry.aggregateNames.contains(name) { return try aggregateType(name, args, expr) }
             guard let definition = FunctionRegistry.all[name] else {
                 let known = Array(FunctionRegistry.all.keys) + Array(FunctionRegistry.aggregateNames)
-                throw fail("unknown function \"\(name)\"", expr.span, help: Suggest.help(for: name, in: known.sorted(), noun: "functions"))
+                throw fail("unknown function \"\(Diagnostic.shown(name))\"", expr.span, help: Suggest.help(for: name, in: known.sorted(), noun: "functions"))
             }
             guard definition.arity.contains(args.count) else {
                 throw fail("\(name) takes \(definition.arity.lowerBound == definition.arity.upperBound ? "\(definition.arity.lowerBound)" : "\(definition.arity.lowerBound) to \(definition.arity.upperBound)") argument(s), not \(args.count)",

@@ -4,32 +4,43 @@ enum UnionStep {
         let right = try ctx.requireTable(other)
         // A side with columns a pivot will make is checked when the union runs.
         if input.open != nil || right.open != nil { return Schema(columns: input.columns, open: input.open ?? right.open) }
-        let missing = input.names.filter { !right.contains($0) }
-        let extra = right.names.filter { !input.contains($0) }
+        // Columns are matched through a dictionary: by name in a list, two 40,000-column tables
+        // took 15 s.
+        let rightTypes = Dictionary(right.columns.map { ($0.name, $0.type) }, uniquingKeysWith: { first, _ in first })
+        let leftNames = Set(input.names)
+        let missing = input.names.filter { rightTypes[$0] == nil }
+        let extra = right.names.filter { !leftNames.contains($0) }
         guard missing.isEmpty, extra.isEmpty else {
             var parts: [String] = []
-            if !missing.isEmpty { parts.append("\"\(other.text)\" lacks \(missing.joined(separator: ", "))") }
-            if !extra.isEmpty { parts.append("\"\(other.text)\" has extra \(extra.joined(separator: ", "))") }
+            if !missing.isEmpty { parts.append("\"\(other.text)\" lacks \(listed(missing))") }
+            if !extra.isEmpty { parts.append("\"\(other.text)\" has extra \(listed(extra))") }
             throw ctx.error("union needs the same columns: " + parts.joined(separator: "; "), other.span,
                             help: "select the same columns on both sides first")
         }
         var schema = input
-        for field in input.columns {
-            guard let t = right.type(of: field.name) else { continue }
+        for (k, field) in input.columns.enumerated() {
+            guard let t = rightTypes[field.name] else { continue }
             guard field.type.isComparable(with: t) else {
                 throw ctx.error("union: column \"\(field.name)\" is \(field.type.rawValue) here but \(t.rawValue) in \"\(other.text)\"", other.span)
             }
-            if field.type != t { schema.set(field.name, .decimal) }
+            if field.type != t { schema.columns[k].type = .decimal }
         }
         return schema
     }
 
+    /// Names for a message: the first 20, then how many more (thousands of names help nobody).
+    static func listed(_ names: [String]) -> String {
+        names.prefix(20).joined(separator: ", ") + (names.count > 20 ? " and \(Format.count(names.count - 20)) more" : "")
+    }
+
     static func run(_ other: Name, _ input: Table, _ ctx: StepRunContext) -> (Table, StepResult) {
         guard let right = ctx.tables[other.text] else { return (input, StepResult(keyword: "union", rowsIn: input.rowCount, rowsOut: input.rowCount)) }
+        var rightIndex: [String: Int] = [:]
+        for (k, name) in right.names.enumerated() where rightIndex[name] == nil { rightIndex[name] = k }
         var columns: [Column] = []
         for (k, name) in input.names.enumerated() {
-            guard let r = right.column(name) else { continue }
-            columns.append(input.columns[k].appending(r))
+            guard let r = rightIndex[name] else { continue }
+            columns.append(input.columns[k].appending(right.columns[r]))
         }
         let output = Table(names: input.names, columns: columns, provenance: input.provenance.appending(right.provenance))
         var result = StepResult(keyword: "union", rowsIn: input.rowCount, rowsOut: output.rowCount)

@@ -11,18 +11,48 @@ public struct Lexer {
     let file: String
     /// Open parentheses not yet closed, innermost last.
     var openParens: [SourceSpan] = []
+    /// A habit (`||`, a stray `^`, a number past Int64) is one diagnostic however often it
+    /// recurs: where it first is, in `diagnostics`, and how often it was seen.
+    var habits: [String: (index: Int, count: Int)] = [:]
+
+    /// Reports `diagnostic` the first time `key` is seen; later times only count.
+    mutating func habit(_ key: String, _ diagnostic: @autoclosure () -> Diagnostic) {
+        if let seen = habits[key] { habits[key] = (seen.index, seen.count + 1); return }
+        habits[key] = (diagnostics.count, 1)
+        diagnostics.append(diagnostic())
+    }
+
+    /// "(6,000 times; first here)" on each habit seen more than once.
+    mutating func countHabits() {
+        for (_, seen) in habits where seen.count > 1 {
+            diagnostics[seen.index].message += " (\(Format.count(seen.count)) times; first here)"
+        }
+    }
 
     static let statementWords: Set<String> = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask", "track"]
 
+    /// A letter, digit or `_`: a character of a name. ASCII is decided without Unicode's
+    /// tables (looking each character up there made a 5 MB line take a second).
+    static func isWord(_ c: Character) -> Bool {
+        if let a = c.asciiValue { return (a >= 97 && a <= 122) || (a >= 65 && a <= 90) || (a >= 48 && a <= 57) || a == 95 }
+        return c.isLetter || c.isNumber
+    }
+
     /// Whether an unindented line begins a new statement (a statement keyword, or `NAME =`).
-    static func startsStatement(_ chars: [Character]) -> Bool {
-        var i = 0
+    static func startsStatement<C: Collection<Character>>(_ chars: C) -> Bool {
+        var i = chars.startIndex
         var word = ""
-        while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { word.append(chars[i]); i += 1 }
+        while i < chars.endIndex, isWord(chars[i]) {
+            // No statement word is this long: only `NAME =` is left to look for.
+            if word.count <= 16 { word.append(chars[i]) }
+            chars.formIndex(after: &i)
+        }
         guard !word.isEmpty else { return false }
         if statementWords.contains(word.lowercased()) { return true }
-        while i < chars.count, chars[i] == " " || chars[i] == "\t" { i += 1 }
-        return i < chars.count && chars[i] == "=" && (i + 1 >= chars.count || chars[i + 1] != "=")
+        while i < chars.endIndex, chars[i] == " " || chars[i] == "\t" { chars.formIndex(after: &i) }
+        guard i < chars.endIndex, chars[i] == "=" else { return false }
+        chars.formIndex(after: &i)
+        return i == chars.endIndex || chars[i] != "="
     }
 
     /// "this ( is never closed", pointing at the parenthesis, and recovery: the statement ends.
@@ -77,6 +107,7 @@ public struct Lexer {
             lastLine = lineNumber
         }
         if depth > 0 { reportUnclosed(upTo: lastLine) }
+        countHabits()
         if !atBoundary() { tokens.append(Token(kind: .newline, span: SourceSpan(line: lastLine, column: 1, length: 1))) }
         tokens.append(Token(kind: .eof, span: SourceSpan(line: lastLine + 1, column: 1, length: 1)))
         return tokens
@@ -84,6 +115,8 @@ public struct Lexer {
 
     private mutating func scanLine(_ chars: [Character], from start: Int, line: Int, depth: inout Int, into tokens: inout [Token]) {
         var i = start
+        // A local copy: the diagnostics `habit` makes only when first seen must not capture self.
+        let file = self.file
         func span(_ from: Int, _ to: Int) -> SourceSpan { SourceSpan(line: line, column: from + 1, length: to - from) }
         while i < chars.count {
             let c = chars[i]
@@ -124,8 +157,8 @@ public struct Lexer {
                 while i < chars.count, chars[i] != "'" { text.append(chars[i]); i += 1 }
                 let closed = i < chars.count
                 if closed { i += 1 }
-                diagnostics.append(Diagnostic("text is written in double quotes", file: file, span: span(begin, i),
-                                              help: "write \"\(text)\" instead of '\(text)\(closed ? "'" : "")"))
+                habit("'", Diagnostic("text is written in double quotes", file: file, span: span(begin, i),
+                                      help: "write \"\(text)\" instead of '\(text)\(closed ? "'" : "")"))
                 tokens.append(Token(kind: .string(text), span: span(begin, i)))
                 continue
             }
@@ -146,8 +179,8 @@ public struct Lexer {
                 if let days = DateCodec.Pattern.iso.parse(text) {
                     tokens.append(Token(kind: .date(days), span: span(begin, i)))
                 } else {
-                    diagnostics.append(Diagnostic("\"@\(text)\" is not a date", file: file, span: span(begin, i),
-                                                  help: "write dates as @YYYY-MM-DD, e.g. @2025-10-01"))
+                    habit("@", Diagnostic("\"@\(text)\" is not a date", file: file, span: span(begin, i),
+                                          help: "write dates as @YYYY-MM-DD, e.g. @2025-10-01"))
                     tokens.append(Token(kind: .date(0), span: span(begin, i)))
                 }
                 continue
@@ -169,15 +202,15 @@ public struct Lexer {
                 } else if let v = Int64(text) {
                     tokens.append(Token(kind: .integer(v), span: span(begin, i)))
                 } else {
-                    diagnostics.append(Diagnostic("number \(text) is too large", file: file, span: span(begin, i),
-                                                  help: "write an identifier as text: \"\(text)\""))
+                    habit("number", Diagnostic("number \(text) is too large", file: file, span: span(begin, i),
+                                               help: "write an identifier as text: \"\(text)\""))
                     tokens.append(Token(kind: .integer(0), span: span(begin, i)))
                 }
                 continue
             }
             if c.isLetter || c == "_" {
                 var text = ""
-                while i < chars.count, chars[i].isLetter || chars[i].isNumber || chars[i] == "_" { text.append(chars[i]); i += 1 }
+                while i < chars.count, Lexer.isWord(chars[i]) { text.append(chars[i]); i += 1 }
                 tokens.append(Token(kind: .identifier(text), span: span(begin, i)))
                 continue
             }
@@ -186,8 +219,8 @@ public struct Lexer {
                 // C, JavaScript and Excel habits: read them as and / or, and say so.
                 let word = c == "&" ? "and" : "or"
                 let written = two == "&&" || two == "||" ? two : "&"
-                diagnostics.append(Diagnostic("\(written) is written \(word) in a playbook", file: file, span: span(i, i + written.count),
-                                              help: "e.g. Grade == \"KN\" \(word) SSID is not null"))
+                habit(written, Diagnostic("\(written) is written \(word) in a playbook", file: file, span: span(i, i + written.count),
+                                          help: "e.g. Grade == \"KN\" \(word) SSID is not null"))
                 tokens.append(Token(kind: .identifier(word), span: span(i, i + written.count)))
                 i += written.count
                 continue
@@ -204,7 +237,7 @@ public struct Lexer {
                 i += 1
                 continue
             }
-            diagnostics.append(Diagnostic("unexpected character \"\(c)\"", file: file, span: span(i, i + 1)))
+            habit("character \(c)", Diagnostic("unexpected character \"\(c)\"", file: file, span: span(i, i + 1)))
             i += 1
         }
     }

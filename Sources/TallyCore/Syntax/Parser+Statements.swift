@@ -198,7 +198,7 @@ extension Parser {
                 "where": "write: filter CONDITION", "limit": "write: take N", "head": "write: take N",
                 "merge": "write: join [inner|left|anti|semi] TABLE on KEY",
             ]
-            throw error("unknown step \"\(word)\"", wordSpan,
+            throw error("unknown step \"\(Diagnostic.shown(word))\"", wordSpan,
                         help: familiar[word.lowercased()] ?? Suggest.help(for: word, in: Parser.stepWords, noun: "steps"))
         }
     }

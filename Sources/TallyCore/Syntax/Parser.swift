@@ -19,15 +19,20 @@ public struct Parser {
     /// Parses a playbook; throws a `DiagnosticList` holding every syntax error.
     public static func parse(source raw: String, file: String) throws -> Playbook {
         let source = normalizedLineEnds(raw)
+        // A data file run by mistake is one error, not one per field separator.
+        if let data = DataFileGuess.diagnose(source, file: file) { throw DiagnosticList([data]) }
         var lexer = Lexer(file: file)
         let tokens = lexer.tokenize(source)
         var parser = Parser(file: file, source: source, tokens: tokens)
         let playbook = parser.parsePlaybook()
         // Inside a statement whose ( was never closed, the parser's errors only repeat the lexer's.
-        let parserDiagnostics = parser.diagnostics.filter { d in !lexer.unclosedRanges.contains { $0.contains(d.line) } }
+        // (The ranges do not overlap, so the set of their lines is no larger than the file.)
+        var unclosedLines = Set<Int>()
+        for range in lexer.unclosedRanges { unclosedLines.formUnion(range) }
+        let parserDiagnostics = parser.diagnostics.filter { !unclosedLines.contains($0.line) }
         let all = lexer.diagnostics + parserDiagnostics
         if !all.isEmpty {
-            throw DiagnosticList(all.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+            throw DiagnosticList(Diagnostic.capped(all.sorted { ($0.line, $0.column) < ($1.line, $1.column) }))
         }
         // A playbook that does nothing must never pass as "all checks passed".
         if playbook.statements.isEmpty {
@@ -207,7 +212,7 @@ public struct Parser {
             let keywords = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask", "track"]
             let help = Suggest.closest(to: word, in: keywords).map { "did you mean \"\($0)\"?" }
                 ?? "a statement starts with load, assert, compare, save, snapshot, export, show, profile, or NAME = TABLE | ..."
-            throw error("unknown statement \"\(word)\"", current.span, help: help)
+            throw error("unknown statement \"\(Diagnostic.shown(word))\"", current.span, help: help)
         }
     }
 

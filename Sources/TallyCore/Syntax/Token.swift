@@ -33,9 +33,9 @@ public struct Token: Sendable, Equatable {
 
     public var describe: String {
         switch kind {
-        case .identifier(let s): return "\"\(s)\""
-        case .quotedIdentifier(let s): return "`\(s)`"
-        case .string(let s): return "text \"\(s)\""
+        case .identifier(let s): return "\"\(Diagnostic.shown(s))\""
+        case .quotedIdentifier(let s): return "`\(Diagnostic.shown(s))`"
+        case .string(let s): return "text \"\(Diagnostic.shown(s))\""
         case .integer(let v): return "number \(v)"
         case .decimal(let v): return "number \(v)"
         case .percent(let v): return "\(v)%"
