@@ -69,7 +69,7 @@ final class HostileStoreTests: XCTestCase {
                 (["runs", "show", "1", "--mask", "SSID"], "run 1: Hostile store"),
                 (["runs", "diff", "1", "1"], "no differences"),
                 (["errors"], "no tracked CALPADS errors"),
-                (["store", "info"], "schema: v4"),
+                (["store", "info"], "schema: v5-track"),
                 (["expected", "list"], "no expected sets"),
                 (["verify", "1"], "all 1 inputs are the files run 1 saw"),
                 (["report", "1", "--out", "reports/\(n)"], "report: reports/\(n)/report.html"),
@@ -112,14 +112,15 @@ final class HostileStoreTests: XCTestCase {
         // As an older Tally left it: without v4's tables.
         try BadInputCorpusTests.sqlite(scratch.path("t.sqlite"), "DROP TABLE tracked_error")
         try BadInputCorpusTests.sqlite(scratch.path("t.sqlite"), "DROP TABLE tracked_run")
-        try BadInputCorpusTests.sqlite(scratch.path("t.sqlite"), "DELETE FROM grdb_migrations WHERE identifier LIKE 'v4:%'")
+        try BadInputCorpusTests.sqlite(scratch.path("t.sqlite"), "ALTER TABLE run DROP COLUMN privacy")
+        try BadInputCorpusTests.sqlite(scratch.path("t.sqlite"), "DELETE FROM grdb_migrations WHERE identifier LIKE 'v4:%' OR identifier LIKE 'v5%'")
         let refused = try tally(["runs", "--store", "t.sqlite"], in: scratch)
         XCTAssertEqual(refused.exit, 2, refused.output)
         XCTAssertTrue(refused.output.contains("t.sqlite: error: this QA store was made by an older version of Tally (it lacks \"v4: tracked CALPADS errors\"); this command only reads it and leaves it unchanged"), refused.output)
         XCTAssertTrue(refused.output.contains("help: run tally store migrate --store t.sqlite"), refused.output)
         let info = try tally(["store", "info", "--store", "t.sqlite"], in: scratch)
         XCTAssertEqual(info.exit, 0, info.output)
-        XCTAssertTrue(info.output.contains("schema: v3: partial runs and cell status\nolder than this Tally (1 migration to apply): run tally store migrate"), info.output)
+        XCTAssertTrue(info.output.contains("schema: v3: partial runs and cell status\nolder than this Tally (3 migrations to apply): run tally store migrate"), info.output)
         XCTAssertEqual(try QAStore(path: scratch.path("t.sqlite"), access: .inspect).appliedMigrations().count, 3, "reading it migrated it")
         XCTAssertEqual(try tally(["store", "migrate", "--store", "t.sqlite"], in: scratch).exit, 0)
         let read = try tally(["runs", "--store", "t.sqlite"], in: scratch)
@@ -285,7 +286,7 @@ final class HostilePostgresStoreTests: XCTestCase {
         XCTAssertEqual(try psql(database, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"), "0", "the read made tables")
 
         XCTAssertEqual(try ReliabilityTests.tally(["run", "p.playbook", "--store", url], in: scratch.url.path).exit, 0)
-        _ = try psql(database, "DROP TABLE tracked_error; DROP TABLE tracked_run; DELETE FROM tally_migrations WHERE identifier LIKE 'v4:%'")
+        _ = try psql(database, "DROP TABLE tracked_error; DROP TABLE tracked_run; ALTER TABLE run DROP COLUMN privacy; DELETE FROM tally_migrations WHERE identifier LIKE 'v4:%' OR identifier LIKE 'v5%'")
         let older = try ReliabilityTests.tally(["runs", "--store", url], in: scratch.url.path)
         XCTAssertEqual(older.exit, 2, older.output)
         XCTAssertTrue(older.output.contains("this QA store was made by an older version of Tally"), older.output)
