@@ -136,4 +136,42 @@ final class PassMeansPassTests: XCTestCase {
         let warned = Runner.check(path: scratch.path("p.playbook"), options: scratch.options)
         XCTAssertEqual(warned.plan?.warnings.map(\.line), [2, 3])
     }
+
+    /// The first things a new user types from SQL, pandas, C or Python get help, not a bare error.
+    func testHabitsFromOtherLanguagesGetHelp() throws {
+        let scratch = try Scratch()
+        try scratch.write("in.csv", "SSID,Grade\n1,KN\n2,01\n")
+        let cases: [(String, String)] = [
+            ("SELECT * FROM t", "a playbook is not SQL: write NAME = TABLE | filter CONDITION | select COLUMN, ..."),
+            ("WHERE Grade == \"KN\"", "to keep some rows: NAME = TABLE | filter CONDITION"),
+            ("GROUP BY Grade", "to count by a column: NAME = TABLE | aggregate n = count() by COLUMN"),
+            ("x = t | group by Grade", "to count or sum by a column, write: aggregate n = count() by COLUMN, ..."),
+            ("x = t | aggregate n = count() Grade", "did you forget by? … by Grade"),
+            ("// a comment", "a comment starts with #: # like this"),
+            ("x = t | select *", "to keep every column, leave select out; to leave some out, write: drop COLUMN, ..."),
+            ("x = t | derive p = 2 % 3", "a remainder is not a playbook operation; to test divisibility, compare round(x / n) * n == x"),
+            ("x = t | filter True", "true and false are written in lower case: true"),
+            ("x = df[df.Grade == \"KN\"]", "a playbook is not pandas: filter rows with | filter CONDITION, pick columns with | select A, B"),
+        ]
+        for (line, help) in cases {
+            try scratch.write("p.playbook", "load t from \"in.csv\"\n\(line)\n")
+            let checked = Runner.check(path: scratch.path("p.playbook"), options: scratch.options)
+            XCTAssertEqual(checked.diagnostics.first?.help, help, "\(line): \(checked.diagnostics)")
+            XCTAssertEqual(checked.diagnostics.first?.line, 2, line)
+        }
+    }
+
+    /// `== "kn"` where the file says "KN" kept no row silently; the cell now says so.
+    func testALiteralThatDiffersOnlyByCaseIsSaid() throws {
+        let scratch = try Scratch()
+        try scratch.write("in.csv", "SSID,Grade\n1,KN\n2,KN\n3,01\n")
+        let record = try run(scratch, "load t from \"in.csv\"\nk = t | filter Grade == \"kn\" or Grade in (\"02\", \" 01\")\n")
+        let step = try XCTUnwrap(record.cells[1].steps.first)
+        XCTAssertEqual(step.rowsOut, 0)
+        XCTAssertEqual(step.notes, ["warning: no Grade is \"kn\", but 2 rows hold it in another case or with spaces",
+                                    "warning: no Grade is \" 01\", but 1 row holds it in another case or with spaces"])
+        XCTAssertTrue(TerminalReport.stepDetail(step).contains("warning: no Grade is \"kn\""))
+        let fine = try run(scratch, "load t from \"in.csv\"\nk = t | filter Grade == \"KN\" or Grade == \"05\"\n")
+        XCTAssertEqual(fine.cells[1].steps.first?.notes, [])
+    }
 }

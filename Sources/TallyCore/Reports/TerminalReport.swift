@@ -195,7 +195,8 @@ public struct TerminalReport {
         switch step.keyword {
         case "filter":
             let dropped = step.droppedFalse + step.droppedNull
-            return dropped > 0 ? "dropped \(Format.count(dropped)): \(Format.count(step.droppedFalse)) false, \(Format.count(step.droppedNull)) null" : ""
+            return ((dropped > 0 ? ["dropped \(Format.count(dropped)): \(Format.count(step.droppedFalse)) false, \(Format.count(step.droppedNull)) null"] : [])
+                    + step.notes).joined(separator: "; ")
         case "distinct":
             return step.droppedFalse > 0 ? "removed \(Format.count(step.droppedFalse)) duplicates" : ""
         case "join":

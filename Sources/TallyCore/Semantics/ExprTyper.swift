@@ -49,6 +49,10 @@ public struct ExprTyper {
             if let table = scope.table, let t = table.schema.type(of: name) { return t }
             if let t = scope.params[name] { return t }
             if let table = scope.table {
+                // Python's and Excel's booleans: the language writes true and false.
+                if ["True", "False", "TRUE", "FALSE"].contains(name) {
+                    throw fail("table \"\(table.name)\" has no column \"\(name)\"", expr.span, help: "true and false are written in lower case: \(name.lowercased())")
+                }
                 throw fail("table \"\(table.name)\" has no column \"\(Diagnostic.shown(name))\"", expr.span,
                            help: Suggest.help(for: name, in: table.schema.names + scope.params.keys.sorted()))
             }

@@ -237,7 +237,15 @@ public struct Lexer {
                 i += 1
                 continue
             }
-            habit("character \(c)", Diagnostic("unexpected character \"\(c)\"", file: file, span: span(i, i + 1)))
+            // Other languages' operators: say what a playbook writes.
+            let familiar: [Character: String] = [
+                "%": "a remainder is not a playbook operation; to test divisibility, compare round(x / n) * n == x",
+                "[": "a playbook is not pandas: filter rows with | filter CONDITION, pick columns with | select A, B",
+                "]": "a playbook is not pandas: filter rows with | filter CONDITION, pick columns with | select A, B",
+                ";": "a statement ends at the end of its line: no ; is needed",
+            ]
+            habit("character \(c)", Diagnostic(.error, "unexpected character \"\(c)\"", file: file, line: span(i, i + 1).line,
+                                                column: span(i, i + 1).column, length: 1, help: familiar[c]))
             i += 1
         }
     }

@@ -51,6 +51,10 @@ extension Parser {
             return .derive(items)
         case "select":
             var items: [(source: Name, alias: Name?)] = []
+            if case .symbol("*") = current.kind {
+                throw error("select names the columns to keep; * is SQL's", current.span,
+                            help: "to keep every column, leave select out; to leave some out, write: drop COLUMN, ...")
+            }
             repeat {
                 let column = try name("a column name")
                 let alias = acceptKeyword("as") ? try name("the new column name") : nil

@@ -134,7 +134,15 @@ public struct Parser {
             do {
                 let statement = try parseStatement()
                 guard case .newline = current.kind else {
-                    throw error("unexpected \(current.describe) after the \(statement.keyword) statement", current.span)
+                    var wrong = error("unexpected \(current.describe) after the \(statement.keyword) statement", current.span)
+                    // `aggregate n = count() School`: the grouping needs its `by`.
+                    if case .assign(_, _, let steps) = statement, let last = steps.last?.step, case .identifier = current.kind {
+                        switch last {
+                        case .aggregate, .window: wrong.help = "did you forget by? … by \(current.identifierText ?? "COLUMN")"
+                        default: break
+                        }
+                    }
+                    throw wrong
                 }
                 let endLine = tokens[max(0, position - 1)].span.line
                 statements.append(StatementNode(statement: statement, narrative: narrative,
@@ -173,7 +181,10 @@ public struct Parser {
     mutating func parseStatement() throws -> Statement {
         if current.identifierText != nil, peek().isSymbol("=") { return try parseAssign() }
         guard case .identifier(let word) = current.kind else {
-            throw unexpected("a statement (load, NAME = ..., assert, compare, export, show)")
+            var wrong = unexpected("a statement (load, NAME = ..., assert, compare, export, show)")
+            // `// note` (C, JavaScript): a comment starts with #.
+            if case .symbol("/") = current.kind, case .symbol("/") = peek().kind { wrong.help = "a comment starts with #: # like this" }
+            throw wrong
         }
         switch word {
         case "playbook":
@@ -210,7 +221,16 @@ public struct Parser {
             return .profile(table, columns: columns)
         default:
             let keywords = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask", "track"]
-            let help = Suggest.closest(to: word, in: keywords).map { "did you mean \"\($0)\"?" }
+            // SQL and pandas: say what a playbook writes instead.
+            let familiar: [String: String] = [
+                "select": "a playbook is not SQL: write NAME = TABLE | filter CONDITION | select COLUMN, ...",
+                "with": "a playbook is not SQL: each step is a line of its own, NAME = TABLE | STEP",
+                "group": "to count by a column: NAME = TABLE | aggregate n = count() by COLUMN",
+                "where": "to keep some rows: NAME = TABLE | filter CONDITION",
+                "import": "a playbook needs no import: load NAME from \"FILE\"",
+                "df": "a playbook is not pandas: load df from \"FILE\", then NAME = df | filter CONDITION",
+            ]
+            let help = familiar[word.lowercased()] ?? Suggest.closest(to: word, in: keywords).map { "did you mean \"\($0)\"?" }
                 ?? "a statement starts with load, assert, compare, save, snapshot, export, show, profile, or NAME = TABLE | ..."
             throw error("unknown statement \"\(Diagnostic.shown(word))\"", current.span, help: help)
         }
