@@ -174,4 +174,15 @@ final class PassMeansPassTests: XCTestCase {
         let fine = try run(scratch, "load t from \"in.csv\"\nk = t | filter Grade == \"KN\" or Grade == \"05\"\n")
         XCTAssertEqual(fine.cells[1].steps.first?.notes, [])
     }
+
+    /// A `mask` statement after the statement that stopped the run still masks its error.
+    func testAMaskAfterTheStatementThatStoppedStillMasksItsError() throws {
+        let scratch = try Scratch()
+        try scratch.write("in.csv", "SSID,School\n1000000001,A\n1000000001,B\n")
+        try scratch.write("p.playbook", "load t from \"in.csv\"\nsnapshot t by SSID as \"s\"\nmask SSID\n")
+        let (exit, output) = try ReliabilityTests.tally(["run", "p.playbook", "--no-color"], in: scratch.url.path)
+        XCTAssertEqual(exit, 2, output)
+        XCTAssertTrue(output.contains("needs one row per SSID"), output)
+        XCTAssertFalse(output.contains("1000000001"), output)
+    }
 }

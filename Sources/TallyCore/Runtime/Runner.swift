@@ -314,7 +314,13 @@ public enum Runner {
             interpreter.execute(plan)
             record.cells = interpreter.cells
             record.series = interpreter.series
+            // Every `mask` statement of the playbook, also one after a statement that stopped the
+            // run: the error may quote a value of that column.
             record.masks = interpreter.masks
+            for node in playbook.statements {
+                guard case .mask(let names) = node.statement else { continue }
+                for name in names where !record.masks.contains(name.text) { record.masks.append(name.text) }
+            }
             record.sensitive = interpreter.sensitive
             if let error = interpreter.failure {
                 record.errors = [error]
