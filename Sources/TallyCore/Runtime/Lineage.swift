@@ -151,7 +151,9 @@ public enum Lineage {
                 switch name {
                 case "value": out[name] = [fieldValue]
                 case "message": out[name] = [fieldText]
-                case "SSID": out[name] = of("SSID", in: input)
+                // The record's SSID, school and local IDs: as sensitive as the input's.
+                case "SSID", "SchoolOfAttendance", "SchoolOfCourseDelivery", "SchoolofAssignment", "LocalRecordID", "LocalStudentID":
+                    out[name] = of(name, in: input)
                 default: out[name] = [name]
                 }
             }

@@ -29,7 +29,8 @@ enum ServiceSteps {
                 guard other.contains("SSID") else { throw ctx.error("\(with.text) has no SSID column to match students by", with.span) }
             }
         }
-        return Schema(columns: findingColumns)
+        return Schema(columns: findingColumns + CalpadsValidator.recordColumns(type: layout.text, in: input.columns.map(\.name))
+            .map { Schema.Field(name: $0, type: .text) })
     }
 
     static func diffSchema(_ input: Schema) -> Schema {

@@ -59,11 +59,22 @@ extension CalpadsValidator {
 
     public static let findingColumns = ["rule", "severity", "field", "value", "message", "file", "line", "SSID", "resolution"]
 
+    /// The record's own columns a finding repeats after `resolution`, when the validated table
+    /// has them, named as the layout names them: the school (of attendance, of course delivery,
+    /// of assignment), the Local Record ID and the local student ID. A worklist per school,
+    /// `export findings to "out/{SchoolOfAttendance}/findings.csv"`, needs the school.
+    public static func recordColumns(type: String, in names: [String]) -> [String] {
+        let fields = Set(CalpadsLayouts.layouts(for: type.uppercased()).flatMap { $0.fields.map(\.name) })
+        let school = ["SchoolOfAttendance", "SchoolOfCourseDelivery", "SchoolofAssignment"].first { fields.contains($0) && names.contains($0) }
+        return ([school].compactMap { $0 } + ["LocalRecordID", "LocalStudentID"].filter { fields.contains($0) && names.contains($0) })
+    }
+
     /// Findings in source order (then rule order), with the source rows' provenance.
-    static func makeTable(_ findings: [Finding], _ table: Table, _ r: Record) -> Table {
+    static func makeTable(_ findings: [Finding], type: String, _ table: Table, _ r: Record) -> Table {
         let order = Dictionary(uniqueKeysWithValues: CalpadsRules.all.enumerated().map { ($1.id, $0) })
         let sorted = findings.sorted { (Int(table.provenance.line[$0.row]), $0.row, order[$0.rule] ?? 0) < (Int(table.provenance.line[$1.row]), $1.row, order[$1.rule] ?? 0) }
-        var builders = findingColumns.map { ColumnBuilder(type: $0 == "line" ? .integer : .text, capacity: sorted.count) }
+        let extra = recordColumns(type: type, in: table.names)
+        var builders = (findingColumns + extra).map { ColumnBuilder(type: $0 == "line" ? .integer : .text, capacity: sorted.count) }
         for f in sorted {
             let location = table.provenance.location(f.row)
             let values: [Value] = [
@@ -72,10 +83,10 @@ extension CalpadsValidator {
                 location.map { .text($0.file) } ?? .null, location.map { .integer(Int64($0.line)) } ?? .null,
                 r.text("SSID", f.row).map { .text($0) } ?? .null,
                 CalpadsRules.rule(f.rule).map { .text($0.resolution) } ?? .null,
-            ]
+            ] + extra.map { name in r.text(name, f.row).map { .text($0) } ?? .null }
             for (k, v) in values.enumerated() { builders[k].append(v) }
         }
-        return Table(names: findingColumns, columns: builders.map { $0.build() },
+        return Table(names: findingColumns + extra, columns: builders.map { $0.build() },
                      provenance: table.provenance.gather(sorted.map { Int32($0.row) }))
     }
 
