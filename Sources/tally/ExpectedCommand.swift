@@ -14,8 +14,9 @@ struct ExpectedCommand: ParsableCommand {
             abstract: "Import expected counts from a CSV, xlsx or CALPADS report file as a new version of a named set.",
             discussion: """
             Example: tally expected import census.csv --name fall1/census --keys SchoolOfAttendance,GradeLevelCode --value students
-            A CALPADS report extract is known by its title line: tally expected import Report_1.17.csv --name fall1/upc \
-              --keys SchoolOfAttendance,GradeLevelCode --value TotalEnrollment
+
+            A CALPADS report extract is known by its title line (its columns are named as `load ... as calpads report` names them): \
+            tally expected import Report_1.17.csv --name fall1/upc --keys SchoolOfAttendance,GradeLevelCode --value TotalEnrollment
             """
         )
         @Argument(help: "A file with a header row: CSV, TSV, xlsx, or a CALPADS report extract.") var file: String

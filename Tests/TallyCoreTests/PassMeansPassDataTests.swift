@@ -106,6 +106,7 @@ final class PassMeansPassDataTests: XCTestCase {
             "SSID,Q1 Score,Q2 Score\n1000000000,3.5,4\n",
             "ID\n1000000000\n",
             "Name,Code1\nLee,A1\n",
+            "c0,c1,c12345,c99999\n1,1,1,1\n",
         ]
         let layout = CalpadsLayouts.layouts(for: "SENR").last?.fields.map(\.name) ?? []
         XCTAssertFalse(layout.isEmpty)

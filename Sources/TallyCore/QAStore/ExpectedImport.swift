@@ -30,8 +30,9 @@ public enum ExpectedImport {
         switch spec {
         case .xlsx(nil, let row) where sheet != nil: spec = .xlsx(sheet: sheet, headerRow: row)
         case .csv, .tsv, .delimited:
-            // Keys are codes: `01` stays `01`, not the number 1.
-            for key in keys where !options.columns.contains(where: { $0.name.text == key }) {
+            // Keys are codes: `01` stays `01`, not the number 1. (With `header false` the
+            // declared columns name every column, in order: they are the user's.)
+            for key in keys where options.header && !options.columns.contains(where: { $0.name.text == key }) {
                 options.columns.append(ColumnDeclaration(name: Name(key, .none), type: .text, dateFormat: nil))
             }
         default: break

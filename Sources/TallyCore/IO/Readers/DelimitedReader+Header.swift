@@ -22,8 +22,9 @@ extension DelimitedReader {
         return plain && digits <= 4 ? .shortNumber : .strong
     }
 
-    /// A record ID: letters, digits, `-` and `_` only, with a run of five digits or five digits
-    /// and a letter, digits at least half of it (`ENR-000005`, `S12345`; not `FY2024`, `2023-24`).
+    /// A record ID: letters, digits, `-` and `_` only, digits at least half of it, and six digits
+    /// with letters or a run of five without (`ENR-000005`, `S123456`, `123-45678`; not `FY2024`,
+    /// `2023-24`, or `c12345`, a generated column name).
     static func looksLikeID(_ s: String) -> Bool {
         let b = Array(s.utf8)
         func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
@@ -32,7 +33,7 @@ extension DelimitedReader {
         let digits = b.filter(isDigit).count
         var run = 0, longest = 0
         for c in b { run = isDigit(c) ? run + 1 : 0; longest = max(longest, run) }
-        return digits * 2 >= b.count && (longest >= 5 || (digits >= 5 && b.contains(where: isLetter)))
+        return digits * 2 >= b.count && (b.contains(where: isLetter) ? digits >= 6 : longest >= 5)
     }
 
     /// A value's shape: each digit `9`, each run of letters `a`, each run of spaces one space,
