@@ -153,6 +153,7 @@ final class PassMeansPassDataTests: XCTestCase {
                                                options: IOOptions(), span: .none), progress: nil)
         let findings = try CalpadsValidator.validate(senr, type: "SENR", with: nil, file: "p.playbook")
         XCTAssertEqual(findings.names, CalpadsValidator.findingColumns + ["SchoolOfAttendance", "LocalRecordID", "LocalStudentID"])
+        XCTAssertEqual(Array(findings.names.prefix(9)), ["rule", "severity", "field", "value", "message", "file", "line", "SSID", "resolution"])
         XCTAssertGreaterThan(findings.rowCount, 5)
         // Each finding's values are its record's (found by line).
         let lines = senr.provenance.line
@@ -162,6 +163,36 @@ final class PassMeansPassDataTests: XCTestCase {
             for name in ["SchoolOfAttendance", "LocalRecordID", "LocalStudentID"] {
                 XCTAssertEqual(findings.column(name)?.value(row), senr.column(name)?.value(source), "\(name) of finding \(row)")
             }
+        }
+    }
+
+    /// Findings of every file have the same columns (they union into one worklist); a course
+    /// file's school is its School of Course Delivery, a file without local IDs has them null.
+    func testFindingsOfDifferentFilesUnionAndCourseFilesHaveTheirSchool() throws {
+        let scratch = try Scratch()
+        let cases = PassMeansPassDataTests.root.appendingPathComponent("Tests/GoldenTests/Cases/rules")
+        try FileManager.default.copyItem(at: cases.appendingPathComponent("crse0122/CRSE.txt"), to: scratch.url.appendingPathComponent("CRSE.txt"))
+        try FileManager.default.copyItem(at: PassMeansPassDataTests.data.appendingPathComponent("SENR.txt"), to: scratch.url.appendingPathComponent("SENR.txt"))
+        try scratch.write("u.playbook", """
+        load crse from "CRSE.txt" as calpads CRSE
+        load senr from "SENR.txt" as calpads SENR
+        f_senr = senr | validate calpads SENR
+        all = crse | validate calpads CRSE | union f_senr
+        export all to "out/{SchoolOfAttendance}/findings.csv"
+        """)
+        let run = try tally(["run", "u.playbook", "--no-store"], in: scratch)
+        XCTAssertEqual(run.exit, 0, run.output)
+        let crse = try Loader.load(LoadRequest(table: "crse", path: scratch.path("CRSE.txt"), displayPath: "CRSE.txt",
+                                               format: .calpads(layout: "CRSE", year: nil, extract: false), options: IOOptions(), span: .none), progress: nil)
+        let findings = try CalpadsValidator.validate(crse, type: "CRSE", with: nil, file: "u.playbook")
+        XCTAssertGreaterThan(findings.rowCount, 0)
+        for row in 0..<findings.rowCount {
+            guard case .integer(let line) = findings.column("line")?.value(row) ?? .null,
+                  let source = crse.provenance.line.firstIndex(of: Int32(line)) else { return XCTFail("finding \(row) has no line") }
+            let school = try XCTUnwrap(crse.column("SchoolOfCourseDelivery")).value(source).display
+            XCTAssertEqual(findings.column("SchoolOfAttendance")?.value(row).display, school)
+            XCTAssertEqual(findings.column("LocalStudentID")?.value(row), .null)
+            XCTAssertTrue(scratch.read("out/\(school)/findings.csv")?.contains("CRSE.txt") == true)
         }
     }
 

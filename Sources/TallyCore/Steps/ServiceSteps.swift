@@ -5,7 +5,7 @@ enum ServiceSteps {
         .init(name: "rule", type: .text), .init(name: "severity", type: .text), .init(name: "field", type: .text),
         .init(name: "value", type: .text), .init(name: "message", type: .text), .init(name: "file", type: .text),
         .init(name: "line", type: .integer), .init(name: "SSID", type: .text), .init(name: "resolution", type: .text),
-    ]
+    ] + CalpadsValidator.recordColumns.map { .init(name: $0, type: .text) }
 
     static func validateSchema(_ layout: Name, _ with: Name?, _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         guard !CalpadsLayouts.layouts(for: layout.text).isEmpty else {
@@ -29,8 +29,7 @@ enum ServiceSteps {
                 guard other.contains("SSID") else { throw ctx.error("\(with.text) has no SSID column to match students by", with.span) }
             }
         }
-        return Schema(columns: findingColumns + CalpadsValidator.recordColumns(type: layout.text, in: input.columns.map(\.name))
-            .map { Schema.Field(name: $0, type: .text) })
+        return Schema(columns: findingColumns)
     }
 
     static func diffSchema(_ input: Schema) -> Schema {

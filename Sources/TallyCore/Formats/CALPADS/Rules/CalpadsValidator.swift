@@ -1,7 +1,7 @@
 /// Runs the CALPADS rules over a table loaded `as calpads TYPE` (or built with the layout's
 /// column names) and returns one row per problem: `rule`, `severity`, `field`, `value`,
 /// `message`, `file`, `line`, `SSID`, `resolution`, then the record's school, Local Record ID and
-/// local student ID when the table has them (`recordColumns`). Findings keep the source row's provenance.
+/// local student ID (`recordColumns`). Findings keep the source row's provenance.
 public enum CalpadsValidator {
     struct Finding {
         var rule: String
