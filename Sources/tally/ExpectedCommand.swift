@@ -11,14 +11,21 @@ struct ExpectedCommand: ParsableCommand {
 
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import expected counts from a CSV or xlsx file as a new version of a named set.",
-            discussion: "Example: tally expected import census.csv --name fall1/census --keys SchoolOfAttendance,GradeLevelCode --value students"
+            abstract: "Import expected counts from a CSV, xlsx or CALPADS report file as a new version of a named set.",
+            discussion: """
+            Example: tally expected import census.csv --name fall1/census --keys SchoolOfAttendance,GradeLevelCode --value students
+
+            A CALPADS report extract is known by its title line (its columns are named as `load ... as calpads report` names them): \
+            tally expected import Report_1.17.csv --name fall1/upc --keys SchoolOfAttendance,GradeLevelCode --value TotalEnrollment
+            """
         )
-        @Argument(help: "A CSV or xlsx file with a header row.") var file: String
+        @Argument(help: "A file with a header row: CSV, TSV, xlsx, or a CALPADS report extract.") var file: String
         @Option(help: "The expected set's name, e.g. fall1/census.") var name: String
         @Option(help: "Key columns, comma-separated, in the order compare gives them.") var keys: String
         @Option(help: "The column holding the expected value.") var value: String
         @Option(help: "The sheet to read, for an xlsx file.") var sheet: String?
+        @Option(help: ArgumentHelp("How to read the file, as after `as` in a load: 'calpads report \"1.17\"', 'xlsx sheet \"Counts\"', 'delimited \"^\"' (default: by extension; a CALPADS report by its title line).",
+                                   valueName: "format")) var format: String?
         @Flag(help: "Add the values of rows with the same key (default: a repeated key is an error).") var sum = false
         @OptionGroup var store: StoreOptions
 
@@ -29,7 +36,7 @@ struct ExpectedCommand: ParsableCommand {
             let path = (file as NSString).standardizingPath
             let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
             try storeAction {
-                let loaded = try ExpectedImport.load(file: absolute, displayName: file, keys: keyNames, value: value, sheet: sheet, sum: sum)
+                let loaded = try ExpectedImport.load(file: absolute, displayName: file, keys: keyNames, value: value, sheet: sheet, sum: sum, format: format)
                 let rows = loaded.rows, sha = loaded.sha256
                 let version = try qa.importExpected(name: name, keys: keyNames, valueName: value, rows: rows, sourcePath: file,
                                                     sourceSHA256: sha, createdBy: QAStore.currentUser, at: Date())

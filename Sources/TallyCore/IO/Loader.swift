@@ -92,9 +92,11 @@ public enum Loader {
         switch request.format {
         case .calpads(let layout, let year, let extract):
             let (input, _) = try InputFile.readPrefix(path: request.path, displayName: request.displayPath, maxBytes: 1 << 16)
+            try requireCaretFile(input.bytes, request)
             return try CalpadsReader.schema(input, type: layout, year: year, extract: extract, encoding: request.options.encoding)
         case .calpadsRejected(let layout, let year):
             let (input, _) = try InputFile.readPrefix(path: request.path, displayName: request.displayPath, maxBytes: 1 << 16, allowEmpty: true)
+            try requireCaretFile(input.bytes, request)
             let text = try input.textBytes(encoding: request.options.encoding)
             return CalpadsReturns.rejectedSchema(try CalpadsReader.pickLayout(text, type: layout, year: year, file: request.displayPath))
         case .xlsx, .sqlite, .calpadsErrors, .calpadsReport:
@@ -111,6 +113,40 @@ public enum Loader {
                 size *= 4
             }
         }
+    }
+
+    /// A CALPADS load of a comma (or tab) file — a SIS export with a header, say — would fail
+    /// only when run, on its first record's field count: `tally check` and the run say what the
+    /// file is instead, from its first line (a CALPADS record has carets, no header).
+    static func requireCaretFile(_ bytes: [UInt8], _ request: LoadRequest) throws {
+        var text = bytes.prefix(1 << 16)
+        if text.starts(with: [0xEF, 0xBB, 0xBF]) { text = text.dropFirst(3) }
+        let lines = text.split(omittingEmptySubsequences: true) { $0 == 10 || $0 == 13 }
+        guard let first = lines.first, !first.contains(UInt8(ascii: "^")) else { return }
+        let tab = !first.contains(UInt8(ascii: ",")) && first.contains(9)
+        guard tab || first.contains(UInt8(ascii: ",")) else { return }
+        let separator = tab ? UInt8(9) : UInt8(ascii: ",")
+        func cells(_ line: ArraySlice<UInt8>) -> [String] {
+            line.split(separator: separator, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self).trimmedSpaces() }
+        }
+        let head = cells(first)
+        let kind = tab ? "tab" : "comma"
+        let asWhat: String
+        switch request.format {
+        case .calpadsRejected(let layout, _): asWhat = "calpads \(layout) rejected"
+        case .calpads(let layout, _, _): asWhat = "calpads \(layout)"
+        default: asWhat = "calpads"
+        }
+        let plain = tab ? "as tsv" : "as csv"
+        if DelimitedReader.dataReason(head, next: lines.dropFirst().first.map(cells)) == nil {
+            let shown = head.prefix(3).joined(separator: ", ") + (head.count > 3 ? ", …" : "")
+            throw Diagnostic(.error, "this is a \(kind)-separated file with a header row (\(shown)), not a CALPADS file (caret-separated, no header)",
+                             file: request.displayPath, line: 1,
+                             help: "load it \(plain) instead of as \(asWhat): its header names the columns")
+        }
+        throw Diagnostic(.error, "this is a \(kind)-separated file, not a CALPADS file: its first line has no ^",
+                         file: request.displayPath, line: 1,
+                         help: "load it \(plain) with header false, columns (...) instead of as \(asWhat)")
     }
 
     static func delimitedOptions(_ request: LoadRequest) -> DelimitedOptions {
@@ -183,6 +219,7 @@ public enum Loader {
         switch request.format {
         case .calpads(let layout, let year, let extract):
             let input = try InputFile.read(path: request.path, displayName: request.displayPath)
+            try requireCaretFile(input.bytes, request)
             let sha = PendingFingerprint(fingerprint ? input : nil)
             let table = try cleaned(try CalpadsReader.read(input, type: layout, year: year, extract: extract,
                                                            encoding: request.options.encoding, progress: progress).0,
@@ -199,6 +236,7 @@ public enum Loader {
             var empty = false
             if case .calpadsRejected = request.format { empty = true }
             let input = try InputFile.read(path: request.path, displayName: request.displayPath, allowEmpty: empty)
+            if empty { try requireCaretFile(input.bytes, request) }
             let sha = PendingFingerprint(fingerprint ? input : nil)
             let table: Table
             switch request.format {

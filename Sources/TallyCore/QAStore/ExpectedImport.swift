@@ -1,21 +1,65 @@
 import Foundation
 
-/// Reads expected counts from a CSV or xlsx file: key columns (kept as text) and a value column.
+/// Reads expected counts from any file a `load` reads (CSV, xlsx, a CALPADS report extract ...):
+/// key columns (kept as text) and a value column.
 public enum ExpectedImport {
     public struct Loaded {
         public var rows: [(key: [String], value: Double)]
         public var sha256: String
     }
 
+    /// How to read the file, as `load` would: `format` is any `as` form of a load (`csv`,
+    /// `tsv`, `delimited "^"`, `xlsx sheet "Counts"`, `calpads report "1.17"`, with options after
+    /// `with`); without it, by extension (`.xlsx`, `.tsv`; else CSV), and a CALPADS report
+    /// extract is known by its title line (`1.17 - FRPM/English Learner/Foster Youth - Count`).
+    public static func request(file: String, displayName: String, keys: [String], sheet: String?,
+                               format: String?) throws -> LoadRequest {
+        var spec: FormatSpec
+        var options = IOOptions()
+        if let format {
+            (spec, options) = try parseFormat(format, file: displayName)
+        } else {
+            switch (file as NSString).pathExtension.lowercased() {
+            case "xlsx": spec = .xlsx(sheet: nil, headerRow: nil)
+            case "tsv", "tab": spec = .tsv
+            default:
+                let (input, _) = try InputFile.readPrefix(path: file, displayName: displayName, maxBytes: 1 << 12)
+                spec = CalpadsReturns.reportTitle(input.bytes).map { .calpadsReport($0) } ?? .csv
+            }
+        }
+        switch spec {
+        case .xlsx(nil, let row) where sheet != nil: spec = .xlsx(sheet: sheet, headerRow: row)
+        case .csv, .tsv, .delimited:
+            // Keys are codes: `01` stays `01`, not the number 1. (With `header false` the
+            // declared columns name every column, in order: they are the user's.)
+            for key in keys where options.header && !options.columns.contains(where: { $0.name.text == key }) {
+                options.columns.append(ColumnDeclaration(name: Name(key, .none), type: .text, dateFormat: nil))
+            }
+        default: break
+        }
+        return LoadRequest(table: "expected", path: file, displayPath: displayName, format: spec, options: options, span: .none)
+    }
+
+    /// `--format`'s text read as the `as` part of a load statement.
+    static func parseFormat(_ text: String, file: String) throws -> (FormatSpec, IOOptions) {
+        var t = text.trimmingCharacters(in: .whitespaces)
+        if t.lowercased().hasPrefix("as ") { t = String(t.dropFirst(3)) }
+        let help = "--format takes what follows `as` in a load: csv, tsv, 'delimited \"^\"', 'xlsx sheet \"Counts\"', 'calpads report \"1.17\"'"
+        let playbook: Playbook
+        do { playbook = try Parser.parse(source: "load expected from \"file\" as " + t, file: "--format") } catch let list as DiagnosticList {
+            throw Diagnostic(.error, "--format \"\(text)\": \(list.diagnostics.first?.message ?? "not a format")", file: file, help: help)
+        }
+        guard playbook.statements.count == 1, case .load(_, _, _, let format?, let options) = playbook.statements[0].statement else {
+            throw Diagnostic(.error, "--format \"\(text)\" is not one format", file: file, help: help)
+        }
+        return (format, options)
+    }
+
     /// A key on more than one row is an error naming the keys and lines, unless `sum` adds
     /// their values (as `compare` sums the actual side by key).
     public static func load(file: String, displayName: String, keys: [String], value: String, sheet: String?,
-                            sum: Bool = false) throws -> Loaded {
-        let isExcel = (file as NSString).pathExtension.lowercased() == "xlsx"
-        var options = IOOptions()
-        if !isExcel { options.columns = keys.map { ColumnDeclaration(name: Name($0, .none), type: .text, dateFormat: nil) } }
-        let request = LoadRequest(table: "expected", path: file, displayPath: displayName,
-                                  format: isExcel ? .xlsx(sheet: sheet, headerRow: nil) : .csv, options: options, span: .none)
+                            sum: Bool = false, format: String? = nil) throws -> Loaded {
+        let request = try request(file: file, displayName: displayName, keys: keys, sheet: sheet, format: format)
         let loaded: LoadedInput
         do { loaded = try Loader.read(request, progress: nil) } catch var d as Diagnostic {
             if d.message.hasPrefix("the file has no column") { d.message += " (a key given with --keys)" }

@@ -80,7 +80,11 @@ extension Interpreter {
             let fatal = (0..<findings.rowCount).filter { severity?.value($0) == .text("fatal") }
             let findingsLineage = Lineage.after(.validate(layout: layout, with: with), input: lineage(name.text), inputNames: t.names,
                                                 output: findings.names, tables: { self.lineage($0) }, columnNames: { self.tables[$0]?.names ?? [] })
-            fail(findings, rows: fatal, keys: ["rule", "field", "value", "SSID", "message"], lineage: findingsLineage)
+            // Without the record's school and local IDs that findings end with: the failing rows
+            // (and their hash, which `tally ack` keys on) stay what they were before those columns.
+            let kept = findings.names.indices.filter { !CalpadsValidator.recordColumns.contains(findings.names[$0]) }
+            let shown = Table(names: kept.map { findings.names[$0] }, columns: kept.map { findings.columns[$0] }, provenance: findings.provenance)
+            fail(shown, rows: fatal, keys: ["rule", "field", "value", "SSID", "message"], lineage: findingsLineage)
             var byRule: [String: Int] = [:]
             for row in fatal { byRule[findings.column("rule")?.value(row).display ?? "", default: 0] += 1 }
             let warnings = findings.rowCount - fatal.count

@@ -146,12 +146,14 @@ public enum Lineage {
         case .union(let other):
             let right = tables(other.text)
             for name in output { out[name] = of(name, in: input).union(of(name, in: right)) }
-        case .validate:
+        case .validate(let layout, _):
             for name in output {
                 switch name {
                 case "value": out[name] = [fieldValue]
                 case "message": out[name] = [fieldText]
-                case "SSID": out[name] = of("SSID", in: input)
+                // The record's SSID, school and local IDs: as sensitive as the input's.
+                case "SSID", "LocalRecordID", "LocalStudentID": out[name] = of(name, in: input)
+                case "SchoolOfAttendance": out[name] = of(CalpadsValidator.schoolField(type: layout.text) ?? name, in: input)
                 default: out[name] = [name]
                 }
             }

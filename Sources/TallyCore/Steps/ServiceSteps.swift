@@ -5,7 +5,7 @@ enum ServiceSteps {
         .init(name: "rule", type: .text), .init(name: "severity", type: .text), .init(name: "field", type: .text),
         .init(name: "value", type: .text), .init(name: "message", type: .text), .init(name: "file", type: .text),
         .init(name: "line", type: .integer), .init(name: "SSID", type: .text), .init(name: "resolution", type: .text),
-    ]
+    ] + CalpadsValidator.recordColumns.map { .init(name: $0, type: .text) }
 
     static func validateSchema(_ layout: Name, _ with: Name?, _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         guard !CalpadsLayouts.layouts(for: layout.text).isEmpty else {

@@ -198,7 +198,7 @@ extension Formatter {
 
         ## A pipeline: one step per line.
         # enrolled = senr
-        #   | filter EnrollmentStatusCode == "10" and EnrollmentStartDate <= census_day
+        #   | filter EnrollmentStatusCode == "10" and EnrollmentSchoolStartDate <= census_day
         #   | join left sinf on SSID
 
         ## Checks: every check runs; severity warning does not fail the run.

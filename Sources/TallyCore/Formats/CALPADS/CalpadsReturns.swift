@@ -107,8 +107,40 @@ public enum CalpadsReturns {
         }
         if !number.isEmpty, let f = fieldsByNumber[number] { return f }
         if !label.isEmpty, let f = fieldsByLabel[key(label)] { return f }
+        if !label.isEmpty, let f = fieldByShortLabel(label) { return f }
         return label.isEmpty ? t : columnName(label)
     }
+
+    /// The one field whose layout label has the words of a shorter label in order: CALPADS'
+    /// screens and reports say `Enrollment Start Date` for the layout's Enrollment School Start
+    /// Date (`EnrollmentSchoolStartDate`, the column `load` and `validate` give). Nil when no
+    /// field or more than one fits, or the label is a single word (`Date` fits too many).
+    static func fieldByShortLabel(_ label: String) -> String? {
+        let words = labelWords(label)
+        guard words.count >= 2 else { return nil }
+        var found: String? = nil
+        for (fieldWords, name) in labelsWords where fieldWords.count > words.count {
+            var i = 0
+            for w in fieldWords where i < words.count && w == words[i] { i += 1 }
+            guard i == words.count else { continue }
+            if let found, found != name { return nil }
+            found = name
+        }
+        return found
+    }
+
+    static func labelWords(_ label: String) -> [String] {
+        label.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init)
+    }
+
+    static let labelsWords: [([String], String)] = {
+        var seen = Set<String>()
+        var out: [([String], String)] = []
+        for layout in CalpadsLayouts.all {
+            for f in layout.fields where seen.insert(f.label + "\u{1F}" + f.name).inserted { out.append((labelWords(f.label), f.name)) }
+        }
+        return out
+    }()
 
     static let fieldsByNumber: [String: String] = {
         var map: [String: String] = [:]
@@ -281,6 +313,16 @@ public enum CalpadsReturns {
         if t.hasPrefix("report") { t = String(t.dropFirst(6)).trimmedSpaces() }
         let number = String(t.prefix { $0.isNumber || $0 == "." })
         return reportNames.contains(number) ? number : nil
+    }
+
+    /// The report a certification report extract is, from its title line (`1.17 - FRPM/English
+    /// Learner/Foster Youth - Count`, `Report 1.1`): its first non-blank line, one filled cell
+    /// naming a report with words. Nil for any other file.
+    public static func reportTitle(_ text: [UInt8]) -> String? {
+        guard let first = firstLines(text, count: 5).first(where: { $0.cells.contains { !$0.trimmedSpaces().isEmpty } }) else { return nil }
+        let filled = first.cells.map { $0.trimmedSpaces() }.filter { !$0.isEmpty }
+        guard filled.count == 1, filled[0].contains(where: \.isLetter) else { return nil }
+        return reportName(filled[0])
     }
 
     /// Reads a certification report extract as CSV: title lines above the header skipped,

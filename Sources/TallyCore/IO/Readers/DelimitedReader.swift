@@ -37,31 +37,6 @@ public enum DelimitedReader {
         var codes: [Int32] = []
     }
 
-    /// A first row whose every cell is a number, a date or an ID is data, not a header: reading it
-    /// as one would lose that row and name the columns `1000000000`, `08/14/2024`.
-    static func requireHeaderLike(_ cells: [String], file: String, line: Int) throws {
-        let filled = cells.filter { !$0.isEmpty }
-        guard !filled.isEmpty, filled.allSatisfy(looksLikeData) else { return }
-        let shown = filled.prefix(4).map { "\"\($0)\"" }.joined(separator: ", ") + (filled.count > 4 ? ", …" : "")
-        throw Diagnostic(.error, "the first row looks like data, not column names: \(shown)", file: file, line: line,
-                         help: "if the file has no header row, add: with header false, columns (Name: type, ...) — or, if this row really is the header, add: with header true")
-    }
-
-    /// A number (`42`, `-3.5`, `0123456`), or a date such as `08/14/2024`, `2024-08-14`.
-    static func looksLikeData(_ s: String) -> Bool {
-        let b = Array(s.utf8)
-        func digits(_ r: ArraySlice<UInt8>) -> Bool { !r.isEmpty && r.allSatisfy { $0 >= 48 && $0 <= 57 } }
-        var body = b[...]
-        if let f = body.first, f == UInt8(ascii: "-") || f == UInt8(ascii: "+") { body = body.dropFirst() }
-        let parts = body.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        if parts.count <= 2, parts.allSatisfy(digits) { return true }
-        for separator in [UInt8(ascii: "/"), UInt8(ascii: "-")] {
-            let pieces = b.split(separator: separator, omittingEmptySubsequences: false)
-            if pieces.count == 3, pieces.allSatisfy({ digits($0) && $0.count <= 4 }) { return true }
-        }
-        return false
-    }
-
     /// Column names from header cells: trimmed, `column_N` for an empty one, `_2` for a repeat.
     static func headerNames(_ cells: [String]) -> [String] {
         var seen: [String: Int] = [:]
@@ -107,6 +82,7 @@ public enum DelimitedReader {
         let delimiter = options.delimiter
         let quoting = options.quoting
         var fieldStart: [Int] = [], fieldEnd: [Int] = [], fieldEscaped: [Bool] = []
+        var pendingHeader: (cells: [String], line: Int)? = nil
         let total = text.count
         var nextProgress = 1 << 22
 
@@ -124,12 +100,19 @@ public enum DelimitedReader {
                     }
                     try DelimitedReader.checkSeparator(cells, delimiter: delimiter, file: file, line: recordLine)
                 }
+                // The header is checked against the record under it (see DelimitedReader+Header).
+                if let header = pendingHeader {
+                    pendingHeader = nil
+                    let cells = (0..<fieldStart.count).map {
+                        String(decoding: UnsafeBufferPointer(rebasing: p[fieldStart[$0]..<fieldEnd[$0]]), as: UTF8.self)
+                    }
+                    try DelimitedReader.requireHeaderLike(header.cells, next: cells, file: file, line: header.line)
+                }
                 if !headerDone {
                     if !options.headerGiven {
-                        let cells = (0..<fieldStart.count).map {
+                        pendingHeader = ((0..<fieldStart.count).map {
                             String(decoding: UnsafeBufferPointer(rebasing: p[fieldStart[$0]..<fieldEnd[$0]]), as: UTF8.self).trimmedSpaces()
-                        }
-                        try DelimitedReader.requireHeaderLike(cells, file: file, line: recordLine)
+                        }, recordLine)
                     }
                     names = DelimitedReader.headerNames((0..<fieldStart.count).map { k in
                         let name = String(decoding: UnsafeBufferPointer(rebasing: p[fieldStart[k]..<fieldEnd[k]]), as: UTF8.self)
@@ -224,6 +207,7 @@ public enum DelimitedReader {
         if !headerDone || names.isEmpty {
             throw Diagnostic(.error, "the file has no header row", file: file)
         }
+        if let header = pendingHeader { try requireHeaderLike(header.cells, next: nil, file: file, line: header.line) }
         progress?(total, total, lines.count)
         return try buildTable(names: names, raw: raw, lines: lines, options: options, file: file)
     }
@@ -257,7 +241,10 @@ public enum DelimitedReader {
             let firstLine = options.header ? line - 1 : line
             try checkSeparator(first, delimiter: delimiter, file: file, line: firstLine)
             if options.header {
-                if !options.headerGiven { try requireHeaderLike(first.map { $0.trimmedSpaces() }, file: file, line: firstLine) }
+                if !options.headerGiven {
+                    try requireHeaderLike(first.map { $0.trimmedSpaces() }, next: nextRecord(p, from: i, delimiter: delimiter),
+                                          file: file, line: firstLine)
+                }
                 names = headerNames(first)
             } else if !options.columns.isEmpty {
                 names = options.columns.map(\.name.text)
@@ -268,6 +255,21 @@ public enum DelimitedReader {
                                               chunks: options.chunks, file: file, progress: progress)
             return try buildTable(names: names, raw: raw, lines: lines, options: options, file: file)
         }
+    }
+
+    /// The cells of the first non-blank line from byte `from` on (the record under a header).
+    static func nextRecord(_ p: UnsafeBufferPointer<UInt8>, from: Int, delimiter: UInt8) -> [String]? {
+        var i = from
+        while i < p.count {
+            var j = i
+            while j < p.count, p[j] != 10, p[j] != 13 { j += 1 }
+            if j > i {
+                return UnsafeBufferPointer(rebasing: p[i..<j]).split(separator: delimiter, omittingEmptySubsequences: false)
+                    .map { String(decoding: $0, as: UTF8.self) }
+            }
+            i = j + 1
+        }
+        return nil
     }
 
     static func buildTable(names: [String], raw: [RawColumn], lines: [Int32], options: DelimitedOptions,

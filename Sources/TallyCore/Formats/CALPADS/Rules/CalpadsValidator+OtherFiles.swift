@@ -59,11 +59,25 @@ extension CalpadsValidator {
 
     public static let findingColumns = ["rule", "severity", "field", "value", "message", "file", "line", "SSID", "resolution"]
 
+    /// The record's own columns every finding repeats after `resolution` (null when the file has
+    /// no such field), so that findings of any files union and a worklist per school works for
+    /// all: `export findings to "out/{SchoolOfAttendance}/findings.csv"`. The school is the
+    /// layout's school field: of attendance, of course delivery (CRSE, CRSC, SCSE, SCSC) or of
+    /// assignment (SASS).
+    public static let recordColumns = ["SchoolOfAttendance", "LocalRecordID", "LocalStudentID"]
+
+    /// The field a layout names its record's school with, if any.
+    public static func schoolField(type: String) -> String? {
+        let fields = Set(CalpadsLayouts.layouts(for: type.uppercased()).flatMap { $0.fields.map(\.name) })
+        return ["SchoolOfAttendance", "SchoolOfCourseDelivery", "SchoolofAssignment"].first { fields.contains($0) }
+    }
+
     /// Findings in source order (then rule order), with the source rows' provenance.
-    static func makeTable(_ findings: [Finding], _ table: Table, _ r: Record) -> Table {
+    static func makeTable(_ findings: [Finding], type: String, _ table: Table, _ r: Record) -> Table {
         let order = Dictionary(uniqueKeysWithValues: CalpadsRules.all.enumerated().map { ($1.id, $0) })
         let sorted = findings.sorted { (Int(table.provenance.line[$0.row]), $0.row, order[$0.rule] ?? 0) < (Int(table.provenance.line[$1.row]), $1.row, order[$1.rule] ?? 0) }
-        var builders = findingColumns.map { ColumnBuilder(type: $0 == "line" ? .integer : .text, capacity: sorted.count) }
+        let extra = [schoolField(type: type) ?? "", "LocalRecordID", "LocalStudentID"]
+        var builders = (findingColumns + recordColumns).map { ColumnBuilder(type: $0 == "line" ? .integer : .text, capacity: sorted.count) }
         for f in sorted {
             let location = table.provenance.location(f.row)
             let values: [Value] = [
@@ -72,10 +86,10 @@ extension CalpadsValidator {
                 location.map { .text($0.file) } ?? .null, location.map { .integer(Int64($0.line)) } ?? .null,
                 r.text("SSID", f.row).map { .text($0) } ?? .null,
                 CalpadsRules.rule(f.rule).map { .text($0.resolution) } ?? .null,
-            ]
+            ] + extra.map { name in r.text(name, f.row).map { .text($0) } ?? .null }
             for (k, v) in values.enumerated() { builders[k].append(v) }
         }
-        return Table(names: findingColumns, columns: builders.map { $0.build() },
+        return Table(names: findingColumns + recordColumns, columns: builders.map { $0.build() },
                      provenance: table.provenance.gather(sorted.map { Int32($0.row) }))
     }
 

@@ -1,6 +1,7 @@
 /// Runs the CALPADS rules over a table loaded `as calpads TYPE` (or built with the layout's
 /// column names) and returns one row per problem: `rule`, `severity`, `field`, `value`,
-/// `message`, `file`, `line`, `SSID`. Findings keep the source row's provenance.
+/// `message`, `file`, `line`, `SSID`, `resolution`, then the record's school, Local Record ID and
+/// local student ID (`recordColumns`). Findings keep the source row's provenance.
 public enum CalpadsValidator {
     struct Finding {
         var rule: String
@@ -56,7 +57,7 @@ public enum CalpadsValidator {
         case "SCSE", "SCSC": findings += try courseSectionRules(record, type: type, courses: other, file: file)
         default: break
         }
-        return makeTable(findings, table, record)
+        return makeTable(findings, type: type, table, record)
     }
 
     static func yearStart(_ r: Record, _ row: Int, _ layout: CalpadsLayout) -> Int {
