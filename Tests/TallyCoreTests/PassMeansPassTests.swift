@@ -185,4 +185,30 @@ final class PassMeansPassTests: XCTestCase {
         XCTAssertTrue(output.contains("needs one row per SSID"), output)
         XCTAssertFalse(output.contains("1000000001"), output)
     }
+
+    /// Errors tracked before field labels were read as Tally's columns ("Enrollment Start Date")
+    /// keep their identity: the next submission does not show them as resolved and new.
+    func testErrorsTrackedWithAnOlderFieldLabelKeepTheirIdentity() throws {
+        let playbooks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("playbooks").path
+        let scratch = try Scratch()
+        let resubmission = ["--param", "errors=data/ErrorReport_0.1_SENR_resubmission.csv",
+                            "--param", "rejected_records=data/SENR_rejected_resubmission.txt",
+                            "--param", "report_117=data/Report_1.17_resubmission.csv"]
+        var listings: [String] = []
+        for old in [false, true] {
+            let store = scratch.path(old ? "old.sqlite" : "new.sqlite")
+            _ = try ReliabilityTests.tally(["run", "resolve_errors.playbook", "--store", store, "--no-cache"], in: playbooks)
+            if old {
+                // As an earlier Tally kept them: the report's own labels, in the field and the key.
+                try BadInputCorpusTests.sqlite(store, "UPDATE tracked_error SET field = 'Enrollment Start Date', error_key = replace(error_key, 'EnrollmentSchoolStartDate', 'Enrollment Start Date') WHERE field = 'EnrollmentSchoolStartDate'")
+                try BadInputCorpusTests.sqlite(store, "UPDATE tracked_error SET field = 'Enrollment Exit Date', error_key = replace(error_key, 'EnrollmentSchoolExitDate', 'Enrollment Exit Date') WHERE field = 'EnrollmentSchoolExitDate'")
+            }
+            _ = try ReliabilityTests.tally(["run", "resolve_errors.playbook", "--store", store, "--no-cache"] + resubmission, in: playbooks)
+            let listing = try ReliabilityTests.tally(["errors", "--store", store], in: playbooks).output
+            listings.append(listing.split(separator: "\n").dropFirst().joined(separator: "\n"))
+        }
+        XCTAssertTrue(listings[0].contains("2 new, 6 still open, 12 resolved"), listings[0])
+        XCTAssertEqual(listings[1], listings[0])
+    }
 }

@@ -210,9 +210,14 @@ extension QAStore {
                 submission.number = k + 1
                 var set: [String: TrackedError] = [:]
                 for r in try Row.fetchAll(db, sql: "SELECT * FROM tracked_error WHERE run_id = ? AND name = ?", arguments: [group.firstRun, name]) {
-                    let e = TrackedError(key: r["error_key"], errorCode: r["error_code"], ruleID: r["rule_id"], localRecordID: r["local_record_id"],
+                    // The field as Tally names it now: runs tracked before error reports' field labels
+                    // were read as Tally's columns ("Enrollment Start Date") keep the same key as
+                    // later ones (EnrollmentSchoolStartDate), so no error churns into resolved + new.
+                    let field = (r["field"] as String?).map(CalpadsReturns.fieldColumn)
+                    let key = TrackedError.key(ruleID: r["rule_id"], localRecordID: r["local_record_id"], ssid: r["ssid"], school: r["school"], field: field)
+                    let e = TrackedError(key: key, errorCode: r["error_code"], ruleID: r["rule_id"], localRecordID: r["local_record_id"],
                                          ssid: r["ssid"], school: r["school"], severity: r["severity"], description: r["description"],
-                                         field: r["field"], value: r["value"], sourceFile: r["source_file"], sourceLine: r["source_line"])
+                                         field: field, value: r["value"], sourceFile: r["source_file"], sourceLine: r["source_line"])
                     set[e.key] = e
                 }
                 out.append((submission, set))
