@@ -2,7 +2,7 @@
 /// the rows of its partition, in order — the previous enrollment of the same student, a rank
 /// within a school, a running count.
 ///
-/// For example: `| window previous_grade = lag(GradeLevelCode) by SSID order by EnrollmentStartDate`.
+/// For example: `| window previous_grade = lag(GradeLevelCode) by SSID order by EnrollmentSchoolStartDate`.
 /// Vectorised: partitions come from the key kernels, the order from one stable sort, and each
 /// function is one pass over that order.
 enum WindowStep {
@@ -34,7 +34,7 @@ enum WindowStep {
             }
             if (f == "lag" || f == "lead" || f == "rank"), order.isEmpty {
                 throw ctx.error("\(f) needs an order: ... order by COLUMN", item.function.span,
-                                help: "e.g. window previous = lag(GradeLevelCode) by SSID order by EnrollmentStartDate")
+                                help: "e.g. window previous = lag(GradeLevelCode) by SSID order by EnrollmentSchoolStartDate")
             }
             if out.contains(item.name.text) {
                 throw ctx.error("column \"\(item.name.text)\" already exists", item.name.span, help: "give the window column another name")
