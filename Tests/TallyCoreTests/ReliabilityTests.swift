@@ -82,10 +82,14 @@ final class ReliabilityTests: XCTestCase {
         let scratch = try Scratch()
         try district(scratch)
         let store = ["--store", "store.sqlite", "--no-cache"]
-        let started = Date()
         let first = try tally(["run", "p.playbook", "--param", "run_tag=0"] + store, in: scratch)
-        let whole = Date().timeIntervalSince(started)
         XCTAssertEqual(first.exit, 0, first.output)
+        // Timed as the killed runs will find things, with the store made (the first run also
+        // created and migrated it, and took longer: kills timed by it landed after the run).
+        let started = Date()
+        let again = try tally(["run", "p.playbook", "--param", "run_tag=0"] + store, in: scratch)
+        let whole = Date().timeIntervalSince(started)
+        XCTAssertEqual(again.exit, 0, again.output)
         var killedWhileRunning = 0, interrupted = 0
         var exported = "0"
         var generator = SystemRandomNumberGenerator()
