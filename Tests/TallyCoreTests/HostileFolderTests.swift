@@ -38,20 +38,12 @@ final class HostileFolderTests: XCTestCase {
         return files
     }
 
-    func deadPID() throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/true")
-        try process.run()
-        process.waitUntilExit()
-        return process.processIdentifier
-    }
-
     /// Item 1: a journal shipped in `out/` naming files outside the folder (absolute and `../`
     /// paths, the old format) or in the right form but not sealed by the store moves nothing.
     func testAJournalInTheFolderMovesNothing() throws {
         let s = try Setup()
         let before = snapshot(s.home)
-        let pid = try deadPID()
+        let pid = try ExportStagingTests().deadPID()
         try s.folder.write("out/.evil", "attacker's content\n")
         try s.folder.write("out/.tally-commit-\(pid)-abcd1234.journal",
                            "\(s.folder.path("out/.evil"))\t\(s.home.path(".bashrc"))\n\(s.home.path(".ssh/id_rsa"))\tstolen\n../../x\t../y\nend\n")
