@@ -26,13 +26,7 @@ final class ExportStagingTests: XCTestCase {
     }
 
     /// A PID no process has: one that ran and exited.
-    func deadPID() throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/true")
-        try process.run()
-        process.waitUntilExit()
-        return process.processIdentifier
-    }
+    func deadPID() throws -> Int32 { try deadProcessID() }
 
     /// Killed between two renames of a commit: the next run moves the rest into place from the
     /// journal, so both files are the killed run's, never one from each run.

@@ -90,3 +90,12 @@ extension Scratch {
         return location
     }
 }
+
+/// A process id no process has: one that ran and exited.
+func deadProcessID() throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/true")
+    try process.run()
+    process.waitUntilExit()
+    return process.processIdentifier
+}

@@ -43,7 +43,7 @@ final class HostileFolderTests: XCTestCase {
     func testAJournalInTheFolderMovesNothing() throws {
         let s = try Setup()
         let before = snapshot(s.home)
-        let pid = try ExportStagingTests().deadPID()
+        let pid = try deadProcessID()
         try s.folder.write("out/.evil", "attacker's content\n")
         try s.folder.write("out/.tally-commit-\(pid)-abcd1234.journal",
                            "\(s.folder.path("out/.evil"))\t\(s.home.path(".bashrc"))\n\(s.home.path(".ssh/id_rsa"))\tstolen\n../../x\t../y\nend\n")
