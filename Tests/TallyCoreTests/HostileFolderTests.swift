@@ -161,4 +161,16 @@ final class HostileFolderTests: XCTestCase {
         let temporaryAfter = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("tally-export-") }
         XCTAssertEqual(Set(temporaryAfter).subtracting(temporaryBefore), [], "no temporary folder left")
     }
+
+    /// A one-character pattern (`"*"`) trapped in Foundation's deletingLastPathComponent.
+    func testAOneCharacterPatternIsReadNotATrap() throws {
+        let s = try Setup()
+        try s.folder.write("p.playbook", "load t from \"*\" as csv\nassert count(t) > 0\n")
+        try FileManager.default.removeItem(atPath: s.folder.path("in.csv"))
+        try s.folder.write("a.csv", "SSID\n1\n")
+        let (exit, output) = try tally(["run", "p.playbook", "--no-store"], in: s.folder)
+        XCTAssertEqual(exit, 2, output)   // p.playbook matches "*" too, and is not CSV with SSID
+        XCTAssertFalse(output.contains("Illegal instruction") || output.contains("Fatal error"), output)
+        XCTAssertTrue(output.contains("error:"), output)
+    }
 }

@@ -33,9 +33,10 @@ public enum Loader {
         let found = (try? matches(request.path)) ?? []
         guard !found.isEmpty else {
             throw Diagnostic(.error, "no file matches this pattern", file: request.displayPath,
-                             help: "the pattern is matched in its folder: \((request.displayPath as NSString).deletingLastPathComponent.isEmpty ? "." : (request.displayPath as NSString).deletingLastPathComponent)")
+                             help: "the pattern is matched in its folder: \(FileCreation.folder(of: request.displayPath).isEmpty ? "." : FileCreation.folder(of: request.displayPath))")
         }
-        let displayFolder = (request.displayPath as NSString).deletingLastPathComponent
+        // (Not Foundation's deletingLastPathComponent: it traps on a one-character path, "*".)
+        let displayFolder = FileCreation.folder(of: request.displayPath)
         return found.map { path in
             var one = request
             one.path = path
