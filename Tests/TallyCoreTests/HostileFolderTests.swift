@@ -173,4 +173,34 @@ final class HostileFolderTests: XCTestCase {
         XCTAssertFalse(output.contains("Illegal instruction") || output.contains("Fatal error"), output)
         XCTAssertTrue(output.contains("error:"), output)
     }
+
+    /// Found by trying: without a store, a shipped journal in the right form moved a file onto
+    /// an input of the run; `tally check` missed an export over an input or through its map; two
+    /// worklist values making one name, or two exports to one file, kept only the last.
+    func testWhatAnAttackerFoundIsRefused() throws {
+        let s = try Setup()
+        let pid = try deadProcessID()
+        try s.folder.write("x.csv", "ORIG\n")
+        try s.folder.write(".x.csv.tally-partial-\(pid)-abcd-0", "EVIL\n")
+        try s.folder.write(".tally-commit-\(pid)-abcd.journal", "tally-commit 2\nrun -\n.x.csv.tally-partial-\(pid)-abcd-0\tin.csv\t-\nend -\n")
+        try s.folder.write("p.playbook", "load t from \"in.csv\"\nexport t to \"x.csv\"\n")
+        var (exit, output) = try tally(["run", "p.playbook", "--no-store", "--no-color"], in: s.folder)
+        XCTAssertEqual(exit, 0, output)
+        XCTAssertEqual(s.folder.read("in.csv"), "SSID,School\n1000000001,A\n1000000002,B\n", "the input was not replaced")
+        XCTAssertTrue(output.contains("note: left ./.tally-commit-\(pid)-abcd.journal alone: in.csv is an input of this run"), output)
+        XCTAssertNotNil(s.folder.read(".x.csv.tally-partial-\(pid)-abcd-0"), "a journal left alone keeps the files it names")
+
+        for playbook in ["load t from \"in.csv\"\nexport t to \"in.csv\" as csv\n",
+                         "load t from \"in.csv\"\nexport t to \"out/a.csv\"\nexport t to \"out/a.csv\"\n"] {
+            try s.folder.write("p.playbook", playbook)
+            (exit, output) = try tally(["check", "p.playbook"], in: s.folder)
+            XCTAssertEqual(exit, 2, "check: \(playbook)\n\(output)")
+        }
+        try s.folder.write("e.csv", "School,n\na/b,1\na_b,2\n")
+        try s.folder.write("p.playbook", "load t from \"e.csv\"\nexport t to \"lists/{School}/x.csv\"\n")
+        (exit, output) = try tally(["run", "p.playbook", "--no-store"], in: s.folder)
+        XCTAssertEqual(exit, 2, output)
+        XCTAssertTrue(output.contains("School values \"a/b\" and \"a_b\" both make the file lists/a_b/x.csv"), output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: s.folder.path("lists")))
+    }
 }

@@ -434,6 +434,22 @@ public final class Interpreter {
             } else {
                 groups = [(nil, [])]
             }
+            // Two values that make one file name ("a/b" and "a_b", "" and "(missing)") would leave
+            // only the last value's rows in it: stop, naming both (masked like their column).
+            if let split = request.splitColumn {
+                var made: [String: String] = [:]
+                for group in groups {
+                    guard let value = group.value else { continue }
+                    let destination = request.path(for: value, request.path)
+                    if let other = made[destination] {
+                        quote(other, column: split, table: table.text)
+                        quote(value, column: split, table: table.text)
+                        throw Diagnostic(.error, "\(split) values \"\(other)\" and \"\(value)\" both make the file \(request.path(for: value, request.displayPath)): one would replace the other",
+                                         file: file, line: node.line, help: "derive a column whose values make distinct names, and split by it")
+                    }
+                    made[destination] = value
+                }
+            }
             var bytes = 0
             var format = request.format.name
             var written: [String] = []

@@ -304,7 +304,12 @@ public enum Runner {
             record.params = plan.paramOrder.map { ($0, plan.params[$0]?.display ?? "") }
             record.checkWarnings = plan.warnings
             interpreter.confinement = checker.confinement
-            interpreter.staging.confinement = checker.confinement
+            // Recovery of a commit journal never moves a file onto an input of this run either.
+            var protected = checker.confinement
+            for input in plan.loads.values where !Loader.isPattern(input.path) {
+                protected?.protect(file: input.path, as: "an input of this run")
+            }
+            interpreter.staging.confinement = protected
             // A run killed while moving its exports into place is completed before anything
             // reads or writes them again (ExportStaging.recover).
             for folder in Set(plan.exports.values.map { ($0.path as NSString).deletingLastPathComponent }).sorted() {

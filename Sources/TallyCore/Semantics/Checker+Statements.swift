@@ -183,12 +183,27 @@ extension Checker {
                         + (template as NSString).lastPathComponent
                 }
                 let resolved = try resolvePath(template, pathSpan, base: exportBase)
+                // An input of the run (as the run says it, now at check time too).
+                if confinement != nil {
+                    let real = ExportConfinement.realPath(ExportRequest.filled(resolved.path))
+                    for input in loads.values.sorted(by: { $0.displayPath < $1.displayPath })
+                    where !Loader.isPattern(input.path) && ExportConfinement.realPath(input.path) == real {
+                        throw error("export to \(resolved.display) would overwrite \(input.displayPath), an input of this run", pathSpan,
+                                    help: "export to another file; the run's inputs are never replaced")
+                    }
+                }
                 // Confined before anything runs: `tally check` reports it too.
                 if let confinement, let refusal = confinement.refusal(ExportRequest.filled(resolved.path)) {
                     throw error("cannot export to \(resolved.display): \(refusal.message)", pathSpan, help: refusal.help)
                 }
-                let fmt = try formatFor(format, path: resolved.path, span: pathSpan, verb: "write")
+                // (The path as written, {COLUMN} and all, for a message about its extension.)
+                let written = resolved.path.split(separator: "\u{1}", omittingEmptySubsequences: false).enumerated()
+                    .map { $0.offset % 2 == 1 ? "{\($0.element)}" : String($0.element) }.joined()
+                let fmt = try formatFor(format, path: written, span: pathSpan, verb: "write")
                 var sheetColumn: String? = nil
+                if options.map, let confinement, let refusal = confinement.refusal(ExportRequest.filled(resolved.path) + ".map") {
+                    throw error("cannot export the record map \(resolved.display).map: \(refusal.message)", pathSpan, help: refusal.help)
+                }
                 if options.map {
                     guard case .calpads = fmt else {
                         throw error("map applies to a CALPADS export: it links each record written to the row it came from", pathSpan)
@@ -236,6 +251,16 @@ extension Checker {
                     throw error("exporting as \(fmt.name) is not available in this version of Tally", pathSpan,
                                 help: "export as csv, tsv or delimited \"^\"")
                 }
+                // Two exports to one file: only a workbook takes both (a sheet each); any other file
+                // would silently keep only the last.
+                if case .xlsx = fmt {} else if let earlier = exports.values.first(where: { request in
+                    if case .xlsx = request.format { return false }
+                    return request.path == resolved.path }),
+                                                 let line = exportLines[earlier.path], line != pathSpan.line {
+                    throw error("line \(line) exports to \(resolved.display) too: the second export would replace the first", pathSpan,
+                                help: "export each table to a file of its own (or both as sheets of one xlsx workbook)")
+                }
+                exportLines[resolved.path] = pathSpan.line
                 exports[index] = ExportRequest(table: table.text, path: resolved.path, displayPath: resolved.display,
                                                format: fmt, options: options, splitColumn: splitColumn, sheetColumn: sheetColumn)
             }

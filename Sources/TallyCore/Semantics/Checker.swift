@@ -32,6 +32,8 @@ public final class Checker {
     public var exportBase: String? = nil
     /// Habits that run but may not mean what they say (`Lint`): shown, never a failure.
     public internal(set) var warnings: [Diagnostic] = []
+    /// The line of the export to each path so far (two exports to one file are refused).
+    var exportLines: [String: Int] = [:]
     /// A statement checked again at run time (after a pivot): its warnings were given already.
     var rechecking = false
     /// Where exports may go and what they may never replace (nil: anywhere, for library use).

@@ -86,7 +86,7 @@ public struct ExprTyper {
                 return .boolean
             case "==", "!=", "<", "<=", ">", ">=":
                 try nullComparison(op, l, r)
-                try comparable(a, b, l, r, ordering: op != "==" && op != "!=")
+                try comparable(a, b, l, r, ordering: op != "==" && op != "!=", op: op)
                 return .boolean
             default:
                 return try arithmetic(op, a, b, l, r)
@@ -102,9 +102,10 @@ public struct ExprTyper {
             for item in items { try comparable(a, try type(of: item), left, item) }
             return .boolean
         case .between(let v, let low, let high, _):
+            for bound in [low, high] { try nullComparison("between", v, bound) }
             let a = try type(of: v)
-            try comparable(a, try type(of: low), v, low, ordering: true)
-            try comparable(a, try type(of: high), v, high, ordering: true)
+            try comparable(a, try type(of: low), v, low, ordering: true, op: ">=")
+            try comparable(a, try type(of: high), v, high, ordering: true, op: "<=")
             return .boolean
         case .isNull(let operand, _):
             _ = try type(of: operand)
@@ -207,15 +208,15 @@ public struct ExprTyper {
         }
     }
 
-    func comparable(_ a: DataType?, _ b: DataType?, _ l: Expr, _ r: Expr, ordering: Bool = false) throws {
+    func comparable(_ a: DataType?, _ b: DataType?, _ l: Expr, _ r: Expr, ordering: Bool = false, op: String? = nil) throws {
         guard let a, let b, !a.isComparable(with: b) else { return }
         var help: String? = nil
         if a == .text, b.isNumeric {
             // In quotes, `> "05"` would order as text (KN and TK after 12): name the function.
             if ordering, case .name(let column) = l.kind, column.lowercased().contains("grade") {
-                help = "grade codes are text (KN, TK, 01 …): compare their order with grade_order(\(column)) \(ExprTyper.source(r)), or equality in quotes, e.g. == \"05\""
+                help = "grade codes are text (KN, TK, 01 …): compare their order with grade_order(\(column)) \(op ?? ">") \(ExprTyper.source(r)), or equality in quotes, e.g. == \"05\""
             } else if ordering, case .name(let column) = l.kind {
-                help = "codes and IDs are text, and in quotes they order alphabetically (\"9\" > \"10\"): to compare as numbers, number(\(column)) \(ExprTyper.source(r))"
+                help = "codes and IDs are text, and in quotes they order alphabetically (\"9\" > \"10\"): to compare as numbers, number(\(column)) \(op ?? ">") \(ExprTyper.source(r))"
             } else {
                 help = "codes and IDs are text: write the value in quotes, e.g. \"10\""
             }

@@ -270,7 +270,8 @@ extension ExportStaging {
     @discardableResult
     public static func recover(in folder: String, authority: JournalAuthority? = nil, confinement: ExportConfinement? = nil) -> [String] {
         let dir = folder.isEmpty ? "." : folder
-        let shownFolder = Checker.display(ExportConfinement.absolute(dir), relativeTo: FileManager.default.currentDirectoryPath)
+        let shown = Checker.display(ExportConfinement.absolute(dir), relativeTo: FileManager.default.currentDirectoryPath)
+        let shownFolder = shown.isEmpty ? "." : shown
         var notes: [String] = []
         for entry in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() where entry.hasPrefix(journalPrefix) {
             let path = dir + "/" + entry

@@ -53,9 +53,14 @@ public final class ExportStaging: @unchecked Sendable {
     func removeAbandoned(in folder: String) {
         recover(in: folder)
         let dir = folder.isEmpty ? "." : folder
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where entry.hasPrefix(".") {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+        // A journal recovery left alone keeps the files it names (they are evidence, not litter).
+        let kept = entries.filter { $0.hasPrefix(ExportStaging.journalPrefix) }
+            .map { String($0.dropFirst(ExportStaging.journalPrefix.count).prefix { $0 != "." }) }
+        for entry in entries where entry.hasPrefix(".") {
             guard let marker = entry.range(of: ".tally-partial-") ?? entry.range(of: ".tally-backup-"),
-                  let pid = Int32(entry[marker.upperBound...].prefix { $0 != "-" }), !ExportStaging.alive(pid) else { continue }
+                  let pid = Int32(entry[marker.upperBound...].prefix { $0 != "-" }), !ExportStaging.alive(pid),
+                  !kept.contains(where: { entry[marker.upperBound...].hasPrefix($0 + "-") }) else { continue }
             let path = dir + "/" + entry
             if ExportStaging.isOwnRegularFile(path) { unlink(path) }
         }
