@@ -80,7 +80,7 @@ public struct CalpadsPartners {
             }
             guard used.contains(t) else {
                 let list = used.map { $0.lowercased() }.joined(separator: ", ")
-                return .failure(Problem(index: index, message: "validate calpads \(type) reads no \(t) file: \(name) looks like \(t)",
+                return .failure(Problem(index: index, message: "\(name) is a \(t) file, which no rule of validate calpads \(type) reads",
                                         help: used.isEmpty ? "\(type) has no cross-file rules; drop with"
                                             : "its cross-file rules read \(list) (tally rules \(type))"))
             }
