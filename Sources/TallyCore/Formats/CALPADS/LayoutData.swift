@@ -145,7 +145,7 @@ SPRG	2019	9999	3.20	MigrantStudentID	Migrant Student ID	12	N	N
 SPRG	2019	9999	3.21	FillerWasPrimaryDisabilityCode	Filler (was Primary Disability Code)	3	N	N
 SPRG	2019	9999	3.22	FillerWasDistrictOfSpecialEducationAccountability	Filler (was District of Special Education Accountability)	7	N	N
 SPRG	2019	9999	3.23	HomelessDwellingTypeCode	Homeless Dwelling Type Code	3	N	N
-SPRG	2019	9999	3.24	UnaccompaniedYouthIndicator	Unaccompanied Youth Indicator	10	N	N
+SPRG	2019	9999	3.24	UnaccompaniedYouthIndicator	Unaccompanied Youth Indicator	1	N	N
 SPRG	2019	9999	3.25	RunawayYouthIndicator	Runaway Youth Indicator	1	N	N
 SPRG	2019	9999	3.26	Filler	Filler	0	N	N
 SELA	2019	2022	12.01	RecordTypeCode	Record Type Code	4	Y	N
@@ -581,7 +581,7 @@ SDIS	2014	2018	#23	RemovaltoInterimAlternativeSettingReasonCode	Removalto Interi
 SENR	2019	2022	CFS facts of 2020 (Data Guide v11 numbers)	
 SENR	2023	9999	CFS facts of 2020 (Data Guide v11 numbers)	
 SINF	2019	9999	CFS facts of 2020 (Data Guide v11 numbers)	
-SPRG	2019	9999	CFS facts of 2020 (Data Guide v11 numbers)	
+SPRG	2019	9999	CFS facts of 2020 (Data Guide v11 numbers)	3.24 is a Y/N indicator like 3.25 (shared SPRG.tsv: default N, 'required if program 191'); the 10 came from Follett Aspen's export width, not the File Specifications
 SELA	2019	2022	CFS facts of 2020 (Data Guide v11 numbers)	
 SELA	2023	9999	CFS v15.1 (2023-24 rollover)	CDE CALPADS Update Flash #256 (2023-07-14): three-character ISO 639-2 language codes from the mid-September 2023 rollover; Flash #260 (2023-09-18) names CFS v15.1; SELA0280 and SELA0629 (documentation.calpads.org) name 12.13, 12.15 and 12.16
 SDEM	2019	9999	CFS facts of 2020 (Data Guide v11 numbers)	
