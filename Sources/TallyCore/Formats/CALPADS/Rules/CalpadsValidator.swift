@@ -56,7 +56,7 @@ public enum CalpadsValidator {
         case "SDEM": findings += raceRules(record, prefix: "Staff", rule: "SDEM-RACE")
         case "CRSE", "CRSC": findings += courseRules(record, type: type, layout)
         case "SCTE": findings += pathwayRules(record, layout)
-        case "STAS": findings += try absenceRules(record, senr: partners["SENR"], file: file)
+        case "STAS": findings += try absenceRules(record, senr: partners["SENR"], file: file) + absenceSummaryRules(record, layout)
         case "SCSE", "SCSC": findings += try courseSectionRules(record, type: type, courses: partners["CRSE"], file: file)
         default: break
         }
