@@ -61,5 +61,21 @@ extension CalpadsValidator {
         return out
     }
 
+    /// CERT046: a staff member's FTE percentages across the LEA's assignments (SASS) in a year add
+    /// up to no more than 200; the finding is on the staff member's last record.
+    static func staffFTERules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
+        var total: [String: (fte: Double, last: Int)] = [:]
+        for row in 0..<r.table.rowCount {
+            guard active("CERT046", yearStart(r, row, layout)), let seid = r.text("SEID", row),
+                  let fte = number(r, "StaffJobClassificationFTEPercentage", row) else { continue }
+            let key = [seid, r.text("ReportingLEA", row) ?? "", r.text("AcademicYearID", row) ?? ""].joined(separator: "\u{1F}")
+            total[key] = ((total[key]?.fte ?? 0) + fte, row)
+        }
+        return total.values.filter { $0.fte > 200 + 1e-9 }.map { t in
+            Finding(rule: "CERT046", field: "StaffJobClassificationFTEPercentage", value: r.text("StaffJobClassificationFTEPercentage", t.last) ?? "",
+                    message: "SEID \(r.text("SEID", t.last) ?? "")'s assignments add up to \(format(t.fte))% FTE, more than 200%", row: t.last)
+        }
+    }
+
     static func format(_ n: Double) -> String { n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n) }
 }

@@ -52,7 +52,7 @@ public enum CalpadsValidator {
         case "SPRG": findings += programRules(record, layout) + mealProgramYearRules(record, layout)
             + (try enrolledRules(record, type: type, senr: partners["SENR"], file: file))
         case "SELA": findings += englishRules(record, layout) + englishSequenceRules(record, layout) + (try enrolledRules(record, type: type, senr: partners["SENR"], file: file))
-        case "SASS": findings += try staffRules(record, sdem: partners["SDEM"], file: file)
+        case "SASS": findings += try staffRules(record, sdem: partners["SDEM"], file: file) + staffFTERules(record, layout)
         case "SDEM": findings += raceRules(record, prefix: "Staff", rule: "SDEM-RACE")
         case "CRSE", "CRSC": findings += courseRules(record, type: type, layout)
         case "SCTE": findings += pathwayRules(record, layout)
