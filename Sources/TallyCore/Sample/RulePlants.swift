@@ -178,10 +178,11 @@ struct RulePlants {
         let values = ["LEA": lea, "SCHOOL": school, "SSID": ssid, "LOCAL": String(900_000 + k), "SEID": seid, "STAFF": "S\(k)",
                       "COURSE": staff ? "P\(k)" : "ENG10", "SECTION": staff ? "P\(k)-1" : Self.section(school), "REC": "P\(k)",
                       "K": String(k), "OTHER": String(1_900_000_000 + k)]
-        // The entity's records: a student's SENR and SINF, a staff member's SDEM and SASS, and
-        // the records of every file the plant changes.
+        // The entity's records: a student's SENR and SINF, a staff member's SDEM, SASS and a
+        // course section (a teacher teaches one: CERT048), and the records of every file the
+        // plant changes.
         var records: [String: [[String: String]]] = [:]
-        for type in (staff ? ["SDEM", "SASS"] : ["SENR", "SINF"]) + plant.targets where records[type] == nil {
+        for type in (staff ? ["SDEM", "SASS", "CRSE"] : ["SENR", "SINF"]) + plant.targets where records[type] == nil {
             records[type] = [SampleRecords.base(type, year: year, values)]
         }
         for clause in plant.clauses {

@@ -77,5 +77,73 @@ extension CalpadsValidator {
         }
     }
 
+    /// Staff job classifications that teach: Teacher (12), Charter School Non-certificated Teacher
+    /// (26), Itinerant/Pull-Out/Push-In Teacher (27).
+    static let teachingClassifications: Set<String> = ["12", "26", "27"]
+
+    static func key(_ r: Record, _ row: Int, _ fields: [String]) -> String? {
+        var parts: [String] = []
+        for f in fields {
+            guard let v = r.text(f, row) else { return nil }
+            parts.append(v)
+        }
+        return parts.joined(separator: "\u{1F}")
+    }
+
+    /// Fall 2 course sections and their teachers (`validate calpads CRSE with sass, sdem`): a
+    /// section's SEID (other than 9999999999) has a teaching assignment in SASS (CERT047) and
+    /// staff demographics in SDEM (CERT054) for the year, anywhere in the LEA.
+    static func courseTeacherRules(_ r: Record, _ layout: CalpadsLayout, sass: Table?, sdem: Table?, file: String) throws -> [Finding] {
+        var out: [Finding] = []
+        var teaching: Set<String>? = nil, demographics: Set<String>? = nil
+        if let sass {
+            try requireColumns(["SEID", "AcademicYearID", "StaffJobClassificationCode"], in: sass, of: "SASS", for: "CRSE", file: file)
+            let s = Record(sass)
+            teaching = Set((0..<sass.rowCount).compactMap { row in
+                teachingClassifications.contains(s.text("StaffJobClassificationCode", row) ?? "") ? key(s, row, ["SEID", "AcademicYearID"]) : nil
+            })
+        }
+        if let sdem {
+            try requireColumns(["SEID", "AcademicYearID"], in: sdem, of: "SDEM", for: "CRSE", file: file)
+            let d = Record(sdem)
+            demographics = Set((0..<sdem.rowCount).compactMap { key(d, $0, ["SEID", "AcademicYearID"]) })
+        }
+        for row in 0..<r.table.rowCount {
+            // A record whose academic year is not valid is another rule's finding.
+            guard let seid = r.text("SEID", row), seid != "9999999999", let k = key(r, row, ["SEID", "AcademicYearID"]),
+                  let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) else { continue }
+            if let teaching, active("CERT047", year), !teaching.contains(k) {
+                out.append(Finding(rule: "CERT047", field: "SEID", value: seid,
+                                   message: "SEID \(seid) teaches this section but has no teaching assignment (SASS job classification 12, 26 or 27) in \(r.text("AcademicYearID", row) ?? "")", row: row))
+            }
+            if let demographics, active("CERT054", year), !demographics.contains(k) {
+                out.append(Finding(rule: "CERT054", field: "SEID", value: seid,
+                                   message: "SEID \(seid) teaches this section but has no staff demographics (SDEM) in \(r.text("AcademicYearID", row) ?? "")", row: row))
+            }
+        }
+        return out
+    }
+
+    /// CERT048 (`validate calpads SASS with crse`): a teacher (job classification 12, 26 or 27)
+    /// has a non-classroom based job assignment on one of their SASS records or a course section
+    /// (CRSE) in the year; the finding is on the teacher's last record.
+    static func teacherSectionRules(_ r: Record, crse: Table?, file: String) throws -> [Finding] {
+        guard let crse else { return [] }
+        try requireColumns(["SEID", "AcademicYearID"], in: crse, of: "CRSE", for: "SASS", file: file)
+        let c = Record(crse)
+        let sections = Set((0..<crse.rowCount).compactMap { key(c, $0, ["SEID", "AcademicYearID"]) })
+        var nonClassroom = Set<String>(), lastTeacher: [String: Int] = [:]
+        for row in 0..<r.table.rowCount {
+            guard let k = key(r, row, ["SEID", "AcademicYearID"]), let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear),
+                  active("CERT048", year) else { continue }
+            if (1...7).contains(where: { r.text("NonClassroomBasedJobAssignmentCode\($0)", row) != nil }) { nonClassroom.insert(k) }
+            if teachingClassifications.contains(r.text("StaffJobClassificationCode", row) ?? "") { lastTeacher[k] = row }
+        }
+        return lastTeacher.filter { !nonClassroom.contains($0.key) && !sections.contains($0.key) }.map { _, row in
+            Finding(rule: "CERT048", field: "SEID", value: r.text("SEID", row) ?? "",
+                    message: "a teacher with no non-classroom based assignment and no course section (CRSE) in \(r.text("AcademicYearID", row) ?? "")", row: row)
+        }
+    }
+
     static func format(_ n: Double) -> String { n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n) }
 }
