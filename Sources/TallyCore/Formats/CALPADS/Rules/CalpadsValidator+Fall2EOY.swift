@@ -145,5 +145,101 @@ extension CalpadsValidator {
         }
     }
 
+    /// The grades whose primary and short-term enrollments need absence summary data (CERT128).
+    static let absenceGrades: Set<String> = ["TK", "KN", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "UE", "US"]
+
+    /// Whether an enrollment never began: exited before its start date, or exited N470 (no-show).
+    static func noShow(_ r: Record, _ row: Int) -> Bool {
+        if r.text("StudentExitReasonCode", row) == "N470" { return true }
+        guard let start = r.date("EnrollmentSchoolStartDate", row), let exit = r.date("EnrollmentSchoolExitDate", row) else { return false }
+        return exit < start
+    }
+
+    /// CERT128 (`validate calpads SENR with stas`, End of Year): a primary or short-term
+    /// enrollment (status 10 or 30) in grades TK-12, UE or US has a STAS record for the same
+    /// school and year. Nonpublic (0000001) and private school group (0000002) enrollments submit
+    /// no STAS (STAS0651), and a no-show has no attendance to summarize.
+    static func absenceNeededRules(_ r: Record, _ layout: CalpadsLayout, stas: Table?, file: String) throws -> [Finding] {
+        guard let stas else { return [] }
+        let keys = ["SSID", "SchoolOfAttendance", "AcademicYearID"]
+        try requireColumns(keys, in: stas, of: "STAS", for: "SENR", file: file)
+        let a = Record(stas)
+        let summarized = Set((0..<stas.rowCount).compactMap { key(a, $0, keys) })
+        var out: [Finding] = []
+        for row in 0..<r.table.rowCount {
+            guard let k = key(r, row, keys), let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear), active("CERT128", year),
+                  ["10", "30"].contains(r.text("EnrollmentStatusCode", row) ?? ""), absenceGrades.contains(r.text("GradeLevelCode", row) ?? ""),
+                  !["0000001", "0000002"].contains(r.text("SchoolOfAttendance", row) ?? ""), !noShow(r, row), !summarized.contains(k) else { continue }
+            out.append(Finding(rule: "CERT128", field: "SSID", value: r.text("SSID", row) ?? "",
+                               message: "no absence summary (STAS) for this enrollment at \(r.text("SchoolOfAttendance", row) ?? "") in \(r.text("AcademicYearID", row) ?? "")", row: row))
+        }
+        return out
+    }
+
+    /// STAS across files, End of Year: the expected attendance days are no more than the
+    /// student's days enrolled at the school in the year (CERT129, `with senr`), and out-of-school
+    /// suspension days have a suspension or expulsion incident result (CERT127, `with sirs`, and
+    /// `sinc` for the incident's date).
+    static func absenceCrossFileRules(_ r: Record, senr: Table?, sirs: Table?, sinc: Table?, file: String) throws -> [Finding] {
+        var out: [Finding] = []
+        let keys = ["SSID", "SchoolOfAttendance", "AcademicYearID"]
+        if let senr {
+            try requireColumns(keys + ["EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: "STAS", file: file)
+            let e = Record(senr)
+            // Calendar days of each enrollment within the academic year; one still open counts to
+            // June 30 (CALPADS' own default for an open enrollment gives fewer days, never more).
+            var enrolled: [String: Int] = [:]
+            for row in 0..<senr.rowCount {
+                guard let k = key(e, row, keys), let year = e.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear),
+                      let yearStart = DateCodec.days(year: year, month: 7, day: 1), let yearEnd = DateCodec.days(year: year + 1, month: 6, day: 30),
+                      let start = e.date("EnrollmentSchoolStartDate", row) else { continue }
+                let days = Int(min(e.date("EnrollmentSchoolExitDate", row) ?? yearEnd, yearEnd)) - Int(max(start, yearStart)) + 1
+                enrolled[k, default: 0] += max(0, days)
+            }
+            for row in 0..<r.table.rowCount {
+                // No enrollment at the school at all is CERT126's finding.
+                guard let k = key(r, row, keys), let days = enrolled[k], let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear),
+                      active("CERT129", year), let expected = number(r, "ExpectedAttendanceDays", row), expected > Double(days) else { continue }
+                out.append(Finding(rule: "CERT129", field: "ExpectedAttendanceDays", value: r.text("ExpectedAttendanceDays", row) ?? "",
+                                   message: "\(format(expected)) expected attendance days, but the student was enrolled at the school \(days) days in the year", row: row))
+            }
+        }
+        if let sirs {
+            try requireColumns(["SSID", "IncidentIDLocal", "IncidentResultCode"], in: sirs, of: "SIRS", for: "STAS", file: file)
+            let s = Record(sirs)
+            // Each incident's date, when SINC is given: (SSID, incident) -> occurrence date.
+            var occurred: [String: Int32]? = nil
+            if let sinc {
+                try requireColumns(["SSID", "IncidentIDLocal", "IncidentOccurrenceDate"], in: sinc, of: "SINC", for: "STAS", file: file)
+                let c = Record(sinc)
+                var dates: [String: Int32] = [:]
+                for row in 0..<sinc.rowCount {
+                    if let k = key(c, row, ["SSID", "IncidentIDLocal"]), let d = c.date("IncidentOccurrenceDate", row) { dates[k] = d }
+                }
+                occurred = dates
+            }
+            // Students' suspension and expulsion results (100, 200) with their dates (nil: unknown).
+            var suspended: [String: [Int32?]] = [:]
+            for row in 0..<sirs.rowCount {
+                guard ["100", "200"].contains(s.text("IncidentResultCode", row) ?? ""), let ssid = s.text("SSID", row) else { continue }
+                let date = key(s, row, ["SSID", "IncidentIDLocal"]).flatMap { occurred?[$0] }
+                // With SINC given, a result whose incident SINC lacks cannot be dated: it still counts.
+                suspended[ssid, default: []].append(date)
+            }
+            for row in 0..<r.table.rowCount {
+                guard let ssid = r.text("SSID", row), let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear), active("CERT127", year),
+                      let days = number(r, "DaysAbsentOutOfSchoolSuspension", row), days > 0,
+                      let from = DateCodec.days(year: year, month: 4, day: 1), let to = DateCodec.days(year: year + 1, month: 6, day: 30) else { continue }
+                // An incident from April 1 before the academic year through its end (Aeries' reading of the rule).
+                let ok = (suspended[ssid] ?? []).contains { $0.map { from <= $0 && $0 <= to } ?? true }
+                if !ok {
+                    out.append(Finding(rule: "CERT127", field: "DaysAbsentOutOfSchoolSuspension", value: r.text("DaysAbsentOutOfSchoolSuspension", row) ?? "",
+                                       message: "out-of-school suspension days but no suspension or expulsion incident result (SIRS 100 or 200) for the student in the year", row: row))
+                }
+            }
+        }
+        return out
+    }
+
     static func format(_ n: Double) -> String { n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n) }
 }
