@@ -342,18 +342,18 @@ for rule in tsv("scripts/calpads_rules.tsv"):
         files, _ = plant(spec, year)
         target = spec.split(":")[0]
         main = target if target in types else types[0]
-        other = rule["with"].upper()
+        others = [w.strip().upper() for w in rule["with"].split(",") if w.strip()]
         folder = os.path.join(CASES, rule["id"].lower() + suffix)
         os.makedirs(folder, exist_ok=True)
-        for t in [main] + ([other] if other else []):
+        for t in [main] + others:
             records = files.get(t, [{f: fill(v, year) for f, v in SAMPLE[t]}])
             with open(os.path.join(folder, f"{t}.txt"), "w", newline="") as f:
                 f.write(caret(t, records, year))
-        with_clause = f" with {rule['with']}" if other else ""
+        with_clause = f" with {', '.join(o.lower() for o in others)}" if others else ""
         play = f"## {rule['id']}: {rule['description']}.\n## This {main} file {note}.\n"
         play += f'load data from "{main}.txt" as calpads {main}\n'
-        if other:
-            play += f'load {rule["with"]} from "{other}.txt" as calpads {other}\n'
+        for o in others:
+            play += f'load {o.lower()} from "{o}.txt" as calpads {o}\n'
         play += f"findings = data | validate calpads {main}{with_clause}\nshow findings\nassert data is valid calpads {main}{with_clause}\n"
         with open(os.path.join(folder, "case.playbook"), "w") as f:
             f.write(play)

@@ -160,14 +160,15 @@ final class CalpadsValidationTests: XCTestCase {
             XCTAssertFalse(rule.resolution.isEmpty, rule.id)
             XCTAssertLessThanOrEqual(rule.firstYear, rule.lastYear, rule.id)
             // A rule of several file types validates each field where the file has it.
-            let types = rule.types.filter { $0 != "*" } + (rule.with.isEmpty ? [] : [rule.with.uppercased()])
+            let partners = rule.with.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+            let types = rule.types.filter { $0 != "*" } + partners
             let names = Set(types.flatMap { CalpadsLayouts.layouts(for: $0).flatMap { $0.fields.map(\.name) } })
             if !rule.types.contains("*") {
                 for field in rule.fields { XCTAssertTrue(names.contains(field), "\(rule.id): no layout of \(rule.types) has field \(field)") }
             }
             // Every check that is not code parses, and names only fields of its file types.
             if rule.check != "code" { XCTAssertNotNil(CalpadsCheck.parse(rule.check), "\(rule.id): \(rule.check)") }
-            if !rule.with.isEmpty { XCTAssertFalse(CalpadsLayouts.layouts(for: rule.with.uppercased()).isEmpty, rule.id) }
+            for partner in partners { XCTAssertFalse(CalpadsLayouts.layouts(for: partner).isEmpty, "\(rule.id): \(partner)") }
         }
         XCTAssertEqual(CalpadsRules.rule("SENR0731")?.id, "SENR0731F1", "an ID matches with and without its F1 suffix")
         XCTAssertFalse(CalpadsRules.rules(for: "SENR", year: 2024).contains { $0.id == "SENR0731F1" })
@@ -175,7 +176,7 @@ final class CalpadsValidationTests: XCTestCase {
         XCTAssertFalse(CalpadsRules.rules(for: "SENR", year: 2022).contains { $0.id == "SENR0630" })
         XCTAssertEqual(CalpadsRules.rule("SENR0175")?.isCALPADS, true)
         XCTAssertEqual(CalpadsRules.rules(for: "STAS").map(\.id).filter { !$0.hasPrefix("G") && !$0.hasPrefix("F") },
-                       ["CERT126", "IVR0006", "IVR0009", "STAS0318", "STAS0311", "STAS0651", "STAS-DAYS-RANGE"])
+                       ["CERT126", "CERT127", "CERT129", "IVR0006", "IVR0009", "STAS0318", "STAS0311", "STAS0651", "STAS-DAYS-RANGE", "STAS0739", "STAS0740E1"])
         XCTAssertEqual(CalpadsRules.rule("SPRG0645F1")?.firstYear, 2024)
         XCTAssertEqual(CalpadsRules.rule("CERT164")?.lastYear, 2023, "the same check under CERT164 until 2023-24, then SPRG0645F1")
         XCTAssertEqual(CalpadsRules.rule("SENR-NO-SINF")?.isCALPADS, false)

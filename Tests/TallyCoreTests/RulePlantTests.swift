@@ -5,8 +5,8 @@ import XCTest
 /// playbook below validates every file (with the file each cross-file rule needs), and the
 /// findings must be exactly the planted ones: same rule, file and line, nothing more.
 final class RulePlantTests: XCTestCase {
-    static let files = ["SENR", "SINF", "SPRG", "SELA", "STAS", "SCSE", "SCSC", "SDEM", "SASS", "CRSE", "CRSC", "SOFF", "SCTE"]
-    static let with = ["SENR": "sinf", "SPRG": "senr", "SELA": "senr", "STAS": "senr", "SCSE": "crse", "SCSC": "crsc", "SASS": "sdem"]
+    static let files = ["SENR", "SINF", "SPRG", "SELA", "STAS", "SCSE", "SCSC", "SDEM", "SASS", "CRSE", "CRSC", "SOFF", "SCTE", "SINC", "SIRS"]
+    static let with = ["SENR": "sinf, stas", "SPRG": "senr", "SELA": "senr", "STAS": "senr, sirs, sinc", "SCSE": "crse", "SCSC": "crsc", "SASS": "sdem, crse", "CRSE": "sass, sdem"]
 
     /// Generates a district, validates every file and returns (findings, planted), each as
     /// "RULE FILE LINE" strings.

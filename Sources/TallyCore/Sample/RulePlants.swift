@@ -106,7 +106,7 @@ struct RulePlants {
     var files: [String: CaretFile] = [:]
     var planted: [PlantedFinding] = []
 
-    static let extraTypes = ["STAS", "SCSE", "SCSC", "SDEM", "SASS", "CRSE", "CRSC", "SOFF", "SCTE", "SPED"]
+    static let extraTypes = ["STAS", "SCSE", "SCSC", "SDEM", "SASS", "CRSE", "CRSC", "SOFF", "SCTE", "SPED", "SINC", "SIRS"]
 
     init(year: Int, lea: String, schools: [String]) {
         self.year = year; self.lea = lea; self.schools = schools
@@ -139,7 +139,25 @@ struct RulePlants {
             for f in identity { r[f] = s[f] }
             return r
         }
-        _ = append("STAS", record("STAS"))
+        var stas = record("STAS")
+        // Expected attendance days fit in the days enrolled (CERT129): a student who left early
+        // was expected on about five days of seven.
+        func day(_ field: String) -> Int32? {
+            guard let v = s[field], v.count == 8, let n = Int(v) else { return nil }
+            return DateCodec.days(year: n / 10_000, month: n / 100 % 100, day: n % 100)
+        }
+        if let start = day("EnrollmentSchoolStartDate"), let exit = day("EnrollmentSchoolExitDate") {
+            let days = String(max(0, Int(exit - start + 1) * 5 / 7))
+            for f in ["ExpectedAttendanceDays", "DaysAttended", "DaysAttendedInPerson"] { stas[f] = days }
+            for f in ["DaysAbsentExcusedNonSuspension", "DaysAbsentUnexcusedNonSuspension"] { stas[f] = "0" }
+        } else if index % 50 == 0 {
+            // A suspension: two days out of school, with its incident and result (CERT127).
+            stas["DaysAbsentOutOfSchoolSuspension"] = "2"
+            stas["DaysAbsentExcusedNonSuspension"] = "4"
+            _ = append("SINC", record("SINC"))
+            _ = append("SIRS", record("SIRS"))
+        }
+        _ = append("STAS", stas)
         if ["07", "08", "09", "10", "11", "12"].contains(grade) {
             _ = append("SCSE", record("SCSE"))
             _ = append("SCSC", record("SCSC"))
@@ -178,10 +196,11 @@ struct RulePlants {
         let values = ["LEA": lea, "SCHOOL": school, "SSID": ssid, "LOCAL": String(900_000 + k), "SEID": seid, "STAFF": "S\(k)",
                       "COURSE": staff ? "P\(k)" : "ENG10", "SECTION": staff ? "P\(k)-1" : Self.section(school), "REC": "P\(k)",
                       "K": String(k), "OTHER": String(1_900_000_000 + k)]
-        // The entity's records: a student's SENR and SINF, a staff member's SDEM and SASS, and
-        // the records of every file the plant changes.
+        // The entity's records: a student's SENR and SINF, a staff member's SDEM, SASS and a
+        // course section (a teacher teaches one: CERT048), and the records of every file the
+        // plant changes.
         var records: [String: [[String: String]]] = [:]
-        for type in (staff ? ["SDEM", "SASS"] : ["SENR", "SINF"]) + plant.targets where records[type] == nil {
+        for type in (staff ? ["SDEM", "SASS", "CRSE"] : ["SENR", "SINF"]) + plant.targets where records[type] == nil {
             records[type] = [SampleRecords.base(type, year: year, values)]
         }
         for clause in plant.clauses {
@@ -195,6 +214,20 @@ struct RulePlants {
                 list.append(copy)
             }
             records[clause.type] = list
+        }
+        // A student's primary enrollments in grades with attendance have an absence summary
+        // (CERT128) when the plant does not write one: zero days, so that no enrollment, however
+        // short, has fewer days than expected (CERT129).
+        if !staff, !plant.targets.contains("STAS") {
+            for e in records["SENR"] ?? [] where ["10", "30"].contains(e["EnrollmentStatusCode"] ?? "")
+                && CalpadsValidator.absenceGrades.contains(e["GradeLevelCode"] ?? "") && !["0000001", "0000002"].contains(e["SchoolOfAttendance"] ?? "") {
+                var stas = SampleRecords.base("STAS", year: year, values)
+                // An enrollment in another year (a planted SENR0006) is not this year's to summarize.
+                guard e["AcademicYearID"] == stas["AcademicYearID"] else { continue }
+                for f in ["SchoolOfAttendance", "SSID"] { stas[f] = e[f] }
+                for f in ["ExpectedAttendanceDays", "DaysAttended", "DaysAttendedInPerson", "DaysAbsentExcusedNonSuspension", "DaysAbsentUnexcusedNonSuspension"] { stas[f] = "0" }
+                if !(records["STAS"] ?? []).contains(where: { $0["SchoolOfAttendance"] == stas["SchoolOfAttendance"] }) { records["STAS", default: []].append(stas) }
+            }
         }
         var last: [String: Int] = [:]
         for type in records.keys.sorted() {

@@ -228,5 +228,32 @@ SPED	StudentGenderCode	F
 SPED	EducationPlanTypeCode	100
 SPED	SpecialEducationMeetingTypeCode	20
 SPED	SpecialEducationProgramSettingCode	400
+SINC	RecordTypeCode	SINC
+SINC	LocalRecordID	{REC}
+SINC	ReportingLEA	{LEA}
+SINC	SchoolOfAttendance	{SCHOOL}
+SINC	AcademicYearID	{Y}-{Y+1}
+SINC	SSID	{SSID}
+SINC	LocalStudentID	{LOCAL}
+SINC	StudentLegalFirstName	Ana
+SINC	StudentLegalLastName	Lee
+SINC	StudentBirthDate	{Y-15}0315
+SINC	StudentGenderCode	F
+SINC	IncidentIDLocal	INC{K}
+SINC	IncidentOccurrenceDate	{Y}1015
+SIRS	RecordTypeCode	SIRS
+SIRS	LocalRecordID	{REC}
+SIRS	ReportingLEA	{LEA}
+SIRS	SchoolOfAttendance	{SCHOOL}
+SIRS	AcademicYearID	{Y}-{Y+1}
+SIRS	SSID	{SSID}
+SIRS	LocalStudentID	{LOCAL}
+SIRS	StudentLegalFirstName	Ana
+SIRS	StudentLegalLastName	Lee
+SIRS	StudentBirthDate	{Y-15}0315
+SIRS	StudentGenderCode	F
+SIRS	IncidentIDLocal	INC{K}
+SIRS	IncidentResultCode	100
+SIRS	IncidentResultDurationDays	2
 """#
 }

@@ -135,16 +135,18 @@ extension CalpadsValidator {
     }
 
     /// Course sections: a CTE postsecondary articulated course has a CTE state course code
-    /// (CRSE0123/CRSC0123); a section with a Multiple Teacher Code has another teacher's record
-    /// for the same section and term (CRSE0130).
+    /// (CRSE0123/CRSC0123); a record with a Multiple Teacher Code has another teacher's record,
+    /// also with the code, for the same Class ID, school, year and term (CRSE0130: the class, not
+    /// the course section, is what co-teachers share; a record without a Class ID is not judged).
     static func courseRules(_ r: Record, type: String, _ layout: CalpadsLayout) -> [Finding] {
         var out: [Finding] = []
         let articulated = "CRSCTEPostsecondaryArticulatedCourseIndicatorWasTechnicalPreparation"
         var teachers: [String: Set<String>] = [:]
         func section(_ row: Int) -> String? {
-            ["SchoolOfCourseDelivery", "AcademicYearID", "CourseSectionID", "AcademicTermCode"].map { r.text($0, row) ?? "" }.joined(separator: "\u{1F}")
+            guard let classID = r.text("ClassID", row) else { return nil }
+            return ["SchoolOfCourseDelivery", "AcademicYearID", "AcademicTermCode"].map { r.text($0, row) ?? "" }.joined(separator: "\u{1F}") + "\u{1F}" + classID
         }
-        for row in 0..<r.table.rowCount {
+        for row in 0..<r.table.rowCount where r.text("MultipleTeacherCode", row) != nil {
             if let s = section(row), let seid = r.text("SEID", row) { teachers[s, default: []].insert(seid) }
         }
         for row in 0..<r.table.rowCount {
@@ -158,7 +160,7 @@ extension CalpadsValidator {
             if type == "CRSE", active("CRSE0130", year), r.text("MultipleTeacherCode", row) != nil, let seid = r.text("SEID", row), seid != "9999999999",
                let s = section(row), (teachers[s] ?? []).subtracting([seid]).isEmpty {
                 out.append(Finding(rule: "CRSE0130", field: "MultipleTeacherCode", value: r.text("MultipleTeacherCode", row) ?? "",
-                                   message: "a Multiple Teacher Code, but no other teacher's record for the section", row: row))
+                                   message: "a Multiple Teacher Code, but no other teacher's record with the code for Class ID \(r.text("ClassID", row) ?? "")", row: row))
             }
         }
         return out
