@@ -228,5 +228,16 @@ SPED	StudentGenderCode	F
 SPED	EducationPlanTypeCode	100
 SPED	SpecialEducationMeetingTypeCode	20
 SPED	SpecialEducationProgramSettingCode	400
+SWDS	RecordTypeCode	SWDS
+SWDS	LocalRecordID	{REC}
+SWDS	ReportingLEA	{LEA}
+SWDS	AcademicYearID	{Y}-{Y+1}
+SWDS	SSID	{SSID}
+SWDS	LocalStudentID	{LOCAL}
+SWDS	LocalSpecialEducationStudentID	{LOCAL}
+SWDS	ReportingSELPA	3410
+SWDS	SpecialEducationInitialEntryStartDate	{Y-5}0901
+SWDS	SpecialEducationStatusEffectiveStartDate	{Y}0815
+SWDS	SpecialEducationStatusCode	1
 """#
 }
