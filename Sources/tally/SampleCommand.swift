@@ -6,7 +6,7 @@ struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
         abstract: "Write a synthetic district (no real student data) to try playbooks on.",
-        discussion: "tally sample calpads --students 1000 --seed 7 --out sample/ writes SENR.txt, SINF.txt, SPRG.txt, SELA.txt (CALPADS layouts), sis_enrollment.csv, defects.csv (the manifest of planted defects), and what CALPADS would send back for two uploads: ErrorReport_0.1_SENR.csv, SENR_rejected.txt and Report_1.17.csv, then ErrorReport_0.1_SENR_resubmission.csv, SENR_rejected_resubmission.txt and Report_1.17_resubmission.csv. --plant rules plants a defect for every CALPADS rule in force in the year instead (planted_rules.csv lists each finding validate must report: rule, file, line) and also writes STAS, SCSE, SCSC, SDEM, SASS, CRSE, CRSC, SOFF, SCTE and, before 2023-24, SPED; --plant none writes all of them clean."
+        discussion: "tally sample calpads --students 1000 --seed 7 --out sample/ writes SENR.txt, SINF.txt, SPRG.txt, SELA.txt (CALPADS layouts), sis_enrollment.csv, defects.csv (the manifest of planted defects), and what CALPADS would send back for two uploads: ErrorReport_0.1_SENR.csv, SENR_rejected.txt and Report_1.17.csv, then ErrorReport_0.1_SENR_resubmission.csv, SENR_rejected_resubmission.txt and Report_1.17_resubmission.csv. --plant rules plants a defect for every CALPADS rule in force in the year instead (planted_rules.csv lists each finding validate must report: rule, file, line) and also writes STAS, SCSE, SCSC, SDEM, SASS, CRSE, CRSC, SOFF, SCTE, SPED (to 2022-23) and SWDS (from 2023-24); --plant none writes all of them clean."
     )
 
     @Argument(help: "What to generate: calpads.") var kind: String

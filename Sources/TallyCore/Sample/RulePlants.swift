@@ -96,8 +96,8 @@ struct RulePlant {
 }
 
 /// The files of `--plant rules` and `--plant none` beyond SENR, SINF, SPRG and SELA: absence
-/// summaries, course sections and the students in them, staff, offenses, CTE pathways and (to
-/// 2022-23) special education, each clean; then, for `rules`, a student or staff member per
+/// summaries, course sections and the students in them, staff, offenses, CTE pathways and special
+/// education (SPED to 2022-23, SWDS from 2023-24), each clean; then, for `rules`, a student or staff member per
 /// rule and instance whose records break that rule and nothing else.
 struct RulePlants {
     let year: Int
@@ -106,12 +106,13 @@ struct RulePlants {
     var files: [String: CaretFile] = [:]
     var planted: [PlantedFinding] = []
 
-    static let extraTypes = ["STAS", "SCSE", "SCSC", "SDEM", "SASS", "CRSE", "CRSC", "SOFF", "SCTE", "SPED", "SINC", "SIRS"]
+    static let extraTypes = ["STAS", "SCSE", "SCSC", "SDEM", "SASS", "CRSE", "CRSC", "SOFF", "SCTE", "SPED", "SINC", "SIRS", "SWDS"]
 
     init(year: Int, lea: String, schools: [String]) {
         self.year = year; self.lea = lea; self.schools = schools
         for type in Self.extraTypes {
-            if let layout = CalpadsLayouts.layout(type, year: year) { files[type] = CaretFile(layout: layout) }
+            // Only a layout of the year itself (layout(_:year:) falls back to the first for earlier years).
+            if let layout = CalpadsLayouts.layout(type, year: year), layout.firstYear <= year { files[type] = CaretFile(layout: layout) }
         }
     }
 
@@ -165,6 +166,12 @@ struct RulePlants {
         if grade == "12", index % 25 == 0 { _ = append("SCTE", record("SCTE")) }
         if index % 40 == 0 { _ = append("SOFF", record("SOFF")) }
         if index % 10 == 0 { _ = append("SPED", record("SPED")) }
+        // SWDS from 2023-24 (SPED's successor; no layout, so nothing written, before then).
+        if index % 10 == 0 {
+            var swds = record("SWDS")
+            swds["LocalSpecialEducationStudentID"] = s["LocalStudentID"]
+            _ = append("SWDS", swds)
+        }
     }
 
     /// Plants every rule active in the year `perRule` times.
