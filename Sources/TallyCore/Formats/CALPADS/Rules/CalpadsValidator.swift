@@ -50,7 +50,7 @@ public enum CalpadsValidator {
         case "SENR": findings += enrollmentRules(record, layout) + enrollmentCrossRecordRules(record, sinf: partners["SINF"])
         case "SINF": findings += studentInformationRules(record) + raceRules(record, prefix: "Student", rule: "SINF0046")
         case "SPRG": findings += programRules(record, layout) + mealProgramYearRules(record, layout)
-            + (try enrolledRules(record, type: type, senr: partners["SENR"], file: file))
+            + (try programEnrollmentRules(record, senr: partners["SENR"], file: file))
         case "SELA": findings += englishRules(record) + englishSequenceRules(record, layout) + (try enrolledRules(record, type: type, senr: partners["SENR"], file: file))
         case "SASS": findings += try staffRules(record, sdem: partners["SDEM"], file: file)
         case "SDEM": findings += raceRules(record, prefix: "Staff", rule: "SDEM-RACE")
