@@ -279,7 +279,8 @@ public enum DistrictGenerator {
                 "AcademicYearID": options.academicYear, "SSID": ssid, "StudentLegalFirstName": first, "StudentLegalLastName": last,
                 "StudentBirthDate": ymd(birth), "StudentGenderCode": gender, "LocalStudentID": local,
                 "EnglishAcquisitionStatusCode": englishStatus,
-                "EnglishLanguageAcquisitionStatusStartDate": ymd(min(birth + 365 * 5, firstDay)), "PrimaryLanguageCode": rng.pick(["00", "01", "02", "07"]),
+                "EnglishLanguageAcquisitionStatusStartDate": ymd(min(birth + 365 * 5, firstDay)), // English, Spanish, Vietnamese, Chinese in the year's code set (ISO 639-2 from 2023-24: Flash #256).
+                "PrimaryLanguageCode": rng.pick(startYear >= 2023 ? ["eng", "spa", "vie", "zho"] : ["00", "01", "02", "07"]),
             ])
             // SIS: everyone except the planted state-only students; a few grade mismatches.
             if tick == 11 {

@@ -29,7 +29,8 @@ enum SampleRecords {
         return out
     }()
 
-    /// Fills `{Y}`, `{Y+1}`, `{Y-15}` with years and `{NAME}` with the entity's values.
+    /// Fills `{Y}`, `{Y+1}`, `{Y-15}` with years, `{LANG}` with English in the year's language
+    /// code set and `{NAME}` with the entity's values.
     static func fill(_ value: String, year: Int, _ values: [String: String]) -> String {
         guard value.contains("{") else { return value }
         var out = "", name = "", inside = false
@@ -37,7 +38,10 @@ enum SampleRecords {
             if ch == "{" { inside = true; name = ""; continue }
             if ch == "}", inside {
                 inside = false
-                if name.hasPrefix("Y") {
+                if name == "LANG" {
+                    // English in the year's language code set (three letters from 2023-24: Flash #256).
+                    out += year >= 2023 ? "eng" : "00"
+                } else if name.hasPrefix("Y") {
                     let offset = Int(name.dropFirst().replacingOccurrences(of: "+", with: "")) ?? 0
                     out += String(year + offset)
                 } else { out += values[name] ?? "" }

@@ -51,7 +51,7 @@ public enum CalpadsValidator {
         case "SINF": findings += studentInformationRules(record) + raceRules(record, prefix: "Student", rule: "SINF0046")
         case "SPRG": findings += programRules(record, layout) + mealProgramYearRules(record, layout)
             + (try programEnrollmentRules(record, senr: partners["SENR"], file: file))
-        case "SELA": findings += englishRules(record) + englishSequenceRules(record, layout) + (try enrolledRules(record, type: type, senr: partners["SENR"], file: file))
+        case "SELA": findings += englishRules(record, layout) + englishSequenceRules(record, layout) + (try enrolledRules(record, type: type, senr: partners["SENR"], file: file))
         case "SASS": findings += try staffRules(record, sdem: partners["SDEM"], file: file)
         case "SDEM": findings += raceRules(record, prefix: "Staff", rule: "SDEM-RACE")
         case "CRSE", "CRSC": findings += courseRules(record, type: type, layout)
