@@ -102,7 +102,8 @@ pairs = [
     ("SENR0731F1", [record(S, **PRESCHOOL, StudentBirthDate="20230101")],
                    [record(S, **PRESCHOOL, StudentBirthDate="20220101"),
                     record(S, **dict(PRESCHOOL, EnrollmentStatusCode="10"), SSID="1000000002", StudentBirthDate="20230101"),
-                    record(S, **dict(PRESCHOOL, AcademicYearID="2024-2025", EnrollmentSchoolStartDate="20240815"), SSID="1000000003", StudentBirthDate="20220101")]),
+                    record(S, **dict(PRESCHOOL, AcademicYearID="2024-2025", EnrollmentSchoolStartDate="20240815"), SSID="1000000003", StudentBirthDate="20220101",
+                           EnrollmentSchoolExitDate="20250613", StudentExitReasonCode="E170")]),
 ]
 for rule, firing, clean in pairs:
     cases.append((rule, S, firing))
@@ -150,7 +151,7 @@ near_miss = {
     "SPRG-PROGRAM": [record("SPRG", EducationProgramCode="182")],
     "SPRG-MEMBERSHIP": [record("SPRG")],
     "SPRG-END-BEFORE-START": [record("SPRG", EducationProgramMembershipEndDate="20240814")],
-    "SELA-STATUS": [record("SELA", EnglishAcquisitionStatusCode="RFEP")],
+    "SELA-STATUS": [record("SELA", EnglishAcquisitionStatusCode="RFEP", PrimaryLanguageCode="spa")],
     "SELA-LANGUAGE": [record("SELA", PrimaryLanguageCode="01")],
 }
 for rule, t, _ in list(cases):
@@ -308,6 +309,7 @@ VALUES = dict(LEA="0161119", SCHOOL="0112345", SSID="1000000001", LOCAL="100001"
               COURSE="P1", SECTION="P1-1", REC="R1", K="1", OTHER="1999999999")
 
 def fill(value, year):
+    value = value.replace("{OTHERLANG}", "spa" if year >= 2023 else "01")  # Spanish, for a status other than EO
     value = value.replace("{LANG}", "eng" if year >= 2023 else "00")  # English in the year's code set (Flash #256)
     value = re.sub(r"\{Y([+-]\d+)?\}", lambda m: str(year + int(m.group(1) or 0)), value)
     return re.sub(r"\{([A-Z]+)\}", lambda m: VALUES[m.group(1)], value)
@@ -369,3 +371,19 @@ for rule in tsv("scripts/calpads_rules.tsv"):
             f.write(play)
         declared += 1
 print(declared, "cases from the rules' plants and near misses")
+
+# CERT112 reads the file's latest Academic Year ID: its cases hold a current-year enrollment of
+# another student beside the prior-year one (the generic cases above hold the prior-year record alone).
+Y = 2024
+current = {f: fill(v, Y) for f, v in SAMPLE["SENR"]}
+current.update(SSID="1000000009", LocalStudentID="100009", LocalRecordID="R9")
+prior = dict({f: fill(v, Y) for f, v in SAMPLE["SENR"]}, AcademicYearID=f"{Y-1}-{Y}", EnrollmentSchoolStartDate=f"{Y-1}0814")
+for name, last, note in (("cert112", prior, "an enrollment of 2023-24 still open in a 2024-25 file: not exited before August 16, 2024"),
+                         ("cert112-ok", dict(prior, EnrollmentSchoolExitDate=f"{Y}0815", StudentExitReasonCode="E155"),
+                          "the 2023-24 enrollment exited E155 on August 15, 2024, the day before the deadline")):
+    folder = os.path.join(CASES, name)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "SENR.txt"), "w", newline="") as f:
+        f.write(caret("SENR", [current, last], Y))
+    with open(os.path.join(folder, "case.playbook"), "w") as f:
+        f.write(f"## CERT112: {note}.\n" + 'load data from "SENR.txt" as calpads SENR\nfindings = data | validate calpads SENR\nshow findings\nassert data is valid calpads SENR\n')

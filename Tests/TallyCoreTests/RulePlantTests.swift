@@ -6,7 +6,7 @@ import XCTest
 /// findings must be exactly the planted ones: same rule, file and line, nothing more.
 final class RulePlantTests: XCTestCase {
     static let files = ["SENR", "SINF", "SPRG", "SELA", "STAS", "SCSE", "SCSC", "SDEM", "SASS", "CRSE", "CRSC", "SOFF", "SCTE"]
-    static let with = ["SENR": "sinf", "SPRG": "senr", "SELA": "senr", "STAS": "senr", "SCSE": "crse", "SCSC": "crsc", "SASS": "sdem"]
+    static let with = ["SENR": "sinf, sela, sprg", "SPRG": "senr", "SELA": "senr", "STAS": "senr", "SCSE": "crse", "SCSC": "crsc", "SASS": "sdem"]
 
     /// Generates a district, validates every file and returns (findings, planted), each as
     /// "RULE FILE LINE" strings.

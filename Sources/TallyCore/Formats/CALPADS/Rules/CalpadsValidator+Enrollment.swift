@@ -133,7 +133,8 @@ extension CalpadsValidator {
             for (k, row) in primaries.enumerated() where k > 0 {
                 let start = r.date("EnrollmentSchoolStartDate", row) ?? 0
                 let school = r.text("SchoolOfAttendance", row)
-                if let other = primaries[..<k].first(where: { r.text("SchoolOfAttendance", $0) != school
+                // Within one LEA (across LEAs it is a concurrent enrollment, CERT041).
+                if let other = primaries[..<k].first(where: { r.text("SchoolOfAttendance", $0) != school && r.text("ReportingLEA", $0) == r.text("ReportingLEA", row)
                     && (r.date("EnrollmentSchoolExitDate", $0) ?? distantFuture) > start }) {
                     out.append(Finding(rule: "SENR0027", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
                                        message: "overlaps the student's primary enrollment at school \(r.text("SchoolOfAttendance", other) ?? "")", row: row))
