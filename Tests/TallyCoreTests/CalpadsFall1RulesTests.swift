@@ -195,7 +195,10 @@ final class CalpadsFall1RulesTests: XCTestCase {
     func testProgramRules() throws {
         let y = 2024
         let senr = [Self.record("SENR", y),
-                    Self.record("SENR", y, ["SSID": "1000000002", "EnrollmentSchoolExitDate": "\(y)0930", "StudentExitReasonCode": "T160"])]
+                    Self.record("SENR", y, ["SSID": "1000000002", "EnrollmentSchoolExitDate": "\(y)0930", "StudentExitReasonCode": "T160"]),
+                    // An exit before the start is SENR0018's finding, not a program's; a no-show was never enrolled.
+                    Self.record("SENR", y, ["SSID": "1000000003", "EnrollmentSchoolExitDate": "\(y)0801", "StudentExitReasonCode": "T160"]),
+                    Self.record("SENR", y, ["SSID": "1000000004", "EnrollmentSchoolExitDate": "\(y)0813", "StudentExitReasonCode": "N470"])]
         let sprg = [
             Self.record("SPRG", y),                                                                                              // 1 ok
             Self.record("SPRG", y, ["SSID": "1000000002", "EducationProgramMembershipStartDate": "\(y)1001"]),                      // 2 GERR0005
@@ -209,9 +212,11 @@ final class CalpadsFall1RulesTests: XCTestCase {
             Self.record("SPRG", y, ["EducationProgramCode": "191", "HomelessDwellingTypeCode": "110", "EducationProgramMembershipEndDate": "\(y)0831"]), // 8
             Self.record("SPRG", y, ["EducationProgramCode": "191", "HomelessDwellingTypeCode": "110", "EducationProgramMembershipStartDate": "\(y)0901"]), // 9 ok
             Self.record("SPRG", y, ["EducationProgramMembershipStartDate": "\(y)0901"]),                                          // 10 SPRG0249F1 only
+            Self.record("SPRG", y, ["SSID": "1000000003"]),                                                                       // 11 ok
+            Self.record("SPRG", y, ["SSID": "1000000004"]),                                                                       // 12 GERR0005
         ]
         let found = try findings(["SENR": senr, "SPRG": sprg], validate: [("SPRG", "senr")])
         XCTAssertEqual(found, ["GERR0005 SPRG.txt 2", "GERR0005 SPRG.txt 3", "GERR0005 SPRG.txt 5", "GERR0005 SPRG.txt 6",
-                               "SPRG0070 SPRG.txt 7", "SPRG0249F1 SPRG.txt 10"])
+                               "GERR0005 SPRG.txt 12", "SPRG0070 SPRG.txt 7", "SPRG0249F1 SPRG.txt 10"].sorted())
     }
 }

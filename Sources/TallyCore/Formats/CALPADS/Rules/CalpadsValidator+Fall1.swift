@@ -24,7 +24,11 @@ extension CalpadsValidator {
         for row in 0..<senr.rowCount {
             guard let ssid = e.text("SSID", row), let school = e.text("SchoolOfAttendance", row),
                   let start = e.date("EnrollmentSchoolStartDate", row) else { continue }
-            spans[ssid + "\u{1F}" + school, default: []].append((start, e.date("EnrollmentSchoolExitDate", row), row))
+            // A no-show (N470 on or before the start) was never enrolled; another exit before the
+            // start is SENR0018's finding, and the enrollment counts as open here.
+            let exit = e.date("EnrollmentSchoolExitDate", row)
+            if let exit, exit < start, e.text("StudentExitReasonCode", row) == "N470" { continue }
+            spans[ssid + "\u{1F}" + school, default: []].append((start, exit.flatMap { $0 >= start ? $0 : nil }, row))
         }
         return spans
     }
