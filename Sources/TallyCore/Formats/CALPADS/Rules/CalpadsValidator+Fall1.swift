@@ -174,8 +174,8 @@ extension CalpadsValidator {
 
     /// SENR0644F1 (from 2024-25) / CERT146 (2020-21 to 2023-24), SENR with sela, sprg: a student
     /// whose latest English language acquisition status is EL, with a primary (10) or short-term
-    /// (30) enrollment lasting more than 30 days, has a language instruction program record
-    /// (300-307) at the school overlapping the enrollment.
+    /// (30) enrollment lasting more than 30 days (CERT146: any primary one), has a language
+    /// instruction program record (300-307) at the school overlapping the enrollment.
     static func languageProgramRules(_ r: Record, _ layout: CalpadsLayout, sela: Table, sprg: Table) -> [Finding] {
         let l = Record(sela), p = Record(sprg)
         var latest: [String: (start: Int32, status: String)] = [:]
@@ -198,7 +198,8 @@ extension CalpadsValidator {
                   latest[ssid]?.status == "EL", ["10", "30"].contains(r.text("EnrollmentStatusCode", row) ?? ""),
                   let school = r.text("SchoolOfAttendance", row), let start = r.date("EnrollmentSchoolStartDate", row) else { continue }
             let exit = r.date("EnrollmentSchoolExitDate", row) ?? distantFuture
-            guard Int(exit) - Int(start) > 30 else { continue }
+            // Over 30 days: a short-term (30) enrollment for CERT146; any enrollment for SENR0644F1.
+            guard Int(exit) - Int(start) > 30 || (rule == "CERT146" && r.text("EnrollmentStatusCode", row) == "10") else { continue }
             if !(programs[ssid + "\u{1F}" + school] ?? []).contains(where: { $0.start <= exit && ($0.end ?? distantFuture) >= start }) {
                 out.append(Finding(rule: rule, field: "SSID", value: ssid,
                                    message: "an English learner enrolled over 30 days has no language instruction program (300-307) at school \(school) during the enrollment", row: row))
