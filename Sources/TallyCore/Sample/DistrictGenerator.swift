@@ -274,14 +274,30 @@ public enum DistrictGenerator {
             }
             let englishStatus = rng.pick(["EO", "EO", "EO", "IFEP", "EL", "EL", "RFEP"])
             if englishStatus == "EL" { district.englishLearners.insert(ssid) }
-            _ = sela.append([
+            let elasStart = min(birth + 365 * 5, firstDay)
+            let picked = rng.pick(startYear >= 2023 ? ["eng", "spa", "vie", "zho"] : ["00", "01", "02", "07"])
+            // English only for EO, never for another status (SELA0280).
+            let english = startYear >= 2023 ? "eng" : "00", spanish = startYear >= 2023 ? "spa" : "01"
+            let language = englishStatus == "EO" ? english : picked == english ? spanish : picked
+            // An English learner is in a language instruction program at the school (SENR0644F1, CERT146).
+            if englishStatus == "EL", startYear >= 2020 {
+                _ = sprg.append([
+                    "RecordTypeCode": "SPRG", "ReportingLEA": options.lea, "SchoolOfAttendance": school,
+                    "AcademicYearID": options.academicYear, "SSID": ssid, "LocalStudentID": local,
+                    "StudentLegalFirstName": first, "StudentLegalLastName": last, "StudentBirthDate": ymd(birth),
+                    "StudentGenderCode": gender, "EducationProgramCode": "300", "EducationProgramMembershipStartDate": ymd(firstDay),
+                ])
+            }
+            // EL and IFEP statuses from July 1, 2020 reach CALPADS from TOMS: the upload leaves them out (SELA0520).
+            let fromTOMS = (englishStatus == "EL" || englishStatus == "IFEP") && elasStart >= (DateCodec.days(year: 2020, month: 7, day: 1) ?? 0)
+            if !fromTOMS { _ = sela.append([
                 "RecordTypeCode": "SELA", "ReportingLEA": options.lea, "SchoolOfAttendance": school,
                 "AcademicYearID": options.academicYear, "SSID": ssid, "StudentLegalFirstName": first, "StudentLegalLastName": last,
                 "StudentBirthDate": ymd(birth), "StudentGenderCode": gender, "LocalStudentID": local,
                 "EnglishAcquisitionStatusCode": englishStatus,
-                "EnglishLanguageAcquisitionStatusStartDate": ymd(min(birth + 365 * 5, firstDay)), // English, Spanish, Vietnamese, Chinese in the year's code set (ISO 639-2 from 2023-24: Flash #256).
-                "PrimaryLanguageCode": rng.pick(startYear >= 2023 ? ["eng", "spa", "vie", "zho"] : ["00", "01", "02", "07"]),
-            ])
+                "EnglishLanguageAcquisitionStatusStartDate": ymd(elasStart), // English, Spanish, Vietnamese, Chinese in the year's code set (ISO 639-2 from 2023-24: Flash #256).
+                "PrimaryLanguageCode": language,
+            ]) }
             // SIS: everyone except the planted state-only students; a few grade mismatches.
             if tick == 11 {
                 district.defects.append(PlantedDefect(kind: "missing_from_sis", ssid: ssid, file: "SENR.txt", line: line,

@@ -41,6 +41,8 @@ enum SampleRecords {
                 if name == "LANG" {
                     // English in the year's language code set (three letters from 2023-24: Flash #256).
                     out += year >= 2023 ? "eng" : "00"
+                } else if name == "OTHERLANG" {
+                    out += year >= 2023 ? "spa" : "01"  // Spanish, for a status other than EO (SELA0280)
                 } else if name.hasPrefix("Y") {
                     let offset = Int(name.dropFirst().replacingOccurrences(of: "+", with: "")) ?? 0
                     out += String(year + offset)
