@@ -4,7 +4,7 @@ import Foundation
 public struct ReturnedError: Sendable {
     public enum Kind: Sendable, CaseIterable {
         case invalidGrade, exitBeforeStart, overlapping, duplicatePrimary, completerWithoutStatus, ssidNotInODS, retiredSSIDMismatch
-        case secondaryExitReason, exemptionNotGraduate
+        case secondaryExitReason, exemptionNotGraduate, concurrentEnrollment
     }
     /// Which submission reports it: both (still open in the second), the first only (fixed
     /// before the second), or the second only (new).
@@ -23,7 +23,7 @@ public struct ReturnedError: Sendable {
         self.resubmission = resubmission ?? {
             switch kind {
             case .invalidGrade, .exitBeforeStart, .overlapping, .retiredSSIDMismatch, .secondaryExitReason, .exemptionNotGraduate: return .fixed
-            case .duplicatePrimary, .completerWithoutStatus, .ssidNotInODS: return .stillOpen
+            case .duplicatePrimary, .completerWithoutStatus, .ssidNotInODS, .concurrentEnrollment: return .stillOpen
             }
         }()
     }
@@ -41,14 +41,18 @@ public struct ReturnedError: Sendable {
         case .retiredSSIDMismatch: return "SENR0072"
         case .secondaryExitReason: return "SENR0302"
         case .exemptionNotGraduate: return "SENR0630"
+        case .concurrentEnrollment: return "SENR0028"
         }
     }
+
+    /// CALPADS' one-letter severity: F (fatal: the record is rejected) or W (warning: it is posted).
+    public var severity: String { kind == .concurrentEnrollment ? "W" : "F" }
 
     var field: (label: String, column: String) {
         switch kind {
         case .invalidGrade: return ("Grade Level Code", "GradeLevelCode")
         case .exitBeforeStart: return ("Enrollment Exit Date", "EnrollmentSchoolExitDate")
-        case .overlapping, .duplicatePrimary: return ("Enrollment Start Date", "EnrollmentSchoolStartDate")
+        case .overlapping, .duplicatePrimary, .concurrentEnrollment: return ("Enrollment Start Date", "EnrollmentSchoolStartDate")
         case .completerWithoutStatus: return ("Student School Completion Status", "StudentSchoolCompletionStatus")
         case .ssidNotInODS, .retiredSSIDMismatch: return ("SSID", "SSID")
         case .secondaryExitReason: return ("Student Exit Reason Code", "StudentExitReasonCode")
@@ -67,6 +71,7 @@ public struct ReturnedError: Sendable {
         case .retiredSSIDMismatch: return "The SSID is retired, and the gender or birth year differ from those CALPADS holds for it"
         case .secondaryExitReason: return "A secondary enrollment is exited with E170 or not at all"
         case .exemptionNotGraduate: return "The Graduation Exemption Indicator is given only for a graduate"
+        case .concurrentEnrollment: return "The primary enrollment overlaps a primary enrollment of the student in another LEA (a concurrent enrollment)"
         }
     }
 }
@@ -85,9 +90,6 @@ public enum CalpadsReturnsSample {
     public static let resubmissionRejected = "SENR_rejected_resubmission.txt"
     public static let resubmissionReport117 = "Report_1.17_resubmission.csv"
 
-    /// A record's Local Record ID: the SIS's key of the enrollment row (here from its line).
-    static func recordID(_ line: Int) -> String { "ENR-" + String(1_000_000 + line).dropFirst() }
-
     static func csv(_ cells: [String]) -> String {
         cells.map { c in c.contains(",") || c.contains("\"") ? "\"" + c.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : c }
             .joined(separator: ",")
@@ -100,7 +102,7 @@ public enum CalpadsReturnsSample {
             let r = e.record
             let name = "\(r["StudentLegalLastName"] ?? ""), \(r["StudentLegalFirstName"] ?? "")"
             out += csv([name, r["SSID"] ?? "", r["LocalStudentID"] ?? "", r["LocalRecordID"] ?? "", r["SchoolOfAttendance"] ?? "",
-                        e.code, e.description, e.field.label, r[e.field.column] ?? "", "Fatal"]) + "\r\n"
+                        e.code, e.description, e.field.label, r[e.field.column] ?? "", e.severity]) + "\r\n"
         }
         return out
     }
@@ -110,10 +112,12 @@ public enum CalpadsReturnsSample {
         let second = district.returned.filter { $0.resubmission != .fixed }.sorted { $0.line < $1.line }
         try Data(reportRows(first).utf8).write(to: URL(fileURLWithPath: folder + "/" + errorReport))
         try Data(reportRows(second).utf8).write(to: URL(fileURLWithPath: folder + "/" + resubmissionReport))
-        try writeRejected(first, senrLayout: senrLayout, to: folder + "/" + rejectedExtract)
-        try writeRejected(second, senrLayout: senrLayout, to: folder + "/" + resubmissionRejected)
-        try writeReport117(district, rejected: first, to: folder + "/" + report117)
-        try writeReport117(district, rejected: second, to: folder + "/" + resubmissionReport117)
+        // Only fatal errors reject a record; a record with a warning is posted.
+        let firstRejected = first.filter { $0.severity == "F" }, secondRejected = second.filter { $0.severity == "F" }
+        try writeRejected(firstRejected, senrLayout: senrLayout, to: folder + "/" + rejectedExtract)
+        try writeRejected(secondRejected, senrLayout: senrLayout, to: folder + "/" + resubmissionRejected)
+        try writeReport117(district, rejected: firstRejected, to: folder + "/" + report117)
+        try writeReport117(district, rejected: secondRejected, to: folder + "/" + resubmissionReport117)
     }
 
     /// Rejected records: the record as uploaded, type SENR-E, transaction type blank, then the error.
@@ -123,49 +127,54 @@ public enum CalpadsReturnsSample {
             var fields = senrLayout.fields.map { e.record[$0.name] ?? "" }
             fields[0] = "SENR-E"
             if fields.count > 1 { fields[1] = "" }
-            fields += [e.code, "Fatal", e.description, e.field.label, e.record[e.field.column] ?? ""]
+            fields += [e.code, e.severity, e.description, e.field.label, e.record[e.field.column] ?? ""]
             rejected += fields.joined(separator: "^") + "\r\n"
         }
         try Data(rejected.utf8).write(to: URL(fileURLWithPath: path))
     }
 
+    /// The title line of Report 1.17 as CALPADS names it now (it was "FRPM/English
+    /// Learner/Foster Youth - Count" before).
+    public static let report117Title = "1.17 - LCFF Unduplicated Pupil – Count"
+    /// Its count columns, as in CDE's public Unduplicated Pupil Count file.
+    static let report117Counts = ["Total Enrollment", "Free & Reduced Meal Program", "Foster", "Tribal Foster Youth", "Homeless",
+                                  "Migrant Program", "Direct Certification", "Unduplicated FRPM Eligible Count", "English Learner (EL)",
+                                  "CALPADS Unduplicated Pupil Count (UPC)"]
+
     /// Report 1.17: Census Day enrollments CALPADS posted (status 10 or 30, open on Census
-    /// Day; rejected records are not posted), by school and grade.
+    /// Day; rejected records are not posted), by school and grade. Homeless, migrant, foster
+    /// and directly certified students are eligible for free meals whatever their SPRG meal
+    /// record says; the UPC counts each student once: FRPM-eligible or an English learner.
     static func writeReport117(_ district: SampleDistrict, rejected: [ReturnedError], to path: String) throws {
         let rejectedLines = Set(rejected.map(\.line))
-        struct Counts { var total = 0, frpm = 0, el = 0, foster = 0, unduplicated = 0 }
-        var counts: [String: Counts] = [:]
+        var counts: [String: [Int]] = [:]
         for e in district.enrollments where (e.status == "10" || e.status == "30") && !rejectedLines.contains(e.line) {
             guard e.start <= district.censusDay, e.exit.map({ $0 > district.censusDay }) ?? true else { continue }
-            var c = counts[e.school + "\u{1F}" + e.grade, default: Counts()]
-            c.total += 1
-            let f = district.frpm.contains(e.ssid), l = district.englishLearners.contains(e.ssid), y = district.foster.contains(e.ssid)
-            if f { c.frpm += 1 }
-            if l { c.el += 1 }
-            if y { c.foster += 1 }
-            if f || l || y { c.unduplicated += 1 }
+            let p = e.programs
+            let eligible = !p.isDisjoint(with: [.frpm, .foster, .homeless, .migrant, .directCertified])
+            let flags = [true, p.contains(.frpm), p.contains(.foster), p.contains(.tribalFoster), p.contains(.homeless), p.contains(.migrant),
+                         p.contains(.directCertified), eligible, p.contains(.englishLearner), eligible || p.contains(.englishLearner)]
+            var c = counts[e.school + "\u{1F}" + e.grade, default: Array(repeating: 0, count: flags.count)]
+            for (k, f) in flags.enumerated() where f { c[k] += 1 }
             counts[e.school + "\u{1F}" + e.grade] = c
         }
-        var report = "1.17 - FRPM/English Learner/Foster Youth - Count\r\n"
+        var report = report117Title + "\r\n"
         report += "Academic Year: \(district.academicYear)  LEA: \(district.lea)  (synthetic data from tally sample)\r\n\r\n"
-        report += csv(["Academic Year", "Reporting LEA", "School Code", "School Name", "Grade", "Total Enrollment",
-                       "Free & Reduced Meal Program", "English Learner (EL)", "Foster", "Unduplicated FRPM/EL/Foster Youth"]) + "\r\n"
+        report += csv(["Academic Year", "Reporting LEA", "School Code", "School Name", "Grade"] + report117Counts) + "\r\n"
         let order = DistrictGenerator.grades
         let keys = counts.keys.sorted { a, b in
             let pa = a.split(separator: "\u{1F}").map(String.init), pb = b.split(separator: "\u{1F}").map(String.init)
             return (pa[0], order.firstIndex(of: pa[1]) ?? 99) < (pb[0], order.firstIndex(of: pb[1]) ?? 99)
         }
-        var totals = Counts()
+        var totals = Array(repeating: 0, count: report117Counts.count)
         for key in keys {
             guard let c = counts[key] else { continue }
             let parts = key.split(separator: "\u{1F}").map(String.init)
-            let index = district.schools.firstIndex(of: parts[0]) ?? 0
-            report += csv([district.academicYear, district.lea, parts[0], "Sample School \(index + 1)", parts[1], String(c.total),
-                           String(c.frpm), String(c.el), String(c.foster), String(c.unduplicated)]) + "\r\n"
-            totals.total += c.total; totals.frpm += c.frpm; totals.el += c.el; totals.foster += c.foster; totals.unduplicated += c.unduplicated
+            let name = district.schoolDetails.first { $0.code == parts[0] }?.name ?? parts[0]
+            report += csv([district.academicYear, district.lea, parts[0], name, parts[1]] + c.map(String.init)) + "\r\n"
+            for k in totals.indices { totals[k] += c[k] }
         }
-        report += csv([district.academicYear, district.lea, "Total", "", "", String(totals.total), String(totals.frpm), String(totals.el),
-                       String(totals.foster), String(totals.unduplicated)]) + "\r\n"
+        report += csv([district.academicYear, district.lea, "Total", "", ""] + totals.map(String.init)) + "\r\n"
         try Data(report.utf8).write(to: URL(fileURLWithPath: path))
     }
 }

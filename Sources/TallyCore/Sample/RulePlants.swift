@@ -101,11 +101,13 @@ struct RulePlants {
     let schools: [String]
     var files: [String: CaretFile] = [:]
     var planted: [PlantedFinding] = []
+    /// The schools planted students are at (their clean records are tenth graders: high schools).
+    var plantSchools: [String]
 
     static let extraTypes = ["STAS", "SCSE", "SCSC", "SDEM", "SASS", "CRSE", "CRSC", "SOFF", "SCTE", "SPED"]
 
     init(year: Int, lea: String, schools: [String]) {
-        self.year = year; self.lea = lea; self.schools = schools
+        self.year = year; self.lea = lea; self.schools = schools; self.plantSchools = schools
         for type in Self.extraTypes {
             if let layout = CalpadsLayouts.layout(type, year: year) { files[type] = CaretFile(layout: layout) }
         }
@@ -126,7 +128,8 @@ struct RulePlants {
     }
 
     /// A generated student's clean records in the extra files.
-    mutating func writeStudent(_ s: [String: String], index: Int, grade: String) {
+    /// A student with a non-ADA enrollment (status 50) has no absence summary (CERT126 wants 10 or 30).
+    mutating func writeStudent(_ s: [String: String], index: Int, grade: String, absences: Bool = true) {
         let identity = ["SSID", "LocalStudentID", "StudentLegalFirstName", "StudentLegalLastName", "StudentBirthDate", "StudentGenderCode"]
         let school = s["SchoolOfAttendance"] ?? ""
         let values = ["LEA": lea, "SCHOOL": school, "SECTION": Self.section(school), "REC": "X\(index)", "K": String(index)]
@@ -135,7 +138,7 @@ struct RulePlants {
             for f in identity { r[f] = s[f] }
             return r
         }
-        _ = append("STAS", record("STAS"))
+        if absences { _ = append("STAS", record("STAS")) }
         if ["07", "08", "09", "10", "11", "12"].contains(grade) {
             _ = append("SCSE", record("SCSE"))
             _ = append("SCSC", record("SCSC"))
@@ -169,7 +172,7 @@ struct RulePlants {
     mutating func plantOne(_ rule: CalpadsRule, _ plant: RulePlant, _ k: Int,
                            senr: inout CaretFile, sinf: inout CaretFile, sprg: inout CaretFile, sela: inout CaretFile) {
         let staff = plant.targets.contains { ["SDEM", "SASS", "CRSE", "CRSC"].contains($0) }
-        let school = schools[k % schools.count]
+        let school = plantSchools.isEmpty ? schools[k % schools.count] : plantSchools[k % plantSchools.count]
         let ssid = String(1_800_000_000 + k), seid = String(3_000_000_000 + k)
         let values = ["LEA": lea, "SCHOOL": school, "SSID": ssid, "LOCAL": String(900_000 + k), "SEID": seid, "STAFF": "S\(k)",
                       "COURSE": staff ? "P\(k)" : "ENG10", "SECTION": staff ? "P\(k)-1" : Self.section(school), "REC": "P\(k)",
@@ -185,8 +188,10 @@ struct RulePlants {
             guard var first = records[clause.type]?.first else { continue }
             for (f, v) in clause.parts.first ?? [] { first[f] = SampleRecords.fill(v, year: year, values) }
             var list = [first]
-            for part in clause.parts.dropFirst() {
+            for (n, part) in clause.parts.dropFirst().enumerated() {
                 var copy = first
+                // Each copy is its own record: its own Local Record ID.
+                if let id = copy["LocalRecordID"], !id.isEmpty { copy["LocalRecordID"] = id + "-" + String(n + 2) }
                 for (f, v) in part { copy[f] = SampleRecords.fill(v, year: year, values) }
                 list.append(copy)
             }
