@@ -31,7 +31,7 @@ BASE = {
                  EducationProgramMembershipStartDate="20240814"),
     "SELA": dict(RecordTypeCode="SELA", ReportingLEA="0161119", SchoolOfAttendance="0112345", AcademicYearID="2024-2025",
                  SSID="1000000001", StudentLegalFirstName="Ana", StudentLegalLastName="Lee", StudentBirthDate="20150301",
-                 StudentGenderCode="F", LocalStudentID="100001", EnglishAcquisitionStatusCode="EO", PrimaryLanguageCode="00"),
+                 StudentGenderCode="F", LocalStudentID="100001", EnglishAcquisitionStatusCode="EO", PrimaryLanguageCode="eng"),
 }
 
 def record(t, **changes):
@@ -188,7 +188,9 @@ stas_base = dict(RecordTypeCode="STAS", ReportingLEA="0161119", SchoolOfAttendan
     SSID="1000000001", LocalStudentID="100001", StudentLegalFirstName="Ana", StudentLegalLastName="Lee", StudentBirthDate="20150301",
     StudentGenderCode="F", StudentAbsenceSummaryDataCollectionExemptionIndicator="N", HourlyAttendanceSchoolTypeIndicator="N",
     ExpectedAttendanceDays="180", DaysAttended="170", DaysAbsentOutOfSchoolSuspension="0", DaysinAttendanceInSchoolSuspension="0",
-    DaysAbsentExcusedNonSuspension="6", DaysAbsentUnexcusedNonSuspension="4", IncompleteIndependentStudyDays="0")
+    DaysAbsentExcusedNonSuspension="6", DaysAbsentUnexcusedNonSuspension="4", IncompleteIndependentStudyDays="0",
+    DaysAttendedInPerson="170", NonADAGeneratingIndependentStudyDays="0", ADAGeneratingIndependentStudyDays="0",
+    PeriodByPeriodAttendanceMethodIndicator="N", AttendanceRecoveryDays="0")
 def stas(**c):
     v=dict(stas_base); v.update(c)
     return "^".join(v.get(f,"") for f in fields("STAS"))+"\r\n"
@@ -296,6 +298,7 @@ VALUES = dict(LEA="0161119", SCHOOL="0112345", SSID="1000000001", LOCAL="100001"
               COURSE="P1", SECTION="P1-1", REC="R1", K="1", OTHER="1999999999")
 
 def fill(value, year):
+    value = value.replace("{LANG}", "eng" if year >= 2023 else "00")  # English in the year's code set (Flash #256)
     value = re.sub(r"\{Y([+-]\d+)?\}", lambda m: str(year + int(m.group(1) or 0)), value)
     return re.sub(r"\{([A-Z]+)\}", lambda m: VALUES[m.group(1)], value)
 

@@ -12,8 +12,8 @@ struct LayoutsCommand: ParsableCommand {
 
     func run() throws {
         guard let type else {
-            let rows = CalpadsLayouts.all.map { [$0.type, $0.yearsDescription, String($0.fields.count), CalpadsLayouts.sourceNotes[$0.type] ?? "CALPADS File Specifications (Data Guide v11 numbers)"] }
-            print(TextTable.render(header: ["type", "academic years", "fields", "transcribed from"], rows: rows, maxWidth: 160, indent: ""))
+            let rows = CalpadsLayouts.all.map { [$0.type, $0.yearsDescription, String($0.fields.count), $0.spec, CalpadsLayouts.sourceNotes[$0.type] ?? ""] }
+            print(TextTable.render(header: ["type", "academic years", "fields", "specification", "notes"], rows: rows, maxWidth: 160, indent: ""))
             return
         }
         var start: Int? = nil
@@ -26,6 +26,8 @@ struct LayoutsCommand: ParsableCommand {
             throw ValidationError("no \(type) layout\(year.map { " for \($0)" } ?? ""). \(help)")
         }
         print("\(layout.type) — academic years \(layout.yearsDescription), \(layout.fields.count) fields")
+        print("specification: \(layout.spec)")
+        if !layout.sources.isEmpty { print("sources: \(layout.sources)") }
         if let note = CalpadsLayouts.sourceNotes[layout.type] { print("transcribed \(note)") }
         let rows = layout.fields.map { f in
             [f.number, f.name, f.isDate ? "date (CCYYMMDD)" : "text", f.maxLength > 0 ? String(f.maxLength) : "", f.required ? "yes" : ""]

@@ -29,7 +29,8 @@ enum SampleRecords {
         return out
     }()
 
-    /// Fills `{Y}`, `{Y+1}`, `{Y-15}` with years and `{NAME}` with the entity's values.
+    /// Fills `{Y}`, `{Y+1}`, `{Y-15}` with years, `{LANG}` with English in the year's language
+    /// code set and `{NAME}` with the entity's values.
     static func fill(_ value: String, year: Int, _ values: [String: String]) -> String {
         guard value.contains("{") else { return value }
         var out = "", name = "", inside = false
@@ -37,7 +38,10 @@ enum SampleRecords {
             if ch == "{" { inside = true; name = ""; continue }
             if ch == "}", inside {
                 inside = false
-                if name.hasPrefix("Y") {
+                if name == "LANG" {
+                    // English in the year's language code set (three letters from 2023-24: Flash #256).
+                    out += year >= 2023 ? "eng" : "00"
+                } else if name.hasPrefix("Y") {
                     let offset = Int(name.dropFirst().replacingOccurrences(of: "+", with: "")) ?? 0
                     out += String(year + offset)
                 } else { out += values[name] ?? "" }
@@ -138,7 +142,7 @@ struct RulePlants {
             for f in identity { r[f] = s[f] }
             return r
         }
-        if absences { _ = append("STAS", record("STAS")) }
+        if absences { _ = append("STAS", Self.absenceSummary(record("STAS"), index: index)) }
         if ["07", "08", "09", "10", "11", "12"].contains(grade) {
             _ = append("SCSE", record("SCSE"))
             _ = append("SCSC", record("SCSC"))
@@ -146,6 +150,25 @@ struct RulePlants {
         if grade == "12", index % 25 == 0 { _ = append("SCTE", record("SCTE")) }
         if index % 40 == 0 { _ = append("SOFF", record("SOFF")) }
         if index % 10 == 0 { _ = append("SPED", record("SPED")) }
+    }
+
+    /// A year's absence summary that adds up: 180 expected days, most students absent a few
+    /// days and about a quarter chronically (18 or more), a few suspended; from 2025-26 some
+    /// recover days in attendance recovery (13.24, 0–10, mostly 0). Seeded by the student.
+    static func absenceSummary(_ template: [String: String], index: Int) -> [String: String] {
+        var r = template, rng = SeededRandom(seed: UInt64(index) &* 0x2545F491 &+ 17)
+        let absent = rng.chance(0.25) ? rng.int(18..<41) : rng.int(0..<11)
+        let suspended = rng.chance(0.02) ? rng.int(1..<4) : 0
+        let excused = rng.int(0..<(absent + 1)), unexcused = absent - excused
+        let attended = 180 - absent - suspended
+        r["ExpectedAttendanceDays"] = "180"
+        r["DaysAbsentOutOfSchoolSuspension"] = String(suspended)
+        r["DaysAbsentExcusedNonSuspension"] = String(excused)
+        r["DaysAbsentUnexcusedNonSuspension"] = String(unexcused)
+        r["DaysAttended"] = String(attended)
+        r["DaysAttendedInPerson"] = String(attended)
+        r["AttendanceRecoveryDays"] = rng.chance(0.85) ? "0" : String(rng.int(1..<11))
+        return r
     }
 
     /// Plants every rule active in the year `perRule` times.

@@ -70,7 +70,7 @@ enum SampleNames {
         Heritage(name: "Pacific Islander", share: 0.004, hispanic: false, races: ["301", "303", "399"], female: islanderFemale, male: islanderMale,
                  last: islanderLast, homeLanguage: 0.6, languages: [(["smo"], "30", 0.6), (["ton"], "34", 0.4)], countries: ["WS", "TO"]),
         Heritage(name: "American Indian", share: 0.005, hispanic: false, races: ["100"], female: nativeFemale, male: nativeMale, last: nativeLast,
-                 homeLanguage: 0.3, languages: [(["nav"], "99", 0.5), (["spa"], "01", 0.5)], countries: ["US"]),
+                 homeLanguage: 0.3, languages: [(["nav"], "88", 0.5), (["spa"], "01", 0.5)], countries: ["US"]),
     ]
 
     static let middle = list("Marie|Ann|Rose|Grace|Lynn|Elizabeth|Jane|Nicole|Renee|Michelle|Louise|Mae|Jean|Kate|Hope|Faith|Joy|Lee|Monique|Alexandra|Guadalupe|Maria|Isabel|Fernanda|Alejandra|Esperanza|Concepción|Yesenia|Paola|Abril|Thi|Ngoc|Kim|Mai|Minh|Van|Duc|Jia|Xiao|Hyun|Ji|Kaur|Devi|Kumari|James|Michael|Alexander|William|Joseph|Thomas|David|Daniel|Anthony|Christopher|Matthew|Robert|Edward|John|Ray|Scott|Wayne|Allen|Dean|Cole|Angel|Jesus|Antonio|Manuel|Alberto|Eduardo|Armando|Alonso|Santiago|Emilio|Ignacio|Xavier|Rafael|Singh|Kumar|Ali|Hassan|Ahmed|Kofi|Malik|Jamal|Amir|Kai|Noelani|Sione|Dakota|Sky|River|Jordan|Avery|Quinn|Reese|Rowan|Sage|Blue|Santos|Reyes")

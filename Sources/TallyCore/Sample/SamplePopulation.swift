@@ -70,7 +70,7 @@ struct SamplePopulation {
     /// letters from 2023-24 (CALPADS Flash #256); the first spelling the code set has.
     static func languageCode(_ candidates: [String], old: String, year: Int) -> String? {
         guard year >= 2023 else { return old }
-        return candidates.first // PRE-MERGE
+        return candidates.first { CalpadsCodes.validLanguage($0, year: year) }
     }
 
     func pickGrade(_ rng: inout SeededRandom) -> Int {
@@ -137,10 +137,10 @@ struct SamplePopulation {
         let e = Double.random(in: 0..<1, using: &rng)
         s.englishStatus = e < shares.el * scale ? "EL" : e < (shares.el + shares.rfep) * scale ? "RFEP"
             : e < (shares.el + shares.rfep + shares.ifep) * scale ? "IFEP" : "EO"
-        let english = year >= 2023 ? "eng" : "00", sign = year >= 2023 ? "ase" : "37"
         if s.englishStatus == "EO" {
-            // English only; a few deaf students' primary language is American Sign Language.
-            s.language = rng.chance(0.0005) ? sign : english
+            // English only; from 2023-24 a few deaf students' primary language is American Sign
+            // Language (ase; the two-digit code set had no code for it).
+            s.language = year >= 2023 ? (rng.chance(0.0005) ? "ase" : "eng") : "00"
         } else {
             let list = languages[hIndex]
             let pick = Double.random(in: 0..<(list.last?.upTo ?? 1), using: &rng)

@@ -69,7 +69,7 @@ SELA	StudentGenderCode	F
 SELA	LocalStudentID	{LOCAL}
 SELA	EnglishAcquisitionStatusCode	EO
 SELA	EnglishLanguageAcquisitionStatusStartDate	{Y-10}0815
-SELA	PrimaryLanguageCode	00
+SELA	PrimaryLanguageCode	{LANG}
 STAS	RecordTypeCode	STAS
 STAS	LocalRecordID	{REC}
 STAS	ReportingLEA	{LEA}
@@ -90,6 +90,11 @@ STAS	DaysinAttendanceInSchoolSuspension	0
 STAS	DaysAbsentExcusedNonSuspension	6
 STAS	DaysAbsentUnexcusedNonSuspension	4
 STAS	IncompleteIndependentStudyDays	0
+STAS	DaysAttendedInPerson	170
+STAS	NonADAGeneratingIndependentStudyDays	0
+STAS	ADAGeneratingIndependentStudyDays	0
+STAS	PeriodByPeriodAttendanceMethodIndicator	N
+STAS	AttendanceRecoveryDays	0
 SCSE	RecordTypeCode	SCSE
 SCSE	LocalRecordID	{REC}
 SCSE	ReportingLEA	{LEA}

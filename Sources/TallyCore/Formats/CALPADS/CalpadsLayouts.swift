@@ -19,6 +19,11 @@ public struct CalpadsLayout: Sendable, Equatable {
     public var firstYear: Int
     public var lastYear: Int
     public var fields: [CalpadsField]
+    /// The specification version these years follow, e.g. `CFS v15.1 (2023-24 rollover)`.
+    public var spec: String = ""
+    /// Where the layout's changes since the 2020 facts come from (Flash, URL), from
+    /// scripts/calpads_layout_changes.tsv.
+    public var sources: String = ""
 
     public var yearsDescription: String {
         "\(firstYear)-\(firstYear + 1)" + (lastYear >= 9999 ? " onward" : " to \(lastYear)-\(lastYear + 1)")
@@ -41,6 +46,13 @@ public enum CalpadsLayouts {
             } else {
                 layouts.append(CalpadsLayout(type: cells[0], firstYear: first, lastYear: last, fields: [field]))
             }
+        }
+        for line in CalpadsLayoutData.specs.split(separator: "\n") {
+            let cells = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard cells.count == 5, let first = Int(cells[1]),
+                  let i = layouts.firstIndex(where: { $0.type == cells[0] && $0.firstYear == first }) else { continue }
+            layouts[i].spec = cells[3]
+            layouts[i].sources = cells[4]
         }
         return layouts
     }()

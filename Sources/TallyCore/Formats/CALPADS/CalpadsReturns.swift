@@ -82,6 +82,17 @@ public enum CalpadsReturns {
         return name.isEmpty ? trimmed : name
     }
 
+    /// CALPADS writes a severity as one letter (`F`, `W`) in extracts and as a word in reports:
+    /// both become Tally's own `fatal` / `warning`, so findings and returns compare.
+    public static func severity(_ raw: String) -> String {
+        let v = raw.trimmedSpaces()
+        switch v.lowercased() {
+        case "f", "fatal": return "fatal"
+        case "w", "warning": return "warning"
+        default: return v
+        }
+    }
+
     /// The error code without a certification window's suffix: `SENR0439F1` → `SENR0439`.
     public static func ruleID(_ code: String) -> String {
         let c = code.trimmedSpaces().uppercased()
@@ -197,7 +208,7 @@ public enum CalpadsReturns {
         for (k, name) in table.names.enumerated() {
             guard case .text(let codes, let dictionary) = table.columns[k].data else { continue }
             let fresh = TextDictionary()
-            let remap = dictionary.values.map { v in fresh.intern(name == "FieldName" ? fieldColumn(v) : v.trimmedSpaces()) }
+            let remap = dictionary.values.map { v in fresh.intern(name == "FieldName" ? fieldColumn(v) : name == "ErrorSeverity" ? severity(v) : v.trimmedSpaces()) }
             out.setColumn(name, Column(data: .text(codes: codes.map { Int($0) < remap.count ? remap[Int($0)] : 0 }, dictionary: fresh), validity: table.columns[k].validity))
         }
         if let code = out.column("ErrorCode") {
@@ -270,7 +281,7 @@ public enum CalpadsReturns {
                     }
                 }
                 for (k, v) in errorFields.enumerated() {
-                    let value = k == 3 ? fieldColumn(v) : v.trimmedSpaces()
+                    let value = k == 3 ? fieldColumn(v) : k == 1 ? severity(v) : v.trimmedSpaces()
                     errorBuilders[k].append(value.isEmpty ? .null : .text(value))
                 }
                 lines.append(Int32(lineNumber))

@@ -72,6 +72,23 @@ public enum CalpadsRules {
 public enum CalpadsCodes {
     struct Combination { let a: String; let b: String; let first: Int; let last: Int }
 
+    /// The CALPADS language codes with the academic years each is valid (two digits through
+    /// 2022-23, ISO 639-2 letters from 2023-24: Flash #256); see scripts/calpads_language_codes.tsv.
+    static let languages: [String: [(first: Int, last: Int)]] = {
+        var out: [String: [(first: Int, last: Int)]] = [:]
+        for line in CalpadsLanguageCodeData.tsv.split(separator: "\n") {
+            let c = line.split(separator: "\t").map(String.init)
+            guard c.count == 3, let first = Int(c[1]), let last = Int(c[2]) else { continue }
+            out[c[0], default: []].append((first, last))
+        }
+        return out
+    }()
+
+    /// Whether `code` is a CALPADS language code in the academic year starting `year`.
+    public static func validLanguage(_ code: String, year: Int) -> Bool {
+        languages[code]?.contains { $0.first <= year && year <= $0.last } ?? false
+    }
+
     /// Each sheet's combinations by first code.
     static let combinations: [String: [String: [Combination]]] = {
         var out: [String: [String: [Combination]]] = [:]

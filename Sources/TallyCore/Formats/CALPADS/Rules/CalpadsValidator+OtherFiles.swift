@@ -43,15 +43,21 @@ extension CalpadsValidator {
         return out
     }
 
-    static func englishRules(_ r: Record) -> [Finding] {
+    static func englishRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
             if let v = r.text("EnglishAcquisitionStatusCode", row), !CalpadsCodes.englishStatuses.contains(v) {
                 out.append(Finding(rule: "GERR0002", field: "EnglishAcquisitionStatusCode", value: v,
                                    message: "\"\(v)\" is not an English language acquisition status", row: row))
             }
-            if let v = r.text("PrimaryLanguageCode", row), !allDigits(v, count: 2) {
-                out.append(Finding(rule: "SELA-LANGUAGE", field: "PrimaryLanguageCode", value: v, message: "a language code is two digits", row: row))
+            // The code set of the record's year: two digits through 2022-23, ISO 639-2 from 2023-24.
+            if let v = r.text("PrimaryLanguageCode", row) {
+                let year = yearStart(r, row, layout)
+                if !CalpadsCodes.validLanguage(v, year: year) {
+                    let kind = year >= 2023 ? "a three-letter ISO 639-2 code (e.g. eng, spa)" : "a two-digit code (e.g. 00, 01)"
+                    out.append(Finding(rule: "SELA-LANGUAGE", field: "PrimaryLanguageCode", value: v,
+                                       message: "\"\(v)\" is not a CALPADS language code in \(year)-\(year + 1): \(kind)", row: row))
+                }
             }
         }
         return out

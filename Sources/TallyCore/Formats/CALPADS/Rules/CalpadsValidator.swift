@@ -48,7 +48,7 @@ public enum CalpadsValidator {
         case "SINF": findings += studentInformationRules(record) + raceRules(record, prefix: "Student", rule: "SINF0046")
         case "SPRG": findings += programRules(record, layout) + mealProgramYearRules(record, layout)
             + (try enrolledRules(record, type: type, senr: other, file: file))
-        case "SELA": findings += englishRules(record) + englishSequenceRules(record, layout) + (try enrolledRules(record, type: type, senr: other, file: file))
+        case "SELA": findings += englishRules(record, layout) + englishSequenceRules(record, layout) + (try enrolledRules(record, type: type, senr: other, file: file))
         case "SASS": findings += try staffRules(record, sdem: other, file: file)
         case "SDEM": findings += raceRules(record, prefix: "Staff", rule: "SDEM-RACE")
         case "CRSE", "CRSC": findings += courseRules(record, type: type, layout)
