@@ -267,7 +267,7 @@ public enum DistrictGenerator {
                     if exit != nil { secondary["StudentExitReasonCode"] = "E170" }
                     secondary["LocalRecordID"] = recordID("ENR-", senr.lines + 1)
                     enroll(secondary, senr.append(secondary), start: start, exit: exit, reason: exit == nil ? nil : "E170")
-                } else if plant == nil, status == "10", exit == nil, options.plant == .defects, rng.chance(0.05) {
+                } else if plant == nil, status == "10", exit == nil, options.plant == .defects, rng.chance(0.07) {
                     // Another LEA also has the student primarily enrolled: CALPADS warns (SENR0028, a
                     // concurrent enrollment only the state can see); the record is still posted.
                     defect("concurrent_enrollment", line, "a primary enrollment in another LEA overlaps this one (SENR0028, a warning)")
