@@ -17,8 +17,8 @@ public struct ReturnedError: Sendable {
 
     init(_ kind: Kind, record: [String: String], line: Int, resubmission: Resubmission? = nil) {
         self.kind = kind
-        self.record = record
         self.line = line
+        self.record = record
         // The analyst fixes the errors of their own data entry; the state's own matches stay open.
         self.resubmission = resubmission ?? {
             switch kind {
@@ -26,7 +26,16 @@ public struct ReturnedError: Sendable {
             case .duplicatePrimary, .completerWithoutStatus, .ssidNotInODS, .concurrentEnrollment: return .stillOpen
             }
         }()
+        // A warning rejects nothing, so no extract needs its whole record: keep what its report row shows.
+        let column = field.column
+        if kind == .concurrentEnrollment {
+            self.record = record.filter { ReturnedError.reportFields.contains($0.key) || $0.key == column }
+        }
     }
+
+    /// The record's fields a report row shows.
+    static let reportFields: Set<String> = ["StudentLegalLastName", "StudentLegalFirstName", "SSID", "LocalStudentID", "LocalRecordID",
+                                            "SchoolOfAttendance"]
 
     /// The CALPADS error ID (as CALPADS' troubleshooting pages name it), the field it reports
     /// and a description in Tally's words.
@@ -91,7 +100,7 @@ public enum CalpadsReturnsSample {
     public static let resubmissionReport117 = "Report_1.17_resubmission.csv"
 
     static func csv(_ cells: [String]) -> String {
-        cells.map { c in c.contains(",") || c.contains("\"") ? "\"" + c.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : c }
+        cells.map { c in c.utf8.contains(where: { $0 == 44 || $0 == 34 }) ? "\"" + c.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : c }
             .joined(separator: ",")
     }
 
@@ -147,31 +156,38 @@ public enum CalpadsReturnsSample {
     /// record says; the UPC counts each student once: FRPM-eligible or an English learner.
     static func writeReport117(_ district: SampleDistrict, rejected: [ReturnedError], to path: String) throws {
         let rejectedLines = Set(rejected.map(\.line))
-        var counts: [String: [Int]] = [:]
+        // Counts by (school, grade), keyed by their positions so the rows sort by school, then grade.
+        let order = DistrictGenerator.grades
+        var schoolAt: [String: Int] = [:], gradeAt: [String: Int] = [:]
+        for (k, s) in district.schools.enumerated() { schoolAt[s] = k }
+        for (k, g) in order.enumerated() { gradeAt[g] = k }
+        let width = order.count + 1
+        var counts: [Int: [Int]] = [:]
+        // A planted invalid grade (K) is no grade of the list: its rows come after the school's others.
+        var unknown: [Int: (String, String)] = [:]
         for e in district.enrollments where (e.status == "10" || e.status == "30") && !rejectedLines.contains(e.line) {
             guard e.start <= district.censusDay, e.exit.map({ $0 > district.censusDay }) ?? true else { continue }
-            let p = e.programs
-            let eligible = !p.isDisjoint(with: [.frpm, .foster, .homeless, .migrant, .directCertified])
-            let flags = [true, p.contains(.frpm), p.contains(.foster), p.contains(.tribalFoster), p.contains(.homeless), p.contains(.migrant),
-                         p.contains(.directCertified), eligible, p.contains(.englishLearner), eligible || p.contains(.englishLearner)]
-            var c = counts[e.school + "\u{1F}" + e.grade, default: Array(repeating: 0, count: flags.count)]
-            for (k, f) in flags.enumerated() where f { c[k] += 1 }
-            counts[e.school + "\u{1F}" + e.grade] = c
+            let p = e.programs.rawValue
+            func has(_ flag: SamplePrograms) -> Bool { p & flag.rawValue != 0 }
+            let eligible = has(.frpm) || has(.foster) || has(.homeless) || has(.migrant) || has(.directCertified)
+            let flags = [true, has(.frpm), has(.foster), has(.tribalFoster), has(.homeless), has(.migrant), has(.directCertified),
+                         eligible, has(.englishLearner), eligible || has(.englishLearner)]
+            let key = (schoolAt[e.school] ?? district.schools.count) * width + (gradeAt[e.grade] ?? order.count)
+            var c = counts[key] ?? Array(repeating: 0, count: flags.count)
+            for k in 0..<flags.count where flags[k] { c[k] += 1 }
+            counts[key] = c
+            if schoolAt[e.school] == nil || gradeAt[e.grade] == nil { unknown[key] = (e.school, e.grade) }
         }
         var report = report117Title + "\r\n"
         report += "Academic Year: \(district.academicYear)  LEA: \(district.lea)  (synthetic data from tally sample)\r\n\r\n"
         report += csv(["Academic Year", "Reporting LEA", "School Code", "School Name", "Grade"] + report117Counts) + "\r\n"
-        let order = DistrictGenerator.grades
-        let keys = counts.keys.sorted { a, b in
-            let pa = a.split(separator: "\u{1F}").map(String.init), pb = b.split(separator: "\u{1F}").map(String.init)
-            return (pa[0], order.firstIndex(of: pa[1]) ?? 99) < (pb[0], order.firstIndex(of: pb[1]) ?? 99)
-        }
+        var names: [String: String] = [:]
+        for s in district.schoolDetails { names[s.code] = s.name }
         var totals = Array(repeating: 0, count: report117Counts.count)
-        for key in keys {
+        for key in counts.keys.sorted() {
             guard let c = counts[key] else { continue }
-            let parts = key.split(separator: "\u{1F}").map(String.init)
-            let name = district.schoolDetails.first { $0.code == parts[0] }?.name ?? parts[0]
-            report += csv([district.academicYear, district.lea, parts[0], name, parts[1]] + c.map(String.init)) + "\r\n"
+            let (school, grade) = unknown[key] ?? (district.schools[key / width], order[key % width])
+            report += csv([district.academicYear, district.lea, school, names[school] ?? school, grade] + c.map(String.init)) + "\r\n"
             for k in totals.indices { totals[k] += c[k] }
         }
         report += csv([district.academicYear, district.lea, "Total", "", ""] + totals.map(String.init)) + "\r\n"

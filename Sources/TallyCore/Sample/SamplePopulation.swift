@@ -119,6 +119,11 @@ struct SamplePopulation {
         s.gender = g < 497 ? "M" : g < 997 ? "F" : "X"
         let firsts = s.gender == "M" ? h.male : s.gender == "F" ? h.female : (rng.chance(0.5) ? h.male : h.female)
         s.first = rng.pick(firsts)
+        // Two given names, as many Hispanic and Filipino families give them (Juan Pablo, Mary Grace).
+        if rng.chance(h.hispanic || h.name == "Filipino" ? 0.12 : 0.02) {
+            let second = rng.pick(firsts)
+            if second != s.first, s.first.count + second.count < 29 { s.first += " " + second }
+        }
         // Middle names: none for some, often another given name of the heritage, else a common one.
         s.middle = rng.chance(0.3) ? "" : rng.chance(0.5) ? rng.pick(firsts) : rng.pick(SampleNames.middle)
         if s.middle == s.first { s.middle = "" }
@@ -160,7 +165,7 @@ struct SamplePopulation {
     }
 
     /// Free or reduced-price meal shares of students who are not English learners, by heritage.
-    static let mealShare: [String: Double] = ["Hispanic": 0.64, "White": 0.30, "Asian": 0.36, "Black": 0.62, "Filipino": 0.30,
+    static let mealShare: [String: Double] = ["Hispanic": 0.62, "White": 0.30, "Asian": 0.36, "Black": 0.62, "Filipino": 0.30,
                                               "Two or more": 0.38, "Pacific Islander": 0.60, "American Indian": 0.60]
 
     /// A street line: number, street and suffix, sometimes an apartment.
