@@ -292,7 +292,6 @@ public enum DistrictGenerator {
             } else {
                 // Households live near their school: mostly the school's city.
                 let city = SampleNames.cities[rng.chance(0.85) ? schoolIndex % SampleNames.cities.count : rng.int(0..<SampleNames.cities.count)]
-                let guardianLast = rng.chance(0.8) ? last : rng.pick(SampleNames.guardianLast)
                 var info: [String: String] = [
                     "RecordTypeCode": "SINF", "LocalRecordID": recordID("INF-", sinf.lines + 1), "EffectiveStartDate": ymd(firstDay),
                     "ReportingLEA": options.lea, "SchoolOfAttendance": school, "AcademicYearID": options.academicYear, "SSID": ssid,
@@ -305,12 +304,11 @@ public enum DistrictGenerator {
                     "AddressStateProvinceCode": "CA", "AddressZipCode": rng.pick(city.zips),
                     // Guardian 1's names go with the education level (SINF0453).
                     "ParentGuardianHighestEducationLevelCode": rng.pick(education),
-                    "Guardian1FirstName": rng.pick(rng.chance(0.5) ? SampleNames.guardianFemale : SampleNames.guardianMale),
-                    "Guardian1LastName": guardianLast,
+                    "Guardian1FirstName": person.guardian1.0, "Guardian1LastName": person.guardian1.1,
                 ]
-                if rng.chance(0.45) {
-                    info["Guardian2FirstName"] = rng.pick(SampleNames.guardianMale)
-                    info["Guardian2LastName"] = rng.chance(0.7) ? last : guardianLast
+                if let (first2, last2) = person.guardian2 {
+                    info["Guardian2FirstName"] = first2
+                    info["Guardian2LastName"] = last2
                 }
                 _ = sinf.append(info)
                 district.sinfSSIDs.insert(ssid)

@@ -14,6 +14,8 @@ public struct SampleSchool: Sendable {
 struct SampleStudent {
     var gender = "F"
     var first = "", middle = "", last = ""
+    /// The guardians' names (guardian 2 only for some students).
+    var guardian1 = ("", ""), guardian2: (String, String)? = nil
     var hispanic = false
     var races: [String] = []
     var birthCountry = "US"
@@ -125,13 +127,16 @@ struct SamplePopulation {
             if second != s.first, s.first.count + second.count < 29 { s.first += " " + second }
         }
         // Middle names: none for some, often another given name of the heritage, else a common one.
-        s.middle = rng.chance(0.3) ? "" : rng.chance(0.5) ? rng.pick(firsts) : rng.pick(SampleNames.middle)
+        s.middle = rng.chance(0.3) ? "" : rng.chance(0.5) ? rng.pick(firsts) : rng.pick(s.gender == "M" || (s.gender == "X" && rng.chance(0.5)) ? SampleNames.middleMale : SampleNames.middleFemale)
         if s.middle == s.first { s.middle = "" }
         s.last = rng.pick(h.last)
         // Compound surnames: two family names, hyphenated or not.
         if h.hispanic, rng.chance(0.12) { s.last += (rng.chance(0.5) ? "-" : " ") + rng.pick(h.last) }
         else if rng.chance(0.03) { s.last += "-" + rng.pick(h.last) }
         s.hispanic = h.hispanic
+        // Guardians: of the student's heritage; mostly the student's surname.
+        s.guardian1 = (rng.pick(rng.chance(0.6) ? h.female : h.male), rng.chance(0.8) ? s.last : rng.pick(h.last))
+        if rng.chance(0.45) { s.guardian2 = (rng.pick(h.male), rng.chance(0.7) ? s.last : s.guardian1.1) }
         s.races = [rng.pick(h.races)]
         if h.name == "Two or more" {
             let second = rng.pick(h.races)
