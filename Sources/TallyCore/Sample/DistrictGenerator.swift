@@ -196,7 +196,8 @@ public enum DistrictGenerator {
             if person.frpm != nil { programs.insert(.frpm) }
             if person.englishStatus == "EL" { programs.insert(.englishLearner) }
             if person.foster { programs.insert(.foster) }
-            if person.foster, person.races.contains("100") { programs.insert(.tribalFoster) }
+            // Tribal foster youth: foster youth who are American Indian (not of Hispanic ethnicity here).
+            if person.foster, !person.hispanic, person.races.contains("100") { programs.insert(.tribalFoster) }
             if person.homeless { programs.insert(.homeless) }
             if person.migrant { programs.insert(.migrant) }
             if person.directCertified { programs.insert(.directCertified) }

@@ -157,13 +157,15 @@ struct SamplePopulation {
             s.language = list.first { pick < $0.upTo }?.code ?? (year >= 2023 ? "mis" : "99")
             if s.englishStatus == "EL", rng.chance(0.25) { s.birthCountry = rng.pick(h.countries) }
         }
-        // Programs. Homeless, foster and migrant students are categorically eligible for free meals.
+        // Programs. Homeless, foster and migrant students are categorically eligible for free meals
+        // (Report 1.17 counts them as FRPM-eligible); most also have a meal program record.
         s.homeless = rng.chance(0.036)
         s.foster = year >= 2020 && rng.chance(0.005)
         s.migrant = rng.chance(h.hispanic ? 0.016 : 0.002)
         let meals = s.englishStatus == "EL" ? 0.85 : Self.mealShare[h.name] ?? 0.5
-        if s.homeless || s.foster || s.migrant || rng.chance(meals) {
-            s.frpm = s.homeless || s.foster || s.migrant || rng.chance(0.9) ? "181" : "182"
+        let categorical = s.homeless || s.foster || s.migrant
+        if categorical ? rng.chance(0.7) : rng.chance(meals) {
+            s.frpm = categorical || rng.chance(0.9) ? "181" : "182"
             s.directCertified = s.frpm == "181" && rng.chance(0.6)
         }
         return s
