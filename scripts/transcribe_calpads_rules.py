@@ -10,7 +10,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(HERE, "calpads_rules.tsv")
 OUT = os.path.join(HERE, "..", "Sources", "TallyCore", "Formats", "CALPADS", "Rules", "RuleData.swift")
 COLUMNS = ["id", "source", "severity", "types", "first_year", "last_year", "at_load", "with", "fields", "check", "plant", "ok",
-           "description", "resolution"]
+           "description", "resolution", "aliases", "reference"]
 
 rows = []
 seen = set()

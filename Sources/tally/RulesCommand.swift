@@ -17,6 +17,11 @@ struct RulesCommand: ParsableCommand {
             print(detail(rule))
             return
         }
+        if let what, file == nil, let rule = CalpadsRules.renamed(what) {
+            print("\(what.uppercased()) is now \(rule.id): the same check under \(rule.isCALPADS ? "CALPADS' error ID" : "Tally's new ID"); an error report with either ID matches it.\n")
+            print(detail(rule))
+            return
+        }
         let type = file ?? what
         var rules = type.map { CalpadsRules.rules(for: $0) } ?? CalpadsRules.all
         if let type, rules.isEmpty || !(CalpadsLayouts.types.contains(type.uppercased())) {
@@ -42,6 +47,8 @@ struct RulesCommand: ParsableCommand {
         lines.append("  severity:   \(rule.severity.rawValue)" + (rule.atLoad ? " (checked when loading: stops the run)" : ""))
         lines.append("  files:      " + (rule.types.contains("*") ? "every file type" : rule.types.joined(separator: ", ")))
         lines.append("  years:      \(rule.yearsDescription)")
+        if !rule.aliases.isEmpty { lines.append("  formerly:   " + rule.aliases.joined(separator: ", ")) }
+        if !rule.reference.isEmpty { lines.append("  source:     " + rule.reference) }
         if !rule.fields.isEmpty {
             // Each field by its number and label in the file that has it; a rule over several
             // files, or a cross-file rule naming its partner's fields (`with sinf`), says which

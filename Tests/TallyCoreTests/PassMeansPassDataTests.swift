@@ -151,7 +151,7 @@ final class PassMeansPassDataTests: XCTestCase {
         let senr = try Loader.load(LoadRequest(table: "senr", path: PassMeansPassDataTests.data.appendingPathComponent("SENR.txt").path,
                                                displayPath: "SENR.txt", format: .calpads(layout: "SENR", year: nil, extract: false),
                                                options: IOOptions(), span: .none), progress: nil)
-        let findings = try CalpadsValidator.validate(senr, type: "SENR", with: nil, file: "p.playbook")
+        let findings = try CalpadsValidator.validate(senr, type: "SENR", file: "p.playbook")
         XCTAssertEqual(findings.names, CalpadsValidator.findingColumns + ["SchoolOfAttendance", "LocalRecordID", "LocalStudentID"])
         XCTAssertEqual(Array(findings.names.prefix(9)), ["rule", "severity", "field", "value", "message", "file", "line", "SSID", "resolution"])
         XCTAssertGreaterThan(findings.rowCount, 5)
@@ -184,7 +184,7 @@ final class PassMeansPassDataTests: XCTestCase {
         XCTAssertEqual(run.exit, 0, run.output)
         let crse = try Loader.load(LoadRequest(table: "crse", path: scratch.path("CRSE.txt"), displayPath: "CRSE.txt",
                                                format: .calpads(layout: "CRSE", year: nil, extract: false), options: IOOptions(), span: .none), progress: nil)
-        let findings = try CalpadsValidator.validate(crse, type: "CRSE", with: nil, file: "u.playbook")
+        let findings = try CalpadsValidator.validate(crse, type: "CRSE", file: "u.playbook")
         XCTAssertGreaterThan(findings.rowCount, 0)
         for row in 0..<findings.rowCount {
             guard case .integer(let line) = findings.column("line")?.value(row) ?? .null,
@@ -239,7 +239,7 @@ final class PassMeansPassDataTests: XCTestCase {
         XCTAssertEqual(run.exit, 0, run.output)
         let senr = try Loader.load(LoadRequest(table: "senr", path: scratch.path("data/SENR.txt"), displayPath: "SENR.txt",
                                                format: .calpads(layout: "SENR", year: nil, extract: false), options: IOOptions(), span: .none), progress: nil)
-        let findings = try CalpadsValidator.validate(senr, type: "SENR", with: nil, file: "m.playbook")
+        let findings = try CalpadsValidator.validate(senr, type: "SENR", file: "m.playbook")
         let ids = Set((0..<findings.rowCount).compactMap { findings.column("LocalStudentID")?.value($0).display })
         XCTAssertFalse(ids.isEmpty)
         for id in ids {

@@ -74,8 +74,8 @@ extension Interpreter {
             }
         case .valid(let name, let layout, let with):
             let t = try table(name)
-            let other = try with.map { try table($0) }
-            let findings = try CalpadsValidator.validate(t, type: layout.text, with: other, file: file)
+            let others = try with.map { (name: $0.text, table: try table($0)) }
+            let findings = try CalpadsValidator.validate(t, type: layout.text, with: others, file: file)
             let severity = findings.column("severity")
             let fatal = (0..<findings.rowCount).filter { severity?.value($0) == .text("fatal") }
             let findingsLineage = Lineage.after(.validate(layout: layout, with: with), input: lineage(name.text), inputNames: t.names,

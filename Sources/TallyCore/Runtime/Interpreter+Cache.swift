@@ -39,7 +39,7 @@ extension Interpreter {
                 switch step.step {
                 case .join(_, let table, _, _): names.append(table.text)
                 case .union(let table): names.append(table.text)
-                case .validate(_, let with): if let with { names.append(with.text) }
+                case .validate(_, let with): names += with.map(\.text)
                 case .locate(let table), .annotate(let table): names.append(table.text)
                 case .filter(let e): names += exprTables(e)
                 case .derive(let items): for (_, e) in items { names += exprTables(e) }
@@ -60,7 +60,7 @@ extension Interpreter {
             case .unique(let t, _): return [t.text]
             case .rows(let t, let e): return [t.text] + exprTables(e)
             case .scalar(let e): return exprTables(e)
-            case .valid(let t, _, let with): return [t.text] + (with.map { [$0.text] } ?? [])
+            case .valid(let t, _, let with): return [t.text] + with.map(\.text)
             }
         case .compare(let table, _, let target, _, _, _, _):
             if case .column(let other, _) = target { return [table.text, other.text] }

@@ -7,26 +7,31 @@ enum ServiceSteps {
         .init(name: "line", type: .integer), .init(name: "SSID", type: .text), .init(name: "resolution", type: .text),
     ] + CalpadsValidator.recordColumns.map { .init(name: $0, type: .text) }
 
-    static func validateSchema(_ layout: Name, _ with: Name?, _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
+    static func validateSchema(_ layout: Name, _ with: [Name], _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         guard !CalpadsLayouts.layouts(for: layout.text).isEmpty else {
             throw ctx.error("no CALPADS layout \"\(layout.text)\"", layout.span,
                             help: Suggest.help(for: layout.text, in: CalpadsLayouts.types, noun: "layouts"))
         }
-        if let with {
-            let other = try ctx.requireTable(with)
-            // Student course sections are matched with course sections; everything else by student.
-            if layout.text.uppercased() == "SASS" {
-                guard other.contains("SEID") else {
-                    throw ctx.error("\(with.text) has no SEID column to match staff by", with.span,
+        var given: [(name: String, table: Table?, columns: [String])] = []
+        for name in with { given.append((name.text, nil, try ctx.requireTable(name).columns.map(\.name))) }
+        if case .failure(let problem) = CalpadsPartners.sort(given, for: layout.text.uppercased()) {
+            throw ctx.error(problem.message, with[problem.index].span, help: problem.help)
+        }
+        let type = layout.text.uppercased()
+        for (name, (_, _, columns)) in zip(with, given) where with.count == 1 {
+            // Student course sections are matched with course sections, staff by SEID; the rest by student.
+            if type == "SASS" {
+                guard columns.contains("SEID") else {
+                    throw ctx.error("\(name.text) has no SEID column to match staff by", name.span,
                                     help: "validate calpads SASS with the table loaded as calpads SDEM")
                 }
-            } else if ["SCSE", "SCSC"].contains(layout.text.uppercased()) {
-                guard other.contains("CourseSectionID") else {
-                    throw ctx.error("\(with.text) has no CourseSectionID column to match course sections by", with.span,
+            } else if ["SCSE", "SCSC"].contains(type) {
+                guard columns.contains("CourseSectionID") else {
+                    throw ctx.error("\(name.text) has no CourseSectionID column to match course sections by", name.span,
                                     help: "validate calpads SCSE with the table loaded as calpads CRSE")
                 }
             } else {
-                guard other.contains("SSID") else { throw ctx.error("\(with.text) has no SSID column to match students by", with.span) }
+                guard columns.contains("SSID") else { throw ctx.error("\(name.text) has no SSID column to match students by", name.span) }
             }
         }
         return Schema(columns: findingColumns)
@@ -39,9 +44,9 @@ enum ServiceSteps {
         return schema
     }
 
-    static func validate(_ layout: Name, _ with: Name?, _ span: SourceSpan, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
-        let other = with.flatMap { ctx.tables[$0.text] }
-        let output = try CalpadsValidator.validate(input, type: layout.text, with: other, file: ctx.file)
+    static func validate(_ layout: Name, _ with: [Name], _ span: SourceSpan, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
+        let others = with.compactMap { name in ctx.tables[name.text].map { (name: name.text, table: $0) } }
+        let output = try CalpadsValidator.validate(input, type: layout.text, with: others, file: ctx.file)
         var result = StepResult(keyword: "validate", rowsIn: input.rowCount, rowsOut: output.rowCount)
         if let severity = output.column("severity") {
             let fatal = (0..<output.rowCount).filter { severity.value($0) == .text("fatal") }.count

@@ -139,7 +139,7 @@ public enum Step: Sendable, Equatable {
     case take(Int)
     case distinct(by: [Name])
     case union(Name)
-    case validate(layout: Name, with: Name?)
+    case validate(layout: Name, with: [Name])
     /// `diff snapshot "NAME" [as of ...] [scope (P, ...)]`: scope names the parameters a
     /// baseline must share (nil: the default scope, see `BaselineScope`).
     case diffSnapshot(String, asOf: SnapshotBaseline?, scope: [Name]?)
@@ -193,7 +193,7 @@ public enum Predicate: Sendable, Equatable {
     case rows(Name, Expr)
     case scalar(Expr)
     /// `T is valid calpads SENR [with sinf]`: fails on fatal CALPADS findings.
-    case valid(Name, layout: Name, with: Name?)
+    case valid(Name, layout: Name, with: [Name])
 }
 
 /// What `compare` compares against.

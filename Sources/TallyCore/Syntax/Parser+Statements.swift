@@ -175,7 +175,7 @@ extension Parser {
         case "validate":
             try expectKeyword("calpads")
             let layout = try name("a CALPADS file type such as SENR")
-            let with = acceptKeyword("with") ? try name("a table name") : nil
+            let with = acceptKeyword("with") ? try nameList("a table name") : []
             return .validate(layout: layout, with: with)
         case "locate":
             try expectKeyword("in")
@@ -222,7 +222,7 @@ extension Parser {
                 _ = advance(); _ = advance(); _ = advance()
                 try expectKeyword("calpads")
                 let layout = try name("a CALPADS file type such as SENR")
-                let with = acceptKeyword("with") ? try name("a table name") : nil
+                let with = acceptKeyword("with") ? try nameList("a table name") : []
                 predicate = .valid(tableName, layout: layout, with: with)
             } else if peek().isKeyword("unique") {
                 _ = advance(); _ = advance()

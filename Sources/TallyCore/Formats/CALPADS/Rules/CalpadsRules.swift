@@ -31,6 +31,11 @@ public struct CalpadsRule: Sendable, Equatable {
     /// How the sample generator and the golden cases break the rule, and a near miss.
     public var plant = ""
     public var nearMiss = ""
+    /// IDs the rule had before (Tally's own ID before its CALPADS ID was known, or an ID before a
+    /// suffix change): `tally rules OLD` explains the move, and error reports match them.
+    public var aliases: [String] = []
+    /// Where the rule's ID, condition, severity and years come from.
+    public var reference = ""
 
     /// Whether the rule applies in the academic year starting `year`.
     public func applies(year: Int) -> Bool { firstYear <= year && year <= lastYear }
@@ -44,19 +49,23 @@ public struct CalpadsRule: Sendable, Equatable {
 public enum CalpadsRules {
     public static let all: [CalpadsRule] = CalpadsRuleData.tsv.split(separator: "\n").compactMap { line in
         let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        guard c.count == 14, let severity = CalpadsRule.Severity(rawValue: c[2]), let first = Int(c[4]), let last = Int(c[5]) else { return nil }
+        guard c.count == 16, let severity = CalpadsRule.Severity(rawValue: c[2]), let first = Int(c[4]), let last = Int(c[5]) else { return nil }
         return CalpadsRule(id: c[0], severity: severity, types: c[3].split(separator: ",").map(String.init), description: c[12],
                            atLoad: c[6] == "Y", isCALPADS: c[1] == "calpads", firstYear: first, lastYear: last,
                            fields: c[8].split(separator: ",").map(String.init), resolution: c[13], with: c[7], check: c[9],
-                           plant: c[10], nearMiss: c[11])
+                           plant: c[10], nearMiss: c[11], aliases: c[14].split(separator: ",").map(String.init), reference: c[15])
     }
 
     /// Rules by ID, and by ID without a submission suffix (`SENR0731` finds `SENR0731F1`): the
     /// validator asks per row whether a rule applies, so this is a dictionary, not a scan.
     static let byID: [String: CalpadsRule] = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     static let byBaseID: [String: CalpadsRule] = Dictionary(all.map { (CalpadsReturns.ruleID($0.id), $0) }, uniquingKeysWith: { first, _ in first })
+    static let byAlias: [String: CalpadsRule] = Dictionary(all.flatMap { rule in rule.aliases.map { ($0, rule) } }, uniquingKeysWith: { first, _ in first })
 
-    public static func rule(_ id: String) -> CalpadsRule? { byID[id] ?? byBaseID[CalpadsReturns.ruleID(id)] }
+    public static func rule(_ id: String) -> CalpadsRule? { byID[id] ?? byBaseID[CalpadsReturns.ruleID(id)] ?? byAlias[id] }
+
+    /// The rule that had `id` before, when `id` is an alias.
+    public static func renamed(_ id: String) -> CalpadsRule? { byID[id] == nil ? byAlias[id.uppercased()] : nil }
 
     public static func rules(for type: String) -> [CalpadsRule] {
         all.filter { $0.types.contains("*") || $0.types.contains(type.uppercased()) }

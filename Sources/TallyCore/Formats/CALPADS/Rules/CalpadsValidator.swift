@@ -34,8 +34,11 @@ public enum CalpadsValidator {
         }
     }
 
-    public static func validate(_ table: Table, type: String, with other: Table?, file: String) throws -> Table {
+    /// `with`: the other files cross-file rules read, in any order (`CalpadsPartners`).
+    public static func validate(_ table: Table, type: String, with others: [(name: String, table: Table)] = [],
+                                file: String) throws -> Table {
         let type = type.uppercased()
+        let partners = try CalpadsPartners.sort(others, for: type, file: file)
         guard let layout = CalpadsWriter.layout(for: table, type: type, year: nil) else {
             throw Diagnostic(.error, "no CALPADS layout \(type)", file: file,
                              help: Suggest.help(for: type, in: CalpadsLayouts.types, noun: "layouts"))
@@ -44,17 +47,17 @@ public enum CalpadsValidator {
         var findings: [Finding] = []
         findings += fieldRules(record, layout) + declarativeRules(record, type: type, layout)
         switch type {
-        case "SENR": findings += enrollmentRules(record, layout) + enrollmentCrossRecordRules(record, sinf: other)
+        case "SENR": findings += enrollmentRules(record, layout) + enrollmentCrossRecordRules(record, sinf: partners["SINF"])
         case "SINF": findings += studentInformationRules(record) + raceRules(record, prefix: "Student", rule: "SINF0046")
         case "SPRG": findings += programRules(record, layout) + mealProgramYearRules(record, layout)
-            + (try enrolledRules(record, type: type, senr: other, file: file))
-        case "SELA": findings += englishRules(record, layout) + englishSequenceRules(record, layout) + (try enrolledRules(record, type: type, senr: other, file: file))
-        case "SASS": findings += try staffRules(record, sdem: other, file: file)
+            + (try enrolledRules(record, type: type, senr: partners["SENR"], file: file))
+        case "SELA": findings += englishRules(record, layout) + englishSequenceRules(record, layout) + (try enrolledRules(record, type: type, senr: partners["SENR"], file: file))
+        case "SASS": findings += try staffRules(record, sdem: partners["SDEM"], file: file)
         case "SDEM": findings += raceRules(record, prefix: "Staff", rule: "SDEM-RACE")
         case "CRSE", "CRSC": findings += courseRules(record, type: type, layout)
         case "SCTE": findings += pathwayRules(record, layout)
-        case "STAS": findings += try absenceRules(record, senr: other, file: file)
-        case "SCSE", "SCSC": findings += try courseSectionRules(record, type: type, courses: other, file: file)
+        case "STAS": findings += try absenceRules(record, senr: partners["SENR"], file: file)
+        case "SCSE", "SCSC": findings += try courseSectionRules(record, type: type, courses: partners["CRSE"], file: file)
         default: break
         }
         return makeTable(findings, type: type, table, record)
