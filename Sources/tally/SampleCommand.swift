@@ -35,6 +35,9 @@ struct SampleCommand: ParsableCommand {
             switch mode {
             case .defects:
                 print("planted defects (see \(out)/defects.csv): " + kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+                let first = district.returned.filter { $0.resubmission != .new }
+                let fatal = first.filter { $0.severity == "F" }.count
+                print("CALPADS sends back \(Format.count(first.count)) errors for the first upload: \(Format.count(fatal)) fatal (F), \(Format.count(first.count - fatal)) warnings (W)")
             case .rules:
                 let rules = Set(district.plantedFindings.map(\.rule))
                 print("planted \(Format.count(district.plantedFindings.count)) findings of \(rules.count) rules (see \(out)/planted_rules.csv); also wrote STAS, SCSE, SCSC, SDEM, SASS, CRSE, CRSC, SOFF and SCTE")
