@@ -105,6 +105,11 @@ struct RulePlants {
     let schools: [String]
     var files: [String: CaretFile] = [:]
     var planted: [PlantedFinding] = []
+    /// Each school's teacher, whose completed section (CRSC) is written with the school's first
+    /// student in grades 7-12: a section nobody completes is CERT100's finding.
+    var teachers: [String: [String: String]] = [:]
+    /// A clean enrolled student, who completes the sections of planted staff (CERT098, CERT100).
+    var completer: [String: String] = [:]
 
     static let extraTypes = ["STAS", "SCSE", "SCSC", "SDEM", "SASS", "CRSE", "CRSC", "SOFF", "SCTE", "SPED", "SINC", "SIRS"]
 
@@ -125,7 +130,8 @@ struct RulePlants {
         for (k, school) in schools.enumerated() {
             let values = ["LEA": lea, "SCHOOL": school, "SEID": String(2_000_000_000 + k), "STAFF": "T\(k)", "COURSE": "ENG10",
                           "SECTION": Self.section(school), "REC": "T\(k)"]
-            for type in ["SDEM", "SASS", "CRSE", "CRSC"] { _ = append(type, SampleRecords.base(type, year: year, values)) }
+            for type in ["SDEM", "SASS", "CRSE"] { _ = append(type, SampleRecords.base(type, year: year, values)) }
+            teachers[school] = values
         }
     }
 
@@ -158,8 +164,11 @@ struct RulePlants {
             _ = append("SIRS", record("SIRS"))
         }
         _ = append("STAS", stas)
+        // Every student is in a course section on Census Day (CERT077); grades 7-12 complete it (CERT099).
+        _ = append("SCSE", record("SCSE"))
+        if completer.isEmpty { completer = record("SCSC") }
         if ["07", "08", "09", "10", "11", "12"].contains(grade) {
-            _ = append("SCSE", record("SCSE"))
+            if let teacher = teachers.removeValue(forKey: school) { _ = append("CRSC", SampleRecords.base("CRSC", year: year, teacher)) }
             _ = append("SCSC", record("SCSC"))
         }
         if grade == "12", index % 25 == 0 { _ = append("SCTE", record("SCTE")) }
@@ -229,6 +238,7 @@ struct RulePlants {
                 if !(records["STAS"] ?? []).contains(where: { $0["SchoolOfAttendance"] == stas["SchoolOfAttendance"] }) { records["STAS", default: []].append(stas) }
             }
         }
+        addCourseRecords(plant, staff: staff, values, &records)
         var last: [String: Int] = [:]
         for type in records.keys.sorted() {
             for record in records[type] ?? [] {
@@ -248,6 +258,34 @@ struct RulePlants {
             guard let r = CalpadsRules.rule(id), r.applies(year: year) else { continue }
             let type = mainType(r, plant)
             if let line = last[type] { planted.append(PlantedFinding(rule: r.id, file: "\(type).txt", line: line, entity: entity)) }
+        }
+    }
+
+    /// Course records the plant's entity needs and the plant does not write (CERT077, CERT099,
+    /// CERT100): a student's Census Day section and completed section, in the school's English
+    /// section; a completion by a clean student of each completed section of planted staff.
+    func addCourseRecords(_ plant: RulePlant, staff: Bool, _ values: [String: String], _ records: inout [String: [[String: String]]]) {
+        if staff {
+            guard !plant.targets.contains("SCSC"), !completer.isEmpty else { return }
+            var seen = Set<String>()
+            for section in records["CRSC"] ?? [] where section["AcademicYearID"] == completer["AcademicYearID"] {
+                var scsc = completer
+                for (f, from) in [("SchoolOfCourseDelivery", "SchoolOfCourseDelivery"), ("LocalCourseID", "CRSLocalCourseID"),
+                                  ("CourseSectionID", "CourseSectionID"), ("AcademicTermCode", "AcademicTermCode")] { scsc[f] = section[from] }
+                let key = ["SchoolOfCourseDelivery", "LocalCourseID", "CourseSectionID", "AcademicTermCode"].map { scsc[$0] ?? "" }.joined(separator: "|")
+                if seen.insert(key).inserted { records["SCSC", default: []].append(scsc) }
+            }
+            return
+        }
+        for (rule, type) in [("CERT077", "SCSE"), ("CERT099", "SCSC")] where !plant.targets.contains(type) {
+            let base = SampleRecords.base(type, year: year, values)
+            let needs = (records["SENR"] ?? []).contains { e in
+                e["AcademicYearID"] == base["AcademicYearID"] && e["SSID"] == base["SSID"]
+                    && CalpadsValidator.needsCourseData(rule, status: e["EnrollmentStatusCode"], grade: e["GradeLevelCode"], school: e["SchoolOfAttendance"],
+                                                        start: CalpadsValidator.day(e["EnrollmentSchoolStartDate"]), exit: CalpadsValidator.day(e["EnrollmentSchoolExitDate"]),
+                                                        exitReason: e["StudentExitReasonCode"], year: year)
+            }
+            if needs { records[type] = [base] }
         }
     }
 

@@ -18,8 +18,9 @@ enum ServiceSteps {
             throw ctx.error(problem.message, with[problem.index].span, help: problem.help)
         }
         let type = layout.text.uppercased()
-        for (name, (_, _, columns)) in zip(with, given) where with.count == 1 {
-            // Student course sections are matched with course sections, staff by SEID; the rest by student.
+        for (name, (_, _, columns)) in zip(with, given) where with.count == 1 && CalpadsPartners.type(ofColumns: columns) == nil {
+            // A table that is no CALPADS file stands for the type's usual partner: student course
+            // sections are matched with course sections, staff by SEID; the rest by student.
             if type == "SASS" {
                 guard columns.contains("SEID") else {
                     throw ctx.error("\(name.text) has no SEID column to match staff by", name.span,
