@@ -266,7 +266,13 @@ struct RulePlants {
     /// section; a completion by a clean student of each completed section of planted staff.
     func addCourseRecords(_ plant: RulePlant, staff: Bool, _ values: [String: String], _ records: inout [String: [[String: String]]]) {
         if staff {
-            guard !plant.targets.contains("SCSC"), !completer.isEmpty else { return }
+            guard !completer.isEmpty else { return }
+            guard !plant.targets.contains("SCSC") else {
+                // The plant's own completions are by the clean student too (else CERT098).
+                let identity = ["SSID", "LocalStudentID", "StudentLegalFirstName", "StudentLegalLastName", "StudentBirthDate", "StudentGenderCode"]
+                records["SCSC"] = records["SCSC"]?.map { r in r.merging(completer.filter { identity.contains($0.key) }) { _, new in new } }
+                return
+            }
             var seen = Set<String>()
             for section in records["CRSC"] ?? [] where section["AcademicYearID"] == completer["AcademicYearID"] {
                 var scsc = completer
