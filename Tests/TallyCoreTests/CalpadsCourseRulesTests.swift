@@ -110,6 +110,29 @@ final class CalpadsCourseRulesTests: XCTestCase {
                        ["CERT048 SASS.txt:1", "SDEM0684F2 SASS.txt:3"])
     }
 
+    /// The course files share a layout in pairs (SCSE/SCSC, CRSE/CRSC), so while checking a
+    /// playbook a with table may be either; the run tells them apart by record type and refuses
+    /// the one no rule reads, naming it, with exit 2.
+    func testWithListsOfCourseFiles() throws {
+        let scratch = try Scratch()
+        try scratch.write("CRSC.txt", try line("CRSC", year: 2024))
+        try scratch.write("SCSE.txt", try line("SCSE", year: 2024))
+        try scratch.write("SENR.txt", try line("SENR", year: 2024))
+        let load = "load crsc from \"CRSC.txt\" as calpads CRSC\nload scse from \"SCSE.txt\" as calpads SCSE\nload senr from \"SENR.txt\" as calpads SENR\n"
+        try scratch.write("a.playbook", load + "f = crsc | validate calpads CRSC with senr\n")
+        let a = try ReliabilityTests.tally(["run", "a.playbook", "--no-store"], in: scratch.url.path)
+        XCTAssertEqual(a.exit, 2, a.output)
+        XCTAssertTrue(a.output.contains("a.playbook:4:"), a.output)
+        XCTAssertTrue(a.output.contains("senr is a SENR file, which no rule of validate calpads CRSC reads"), a.output)
+        XCTAssertTrue(a.output.contains("its cross-file rules read scsc"), a.output)
+        // An SCSE file given for the SCSC that CRSC's rules read: refused when the run reads it.
+        try scratch.write("b.playbook", load + "f = crsc | validate calpads CRSC with scse\nexport f to \"out/f.csv\"\n")
+        let b = try ReliabilityTests.tally(["run", "b.playbook", "--no-store"], in: scratch.url.path)
+        XCTAssertEqual(b.exit, 2, b.output)
+        XCTAssertTrue(b.output.contains("b.playbook:4:39: error: scse is a SCSE file, which no rule of validate calpads CRSC reads"), b.output)
+        XCTAssertNil(scratch.read("out/f.csv"))
+    }
+
     /// `tally rules` shows each ID with its severity, years and the file it reads; `--year` lists
     /// the teacher rule under one ID per year.
     func testTallyRulesListsTheCourseRulesAndTheTeacherRuleByYear() throws {

@@ -47,6 +47,12 @@ enum ServiceSteps {
 
     static func validate(_ layout: Name, _ with: [Name], _ span: SourceSpan, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
         let others = with.compactMap { name in ctx.tables[name.text].map { (name: name.text, table: $0) } }
+        // The tables' record types can refuse a with list the check let through by columns (an
+        // SCSE file where SCSC is read): point at the table in the playbook.
+        if others.count == with.count, case .failure(let p) = CalpadsPartners.sort(others.map { ($0.name, $0.table, $0.table.names) }, for: layout.text.uppercased()) {
+            let at = with[p.index].span
+            throw Diagnostic(.error, p.message, file: ctx.file, line: at.line, column: at.column, length: at.length, help: p.help)
+        }
         let output = try CalpadsValidator.validate(input, type: layout.text, with: others, file: ctx.file)
         var result = StepResult(keyword: "validate", rowsIn: input.rowCount, rowsOut: output.rowCount)
         if let severity = output.column("severity") {
