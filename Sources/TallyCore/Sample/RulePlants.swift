@@ -164,8 +164,9 @@ struct RulePlants {
             _ = append("SIRS", record("SIRS"))
         }
         _ = append("STAS", stas)
-        // Every student is in a course section on Census Day (CERT077); grades 7-12 complete it (CERT099).
-        _ = append("SCSE", record("SCSE"))
+        // Every TK-12 student is in a course section on Census Day (CERT077; preschools submit
+        // none, GERR0010); grades 7-12 complete it (CERT099).
+        if !["IN", "TD", "PS", "AD"].contains(grade) { _ = append("SCSE", record("SCSE")) }
         if completer.isEmpty { completer = record("SCSC") }
         if ["07", "08", "09", "10", "11", "12"].contains(grade) {
             if let teacher = teachers.removeValue(forKey: school) { _ = append("CRSC", SampleRecords.base("CRSC", year: year, teacher)) }
