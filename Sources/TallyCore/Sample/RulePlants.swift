@@ -109,6 +109,11 @@ struct RulePlants {
     var planted: [PlantedFinding] = []
     /// The schools planted students are at (their clean records are tenth graders: high schools).
     var plantSchools: [String]
+    /// Each school's teacher, whose completed section (CRSC) is written with the school's first
+    /// student in grades 7-12: a section nobody completes is CERT100's finding.
+    var teachers: [String: [String: String]] = [:]
+    /// A clean enrolled student, who completes the sections of planted staff (CERT098, CERT100).
+    var completer: [String: String] = [:]
 
     static let extraTypes = ["STAS", "SCSE", "SCSC", "SDEM", "SASS", "CRSE", "CRSC", "SOFF", "SCTE", "SPED", "SINC", "SIRS", "SWDS"]
 
@@ -130,7 +135,8 @@ struct RulePlants {
         for (k, school) in schools.enumerated() {
             let values = ["LEA": lea, "SCHOOL": school, "SEID": String(2_000_000_000 + k), "STAFF": "T\(k)", "COURSE": "ENG10",
                           "SECTION": Self.section(school), "REC": "T\(k)"]
-            for type in ["SDEM", "SASS", "CRSE", "CRSC"] { _ = append(type, SampleRecords.base(type, year: year, values)) }
+            for type in ["SDEM", "SASS", "CRSE"] { _ = append(type, SampleRecords.base(type, year: year, values)) }
+            teachers[school] = values
         }
     }
 
@@ -167,8 +173,12 @@ struct RulePlants {
             }
             _ = append("STAS", stas)
         }
+        // Every TK-12 student is in a course section on Census Day (CERT077; preschools submit
+        // none, GERR0010); grades 7-12 complete it (CERT099).
+        if !["IN", "TD", "PS", "AD"].contains(grade) { _ = append("SCSE", record("SCSE")) }
+        if completer.isEmpty { completer = record("SCSC") }
         if ["07", "08", "09", "10", "11", "12"].contains(grade) {
-            _ = append("SCSE", record("SCSE"))
+            if let teacher = teachers.removeValue(forKey: school) { _ = append("CRSC", SampleRecords.base("CRSC", year: year, teacher)) }
             _ = append("SCSC", record("SCSC"))
         }
         if grade == "12", index % 25 == 0 { _ = append("SCTE", record("SCTE")) }
@@ -268,6 +278,7 @@ struct RulePlants {
                 if !made.contains(where: { $0["SchoolOfAttendance"] == stas["SchoolOfAttendance"] }) { records["STAS", default: []].append(stas) }
             }
         }
+        addCourseRecords(plant, staff: staff, values, &records)
         var last: [String: Int] = [:]
         for type in records.keys.sorted() {
             for record in records[type] ?? [] {
@@ -287,6 +298,48 @@ struct RulePlants {
             guard let r = CalpadsRules.rule(id), r.applies(year: year) else { continue }
             let type = mainType(r, plant)
             if let line = last[type] { planted.append(PlantedFinding(rule: r.id, file: "\(type).txt", line: line, entity: entity)) }
+        }
+    }
+
+    /// Course records the plant's entity needs and the plant does not write (CERT077, CERT099,
+    /// CERT100): a student's Census Day section and completed section, in the school's English
+    /// section; a completion by a clean student of each completed section of planted staff.
+    func addCourseRecords(_ plant: RulePlant, staff: Bool, _ values: [String: String], _ records: inout [String: [[String: String]]]) {
+        if staff {
+            guard !completer.isEmpty else { return }
+            guard !plant.targets.contains("SCSC") else {
+                // The plant's own completions are by the clean student too (else CERT098).
+                let identity = ["SSID", "LocalStudentID", "StudentLegalFirstName", "StudentLegalLastName", "StudentBirthDate", "StudentGenderCode"]
+                // Each planted staff member's own section: one student completing the same
+                // section twice in a marking period would be SCSC0230.
+                records["SCSC"] = records["SCSC"]?.map { r in
+                    var m = r.merging(completer.filter { identity.contains($0.key) }) { _, new in new }
+                    if let section = m["CourseSectionID"], let k = values["K"] { m["CourseSectionID"] = section + "-" + k }
+                    return m
+                }
+                return
+            }
+            var seen = Set<String>()
+            for section in records["CRSC"] ?? [] where section["AcademicYearID"] == completer["AcademicYearID"] {
+                var scsc = completer
+                for (f, from) in [("SchoolOfCourseDelivery", "SchoolOfCourseDelivery"), ("LocalCourseID", "CRSLocalCourseID"),
+                                  ("CourseSectionID", "CourseSectionID"), ("AcademicTermCode", "AcademicTermCode")] { scsc[f] = section[from] }
+                let key = ["SchoolOfCourseDelivery", "LocalCourseID", "CourseSectionID", "AcademicTermCode"].map { scsc[$0] ?? "" }.joined(separator: "|")
+                // The clean student's completion of this section: a record of its own.
+                scsc["LocalRecordID"] = (values["REC"] ?? "P") + "-C" + String((records["SCSC"]?.count ?? 0) + 1)
+                if seen.insert(key).inserted { records["SCSC", default: []].append(scsc) }
+            }
+            return
+        }
+        for (rule, type) in [("CERT077", "SCSE"), ("CERT099", "SCSC")] where !plant.targets.contains(type) {
+            let base = SampleRecords.base(type, year: year, values)
+            let needs = (records["SENR"] ?? []).contains { e in
+                e["AcademicYearID"] == base["AcademicYearID"] && e["SSID"] == base["SSID"]
+                    && CalpadsValidator.needsCourseData(rule, status: e["EnrollmentStatusCode"], grade: e["GradeLevelCode"], school: e["SchoolOfAttendance"],
+                                                        start: CalpadsValidator.day(e["EnrollmentSchoolStartDate"]), exit: CalpadsValidator.day(e["EnrollmentSchoolExitDate"]),
+                                                        exitReason: e["StudentExitReasonCode"], year: year)
+            }
+            if needs { records[type] = [base] }
         }
     }
 

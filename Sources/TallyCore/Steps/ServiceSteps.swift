@@ -18,8 +18,9 @@ enum ServiceSteps {
             throw ctx.error(problem.message, with[problem.index].span, help: problem.help)
         }
         let type = layout.text.uppercased()
-        for (name, (_, _, columns)) in zip(with, given) where with.count == 1 {
-            // Student course sections are matched with course sections, staff by SEID; the rest by student.
+        for (name, (_, _, columns)) in zip(with, given) where with.count == 1 && CalpadsPartners.type(ofColumns: columns) == nil {
+            // A table that is no CALPADS file stands for the type's usual partner: student course
+            // sections are matched with course sections, staff by SEID; the rest by student.
             if type == "SASS" {
                 guard columns.contains("SEID") else {
                     throw ctx.error("\(name.text) has no SEID column to match staff by", name.span,
@@ -46,6 +47,12 @@ enum ServiceSteps {
 
     static func validate(_ layout: Name, _ with: [Name], _ span: SourceSpan, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
         let others = with.compactMap { name in ctx.tables[name.text].map { (name: name.text, table: $0) } }
+        // The tables' record types can refuse a with list the check let through by columns (an
+        // SCSE file where SCSC is read): point at the table in the playbook.
+        if others.count == with.count, case .failure(let p) = CalpadsPartners.sort(others.map { ($0.name, $0.table, $0.table.names) }, for: layout.text.uppercased()) {
+            let at = with[p.index].span
+            throw Diagnostic(.error, p.message, file: ctx.file, line: at.line, column: at.column, length: at.length, help: p.help)
+        }
         let output = try CalpadsValidator.validate(input, type: layout.text, with: others, file: ctx.file)
         var result = StepResult(keyword: "validate", rowsIn: input.rowCount, rowsOut: output.rowCount)
         if let severity = output.column("severity") {

@@ -13,6 +13,9 @@ public struct CalpadsPartners {
     /// The table standing for file `type` (`"SINF"`), if one was given.
     public subscript(_ type: String) -> Table? { byType[type] }
 
+    /// File types that share a layout (enrollment and completion records of course sections).
+    static let twins = ["SCSE": "SCSC", "SCSC": "SCSE", "CRSE": "CRSC", "CRSC": "CRSE"]
+
     /// The file a type was validated with before `with` took a list.
     public static let defaultPartner: [String: String] = [
         "SENR": "SINF", "SPRG": "SENR", "SELA": "SENR", "STAS": "SENR", "SASS": "SDEM", "SCSE": "CRSE", "SCSC": "CRSE",
@@ -75,6 +78,11 @@ public struct CalpadsPartners {
             if partnerType == nil || partnerType == type, tables.count == 1 { partnerType = defaultPartner[type] }
             // CRSC shares CRSE's layout: a course completion file stands for the courses too.
             if partnerType == "CRSC", !used.contains("CRSC") { partnerType = "CRSE" }
+            // Checking a playbook there are only columns, which cannot tell SCSE from SCSC or CRSE
+            // from CRSC (one layout each pair): the table is the twin the rules read, if not yet given.
+            if table == nil, let t = partnerType, let twin = twins[t], !used.contains(t) || given[t] != nil, used.contains(twin), given[twin] == nil {
+                partnerType = twin
+            }
             guard let t = partnerType else {
                 return .failure(Problem(index: index, message: "validate calpads \(type): cannot tell which CALPADS file \(name) is",
                                         help: "load it as calpads TYPE (its columns must be a layout's), or give it alone after with"))

@@ -135,12 +135,13 @@ extension CalpadsValidator {
         var nonClassroom = Set<String>(), lastTeacher: [String: Int] = [:]
         for row in 0..<r.table.rowCount {
             guard let k = key(r, row, ["SEID", "AcademicYearID"]), let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear),
-                  active("CERT048", year) else { continue }
+                  teacherSectionRuleID(year) != nil else { continue }
             if (1...7).contains(where: { r.text("NonClassroomBasedJobAssignmentCode\($0)", row) != nil }) { nonClassroom.insert(k) }
             if teachingClassifications.contains(r.text("StaffJobClassificationCode", row) ?? "") { lastTeacher[k] = row }
         }
         return lastTeacher.filter { !nonClassroom.contains($0.key) && !sections.contains($0.key) }.map { _, row in
-            Finding(rule: "CERT048", field: "SEID", value: r.text("SEID", row) ?? "",
+            // CERT048 through 2023-24, SDEM0684F2 from 2024-25 (CalpadsValidator+Courses).
+            Finding(rule: r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear).flatMap(teacherSectionRuleID) ?? "CERT048", field: "SEID", value: r.text("SEID", row) ?? "",
                     message: "a teacher with no non-classroom based assignment and no course section (CRSE) in \(r.text("AcademicYearID", row) ?? "")", row: row)
         }
     }

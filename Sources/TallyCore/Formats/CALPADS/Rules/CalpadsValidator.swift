@@ -50,6 +50,7 @@ public enum CalpadsValidator {
         case "SENR": findings += enrollmentRules(record, layout) + enrollmentCrossRecordRules(record, sinf: partners["SINF"])
             + (try absenceNeededRules(record, layout, stas: partners["STAS"], file: file))
             + fall1EnrollmentRules(record, layout, partners: partners)
+            + (try courseDataNeededRules(record, scse: partners["SCSE"], scsc: partners["SCSC"], file: file))
         case "SINF": findings += studentInformationRules(record) + raceRules(record, prefix: "Student", rule: "SINF0046")
         case "SPRG": findings += programRules(record, layout) + mealProgramYearRules(record, layout)
             + (try programEnrollmentRules(record, senr: partners["SENR"], file: file)) + openProgramRules(record, layout)
@@ -58,11 +59,13 @@ public enum CalpadsValidator {
         case "SASS": findings += try staffRules(record, sdem: partners["SDEM"], file: file) + staffFTERules(record, layout) + (try teacherSectionRules(record, crse: partners["CRSE"], file: file))
         case "SDEM": findings += raceRules(record, prefix: "Staff", rule: "SDEM-RACE")
         case "CRSE", "CRSC": findings += courseRules(record, type: type, layout)
-            + (type == "CRSE" ? try courseTeacherRules(record, layout, sass: partners["SASS"], sdem: partners["SDEM"], file: file) : [])
+            + (type == "CRSE" ? try courseTeacherRules(record, layout, sass: partners["SASS"], sdem: partners["SDEM"], file: file)
+                : try sectionCompletedRules(record, scsc: partners["SCSC"], file: file))
         case "SCTE": findings += pathwayRules(record, layout)
         case "STAS": findings += try absenceRules(record, senr: partners["SENR"], file: file) + absenceSummaryRules(record, layout)
             + (try absenceCrossFileRules(record, senr: partners["SENR"], sirs: partners["SIRS"], sinc: partners["SINC"], file: file))
         case "SCSE", "SCSC": findings += try courseSectionRules(record, type: type, courses: partners["CRSE"], file: file)
+            + (type == "SCSC" ? try completionEnrolledRules(record, senr: partners["SENR"], file: file) : [])
         default: break
         }
         return makeTable(findings, type: type, table, record)
