@@ -11,7 +11,7 @@ public enum ExpectedImport {
     /// How to read the file, as `load` would: `format` is any `as` form of a load (`csv`,
     /// `tsv`, `delimited "^"`, `xlsx sheet "Counts"`, `calpads report "1.17"`, with options after
     /// `with`); without it, by extension (`.xlsx`, `.tsv`; else CSV), and a CALPADS report
-    /// extract is known by its title line (`1.17 - FRPM/English Learner/Foster Youth - Count`).
+    /// extract is known by its title line (`1.17 - LCFF Unduplicated Pupil – Count`, or the older `1.17 - FRPM/English Learner/Foster Youth - Count`).
     public static func request(file: String, displayName: String, keys: [String], sheet: String?,
                                format: String?) throws -> LoadRequest {
         var spec: FormatSpec

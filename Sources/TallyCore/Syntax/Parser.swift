@@ -318,7 +318,7 @@ public struct Parser {
                 let (report, span) = try string("the report's number in quotes, e.g. \"1.17\"")
                 guard CalpadsReturns.reportName(report) != nil else {
                     throw error("Tally reads certification reports \(CalpadsReturns.reportNames.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(report)\"", span,
-                                help: "1.1 Primary Enrollment, 1.17 FRPM/English Learner/Foster Youth Count, 8.1 Student Profile")
+                                help: "1.1 Primary Enrollment, 1.17 LCFF Unduplicated Pupil – Count, 8.1 Student Profile")
                 }
                 return .calpadsReport(report)
             }
