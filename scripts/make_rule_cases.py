@@ -152,7 +152,7 @@ near_miss = {
     "SPRG-MEMBERSHIP": [record("SPRG")],
     "SPRG-END-BEFORE-START": [record("SPRG", EducationProgramMembershipEndDate="20240814")],
     "SELA-STATUS": [record("SELA", EnglishAcquisitionStatusCode="RFEP", PrimaryLanguageCode="spa")],
-    "SELA-LANGUAGE": [record("SELA", PrimaryLanguageCode="01")],
+    "SELA-LANGUAGE": [record("SELA", PrimaryLanguageCode="spa")],
 }
 for rule, t, _ in list(cases):
     if rule in near_miss:

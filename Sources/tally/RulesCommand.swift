@@ -17,6 +17,13 @@ struct RulesCommand: ParsableCommand {
             print(detail(rule))
             return
         }
+        if let what, file == nil, !CalpadsLayouts.types.contains(what.uppercased()), CalpadsRules.renamed(what) == nil,
+           let rule = CalpadsRules.rule(what.uppercased()) {
+            // An ID without its submission suffix, as a worklist's RuleID shows it (SENR0644 for SENR0644F1).
+            print("\(what.uppercased()) is \(rule.id) (CALPADS adds a submission suffix such as F1 or E3 to some IDs).\n")
+            print(detail(rule))
+            return
+        }
         if let what, file == nil, let rule = CalpadsRules.renamed(what) {
             print("\(what.uppercased()) is now \(rule.id): the same check under \(rule.isCALPADS ? "CALPADS' error ID" : "Tally's new ID"); an error report with either ID matches it.\n")
             print(detail(rule))

@@ -59,7 +59,8 @@ final class CalpadsFall2EOYRulesTests: XCTestCase {
             try line("STAS", year: 2025, ["AttendanceRecoveryDays": "6"], ssid: "1000000003"),
             try line("STAS", year: 2025, ["AttendanceRecoveryDays": "5"], ssid: "1000000003", school: "6999999"),
             try line("STAS", year: 2025, ["AttendanceRecoveryDays": "11"], ssid: "1000000004"),
-        ]], validate: "STAS"), ["STAS0739 STAS.txt:2", "STAS0739 STAS.txt:5", "STAS0740E1 STAS.txt:4", "STAS0740E1 STAS.txt:5"])
+        ]], validate: "STAS"), ["STAS0739 STAS.txt:2", "STAS0739 STAS.txt:5", "STAS0740E1 STAS.txt:4"])
+        // Line 5's 11 is STAS0739's alone: a value STAS0739 refuses is not added up for STAS0740E1.
     }
 
     /// Fall 2: CERT046 (FTE over 200%), CERT047/CERT054 (a section's SEID without a teaching

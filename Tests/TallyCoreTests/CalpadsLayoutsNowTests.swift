@@ -44,7 +44,13 @@ final class CalpadsLayoutsNowTests: XCTestCase {
         XCTAssertTrue(CalpadsCodes.validLanguage("01", year: 2022))
         XCTAssertFalse(CalpadsCodes.validLanguage("spa", year: 2022))
         let scratch = try Scratch()
-        for (year, code) in [("2025-2026", "01"), ("2022-2023", "vie")] {
+        // An old two-digit code in a three-letter year is refused (GERR0002, fatal): CALPADS rejects it.
+        try scratch.write("SELA.txt", Self.sela("2025-2026", "01"))
+        try scratch.write("v.playbook", Self.validate("SELA"))
+        let old = try tally(["run", "v.playbook", "--no-store"], in: scratch)
+        XCTAssertTrue(old.output.contains("GERR0002"), old.output)
+        XCTAssertEqual(old.exit, 1, old.output)
+        for (year, code) in [("2025-2026", "xyz"), ("2022-2023", "vie")] {
             try scratch.write("SELA.txt", Self.sela(year, code))
             try scratch.write("v.playbook", Self.validate("SELA"))
             let run = try tally(["run", "v.playbook", "--no-store"], in: scratch)

@@ -344,7 +344,9 @@ struct RulePlants {
     }
 
     func write(to folder: String) throws {
-        for (type, file) in files { try file.write(to: folder + "/\(type).txt") }
+        // A file with no records is not written: Tally refuses an empty upload file (an SIS export
+        // that did not finish), and a small district may have no CTE completers or incidents.
+        for (type, file) in files where file.lines > 0 { try file.write(to: folder + "/\(type).txt") }
         var manifest = "rule,file,line,entity\n"
         for p in planted { manifest += "\(p.rule),\(p.file),\(p.line),\(p.entity)\n" }
         try Data(manifest.utf8).write(to: URL(fileURLWithPath: folder + "/planted_rules.csv"))

@@ -53,7 +53,16 @@ enum ServiceSteps {
             let at = with[p.index].span
             throw Diagnostic(.error, p.message, file: ctx.file, line: at.line, column: at.column, length: at.length, help: p.help)
         }
-        let output = try CalpadsValidator.validate(input, type: layout.text, with: others, file: ctx.file)
+        let output: Table
+        do {
+            output = try CalpadsValidator.validate(input, type: layout.text, with: others, file: ctx.file)
+        } catch var d as Diagnostic where d.line == 0 && d.file == ctx.file {
+            // A with table without the columns its rules read: point at the list in the playbook.
+            let at = with.first?.span ?? span
+            (d.line, d.column, d.length) = (at.line, at.column, with.last.map { $0.span.column + $0.span.length - at.column } ?? at.length)
+            if !with.isEmpty { d.message += " (with \(with.map(\.text).joined(separator: ", ")))" }
+            throw d
+        }
         var result = StepResult(keyword: "validate", rowsIn: input.rowCount, rowsOut: output.rowCount)
         if let severity = output.column("severity") {
             let fatal = (0..<output.rowCount).filter { severity.value($0) == .text("fatal") }.count

@@ -248,7 +248,7 @@ extension CalpadsValidator {
                       // On the same date it is SELA0326's finding (one status per start date).
                       let latest = rows[..<k].compactMap({ r.date("EnglishLanguageAcquisitionStatusStartDate", $0) }).max(), start < latest else { continue }
                 out.append(Finding(rule: "SELA0285", field: "EnglishLanguageAcquisitionStatusStartDate", value: ymd(start),
-                                   message: "a new status \(status) starts before the student's latest status date \(ymd(latest))", row: row))
+                                   message: "a new status \(status) starts before the student's latest status date \(ymd(latest)) listed above it (CALPADS posts a SELA file in line order: list each student's statuses oldest first)", row: row))
             }
         }
         if let senr { out += try tbdRules(r, layout, senr: senr, file: file) }

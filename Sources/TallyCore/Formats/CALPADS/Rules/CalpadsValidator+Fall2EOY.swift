@@ -48,8 +48,10 @@ extension CalpadsValidator {
                 out.append(Finding(rule: "STAS0739", field: "AttendanceRecoveryDays", value: text,
                                    message: "Attendance Recovery Days is a whole number from 0 to 10", row: row))
             }
-            // STAS0740E1: at most 10 for the student across the LEA's schools in the year.
-            if active("STAS0740E1", year), let days = numericValue(text), let ssid = r.text("SSID", row) {
+            // STAS0740E1: at most 10 for the student across the LEA's schools in the year. Only
+            // values STAS0739 accepts count: one record's bad value is STAS0739's finding alone.
+            if active("STAS0740E1", year), text.allSatisfy({ $0.isASCII && $0.isNumber }), (Int(text) ?? 11) <= 10,
+               let days = numericValue(text), let ssid = r.text("SSID", row) {
                 let key = [ssid, r.text("ReportingLEA", row) ?? "", r.text("AcademicYearID", row) ?? ""].joined(separator: "\u{1F}")
                 recoveryTotal[key] = ((recoveryTotal[key]?.days ?? 0) + days, row)
             }

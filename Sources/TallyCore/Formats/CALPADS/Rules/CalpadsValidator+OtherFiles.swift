@@ -53,7 +53,11 @@ extension CalpadsValidator {
             // The code set of the record's year: two digits through 2022-23, ISO 639-2 from 2023-24.
             if let v = r.text("PrimaryLanguageCode", row) {
                 let year = yearStart(r, row, layout)
-                if !CalpadsCodes.validLanguage(v, year: year) {
+                if year >= 2023, v.count == 2, v.allSatisfy({ $0.isASCII && $0.isNumber }) {
+                    // A two-digit code of the old code set: CALPADS rejects it since the 2023-24 rollover (Flash #256).
+                    out.append(Finding(rule: "GERR0002", field: "PrimaryLanguageCode", value: v,
+                                       message: "\"\(v)\" is a two-digit language code of the code set retired in 2023-24; from 2023-24 the code is three letters (ISO 639-2, e.g. spa for 01)", row: row))
+                } else if !CalpadsCodes.validLanguage(v, year: year) {
                     let kind = year >= 2023 ? "a three-letter ISO 639-2 code (e.g. eng, spa)" : "a two-digit code (e.g. 00, 01)"
                     out.append(Finding(rule: "SELA-LANGUAGE", field: "PrimaryLanguageCode", value: v,
                                        message: "\"\(v)\" is not a CALPADS language code in \(year)-\(year + 1): \(kind)", row: row))
