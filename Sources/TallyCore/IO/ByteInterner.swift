@@ -80,20 +80,41 @@ struct ByteInterner {
     /// one after another: at 3M students nearly all of interning's time was that one load.
     mutating func internBlock(_ p: UnsafeBufferPointer<UInt8>, bounds: UnsafeBufferPointer<Int>, stride: Int,
                               column: Int, rows: Int, into codes: inout [Int32]) {
+        // A field equal to the one above it (an empty or constant column: half of a CALPADS
+        // file's fields) takes the code above it without being hashed or looked up.
+        func sameAsAbove(_ row: Int) -> Bool {
+            guard row > 0 else { return false }
+            let at = row * stride + column, above = at - stride
+            let s = bounds[at], length = bounds[at + 1] - 1 - s
+            let t = bounds[above]
+            guard bounds[above + 1] - 1 - t == length else { return false }
+            var k = 0
+            while k < length { if p[s + k] != p[t + k] { return false }; k += 1 }
+            return true
+        }
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 16) { hashes in
-            var r = 0
-            while r < rows {
-                let m = min(16, rows - r)
-                for i in 0..<m {
-                    let at = (r + i) * stride + column
-                    hashes[i] = ByteInterner.hash(p, bounds[at], bounds[at + 1] - 1)
+            withUnsafeTemporaryAllocation(of: Bool.self, capacity: 16) { same in
+                var r = 0
+                while r < rows {
+                    let m = min(16, rows - r)
+                    var fresh = 0
+                    for i in 0..<m {
+                        same[i] = !codes.isEmpty && sameAsAbove(r + i)
+                        if same[i] { continue }
+                        let at = (r + i) * stride + column
+                        hashes[fresh] = ByteInterner.hash(p, bounds[at], bounds[at + 1] - 1)
+                        fresh += 1
+                    }
+                    warm(hashes, fresh)
+                    var h = 0
+                    for i in 0..<m {
+                        if same[i], let above = codes.last { codes.append(above); continue }
+                        let at = (r + i) * stride + column
+                        codes.append(intern(p, bounds[at], bounds[at + 1] - 1, hash: hashes[h]))
+                        h += 1
+                    }
+                    r += m
                 }
-                warm(hashes, m)
-                for i in 0..<m {
-                    let at = (r + i) * stride + column
-                    codes.append(intern(p, bounds[at], bounds[at + 1] - 1, hash: hashes[i]))
-                }
-                r += m
             }
         }
     }
