@@ -39,12 +39,30 @@ extension Table {
             if let validity = column.validity { out.int(1); out.array(validity.words) } else { out.int(0) }
             switch column.data {
             case .text(let codes, let dictionary):
-                out.narrow(codes)
-                // The dictionary's bytes as they lie (its values are back to back, in code order).
                 let packed = dictionary.packed
-                out.int(packed.count)
-                out.narrow(packed.lengths)
-                out.bytes(packed.arena)
+                if packed.count > 1024, packed.count > codes.count * 2 {
+                    // A few rows over a large shared dictionary (5,000 SSIDs of a million): only
+                    // the values they hold, renumbered in code order.
+                    var map = [Int32](repeating: -1, count: packed.count)
+                    for code in codes where map[Int(code)] < 0 { map[Int(code)] = 0 }
+                    var used: [Int32] = []
+                    for code in 0..<Int32(packed.count) where map[Int(code)] == 0 {
+                        map[Int(code)] = Int32(used.count)
+                        used.append(code)
+                    }
+                    out.narrow(codes.map { map[Int($0)] })
+                    out.int(used.count)
+                    out.narrow(used.map { packed.lengths[Int($0)] })
+                    var arena: [UInt8] = []
+                    for code in used { arena += packed.bytes(code) }
+                    out.bytes(arena)
+                } else {
+                    // The dictionary's bytes as they lie (its values are back to back, in code order).
+                    out.narrow(codes)
+                    out.int(packed.count)
+                    out.narrow(packed.lengths)
+                    out.bytes(packed.arena)
+                }
             case .integer(let v): out.narrow(v)
             case .decimal(let v): out.array(v)
             case .date(let v): out.narrow(v)
