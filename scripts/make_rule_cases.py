@@ -58,14 +58,14 @@ cases = [
     ("GEN-BIRTH-DATE", S, [record(S, StudentBirthDate="20250101")]),
     ("GEN-COUNTRY-CODE", S, [record(S, StudentBirthCountryCode="U1")]),
     ("SENR-GRADE", S, [record(S, GradeLevelCode="K")]),
-    ("SENR-STATUS", S, [record(S, EnrollmentStatusCode="60")]),
+    ("SENR-STATUS", S, [record(S, EnrollmentStatusCode="60"), record(S, SSID="1000000002", EnrollmentStatusCode="40")]),
     ("SENR-EXIT-REASON", S, [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T999")]),
     ("SENR-COMPLETION-CODE", S, [record(S, GradeLevelCode="12", StudentBirthDate="20070301", EnrollmentSchoolExitDate="20250605", StudentExitReasonCode="E230", StudentSchoolCompletionStatus="999")]),
     ("SENR-EXIT-NO-REASON", S, [record(S, EnrollmentSchoolExitDate="20241015")]),
     ("SENR-REASON-NO-EXIT", S, [record(S, StudentExitReasonCode="T160")]),
     ("SENR-EXIT-BEFORE-START", S, [record(S, EnrollmentSchoolExitDate="20240801", StudentExitReasonCode="T160"),
                                      record(S, SSID="1000000002", EnrollmentSchoolExitDate="20240813", StudentExitReasonCode="N470")]),
-    ("SENR-START-OUTSIDE-YEAR", S, [record(S, EnrollmentSchoolStartDate="20250801")]),
+    ("SENR-START-OUTSIDE-YEAR", S, [record(S, AcademicYearID="2025-2026", EnrollmentSchoolStartDate="20260801")]),
     ("SENR-EXIT-REASON-GRADE", S, [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="E125")]),
     ("SENR-COMPLETION-GRADE", S, [record(S, GradeLevelCode="05", EnrollmentSchoolExitDate="20250605", StudentExitReasonCode="E230", StudentSchoolCompletionStatus="100", StudentBirthDate="20140301", GraduationExemptionIndicator="N")]),
     ("SENR-EXIT-CATEGORY-COMPLETION", S, [record(S, GradeLevelCode="12", StudentBirthDate="20070301", EnrollmentSchoolExitDate="20250605", StudentExitReasonCode="E230", StudentSchoolCompletionStatus="104")]),
@@ -102,7 +102,8 @@ pairs = [
     ("SENR0731F1", [record(S, **PRESCHOOL, StudentBirthDate="20230101")],
                    [record(S, **PRESCHOOL, StudentBirthDate="20220101"),
                     record(S, **dict(PRESCHOOL, EnrollmentStatusCode="10"), SSID="1000000002", StudentBirthDate="20230101"),
-                    record(S, **dict(PRESCHOOL, AcademicYearID="2024-2025", EnrollmentSchoolStartDate="20240815"), SSID="1000000003", StudentBirthDate="20220101")]),
+                    record(S, **dict(PRESCHOOL, AcademicYearID="2024-2025", EnrollmentSchoolStartDate="20240815"), SSID="1000000003", StudentBirthDate="20220101",
+                           EnrollmentSchoolExitDate="20250613", StudentExitReasonCode="E170")]),
 ]
 for rule, firing, clean in pairs:
     cases.append((rule, S, firing))
@@ -124,14 +125,16 @@ near_miss = {
     "GEN-BIRTH-DATE": [record(S, StudentBirthDate="20150301")],
     "GEN-COUNTRY-CODE": [record(S, StudentBirthCountryCode="MX")],
     "SENR-GRADE": [record(S, GradeLevelCode="KN", StudentBirthDate="20190301")],
-    "SENR-STATUS": [record(S, EnrollmentStatusCode="30")],
+    "SENR-STATUS": [record(S, EnrollmentStatusCode="30"), record(S, SSID="1000000002", EnrollmentStatusCode="50"),
+                    record(S, SSID="1000000003", AcademicYearID="2018-2019", EnrollmentSchoolStartDate="20180814", EnrollmentStatusCode="40", StudentBirthDate="20090301")],
     "SENR-EXIT-REASON": [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160")],
     "SENR-COMPLETION-CODE": [record(S, **GRADUATE)],
     "SENR-EXIT-NO-REASON": [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160")],
     "SENR-REASON-NO-EXIT": [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160")],
     "SENR-EXIT-BEFORE-START": [record(S, EnrollmentSchoolExitDate="20240814", StudentExitReasonCode="T160"),
                                record(S, SSID="1000000002", EnrollmentSchoolExitDate="20240813", StudentExitReasonCode="N470")],
-    "SENR-START-OUTSIDE-YEAR": [record(S, EnrollmentSchoolStartDate="20250630")],
+    "SENR-START-OUTSIDE-YEAR": [record(S, AcademicYearID="2025-2026", EnrollmentSchoolStartDate="20260630"),
+                                record(S, SSID="1000000002", EnrollmentSchoolStartDate="20250801")],
     "SENR-EXIT-REASON-GRADE": [record(S, EnrollmentSchoolExitDate="20241015", StudentExitReasonCode="T160")],
     "SENR-COMPLETION-GRADE": [record(S, **GRADUATE)],
     "SENR-EXIT-CATEGORY-COMPLETION": [record(S, **GRADUATE)],
@@ -148,7 +151,7 @@ near_miss = {
     "SPRG-PROGRAM": [record("SPRG", EducationProgramCode="182")],
     "SPRG-MEMBERSHIP": [record("SPRG")],
     "SPRG-END-BEFORE-START": [record("SPRG", EducationProgramMembershipEndDate="20240814")],
-    "SELA-STATUS": [record("SELA", EnglishAcquisitionStatusCode="RFEP")],
+    "SELA-STATUS": [record("SELA", EnglishAcquisitionStatusCode="RFEP", PrimaryLanguageCode="spa")],
     "SELA-LANGUAGE": [record("SELA", PrimaryLanguageCode="01")],
 }
 for rule, t, _ in list(cases):
@@ -251,14 +254,22 @@ staff = dict(ReportingLEA="0161119", AcademicYearID="2024-2025", SEID="123456789
 sdem = dict(staff, RecordTypeCode="SDEM", EffectiveStartDate="20240701", StaffServiceYearsLEA="5", StaffServiceYearsTotal="10")
 sass = dict(staff, RecordTypeCode="SASS", SchoolofAssignment="0112345", StaffJobClassificationCode="12", StaffJobClassificationFTEPercentage="100.0")
 cross = {
-    "sprg-no-enrollment": ("SPRG", [record("SPRG", SSID="1000000003"), record("SPRG", SSID="1000000002", EducationProgramMembershipStartDate="20241001")],
-                           "SENR", senr_file, "## Programs for a student with no enrollment, and for one whose enrollment ended before the program began.\n"),
-    "sprg-no-enrollment-ok": ("SPRG", [record("SPRG"), record("SPRG", SSID="1000000002", EducationProgramMembershipStartDate="20240901")],
-                              "SENR", senr_file, "## Programs during an enrollment in the LEA.\n"),
+    "gerr0005-dates": ("SPRG", [record("SPRG", SSID="1000000003"), record("SPRG", SSID="1000000002", EducationProgramMembershipStartDate="20241001"),
+                                record("SPRG", SSID="1000000002", EducationProgramMembershipStartDate="20240901", EducationProgramMembershipEndDate="20241031"),
+                                record("SPRG", SSID="1000000002", EducationProgramCode="108", EducationProgramMembershipCode="3",
+                                       EducationProgramMembershipStartDate="20240801"),
+                                record("SPRG", SchoolOfAttendance="6001734")],
+                       "SENR", senr_file, "## GERR0005: a program for a student with no enrollment; one starting after the enrollment's exit; one ending after it;\n"
+                       "## a participating (3) one starting before the enrollment; one at a school the student is not enrolled at.\n"),
+    "gerr0005-dates-ok": ("SPRG", [record("SPRG"), record("SPRG", SSID="1000000002", EducationProgramMembershipStartDate="20240901"),
+                                   record("SPRG", SSID="1000000002", EducationProgramMembershipStartDate="20240701", EducationProgramMembershipEndDate="20240930"),
+                                   record("SPRG", SSID="1000000002", EducationProgramCode="108", EducationProgramMembershipCode="3",
+                                          EducationProgramMembershipStartDate="20240901")],
+                          "SENR", senr_file, "## Programs overlapping an enrollment at their school; an open participating record may outlast the exited enrollment.\n"),
     "sela-no-enrollment": ("SELA", [record("SELA", SSID="1000000003")], "SENR", senr_file, "## A language status for a student with no enrollment in the LEA.\n"),
     "sela-no-enrollment-ok": ("SELA", [record("SELA"), record("SELA", SSID="1000000002")], "SENR", senr_file, "## Language statuses of enrolled students.\n"),
-    "sass-no-sdem": ("SASS", [rec("SASS", sass, SEID="1234567891")], "SDEM", rec("SDEM", sdem), "## An assignment for a staff member without SDEM.\n"),
-    "sass-no-sdem-ok": ("SASS", [rec("SASS", sass)], "SDEM", rec("SDEM", sdem), "## An assignment for a staff member with SDEM for the year.\n"),
+    "cert049": ("SASS", [rec("SASS", sass, SEID="1234567891")], "SDEM", rec("SDEM", sdem), "## An assignment for a staff member without SDEM.\n"),
+    "cert049-ok": ("SASS", [rec("SASS", sass)], "SDEM", rec("SDEM", sdem), "## An assignment for a staff member with SDEM for the year.\n"),
 }
 for name, (t, records, other, other_text, note) in cross.items():
     d = os.path.join(CASES, name)
@@ -298,6 +309,7 @@ VALUES = dict(LEA="0161119", SCHOOL="0112345", SSID="1000000001", LOCAL="100001"
               COURSE="P1", SECTION="P1-1", REC="R1", K="1", OTHER="1999999999")
 
 def fill(value, year):
+    value = value.replace("{OTHERLANG}", "spa" if year >= 2023 else "01")  # Spanish, for a status other than EO
     value = value.replace("{LANG}", "eng" if year >= 2023 else "00")  # English in the year's code set (Flash #256)
     value = re.sub(r"\{Y([+-]\d+)?\}", lambda m: str(year + int(m.group(1) or 0)), value)
     return re.sub(r"\{([A-Z]+)\}", lambda m: VALUES[m.group(1)], value)
@@ -359,3 +371,19 @@ for rule in tsv("scripts/calpads_rules.tsv"):
             f.write(play)
         declared += 1
 print(declared, "cases from the rules' plants and near misses")
+
+# CERT112 reads the file's latest Academic Year ID: its cases hold a current-year enrollment of
+# another student beside the prior-year one (the generic cases above hold the prior-year record alone).
+Y = 2024
+current = {f: fill(v, Y) for f, v in SAMPLE["SENR"]}
+current.update(SSID="1000000009", LocalStudentID="100009", LocalRecordID="R9")
+prior = dict({f: fill(v, Y) for f, v in SAMPLE["SENR"]}, AcademicYearID=f"{Y-1}-{Y}", EnrollmentSchoolStartDate=f"{Y-1}0814")
+for name, last, note in (("cert112", prior, "an enrollment of 2023-24 still open in a 2024-25 file: not exited before August 16, 2024"),
+                         ("cert112-ok", dict(prior, EnrollmentSchoolExitDate=f"{Y}0815", StudentExitReasonCode="E155"),
+                          "the 2023-24 enrollment exited E155 on August 15, 2024, the day before the deadline")):
+    folder = os.path.join(CASES, name)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "SENR.txt"), "w", newline="") as f:
+        f.write(caret("SENR", [current, last], Y))
+    with open(os.path.join(folder, "case.playbook"), "w") as f:
+        f.write(f"## CERT112: {note}.\n" + 'load data from "SENR.txt" as calpads SENR\nfindings = data | validate calpads SENR\nshow findings\nassert data is valid calpads SENR\n')

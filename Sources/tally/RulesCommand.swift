@@ -38,7 +38,12 @@ struct RulesCommand: ParsableCommand {
         print(TextTable.render(header: ["rule", "ID from", "severity", "file", "years", "checks that"], rows: rows, maxWidth: 180, indent: ""))
         let calpads = rules.filter(\.isCALPADS).count
         print("\n\(rules.count) rules, \(calpads) under CALPADS error IDs, \(rules.count - calpads) under Tally's own (no CALPADS error ID known for them).")
-        print("tally rules RULE_ID shows a rule's fields and resolution. Use them with: findings = T | validate calpads SENR [with sinf], or assert T is valid calpads SENR")
+        if let type, case let partners = CalpadsPartners.uses(type.uppercased()).filter({ p in rules.contains { $0.with.lowercased().contains(p.lowercased()) } }),
+           !partners.isEmpty {
+            let list = partners.map { $0.lowercased() }.joined(separator: ", ")
+            print("Cross-file rules read other files: validate calpads \(type.uppercased()) with \(list) (a file left out skips the rules that need it).")
+        }
+        print("tally rules RULE_ID shows a rule's fields and resolution. Use them with: findings = T | validate calpads SENR [with sinf, stas], or assert T is valid calpads SENR")
     }
 
     func detail(_ rule: CalpadsRule) -> String {

@@ -6,7 +6,7 @@ struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
         abstract: "Write a synthetic district (no real student data) to try playbooks on.",
-        discussion: "tally sample calpads --students 1000 --seed 7 --out sample/ writes SENR.txt, SINF.txt, SPRG.txt, SELA.txt (CALPADS layouts), sis_enrollment.csv, defects.csv (the manifest of planted defects), and what CALPADS would send back for two uploads: ErrorReport_0.1_SENR.csv, SENR_rejected.txt and Report_1.17.csv, then ErrorReport_0.1_SENR_resubmission.csv, SENR_rejected_resubmission.txt and Report_1.17_resubmission.csv. --plant rules plants a defect for every CALPADS rule in force in the year instead (planted_rules.csv lists each finding validate must report: rule, file, line) and also writes STAS, SCSE, SCSC, SDEM, SASS, CRSE, CRSC, SOFF, SCTE and, before 2023-24, SPED; --plant none writes all of them clean."
+        discussion: "tally sample calpads --students 1000 --seed 7 --out sample/ writes SENR.txt, SINF.txt, SPRG.txt, SELA.txt (CALPADS layouts), sis_enrollment.csv, defects.csv (the manifest of planted defects), and what CALPADS would send back for two uploads: ErrorReport_0.1_SENR.csv, SENR_rejected.txt and Report_1.17.csv, then ErrorReport_0.1_SENR_resubmission.csv, SENR_rejected_resubmission.txt and Report_1.17_resubmission.csv. --plant rules plants a defect for every CALPADS rule in force in the year instead (planted_rules.csv lists each finding validate must report: rule, file, line) and also writes STAS, SCSE, SCSC, SDEM, SASS, CRSE, CRSC, SOFF, SCTE, SPED (to 2022-23) and SWDS (from 2023-24); --plant none writes all of them clean."
     )
 
     @Argument(help: "What to generate: calpads.") var kind: String
@@ -35,6 +35,9 @@ struct SampleCommand: ParsableCommand {
             switch mode {
             case .defects:
                 print("planted defects (see \(out)/defects.csv): " + kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+                let first = district.returned.filter { $0.resubmission != .new }
+                let fatal = first.filter { $0.severity == "F" }.count
+                print("CALPADS sends back \(Format.count(first.count)) errors for the first upload: \(Format.count(fatal)) fatal (F), \(Format.count(first.count - fatal)) warnings (W)")
             case .rules:
                 let rules = Set(district.plantedFindings.map(\.rule))
                 print("planted \(Format.count(district.plantedFindings.count)) findings of \(rules.count) rules (see \(out)/planted_rules.csv); also wrote STAS, SCSE, SCSC, SDEM, SASS, CRSE, CRSC, SOFF and SCTE")

@@ -83,7 +83,7 @@ final class CalpadsFall2EOYRulesTests: XCTestCase {
             try line("CRSE", year: y, ["CourseSectionID": "ENG10-4"], seid: "9999999999"),
         ]
         XCTAssertEqual(try findings(["SASS": sass, "SDEM": sdem, "CRSE": crse], validate: "SASS", with: ["SDEM", "CRSE"]),
-                       ["CERT046 SASS.txt:5", "CERT048 SASS.txt:2", "SASS-NO-SDEM SASS.txt:4", "SASS-NO-SDEM SASS.txt:5"])
+                       ["CERT046 SASS.txt:5", "CERT048 SASS.txt:2", "CERT049 SASS.txt:4", "CERT049 SASS.txt:5"])
         // Line 2's SEID 1234567893 teaches as pupil services staff and a 150% teacher: it has a
         // teaching assignment but no SDEM.
         XCTAssertEqual(try findings(["SASS": sass, "SDEM": sdem, "CRSE": crse], validate: "CRSE", with: ["SASS", "SDEM"]),

@@ -59,11 +59,11 @@ final class PassMeansPassTrackTests: XCTestCase {
         let scratch = try Scratch()
         try copyPlaybooks(to: scratch)
         let (two, four, outputs) = try runFourTimes(scratch, playbook: "playbooks/resolve_errors.playbook", data: "playbooks/data")
-        // The bundled returns: 18 errors, then 8 of which 6 were there before.
-        XCTAssertEqual(two.counts, "2 new, 6 still open, 12 resolved")
+        // The bundled returns: 51 errors (28 fatal, 23 SENR0028 warnings), then 35 of which 33 were there before.
+        XCTAssertEqual(two.counts, "2 new, 33 still open, 18 resolved")
         XCTAssertEqual(four.counts, two.counts, "rerunning either upload changed the counts")
         XCTAssertEqual(four.statuses, two.statuses, "rerunning either upload changed an error's status")
-        XCTAssertEqual(four.statuses.count, 20)
+        XCTAssertEqual(four.statuses.count, 53)
         // Which submission is latest, and from which runs.
         XCTAssertTrue(four.header.contains("2 submissions tracked by 4 runs: 1 (runs #1, #4), 2 (runs #2, #3)"), four.header)
         XCTAssertTrue(four.header.contains("latest: submission 2, error report SHA-256 "), four.header)
@@ -71,9 +71,9 @@ final class PassMeansPassTrackTests: XCTestCase {
         let resubmitted = try XCTUnwrap(Fingerprint.sha256(file: scratch.path("playbooks/data/ErrorReport_0.1_SENR_resubmission.csv")))
         XCTAssertTrue(four.header.contains(String(resubmitted.prefix(12))), "the latest submission is the resubmission's report")
         // Each rerun's cell says it is a submission already tracked, and shows it as it was.
-        XCTAssertTrue(outputs[2].contains("8 errors in this submission: 2 new, 6 still open since run #1; 12 resolved"), outputs[2])
+        XCTAssertTrue(outputs[2].contains("35 errors in this submission: 2 new, 33 still open since run #1; 18 resolved"), outputs[2])
         XCTAssertTrue(outputs[2].contains("the same submission as run #2 (submission 2 of 2"), outputs[2])
-        XCTAssertTrue(outputs[3].contains("18 errors in this submission, the first tracked for worklist in this playbook"), outputs[3])
+        XCTAssertTrue(outputs[3].contains("51 errors in this submission, the first tracked for worklist in this playbook"), outputs[3])
         XCTAssertTrue(outputs[3].contains("the same submission as run #1 (submission 1 of 2"), outputs[3])
         XCTAssertTrue(outputs[3].contains("not the latest submission: run #2's is, and tally errors counts from it"), outputs[3])
     }
@@ -94,7 +94,7 @@ final class PassMeansPassTrackTests: XCTestCase {
         // What the counts must be, from the two reports themselves.
         let first = try reportKeys(scratch.path("d/ErrorReport_0.1_SENR.csv")), second = try reportKeys(scratch.path("d/ErrorReport_0.1_SENR_resubmission.csv"))
         let expected = "\(second.subtracting(first).count) new, \(second.intersection(first).count) still open, \(first.subtracting(second).count) resolved"
-        XCTAssertEqual(expected, "25 new, 75 still open, 150 resolved", "the generated district's returns changed")
+        XCTAssertEqual(expected, "25 new, 405 still open, 225 resolved", "the generated district's returns changed")
         let (two, four, _) = try runFourTimes(scratch, playbook: "resolve.playbook", data: "d")
         XCTAssertEqual(two.counts, expected)
         XCTAssertEqual(four.counts, expected, "rerunning either upload changed the counts")
@@ -215,8 +215,8 @@ final class PassMeansPassTrackTests: XCTestCase {
         XCTAssertEqual(changes(day2), ["added ENR-000302", "added ENR-000303", "changed ENR-000005", "changed ENR-000010", "removed ENR-000020"], day2)
         XCTAssertTrue(day2.contains("2 added, 1 removed, 2 changed since snapshot \"senr\" of run 1 ("), day2)
         XCTAssertTrue(day2.contains("), scope: lea = 0161119; senr_file left out: where the data is, not which"), day2)
-        XCTAssertTrue(day2.contains("GradeLevelCode: 04 → 05"), day2)
-        XCTAssertTrue(day2.contains("2 ok — against run 1 ("), day2)
+        XCTAssertTrue(day2.contains("GradeLevelCode: KN → 01"), day2)
+        XCTAssertTrue(day2.contains("6 ok — against run 1 ("), day2)
         // Day 2 again is the same data: it compares with day 1 again, not with itself.
         let again = try run(["--param", "senr_file=playbooks/data/daily/SENR_2024-10-02.txt"])
         XCTAssertEqual(changes(again), changes(day2))
@@ -308,6 +308,6 @@ final class PassMeansPassTrackTests: XCTestCase {
         XCTAssertEqual(example.exit, 0, example.output)
         let markdown = scratch.read("r3/report.md") ?? ""
         XCTAssertTrue(markdown.contains("## Not ready to certify: 1 blocking problem, 1 warning to review"), markdown)
-        XCTAssertTrue(markdown.contains("— 18 fatal errors in reported; 18 in rejected; 18 in track worklist (line 18)"), markdown)
+        XCTAssertTrue(markdown.contains("— 28 fatal errors in reported; 28 in rejected; 28 in track worklist (line 18)"), markdown)
     }
 }

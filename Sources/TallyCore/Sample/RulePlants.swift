@@ -41,6 +41,8 @@ enum SampleRecords {
                 if name == "LANG" {
                     // English in the year's language code set (three letters from 2023-24: Flash #256).
                     out += year >= 2023 ? "eng" : "00"
+                } else if name == "OTHERLANG" {
+                    out += year >= 2023 ? "spa" : "01"  // Spanish, for a status other than EO (SELA0280)
                 } else if name.hasPrefix("Y") {
                     let offset = Int(name.dropFirst().replacingOccurrences(of: "+", with: "")) ?? 0
                     out += String(year + offset)
@@ -96,8 +98,8 @@ struct RulePlant {
 }
 
 /// The files of `--plant rules` and `--plant none` beyond SENR, SINF, SPRG and SELA: absence
-/// summaries, course sections and the students in them, staff, offenses, CTE pathways and (to
-/// 2022-23) special education, each clean; then, for `rules`, a student or staff member per
+/// summaries, course sections and the students in them, staff, offenses, CTE pathways and special
+/// education (SPED to 2022-23, SWDS from 2023-24), each clean; then, for `rules`, a student or staff member per
 /// rule and instance whose records break that rule and nothing else.
 struct RulePlants {
     let year: Int
@@ -105,13 +107,16 @@ struct RulePlants {
     let schools: [String]
     var files: [String: CaretFile] = [:]
     var planted: [PlantedFinding] = []
+    /// The schools planted students are at (their clean records are tenth graders: high schools).
+    var plantSchools: [String]
 
-    static let extraTypes = ["STAS", "SCSE", "SCSC", "SDEM", "SASS", "CRSE", "CRSC", "SOFF", "SCTE", "SPED", "SINC", "SIRS"]
+    static let extraTypes = ["STAS", "SCSE", "SCSC", "SDEM", "SASS", "CRSE", "CRSC", "SOFF", "SCTE", "SPED", "SINC", "SIRS", "SWDS"]
 
     init(year: Int, lea: String, schools: [String]) {
-        self.year = year; self.lea = lea; self.schools = schools
+        self.year = year; self.lea = lea; self.schools = schools; self.plantSchools = schools
         for type in Self.extraTypes {
-            if let layout = CalpadsLayouts.layout(type, year: year) { files[type] = CaretFile(layout: layout) }
+            // Only a layout of the year itself (layout(_:year:) falls back to the first for earlier years).
+            if let layout = CalpadsLayouts.layout(type, year: year), layout.firstYear <= year { files[type] = CaretFile(layout: layout) }
         }
     }
 
@@ -130,7 +135,8 @@ struct RulePlants {
     }
 
     /// A generated student's clean records in the extra files.
-    mutating func writeStudent(_ s: [String: String], index: Int, grade: String) {
+    /// A student with a non-ADA enrollment (status 50) has no absence summary (CERT126 wants 10 or 30).
+    mutating func writeStudent(_ s: [String: String], index: Int, grade: String, absences: Bool = true) {
         let identity = ["SSID", "LocalStudentID", "StudentLegalFirstName", "StudentLegalLastName", "StudentBirthDate", "StudentGenderCode"]
         let school = s["SchoolOfAttendance"] ?? ""
         let values = ["LEA": lea, "SCHOOL": school, "SECTION": Self.section(school), "REC": "X\(index)", "K": String(index)]
@@ -139,25 +145,28 @@ struct RulePlants {
             for f in identity { r[f] = s[f] }
             return r
         }
-        var stas = record("STAS")
-        // Expected attendance days fit in the days enrolled (CERT129): a student who left early
-        // was expected on about five days of seven.
-        func day(_ field: String) -> Int32? {
-            guard let v = s[field], v.count == 8, let n = Int(v) else { return nil }
-            return DateCodec.days(year: n / 10_000, month: n / 100 % 100, day: n % 100)
+        if absences {
+            var stas = Self.absenceSummary(record("STAS"), index: index)
+            // Expected attendance days fit in the days enrolled (CERT129): a student who left early
+            // was expected on about five days of seven.
+            func day(_ field: String) -> Int32? {
+                guard let v = s[field], v.count == 8, let n = Int(v) else { return nil }
+                return DateCodec.days(year: n / 10_000, month: n / 100 % 100, day: n % 100)
+            }
+            if let start = day("EnrollmentSchoolStartDate"), let exit = day("EnrollmentSchoolExitDate") {
+                let days = String(max(0, Int(exit - start + 1) * 5 / 7))
+                for f in ["ExpectedAttendanceDays", "DaysAttended", "DaysAttendedInPerson"] { stas[f] = days }
+                for f in ["DaysAbsentOutOfSchoolSuspension", "DaysAbsentExcusedNonSuspension", "DaysAbsentUnexcusedNonSuspension",
+                          "ADAGeneratingIndependentStudyDays", "NonADAGeneratingIndependentStudyDays", "AttendanceRecoveryDays"] where stas[f] != nil {
+                    stas[f] = "0"
+                }
+            } else if stas["DaysAbsentOutOfSchoolSuspension"].flatMap({ Int($0) }) ?? 0 > 0 {
+                // Days out of school on suspension have their incident and its result (CERT127).
+                _ = append("SINC", record("SINC"))
+                _ = append("SIRS", record("SIRS"))
+            }
+            _ = append("STAS", stas)
         }
-        if let start = day("EnrollmentSchoolStartDate"), let exit = day("EnrollmentSchoolExitDate") {
-            let days = String(max(0, Int(exit - start + 1) * 5 / 7))
-            for f in ["ExpectedAttendanceDays", "DaysAttended", "DaysAttendedInPerson"] { stas[f] = days }
-            for f in ["DaysAbsentExcusedNonSuspension", "DaysAbsentUnexcusedNonSuspension"] { stas[f] = "0" }
-        } else if index % 50 == 0 {
-            // A suspension: two days out of school, with its incident and result (CERT127).
-            stas["DaysAbsentOutOfSchoolSuspension"] = "2"
-            stas["DaysAbsentExcusedNonSuspension"] = "4"
-            _ = append("SINC", record("SINC"))
-            _ = append("SIRS", record("SIRS"))
-        }
-        _ = append("STAS", stas)
         if ["07", "08", "09", "10", "11", "12"].contains(grade) {
             _ = append("SCSE", record("SCSE"))
             _ = append("SCSC", record("SCSC"))
@@ -165,6 +174,31 @@ struct RulePlants {
         if grade == "12", index % 25 == 0 { _ = append("SCTE", record("SCTE")) }
         if index % 40 == 0 { _ = append("SOFF", record("SOFF")) }
         if index % 10 == 0 { _ = append("SPED", record("SPED")) }
+        // SWDS from 2023-24 (SPED's successor; no layout, so nothing written, before then).
+        if index % 10 == 0 {
+            var swds = record("SWDS")
+            swds["LocalSpecialEducationStudentID"] = s["LocalStudentID"]
+            _ = append("SWDS", swds)
+        }
+    }
+
+    /// A year's absence summary that adds up: 180 expected days, most students absent a few
+    /// days and about a quarter chronically (18 or more), a few suspended; from 2025-26 some
+    /// recover days in attendance recovery (13.24, 0–10, mostly 0). Seeded by the student.
+    static func absenceSummary(_ template: [String: String], index: Int) -> [String: String] {
+        var r = template, rng = SeededRandom(seed: UInt64(index) &* 0x2545F491 &+ 17)
+        let absent = rng.chance(0.25) ? rng.int(18..<41) : rng.int(0..<11)
+        let suspended = rng.chance(0.02) ? rng.int(1..<4) : 0
+        let excused = rng.int(0..<(absent + 1)), unexcused = absent - excused
+        let attended = 180 - absent - suspended
+        r["ExpectedAttendanceDays"] = "180"
+        r["DaysAbsentOutOfSchoolSuspension"] = String(suspended)
+        r["DaysAbsentExcusedNonSuspension"] = String(excused)
+        r["DaysAbsentUnexcusedNonSuspension"] = String(unexcused)
+        r["DaysAttended"] = String(attended)
+        r["DaysAttendedInPerson"] = String(attended)
+        r["AttendanceRecoveryDays"] = rng.chance(0.85) ? "0" : String(rng.int(1..<11))
+        return r
     }
 
     /// Plants every rule active in the year `perRule` times.
@@ -191,7 +225,7 @@ struct RulePlants {
     mutating func plantOne(_ rule: CalpadsRule, _ plant: RulePlant, _ k: Int,
                            senr: inout CaretFile, sinf: inout CaretFile, sprg: inout CaretFile, sela: inout CaretFile) {
         let staff = plant.targets.contains { ["SDEM", "SASS", "CRSE", "CRSC"].contains($0) }
-        let school = schools[k % schools.count]
+        let school = plantSchools.isEmpty ? schools[k % schools.count] : plantSchools[k % plantSchools.count]
         let ssid = String(1_800_000_000 + k), seid = String(3_000_000_000 + k)
         let values = ["LEA": lea, "SCHOOL": school, "SSID": ssid, "LOCAL": String(900_000 + k), "SEID": seid, "STAFF": "S\(k)",
                       "COURSE": staff ? "P\(k)" : "ENG10", "SECTION": staff ? "P\(k)-1" : Self.section(school), "REC": "P\(k)",
@@ -208,8 +242,10 @@ struct RulePlants {
             guard var first = records[clause.type]?.first else { continue }
             for (f, v) in clause.parts.first ?? [] { first[f] = SampleRecords.fill(v, year: year, values) }
             var list = [first]
-            for part in clause.parts.dropFirst() {
+            for (n, part) in clause.parts.dropFirst().enumerated() {
                 var copy = first
+                // Each copy is its own record: its own Local Record ID.
+                if let id = copy["LocalRecordID"], !id.isEmpty { copy["LocalRecordID"] = id + "-" + String(n + 2) }
                 for (f, v) in part { copy[f] = SampleRecords.fill(v, year: year, values) }
                 list.append(copy)
             }
@@ -226,7 +262,10 @@ struct RulePlants {
                 guard e["AcademicYearID"] == stas["AcademicYearID"] else { continue }
                 for f in ["SchoolOfAttendance", "SSID"] { stas[f] = e[f] }
                 for f in ["ExpectedAttendanceDays", "DaysAttended", "DaysAttendedInPerson", "DaysAbsentExcusedNonSuspension", "DaysAbsentUnexcusedNonSuspension"] { stas[f] = "0" }
-                if !(records["STAS"] ?? []).contains(where: { $0["SchoolOfAttendance"] == stas["SchoolOfAttendance"] }) { records["STAS", default: []].append(stas) }
+                // One summary per school, each with its own Local Record ID.
+                let made = records["STAS"] ?? []
+                if let id = stas["LocalRecordID"], !id.isEmpty { stas["LocalRecordID"] = id + "-A" + String(made.count + 1) }
+                if !made.contains(where: { $0["SchoolOfAttendance"] == stas["SchoolOfAttendance"] }) { records["STAS", default: []].append(stas) }
             }
         }
         var last: [String: Int] = [:]

@@ -255,5 +255,16 @@ SIRS	StudentGenderCode	F
 SIRS	IncidentIDLocal	INC{K}
 SIRS	IncidentResultCode	100
 SIRS	IncidentResultDurationDays	2
+SWDS	RecordTypeCode	SWDS
+SWDS	LocalRecordID	{REC}
+SWDS	ReportingLEA	{LEA}
+SWDS	AcademicYearID	{Y}-{Y+1}
+SWDS	SSID	{SSID}
+SWDS	LocalStudentID	{LOCAL}
+SWDS	LocalSpecialEducationStudentID	{LOCAL}
+SWDS	ReportingSELPA	3410
+SWDS	SpecialEducationInitialEntryStartDate	{Y-5}0901
+SWDS	SpecialEducationStatusEffectiveStartDate	{Y}0815
+SWDS	SpecialEducationStatusCode	1
 """#
 }

@@ -62,6 +62,7 @@ public enum CalpadsLayouts {
     public static let sourceNotes: [String: String] = [
         "SPED": "from the ODS extract's column list (2020): no field lengths, numbered by position as 14.NN; SPED was retired in 2023-24 (SWDS, PLAN, MEET, SERV replaced it)",
         "SSRV": "from the ODS extract's column list (2020): no field lengths, numbered by position as 15.NN; SSRV was retired in 2023-24",
+        "SWDS": "from CALPADS error documentation (field numbers 22.NN) and a SEDS vendor's article: 22.07, 22.08 and 22.10 are inferred, not confirmed, and some lengths are unknown (unchecked); PLAN, MEET and SERV, SPED's other successors, are not yet transcribed",
         "SDIS": "legacy discipline file, replaced by SINC, SIRS and SOFF in 2019-20: field numbers unknown (numbered by position, #1 ...), years uncertain",
     ]
 

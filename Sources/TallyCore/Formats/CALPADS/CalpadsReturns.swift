@@ -48,6 +48,7 @@ public enum CalpadsReturns {
                                 "freeandreducedmealprogram", "freereducedpricemeals", "frpmcount"],
             "EnglishLearner": ["englishlearner", "englishlearnerel", "englishlearners", "el", "elcount", "englishlearnerscount"],
             "FosterYouth": ["foster", "fosteryouth", "fostercount"],
+            "TribalFosterYouth": ["tribalfosteryouth", "tribalfoster", "tribalfosteryouthcount"],
             "Homeless": ["homeless", "homelesscount"],
             "Migrant": ["migrant", "migrantprogram", "migrantcount"],
             "DirectCertification": ["directcertification", "directcert", "directlycertified"],
@@ -63,7 +64,7 @@ public enum CalpadsReturns {
     }()
 
     /// Count columns of certification reports: read as integers (`1,234` too).
-    static let countColumns: Set<String> = ["TotalEnrollment", "FreeReducedMeal", "EnglishLearner", "FosterYouth", "Homeless", "Migrant",
+    static let countColumns: Set<String> = ["TotalEnrollment", "FreeReducedMeal", "EnglishLearner", "FosterYouth", "TribalFosterYouth", "Homeless", "Migrant",
                                             "DirectCertification", "UnduplicatedFRPM", "UnduplicatedCount",
                                             "SocioeconomicallyDisadvantaged"]
 
@@ -343,7 +344,7 @@ public enum CalpadsReturns {
         let file = input.displayName
         guard let name = reportName(report) else {
             throw Diagnostic(.error, "Tally reads certification reports \(reportNames.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(report)\"", file: file,
-                             help: "1.1 Primary Enrollment, 1.17 FRPM/English Learner/Foster Youth Count, 8.1 Student Profile")
+                             help: "1.1 Primary Enrollment, 1.17 LCFF Unduplicated Pupil Count, 8.1 Student Profile")
         }
         let text = try input.textBytes(encoding: encoding)
         let required = requiredColumns(name)

@@ -573,6 +573,19 @@ SDIS	2014	2018	#20	IncidentDisciplinaryActionDurationDays	Incident Disciplinary 
 SDIS	2014	2018	#21	StudentInstructionalSupportIndicator	Student Instructional Support Indicator	1	N	N
 SDIS	2014	2018	#22	DisciplinaryActionModificationCategoryCode	Disciplinary Action Modification Category Code	3	N	N
 SDIS	2014	2018	#23	RemovaltoInterimAlternativeSettingReasonCode	Removalto Interim Alternative Setting Reason Code	1	N	N
+SWDS	2023	9999	22.01	RecordTypeCode	Record Type Code	4	Y	N
+SWDS	2023	9999	22.02	TransactionTypeCode	Transaction Type Code	1	N	N
+SWDS	2023	9999	22.03	LocalRecordID	Local Record ID	255	N	N
+SWDS	2023	9999	22.04	ReportingLEA	Reporting LEA	7	Y	N
+SWDS	2023	9999	22.05	AcademicYearID	Academic Year ID	9	Y	N
+SWDS	2023	9999	22.06	SSID	SSID	10	Y	N
+SWDS	2023	9999	22.07	LocalStudentID	Local Student ID	15	N	N
+SWDS	2023	9999	22.08	LocalSpecialEducationStudentID	Local Special Education Student ID	0	N	N
+SWDS	2023	9999	22.09	ReportingSELPA	Reporting SELPA	4	Y	N
+SWDS	2023	9999	22.10	SpecialEducationInitialEntryStartDate	Special Education Initial Entry Start Date	8	N	Y
+SWDS	2023	9999	22.11	SpecialEducationStatusEffectiveStartDate	Special Education Status Effective Start Date	8	Y	Y
+SWDS	2023	9999	22.12	SpecialEducationStatusCode	Special Education Status Code	1	Y	N
+SWDS	2023	9999	22.13	NonParticipationReasonCode	Non-Participation Reason Code	0	N	N
 """#
 
     /// Each layout's specification version and the sources of its changes since 2020:
@@ -600,5 +613,6 @@ SOFF	2019	9999	CFS facts of 2020 (Data Guide v11 numbers)
 SPED	2019	2022	CFS facts of 2020 (Data Guide v11 numbers)	
 SSRV	2019	2022	CFS facts of 2020 (Data Guide v11 numbers)	
 SDIS	2014	2018	CFS facts of 2020 (Data Guide v11 numbers)	
+SWDS	2023	9999	CFS v15.1 (2023-24 rollover)	first three fields of every CALPADS file (Record Type, Transaction Type, Local Record ID; lengths as in the 2020 layouts); SWDS numbered 22 per SWDS0443/GERR0005 (documentation.calpads.org); https://documentation.calpads.org/Troubleshooting/SWDS/SWDS0443 (22.04, 22.05, 22.09, 22.11); length as Reporting LEA in the 2020 layouts; https://documentation.calpads.org/Troubleshooting/SWDS/SWDS0443 (22.04, 22.05, 22.09, 22.11); length as Academic Year ID in the 2020 layouts; https://documentation.calpads.org/Troubleshooting/SWDS/GERR0005 (22.04, 22.06, 22.11, 22.12); length as SSID in the 2020 layouts; NOT CONFIRMED: number inferred (no source names 22.07); placed as SPED 14.09 Local Student ID, length as in the 2020 layouts; NOT CONFIRMED: number inferred (no source names 22.08); placed as SPED 14.10; PSTS0477/0478 name the field; length unknown (unchecked); https://documentation.calpads.org/Troubleshooting/SWDS/SWDS0443 (22.09 Reporting SELPA); 4 digits per PSTS0485 (SELPA code must be a valid 4-digit SELPA code); NOT CONFIRMED: number inferred (no source names 22.10); SIRAS SWDS article (sirassystems.happyfox.com/kb/article/320) lists this field before 22.11, format CCYYMMDD; https://documentation.calpads.org/Troubleshooting/SWDS/SWDS0443, GERR0005; https://documentation.calpads.org/Troubleshooting/EOY4/SWDS0370E4 (22.11); https://documentation.calpads.org/Troubleshooting/SWDS/GERR0005 (22.12); codes 1-4 (SIRAS SWDS article: 1 eligible and participating ... 4 not eligible); https://documentation.calpads.org/Troubleshooting/EOY4/SWDS0370E4 (22.13; code 23 Maximum Age); length unknown (unchecked); whether 22.13 is the last field is not confirmed
 """#
 }

@@ -27,8 +27,9 @@ public struct CalpadsPartners {
                 if !t.isEmpty, !out.contains(t) { out.append(t) }
             }
         }
-        if let d = defaultPartner[type], !out.contains(d) { out.insert(d, at: 0) }
-        return out
+        // The file the type has always been validated with first, then the others alphabetically.
+        let first = defaultPartner[type]
+        return (first.map { [$0] } ?? []) + out.filter { $0 != first }.sorted()
     }
 
     /// The CALPADS file type a set of columns is: the type with the most fields among those whose

@@ -129,6 +129,8 @@ public enum CalpadsCodes {
     static let completionStatuses = firstCodes("CompletionGrade")
     static let programs = firstCodes("ProgramMembership")
     static let enrollmentStatuses: Set<String> = ["10", "20", "30", "40", "50"]
+    /// Status 40 was retired in June 2019: from 2019-20 it is a code outside its effective years.
+    static func enrollmentStatusEffective(_ status: String, year: Int) -> Bool { status != "40" || year < 2019 }
     static let genders: Set<String> = ["M", "F", "X"]
     static let races: Set<String> = ["100", "201", "202", "203", "204", "205", "206", "207", "208", "299",
                                      "301", "302", "303", "304", "399", "400", "600", "700"]

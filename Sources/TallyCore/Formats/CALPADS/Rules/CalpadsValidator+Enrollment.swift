@@ -10,8 +10,14 @@ extension CalpadsValidator {
             if let grade, !validGrade {
                 out.append(Finding(rule: "GERR0002", field: "GradeLevelCode", value: grade, message: "\"\(grade)\" is not a CALPADS grade level code", row: row))
             }
-            if let status = r.text("EnrollmentStatusCode", row), !CalpadsCodes.enrollmentStatuses.contains(status) {
-                out.append(Finding(rule: "GERR0002", field: "EnrollmentStatusCode", value: status, message: "the enrollment status is 10, 20, 30 or 40", row: row))
+            if let status = r.text("EnrollmentStatusCode", row) {
+                if !CalpadsCodes.enrollmentStatuses.contains(status) {
+                    out.append(Finding(rule: "GERR0002", field: "EnrollmentStatusCode", value: status,
+                                       message: "the enrollment status is 10, 20, 30 or 50" + (year < 2019 ? " (40 to 2018-19)" : ""), row: row))
+                } else if !CalpadsCodes.enrollmentStatusEffective(status, year: year) {
+                    out.append(Finding(rule: "GERR0007", field: "EnrollmentStatusCode", value: status,
+                                       message: "enrollment status 40 was retired in June 2019; use 10, 20, 30 or 50", row: row))
+                }
             }
             let reason = r.text("StudentExitReasonCode", row)
             let completion = r.text("StudentSchoolCompletionStatus", row)
@@ -40,7 +46,7 @@ extension CalpadsValidator {
                 out.append(Finding(rule: "SENR0018", field: "EnrollmentSchoolExitDate", value: DateCodec.format(exit, "YYYYMMDD"),
                                    message: "the exit date is before the start date \(DateCodec.format(start, "YYYYMMDD"))", row: row))
             }
-            if yearKnown, let start, let first = DateCodec.days(year: year, month: 7, day: 1), let last = DateCodec.days(year: year + 1, month: 6, day: 30),
+            if yearKnown, active("SENR0742", year), let start, let first = DateCodec.days(year: year, month: 7, day: 1), let last = DateCodec.days(year: year + 1, month: 6, day: 30),
                start < first || start > last {
                 out.append(Finding(rule: "SENR0742", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
                                    message: "the start date is outside \(year)-\(year + 1)", row: row))
@@ -70,7 +76,9 @@ extension CalpadsValidator {
                                    message: "a completion status is only given with exit reason E230", row: row))
             }
             out += graduationAndStatusRules(r, row, year: year, reason: reason, completion: completion, exit: exit, start: start, grade: grade)
-            if yearKnown, let grade, let expected = CalpadsCodes.expectedAge(grade), let birth = r.date("StudentBirthDate", row),
+            // IVR0012 (CALPADS' age range) first; SENR-AGE-GRADE (Tally's age for the grade) only when it passes.
+            if let finding = studentAgeRule(r, row, year: year) { out.append(finding) }
+            else if yearKnown, let grade, let expected = CalpadsCodes.expectedAge(grade), let birth = r.date("StudentBirthDate", row),
                let december = DateCodec.days(year: year, month: 12, day: 2),
                let yearBegins = DateCodec.days(year: year, month: 7, day: 1), birth < yearBegins {
                 let age = Int(FunctionRegistry.age(birth, december))
@@ -125,7 +133,8 @@ extension CalpadsValidator {
             for (k, row) in primaries.enumerated() where k > 0 {
                 let start = r.date("EnrollmentSchoolStartDate", row) ?? 0
                 let school = r.text("SchoolOfAttendance", row)
-                if let other = primaries[..<k].first(where: { r.text("SchoolOfAttendance", $0) != school
+                // Within one LEA (across LEAs it is a concurrent enrollment, CERT041).
+                if let other = primaries[..<k].first(where: { r.text("SchoolOfAttendance", $0) != school && r.text("ReportingLEA", $0) == r.text("ReportingLEA", row)
                     && (r.date("EnrollmentSchoolExitDate", $0) ?? distantFuture) > start }) {
                     out.append(Finding(rule: "SENR0027", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
                                        message: "overlaps the student's primary enrollment at school \(r.text("SchoolOfAttendance", other) ?? "")", row: row))

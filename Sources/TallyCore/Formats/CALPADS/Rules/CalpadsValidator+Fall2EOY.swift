@@ -158,16 +158,21 @@ extension CalpadsValidator {
     /// CERT128 (`validate calpads SENR with stas`, End of Year): a primary or short-term
     /// enrollment (status 10 or 30) in grades TK-12, UE or US has a STAS record for the same
     /// school and year. Nonpublic (0000001) and private school group (0000002) enrollments submit
-    /// no STAS (STAS0651), and a no-show has no attendance to summarize.
+    /// no STAS (STAS0651), and a no-show has no attendance to summarize. Enrollments of years the
+    /// STAS file has no record of are not judged.
     static func absenceNeededRules(_ r: Record, _ layout: CalpadsLayout, stas: Table?, file: String) throws -> [Finding] {
         guard let stas else { return [] }
         let keys = ["SSID", "SchoolOfAttendance", "AcademicYearID"]
         try requireColumns(keys, in: stas, of: "STAS", for: "SENR", file: file)
         let a = Record(stas)
         let summarized = Set((0..<stas.rowCount).compactMap { key(a, $0, keys) })
+        // Only the years the STAS file summarizes: an enrollment of another year (a prior year's
+        // record still in the SENR file) has its absence data in that year's STAS file.
+        let years = Set((0..<stas.rowCount).compactMap { a.text("AcademicYearID", $0) })
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
-            guard let k = key(r, row, keys), let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear), active("CERT128", year),
+            guard let k = key(r, row, keys), let yearID = r.text("AcademicYearID", row), years.contains(yearID),
+                  let year = CalpadsLayouts.startYear(yearID), active("CERT128", year),
                   ["10", "30"].contains(r.text("EnrollmentStatusCode", row) ?? ""), absenceGrades.contains(r.text("GradeLevelCode", row) ?? ""),
                   !["0000001", "0000002"].contains(r.text("SchoolOfAttendance", row) ?? ""), !noShow(r, row), !summarized.contains(k) else { continue }
             out.append(Finding(rule: "CERT128", field: "SSID", value: r.text("SSID", row) ?? "",

@@ -182,8 +182,8 @@ extension CalpadsValidator {
         }
     }
 
-    /// `validate calpads SPRG with senr` / `SELA with senr`: the student has an enrollment in the
-    /// LEA — for a program, one open at some time between the program's start and end dates.
+    /// `validate calpads SELA with senr`: the student has an enrollment in the LEA. (SPRG with senr
+    /// is GERR0005, `programEnrollmentRules`.)
     static func enrolledRules(_ r: Record, type: String, senr: Table?, file: String) throws -> [Finding] {
         guard let senr else { return [] }
         try requireColumns(["SSID", "ReportingLEA", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: type, file: file)
@@ -193,25 +193,14 @@ extension CalpadsValidator {
             guard let ssid = e.text("SSID", row), let lea = e.text("ReportingLEA", row), let start = e.date("EnrollmentSchoolStartDate", row) else { continue }
             spans[ssid + "\u{1F}" + lea, default: []].append((start, e.date("EnrollmentSchoolExitDate", row)))
         }
-        let rule = type == "SPRG" ? "SPRG-NO-ENROLLMENT" : "SELA-NO-ENROLLMENT"
+        let rule = "SELA-NO-ENROLLMENT"
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
             guard let ssid = r.text("SSID", row), let lea = r.text("ReportingLEA", row) else { continue }
             let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) ?? 2019
             guard active(rule, year) else { continue }
-            let enrollments = spans[ssid + "\u{1F}" + lea] ?? []
-            let ok: Bool
-            if type == "SPRG", let start = r.date("EducationProgramMembershipStartDate", row) {
-                let end = r.date("EducationProgramMembershipEndDate", row)
-                // A program that ends before it starts is SPRG-END-BEFORE-START's finding.
-                if let end, end < start { continue }
-                ok = enrollments.contains { e in (end.map { e.start <= $0 } ?? true) && (e.exit.map { $0 >= start } ?? true) }
-            } else {
-                ok = !enrollments.isEmpty
-            }
-            if !ok {
-                out.append(Finding(rule: rule, field: "SSID", value: ssid,
-                                   message: type == "SPRG" ? "no enrollment in LEA \(lea) open during the program's dates" : "no enrollment in LEA \(lea)", row: row))
+            if (spans[ssid + "\u{1F}" + lea] ?? []).isEmpty {
+                out.append(Finding(rule: rule, field: "SSID", value: ssid, message: "no enrollment in LEA \(lea)", row: row))
             }
         }
         return out
@@ -231,9 +220,9 @@ extension CalpadsValidator {
         for row in 0..<r.table.rowCount {
             // A record whose academic year is not valid is SASS0006's finding, not this rule's.
             guard let seid = r.text("SEID", row), let year = r.text("AcademicYearID", row),
-                  let start = CalpadsLayouts.startYear(year), active("SASS-NO-SDEM", start) else { continue }
+                  let start = CalpadsLayouts.startYear(year), active("CERT049", start) else { continue }
             if !staff.contains(seid + "\u{1F}" + year) {
-                out.append(Finding(rule: "SASS-NO-SDEM", field: "SEID", value: seid, message: "no staff demographics (SDEM) for SEID \(seid) in \(year)", row: row))
+                out.append(Finding(rule: "CERT049", field: "SEID", value: seid, message: "no staff demographics (SDEM) for SEID \(seid) in \(year)", row: row))
             }
         }
         return out

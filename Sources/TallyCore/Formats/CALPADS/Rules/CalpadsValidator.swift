@@ -49,10 +49,12 @@ public enum CalpadsValidator {
         switch type {
         case "SENR": findings += enrollmentRules(record, layout) + enrollmentCrossRecordRules(record, sinf: partners["SINF"])
             + (try absenceNeededRules(record, layout, stas: partners["STAS"], file: file))
+            + fall1EnrollmentRules(record, layout, partners: partners)
         case "SINF": findings += studentInformationRules(record) + raceRules(record, prefix: "Student", rule: "SINF0046")
         case "SPRG": findings += programRules(record, layout) + mealProgramYearRules(record, layout)
-            + (try enrolledRules(record, type: type, senr: partners["SENR"], file: file))
+            + (try programEnrollmentRules(record, senr: partners["SENR"], file: file)) + openProgramRules(record, layout)
         case "SELA": findings += englishRules(record, layout) + englishSequenceRules(record, layout) + (try enrolledRules(record, type: type, senr: partners["SENR"], file: file))
+            + (try fall1LanguageRules(record, layout, senr: partners["SENR"], file: file))
         case "SASS": findings += try staffRules(record, sdem: partners["SDEM"], file: file) + staffFTERules(record, layout) + (try teacherSectionRules(record, crse: partners["CRSE"], file: file))
         case "SDEM": findings += raceRules(record, prefix: "Staff", rule: "SDEM-RACE")
         case "CRSE", "CRSC": findings += courseRules(record, type: type, layout)
