@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
-"""Rewrites a `tally sample calpads` district's SENR and SINF so their text columns have the
-cardinality of a real district, and prints a table of distinct counts per key column.
+"""Rewrites a `tally sample calpads` district's SENR and SINF text columns to a chosen
+cardinality, and prints a table of distinct counts per key column.
 
-Usage: bench/realistic.py SOURCE_FOLDER DEST_FOLDER
+Usage: bench/realistic.py [--easy] SOURCE_FOLDER DEST_FOLDER
+       bench/realistic.py --cardinality FOLDER
 
-The sample's own data has a few hundred names and one street name: a dictionary of every text
-column is tiny and interning is nearly free. A real 1M-student district has a Local Record ID per
-record, hundreds of thousands of street lines, tens of thousands of names and birth dates spread
-over the year. Everything is derived from the SSID (so a student's SENR and SINF records agree and
-the workload's joins, counts and lists are the sample's own), deterministically (no randomness).
-Used by bench/run.sh and bench/scale.sh until `tally sample` itself writes such data."""
+Without --easy: the cardinality of a real district — a Local Record ID per record, ~70% distinct
+street lines, 20,000 last names and 2,500 first names, birth dates spread over the year. (Written
+before `tally sample` made such data itself; it still makes a district whose cardinality does not
+depend on the sample generator.) With --easy: the low-cardinality data `tally sample` wrote before
+it was made realistic — a few hundred names, one street name and one city, no Local Record ID in
+SINF — the case on which Tally's lead over polars and DuckDB came easily (bench/README.md).
+
+Everything is derived from the SSID (so a student's SENR and SINF records agree and the
+workload's joins, counts and lists are the sample's own), deterministically (no randomness)."""
 import os, sys
 
 SYL = ("ka la mi no ra se ta vi lo me an el is or un ya zo be da fi go hu je ki lu ma ne "
@@ -63,13 +67,32 @@ class Student:
         while d >= days[m]: d -= days[m]; m += 1
         return f"{original[:4]}{m + 1:02d}{d + 1:02d}"
 
-def rewrite(src, dest, kind, students, households):
+EASY_FIRST = FIRST[:40]
+EASY_LAST = LAST[:25] + ACCENTED[:5]
+
+def easy(r, kind, ssid):
+    """The old sample's cardinality: a few dozen names, "N Main St", one city."""
+    h = mix(int(ssid) if ssid.isdigit() else hash(ssid))
+    first, last = EASY_FIRST[h % len(EASY_FIRST)], EASY_LAST[(h >> 16) % len(EASY_LAST)]
+    if kind == "SENR":
+        r[9], r[10], r[11], r[18] = first, "", last, ""
+    else:
+        r[2] = ""
+        r[10], r[11], r[12], r[19] = first, "", last, ""
+        r[30], r[31], r[32], r[34] = f"{(h >> 32) % 9000 + 1000} Main St", "", "Sample City", str(93000 + (h >> 40) % 4000)
+        if r[38]: r[38], r[39] = "Guardian", last
+
+def rewrite(src, dest, kind, students, households, low=False):
     prefix = {"SENR": "ENR", "SINF": "INF"}[kind]
     with open(src, encoding="utf-8", newline="") as f, open(dest, "w", encoding="utf-8", newline="") as out:
         for n, line in enumerate(f):
             end = "\r\n" if line.endswith("\r\n") else "\n"
             r = line.rstrip("\r\n").split("^")
             ssid = r[7] if kind == "SENR" else r[8]
+            if low:
+                easy(r, kind, ssid)
+                out.write("^".join(r) + end)
+                continue
             s = students.get(ssid)
             if s is None:
                 s = students[ssid] = Student(ssid, households)
@@ -104,14 +127,17 @@ def cardinality(folder):
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--cardinality":
         print(cardinality(sys.argv[2])); return
-    if len(sys.argv) != 3: sys.exit(__doc__)
-    src, dest = sys.argv[1], sys.argv[2]
+    args = sys.argv[1:]
+    low = args[:1] == ["--easy"]
+    if low: args = args[1:]
+    if len(args) != 2: sys.exit(__doc__)
+    src, dest = args
     os.makedirs(dest, exist_ok=True)
     with open(os.path.join(src, "SINF.txt"), "rb") as f:
         count = sum(1 for _ in f)
     students, households = {}, max(1, int(count * 1.2))
     for kind in ("SINF", "SENR"):
-        rewrite(os.path.join(src, f"{kind}.txt"), os.path.join(dest, f"{kind}.txt"), kind, students, households)
+        rewrite(os.path.join(src, f"{kind}.txt"), os.path.join(dest, f"{kind}.txt"), kind, students, households, low)
     print(cardinality(dest))
 
 main()

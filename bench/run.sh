@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The engine benchmark in one command: generates the district, builds Tally in release mode,
 # installs pandas, polars and DuckDB into bench/.venv, and runs the standard workload in each,
-# alternating, median of 3. Usage: bench/run.sh [--students N] [--reps R] [--case realistic|sample]
-# The default case, realistic, is the sample district with real-world cardinality (a Local Record
-# ID per record, ~70% distinct street lines, thousands of names: bench/realistic.py); `sample` is
-# `tally sample calpads` as it comes (a few hundred distinct names, one street), kept for comparison.
+# alternating, median of 3. Usage: bench/run.sh [--students N] [--reps R] [--case realistic|rewritten|easy]
+# CASE (bench/district.sh): realistic (the default) is `tally sample calpads` as it comes — a Local
+# Record ID per record, hundreds of thousands of street lines, thousands of names; rewritten is that
+# district redrawn by bench/realistic.py; easy is the low-cardinality data the sample had before,
+# kept as a second, named case.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 students=1000000
@@ -15,7 +16,7 @@ while [ $# -gt 0 ]; do
     --students) students="$2"; shift 2 ;;
     --reps) reps="$2"; shift 2 ;;
     --case) case="$2"; shift 2 ;;
-    *) echo "usage: bench/run.sh [--students N] [--reps R] [--case realistic|sample]"; exit 2 ;;
+    *) echo "usage: bench/run.sh [--students N] [--reps R] [--case realistic|rewritten|easy]"; exit 2 ;;
   esac
 done
 swift build -c release --product tally
