@@ -21,8 +21,10 @@ def results(folder):
             "duplicates": [r[0] for r in duplicates], "joined rows": joined}
 
 def command(tool, data, out, python):
-    if tool == "tally":
-        return [os.path.join(ROOT, ".build/release/tally"), "run", os.path.join(HERE, "workload.playbook"),
+    if tool.startswith("tally"):
+        # "tally" is this checkout's release build; "tally@PATH" another build (before/after tables).
+        binary = tool.split("@", 1)[1] if "@" in tool else os.path.join(ROOT, ".build/release/tally")
+        return [binary, "run", os.path.join(HERE, "workload.playbook"),
                 "--param", f"data={data}", "--param", f"out={out}", "--no-store", "--no-color"]
     return [python, os.path.join(HERE, "peers", f"{tool}_workload.py"), data, out]
 
@@ -40,7 +42,7 @@ def main():
     scratch = tempfile.mkdtemp(prefix="tally-bench-")
     for rep in range(args.reps):
         for tool in tools:
-            out = os.path.join(scratch, f"{tool}-{rep}")
+            out = os.path.join(scratch, f"{tool.replace('/', '_')}-{rep}")
             timing = os.path.join(scratch, "time.txt")
             cmd = ["/usr/bin/time", "-f", "%e %U %S %M", "-o", timing] + command(tool, args.data, out, args.python)
             done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,

@@ -47,6 +47,7 @@ struct RunCommand: ParsableCommand {
         // Without a ledger, a report, JSON or JUnit, nothing shows the inputs' SHA-256.
         options.fingerprintInputs = reportOptions.report != nil || json || junit != nil
         options.keepTablesUntilExit = true
+        options.freeTablesAfterLastUse = true
         if !noCache, let storePath = options.storePath { options.cacheFolder = runCacheFolder(storePath: storePath) }
         if let cacheLimit { options.cacheLimitBytes = max(0, cacheLimit) << 20 }
         // Runs of one matrix share the cache; the matrix evicts once they have all finished.

@@ -245,7 +245,7 @@ extension Evaluator {
             }
             codes[i] = bytes.withUnsafeBufferPointer { interner.intern($0, 0, $0.count) }
         }
-        let dictionary = TextDictionary(distinct: (0..<interner.count).map { interner.string(Int32($0)) })
+        let dictionary = TextDictionary(interned: interner)
         return Column(data: .text(codes: codes, dictionary: dictionary), validity: nil)
     }
 }

@@ -40,6 +40,16 @@ struct ByteInterner {
         return list
     }
 
+    /// Values given as their bytes back to back and their lengths, *not* interned (no table; see
+    /// `rebuildTable`): a dictionary read back from the cell cache.
+    init(arena: [UInt8], lengths: [Int32]) {
+        self.init(capacity: 0)
+        self.arena = arena
+        self.lengths = lengths
+        var at = 0
+        starts = lengths.map { length in defer { at += Int(length) }; return at }
+    }
+
     /// A multiplicative hash over eight-byte words (and the tail byte by byte).
     @inline(__always) static func hash(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(truncatingIfNeeded: end - start &+ 1)
@@ -70,20 +80,41 @@ struct ByteInterner {
     /// one after another: at 3M students nearly all of interning's time was that one load.
     mutating func internBlock(_ p: UnsafeBufferPointer<UInt8>, bounds: UnsafeBufferPointer<Int>, stride: Int,
                               column: Int, rows: Int, into codes: inout [Int32]) {
+        // A field equal to the one above it (an empty or constant column: half of a CALPADS
+        // file's fields) takes the code above it without being hashed or looked up.
+        func sameAsAbove(_ row: Int) -> Bool {
+            guard row > 0 else { return false }
+            let at = row * stride + column, above = at - stride
+            let s = bounds[at], length = bounds[at + 1] - 1 - s
+            let t = bounds[above]
+            guard bounds[above + 1] - 1 - t == length else { return false }
+            var k = 0
+            while k < length { if p[s + k] != p[t + k] { return false }; k += 1 }
+            return true
+        }
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 16) { hashes in
-            var r = 0
-            while r < rows {
-                let m = min(16, rows - r)
-                for i in 0..<m {
-                    let at = (r + i) * stride + column
-                    hashes[i] = ByteInterner.hash(p, bounds[at], bounds[at + 1] - 1)
+            withUnsafeTemporaryAllocation(of: Bool.self, capacity: 16) { same in
+                var r = 0
+                while r < rows {
+                    let m = min(16, rows - r)
+                    var fresh = 0
+                    for i in 0..<m {
+                        same[i] = !codes.isEmpty && sameAsAbove(r + i)
+                        if same[i] { continue }
+                        let at = (r + i) * stride + column
+                        hashes[fresh] = ByteInterner.hash(p, bounds[at], bounds[at + 1] - 1)
+                        fresh += 1
+                    }
+                    warm(hashes, fresh)
+                    var h = 0
+                    for i in 0..<m {
+                        if same[i], let above = codes.last { codes.append(above); continue }
+                        let at = (r + i) * stride + column
+                        codes.append(intern(p, bounds[at], bounds[at + 1] - 1, hash: hashes[h]))
+                        h += 1
+                    }
+                    r += m
                 }
-                warm(hashes, m)
-                for i in 0..<m {
-                    let at = (r + i) * stride + column
-                    codes.append(intern(p, bounds[at], bounds[at + 1] - 1, hash: hashes[i]))
-                }
-                r += m
             }
         }
     }
@@ -160,6 +191,42 @@ struct ByteInterner {
         slots.pointer[slot] = tag | UInt64(UInt32(bitPattern: code &+ 1))
         if starts.count * 2 > slots.count { grow() }
         return code
+    }
+
+    /// The code of the value `p[start..<end]`, or nil when it was never interned.
+    func find(_ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int32? {
+        let h = ByteInterner.hash(p, start, end)
+        var slot = Int(truncatingIfNeeded: h) & mask
+        let tag = h & 0xFFFF_FFFF_0000_0000
+        let length = end - start
+        while true {
+            let entry = slots.pointer[slot]
+            if entry == 0 { return nil }
+            let code = Int32(truncatingIfNeeded: entry) &- 1
+            if entry & 0xFFFF_FFFF_0000_0000 == tag, Int(lengths[Int(code)]) == length {
+                let s = starts[Int(code)]
+                let equal = length == 0 || arena.withUnsafeBufferPointer { a -> Bool in
+                    guard let x = a.baseAddress, let y = p.baseAddress else { return false }
+                    return memcmp(x + s, y + start, length) == 0
+                }
+                if equal { return code }
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Frees the hash table, keeping the values (a dictionary that may never be searched).
+    /// `rebuildTable` must run before the next `intern` or `find`.
+    mutating func dropTable() {
+        slots = SlotStorage(count: 16)
+        mask = 15
+    }
+
+    /// A hash table for the values held (after `dropTable`).
+    mutating func rebuildTable() {
+        var size = 16
+        while size < (starts.count + 1) * 2 { size <<= 1 }
+        rehash(size)
     }
 
     /// Makes room for `values` distinct values of about `bytes` bytes in all without growing

@@ -48,7 +48,8 @@ enum ValueParsing {
         }
         switch type {
         case .text:
-            let dictionary = TextDictionary(distinct: (0..<distinct).map { interner.string(Int32($0)) })
+            // The interner's bytes become the dictionary: no String per distinct value.
+            let dictionary = TextDictionary(interned: interner)
             return Column(data: .text(codes: codes, dictionary: dictionary), validity: validity)
         case .integer:
             var values = [Int64](repeating: 0, count: distinct)

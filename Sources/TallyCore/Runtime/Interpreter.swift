@@ -229,7 +229,21 @@ public final class Interpreter {
 
     func execute(_ plan: Plan) {
         self.plan = plan
+        // The last statement that reads or makes each table: after it the table is freed, so a
+        // 1M-student run does not hold SENR's columns while it joins and exports (`reads` is a
+        // superset, so a table is never freed before a statement that reads it). Only when the
+        // caller says nobody looks at the tables after the run (`RunOptions`).
+        var lastUse: [String: Int] = [:]
         for (index, node) in playbook.statements.enumerated() {
+            for name in Interpreter.reads(node) { lastUse[name] = index }
+            if let made = Interpreter.defines(node) { lastUse[made] = index }
+        }
+        var lastUsed = [Int: [String]]()
+        if options.freeTablesAfterLastUse {
+            for (name, index) in lastUse { lastUsed[index, default: []].append(name) }
+        }
+        for (index, node) in playbook.statements.enumerated() {
+            defer { for name in lastUsed[index] ?? [] { tables[name] = nil } }
             let start = DispatchTime.now()
             do {
                 if let selection, !selection.contains(index) {

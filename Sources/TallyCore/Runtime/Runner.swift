@@ -18,6 +18,9 @@ public struct RunOptions: Sendable {
     /// For the command line, which exits right after: freeing a 3M-student district's tables
     /// (millions of strings, one by one) took 0.35 s that the exit does at once.
     public var keepTablesUntilExit = false
+    /// Free each table after the last statement that reads it (`tally run`, whose tables nobody
+    /// looks at after the run; not `tally watch`, which shows them).
+    public var freeTablesAfterLastUse = false
     /// The cell cache's folder (nil: no cache). Unchanged cells are taken from it.
     public var cacheFolder: String? = nil
     public var cacheLimitBytes: Int = CellCache.defaultLimit

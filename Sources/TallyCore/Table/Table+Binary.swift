@@ -7,12 +7,15 @@ import Darwin
 #endif
 
 /// A table as bytes for the cell cache: every typed array written as it lies in memory, so a
-/// million-row table is read back with a few copies rather than parsed.
+/// million-row table is read back with a few copies rather than parsed. Arrays of integers (text
+/// codes, dates, line numbers, integers, value lengths) are written as offsets from their least
+/// value in as few bytes as they need: most columns have a few dozen values, and at four bytes a
+/// code a 1M-student district's cached tables were three times the size of its input files.
 ///
 /// Hand-written because it is what makes a cached rerun fast (measured in docs/PERFORMANCE.md);
 /// the format is private to one machine's cache (native byte order) and versioned by its magic.
 extension Table {
-    static let binaryMagic = Array("TALLY-TABLE-2\n".utf8)
+    static let binaryMagic = Array("TALLY-TABLE-3\n".utf8)
 
     /// Writes the table to `path` (created owner-only): the SHA-256 of the bytes written, or nil
     /// if it could not be written.
@@ -27,7 +30,7 @@ extension Table {
         out.int(provenance.files.count)
         for file in provenance.files { out.string(file) }
         out.array(provenance.fileIndex)
-        out.array(provenance.line)
+        out.narrow(provenance.line)
         out.int(rejected.count)
         for r in rejected { out.string(r.column); out.string(r.file); out.int(r.line); out.string(r.raw) }
         for (name, column) in zip(names, columns) {
@@ -36,17 +39,33 @@ extension Table {
             if let validity = column.validity { out.int(1); out.array(validity.words) } else { out.int(0) }
             switch column.data {
             case .text(let codes, let dictionary):
-                out.array(codes)
-                let values = dictionary.values
-                out.int(values.count)
-                out.array(values.map { Int32($0.utf8.count) })
-                var arena: [UInt8] = []
-                arena.reserveCapacity(values.reduce(0) { $0 + $1.utf8.count })
-                for v in values { arena.append(contentsOf: v.utf8) }
-                out.bytes(arena)
-            case .integer(let v): out.array(v)
+                let packed = dictionary.packed
+                if packed.count > 1024, packed.count > codes.count * 2 {
+                    // A few rows over a large shared dictionary (5,000 SSIDs of a million): only
+                    // the values they hold, renumbered in code order.
+                    var map = [Int32](repeating: -1, count: packed.count)
+                    for code in codes where map[Int(code)] < 0 { map[Int(code)] = 0 }
+                    var used: [Int32] = []
+                    for code in 0..<Int32(packed.count) where map[Int(code)] == 0 {
+                        map[Int(code)] = Int32(used.count)
+                        used.append(code)
+                    }
+                    out.narrow(codes.map { map[Int($0)] })
+                    out.int(used.count)
+                    out.narrow(used.map { packed.lengths[Int($0)] })
+                    var arena: [UInt8] = []
+                    for code in used { arena += packed.bytes(code) }
+                    out.bytes(arena)
+                } else {
+                    // The dictionary's bytes as they lie (its values are back to back, in code order).
+                    out.narrow(codes)
+                    out.int(packed.count)
+                    out.narrow(packed.lengths)
+                    out.bytes(packed.arena)
+                }
+            case .integer(let v): out.narrow(v)
             case .decimal(let v): out.array(v)
-            case .date(let v): out.array(v)
+            case .date(let v): out.narrow(v)
             case .boolean(let v): out.array(v.map { $0 ? UInt8(1) : 0 })
             }
         }
@@ -66,7 +85,7 @@ extension Table {
               let rows = input.int(), let width = input.int(), let fileCount = input.int() else { return nil }
         var files: [String] = []
         for _ in 0..<max(0, fileCount) { guard let f = input.string() else { return nil }; files.append(f) }
-        guard let fileIndex: [UInt16] = input.array(rows), let line: [Int32] = input.array(rows),
+        guard let fileIndex: [UInt16] = input.array(rows), let line: [Int32] = input.narrow(rows),
               let rejectedCount = input.int() else { return nil }
         var rejected: [RejectedValue] = []
         for _ in 0..<max(0, rejectedCount) {
@@ -85,23 +104,15 @@ extension Table {
             let data: ColumnData
             switch DataType.allCases[typeIndex] {
             case .text:
-                guard let codes: [Int32] = input.array(rows), let count = input.int(), count >= 0,
-                      let lengths: [Int32] = input.array(count) else { return nil }
+                guard let codes: [Int32] = input.narrow(rows), let count = input.int(), count >= 0,
+                      let lengths: [Int32] = input.narrow(count) else { return nil }
                 let total = lengths.reduce(0) { $0 + Int($1) }
                 guard let arena = input.take(total) else { return nil }
-                var values: [String] = []
-                values.reserveCapacity(count)
-                var at = 0
-                arena.withUnsafeBufferPointer { a in
-                    for length in lengths {
-                        values.append(String(decoding: UnsafeBufferPointer(rebasing: a[at..<(at + Int(length))]), as: UTF8.self))
-                        at += Int(length)
-                    }
-                }
-                data = .text(codes: codes, dictionary: TextDictionary(distinct: values))
-            case .integer: guard let v: [Int64] = input.array(rows) else { return nil }; data = .integer(v)
+                guard lengths.allSatisfy({ $0 >= 0 }) else { return nil }
+                data = .text(codes: codes, dictionary: TextDictionary(interned: ByteInterner(arena: arena, lengths: lengths)))
+            case .integer: guard let v: [Int64] = input.narrow(rows) else { return nil }; data = .integer(v)
             case .decimal: guard let v: [Double] = input.array(rows) else { return nil }; data = .decimal(v)
-            case .date: guard let v: [Int32] = input.array(rows) else { return nil }; data = .date(v)
+            case .date: guard let v: [Int32] = input.narrow(rows) else { return nil }; data = .date(v)
             case .boolean: guard let v: [UInt8] = input.array(rows) else { return nil }; data = .boolean(v.map { $0 != 0 })
             }
             names.append(name)
@@ -149,6 +160,25 @@ private struct BinaryOut {
     mutating func bytes(_ b: [UInt8]) { b.withUnsafeBytes { raw($0) } }
     mutating func array<T>(_ a: [T]) { a.withUnsafeBytes { raw($0) } }
     mutating func string(_ s: String) { let b = Array(s.utf8); int(b.count); bytes(b) }
+
+    /// `a` as offsets from its least value, each in 1, 2, 4 or 8 bytes (the fewest that hold the
+    /// largest): the least value, the width, then the offsets.
+    mutating func narrow<T: FixedWidthInteger & SignedInteger>(_ a: [T]) {
+        var low = T.max, high = T.min
+        for v in a { if v < low { low = v }; if v > high { high = v } }
+        if a.isEmpty { low = 0; high = 0 }
+        let (span, overflow) = high.subtractingReportingOverflow(low)
+        let width = overflow ? MemoryLayout<T>.size : span < 256 ? 1 : span < 65_536 ? 2 : span <= UInt32.max ? 4 : 8
+        let size = min(width, MemoryLayout<T>.size)
+        int(Int(low))
+        int(size)
+        switch size {
+        case 1: array(a.map { UInt8(truncatingIfNeeded: $0 &- low) })
+        case 2: array(a.map { UInt16(truncatingIfNeeded: $0 &- low) })
+        case 4 where MemoryLayout<T>.size > 4: array(a.map { UInt32(truncatingIfNeeded: $0 &- low) })
+        default: array(a)
+        }
+    }
 }
 
 /// Reads back what `BinaryOut` wrote, checking every length against what is left.
@@ -172,6 +202,25 @@ private struct BinaryIn {
     mutating func string() -> String? {
         guard let n = int(), let b = take(n) else { return nil }
         return String(decoding: b, as: UTF8.self)
+    }
+
+    /// What `BinaryOut.narrow` wrote: `count` integers.
+    mutating func narrow<T: FixedWidthInteger & SignedInteger>(_ count: Int) -> [T]? {
+        guard let lowInt = int(), let size = int() else { return nil }
+        let low = T(truncatingIfNeeded: lowInt)
+        func widen<N: FixedWidthInteger & UnsignedInteger>(_ narrow: [N]) -> [T] {
+            [T](unsafeUninitializedCapacity: narrow.count) { out, n in
+                for i in 0..<narrow.count { out[i] = low &+ T(truncatingIfNeeded: narrow[i]) }
+                n = narrow.count
+            }
+        }
+        switch size {
+        case 1: return (array(count) as [UInt8]?).map(widen)
+        case 2: return (array(count) as [UInt16]?).map(widen)
+        case 4 where MemoryLayout<T>.size > 4: return (array(count) as [UInt32]?).map(widen)
+        case MemoryLayout<T>.size: return array(count)
+        default: return nil
+        }
     }
 
     mutating func array<T>(_ count: Int) -> [T]? {

@@ -125,10 +125,10 @@ public enum KeyEncoder {
             var fresh = ByteInterner(capacity: 0)
             // Sized for two mostly overlapping key sets (SSIDs of SENR and SINF); grows if not.
             fresh.reserve(values: max(base.count, dictionary.count) + min(base.count, dictionary.count) / 8, bytes: 0)
-            _ = fresh.internAll(of: ByteInterner.packing(base.values))
+            _ = fresh.internAll(of: base.packed)
             return fresh
         }()
-        let remap: [Int64] = table.internAll(of: ByteInterner.packing(dictionary.values)).map { code in
+        let remap: [Int64] = table.internAll(of: dictionary.packed).map { code in
             code < base.count ? Int64(code) : -1 - Int64(Int(code) - base.count)
         }
         interner = table

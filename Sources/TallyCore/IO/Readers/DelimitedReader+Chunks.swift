@@ -10,6 +10,8 @@ extension DelimitedReader {
     struct Chunk {
         var interners: [ByteInterner]
         var codes: [[Int32]]
+        /// The columns read without interning (see `DistinctText`), empty for the others.
+        var distinct: [DistinctText]
         /// Line of each record, counted from the chunk's first line as 0.
         var lines: [Int32]
         /// Line breaks in the chunk (to number the next chunk's lines).
@@ -22,6 +24,26 @@ extension DelimitedReader {
     final class ColumnParts: @unchecked Sendable {
         var interners: [ByteInterner] = []
         var codes: [[Int32]] = []
+        var distinct: [DistinctText] = []
+    }
+
+    /// Which columns to read without interning: those whose values are mostly distinct in the
+    /// file's first records (IDs, street lines). Decided once, before the chunks are parsed in
+    /// parallel, so every chunk reads a column the same way.
+    static func distinctColumns(_ p: UnsafeBufferPointer<UInt8>, from: Int, expected: Int, delimiter: UInt8) -> [Bool] {
+        // A quarter of the file, at least 64 KB and at most 4 MB: about 28,000 CALPADS records,
+        // enough to tell IDs and street lines (nearly all distinct) from last names (20,000 of
+        // them in a district: 55% distinct in such a sample, but 98% of a million rows repeats,
+        // and numbering repeats afterwards costs a cache miss each).
+        var to = min(p.count, from + min(4 << 20, max(64 << 10, (p.count - from) / 4)))
+        while to < p.count, p[to] != 10, p[to] != 13 { to += 1 }
+        if to < p.count { to += 1 }
+        let sample = parseChunk(p, from: from, to: to, expected: expected, delimiter: delimiter,
+                                distinct: [Bool](repeating: false, count: expected))
+        let rows = sample.lines.count
+        // Fewer rows than this say little; 90% distinct is what an ID column looks like.
+        guard rows >= 64, sample.badRecord == nil else { return [Bool](repeating: false, count: expected) }
+        return sample.interners.map { $0.count * 10 > rows * 9 }
     }
 
     /// Chunks worth splitting a file into: one per core, at least 4 MB each.
@@ -53,8 +75,9 @@ extension DelimitedReader {
     /// - Parameter report: called every 8 MB with the bytes and records done in this chunk.
     /// - Parameter wholeEnd: where the whole read ends: the first chunk sizes its tables of
     ///   mostly distinct columns for every chunk, so merging the others into it never rehashes.
+    /// - Parameter distinct: the columns appended as bytes rather than interned (`DistinctText`).
     static func parseChunk(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int, wholeEnd: Int? = nil, expected: Int, delimiter: UInt8,
-                           report: ((Int, Int) -> Void)? = nil) -> Chunk {
+                           distinct: [Bool], report: ((Int, Int) -> Void)? = nil) -> Chunk {
         // Field k of record r starts at bounds[r * stride + k]; bounds[r * stride + expected] is one
         // past the end of the record's last field (as if a delimiter followed it).
         let stride = expected + 1
@@ -63,13 +86,15 @@ extension DelimitedReader {
         let blockRecords = max(1, min(DelimitedReader.blockRecords, (1 << 20) / stride))
         var interners = [ByteInterner](repeating: ByteInterner(), count: expected)
         var codes = [[Int32]](repeating: [], count: expected)
-        for k in 0..<expected { codes[k].reserveCapacity(blockRecords) }
+        for k in 0..<expected where !distinct[k] { codes[k].reserveCapacity(blockRecords) }
+        var texts = [DistinctText](repeating: DistinctText(), count: expected)
         var lines: [Int32] = []
         lines.reserveCapacity(blockRecords)
         var line = 0
         var bad: (line: Int, fields: Int)? = nil
         var bounds = [Int](repeating: 0, count: blockRecords * stride)
         interners.withUnsafeMutableBufferPointer { ip in
+          texts.withUnsafeMutableBufferPointer { tp in
             codes.withUnsafeMutableBufferPointer { cp in
                 bounds.withUnsafeMutableBufferPointer { bp in
                     let fields = UnsafeBufferPointer(bp)
@@ -116,17 +141,25 @@ extension DelimitedReader {
                             n += 1
                         }
                         for k in 0..<expected {
-                            ip[k].internBlock(p, bounds: fields, stride: stride, column: k, rows: n, into: &cp[k])
+                            if distinct[k] {
+                                tp[k].appendBlock(p, bounds: fields, stride: stride, column: k, rows: n)
+                            } else {
+                                ip[k].internBlock(p, bounds: fields, stride: stride, column: k, rows: n, into: &cp[k])
+                            }
                         }
                         if !sized, n > 0 {
                             // Columns that are mostly distinct so far (IDs) get room for the whole chunk.
                             sized = true
                             // Records in this chunk, from the first block's bytes per record (and 2% over).
                             let records = Int(Double(to - from) / Double(max(1, i - from)) * Double(lines.count) * 1.02) + 64
-                            for k in 0..<expected { cp[k].reserveCapacity(records) }
+                            for k in 0..<expected where !distinct[k] { cp[k].reserveCapacity(records) }
+                            for k in 0..<expected where distinct[k] {
+                                tp[k].ends.reserveCapacity(records)
+                                tp[k].arena.reserveCapacity(min(to - from, tp[k].arena.count / max(1, n) * records + 64))
+                            }
                             lines.reserveCapacity(records)
                             let estimate = Int(Double((wholeEnd ?? to) - from) / Double(max(1, i - from)) * Double(lines.count) * 1.02) + 64
-                            for k in 0..<expected where ip[k].count > n / 2 {
+                            for k in 0..<expected where !distinct[k] && ip[k].count > n / 2 {
                                 // Never more bytes than the rest of the input: after one record
                                 // with a 50 MB field, "65 more like it" asked for 3.4 GB.
                                 let bytes = min(ip[k].arena.count / max(1, ip[k].count) * estimate, (wholeEnd ?? to) - from)
@@ -136,8 +169,9 @@ extension DelimitedReader {
                     }
                 }
             }
+          }
         }
-        return Chunk(interners: interners, codes: codes, lines: lines, lineBreaks: line, badRecord: bad)
+        return Chunk(interners: interners, codes: codes, distinct: texts, lines: lines, lineBreaks: line, badRecord: bad)
     }
 
     /// Reads records in parallel chunks and merges them: the columns' interners and codes, and
@@ -145,6 +179,7 @@ extension DelimitedReader {
     static func readChunks(_ p: UnsafeBufferPointer<UInt8>, from: Int, firstLine: Int, expected: Int, delimiter: UInt8,
                            chunks count: Int?, file: String, progress: ProgressHandler?) throws -> (raw: [RawColumn], lines: [Int32]) {
         let starts = chunkStarts(p, from: from, count: count ?? chunkCount(bytes: p.count - from))
+        let distinct = distinctColumns(p, from: from, expected: expected, delimiter: delimiter)
         var chunks = [Chunk?](repeating: nil, count: starts.count)
         chunks.withUnsafeMutableBufferPointer { buffer in
             let out = buffer
@@ -155,7 +190,7 @@ extension DelimitedReader {
                     { done, rows in progress(min(p.count, done * starts.count), p.count, rows * starts.count) }
                 } : nil
                 out[c] = parseChunk(p, from: starts[c], to: to, wholeEnd: c == 0 ? p.count : nil,
-                                    expected: expected, delimiter: delimiter, report: report)
+                                    expected: expected, delimiter: delimiter, distinct: distinct, report: report)
             }
         }
         // Line numbers continue from chunk to chunk; the first malformed record stops the read.
@@ -188,9 +223,11 @@ extension DelimitedReader {
             for k in 0..<expected {
                 parts[k].interners.append(parsed[c].interners[k])
                 parts[k].codes.append(parsed[c].codes[k])
+                parts[k].distinct.append(parsed[c].distinct[k])
             }
             parsed[c].interners = []
             parsed[c].codes = []
+            parsed[c].distinct = []
         }
         parsed = []
         // Merge each column's chunks into the first chunk's interner, columns in parallel.
@@ -200,6 +237,13 @@ extension DelimitedReader {
             let out = buffer
             Parallel.forEach(expected) { k in
                 let part = parts[k]
+                if distinct[k] {
+                    let whole = DistinctText.joined(part.distinct)
+                    part.distinct = []
+                    let (interner, codes) = whole.dedupe()
+                    out[k] = RawColumn(interner: interner, codes: codes)
+                    return
+                }
                 var interner = part.interners[0]
                 var codes = part.codes[0]
                 part.interners[0] = ByteInterner(capacity: 0)

@@ -51,6 +51,15 @@ public enum DelimitedWriter {
     /// `=`, `+`, `-`, `@`, tab, carriage return.
     static let formulaStarts: Set<UInt8> = [0x3D, 0x2B, 0x2D, 0x40, 0x09, 0x0D]
 
+    /// Whether `text` would change `bytes` (a formula to neutralise, or a character to quote).
+    @inline(__always) static func needsEncoding(_ bytes: UnsafeBufferPointer<UInt8>, _ options: DelimitedWriteOptions) -> Bool {
+        if options.neutralizeFormulas, let first = bytes.first, formulaStarts.contains(first) { return true }
+        guard options.quoting else { return false }
+        let delimiter = options.delimiter
+        for b in bytes where b == delimiter || b == 34 || b == 10 || b == 13 { return true }
+        return false
+    }
+
     static func quoted(_ bytes: [UInt8], _ options: DelimitedWriteOptions) -> [UInt8] {
         guard options.quoting, bytes.contains(where: { $0 == options.delimiter || $0 == 34 || $0 == 10 || $0 == 13 }) else { return bytes }
         var out: [UInt8] = [34]
@@ -64,10 +73,24 @@ public enum DelimitedWriter {
         case .text(let codes, let dictionary):
             // A few rows over a large shared dictionary (5,000 SSIDs of a million): per cell.
             guard dictionary.count <= codes.count * 2 else { return Encoder(.other, column: column) }
-            var arena: [UInt8] = [], offsets = [0]
-            for value in dictionary.values {
-                arena += text(Array(value.utf8), options)
-                offsets.append(arena.count)
+            // From the dictionary's bytes: a value that needs neither quotes nor neutralising (nearly
+            // all) is copied as it is, with no array made for it.
+            let packed = dictionary.packed
+            var arena: [UInt8] = [], offsets = [Int]()
+            arena.reserveCapacity(packed.arena.count + packed.count / 8)
+            offsets.reserveCapacity(packed.count + 1)
+            offsets.append(0)
+            packed.arena.withUnsafeBufferPointer { a in
+                for code in 0..<packed.count {
+                    let s = packed.starts[code], e = s + Int(packed.lengths[code])
+                    let value = UnsafeBufferPointer(rebasing: a[s..<e])
+                    if needsEncoding(value, options) {
+                        arena += text(Array(value), options)
+                    } else {
+                        arena.append(contentsOf: value)
+                    }
+                    offsets.append(arena.count)
+                }
             }
             return Encoder(.table, column: column, codes: codes, first: 0, arena: arena, offsets: offsets)
         case .date(let days):
