@@ -49,13 +49,16 @@ enum ServiceSteps {
         let others = with.compactMap { name in ctx.tables[name.text].map { (name: name.text, table: $0) } }
         // The tables' record types can refuse a with list the check let through by columns (an
         // SCSE file where SCSC is read): point at the table in the playbook.
-        if others.count == with.count, case .failure(let p) = CalpadsPartners.sort(others.map { ($0.name, $0.table, $0.table.names) }, for: layout.text.uppercased()) {
-            let at = with[p.index].span
+        let partners: CalpadsPartners
+        switch CalpadsPartners.sort(others.map { ($0.name, $0.table, $0.table.names) }, for: layout.text.uppercased()) {
+        case .success(let sorted): partners = sorted
+        case .failure(let p):
+            let at = others.count == with.count ? with[p.index].span : span
             throw Diagnostic(.error, p.message, file: ctx.file, line: at.line, column: at.column, length: at.length, help: p.help)
         }
         let output: Table
         do {
-            output = try CalpadsValidator.validate(input, type: layout.text, with: others, file: ctx.file)
+            output = try CalpadsValidator.validate(input, type: layout.text, partners: partners, file: ctx.file)
         } catch var d as Diagnostic where d.line == 0 && d.file == ctx.file {
             // A with table without the columns its rules read: point at the list in the playbook.
             let at = with.first?.span ?? span

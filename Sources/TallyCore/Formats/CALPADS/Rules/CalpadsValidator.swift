@@ -37,8 +37,13 @@ public enum CalpadsValidator {
     /// `with`: the other files cross-file rules read, in any order (`CalpadsPartners`).
     public static func validate(_ table: Table, type: String, with others: [(name: String, table: Table)] = [],
                                 file: String) throws -> Table {
+        try validate(table, type: type, partners: try CalpadsPartners.sort(others, for: type.uppercased(), file: file), file: file)
+    }
+
+    /// With the other files already sorted by type (the `validate` step sorts them once, to point
+    /// at the playbook's list when one is refused).
+    public static func validate(_ table: Table, type: String, partners: CalpadsPartners, file: String) throws -> Table {
         let type = type.uppercased()
-        let partners = try CalpadsPartners.sort(others, for: type, file: file)
         guard let layout = CalpadsWriter.layout(for: table, type: type, year: nil) else {
             throw Diagnostic(.error, "no CALPADS layout \(type)", file: file,
                              help: Suggest.help(for: type, in: CalpadsLayouts.types, noun: "layouts"))
