@@ -21,9 +21,21 @@ struct LayoutsCommand: ParsableCommand {
             guard let y = CalpadsLayouts.startYear(year) else { throw ValidationError("--year takes an academic year such as 2025-2026") }
             start = y
         }
+        let all = CalpadsLayouts.layouts(for: type)
+        if let start, let year, let last = all.map(\.lastYear).max(), start > last {
+            // A retired file: say when it ended and what replaced it, not "no layout".
+            let note = CalpadsLayouts.sourceNotes[type.uppercased()].map { " Note: \($0)." } ?? ""
+            throw ValidationError("no \(type.uppercased()) layout for \(year): \(type.uppercased()) was last reported in \(last)-\(last + 1).\(note)")
+        }
         guard let layout = CalpadsLayouts.layout(type, year: start) else {
             let help = Suggest.help(for: type.uppercased(), in: CalpadsLayouts.types, noun: "layouts") ?? ""
             throw ValidationError("no \(type) layout\(year.map { " for \($0)" } ?? ""). \(help)")
+        }
+        if let start, let year, start < layout.firstYear {
+            // The loader reads earlier years with the first known layout; say so rather than
+            // presenting it as that year's.
+            print("note: Tally has no \(layout.type) layout before \(layout.firstYear)-\(layout.firstYear + 1); " +
+                  "files for \(year) are read with this one")
         }
         print("\(layout.type) — academic years \(layout.yearsDescription), \(layout.fields.count) fields")
         print("specification: \(layout.spec)")

@@ -89,6 +89,27 @@ final class CalpadsLayoutsNowTests: XCTestCase {
         XCTAssertEqual(CalpadsLayouts.layout("SPRG", year: 2025)?.fields.first { $0.number == "3.24" }?.maxLength, 1)
     }
 
+    func testA2025STASLoadedAs2024NamesTheYearItsFieldCountBelongsTo() throws {
+        let scratch = try Scratch()
+        try scratch.write("STAS.txt", Self.stas("2025-2026", tail: "0^0^N^2"))
+        try scratch.write("p.playbook", "load s from \"STAS.txt\" as calpads STAS year \"2024-2025\"\nassert row_count(s) > 0\n")
+        let run = try tally(["run", "p.playbook", "--no-store"], in: scratch)
+        XCTAssertEqual(run.exit, 2, run.output)
+        XCTAssertTrue(run.output.contains("STAS.txt:1: error: this row has 24 fields, expected 23"), run.output)
+        XCTAssertTrue(run.output.contains("24 fields is the STAS layout for 2025-2026 onward"), run.output)
+    }
+
+    func testLayoutsOfARetiredFileOrAnEarlyYearSaySo() throws {
+        let scratch = try Scratch()
+        let retired = try tally(["layouts", "SPED", "--year", "2024-2025"], in: scratch)
+        XCTAssertNotEqual(retired.exit, 0, retired.output)
+        XCTAssertTrue(retired.output.contains("SPED was last reported in 2022-2023"), retired.output)
+        XCTAssertTrue(retired.output.contains("SWDS"), retired.output)
+        let early = try tally(["layouts", "SENR", "--year", "2015-2016"], in: scratch)
+        XCTAssertEqual(early.exit, 0, early.output)
+        XCTAssertTrue(early.output.contains("no SENR layout before 2019-2020"), early.output)
+    }
+
     func testLayoutsPrintsEachLayoutsSpecification() throws {
         let scratch = try Scratch()
         let list = try tally(["layouts"], in: scratch)
@@ -119,6 +140,13 @@ final class CalpadsLayoutsNowTests: XCTestCase {
         let table = try readCSV(scratch.read("out/r.csv") ?? "") { $0.inferTypes = false }
         XCTAssertEqual(table.strings("ErrorSeverity"), ["fatal", "warning"])
         XCTAssertEqual(table.strings("AttendanceRecoveryDays"), ["12", "12"])
+        // A severity that is neither F nor W is an error at its line, not a third kind of finding.
+        try scratch.write("x.txt", record + "^STAS0999^F^too many^13.24^12\r\n" + record + "^STAS0999^X^too many^13.24^12\r\n")
+        try scratch.write("x.playbook", "load r from \"x.txt\" as calpads STAS rejected\nexport r to \"out/x.csv\"\n")
+        let bad = try tally(["run", "x.playbook", "--no-store"], in: scratch)
+        XCTAssertEqual(bad.exit, 2, bad.output)
+        XCTAssertTrue(bad.output.contains("x.txt:2: error: error severity \"X\" in a rejected record"), bad.output)
+        XCTAssertNil(scratch.read("out/x.csv"))
     }
 
     func testA2025STASRoundTripsByteForByte() throws {

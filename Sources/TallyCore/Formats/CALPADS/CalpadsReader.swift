@@ -29,7 +29,7 @@ public enum CalpadsReader {
             if d.message.hasPrefix("this row has") {
                 d.message += " (the \(layout.type) layout for \(layout.yearsDescription) has \(layout.fields.count) fields" +
                     (extract ? " plus 2 extract columns)" : extract == false ? "; an ODS extract has 2 more: add extract)" : ")")
-                d.help = nil
+                d.help = otherYearHint(d.message, layout: layout, extract: extract)
             }
             throw d
         }
@@ -66,6 +66,19 @@ public enum CalpadsReader {
                                  help: "load it with: as calpads \(CalpadsLayouts.layouts(for: firstType).isEmpty ? base : firstType)")
             }
         }
+    }
+
+    /// When a row's field count is another year's layout of the same file (a 24-field STAS read
+    /// as 2024-25), say so: the file's year, not a missing `extract`, is the likely mistake.
+    static func otherYearHint(_ message: String, layout: CalpadsLayout, extract: Bool) -> String? {
+        let words = message.split(separator: " ")
+        guard words.count > 3, let count = Int(words[3]) else { return nil }
+        let own = extract ? count - 2 : count
+        guard let other = CalpadsLayouts.layouts(for: layout.type).first(where: {
+            $0.firstYear != layout.firstYear && $0.fields.count == own
+        }) else { return nil }
+        return "\(own) fields is the \(other.type) layout for \(other.yearsDescription): check the file's Academic Year ID, " +
+            "or load it with year \"\(other.firstYear)-\(other.firstYear + 1)\" if that is the year it was written for"
     }
 
     /// The columns a CALPADS file will have, from its first record alone (for `tally check`).

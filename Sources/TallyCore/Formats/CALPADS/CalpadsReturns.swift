@@ -282,6 +282,13 @@ public enum CalpadsReturns {
                 }
                 for (k, v) in errorFields.enumerated() {
                     let value = k == 3 ? fieldColumn(v) : k == 1 ? severity(v) : v.trimmedSpaces()
+                    // An extract's severity is one letter; anything else would be carried as a
+                    // third kind that is neither fatal nor a warning, so a fatal could pass unseen.
+                    if k == 1, !value.isEmpty, value != "fatal", value != "warning" {
+                        throw Diagnostic(.error, "error severity \"\(v)\" in a rejected record: CALPADS writes F (fatal) or W (warning)",
+                                         file: file, line: lineNumber,
+                                         help: "is this a rejected-records extract of this file type? its error fields are Error Code, Error Severity, Error Description, Field Name, Field Value")
+                    }
                     errorBuilders[k].append(value.isEmpty ? .null : .text(value))
                 }
                 lines.append(Int32(lineNumber))
