@@ -41,41 +41,46 @@ fi
 name="tally-$version-linux-x86_64"
 
 # Bake the commit in, and put BuildInfo.swift back however the script ends (never leave the tree
-# dirty). The saved copy, not git, is restored: it may hold someone's uncommitted edit.
+# dirty). The saved copy, not git, is restored: it may hold someone's uncommitted edit; but a copy
+# an interrupted run left behind (killed before it could restore) is replaced by the committed one.
 work=$(mktemp -d)
 cp -p "$buildinfo" "$work/BuildInfo.swift"
-restore() { cp -p "$work/BuildInfo.swift" "$buildinfo"; rm -rf "$work"; }
-trap restore EXIT
-trap 'exit 130' INT TERM HUP   # so that the EXIT trap restores BuildInfo.swift then too
-cat > "$buildinfo" <<EOF
-// Written by scripts/release.sh for the release build of commit $commit; restored afterwards.
-enum BuildInfo {
-    static let commit: String? = "$commit"
+restore() {
+  if grep -q 'Written by scripts/release.sh' "$work/BuildInfo.swift"; then git checkout -q -- "$buildinfo"
+  else cp -p "$work/BuildInfo.swift" "$buildinfo"; fi
 }
-EOF
+trap 'restore; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM HUP   # so that the EXIT trap restores BuildInfo.swift then too
+printf '%s\n' "// Written by scripts/release.sh for the release build of commit $commit; restored afterwards." \
+  'enum BuildInfo {' "    static let commit: String? = \"$commit\"" '}' > "$work/baked.swift"
+# Written in place (same inode) and dated by the commit, so that a second release build of the
+# same commit finds the file as the first left it and recompiles nothing.
+if ! cmp -s "$work/baked.swift" "$buildinfo"; then
+  cat "$work/baked.swift" > "$buildinfo"
+  touch -d "@$(git log -1 --format=%ct HEAD)" "$buildinfo"
+fi
 
+# Everything, not only the tally product: that includes ArgumentParser's generate-manual tool,
+# built with the same flags (its plugin would build the package again without
+# --static-swift-stdlib, and so recompile every module).
 build=(swift build -c release --static-swift-stdlib --scratch-path "$scratch")
 echo "release.sh: building $name (commit $commit) in $scratch"
-"${build[@]}" --product tally
-bin="$("${build[@]}" --show-bin-path)/tally"
+"${build[@]}"
+binpath=$("${build[@]}" --show-bin-path)
+restore                                          # built: the tree is clean again from here on
+trap 'rm -rf "$work"' EXIT
+
 stage="$work/$name"
 mkdir -p "$stage/completions" "$stage/man"
-strip -o "$stage/tally" "$bin"
+strip -o "$stage/tally" "$binpath/tally"
 chmod 755 "$stage/tally"
 got=$("$stage/tally" --version)
 [ "$got" = "$version (commit $commit)" ] ||
   { echo "release.sh: the built tally says \"$got\", not \"$version (commit $commit)\"" >&2; exit 1; }
 
-# The man page from ArgumentParser's generate-manual plugin (works offline: it builds its tool from
-# the checkout in the scratch folder). The plugin builds the package again without
-# --static-swift-stdlib, which only relinks tally there (ours is copied above); it runs before
-# BuildInfo.swift is restored so that nothing recompiles. Dated by the commit, not today.
-rm -f "$scratch/plugins/GenerateManual/outputs/tally/tally.1"
-swift package --scratch-path "$scratch" generate-manual --configuration release \
-  --date "$(git log -1 --format=%cs HEAD)" > "$work/manual.log" 2>&1 ||
-  { tail -20 "$work/manual.log" >&2; echo "release.sh: swift package generate-manual failed (above)" >&2; exit 1; }
-cp "$scratch/plugins/GenerateManual/outputs/tally/tally.1" "$stage/man/tally.1"
-cp -p "$work/BuildInfo.swift" "$buildinfo"   # the tree is clean again from here on
+# The man page by ArgumentParser's generate-manual (what its plugin runs), dated by the commit.
+"$binpath/generate-manual" "$stage/tally" --date "$(git log -1 --format=%cs HEAD)" --output-directory "$stage/man" > /dev/null
+[ -s "$stage/man/tally.1" ] || { echo "release.sh: generate-manual wrote no man/tally.1" >&2; exit 1; }
 
 # What goes beside the binary: the committed (tracked) files only, never out/ or .tally/.
 git ls-files -z -- README.md LICENSE docs templates playbooks | tar --null -T - -cf - | tar -xf - -C "$stage"
