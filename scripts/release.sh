@@ -60,12 +60,12 @@ if ! cmp -s "$work/baked.swift" "$buildinfo"; then
   touch -d "@$(git log -1 --format=%ct HEAD)" "$buildinfo"
 fi
 
-# Everything, not only the tally product: that includes ArgumentParser's generate-manual tool,
-# built with the same flags (its plugin would build the package again without
-# --static-swift-stdlib, and so recompile every module).
+# tally, and ArgumentParser's generate-manual tool built with the same flags (its plugin would
+# build the package again without --static-swift-stdlib, and so recompile every module).
 build=(swift build -c release --static-swift-stdlib --scratch-path "$scratch")
 echo "release.sh: building $name (commit $commit) in $scratch"
-"${build[@]}"
+"${build[@]}" --product tally
+"${build[@]}" --product generate-manual
 binpath=$("${build[@]}" --show-bin-path)
 restore                                          # built: the tree is clean again from here on
 trap 'rm -rf "$work"' EXIT

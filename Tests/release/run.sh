@@ -33,8 +33,9 @@ done
 [ -x "$dir/tally" ] || fail "$name/tally is not executable"
 bash -n "$dir/completions/tally.bash" || fail "the bash completion script does not parse"
 head -1 "$dir/completions/_tally" | grep -q '^#compdef tally' || fail "_tally is not a zsh completion for tally"
-grep -q '^complete -c tally' "$dir/completions/tally.fish" || fail "tally.fish is not a fish completion for tally"
-man -l "$dir/man/tally.1" 2>/dev/null | grep -q 'tally run' || fail "man -l man/tally.1 does not show tally's subcommands"
+grep -q "^complete -c '\\?tally'\\? " "$dir/completions/tally.fish" || fail "tally.fish is not a fish completion for tally"
+man -l "$dir/man/tally.1" 2>/dev/null | grep -q 'Run a playbook and print its notebook' ||
+  fail "man -l man/tally.1 does not show tally's subcommands"
 ok "unpacks into $name/ with the binary, README, playbooks, completions and man page"
 
 # Linked against no Swift library: nothing of the toolchain is needed at run time. ldd shows what
@@ -73,7 +74,8 @@ grep -q 'exit 1: an error-severity check failed' "$tmp/run.txt" || fail "the exa
 shown=$(bare ./tally runs show 1) || fail "tally runs show 1 failed"
 grep -qF "tally $got, by " <<<"$shown" || fail "the ledger does not record \"$got\": $(sed -n 2p <<<"$shown")"
 ok "tally run playbooks/census_day.playbook exits 1 as documented; the ledger records \"$got\""
-for p in playbooks/*.playbook; do
+for p in "$dir"/playbooks/*.playbook; do
+  p=playbooks/$(basename "$p")
   bare ./tally check "$p" > "$tmp/check.txt" 2>&1 || fail "tally check $p: $(cat "$tmp/check.txt")"
 done
 ok "tally check passes on every bundled playbook"
