@@ -48,6 +48,40 @@ struct GoldenTests {
         #expect(problems.isEmpty, "cached \(golden.name): \(problems.joined(separator: "; "))")
     }
 
+    /// `Session.run` is what the command line runs: the real `tally run` binary, in the case's
+    /// folder, prints the golden output on stdout and stderr, exits with its status and leaves
+    /// its exports. (The example and step cases, without a store; the binary keys its tokens with
+    /// TALLY_MASK_KEY as the tests do with `RunOptions.maskKey`.)
+    @Test("golden case through the tally binary",
+          arguments: GoldenCase.all.filter { ["examples", "steps"].contains($0.area) && $0.command == "run" && !$0.usesStore })
+    func goldenThroughTheBinary(_ golden: GoldenCase) throws {
+        guard !GoldenCase.record else { return }
+        let tally = GoldenCase.repository.appendingPathComponent(".build/debug/tally").path
+        try #require(FileManager.default.isExecutableFile(atPath: tally), "build tally first: swift build")
+        let (scratch, playbook) = try golden.scratch(crlf: false)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        var arguments = ["run", playbook, "--no-store", "--no-color", "--no-timings"]
+        for (name, value) in golden.options(in: scratch).run.params.sorted(by: { $0.key < $1.key }) { arguments += ["--param", "\(name)=\(value)"] }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tally)
+        process.arguments = arguments
+        process.currentDirectoryURL = scratch
+        var environment = ProcessInfo.processInfo.environment
+        environment["TALLY_MASK_KEY"] = "golden-cases-key"
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let result = GoldenCase.Result(output: String(decoding: stdout + stderr, as: UTF8.self), exit: process.terminationStatus,
+                                       exports: GoldenCase.files(under: scratch.appendingPathComponent("out")))
+        let problems = golden.differences(result)
+        #expect(problems.isEmpty, "tally run \(golden.name): \(problems.joined(separator: "; "))")
+    }
+
     @Test func everyExamplePlaybookHasACase() throws {
         let examples = GoldenCase.everyCase.compactMap(\.example).sorted()
         let playbooks = try FileManager.default.contentsOfDirectory(atPath: GoldenCase.repository.appendingPathComponent("playbooks").path)
