@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Transcribes the CALPADS field layouts in ../shared/calpads/layouts into the project's own
-data file, Sources/TallyCore/Formats/CALPADS/LayoutData.swift. Run by a developer when the
+data file, Sources/TallyCore/Generated/LayoutData.swift. Run by a developer when the
 layouts change; the project never reads ../shared at run time or in tests.
 
 Each output row: type, first academic year (start year), last academic year (start year),
@@ -13,11 +13,14 @@ written to LanguageCodeData.swift. Next year's change is a row of the changes fi
 import os, re, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The generated Swift files live in Sources/TallyCore/Generated/; a folder given as the first
+# argument gets them instead (the drift test, GeneratedDataTests, compares the two).
+GENERATED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "Sources", "TallyCore", "Generated")
 SRC = os.path.join(HERE, "..", "..", "shared", "calpads", "layouts")
-OUT = os.path.join(HERE, "..", "Sources", "TallyCore", "Formats", "CALPADS", "LayoutData.swift")
+OUT = os.path.join(GENERATED, "LayoutData.swift")
 CHANGES = os.path.join(HERE, "calpads_layout_changes.tsv")
 LANGUAGES = os.path.join(HERE, "calpads_language_codes.tsv")
-LANGUAGE_OUT = os.path.join(HERE, "..", "Sources", "TallyCore", "Formats", "CALPADS", "LanguageCodeData.swift")
+LANGUAGE_OUT = os.path.join(GENERATED, "LanguageCodeData.swift")
 BASE_SPEC = "CFS facts of 2020 (Data Guide v11 numbers)"
 
 # (types, file, first year, last year)

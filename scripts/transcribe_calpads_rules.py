@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Transcribes scripts/calpads_rules.tsv (the CALPADS rules Tally checks: ID, severity, file types,
 academic years, fields, description, resolution) into the project's data file,
-Sources/TallyCore/Formats/CALPADS/Rules/RuleData.swift. A new year's rule changes are an edit of
+Sources/TallyCore/Generated/RuleData.swift. A new year's rule changes are an edit of
 the TSV and a rerun of this script; the checks themselves live in the validator.
 """
 import os, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The generated Swift files live in Sources/TallyCore/Generated/; a folder given as the first
+# argument gets them instead (the drift test, GeneratedDataTests, compares the two).
+GENERATED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "Sources", "TallyCore", "Generated")
 SRC = os.path.join(HERE, "calpads_rules.tsv")
-OUT = os.path.join(HERE, "..", "Sources", "TallyCore", "Formats", "CALPADS", "Rules", "RuleData.swift")
+OUT = os.path.join(GENERATED, "RuleData.swift")
 COLUMNS = ["id", "source", "severity", "types", "first_year", "last_year", "at_load", "with", "fields", "check", "plant", "ok",
            "description", "resolution", "aliases", "reference"]
 
@@ -53,7 +56,7 @@ print(f"wrote {len(rows)} rules to {os.path.relpath(OUT)}")
 # The clean records the sample generator plants each rule's defect into (and the golden cases
 # start from): scripts/calpads_sample_records.tsv.
 RECORDS_SRC = os.path.join(HERE, "calpads_sample_records.tsv")
-RECORDS_OUT = os.path.join(HERE, "..", "Sources", "TallyCore", "Sample", "SampleRecordData.swift")
+RECORDS_OUT = os.path.join(GENERATED, "SampleRecordData.swift")
 records = []
 with open(RECORDS_SRC, encoding="utf-8") as f:
     for n, line in enumerate(f, 1):

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Transcribes the CDE "Valid Code Combinations" sheets used by Tally's CALPADS rules from
-../shared/calpads/validcodes into Sources/TallyCore/Formats/CALPADS/ValidCodeData.swift.
+../shared/calpads/validcodes into Sources/TallyCore/Generated/ValidCodeData.swift.
 Each row: sheet, first code, second code, first academic year (start year), last (9999 = open)."""
-import os, re
+import os, re, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# The generated Swift files live in Sources/TallyCore/Generated/; a folder given as the first
+# argument gets them instead (the drift test, GeneratedDataTests, compares the two).
+GENERATED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "Sources", "TallyCore", "Generated")
 SRC = os.path.join(HERE, "..", "..", "shared", "calpads", "validcodes")
-OUT = os.path.join(HERE, "..", "Sources", "TallyCore", "Formats", "CALPADS", "ValidCodeData.swift")
+OUT = os.path.join(GENERATED, "ValidCodeData.swift")
 SHEETS = [  # (name in Tally, file, column of first code, column of second code)
     ("ExitReasonGrade", "Exit_Reason_Grade_Level.tsv", 0, 2),
     ("ExitCategoryCompletion", "Exit_Catg_Completion_Status.tsv", 0, 2),

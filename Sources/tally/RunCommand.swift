@@ -62,33 +62,21 @@ struct RunCommand: ParsableCommand {
         if options.storePath == nil, (ProcessInfo.processInfo.environment["TALLY_MASK_KEY"] ?? "").isEmpty {
             options.maskKey = QAStore.randomSecret()
         }
-        let color = !noColor && isTerminal(1) && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-        if isTerminal(2) { options.progress = ProgressLine.make() }
-        let record = Runner.run(path: playbook, options: options)
+        var session = Session.Options()
+        session.run = options
+        session.output = json ? .json : .notebook
+        session.color = !noColor && isTerminal(1) && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        session.timings = !noTimings
+        session.reportFolder = reportOptions.report
+        session.hideCode = reportOptions.hideCode
+        session.templates = reportOptions.templates
+        session.junit = junit
+        if isTerminal(2) { session.run.progress = ProgressLine.make() }
+        let outcome = Session.run(path: playbook, options: session)
         ProgressLine.clear()
-        var exit = record.exitStatus
-        let report = ReportRecord(record)
-        let privacy = try reportOptions.privacy(extraMasks: record.masks, storePath: options.storePath, key: options.maskKey)
-        let masked = privacy.apply(report)
-        if json { print(MachineOutput.json(masked)) } else {
-            // The terminal follows the same masks as every other output.
-            print(TerminalReport(color: color, timings: !noTimings).render(privacy.apply(record)), terminator: "")
-        }
-        do {
-            if let folder = reportOptions.report {
-                let files = try ReportRenderer.write(report, to: folder, options: reportOptions.options(privacy))
-                if !json { print("report: " + files.joined(separator: ", ")) }
-            }
-            if let junit {
-                let path = junit
-                guard FileCreation.replace(path, contents: Data(MachineOutput.junit(masked).utf8), permissions: 0o600) else {
-                    throw Diagnostic(.error, "cannot write the JUnit file", file: path)
-                }
-            }
-        } catch let d as Diagnostic {
-            writeError(d.render(source: nil))
-            exit = 2
-        }
+        print(outcome.text, terminator: "")
+        for d in outcome.diagnostics { writeError(d.render(source: nil)) }
+        let exit = outcome.exitStatus
         if exit != 0 { throw ExitCode(exit) }
     }
 }

@@ -124,7 +124,10 @@ final class WatchSession: @unchecked Sendable {
     /// Runs the playbook once; keeps its tables for the table view.
     func rerun() {
         let started = Date()
-        let record = Runner.run(path: playbook, options: options)
+        var session = Session.Options()
+        session.run = options
+        session.output = .none
+        let record = Session.run(path: playbook, options: session).record
         let kept = Runner.kept.popLast()
         Runner.kept.removeAll()
         let ran = record.cells.filter { $0.status == .ran && $0.kind != .param && $0.kind != .title }

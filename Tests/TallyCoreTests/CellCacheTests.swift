@@ -4,7 +4,7 @@ import XCTest
 
 /// The cell cache recomputes exactly the cells whose key changed, and partial runs run exactly
 /// the cells asked for and what they need. (That the cache never changes a result is
-/// `GoldenTests.testGoldenCasesFromTheCellCache`.)
+/// `GoldenTests.goldenFromTheCellCache`.)
 final class CellCacheTests: XCTestCase {
     static let playbook = """
     param grade: text = "03"

@@ -178,6 +178,10 @@ public struct Parser {
             .joined(separator: "\n")
     }
 
+    /// The words a statement starts with (besides `NAME = TABLE | ...`); the golden tests
+    /// require a case for each.
+    static let statementWords = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask", "track"]
+
     mutating func parseStatement() throws -> Statement {
         if current.identifierText != nil, peek().isSymbol("=") { return try parseAssign() }
         guard case .identifier(let word) = current.kind else {
@@ -220,7 +224,7 @@ public struct Parser {
             if acceptKeyword("columns") { columns = try nameList("a column name") }
             return .profile(table, columns: columns)
         default:
-            let keywords = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask", "track"]
+            let keywords = Parser.statementWords
             // SQL and pandas: say what a playbook writes instead.
             let familiar: [String: String] = [
                 "select": "a playbook is not SQL: write NAME = TABLE | filter CONDITION | select COLUMN, ...",
