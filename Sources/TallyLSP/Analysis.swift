@@ -21,6 +21,13 @@ struct Analysis {
 /// Checks buffers with the library calls `tally check` makes (`Runner.check(source:…)`), and
 /// finds the table flowing into a step being written.
 enum Analyzer {
+    /// Input schemas kept between checks (see `SchemaMemo`).
+    static let memo = SchemaMemo()
+
+    static func check(_ text: String, _ doc: Document, store: String?, params: [String: String]) -> Runner.BufferCheck {
+        Runner.check(source: text, path: doc.path, options: options(doc, store: store, params: params), schemas: memo.schema)
+    }
+
     static func options(_ doc: Document, store: String?, params: [String: String]) -> RunOptions {
         var options = RunOptions()
         options.displayBase = (doc.path as NSString).deletingLastPathComponent
@@ -30,7 +37,7 @@ enum Analyzer {
     }
 
     static func analyze(_ doc: Document, store: String?, params: [String: String]) -> Analysis {
-        let check = Runner.check(source: doc.text, path: doc.path, options: options(doc, store: store, params: params))
+        let check = check(doc.text, doc, store: store, params: params)
         return Analysis(check: check, hasStore: store != nil, version: doc.version)
     }
 
@@ -90,7 +97,7 @@ enum Analyzer {
             let source = pipeline.split(whereSeparator: { !Document.isWord($0) }).first.map(String.init)
             var probeDoc = doc
             probeDoc.setText(before + "\n" + probe + " = " + pipeline.trimmingCharacters(in: .whitespaces) + "\n")
-            let check = Runner.check(source: probeDoc.text, path: doc.path, options: options(doc, store: store, params: params))
+            let check = check(probeDoc.text, doc, store: store, params: params)
             if let schema = check.tables[probe] { return (nil, schema) }
             // The steps before do not check: at least the source's columns.
             if let source, let schema = check.tables[source] ?? fallback[source] { return (source, schema) }
@@ -105,7 +112,7 @@ enum Analyzer {
     /// The tables after the statements before a line (nil when that text does not check).
     static func checkPrefix(_ text: String, _ doc: Document, store: String?, params: [String: String]) -> [String: Schema]? {
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
-        let check = Runner.check(source: text, path: doc.path, options: options(doc, store: store, params: params))
+        let check = check(text, doc, store: store, params: params)
         return check.playbook == nil ? nil : check.tables
     }
 

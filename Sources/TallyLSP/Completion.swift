@@ -48,9 +48,9 @@ extension LanguageServer {
             return JSON.from(items)
         }
         if trimmed.hasSuffix("calpads") {
-            for layout in CalpadsLayouts.all { add(layout.type, 21, "CALPADS layout, \(layout.yearsDescription)", 0) }
+            for layout in CalpadsLayouts.all { add(layout.type, 21, "CALPADS layout", 0) }
             for word in ["errors", "report"] { add(word, 14, nil, 1) }
-            return JSON.from(items)
+            return LanguageServer.distinct(items)
         }
         let flowing = Analyzer.flowingTable(doc, at: position, store: store(doc), params: params, fallback: analysis.tables)
         for column in flowing?.schema.columns ?? [] {
@@ -73,12 +73,17 @@ extension LanguageServer {
         // CALPADS layouts and rule IDs: for a word in capitals (SENR, SENR0…) or inside text.
         let inText = prefix.filter { $0 == "\"" }.count % 2 == 1
         if inText || (word.count >= 2 && word == word.uppercased() && word.first?.isLetter == true) {
-            for layout in CalpadsLayouts.all { add(layout.type, 21, "CALPADS layout, \(layout.yearsDescription)", 5) }
+            for layout in CalpadsLayouts.all { add(layout.type, 21, "CALPADS layout", 5) }
             for rule in CalpadsRules.all where word.isEmpty || rule.id.hasPrefix(word.uppercased()) {
                 add(rule.id, 21, rule.description, 6)
             }
         }
-        // One item per label (a column and a table may share a name: the column, ranked first, stays).
+        return LanguageServer.distinct(items)
+    }
+
+    /// One item per label (a column and a table may share a name: the column, ranked first,
+    /// stays; a layout of several years is one item).
+    static func distinct(_ items: [CompletionItem]) -> JSON {
         var seen = Set<String>()
         return JSON.from(items.filter { seen.insert($0.label).inserted })
     }

@@ -39,12 +39,18 @@ struct LastRun {
             let absolute = recorded.hasPrefix("/") ? recorded : base + "/" + recorded
             return (absolute as NSString).standardizingPath == target
         }
-        guard let summary = runs.first(where: { same($0.playbook) }), let detail = try? store.run(summary.id) else { return nil }
+        // The newest run; a cell a partial run left out is taken from the run before it that ran it.
+        let mine = runs.filter { same($0.playbook) }.prefix(10)
+        guard let summary = mine.first else { return nil }
         var cells: [String: Cell] = [:]
-        for cell in detail.cells where cell.status != "not run" {
-            let check = detail.checks.first { $0.line == cell.line }
-            cells[cell.statement] = Cell(rowsOut: cell.rowsOut, elapsed: cell.elapsed, cached: cell.status == "cached",
-                                         failing: check.map(\.failingCount), passed: check.map(\.passed))
+        for run in mine {
+            guard let detail = try? store.run(run.id) else { continue }
+            for cell in detail.cells where cell.status != "not run" && cells[cell.statement] == nil {
+                let check = detail.checks.first { $0.line == cell.line }
+                cells[cell.statement] = Cell(rowsOut: cell.rowsOut, elapsed: cell.elapsed, cached: cell.status == "cached",
+                                             failing: check.map(\.failingCount), passed: check.map(\.passed))
+            }
+            if run.partial == nil { break }
         }
         let privacy = try? store.privacy(run: summary.id)
         return LastRun(cells: cells, suppressBelow: privacy?.suppressBelow)

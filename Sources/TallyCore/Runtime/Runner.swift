@@ -140,14 +140,18 @@ public enum Runner {
 
     /// Checks the text of a playbook that is at `path` (which need not hold that text: relative
     /// input paths start at its folder), as `check(path:options:)` checks the file.
-    public static func check(source: String, path: String, options: RunOptions) -> BufferCheck {
+    /// - Parameter schemas: when given, asked for each input's schema with the reader that
+    ///   would give it (an editor keeps the schemas of files that did not change: reading a
+    ///   CSV's first megabyte to type its columns on every keystroke is too slow).
+    public static func check(source: String, path: String, options: RunOptions,
+                             schemas: ((LoadRequest, () throws -> Schema) throws -> Schema)? = nil) -> BufferCheck {
         LargeStack.run {
             let display = Checker.display((absolute(path) as NSString).standardizingPath, relativeTo: options.displayBase)
             let playbook: Playbook
             do { playbook = try Parser.parse(source: source, file: display) } catch let list as DiagnosticList {
                 return BufferCheck(playbook: nil, plan: nil, diagnostics: list.diagnostics, warnings: [], tables: [:])
             } catch { return BufferCheck(playbook: nil, plan: nil, diagnostics: [Diagnostic(.error, "\(error)", file: display)], warnings: [], tables: [:]) }
-            let (plan, _, diagnostics, checker) = checkParsed(playbook, path: path, options: options)
+            let (plan, _, diagnostics, checker) = checkParsed(playbook, path: path, options: options, schemas: schemas)
             return BufferCheck(playbook: playbook, plan: plan, diagnostics: diagnostics,
                                warnings: plan?.warnings ?? checker?.warnings ?? [], tables: checker?.tables ?? [:])
         }
@@ -155,7 +159,8 @@ public enum Runner {
 
     /// Checks a parsed playbook (the checker is returned for its tables; nil when the QA store
     /// could not be opened).
-    static func checkParsed(_ playbook: Playbook, path: String, options: RunOptions) -> (Plan?, [(LoadRequest, Schema)], [Diagnostic], Checker?) {
+    static func checkParsed(_ playbook: Playbook, path: String, options: RunOptions,
+                            schemas: ((LoadRequest, () throws -> Schema) throws -> Schema)? = nil) -> (Plan?, [(LoadRequest, Schema)], [Diagnostic], Checker?) {
         var inputs: [(LoadRequest, Schema)] = []
         var store: QAStore? = nil
         if let storePath = options.storePath {
@@ -166,7 +171,7 @@ public enum Runner {
         let checker = Checker(playbook: playbook, overrides: options.params,
                               baseDirectory: (absolute(path) as NSString).deletingLastPathComponent,
                               displayBase: options.displayBase, store: store) { request in
-            let schema = try Loader.schema(request)
+            let schema = try schemas?(request, { try Loader.schema(request) }) ?? Loader.schema(request)
             inputs.append((request, schema))
             return schema
         }
