@@ -116,6 +116,16 @@ enum Analyzer {
         return check.playbook == nil ? nil : check.tables
     }
 
+    /// The playbook without the statements holding syntax errors (their lines left blank).
+    static func recovered(_ doc: Document, _ diagnostics: [Diagnostic]) -> Playbook? {
+        var lines = doc.lines.map(String.init)
+        for d in diagnostics where d.line > 0 && d.line <= lines.count {
+            var end = doc.statementStart(d.line - 1)
+            repeat { lines[end] = ""; end += 1 } while end < lines.count && !doc.startsStatement(end) && !doc.line(end).isEmpty
+        }
+        return try? Parser.parse(source: lines.joined(separator: "\n"), file: doc.path)
+    }
+
     /// The table each statement makes, and the parameters, with where each name is written.
     static func definitions(_ playbook: Playbook) -> [(name: String, span: SourceSpan, node: StatementNode, isParam: Bool)] {
         playbook.statements.compactMap { node in

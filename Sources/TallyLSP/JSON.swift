@@ -108,12 +108,12 @@ public struct FrameReader {
             return nil
         }
         let header = String(decoding: buffer[start..<end], as: UTF8.self)
+        // The last Content-Length in the header: garbage before a frame (what is left of
+        // refused bytes) does not cost the frame after it.
         var length: Int? = nil
-        for line in header.split(separator: "\r\n") {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).lowercased() == "content-length" {
-                length = Int(parts[1].trimmingCharacters(in: .whitespaces))
-            }
+        if let found = header.range(of: "content-length:", options: [.caseInsensitive, .backwards]) {
+            let value = header[found.upperBound...].prefix { $0 != "\r" && $0 != "\n" }
+            length = Int(value.trimmingCharacters(in: .whitespaces))
         }
         guard let length, length >= 0, length <= FrameReader.maxBody else {
             consume(to: end + 4)

@@ -227,6 +227,10 @@ public final class LanguageServer: @unchecked Sendable {
         return made
     }
 
-    /// The document's statements: as it is now, else as it last parsed.
-    func playbook(_ doc: Document) -> Playbook? { analysis(doc).check.playbook ?? lastPlaybook[doc.uri] }
+    /// The document's statements: as it is now; else without the statements that do not parse
+    /// (blanked, so every other statement keeps its line); else as it last parsed.
+    func playbook(_ doc: Document) -> Playbook? {
+        let analysis = analysis(doc)
+        return analysis.check.playbook ?? Analyzer.recovered(doc, analysis.check.diagnostics) ?? lastPlaybook[doc.uri]
+    }
 }
