@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "tally", targets: ["tally"]),
         .library(name: "TallyCore", targets: ["TallyCore"]),
+        .library(name: "TallyLSP", targets: ["TallyLSP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,10 +36,13 @@ let package = Package(
             ],
             path: "Sources/TallyCore"
         ),
+        // `tally lsp`: the language server (JSON-RPC over stdio, on TallyCore's checker).
+        .target(name: "TallyLSP", dependencies: ["TallyCore"], path: "Sources/TallyLSP"),
         .executableTarget(
             name: "tally",
             dependencies: [
                 "TallyCore",
+                "TallyLSP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

@@ -60,6 +60,9 @@ public struct RunDetail: Sendable, Codable {
         public var rowsIn: Int?
         public var rowsOut: Int?
         public var elapsed: Double
+        /// ran, cached (from the cell cache) or not run (left out of a partial run); nil in a
+        /// run recorded before it was kept.
+        public var status: String? = nil
     }
     public struct Check: Sendable, Codable, Equatable {
         public var id: String
@@ -167,7 +170,7 @@ extension QAStore {
             }
             let cells = try Row.fetchAll(db, sql: "SELECT * FROM run_cell WHERE run_id = ? ORDER BY position", arguments: [id]).map {
                 RunDetail.Cell(kind: $0["kind"], line: $0["line"], statement: $0["statement"], table: $0["table_name"],
-                               rowsIn: $0["rows_in"], rowsOut: $0["rows_out"], elapsed: $0["elapsed"])
+                               rowsIn: $0["rows_in"], rowsOut: $0["rows_out"], elapsed: $0["elapsed"], status: $0["status"])
             }
             let checks = try Row.fetchAll(db, sql: "SELECT * FROM run_check WHERE run_id = ? ORDER BY position", arguments: [id]).map {
                 RunDetail.Check(id: $0["check_id"], kind: $0["kind"], severity: $0["severity"], passed: $0["passed"],

@@ -121,25 +121,65 @@ public enum Runner {
         do { playbook = try parseOnThisThread(path: path, displayBase: options.displayBase) } catch let list as DiagnosticList {
             return (nil, [], list.diagnostics, (try? String(contentsOfFile: path, encoding: .utf8)).map(Parser.normalizedLineEnds), nil)
         } catch { return (nil, [], [Diagnostic(.error, "\(error)", file: path)], nil, nil) }
+        let (plan, inputs, diagnostics, _) = checkParsed(playbook, path: path, options: options)
+        return (plan, inputs, diagnostics, playbook.source, playbook.file)
+    }
+
+    /// What checking an editor's buffer found (`tally lsp`): the same parser and checker as
+    /// `tally check`, and also, when errors stop the plan, each table's schema as the checker
+    /// last saw it and the check-time warnings (an editor completes columns mid-edit).
+    public struct BufferCheck: Sendable {
+        public var playbook: Playbook?
+        public var plan: Plan?
+        public var diagnostics: [Diagnostic]
+        public var warnings: [Diagnostic]
+        /// Each table's schema after the last statement that made it (tables whose definition
+        /// failed are left out).
+        public var tables: [String: Schema]
+    }
+
+    /// Checks the text of a playbook that is at `path` (which need not hold that text: relative
+    /// input paths start at its folder), as `check(path:options:)` checks the file.
+    /// - Parameter schemas: when given, asked for each input's schema with the reader that
+    ///   would give it (an editor keeps the schemas of files that did not change: reading a
+    ///   CSV's first megabyte to type its columns on every keystroke is too slow).
+    public static func check(source: String, path: String, options: RunOptions,
+                             schemas: ((LoadRequest, () throws -> Schema) throws -> Schema)? = nil) -> BufferCheck {
+        LargeStack.run {
+            let display = Checker.display((absolute(path) as NSString).standardizingPath, relativeTo: options.displayBase)
+            let playbook: Playbook
+            do { playbook = try Parser.parse(source: source, file: display) } catch let list as DiagnosticList {
+                return BufferCheck(playbook: nil, plan: nil, diagnostics: list.diagnostics, warnings: [], tables: [:])
+            } catch { return BufferCheck(playbook: nil, plan: nil, diagnostics: [Diagnostic(.error, "\(error)", file: display)], warnings: [], tables: [:]) }
+            let (plan, _, diagnostics, checker) = checkParsed(playbook, path: path, options: options, schemas: schemas)
+            return BufferCheck(playbook: playbook, plan: plan, diagnostics: diagnostics,
+                               warnings: plan?.warnings ?? checker?.warnings ?? [], tables: checker?.tables ?? [:])
+        }
+    }
+
+    /// Checks a parsed playbook (the checker is returned for its tables; nil when the QA store
+    /// could not be opened).
+    static func checkParsed(_ playbook: Playbook, path: String, options: RunOptions,
+                            schemas: ((LoadRequest, () throws -> Schema) throws -> Schema)? = nil) -> (Plan?, [(LoadRequest, Schema)], [Diagnostic], Checker?) {
         var inputs: [(LoadRequest, Schema)] = []
         var store: QAStore? = nil
         if let storePath = options.storePath {
             do { store = try QAStore(path: storePath) } catch let d as Diagnostic {
-                return (nil, [], [d], playbook.source, playbook.file)
-            } catch { return (nil, [], [Diagnostic(.error, "\(error)", file: QAStore.displayLocation(storePath))], playbook.source, playbook.file) }
+                return (nil, [], [d], nil)
+            } catch { return (nil, [], [Diagnostic(.error, "\(error)", file: QAStore.displayLocation(storePath))], nil) }
         }
         let checker = Checker(playbook: playbook, overrides: options.params,
                               baseDirectory: (absolute(path) as NSString).deletingLastPathComponent,
                               displayBase: options.displayBase, store: store) { request in
-            let schema = try Loader.schema(request)
+            let schema = try schemas?(request, { try Loader.schema(request) }) ?? Loader.schema(request)
             inputs.append((request, schema))
             return schema
         }
         checker.exportBase = options.exportFolder.map(absolute)
         checker.confinement = confinement(playbook: path, options: options)
         switch checker.check() {
-        case .success(let plan): return (plan, inputs, [], playbook.source, playbook.file)
-        case .failure(let list): return (nil, inputs, list.diagnostics, playbook.source, playbook.file)
+        case .success(let plan): return (plan, inputs, [], checker)
+        case .failure(let list): return (nil, inputs, list.diagnostics, checker)
         }
     }
 
