@@ -70,6 +70,8 @@ local function run()
   vim.cmd('edit census_day.playbook')
   local buf = vim.api.nvim_get_current_buf()
   check(vim.bo.filetype == 'tally', 'census_day.playbook is filetype tally', vim.bo.filetype)
+  local saved = lines(buf) -- the playbook as on disk, put back after each edit below
+  local function restore() vim.api.nvim_buf_set_lines(buf, 0, -1, false, saved) end
   local attached = vim.wait(10000, function() return next(vim.lsp.buf_get_clients(buf)) ~= nil end, 50)
   check(attached, 'the buffer is attached to tally lsp')
   if not attached then return end
@@ -110,7 +112,7 @@ local function run()
     check(false, 'a code action offers EnrollmentStatusCode', 'no diagnostic to act on')
   end
   -- Whatever happened above, go on from the file as it is on disk.
-  vim.cmd('edit!')
+  restore()
 
   -- 4. Completion after `| filter ` lists the columns of the table flowing in.
   local last = #lines(buf)
@@ -125,7 +127,7 @@ local function run()
   end
   check(items ~= nil and #missing == 0, 'completion after "| filter " lists the columns',
         why or ('missing ' .. table.concat(missing, ', ') .. ' among ' .. vim.inspect(vim.tbl_keys(labels))))
-  vim.cmd('edit!')
+  restore()
 
   -- 5. Hovering a table shows its columns.
   line, text = line_of(buf, '^enrolled = senr')
@@ -180,6 +182,24 @@ local function run()
   end
   check(hints ~= nil and #cells >= 8 and #without == 0, 'after tally run, inlay hints show rows for each of the '
         .. #cells .. ' cells that make a table', why or ('none for ' .. table.concat(without, ', ') .. '; hints: ' .. vim.inspect(hints)))
+
+  -- 8. The configuration shows them at the end of each cell's line (0.7 has no inlay-hint UI).
+  require('tally').refresh_hints(buf)
+  local ns = vim.api.nvim_create_namespace('tally_inlay_hints')
+  local marks = {}
+  vim.wait(10000, function()
+    marks = vim.api.nvim_buf_get_extmarks(buf, ns, 0, -1, { details = true })
+    return #marks > 0
+  end, 50)
+  local shown_at = {}
+  for _, mark in ipairs(marks) do
+    local virt = mark[4].virt_text or {}
+    if virt[1] and virt[1][1]:find('rows') then shown_at[mark[2]] = virt[1][1] end
+  end
+  line = line_of(buf, '^enrolled = senr')
+  check(#marks == #(hints or {}) and shown_at[line] ~= nil,
+        "the configuration shows them at the ends of the cells' lines (enrolled: " .. tostring(shown_at[line]) .. ')',
+        #marks .. ' marks for ' .. #(hints or {}) .. ' hints')
 end
 
 local ok, err = pcall(run)

@@ -13,16 +13,19 @@ local function command()
   return { vim.g.tally_path or 'tally', 'lsp' }
 end
 
--- The project folder: the nearest one holding `.tally` (where `tally run` keeps its store and
--- cell cache, which the hints come from) or `.git`, else the playbook's own folder.
+-- The project folder: the nearest one holding `.git`, else the playbook's own folder. The server
+-- finds the QA store `tally run` made (`.tally/` where it ran) from there and from the playbook's
+-- folder upward. `.tally` is not a marker: a stray one in a parent (say /tmp/.tally) would win
+-- over the playbook's own before its first run.
 local function root_of(bufnr)
   local dir = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':p:h')
-  for _, marker in ipairs({ '.tally', '.git' }) do
-    local found = vim.fn.finddir(marker, dir .. ';')
-    if found ~= '' then return vim.fn.fnamemodify(found, ':p:h:h') end
-  end
-  return dir
+  if vim.g.tally_root then return vim.g.tally_root end
+  local git = vim.fn.finddir('.git', dir .. ';')
+  if git ~= '' then return vim.fn.fnamemodify(git, ':p:h:h') end -- ':p' ends a folder with '/'
+  git = vim.fn.findfile('.git', dir .. ';') -- a worktree's .git file
+  return git ~= '' and vim.fn.fnamemodify(git, ':p:h') or dir
 end
+M.root_of = root_of
 
 local function label_text(label)
   if type(label) == 'string' then return label end
