@@ -300,6 +300,11 @@ final class LanguageServerTests: XCTestCase {
         XCTAssertNotNil(failing.range(of: #"^✗ [0-9,]+ failing$"#, options: .regularExpression), failing)
         XCTAssertEqual(first[try line("assert sum(counts.students)")], "✓ passed")
         XCTAssertNil(first[try line("param year")], "a parameter is no cell")
+        // Hovering a table adds its rows in the last run.
+        let hover = try session.request("textDocument/hover", ["textDocument": ["uri": uri], "position": ["line": try line("primaries"), "character": 16]])
+        let shown = ((hover["result"] as? [String: Any])?["contents"] as? [String: Any])?["value"] as? String ?? ""
+        let rows = try XCTUnwrap(first[try line("enrolled = senr")]?.split(separator: " ").dropFirst().first)
+        XCTAssertTrue(shown.contains("last run: \(rows) rows · "), shown)
 
         let lenses = try session.request("textDocument/codeLens", ["textDocument": ["uri": uri]])
         let lens = try XCTUnwrap(((lenses["result"] as? [[String: Any]]) ?? []).first {
