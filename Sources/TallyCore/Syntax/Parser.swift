@@ -212,7 +212,17 @@ public struct Parser {
             if acceptKeyword("columns") { columns = try nameList("a column name") }
             if acceptKeyword("where") { filter = try parseExpression() }
             if acceptKeyword("limit") { limit = try integer("a row count") }
-            return .show(table, columns: columns, filter: filter, limit: limit)
+            // `all` instead of `limit N`: every row (paged in a terminal).
+            let allSpan = current.span
+            let all = acceptKeyword("all")
+            if all, limit != nil { throw error("show takes limit N or all, not both", allSpan, help: "leave out limit to show every row") }
+            return .show(table, columns: columns, filter: filter, limit: limit, all: all)
+        case "counts":
+            _ = advance()
+            let table = try name("a table name")
+            try expectKeyword("by")
+            return .counts(table, by: try nameList("a column name to count the values of"))
+        case "chart": return try parseChart()
         case "profile":
             _ = advance()
             let table = try name("a table name")
@@ -220,7 +230,7 @@ public struct Parser {
             if acceptKeyword("columns") { columns = try nameList("a column name") }
             return .profile(table, columns: columns)
         default:
-            let keywords = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask", "track"]
+            let keywords = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "counts", "chart", "mask", "track"]
             // SQL and pandas: say what a playbook writes instead.
             let familiar: [String: String] = [
                 "select": "a playbook is not SQL: write NAME = TABLE | filter CONDITION | select COLUMN, ...",
@@ -231,9 +241,36 @@ public struct Parser {
                 "df": "a playbook is not pandas: load df from \"FILE\", then NAME = df | filter CONDITION",
             ]
             let help = familiar[word.lowercased()] ?? Suggest.closest(to: word, in: keywords).map { "did you mean \"\($0)\"?" }
-                ?? "a statement starts with load, assert, compare, save, snapshot, export, show, profile, or NAME = TABLE | ..."
+                ?? "a statement starts with load, assert, compare, save, snapshot, export, show, profile, counts, chart, or NAME = TABLE | ..."
             throw error("unknown statement \"\(Diagnostic.shown(word))\"", current.span, help: help)
         }
+    }
+
+    /// `chart T bar|line Y by X` or `chart T histogram Y [bins N]`.
+    mutating func parseChart() throws -> Statement {
+        _ = advance()
+        let table = try name("a table name")
+        let kindName = try name("a kind of chart: bar, line or histogram")
+        guard let kind = ChartKind(rawValue: kindName.text.lowercased()) else {
+            throw error("unknown chart kind \"\(Diagnostic.shown(kindName.text))\"", kindName.span,
+                        help: Suggest.help(for: kindName.text, in: ChartKind.allCases.map(\.rawValue), noun: "kinds of chart")
+                            ?? "chart T bar Y by X, chart T line Y by X, or chart T histogram Y")
+        }
+        let y = try name(kind == .histogram ? "the numeric column to draw a histogram of" : "the numeric column to draw (Y)")
+        if kind == .histogram {
+            if current.isKeyword("by") {
+                throw error("a histogram counts the values of one column: it has no by", current.span,
+                            help: "chart \(table.text) histogram \(y.text) [bins N], or chart \(table.text) bar \(y.text) by COLUMN")
+            }
+            let bins = acceptKeyword("bins") ? try integer("a number of bins") : nil
+            return .chart(table, kind: kind, y: y, x: nil, bins: bins)
+        }
+        guard acceptKeyword("by") else {
+            throw error("expected \"by\" and the column along the chart (X), found \(current.describe)", current.span,
+                        help: "chart \(table.text) \(kind.rawValue) \(y.text) by COLUMN")
+        }
+        let x = try name("the column along the chart (X)")
+        return .chart(table, kind: kind, y: y, x: x, bins: nil)
     }
 
     mutating func parseParam() throws -> Statement {
