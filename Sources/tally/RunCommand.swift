@@ -72,7 +72,9 @@ struct RunCommand: ParsableCommand {
         let masked = privacy.apply(report)
         if json { print(MachineOutput.json(masked)) } else {
             // The terminal follows the same masks as every other output.
-            print(TerminalReport(color: color, timings: !noTimings).render(privacy.apply(record)), terminator: "")
+            let text = TerminalReport(color: color, timings: !noTimings).render(privacy.apply(record))
+            // `show T all` pages the notebook in a terminal (Pager.swift).
+            if !(Pager.wanted(record) && Pager.page(text)) { print(text, terminator: "") }
         }
         do {
             if let folder = reportOptions.report {

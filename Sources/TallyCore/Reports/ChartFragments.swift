@@ -68,7 +68,7 @@ enum ChartFragments {
     }
 
     static func describe(_ items: ArraySlice<Item>) -> String {
-        items.map { "\($0.label): \($0.shown ?? "null")" }.joined(separator: "; ")
+        items.map { "\($0.label): \($0.value.map(HTMLFragments.number) ?? $0.shown ?? "null")" }.joined(separator: "; ")
     }
 
     /// Horizontal bars from zero, each with its value; labels wrapped, never clipped.

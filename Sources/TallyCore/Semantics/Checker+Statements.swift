@@ -285,8 +285,7 @@ extension Checker {
             guard let schema = lookup(table) else { return }
             let ctx = StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
             for column in by { record { _ = try ctx.requireColumn(column, in: schema) } }
-        case .chart(let table, let kind, let y, let x, let bins):
-            if let bins, !(1...100).contains(bins) { diagnostics.append(error("bins must be from 1 to 100", node.span)) }
+        case .chart(let table, let kind, let y, let x, _):
             guard let schema = lookup(table) else { return }
             let ctx = StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
             record {

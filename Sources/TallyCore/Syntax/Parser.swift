@@ -262,7 +262,12 @@ public struct Parser {
                 throw error("a histogram counts the values of one column: it has no by", current.span,
                             help: "chart \(table.text) histogram \(y.text) [bins N], or chart \(table.text) bar \(y.text) by COLUMN")
             }
-            let bins = acceptKeyword("bins") ? try integer("a number of bins") : nil
+            var bins: Int? = nil
+            if acceptKeyword("bins") {
+                let span = current.span
+                bins = try integer("a number of bins")
+                if let n = bins, !(1...100).contains(n) { throw error("bins must be from 1 to 100", span) }
+            }
             return .chart(table, kind: kind, y: y, x: nil, bins: bins)
         }
         guard acceptKeyword("by") else {
