@@ -74,7 +74,8 @@ struct RunCommand: ParsableCommand {
         if isTerminal(2) { session.run.progress = ProgressLine.make() }
         let outcome = Session.run(path: playbook, options: session)
         ProgressLine.clear()
-        print(outcome.text, terminator: "")
+        // `show T all` pages the notebook in a terminal (Pager.swift); JSON is never paged.
+        if json || !(Pager.wanted(outcome.record) && Pager.page(outcome.text)) { print(outcome.text, terminator: "") }
         for d in outcome.diagnostics { writeError(d.render(source: nil)) }
         let exit = outcome.exitStatus
         if exit != 0 { throw ExitCode(exit) }

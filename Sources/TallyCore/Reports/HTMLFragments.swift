@@ -28,6 +28,19 @@ enum HTMLFragments {
                 out += pagedTable(preview, locations: false, highlightStatus: true)
             } else if cell.kind == "pipeline" {
                 out += chart(preview, compare: false, privacy: privacy)
+            } else if cell.kind == "chart" {
+                out += ChartFragments.html(cell, privacy: privacy)
+            } else if cell.showAll == true {
+                // Every row: the first ten in view, the rest in collapsed pages (as failing rows).
+                out += pagedTable(preview, locations: false)
+                if preview.totalRows > preview.rows.count {
+                    out += "<p class=\"note\">\(Format.count(preview.totalRows - preview.rows.count)) more rows — use export to read them all (a report keeps the first \(Format.count(preview.rows.count))).</p>"
+                }
+            } else if cell.kind == "counts" {
+                out += table(nullsShown(preview), locations: false, highlightStatus: false)
+                if preview.totalRows > preview.rows.count {
+                    out += "<p class=\"meta\">\(Format.count(preview.rows.count)) of \(Format.count(preview.totalRows)) values shown.</p>"
+                }
             } else {
                 out += table(preview, locations: false, highlightStatus: false)
                 if preview.totalRows > preview.rows.count {
@@ -36,6 +49,14 @@ enum HTMLFragments {
             }
         }
         return out
+    }
+
+    /// `counts` counts null as a value of its own, written `null` (the other tables show `·`).
+    static func nullsShown(_ p: Preview) -> Preview {
+        var q = p
+        let keys = max(0, p.columns.count - 2)
+        q.rows = p.rows.map { row in row.enumerated().map { k, v in k < keys ? v ?? "null" : v } }
+        return q
     }
 
     /// Rows in and out of each step, with bars proportional to the rows.
@@ -273,7 +294,12 @@ enum MarkdownFragments {
             }
         }
         if let export = cell.export { out.append("\(Format.plural(export.rows, "row")) to \(MarkdownText.code(export.path)) (\(Format.bytes(export.bytes)))") }
-        if let preview = cell.preview, cell.kind != "pipeline" {
+        if let preview = cell.preview, cell.kind == "chart" || cell.kind == "counts" {
+            // Markdown draws no SVG: a chart is the table of what it draws (see report.html).
+            if cell.kind == "chart", let spec = cell.chart { out.append("_\(t(ChartFragments.title(spec))), drawn in report.html:_") }
+            out.append(table(cell.kind == "counts" ? HTMLFragments.nullsShown(preview) : preview, locations: false))
+            if preview.totalRows > preview.rows.count { out.append("_\(Format.count(preview.rows.count)) of \(Format.count(preview.totalRows)) shown._") }
+        } else if let preview = cell.preview, cell.kind != "pipeline" {
             out.append(table(preview, locations: false))
             if preview.totalRows > preview.rows.count { out.append("_\(Format.count(preview.rows.count)) of \(Format.count(preview.totalRows)) rows shown._") }
         } else if let preview = cell.preview {

@@ -295,8 +295,14 @@ public struct ReportPrivacy: Sendable {
         var out = record
         var found = Set<String>()
         for i in out.cells.indices {
-            let counts = ["pipeline", "show", "compare"].contains(out.cells[i].kind)
+            let counts = ["pipeline", "show", "compare", "counts", "chart"].contains(out.cells[i].kind)
             out.cells[i].preview = out.cells[i].preview.map { apply($0, suppress: counts, found: &found) }
+            // A share beside a suppressed count would give it away (share × rows): hidden with it.
+            if out.cells[i].kind == "counts", var p = out.cells[i].preview,
+               let c = p.columns.lastIndex(of: "count"), let s = p.columns.lastIndex(of: "share") {
+                for r in p.rows.indices where p.rows[r][c] == "*" { p.rows[r][s] = "*" }
+                out.cells[i].preview = p
+            }
             // A comparison's totals are counts too: a small one is not shown (-1).
             if let below = suppressBelow, var summary = out.cells[i].comparison {
                 if summary.actualTotal > 0, summary.actualTotal < Double(below) { summary.actualTotal = -1 }

@@ -31,6 +31,10 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         public var comparison: ComparisonSummary? = nil
         /// Fatal errors CALPADS returned that the cell loaded or tracked (nil in older records).
         public var calpadsFatal: Int? = nil
+        /// What a `chart` cell draws (nil for other cells and in older records).
+        public var chart: ChartSpec? = nil
+        /// True for `show T all` (nil otherwise and in older records).
+        public var showAll: Bool? = nil
     }
     public var title: String
     public var playbookPath: String
@@ -84,9 +88,22 @@ public struct ReportRecord: Codable, Sendable, Equatable {
                         steps: cell.steps.map { step in
                             Step(keyword: step.keyword, rowsIn: step.rowsIn, rowsOut: step.rowsOut, detail: TerminalReport.stepDetail(step))
                         },
-                        preview: cell.preview, check: cell.check, input: cell.input, export: cell.export, notes: cell.notes,
-                        notRun: cell.status == .notRun ? true : nil, comparison: cell.comparison, calpadsFatal: cell.calpadsFatal)
+                        preview: cell.preview.map { ReportRecord.reportRows($0, showAll: cell.showAll) }, check: cell.check, input: cell.input, export: cell.export, notes: cell.notes,
+                        notRun: cell.status == .notRun ? true : nil, comparison: cell.comparison, calpadsFatal: cell.calpadsFatal,
+                        chart: cell.chart, showAll: cell.showAll)
         }
+    }
+
+    /// Rows of `show T all` a report keeps: a report (and the ledger that keeps it) is read in a
+    /// browser, and past this many rows an export is the way to read a table.
+    public static let showAllReportRows = 10_000
+
+    static func reportRows(_ p: Preview, showAll: Bool?) -> Preview {
+        guard showAll == true, p.rows.count > showAllReportRows else { return p }
+        var q = p
+        q.rows = Array(p.rows.prefix(showAllReportRows))
+        q.locations = Array(p.locations.prefix(showAllReportRows))
+        return q
     }
 
     public var checksPassed: Int { checks.filter(\.passed).count }

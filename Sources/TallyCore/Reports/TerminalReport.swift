@@ -158,6 +158,18 @@ public struct TerminalReport {
             lines.append(header(cell, cell.kind.rawValue))
             lines.append(statement(cell))
             for note in cell.notes { lines.append("    → " + note) }
+        case .chart:
+            lines.append(header(cell, "chart"))
+            lines.append(statement(cell))
+            if let preview = cell.preview, let spec = cell.chart { lines += ChartFragments.text(preview, spec: spec) }
+        case .counts:
+            lines.append(header(cell, "counts"))
+            lines.append(statement(cell))
+            for note in cell.notes { lines.append("    → " + note) }
+            if let preview = cell.preview {
+                lines.append(previewTable(HTMLFragments.nullsShown(preview), withLocations: false, maxColumns: 12))
+                lines.append(dim("    \(Format.plural(preview.totalRows, "value")), \(Format.plural(cell.rowsIn ?? 0, "row")) in all"))
+            }
         case .show, .profile, .track:
             lines.append(header(cell, cell.kind.rawValue))
             lines.append(statement(cell))

@@ -65,9 +65,10 @@ extension Interpreter {
         case .compare(let table, _, let target, _, _, _, _):
             if case .column(let other, _) = target { return [table.text, other.text] }
             return [table.text]
-        case .save(let t, _, _, _), .snapshot(let t, _, _, _), .export(let t, _, _, _, _), .profile(let t, _), .track(let t, _):
+        case .save(let t, _, _, _), .snapshot(let t, _, _, _), .export(let t, _, _, _, _), .profile(let t, _), .track(let t, _),
+             .counts(let t, _), .chart(let t, _, _, _, _):
             return [t.text]
-        case .show(let t, _, let filter, _):
+        case .show(let t, _, let filter, _, _):
             return [t.text] + (filter.map(exprTables) ?? [])
         // A load reads a file (its SHA-256 is in its key), the others nothing.
         case .playbook, .param, .load, .mask:
@@ -87,7 +88,7 @@ extension Interpreter {
         switch node.statement {
         case .load(let name, _, _, _, _), .assign(let name, _, _): return name.text
         case .compare(_, _, _, _, _, _, let alias): return alias?.text
-        case .playbook, .param, .assert, .save, .snapshot, .export, .show, .profile, .mask, .track: return nil
+        case .playbook, .param, .assert, .save, .snapshot, .export, .show, .profile, .counts, .chart, .mask, .track: return nil
         }
     }
 
@@ -115,7 +116,7 @@ extension Interpreter {
             return loadKeys[index]
         case .assign(_, _, let steps):
             if steps.contains(where: { if case .diffSnapshot = $0.step { return true }; return false }) { return nil }
-        case .assert, .show, .profile:
+        case .assert, .show, .profile, .counts, .chart:
             break
         case .export:
             guard let request = plan.exports[index] else { return nil }
@@ -245,6 +246,8 @@ extension Interpreter {
         case .export: return .export
         case .show: return .show
         case .profile: return .profile
+        case .counts: return .counts
+        case .chart: return .chart
         }
     }
 

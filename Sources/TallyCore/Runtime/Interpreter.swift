@@ -528,7 +528,11 @@ public final class Interpreter {
                 cell.notes.append("\(Format.plural(count, "sheet")) per workbook, one per \(sheets)")
             }
             return cell
-        case .show(let table, let columns, let filter, let limit):
+        case .counts(let table, let by):
+            return try runCounts(index, node, table: table, by: by)
+        case .chart(let table, let kind, let y, let x, let bins):
+            return try runChart(index, node, table: table, kind: kind, y: y, x: x, bins: bins)
+        case .show(let table, let columns, let filter, let limit, let all):
             guard var data = tables[table.text] else { throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span) }
             var cell = CellResult(index: index, node: node, kind: .show)
             cell.rowsIn = data.rowCount
@@ -538,7 +542,8 @@ public final class Interpreter {
                 cell.steps.append(result)
             }
             if !columns.isEmpty { data = data.projecting(columns.map { ($0.text, $0.text) }) }
-            cell.preview = Preview(data, limit: limit ?? 10, lineage: lineage(table.text))
+            cell.preview = Preview(data, limit: all ? Interpreter.showAllLimit : limit ?? 10, lineage: lineage(table.text))
+            if all { cell.showAll = true }
             return cell
         case .profile(let table, let columns):
             guard let data = tables[table.text] else { throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span) }

@@ -119,7 +119,7 @@ public struct ExportRecord: Sendable, Codable, Equatable {
 
 /// One notebook cell: a statement and what it did.
 public struct CellResult: Sendable, Codable {
-    public enum Kind: String, Sendable, Codable { case title, param, load, pipeline, assert, compare, export, show, profile, save, snapshot, track }
+    public enum Kind: String, Sendable, Codable { case title, param, load, pipeline, assert, compare, export, show, profile, counts, chart, save, snapshot, track }
     /// `cached`: taken from the cell cache (nothing it depends on changed); `notRun`: left out
     /// of a partial run.
     public enum Status: String, Sendable, Codable { case ran, cached, notRun = "not run" }
@@ -146,6 +146,10 @@ public struct CellResult: Sendable, Codable {
     /// Fatal errors CALPADS returned that the cell loaded or tracked (an error report, rejected
     /// records): the verdict is then not "Ready to certify". Nil for other cells.
     public var calpadsFatal: Int? = nil
+    /// What a `chart` cell draws from its preview (nil for other cells).
+    public var chart: ChartSpec? = nil
+    /// True for `show T all`: the preview holds every row (up to `Interpreter.showAllLimit`).
+    public var showAll: Bool? = nil
 
     init(index: Int, node: StatementNode, kind: Kind) {
         self.index = index

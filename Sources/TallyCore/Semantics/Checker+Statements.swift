@@ -266,7 +266,7 @@ extension Checker {
             }
         case .mask:
             break
-        case .show(let table, let columns, let filter, let limit):
+        case .show(let table, let columns, let filter, let limit, _):
             if let limit, limit < 0 { diagnostics.append(error("limit must be 0 or more", node.span)) }
             guard let schema = lookup(table) else { return }
             let ctx = StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
@@ -281,6 +281,25 @@ extension Checker {
             guard let schema = lookup(table) else { return }
             let ctx = StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
             for column in columns { record { _ = try ctx.requireColumn(column, in: schema) } }
+        case .counts(let table, let by):
+            guard let schema = lookup(table) else { return }
+            let ctx = StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
+            for column in by { record { _ = try ctx.requireColumn(column, in: schema) } }
+        case .chart(let table, let kind, let y, let x, _):
+            guard let schema = lookup(table) else { return }
+            let ctx = StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
+            record {
+                let type = try ctx.requireColumn(y, in: schema)
+                // A bar's length, a line's height and a histogram's bins need numbers.
+                guard type == .integer || type == .decimal else {
+                    let numbers = schema.columns.filter { $0.type == .integer || $0.type == .decimal }.map(\.name)
+                    throw error("chart \(kind.rawValue) needs a numeric column to draw; \(y.text) is \(type.rawValue)", y.span,
+                                help: kind == .histogram ? "to count the rows per value of a text column: counts \(table.text) by \(y.text)"
+                                    : numbers.isEmpty ? "count first: \(table.text)_n = \(table.text) | aggregate n = count() by \(x?.text ?? "COLUMN")"
+                                    : "numeric columns of \(table.text): \(numbers.prefix(8).joined(separator: ", "))")
+                }
+            }
+            if let x { record { _ = try ctx.requireColumn(x, in: schema) } }
         }
     }
 

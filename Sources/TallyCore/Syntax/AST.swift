@@ -211,6 +211,9 @@ public struct Tolerance: Sendable, Equatable {
     public init(percent: Double? = nil, absolute: Double? = nil) { self.percent = percent; self.absolute = absolute }
 }
 
+/// The charts `chart T KIND ...` draws.
+public enum ChartKind: String, Sendable, Equatable, Codable, CaseIterable { case bar, line, histogram }
+
 /// A parsed statement.
 public enum Statement: Sendable, Equatable {
     case playbook(String)
@@ -224,8 +227,12 @@ public enum Statement: Sendable, Equatable {
     /// `snapshot T by KEYS as "NAME" [scope (P, ...)]`: scope is the one its diffs use by default.
     case snapshot(table: Name, by: [Name], name: String, scope: [Name]?)
     case export(table: Name, path: String, pathSpan: SourceSpan, format: FormatSpec?, options: IOOptions)
-    /// `show T [columns A, B] [where EXPR] [limit N]`.
-    case show(Name, columns: [Name], filter: Expr?, limit: Int?)
+    /// `show T [columns A, B] [where EXPR] [limit N | all]`.
+    case show(Name, columns: [Name], filter: Expr?, limit: Int?, all: Bool)
+    /// `counts T by COL [, COL]`: how many rows have each value, with shares, largest first.
+    case counts(Name, by: [Name])
+    /// `chart T bar|line Y by X` or `chart T histogram Y [bins N]`.
+    case chart(Name, kind: ChartKind, y: Name, x: Name?, bins: Int?)
     /// `profile T [columns A, B]`: each column's type, nulls, distinct values, most common values,
     /// range, and values that differ only by case or surrounding spaces.
     case profile(Name, columns: [Name])
@@ -248,6 +255,8 @@ public enum Statement: Sendable, Equatable {
         case .export: return "export"
         case .show: return "show"
         case .profile: return "profile"
+        case .counts: return "counts"
+        case .chart: return "chart"
         case .mask: return "mask"
         case .track: return "track"
         }

@@ -29,7 +29,7 @@ public struct Lexer {
         }
     }
 
-    static let statementWords: Set<String> = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask", "track"]
+    static let statementWords: Set<String> = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "counts", "chart", "mask", "track"]
 
     /// A letter, digit or `_`: a character of a name. ASCII is decided without Unicode's
     /// tables (looking each character up there made a 5 MB line take a second).

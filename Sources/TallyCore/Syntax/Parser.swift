@@ -180,7 +180,7 @@ public struct Parser {
 
     /// The words a statement starts with (besides `NAME = TABLE | ...`); the golden tests
     /// require a case for each.
-    static let statementWords = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask", "track"]
+    static let statementWords = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "counts", "chart", "mask", "track"]
 
     mutating func parseStatement() throws -> Statement {
         if current.identifierText != nil, peek().isSymbol("=") { return try parseAssign() }
@@ -216,7 +216,17 @@ public struct Parser {
             if acceptKeyword("columns") { columns = try nameList("a column name") }
             if acceptKeyword("where") { filter = try parseExpression() }
             if acceptKeyword("limit") { limit = try integer("a row count") }
-            return .show(table, columns: columns, filter: filter, limit: limit)
+            // `all` instead of `limit N`: every row (paged in a terminal).
+            let allSpan = current.span
+            let all = acceptKeyword("all")
+            if all, limit != nil { throw error("show takes limit N or all, not both", allSpan, help: "leave out limit to show every row") }
+            return .show(table, columns: columns, filter: filter, limit: limit, all: all)
+        case "counts":
+            _ = advance()
+            let table = try name("a table name")
+            try expectKeyword("by")
+            return .counts(table, by: try nameList("a column name to count the values of"))
+        case "chart": return try parseChart()
         case "profile":
             _ = advance()
             let table = try name("a table name")
@@ -235,9 +245,41 @@ public struct Parser {
                 "df": "a playbook is not pandas: load df from \"FILE\", then NAME = df | filter CONDITION",
             ]
             let help = familiar[word.lowercased()] ?? Suggest.closest(to: word, in: keywords).map { "did you mean \"\($0)\"?" }
-                ?? "a statement starts with load, assert, compare, save, snapshot, export, show, profile, or NAME = TABLE | ..."
+                ?? "a statement starts with load, assert, compare, save, snapshot, export, show, profile, counts, chart, or NAME = TABLE | ..."
             throw error("unknown statement \"\(Diagnostic.shown(word))\"", current.span, help: help)
         }
+    }
+
+    /// `chart T bar|line Y by X` or `chart T histogram Y [bins N]`.
+    mutating func parseChart() throws -> Statement {
+        _ = advance()
+        let table = try name("a table name")
+        let kindName = try name("a kind of chart: bar, line or histogram")
+        guard let kind = ChartKind(rawValue: kindName.text.lowercased()) else {
+            throw error("unknown chart kind \"\(Diagnostic.shown(kindName.text))\"", kindName.span,
+                        help: Suggest.help(for: kindName.text, in: ChartKind.allCases.map(\.rawValue), noun: "kinds of chart")
+                            ?? "chart T bar Y by X, chart T line Y by X, or chart T histogram Y")
+        }
+        let y = try name(kind == .histogram ? "the numeric column to draw a histogram of" : "the numeric column to draw (Y)")
+        if kind == .histogram {
+            if current.isKeyword("by") {
+                throw error("a histogram counts the values of one column: it has no by", current.span,
+                            help: "chart \(table.text) histogram \(y.text) [bins N], or chart \(table.text) bar \(y.text) by COLUMN")
+            }
+            var bins: Int? = nil
+            if acceptKeyword("bins") {
+                let span = current.span
+                bins = try integer("a number of bins")
+                if let n = bins, !(1...100).contains(n) { throw error("bins must be from 1 to 100", span) }
+            }
+            return .chart(table, kind: kind, y: y, x: nil, bins: bins)
+        }
+        guard acceptKeyword("by") else {
+            throw error("expected \"by\" and the column along the chart (X), found \(current.describe)", current.span,
+                        help: "chart \(table.text) \(kind.rawValue) \(y.text) by COLUMN")
+        }
+        let x = try name("the column along the chart (X)")
+        return .chart(table, kind: kind, y: y, x: x, bins: nil)
     }
 
     mutating func parseParam() throws -> Statement {
