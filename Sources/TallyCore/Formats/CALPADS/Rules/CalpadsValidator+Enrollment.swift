@@ -4,7 +4,7 @@ extension CalpadsValidator {
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
-            let yearKnown = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) != nil
+            let yearKnown = r.startYear(row) != nil
             let grade = r.text("GradeLevelCode", row)
             let validGrade = grade.map { CalpadsCodes.grades.contains($0) } ?? false
             if let grade, !validGrade {

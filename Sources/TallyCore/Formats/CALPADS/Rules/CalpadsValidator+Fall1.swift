@@ -45,7 +45,7 @@ extension CalpadsValidator {
         for row in 0..<r.table.rowCount {
             guard let ssid = r.text("SSID", row), let school = r.text("SchoolOfAttendance", row),
                   let start = r.date("EducationProgramMembershipStartDate", row) else { continue }
-            let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) ?? 2019
+            let year = r.startYear(row) ?? 2019
             let end = r.date("EducationProgramMembershipEndDate", row)
             // A program that ends before it starts is SPRG-END-BEFORE-START's finding.
             guard active("GERR0005", year), end.map({ $0 >= start }) ?? true else { continue }
@@ -94,7 +94,7 @@ extension CalpadsValidator {
         var byStudent: [String: [Int]] = [:]
         for row in 0..<r.table.rowCount { if let ssid = r.text("SSID", row) { byStudent[ssid, default: []].append(row) } }
         // The file's active year: its latest Academic Year ID (CERT112 looks at the year before it).
-        let activeYear = (0..<r.table.rowCount).compactMap { r.text("AcademicYearID", $0).flatMap(CalpadsLayouts.startYear) }.max()
+        let activeYear = (0..<r.table.rowCount).compactMap { r.startYear($0) }.max()
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
             let start = r.date("EnrollmentSchoolStartDate", row), exit = r.date("EnrollmentSchoolExitDate", row)

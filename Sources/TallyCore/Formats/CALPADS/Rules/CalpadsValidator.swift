@@ -13,24 +13,171 @@ public enum CalpadsValidator {
         var line: Int? = nil
     }
 
-    /// Reads a table's fields by layout name.
+    /// Reads a table's fields by layout name, through views of its columns prepared once per
+    /// `Record` (the rules ask for millions of fields: going through `Column.value` made a `Value`
+    /// and a `String` per field per rule, and the text dictionary's lock each time). A text column's
+    /// view holds each distinct value once as a `String` (nil for the empty string), indexed by the
+    /// dictionary code, so `text` is two array reads; a date column's view is its day numbers.
+    /// Views are made on first use of a column (a column no rule reads costs nothing).
     struct Record {
         let table: Table
         let columns: [String: Column]
+        private let views: Views
+
         init(_ table: Table) {
             self.table = table
             var map: [String: Column] = [:]
             for (name, column) in zip(table.names, table.columns) { map[name] = column }
             columns = map
+            views = Views(table)
         }
+
         func text(_ field: String, _ row: Int) -> String? {
-            guard let c = columns[field], !c.isNull(row) else { return nil }
-            let s = c.value(row).display
+            guard let view = views[field] else { return nil }
+            return view.text(row)
+        }
+
+        func date(_ field: String, _ row: Int) -> Int32? {
+            guard let view = views[field] else { return nil }
+            return view.date(row)
+        }
+
+        /// The prepared view of a column, for rules written as kernels over it.
+        func view(_ field: String) -> FieldView? { views[field] }
+
+        /// The start year of the row's Academic Year ID (`CalpadsLayouts.startYear`), worked out
+        /// once per distinct value.
+        func startYear(_ row: Int) -> Int? {
+            guard let view = views["AcademicYearID"] else { return nil }
+            return view.startYear(row)
+        }
+    }
+
+    /// One column as the rules read it (see `Record`).
+    final class FieldView {
+        let column: Column
+        /// Text columns: the codes, and each code's value (nil when empty).
+        private let codes: [Int32]
+        private let strings: [String?]
+        /// Date columns: the day numbers.
+        private let days: [Int32]
+        private let validity: Bitmap?
+        private let isText: Bool
+        /// Start years per code, made on first use (`Record.startYear`).
+        private var years: [Int?]?
+
+        init(_ column: Column) {
+            self.column = column
+            validity = column.validity
+            switch column.data {
+            case .text(let c, let dictionary):
+                isText = true
+                codes = c
+                // Only the codes the column uses: a dictionary may be shared with other columns.
+                var used = [Bool](repeating: false, count: dictionary.count)
+                for code in c { used[Int(code)] = true }
+                strings = (0..<dictionary.count).map { code -> String? in
+                    guard used[code] else { return nil }
+                    let s = dictionary[Int32(code)]
+                    return s.isEmpty ? nil : s
+                }
+                days = []
+            case .date(let d):
+                isText = false; codes = []; strings = []; days = d
+            default:
+                isText = false; codes = []; strings = []; days = []
+            }
+        }
+
+        @inline(__always) private func isNull(_ row: Int) -> Bool {
+            guard let validity else { return false }
+            return !validity[row]
+        }
+
+        func text(_ row: Int) -> String? {
+            if isNull(row) { return nil }
+            if isText { return strings[Int(codes[row])] }
+            let s = column.value(row).display
             return s.isEmpty ? nil : s
         }
-        func date(_ field: String, _ row: Int) -> Int32? {
-            guard let c = columns[field], !c.isNull(row), case .date(let d) = c.value(row) else { return nil }
-            return d
+
+        func date(_ row: Int) -> Int32? {
+            if isNull(row) || days.isEmpty { return nil }
+            return days[row]
+        }
+
+        /// Rows (ascending) whose text `test` flags (returns true for), judged once per distinct
+        /// value of a text column, so a million rows of a dozen codes cost a dozen tests.
+        func rows(failing test: (String) -> Bool) -> [Int] {
+            var out: [Int] = []
+            guard isText else {
+                for row in 0..<column.count { if let s = text(row), test(s) { out.append(row) } }
+                return out
+            }
+            var verdict = [Bool](repeating: false, count: strings.count)
+            var any = false
+            for (code, s) in strings.enumerated() { if let s, test(s) { verdict[code] = true; any = true } }
+            guard any else { return out }
+            for row in 0..<codes.count where verdict[Int(codes[row])] && !isNull(row) { out.append(row) }
+            return out
+        }
+
+        /// `judge` as a function of the row, worked out once per distinct value of a text column
+        /// (a verdict per dictionary code); nil where the row has no text.
+        func judged<T>(_ judge: (String) -> T) -> (Int) -> T? {
+            guard isText else {
+                var perRow: [T?] = []
+                perRow.reserveCapacity(column.count)
+                for row in 0..<column.count { perRow.append(text(row).map(judge)) }
+                return { perRow[$0] }
+            }
+            let verdicts = strings.map { $0.map(judge) }
+            let codes = codes, validity = validity
+            return { row in
+                if let validity, !validity[row] { return nil }
+                return verdicts[Int(codes[row])]
+            }
+        }
+
+        /// Rows (ascending) with no text: null, or the empty string.
+        func blankRows() -> [Int] {
+            var out: [Int] = []
+            if isText {
+                for row in 0..<codes.count where isNull(row) || strings[Int(codes[row])] == nil { out.append(row) }
+            } else {
+                for row in 0..<column.count where text(row) == nil { out.append(row) }
+            }
+            return out
+        }
+
+        func startYear(_ row: Int) -> Int? {
+            guard isText else { return text(row).flatMap(CalpadsLayouts.startYear) }
+            if isNull(row) { return nil }
+            if years == nil { years = strings.map { $0.flatMap(CalpadsLayouts.startYear) } }
+            return years?[Int(codes[row])] ?? nil
+        }
+    }
+
+    /// The views of one table's columns, by name, made on first use.
+    final class Views {
+        private let index: [String: Int]
+        private let columns: [Column]
+        private var made: [FieldView?]
+
+        init(_ table: Table) {
+            var index: [String: Int] = [:]
+            for (i, name) in table.names.enumerated() { index[name] = i }  // the last of a name, as `columns`
+            self.index = index
+            columns = table.columns
+            made = [FieldView?](repeating: nil, count: table.columns.count)
+        }
+
+        subscript(_ name: String) -> FieldView? {
+            guard let i = index[name] else { return nil }
+            if let view = made[i] { return view }
+            let view = FieldView(columns[i])
+            made[i] = view
+            return view
         }
     }
 
@@ -77,59 +224,66 @@ public enum CalpadsValidator {
     }
 
     static func yearStart(_ r: Record, _ row: Int, _ layout: CalpadsLayout) -> Int {
-        r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) ?? layout.firstYear
+        r.startYear(row) ?? layout.firstYear
     }
 
     static func allDigits(_ s: String, count: Int) -> Bool { s.count == count && s.allSatisfy { $0.isASCII && $0.isNumber } }
 
-    /// Rules on single fields of every file type.
+    /// Rules on single fields of every file type, each as a kernel over a whole column: a code
+    /// check judges each distinct value once (`FieldView.rows(failing:)`). The findings of a row
+    /// come out in the order the row-by-row loop gave them (block by block below; `makeTable`'s
+    /// sort by line, row and rule is stable).
     static func fieldRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
         var out: [Finding] = []
-        let n = r.table.rowCount
         // Dates the reader could not parse, by source line.
         let lines = r.table.provenance.line
-        var rowOfLine: [Int32: Int] = [:]
-        for (row, line) in lines.enumerated() where rowOfLine[line] == nil { rowOfLine[line] = row }
-        for bad in r.table.rejected {
-            guard let row = rowOfLine[Int32(bad.line)] else { continue }
-            out.append(Finding(rule: "FRMT0002", field: bad.column, value: bad.raw,
-                               message: "\"\(bad.raw)\" is not a CCYYMMDD date that exists", row: row))
+        var rejectedAt = Set<String>()
+        if !r.table.rejected.isEmpty {
+            var rowOfLine: [Int32: Int] = [:]
+            for (row, line) in lines.enumerated() where rowOfLine[line] == nil { rowOfLine[line] = row }
+            for bad in r.table.rejected {
+                rejectedAt.insert("\(bad.column)\u{1F}\(bad.line)")
+                guard let row = rowOfLine[Int32(bad.line)] else { continue }
+                out.append(Finding(rule: "FRMT0002", field: bad.column, value: bad.raw,
+                                   message: "\"\(bad.raw)\" is not a CCYYMMDD date that exists", row: row))
+            }
         }
         let required = layout.fields.filter { $0.required && $0.name != "RecordTypeCode" }
         let limited = layout.fields.filter { $0.maxLength > 0 && !$0.isDate }
         let indicators = layout.fields.filter { $0.name.hasSuffix("Indicator") }
-        for row in 0..<n {
-            for field in required where r.columns[field.name] != nil && r.text(field.name, row) == nil {
-                if field.isDate, r.table.rejected.contains(where: { $0.column == field.name && $0.line == Int(lines[row]) }) { continue }
+        for field in required {
+            guard let view = r.view(field.name) else { continue }
+            for row in view.blankRows() {
+                if field.isDate, rejectedAt.contains("\(field.name)\u{1F}\(lines[row])") { continue }
                 out.append(Finding(rule: "GERR0001", field: field.name, value: "",
                                    message: "\(field.label) (\(field.number)) is required", row: row))
             }
-            for field in limited {
-                guard let v = r.text(field.name, row), v.count > field.maxLength else { continue }
+        }
+        for field in limited {
+            guard let view = r.view(field.name) else { continue }
+            for row in view.rows(failing: { $0.count > field.maxLength }) {
+                let v = view.text(row) ?? ""
                 out.append(Finding(rule: "FRMT0001", field: field.name, value: v,
                                    message: "\(field.label) is \(v.count) characters, at most \(field.maxLength) allowed", row: row))
             }
-            if let v = r.text("SSID", row), !allDigits(v, count: 10) {
-                out.append(Finding(rule: "GEN-SSID", field: "SSID", value: v, message: "an SSID is ten digits", row: row))
+        }
+        func check(_ name: String, rule: String, message: String, failing test: (String) -> Bool) {
+            guard let view = r.view(name) else { return }
+            for row in view.rows(failing: test) {
+                out.append(Finding(rule: rule, field: name, value: view.text(row) ?? "", message: message, row: row))
             }
-            if let v = r.text("TransactionTypeCode", row), v != "D", v != "R" {
-                out.append(Finding(rule: "GERR0008", field: "TransactionTypeCode", value: v,
-                                   message: "the transaction type is blank, D or R", row: row))
-            }
-            if let v = r.text("ReportingLEA", row), !allDigits(v, count: 7) {
-                out.append(Finding(rule: "GEN-LEA-CODE", field: "ReportingLEA", value: v, message: "an LEA code is seven digits", row: row))
-            }
-            if let v = r.text("SchoolOfAttendance", row), !allDigits(v, count: 7) {
-                out.append(Finding(rule: "GEN-SCHOOL-CODE", field: "SchoolOfAttendance", value: v, message: "a school code is seven digits", row: row))
-            }
-            if let v = r.text("StudentGenderCode", row), !CalpadsCodes.genders.contains(v) {
-                out.append(Finding(rule: "GERR0002", field: "StudentGenderCode", value: v, message: "the gender code is M, F or X", row: row))
-            }
-            for field in indicators {
-                guard let v = r.text(field.name, row), v != "Y", v != "N" else { continue }
-                out.append(Finding(rule: "GEN-INDICATOR", field: field.name, value: v, message: "\(field.label) is Y or N", row: row))
-            }
-            if let birth = r.date("StudentBirthDate", row) {
+        }
+        check("SSID", rule: "GEN-SSID", message: "an SSID is ten digits") { !allDigits($0, count: 10) }
+        check("TransactionTypeCode", rule: "GERR0008", message: "the transaction type is blank, D or R") { $0 != "D" && $0 != "R" }
+        check("ReportingLEA", rule: "GEN-LEA-CODE", message: "an LEA code is seven digits") { !allDigits($0, count: 7) }
+        check("SchoolOfAttendance", rule: "GEN-SCHOOL-CODE", message: "a school code is seven digits") { !allDigits($0, count: 7) }
+        check("StudentGenderCode", rule: "GERR0002", message: "the gender code is M, F or X") { !CalpadsCodes.genders.contains($0) }
+        for field in indicators {
+            check(field.name, rule: "GEN-INDICATOR", message: "\(field.label) is Y or N") { $0 != "Y" && $0 != "N" }
+        }
+        if let births = r.view("StudentBirthDate") {
+            for row in 0..<r.table.rowCount {
+                guard let birth = births.date(row) else { continue }
                 let start = yearStart(r, row, layout)
                 let yearBegins = DateCodec.days(year: start, month: 7, day: 1) ?? 0
                 if birth >= yearBegins || FunctionRegistry.age(birth, yearBegins) >= 100 {
@@ -137,10 +291,9 @@ public enum CalpadsValidator {
                                        message: "the birth date is not plausible for \(start)-\(start + 1)", row: row))
                 }
             }
-            if let v = r.text("StudentBirthCountryCode", row), !(v.count == 2 && v.allSatisfy { $0.isASCII && $0.isUppercase }) {
-                out.append(Finding(rule: "GEN-COUNTRY-CODE", field: "StudentBirthCountryCode", value: v,
-                                   message: "a country code is two capital letters", row: row))
-            }
+        }
+        check("StudentBirthCountryCode", rule: "GEN-COUNTRY-CODE", message: "a country code is two capital letters") { v in
+            !(v.count == 2 && v.allSatisfy { $0.isASCII && $0.isUppercase })
         }
         return out
     }
