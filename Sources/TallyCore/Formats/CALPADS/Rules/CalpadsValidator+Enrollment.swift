@@ -94,13 +94,10 @@ extension CalpadsValidator {
     /// Rules across one student's records: overlaps, several open primaries, duplicates, no SINF.
     static func enrollmentCrossRecordRules(_ r: Record, sinf: Table?) -> [Finding] {
         var out: [Finding] = []
-        var byStudent: [String: [Int]] = [:]
-        for row in 0..<r.table.rowCount {
-            if let ssid = r.text("SSID", row) { byStudent[ssid, default: []].append(row) }
-        }
         let distantFuture = Int32.max
-        for ssid in byStudent.keys.sorted() {
-            guard let rows = byStudent[ssid], rows.count > 1 else { continue }
+        // Each student with several records (a row's findings come from its own student only,
+        // so the order students are visited in does not matter).
+        for (ssid, rows) in r.groups("SSID")?.repeated ?? [] {
             let ordered = rows.sorted { (r.date("EnrollmentSchoolStartDate", $0) ?? 0, $0) < (r.date("EnrollmentSchoolStartDate", $1) ?? 0, $1) }
             // Overlaps and duplicates at one school.
             var bySchool: [String: [Int]] = [:]
@@ -143,8 +140,10 @@ extension CalpadsValidator {
         }
         out += graduateRules(r) + (sinf.map { usSchoolDateRules(r, sinf: $0) } ?? [])
         if let sinf, let ssids = sinf.column("SSID") {
+            // SINF's distinct SSIDs, each once (not a String per record).
+            let view = FieldView(ssids)
             var known = Set<String>()
-            for row in 0..<sinf.rowCount where !ssids.isNull(row) { known.insert(ssids.value(row).display) }
+            for id in 0..<view.idCount { if let v = view.value(ofID: id) { known.insert(v) } }
             for row in 0..<r.table.rowCount {
                 guard let ssid = r.text("SSID", row), !known.contains(ssid) else { continue }
                 out.append(Finding(rule: "SENR-NO-SINF", field: "SSID", value: ssid, message: "the student has no SINF record", row: row))

@@ -192,10 +192,10 @@ extension CalpadsValidator {
         guard let senr else { return [] }
         try requireColumns(["SSID", "ReportingLEA", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: type, file: file)
         let e = Record(senr)
-        var spans: [String: [(start: Int32, exit: Int32?)]] = [:]
+        var spans: [Pair: [(start: Int32, exit: Int32?)]] = [:]
         for row in 0..<senr.rowCount {
             guard let ssid = e.text("SSID", row), let lea = e.text("ReportingLEA", row), let start = e.date("EnrollmentSchoolStartDate", row) else { continue }
-            spans[ssid + "\u{1F}" + lea, default: []].append((start, e.date("EnrollmentSchoolExitDate", row)))
+            spans[Pair(ssid, lea), default: []].append((start, e.date("EnrollmentSchoolExitDate", row)))
         }
         let rule = "SELA-NO-ENROLLMENT"
         var out: [Finding] = []
@@ -203,7 +203,7 @@ extension CalpadsValidator {
             guard let ssid = r.text("SSID", row), let lea = r.text("ReportingLEA", row) else { continue }
             let year = r.startYear(row) ?? 2019
             guard active(rule, year) else { continue }
-            if (spans[ssid + "\u{1F}" + lea] ?? []).isEmpty {
+            if (spans[Pair(ssid, lea)] ?? []).isEmpty {
                 out.append(Finding(rule: rule, field: "SSID", value: ssid, message: "no enrollment in LEA \(lea)", row: row))
             }
         }

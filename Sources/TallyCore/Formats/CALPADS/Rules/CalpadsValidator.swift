@@ -45,139 +45,14 @@ public enum CalpadsValidator {
         /// The prepared view of a column, for rules written as kernels over it.
         func view(_ field: String) -> FieldView? { views[field] }
 
+        /// The rows of each value of a column (`RowGroups`), made once per `Record`.
+        func groups(_ field: String) -> RowGroups? { views[field]?.groups }
+
         /// The start year of the row's Academic Year ID (`CalpadsLayouts.startYear`), worked out
         /// once per distinct value.
         func startYear(_ row: Int) -> Int? {
             guard let view = views["AcademicYearID"] else { return nil }
             return view.startYear(row)
-        }
-    }
-
-    /// One column as the rules read it (see `Record`).
-    final class FieldView {
-        let column: Column
-        /// Text columns: the codes, and each code's value (nil when empty).
-        private let codes: [Int32]
-        private let strings: [String?]
-        /// Date columns: the day numbers.
-        private let days: [Int32]
-        private let validity: Bitmap?
-        private let isText: Bool
-        /// Start years per code, made on first use (`Record.startYear`).
-        private var years: [Int?]?
-
-        init(_ column: Column) {
-            self.column = column
-            validity = column.validity
-            switch column.data {
-            case .text(let c, let dictionary):
-                isText = true
-                codes = c
-                // Only the codes the column uses: a dictionary may be shared with other columns.
-                var used = [Bool](repeating: false, count: dictionary.count)
-                for code in c { used[Int(code)] = true }
-                strings = (0..<dictionary.count).map { code -> String? in
-                    guard used[code] else { return nil }
-                    let s = dictionary[Int32(code)]
-                    return s.isEmpty ? nil : s
-                }
-                days = []
-            case .date(let d):
-                isText = false; codes = []; strings = []; days = d
-            default:
-                isText = false; codes = []; strings = []; days = []
-            }
-        }
-
-        @inline(__always) private func isNull(_ row: Int) -> Bool {
-            guard let validity else { return false }
-            return !validity[row]
-        }
-
-        func text(_ row: Int) -> String? {
-            if isNull(row) { return nil }
-            if isText { return strings[Int(codes[row])] }
-            let s = column.value(row).display
-            return s.isEmpty ? nil : s
-        }
-
-        func date(_ row: Int) -> Int32? {
-            if isNull(row) || days.isEmpty { return nil }
-            return days[row]
-        }
-
-        /// Rows (ascending) whose text `test` flags (returns true for), judged once per distinct
-        /// value of a text column, so a million rows of a dozen codes cost a dozen tests.
-        func rows(failing test: (String) -> Bool) -> [Int] {
-            var out: [Int] = []
-            guard isText else {
-                for row in 0..<column.count { if let s = text(row), test(s) { out.append(row) } }
-                return out
-            }
-            var verdict = [Bool](repeating: false, count: strings.count)
-            var any = false
-            for (code, s) in strings.enumerated() { if let s, test(s) { verdict[code] = true; any = true } }
-            guard any else { return out }
-            for row in 0..<codes.count where verdict[Int(codes[row])] && !isNull(row) { out.append(row) }
-            return out
-        }
-
-        /// `judge` as a function of the row, worked out once per distinct value of a text column
-        /// (a verdict per dictionary code); nil where the row has no text.
-        func judged<T>(_ judge: (String) -> T) -> (Int) -> T? {
-            guard isText else {
-                var perRow: [T?] = []
-                perRow.reserveCapacity(column.count)
-                for row in 0..<column.count { perRow.append(text(row).map(judge)) }
-                return { perRow[$0] }
-            }
-            let verdicts = strings.map { $0.map(judge) }
-            let codes = codes, validity = validity
-            return { row in
-                if let validity, !validity[row] { return nil }
-                return verdicts[Int(codes[row])]
-            }
-        }
-
-        /// Rows (ascending) with no text: null, or the empty string.
-        func blankRows() -> [Int] {
-            var out: [Int] = []
-            if isText {
-                for row in 0..<codes.count where isNull(row) || strings[Int(codes[row])] == nil { out.append(row) }
-            } else {
-                for row in 0..<column.count where text(row) == nil { out.append(row) }
-            }
-            return out
-        }
-
-        func startYear(_ row: Int) -> Int? {
-            guard isText else { return text(row).flatMap(CalpadsLayouts.startYear) }
-            if isNull(row) { return nil }
-            if years == nil { years = strings.map { $0.flatMap(CalpadsLayouts.startYear) } }
-            return years?[Int(codes[row])] ?? nil
-        }
-    }
-
-    /// The views of one table's columns, by name, made on first use.
-    final class Views {
-        private let index: [String: Int]
-        private let columns: [Column]
-        private var made: [FieldView?]
-
-        init(_ table: Table) {
-            var index: [String: Int] = [:]
-            for (i, name) in table.names.enumerated() { index[name] = i }  // the last of a name, as `columns`
-            self.index = index
-            columns = table.columns
-            made = [FieldView?](repeating: nil, count: table.columns.count)
-        }
-
-        subscript(_ name: String) -> FieldView? {
-            guard let i = index[name] else { return nil }
-            if let view = made[i] { return view }
-            let view = FieldView(columns[i])
-            made[i] = view
-            return view
         }
     }
 
