@@ -339,10 +339,13 @@ extension CalpadsValidator {
                     }
                 }
             case .unique(let keys, let conditions):
-                var seen = Set<String>()
+                // The key as one dense id per row (no String joined per record).
+                let ids = r.keyIDs(keys), conds = conditions.map { condition($0, r) }
+                var seen = [Bool](repeating: false, count: (ids.max() ?? -1) + 1)
                 for row in 0..<n where active(row) {
-                    guard conditions.allSatisfy({ holds($0, r, row, year: years[row]) == true }), let k = key(keys, row) else { continue }
-                    if !seen.insert(k).inserted { out.append(finding(rule.fields.first ?? keys[0], row, "repeats another record's \(keys.joined(separator: ", "))")) }
+                    guard conds.allSatisfy({ $0(row, years[row]) == true }), ids[row] >= 0 else { continue }
+                    if seen[ids[row]] { out.append(finding(rule.fields.first ?? keys[0], row, "repeats another record's \(keys.joined(separator: ", "))")) }
+                    seen[ids[row]] = true
                 }
             case .consistent(let keys, let fields):
                 var first: [String: Int] = [:]

@@ -114,6 +114,13 @@ extension CalpadsValidator {
             return otherIDs.ids[row]
         }
 
+        /// The row's value as 32 bits equal exactly when the texts are equal (a text column's code,
+        /// a date's day number, another column's `id`); nil when it has no text.
+        func atom(_ row: Int) -> UInt32? {
+            if !isText, !days.isEmpty { return isNull(row) ? nil : UInt32(bitPattern: days[row]) }
+            return id(row).map { UInt32(truncatingIfNeeded: $0) }
+        }
+
         var idCount: Int { isText ? strings.count : otherIDs.values.count }
 
         func value(ofID id: Int) -> String? { isText ? strings[id] : otherIDs.values[id] }
@@ -214,8 +221,8 @@ extension CalpadsValidator {
 
     /// Two values as one key (an SSID and a school), hashed as they are: joining them into a new
     /// `String` allocated one per record.
-    struct Pair: Hashable {
-        let a: String, b: String
-        init(_ a: String, _ b: String) { self.a = a; self.b = b }
+    struct Pair<A: Hashable, B: Hashable>: Hashable {
+        let a: A, b: B
+        init(_ a: A, _ b: B) { self.a = a; self.b = b }
     }
 }

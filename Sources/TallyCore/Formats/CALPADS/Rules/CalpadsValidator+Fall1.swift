@@ -18,9 +18,9 @@ extension CalpadsValidator {
     }
 
     /// The student's enrollments by SSID and school (`validate calpads … with senr`).
-    static func enrollmentSpans(_ senr: Table) -> [Pair: [(start: Int32, exit: Int32?, row: Int)]] {
+    static func enrollmentSpans(_ senr: Table) -> [Pair<String, String>: [(start: Int32, exit: Int32?, row: Int)]] {
         let e = Record(senr)
-        var spans: [Pair: [(start: Int32, exit: Int32?, row: Int)]] = [:]
+        var spans: [Pair<String, String>: [(start: Int32, exit: Int32?, row: Int)]] = [:]
         for row in 0..<senr.rowCount {
             guard let ssid = e.text("SSID", row), let school = e.text("SchoolOfAttendance", row),
                   let start = e.date("EnrollmentSchoolStartDate", row) else { continue }
@@ -183,7 +183,7 @@ extension CalpadsValidator {
             if let known = latest[ssid], known.start > start { continue }
             latest[ssid] = (start, status)
         }
-        var programs: [Pair: [(start: Int32, end: Int32?)]] = [:]
+        var programs: [Pair<String, String>: [(start: Int32, end: Int32?)]] = [:]
         for row in 0..<sprg.rowCount {
             guard let ssid = p.text("SSID", row), let school = p.text("SchoolOfAttendance", row), let code = p.text("EducationProgramCode", row),
                   let n = Int(code), (300...307).contains(n), let start = p.date("EducationProgramMembershipStartDate", row) else { continue }
@@ -211,7 +211,8 @@ extension CalpadsValidator {
 extension CalpadsValidator {
     /// The Primary Language Codes for English and sign language in a year's code set (SELA0280):
     /// 00 and 37 (sign language) through 2022-23; eng and sgn in 2023-24; eng and ase from 2024-25.
-    static func englishOrSign(_ year: Int) -> Set<String> { year <= 2022 ? ["00", "37"] : year == 2023 ? ["eng", "sgn"] : ["eng", "ase"] }
+    static func englishOrSign(_ year: Int) -> Set<String> { year <= 2022 ? englishOrSignTo2022 : year == 2023 ? englishOrSign2023 : englishOrSignFrom2024 }
+    static let englishOrSignTo2022: Set<String> = ["00", "37"], englishOrSign2023: Set<String> = ["eng", "sgn"], englishOrSignFrom2024: Set<String> = ["eng", "ase"]
 
     static func fall1LanguageRules(_ r: Record, _ layout: CalpadsLayout, senr: Table?, file: String) throws -> [Finding] {
         var out: [Finding] = []
@@ -285,14 +286,14 @@ extension CalpadsValidator {
     /// SPRG0070: one student has at most one open record (no end date) of a program at a school.
     /// A second record with the same start date is SPRG0249F1's finding (a duplicate).
     static func openProgramRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
-        var seen = Set<String>(), starts = Set<String>(), out: [Finding] = []
+        var seen = Set<Pair<Pair<String, String>, String>>(), starts = Set<Pair<Pair<Pair<String, String>, String>, String>>(), out: [Finding] = []
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
             guard active("SPRG0070", year), r.date("EducationProgramMembershipEndDate", row) == nil, let ssid = r.text("SSID", row),
                   let school = r.text("SchoolOfAttendance", row), let code = r.text("EducationProgramCode", row) else { continue }
-            let key = [ssid, school, code].joined(separator: "\u{1F}")
+            let key = Pair(Pair(ssid, school), code)
             let start = r.text("EducationProgramMembershipStartDate", row) ?? ""
-            let firstOfDate = starts.insert(key + "\u{1F}" + start).inserted
+            let firstOfDate = starts.insert(Pair(key, start)).inserted
             if !seen.insert(key).inserted, firstOfDate {
                 out.append(Finding(rule: "SPRG0070", field: "EducationProgramMembershipEndDate", value: "",
                                    message: "a second open record of program \(code) at school \(school)", row: row))

@@ -192,7 +192,7 @@ extension CalpadsValidator {
         guard let senr else { return [] }
         try requireColumns(["SSID", "ReportingLEA", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: type, file: file)
         let e = Record(senr)
-        var spans: [Pair: [(start: Int32, exit: Int32?)]] = [:]
+        var spans: [Pair<String, String>: [(start: Int32, exit: Int32?)]] = [:]
         for row in 0..<senr.rowCount {
             guard let ssid = e.text("SSID", row), let lea = e.text("ReportingLEA", row), let start = e.date("EnrollmentSchoolStartDate", row) else { continue }
             spans[Pair(ssid, lea), default: []].append((start, e.date("EnrollmentSchoolExitDate", row)))

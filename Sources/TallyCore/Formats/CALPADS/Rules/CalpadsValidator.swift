@@ -45,6 +45,25 @@ public enum CalpadsValidator {
         /// The prepared view of a column, for rules written as kernels over it.
         func view(_ field: String) -> FieldView? { views[field] }
 
+        /// A dense id per row of the values of `fields` together, -1 where one is blank: what
+        /// joining them into a key `String` told apart, as integers (each field's dense ids,
+        /// combined field by field).
+        func keyIDs(_ fields: [String]) -> [Int] {
+            let n = table.rowCount
+            var ids = [Int](repeating: 0, count: n)
+            for (k, field) in fields.enumerated() {
+                guard let view = views[field] else { return [Int](repeating: -1, count: n) }
+                // (the key so far, this field's atom) numbered in order of first appearance.
+                var dense: [Int64: Int] = [:]
+                for row in 0..<n where ids[row] >= 0 {
+                    guard let atom = view.atom(row) else { ids[row] = -1; continue }
+                    let pair = (k == 0 ? 0 : Int64(ids[row]) << 32) | Int64(atom)
+                    if let id = dense[pair] { ids[row] = id } else { let id = dense.count; dense[pair] = id; ids[row] = id }
+                }
+            }
+            return fields.isEmpty ? [Int](repeating: -1, count: n) : ids
+        }
+
         /// The rows of each value of a column (`RowGroups`), made once per `Record`.
         func groups(_ field: String) -> RowGroups? { views[field]?.groups }
 
