@@ -148,32 +148,47 @@ extension CalpadsValidator {
 
     /// The views of one table's columns, by name, made on first use.
     final class Views {
-        /// Names to column indexes in 128 buckets by length, first and last byte: the rules look
-        /// a name up for every field they read (hundreds of millions of times on a large
-        /// district), and hashing the whole `String` each time was a tenth of a validate.
-        private var buckets: [[(name: String, index: Int)]]
+        /// Names to column indexes, open addressing over 256 slots by length, first and last
+        /// byte: the rules look a name up for every field they read (hundreds of millions of
+        /// times on a large district), and hashing the whole `String` each time was a tenth of a
+        /// validate.
+        private var slotName: [String]
+        private var slotColumn: [Int]
         private let columns: [Column]
         private var made: [FieldView?]
 
         init(_ table: Table) {
-            buckets = Array(repeating: [], count: 128)
+            slotName = Array(repeating: "", count: 256)
+            slotColumn = Array(repeating: -1, count: 256)
             columns = table.columns
             made = [FieldView?](repeating: nil, count: table.columns.count)
+            // The last column of a name wins, as in `Record.columns`.
+            if table.names.count >= 200 {  // wider than any layout (the slots must not fill): a plain map
+                wide = Dictionary(table.names.enumerated().map { ($1, $0) }, uniquingKeysWith: { _, last in last })
+                return
+            }
             for (i, name) in table.names.enumerated() {
-                let b = Views.bucket(name)
-                // The last column of a name wins, as in `Record.columns`.
-                if let k = buckets[b].firstIndex(where: { $0.name == name }) { buckets[b][k].index = i } else { buckets[b].append((name, i)) }
+                var s = Views.slot(name)
+                while slotColumn[s] >= 0, slotName[s] != name { s = (s + 1) & 255 }
+                slotName[s] = name; slotColumn[s] = i
             }
         }
+        private var wide: [String: Int]? = nil
 
-        @inline(__always) static func bucket(_ name: String) -> Int {
+        @inline(__always) static func slot(_ name: String) -> Int {
             let u = name.utf8
-            return (u.count &* 131 &+ Int(u.first ?? 0) &* 7 &+ Int(u.last ?? 0)) & 127
+            return (u.count &* 131 &+ Int(u.first ?? 0) &* 7 &+ Int(u.last ?? 0)) & 255
         }
 
         subscript(_ name: String) -> FieldView? {
             var found = -1
-            for entry in buckets[Views.bucket(name)] where entry.name == name { found = entry.index; break }
+            if let wide { found = wide[name] ?? -1 } else {
+                var s = Views.slot(name)
+                while slotColumn[s] >= 0 {
+                    if slotName[s] == name { found = slotColumn[s]; break }
+                    s = (s + 1) & 255
+                }
+            }
             guard found >= 0 else { return nil }
             if let view = made[found] { return view }
             let view = FieldView(columns[found])

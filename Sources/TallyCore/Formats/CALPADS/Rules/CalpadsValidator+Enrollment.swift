@@ -154,7 +154,12 @@ extension CalpadsValidator {
 
     /// Whether a rule applies in the academic year starting `year` (a rule added or retired in
     /// some year is data: scripts/calpads_rules.tsv).
-    static func active(_ id: String, _ year: Int) -> Bool { CalpadsRules.rule(id)?.applies(year: year) ?? true }
+    static func active(_ id: String, _ year: Int) -> Bool {
+        // Asked per record per rule: the years of a rule by its ID without copying the rule.
+        if let years = ruleYears[id] { return years.first <= year && year <= years.last }
+        return CalpadsRules.rule(id)?.applies(year: year) ?? true
+    }
+    static let ruleYears: [String: (first: Int, last: Int)] = CalpadsRules.byID.mapValues { ($0.firstYear, $0.lastYear) }
 
     /// Graduates, secondary enrollments and preschool non-ADA enrollments (SENR0175, SENR0302,
     /// SENR0630, SENR0632, SENR0731F1), each in the years CALPADS applies it.
