@@ -205,6 +205,27 @@ extension CalpadsValidator {
         return dots <= 1 && s.utf8.contains(where: { (48...57).contains($0) }) ? Double(s) : nil
     }
 
+    /// `holds` as a function of row and year, with a code test worked out once per distinct value
+    /// of its column (`FieldView.judged`); a comparison reads its fields row by row.
+    static func condition(_ c: CalpadsCheck.Condition, _ r: Record) -> (Int, Int) -> Bool? {
+        switch c {
+        case .member(let f, let set, let negated):
+            guard let judged = r.view(f)?.judged({ set.contains($0) != negated }) else { return { _, _ in nil } }
+            return { row, _ in judged(row) }
+        case .present(let f):
+            guard let view = r.view(f) else { return { _, _ in false } }
+            return { row, _ in view.text(row) != nil }
+        case .blank(let f):
+            guard let view = r.view(f) else { return { _, _ in true } }
+            return { row, _ in view.text(row) == nil }
+        case .tenDigits(let f):
+            guard let judged = r.view(f)?.judged({ allDigits($0, count: 10) }) else { return { _, _ in nil } }
+            return { row, _ in judged(row) }
+        case .compare:
+            return { row, year in holds(c, r, row, year: year) }
+        }
+    }
+
     /// true, false, or nil when a field it needs is blank or not a date or number.
     static func holds(_ c: CalpadsCheck.Condition, _ r: Record, _ row: Int, year: Int) -> Bool? {
         switch c {
@@ -263,18 +284,16 @@ extension CalpadsValidator {
                 // No more than one year after the academic year today falls in.
                 let today = DateCodec.civil(todayDays)
                 let latest = (today.month >= 7 ? today.year : today.year - 1) + 1
-                for row in 0..<n {
-                    guard let v = r.text("AcademicYearID", row) else { continue }
-                    guard let start = CalpadsLayouts.startYear(v), v.count == 9 else {
-                        out.append(finding("AcademicYearID", row, "the academic year must be CCYY-CCYY, e.g. 2024-2025"))
-                        continue
-                    }
-                    if start > latest { out.append(finding("AcademicYearID", row, "\(v) is more than one year in the future")) }
-                }
+                guard let problem = r.view("AcademicYearID")?.judged({ v -> String? in
+                    guard let start = CalpadsLayouts.startYear(v), v.count == 9 else { return "the academic year must be CCYY-CCYY, e.g. 2024-2025" }
+                    return start > latest ? "\(v) is more than one year in the future" : nil
+                }) else { continue }
+                for row in 0..<n { if let message = problem(row) ?? nil { out.append(finding("AcademicYearID", row, message)) } }
             case .nameChars(let fields):
-                for row in 0..<n where active(row) {
-                    for f in fields {
-                        guard let v = r.text(f, row), !v.allSatisfy({ $0.isLetter || $0.isNumber || " .-'".contains($0) }) else { continue }
+                // Field by field (a row's findings keep field order: makeTable's sort is stable).
+                for f in fields {
+                    guard let bad = r.view(f)?.judged({ v in !v.allSatisfy({ $0.isLetter || $0.isNumber || " .-'".contains($0) }) }) else { continue }
+                    for row in 0..<n where bad(row) == true && active(row) {
                         out.append(finding(f, row, "\(f) may hold only letters, digits, spaces, periods, hyphens and apostrophes"))
                     }
                 }
@@ -320,10 +339,13 @@ extension CalpadsValidator {
                     }
                 }
             case .unique(let keys, let conditions):
-                var seen = Set<String>()
+                // The key as one dense id per row (no String joined per record).
+                let ids = r.keyIDs(keys), conds = conditions.map { condition($0, r) }
+                var seen = [Bool](repeating: false, count: (ids.max() ?? -1) + 1)
                 for row in 0..<n where active(row) {
-                    guard conditions.allSatisfy({ holds($0, r, row, year: years[row]) == true }), let k = key(keys, row) else { continue }
-                    if !seen.insert(k).inserted { out.append(finding(rule.fields.first ?? keys[0], row, "repeats another record's \(keys.joined(separator: ", "))")) }
+                    guard conds.allSatisfy({ $0(row, years[row]) == true }), ids[row] >= 0 else { continue }
+                    if seen[ids[row]] { out.append(finding(rule.fields.first ?? keys[0], row, "repeats another record's \(keys.joined(separator: ", "))")) }
+                    seen[ids[row]] = true
                 }
             case .consistent(let keys, let fields):
                 var first: [String: Int] = [:]
@@ -346,10 +368,12 @@ extension CalpadsValidator {
             case .assert(let when, let asserts):
                 let needed = Set((when + asserts).flatMap(CalpadsCheck.fields(of:)))
                 guard needed.allSatisfy({ r.columns[$0] != nil }) else { continue }
+                let w = when.map { condition($0, r) }, a = asserts.map { condition($0, r) }
                 for row in 0..<n where active(row) {
-                    guard when.allSatisfy({ holds($0, r, row, year: years[row]) == true }) else { continue }
-                    if let failed = asserts.first(where: { holds($0, r, row, year: years[row]) == false }) {
-                        out.append(finding(CalpadsCheck.fields(of: failed).first ?? "", row))
+                    let year = years[row]
+                    guard w.allSatisfy({ $0(row, year) == true }) else { continue }
+                    if let k = a.firstIndex(where: { $0(row, year) == false }) {
+                        out.append(finding(CalpadsCheck.fields(of: asserts[k]).first ?? "", row))
                     }
                 }
             }

@@ -54,7 +54,7 @@ extension CalpadsValidator {
         let enrolled = try studentsWithCourses(scse, of: "SCSE", file: file), completed = try studentsWithCourses(scsc, of: "SCSC", file: file)
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
-            guard let k = key(r, row, ["SSID", "AcademicYearID"]), let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) else { continue }
+            guard let k = key(r, row, ["SSID", "AcademicYearID"]), let year = r.startYear(row) else { continue }
             for (rule, have, what) in [("CERT077", enrolled, "course enrollment (SCSE) on Census Day"), ("CERT099", completed, "course completion (SCSC)")] {
                 guard let have, have.years.contains(r.text("AcademicYearID", row) ?? ""), active(rule, year), !have.students.contains(k),
                       needsCourseData(rule, status: r.text("EnrollmentStatusCode", row), grade: r.text("GradeLevelCode", row),
@@ -84,7 +84,7 @@ extension CalpadsValidator {
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
             guard let ssid = r.text("SSID", row), let k = key(r, row, ["SSID", "AcademicYearID"]),
-                  let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear), active("CERT098", year), !byYear.contains(k),
+                  let year = r.startYear(row), active("CERT098", year), !byYear.contains(k),
                   let from = DateCodec.days(year: year, month: 7, day: 1), let to = DateCodec.days(year: year + 1, month: 6, day: 30) else { continue }
             if (spans[ssid] ?? []).contains(where: { $0.0 <= to && $0.1 >= from }) { continue }
             out.append(Finding(rule: "CERT098", field: "SSID", value: ssid,
@@ -104,7 +104,7 @@ extension CalpadsValidator {
         let completed = Set((0..<scsc.rowCount).compactMap { key(s, $0, names) })
         var last: [String: Int] = [:]
         for row in 0..<r.table.rowCount {
-            guard let k = key(r, row, names), let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear),
+            guard let k = key(r, row, names), let year = r.startYear(row),
                   active("CERT100", year), !completed.contains(k) else { continue }
             last[k] = row
         }

@@ -4,7 +4,7 @@ extension CalpadsValidator {
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
-            let yearKnown = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) != nil
+            let yearKnown = r.startYear(row) != nil
             let grade = r.text("GradeLevelCode", row)
             let validGrade = grade.map { CalpadsCodes.grades.contains($0) } ?? false
             if let grade, !validGrade {
@@ -94,13 +94,10 @@ extension CalpadsValidator {
     /// Rules across one student's records: overlaps, several open primaries, duplicates, no SINF.
     static func enrollmentCrossRecordRules(_ r: Record, sinf: Table?) -> [Finding] {
         var out: [Finding] = []
-        var byStudent: [String: [Int]] = [:]
-        for row in 0..<r.table.rowCount {
-            if let ssid = r.text("SSID", row) { byStudent[ssid, default: []].append(row) }
-        }
         let distantFuture = Int32.max
-        for ssid in byStudent.keys.sorted() {
-            guard let rows = byStudent[ssid], rows.count > 1 else { continue }
+        // Each student with several records (a row's findings come from its own student only,
+        // so the order students are visited in does not matter).
+        for (ssid, rows) in r.groups("SSID")?.repeated ?? [] {
             let ordered = rows.sorted { (r.date("EnrollmentSchoolStartDate", $0) ?? 0, $0) < (r.date("EnrollmentSchoolStartDate", $1) ?? 0, $1) }
             // Overlaps and duplicates at one school.
             var bySchool: [String: [Int]] = [:]
@@ -143,8 +140,10 @@ extension CalpadsValidator {
         }
         out += graduateRules(r) + (sinf.map { usSchoolDateRules(r, sinf: $0) } ?? [])
         if let sinf, let ssids = sinf.column("SSID") {
+            // SINF's distinct SSIDs, each once (not a String per record).
+            let view = FieldView(ssids)
             var known = Set<String>()
-            for row in 0..<sinf.rowCount where !ssids.isNull(row) { known.insert(ssids.value(row).display) }
+            for id in 0..<view.idCount { if let v = view.value(ofID: id) { known.insert(v) } }
             for row in 0..<r.table.rowCount {
                 guard let ssid = r.text("SSID", row), !known.contains(ssid) else { continue }
                 out.append(Finding(rule: "SENR-NO-SINF", field: "SSID", value: ssid, message: "the student has no SINF record", row: row))
@@ -155,7 +154,12 @@ extension CalpadsValidator {
 
     /// Whether a rule applies in the academic year starting `year` (a rule added or retired in
     /// some year is data: scripts/calpads_rules.tsv).
-    static func active(_ id: String, _ year: Int) -> Bool { CalpadsRules.rule(id)?.applies(year: year) ?? true }
+    static func active(_ id: String, _ year: Int) -> Bool {
+        // Asked per record per rule: the years of a rule by its ID without copying the rule.
+        if let years = ruleYears[id] { return years.first <= year && year <= years.last }
+        return CalpadsRules.rule(id)?.applies(year: year) ?? true
+    }
+    static let ruleYears: [String: (first: Int, last: Int)] = CalpadsRules.byID.mapValues { ($0.firstYear, $0.lastYear) }
 
     /// Graduates, secondary enrollments and preschool non-ADA enrollments (SENR0175, SENR0302,
     /// SENR0630, SENR0632, SENR0731F1), each in the years CALPADS applies it.

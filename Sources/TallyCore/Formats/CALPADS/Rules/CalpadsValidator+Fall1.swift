@@ -18,9 +18,9 @@ extension CalpadsValidator {
     }
 
     /// The student's enrollments by SSID and school (`validate calpads … with senr`).
-    static func enrollmentSpans(_ senr: Table) -> [String: [(start: Int32, exit: Int32?, row: Int)]] {
+    static func enrollmentSpans(_ senr: Table) -> [Pair<String, String>: [(start: Int32, exit: Int32?, row: Int)]] {
         let e = Record(senr)
-        var spans: [String: [(start: Int32, exit: Int32?, row: Int)]] = [:]
+        var spans: [Pair<String, String>: [(start: Int32, exit: Int32?, row: Int)]] = [:]
         for row in 0..<senr.rowCount {
             guard let ssid = e.text("SSID", row), let school = e.text("SchoolOfAttendance", row),
                   let start = e.date("EnrollmentSchoolStartDate", row) else { continue }
@@ -28,7 +28,7 @@ extension CalpadsValidator {
             // start is SENR0018's finding, and the enrollment counts as open here.
             let exit = e.date("EnrollmentSchoolExitDate", row)
             if let exit, exit < start, e.text("StudentExitReasonCode", row) == "N470" { continue }
-            spans[ssid + "\u{1F}" + school, default: []].append((start, exit.flatMap { $0 >= start ? $0 : nil }, row))
+            spans[Pair(ssid, school), default: []].append((start, exit.flatMap { $0 >= start ? $0 : nil }, row))
         }
         return spans
     }
@@ -45,12 +45,12 @@ extension CalpadsValidator {
         for row in 0..<r.table.rowCount {
             guard let ssid = r.text("SSID", row), let school = r.text("SchoolOfAttendance", row),
                   let start = r.date("EducationProgramMembershipStartDate", row) else { continue }
-            let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) ?? 2019
+            let year = r.startYear(row) ?? 2019
             let end = r.date("EducationProgramMembershipEndDate", row)
             // A program that ends before it starts is SPRG-END-BEFORE-START's finding.
             guard active("GERR0005", year), end.map({ $0 >= start }) ?? true else { continue }
             let participating = r.text("EducationProgramMembershipCode", row) == "3"
-            let ok = (spans[ssid + "\u{1F}" + school] ?? []).contains { e in
+            let ok = (spans[Pair(ssid, school)] ?? []).contains { e in
                 var endsByExit = true
                 if let end, let exit = e.exit { endsByExit = end <= exit }
                 if participating { return start >= e.start && (e.exit.map { start <= $0 } ?? true) && endsByExit }
@@ -91,10 +91,9 @@ extension CalpadsValidator {
 
     static func fall1EnrollmentRules(_ r: Record, _ layout: CalpadsLayout, partners: CalpadsPartners) -> [Finding] {
         var out: [Finding] = []
-        var byStudent: [String: [Int]] = [:]
-        for row in 0..<r.table.rowCount { if let ssid = r.text("SSID", row) { byStudent[ssid, default: []].append(row) } }
+        let byStudent = r.groups("SSID")
         // The file's active year: its latest Academic Year ID (CERT112 looks at the year before it).
-        let activeYear = (0..<r.table.rowCount).compactMap { r.text("AcademicYearID", $0).flatMap(CalpadsLayouts.startYear) }.max()
+        let activeYear = (0..<r.table.rowCount).compactMap { r.startYear($0) }.max()
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
             let start = r.date("EnrollmentSchoolStartDate", row), exit = r.date("EnrollmentSchoolExitDate", row)
@@ -105,9 +104,9 @@ extension CalpadsValidator {
                                    message: "an enrollment of \(y - 1)-\(y) is not exited before August 16, \(y)", row: row))
             }
             // SENR0286: an E150 (mid-year update) exit is followed by an enrollment at the school on the exit date or the day after.
-            if active("SENR0286", year), r.text("StudentExitReasonCode", row) == "E150", let exit, let ssid = r.text("SSID", row) {
+            if active("SENR0286", year), r.text("StudentExitReasonCode", row) == "E150", let exit, r.text("SSID", row) != nil {
                 let school = r.text("SchoolOfAttendance", row)
-                let next = (byStudent[ssid] ?? []).contains { other in
+                let next = (byStudent?.rows(sameAs: row) ?? []).contains { other in
                     other != row && r.text("SchoolOfAttendance", other) == school
                         && (r.date("EnrollmentSchoolStartDate", other).map { $0 >= exit && $0 <= exit + 1 } ?? false)
                 }
@@ -119,8 +118,7 @@ extension CalpadsValidator {
         }
         // CERT041: overlapping primary enrollments of one student in two LEAs (a concurrent
         // enrollment; within one LEA it is SENR0027).
-        for ssid in byStudent.keys.sorted() {
-            guard let rows = byStudent[ssid], rows.count > 1 else { continue }
+        for (_, rows) in byStudent?.repeated ?? [] {
             let primaries = rows.filter { isPrimary(r, $0) }
             for (k, row) in primaries.enumerated() {
                 let year = yearStart(r, row, layout)
@@ -185,11 +183,11 @@ extension CalpadsValidator {
             if let known = latest[ssid], known.start > start { continue }
             latest[ssid] = (start, status)
         }
-        var programs: [String: [(start: Int32, end: Int32?)]] = [:]
+        var programs: [Pair<String, String>: [(start: Int32, end: Int32?)]] = [:]
         for row in 0..<sprg.rowCount {
             guard let ssid = p.text("SSID", row), let school = p.text("SchoolOfAttendance", row), let code = p.text("EducationProgramCode", row),
                   let n = Int(code), (300...307).contains(n), let start = p.date("EducationProgramMembershipStartDate", row) else { continue }
-            programs[ssid + "\u{1F}" + school, default: []].append((start, p.date("EducationProgramMembershipEndDate", row)))
+            programs[Pair(ssid, school), default: []].append((start, p.date("EducationProgramMembershipEndDate", row)))
         }
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
@@ -200,7 +198,7 @@ extension CalpadsValidator {
             let exit = r.date("EnrollmentSchoolExitDate", row) ?? distantFuture
             // Over 30 days: a short-term (30) enrollment for CERT146; any enrollment for SENR0644F1.
             guard Int(exit) - Int(start) > 30 || (rule == "CERT146" && r.text("EnrollmentStatusCode", row) == "10") else { continue }
-            if !(programs[ssid + "\u{1F}" + school] ?? []).contains(where: { $0.start <= exit && ($0.end ?? distantFuture) >= start }) {
+            if !(programs[Pair(ssid, school)] ?? []).contains(where: { $0.start <= exit && ($0.end ?? distantFuture) >= start }) {
                 out.append(Finding(rule: rule, field: "SSID", value: ssid,
                                    message: "an English learner enrolled over 30 days has no language instruction program (300-307) at school \(school) during the enrollment", row: row))
             }
@@ -213,15 +211,14 @@ extension CalpadsValidator {
 extension CalpadsValidator {
     /// The Primary Language Codes for English and sign language in a year's code set (SELA0280):
     /// 00 and 37 (sign language) through 2022-23; eng and sgn in 2023-24; eng and ase from 2024-25.
-    static func englishOrSign(_ year: Int) -> Set<String> { year <= 2022 ? ["00", "37"] : year == 2023 ? ["eng", "sgn"] : ["eng", "ase"] }
+    static func englishOrSign(_ year: Int) -> Set<String> { year <= 2022 ? englishOrSignTo2022 : year == 2023 ? englishOrSign2023 : englishOrSignFrom2024 }
+    static let englishOrSignTo2022: Set<String> = ["00", "37"], englishOrSign2023: Set<String> = ["eng", "sgn"], englishOrSignFrom2024: Set<String> = ["eng", "ase"]
 
     static func fall1LanguageRules(_ r: Record, _ layout: CalpadsLayout, senr: Table?, file: String) throws -> [Finding] {
         var out: [Finding] = []
-        var byStudent: [String: [Int]] = [:]
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
             let status = r.text("EnglishAcquisitionStatusCode", row)
-            if let ssid = r.text("SSID", row) { byStudent[ssid, default: []].append(row) }
             // SELA0280: English or sign language as primary language only for EO (TBD excepted to 2023-24).
             if active("SELA0280", year), let language = r.text("PrimaryLanguageCode", row), englishOrSign(year).contains(language),
                let status, status != "EO", CalpadsCodes.englishStatuses.contains(status), !(status == "TBD" && year <= 2023) {
@@ -238,8 +235,8 @@ extension CalpadsValidator {
         }
         // SELA0285: a status the student has not had before starts after the latest status before
         // it in the file (the file is posted in order, as CALPADS posts a batch).
-        for ssid in byStudent.keys.sorted() {
-            guard let rows = byStudent[ssid], rows.count > 1 else { continue }
+        for (_, group) in r.groups("SSID")?.repeated ?? [] {
+            let rows = Array(group)
             for (k, row) in rows.enumerated() where k > 0 {
                 let year = yearStart(r, row, layout)
                 guard active("SELA0285", year), let status = r.text("EnglishAcquisitionStatusCode", row),
@@ -289,14 +286,14 @@ extension CalpadsValidator {
     /// SPRG0070: one student has at most one open record (no end date) of a program at a school.
     /// A second record with the same start date is SPRG0249F1's finding (a duplicate).
     static func openProgramRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
-        var seen = Set<String>(), starts = Set<String>(), out: [Finding] = []
+        var seen = Set<Pair<Pair<String, String>, String>>(), starts = Set<Pair<Pair<Pair<String, String>, String>, String>>(), out: [Finding] = []
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
             guard active("SPRG0070", year), r.date("EducationProgramMembershipEndDate", row) == nil, let ssid = r.text("SSID", row),
                   let school = r.text("SchoolOfAttendance", row), let code = r.text("EducationProgramCode", row) else { continue }
-            let key = [ssid, school, code].joined(separator: "\u{1F}")
+            let key = Pair(Pair(ssid, school), code)
             let start = r.text("EducationProgramMembershipStartDate", row) ?? ""
-            let firstOfDate = starts.insert(key + "\u{1F}" + start).inserted
+            let firstOfDate = starts.insert(Pair(key, start)).inserted
             if !seen.insert(key).inserted, firstOfDate {
                 out.append(Finding(rule: "SPRG0070", field: "EducationProgramMembershipEndDate", value: "",
                                    message: "a second open record of program \(code) at school \(school)", row: row))

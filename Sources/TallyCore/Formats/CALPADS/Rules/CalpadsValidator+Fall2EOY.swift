@@ -113,7 +113,7 @@ extension CalpadsValidator {
         for row in 0..<r.table.rowCount {
             // A record whose academic year is not valid is another rule's finding.
             guard let seid = r.text("SEID", row), seid != "9999999999", let k = key(r, row, ["SEID", "AcademicYearID"]),
-                  let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) else { continue }
+                  let year = r.startYear(row) else { continue }
             if let teaching, active("CERT047", year), !teaching.contains(k) {
                 out.append(Finding(rule: "CERT047", field: "SEID", value: seid,
                                    message: "SEID \(seid) teaches this section but has no teaching assignment (SASS job classification 12, 26 or 27) in \(r.text("AcademicYearID", row) ?? "")", row: row))
@@ -136,14 +136,14 @@ extension CalpadsValidator {
         let sections = Set((0..<crse.rowCount).compactMap { key(c, $0, ["SEID", "AcademicYearID"]) })
         var nonClassroom = Set<String>(), lastTeacher: [String: Int] = [:]
         for row in 0..<r.table.rowCount {
-            guard let k = key(r, row, ["SEID", "AcademicYearID"]), let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear),
+            guard let k = key(r, row, ["SEID", "AcademicYearID"]), let year = r.startYear(row),
                   teacherSectionRuleID(year) != nil else { continue }
             if (1...7).contains(where: { r.text("NonClassroomBasedJobAssignmentCode\($0)", row) != nil }) { nonClassroom.insert(k) }
             if teachingClassifications.contains(r.text("StaffJobClassificationCode", row) ?? "") { lastTeacher[k] = row }
         }
         return lastTeacher.filter { !nonClassroom.contains($0.key) && !sections.contains($0.key) }.map { _, row in
             // CERT048 through 2023-24, SDEM0684F2 from 2024-25 (CalpadsValidator+Courses).
-            Finding(rule: r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear).flatMap(teacherSectionRuleID) ?? "CERT048", field: "SEID", value: r.text("SEID", row) ?? "",
+            Finding(rule: r.startYear(row).flatMap(teacherSectionRuleID) ?? "CERT048", field: "SEID", value: r.text("SEID", row) ?? "",
                     message: "a teacher with no non-classroom based assignment and no course section (CRSE) in \(r.text("AcademicYearID", row) ?? "")", row: row)
         }
     }
@@ -198,7 +198,7 @@ extension CalpadsValidator {
             // June 30 (CALPADS' own default for an open enrollment gives fewer days, never more).
             var enrolled: [String: Int] = [:]
             for row in 0..<senr.rowCount {
-                guard let k = key(e, row, keys), let year = e.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear),
+                guard let k = key(e, row, keys), let year = e.startYear(row),
                       let yearStart = DateCodec.days(year: year, month: 7, day: 1), let yearEnd = DateCodec.days(year: year + 1, month: 6, day: 30),
                       let start = e.date("EnrollmentSchoolStartDate", row) else { continue }
                 let days = Int(min(e.date("EnrollmentSchoolExitDate", row) ?? yearEnd, yearEnd)) - Int(max(start, yearStart)) + 1
@@ -206,7 +206,7 @@ extension CalpadsValidator {
             }
             for row in 0..<r.table.rowCount {
                 // No enrollment at the school at all is CERT126's finding.
-                guard let k = key(r, row, keys), let days = enrolled[k], let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear),
+                guard let k = key(r, row, keys), let days = enrolled[k], let year = r.startYear(row),
                       active("CERT129", year), let expected = number(r, "ExpectedAttendanceDays", row), expected > Double(days) else { continue }
                 out.append(Finding(rule: "CERT129", field: "ExpectedAttendanceDays", value: r.text("ExpectedAttendanceDays", row) ?? "",
                                    message: "\(format(expected)) expected attendance days, but the student was enrolled at the school \(days) days in the year", row: row))
@@ -235,7 +235,7 @@ extension CalpadsValidator {
                 suspended[ssid, default: []].append(date)
             }
             for row in 0..<r.table.rowCount {
-                guard let ssid = r.text("SSID", row), let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear), active("CERT127", year),
+                guard let ssid = r.text("SSID", row), let year = r.startYear(row), active("CERT127", year),
                       let days = number(r, "DaysAbsentOutOfSchoolSuspension", row), days > 0,
                       let from = DateCodec.days(year: year, month: 4, day: 1), let to = DateCodec.days(year: year + 1, month: 6, day: 30) else { continue }
                 // An incident from April 1 before the academic year through its end (Aeries' reading of the rule).

@@ -16,7 +16,7 @@ extension CalpadsValidator {
         for row in 0..<r.table.rowCount {
             guard let ssid = r.text("SSID", row), let day = graduated[ssid], r.text("StudentSchoolCompletionStatus", row) != "100",
                   r.text("StudentExitReasonCode", row) != "N470" else { continue }
-            let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) ?? 2019
+            let year = r.startYear(row) ?? 2019
             let start = r.date("EnrollmentSchoolStartDate", row) ?? 0
             if let exit = r.date("EnrollmentSchoolExitDate", row) {
                 if active("SENR0586", year), exit > day, r.text("EnrollmentStatusCode", row) != "20" {
@@ -53,7 +53,7 @@ extension CalpadsValidator {
         }
         var out: [Finding] = []
         for (ssid, row) in earliest.sorted(by: { $0.value < $1.value }) {
-            let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) ?? 2019
+            let year = r.startYear(row) ?? 2019
             guard active("SENR0654F1", year), let us = usDate[ssid], let start = r.date("EnrollmentSchoolStartDate", row), us > start else { continue }
             out.append(Finding(rule: "SENR0654F1", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
                                message: "the SINF Initial US School Enrollment Date \(DateCodec.format(us, "YYYYMMDD")) is after the student's earliest TK-12 start date", row: row))
@@ -68,7 +68,7 @@ extension CalpadsValidator {
         guard r.columns[indicator] != nil else { return [] }
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
-            let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) ?? 2019
+            let year = r.startYear(row) ?? 2019
             guard active(rule, year), let missing = r.text(indicator, row) else { continue }
             let races = (1...5).compactMap { r.text("\(prefix)Race\($0)Code", row) }
             if missing == "Y", !races.isEmpty {
@@ -170,7 +170,7 @@ extension CalpadsValidator {
     static func pathwayRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
-            guard let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear), active("SCTE-COMPLETION-YEAR", year),
+            guard let year = r.startYear(row), active("SCTE-COMPLETION-YEAR", year),
                   let v = r.text("StudentCTEPathwayCompletionAcademicYearID", row), let completed = CalpadsLayouts.startYear(v), completed > year else { continue }
             out.append(Finding(rule: "SCTE-COMPLETION-YEAR", field: "StudentCTEPathwayCompletionAcademicYearID", value: v,
                                message: "a pathway completed in \(v) is reported in an earlier academic year", row: row))

@@ -146,7 +146,7 @@ extension CalpadsValidator {
             for row in 0..<r.table.rowCount {
                 guard let k = key(r, row, names) else { continue }
                 let full = k + "\u{1F}" + (r.text("MarkingPeriodCode", row) ?? "")
-                let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) ?? 2019
+                let year = r.startYear(row) ?? 2019
                 if let earlier = first[full], active("SCSC0230", year) {
                     let line = Int(r.table.provenance.line[earlier])
                     out.append(Finding(rule: "SCSC0230", field: "SSID", value: r.text("SSID", row) ?? "",
@@ -167,7 +167,7 @@ extension CalpadsValidator {
             }
             for row in 0..<r.table.rowCount {
                 guard let k = key(r, row, sectionNames + ["LocalCourseID"]),
-                      let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear), active("SCSE0139F2", year) else { continue }
+                      let year = r.startYear(row), active("SCSE0139F2", year) else { continue }
                 if !sections.contains(k) {
                     out.append(Finding(rule: "SCSE0139F2", field: "CourseSectionID", value: r.text("CourseSectionID", row) ?? "",
                                        message: "no course section \(r.text("CourseSectionID", row) ?? "") of course \(r.text("LocalCourseID", row) ?? "") in term \(r.text("AcademicTermCode", row) ?? "") at \(r.text("SchoolOfCourseDelivery", row) ?? "") in the course section file", row: row))
@@ -192,18 +192,18 @@ extension CalpadsValidator {
         guard let senr else { return [] }
         try requireColumns(["SSID", "ReportingLEA", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: type, file: file)
         let e = Record(senr)
-        var spans: [String: [(start: Int32, exit: Int32?)]] = [:]
+        var spans: [Pair<String, String>: [(start: Int32, exit: Int32?)]] = [:]
         for row in 0..<senr.rowCount {
             guard let ssid = e.text("SSID", row), let lea = e.text("ReportingLEA", row), let start = e.date("EnrollmentSchoolStartDate", row) else { continue }
-            spans[ssid + "\u{1F}" + lea, default: []].append((start, e.date("EnrollmentSchoolExitDate", row)))
+            spans[Pair(ssid, lea), default: []].append((start, e.date("EnrollmentSchoolExitDate", row)))
         }
         let rule = "SELA-NO-ENROLLMENT"
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
             guard let ssid = r.text("SSID", row), let lea = r.text("ReportingLEA", row) else { continue }
-            let year = r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) ?? 2019
+            let year = r.startYear(row) ?? 2019
             guard active(rule, year) else { continue }
-            if (spans[ssid + "\u{1F}" + lea] ?? []).isEmpty {
+            if (spans[Pair(ssid, lea)] ?? []).isEmpty {
                 out.append(Finding(rule: rule, field: "SSID", value: ssid, message: "no enrollment in LEA \(lea)", row: row))
             }
         }

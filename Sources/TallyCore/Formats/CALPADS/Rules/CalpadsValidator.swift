@@ -13,24 +13,65 @@ public enum CalpadsValidator {
         var line: Int? = nil
     }
 
-    /// Reads a table's fields by layout name.
+    /// Reads a table's fields by layout name, through views of its columns prepared once per
+    /// `Record` (the rules ask for millions of fields: going through `Column.value` made a `Value`
+    /// and a `String` per field per rule, and the text dictionary's lock each time). A text column's
+    /// view holds each distinct value once as a `String` (nil for the empty string), indexed by the
+    /// dictionary code, so `text` is two array reads; a date column's view is its day numbers.
+    /// Views are made on first use of a column (a column no rule reads costs nothing).
     struct Record {
         let table: Table
         let columns: [String: Column]
+        private let views: Views
+
         init(_ table: Table) {
             self.table = table
             var map: [String: Column] = [:]
             for (name, column) in zip(table.names, table.columns) { map[name] = column }
             columns = map
+            views = Views(table)
         }
+
         func text(_ field: String, _ row: Int) -> String? {
-            guard let c = columns[field], !c.isNull(row) else { return nil }
-            let s = c.value(row).display
-            return s.isEmpty ? nil : s
+            guard let view = views[field] else { return nil }
+            return view.text(row)
         }
+
         func date(_ field: String, _ row: Int) -> Int32? {
-            guard let c = columns[field], !c.isNull(row), case .date(let d) = c.value(row) else { return nil }
-            return d
+            guard let view = views[field] else { return nil }
+            return view.date(row)
+        }
+
+        /// The prepared view of a column, for rules written as kernels over it.
+        func view(_ field: String) -> FieldView? { views[field] }
+
+        /// A dense id per row of the values of `fields` together, -1 where one is blank: what
+        /// joining them into a key `String` told apart, as integers (each field's dense ids,
+        /// combined field by field).
+        func keyIDs(_ fields: [String]) -> [Int] {
+            let n = table.rowCount
+            var ids = [Int](repeating: 0, count: n)
+            for (k, field) in fields.enumerated() {
+                guard let view = views[field] else { return [Int](repeating: -1, count: n) }
+                // (the key so far, this field's atom) numbered in order of first appearance.
+                var dense: [Int64: Int] = [:]
+                for row in 0..<n where ids[row] >= 0 {
+                    guard let atom = view.atom(row) else { ids[row] = -1; continue }
+                    let pair = (k == 0 ? 0 : Int64(ids[row]) << 32) | Int64(atom)
+                    if let id = dense[pair] { ids[row] = id } else { let id = dense.count; dense[pair] = id; ids[row] = id }
+                }
+            }
+            return fields.isEmpty ? [Int](repeating: -1, count: n) : ids
+        }
+
+        /// The rows of each value of a column (`RowGroups`), made once per `Record`.
+        func groups(_ field: String) -> RowGroups? { views[field]?.groups }
+
+        /// The start year of the row's Academic Year ID (`CalpadsLayouts.startYear`), worked out
+        /// once per distinct value.
+        func startYear(_ row: Int) -> Int? {
+            guard let view = views["AcademicYearID"] else { return nil }
+            return view.startYear(row)
         }
     }
 
@@ -77,59 +118,66 @@ public enum CalpadsValidator {
     }
 
     static func yearStart(_ r: Record, _ row: Int, _ layout: CalpadsLayout) -> Int {
-        r.text("AcademicYearID", row).flatMap(CalpadsLayouts.startYear) ?? layout.firstYear
+        r.startYear(row) ?? layout.firstYear
     }
 
     static func allDigits(_ s: String, count: Int) -> Bool { s.count == count && s.allSatisfy { $0.isASCII && $0.isNumber } }
 
-    /// Rules on single fields of every file type.
+    /// Rules on single fields of every file type, each as a kernel over a whole column: a code
+    /// check judges each distinct value once (`FieldView.rows(failing:)`). The findings of a row
+    /// come out in the order the row-by-row loop gave them (block by block below; `makeTable`'s
+    /// sort by line, row and rule is stable).
     static func fieldRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
         var out: [Finding] = []
-        let n = r.table.rowCount
         // Dates the reader could not parse, by source line.
         let lines = r.table.provenance.line
-        var rowOfLine: [Int32: Int] = [:]
-        for (row, line) in lines.enumerated() where rowOfLine[line] == nil { rowOfLine[line] = row }
-        for bad in r.table.rejected {
-            guard let row = rowOfLine[Int32(bad.line)] else { continue }
-            out.append(Finding(rule: "FRMT0002", field: bad.column, value: bad.raw,
-                               message: "\"\(bad.raw)\" is not a CCYYMMDD date that exists", row: row))
+        var rejectedAt = Set<String>()
+        if !r.table.rejected.isEmpty {
+            var rowOfLine: [Int32: Int] = [:]
+            for (row, line) in lines.enumerated() where rowOfLine[line] == nil { rowOfLine[line] = row }
+            for bad in r.table.rejected {
+                rejectedAt.insert("\(bad.column)\u{1F}\(bad.line)")
+                guard let row = rowOfLine[Int32(bad.line)] else { continue }
+                out.append(Finding(rule: "FRMT0002", field: bad.column, value: bad.raw,
+                                   message: "\"\(bad.raw)\" is not a CCYYMMDD date that exists", row: row))
+            }
         }
         let required = layout.fields.filter { $0.required && $0.name != "RecordTypeCode" }
         let limited = layout.fields.filter { $0.maxLength > 0 && !$0.isDate }
         let indicators = layout.fields.filter { $0.name.hasSuffix("Indicator") }
-        for row in 0..<n {
-            for field in required where r.columns[field.name] != nil && r.text(field.name, row) == nil {
-                if field.isDate, r.table.rejected.contains(where: { $0.column == field.name && $0.line == Int(lines[row]) }) { continue }
+        for field in required {
+            guard let view = r.view(field.name) else { continue }
+            for row in view.blankRows() {
+                if field.isDate, rejectedAt.contains("\(field.name)\u{1F}\(lines[row])") { continue }
                 out.append(Finding(rule: "GERR0001", field: field.name, value: "",
                                    message: "\(field.label) (\(field.number)) is required", row: row))
             }
-            for field in limited {
-                guard let v = r.text(field.name, row), v.count > field.maxLength else { continue }
+        }
+        for field in limited {
+            guard let view = r.view(field.name) else { continue }
+            for row in view.rows(failing: { $0.count > field.maxLength }) {
+                let v = view.text(row) ?? ""
                 out.append(Finding(rule: "FRMT0001", field: field.name, value: v,
                                    message: "\(field.label) is \(v.count) characters, at most \(field.maxLength) allowed", row: row))
             }
-            if let v = r.text("SSID", row), !allDigits(v, count: 10) {
-                out.append(Finding(rule: "GEN-SSID", field: "SSID", value: v, message: "an SSID is ten digits", row: row))
+        }
+        func check(_ name: String, rule: String, message: String, failing test: (String) -> Bool) {
+            guard let view = r.view(name) else { return }
+            for row in view.rows(failing: test) {
+                out.append(Finding(rule: rule, field: name, value: view.text(row) ?? "", message: message, row: row))
             }
-            if let v = r.text("TransactionTypeCode", row), v != "D", v != "R" {
-                out.append(Finding(rule: "GERR0008", field: "TransactionTypeCode", value: v,
-                                   message: "the transaction type is blank, D or R", row: row))
-            }
-            if let v = r.text("ReportingLEA", row), !allDigits(v, count: 7) {
-                out.append(Finding(rule: "GEN-LEA-CODE", field: "ReportingLEA", value: v, message: "an LEA code is seven digits", row: row))
-            }
-            if let v = r.text("SchoolOfAttendance", row), !allDigits(v, count: 7) {
-                out.append(Finding(rule: "GEN-SCHOOL-CODE", field: "SchoolOfAttendance", value: v, message: "a school code is seven digits", row: row))
-            }
-            if let v = r.text("StudentGenderCode", row), !CalpadsCodes.genders.contains(v) {
-                out.append(Finding(rule: "GERR0002", field: "StudentGenderCode", value: v, message: "the gender code is M, F or X", row: row))
-            }
-            for field in indicators {
-                guard let v = r.text(field.name, row), v != "Y", v != "N" else { continue }
-                out.append(Finding(rule: "GEN-INDICATOR", field: field.name, value: v, message: "\(field.label) is Y or N", row: row))
-            }
-            if let birth = r.date("StudentBirthDate", row) {
+        }
+        check("SSID", rule: "GEN-SSID", message: "an SSID is ten digits") { !allDigits($0, count: 10) }
+        check("TransactionTypeCode", rule: "GERR0008", message: "the transaction type is blank, D or R") { $0 != "D" && $0 != "R" }
+        check("ReportingLEA", rule: "GEN-LEA-CODE", message: "an LEA code is seven digits") { !allDigits($0, count: 7) }
+        check("SchoolOfAttendance", rule: "GEN-SCHOOL-CODE", message: "a school code is seven digits") { !allDigits($0, count: 7) }
+        check("StudentGenderCode", rule: "GERR0002", message: "the gender code is M, F or X") { !CalpadsCodes.genders.contains($0) }
+        for field in indicators {
+            check(field.name, rule: "GEN-INDICATOR", message: "\(field.label) is Y or N") { $0 != "Y" && $0 != "N" }
+        }
+        if let births = r.view("StudentBirthDate") {
+            for row in 0..<r.table.rowCount {
+                guard let birth = births.date(row) else { continue }
                 let start = yearStart(r, row, layout)
                 let yearBegins = DateCodec.days(year: start, month: 7, day: 1) ?? 0
                 if birth >= yearBegins || FunctionRegistry.age(birth, yearBegins) >= 100 {
@@ -137,10 +185,9 @@ public enum CalpadsValidator {
                                        message: "the birth date is not plausible for \(start)-\(start + 1)", row: row))
                 }
             }
-            if let v = r.text("StudentBirthCountryCode", row), !(v.count == 2 && v.allSatisfy { $0.isASCII && $0.isUppercase }) {
-                out.append(Finding(rule: "GEN-COUNTRY-CODE", field: "StudentBirthCountryCode", value: v,
-                                   message: "a country code is two capital letters", row: row))
-            }
+        }
+        check("StudentBirthCountryCode", rule: "GEN-COUNTRY-CODE", message: "a country code is two capital letters") { v in
+            !(v.count == 2 && v.allSatisfy { $0.isASCII && $0.isUppercase })
         }
         return out
     }

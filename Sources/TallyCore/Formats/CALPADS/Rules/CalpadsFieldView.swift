@@ -1,0 +1,243 @@
+/// How the CALPADS rules read a table: prepared views of its columns (`Record` hands them out),
+/// so a rule over a million records reads arrays, and judges a code once per distinct value.
+extension CalpadsValidator {
+    /// One column as the rules read it (see `Record`).
+    final class FieldView {
+        let column: Column
+        /// Text columns: the codes, and each code's value (nil when empty).
+        private let codes: [Int32]
+        private let strings: [String?]
+        /// Date columns: the day numbers.
+        private let days: [Int32]
+        private let validity: Bitmap?
+        private let isText: Bool
+        /// Start years per code, made on first use (`Record.startYear`).
+        private var years: [Int?]?
+
+        init(_ column: Column) {
+            self.column = column
+            validity = column.validity
+            switch column.data {
+            case .text(let c, let dictionary):
+                isText = true
+                codes = c
+                // Only the values the column holds (a dictionary may be shared with other columns).
+                var used = [Bool](repeating: false, count: dictionary.count)
+                if let validity = column.validity {
+                    for (row, code) in c.enumerated() where validity[row] { used[Int(code)] = true }
+                } else {
+                    for code in c { used[Int(code)] = true }
+                }
+                strings = (0..<dictionary.count).map { code -> String? in
+                    guard used[code] else { return nil }
+                    let s = dictionary[Int32(code)]
+                    return s.isEmpty ? nil : s
+                }
+                days = []
+            case .date(let d):
+                isText = false; codes = []; strings = []; days = d
+            default:
+                isText = false; codes = []; strings = []; days = []
+            }
+        }
+
+        @inline(__always) private func isNull(_ row: Int) -> Bool {
+            guard let validity else { return false }
+            return !validity[row]
+        }
+
+        func text(_ row: Int) -> String? {
+            if isNull(row) { return nil }
+            if isText { return strings[Int(codes[row])] }
+            let s = column.value(row).display
+            return s.isEmpty ? nil : s
+        }
+
+        func date(_ row: Int) -> Int32? {
+            if isNull(row) || days.isEmpty { return nil }
+            return days[row]
+        }
+
+        /// Rows (ascending) whose text `test` flags (returns true for), judged once per distinct
+        /// value of a text column, so a million rows of a dozen codes cost a dozen tests.
+        func rows(failing test: (String) -> Bool) -> [Int] {
+            var out: [Int] = []
+            guard isText else {
+                for row in 0..<column.count { if let s = text(row), test(s) { out.append(row) } }
+                return out
+            }
+            var verdict = [Bool](repeating: false, count: strings.count)
+            var any = false
+            for (code, s) in strings.enumerated() { if let s, test(s) { verdict[code] = true; any = true } }
+            guard any else { return out }
+            for row in 0..<codes.count where verdict[Int(codes[row])] && !isNull(row) { out.append(row) }
+            return out
+        }
+
+        /// `judge` as a function of the row, worked out once per distinct value of a text column
+        /// (a verdict per dictionary code); nil where the row has no text.
+        func judged<T>(_ judge: (String) -> T) -> (Int) -> T? {
+            guard isText else {
+                var perRow: [T?] = []
+                perRow.reserveCapacity(column.count)
+                for row in 0..<column.count { perRow.append(text(row).map(judge)) }
+                return { perRow[$0] }
+            }
+            let verdicts = strings.map { $0.map(judge) }
+            let codes = codes, validity = validity
+            return { row in
+                if let validity, !validity[row] { return nil }
+                return verdicts[Int(codes[row])]
+            }
+        }
+
+        /// Rows (ascending) with no text: null, or the empty string.
+        func blankRows() -> [Int] {
+            var out: [Int] = []
+            if isText {
+                for row in 0..<codes.count where isNull(row) || strings[Int(codes[row])] == nil { out.append(row) }
+            } else {
+                for row in 0..<column.count where text(row) == nil { out.append(row) }
+            }
+            return out
+        }
+
+        /// A dense id of the row's text (its dictionary code), nil when it has none; with
+        /// `value(ofID:)`. Rules across a student's records group rows by it (`RowGroups`)
+        /// instead of hashing a `String` per row.
+        func id(_ row: Int) -> Int? {
+            if isText {
+                if isNull(row) { return nil }
+                let code = Int(codes[row])
+                return strings[code] == nil ? nil : code
+            }
+            return otherIDs.ids[row]
+        }
+
+        /// The row's value as 32 bits equal exactly when the texts are equal (a text column's code,
+        /// a date's day number, another column's `id`); nil when it has no text.
+        func atom(_ row: Int) -> UInt32? {
+            if !isText, !days.isEmpty { return isNull(row) ? nil : UInt32(bitPattern: days[row]) }
+            return id(row).map { UInt32(truncatingIfNeeded: $0) }
+        }
+
+        var idCount: Int { isText ? strings.count : otherIDs.values.count }
+
+        func value(ofID id: Int) -> String? { isText ? strings[id] : otherIDs.values[id] }
+
+        /// Ids of a column that is not text (an SSID read as a number, say): its texts numbered.
+        private lazy var otherIDs: (ids: [Int?], values: [String]) = {
+            var index: [String: Int] = [:], values: [String] = [], ids: [Int?] = []
+            for row in 0..<column.count {
+                guard let s = text(row) else { ids.append(nil); continue }
+                if let i = index[s] { ids.append(i) } else { index[s] = values.count; ids.append(values.count); values.append(s) }
+            }
+            return (ids, values)
+        }()
+
+        /// The rows of each value of this column (`RowGroups`), made once.
+        lazy var groups = RowGroups(self)
+
+        func startYear(_ row: Int) -> Int? {
+            guard isText else { return text(row).flatMap(CalpadsLayouts.startYear) }
+            if isNull(row) { return nil }
+            if years == nil { years = strings.map { $0.flatMap(CalpadsLayouts.startYear) } }
+            return years?[Int(codes[row])] ?? nil
+        }
+    }
+
+    /// The views of one table's columns, by name, made on first use.
+    final class Views {
+        /// Names to column indexes, open addressing over 256 slots by length, first and last
+        /// byte: the rules look a name up for every field they read (hundreds of millions of
+        /// times on a large district), and hashing the whole `String` each time was a tenth of a
+        /// validate.
+        private var slotName: [String]
+        private var slotColumn: [Int]
+        private let columns: [Column]
+        private var made: [FieldView?]
+
+        init(_ table: Table) {
+            slotName = Array(repeating: "", count: 256)
+            slotColumn = Array(repeating: -1, count: 256)
+            columns = table.columns
+            made = [FieldView?](repeating: nil, count: table.columns.count)
+            // The last column of a name wins, as in `Record.columns`.
+            if table.names.count >= 200 {  // wider than any layout (the slots must not fill): a plain map
+                wide = Dictionary(table.names.enumerated().map { ($1, $0) }, uniquingKeysWith: { _, last in last })
+                return
+            }
+            for (i, name) in table.names.enumerated() {
+                var s = Views.slot(name)
+                while slotColumn[s] >= 0, slotName[s] != name { s = (s + 1) & 255 }
+                slotName[s] = name; slotColumn[s] = i
+            }
+        }
+        private var wide: [String: Int]? = nil
+
+        @inline(__always) static func slot(_ name: String) -> Int {
+            let u = name.utf8
+            return (u.count &* 131 &+ Int(u.first ?? 0) &* 7 &+ Int(u.last ?? 0)) & 255
+        }
+
+        subscript(_ name: String) -> FieldView? {
+            var found = -1
+            if let wide { found = wide[name] ?? -1 } else {
+                var s = Views.slot(name)
+                while slotColumn[s] >= 0 {
+                    if slotName[s] == name { found = slotColumn[s]; break }
+                    s = (s + 1) & 255
+                }
+            }
+            guard found >= 0 else { return nil }
+            if let view = made[found] { return view }
+            let view = FieldView(columns[found])
+            made[found] = view
+            return view
+        }
+    }
+
+    /// The rows of each value of a column, for rules across one student's records: a counting
+    /// sort of the rows by the value's dense id (no `String` hashed per row). Rows stay in
+    /// ascending order within a value.
+    final class RowGroups {
+        private let view: FieldView
+        private let start: [Int]
+        private let rows: [Int]
+
+        init(_ view: FieldView) {
+            self.view = view
+            let n = view.column.count
+            var ids = [Int](repeating: -1, count: n)
+            var count = [Int](repeating: 0, count: view.idCount + 1)
+            for row in 0..<n { if let id = view.id(row) { ids[row] = id; count[id + 1] += 1 } }
+            for i in 1..<count.count { count[i] += count[i - 1] }
+            start = count
+            var next = count, sorted = [Int](repeating: 0, count: count.last ?? 0)
+            for row in 0..<n where ids[row] >= 0 { sorted[next[ids[row]]] = row; next[ids[row]] += 1 }
+            rows = sorted
+        }
+
+        /// The rows with the same value as `row` (itself included); none when it has no value.
+        func rows(sameAs row: Int) -> ArraySlice<Int> {
+            guard let id = view.id(row) else { return [] }
+            return rows[start[id]..<start[id + 1]]
+        }
+
+        /// Each value held by more than one row, with its rows.
+        var repeated: [(value: String, rows: ArraySlice<Int>)] {
+            var out: [(value: String, rows: ArraySlice<Int>)] = []
+            for id in 0..<(start.count - 1) where start[id + 1] - start[id] > 1 {
+                out.append((view.value(ofID: id) ?? "", rows[start[id]..<start[id + 1]]))
+            }
+            return out
+        }
+    }
+
+    /// Two values as one key (an SSID and a school), hashed as they are: joining them into a new
+    /// `String` allocated one per record.
+    struct Pair<A: Hashable, B: Hashable>: Hashable {
+        let a: A, b: B
+        init(_ a: A, _ b: B) { self.a = a; self.b = b }
+    }
+}

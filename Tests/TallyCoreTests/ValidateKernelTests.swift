@@ -1,0 +1,76 @@
+import XCTest
+@testable import TallyCore
+
+/// The column views `validate calpads` reads fields through (issue #27, item 3): a code check
+/// judges each distinct value once, rows group by a value's dense id, and a field name finds the
+/// column the old `[String: Column]` map found. Findings on whole districts are checked against
+/// the planted rules by `RulePlantTests`; these pin the kernels' own behaviour.
+final class ValidateKernelTests: XCTestCase {
+    typealias V = CalpadsValidator
+
+    func textColumn(_ values: [String?], dictionary: TextDictionary = TextDictionary()) -> Column {
+        var b = ColumnBuilder(type: .text, dictionary: dictionary)
+        for v in values { b.append(v.map { .text($0) } ?? .null) }
+        return b.build()
+    }
+
+    func testCodeCheckJudgesEachDistinctValueOnceAndSkipsBlanks() {
+        var values: [String?] = []
+        for i in 0..<3000 { values.append(i % 10 == 0 ? nil : i % 10 == 1 ? "" : ["M", "F", "Q"][i % 3]) }
+        let view = V.FieldView(textColumn(values))
+        var calls: [String] = []
+        let rows = view.rows(failing: { calls.append($0); return $0 == "Q" })
+        XCTAssertEqual(calls.sorted(), ["F", "M", "Q"], "one call per distinct non-empty value")
+        let expected = values.indices.filter { values[$0] == "Q" }
+        XCTAssertEqual(rows, expected)
+        XCTAssertEqual(view.blankRows(), values.indices.filter { values[$0] == nil || values[$0] == "" })
+        XCTAssertNil(view.text(0)); XCTAssertNil(view.text(1)); XCTAssertEqual(view.text(2), ["M", "F", "Q"][2])
+        let judged = view.judged { $0.lowercased() }
+        XCTAssertEqual(judged(5), "q"); XCTAssertNil(judged(10)); XCTAssertNil(judged(11))
+    }
+
+    func testSharedDictionaryDoesNotLeakOtherColumnsValues() {
+        let shared = TextDictionary()
+        _ = textColumn(["X1", "X2"], dictionary: shared)
+        let view = V.FieldView(textColumn(["A", nil, "A", "B"], dictionary: shared))
+        var seen: [String] = []
+        _ = view.rows(failing: { seen.append($0); return false })
+        XCTAssertEqual(seen.sorted(), ["A", "B"])
+        XCTAssertEqual((0..<view.idCount).compactMap { view.value(ofID: $0) }.sorted(), ["A", "B"])
+    }
+
+    func testRowGroupsOfTextAndOfNumbers() {
+        let text = V.FieldView(textColumn(["A", "B", "A", nil, "", "B", "A", "C"]))
+        XCTAssertEqual(text.groups.repeated.map { "\($0.value):\(Array($0.rows))" }.sorted(), ["A:[0, 2, 6]", "B:[1, 5]"])
+        XCTAssertEqual(Array(text.groups.rows(sameAs: 6)), [0, 2, 6])
+        XCTAssertEqual(Array(text.groups.rows(sameAs: 7)), [7])
+        XCTAssertEqual(Array(text.groups.rows(sameAs: 3)), [])
+        XCTAssertEqual(Array(text.groups.rows(sameAs: 4)), [])
+        // An SSID column read as numbers (a table built in the playbook) groups the same way.
+        var b = ColumnBuilder(type: .integer)
+        for v: Int64? in [7, 8, 7, nil, 8, 7] { b.append(v.map { .integer($0) } ?? .null) }
+        let numbers = V.FieldView(b.build())
+        XCTAssertEqual(numbers.groups.repeated.map { "\($0.value):\(Array($0.rows))" }.sorted(), ["7:[0, 2, 5]", "8:[1, 4]"])
+        XCTAssertEqual(numbers.text(4), "8"); XCTAssertNil(numbers.text(3))
+    }
+
+    func testFieldNamesFindTheColumnsTheMapFound() {
+        let table = Table(names: ["SSID", "AcademicYearID", "SSID", "StudentBirthDate"],
+                          columns: [textColumn(["1", "2"]), textColumn(["2025-2026", "bad"]), textColumn(["3", "4"]),
+                                    Column(data: .date([100, 200]), validity: nil)],
+                          provenance: .none(count: 2))
+        let r = V.Record(table)
+        XCTAssertEqual(r.text("SSID", 0), "3", "the last column of a name, as the [String: Column] map")
+        XCTAssertNil(r.text("NoSuchField", 0))
+        XCTAssertNil(r.date("SSID", 0))
+        XCTAssertEqual(r.date("StudentBirthDate", 1), 200)
+        XCTAssertEqual(r.text("StudentBirthDate", 1), DateCodec.iso(200))
+        XCTAssertEqual(r.startYear(0), 2025)
+        XCTAssertNil(r.startYear(1))
+        // Every layout field name finds itself among many (the bucket table's collisions).
+        let names = CalpadsLayouts.all.flatMap { $0.fields.map(\.name) }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let wide = Table(names: names, columns: names.indices.map { textColumn(["v\($0)"]) }, provenance: .none(count: 1))
+        let w = V.Record(wide)
+        for (i, name) in names.enumerated() { XCTAssertEqual(w.text(name, 0), "v\(i)", name) }
+    }
+}
