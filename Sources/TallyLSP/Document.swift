@@ -25,6 +25,21 @@ struct Document {
         lines = new.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
     }
 
+    /// Applies one change of an incremental `didChange` (the server asks for full text; a
+    /// client that sends ranges anyway is followed). Offsets count UTF-16 units, as LSP does.
+    mutating func apply(_ range: Range, _ newText: String) {
+        let units = Array(text.utf16)
+        func offset(_ p: Position) -> Int {
+            var line = 0, i = 0
+            while line < p.line, i < units.count { if units[i] == 10 { line += 1 }; i += 1 }
+            var column = 0
+            while column < p.character, i < units.count, units[i] != 10 { i += 1; column += 1 }
+            return i
+        }
+        let a = offset(range.start), b = max(a, offset(range.end))
+        setText(String(decoding: units[..<a], as: UTF16.self) + newText + String(decoding: units[b...], as: UTF16.self))
+    }
+
     /// A file: URI's path (percent-decoded); any other URI is used as a path as it is.
     static func path(of uri: String) -> String {
         guard uri.hasPrefix("file://") else { return uri }

@@ -181,9 +181,11 @@ public final class LanguageServer: @unchecked Sendable {
             documents[uri] = Document(uri: uri, text: text, version: item["version"]?.int ?? 0)
             publish(uri)
         case "textDocument/didChange":
-            guard let uri = params["textDocument"]?["uri"]?.string, var doc = documents[uri],
-                  let text = params["contentChanges"]?.array?.last?["text"]?.string else { return }
-            doc.setText(text)
+            guard let uri = params["textDocument"]?["uri"]?.string, var doc = documents[uri] else { return }
+            for change in params["contentChanges"]?.array ?? [] {
+                guard let text = change["text"]?.string else { continue }
+                if let range = change["range"]?.decode(Range.self) { doc.apply(range, text) } else { doc.setText(text) }
+            }
             doc.version = params["textDocument"]?["version"]?.int ?? doc.version + 1
             documents[uri] = doc
             let count = changes[uri, default: 0] + 1

@@ -186,6 +186,12 @@ final class LanguageServerTests: XCTestCase {
         XCTAssertEqual(LanguageServerTests.apply(edits, to: misspelt), text)
         // The fixed text checks clean again.
         XCTAssertEqual(try change(session, text, version: 3).count, 0)
+        // A client that sends ranges (incremental changes) is followed too: the same misspelling.
+        let at0 = ["line": at.line, "character": at.character + "EnrollmentStatusCod".utf16.count]
+        try session.notify("textDocument/didChange", ["textDocument": ["uri": uri, "version": 4],
+                                                      "contentChanges": [["range": ["start": at0, "end": ["line": at.line, "character": at0["character"]! + 1]], "text": ""]]])
+        let again = (try session.wait("textDocument/publishDiagnostics")["params"] as? [String: Any])?["diagnostics"] as? [[String: Any]] ?? []
+        XCTAssertEqual(again.first?["message"] as? String, message)
     }
 
     func testHabitsBecomeEdits() throws {
