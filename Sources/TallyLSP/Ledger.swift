@@ -20,13 +20,30 @@ struct LastRun {
     /// in the root or the playbook's folder or above it. Nil when there is none yet.
     static func storePath(root: String?, playbook: String) -> String? {
         if let env = ProcessInfo.processInfo.environment["TALLY_STORE"], !env.isEmpty { return env }
-        var folders: [String] = root.map { [$0] } ?? []
+        // Nearest the playbook first, then the workspace root.
+        var folders: [String] = []
         var folder = (playbook as NSString).deletingLastPathComponent
         while folder.count > 1 {
             folders.append(folder)
             folder = (folder as NSString).deletingLastPathComponent
         }
-        return folders.map { $0 + "/.tally/tally.sqlite" }.first { FileManager.default.fileExists(atPath: $0) }
+        if let root, !folders.contains(root) { folders.append(root) }
+        let existing = folders.map { $0 + "/.tally/tally.sqlite" }.filter { FileManager.default.fileExists(atPath: $0) }
+        if existing.count < 2 { return existing.first }
+        // A stray store further up (a /tmp/.tally) must not hide the one that has this playbook's runs.
+        return existing.first { hasRun(store: $0, playbook: playbook) } ?? existing.first
+    }
+
+    /// Whether the store's ledger has a run of the playbook at `path` (read-only, runs only).
+    static func hasRun(store storePath: String, playbook path: String) -> Bool {
+        guard let store = try? QAStore(path: storePath, access: .readOnly),
+              let runs = try? store.runs(limit: 200) else { return false }
+        let base = ((storePath as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        let target = (path as NSString).standardizingPath
+        return runs.contains { run in
+            let absolute = run.playbook.hasPrefix("/") ? run.playbook : base + "/" + run.playbook
+            return (absolute as NSString).standardizingPath == target
+        }
     }
 
     /// The newest run of the playbook at `path` (a partial one too: `run to here`).
