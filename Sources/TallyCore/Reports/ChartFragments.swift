@@ -203,7 +203,8 @@ enum ChartFragments {
         for item in shown {
             let label = item.label.count > labelWidth ? String(item.label.prefix(labelWidth - 1)) + "…" : item.label.padding(labelWidth)
             guard let v = item.value else { lines.append("    \(label) │ \(item.shown ?? "null")"); continue }
-            lines.append("    \(label) │\(bar(abs(v) / largest * Double(width))) \(HTMLFragments.number(v))")
+            let drawn = bar(abs(v) / largest * Double(width))
+            lines.append("    \(label) │\(drawn) \(HTMLFragments.number(v))")
         }
         for note in notes(all, drawn: shown.count, spec: spec, privacy: nil) { lines.append("    (\(note))") }
         return lines
@@ -214,6 +215,7 @@ enum ChartFragments {
         let eighths = Int((length * 8).rounded())
         let partial = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
         let out = String(repeating: "█", count: eighths / 8) + partial[eighths % 8]
-        return out.isEmpty ? "▏" : out
+        // A value above zero is never drawn as nothing.
+        return out.isEmpty && length > 0 ? "▏" : out
     }
 }
