@@ -114,7 +114,7 @@ enum ChartFragments {
         let widest = max(1, labels.map(\.count).max() ?? 1)
         let every = max(1, (widest * 6 + 6) / max(1, gap) + 1)
         var out = ""
-        for (i, label) in labels.enumerated() where i % every == 0 || i == labels.count - 1 {
+        for (i, label) in labels.enumerated() where i % every == 0 {
             out += "<text x=\"\(xs[i])\" y=\"\(y)\" text-anchor=\"middle\" font-size=\"10\">\(e(String(label.prefix(24))))</text>"
         }
         return out
@@ -151,7 +151,8 @@ enum ChartFragments {
             if let v = item.value { segment.append("\(xs[i]),\(scale.y(v))") } else { flush() }
         }
         flush()
-        let printValues = shown.count <= 40
+        // Values beside points while they fit; past that the description and the table hold them.
+        let printValues = gap >= 6 * (shown.compactMap { $0.value.map { HTMLFragments.number($0).count } }.max() ?? 1) + 4
         for (i, item) in shown.enumerated() {
             if let v = item.value {
                 body += "<circle cx=\"\(xs[i])\" cy=\"\(scale.y(v))\" r=\"3\" fill=\"\(HTMLFragments.vermillion)\"/>"
@@ -203,7 +204,8 @@ enum ChartFragments {
         for item in shown {
             let label = item.label.count > labelWidth ? String(item.label.prefix(labelWidth - 1)) + "…" : item.label.padding(labelWidth)
             guard let v = item.value else { lines.append("    \(label) │ \(item.shown ?? "null")"); continue }
-            lines.append("    \(label) │\(bar(abs(v) / largest * Double(width))) \(HTMLFragments.number(v))")
+            let drawn = bar(abs(v) / largest * Double(width))
+            lines.append("    \(label) │\(drawn) \(HTMLFragments.number(v))")
         }
         for note in notes(all, drawn: shown.count, spec: spec, privacy: nil) { lines.append("    (\(note))") }
         return lines
@@ -214,6 +216,7 @@ enum ChartFragments {
         let eighths = Int((length * 8).rounded())
         let partial = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
         let out = String(repeating: "█", count: eighths / 8) + partial[eighths % 8]
-        return out.isEmpty ? "▏" : out
+        // A value above zero is never drawn as nothing.
+        return out.isEmpty && length > 0 ? "▏" : out
     }
 }

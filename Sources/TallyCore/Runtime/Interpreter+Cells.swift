@@ -111,7 +111,8 @@ extension Interpreter {
                 rows.sort { xOrder($0.x, $1.x) }
             } else {
                 rows.sort { a, b in
-                    let c = Value.compare(b.y, a.y) // nulls last
+                    if a.y.isNull != b.y.isNull { return b.y.isNull } // nulls last
+                    let c = Value.compare(a.y, b.y)
                     return c != 0 ? c > 0 : xOrder(a.x, b.x)
                 }
             }
