@@ -35,7 +35,9 @@ public struct InputFile: Sendable {
     /// Reads `path`. Fails with a diagnostic for a missing, unreadable or empty file.
     /// - Parameter allowEmpty: an empty file is an input (a Rejected Records Extract of an upload
     ///   CALPADS rejected nothing from), not an error.
-    public static func read(path: String, displayName: String, allowEmpty: Bool = false) throws -> InputFile {
+    /// - Parameter ahead: the file's bytes as the cell cache already read (and hashed) them to
+    ///   look up the load, used instead of reading the file again (see `ReadAhead`).
+    public static func read(path: String, displayName: String, allowEmpty: Bool = false, ahead: ReadAhead? = nil) throws -> InputFile {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             let folder = (path as NSString).deletingLastPathComponent
@@ -50,13 +52,23 @@ public struct InputFile: Sendable {
         if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
             throw Diagnostic(.error, "is not a regular file (a pipe, socket or device)", file: displayName, help: "load a file saved on disk")
         }
-        guard let bytes = InputFile.readAll(path) else {
+        guard let bytes = ahead.flatMap({ $0.path == path ? $0.bytes : nil }) ?? InputFile.readAll(path) else {
             throw Diagnostic(.error, "cannot read the file (permissions?)", file: displayName)
         }
         guard !bytes.isEmpty || allowEmpty else {
             throw Diagnostic(.error, "the file is empty", file: displayName, help: "check that the export from the SIS finished")
         }
         return InputFile(path: path, displayName: displayName, bytes: bytes, size: bytes.count)
+    }
+
+    /// An input's bytes and their SHA-256, read by the cell cache to make a load's key before the
+    /// load: on a cache miss the load parses these bytes and records this hash, so a first run
+    /// with the cache reads and hashes each input once, not twice (docs/PERFORMANCE.md, "The cell
+    /// cache"). The key, the ledger's SHA-256 and the table are all of the same bytes.
+    public struct ReadAhead: Sendable {
+        public let path: String
+        public let bytes: [UInt8]
+        public let sha256: String
     }
 
     /// The file's bytes, read straight into one array (not into `Data` and then copied: a 1M

@@ -205,8 +205,10 @@ public enum Loader {
     final class PendingFingerprint: @unchecked Sendable {
         private var value = ""
         private let group = DispatchGroup()
-        init(_ input: InputFile?) {
+        /// - Parameter known: the bytes' SHA-256 when the cell cache has just taken it.
+        init(_ input: InputFile?, known: String? = nil) {
             guard let input else { return }
+            if let known { value = known; return }
             DispatchQueue.global().async(group: group) { self.value = Fingerprint.sha256(input.bytes) }
         }
         var result: String { group.wait(); return value }
@@ -215,13 +217,16 @@ public enum Loader {
     /// Reads the input and fingerprints it from the bytes already in memory, so the file is
     /// read once (a 1M-student SENR is 116 MB).
     /// - Parameter fingerprint: compute the file's SHA-256 (for the ledger and reports).
-    public static func read(_ request: LoadRequest, progress: ProgressHandler?, fingerprint: Bool = true) throws -> LoadedInput {
+    /// - Parameter ahead: the file as the cell cache read and hashed it (`InputFile.ReadAhead`).
+    public static func read(_ request: LoadRequest, progress: ProgressHandler?, fingerprint: Bool = true,
+                            ahead: InputFile.ReadAhead? = nil) throws -> LoadedInput {
         if isPattern(request.path) { return try readMany(request, progress: progress, fingerprint: fingerprint) }
+        let given = ahead?.path == request.path ? ahead : nil
         switch request.format {
         case .calpads(let layout, let year, let extract):
-            let input = try InputFile.read(path: request.path, displayName: request.displayPath)
+            let input = try InputFile.read(path: request.path, displayName: request.displayPath, ahead: given)
             try requireCaretFile(input.bytes, request)
-            let sha = PendingFingerprint(fingerprint ? input : nil)
+            let sha = PendingFingerprint(fingerprint ? input : nil, known: given?.sha256)
             let table = try cleaned(try CalpadsReader.read(input, type: layout, year: year, extract: extract,
                                                            encoding: request.options.encoding, progress: progress).0,
                                     request.options, file: request.displayPath)
@@ -236,9 +241,9 @@ public enum Loader {
         case .calpadsErrors, .calpadsRejected, .calpadsReport:
             var empty = false
             if case .calpadsRejected = request.format { empty = true }
-            let input = try InputFile.read(path: request.path, displayName: request.displayPath, allowEmpty: empty)
+            let input = try InputFile.read(path: request.path, displayName: request.displayPath, allowEmpty: empty, ahead: given)
             if empty { try requireCaretFile(input.bytes, request) }
-            let sha = PendingFingerprint(fingerprint ? input : nil)
+            let sha = PendingFingerprint(fingerprint ? input : nil, known: given?.sha256)
             let table: Table
             switch request.format {
             case .calpadsRejected(let layout, let year):
@@ -254,8 +259,8 @@ public enum Loader {
                              help: "export it from the source system as CSV, or read a caret file with: as delimited \"^\" with header false, columns (...)")
         default: break
         }
-        let input = try InputFile.read(path: request.path, displayName: request.displayPath)
-        let sha = PendingFingerprint(fingerprint ? input : nil)
+        let input = try InputFile.read(path: request.path, displayName: request.displayPath, ahead: given)
+        let sha = PendingFingerprint(fingerprint ? input : nil, known: given?.sha256)
         let table = try cleaned(try DelimitedReader.read(input, options: delimitedOptions(request), progress: progress),
                                 request.options, file: request.displayPath)
         return LoadedInput(table: table, bytes: input.size, sha256: sha.result)

@@ -38,6 +38,8 @@ public final class CellCache: @unchecked Sendable {
         var exportFile: FileStamp?
         /// The SHA-256 of `KEY.table` as written (set by the writer).
         var tableSHA256: String? = nil
+        /// The shelf files (`DictionaryShelf`) the table names (set by the writer).
+        var dictionaries: [String]? = nil
     }
 
     /// What `stat` says about a file. `changed` (ctime) is set by the kernel on every write,
@@ -73,6 +75,7 @@ public final class CellCache: @unchecked Sendable {
     public init(folder: String, limitBytes: Int = CellCache.defaultLimit) throws {
         self.folder = folder
         self.limitBytes = limitBytes
+        shelf = DictionaryShelf(folder: folder)
         if let refusal = CellCache.refusal(folder: folder) {
             throw Diagnostic(.error, "not used as the cell cache: it \(refusal)", file: folder, help: "move that folder away, or run with --no-cache")
         }
@@ -149,10 +152,12 @@ public final class CellCache: @unchecked Sendable {
     }
 
     /// Whether `name` is one of the files the cache writes: `KEY.cell` and `KEY.table` (KEY: 64
-    /// hex digits), their temporaries `KEY.cell.partial-PID-N`, and the input index `inputs.json`
-    /// (and its temporaries). The marker and `.gitignore` are not entries.
+    /// hex digits), their temporaries `KEY.cell.partial-PID-N`, the shelf's dictionaries
+    /// `SHA256.dict` (and their temporaries `dict.partial-PID-N`), and the input index
+    /// `inputs.json` (and its temporaries). The marker and `.gitignore` are not entries.
     static func isEntryName(_ name: String) -> Bool {
-        if name == "inputs.json" || name.hasPrefix("inputs.json.partial-") { return true }
+        if name == "inputs.json" || name.hasPrefix("inputs.json.partial-") || name.hasPrefix("dict.partial-") { return true }
+        if DictionaryShelf.isName(name) { return true }
         let utf8 = Array(name.utf8)
         guard utf8.count > 64, utf8[64] == UInt8(ascii: "."),
               utf8[..<64].allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { return false }
@@ -199,7 +204,8 @@ public final class CellCache: @unchecked Sendable {
         let file = path(key, "cell")
         guard let data = FileManager.default.contents(atPath: file) else { return nil }
         guard let payload = CellCache.unseal(data, key: key), let entry = try? JSONDecoder().decode(Entry.self, from: payload),
-              entry.table == nil || (entry.tableSHA256 != nil && FileManager.default.fileExists(atPath: path(key, "table"))) else {
+              entry.table == nil || (entry.tableSHA256 != nil && FileManager.default.fileExists(atPath: path(key, "table"))),
+              (entry.dictionaries ?? []).allSatisfy({ DictionaryShelf.isName($0) && FileManager.default.fileExists(atPath: folder + "/" + $0) }) else {
             drop(key)
             return nil
         }
@@ -213,7 +219,7 @@ public final class CellCache: @unchecked Sendable {
     /// A restored entry's table, or nil (and the entry deleted) when its bytes are not the ones
     /// written.
     func table(_ key: String) -> Table? {
-        guard let sum = tableSums[key], let table = Table.readBinary(from: path(key, "table"), sha256: sum) else {
+        guard let sum = tableSums[key], let table = Table.readBinary(from: path(key, "table"), sha256: sum, shelf: shelf) else {
             drop(key)
             return nil
         }
@@ -230,6 +236,8 @@ public final class CellCache: @unchecked Sendable {
     /// Writes entries on another thread while the run goes on (a 1M-student district's tables
     /// are hundreds of MB: written in line, they made a first run half again as long).
     private let writer = DispatchQueue(label: "tally.cache.write")
+    /// Large dictionaries, written once for all the tables that hold them.
+    let shelf: DictionaryShelf
 
     /// Keeps a cell's entry and table (written to temporary names, then renamed into place).
     func save(_ key: String, _ entry: Entry, table: Table?) {
@@ -244,11 +252,12 @@ public final class CellCache: @unchecked Sendable {
         var entry = entry
         if let table {
             let temporary = path(key, "table.partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-            guard let sum = table.writeBinary(to: temporary), rename(temporary, path(key, "table")) == 0 else {
+            guard let written = table.writeBinary(to: temporary, shelf: shelf), rename(temporary, path(key, "table")) == 0 else {
                 unlink(temporary)
                 return
             }
-            entry.tableSHA256 = sum
+            entry.tableSHA256 = written.sha256
+            entry.dictionaries = written.dictionaries.isEmpty ? nil : written.dictionaries
         }
         guard let data = try? JSONEncoder().encode(entry) else { return }
         let temporary = path(key, "cell.partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
@@ -274,13 +283,28 @@ public final class CellCache: @unchecked Sendable {
             let previous = byKey[key]
             byKey[key] = ((previous?.bytes ?? 0) + bytes, max(previous?.used ?? .distantPast, used))
         }
+        var shelved: [String: Int] = [:]
+        for name in CellCache.entryFiles(folder) where DictionaryShelf.isName(name) {
+            let bytes = ((try? fm.attributesOfItem(atPath: folder + "/" + name))?[.size] as? NSNumber)?.intValue ?? 0
+            shelved[name] = bytes
+            total += bytes
+        }
         guard total > limitBytes else { return }
         for (key, info) in byKey.sorted(by: { $0.value.used < $1.value.used }) where !pinned.contains(key) {
             unlink(path(key, "cell"))
             unlink(path(key, "table"))
+            byKey[key] = nil
             total -= info.bytes
             if total <= limitBytes { break }
         }
+        // Then the dictionaries no entry left names (an entry that cannot be read names none).
+        var named = Set<String>()
+        for key in byKey.keys {
+            guard let data = FileManager.default.contents(atPath: path(key, "cell")), let payload = CellCache.unseal(data, key: key),
+                  let entry = try? JSONDecoder().decode(Entry.self, from: payload) else { continue }
+            named.formUnion(entry.dictionaries ?? [])
+        }
+        for name in shelved.keys where !named.contains(name) { unlink(folder + "/" + name) }
     }
 
     /// Removes every entry file Tally wrote (nothing else: not a file someone put in the folder,
@@ -344,6 +368,16 @@ public final class CellCache: @unchecked Sendable {
         return ["ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "tmpfs", "overlay", "f2fs"].contains(best.type)
     }
 
+    /// The last input `inputSHA256` read to hash it, kept for its load (`takeReadAhead`).
+    private var readAhead: InputFile.ReadAhead?
+
+    /// The bytes `inputSHA256` read from `path`, handed over once (nil when it did not read it);
+    /// anything else it kept is dropped.
+    func takeReadAhead(_ path: String) -> InputFile.ReadAhead? {
+        defer { readAhead = nil }
+        return readAhead?.path == path ? readAhead : nil
+    }
+
     /// The SHA-256 of an input file. It is taken from the index only when the file's stamp —
     /// size, modification and change times to the nanosecond, inode and device — is exactly the
     /// one it had when it was hashed; otherwise the file is read and hashed again.
@@ -359,7 +393,13 @@ public final class CellCache: @unchecked Sendable {
         }
         let trusted = CellCache.keepsChangeTimes(path)
         if trusted, let known = inputIndex?[path], known.stamp == before { return known.sha256 }
-        guard let sha = Fingerprint.sha256(file: path) else { return nil }
+        // Hashed from bytes kept for the load that follows a miss (`InputFile.ReadAhead`).
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, let bytes = InputFile.readAll(path) else {
+            return Fingerprint.sha256(file: path)
+        }
+        let sha = Fingerprint.sha256(bytes)
+        readAhead = InputFile.ReadAhead(path: path, bytes: bytes, sha256: sha)
         // Remembered only for a file that held still while it was hashed and last changed more
         // than two seconds ago: a rewrite within the same tick of the clock that stamps change
         // times could otherwise keep every field of the stamp.

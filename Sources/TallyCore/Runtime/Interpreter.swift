@@ -97,7 +97,10 @@ public final class Interpreter {
         let index = node.flatMap { n in playbook.statements.firstIndex { $0 == n } }
         // A load a partial run does not need: its schema only.
         if let selection, let index, !selection.contains(index) { return try Loader.schema(request) }
-        if let node, let index, let (key, sha) = loadKey(request, node: node),
+        let found = node.flatMap { node in index.flatMap { _ in loadKey(request, node: node) } }
+        // The bytes hashed for that key, parsed below on a miss instead of reading the file again.
+        let ahead = cache?.takeReadAhead(request.path)
+        if let index, let (key, sha) = found,
            let entry = cache?.entry(key), let schema = entry.cell.schema {
             // Its table was made from a file with this SHA-256, and the file still is that file
             // (`CellCache.inputSHA256`).
@@ -112,9 +115,10 @@ public final class Interpreter {
             let label = "load \(request.table)"
             progress = { done, total, rows in report(label, done, total, rows) }
         }
-        // Read: the SHA-256 the ledger records, and the cell's key, are those of the bytes read
-        // now (the file may have changed since it was hashed for the lookup above).
-        let loaded = try Loader.read(request, progress: progress, fingerprint: cache != nil || store != nil || options.fingerprintInputs)
+        // Read: the SHA-256 the ledger records, and the cell's key, are those of the bytes parsed
+        // (the ones hashed for the lookup above when the cache read them, else read now).
+        let loaded = try Loader.read(request, progress: progress, fingerprint: cache != nil || store != nil || options.fingerprintInputs,
+                                     ahead: ahead)
         inputFingerprints[request.table] = (request.path, loaded.sha256)
         if cache != nil, let node, let index, !loaded.sha256.isEmpty {
             loadKeys[index] = Interpreter.loadKey(request, node: node, sha256: loaded.sha256)
