@@ -8,13 +8,14 @@
 #     the sample generator (the table in docs/PERFORMANCE.md was first measured on it);
 #   easy: the same district collapsed to the low cardinality the sample had before (a few dozen
 #     names, one street, one city: bench/data/N-easy) — the case on which Tally's lead came easily.
+# TALLY=PATH generates with another build (default: .build/release/tally).
 # Prints the folder; writes the distinct counts of its key columns to stderr and cardinality.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="$1"; case="${2:-realistic}"
 base="bench/data/$n-sample"
 if [ ! -f "$base/SINF.txt" ]; then
-  .build/release/tally sample calpads --students "$n" --seed 1 --out "$base" > /dev/null
+  "${TALLY:-.build/release/tally}" sample calpads --students "$n" --seed 1 --out "$base" > /dev/null
 fi
 case "$case" in
   realistic) out="$base" ;;
