@@ -66,6 +66,10 @@ final class EngineScaleTests: XCTestCase {
         XCTAssertEqual(try filesHolding("Name-4321", in: cache), 1)
         XCTAssertEqual(try filesHolding("L730247", in: cache), 1)
         for name in try files(cache, ".dict") { XCTAssertTrue(CellCache.isEntryName(name), name) }
+        XCTAssertTrue(CellCache.isEntryName("dict.partial-123-4567"))
+        for name in ["dict.partial-", "dict.partial-notes.txt", "dict.partial-1-2-3", String(repeating: "a", count: 64) + ".dict.txt"] {
+            XCTAssertFalse(CellCache.isEntryName(name), name)
+        }
 
         // The export moved: `named` comes back from the cache and writes the same file.
         try scratch.write("p.playbook", EngineScaleTests.playbook.replacingOccurrences(of: "out/named.csv", with: "out/again.csv"))
