@@ -66,6 +66,10 @@ final class EngineScaleTests: XCTestCase {
         XCTAssertEqual(try filesHolding("Name-4321", in: cache), 1)
         XCTAssertEqual(try filesHolding("L730247", in: cache), 1)
         for name in try files(cache, ".dict") { XCTAssertTrue(CellCache.isEntryName(name), name) }
+        XCTAssertTrue(CellCache.isEntryName("dict.partial-123-4567"))
+        for name in ["dict.partial-", "dict.partial-notes.txt", "dict.partial-1-2-3", String(repeating: "a", count: 64) + ".dict.txt"] {
+            XCTAssertFalse(CellCache.isEntryName(name), name)
+        }
 
         // The export moved: `named` comes back from the cache and writes the same file.
         try scratch.write("p.playbook", EngineScaleTests.playbook.replacingOccurrences(of: "out/named.csv", with: "out/again.csv"))
@@ -104,6 +108,40 @@ final class EngineScaleTests: XCTestCase {
         let later = run(scratch)
         XCTAssertEqual(later.exitStatus, 0)
         XCTAssertEqual(later.cells.map(\.status), [.cached, .cached, .cached, .cached, .cached])
+    }
+
+    /// Eviction removes the dictionaries no remaining entry names, and never one that an entry
+    /// still names.
+    func testEvictionKeepsExactlyTheDictionariesEntriesName() throws {
+        let scratch = try Scratch()
+        try setUp(scratch)
+        XCTAssertEqual(run(scratch).exitStatus, 0)
+        let cache = CellCache.folder(forStore: scratch.path(".tally/tally.sqlite"))
+        let full = CellCache.usage(folder: cache).bytes
+        // Other names for the rows: a new dictionary (6,000 bytes longer); a limit of about one run
+        // evicts the first run's.
+        var names = "SSID,Name\n"
+        for i in 0..<EngineScaleTests.rows { names += "\(1_000_000_000 + i),Other-\(i)\n" }
+        try scratch.write("names.csv", names)
+        var options = scratch.options
+        options.storePath = scratch.path(".tally/tally.sqlite")
+        options.cacheFolder = cache
+        options.cacheLimitBytes = full + 10_000
+        XCTAssertEqual(Runner.run(path: scratch.path("p.playbook"), options: options).exitStatus, 0)
+        var named = Set<String>()
+        for file in try files(cache, ".cell") {
+            let key = String(file.dropLast(".cell".count))
+            let data = try Data(contentsOf: URL(fileURLWithPath: cache + "/" + file))
+            let entry = try JSONDecoder().decode(CellCache.Entry.self, from: try XCTUnwrap(CellCache.unseal(data, key: key)))
+            named.formUnion(entry.dictionaries ?? [])
+        }
+        XCTAssertEqual(Set(try files(cache, ".dict")), named, "every dictionary left is named, every one named is left")
+        XCTAssertFalse(try files(cache, ".dict").contains { name in
+            (try? Data(contentsOf: URL(fileURLWithPath: cache + "/" + name)))?.range(of: Data("Name-4320".utf8)) != nil
+        }, "the first run's names went with its entries")
+        XCTAssertLessThanOrEqual(CellCache.usage(folder: cache).bytes, full + 10_000)
+        // And what is left still restores.
+        XCTAssertEqual(run(scratch).cells.map(\.status), [.cached, .cached, .cached, .cached, .cached])
     }
 
     /// Two tables holding one dictionary write it once; read back, they hold one dictionary again.

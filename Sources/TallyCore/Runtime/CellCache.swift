@@ -156,7 +156,12 @@ public final class CellCache: @unchecked Sendable {
     /// `SHA256.dict` (and their temporaries `dict.partial-PID-N`), and the input index
     /// `inputs.json` (and its temporaries). The marker and `.gitignore` are not entries.
     static func isEntryName(_ name: String) -> Bool {
-        if name == "inputs.json" || name.hasPrefix("inputs.json.partial-") || name.hasPrefix("dict.partial-") { return true }
+        if name == "inputs.json" || name.hasPrefix("inputs.json.partial-") { return true }
+        // A shelf file being written: `dict.partial-PID-N`, digits only.
+        if name.hasPrefix("dict.partial-") {
+            let parts = name.dropFirst("dict.partial-".count).split(separator: "-", omittingEmptySubsequences: false)
+            return parts.count == 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
+        }
         if DictionaryShelf.isName(name) { return true }
         let utf8 = Array(name.utf8)
         guard utf8.count > 64, utf8[64] == UInt8(ascii: "."),
