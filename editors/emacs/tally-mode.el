@@ -3,7 +3,7 @@
 
 (defconst tally-font-lock-keywords
   `((,(concat "^[ \t]*" (regexp-opt '("playbook" "param" "load" "assert" "compare" "save" "snapshot"
-                                       "export" "show" "profile" "mask" "track") 'words))
+                                       "export" "show" "profile" "counts" "chart" "mask" "track") 'words))
      . font-lock-keyword-face)
     (,(concat "|[ \t]*\\(" (regexp-opt '("filter" "derive" "select" "drop" "rename" "join" "aggregate" "window"
                                        "pivot" "unpivot" "sort" "take" "distinct" "union" "validate" "diff"

@@ -1,7 +1,7 @@
 " Tally playbooks: the same words as editors/vscode/syntaxes/tally.tmLanguage.json.
 if exists('b:current_syntax') | finish | endif
 
-syn match tallyStatement /^\s*\zs\<\(playbook\|param\|load\|assert\|compare\|save\|snapshot\|export\|show\|profile\|mask\|track\)\>/
+syn match tallyStatement /^\s*\zs\<\(playbook\|param\|load\|assert\|compare\|save\|snapshot\|export\|show\|profile\|counts\|chart\|mask\|track\)\>/
 syn match tallyStep /\(|\s*\)\@<=\<\(filter\|derive\|select\|drop\|rename\|join\|aggregate\|window\|pivot\|unpivot\|sort\|take\|distinct\|union\|validate\|diff\|locate\|annotate\)\>/
 syn match tallyPipe /|/
 syn keyword tallyOperatorWord and or not in is between like case when then else end
