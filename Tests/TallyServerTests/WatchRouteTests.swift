@@ -65,8 +65,8 @@ final class WatchRouteTests: XCTestCase {
     }
 
     /// Serves `session` in-process and runs `body` with a function that sends one request (on a
-    /// connection of its own) and returns the answer; every answer's body is checked for the
-    /// masked values afterwards.
+    /// connection of its own, with the given `Host`, nil for none) and returns the answer; every
+    /// answer's body is checked for the masked values afterwards (the request may name them).
     func serve(_ session: WatchSession, _ body: @Sendable (_ port: Int, _ get: @escaping @Sendable (String, String?, [String: String]) async throws -> Answer) async throws -> Void) async throws {
         let app = Application(router: WatchServer.router(session),
                               configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "tally"))
@@ -87,24 +87,24 @@ final class WatchRouteTests: XCTestCase {
                 }
                 try await connection.shutdown()
                 let text = response.body.map { String(buffer: $0) } ?? ""
-                seen.add(path + "\n" + text)
+                seen.add(path, text)
                 return Answer(status: Int(response.status.code), headers: response.head.headerFields, body: text)
             }
         }
         let all = seen.all
         XCTAssertFalse(all.isEmpty)
-        for text in all {
+        for (path, text) in all {
             for secret in Self.ssids + Self.names {
-                XCTAssertFalse(text.contains(secret), "a masked value \(secret) is in the answer to \(text.prefix(80))")
+                XCTAssertFalse(text.contains(secret), "a masked value \(secret) is in the answer to \(path)")
             }
         }
     }
 
     final class Bodies: @unchecked Sendable {
         private let lock = NSLock()
-        private var list: [String] = []
-        func add(_ s: String) { lock.lock(); list.append(s); lock.unlock() }
-        var all: [String] { lock.lock(); defer { lock.unlock() }; return list }
+        private var list: [(path: String, body: String)] = []
+        func add(_ path: String, _ body: String) { lock.lock(); list.append((path, body)); lock.unlock() }
+        var all: [(path: String, body: String)] { lock.lock(); defer { lock.unlock() }; return list }
     }
 
     // MARK: pages
@@ -178,7 +178,7 @@ final class WatchRouteTests: XCTestCase {
 
     // MARK: the table route: filters and sorts see tokens only
 
-    func page(_ answer: Answer) throws -> TablePage {
+    static func page(_ answer: Answer) throws -> TablePage {
         XCTAssertEqual(answer.status, 200)
         XCTAssertEqual(answer.header("Content-Type"), "application/json")
         return try JSONDecoder().decode(TablePage.self, from: Data(answer.body.utf8))
@@ -188,7 +188,7 @@ final class WatchRouteTests: XCTestCase {
         let session = session()
         try await serve(session) { port, get in
             let host = "127.0.0.1:\(port)"
-            func table(_ query: String) async throws -> TablePage { try self.page(try await get("/table?" + query, host, [:])) }
+            func table(_ query: String) async throws -> TablePage { try Self.page(try await get("/table?" + query, host, [:])) }
             let all = try await table("name=students&limit=100")
             XCTAssertEqual(all.columns, ["SSID", "StudentLegalFirstName", "Grade"])
             XCTAssertEqual(all.total, 20)
@@ -204,17 +204,17 @@ final class WatchRouteTests: XCTestCase {
             XCTAssertEqual(second.rows.map { $0[0] ?? "" }, Array(tokens[5..<10]))
 
             // A filter on an unmasked column.
-            let grade1 = try await table("name=students&limit=100&filter=" + escape("Grade == 1"))
+            let grade1 = try await table("name=students&limit=100&filter=" + Self.escape("Grade == 1"))
             XCTAssertEqual(grade1.total, 7)
             XCTAssertEqual(grade1.all, 20)
 
             // A filter on a masked column compares its tokens: a real SSID matches nothing, a
             // range over real IDs does not pick out one side, a token matches its own row.
-            let exact = try await table("name=students&limit=100&filter=" + escape("SSID == \"\(Self.ssids[0])\""))
+            let exact = try await table("name=students&limit=100&filter=" + Self.escape("SSID == \"\(Self.ssids[0])\""))
             XCTAssertEqual(exact.total, 0)
-            let range = try await table("name=students&limit=100&filter=" + escape("SSID > \"\(Self.ssids[9])\""))
+            let range = try await table("name=students&limit=100&filter=" + Self.escape("SSID > \"\(Self.ssids[9])\""))
             XCTAssertEqual(Set(range.rows.map { $0[0] ?? "" }), Set(tokens.filter { $0 > Self.ssids[9] }))
-            let own = try await table("name=students&limit=100&filter=" + escape("SSID == \"\(tokens[3])\""))
+            let own = try await table("name=students&limit=100&filter=" + Self.escape("SSID == \"\(tokens[3])\""))
             XCTAssertEqual(own.rows.map { $0[2] ?? "" }, ["0"])
             XCTAssertEqual(own.rows.first?[0], tokens[3])
 
@@ -231,13 +231,13 @@ final class WatchRouteTests: XCTestCase {
 
             let missing = try await table("name=nosuch")
             XCTAssertEqual(missing.error, "no table \"nosuch\" in this run")
-            let bad = try await table("name=students&filter=" + escape("Grade =="))
+            let bad = try await table("name=students&filter=" + Self.escape("Grade =="))
             XCTAssertNotNil(bad.error)
             XCTAssertEqual(bad.rows.count, 0)
         }
     }
 
-    func escape(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? s }
+    static func escape(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? s }
 
     // MARK: who gets an answer
 
