@@ -214,6 +214,7 @@ final class WatchRouteTests: XCTestCase {
             XCTAssertEqual(exact.total, 0)
             let range = try await table("name=students&limit=100&filter=" + Self.escape("SSID > \"\(Self.ssids[9])\""))
             XCTAssertEqual(Set(range.rows.map { $0[0] ?? "" }), Set(tokens.filter { $0 > Self.ssids[9] }))
+            XCTAssertNotEqual(range.total, 10, "the ten rows above an ID must not be picked out")
             let own = try await table("name=students&limit=100&filter=" + Self.escape("SSID == \"\(tokens[3])\""))
             XCTAssertEqual(own.rows.map { $0[2] ?? "" }, ["0"])
             XCTAssertEqual(own.rows.first?[0], tokens[3])
