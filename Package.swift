@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "tally", targets: ["tally"]),
         .library(name: "TallyCore", targets: ["TallyCore"]),
         .library(name: "TallyLSP", targets: ["TallyLSP"]),
+        .library(name: "TallyServer", targets: ["TallyServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,11 +39,22 @@ let package = Package(
         ),
         // `tally lsp`: the language server (JSON-RPC over stdio, on TallyCore's checker).
         .target(name: "TallyLSP", dependencies: ["TallyCore"], path: "Sources/TallyLSP"),
+        // `tally watch`: the live notebook's session, routes and page templates (Hummingbird).
+        .target(
+            name: "TallyServer",
+            dependencies: [
+                "TallyCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            path: "Sources/TallyServer"
+        ),
         .executableTarget(
             name: "tally",
             dependencies: [
                 "TallyCore",
                 "TallyLSP",
+                "TallyServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -53,6 +65,16 @@ let package = Package(
             dependencies: ["TallyCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Tests/TallyCoreTests",
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "TallyServerTests",
+            dependencies: [
+                "TallyServer",
+                "TallyCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/TallyServerTests"
         ),
         .testTarget(
             name: "GoldenTests",

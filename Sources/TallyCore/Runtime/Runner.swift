@@ -188,7 +188,16 @@ public enum Runner {
         LargeStack.run { runOnThisThread(path: path, options: options) }
     }
 
-    static func runOnThisThread(path: String, options: RunOptions) -> RunRecord {
+    /// Runs a playbook and hands back its tables too (nil when it stopped before running any
+    /// statement): `tally watch` pages them after the run, and frees them when the next replaces them.
+    public static func runKeepingTables(path: String, options: RunOptions) -> (record: RunRecord, tables: RunTables?) {
+        var kept: Interpreter? = nil
+        let record = LargeStack.run { runOnThisThread(path: path, options: options) { kept = $0 } }
+        return (record, kept.map(RunTables.init))
+    }
+
+    /// `keep` is given the run's interpreter once the run is over.
+    static func runOnThisThread(path: String, options: RunOptions, keep: ((Interpreter) -> Void)? = nil) -> RunRecord {
         let started = options.now()
         var record = RunRecord(title: (path as NSString).lastPathComponent, playbookPath: path, params: [],
                                started: started, finished: started, cells: [], errors: [], playbookSource: "", exitStatus: 2)
@@ -322,7 +331,9 @@ public enum Runner {
         if let store, let id = record.runId {
             do { try store.saveReport(ReportRecord(record), run: id) } catch let d as Diagnostic { record.errors.append(d) } catch {}
         }
-        if options.keepTablesUntilExit { Runner.kept.append(interpreter) }
+        // Never released: the process's exit frees the memory at once (see `keepTablesUntilExit`).
+        if options.keepTablesUntilExit { _ = Unmanaged.passRetained(interpreter) }
+        keep?(interpreter)
         return record
     }
 
@@ -377,7 +388,4 @@ public enum Runner {
             }
         }
     }
-
-    /// Interpreters kept for `RunOptions.keepTablesUntilExit`.
-    public nonisolated(unsafe) static var kept: [Interpreter] = []
 }

@@ -27,6 +27,8 @@ public enum Session {
         public var templates: String? = nil
         /// `--junit FILE`.
         public var junit: String? = nil
+        /// Hand the run's tables back in `Outcome.tables` (`tally watch`'s table view).
+        public var keepTables = false
         public init() {}
     }
 
@@ -44,14 +46,17 @@ public enum Session {
         public var reportFiles: [String]
         /// The report's opening sentence: ready to certify or not.
         public var verdict: String
+        /// The run's tables, with `Options.keepTables` (nil if the run stopped before any statement).
+        public var tables: RunTables?
         public var cells: [CellResult] { record.cells }
     }
 
     /// Runs the playbook at `path` and everything `tally run` does after it.
     public static func run(path: String, options: Options) -> Outcome {
-        let record = Runner.run(path: path, options: options.run)
+        let (record, tables) = options.keepTables ? Runner.runKeepingTables(path: path, options: options.run)
+            : (Runner.run(path: path, options: options.run), nil)
         var outcome = Outcome(record: record, privacy: ReportPrivacy(masks: [], suppressBelow: nil, key: ""),
-                              exitStatus: record.exitStatus, text: "", diagnostics: [], reportFiles: [], verdict: "")
+                              exitStatus: record.exitStatus, text: "", diagnostics: [], reportFiles: [], verdict: "", tables: tables)
         let report = ReportRecord(record)
         outcome.verdict = Verdict(report).sentence
         do {
@@ -108,5 +113,24 @@ public enum Session {
             if let storePath = options.storePath { key = try QAStore(path: storePath).maskKey() } else { key = QAStore.randomSecret() }
         }
         return ReportPrivacy(masks: masks, suppressBelow: options.suppressBelow, key: key)
+    }
+}
+
+/// A finished run's tables, paged as the notebook shows them (`Interpreter.page`). One page at a
+/// time: paging caches each masked table in the interpreter.
+public final class RunTables: @unchecked Sendable {
+    private let interpreter: Interpreter
+    private let lock = NSLock()
+
+    init(_ interpreter: Interpreter) { self.interpreter = interpreter }
+
+    /// The tables the run made, in the order their cells ran.
+    public var names: [String] { lock.lock(); defer { lock.unlock() }; return interpreter.tableNames }
+
+    public func page(_ table: String, privacy: ReportPrivacy, filter: String?, sort: String?, descending: Bool,
+                     offset: Int, limit: Int) -> TablePage {
+        lock.lock()
+        defer { lock.unlock() }
+        return interpreter.page(table, privacy: privacy, filter: filter, sort: sort, descending: descending, offset: offset, limit: limit)
     }
 }
