@@ -38,10 +38,7 @@ public struct ExprTyper {
 
     public init(file: String, scope: TypeScope) { self.file = file; self.scope = scope }
 
-    func fail(_ message: String, _ span: SourceSpan, help: String? = nil) -> Diagnostic {
-        Diagnostic(message, file: file, span: span, help: help)
-    }
-
+    /// Every diagnostic made here names its code (see DiagnosticCode): there is no form without.
     func fail(_ code: DiagnosticCode, _ message: String, _ span: SourceSpan, help: String? = nil) -> Diagnostic {
         Diagnostic(code, message, file: file, span: span, help: help)
     }

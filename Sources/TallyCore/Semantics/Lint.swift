@@ -5,10 +5,6 @@
 /// `between` or taking its `min`/`max`/`sort` is allowed (dates written as text in ISO order,
 /// names) but said, with the functions that compare on purpose.
 enum Lint {
-    static func warning(_ message: String, _ file: String, _ span: SourceSpan, help: String) -> Diagnostic {
-        Diagnostic(.warning, message, file: file, line: span.line, column: span.column, length: span.length, help: help)
-    }
-
     static func warning(_ code: DiagnosticCode, _ message: String, _ file: String, _ span: SourceSpan, help: String) -> Diagnostic {
         Diagnostic(code, .warning, message, file: file, line: span.line, column: span.column, length: span.length, help: help)
     }

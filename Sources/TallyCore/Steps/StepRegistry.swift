@@ -25,10 +25,7 @@ public struct StepCheckContext {
         ExprTyper(file: file, scope: TypeScope(table: (tableName, schema), params: params, tables: tables))
     }
 
-    func error(_ message: String, _ span: SourceSpan, help: String? = nil) -> Diagnostic {
-        Diagnostic(message, file: file, span: span, help: help)
-    }
-
+    /// Every diagnostic made here names its code (see DiagnosticCode): there is no form without.
     func error(_ code: DiagnosticCode, _ message: String, _ span: SourceSpan, help: String? = nil) -> Diagnostic {
         Diagnostic(code, message, file: file, span: span, help: help)
     }

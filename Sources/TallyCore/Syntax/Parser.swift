@@ -71,10 +71,7 @@ public struct Parser {
     func peek(_ offset: Int = 1) -> Token { tokens[min(position + offset, tokens.count - 1)] }
     mutating func advance() -> Token { let t = current; if position < tokens.count - 1 { position += 1 }; return t }
 
-    func error(_ message: String, _ span: SourceSpan, help: String? = nil) -> Diagnostic {
-        Diagnostic(message, file: file, span: span, help: help)
-    }
-
+    /// Every diagnostic made here names its code (see DiagnosticCode): there is no form without.
     func error(_ code: DiagnosticCode, _ message: String, _ span: SourceSpan, help: String? = nil) -> Diagnostic {
         Diagnostic(code, message, file: file, span: span, help: help)
     }
