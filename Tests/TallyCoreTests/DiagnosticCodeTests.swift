@@ -84,6 +84,18 @@ final class DiagnosticCodeTests: XCTestCase {
         XCTAssertEqual(warnings.first?["severity"] as? String, "warning")
     }
 
+    /// `tally run --json`: the run's errors keep their rendered text, and `errorCodes` beside them.
+    func testRunJSONGivesTheErrorCodes() throws {
+        let scratch = try misspelt()
+        let result = try ReliabilityTests.tally(["__sh", "\"$0\" run --json --no-store p.playbook 2>/dev/null"], in: scratch.url.path)
+        XCTAssertEqual(result.exit, 2, result.output)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any], result.output)
+        XCTAssertEqual(object["errorCodes"] as? [String], ["T0101"], result.output)
+        let errors = try XCTUnwrap(object["errors"] as? [String])
+        XCTAssertEqual(errors.count, 1)
+        XCTAssertTrue(errors[0].contains("has no column \"Shool\"") && errors[0].hasSuffix("[T0101]"), errors[0])
+    }
+
     func testExplainPrintsTitleCauseAndFix() throws {
         let scratch = try Scratch()
         let one = try ReliabilityTests.tally(["explain", "T0101"], in: scratch.url.path)
