@@ -165,6 +165,24 @@ final class DiagnosticCodeTests: XCTestCase {
         XCTAssertEqual(uncoded, [], "diagnostics without a code")
     }
 
+    /// Every error and warning the golden cases print (`tally check` and `tally run`) shows a code:
+    /// as many `[Txxxx]` as diagnostic headers in each expected output.
+    func testEveryDiagnosticInTheGoldenOutputsShowsACode() throws {
+        let cases = DiagnosticCodeTests.repository.appendingPathComponent("Tests/GoldenTests/Cases")
+        let outputs = FileManager.default.enumerator(atPath: cases.path)?.compactMap { $0 as? String }
+            .filter { $0.contains("/expected/") && $0.hasSuffix(".txt") } ?? []
+        var headers = 0
+        for path in outputs.sorted() {
+            let text = try String(contentsOf: cases.appendingPathComponent(path), encoding: .utf8)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let shown = lines.filter { $0.range(of: #"^\S+?(:[0-9]+){0,2}: (error|warning): "#, options: .regularExpression) != nil }.count
+            let coded = lines.filter { $0.hasPrefix("help: ") && $0.range(of: #" \[T0[1-8][0-9]{2}\]$"#, options: .regularExpression) != nil }.count
+            headers += shown
+            XCTAssertEqual(coded, shown, "\(path): \(shown) diagnostics, \(coded) codes")
+        }
+        XCTAssertGreaterThan(headers, 50)
+    }
+
     /// The editor gets the code as the LSP diagnostic's `code` (`lspCode(for:)`).
     func testLanguageServerDiagnosticCarriesTheCode() throws {
         let scratch = try misspelt()
