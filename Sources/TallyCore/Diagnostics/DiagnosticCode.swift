@@ -148,9 +148,11 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable {
     /// docs/DIAGNOSTICS.md: every code, generated from this enum (DiagnosticCodeTests checks it).
     public static var markdown: String {
         var out = "# Diagnostic codes\n\n"
-        out += "Every error and warning `tally check` and `tally run` give carries a stable code, shown at the end\n"
-        out += "of its help line (`help: … [T0101]`), as `code` in `tally check --json`, and as the code of the\n"
-        out += "editor's diagnostic. `tally explain T0101` prints one entry. This file is generated from\n"
+        out += "Every error and warning `tally check` and `tally run` give carries a stable code (a rare internal\n"
+        out += "one, such as a system error passed on, may not), shown at the end of its help line\n"
+        out += "(`help: … [T0101]`), as `code` in `tally check --json`, in `errorCodes` of `tally run --json`, and\n"
+        out += "as the code of the editor's diagnostic. A code keeps its meaning; a retired one is never reused.\n"
+        out += "`tally explain T0101` prints one entry. This file is generated from\n"
         out += "`Sources/TallyCore/Diagnostics/DiagnosticCode.swift` (`UPDATE_DIAGNOSTICS_DOC=1 swift test --filter DiagnosticCodeTests`).\n"
         let ranges = [("T01", "Names"), ("T02", "Syntax"), ("T03", "Types"), ("T04", "Habits"), ("T05", "Inputs"),
                       ("T06", "Exports and safety"), ("T07", "The QA store"), ("T08", "Running")]
