@@ -1,9 +1,9 @@
 import Foundation
 import TallyCore
 
-/// The code an LSP diagnostic carries. `Diagnostic` has no codes yet: nil until it does (the
-/// one place to map them when it does).
-public func lspCode(for diagnostic: Diagnostic) -> String? { nil }
+/// The code an LSP diagnostic carries: the diagnostic's stable code (`T0101`, see
+/// docs/DIAGNOSTICS.md), nil for the rare one without.
+public func lspCode(for diagnostic: Diagnostic) -> String? { diagnostic.code?.rawValue }
 
 /// What the server knows about a buffer: `tally check`'s result on its text.
 struct Analysis {

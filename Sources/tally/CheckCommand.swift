@@ -14,6 +14,7 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var store: StoreOptions
     @OptionGroup var places: ExportPlaces
     @Flag(help: "Print the statements the parser understood.") var ast = false
+    @Flag(help: "Print the errors and warnings as JSON on stdout, each with its code (T0101 …).") var json = false
 
     func run() throws {
         var options = RunOptions()
@@ -21,6 +22,12 @@ struct CheckCommand: ParsableCommand {
         options.storePath = store.path
         places.apply(to: &options)
         let result = Runner.check(path: playbook, options: options)
+        if json {
+            print(DiagnosticJSON.render(playbook: result.file ?? playbook, errors: result.diagnostics,
+                                        warnings: result.plan?.warnings ?? []), terminator: "")
+            if !result.diagnostics.isEmpty || result.plan == nil { throw ExitCode(2) }
+            return
+        }
         if !result.diagnostics.isEmpty {
             writeError(CheckReport.renderFailure(result.diagnostics, playbookFile: result.file, source: result.source, path: playbook))
             throw ExitCode(2)

@@ -41,7 +41,7 @@ struct MatrixRun {
         var declared: [String] = []
         for node in playbook.statements { if case .param(let name, _, _, _, _) = node.statement { declared.append(name.text) } }
         for name in rows.names where !declared.contains(name) {
-            writeError(Diagnostic(.error, "column \"\(name)\" is not a parameter of \(command.playbook)", file: file, line: 1,
+            writeError(Diagnostic(.unknownParameter, .error, "column \"\(name)\" is not a parameter of \(command.playbook)", file: file, line: 1,
                                   help: Suggest.help(for: name, in: declared) ?? "the header names the playbook's parameters: \(declared.joined(separator: ", "))").render(source: nil))
             throw ExitCode(2)
         }
@@ -84,7 +84,7 @@ struct MatrixRun {
             var options = DelimitedOptions()
             options.inferTypes = false
             let table = try DelimitedReader.read(input, options: options)
-            guard table.rowCount > 0 else { throw Diagnostic(.error, "the matrix has no rows of parameters", file: file) }
+            guard table.rowCount > 0 else { throw Diagnostic(.parameterValue, .error, "the matrix has no rows of parameters", file: file) }
             let values = (0..<table.rowCount).map { r in table.columns.map { $0.isNull(r) ? "" : $0.value(r).display } }
             return (table.names, values)
         } catch let d as Diagnostic {

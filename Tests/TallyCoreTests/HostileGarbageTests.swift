@@ -177,7 +177,7 @@ final class HostileGarbageTests: XCTestCase {
         let o = try run(Self.senr(400))
         assertBounded(o, shown: 1, more: nil)
         XCTAssertTrue(o.output.contains("p.playbook:1:1: error: this looks like a data file (caret-delimited CALPADS SENR records), not a playbook\n"), o.output)
-        XCTAssertTrue(o.output.contains("help: load it from a playbook: load senr from \"p.playbook\" as calpads SENR\n"), o.output)
+        XCTAssertTrue(o.output.contains("help: load it from a playbook: load senr from \"p.playbook\" as calpads SENR [T0206]\n"), o.output)
         // The same from tally check, with CR LF line ends and a byte-order mark.
         let crlf = "\u{FEFF}" + Self.senr(3).replacingOccurrences(of: "\n", with: "\r\n")
         let check = try tally(["check", "p.playbook"], files: ["p.playbook": crlf])

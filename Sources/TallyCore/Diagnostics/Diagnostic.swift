@@ -39,6 +39,8 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
     /// Data values quoted in the message, with the columns they came from, so that masking can
     /// hide them (`join ... expect` naming duplicate SSIDs, a value that is not a date).
     public var values: [SensitiveValue] = []
+    /// The stable code of this kind of problem (`T0101`); nil for a rare internal one.
+    public var code: DiagnosticCode?
 
     public init(_ severity: Severity = .error, _ message: String, file: String, line: Int = 0,
                 column: Int = 0, length: Int = 1, help: String? = nil) {
@@ -64,6 +66,30 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
 
     public init(_ message: String, file: String, span: SourceSpan, help: String? = nil) {
         self.init(.error, message, file: file, line: span.line, column: span.column, length: span.length, help: help)
+    }
+
+    // The same three forms with the code first, so a creation site reads `Diagnostic(.unknownColumn, "…", …)`.
+    public init(_ code: DiagnosticCode, _ severity: Severity, _ message: String, file: String, line: Int = 0,
+                column: Int = 0, length: Int = 1, help: String? = nil) {
+        self.init(severity, message, file: file, line: line, column: column, length: length, help: help)
+        self.code = code
+    }
+
+    public init(_ code: DiagnosticCode, _ message: String, file: String, line: Int = 0, help: String? = nil) {
+        self.init(.error, message, file: file, line: line, help: help)
+        self.code = code
+    }
+
+    public init(_ code: DiagnosticCode, _ message: String, file: String, span: SourceSpan, help: String? = nil) {
+        self.init(message, file: file, span: span, help: help)
+        self.code = code
+    }
+
+    /// The same diagnostic with `code` (for a site that passes on another's diagnostic).
+    public func coded(_ code: DiagnosticCode) -> Diagnostic {
+        var copy = self
+        copy.code = code
+        return copy
     }
 
     /// When not 0, this stands for that many more errors in `file`, left out (see `capped`).
@@ -133,7 +159,10 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
             out += "\n\(pad) |\n\(gutter) | \(String(text))\n\(pad) | "
             out += String(repeating: " ", count: max(0, caret)) + String(repeating: "^", count: width)
         }
-        if let help { out += "\nhelp: \(help)" }
+        // The code ends the help line (the header stays `file:line:col: error: message`, the form
+        // scripts and the documented outputs match); without help it is a help line of its own.
+        if let help { out += "\nhelp: \(help)" + (code.map { " [\($0.rawValue)]" } ?? "") }
+        else if let code, omitted == 0 { out += "\nhelp: tally explain \(code.rawValue) [\(code.rawValue)]" }
         return out
     }
 

@@ -44,19 +44,19 @@ public struct InputFile: Sendable {
             let siblings = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
             let base = (path as NSString).lastPathComponent
             let help = Suggest.closest(to: base, in: siblings).map { "did you mean \"\($0)\"?" }
-            throw Diagnostic(.error, "file not found", file: displayName, help: help)
+            throw Diagnostic(.fileNotFound, .error, "file not found", file: displayName, help: help)
         }
-        guard !isDirectory.boolValue else { throw Diagnostic(.error, "is a folder, not a file", file: displayName) }
+        guard !isDirectory.boolValue else { throw Diagnostic(.notAFile, .error, "is a folder, not a file", file: displayName) }
         // A pipe or a device is refused before it is opened: reading one could wait forever.
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
-            throw Diagnostic(.error, "is not a regular file (a pipe, socket or device)", file: displayName, help: "load a file saved on disk")
+            throw Diagnostic(.notAFile, .error, "is not a regular file (a pipe, socket or device)", file: displayName, help: "load a file saved on disk")
         }
         guard let bytes = ahead.flatMap({ $0.path == path ? $0.bytes : nil }) ?? InputFile.readAll(path) else {
-            throw Diagnostic(.error, "cannot read the file (permissions?)", file: displayName)
+            throw Diagnostic(.notAFile, .error, "cannot read the file (permissions?)", file: displayName)
         }
         guard !bytes.isEmpty || allowEmpty else {
-            throw Diagnostic(.error, "the file is empty", file: displayName, help: "check that the export from the SIS finished")
+            throw Diagnostic(.emptyFile, .error, "the file is empty", file: displayName, help: "check that the export from the SIS finished")
         }
         return InputFile(path: path, displayName: displayName, bytes: bytes, size: bytes.count)
     }
@@ -114,11 +114,11 @@ public struct InputFile: Sendable {
     ///   "latin1"/"iso-8859-1".
     public func textBytes(encoding: String?) throws -> [UInt8] {
         if bytes.count >= 4, bytes[0] == 0x50, bytes[1] == 0x4B, bytes[2] == 3, bytes[3] == 4 {
-            throw Diagnostic(.error, "this is a ZIP file (an Excel workbook?), not delimited text", file: displayName,
+            throw Diagnostic(.badWorkbook, .error, "this is a ZIP file (an Excel workbook?), not delimited text", file: displayName,
                              help: "load an Excel workbook with: as xlsx")
         }
         if let nul = bytes.prefix(1 << 20).firstIndex(of: 0) {
-            throw Diagnostic(.error, "this looks like a binary file, not text (a NUL byte)", file: displayName,
+            throw Diagnostic(.notAPlaybook, .error, "this looks like a binary file, not text (a NUL byte)", file: displayName,
                              line: TextDecoding.line(of: nul, in: bytes))
         }
         // A UTF-8 byte-order mark is stripped whatever the declared encoding: read as cp1252 it
@@ -133,7 +133,7 @@ public struct InputFile: Sendable {
                 // this encoding would garble every one of them ("José" → "JosÃ©").
                 if body.contains(where: { $0 >= 0x80 }), TextDecoding.firstInvalidUTF8(body) == nil,
                    let first = body.firstIndex(where: { $0 >= 0x80 }) {
-                    throw Diagnostic(.error, "the file starts with a UTF-8 byte-order mark and is valid UTF-8, but it is loaded with encoding \"\(encoding ?? "")\": its non-ASCII letters would be garbled",
+                    throw Diagnostic(.encoding, .error, "the file starts with a UTF-8 byte-order mark and is valid UTF-8, but it is loaded with encoding \"\(encoding ?? "")\": its non-ASCII letters would be garbled",
                                      file: displayName, line: TextDecoding.line(of: first + 3, in: bytes),
                                      help: "remove encoding \"\(encoding ?? "")\": the file is UTF-8")
                 }
@@ -149,17 +149,17 @@ public struct InputFile: Sendable {
             if let bad = TextDecoding.firstInvalidUTF8Parallel(body) {
                 let line = TextDecoding.line(of: bad, in: body)
                 if body[bad...].starts(with: [0xEF, 0xBB, 0xBF]) {
-                    throw Diagnostic(.error, "a byte-order mark (EF BB BF) in the middle of the file, at byte \(bad + 1 + (hasBOM ? 3 : 0)): two files joined into one?",
+                    throw Diagnostic(.encoding, .error, "a byte-order mark (EF BB BF) in the middle of the file, at byte \(bad + 1 + (hasBOM ? 3 : 0)): two files joined into one?",
                                      file: displayName, line: line, help: "export the file again from the SIS, or remove the mark: it would be hidden inside a value")
                 }
                 let byte = String(body[bad], radix: 16, uppercase: true)
-                throw Diagnostic(.error, "bytes that are not valid UTF-8 (0x\(byte) at byte \(bad + 1))", file: displayName,
+                throw Diagnostic(.encoding, .error, "bytes that are not valid UTF-8 (0x\(byte) at byte \(bad + 1))", file: displayName,
                                  line: line, help: "if the file comes from Windows or an older SIS, add: with encoding \"cp1252\"")
             }
             checkedUTF8.body = body
             return body
         case let other?:
-            throw Diagnostic(.error, "unknown encoding \"\(other)\"", file: displayName, help: "use \"utf-8\", \"cp1252\" or \"latin1\"")
+            throw Diagnostic(.unknownOption, .error, "unknown encoding \"\(other)\"", file: displayName, help: "use \"utf-8\", \"cp1252\" or \"latin1\"")
         }
     }
 }

@@ -32,7 +32,7 @@ public enum Loader {
     static func files(_ request: LoadRequest) throws -> [LoadRequest] {
         let found = (try? matches(request.path)) ?? []
         guard !found.isEmpty else {
-            throw Diagnostic(.error, "no file matches this pattern", file: request.displayPath,
+            throw Diagnostic(.fileNotFound, .error, "no file matches this pattern", file: request.displayPath,
                              help: "the pattern is matched in its folder: \(FileCreation.folder(of: request.displayPath).isEmpty ? "." : FileCreation.folder(of: request.displayPath))")
         }
         // (Not Foundation's deletingLastPathComponent: it traps on a one-character path, "*".)
@@ -64,7 +64,7 @@ public enum Loader {
             let table = withSourceFile(loaded.table, one.displayPath)
             guard let so_far = combined else { combined = table; continue }
             guard so_far.names == table.names else {
-                throw Diagnostic(.error, "this file's columns differ from the first file's (\(so_far.names.filter { $0 != sourceFileColumn }.joined(separator: ", ")))",
+                throw Diagnostic(.columnsDiffer, .error, "this file's columns differ from the first file's (\(so_far.names.filter { $0 != sourceFileColumn }.joined(separator: ", ")))",
                                  file: one.displayPath, line: 1, help: "every file a pattern loads must have the same columns")
             }
             var columns: [Column] = []
@@ -73,7 +73,7 @@ public enum Loader {
             merged.rejected = so_far.rejected + table.rejected
             combined = merged
         }
-        guard let combined else { throw Diagnostic(.error, "no file matches this pattern", file: request.displayPath) }
+        guard let combined else { throw Diagnostic(.fileNotFound, .error, "no file matches this pattern", file: request.displayPath) }
         return LoadedInput(table: combined, bytes: bytes, sha256: fingerprint ? Fingerprint.sha256(file: request.path) ?? "" : "")
     }
 
@@ -141,11 +141,11 @@ public enum Loader {
         let plain = tab ? "as tsv" : "as csv"
         if DelimitedReader.dataReason(head, next: lines.dropFirst().first.map(cells)) == nil {
             let shown = head.prefix(3).joined(separator: ", ") + (head.count > 3 ? ", …" : "")
-            throw Diagnostic(.error, "this is a \(kind)-separated file with a header row (\(shown)), not a CALPADS file (caret-separated, no header)",
+            throw Diagnostic(.recordType, .error, "this is a \(kind)-separated file with a header row (\(shown)), not a CALPADS file (caret-separated, no header)",
                              file: request.displayPath, line: 1,
                              help: "load it \(plain) instead of as \(asWhat): its header names the columns")
         }
-        throw Diagnostic(.error, "this is a \(kind)-separated file, not a CALPADS file: its first line has no ^",
+        throw Diagnostic(.recordType, .error, "this is a \(kind)-separated file, not a CALPADS file: its first line has no ^",
                          file: request.displayPath, line: 1,
                          help: "load it \(plain) with header false, columns (...) instead of as \(asWhat)")
     }
@@ -255,7 +255,7 @@ public enum Loader {
             }
             return LoadedInput(table: try cleaned(table, request.options, file: request.displayPath), bytes: input.size, sha256: sha.result)
         case .sqlite:
-            throw Diagnostic(.error, "reading \(request.format.name) files is not available in this version of Tally", file: request.displayPath,
+            throw Diagnostic(.unknownLayout, .error, "reading \(request.format.name) files is not available in this version of Tally", file: request.displayPath,
                              help: "export it from the source system as CSV, or read a caret file with: as delimited \"^\" with header false, columns (...)")
         default: break
         }

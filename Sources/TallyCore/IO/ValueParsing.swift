@@ -42,7 +42,7 @@ enum ValueParsing {
             let line = row < lines.count ? Int(lines[row]) : 0
             let value = interner.string(Int32(code))
             let inferredHelp = inferred ? "the type \(type.rawValue) was inferred from the first \(Format.count(inferenceRows)) rows; to read this column as text, declare it: with columns (\(name): text)" : nil
-            return Diagnostic(.error, "column \"\(name)\": \"\(value)\" is not \(what)", file: file, line: line,
+            return Diagnostic(.badValue, .error, "column \"\(name)\": \"\(value)\" is not \(what)", file: file, line: line,
                               help: help ?? inferredHelp ?? (declared == nil ? nil : "fix the value, or declare the column with another type in columns (...)"))
                 .quoting([SensitiveValue(value: value, lineage: [name])])
         }

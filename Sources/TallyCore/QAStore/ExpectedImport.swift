@@ -47,10 +47,10 @@ public enum ExpectedImport {
         let help = "--format takes what follows `as` in a load: csv, tsv, 'delimited \"^\"', 'xlsx sheet \"Counts\"', 'calpads report \"1.17\"'"
         let playbook: Playbook
         do { playbook = try Parser.parse(source: "load expected from \"file\" as " + t, file: "--format") } catch let list as DiagnosticList {
-            throw Diagnostic(.error, "--format \"\(text)\": \(list.diagnostics.first?.message ?? "not a format")", file: file, help: help)
+            throw Diagnostic(.unknownOption, .error, "--format \"\(text)\": \(list.diagnostics.first?.message ?? "not a format")", file: file, help: help)
         }
         guard playbook.statements.count == 1, case .load(_, _, _, let format?, let options) = playbook.statements[0].statement else {
-            throw Diagnostic(.error, "--format \"\(text)\" is not one format", file: file, help: help)
+            throw Diagnostic(.unknownOption, .error, "--format \"\(text)\" is not one format", file: file, help: help)
         }
         return (format, options)
     }
@@ -67,7 +67,7 @@ public enum ExpectedImport {
         }
         let table = loaded.table
         for column in keys + [value] where table.column(column) == nil {
-            throw Diagnostic(.error, "the file has no column \"\(column)\"", file: displayName, line: 1,
+            throw Diagnostic(.unknownColumn, .error, "the file has no column \"\(column)\"", file: displayName, line: 1,
                              help: Suggest.help(for: column, in: table.names))
         }
         let keyColumns = keys.compactMap { table.column($0) }
@@ -78,7 +78,7 @@ public enum ExpectedImport {
         for row in 0..<table.rowCount {
             let raw = values.value(row)
             guard let number = raw.doubleValue ?? Double(raw.display.trimmedSpaces()) else {
-                throw Diagnostic(.error, "column \"\(value)\": \"\(raw.display)\" is not a number", file: displayName,
+                throw Diagnostic(.badValue, .error, "column \"\(value)\": \"\(raw.display)\" is not a number", file: displayName,
                                  line: table.provenance.location(row)?.line ?? 0)
             }
             let key = keyColumns.map { $0.isNull(row) ? "" : $0.value(row).display }
@@ -97,7 +97,7 @@ public enum ExpectedImport {
                 "\(keys.count == 1 ? "" : "(")\(item.key.joined(separator: ", "))\(keys.count == 1 ? "" : ")") on lines " +
                     (lines[QAStore.joinKey(item.key)] ?? []).map(String.init).joined(separator: ", ")
             }
-            throw Diagnostic(.error, "\(Format.plural(repeated.count, "key")) of \(keys.joined(separator: ", ")) appear\(repeated.count == 1 ? "s" : "") on more than one row: " +
+            throw Diagnostic(.notOneRowPerKey, .error, "\(Format.plural(repeated.count, "key")) of \(keys.joined(separator: ", ")) appear\(repeated.count == 1 ? "s" : "") on more than one row: " +
                                 examples.joined(separator: "; ") + (repeated.count > 5 ? "; …" : ""),
                              file: displayName, line: lines[QAStore.joinKey(repeated[0].key)]?.dropFirst().first ?? 0,
                              help: "remove the repeated rows, add a key column that tells them apart, or pass --sum to add their values")

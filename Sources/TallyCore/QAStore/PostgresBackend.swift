@@ -45,7 +45,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     static func target(_ url: String, environment: [String: String] = ProcessInfo.processInfo.environment,
                        home: String = NSHomeDirectory()) throws -> Target {
         guard let parts = URLComponents(string: url), parts.scheme == "postgres" || parts.scheme == "postgresql" else {
-            throw Diagnostic(.error, "not a PostgreSQL URL (is the port a number?)", file: QAStore.displayLocation(url),
+            throw Diagnostic(.storeUnreadable, .error, "not a PostgreSQL URL (is the port a number?)", file: QAStore.displayLocation(url),
                              help: "write the store as postgres://user@host:5432/database")
         }
         var t = Target()
@@ -54,7 +54,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         t.port = parts.port ?? 5432
         // A port past 65535 would wrap round to another one (99999 connects to 34463).
         guard (1...65535).contains(t.port) else {
-            throw Diagnostic(.error, "port \(t.port) is not a TCP port (1 to 65535)", file: QAStore.displayLocation(url),
+            throw Diagnostic(.storeUnreadable, .error, "port \(t.port) is not a TCP port (1 to 65535)", file: QAStore.displayLocation(url),
                              help: "PostgreSQL's usual port is 5432")
         }
         t.user = parts.user ?? environment["PGUSER"] ?? environment["USER"] ?? "postgres"
@@ -69,7 +69,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         }
         if let mode {
             guard let parsed = TLSMode(rawValue: mode) else {
-                throw Diagnostic(.error, "\(modeSource) is \"\(mode)\": not an sslmode", file: t.location,
+                throw Diagnostic(.storeUnreadable, .error, "\(modeSource) is \"\(mode)\": not an sslmode", file: t.location,
                                  help: "use one of " + TLSMode.allCases.map(\.rawValue).joined(separator: ", "))
             }
             t.tls = parsed
@@ -114,7 +114,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         do {
             connection = try blocking { try await PostgresConnection.connect(configuration: config, id: 1, logger: logger) }
         } catch {
-            throw Diagnostic(.error, "cannot open the QA store: \(PostgresBackend.describe(error))", file: t.location,
+            throw Diagnostic(.storeUnreadable, .error, "cannot open the QA store: \(PostgresBackend.describe(error))", file: t.location,
                              help: "check that the server runs and the URL's user, host, port and database (the password comes from the URL, PGPASSWORD or ~/.pgpass)")
         }
         // A connection must be closed before it is released, also when the store is refused.
@@ -137,7 +137,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         }
         if let root = t.rootCertificate {
             guard FileManager.default.isReadableFile(atPath: root) else {
-                throw Diagnostic(.error, "cannot read the certificate authority file \(root) (sslrootcert)", file: t.location)
+                throw Diagnostic(.storeUnreadable, .error, "cannot read the certificate authority file \(root) (sslrootcert)", file: t.location)
             }
             configuration.trustRoots = .file(root)
         }
@@ -145,7 +145,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
             let context = try NIOSSLContext(configuration: configuration)
             return t.tls == .allow || t.tls == .prefer ? .prefer(context) : .require(context)
         } catch {
-            throw Diagnostic(.error, "cannot set up TLS for the QA store: \(error)", file: t.location)
+            throw Diagnostic(.storeUnreadable, .error, "cannot set up TLS for the QA store: \(error)", file: t.location)
         }
     }
 
@@ -282,13 +282,13 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         } catch let d as Diagnostic {
             throw d
         } catch {
-            throw Diagnostic(.error, "the QA store could not be \(verb): \(PostgresBackend.describe(error))", file: location)
+            throw Diagnostic(.storeUnreadable, .error, "the QA store could not be \(verb): \(PostgresBackend.describe(error))", file: location)
         }
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T { try transaction(readOnly: true, body) }
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        if readOnly { throw Diagnostic(.error, "the QA store could not be written: this command opened it read-only", file: location) }
+        if readOnly { throw Diagnostic(.storeUnreadable, .error, "the QA store could not be written: this command opened it read-only", file: location) }
         return try transaction(readOnly: false, body)
     }
 
@@ -305,7 +305,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
                 SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
                 """, []).rows.compactMap { row -> String? in if case .text(let s)? = row.first { return s } else { return nil } }
             if !tables.isEmpty, !tables.contains("tally_migrations") {
-                throw Diagnostic(.error, "this PostgreSQL database is not a Tally QA store (it has \(tables.count) table\(tables.count == 1 ? "" : "s") of its own); it is left unchanged",
+                throw Diagnostic(.storeUnreadable, .error, "this PostgreSQL database is not a Tally QA store (it has \(tables.count) table\(tables.count == 1 ? "" : "s") of its own); it is left unchanged",
                                  file: location, help: "create an empty database for the store (createdb tally) and pass its URL with --store")
             }
             _ = try execute("CREATE TABLE IF NOT EXISTS tally_migrations (identifier TEXT PRIMARY KEY, applied_at TEXT NOT NULL)", [])
@@ -325,7 +325,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         } catch let d as Diagnostic {
             throw d
         } catch {
-            throw Diagnostic(.error, "cannot open the QA store: \(PostgresBackend.describe(error))", file: location)
+            throw Diagnostic(.storeUnreadable, .error, "cannot open the QA store: \(PostgresBackend.describe(error))", file: location)
         }
     }
 
@@ -340,7 +340,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
                 """, []).rows.compactMap { row -> String? in if case .text(let s)? = row.first { return s } else { return nil } }
             if tables.isEmpty { throw QAStore.missing(location) }
             guard tables.contains("tally_migrations") else {
-                throw Diagnostic(.error, "this PostgreSQL database is not a Tally QA store (it has \(tables.count) table\(tables.count == 1 ? "" : "s") of its own); it is left unchanged",
+                throw Diagnostic(.storeUnreadable, .error, "this PostgreSQL database is not a Tally QA store (it has \(tables.count) table\(tables.count == 1 ? "" : "s") of its own); it is left unchanged",
                                  file: location, help: "pass the QA store's URL with --store")
             }
             let applied = try appliedMigrations()
@@ -349,7 +349,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         } catch let d as Diagnostic {
             throw d
         } catch {
-            throw Diagnostic(.error, "cannot open the QA store: \(PostgresBackend.describe(error))", file: location)
+            throw Diagnostic(.storeUnreadable, .error, "cannot open the QA store: \(PostgresBackend.describe(error))", file: location)
         }
     }
 
@@ -423,6 +423,6 @@ func blocking<T>(_ operation: @escaping @Sendable () async throws -> T) throws -
         done.signal()
     }
     done.wait()
-    guard let result = box.result else { throw Diagnostic(.error, "the QA store's server did not answer", file: "--store") }
+    guard let result = box.result else { throw Diagnostic(.storeUnreadable, .error, "the QA store's server did not answer", file: "--store") }
     return try result.get()
 }

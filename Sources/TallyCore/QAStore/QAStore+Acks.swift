@@ -6,15 +6,15 @@ extension QAStore {
     public func acknowledge(run id: Int64, check: String, reason: String, by: String, at date: Date) throws {
         try write { db in
             guard let run = try Row.fetchOne(db, sql: "SELECT playbook_path FROM run WHERE id = ?", arguments: [id]) else {
-                throw Diagnostic(.error, "no run \(id) in the ledger", file: path)
+                throw Diagnostic(.notInLedger, .error, "no run \(id) in the ledger", file: path)
             }
             guard let checkRow = try Row.fetchOne(db, sql: "SELECT failing_sha256, passed FROM run_check WHERE run_id = ? AND check_id = ?",
                                                   arguments: [id, check]) else {
                 let ids = try String.fetchAll(db, sql: "SELECT check_id FROM run_check WHERE run_id = ?", arguments: [id])
-                throw Diagnostic(.error, "run \(id) has no check \"\(check)\"", file: path,
+                throw Diagnostic(.notInLedger, .error, "run \(id) has no check \"\(check)\"", file: path,
                                  help: Suggest.help(for: check, in: ids, noun: "checks"))
             }
-            if checkRow["passed"] as Bool { throw Diagnostic(.error, "check \"\(check)\" passed in run \(id): nothing to acknowledge", file: path) }
+            if checkRow["passed"] as Bool { throw Diagnostic(.notInLedger, .error, "check \"\(check)\" passed in run \(id): nothing to acknowledge", file: path) }
             try db.execute(sql: """
                 INSERT INTO acknowledgement (playbook_path, check_id, failing_sha256, run_id, reason, acknowledged_by, acknowledged_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)

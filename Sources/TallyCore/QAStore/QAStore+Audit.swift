@@ -36,7 +36,7 @@ public struct RunDifference: Sendable, Codable {
 extension QAStore {
     /// Re-hashes a past run's inputs: are they still the files that run saw?
     public func verify(_ id: Int64) throws -> [InputVerification] {
-        guard let run = try run(id) else { throw Diagnostic(.error, "no run \(id) in the ledger", file: path) }
+        guard let run = try run(id) else { throw Diagnostic(.notInLedger, .error, "no run \(id) in the ledger", file: path) }
         return run.inputs.map { input in
             guard let current = Fingerprint.sha256(file: input.absolutePath) else {
                 return InputVerification(table: input.table, path: input.path, status: .missing, recordedSHA256: input.sha256, currentSHA256: nil)
@@ -48,8 +48,8 @@ extension QAStore {
 
     /// Row counts of every table, check outcomes and compared values that differ between two runs.
     public func diff(_ a: Int64, _ b: Int64) throws -> RunDifference {
-        guard let first = try run(a) else { throw Diagnostic(.error, "no run \(a) in the ledger", file: path) }
-        guard let second = try run(b) else { throw Diagnostic(.error, "no run \(b) in the ledger", file: path) }
+        guard let first = try run(a) else { throw Diagnostic(.notInLedger, .error, "no run \(a) in the ledger", file: path) }
+        guard let second = try run(b) else { throw Diagnostic(.notInLedger, .error, "no run \(b) in the ledger", file: path) }
         func rows(_ run: RunDetail) -> [String: Int] {
             var out: [String: Int] = [:]
             for cell in run.cells { if let table = cell.table, let rows = cell.rowsOut { out[table] = rows } }

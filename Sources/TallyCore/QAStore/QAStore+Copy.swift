@@ -17,7 +17,7 @@ extension QAStore {
     public func copy(to target: QAStore) throws -> [(table: String, rows: Int)] {
         let busy = try target.tableCounts().filter { ["run", "expected_set", "snapshot", "acknowledgement"].contains($0.table) && $0.rows > 0 }
         if let first = busy.first {
-            throw Diagnostic(.error, "the target store already has \(first.rows) \(first.table) row\(first.rows == 1 ? "" : "s"); copy into a new, empty store",
+            throw Diagnostic(.storeNotEmpty, .error, "the target store already has \(first.rows) \(first.table) row\(first.rows == 1 ? "" : "s"); copy into a new, empty store",
                              file: target.path, help: "create a new database (createdb) or pass a new SQLite file's path")
         }
         let counts = try tableCounts()
@@ -40,7 +40,7 @@ extension QAStore {
         }
         let copied = try target.tableCounts()
         for (source, result) in zip(counts, copied) where source.rows != result.rows {
-            throw Diagnostic(.error, "the copy of \(source.table) has \(result.rows) rows, the source \(source.rows)", file: target.path)
+            throw Diagnostic(.storeNotEmpty, .error, "the copy of \(source.table) has \(result.rows) rows, the source \(source.rows)", file: target.path)
         }
         return copied
     }

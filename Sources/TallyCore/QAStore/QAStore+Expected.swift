@@ -21,7 +21,7 @@ extension QAStore {
         // One value per key: a repeated key would silently keep only its last value.
         var seen = Set<String>()
         for row in rows where !seen.insert(QAStore.joinKey(row.key)).inserted {
-            throw Diagnostic(.error, "expected \"\(name)\": the key \(row.key.joined(separator: ", ")) appears more than once", file: sourcePath)
+            throw Diagnostic(.unexpectedToken, .error, "expected \"\(name)\": the key \(row.key.joined(separator: ", ")) appears more than once", file: sourcePath)
         }
         return try write { db in
             let version = (try Int.fetchOne(db, sql: "SELECT MAX(version) FROM expected_set WHERE name = ?", arguments: [name]) ?? 0) + 1

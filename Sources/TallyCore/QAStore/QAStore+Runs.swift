@@ -201,14 +201,14 @@ extension QAStore {
     public func label(_ id: Int64, _ label: String) throws {
         try write { db in
             guard let status = try Int.fetchOne(db, sql: "SELECT exit_status FROM run WHERE id = ?", arguments: [id]) else {
-                throw Diagnostic(.error, "no run \(id) in the ledger", file: path)
+                throw Diagnostic(.notInLedger, .error, "no run \(id) in the ledger", file: path)
             }
             if let partial = try String.fetchOne(db, sql: "SELECT partial FROM run WHERE id = ?", arguments: [id]) {
-                throw Diagnostic(.error, "run \(id) was a partial run (\(partial)), so it cannot be labelled \"\(label)\"", file: path,
+                throw Diagnostic(.notInLedger, .error, "run \(id) was a partial run (\(partial)), so it cannot be labelled \"\(label)\"", file: path,
                                  help: "run the whole playbook and label that run")
             }
             guard status < 2 else {
-                throw Diagnostic(.error, "run \(id) stopped with exit 2 (the playbook could not be run), so it cannot be labelled \"\(label)\"", file: path,
+                throw Diagnostic(.notInLedger, .error, "run \(id) stopped with exit 2 (the playbook could not be run), so it cannot be labelled \"\(label)\"", file: path,
                                  help: "fix the error, run the playbook again and label that run")
             }
             try db.execute(sql: "UPDATE run SET label = ? WHERE id = ?", arguments: [label, id])

@@ -31,7 +31,7 @@ public final class QAStore: @unchecked Sendable {
         let lower = text.lowercased()
         guard let prefix = ["sqlite:", "file:"].first(where: { lower.hasPrefix($0) }) else {
             if let scheme = text.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) {
-                throw Diagnostic(.error, "\"\(text[scheme].dropLast(3))\" is not a kind of QA store Tally knows", file: displayLocation(text),
+                throw Diagnostic(.storeUnreadable, .error, "\"\(text[scheme].dropLast(3))\" is not a kind of QA store Tally knows", file: displayLocation(text),
                                  help: "write a SQLite file's path (or sqlite:PATH, file:PATH), or postgres://user@host:5432/database")
             }
             return .sqlite(text)
@@ -41,16 +41,16 @@ public final class QAStore: @unchecked Sendable {
             // sqlite://HOST/path: only this machine's files.
             let authority = rest.dropFirst(2).prefix { $0 != "/" }
             guard authority.isEmpty || authority.lowercased() == "localhost" else {
-                throw Diagnostic(.error, "a \(prefix) URL names a file on this machine, not on \(authority)", file: text,
+                throw Diagnostic(.storeUnreadable, .error, "a \(prefix) URL names a file on this machine, not on \(authority)", file: text,
                                  help: "write \(prefix)///absolute/path.sqlite or \(prefix)relative/path.sqlite")
             }
             rest = rest.dropFirst(2 + authority.count)
         }
         guard !rest.contains("?"), !rest.contains("#") else {
-            throw Diagnostic(.error, "a \(prefix) store URL takes no options (? or #)", file: text, help: "write ? as %3F and # as %23 in a file name")
+            throw Diagnostic(.storeUnreadable, .error, "a \(prefix) store URL takes no options (? or #)", file: text, help: "write ? as %3F and # as %23 in a file name")
         }
         guard let path = String(rest).removingPercentEncoding, !path.isEmpty else {
-            throw Diagnostic(.error, "this \(prefix) URL names no file", file: text, help: "write \(prefix)///absolute/path.sqlite or \(prefix)relative/path.sqlite")
+            throw Diagnostic(.storeUnreadable, .error, "this \(prefix) URL names no file", file: text, help: "write \(prefix)///absolute/path.sqlite or \(prefix)relative/path.sqlite")
         }
         return .sqlite(path)
     }
@@ -110,7 +110,7 @@ public final class QAStore: @unchecked Sendable {
     static func refuseNewer(_ applied: [String], location: String) throws {
         let known = Set(StoreMigrations.all.map(\.identifier))
         if let newer = applied.first(where: { !known.contains($0) }) {
-            throw Diagnostic(.error, "this QA store was changed by a newer version of Tally (it has \"\(newer)\"); this version (\(TallyVersion.string)) leaves it unchanged", file: location,
+            throw Diagnostic(.storeVersion, .error, "this QA store was changed by a newer version of Tally (it has \"\(newer)\"); this version (\(TallyVersion.string)) leaves it unchanged", file: location,
                              help: "run the newer Tally, or pass another store with --store")
         }
     }
@@ -119,13 +119,13 @@ public final class QAStore: @unchecked Sendable {
     /// could need what the missing migrations add, and a read-only command never migrates.
     static func refuseOlder(_ applied: [String], location: String, access: Access) throws {
         guard access == .readOnly, let missing = StoreMigrations.all.first(where: { !applied.contains($0.identifier) }) else { return }
-        throw Diagnostic(.error, "this QA store was made by an older version of Tally (it lacks \"\(missing.identifier)\"); this command only reads it and leaves it unchanged", file: location,
+        throw Diagnostic(.storeVersion, .error, "this QA store was made by an older version of Tally (it lacks \"\(missing.identifier)\"); this command only reads it and leaves it unchanged", file: location,
                          help: "run tally store migrate --store \(location) to bring it up to date")
     }
 
     /// The message for a store a read-only command finds missing (it never makes one).
     static func missing(_ location: String) -> Diagnostic {
-        Diagnostic(.error, "no QA store at \(location) (a run creates it; check --store)", file: location)
+        Diagnostic(.storeUnreadable, .error, "no QA store at \(location) (a run creates it; check --store)", file: location)
     }
 
     /// The schema migrations the store has, oldest first.
@@ -141,7 +141,7 @@ public final class QAStore: @unchecked Sendable {
     public func maskKey() throws -> String {
         let key = try read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'mask_key'") }
         guard let key, key.count >= 32 else {
-            throw Diagnostic(.error, "the QA store has no masking secret", file: path,
+            throw Diagnostic(.storeUnreadable, .error, "the QA store has no masking secret", file: path,
                              help: "set TALLY_MASK_KEY to a long random secret, or use a new store")
         }
         return key

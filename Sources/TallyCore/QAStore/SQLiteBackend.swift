@@ -35,12 +35,12 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
                 _ = chmod(path + suffix, 0o600)
             }
         } catch let error as DatabaseError {
-            throw Diagnostic(.error, "cannot open the QA store: \(error.message ?? "\(error)")", file: path,
+            throw Diagnostic(.storeUnreadable, .error, "cannot open the QA store: \(error.message ?? "\(error)")", file: path,
                              help: "check the path, or pass another with --store PATH")
         } catch let d as Diagnostic {
             throw d
         } catch {
-            throw Diagnostic(.error, "cannot open the QA store: \(error)", file: path)
+            throw Diagnostic(.storeUnreadable, .error, "cannot open the QA store: \(error)", file: path)
         }
     }
 
@@ -55,11 +55,11 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw QAStore.missing(path) }
         if isFolder.boolValue {
-            throw Diagnostic(.error, "cannot open the QA store: \(path) is a folder", file: path, help: "pass the store's file with --store PATH")
+            throw Diagnostic(.storeUnreadable, .error, "cannot open the QA store: \(path) is a folder", file: path, help: "pass the store's file with --store PATH")
         }
         // The -wal holds the latest runs and the -shm indexes it: a reader needs all three.
         for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) && !FileManager.default.isReadableFile(atPath: file) {
-            throw Diagnostic(.error, "cannot read the QA store: permission denied\(file == path ? "" : " on \(file)")", file: path,
+            throw Diagnostic(.storeUnreadable, .error, "cannot read the QA store: permission denied\(file == path ? "" : " on \(file)")", file: path,
                              help: "its owner can grant read access to all its files (chmod g+r \(path) \(path)-wal \(path)-shm), or pass another store with --store")
         }
         var configuration = Configuration()
@@ -72,7 +72,7 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
         if !canWrite, !FileManager.default.fileExists(atPath: path + "-shm") {
             let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0
             guard wal == 0 else {
-                throw Diagnostic(.error, "cannot read the QA store: it has a -wal file but no -shm, and this user cannot write the store to make one", file: path,
+                throw Diagnostic(.storeUnreadable, .error, "cannot read the QA store: it has a -wal file but no -shm, and this user cannot write the store to make one", file: path,
                                  help: "run any tally command on it as its owner (that tidies the -wal away), then read it again")
             }
             // A URI filename (the path's own %, ? and # escaped): the system SQLite reads them
@@ -82,7 +82,7 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
         }
         let pool = try DatabasePool(path: location, configuration: configuration)
         let (tables, applied) = try contents(pool)
-        if tables == 0 { throw Diagnostic(.error, "no QA store at \(path): the file is empty (a run makes it a store; check --store)", file: path) }
+        if tables == 0 { throw Diagnostic(.storeUnreadable, .error, "no QA store at \(path): the file is empty (a run makes it a store; check --store)", file: path) }
         try refuseForeign(tables: tables, applied: applied, path: path)
         try QAStore.refuseOlder(applied, location: path, access: mode)
         return pool
@@ -143,7 +143,7 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
     /// version could misread the second.
     static func refuseForeign(tables: Int, applied: [String], path: String) throws {
         if tables < 0 {
-            throw Diagnostic(.error, "this SQLite database is not a Tally QA store (it has \(-tables) table\(tables == -1 ? "" : "s") of its own); it is left unchanged", file: path,
+            throw Diagnostic(.storeUnreadable, .error, "this SQLite database is not a Tally QA store (it has \(-tables) table\(tables == -1 ? "" : "s") of its own); it is left unchanged", file: path,
                              help: "pass the QA store's path with --store, or a new file's path to start one")
         }
         try QAStore.refuseNewer(applied, location: path)
@@ -164,13 +164,13 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.read { db in try Database.within(SQLiteExecutor(db: db), body) } } catch let error as DatabaseError {
-            throw Diagnostic(.error, "the QA store could not be read: \(error.message ?? "\(error)")", file: path)
+            throw Diagnostic(.storeUnreadable, .error, "the QA store could not be read: \(error.message ?? "\(error)")", file: path)
         }
     }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.write { db in try Database.within(SQLiteExecutor(db: db), body) } } catch let error as DatabaseError {
-            throw Diagnostic(.error, "the QA store could not be written: \(error.message ?? "\(error)")", file: path)
+            throw Diagnostic(.storeUnreadable, .error, "the QA store could not be written: \(error.message ?? "\(error)")", file: path)
         }
     }
 

@@ -20,6 +20,8 @@ public enum MachineOutput {
         var inputs: [InputRecord]
         var exports: [ExportRecord]
         var errors: [String]
+        /// The code of each of `errors`, in order (null for one without).
+        var errorCodes: [String?]
         var checks: [Check]
         var comparisons: [Comparison]
     }
@@ -58,7 +60,8 @@ public enum MachineOutput {
                               started: r.started, finished: r.finished, exitStatus: r.exitStatus, checksPassed: r.checksPassed,
                               checksFailed: r.checksFailed, warnings: r.warnings, partial: r.partial, checksNotRun: r.checksNotRun,
                               parameters: Dictionary(r.params.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }, uniquingKeysWith: { a, _ in a }),
-                              inputs: r.inputs, exports: r.exports, errors: r.errors, checks: checks, comparisons: comparisons)
+                              inputs: r.inputs, exports: r.exports, errors: r.errors,
+                              errorCodes: r.errorCodes ?? r.errors.map { _ in nil }, checks: checks, comparisons: comparisons)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return (try? encoder.encode(summary)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"

@@ -47,6 +47,9 @@ public struct ReportRecord: Codable, Sendable, Equatable {
     public var exitStatus: Int
     public var runId: Int64?
     public var errors: [String]
+    /// The code of each error in `errors` (`T0101`; null for one without), for `--json`
+    /// (nil in records made before codes).
+    public var errorCodes: [String?]? = nil
     public var masks: [String]
     public var cells: [Cell]
     /// Data values the run quoted in free text, with their lineage (nil once masking applied it,
@@ -75,6 +78,7 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         exitStatus = Int(run.exitStatus)
         runId = run.runId
         errors = run.errors.map { $0.render(source: $0.file == run.playbookPath ? run.playbookSource : nil) }
+        errorCodes = run.errors.map { $0.code?.rawValue }
         masks = run.masks
         sensitive = run.sensitive
         introduction = run.introduction

@@ -42,19 +42,19 @@ public enum ReportRenderer {
             if let folder = options.templates {
                 let path = folder + "/" + name + ".mustache"
                 guard let custom = try? String(contentsOfFile: path, encoding: .utf8) else {
-                    throw Diagnostic(.error, "no template \(name).mustache in \(folder)", file: path,
+                    throw Diagnostic(.reportFailed, .error, "no template \(name).mustache in \(folder)", file: path,
                                      help: "copy templates/ from the Tally repository and edit them")
                 }
                 text = custom
             }
             do { try library.register(text, named: name) } catch {
-                throw Diagnostic(.error, "the template does not parse: \(error)", file: options.templates.map { $0 + "/" + name + ".mustache" } ?? name)
+                throw Diagnostic(.reportFailed, .error, "the template does not parse: \(error)", file: options.templates.map { $0 + "/" + name + ".mustache" } ?? name)
             }
         }
         let context = self.context(record, options: options)
         guard let html = library.render(context, withTemplate: "report.html"),
               let markdown = library.render(markdownValues(context, key: "") as? [String: Any] ?? [:], withTemplate: "report.md") else {
-            throw Diagnostic(.error, "the report templates could not be rendered", file: options.templates ?? "templates")
+            throw Diagnostic(.reportFailed, .error, "the report templates could not be rendered", file: options.templates ?? "templates")
         }
         return (html, markdown)
     }
@@ -65,7 +65,7 @@ public enum ReportRenderer {
         // A folder that cannot be written is said in words ("cannot write the report to out/r:
         // permission denied"), never as Foundation's error text.
         if let problem = makeFolder(folder) {
-            throw Diagnostic(.error, "cannot write the report to \(folder): \(problem)", file: folder)
+            throw Diagnostic(.reportFailed, .error, "cannot write the report to \(folder): \(problem)", file: folder)
         }
         var written: [String] = []
         for (name, text) in [("report.html", html), ("report.md", markdown)] {
@@ -73,7 +73,7 @@ public enum ReportRenderer {
             errno = 0
             guard FileCreation.replace(path, contents: Data(text.utf8), permissions: 0o600) else {
                 let code = errno
-                throw Diagnostic(.error, "cannot write the report to \(folder): \(code == 0 ? "\(name) could not be written" : reason(code))", file: path)
+                throw Diagnostic(.reportFailed, .error, "cannot write the report to \(folder): \(code == 0 ? "\(name) could not be written" : reason(code))", file: path)
             }
             written.append(path)
         }

@@ -77,7 +77,7 @@ public final class CellCache: @unchecked Sendable {
         self.limitBytes = limitBytes
         shelf = DictionaryShelf(folder: folder)
         if let refusal = CellCache.refusal(folder: folder) {
-            throw Diagnostic(.error, "not used as the cell cache: it \(refusal)", file: folder, help: "move that folder away, or run with --no-cache")
+            throw Diagnostic(.cacheProblem, .error, "not used as the cell cache: it \(refusal)", file: folder, help: "move that folder away, or run with --no-cache")
         }
         // An earlier Tally's cache (no marker, nothing in it but Tally's files): its entries are
         // of a format this version never reads, and they hold student data; they go.
@@ -90,7 +90,7 @@ public final class CellCache: @unchecked Sendable {
             let marker = folder + "/" + CellCache.markerName
             if !FileManager.default.fileExists(atPath: marker),
                !FileCreation.create(marker, contents: Data(CellCache.markerText.utf8), permissions: 0o600) {
-                throw Diagnostic(.error, "cannot write \(CellCache.markerName)", file: folder)
+                throw Diagnostic(.cacheProblem, .error, "cannot write \(CellCache.markerName)", file: folder)
             }
             if earlier { for name in CellCache.entryFiles(folder) { unlink(folder + "/" + name) } }
             // Cached tables are student data: keep them out of any repository the folder is in.
@@ -99,7 +99,7 @@ public final class CellCache: @unchecked Sendable {
                 FileCreation.create(ignore, contents: Data(CellCache.gitignoreText.utf8), permissions: 0o600)
             }
         } catch {
-            throw Diagnostic(.error, "cannot create the cell cache folder", file: folder, help: "run with --no-cache")
+            throw Diagnostic(.cacheProblem, .error, "cannot create the cell cache folder", file: folder, help: "run with --no-cache")
         }
     }
 
@@ -318,11 +318,11 @@ public final class CellCache: @unchecked Sendable {
     @discardableResult
     public static func clear(folder: String) throws -> Int {
         guard FileManager.default.fileExists(atPath: folder) else { return 0 }
-        if let refusal = refusal(folder: folder) { throw Diagnostic(.error, "not a cell cache: it \(refusal)", file: folder) }
+        if let refusal = refusal(folder: folder) { throw Diagnostic(.cacheProblem, .error, "not a cell cache: it \(refusal)", file: folder) }
         let freed = usage(folder: folder).bytes
         for name in entryFiles(folder) {
             guard unlink(folder + "/" + name) == 0 || errno == ENOENT else {
-                throw Diagnostic(.error, "cannot remove \(name): \(String(cString: strerror(errno)))", file: folder)
+                throw Diagnostic(.writeFailed, .error, "cannot remove \(name): \(String(cString: strerror(errno)))", file: folder)
             }
         }
         return freed

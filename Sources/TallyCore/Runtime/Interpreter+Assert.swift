@@ -25,7 +25,7 @@ extension Interpreter {
                                  predicate: Interpreter.predicateText(node.text), message: message, detail: nil,
                                  failingCount: 0, failingRows: nil, line: node.line)
         func table(_ name: Name) throws -> Table {
-            guard let t = tables[name.text] else { throw Diagnostic("unknown table \"\(name.text)\"", file: file, span: name.span) }
+            guard let t = tables[name.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(name.text)\"", file: file, span: name.span) }
             return t
         }
         func fail(_ t: Table, rows: [Int], keys: [String] = [], lineage: ColumnLineage) {

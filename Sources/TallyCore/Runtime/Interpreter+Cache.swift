@@ -165,7 +165,7 @@ extension Interpreter {
                 // Damaged or gone: its entry is deleted, and the Runner runs the playbook again
                 // (nothing this run did has landed yet), recomputing the cell that made it.
                 cacheDamaged = true
-                throw Diagnostic("the cached table \"\(name)\" could not be read", file: file, line: node.line,
+                throw Diagnostic(.cacheProblem, "the cached table \"\(name)\" could not be read", file: file, line: node.line,
                                  help: "run again with --no-cache, or clear the cache: tally cache clear")
             }
             tables[name] = table
@@ -181,7 +181,7 @@ extension Interpreter {
         let statements = playbook.statements
         if let line = Int(name) {
             for (i, node) in statements.enumerated().reversed() where node.line <= line { return i }
-            throw Diagnostic(.error, "no cell at line \(line)", file: playbook.file)
+            throw Diagnostic(.notInLedger, .error, "no cell at line \(line)", file: playbook.file)
         }
         if let i = statements.lastIndex(where: { defines($0) == name }) { return i }
         let names = statements.compactMap(defines)
@@ -190,7 +190,7 @@ extension Interpreter {
         let help = Suggest.closest(to: name, in: names).map { "did you mean \"\($0)\"?" }
             ?? (containing.count == 1 ? "did you mean \"\(containing[0])\"?" : nil)
             ?? ((Suggest.help(for: name, in: names, noun: "tables").map { $0 + "; " } ?? "") + "a cell is named by the table it makes or by its line number")
-        throw Diagnostic(.error, "no cell makes a table \"\(name)\"", file: playbook.file, help: help)
+        throw Diagnostic(.notInLedger, .error, "no cell makes a table \"\(name)\"", file: playbook.file, help: help)
     }
 
     /// The statements a partial run runs: the asked-for ones and every cell they need.

@@ -25,12 +25,12 @@ extension Interpreter {
     /// `counts T by A, B`: one row per distinct key (null is a value of its own), the rows that
     /// have it and their share of all rows, largest first, ties in value order.
     func runCounts(_ index: Int, _ node: StatementNode, table: Name, by: [Name]) throws -> CellResult {
-        guard let data = tables[table.text] else { throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span) }
+        guard let data = tables[table.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span) }
         var cell = CellResult(index: index, node: node, kind: .counts)
         cell.rowsIn = data.rowCount
         let columns = try by.map { name -> Column in
             guard let c = data.column(name.text) else {
-                throw Diagnostic("table \"\(table.text)\" has no column \"\(name.text)\"", file: file, span: name.span,
+                throw Diagnostic(.unknownColumn, "table \"\(table.text)\" has no column \"\(name.text)\"", file: file, span: name.span,
                                  help: Suggest.help(for: name.text, in: data.names))
             }
             return c
@@ -65,19 +65,19 @@ extension Interpreter {
 
     /// `chart T bar|line Y by X` (one row per X) and `chart T histogram Y [bins N]`.
     func runChart(_ index: Int, _ node: StatementNode, table: Name, kind: ChartKind, y: Name, x: Name?, bins: Int?) throws -> CellResult {
-        guard let data = tables[table.text] else { throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span) }
+        guard let data = tables[table.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span) }
         var cell = CellResult(index: index, node: node, kind: .chart)
         cell.rowsIn = data.rowCount
         func column(_ name: Name) throws -> Column {
             guard let c = data.column(name.text) else {
-                throw Diagnostic("table \"\(table.text)\" has no column \"\(name.text)\"", file: file, span: name.span,
+                throw Diagnostic(.unknownColumn, "table \"\(table.text)\" has no column \"\(name.text)\"", file: file, span: name.span,
                                  help: Suggest.help(for: name.text, in: data.names))
             }
             return c
         }
         let values = try column(y)
         guard values.type == .integer || values.type == .decimal else {
-            throw Diagnostic("chart \(kind.rawValue) needs a numeric column to draw; \(y.text) is \(values.type.rawValue)", file: file, span: y.span)
+            throw Diagnostic(.notNumeric, "chart \(kind.rawValue) needs a numeric column to draw; \(y.text) is \(values.type.rawValue)", file: file, span: y.span)
         }
         let source = lineage(table.text)
         var spec = ChartSpec(kind: kind.rawValue, x: x?.text, y: y.text)
@@ -93,7 +93,7 @@ extension Interpreter {
             var seen: [Value: Int] = [:]
             for r in 0..<data.rowCount { seen[along.isNull(r) ? .null : along.value(r), default: 0] += 1 }
             if seen.count < data.rowCount {
-                throw Diagnostic("chart \(kind.rawValue) draws one row per \(x.text), and \(table.text) has \(Format.count(data.rowCount)) rows with \(Format.count(seen.count)) distinct values of it",
+                throw Diagnostic(.notOneRowPerKey, "chart \(kind.rawValue) draws one row per \(x.text), and \(table.text) has \(Format.count(data.rowCount)) rows with \(Format.count(seen.count)) distinct values of it",
                                  file: file, span: x.span,
                                  help: "aggregate first: \(table.text)_by = \(table.text) | aggregate \(y.text) = sum(\(y.text)) by \(x.text)")
             }

@@ -3,7 +3,7 @@
 extension Interpreter {
     func runCompare(table: Name, column: Name, target: CompareTarget, by: [Name], tolerance: Tolerance?,
                     severity: Diagnostic.Severity, alias: Name?, node: StatementNode) throws -> (CheckResult, Table) {
-        guard let actual = tables[table.text] else { throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span) }
+        guard let actual = tables[table.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span) }
         var expected: Table
         var expectedColumn = "value"
         var note: String? = nil
@@ -12,22 +12,22 @@ extension Interpreter {
         let keyTypes = by.map { actual.column($0.text)?.type ?? .text }
         switch target {
         case .column(let other, let otherColumn):
-            guard let t = tables[other.text] else { throw Diagnostic("unknown table \"\(other.text)\"", file: file, span: other.span) }
+            guard let t = tables[other.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(other.text)\"", file: file, span: other.span) }
             expected = t
             expectedColumn = otherColumn.text
         case .expected(let name, let version):
             guard let store, let set = try store.expected(name: name, version: version) else {
-                throw Diagnostic("no expected set \"\(name)\"", file: file, line: node.line)
+                throw Diagnostic(.notInLedger, "no expected set \"\(name)\"", file: file, line: node.line)
             }
             expected = Comparison.table(keys: by.map(\.text), types: keyTypes, values: set.values)
             note = "expected \"\(name)\" version \(set.info.version) (\(set.info.createdAt), \(set.info.sourcePath))"
         case .previousRun, .run:
-            guard let store else { throw Diagnostic("compare needs the QA store", file: file, line: node.line) }
+            guard let store else { throw Diagnostic(.storeNeeded, "compare needs the QA store", file: file, line: node.line) }
             var runId: Int64? = nil
             if case .run(let label) = target {
                 runId = try store.labelledRun(playbook: playbook.file, label: label)
                 if runId == nil {
-                    throw Diagnostic("no run of this playbook is labelled \"\(label)\"", file: file, line: node.line,
+                    throw Diagnostic(.notInLedger, "no run of this playbook is labelled \"\(label)\"", file: file, line: node.line,
                                      help: "label one with tally runs label RUN_ID \(label)")
                 }
             } else if let baseline = try store.baselineRuns(baselineScope()).first {

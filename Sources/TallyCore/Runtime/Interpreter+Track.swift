@@ -118,7 +118,7 @@ extension Interpreter {
     /// linked to it.
     func runTrack(_ table: Name, series: String?, node: StatementNode, index: Int) throws -> CellResult {
         guard let data = tables[table.text] else {
-            throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span)
+            throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span)
         }
         let errors = Interpreter.trackedErrors(data)
         // The series: the table's name, or `as "NAME"` with its parameters filled in (a playbook

@@ -109,7 +109,7 @@ extension Interpreter {
                 let parsed = try Parser.parse(source: "view = \(name) | filter \(filter)\n", file: "filter")
                 guard case .assign(_, _, let steps)? = parsed.statements.first?.statement, let step = steps.first,
                       case .filter(let condition) = step.step else {
-                    throw Diagnostic(.error, "a condition, e.g. GradeLevelCode == \"KN\"", file: "filter")
+                    throw Diagnostic(.badArguments, .error, "a condition, e.g. GradeLevelCode == \"KN\"", file: "filter")
                 }
                 // Only this table is in scope: `T.c` of another (raw) table is unknown here.
                 let scope = [name: data]

@@ -191,7 +191,7 @@ public final class Interpreter {
         switch request.format {
         case .calpads(let type, let year, let extract):
             guard let layout = CalpadsWriter.layout(for: data, type: type, year: year) else {
-                throw Diagnostic("no CALPADS layout \(type)", file: file, line: node.line)
+                throw Diagnostic(.unknownLayout, "no CALPADS layout \(type)", file: file, line: node.line)
             }
             return (try CalpadsWriter.write(data, layout: layout, extract: extract, to: staged, displayPath: request.displayPath), "calpads \(layout.type)")
         case .xlsx:
@@ -309,7 +309,7 @@ public final class Interpreter {
                 return "\(name) \(value.isEmpty ? "null" : value)"
             }.joined(separator: ", ") + " (\(counts[g]) rows)"
         }
-        throw Diagnostic("\(what) needs one row per \(keys.joined(separator: ", ")), but \(Format.plural(duplicated.count, "key")) \(duplicated.count == 1 ? "has" : "have") more than one: " + examples.joined(separator: "; "),
+        throw Diagnostic(.notOneRowPerKey, "\(what) needs one row per \(keys.joined(separator: ", ")), but \(Format.plural(duplicated.count, "key")) \(duplicated.count == 1 ? "has" : "have") more than one: " + examples.joined(separator: "; "),
                          file: file, span: span,
                          help: "key it by columns that identify a row (e.g. \(keys.joined(separator: ", ")), SchoolOfAttendance), or keep one row per key first (| distinct by \(keys.joined(separator: ", ")))")
             .quoting(quoted)
@@ -328,7 +328,7 @@ public final class Interpreter {
             return cell
         case .load(let name, _, _, _, _):
             guard let request = plan.loads[index], let loaded = preloaded[name.text] else {
-                throw Diagnostic("internal: input \"\(name.text)\" was not loaded", file: file, line: node.line)
+                throw Diagnostic(.internal, "internal: input \"\(name.text)\" was not loaded", file: file, line: node.line)
             }
             tables[name.text] = loaded.table
             lineages[name.text] = Lineage.ofLoad(request.format, columns: loaded.table.names)
@@ -351,7 +351,7 @@ public final class Interpreter {
                                      bytes: loaded.bytes, rows: loaded.table.rowCount, columns: loaded.table.columnCount)
             return cell
         case .assign(let name, let source, let steps):
-            guard var table = tables[source.text] else { throw Diagnostic("unknown table \"\(source.text)\"", file: file, span: source.span) }
+            guard var table = tables[source.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(source.text)\"", file: file, span: source.span) }
             var cell = CellResult(index: index, node: node, kind: .pipeline)
             cell.table = name.text
             cell.rowsIn = table.rowCount
@@ -400,7 +400,7 @@ public final class Interpreter {
             return cell
         case .save(let table, let column, let expected, let by):
             guard let store, let data = tables[table.text], let values = data.column(column.text) else {
-                throw Diagnostic("save needs the QA store", file: file, line: node.line)
+                throw Diagnostic(.storeNeeded, "save needs the QA store", file: file, line: node.line)
             }
             let keyColumns = by.compactMap { data.column($0.text) }
             // Rows with the same key are added, as compare adds the actual side.
@@ -428,7 +428,7 @@ public final class Interpreter {
         case .track(let table, let series):
             return try runTrack(table, series: series, node: node, index: index)
         case .snapshot(let table, let by, let name, _):
-            guard let store, let data = tables[table.text] else { throw Diagnostic("snapshot needs the QA store", file: file, line: node.line) }
+            guard let store, let data = tables[table.text] else { throw Diagnostic(.storeNeeded, "snapshot needs the QA store", file: file, line: node.line) }
             let keys = by.map(\.text), now = options.now()
             // A key that is not unique would make every later diff count the wrong rows as changed.
             try Interpreter.requireUnique(data, by: keys, what: "snapshot \"\(name)\"", file: file,
@@ -440,7 +440,7 @@ public final class Interpreter {
             return cell
         case .export(let table, _, _, _, _):
             guard let request = plan.exports[index], let unmasked = tables[table.text] else {
-                throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span)
+                throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span)
             }
             var cell = CellResult(index: index, node: node, kind: .export)
             cell.rowsIn = unmasked.rowCount
@@ -462,7 +462,7 @@ public final class Interpreter {
                     if let other = made[destination] {
                         quote(other, column: split, table: table.text)
                         quote(value, column: split, table: table.text)
-                        throw Diagnostic(.error, "\(split) values \"\(other)\" and \"\(value)\" both make the file \(request.path(for: value, request.displayPath)): one would replace the other",
+                        throw Diagnostic(.exportPath, .error, "\(split) values \"\(other)\" and \"\(value)\" both make the file \(request.path(for: value, request.displayPath)): one would replace the other",
                                          file: file, line: node.line, help: "derive a column whose values make distinct names, and split by it")
                     }
                     made[destination] = value
@@ -478,7 +478,7 @@ public final class Interpreter {
                 try checkDestination(destination, shown: shown, plan: plan, node: node)
                 let staged: String
                 do { staged = try staging.stage(for: destination, shown: shown, file: file, line: node.line) } catch {
-                    throw Diagnostic(.error, "cannot write \(shown): \((error as? Diagnostic)?.message ?? error.localizedDescription)", file: file, line: node.line)
+                    throw Diagnostic(.writeFailed, .error, "cannot write \(shown): \((error as? Diagnostic)?.message ?? error.localizedDescription)", file: file, line: node.line)
                 }
                 let earlier = workbooks[destination]?.count ?? 0
                 let size: Int, writtenFormat: String
@@ -495,7 +495,7 @@ public final class Interpreter {
                     throw d
                 } catch {
                     // A write the file system refused (a full disk, a quota, a file-size limit).
-                    throw Diagnostic(.error, "cannot write \(shown): \(error.localizedDescription)", file: file, line: node.line)
+                    throw Diagnostic(.writeFailed, .error, "cannot write \(shown): \(error.localizedDescription)", file: file, line: node.line)
                 }
                 if request.options.map, case .calpads(let type, let year, _) = request.format,
                    let layout = CalpadsWriter.layout(for: part, type: type, year: year) {
@@ -505,9 +505,9 @@ public final class Interpreter {
                         let stagedMap = try staging.stage(for: mapPath, shown: mapShown, file: file, line: node.line)
                         _ = try DelimitedWriter.write(CalpadsWriter.recordMap(part, layout: layout), to: stagedMap, options: DelimitedWriteOptions())
                     } catch let d as Diagnostic {
-                        throw Diagnostic(.error, "cannot write \(mapShown): \(d.message)", file: file, line: node.line)
+                        throw Diagnostic(.writeFailed, .error, "cannot write \(mapShown): \(d.message)", file: file, line: node.line)
                     } catch {
-                        throw Diagnostic(.error, "cannot write \(mapShown): \(error.localizedDescription)", file: file, line: node.line)
+                        throw Diagnostic(.writeFailed, .error, "cannot write \(mapShown): \(error.localizedDescription)", file: file, line: node.line)
                     }
                     cell.notes.append("record map \(mapShown): each record's Local Record ID, SSID and school with the file and line it came from")
                 }
@@ -537,7 +537,7 @@ public final class Interpreter {
         case .chart(let table, let kind, let y, let x, let bins):
             return try runChart(index, node, table: table, kind: kind, y: y, x: x, bins: bins)
         case .show(let table, let columns, let filter, let limit, let all):
-            guard var data = tables[table.text] else { throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span) }
+            guard var data = tables[table.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span) }
             var cell = CellResult(index: index, node: node, kind: .show)
             cell.rowsIn = data.rowCount
             if let filter {
@@ -550,7 +550,7 @@ public final class Interpreter {
             if all { cell.showAll = true }
             return cell
         case .profile(let table, let columns):
-            guard let data = tables[table.text] else { throw Diagnostic("unknown table \"\(table.text)\"", file: file, span: table.span) }
+            guard let data = tables[table.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span) }
             var cell = CellResult(index: index, node: node, kind: .profile)
             cell.rowsIn = data.rowCount
             let names = columns.isEmpty ? data.names : columns.map(\.text)
@@ -611,16 +611,16 @@ extension Interpreter {
                                   baseDirectory.isEmpty ? "" : Interpreter.realPath(baseDirectory))
         realPaths = known
         if let input = known.inputs.first(where: { $0.real == real }) {
-            throw Diagnostic(.error, "export to \(shown) would overwrite \(input.shown), an input of this run", file: file, line: node.line,
+            throw Diagnostic(.overwritesInput, .error, "export to \(shown) would overwrite \(input.shown), an input of this run", file: file, line: node.line,
                              help: "export to another file; the run's inputs are never replaced")
         }
         if let target = try? fm.destinationOfSymbolicLink(atPath: destination) {
-            throw Diagnostic(.error, "\(shown) is a symbolic link (to \(target)): an export does not replace or write through a link", file: file, line: node.line,
+            throw Diagnostic(.exportNotAFile, .error, "\(shown) is a symbolic link (to \(target)): an export does not replace or write through a link", file: file, line: node.line,
                              help: "remove the link, or export to another path")
         }
         var isFolder: ObjCBool = false
         if fm.fileExists(atPath: destination, isDirectory: &isFolder), isFolder.boolValue {
-            throw Diagnostic(.error, "\(shown) is a folder: an export needs a file name", file: file, line: node.line,
+            throw Diagnostic(.exportNotAFile, .error, "\(shown) is a folder: an export needs a file name", file: file, line: node.line,
                              help: "add a file name, e.g. \(shown)/export.csv")
         }
         // The folder (or the nearest one that exists, where folders will be made) must take new
@@ -628,13 +628,13 @@ extension Interpreter {
         var folder = (destination as NSString).deletingLastPathComponent
         while !folder.isEmpty, folder != "/", !fm.fileExists(atPath: folder) { folder = (folder as NSString).deletingLastPathComponent }
         if !fm.isWritableFile(atPath: folder.isEmpty ? "." : folder) {
-            throw Diagnostic(.error, "cannot write \(shown): its folder \(Checker.display(folder, relativeTo: options.displayBase)) is read-only", file: file, line: node.line,
+            throw Diagnostic(.writeFailed, .error, "cannot write \(shown): its folder \(Checker.display(folder, relativeTo: options.displayBase)) is read-only", file: file, line: node.line,
                              help: "export to a folder you can write to")
         }
         // Inside the playbook's folder (or one the command line allows), and never the store,
         // the cache, the playbook or a template: after the column's value is in the path.
         if let confinement, let refusal = confinement.refusal(destination) {
-            throw Diagnostic(.error, "cannot export to \(shown): \(refusal.message)", file: file, line: node.line, help: refusal.help)
+            throw Diagnostic(.exportRefused, .error, "cannot export to \(shown): \(refusal.message)", file: file, line: node.line, help: refusal.help)
         }
     }
 

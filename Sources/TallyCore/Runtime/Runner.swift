@@ -77,10 +77,10 @@ public enum Runner {
     static func parseOnThisThread(path: String, displayBase: String) throws -> Playbook {
         let display = Checker.display((absolute(path) as NSString).standardizingPath, relativeTo: displayBase)
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw DiagnosticList([Diagnostic(.error, "playbook not found", file: display)])
+            throw DiagnosticList([Diagnostic(.fileNotFound, .error, "playbook not found", file: display)])
         }
         guard let source = String(data: data, encoding: .utf8) else {
-            throw DiagnosticList([Diagnostic(.error, "the playbook is not UTF-8 text", file: display)])
+            throw DiagnosticList([Diagnostic(.notAPlaybook, .error, "the playbook is not UTF-8 text", file: display)])
         }
         var playbook = try Parser.parse(source: source, file: display)
         playbook.sha256 = Fingerprint.sha256([UInt8](data))
@@ -307,7 +307,7 @@ public enum Runner {
                 record.errors.append(d)
                 record.exitStatus = 2
             } catch {
-                record.errors.append(Diagnostic(.error, "could not write the exports: \(error)", file: playbook.file))
+                record.errors.append(Diagnostic(.writeFailed, .error, "could not write the exports: \(error)", file: playbook.file))
                 record.exitStatus = 2
             }
             if record.exitStatus == 2, let store, let id = record.runId { try? store.markFailed(id, errors: record.errors) }

@@ -89,7 +89,7 @@ public enum Session {
             }
             if let path = options.junit {
                 guard FileCreation.replace(path, contents: Data(MachineOutput.junit(masked).utf8), permissions: 0o600) else {
-                    throw Diagnostic(.error, "cannot write the JUnit file", file: path)
+                    throw Diagnostic(.reportFailed, .error, "cannot write the JUnit file", file: path)
                 }
             }
         } catch let d as Diagnostic {

@@ -25,17 +25,17 @@ final class StoreServices: RunServices {
         switch asOf {
         case .run(let id):
             guard let s = try store.snapshot(name: name, run: id) else {
-                throw Diagnostic("run \(id) took no snapshot \"\(name)\"", file: file, span: span,
+                throw Diagnostic(.notInLedger, "run \(id) took no snapshot \"\(name)\"", file: file, span: span,
                                  help: "tally runs lists the runs; a snapshot is kept only by a run that completed")
             }
             return (s, describe(s))
         case .label(let label):
             guard let id = try store.labelledRun(playbook: scope.playbook, label: label) else {
-                throw Diagnostic("no run of this playbook is labelled \"\(label)\"", file: file, span: span,
+                throw Diagnostic(.notInLedger, "no run of this playbook is labelled \"\(label)\"", file: file, span: span,
                                  help: "label one with tally runs label RUN_ID \(label)")
             }
             guard let s = try store.snapshot(name: name, run: id) else {
-                throw Diagnostic("run \(id) (labelled \"\(label)\") took no snapshot \"\(name)\"", file: file, span: span)
+                throw Diagnostic(.notInLedger, "run \(id) (labelled \"\(label)\") took no snapshot \"\(name)\"", file: file, span: span)
             }
             return (s, describe(s) + ", labelled \"\(label)\"")
         case nil:
@@ -56,7 +56,7 @@ final class StoreServices: RunServices {
         }
         let missingKeys = snapshot.keys.filter { table.index(of: $0) == nil }
         guard missingKeys.isEmpty else {
-            throw Diagnostic("snapshot \"\(name)\" is keyed by \(snapshot.keys.joined(separator: ", ")), which this table lacks", file: file, span: span)
+            throw Diagnostic(.notInLedger, "snapshot \"\(name)\" is keyed by \(snapshot.keys.joined(separator: ", ")), which this table lacks", file: file, span: span)
         }
         try Interpreter.requireUnique(table, by: snapshot.keys, what: "diff snapshot \"\(name)\"", file: file, span: span)
         let keyColumns = snapshot.keys.compactMap { table.column($0) }
@@ -182,10 +182,10 @@ extension Checker {
         for name in names ?? [] {
             guard paramTypes[name.text] != nil else {
                 let known = paramOrder.isEmpty ? "this playbook has no parameters" : "its parameters: " + paramOrder.joined(separator: ", ")
-                return error("scope names \(name.text), which is not a parameter of this playbook", name.span,
+                return error(.unknownParameter, "scope names \(name.text), which is not a parameter of this playbook", name.span,
                              help: "scope (…) lists the parameters a baseline run must share (\(known))")
             }
-            guard seen.insert(name.text).inserted else { return error("scope names \(name.text) twice", name.span) }
+            guard seen.insert(name.text).inserted else { return error(.duplicateName, "scope names \(name.text) twice", name.span) }
         }
         return nil
     }

@@ -113,7 +113,7 @@ public enum DistrictGenerator {
               let sinfLayout = CalpadsLayouts.layout("SINF", year: startYear),
               let sprgLayout = CalpadsLayouts.layout("SPRG", year: startYear),
               let selaLayout = CalpadsLayouts.layout("SELA", year: startYear) else {
-            throw Diagnostic(.error, "no CALPADS layouts for \(options.academicYear)", file: folder)
+            throw Diagnostic(.unknownLayout, .error, "no CALPADS layouts for \(options.academicYear)", file: folder)
         }
         var rng = SeededRandom(seed: options.seed)
         let census = censusDay(startYear: startYear)

@@ -90,8 +90,9 @@ public final class Checker {
         if let first = diagnostics.first { throw first }
     }
 
-    func error(_ message: String, _ span: SourceSpan, help: String? = nil) -> Diagnostic {
-        Diagnostic(message, file: file, span: span, help: help)
+    /// Every diagnostic made here names its code (see DiagnosticCode): there is no form without.
+    func error(_ code: DiagnosticCode, _ message: String, _ span: SourceSpan, help: String? = nil) -> Diagnostic {
+        Diagnostic(code, message, file: file, span: span, help: help)
     }
 
     /// Parameters first: an unknown or missing parameter stops everything before any input is read.
@@ -101,7 +102,7 @@ public final class Checker {
             guard case .param(let name, let type, let defaultValue, let required, let isPath) = node.statement else { continue }
             if isPath { pathParams.insert(name.text) }
             if declared[name.text] != nil {
-                diagnostics.append(error("parameter \"\(name.text)\" is declared twice", name.span)); continue
+                diagnostics.append(error(.duplicateName, "parameter \"\(name.text)\" is declared twice", name.span)); continue
             }
             declared[name.text] = name.span
             paramTypes[name.text] = type
@@ -118,17 +119,17 @@ public final class Checker {
                     // (a default in the playbook, to the playbook's folder).
                     params[name.text] = .text(((displayBase as NSString).appendingPathComponent(raw) as NSString).standardizingPath)
                 } else if let value = Checker.parseParam(raw, type) { params[name.text] = value } else {
-                    diagnostics.append(Diagnostic(.error, "--param \(name.text)=\(raw): not a valid \(type.rawValue)", file: file,
+                    diagnostics.append(Diagnostic(.parameterValue, .error, "--param \(name.text)=\(raw): not a valid \(type.rawValue)", file: file,
                                                   line: name.span.line, column: name.span.column, length: name.span.length,
                                                   help: type == .date ? "write dates as YYYY-MM-DD" : nil))
                 }
             } else if required {
-                diagnostics.append(Diagnostic(.error, "parameter \"\(name.text)\" is required", file: file, line: name.span.line,
+                diagnostics.append(Diagnostic(.parameterValue, .error, "parameter \"\(name.text)\" is required", file: file, line: name.span.line,
                                               column: name.span.column, length: name.span.length,
                                               help: "pass it on the command line: --param \(name.text)=VALUE"))
             } else if let defaultValue {
                 if let t = defaultValue.type, !t.isComparable(with: type) {
-                    diagnostics.append(error("the default of \"\(name.text)\" is \(t.rawValue), not \(type.rawValue)", name.span))
+                    diagnostics.append(error(.parameterValue, "the default of \"\(name.text)\" is \(t.rawValue), not \(type.rawValue)", name.span))
                 } else if type == .decimal, case .integer(let v) = defaultValue {
                     params[name.text] = .decimal(Double(v))
                 } else {
@@ -137,7 +138,7 @@ public final class Checker {
             }
         }
         for key in overrides.keys.sorted() where declared[key] == nil {
-            diagnostics.append(Diagnostic(.error, "unknown parameter \"\(key)\" (given with --param)", file: file,
+            diagnostics.append(Diagnostic(.unknownParameter, .error, "unknown parameter \"\(key)\" (given with --param)", file: file,
                                           help: Suggest.help(for: key, in: declared.keys.sorted(), noun: "parameters")
                                             ?? "this playbook declares no parameters"))
         }
@@ -179,16 +180,16 @@ public final class Checker {
                 // Point at the { itself: one column for the opening quote, then its offset.
                 let offset = template[..<open].count
                 let at = SourceSpan(line: span.line, column: span.column + 1 + offset, length: 1)
-                throw error("this { in the path is never closed", at, help: "a parameter is written {name}, e.g. \"data/{lea}/SENR.txt\"")
+                throw error(.unclosed, "this { in the path is never closed", at, help: "a parameter is written {name}, e.g. \"data/{lea}/SENR.txt\"")
             }
             let name = String(rest[rest.index(after: open)..<close])
             guard let value = params[name] else {
-                throw error("the path uses {\(name)}, which is not a parameter", span,
+                throw error(.unknownParameter, "the path uses {\(name)}, which is not a parameter", span,
                             help: Suggest.help(for: name, in: paramOrder, noun: "parameters"))
             }
             let piece = value.display
             if !pathParams.contains(name), piece.contains("/") || piece.contains("..") {
-                throw error("parameter \"\(name)\" (\"\(piece)\") is text, and text may not contain / or .. inside a path", span,
+                throw error(.parameterValue, "parameter \"\(name)\" (\"\(piece)\") is text, and text may not contain / or .. inside a path", span,
                             help: "to let it name a folder, declare it as a path: param \(name): path = \"data/2025\"")
             }
             out += piece
@@ -201,7 +202,7 @@ public final class Checker {
         // that neither may make alone.
         func dots(_ path: String) -> Int { path.split(separator: "/").filter { $0 == ".." || $0 == "." }.count }
         if dots(out) != dots(letters) {
-            throw error("the parameters in this path together make \".\" or \"..\" (\(out)), which text parameters may not", span,
+            throw error(.exportPath, "the parameters in this path together make \".\" or \"..\" (\(out)), which text parameters may not", span,
                         help: "declare a parameter that names a folder as a path: param out: path = \"out\"")
         }
         let path = out.hasPrefix("/") ? out : ((base ?? baseDirectory) as NSString).appendingPathComponent(out)
@@ -252,7 +253,7 @@ public final class Checker {
         case "tsv", "tab": return .tsv
         case "xlsx": return .xlsx(sheet: nil, headerRow: nil)
         default:
-            throw error("say how to \(verb) \"\((path as NSString).lastPathComponent)\"", span,
+            throw error(.unknownOption, "say how to \(verb) \"\((path as NSString).lastPathComponent)\"", span,
                         help: "add a format: as csv, as tsv, as delimited \"^\", as calpads SENR")
         }
     }

@@ -5,8 +5,8 @@
 /// `between` or taking its `min`/`max`/`sort` is allowed (dates written as text in ISO order,
 /// names) but said, with the functions that compare on purpose.
 enum Lint {
-    static func warning(_ message: String, _ file: String, _ span: SourceSpan, help: String) -> Diagnostic {
-        Diagnostic(.warning, message, file: file, line: span.line, column: span.column, length: span.length, help: help)
+    static func warning(_ code: DiagnosticCode, _ message: String, _ file: String, _ span: SourceSpan, help: String) -> Diagnostic {
+        Diagnostic(code, .warning, message, file: file, line: span.line, column: span.column, length: span.length, help: help)
     }
 
     /// What to write instead for a column of codes or numbers kept as text.
@@ -26,14 +26,14 @@ enum Lint {
         switch expr.kind {
         case .binary(let op, let l, let r):
             if ["<", "<=", ">", ">="].contains(op), let column = textColumn(l) ?? textColumn(r), isText(l) || isText(r) {
-                warnings.append(warning("\(column) is text: \(op) compares it alphabetically (\"KN\" > \"05\", \"9\" > \"10\")", file,
+                warnings.append(warning(.textComparedAsNumbers, "\(column) is text: \(op) compares it alphabetically (\"KN\" > \"05\", \"9\" > \"10\")", file,
                                         expr.span, help: help(column)))
             }
             expression(l, schema, file, into: &warnings)
             expression(r, schema, file, into: &warnings)
         case .between(let v, let low, let high, _):
             if let column = textColumn(v), isText(low) || isText(high) {
-                warnings.append(warning("\(column) is text: between compares it alphabetically (\"KN\" is between \"01\" and \"12\")", file,
+                warnings.append(warning(.textComparedAsNumbers, "\(column) is text: between compares it alphabetically (\"KN\" is between \"01\" and \"12\")", file,
                                         expr.span, help: help(column)))
             }
             for e in [v, low, high] { expression(e, schema, file, into: &warnings) }
@@ -54,14 +54,14 @@ enum Lint {
         case .derive(let items): for (_, e) in items { expression(e, schema, file, into: &warnings) }
         case .sort(let keys):
             for (key, _) in keys where grades(key) {
-                warnings.append(warning("\(key.text) is text: sort orders it alphabetically (01 … 12, then KN, TK)", file, key.span,
+                warnings.append(warning(.textSortedAsNumbers, "\(key.text) is text: sort orders it alphabetically (01 … 12, then KN, TK)", file, key.span,
                                         help: "derive g = grade_order(\(key.text)) and sort by g"))
             }
         case .aggregate(let items, _), .window(let items, _, _):
             for item in items where ["min", "max"].contains(item.function.text) {
                 guard let argument = item.argument, case .name(let column) = argument.kind, schema.type(of: column) == .text,
                       column.lowercased().contains("grade") else { continue }
-                warnings.append(warning("\(column) is text: \(item.function.text) takes the alphabetically \(item.function.text == "max" ? "last" : "first") (max is TK, not 12)",
+                warnings.append(warning(.textComparedAsNumbers, "\(column) is text: \(item.function.text) takes the alphabetically \(item.function.text == "max" ? "last" : "first") (max is TK, not 12)",
                                         file, argument.span, help: "\(item.function.text)(grade_order(\(column))) gives the grade's place"))
             }
         default: break

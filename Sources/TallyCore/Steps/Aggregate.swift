@@ -6,7 +6,7 @@ enum AggregateStep {
 
     static func function(_ name: Name, _ ctx: StepCheckContext) throws -> AggregateFunction {
         guard let f = AggregateFunction(rawValue: name.text.lowercased()) else {
-            throw ctx.error("unknown aggregate function \"\(name.text)\"", name.span,
+            throw ctx.error(.unknownFunction, "unknown aggregate function \"\(name.text)\"", name.span,
                             help: Suggest.help(for: name.text, in: AggregateFunction.allCases.map(\.rawValue), noun: "aggregate functions"))
         }
         return f
@@ -21,10 +21,10 @@ enum AggregateStep {
         if let argument {
             argumentType = try ctx.typer(input).type(of: argument)
         } else if f != .count {
-            throw ctx.error("\(f.rawValue) needs a column, e.g. \(f.rawValue)(Amount)", name.span)
+            throw ctx.error(.badArguments, "\(f.rawValue) needs a column, e.g. \(f.rawValue)(Amount)", name.span)
         }
         if f == .sum || f == .avg, let t = argumentType, !t.isNumeric {
-            throw ctx.error("\(f.rawValue) needs numbers; this is \(t.rawValue)", argument?.span ?? name.span,
+            throw ctx.error(.notNumeric, "\(f.rawValue) needs numbers; this is \(t.rawValue)", argument?.span ?? name.span,
                             help: t == .text && textHelp ? "declare the column as integer or decimal in columns (...)" : nil)
         }
         return (f, f.resultType(argumentType))
@@ -36,7 +36,7 @@ enum AggregateStep {
         for item in items {
             let (_, type) = try typed(item.function, item.argument, input, ctx)
             if fields.contains(where: { $0.name == item.name.text }) {
-                throw ctx.error("column \"\(item.name.text)\" is defined twice", item.name.span)
+                throw ctx.error(.duplicateName, "column \"\(item.name.text)\" is defined twice", item.name.span)
             }
             fields.append(Schema.Field(name: item.name.text, type: type))
         }

@@ -5,7 +5,7 @@ enum FilterStep {
     static func schema(_ expr: Expr, _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         let t = try ctx.typer(input).type(of: expr)
         if let t, t != .boolean {
-            throw ctx.error("a filter needs a true/false condition; this is \(t.rawValue)", expr.span,
+            throw ctx.error(.notBoolean, "a filter needs a true/false condition; this is \(t.rawValue)", expr.span,
                             help: "compare it, e.g. Column == \"value\"")
         }
         return input

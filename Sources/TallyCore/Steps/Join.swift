@@ -29,7 +29,7 @@ enum JoinStep {
             let a = try ctx.requireColumn(key.left, in: input)
             let b = try ctx.requireColumn(key.right, in: right, table: table.text)
             guard a.isComparable(with: b) else {
-                throw ctx.error("join keys have different types: \(ctx.tableName).\(key.left.text) is \(a.rawValue), \(table.text).\(key.right.text) is \(b.rawValue)",
+                throw ctx.error(.mismatchedTypes, "join keys have different types: \(ctx.tableName).\(key.left.text) is \(a.rawValue), \(table.text).\(key.right.text) is \(b.rawValue)",
                                 key.left.span.through(key.right.span),
                                 help: "IDs should be text on both sides: declare the column with columns (\(a == .text ? key.right.text : key.left.text): text) where it is loaded")
             }
@@ -46,7 +46,7 @@ enum JoinStep {
     static func run(_ kind: JoinKind, _ table: Name, _ keys: [(left: Name, right: Name)], _ expect: JoinExpectation?,
                     _ span: SourceSpan, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
         guard let right = ctx.tables[table.text] else {
-            throw Diagnostic("unknown table \"\(table.text)\"", file: ctx.file, span: table.span)
+            throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: ctx.file, span: table.span)
         }
         let leftKeys = keys.compactMap { input.column($0.left.text) }
         let rightKeys = keys.compactMap { right.column($0.right.text) }
@@ -65,13 +65,13 @@ enum JoinStep {
             let rightNames = keys.map(\.right.text), leftNames = keys.map(\.left.text)
             if expect != .oneToMany, !plan.rightDuplicates.isEmpty {
                 let examples = plan.rightDuplicates.prefix(5).map { describe(right, rightNames, $0.row, $0.count) }
-                throw Diagnostic("join expected \(expect.rawValue), but \(plan.rightDuplicates.count) key\(plan.rightDuplicates.count == 1 ? "" : "s") match more than one row of \"\(table.text)\": " + examples.joined(separator: "; "),
+                throw Diagnostic(.expectBroken, "join expected \(expect.rawValue), but \(plan.rightDuplicates.count) key\(plan.rightDuplicates.count == 1 ? "" : "s") match more than one row of \"\(table.text)\": " + examples.joined(separator: "; "),
                                  file: ctx.file, span: span,
                                  help: "remove the duplicates first (| distinct by \(rightNames.joined(separator: ", "))) or fix the source file").quoting(quoted)
             }
             if expect != .manyToOne, !plan.leftDuplicates.isEmpty {
                 let examples = plan.leftDuplicates.prefix(5).map { describe(input, leftNames, $0.row, $0.count) }
-                throw Diagnostic("join expected \(expect.rawValue), but \(plan.leftDuplicates.count) key\(plan.leftDuplicates.count == 1 ? "" : "s") match more than one row of \"\(ctx.tableName)\": " + examples.joined(separator: "; "),
+                throw Diagnostic(.expectBroken, "join expected \(expect.rawValue), but \(plan.leftDuplicates.count) key\(plan.leftDuplicates.count == 1 ? "" : "s") match more than one row of \"\(ctx.tableName)\": " + examples.joined(separator: "; "),
                                  file: ctx.file, span: span,
                                  help: "remove the duplicates first (| distinct by \(leftNames.joined(separator: ", "))) or fix the source file").quoting(quoted)
             }

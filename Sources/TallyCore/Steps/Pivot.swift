@@ -15,13 +15,13 @@ enum PivotStep {
         var names: [String] = []
         for item in items {
             guard case .literal(let value) = item.kind, let t = value.type else {
-                throw ctx.error("pivot's in (...) lists values, e.g. in (\"KN\", \"01\", \"02\")", item.span)
+                throw ctx.error(.badArguments, "pivot's in (...) lists values, e.g. in (\"KN\", \"01\", \"02\")", item.span)
             }
             guard t.isComparable(with: acrossType) else {
-                throw ctx.error("this is \(t.rawValue), but the pivot column is \(acrossType.rawValue)", item.span)
+                throw ctx.error(.mismatchedTypes, "this is \(t.rawValue), but the pivot column is \(acrossType.rawValue)", item.span)
             }
             let name = value.display
-            if names.contains(name) { throw ctx.error("\"\(name)\" is listed twice", item.span) }
+            if names.contains(name) { throw ctx.error(.duplicateName, "\"\(name)\" is listed twice", item.span) }
             names.append(name)
         }
         return names
@@ -33,7 +33,7 @@ enum PivotStep {
         for key in by {
             fields.append(Schema.Field(name: key.text, type: try ctx.requireColumn(key, in: input)))
             if key.text == across.text {
-                throw ctx.error("\"\(across.text)\" is both a key and the pivot column", across.span,
+                throw ctx.error(.duplicateName, "\"\(across.text)\" is both a key and the pivot column", across.span,
                                 help: "leave it out of by: its values become the columns")
             }
         }
@@ -42,7 +42,7 @@ enum PivotStep {
         guard let columns else { return Schema(columns: fields, open: valueType) }
         for name in try listed(columns, acrossType, ctx) {
             if fields.contains(where: { $0.name == name }) {
-                throw ctx.error("the pivot would make a second column \"\(name)\"", across.span, help: "rename the key column first")
+                throw ctx.error(.duplicateName, "the pivot would make a second column \"\(name)\"", across.span, help: "rename the key column first")
             }
             fields.append(Schema.Field(name: name, type: valueType))
         }
@@ -52,7 +52,7 @@ enum PivotStep {
     static func run(_ functionName: Name, _ argument: Expr?, _ by: [Name], _ across: Name, _ columns: [Expr]?,
                     _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
         guard let f = AggregateFunction(rawValue: functionName.text.lowercased()) else {
-            throw Diagnostic("unknown aggregate function \"\(functionName.text)\"", file: ctx.file, span: functionName.span)
+            throw Diagnostic(.unknownFunction, "unknown aggregate function \"\(functionName.text)\"", file: ctx.file, span: functionName.span)
         }
         let keys = by.map(\.text)
         let valueName = "\u{1}value", rowsName = "\u{1}rows"
@@ -61,7 +61,7 @@ enum PivotStep {
         if f == .count && argument == nil { specs.removeLast() }
         let groups = input.aggregate(by: keys + [across.text], specs)
         guard let acrossColumn = groups.column(across.text), let values = groups.column(valueName) else {
-            throw Diagnostic("internal: pivot lost its columns", file: ctx.file, span: across.span)
+            throw Diagnostic(.internal, "internal: pivot lost its columns", file: ctx.file, span: across.span)
         }
         let rows = groups.column(rowsName) ?? values
         let keyColumns = keys.compactMap { groups.column($0) }
@@ -88,7 +88,7 @@ enum PivotStep {
             }
         }
         if let clash = names.first(where: { keys.contains($0) }) {
-            throw Diagnostic("the pivot would make a second column \"\(clash)\" (a value of \(across.text) that is also a key's name)",
+            throw Diagnostic(.duplicateName, "the pivot would make a second column \"\(clash)\" (a value of \(across.text) that is also a key's name)",
                              file: ctx.file, span: across.span, help: "rename the key column first")
         }
         let slot = Dictionary(names.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
@@ -152,13 +152,13 @@ enum UnpivotStep {
             guard let v = valueType else { valueType = t; continue }
             guard v.isComparable(with: t) else {
                 let at = columns.first { $0.text == name }?.span ?? into.span
-                throw ctx.error("unpivot puts \"\(name)\" (\(t.rawValue)) in one column with \(v.rawValue) values", at,
+                throw ctx.error(.mismatchedTypes, "unpivot puts \"\(name)\" (\(t.rawValue)) in one column with \(v.rawValue) values", at,
                                 help: "unpivot columns of one type, or convert them first with derive")
             }
             if v != t { valueType = .decimal }
         }
         if turnedNames.isEmpty && input.open == nil {
-            throw ctx.error("unpivot has no columns to turn into rows", into.span)
+            throw ctx.error(.badArguments, "unpivot has no columns to turn into rows", into.span)
         }
         // The columns kept beside the two new ones, in the table's order.
         var fields = input.columns.filter { !turnedNames.contains($0.name) }
@@ -167,10 +167,10 @@ enum UnpivotStep {
         }
         for name in [into, value] {
             if fields.contains(where: { $0.name == name.text }) {
-                throw ctx.error("table \"\(ctx.tableName)\" already has a column \"\(name.text)\"", name.span)
+                throw ctx.error(.duplicateName, "table \"\(ctx.tableName)\" already has a column \"\(name.text)\"", name.span)
             }
         }
-        if into.text == value.text { throw ctx.error("the two new columns need different names", value.span) }
+        if into.text == value.text { throw ctx.error(.duplicateName, "the two new columns need different names", value.span) }
         fields.append(Schema.Field(name: into.text, type: .text))
         fields.append(Schema.Field(name: value.text, type: valueType ?? .integer))
         // A listed unpivot of an open table keeps its unlisted columns, which are not known yet.
@@ -184,12 +184,12 @@ enum UnpivotStep {
         let n = input.rowCount, k = turnedNames.count
         var parts = turnedNames.compactMap { input.column($0) }
         guard parts.count == k, k > 0 else {
-            throw Diagnostic("unpivot has no columns to turn into rows", file: ctx.file, span: into.span)
+            throw Diagnostic(.badArguments, "unpivot has no columns to turn into rows", file: ctx.file, span: into.span)
         }
         // One value type: integers beside decimals become decimals.
         if Set(parts.map(\.type)).count > 1 { parts = parts.map { $0.converted(to: .decimal) ?? $0 } }
         guard Set(parts.map(\.type)).count == 1 else {
-            throw Diagnostic("unpivot puts columns of different types in one column: " +
+            throw Diagnostic(.mismatchedTypes, "unpivot puts columns of different types in one column: " +
                              zip(turnedNames, parts).map { "\($0.0) (\($0.1.type.rawValue))" }.joined(separator: ", "),
                              file: ctx.file, span: into.span, help: "convert them first with derive")
         }

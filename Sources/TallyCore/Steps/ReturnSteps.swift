@@ -22,10 +22,10 @@ enum ReturnSteps {
     static func locateSchema(_ target: Name, _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         let other = try ctx.requireTable(target)
         guard input.contains("LocalRecordID") || input.contains("SSID") else {
-            throw ctx.error("to locate records, \(ctx.tableName) needs a LocalRecordID or SSID column (as calpads errors and calpads SENR rejected have)", target.span)
+            throw ctx.error(.missingKeyColumn, "to locate records, \(ctx.tableName) needs a LocalRecordID or SSID column (as calpads errors and calpads SENR rejected have)", target.span)
         }
         guard other.contains("LocalRecordID") || other.contains("SSID") else {
-            throw ctx.error("\(target.text) has no LocalRecordID or SSID column to find records by", target.span,
+            throw ctx.error(.missingKeyColumn, "\(target.text) has no LocalRecordID or SSID column to find records by", target.span,
                             help: "locate in the table loaded as calpads SENR, or in the map an export with map wrote")
         }
         return appending(locateColumns, to: input)
@@ -34,11 +34,11 @@ enum ReturnSteps {
     static func annotateSchema(_ findings: Name, _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         let other = try ctx.requireTable(findings)
         guard other.contains("rule") else {
-            throw ctx.error("\(findings.text) has no rule column: annotate with the findings of validate", findings.span,
+            throw ctx.error(.missingKeyColumn, "\(findings.text) has no rule column: annotate with the findings of validate", findings.span,
                             help: "findings = senr | validate calpads SENR with sinf")
         }
         guard input.contains("ErrorCode") || input.contains(CalpadsReturns.ruleColumn) else {
-            throw ctx.error("\(ctx.tableName) has no ErrorCode column: annotate a table loaded as calpads errors or calpads SENR rejected", findings.span)
+            throw ctx.error(.missingKeyColumn, "\(ctx.tableName) has no ErrorCode column: annotate a table loaded as calpads errors or calpads SENR rejected", findings.span)
         }
         var fields = annotateColumns
         if !input.contains(CalpadsReturns.ruleColumn) { fields.insert(Schema.Field(name: CalpadsReturns.ruleColumn, type: .text), at: 0) }
@@ -61,7 +61,7 @@ enum ReturnSteps {
     }
 
     static func locate(_ target: Name, _ span: SourceSpan, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
-        guard let other = ctx.tables[target.text] else { throw Diagnostic("unknown table \"\(target.text)\"", file: ctx.file, span: target.span) }
+        guard let other = ctx.tables[target.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(target.text)\"", file: ctx.file, span: target.span) }
         let mapFile = other.column("source_file"), mapLine = other.column("source_line")
         let isMap = mapFile != nil && mapLine != nil
         let otherRecord = other.column("LocalRecordID"), otherSSID = other.column("SSID"), otherSchool = other.column("SchoolOfAttendance")
@@ -147,7 +147,7 @@ enum ReturnSteps {
 
     static func annotate(_ findingsName: Name, _ span: SourceSpan, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
         guard let findings = ctx.tables[findingsName.text] else {
-            throw Diagnostic("unknown table \"\(findingsName.text)\"", file: ctx.file, span: findingsName.span)
+            throw Diagnostic(.unknownTable, "unknown table \"\(findingsName.text)\"", file: ctx.file, span: findingsName.span)
         }
         let ruleColumn = findings.column("rule"), fileColumn = findings.column("file"), lineColumn = findings.column("line")
         let ssidColumn = findings.column("SSID")

@@ -6,7 +6,7 @@ enum SelectStep {
             let t = try ctx.requireColumn(item.source, in: input)
             let name = item.alias ?? item.source
             if fields.contains(where: { $0.name == name.text }) {
-                throw ctx.error("column \"\(name.text)\" is selected twice", name.span, help: "rename one with: as NEW")
+                throw ctx.error(.duplicateName, "column \"\(name.text)\" is selected twice", name.span, help: "rename one with: as NEW")
             }
             fields.append(Schema.Field(name: name.text, type: t))
         }
@@ -35,7 +35,7 @@ enum SelectStep {
         for item in items {
             _ = try ctx.requireColumn(item.from, in: schema)
             if schema.contains(item.to.text) {
-                throw ctx.error("table \"\(ctx.tableName)\" already has a column \"\(item.to.text)\"", item.to.span)
+                throw ctx.error(.duplicateName, "table \"\(ctx.tableName)\" already has a column \"\(item.to.text)\"", item.to.span)
             }
             if let i = schema.columns.firstIndex(where: { $0.name == item.from.text }) { schema.columns[i].name = item.to.text }
             else if let open = schema.open { schema.columns.append(Schema.Field(name: item.to.text, type: open)) }

@@ -9,13 +9,13 @@ enum ServiceSteps {
 
     static func validateSchema(_ layout: Name, _ with: [Name], _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         guard !CalpadsLayouts.layouts(for: layout.text).isEmpty else {
-            throw ctx.error("no CALPADS layout \"\(layout.text)\"", layout.span,
+            throw ctx.error(.unknownLayout, "no CALPADS layout \"\(layout.text)\"", layout.span,
                             help: Suggest.help(for: layout.text, in: CalpadsLayouts.types, noun: "layouts"))
         }
         var given: [(name: String, table: Table?, columns: [String])] = []
         for name in with { given.append((name.text, nil, try ctx.requireTable(name).columns.map(\.name))) }
         if case .failure(let problem) = CalpadsPartners.sort(given, for: layout.text.uppercased()) {
-            throw ctx.error(problem.message, with[problem.index].span, help: problem.help)
+            throw ctx.error(.recordType, problem.message, with[problem.index].span, help: problem.help)
         }
         let type = layout.text.uppercased()
         for (name, (_, _, columns)) in zip(with, given) where with.count == 1 && CalpadsPartners.type(ofColumns: columns) == nil {
@@ -23,16 +23,16 @@ enum ServiceSteps {
             // sections are matched with course sections, staff by SEID; the rest by student.
             if type == "SASS" {
                 guard columns.contains("SEID") else {
-                    throw ctx.error("\(name.text) has no SEID column to match staff by", name.span,
+                    throw ctx.error(.missingKeyColumn, "\(name.text) has no SEID column to match staff by", name.span,
                                     help: "validate calpads SASS with the table loaded as calpads SDEM")
                 }
             } else if ["SCSE", "SCSC"].contains(type) {
                 guard columns.contains("CourseSectionID") else {
-                    throw ctx.error("\(name.text) has no CourseSectionID column to match course sections by", name.span,
+                    throw ctx.error(.missingKeyColumn, "\(name.text) has no CourseSectionID column to match course sections by", name.span,
                                     help: "validate calpads SCSE with the table loaded as calpads CRSE")
                 }
             } else {
-                guard columns.contains("SSID") else { throw ctx.error("\(name.text) has no SSID column to match students by", name.span) }
+                guard columns.contains("SSID") else { throw ctx.error(.missingKeyColumn, "\(name.text) has no SSID column to match students by", name.span) }
             }
         }
         return Schema(columns: findingColumns)
@@ -54,7 +54,7 @@ enum ServiceSteps {
         case .success(let sorted): partners = sorted
         case .failure(let p):
             let at = others.count == with.count ? with[p.index].span : span
-            throw Diagnostic(.error, p.message, file: ctx.file, line: at.line, column: at.column, length: at.length, help: p.help)
+            throw Diagnostic(.recordType, .error, p.message, file: ctx.file, line: at.line, column: at.column, length: at.length, help: p.help)
         }
         let output: Table
         do {
@@ -77,7 +77,7 @@ enum ServiceSteps {
     static func diff(_ name: String, _ asOf: SnapshotBaseline?, _ scope: [Name]?, _ span: SourceSpan, _ input: Table,
                      _ ctx: StepRunContext) throws -> (Table, StepResult) {
         guard let services = ctx.services else {
-            throw Diagnostic("diff snapshot needs the QA store", file: ctx.file, span: span)
+            throw Diagnostic(.storeNeeded, "diff snapshot needs the QA store", file: ctx.file, span: span)
         }
         let (output, baseline) = try services.diffSnapshot(input, name: name, asOf: asOf, scope: scope, span: span)
         var result = StepResult(keyword: "diff", rowsIn: input.rowCount, rowsOut: output.rowCount)

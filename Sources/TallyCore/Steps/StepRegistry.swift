@@ -25,13 +25,14 @@ public struct StepCheckContext {
         ExprTyper(file: file, scope: TypeScope(table: (tableName, schema), params: params, tables: tables))
     }
 
-    func error(_ message: String, _ span: SourceSpan, help: String? = nil) -> Diagnostic {
-        Diagnostic(message, file: file, span: span, help: help)
+    /// Every diagnostic made here names its code (see DiagnosticCode): there is no form without.
+    func error(_ code: DiagnosticCode, _ message: String, _ span: SourceSpan, help: String? = nil) -> Diagnostic {
+        Diagnostic(code, message, file: file, span: span, help: help)
     }
 
     func requireColumn(_ name: Name, in schema: Schema, table: String? = nil) throws -> DataType {
         guard let t = schema.type(of: name.text) else {
-            throw error("table \"\(table ?? tableName)\" has no column \"\(name.text)\"", name.span,
+            throw error(.unknownColumn, "table \"\(table ?? tableName)\" has no column \"\(name.text)\"", name.span,
                         help: Suggest.help(for: name.text, in: schema.names))
         }
         return t
@@ -39,7 +40,7 @@ public struct StepCheckContext {
 
     func requireTable(_ name: Name) throws -> Schema {
         guard let schema = tables[name.text] else {
-            throw error("unknown table \"\(name.text)\"", name.span, help: Suggest.help(for: name.text, in: tables.keys.sorted(), noun: "tables"))
+            throw error(.unknownTable, "unknown table \"\(name.text)\"", name.span, help: Suggest.help(for: name.text, in: tables.keys.sorted(), noun: "tables"))
         }
         return schema
     }

@@ -14,14 +14,14 @@ enum UnionStep {
             var parts: [String] = []
             if !missing.isEmpty { parts.append("\"\(other.text)\" lacks \(listed(missing))") }
             if !extra.isEmpty { parts.append("\"\(other.text)\" has extra \(listed(extra))") }
-            throw ctx.error("union needs the same columns: " + parts.joined(separator: "; "), other.span,
+            throw ctx.error(.mismatchedTypes, "union needs the same columns: " + parts.joined(separator: "; "), other.span,
                             help: "select the same columns on both sides first")
         }
         var schema = input
         for (k, field) in input.columns.enumerated() {
             guard let t = rightTypes[field.name] else { continue }
             guard field.type.isComparable(with: t) else {
-                throw ctx.error("union: column \"\(field.name)\" is \(field.type.rawValue) here but \(t.rawValue) in \"\(other.text)\"", other.span)
+                throw ctx.error(.mismatchedTypes, "union: column \"\(field.name)\" is \(field.type.rawValue) here but \(t.rawValue) in \"\(other.text)\"", other.span)
             }
             if field.type != t { schema.columns[k].type = .decimal }
         }

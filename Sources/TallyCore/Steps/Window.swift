@@ -17,27 +17,27 @@ enum WindowStep {
         for item in items {
             let f = item.function.text.lowercased()
             guard functions.contains(f) else {
-                throw ctx.error("unknown window function \"\(item.function.text)\"", item.function.span,
+                throw ctx.error(.unknownFunction, "unknown window function \"\(item.function.text)\"", item.function.span,
                                 help: Suggest.help(for: item.function.text, in: functions, noun: "window functions"))
             }
             var type: DataType = .integer
             switch f {
             case "lag", "lead", "sum":
                 guard let argument = item.argument else {
-                    throw ctx.error("\(f) needs a column, e.g. \(f)(GradeLevelCode)", item.function.span)
+                    throw ctx.error(.badArguments, "\(f) needs a column, e.g. \(f)(GradeLevelCode)", item.function.span)
                 }
                 let t = try ctx.typer(out).type(of: argument) ?? .text
-                if f == "sum", !t.isNumeric { throw ctx.error("sum needs numbers; this is \(t.rawValue)", argument.span) }
+                if f == "sum", !t.isNumeric { throw ctx.error(.notNumeric, "sum needs numbers; this is \(t.rawValue)", argument.span) }
                 type = t
             default:
-                if let argument = item.argument { throw ctx.error("\(f)() takes no column", argument.span) }
+                if let argument = item.argument { throw ctx.error(.badArguments, "\(f)() takes no column", argument.span) }
             }
             if (f == "lag" || f == "lead" || f == "rank"), order.isEmpty {
-                throw ctx.error("\(f) needs an order: ... order by COLUMN", item.function.span,
+                throw ctx.error(.badArguments, "\(f) needs an order: ... order by COLUMN", item.function.span,
                                 help: "e.g. window previous = lag(GradeLevelCode) by SSID order by EnrollmentSchoolStartDate")
             }
             if out.contains(item.name.text) {
-                throw ctx.error("column \"\(item.name.text)\" already exists", item.name.span, help: "give the window column another name")
+                throw ctx.error(.duplicateName, "column \"\(item.name.text)\" already exists", item.name.span, help: "give the window column another name")
             }
             out.columns.append(Schema.Field(name: item.name.text, type: type))
         }

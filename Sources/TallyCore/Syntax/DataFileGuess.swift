@@ -51,7 +51,7 @@ enum DataFileGuess {
         if lines.count > 1 {
             guard let second = record(lines[1].text), sameKind(kind, second) else { return nil }
         }
-        return Diagnostic("this looks like a data file (\(kind.described)), not a playbook", file: file,
+        return Diagnostic(.notAPlaybook, "this looks like a data file (\(kind.described)), not a playbook", file: file,
                           span: SourceSpan(line: first.number, column: 1, length: 1), help: kind.howToLoad(file))
     }
 

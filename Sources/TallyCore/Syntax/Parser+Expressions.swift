@@ -5,7 +5,7 @@ extension Parser {
         depth += 1
         defer { depth -= 1 }
         guard depth <= Parser.maxDepth else {
-            throw error("expression nested too deeply (more than \(Parser.maxDepth) levels)", current.span,
+            throw error(.tooDeep, "expression nested too deeply (more than \(Parser.maxDepth) levels)", current.span,
                         help: "split it into several derive steps")
         }
         let expr = try parseOr()
@@ -17,7 +17,7 @@ extension Parser {
     /// `case` of thousands of branches) is an error at its start, before anything recurses into it.
     func checkHeight(_ expr: Expr) throws {
         guard expr.height > Parser.maxHeight else { return }
-        throw error("expression too long or nested too deeply (more than \(Parser.maxHeight) levels of operators and parentheses)",
+        throw error(.tooDeep, "expression too long or nested too deeply (more than \(Parser.maxHeight) levels of operators and parentheses)",
                     SourceSpan(line: expr.span.line, column: expr.span.column, length: 1),
                     help: "split it into several derive steps")
     }
@@ -49,7 +49,7 @@ extension Parser {
             let start = advance().span
             depth += 1
             defer { depth -= 1 }
-            guard depth <= Parser.maxDepth else { throw error("expression nested too deeply", start) }
+            guard depth <= Parser.maxDepth else { throw error(.tooDeep, "expression nested too deeply", start) }
             let operand = try parseNot()
             return Expr(.unary("not", operand), start.through(operand.span))
         }
@@ -63,9 +63,9 @@ extension Parser {
             if op == "=" {
                 // `= null` (SQL's habit) would only become `== null`, which is never true.
                 if current.isKeyword("null") {
-                    throw error("= null is never true: a comparison with null is unknown", opSpan, help: "write: \(ExprTyper.source(left)) is null")
+                    throw error(.nullComparison, "= null is never true: a comparison with null is unknown", opSpan, help: "write: \(ExprTyper.source(left)) is null")
                 }
-                throw error("use == to compare values", opSpan, help: "\"=\" names a new column in derive; comparisons use ==")
+                throw error(.sqlSpelling, "use == to compare values", opSpan, help: "\"=\" names a new column in derive; comparisons use ==")
             }
             let right = try parseAdditive()
             return Expr(.binary(op, left, right), left.span.through(right.span))
@@ -132,7 +132,7 @@ extension Parser {
             let start = advance().span
             depth += 1
             defer { depth -= 1 }
-            guard depth <= Parser.maxDepth else { throw error("expression nested too deeply", start) }
+            guard depth <= Parser.maxDepth else { throw error(.tooDeep, "expression nested too deeply", start) }
             let operand = try parseUnary()
             if case .literal(.integer(let v)) = operand.kind { return Expr(.literal(.integer(-v)), start.through(operand.span)) }
             if case .literal(.decimal(let v)) = operand.kind { return Expr(.literal(.decimal(-v)), start.through(operand.span)) }
@@ -155,7 +155,7 @@ extension Parser {
         if acceptKeyword("else") { otherwise = try parseExpression() }
         let end = current.span
         guard acceptKeyword("end") else {
-            throw error("this case is never closed", start,
+            throw error(.unclosed, "this case is never closed", start,
                         help: "end it with end: case when CONDITION then VALUE else OTHER end")
         }
         var result = otherwise
@@ -173,7 +173,7 @@ extension Parser {
         case .decimal(let v): _ = advance(); return Expr(.literal(.decimal(v)), token.span)
         case .date(let d): _ = advance(); return Expr(.literal(.date(d)), token.span)
         case .percent:
-            throw error("a percentage is only allowed as a tolerance", token.span, help: "write 0.02 for 2% in an expression")
+            throw error(.badLiteral, "a percentage is only allowed as a tolerance", token.span, help: "write 0.02 for 2% in an expression")
         case .symbol("("):
             _ = advance()
             let inner = try parseExpression()
@@ -197,7 +197,7 @@ extension Parser {
                 var args: [Expr] = []
                 if current.isSymbol("*"), peek().isSymbol(")") {
                     // SQL's count(*).
-                    throw error("\(word)(*) is written \(word)() in a playbook", current.span,
+                    throw error(.sqlSpelling, "\(word)(*) is written \(word)() in a playbook", current.span,
                                 help: "count() counts rows; count(COLUMN) counts the rows where COLUMN is not null")
                 }
                 if !current.isSymbol(")") {

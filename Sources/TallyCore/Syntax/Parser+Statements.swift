@@ -23,7 +23,7 @@ extension Parser {
             try expectSymbol("(")
             var argument: Expr? = nil
             if current.isSymbol("*"), peek().isSymbol(")") {
-                throw error("\(function.text)(*) is written \(function.text)() in a playbook", current.span,
+                throw error(.sqlSpelling, "\(function.text)(*) is written \(function.text)() in a playbook", current.span,
                             help: "count() counts rows; count(COLUMN) counts the rows where COLUMN is not null")
             }
             if !current.isSymbol(")") { argument = try parseExpression() }
@@ -52,7 +52,7 @@ extension Parser {
         case "select":
             var items: [(source: Name, alias: Name?)] = []
             if case .symbol("*") = current.kind {
-                throw error("select names the columns to keep; * is SQL's", current.span,
+                throw error(.sqlSpelling, "select names the columns to keep; * is SQL's", current.span,
                             help: "to keep every column, leave select out; to leave some out, write: drop COLUMN, ...")
             }
             repeat {
@@ -94,7 +94,7 @@ extension Parser {
                     if !acceptSymbol("-") { break }
                 }
                 guard let e = JoinExpectation(rawValue: words.joined(separator: "-")) else {
-                    throw error("expected one-to-one, many-to-one or one-to-many after \"expect\"", start)
+                    throw error(.unexpectedToken, "expected one-to-one, many-to-one or one-to-many after \"expect\"", start)
                 }
                 expectation = e
             }
@@ -157,7 +157,7 @@ extension Parser {
             return .unpivot(columns: columns, except: except, into: key, value: value)
         case "sort":
             if current.isKeyword("by"), peek().identifierText != nil {
-                throw error("sort takes the columns without \"by\"", current.span, help: "write: sort \(peek().identifierText ?? "COLUMN") [desc], ...")
+                throw error(.sqlSpelling, "sort takes the columns without \"by\"", current.span, help: "write: sort \(peek().identifierText ?? "COLUMN") [desc], ...")
             }
             var items: [(Name, descending: Bool)] = []
             repeat {
@@ -202,7 +202,7 @@ extension Parser {
                 "where": "write: filter CONDITION", "limit": "write: take N", "head": "write: take N",
                 "merge": "write: join [inner|left|anti|semi] TABLE on KEY",
             ]
-            throw error("unknown step \"\(Diagnostic.shown(word))\"", wordSpan,
+            throw error(.unknownStatement, "unknown step \"\(Diagnostic.shown(word))\"", wordSpan,
                         help: familiar[word.lowercased()] ?? Suggest.help(for: word, in: Parser.stepWords, noun: "steps"))
         }
     }
@@ -294,7 +294,7 @@ extension Parser {
     mutating func parseSeverity() throws -> Diagnostic.Severity {
         let word = try name("error or warning")
         guard let severity = Diagnostic.Severity(rawValue: word.text.lowercased()) else {
-            throw error("severity is error or warning, not \"\(word.text)\"", word.span)
+            throw error(.unknownOption, "severity is error or warning, not \"\(word.text)\"", word.span)
         }
         return severity
     }

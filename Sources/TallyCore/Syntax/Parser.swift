@@ -36,7 +36,7 @@ public struct Parser {
         }
         // A playbook that does nothing must never pass as "all checks passed".
         if playbook.statements.isEmpty {
-            throw DiagnosticList([Diagnostic("the playbook has no statements", file: file, span: SourceSpan(line: 1, column: 1, length: 1),
+            throw DiagnosticList([Diagnostic(.emptyPlaybook, "the playbook has no statements", file: file, span: SourceSpan(line: 1, column: 1, length: 1),
                                              help: "a playbook needs at least one statement, e.g. load T from \"file.csv\"")])
         }
         return playbook
@@ -71,12 +71,13 @@ public struct Parser {
     func peek(_ offset: Int = 1) -> Token { tokens[min(position + offset, tokens.count - 1)] }
     mutating func advance() -> Token { let t = current; if position < tokens.count - 1 { position += 1 }; return t }
 
-    func error(_ message: String, _ span: SourceSpan, help: String? = nil) -> Diagnostic {
-        Diagnostic(message, file: file, span: span, help: help)
+    /// Every diagnostic made here names its code (see DiagnosticCode): there is no form without.
+    func error(_ code: DiagnosticCode, _ message: String, _ span: SourceSpan, help: String? = nil) -> Diagnostic {
+        Diagnostic(code, message, file: file, span: span, help: help)
     }
 
     func unexpected(_ expected: String) -> Diagnostic {
-        error("expected \(expected), found \(current.describe)", current.span)
+        error(.unexpectedToken, "expected \(expected), found \(current.describe)", current.span)
     }
 
     mutating func expectKeyword(_ word: String) throws {
@@ -134,7 +135,7 @@ public struct Parser {
             do {
                 let statement = try parseStatement()
                 guard case .newline = current.kind else {
-                    var wrong = error("unexpected \(current.describe) after the \(statement.keyword) statement", current.span)
+                    var wrong = error(.unexpectedToken, "unexpected \(current.describe) after the \(statement.keyword) statement", current.span)
                     // `aggregate n = count() School`: the grouping needs its `by`.
                     if case .assign(_, _, let steps) = statement, let last = steps.last?.step, case .identifier = current.kind {
                         switch last {
@@ -219,7 +220,7 @@ public struct Parser {
             // `all` instead of `limit N`: every row (paged in a terminal).
             let allSpan = current.span
             let all = acceptKeyword("all")
-            if all, limit != nil { throw error("show takes limit N or all, not both", allSpan, help: "leave out limit to show every row") }
+            if all, limit != nil { throw error(.badArguments, "show takes limit N or all, not both", allSpan, help: "leave out limit to show every row") }
             return .show(table, columns: columns, filter: filter, limit: limit, all: all)
         case "counts":
             _ = advance()
@@ -246,7 +247,7 @@ public struct Parser {
             ]
             let help = familiar[word.lowercased()] ?? Suggest.closest(to: word, in: keywords).map { "did you mean \"\($0)\"?" }
                 ?? "a statement starts with load, assert, compare, save, snapshot, export, show, profile, counts, chart, or NAME = TABLE | ..."
-            throw error("unknown statement \"\(Diagnostic.shown(word))\"", current.span, help: help)
+            throw error(.unknownStatement, "unknown statement \"\(Diagnostic.shown(word))\"", current.span, help: help)
         }
     }
 
@@ -256,26 +257,26 @@ public struct Parser {
         let table = try name("a table name")
         let kindName = try name("a kind of chart: bar, line or histogram")
         guard let kind = ChartKind(rawValue: kindName.text.lowercased()) else {
-            throw error("unknown chart kind \"\(Diagnostic.shown(kindName.text))\"", kindName.span,
+            throw error(.unknownOption, "unknown chart kind \"\(Diagnostic.shown(kindName.text))\"", kindName.span,
                         help: Suggest.help(for: kindName.text, in: ChartKind.allCases.map(\.rawValue), noun: "kinds of chart")
                             ?? "chart T bar Y by X, chart T line Y by X, or chart T histogram Y")
         }
         let y = try name(kind == .histogram ? "the numeric column to draw a histogram of" : "the numeric column to draw (Y)")
         if kind == .histogram {
             if current.isKeyword("by") {
-                throw error("a histogram counts the values of one column: it has no by", current.span,
+                throw error(.badArguments, "a histogram counts the values of one column: it has no by", current.span,
                             help: "chart \(table.text) histogram \(y.text) [bins N], or chart \(table.text) bar \(y.text) by COLUMN")
             }
             var bins: Int? = nil
             if acceptKeyword("bins") {
                 let span = current.span
                 bins = try integer("a number of bins")
-                if let n = bins, !(1...100).contains(n) { throw error("bins must be from 1 to 100", span) }
+                if let n = bins, !(1...100).contains(n) { throw error(.badLiteral, "bins must be from 1 to 100", span) }
             }
             return .chart(table, kind: kind, y: y, x: nil, bins: bins)
         }
         guard acceptKeyword("by") else {
-            throw error("expected \"by\" and the column along the chart (X), found \(current.describe)", current.span,
+            throw error(.unexpectedToken, "expected \"by\" and the column along the chart (X), found \(current.describe)", current.span,
                         help: "chart \(table.text) \(kind.rawValue) \(y.text) by COLUMN")
         }
         let x = try name("the column along the chart (X)")
@@ -290,7 +291,7 @@ public struct Parser {
         // `path` is text that may name folders (`/srv/2025`, `../shared`): only path templates use it.
         let isPath = typeName.text.lowercased() == "path"
         guard let type = isPath ? .text : DataType(rawValue: typeName.text.lowercased()) else {
-            throw error("unknown type \"\(typeName.text)\"", typeName.span,
+            throw error(.unknownOption, "unknown type \"\(typeName.text)\"", typeName.span,
                         help: Suggest.help(for: typeName.text, in: DataType.allCases.map(\.rawValue) + ["path"], noun: "types"))
         }
         if acceptKeyword("required") { return .param(name: paramName, type: type, defaultValue: nil, required: true, isPath: isPath) }
@@ -354,7 +355,7 @@ public struct Parser {
         case "delimited":
             let (d, span) = try string("the delimiter in quotes, e.g. \"^\"")
             guard d.unicodeScalars.count == 1, d.unicodeScalars.first.map({ $0.isASCII }) == true else {
-                throw error("a delimiter is one ASCII character, not \"\(d)\"", span)
+                throw error(.delimiter, "a delimiter is one ASCII character, not \"\(d)\"", span)
             }
             return .delimited(d)
         case "calpads":
@@ -363,7 +364,7 @@ public struct Parser {
             if acceptKeyword("report") {
                 let (report, span) = try string("the report's number in quotes, e.g. \"1.17\"")
                 guard CalpadsReturns.reportName(report) != nil else {
-                    throw error("Tally reads certification reports \(CalpadsReturns.reportNames.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(report)\"", span,
+                    throw error(.unknownLayout, "Tally reads certification reports \(CalpadsReturns.reportNames.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(report)\"", span,
                                 help: "1.1 Primary Enrollment, 1.17 LCFF Unduplicated Pupil – Count, 8.1 Student Profile")
                 }
                 return .calpadsReport(report)
@@ -379,7 +380,7 @@ public struct Parser {
                 break
             }
             if let rejected {
-                if extract { throw error("a rejected-records extract has no ODS extract columns: drop extract", rejected.span) }
+                if extract { throw error(.badArguments, "a rejected-records extract has no ODS extract columns: drop extract", rejected.span) }
                 return .calpadsRejected(layout: layout.text, year: year)
             }
             return .calpads(layout: layout.text, year: year, extract: extract)
@@ -407,7 +408,7 @@ public struct Parser {
             let table = try string("the table name in quotes").0
             return .sqlite(file: file, table: table)
         default:
-            throw error("unknown format \"\(word.text)\"", word.span,
+            throw error(.unknownOption, "unknown format \"\(word.text)\"", word.span,
                         help: Suggest.help(for: word.text, in: ["csv", "tsv", "delimited", "calpads", "xlsx", "sqlite"], noun: "formats"))
         }
     }
@@ -425,7 +426,7 @@ public struct Parser {
             if !first { _ = acceptSymbol(",") }
             guard case .identifier(let word) = current.kind, Parser.optionWords.contains(word.lowercased()) else {
                 if sawWith, first {
-                    throw error("expected an option after \"with\", found \(current.describe)", current.span,
+                    throw error(.unexpectedToken, "expected an option after \"with\", found \(current.describe)", current.span,
                                 help: "options: header false, encoding \"cp1252\", missing (\"\", \"N/A\"), null if (\"N/A\"), trim, upper COL, columns (...), delimiter \"^\", dates \"MM/DD/YYYY\"; on exports masked or unmasked")
                 }
                 return options
@@ -441,7 +442,7 @@ public struct Parser {
             case "encoding": options.encoding = try string("an encoding such as \"cp1252\"").0
             case "delimiter":
                 let (d, span) = try string("the delimiter in quotes")
-                guard d.unicodeScalars.count == 1 else { throw error("a delimiter is one character", span) }
+                guard d.unicodeScalars.count == 1 else { throw error(.delimiter, "a delimiter is one character", span) }
                 options.delimiter = d
             case "dates": options.dateFormat = try string("a date format such as \"MM/DD/YYYY\"").0
             case "trim": options.trim = true
@@ -474,15 +475,15 @@ public struct Parser {
                     try expectSymbol(":")
                     let typeName = try name("a type (text, integer, decimal, date, boolean)")
                     guard let type = DataType(rawValue: typeName.text.lowercased()) else {
-                        throw error("unknown type \"\(typeName.text)\"", typeName.span,
+                        throw error(.unknownOption, "unknown type \"\(typeName.text)\"", typeName.span,
                                     help: Suggest.help(for: typeName.text, in: DataType.allCases.map(\.rawValue), noun: "types"))
                     }
                     var format: String? = nil
                     if case .string(let f) = current.kind {
                         let span = advance().span
-                        guard type == .date else { throw error("only date columns take a format", span) }
+                        guard type == .date else { throw error(.badOperand, "only date columns take a format", span) }
                         guard DateCodec.Pattern(f) != nil else {
-                            throw error("\"\(f)\" is not a date format", span, help: "use YYYY, MM, DD (or M, D) and separators, e.g. \"MM/DD/YYYY\"")
+                            throw error(.badLiteral, "\"\(f)\" is not a date format", span, help: "use YYYY, MM, DD (or M, D) and separators, e.g. \"MM/DD/YYYY\"")
                         }
                         format = f
                     }

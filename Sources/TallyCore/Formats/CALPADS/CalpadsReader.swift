@@ -46,7 +46,7 @@ public enum CalpadsReader {
             for row in 0..<table.rowCount where !fine {
                 let value = recordType.value(row).display
                 if !allowed.contains(value) {
-                    throw Diagnostic(.error, "record type \"\(value)\" in a \(layout.type) file", file: input.displayName,
+                    throw Diagnostic(.recordType, .error, "record type \"\(value)\" in a \(layout.type) file", file: input.displayName,
                                      line: Int(table.provenance.line[row]),
                                      help: "the first field of every record must be \(layout.type); is this the right file?")
                 }
@@ -62,7 +62,7 @@ public enum CalpadsReader {
         if !allowedRecordTypes(type).contains(firstType) {
             let base = String(firstType.split(separator: "-").first ?? "")
             if !CalpadsLayouts.layouts(for: base).isEmpty || !CalpadsLayouts.layouts(for: firstType).isEmpty {
-                throw Diagnostic(.error, "this looks like a \(firstType) file (its first record is \(firstType)), not \(type)", file: file, line: 1,
+                throw Diagnostic(.recordType, .error, "this looks like a \(firstType) file (its first record is \(firstType)), not \(type)", file: file, line: 1,
                                  help: "load it with: as calpads \(CalpadsLayouts.layouts(for: firstType).isEmpty ? base : firstType)")
             }
         }
@@ -102,12 +102,12 @@ public enum CalpadsReader {
     static func pickLayout(_ text: [UInt8], type: String, year: String?, file: String) throws -> CalpadsLayout {
         let candidates = CalpadsLayouts.layouts(for: type)
         guard !candidates.isEmpty else {
-            throw Diagnostic(.error, "no CALPADS layout named \"\(type)\"", file: file,
+            throw Diagnostic(.unknownLayout, .error, "no CALPADS layout named \"\(type)\"", file: file,
                              help: Suggest.help(for: type, in: CalpadsLayouts.types, noun: "layouts"))
         }
         if let year {
             guard let start = CalpadsLayouts.startYear(year), let layout = CalpadsLayouts.layout(type, year: start) else {
-                throw Diagnostic(.error, "\"\(year)\" is not an academic year with a \(type) layout", file: file,
+                throw Diagnostic(.unknownLayout, .error, "\"\(year)\" is not an academic year with a \(type) layout", file: file,
                                  help: "write the year as \"2024-2025\"")
             }
             return layout

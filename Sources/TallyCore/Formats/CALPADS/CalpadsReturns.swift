@@ -182,22 +182,22 @@ public enum CalpadsReturns {
             table = renamed(table, file: file, line: headerAt + 1)
         } else {
             guard let first = lines.first(where: { !$0.cells.allSatisfy { $0.trimmedSpaces().isEmpty } }) else {
-                throw Diagnostic(.error, "this CALPADS error report has no rows", file: file,
+                throw Diagnostic(.emptyFile, .error, "this CALPADS error report has no rows", file: file,
                                  help: "download the report as CSV from CALPADS (Reports → Submission → 0.1)")
             }
             guard first.cells.count == errorReportColumns.count else {
-                throw Diagnostic(.error, "no header row with an Error Code column in the first \(headerSearchLines) lines, and the first row has \(first.cells.count) fields, not the \(errorReportColumns.count) of report 0.1",
+                throw Diagnostic(.emptyFile, .error, "no header row with an Error Code column in the first \(headerSearchLines) lines, and the first row has \(first.cells.count) fields, not the \(errorReportColumns.count) of report 0.1",
                                  file: file, line: lines.firstIndex { $0.offset == first.offset }.map { $0 + 1 } ?? 1,
                                  help: "a 0.1 report has: Student Name, SSID, Local Student ID, Local Record ID, School of Attendance, Error Code, Error Description, Field Name, Field Value, Error Severity")
             }
             table = try readCSV(text, from: 0, skippedLines: 0, header: false, file: file, input: input)
             guard table.columnCount == errorReportColumns.count else {
-                throw Diagnostic(.error, "a 0.1 report without a header has \(errorReportColumns.count) fields per row; this file has \(table.columnCount)", file: file, line: 1)
+                throw Diagnostic(.headerlessFile, .error, "a 0.1 report without a header has \(errorReportColumns.count) fields per row; this file has \(table.columnCount)", file: file, line: 1)
             }
             table = Table(names: errorReportColumns, columns: table.columns, provenance: table.provenance)
         }
         guard table.column("ErrorCode") != nil else {
-            throw Diagnostic(.error, "this error report has no Error Code column", file: file, line: (headerAt ?? 0) + 1)
+            throw Diagnostic(.missingKeyColumn, .error, "this error report has no Error Code column", file: file, line: (headerAt ?? 0) + 1)
         }
         return withErrorColumns(table)
     }
@@ -249,7 +249,7 @@ public enum CalpadsReturns {
                 .map { String(decoding: $0, as: UTF8.self) }
             let recordType = fields[0].trimmedSpaces()
             guard allowed.contains(recordType) else {
-                throw Diagnostic(.error, "record type \"\(recordType)\" in a \(layout.type) rejected-records extract", file: file, line: lineNumber,
+                throw Diagnostic(.recordType, .error, "record type \"\(recordType)\" in a \(layout.type) rejected-records extract", file: file, line: lineNumber,
                                  help: "rejected records start with \(layout.type)-E; is this the right file?")
                     .quoting([SensitiveValue(value: recordType, lineage: ["RecordTypeCode"])])
             }
@@ -257,7 +257,7 @@ public enum CalpadsReturns {
             var count = fields.count
             while count > n + errorCount, (count - n) % errorCount != 0, fields[count - 1].isEmpty { count -= 1 }
             guard count >= n + errorCount, (count - n) % errorCount == 0 else {
-                throw Diagnostic(.error, "this record has \(fields.count) fields; a \(layout.type) rejected record has the \(n) fields of the \(layout.yearsDescription) layout and then \(errorCount) error fields (Error Code, Error Severity, Error Description, Field Name, Field Value), once per error",
+                throw Diagnostic(.fieldCount, .error, "this record has \(fields.count) fields; a \(layout.type) rejected record has the \(n) fields of the \(layout.yearsDescription) layout and then \(errorCount) error fields (Error Code, Error Severity, Error Description, Field Name, Field Value), once per error",
                                  file: file, line: lineNumber, help: "is this a Rejected Records Extract of \(layout.type) files?")
             }
             var groups = (count - n) / errorCount
@@ -285,7 +285,7 @@ public enum CalpadsReturns {
                     // An extract's severity is one letter; anything else would be carried as a
                     // third kind that is neither fatal nor a warning, so a fatal could pass unseen.
                     if k == 1, !value.isEmpty, value != "fatal", value != "warning" {
-                        throw Diagnostic(.error, "error severity \"\(v)\" in a rejected record: CALPADS writes F (fatal) or W (warning)",
+                        throw Diagnostic(.unknownOption, .error, "error severity \"\(v)\" in a rejected record: CALPADS writes F (fatal) or W (warning)",
                                          file: file, line: lineNumber,
                                          help: "is this a rejected-records extract of this file type? its error fields are Error Code, Error Severity, Error Description, Field Name, Field Value")
                     }
@@ -350,14 +350,14 @@ public enum CalpadsReturns {
     public static func readReport(_ input: InputFile, report: String, encoding: String?) throws -> Table {
         let file = input.displayName
         guard let name = reportName(report) else {
-            throw Diagnostic(.error, "Tally reads certification reports \(reportNames.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(report)\"", file: file,
+            throw Diagnostic(.unknownLayout, .error, "Tally reads certification reports \(reportNames.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(report)\"", file: file,
                              help: "1.1 Primary Enrollment, 1.17 LCFF Unduplicated Pupil Count, 8.1 Student Profile")
         }
         let text = try input.textBytes(encoding: encoding)
         let required = requiredColumns(name)
         let lines = firstLines(text, count: headerSearchLines)
         guard let headerAt = lines.firstIndex(where: { cells in required.allSatisfy { r in cells.cells.contains { columnName($0) == r } } }) else {
-            throw Diagnostic(.error, "no header row with \(required.joined(separator: " and ")) columns in the first \(headerSearchLines) lines of this report \(name) extract",
+            throw Diagnostic(.emptyFile, .error, "no header row with \(required.joined(separator: " and ")) columns in the first \(headerSearchLines) lines of this report \(name) extract",
                              file: file, line: 1,
                              help: name == "8.1" ? "the report's header needs an SSID column" : "the report's header needs a school column (School, School Code) and a count (Total Enrollment, Census Day Enrollment)")
         }
@@ -378,7 +378,7 @@ public enum CalpadsReturns {
                     let raw = table.columns[k].isNull(row) ? "" : dictionary[codes[row]].trimmedSpaces().replacingOccurrences(of: ",", with: "")
                     if raw.isEmpty || raw == "*" { builder.append(.null); continue }
                     guard let v = Int64(raw) else {
-                        throw Diagnostic(.error, "\(column) holds \"\(raw)\", not a count", file: file, line: Int(table.provenance.line[row]))
+                        throw Diagnostic(.badValue, .error, "\(column) holds \"\(raw)\", not a count", file: file, line: Int(table.provenance.line[row]))
                     }
                     builder.append(.integer(v))
                 }

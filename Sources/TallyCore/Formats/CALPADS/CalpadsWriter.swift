@@ -48,7 +48,7 @@ public enum CalpadsWriter {
 
     public static func write(_ table: Table, layout: CalpadsLayout, extract: Bool, to path: String, displayPath: String) throws -> Int {
         guard FileCreation.create(path, permissions: 0o600), let handle = FileHandle(forWritingAtPath: path) else {
-            throw Diagnostic(.error, "cannot create the file", file: displayPath)
+            throw Diagnostic(.writeFailed, .error, "cannot create the file", file: displayPath)
         }
         defer { try? handle.close() }
         var names = layout.fields.map(\.name)
@@ -73,7 +73,7 @@ public enum CalpadsWriter {
                 let length = text.count
                 if limits[k] > 0, length > limits[k] {
                     let source = table.provenance.location(row).map { " (from \($0.file):\($0.line))" } ?? ""
-                    throw Diagnostic(.error, "row \(row + 1)\(source): \(labels[k]) is \(length) characters, at most \(limits[k]) allowed: \"\(text)\"",
+                    throw Diagnostic(.exportOption, .error, "row \(row + 1)\(source): \(labels[k]) is \(length) characters, at most \(limits[k]) allowed: \"\(text)\"",
                                      file: displayPath, help: "fix the value; CALPADS files are never truncated")
                         .quoting([SensitiveValue(value: text, lineage: [names[k]])])
                 }

@@ -23,11 +23,11 @@ public enum XlsxReader {
     public static func read(path: String, displayName: String, sheet: String?, headerRow: Int?) throws -> Table {
         let archive = try open(path, displayName)
         let sheets = try workbookSheets(archive, displayName)
-        guard let first = sheets.first else { throw Diagnostic(.error, "the workbook has no sheets", file: displayName) }
+        guard let first = sheets.first else { throw Diagnostic(.badWorkbook, .error, "the workbook has no sheets", file: displayName) }
         let chosen: (name: String, target: String)
         if let sheet {
             guard let match = sheets.first(where: { $0.name == sheet }) else {
-                throw Diagnostic(.error, "the workbook has no sheet \"\(sheet)\"", file: displayName,
+                throw Diagnostic(.badWorkbook, .error, "the workbook has no sheet \"\(sheet)\"", file: displayName,
                                  help: Suggest.help(for: sheet, in: sheets.map(\.name), noun: "sheets"))
             }
             chosen = match
@@ -38,7 +38,7 @@ public enum XlsxReader {
         let styles = try dateStyles(archive, displayName)
         let date1904 = (try? entryText(archive, "xl/workbook.xml", displayName))?.contains("date1904=\"1\"") ?? false
         guard let sheetBytes = try entryBytes(archive, chosen.target, displayName) else {
-            throw Diagnostic(.error, "sheet \"\(chosen.name)\" is listed but its part \(chosen.target) is missing", file: displayName)
+            throw Diagnostic(.badWorkbook, .error, "sheet \"\(chosen.name)\" is listed but its part \(chosen.target) is missing", file: displayName)
         }
         let rows = try parseSheet(sheetBytes, shared: shared, dateStyles: styles, date1904: date1904,
                                   file: "\(displayName) [\(chosen.name)]", workbook: displayName, sheet: chosen.name)
@@ -47,12 +47,12 @@ public enum XlsxReader {
 
     static func open(_ path: String, _ displayName: String) throws -> Archive {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw Diagnostic(.error, "file not found", file: displayName)
+            throw Diagnostic(.fileNotFound, .error, "file not found", file: displayName)
         }
         do {
             return try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
-            throw Diagnostic(.error, "this is not an Excel workbook (.xlsx is a ZIP file; this one is not)", file: displayName,
+            throw Diagnostic(.badWorkbook, .error, "this is not an Excel workbook (.xlsx is a ZIP file; this one is not)", file: displayName,
                              help: "if it is a CSV or text export, load it with: as csv, or as delimited \"^\"")
         }
     }
@@ -65,7 +65,7 @@ public enum XlsxReader {
 
     static func entryBytes(_ archive: Archive, _ path: String, _ displayName: String) throws -> [UInt8]? {
         guard let entry = archive[path] else { return nil }
-        let tooLarge = Diagnostic(.error, "the workbook's part \(path) unpacks to more than \(largestPart >> 30) GB: a damaged or hostile file?", file: displayName,
+        let tooLarge = Diagnostic(.badWorkbook, .error, "the workbook's part \(path) unpacks to more than \(largestPart >> 30) GB: a damaged or hostile file?", file: displayName,
                                   help: "save the sheet as CSV and load that")
         guard entry.uncompressedSize <= UInt64(largestPart) else { throw tooLarge }
         var data = Data()
@@ -78,7 +78,7 @@ public enum XlsxReader {
         } catch is PartTooLarge {
             throw tooLarge
         } catch {
-            throw Diagnostic(.error, "the workbook is damaged: cannot read \(path)", file: displayName)
+            throw Diagnostic(.badWorkbook, .error, "the workbook is damaged: cannot read \(path)", file: displayName)
         }
         return [UInt8](data)
     }
@@ -90,7 +90,7 @@ public enum XlsxReader {
     /// Sheet names and the archive paths of their XML parts.
     static func workbookSheets(_ archive: Archive, _ displayName: String) throws -> [(name: String, target: String)] {
         guard let workbook = try entryBytes(archive, "xl/workbook.xml", displayName) else {
-            throw Diagnostic(.error, "this ZIP file is not an Excel workbook (no xl/workbook.xml)", file: displayName)
+            throw Diagnostic(.badWorkbook, .error, "this ZIP file is not an Excel workbook (no xl/workbook.xml)", file: displayName)
         }
         var targets: [String: String] = [:]
         if let rels = try entryBytes(archive, "xl/_rels/workbook.xml.rels", displayName) {
@@ -203,7 +203,7 @@ public enum XlsxReader {
             switch cellType {
             case "s":
                 guard let k = Int(raw), k >= 0, k < shared.count else {
-                    throw Diagnostic(.error, "cell refers to shared string \(raw), which the workbook lacks", file: file, line: rowNumber)
+                    throw Diagnostic(.badWorkbook, .error, "cell refers to shared string \(raw), which the workbook lacks", file: file, line: rowNumber)
                 }
                 cells[cellColumn] = .text(shared[k])
             case "str": cells[cellColumn] = .text(raw)
@@ -226,7 +226,7 @@ public enum XlsxReader {
             case .start("row", let a, let selfClosing):
                 if let r = a["r"] {
                     guard let n = Int(r), n >= 1, n <= 1_048_576 else {
-                        throw Diagnostic(.error, "a row numbered \"\(r.prefix(20))\": Excel's rows run from 1 to 1,048,576", file: file, line: rowNumber + 1)
+                        throw Diagnostic(.badWorkbook, .error, "a row numbered \"\(r.prefix(20))\": Excel's rows run from 1 to 1,048,576", file: file, line: rowNumber + 1)
                     }
                     rowNumber = n
                 } else { rowNumber += 1 }
@@ -238,7 +238,7 @@ public enum XlsxReader {
             case .start("c", let a, let selfClosing):
                 if let r = a["r"] {
                     guard let at = position(r) else {
-                        throw Diagnostic(.error, "a cell at \"\(r.prefix(20))\", which is not a cell of a sheet (a sheet's cells run from A1 to XFD1048576)", file: file, line: rowNumber)
+                        throw Diagnostic(.badWorkbook, .error, "a cell at \"\(r.prefix(20))\", which is not a cell of a sheet (a sheet's cells run from A1 to XFD1048576)", file: file, line: rowNumber)
                     }
                     cellColumn = at.column
                 } else { cellColumn += 1 }
@@ -248,7 +248,7 @@ public enum XlsxReader {
                 if let s = a["s"] {
                     guard let k = Int(s), k >= 0, k < max(1, dateStyles.count) else {
                         let cell = XlsxWriter.columnLetter(max(0, cellColumn - 1)) + String(rowNumber)
-                        throw Diagnostic(.error, "sheet \"\(sheet)\" cell \(a["r"].map { String($0.prefix(20)) } ?? cell): style index \(s.prefix(20)) is out of range"
+                        throw Diagnostic(.badWorkbook, .error, "sheet \"\(sheet)\" cell \(a["r"].map { String($0.prefix(20)) } ?? cell): style index \(s.prefix(20)) is out of range"
                                          + " (the workbook has \(Format.plural(dateStyles.count, "cell style")))", file: workbook ?? file)
                     }
                     cellStyle = k
@@ -279,7 +279,7 @@ public enum XlsxReader {
 
     static func buildTable(_ rows: [(row: Int, cells: [Int: Cell])], headerRow: Int, file: String, sheet: String) throws -> Table {
         guard let header = rows.first(where: { $0.row == headerRow }) else {
-            throw Diagnostic(.error, "sheet \"\(sheet)\" has no row \(headerRow) to use as the header", file: file)
+            throw Diagnostic(.badWorkbook, .error, "sheet \"\(sheet)\" has no row \(headerRow) to use as the header", file: file)
         }
         let width = max(header.cells.keys.max() ?? 0, rows.map { $0.cells.keys.max() ?? 0 }.max() ?? 0)
         var names: [String] = []

@@ -154,13 +154,13 @@ public enum XlsxWriter {
         let archive: Archive
         do {
             guard FileCreation.create(path, contents: emptyZip, permissions: 0o600) else {
-                throw Diagnostic(.error, "cannot create the workbook", file: path)
+                throw Diagnostic(.writeFailed, .error, "cannot create the workbook", file: path)
             }
             archive = try Archive(url: url, accessMode: .update)
         } catch let d as Diagnostic {
             throw d
         } catch {
-            throw Diagnostic(.error, "cannot create the workbook: \(error)", file: path)
+            throw Diagnostic(.writeFailed, .error, "cannot create the workbook: \(error)", file: path)
         }
         let names = sheetNames(sheets.map(\.name))
         var files: [(String, String)] = []
@@ -197,7 +197,7 @@ public enum XlsxWriter {
                 }
             }
         } catch {
-            throw Diagnostic(.error, "cannot write the workbook: \(error)", file: path)
+            throw Diagnostic(.writeFailed, .error, "cannot write the workbook: \(error)", file: path)
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         return size

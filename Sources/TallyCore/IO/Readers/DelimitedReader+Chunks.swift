@@ -200,7 +200,7 @@ extension DelimitedReader {
             guard let chunk else { continue }
             offsets.append(base)
             if let bad = chunk.badRecord {
-                throw Diagnostic(.error, "this row has \(bad.fields) field\(bad.fields == 1 ? "" : "s"), expected \(expected)",
+                throw Diagnostic(.fieldCount, .error, "this row has \(bad.fields) field\(bad.fields == 1 ? "" : "s"), expected \(expected)",
                                  file: file, line: base + bad.line,
                                  help: bad.fields > expected ? "a value may contain the delimiter without quotes" : "the row may be cut short or a quote left open")
             }

@@ -88,7 +88,7 @@ extension DelimitedReader {
         guard let reason = dataReason(cells, next: next) else { return }
         let filled = cells.filter { !$0.isEmpty }
         let shown = filled.prefix(4).map { "\"\($0)\"" }.joined(separator: ", ") + (filled.count > 4 ? ", …" : "")
-        throw Diagnostic(.error, "the first row looks like data, not column names: \(shown)\(reason)", file: file, line: line,
+        throw Diagnostic(.headerlessFile, .error, "the first row looks like data, not column names: \(shown)\(reason)", file: file, line: line,
                          help: "if the file has no header row, add: with header false, columns (Name: type, ...) — or, if this row really is the header, add: with header true")
     }
 

@@ -56,7 +56,7 @@ public enum DelimitedReader {
         let semicolons = cells[0].filter { $0 == ";" }.count, tabs = cells[0].filter { $0 == "\t" }.count
         guard semicolons > 0 || tabs > 0 else { return }
         let tab = tabs >= semicolons
-        throw Diagnostic(.error, "the first row has no commas but \(Format.plural(tab ? tabs : semicolons, tab ? "tab" : "semicolon")): this file is \(tab ? "tab" : "semicolon")-separated",
+        throw Diagnostic(.delimiter, .error, "the first row has no commas but \(Format.plural(tab ? tabs : semicolons, tab ? "tab" : "semicolon")): this file is \(tab ? "tab" : "semicolon")-separated",
                          file: file, line: line, help: tab ? "load it with: as tsv" : "load it with: as delimited \";\"")
     }
 
@@ -129,7 +129,7 @@ public enum DelimitedReader {
                     raw = Array(repeating: RawColumn(), count: expected)
                 }
                 guard fieldStart.count == expected else {
-                    throw Diagnostic(.error, "this row has \(fieldStart.count) field\(fieldStart.count == 1 ? "" : "s"), expected \(expected)",
+                    throw Diagnostic(.fieldCount, .error, "this row has \(fieldStart.count) field\(fieldStart.count == 1 ? "" : "s"), expected \(expected)",
                                      file: file, line: recordLine,
                                      help: fieldStart.count > expected ? "a value may contain the delimiter without quotes" : "the row may be cut short or a quote left open")
                 }
@@ -175,13 +175,13 @@ public enum DelimitedReader {
                             i += 1
                         }
                         guard closed else {
-                            throw Diagnostic(.error, "a quoted field opened on this line is never closed", file: file, line: quoteLine,
+                            throw Diagnostic(.unclosedQuote, .error, "a quoted field opened on this line is never closed", file: file, line: quoteLine,
                                              help: "a value with a \" inside must double it: \"\"")
                         }
                         fieldStart.append(start); fieldEnd.append(i); fieldEscaped.append(escaped)
                         i += 1 // closing quote
                         if i < n, p[i] != delimiter, p[i] != 10, p[i] != 13 {
-                            throw Diagnostic(.error, "unexpected text after a closing quote", file: file, line: line,
+                            throw Diagnostic(.unclosedQuote, .error, "unexpected text after a closing quote", file: file, line: line,
                                              help: "a value with a \" inside must be quoted and the quote doubled: \"\"")
                         }
                     } else {
@@ -205,7 +205,7 @@ public enum DelimitedReader {
             }
         }
         if !headerDone || names.isEmpty {
-            throw Diagnostic(.error, "the file has no header row", file: file)
+            throw Diagnostic(.emptyFile, .error, "the file has no header row", file: file)
         }
         if let header = pendingHeader { try requireHeaderLike(header.cells, next: nil, file: file, line: header.line) }
         progress?(total, total, lines.count)
@@ -236,7 +236,7 @@ public enum DelimitedReader {
             }
             var names: [String]
             if first.isEmpty {
-                throw Diagnostic(.error, "the file has no header row", file: file)
+                throw Diagnostic(.emptyFile, .error, "the file has no header row", file: file)
             }
             let firstLine = options.header ? line - 1 : line
             try checkSeparator(first, delimiter: delimiter, file: file, line: firstLine)
@@ -275,7 +275,7 @@ public enum DelimitedReader {
     static func buildTable(names: [String], raw: [RawColumn], lines: [Int32], options: DelimitedOptions,
                            file: String) throws -> Table {
         for declaration in options.columns where !names.contains(declaration.name.text) {
-            throw Diagnostic(.error, "the file has no column \"\(declaration.name.text)\" (declared in columns)", file: file, line: 1,
+            throw Diagnostic(.unknownColumn, .error, "the file has no column \"\(declaration.name.text)\" (declared in columns)", file: file, line: 1,
                              help: Suggest.help(for: declaration.name.text, in: names))
         }
         // Columns are typed on all cores; the first error in column order is the one reported.

@@ -236,7 +236,7 @@ public enum DelimitedWriter {
                              progress: ProgressHandler? = nil) throws -> Int {
         guard FileCreation.create(path, permissions: 0o600),
               let handle = FileHandle(forWritingAtPath: path) else {
-            throw Diagnostic(.error, "cannot create the file", file: path)
+            throw Diagnostic(.writeFailed, .error, "cannot create the file", file: path)
         }
         defer { try? handle.close() }
         nonisolated(unsafe) var written = 0
@@ -298,7 +298,7 @@ public enum DelimitedWriter {
             }
             writer.sync {}
         }
-        if failure.failed { throw Diagnostic(.error, "cannot write the file (disk full?)", file: path) }
+        if failure.failed { throw Diagnostic(.writeFailed, .error, "cannot write the file (disk full?)", file: path) }
         return written
     }
 }

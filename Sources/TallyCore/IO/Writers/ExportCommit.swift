@@ -152,7 +152,7 @@ extension ExportStaging {
     }
 
     func failure(_ item: Pending, _ reason: String) -> Diagnostic {
-        Diagnostic(.error, "cannot write \(item.shown): \(reason); no export was replaced", file: item.file ?? item.shown, line: item.line ?? 0,
+        Diagnostic(.writeFailed, .error, "cannot write \(item.shown): \(reason); no export was replaced", file: item.file ?? item.shown, line: item.line ?? 0,
                    help: "the earlier exports are as they were; fix the name or folder and run again")
     }
 
@@ -203,7 +203,7 @@ extension ExportStaging {
             let partial = path + ".partial"
             guard FileCreation.create(partial, contents: Data(text.utf8), permissions: 0o600, sync: true), rename(partial, path) == 0 else {
                 unlink(partial)
-                throw Diagnostic(.error, "cannot write the export journal in \(Checker.display(folder, relativeTo: FileManager.default.currentDirectoryPath)); no export was replaced", file: folder)
+                throw Diagnostic(.writeFailed, .error, "cannot write the export journal in \(Checker.display(folder, relativeTo: FileManager.default.currentDirectoryPath)); no export was replaced", file: folder)
             }
             written.append(path)
         }

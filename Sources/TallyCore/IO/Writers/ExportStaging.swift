@@ -116,7 +116,7 @@ public final class ExportStaging: @unchecked Sendable {
     /// A fresh staging path for an export that will land at `destination`.
     public func stage(for destination: String, shown: String? = nil, file: String? = nil, line: Int? = nil) throws -> String {
         let fm = FileManager.default
-        if let problem = ExportStaging.nameProblem(destination) { throw Diagnostic(.error, problem, file: shown ?? destination) }
+        if let problem = ExportStaging.nameProblem(destination) { throw Diagnostic(.exportRefused, .error, problem, file: shown ?? destination) }
         let parent = (destination as NSString).deletingLastPathComponent
         let name = (destination as NSString).lastPathComponent
         var isFolder: ObjCBool = false

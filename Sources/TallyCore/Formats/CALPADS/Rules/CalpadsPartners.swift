@@ -107,7 +107,7 @@ public struct CalpadsPartners {
     public static func sort(_ tables: [(name: String, table: Table)], for type: String, file: String) throws -> CalpadsPartners {
         switch sort(tables.map { ($0.name, $0.table, $0.table.names) }, for: type) {
         case .success(let p): return p
-        case .failure(let p): throw Diagnostic(.error, p.message, file: file, help: p.help)
+        case .failure(let p): throw Diagnostic(.recordType, .error, p.message, file: file, help: p.help)
         }
     }
 }

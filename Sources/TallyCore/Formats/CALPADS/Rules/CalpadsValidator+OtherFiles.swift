@@ -181,7 +181,7 @@ extension CalpadsValidator {
     static func requireColumns(_ names: [String], in table: Table, of layout: String, for type: String, file: String) throws {
         let missing = names.filter { table.column($0) == nil }
         guard missing.isEmpty else {
-            throw Diagnostic(.error, "validate calpads \(type) with a table needs its \(layout) columns \(missing.joined(separator: ", "))", file: file,
+            throw Diagnostic(.missingKeyColumn, .error, "validate calpads \(type) with a table needs its \(layout) columns \(missing.joined(separator: ", "))", file: file,
                              help: "validate calpads \(type) with the table loaded as calpads \(layout)")
         }
     }

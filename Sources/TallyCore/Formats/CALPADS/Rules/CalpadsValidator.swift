@@ -86,7 +86,7 @@ public enum CalpadsValidator {
     public static func validate(_ table: Table, type: String, partners: CalpadsPartners, file: String) throws -> Table {
         let type = type.uppercased()
         guard let layout = CalpadsWriter.layout(for: table, type: type, year: nil) else {
-            throw Diagnostic(.error, "no CALPADS layout \(type)", file: file,
+            throw Diagnostic(.unknownLayout, .error, "no CALPADS layout \(type)", file: file,
                              help: Suggest.help(for: type, in: CalpadsLayouts.types, noun: "layouts"))
         }
         let record = Record(table)
