@@ -234,6 +234,28 @@ extension CalpadsValidator {
         }
     }
 
+    /// A yes/no about a field's text worked out once per distinct value (a verdict per dictionary
+    /// code), for the rules' row loops: `test[row]` is false where the row has no text or the
+    /// table no such column. A `Set<String>` lookup per record hashed a `String` each time.
+    struct Verdicts {
+        private let judge: ((Int) -> Bool?)?
+        init(_ view: FieldView?, _ test: (String) -> Bool) { judge = view?.judged(test) }
+        subscript(_ row: Int) -> Bool { (judge?(row) ?? nil) ?? false }
+    }
+
+    /// The academic years a rule applies in (`active`), looked up once before a row loop instead
+    /// of by its ID per record.
+    struct RuleYears {
+        let first: Int, last: Int
+        init(_ id: String) {
+            // As `active`: the rule by its ID, else by base ID or alias, else every year.
+            if let years = CalpadsValidator.ruleYears[id] { (first, last) = (years.first, years.last) }
+            else if let rule = CalpadsRules.rule(id) { (first, last) = (rule.firstYear, rule.lastYear) }
+            else { (first, last) = (Int.min, Int.max) }
+        }
+        @inline(__always) func contains(_ year: Int) -> Bool { first <= year && year <= last }
+    }
+
     /// Two values as one key (an SSID and a school), hashed as they are: joining them into a new
     /// `String` allocated one per record.
     struct Pair<A: Hashable, B: Hashable>: Hashable {
