@@ -17,25 +17,6 @@ extension CalpadsValidator {
                        message: "age \(age) on the start date is outside \(range)", row: row)
     }
 
-    /// The student's enrollments by SSID and school (`validate calpads … with senr`).
-    static func enrollmentSpans(_ senr: Table) -> [Pair<String, String>: [(start: Int32, exit: Int32?, row: Int)]] {
-        let e = Record(senr)
-        // The views once, outside the row loop.
-        let ssids = e.view("SSID"), schools = e.view("SchoolOfAttendance"), starts = e.view("EnrollmentSchoolStartDate")
-        let exits = e.view("EnrollmentSchoolExitDate"), noShow = Verdicts(e.view("StudentExitReasonCode")) { $0 == "N470" }
-        var spans: [Pair<String, String>: [(start: Int32, exit: Int32?, row: Int)]] = [:]
-        for row in 0..<senr.rowCount {
-            guard let ssid = ssids?.text(row), let school = schools?.text(row),
-                  let start = starts?.date(row) else { continue }
-            // A no-show (N470 on or before the start) was never enrolled; another exit before the
-            // start is SENR0018's finding, and the enrollment counts as open here.
-            let exit = exits?.date(row)
-            if let exit, exit < start, noShow[row] { continue }
-            spans[Pair(ssid, school), default: []].append((start, exit.flatMap { $0 >= start ? $0 : nil }, row))
-        }
-        return spans
-    }
-
     /// GERR0005, `validate calpads SPRG with senr`: a participating record (membership 3) lies
     /// within an enrollment at its School of Attendance (start to exit, inclusive; an open record
     /// may outlast an exited enrollment); any other record overlaps one and, if it ends, ends by
@@ -43,24 +24,36 @@ extension CalpadsValidator {
     static func programEnrollmentRules(_ r: Record, senr: Table?, file: String) throws -> [Finding] {
         guard let senr else { return [] }
         try requireColumns(["SSID", "SchoolOfAttendance", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: "SPRG", file: file)
-        let spans = enrollmentSpans(senr)
+        // The SENR records of each student and school (`Join`, `IDGroups`): a no-show (N470 on or
+        // before the start) was never enrolled; another exit before the start is SENR0018's
+        // finding, and the enrollment counts as open here.
+        let e = Record(senr), join = Join(r, e, on: ["SSID", "SchoolOfAttendance"])
+        let enrollmentStarts = e.view("EnrollmentSchoolStartDate"), enrollmentExits = e.view("EnrollmentSchoolExitDate")
+        let noShow = Verdicts(e.view("StudentExitReasonCode")) { $0 == "N470" }
+        let spans = IDGroups(join.other, count: join.count) { row in
+            guard let start = enrollmentStarts?.date(row) else { return false }
+            if let exit = enrollmentExits?.date(row), exit < start, noShow[row] { return false }
+            return true
+        }
         var out: [Finding] = []
-        let ssids = r.view("SSID"), schools = r.view("SchoolOfAttendance"), starts = r.view("EducationProgramMembershipStartDate")
+        let schools = r.view("SchoolOfAttendance"), starts = r.view("EducationProgramMembershipStartDate")
         let ends = r.view("EducationProgramMembershipEndDate"), gerr0005 = RuleYears("GERR0005")
         let participates = Verdicts(r.view("EducationProgramMembershipCode")) { $0 == "3" }
         for row in 0..<r.table.rowCount {
-            guard let ssid = ssids?.text(row), let school = schools?.text(row),
+            guard join.own[row] >= 0, let school = schools?.text(row),
                   let start = starts?.date(row) else { continue }
             let year = r.startYear(row) ?? 2019
             let end = ends?.date(row)
             // A program that ends before it starts is SPRG-END-BEFORE-START's finding.
             guard gerr0005.contains(year), end.map({ $0 >= start }) ?? true else { continue }
             let participating = participates[row]
-            let ok = (spans[Pair(ssid, school)] ?? []).contains { e in
+            let ok = spans[join.own[row]].contains { other in
+                let eStart = enrollmentStarts?.date(other) ?? 0
+                let span = (start: eStart, exit: enrollmentExits?.date(other).flatMap { $0 >= eStart ? $0 : nil })
                 var endsByExit = true
-                if let end, let exit = e.exit { endsByExit = end <= exit }
-                if participating { return start >= e.start && (e.exit.map { start <= $0 } ?? true) && endsByExit }
-                return (end.map { e.start <= $0 } ?? true) && (e.exit.map { $0 >= start } ?? true) && endsByExit
+                if let end, let exit = span.exit { endsByExit = end <= exit }
+                if participating { return start >= span.start && (span.exit.map { start <= $0 } ?? true) && endsByExit }
+                return (end.map { span.start <= $0 } ?? true) && (span.exit.map { $0 >= start } ?? true) && endsByExit
             }
             if !ok {
                 out.append(Finding(rule: "GERR0005", field: "EducationProgramMembershipStartDate", value: DateCodec.format(start, "YYYYMMDD"),
@@ -156,19 +149,19 @@ extension CalpadsValidator {
     /// with no SINF record at all is SENR-NO-SINF's finding.
     static func raceDataRules(_ r: Record, _ layout: CalpadsLayout, sinf: Table) -> [Finding] {
         let s = Record(sinf)
-        let sinfSSIDs = s.view("SSID"), hispanic = s.view("StudentHispanicEthnicityIndicator")
+        let hispanic = s.view("StudentHispanicEthnicityIndicator")
         let races = (1...5).map { s.view("StudentRace\($0)Code") }
         let ethnicityMissing = Verdicts(s.view("StudentEthnicityMissingIndicator")) { $0 == "Y" }
         let raceMissing = Verdicts(s.view("StudentRaceMissingIndicator")) { $0 == "Y" }
         let effectiveStarts = s.view("EffectiveStartDate"), effectiveEnds = s.view("EffectiveEndDate")
-        var spans: [String: [(start: Int32, end: Int32?, data: Bool)]] = [:]
-        for row in 0..<sinf.rowCount {
-            guard let ssid = sinfSSIDs?.text(row) else { continue }
+        // Each student's SINF records (`Join` on the SSID, `IDGroups`).
+        let join = Join(r, s, on: ["SSID"]), records = IDGroups(join.other, count: join.count)
+        func span(_ row: Int) -> (start: Int32, end: Int32?, data: Bool) {
             let data = hispanic?.text(row) != nil || ethnicityMissing[row]
                 || races.contains { $0?.text(row) != nil } || raceMissing[row]
             let start = effectiveStarts?.date(row) ?? 0, end = effectiveEnds?.date(row)
             // An end before the start is SINF-EFFECTIVE-DATES' finding: the record counts as open here.
-            spans[ssid, default: []].append((start, end.flatMap { $0 >= start ? $0 : nil }, data))
+            return (start, end.flatMap { $0 >= start ? $0 : nil }, data)
         }
         var out: [Finding] = []
         let ssids = r.view("SSID"), starts = r.view("EnrollmentSchoolStartDate"), exits = r.view("EnrollmentSchoolExitDate")
@@ -177,12 +170,12 @@ extension CalpadsValidator {
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
             guard let rule = senr0661F1.contains(year) ? "SENR0661F1" : cert004.contains(year) ? "CERT004" : nil,
-                  counted[row], let ssid = ssids?.text(row), let records = spans[ssid],
+                  counted[row], let ssid = ssids?.text(row), case let sinfRows = records[join.own[row]], !sinfRows.isEmpty,
                   let start = starts?.date(row) else { continue }
             // An exit before the start is SENR0018's finding.
             let exit = exits?.date(row) ?? distantFuture
             guard exit >= start else { continue }
-            if !records.contains(where: { $0.data && $0.start <= exit && ($0.end ?? distantFuture) >= start }) {
+            if !sinfRows.contains(where: { let s = span($0); return s.data && s.start <= exit && (s.end ?? distantFuture) >= start }) {
                 out.append(Finding(rule: rule, field: "SSID", value: ssid,
                                    message: "no SINF record overlapping the enrollment gives ethnicity or race data", row: row))
             }
@@ -196,23 +189,24 @@ extension CalpadsValidator {
     /// instruction program record (300-307) at the school overlapping the enrollment.
     static func languageProgramRules(_ r: Record, _ layout: CalpadsLayout, sela: Table, sprg: Table) -> [Finding] {
         let l = Record(sela), p = Record(sprg)
-        var latest: [String: (start: Int32, status: String)] = [:]
-        let selaSSIDs = l.view("SSID"), selaStatuses = l.view("EnglishAcquisitionStatusCode"), statusStarts = l.view("EnglishLanguageAcquisitionStatusStartDate")
+        // Each student's latest status (the last listed of the latest date), by the SSID's dense id
+        // across SENR and SELA (`Join`).
+        let students = Join(r, l, on: ["SSID"])
+        var latest = [(start: Int32, el: Bool)?](repeating: nil, count: students.count)
+        let selaStatuses = l.view("EnglishAcquisitionStatusCode"), statusStarts = l.view("EnglishLanguageAcquisitionStatusStartDate")
+        let isEL = Verdicts(selaStatuses) { $0 == "EL" }
         for row in 0..<sela.rowCount {
-            guard let ssid = selaSSIDs?.text(row), let status = selaStatuses?.text(row) else { continue }
+            let id = Int(students.other[row])
+            guard id >= 0, selaStatuses?.text(row) != nil else { continue }
             let start = statusStarts?.date(row) ?? 0
-            if let known = latest[ssid], known.start > start { continue }
-            latest[ssid] = (start, status)
+            if let known = latest[id], known.start > start { continue }
+            latest[id] = (start, isEL[row])
         }
-        var programs: [Pair<String, String>: [(start: Int32, end: Int32?)]] = [:]
-        let sprgSSIDs = p.view("SSID"), sprgSchools = p.view("SchoolOfAttendance"), programStarts = p.view("EducationProgramMembershipStartDate")
-        let programEnds = p.view("EducationProgramMembershipEndDate")
+        // Each student's language instruction programs at a school (`Join`, `IDGroups`).
+        let atSchool = Join(r, p, on: ["SSID", "SchoolOfAttendance"])
+        let programStarts = p.view("EducationProgramMembershipStartDate"), programEnds = p.view("EducationProgramMembershipEndDate")
         let language = Verdicts(p.view("EducationProgramCode")) { code in Int(code).map { (300...307).contains($0) } ?? false }
-        for row in 0..<sprg.rowCount {
-            guard language[row], let ssid = sprgSSIDs?.text(row), let school = sprgSchools?.text(row),
-                  let start = programStarts?.date(row) else { continue }
-            programs[Pair(ssid, school), default: []].append((start, programEnds?.date(row)))
-        }
+        let programs = IDGroups(atSchool.other, count: atSchool.count) { language[$0] && programStarts?.date($0) != nil }
         var out: [Finding] = []
         let ssids = r.view("SSID"), schools = r.view("SchoolOfAttendance")
         let starts = r.view("EnrollmentSchoolStartDate"), exits = r.view("EnrollmentSchoolExitDate")
@@ -222,12 +216,12 @@ extension CalpadsValidator {
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
             guard let rule = senr0644F1.contains(year) ? "SENR0644F1" : cert146.contains(year) ? "CERT146" : nil,
-                  counted[row], let ssid = ssids?.text(row), latest[ssid]?.status == "EL",
+                  counted[row], let ssid = ssids?.text(row), students.own[row] >= 0, latest[Int(students.own[row])]?.el == true,
                   let school = schools?.text(row), let start = starts?.date(row) else { continue }
             let exit = exits?.date(row) ?? distantFuture
             // Over 30 days: a short-term (30) enrollment for CERT146; any enrollment for SENR0644F1.
             guard Int(exit) - Int(start) > 30 || (rule == "CERT146" && primary[row]) else { continue }
-            if !(programs[Pair(ssid, school)] ?? []).contains(where: { $0.start <= exit && ($0.end ?? distantFuture) >= start }) {
+            if !programs[atSchool.own[row]].contains(where: { (programStarts?.date($0) ?? 0) <= exit && (programEnds?.date($0) ?? distantFuture) >= start }) {
                 out.append(Finding(rule: rule, field: "SSID", value: ssid,
                                    message: "an English learner enrolled over 30 days has no language instruction program (300-307) at school \(school) during the enrollment", row: row))
             }
@@ -292,25 +286,27 @@ extension CalpadsValidator {
     static func tbdRules(_ r: Record, _ layout: CalpadsLayout, senr: Table, file: String) throws -> [Finding] {
         try requireColumns(["SSID", "EnrollmentStatusCode", "GradeLevelCode"], in: senr, of: "SENR", for: "SELA", file: file)
         let e = Record(senr)
-        var primary = Set<String>()
+        // The students with a primary enrollment, and each student's latest status record, by the
+        // SSID's dense id across SELA and SENR (`Join`).
+        let students = Join(r, e, on: ["SSID"])
+        var primary = [Bool](repeating: false, count: students.count)
         let isPrimary = Verdicts(e.view("EnrollmentStatusCode")) { $0 == "10" }
         let counted = Verdicts(e.view("GradeLevelCode")) { !["AD", "IN", "TD", "PS"].contains($0) }
-        let senrSSIDs = e.view("SSID")
-        for row in 0..<senr.rowCount where isPrimary[row] && counted[row] {
-            if let ssid = senrSSIDs?.text(row) { primary.insert(ssid) }
-        }
-        var latest: [String: Int] = [:]
-        let ssids = r.view("SSID"), statuses = r.view("EnglishAcquisitionStatusCode"), starts = r.view("EnglishLanguageAcquisitionStatusStartDate")
+        for row in 0..<senr.rowCount where students.other[row] >= 0 && isPrimary[row] && counted[row] { primary[Int(students.other[row])] = true }
+        var latest = [Int](repeating: -1, count: students.count)
+        let statuses = r.view("EnglishAcquisitionStatusCode"), starts = r.view("EnglishLanguageAcquisitionStatusStartDate")
         for row in 0..<r.table.rowCount {
-            guard let ssid = ssids?.text(row), statuses?.text(row) != nil else { continue }
+            let id = Int(students.own[row])
+            guard id >= 0, statuses?.text(row) != nil else { continue }
             let start = starts?.date(row) ?? 0
-            if let known = latest[ssid], (starts?.date(known) ?? 0) > start { continue }
-            latest[ssid] = row
+            if latest[id] >= 0, (starts?.date(latest[id]) ?? 0) > start { continue }
+            latest[id] = row
         }
         var out: [Finding] = []
-        for (ssid, row) in latest.sorted(by: { $0.value < $1.value }) {
+        let tbd = Verdicts(statuses) { $0 == "TBD" }, cert106 = RuleYears("CERT106")
+        for (id, row) in latest.enumerated().filter({ $0.element >= 0 }).sorted(by: { $0.element < $1.element }) {
             let year = yearStart(r, row, layout)
-            guard active("CERT106", year), primary.contains(ssid), r.text("EnglishAcquisitionStatusCode", row) == "TBD",
+            guard cert106.contains(year), primary[id], tbd[row],
                   let start = r.date("EnglishLanguageAcquisitionStatusStartDate", row) else { continue }
             let days = year >= 2021 ? 30 : 90, census = censusDay(year)
             if start <= census - Int32(days) {

@@ -203,18 +203,19 @@ extension CalpadsValidator {
         guard let senr else { return [] }
         try requireColumns(["SSID", "ReportingLEA", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: type, file: file)
         let e = Record(senr)
-        var spans: [Pair<String, String>: [(start: Int32, exit: Int32?)]] = [:]
-        for row in 0..<senr.rowCount {
-            guard let ssid = e.text("SSID", row), let lea = e.text("ReportingLEA", row), let start = e.date("EnrollmentSchoolStartDate", row) else { continue }
-            spans[Pair(ssid, lea), default: []].append((start, e.date("EnrollmentSchoolExitDate", row)))
-        }
-        let rule = "SELA-NO-ENROLLMENT"
+        // The student and LEA as one dense id across both files (`Join`): which have an enrollment.
+        let join = Join(r, e, on: ["SSID", "ReportingLEA"]), starts = e.view("EnrollmentSchoolStartDate")
+        var enrolled = [Bool](repeating: false, count: join.count)
+        for row in 0..<senr.rowCount where join.other[row] >= 0 && starts?.date(row) != nil { enrolled[Int(join.other[row])] = true }
+        let rule = "SELA-NO-ENROLLMENT", years = RuleYears(rule)
+        let ssids = r.view("SSID"), leas = r.view("ReportingLEA")
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
-            guard let ssid = r.text("SSID", row), let lea = r.text("ReportingLEA", row) else { continue }
+            let id = join.own[row]
+            guard id >= 0, let ssid = ssids?.text(row), let lea = leas?.text(row) else { continue }
             let year = r.startYear(row) ?? 2019
-            guard active(rule, year) else { continue }
-            if (spans[Pair(ssid, lea)] ?? []).isEmpty {
+            guard years.contains(year) else { continue }
+            if !enrolled[Int(id)] {
                 out.append(Finding(rule: rule, field: "SSID", value: ssid, message: "no enrollment in LEA \(lea)", row: row))
             }
         }
