@@ -164,13 +164,13 @@ extension CalpadsValidator {
             }
         }
         out += graduateRules(r) + (sinf.map { usSchoolDateRules(r, sinf: $0) } ?? [])
-        if let sinf, let ssids = sinf.column("SSID") {
-            // SINF's distinct SSIDs, each once (not a String per record).
-            let view = FieldView(ssids)
-            var known = Set<String>()
-            for id in 0..<view.idCount { if let v = view.value(ofID: id) { known.insert(v) } }
+        if let sinf, sinf.column("SSID") != nil {
+            // The SSIDs SINF has, by the SSID's dense id across both files (`Join`).
+            let join = Join(r, Record(sinf), on: ["SSID"]), ssids = r.view("SSID")
+            var known = [Bool](repeating: false, count: join.count)
+            for id in join.other where id >= 0 { known[Int(id)] = true }
             for row in 0..<r.table.rowCount {
-                guard let ssid = r.text("SSID", row), !known.contains(ssid) else { continue }
+                guard let ssid = ssids?.text(row), join.own[row] < 0 || !known[Int(join.own[row])] else { continue }
                 out.append(Finding(rule: "SENR-NO-SINF", field: "SSID", value: ssid, message: "the student has no SINF record", row: row))
             }
         }

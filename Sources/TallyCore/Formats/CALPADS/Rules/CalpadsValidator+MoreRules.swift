@@ -5,21 +5,23 @@ extension CalpadsValidator {
     /// exited after the graduation other than a secondary one (SENR0586) and no open enrollment
     /// (SENR0587). The graduation is the earliest graduate record's exit date in the file.
     static func graduateRules(_ r: Record) -> [Finding] {
-        var graduated: [String: Int32] = [:]
+        // By the SSID's dense id (`FieldView.id`), not a String hashed per record.
+        let ssidView = r.view("SSID")
+        var graduated = [Int32?](repeating: nil, count: ssidView?.idCount ?? 0)
         // The views once, outside the row loops; the codes compared once per distinct value.
-        let ssids = r.view("SSID"), exits = r.view("EnrollmentSchoolExitDate"), starts = r.view("EnrollmentSchoolStartDate")
+        let exits = r.view("EnrollmentSchoolExitDate"), starts = r.view("EnrollmentSchoolStartDate")
         let graduate = Verdicts(r.view("StudentSchoolCompletionStatus")) { $0 == "100" }
         let noShow = Verdicts(r.view("StudentExitReasonCode")) { $0 == "N470" }
         let secondary = Verdicts(r.view("EnrollmentStatusCode")) { $0 == "20" }
         for row in 0..<r.table.rowCount {
-            guard graduate[row], let ssid = ssids?.text(row),
+            guard graduate[row], let id = ssidView?.id(row),
                   let exit = exits?.date(row) else { continue }
-            graduated[ssid] = min(graduated[ssid] ?? exit, exit)
+            graduated[id] = min(graduated[id] ?? exit, exit)
         }
-        guard !graduated.isEmpty else { return [] }
+        guard graduated.contains(where: { $0 != nil }) else { return [] }
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
-            guard let ssid = ssids?.text(row), let day = graduated[ssid], !graduate[row], !noShow[row] else { continue }
+            guard let id = ssidView?.id(row), let day = graduated[id], !graduate[row], !noShow[row] else { continue }
             let year = r.startYear(row) ?? 2019
             let start = starts?.date(row) ?? 0
             if let exit = exits?.date(row) {
@@ -41,27 +43,31 @@ extension CalpadsValidator {
     static func usSchoolDateRules(_ r: Record, sinf: Table) -> [Finding] {
         let s = Record(sinf)
         guard s.columns["StudentInitialUSSchoolEnrollmentDateK12"] != nil else { return [] }
-        var usDate: [String: Int32] = [:]
-        let sinfSSIDs = s.view("SSID"), usDates = s.view("StudentInitialUSSchoolEnrollmentDateK12")
+        // Each student's latest SINF date and earliest counted enrollment, by the SSID's dense id
+        // across both files (`Join`).
+        let join = Join(r, s, on: ["SSID"])
+        var usDate = [Int32?](repeating: nil, count: join.count)
+        let usDates = s.view("StudentInitialUSSchoolEnrollmentDateK12")
         for row in 0..<sinf.rowCount {
-            if let ssid = sinfSSIDs?.text(row), let d = usDates?.date(row) { usDate[ssid] = max(usDate[ssid] ?? d, d) }
+            let id = Int(join.other[row])
+            if id >= 0, let d = usDates?.date(row) { usDate[id] = max(usDate[id] ?? d, d) }
         }
         let k12: Set<String> = ["TK", "KN", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"]
         let cutoff = DateCodec.days(year: 2013, month: 7, day: 1) ?? 0
-        var earliest: [String: Int] = [:]
-        let ssids = r.view("SSID"), starts = r.view("EnrollmentSchoolStartDate")
+        var earliest = [Int](repeating: -1, count: join.count)
+        let starts = r.view("EnrollmentSchoolStartDate")
         let inK12 = Verdicts(r.view("GradeLevelCode")) { k12.contains($0) }
         let notCounted = Verdicts(r.view("StudentExitReasonCode")) { ["N420", "N430", "N470"].contains($0) }
         for row in 0..<r.table.rowCount {
-            guard inK12[row], !notCounted[row], let start = starts?.date(row), start >= cutoff,
-                  let ssid = ssids?.text(row), usDate[ssid] != nil else { continue }
-            if let e = earliest[ssid], (starts?.date(e) ?? 0) <= start { continue }
-            earliest[ssid] = row
+            let id = Int(join.own[row])
+            guard id >= 0, usDate[id] != nil, inK12[row], !notCounted[row], let start = starts?.date(row), start >= cutoff else { continue }
+            if earliest[id] >= 0, (starts?.date(earliest[id]) ?? 0) <= start { continue }
+            earliest[id] = row
         }
         var out: [Finding] = []
-        for (ssid, row) in earliest.sorted(by: { $0.value < $1.value }) {
+        for (id, row) in earliest.enumerated().filter({ $0.element >= 0 }).sorted(by: { $0.element < $1.element }) {
             let year = r.startYear(row) ?? 2019
-            guard active("SENR0654F1", year), let us = usDate[ssid], let start = r.date("EnrollmentSchoolStartDate", row), us > start else { continue }
+            guard active("SENR0654F1", year), let us = usDate[id], let start = r.date("EnrollmentSchoolStartDate", row), us > start else { continue }
             out.append(Finding(rule: "SENR0654F1", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
                                message: "the SINF Initial US School Enrollment Date \(DateCodec.format(us, "YYYYMMDD")) is after the student's earliest TK-12 start date", row: row))
         }
