@@ -320,17 +320,20 @@ extension CalpadsValidator {
     /// SPRG0070: one student has at most one open record (no end date) of a program at a school.
     /// A second record with the same start date is SPRG0249F1's finding (a duplicate).
     static func openProgramRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
-        var seen = Set<Pair<Pair<String, String>, String>>(), starts = Set<Pair<Pair<Pair<String, String>, String>, String>>(), out: [Finding] = []
-        let ends = r.view("EducationProgramMembershipEndDate"), ssids = r.view("SSID"), schools = r.view("SchoolOfAttendance")
-        let codes = r.view("EducationProgramCode"), startTexts = r.view("EducationProgramMembershipStartDate"), sprg0070 = RuleYears("SPRG0070")
+        // The student, school and program as one dense id (`Record.keyIDs`, -1 where one is blank),
+        // and with the start date's atom (0 for a blank start, as the empty text it was): integers
+        // in the sets, not `Pair`s of `String`s per open record.
+        let keys = r.keyIDs(["SSID", "SchoolOfAttendance", "EducationProgramCode"])
+        var seen = Set<Int>(), starts = Set<Int64>(), out: [Finding] = []
+        let ends = r.view("EducationProgramMembershipEndDate"), schools = r.view("SchoolOfAttendance")
+        let codes = r.view("EducationProgramCode"), startAtoms = r.view("EducationProgramMembershipStartDate"), sprg0070 = RuleYears("SPRG0070")
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
-            guard sprg0070.contains(year), ends?.date(row) == nil, let ssid = ssids?.text(row),
+            guard sprg0070.contains(year), ends?.date(row) == nil, keys[row] >= 0,
                   let school = schools?.text(row), let code = codes?.text(row) else { continue }
-            let key = Pair(Pair(ssid, school), code)
-            let start = startTexts?.text(row) ?? ""
-            let firstOfDate = starts.insert(Pair(key, start)).inserted
-            if !seen.insert(key).inserted, firstOfDate {
+            let start = startAtoms?.atom(row).map { Int64($0) + 1 } ?? 0
+            let firstOfDate = starts.insert(Int64(keys[row]) << 33 | start).inserted
+            if !seen.insert(keys[row]).inserted, firstOfDate {
                 out.append(Finding(rule: "SPRG0070", field: "EducationProgramMembershipEndDate", value: "",
                                    message: "a second open record of program \(code) at school \(school)", row: row))
             }
