@@ -73,4 +73,58 @@ final class ValidateKernelTests: XCTestCase {
         let w = V.Record(wide)
         for (i, name) in names.enumerated() { XCTAssertEqual(w.text(name, 0), "v\(i)", name) }
     }
+
+    /// A cross-file join numbers equal keys alike on both sides: texts from two dictionaries, a
+    /// blank (null or empty) in any key field joins nothing, a missing column joins nothing, and a
+    /// column read as numbers joins by its text as the String dictionaries did.
+    func testJoinOnDenseIDs() {
+        let own = V.Record(Table(names: ["SSID", "School"],
+                                 columns: [textColumn(["1", "2", "1", nil, "", "3"]), textColumn(["A", "A", "B", "A", "A", "A"])],
+                                 provenance: .none(count: 6)))
+        let other = V.Record(Table(names: ["SSID", "School"],
+                                   columns: [textColumn(["2", "1", "9", "1", ""]), textColumn(["A", "B", "A", "A", "A"])],
+                                   provenance: .none(count: 5)))
+        let join = V.Join(own, other, on: ["SSID", "School"])
+        // Which own rows share a key with which other rows, by the texts.
+        func key(_ r: V.Record, _ row: Int) -> String? {
+            guard let s = r.text("SSID", row), let c = r.text("School", row) else { return nil }
+            return s + "/" + c
+        }
+        for a in 0..<6 {
+            XCTAssertEqual(join.own[a] < 0, key(own, a) == nil, "row \(a)")
+            for b in 0..<5 where join.own[a] >= 0 && join.other[b] >= 0 {
+                XCTAssertEqual(join.own[a] == join.other[b], key(own, a) == key(other, b), "rows \(a), \(b)")
+            }
+        }
+        XCTAssertTrue(join.own.allSatisfy { $0 < join.count } && join.other.allSatisfy { $0 < join.count })
+        XCTAssertEqual(join.own[0], join.other[3]); XCTAssertEqual(join.own[2], join.other[1]); XCTAssertEqual(join.own[1], join.other[0])
+        XCTAssertEqual(join.other[4], -1, "an empty SSID joins nothing")
+        XCTAssertTrue(V.Join(own, other, on: ["SSID", "NoSuchField"]).own.allSatisfy { $0 == -1 })
+        // An SSID column read as numbers against text.
+        var b = ColumnBuilder(type: .integer)
+        for v: Int64? in [3, nil, 1] { b.append(v.map { .integer($0) } ?? .null) }
+        let numbers = V.Record(Table(names: ["SSID"], columns: [b.build()], provenance: .none(count: 3)))
+        let mixed = V.Join(own, numbers, on: ["SSID"])
+        XCTAssertEqual(mixed.own[5], mixed.other[0]); XCTAssertEqual(mixed.own[0], mixed.other[2])
+        XCTAssertEqual(mixed.other[1], -1); XCTAssertNotEqual(mixed.own[1], mixed.other[0])
+
+        let groups = V.IDGroups([2, -1, 0, 2, 2, 0], count: 4) { $0 != 4 }
+        XCTAssertEqual(Array(groups[2]), [0, 3]); XCTAssertEqual(Array(groups[0]), [2, 5])
+        XCTAssertEqual(Array(groups[1]), []); XCTAssertEqual(Array(groups[3]), []); XCTAssertEqual(Array(groups[-1]), [])
+    }
+
+    /// A verdict per code answers as the test on the row's text; a blank row or a missing column
+    /// is false. A rule's years answer as `active`.
+    func testVerdictsAndRuleYears() {
+        let column = textColumn(["10", nil, "30", "", "10", "40"])
+        var calls = 0
+        let primary = V.Verdicts(V.FieldView(column)) { calls += 1; return $0 == "10" || $0 == "40" }
+        XCTAssertEqual((0..<6).map { primary[$0] }, [true, false, false, false, true, true])
+        XCTAssertEqual(calls, 3, "one test per distinct non-empty value")
+        XCTAssertFalse(V.Verdicts(nil) { _ in true }[0])
+        for id in ["SENR0742", "CERT004", "SENR0661F1", "GERR0005", "NO-SUCH-RULE"] {
+            let years = V.RuleYears(id)
+            for year in 2010...2030 { XCTAssertEqual(years.contains(year), V.active(id, year), "\(id) \(year)") }
+        }
+    }
 }

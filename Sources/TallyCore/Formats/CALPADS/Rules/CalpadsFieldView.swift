@@ -234,6 +234,85 @@ extension CalpadsValidator {
         }
     }
 
+    /// A yes/no about a field's text worked out once per distinct value (a verdict per dictionary
+    /// code), for the rules' row loops: `test[row]` is false where the row has no text or the
+    /// table no such column. A `Set<String>` lookup per record hashed a `String` each time.
+    struct Verdicts {
+        private let judge: ((Int) -> Bool?)?
+        init(_ view: FieldView?, _ test: (String) -> Bool) { judge = view?.judged(test) }
+        subscript(_ row: Int) -> Bool { (judge?(row) ?? nil) ?? false }
+    }
+
+    /// The academic years a rule applies in (`active`), looked up once before a row loop instead
+    /// of by its ID per record.
+    struct RuleYears {
+        let first: Int, last: Int
+        init(_ id: String) {
+            // As `active`: the rule by its ID, else by base ID or alias, else every year.
+            if let years = CalpadsValidator.ruleYears[id] { (first, last) = (years.first, years.last) }
+            else if let rule = CalpadsRules.rule(id) { (first, last) = (rule.firstYear, rule.lastYear) }
+            else { (first, last) = (Int.min, Int.max) }
+        }
+        @inline(__always) func contains(_ year: Int) -> Bool { first <= year && year <= last }
+    }
+
+    /// A cross-file lookup as a join on dense ids: rows of this file (`own`) and of the other
+    /// (`other`) whose `fields` hold equal texts get one id below `count`; -1 where a field has no
+    /// text. Text columns are numbered by `KeyEncoder` (dictionary codes mapped in bulk), instead of
+    /// hashing a `String` (or a pair of them) per record on each side.
+    struct Join {
+        let own: [Int32], other: [Int32], count: Int
+
+        init(_ r: Record, _ o: Record, on fields: [String]) {
+            let views = fields.map { r.view($0) }, otherViews = fields.map { o.view($0) }
+            let n = r.table.rowCount, m = o.table.rowCount
+            guard !fields.isEmpty, views.allSatisfy({ $0 != nil }), otherViews.allSatisfy({ $0 != nil }) else {
+                (own, other, count) = ([Int32](repeating: -1, count: n), [Int32](repeating: -1, count: m), 0)
+                return
+            }
+            let sides = [views.compactMap { $0 }, otherViews.compactMap { $0 }]
+            var ids: [[Int32]]
+            if sides.joined().allSatisfy({ if case .text = $0.column.data { return true } else { return false } }) {
+                let encoded = KeyEncoder.encode(sides.map { $0.map(\.column) })
+                (ids, count) = (encoded.ids, encoded.distinct)
+            } else {
+                // A column that is not text (an SSID read as a number): its texts, hashed.
+                var index: [[String]: Int32] = [:]
+                ids = sides.map { side in
+                    (0..<(side.first?.column.count ?? 0)).map { row -> Int32 in
+                        let key = side.compactMap { $0.text(row) }
+                        guard key.count == side.count else { return -1 }
+                        if let id = index[key] { return id }
+                        index[key] = Int32(index.count); return Int32(index.count - 1)
+                    }
+                }
+                count = index.count
+            }
+            // An empty text is no value (`FieldView.text`): it joins nothing.
+            for (side, views) in sides.enumerated() {
+                for row in 0..<ids[side].count where ids[side][row] >= 0 && views.contains(where: { $0.id(row) == nil }) { ids[side][row] = -1 }
+            }
+            (own, other) = (ids[0], ids[1])
+        }
+    }
+
+    /// The rows of each id (a counting sort, rows ascending within an id) for the rows `keep`
+    /// accepts: the other file's records of a key, without a dictionary of arrays.
+    struct IDGroups {
+        private let start: [Int], rows: [Int]
+        init(_ ids: [Int32], count: Int, keep: (Int) -> Bool = { _ in true }) {
+            var start = [Int](repeating: 0, count: count + 1)
+            var kept = [Bool](repeating: false, count: ids.count)
+            for row in 0..<ids.count where ids[row] >= 0 && keep(row) { kept[row] = true; start[Int(ids[row]) + 1] += 1 }
+            for i in 0..<count { start[i + 1] += start[i] }
+            var next = start, rows = [Int](repeating: 0, count: start[count])
+            for row in 0..<ids.count where kept[row] { let id = Int(ids[row]); rows[next[id]] = row; next[id] += 1 }
+            self.start = start; self.rows = rows
+        }
+        /// The kept rows of `id`; none for -1.
+        subscript(_ id: Int32) -> ArraySlice<Int> { id < 0 ? [] : rows[start[Int(id)]..<start[Int(id) + 1]] }
+    }
+
     /// Two values as one key (an SSID and a school), hashed as they are: joining them into a new
     /// `String` allocated one per record.
     struct Pair<A: Hashable, B: Hashable>: Hashable {

@@ -1,17 +1,42 @@
 /// SENR rules: codes, exit and completion consistency, and rules across a student's records.
 extension CalpadsValidator {
+    /// The SENR fields the per-record rules read, as views taken once per validate (a name looked
+    /// up per field per record was most of these rules' time), with their code checks judged once
+    /// per distinct value.
+    struct EnrollmentFields {
+        let grade, status, reason, completion, start, exit, birth, exemption: FieldView?
+        let validGrade, validStatus, validReason, validCompletion: Verdicts
+        let hasExemption: Bool
+        /// The years of the rules asked per record (`active`).
+        let ivr0012 = RuleYears("IVR0012"), senr0175 = RuleYears("SENR0175"), senr0302 = RuleYears("SENR0302"),
+            senr0630 = RuleYears("SENR0630"), senr0632 = RuleYears("SENR0632"), senr0731F1 = RuleYears("SENR0731F1")
+        init(_ r: Record) {
+            grade = r.view("GradeLevelCode"); status = r.view("EnrollmentStatusCode")
+            reason = r.view("StudentExitReasonCode"); completion = r.view("StudentSchoolCompletionStatus")
+            start = r.view("EnrollmentSchoolStartDate"); exit = r.view("EnrollmentSchoolExitDate")
+            birth = r.view("StudentBirthDate"); exemption = r.view("GraduationExemptionIndicator")
+            validGrade = Verdicts(grade) { CalpadsCodes.grades.contains($0) }
+            validStatus = Verdicts(status) { CalpadsCodes.enrollmentStatuses.contains($0) }
+            validReason = Verdicts(reason) { CalpadsCodes.exitReasons.contains($0) }
+            validCompletion = Verdicts(completion) { CalpadsCodes.completionStatuses.contains($0) }
+            hasExemption = r.columns["GraduationExemptionIndicator"] != nil
+        }
+    }
+
     static func enrollmentRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
         var out: [Finding] = []
+        let f = EnrollmentFields(r)
+        let senr0742 = RuleYears("SENR0742")
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
             let yearKnown = r.startYear(row) != nil
-            let grade = r.text("GradeLevelCode", row)
-            let validGrade = grade.map { CalpadsCodes.grades.contains($0) } ?? false
+            let grade = f.grade?.text(row)
+            let validGrade = f.validGrade[row]
             if let grade, !validGrade {
                 out.append(Finding(rule: "GERR0002", field: "GradeLevelCode", value: grade, message: "\"\(grade)\" is not a CALPADS grade level code", row: row))
             }
-            if let status = r.text("EnrollmentStatusCode", row) {
-                if !CalpadsCodes.enrollmentStatuses.contains(status) {
+            if let status = f.status?.text(row) {
+                if !f.validStatus[row] {
                     out.append(Finding(rule: "GERR0002", field: "EnrollmentStatusCode", value: status,
                                        message: "the enrollment status is 10, 20, 30 or 50" + (year < 2019 ? " (40 to 2018-19)" : ""), row: row))
                 } else if !CalpadsCodes.enrollmentStatusEffective(status, year: year) {
@@ -19,14 +44,14 @@ extension CalpadsValidator {
                                        message: "enrollment status 40 was retired in June 2019; use 10, 20, 30 or 50", row: row))
                 }
             }
-            let reason = r.text("StudentExitReasonCode", row)
-            let completion = r.text("StudentSchoolCompletionStatus", row)
-            let start = r.date("EnrollmentSchoolStartDate", row), exit = r.date("EnrollmentSchoolExitDate", row)
-            let validReason = reason.map { CalpadsCodes.exitReasons.contains($0) } ?? false
+            let reason = f.reason?.text(row)
+            let completion = f.completion?.text(row)
+            let start = f.start?.date(row), exit = f.exit?.date(row)
+            let validReason = f.validReason[row]
             if let reason, !validReason {
                 out.append(Finding(rule: "GERR0002", field: "StudentExitReasonCode", value: reason, message: "\"\(reason)\" is not a CALPADS exit reason code", row: row))
             }
-            let validCompletion = completion.map { CalpadsCodes.completionStatuses.contains($0) } ?? false
+            let validCompletion = f.validCompletion[row]
             if let completion, !validCompletion {
                 out.append(Finding(rule: "GERR0002", field: "StudentSchoolCompletionStatus", value: completion,
                                    message: "\"\(completion)\" is not a CALPADS completion status code", row: row))
@@ -46,7 +71,7 @@ extension CalpadsValidator {
                 out.append(Finding(rule: "SENR0018", field: "EnrollmentSchoolExitDate", value: DateCodec.format(exit, "YYYYMMDD"),
                                    message: "the exit date is before the start date \(DateCodec.format(start, "YYYYMMDD"))", row: row))
             }
-            if yearKnown, active("SENR0742", year), let start, let first = DateCodec.days(year: year, month: 7, day: 1), let last = DateCodec.days(year: year + 1, month: 6, day: 30),
+            if yearKnown, senr0742.contains(year), let start, let first = DateCodec.days(year: year, month: 7, day: 1), let last = DateCodec.days(year: year + 1, month: 6, day: 30),
                start < first || start > last {
                 out.append(Finding(rule: "SENR0742", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
                                    message: "the start date is outside \(year)-\(year + 1)", row: row))
@@ -75,10 +100,10 @@ extension CalpadsValidator {
                 out.append(Finding(rule: "SENR0022", field: "StudentSchoolCompletionStatus", value: completion,
                                    message: "a completion status is only given with exit reason E230", row: row))
             }
-            out += graduationAndStatusRules(r, row, year: year, reason: reason, completion: completion, exit: exit, start: start, grade: grade)
+            out += graduationAndStatusRules(f, row, year: year, reason: reason, completion: completion, exit: exit, start: start, grade: grade)
             // IVR0012 (CALPADS' age range) first; SENR-AGE-GRADE (Tally's age for the grade) only when it passes.
-            if let finding = studentAgeRule(r, row, year: year) { out.append(finding) }
-            else if yearKnown, let grade, let expected = CalpadsCodes.expectedAge(grade), let birth = r.date("StudentBirthDate", row),
+            if let finding = studentAgeRule(f, row, year: year) { out.append(finding) }
+            else if yearKnown, let grade, let expected = CalpadsCodes.expectedAge(grade), let birth = f.birth?.date(row),
                let december = DateCodec.days(year: year, month: 12, day: 2),
                let yearBegins = DateCodec.days(year: year, month: 7, day: 1), birth < yearBegins {
                 let age = Int(FunctionRegistry.age(birth, december))
@@ -139,13 +164,13 @@ extension CalpadsValidator {
             }
         }
         out += graduateRules(r) + (sinf.map { usSchoolDateRules(r, sinf: $0) } ?? [])
-        if let sinf, let ssids = sinf.column("SSID") {
-            // SINF's distinct SSIDs, each once (not a String per record).
-            let view = FieldView(ssids)
-            var known = Set<String>()
-            for id in 0..<view.idCount { if let v = view.value(ofID: id) { known.insert(v) } }
+        if let sinf, sinf.column("SSID") != nil {
+            // The SSIDs SINF has, by the SSID's dense id across both files (`Join`).
+            let join = Join(r, Record(sinf), on: ["SSID"]), ssids = r.view("SSID")
+            var known = [Bool](repeating: false, count: join.count)
+            for id in join.other where id >= 0 { known[Int(id)] = true }
             for row in 0..<r.table.rowCount {
-                guard let ssid = r.text("SSID", row), !known.contains(ssid) else { continue }
+                guard let ssid = ssids?.text(row), join.own[row] < 0 || !known[Int(join.own[row])] else { continue }
                 out.append(Finding(rule: "SENR-NO-SINF", field: "SSID", value: ssid, message: "the student has no SINF record", row: row))
             }
         }
@@ -163,29 +188,29 @@ extension CalpadsValidator {
 
     /// Graduates, secondary enrollments and preschool non-ADA enrollments (SENR0175, SENR0302,
     /// SENR0630, SENR0632, SENR0731F1), each in the years CALPADS applies it.
-    static func graduationAndStatusRules(_ r: Record, _ row: Int, year: Int, reason: String?, completion: String?, exit: Int32?,
+    static func graduationAndStatusRules(_ f: EnrollmentFields, _ row: Int, year: Int, reason: String?, completion: String?, exit: Int32?,
                                          start: Int32?, grade: String?) -> [Finding] {
         var out: [Finding] = []
-        let status = r.text("EnrollmentStatusCode", row)
-        if active("SENR0175", year), completion == "100", reason != CalpadsCodes.completerExit {
+        let status = f.status?.text(row)
+        if f.senr0175.contains(year), completion == "100", reason != CalpadsCodes.completerExit {
             out.append(Finding(rule: "SENR0175", field: "StudentExitReasonCode", value: reason ?? "",
                                message: "a graduate (completion status 100) is exited with E230, not \(reason ?? "without an exit reason")", row: row))
         }
-        if active("SENR0302", year), status == "20", let reason, reason != "E170" {
+        if f.senr0302.contains(year), status == "20", let reason, reason != "E170" {
             out.append(Finding(rule: "SENR0302", field: "StudentExitReasonCode", value: reason,
                                message: "a secondary enrollment (status 20) is exited with E170, not \(reason)", row: row))
         }
-        let exemption = r.text("GraduationExemptionIndicator", row)
-        if active("SENR0630", year), let exemption, completion != "100" {
+        let exemption = f.exemption?.text(row)
+        if f.senr0630.contains(year), let exemption, completion != "100" {
             out.append(Finding(rule: "SENR0630", field: "GraduationExemptionIndicator", value: exemption,
                                message: "the Graduation Exemption Indicator is only given for a graduate (completion status 100)", row: row))
         }
-        if active("SENR0632", year), completion == "100", exemption == nil, r.columns["GraduationExemptionIndicator"] != nil,
+        if f.senr0632.contains(year), completion == "100", exemption == nil, f.hasExemption,
            let exit, let cutoff = DateCodec.days(year: 2023, month: 6, day: 30), exit > cutoff {
             out.append(Finding(rule: "SENR0632", field: "GraduationExemptionIndicator", value: "",
                                message: "a graduate exited after June 30, 2023 needs a Graduation Exemption Indicator (Y or N)", row: row))
         }
-        if active("SENR0731F1", year), grade == "PS", status == "50", let start, let birth = r.date("StudentBirthDate", row),
+        if f.senr0731F1.contains(year), grade == "PS", status == "50", let start, let birth = f.birth?.date(row),
            FunctionRegistry.age(birth, start) < 3 {
             out.append(Finding(rule: "SENR0731F1", field: "EnrollmentStatusCode", value: "50",
                                message: "a preschool student under 3 on the start date is not a non-ADA enrollment (status 50)", row: row))

@@ -6,31 +6,15 @@
 extension CalpadsValidator {
     /// IVR0012 (warning): the student's age on the enrollment start date is over 0 and at most 22,
     /// or 16 to 79 in the adult grade (AD). CALPADS skips charter schools, which a file cannot show.
-    static func studentAgeRule(_ r: Record, _ row: Int, year: Int) -> Finding? {
-        guard active("IVR0012", year), let birth = r.date("StudentBirthDate", row), let start = r.date("EnrollmentSchoolStartDate", row),
-              birth < start, let grade = r.text("GradeLevelCode", row) else { return nil }
+    static func studentAgeRule(_ f: EnrollmentFields, _ row: Int, year: Int) -> Finding? {
+        guard f.ivr0012.contains(year), let birth = f.birth?.date(row), let start = f.start?.date(row),
+              birth < start, let grade = f.grade?.text(row) else { return nil }
         let age = Int(FunctionRegistry.age(birth, start))
         let ok = grade == "AD" ? (16..<80).contains(age) : (1...22).contains(age)
         guard !ok else { return nil }
         let range = grade == "AD" ? "16 to 79 for an adult student" : "1 to 22"
         return Finding(rule: "IVR0012", field: "StudentBirthDate", value: DateCodec.format(birth, "YYYYMMDD"),
                        message: "age \(age) on the start date is outside \(range)", row: row)
-    }
-
-    /// The student's enrollments by SSID and school (`validate calpads … with senr`).
-    static func enrollmentSpans(_ senr: Table) -> [Pair<String, String>: [(start: Int32, exit: Int32?, row: Int)]] {
-        let e = Record(senr)
-        var spans: [Pair<String, String>: [(start: Int32, exit: Int32?, row: Int)]] = [:]
-        for row in 0..<senr.rowCount {
-            guard let ssid = e.text("SSID", row), let school = e.text("SchoolOfAttendance", row),
-                  let start = e.date("EnrollmentSchoolStartDate", row) else { continue }
-            // A no-show (N470 on or before the start) was never enrolled; another exit before the
-            // start is SENR0018's finding, and the enrollment counts as open here.
-            let exit = e.date("EnrollmentSchoolExitDate", row)
-            if let exit, exit < start, e.text("StudentExitReasonCode", row) == "N470" { continue }
-            spans[Pair(ssid, school), default: []].append((start, exit.flatMap { $0 >= start ? $0 : nil }, row))
-        }
-        return spans
     }
 
     /// GERR0005, `validate calpads SPRG with senr`: a participating record (membership 3) lies
@@ -40,21 +24,36 @@ extension CalpadsValidator {
     static func programEnrollmentRules(_ r: Record, senr: Table?, file: String) throws -> [Finding] {
         guard let senr else { return [] }
         try requireColumns(["SSID", "SchoolOfAttendance", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: "SPRG", file: file)
-        let spans = enrollmentSpans(senr)
+        // The SENR records of each student and school (`Join`, `IDGroups`): a no-show (N470 on or
+        // before the start) was never enrolled; another exit before the start is SENR0018's
+        // finding, and the enrollment counts as open here.
+        let e = Record(senr), join = Join(r, e, on: ["SSID", "SchoolOfAttendance"])
+        let enrollmentStarts = e.view("EnrollmentSchoolStartDate"), enrollmentExits = e.view("EnrollmentSchoolExitDate")
+        let noShow = Verdicts(e.view("StudentExitReasonCode")) { $0 == "N470" }
+        let spans = IDGroups(join.other, count: join.count) { row in
+            guard let start = enrollmentStarts?.date(row) else { return false }
+            if let exit = enrollmentExits?.date(row), exit < start, noShow[row] { return false }
+            return true
+        }
         var out: [Finding] = []
+        let schools = r.view("SchoolOfAttendance"), starts = r.view("EducationProgramMembershipStartDate")
+        let ends = r.view("EducationProgramMembershipEndDate"), gerr0005 = RuleYears("GERR0005")
+        let participates = Verdicts(r.view("EducationProgramMembershipCode")) { $0 == "3" }
         for row in 0..<r.table.rowCount {
-            guard let ssid = r.text("SSID", row), let school = r.text("SchoolOfAttendance", row),
-                  let start = r.date("EducationProgramMembershipStartDate", row) else { continue }
+            guard join.own[row] >= 0, let school = schools?.text(row),
+                  let start = starts?.date(row) else { continue }
             let year = r.startYear(row) ?? 2019
-            let end = r.date("EducationProgramMembershipEndDate", row)
+            let end = ends?.date(row)
             // A program that ends before it starts is SPRG-END-BEFORE-START's finding.
-            guard active("GERR0005", year), end.map({ $0 >= start }) ?? true else { continue }
-            let participating = r.text("EducationProgramMembershipCode", row) == "3"
-            let ok = (spans[Pair(ssid, school)] ?? []).contains { e in
+            guard gerr0005.contains(year), end.map({ $0 >= start }) ?? true else { continue }
+            let participating = participates[row]
+            let ok = spans[join.own[row]].contains { other in
+                let eStart = enrollmentStarts?.date(other) ?? 0
+                let span = (start: eStart, exit: enrollmentExits?.date(other).flatMap { $0 >= eStart ? $0 : nil })
                 var endsByExit = true
-                if let end, let exit = e.exit { endsByExit = end <= exit }
-                if participating { return start >= e.start && (e.exit.map { start <= $0 } ?? true) && endsByExit }
-                return (end.map { e.start <= $0 } ?? true) && (e.exit.map { $0 >= start } ?? true) && endsByExit
+                if let end, let exit = span.exit { endsByExit = end <= exit }
+                if participating { return start >= span.start && (span.exit.map { start <= $0 } ?? true) && endsByExit }
+                return (end.map { span.start <= $0 } ?? true) && (span.exit.map { $0 >= start } ?? true) && endsByExit
             }
             if !ok {
                 out.append(Finding(rule: "GERR0005", field: "EducationProgramMembershipStartDate", value: DateCodec.format(start, "YYYYMMDD"),
@@ -94,21 +93,27 @@ extension CalpadsValidator {
         let byStudent = r.groups("SSID")
         // The file's active year: its latest Academic Year ID (CERT112 looks at the year before it).
         let activeYear = (0..<r.table.rowCount).compactMap { r.startYear($0) }.max()
+        // The views, the rules' years and CERT112's dates once, outside the row loop.
+        let starts = r.view("EnrollmentSchoolStartDate"), exits = r.view("EnrollmentSchoolExitDate")
+        let ssids = r.view("SSID"), schools = r.view("SchoolOfAttendance"), reasons = r.view("StudentExitReasonCode")
+        let noShow = Verdicts(reasons) { $0 == "N470" }, midYear = Verdicts(reasons) { $0 == "E150" }
+        let senr0286 = RuleYears("SENR0286")
+        let cert112 = activeYear.flatMap { y in active("CERT112", y) ? (y: y, first: day(y - 1, 7, 1), last: day(y, 6, 30), august16: day(y, 8, 16)) : nil }
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
-            let start = r.date("EnrollmentSchoolStartDate", row), exit = r.date("EnrollmentSchoolExitDate", row)
+            let start = starts?.date(row), exit = exits?.date(row)
             // CERT112: an enrollment of the year before the active one still open on August 16.
-            if let y = activeYear, let start, active("CERT112", y), start >= day(y - 1, 7, 1), start <= day(y, 6, 30),
-               (exit ?? distantFuture) >= day(y, 8, 16), r.text("StudentExitReasonCode", row) != "N470" {
+            if let c = cert112, let start, start >= c.first, start <= c.last, (exit ?? distantFuture) >= c.august16, !noShow[row] {
+                let y = c.y
                 out.append(Finding(rule: "CERT112", field: "EnrollmentSchoolExitDate", value: exit.map(ymd) ?? "",
                                    message: "an enrollment of \(y - 1)-\(y) is not exited before August 16, \(y)", row: row))
             }
             // SENR0286: an E150 (mid-year update) exit is followed by an enrollment at the school on the exit date or the day after.
-            if active("SENR0286", year), r.text("StudentExitReasonCode", row) == "E150", let exit, r.text("SSID", row) != nil {
-                let school = r.text("SchoolOfAttendance", row)
+            if midYear[row], senr0286.contains(year), let exit, ssids?.text(row) != nil {
+                let school = schools?.text(row)
                 let next = (byStudent?.rows(sameAs: row) ?? []).contains { other in
-                    other != row && r.text("SchoolOfAttendance", other) == school
-                        && (r.date("EnrollmentSchoolStartDate", other).map { $0 >= exit && $0 <= exit + 1 } ?? false)
+                    other != row && schools?.text(other) == school
+                        && (starts?.date(other).map { $0 >= exit && $0 <= exit + 1 } ?? false)
                 }
                 if !next {
                     out.append(Finding(rule: "SENR0286", field: "StudentExitReasonCode", value: "E150",
@@ -144,25 +149,33 @@ extension CalpadsValidator {
     /// with no SINF record at all is SENR-NO-SINF's finding.
     static func raceDataRules(_ r: Record, _ layout: CalpadsLayout, sinf: Table) -> [Finding] {
         let s = Record(sinf)
-        var spans: [String: [(start: Int32, end: Int32?, data: Bool)]] = [:]
-        for row in 0..<sinf.rowCount {
-            guard let ssid = s.text("SSID", row) else { continue }
-            let data = s.text("StudentHispanicEthnicityIndicator", row) != nil || s.text("StudentEthnicityMissingIndicator", row) == "Y"
-                || (1...5).contains { s.text("StudentRace\($0)Code", row) != nil } || s.text("StudentRaceMissingIndicator", row) == "Y"
-            let start = s.date("EffectiveStartDate", row) ?? 0, end = s.date("EffectiveEndDate", row)
+        let hispanic = s.view("StudentHispanicEthnicityIndicator")
+        let races = (1...5).map { s.view("StudentRace\($0)Code") }
+        let ethnicityMissing = Verdicts(s.view("StudentEthnicityMissingIndicator")) { $0 == "Y" }
+        let raceMissing = Verdicts(s.view("StudentRaceMissingIndicator")) { $0 == "Y" }
+        let effectiveStarts = s.view("EffectiveStartDate"), effectiveEnds = s.view("EffectiveEndDate")
+        // Each student's SINF records (`Join` on the SSID, `IDGroups`).
+        let join = Join(r, s, on: ["SSID"]), records = IDGroups(join.other, count: join.count)
+        func span(_ row: Int) -> (start: Int32, end: Int32?, data: Bool) {
+            let data = hispanic?.text(row) != nil || ethnicityMissing[row]
+                || races.contains { $0?.text(row) != nil } || raceMissing[row]
+            let start = effectiveStarts?.date(row) ?? 0, end = effectiveEnds?.date(row)
             // An end before the start is SINF-EFFECTIVE-DATES' finding: the record counts as open here.
-            spans[ssid, default: []].append((start, end.flatMap { $0 >= start ? $0 : nil }, data))
+            return (start, end.flatMap { $0 >= start ? $0 : nil }, data)
         }
         var out: [Finding] = []
+        let ssids = r.view("SSID"), starts = r.view("EnrollmentSchoolStartDate"), exits = r.view("EnrollmentSchoolExitDate")
+        let counted = Verdicts(r.view("EnrollmentStatusCode")) { ["10", "30", "50"].contains($0) }
+        let senr0661F1 = RuleYears("SENR0661F1"), cert004 = RuleYears("CERT004")
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
-            guard let rule = ["SENR0661F1", "CERT004"].first(where: { active($0, year) }), let ssid = r.text("SSID", row),
-                  let records = spans[ssid], ["10", "30", "50"].contains(r.text("EnrollmentStatusCode", row) ?? ""),
-                  let start = r.date("EnrollmentSchoolStartDate", row) else { continue }
+            guard let rule = senr0661F1.contains(year) ? "SENR0661F1" : cert004.contains(year) ? "CERT004" : nil,
+                  counted[row], let ssid = ssids?.text(row), case let sinfRows = records[join.own[row]], !sinfRows.isEmpty,
+                  let start = starts?.date(row) else { continue }
             // An exit before the start is SENR0018's finding.
-            let exit = r.date("EnrollmentSchoolExitDate", row) ?? distantFuture
+            let exit = exits?.date(row) ?? distantFuture
             guard exit >= start else { continue }
-            if !records.contains(where: { $0.data && $0.start <= exit && ($0.end ?? distantFuture) >= start }) {
+            if !sinfRows.contains(where: { let s = span($0); return s.data && s.start <= exit && (s.end ?? distantFuture) >= start }) {
                 out.append(Finding(rule: rule, field: "SSID", value: ssid,
                                    message: "no SINF record overlapping the enrollment gives ethnicity or race data", row: row))
             }
@@ -176,29 +189,39 @@ extension CalpadsValidator {
     /// instruction program record (300-307) at the school overlapping the enrollment.
     static func languageProgramRules(_ r: Record, _ layout: CalpadsLayout, sela: Table, sprg: Table) -> [Finding] {
         let l = Record(sela), p = Record(sprg)
-        var latest: [String: (start: Int32, status: String)] = [:]
+        // Each student's latest status (the last listed of the latest date), by the SSID's dense id
+        // across SENR and SELA (`Join`).
+        let students = Join(r, l, on: ["SSID"])
+        var latest = [(start: Int32, el: Bool)?](repeating: nil, count: students.count)
+        let selaStatuses = l.view("EnglishAcquisitionStatusCode"), statusStarts = l.view("EnglishLanguageAcquisitionStatusStartDate")
+        let isEL = Verdicts(selaStatuses) { $0 == "EL" }
         for row in 0..<sela.rowCount {
-            guard let ssid = l.text("SSID", row), let status = l.text("EnglishAcquisitionStatusCode", row) else { continue }
-            let start = l.date("EnglishLanguageAcquisitionStatusStartDate", row) ?? 0
-            if let known = latest[ssid], known.start > start { continue }
-            latest[ssid] = (start, status)
+            let id = Int(students.other[row])
+            guard id >= 0, selaStatuses?.text(row) != nil else { continue }
+            let start = statusStarts?.date(row) ?? 0
+            if let known = latest[id], known.start > start { continue }
+            latest[id] = (start, isEL[row])
         }
-        var programs: [Pair<String, String>: [(start: Int32, end: Int32?)]] = [:]
-        for row in 0..<sprg.rowCount {
-            guard let ssid = p.text("SSID", row), let school = p.text("SchoolOfAttendance", row), let code = p.text("EducationProgramCode", row),
-                  let n = Int(code), (300...307).contains(n), let start = p.date("EducationProgramMembershipStartDate", row) else { continue }
-            programs[Pair(ssid, school), default: []].append((start, p.date("EducationProgramMembershipEndDate", row)))
-        }
+        // Each student's language instruction programs at a school (`Join`, `IDGroups`).
+        let atSchool = Join(r, p, on: ["SSID", "SchoolOfAttendance"])
+        let programStarts = p.view("EducationProgramMembershipStartDate"), programEnds = p.view("EducationProgramMembershipEndDate")
+        let language = Verdicts(p.view("EducationProgramCode")) { code in Int(code).map { (300...307).contains($0) } ?? false }
+        let programs = IDGroups(atSchool.other, count: atSchool.count) { language[$0] && programStarts?.date($0) != nil }
         var out: [Finding] = []
+        let ssids = r.view("SSID"), schools = r.view("SchoolOfAttendance")
+        let starts = r.view("EnrollmentSchoolStartDate"), exits = r.view("EnrollmentSchoolExitDate")
+        let statuses = r.view("EnrollmentStatusCode")
+        let counted = Verdicts(statuses) { $0 == "10" || $0 == "30" }, primary = Verdicts(statuses) { $0 == "10" }
+        let senr0644F1 = RuleYears("SENR0644F1"), cert146 = RuleYears("CERT146")
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
-            guard let rule = ["SENR0644F1", "CERT146"].first(where: { active($0, year) }), let ssid = r.text("SSID", row),
-                  latest[ssid]?.status == "EL", ["10", "30"].contains(r.text("EnrollmentStatusCode", row) ?? ""),
-                  let school = r.text("SchoolOfAttendance", row), let start = r.date("EnrollmentSchoolStartDate", row) else { continue }
-            let exit = r.date("EnrollmentSchoolExitDate", row) ?? distantFuture
+            guard let rule = senr0644F1.contains(year) ? "SENR0644F1" : cert146.contains(year) ? "CERT146" : nil,
+                  counted[row], let ssid = ssids?.text(row), students.own[row] >= 0, latest[Int(students.own[row])]?.el == true,
+                  let school = schools?.text(row), let start = starts?.date(row) else { continue }
+            let exit = exits?.date(row) ?? distantFuture
             // Over 30 days: a short-term (30) enrollment for CERT146; any enrollment for SENR0644F1.
-            guard Int(exit) - Int(start) > 30 || (rule == "CERT146" && r.text("EnrollmentStatusCode", row) == "10") else { continue }
-            if !(programs[Pair(ssid, school)] ?? []).contains(where: { $0.start <= exit && ($0.end ?? distantFuture) >= start }) {
+            guard Int(exit) - Int(start) > 30 || (rule == "CERT146" && primary[row]) else { continue }
+            if !programs[atSchool.own[row]].contains(where: { (programStarts?.date($0) ?? 0) <= exit && (programEnds?.date($0) ?? distantFuture) >= start }) {
                 out.append(Finding(rule: rule, field: "SSID", value: ssid,
                                    message: "an English learner enrolled over 30 days has no language instruction program (300-307) at school \(school) during the enrollment", row: row))
             }
@@ -216,20 +239,25 @@ extension CalpadsValidator {
 
     static func fall1LanguageRules(_ r: Record, _ layout: CalpadsLayout, senr: Table?, file: String) throws -> [Finding] {
         var out: [Finding] = []
+        let statuses = r.view("EnglishAcquisitionStatusCode"), languages = r.view("PrimaryLanguageCode")
+        let starts = r.view("EnglishLanguageAcquisitionStatusStartDate"), corrections = r.view("CorrectionReasonCode")
+        let knownStatus = Verdicts(statuses) { CalpadsCodes.englishStatuses.contains($0) }
+        let corrected = Verdicts(corrections) { ["1", "2", "5"].contains($0) }
+        let sela0280 = RuleYears("SELA0280"), sela0520 = RuleYears("SELA0520"), july2020 = day(2020, 7, 1)
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
-            let status = r.text("EnglishAcquisitionStatusCode", row)
+            let status = statuses?.text(row)
             // SELA0280: English or sign language as primary language only for EO (TBD excepted to 2023-24).
-            if active("SELA0280", year), let language = r.text("PrimaryLanguageCode", row), englishOrSign(year).contains(language),
-               let status, status != "EO", CalpadsCodes.englishStatuses.contains(status), !(status == "TBD" && year <= 2023) {
+            if sela0280.contains(year), let language = languages?.text(row), englishOrSign(year).contains(language),
+               let status, status != "EO", knownStatus[row], !(status == "TBD" && year <= 2023) {
                 out.append(Finding(rule: "SELA0280", field: "PrimaryLanguageCode", value: language,
                                    message: "primary language \(language) (English or sign language) is only for an EO student, not \(status)", row: row))
             }
             // SELA0520: EL or IFEP starting on or after July 1, 2020 comes from ELPAC results (TOMS);
             // submitted by the LEA it carries correction reason 1, 2 or 5.
-            if active("SELA0520", year), status == "EL" || status == "IFEP", let start = r.date("EnglishLanguageAcquisitionStatusStartDate", row),
-               start >= day(2020, 7, 1), !["1", "2", "5"].contains(r.text("CorrectionReasonCode", row) ?? "") {
-                out.append(Finding(rule: "SELA0520", field: "CorrectionReasonCode", value: r.text("CorrectionReasonCode", row) ?? "",
+            if sela0520.contains(year), status == "EL" || status == "IFEP", let start = starts?.date(row),
+               start >= july2020, !corrected[row] {
+                out.append(Finding(rule: "SELA0520", field: "CorrectionReasonCode", value: corrections?.text(row) ?? "",
                                    message: "\(status ?? "") from \(ymd(start)) is sent by TOMS; submitted, it needs correction reason 1, 2 or 5", row: row))
             }
         }
@@ -258,21 +286,27 @@ extension CalpadsValidator {
     static func tbdRules(_ r: Record, _ layout: CalpadsLayout, senr: Table, file: String) throws -> [Finding] {
         try requireColumns(["SSID", "EnrollmentStatusCode", "GradeLevelCode"], in: senr, of: "SENR", for: "SELA", file: file)
         let e = Record(senr)
-        var primary = Set<String>()
-        for row in 0..<senr.rowCount where e.text("EnrollmentStatusCode", row) == "10" {
-            if let ssid = e.text("SSID", row), let grade = e.text("GradeLevelCode", row), !["AD", "IN", "TD", "PS"].contains(grade) { primary.insert(ssid) }
-        }
-        var latest: [String: Int] = [:]
+        // The students with a primary enrollment, and each student's latest status record, by the
+        // SSID's dense id across SELA and SENR (`Join`).
+        let students = Join(r, e, on: ["SSID"])
+        var primary = [Bool](repeating: false, count: students.count)
+        let isPrimary = Verdicts(e.view("EnrollmentStatusCode")) { $0 == "10" }
+        let counted = Verdicts(e.view("GradeLevelCode")) { !["AD", "IN", "TD", "PS"].contains($0) }
+        for row in 0..<senr.rowCount where students.other[row] >= 0 && isPrimary[row] && counted[row] { primary[Int(students.other[row])] = true }
+        var latest = [Int](repeating: -1, count: students.count)
+        let statuses = r.view("EnglishAcquisitionStatusCode"), starts = r.view("EnglishLanguageAcquisitionStatusStartDate")
         for row in 0..<r.table.rowCount {
-            guard let ssid = r.text("SSID", row), r.text("EnglishAcquisitionStatusCode", row) != nil else { continue }
-            let start = r.date("EnglishLanguageAcquisitionStatusStartDate", row) ?? 0
-            if let known = latest[ssid], (r.date("EnglishLanguageAcquisitionStatusStartDate", known) ?? 0) > start { continue }
-            latest[ssid] = row
+            let id = Int(students.own[row])
+            guard id >= 0, statuses?.text(row) != nil else { continue }
+            let start = starts?.date(row) ?? 0
+            if latest[id] >= 0, (starts?.date(latest[id]) ?? 0) > start { continue }
+            latest[id] = row
         }
         var out: [Finding] = []
-        for (ssid, row) in latest.sorted(by: { $0.value < $1.value }) {
+        let tbd = Verdicts(statuses) { $0 == "TBD" }, cert106 = RuleYears("CERT106")
+        for (id, row) in latest.enumerated().filter({ $0.element >= 0 }).sorted(by: { $0.element < $1.element }) {
             let year = yearStart(r, row, layout)
-            guard active("CERT106", year), primary.contains(ssid), r.text("EnglishAcquisitionStatusCode", row) == "TBD",
+            guard cert106.contains(year), primary[id], tbd[row],
                   let start = r.date("EnglishLanguageAcquisitionStatusStartDate", row) else { continue }
             let days = year >= 2021 ? 30 : 90, census = censusDay(year)
             if start <= census - Int32(days) {
@@ -286,15 +320,20 @@ extension CalpadsValidator {
     /// SPRG0070: one student has at most one open record (no end date) of a program at a school.
     /// A second record with the same start date is SPRG0249F1's finding (a duplicate).
     static func openProgramRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
-        var seen = Set<Pair<Pair<String, String>, String>>(), starts = Set<Pair<Pair<Pair<String, String>, String>, String>>(), out: [Finding] = []
+        // The student, school and program as one dense id (`Record.keyIDs`, -1 where one is blank),
+        // and with the start date's atom (0 for a blank start, as the empty text it was): integers
+        // in the sets, not `Pair`s of `String`s per open record.
+        let keys = r.keyIDs(["SSID", "SchoolOfAttendance", "EducationProgramCode"])
+        var seen = Set<Int>(), starts = Set<Int64>(), out: [Finding] = []
+        let ends = r.view("EducationProgramMembershipEndDate"), schools = r.view("SchoolOfAttendance")
+        let codes = r.view("EducationProgramCode"), startAtoms = r.view("EducationProgramMembershipStartDate"), sprg0070 = RuleYears("SPRG0070")
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
-            guard active("SPRG0070", year), r.date("EducationProgramMembershipEndDate", row) == nil, let ssid = r.text("SSID", row),
-                  let school = r.text("SchoolOfAttendance", row), let code = r.text("EducationProgramCode", row) else { continue }
-            let key = Pair(Pair(ssid, school), code)
-            let start = r.text("EducationProgramMembershipStartDate", row) ?? ""
-            let firstOfDate = starts.insert(Pair(key, start)).inserted
-            if !seen.insert(key).inserted, firstOfDate {
+            guard sprg0070.contains(year), ends?.date(row) == nil, keys[row] >= 0,
+                  let school = schools?.text(row), let code = codes?.text(row) else { continue }
+            let start = startAtoms?.atom(row).map { Int64($0) + 1 } ?? 0
+            let firstOfDate = starts.insert(Int64(keys[row]) << 33 | start).inserted
+            if !seen.insert(keys[row]).inserted, firstOfDate {
                 out.append(Finding(rule: "SPRG0070", field: "EducationProgramMembershipEndDate", value: "",
                                    message: "a second open record of program \(code) at school \(school)", row: row))
             }

@@ -5,21 +5,27 @@ extension CalpadsValidator {
     /// exited after the graduation other than a secondary one (SENR0586) and no open enrollment
     /// (SENR0587). The graduation is the earliest graduate record's exit date in the file.
     static func graduateRules(_ r: Record) -> [Finding] {
-        var graduated: [String: Int32] = [:]
+        // By the SSID's dense id (`FieldView.id`), not a String hashed per record.
+        let ssidView = r.view("SSID")
+        var graduated = [Int32?](repeating: nil, count: ssidView?.idCount ?? 0)
+        // The views once, outside the row loops; the codes compared once per distinct value.
+        let exits = r.view("EnrollmentSchoolExitDate"), starts = r.view("EnrollmentSchoolStartDate")
+        let graduate = Verdicts(r.view("StudentSchoolCompletionStatus")) { $0 == "100" }
+        let noShow = Verdicts(r.view("StudentExitReasonCode")) { $0 == "N470" }
+        let secondary = Verdicts(r.view("EnrollmentStatusCode")) { $0 == "20" }
         for row in 0..<r.table.rowCount {
-            guard r.text("StudentSchoolCompletionStatus", row) == "100", let ssid = r.text("SSID", row),
-                  let exit = r.date("EnrollmentSchoolExitDate", row) else { continue }
-            graduated[ssid] = min(graduated[ssid] ?? exit, exit)
+            guard graduate[row], let id = ssidView?.id(row),
+                  let exit = exits?.date(row) else { continue }
+            graduated[id] = min(graduated[id] ?? exit, exit)
         }
-        guard !graduated.isEmpty else { return [] }
+        guard graduated.contains(where: { $0 != nil }) else { return [] }
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
-            guard let ssid = r.text("SSID", row), let day = graduated[ssid], r.text("StudentSchoolCompletionStatus", row) != "100",
-                  r.text("StudentExitReasonCode", row) != "N470" else { continue }
+            guard let id = ssidView?.id(row), let day = graduated[id], !graduate[row], !noShow[row] else { continue }
             let year = r.startYear(row) ?? 2019
-            let start = r.date("EnrollmentSchoolStartDate", row) ?? 0
-            if let exit = r.date("EnrollmentSchoolExitDate", row) {
-                if active("SENR0586", year), exit > day, r.text("EnrollmentStatusCode", row) != "20" {
+            let start = starts?.date(row) ?? 0
+            if let exit = exits?.date(row) {
+                if active("SENR0586", year), exit > day, !secondary[row] {
                     out.append(Finding(rule: "SENR0586", field: "EnrollmentSchoolExitDate", value: DateCodec.format(exit, "YYYYMMDD"),
                                        message: "exited after the student graduated on \(DateCodec.format(day, "YYYYMMDD"))", row: row))
                 }
@@ -37,24 +43,31 @@ extension CalpadsValidator {
     static func usSchoolDateRules(_ r: Record, sinf: Table) -> [Finding] {
         let s = Record(sinf)
         guard s.columns["StudentInitialUSSchoolEnrollmentDateK12"] != nil else { return [] }
-        var usDate: [String: Int32] = [:]
+        // Each student's latest SINF date and earliest counted enrollment, by the SSID's dense id
+        // across both files (`Join`).
+        let join = Join(r, s, on: ["SSID"])
+        var usDate = [Int32?](repeating: nil, count: join.count)
+        let usDates = s.view("StudentInitialUSSchoolEnrollmentDateK12")
         for row in 0..<sinf.rowCount {
-            if let ssid = s.text("SSID", row), let d = s.date("StudentInitialUSSchoolEnrollmentDateK12", row) { usDate[ssid] = max(usDate[ssid] ?? d, d) }
+            let id = Int(join.other[row])
+            if id >= 0, let d = usDates?.date(row) { usDate[id] = max(usDate[id] ?? d, d) }
         }
         let k12: Set<String> = ["TK", "KN", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"]
         let cutoff = DateCodec.days(year: 2013, month: 7, day: 1) ?? 0
-        var earliest: [String: Int] = [:]
+        var earliest = [Int](repeating: -1, count: join.count)
+        let starts = r.view("EnrollmentSchoolStartDate")
+        let inK12 = Verdicts(r.view("GradeLevelCode")) { k12.contains($0) }
+        let notCounted = Verdicts(r.view("StudentExitReasonCode")) { ["N420", "N430", "N470"].contains($0) }
         for row in 0..<r.table.rowCount {
-            guard let ssid = r.text("SSID", row), usDate[ssid] != nil, let grade = r.text("GradeLevelCode", row), k12.contains(grade),
-                  let start = r.date("EnrollmentSchoolStartDate", row), start >= cutoff,
-                  !["N420", "N430", "N470"].contains(r.text("StudentExitReasonCode", row) ?? "") else { continue }
-            if let e = earliest[ssid], (r.date("EnrollmentSchoolStartDate", e) ?? 0) <= start { continue }
-            earliest[ssid] = row
+            let id = Int(join.own[row])
+            guard id >= 0, usDate[id] != nil, inK12[row], !notCounted[row], let start = starts?.date(row), start >= cutoff else { continue }
+            if earliest[id] >= 0, (starts?.date(earliest[id]) ?? 0) <= start { continue }
+            earliest[id] = row
         }
         var out: [Finding] = []
-        for (ssid, row) in earliest.sorted(by: { $0.value < $1.value }) {
+        for (id, row) in earliest.enumerated().filter({ $0.element >= 0 }).sorted(by: { $0.element < $1.element }) {
             let year = r.startYear(row) ?? 2019
-            guard active("SENR0654F1", year), let us = usDate[ssid], let start = r.date("EnrollmentSchoolStartDate", row), us > start else { continue }
+            guard active("SENR0654F1", year), let us = usDate[id], let start = r.date("EnrollmentSchoolStartDate", row), us > start else { continue }
             out.append(Finding(rule: "SENR0654F1", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
                                message: "the SINF Initial US School Enrollment Date \(DateCodec.format(us, "YYYYMMDD")) is after the student's earliest TK-12 start date", row: row))
         }
@@ -67,13 +80,16 @@ extension CalpadsValidator {
         let indicator = prefix + "RaceMissingIndicator"
         guard r.columns[indicator] != nil else { return [] }
         var out: [Finding] = []
+        // The views and the rule's years once (a name built and looked up per race code per record was
+        // most of this rule's time).
+        let missings = r.view(indicator), raceCodes = (1...5).map { r.view("\(prefix)Race\($0)Code") }, years = RuleYears(rule)
         for row in 0..<r.table.rowCount {
             let year = r.startYear(row) ?? 2019
-            guard active(rule, year), let missing = r.text(indicator, row) else { continue }
-            let races = (1...5).compactMap { r.text("\(prefix)Race\($0)Code", row) }
-            if missing == "Y", !races.isEmpty {
+            guard years.contains(year), let missing = missings?.text(row) else { continue }
+            let hasRace = raceCodes.contains { $0?.text(row) != nil }
+            if missing == "Y", hasRace {
                 out.append(Finding(rule: rule, field: indicator, value: missing, message: "race codes are given, so the Race Missing Indicator is not Y", row: row))
-            } else if missing == "N", races.isEmpty {
+            } else if missing == "N", !hasRace {
                 out.append(Finding(rule: rule, field: indicator, value: missing, message: "no race code is given, so the Race Missing Indicator is Y", row: row))
             }
         }
@@ -84,9 +100,10 @@ extension CalpadsValidator {
     /// SPRG0645F1 from 2024-25, CERT164 before.
     static func mealProgramYearRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
         var out: [Finding] = []
+        let meal = Verdicts(r.view("EducationProgramCode")) { $0 == "181" || $0 == "182" }
+        let starts = r.view("EducationProgramMembershipStartDate"), ends = r.view("EducationProgramMembershipEndDate")
         for row in 0..<r.table.rowCount {
-            guard let program = r.text("EducationProgramCode", row), program == "181" || program == "182",
-                  let start = r.date("EducationProgramMembershipStartDate", row), let end = r.date("EducationProgramMembershipEndDate", row) else { continue }
+            guard meal[row], let start = starts?.date(row), let end = ends?.date(row) else { continue }
             let year = yearStart(r, row, layout)
             guard let rule = ["SPRG0645F1", "CERT164"].first(where: { CalpadsRules.rule($0)?.applies(year: year) == true }) else { continue }
             let (y, m, _) = DateCodec.civil(start)
@@ -102,13 +119,14 @@ extension CalpadsValidator {
     /// Current ELAS-Submitted ELAS); TBD comes first or after EO (SELA0281); a corrected status
     /// carries a correction reason valid for the step (SELA-CORRECTION-CODE).
     static func englishSequenceRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
-        var byStudent: [String: [Int]] = [:]
-        for row in 0..<r.table.rowCount {
-            if let ssid = r.text("SSID", row), r.text("EnglishAcquisitionStatusCode", row) != nil { byStudent[ssid, default: []].append(row) }
-        }
+        // Each student's rows with a status (the rows of a student, grouped by the SSID's dense id;
+        // a row's findings come from its own student only, so the order students are visited in
+        // does not matter).
+        let statuses = r.view("EnglishAcquisitionStatusCode")
         var out: [Finding] = []
-        for ssid in byStudent.keys.sorted() {
-            guard let rows = byStudent[ssid], rows.count > 1 else { continue }
+        for (_, group) in r.groups("SSID")?.repeated ?? [] {
+            let rows = group.filter { statuses?.text($0) != nil }
+            guard rows.count > 1 else { continue }
             let ordered = rows.sorted { (r.date("EnglishLanguageAcquisitionStatusStartDate", $0) ?? 0, $0) < (r.date("EnglishLanguageAcquisitionStatusStartDate", $1) ?? 0, $1) }
             for k in 1..<ordered.count {
                 let row = ordered[k]

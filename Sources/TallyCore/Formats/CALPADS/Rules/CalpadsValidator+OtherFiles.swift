@@ -2,17 +2,23 @@
 extension CalpadsValidator {
     static func studentInformationRules(_ r: Record) -> [Finding] {
         var out: [Finding] = []
+        // The views once, outside the row loop (a field name built and looked up per race code per
+        // record), and each code judged once per distinct value.
+        let races = (1...5).map { k -> (field: String, view: FieldView?, bad: Verdicts) in
+            let field = "StudentRace\(k)Code", view = r.view(field)
+            return (field, view, Verdicts(view) { !CalpadsCodes.races.contains($0) })
+        }
+        let zips = r.view("AddressZipCode"), badZip = Verdicts(zips) { !allDigits($0, count: 5) }
+        let starts = r.view("EffectiveStartDate"), ends = r.view("EffectiveEndDate")
         for row in 0..<r.table.rowCount {
-            for k in 1...5 {
-                let field = "StudentRace\(k)Code"
-                if let v = r.text(field, row), !CalpadsCodes.races.contains(v) {
-                    out.append(Finding(rule: "GERR0002", field: field, value: v, message: "\"\(v)\" is not a CALPADS race code", row: row))
-                }
+            for race in races where race.bad[row] {
+                let v = race.view?.text(row) ?? ""
+                out.append(Finding(rule: "GERR0002", field: race.field, value: v, message: "\"\(v)\" is not a CALPADS race code", row: row))
             }
-            if let zip = r.text("AddressZipCode", row), !allDigits(zip, count: 5) {
+            if badZip[row], let zip = zips?.text(row) {
                 out.append(Finding(rule: "SINF-ZIP", field: "AddressZipCode", value: zip, message: "a ZIP code is five digits", row: row))
             }
-            if let start = r.date("EffectiveStartDate", row), let end = r.date("EffectiveEndDate", row), end < start {
+            if let start = starts?.date(row), let end = ends?.date(row), end < start {
                 out.append(Finding(rule: "SINF-EFFECTIVE-DATES", field: "EffectiveEndDate", value: DateCodec.format(end, "YYYYMMDD"),
                                    message: "the effective end date is before the start date", row: row))
             }
@@ -22,20 +28,23 @@ extension CalpadsValidator {
 
     static func programRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
         var out: [Finding] = []
+        let programs = r.view("EducationProgramCode"), known = Verdicts(programs) { CalpadsCodes.programs.contains($0) }
+        let memberships = r.view("EducationProgramMembershipCode")
+        let starts = r.view("EducationProgramMembershipStartDate"), ends = r.view("EducationProgramMembershipEndDate")
         for row in 0..<r.table.rowCount {
-            let program = r.text("EducationProgramCode", row)
-            if let program, !CalpadsCodes.programs.contains(program) {
+            let program = programs?.text(row)
+            if let program, !known[row] {
                 out.append(Finding(rule: "GERR0002", field: "EducationProgramCode", value: program,
                                    message: "\"\(program)\" is not a CALPADS education program code", row: row))
             }
-            if let program, CalpadsCodes.programs.contains(program), let membership = r.text("EducationProgramMembershipCode", row) {
+            if let program, known[row], let membership = memberships?.text(row) {
                 let year = yearStart(r, row, layout)
                 if !CalpadsCodes.valid("ProgramMembership", program, membership, year: year) {
                     out.append(Finding(rule: "SPRG-MEMBERSHIP", field: "EducationProgramMembershipCode", value: membership,
                                        message: "membership category \(membership) is not valid for program \(program) in \(year)-\(year + 1)", row: row))
                 }
             }
-            if let start = r.date("EducationProgramMembershipStartDate", row), let end = r.date("EducationProgramMembershipEndDate", row), end < start {
+            if let start = starts?.date(row), let end = ends?.date(row), end < start {
                 out.append(Finding(rule: "SPRG-END-BEFORE-START", field: "EducationProgramMembershipEndDate", value: DateCodec.format(end, "YYYYMMDD"),
                                    message: "the program ends before it starts", row: row))
             }
@@ -45,13 +54,15 @@ extension CalpadsValidator {
 
     static func englishRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
         var out: [Finding] = []
+        let statuses = r.view("EnglishAcquisitionStatusCode"), unknown = Verdicts(statuses) { !CalpadsCodes.englishStatuses.contains($0) }
+        let languages = r.view("PrimaryLanguageCode")
         for row in 0..<r.table.rowCount {
-            if let v = r.text("EnglishAcquisitionStatusCode", row), !CalpadsCodes.englishStatuses.contains(v) {
+            if unknown[row], let v = statuses?.text(row) {
                 out.append(Finding(rule: "GERR0002", field: "EnglishAcquisitionStatusCode", value: v,
                                    message: "\"\(v)\" is not an English language acquisition status", row: row))
             }
             // The code set of the record's year: two digits through 2022-23, ISO 639-2 from 2023-24.
-            if let v = r.text("PrimaryLanguageCode", row) {
+            if let v = languages?.text(row) {
                 let year = yearStart(r, row, layout)
                 if year >= 2023, v.count == 2, v.allSatisfy({ $0.isASCII && $0.isNumber }) {
                     // A two-digit code of the old code set: CALPADS rejects it since the 2023-24 rollover (Flash #256).
@@ -192,18 +203,19 @@ extension CalpadsValidator {
         guard let senr else { return [] }
         try requireColumns(["SSID", "ReportingLEA", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: type, file: file)
         let e = Record(senr)
-        var spans: [Pair<String, String>: [(start: Int32, exit: Int32?)]] = [:]
-        for row in 0..<senr.rowCount {
-            guard let ssid = e.text("SSID", row), let lea = e.text("ReportingLEA", row), let start = e.date("EnrollmentSchoolStartDate", row) else { continue }
-            spans[Pair(ssid, lea), default: []].append((start, e.date("EnrollmentSchoolExitDate", row)))
-        }
-        let rule = "SELA-NO-ENROLLMENT"
+        // The student and LEA as one dense id across both files (`Join`): which have an enrollment.
+        let join = Join(r, e, on: ["SSID", "ReportingLEA"]), starts = e.view("EnrollmentSchoolStartDate")
+        var enrolled = [Bool](repeating: false, count: join.count)
+        for row in 0..<senr.rowCount where join.other[row] >= 0 && starts?.date(row) != nil { enrolled[Int(join.other[row])] = true }
+        let rule = "SELA-NO-ENROLLMENT", years = RuleYears(rule)
+        let ssids = r.view("SSID"), leas = r.view("ReportingLEA")
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
-            guard let ssid = r.text("SSID", row), let lea = r.text("ReportingLEA", row) else { continue }
+            let id = join.own[row]
+            guard id >= 0, let ssid = ssids?.text(row), let lea = leas?.text(row) else { continue }
             let year = r.startYear(row) ?? 2019
-            guard active(rule, year) else { continue }
-            if (spans[Pair(ssid, lea)] ?? []).isEmpty {
+            guard years.contains(year) else { continue }
+            if !enrolled[Int(id)] {
                 out.append(Finding(rule: rule, field: "SSID", value: ssid, message: "no enrollment in LEA \(lea)", row: row))
             }
         }
