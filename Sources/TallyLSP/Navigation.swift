@@ -23,7 +23,7 @@ extension LanguageServer {
                 text = tableDescription(word, schema, doc, definition.node)
             }
         } else if let function = FunctionRegistry.all[word] {
-            text = "```\n\(function.signature)\n```\nfunction (docs/LANGUAGE.md lists what each computes)"
+            text = "```\n\(function.signature)\n```\n" + (FunctionDocs.text[word].map { $0.prefix(1).uppercased() + $0.dropFirst() + "." } ?? "function (docs/LANGUAGE.md lists what each computes)")
         } else if let aggregate = Vocabulary.aggregates.first(where: { $0.0 == word }) {
             text = "```\n\(aggregate.1)\n```\naggregate function (aggregate, window, assert)"
         } else if let layout = CalpadsLayouts.layout(word, year: nil), word == word.uppercased() {

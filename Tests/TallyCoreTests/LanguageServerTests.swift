@@ -236,6 +236,17 @@ final class LanguageServerTests: XCTestCase {
         XCTAssertTrue(stepLabels.contains("filter") && stepLabels.contains("aggregate") && !stepLabels.contains("SSID"), "\(stepLabels)")
     }
 
+    func testHoverOnAFunctionGivesItsSignatureAndWhatItComputes() throws {
+        let opened = text + "\nbands = enrolled | derive g = grade_order(GradeLevelCode)\n"
+        let (session, _) = try openSession(opened)
+        let index = try line("bands = ", in: opened)
+        let hover = try session.request("textDocument/hover", ["textDocument": ["uri": uri],
+                                                              "position": ["line": index, "character": "bands = enrolled | derive g = grade_".utf16.count]])
+        let shown = try XCTUnwrap(((hover["result"] as? [String: Any])?["contents"] as? [String: Any])?["value"] as? String)
+        XCTAssertTrue(shown.contains("grade_order("), shown)
+        XCTAssertTrue(shown.contains("PS -2, TK -1, KN 0"), shown)
+    }
+
     func testHoverDefinitionReferencesAndRename() throws {
         let (session, _) = try openSession()
         let use = try line("primaries")
