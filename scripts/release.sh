@@ -3,7 +3,7 @@
 #
 # Builds the release tarball an analyst downloads: a tally binary with the Swift standard library
 # and Foundation linked in (it needs only glibc, libstdc++, libz and libsqlite3 at run time),
-# stripped, with the README, docs, report templates, the example playbooks and their data, shell
+# stripped, with the README, docs, report templates, the editor set-ups (editors/), the example playbooks and their data, shell
 # completions and a man page, as
 #   dist/tally-VERSION-linux-x86_64.tar.gz  and  dist/tally-VERSION-linux-x86_64.tar.gz.sha256
 # Run it from a git clone: the commit built is baked into the binary (`tally --version`).
@@ -83,7 +83,7 @@ got=$("$stage/tally" --version)
 [ -s "$stage/man/tally.1" ] || { echo "release.sh: generate-manual wrote no man/tally.1" >&2; exit 1; }
 
 # What goes beside the binary: the committed (tracked) files only, never out/ or .tally/.
-git ls-files -z -- README.md LICENSE docs templates playbooks | tar --null -T - -cf - | tar -xf - -C "$stage"
+git ls-files -z -- README.md LICENSE docs templates playbooks editors | tar --null -T - -cf - | tar -xf - -C "$stage"
 [ -f "$stage/LICENSE" ] || echo "release.sh: note: the repository has no LICENSE file; the tarball has none"
 
 "$stage/tally" --generate-completion-script bash > "$stage/completions/tally.bash"

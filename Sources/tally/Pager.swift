@@ -30,6 +30,8 @@ enum Pager {
         try? pipe.fileHandleForWriting.write(contentsOf: Data(text.utf8))
         try? pipe.fileHandleForWriting.close()
         process.waitUntilExit()
-        return true
+        // A pager that could not start or failed (`PAGER=/nonexistent`: sh exits 127) showed
+        // nothing: the caller prints the notebook instead. `less` quit early exits 0.
+        return process.terminationStatus == 0
     }
 }

@@ -198,5 +198,23 @@ final class NotebookCellsTests: XCTestCase {
         let text = try XCTUnwrap(s.read("paged.txt"), "the pager got the notebook")
         XCTAssertTrue(text.contains(Self.ssids[29]) && text.contains("Summary"), text)
         XCTAssertFalse(tty.output.contains(Self.ssids[29]), "the notebook went to the pager, not straight to the terminal")
+        // A pager that cannot run shows nothing: the notebook is printed instead.
+        let broken = try tally(["__sh", "PAGER=/nonexistent script -qec \"$0 run w.playbook --no-store --no-timings --no-color\" /dev/null"], in: s)
+        XCTAssertEqual(broken.exit, 0, broken.output)
+        XCTAssertTrue(broken.output.contains(Self.ssids[29]) && broken.output.contains("Summary"), broken.output)
+    }
+
+    /// A grade axis with a stray code (`K`) still reads TK, KN, 01 … with the stray code last.
+    func testAChartOfGradesWithAStrayCodeKeepsSchoolOrder() throws {
+        let s = try Scratch()
+        try s.write("g.csv", "GradeLevelCode,n\n03,30\nK,2\n01,10\nKN,25\nTK,18\n02,40\n")
+        try s.write("g.playbook", "load g from \"g.csv\"\nchart g bar n by GradeLevelCode\n")
+        let run = try tally(["run", "g.playbook", "--no-store", "--no-color"], in: s)
+        XCTAssertEqual(run.exit, 0, run.output)
+        let order = run.output.split(separator: "\n").compactMap { line -> String? in
+            let parts = line.split(separator: "│")
+            return parts.count == 2 ? parts[0].trimmingCharacters(in: .whitespaces) : nil
+        }
+        XCTAssertEqual(order, ["TK", "KN", "01", "02", "03", "K"], run.output)
     }
 }

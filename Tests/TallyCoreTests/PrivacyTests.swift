@@ -171,6 +171,28 @@ final class PrivacyTests: XCTestCase {
 
     /// A full join's right-only rows carry the right's keys in the left's key column: a mask on
     /// the right's key covers them.
+    /// A mask that names no column masks nothing while the report says it masked: refused, with
+    /// the column it probably meant, for a `mask` statement and for `--mask` (the real binary).
+    func testAMaskNamingNoColumnIsAnErrorNotASilentNoOp() throws {
+        let scratch = try Scratch()
+        try scratch.write("state.csv", "SSID,Grade\n1000000001,03\n")
+        try scratch.write("p.playbook", "load state from \"state.csv\"\nmask SSDI\nshow state\n")
+        let typo = try ReliabilityTests.tally(["run", "p.playbook", "--no-store"], in: scratch.url.path)
+        XCTAssertEqual(typo.exit, 2, typo.output)
+        XCTAssertTrue(typo.output.contains("p.playbook:2:6: error: no table of this playbook has a column \"SSDI\" to mask"), typo.output)
+        XCTAssertTrue(typo.output.contains("did you mean \"SSID\"?"), typo.output)
+        XCTAssertFalse(typo.output.contains("1000000001"), typo.output)
+        try scratch.write("q.playbook", "load state from \"state.csv\"\nshow state\n")
+        let option = try ReliabilityTests.tally(["run", "q.playbook", "--no-store", "--mask", "ssid", "--report", "rep"], in: scratch.url.path)
+        XCTAssertEqual(option.exit, 2, option.output)
+        XCTAssertTrue(option.output.contains("--mask ssid: no table of this playbook has a column \"ssid\" to mask"), option.output)
+        XCTAssertFalse(option.output.contains("1000000001"), option.output)
+        XCTAssertFalse(scratch.read("rep/report.html")?.contains("1000000001") ?? false)
+        let right = try ReliabilityTests.tally(["run", "q.playbook", "--no-store", "--mask", "SSID"], in: scratch.url.path)
+        XCTAssertEqual(right.exit, 0, right.output)
+        XCTAssertFalse(right.output.contains("1000000001"), right.output)
+    }
+
     func testAFullJoinsKeysFromTheRightAreMasked() throws {
         let scratch = try Scratch()
         try scratch.write("sis.csv", "ID,Grade\n1000000001,03\n")

@@ -26,7 +26,7 @@ mkdir "$tmp/unpacked" "$tmp/home"
 tar -xzf "$tarball" -C "$tmp/unpacked"
 dir=$tmp/unpacked/$name
 [ "$(ls "$tmp/unpacked")" = "$name" ] || fail "the tarball does not unpack into one folder $name/"
-for f in tally README.md playbooks/census_day.playbook playbooks/data/SENR.txt completions/tally.bash \
+for f in tally README.md playbooks/census_day.playbook playbooks/data/SENR.txt editors/README.md editors/nvim/init.lua completions/tally.bash \
          completions/_tally completions/tally.fish man/tally.1; do
   [ -s "$dir/$f" ] || fail "$name/$f is missing or empty"
 done
@@ -36,7 +36,7 @@ head -1 "$dir/completions/_tally" | grep -q '^#compdef tally' || fail "_tally is
 grep -q "^complete -c '\\?tally'\\? " "$dir/completions/tally.fish" || fail "tally.fish is not a fish completion for tally"
 man -l "$dir/man/tally.1" 2>/dev/null | grep -q 'Run a playbook and print its notebook' ||
   fail "man -l man/tally.1 does not show tally's subcommands"
-ok "unpacks into $name/ with the binary, README, playbooks, completions and man page"
+ok "unpacks into $name/ with the binary, README, playbooks, editor set-ups, completions and man page"
 
 # Linked against no Swift library: nothing of the toolchain is needed at run time. ldd shows what
 # the loader would find; NEEDED is what the binary asks for whatever is installed.

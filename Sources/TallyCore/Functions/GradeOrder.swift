@@ -24,6 +24,15 @@ public enum GradeOrder {
         !values.isEmpty && values.allSatisfy { rank($0) != nil || ungraded.contains($0.trimmingCharacters(in: .whitespaces).uppercased()) }
     }
 
+    /// Mostly grade codes — an axis of grades with a stray code (`K`, planted or mistyped): at
+    /// least three distinct values are grades and they are at least half. A chart then reads in
+    /// school order with the stray codes last, rather than falling back to text order.
+    static func mostlyGrades(_ values: [String]) -> Bool {
+        let distinct = Set(values)
+        let ranked = distinct.filter { rank($0.trimmingCharacters(in: .whitespaces).uppercased()) != nil }.count
+        return ranked >= 3 && ranked * 2 >= distinct.count
+    }
+
     /// Orders two grade codes: by rank, the ungraded codes after 12, then as text.
     static func precedes(_ a: String, _ b: String) -> Bool {
         func key(_ code: String) -> (Int64, String) {

@@ -100,7 +100,7 @@ extension Interpreter {
             var rows = (0..<data.rowCount).map { r -> (x: Value, y: Value) in
                 (along.isNull(r) ? .null : along.value(r), values.isNull(r) ? .null : values.value(r))
             }
-            let grades = GradeOrder.areGrades(rows.compactMap { $0.x.isNull ? nil : $0.x.display })
+            let grades = GradeOrder.mostlyGrades(rows.compactMap { $0.x.isNull ? nil : $0.x.display })
             func xOrder(_ a: Value, _ b: Value) -> Bool {
                 if grades, !a.isNull, !b.isNull { return GradeOrder.precedes(a.display, b.display) }
                 return Value.compare(a, b) < 0

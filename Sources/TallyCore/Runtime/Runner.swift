@@ -177,6 +177,7 @@ public enum Runner {
         }
         checker.exportBase = options.exportFolder.map(absolute)
         checker.confinement = confinement(playbook: path, options: options)
+        checker.commandLineMasks = options.masks
         switch checker.check() {
         case .success(let plan): return (plan, inputs, [], checker)
         case .failure(let list): return (nil, inputs, list.diagnostics, checker)
@@ -349,6 +350,7 @@ public enum Runner {
         }
         checker.exportBase = options.exportFolder.map(absolute)
         checker.confinement = confinement(playbook: path, options: options)
+        checker.commandLineMasks = options.masks
         if let store { interpreter.staging.authority = JournalAuthority(store: store) }
         switch checker.check() {
         case .failure(let list):

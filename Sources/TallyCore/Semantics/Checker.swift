@@ -69,11 +69,43 @@ public final class Checker {
                 }
             }
         }
+        if diagnostics.isEmpty { checkMaskNames() }
         if !diagnostics.isEmpty { return .failure(DiagnosticList(Diagnostic.capped(diagnostics))) }
         var plan = Plan(playbook: playbook, params: params, paramTypes: paramTypes, paramOrder: paramOrder,
                         loads: loads, exports: exports, schemas: schemas, deferred: deferred)
         plan.warnings = warnings
         return .success(plan)
+    }
+
+    /// Masks given on the command line (`--mask`), checked with the playbook's `mask` statements.
+    public var commandLineMasks: [String] = []
+
+    /// A mask names a column exactly; one that names no column of any table masks nothing, and
+    /// the report would still say it was masked — so a misspelt or miscased name is an error, as
+    /// an unknown column is anywhere else. (A table whose columns only its run knows, an open
+    /// pivot's, may still make the column: then a warning.)
+    func checkMaskNames() {
+        var known: Set<String> = []
+        for schema in tables.values { known.formUnion(schema.columns.map(\.name)) }
+        for schema in schemas.values { known.formUnion(schema.columns.map(\.name)) }
+        let open = tables.values.contains { $0.open != nil } || schemas.values.contains { $0.open != nil }
+        let candidates = known.sorted()
+        func report(_ name: String, _ make: (String, String?) -> Diagnostic) {
+            let help = Suggest.help(for: name, in: candidates) ?? "a mask names a column exactly as the tables have it (`tally check` lists them)"
+            let message = "no table of this playbook has a column \"\(name)\" to mask"
+            let d = make(message, help)
+            if open { warnings.append(Diagnostic(.unknownColumn, .warning, d.message + " (a pivot's columns are known only when it runs)", file: d.file, line: d.line, help: d.help)) }
+            else { diagnostics.append(d) }
+        }
+        for node in playbook.statements {
+            guard case .mask(let names) = node.statement else { continue }
+            for name in names where !known.contains(name.text) {
+                report(name.text) { error(.unknownColumn, $0, name.span, help: $1) }
+            }
+        }
+        for name in commandLineMasks where !name.isEmpty && !known.contains(name) {
+            report(name) { Diagnostic(.unknownColumn, "--mask \(name): " + $0, file: file, help: $1) }
+        }
     }
 
     /// Checks a statement again against the tables as they are, once the pivots it depends on
