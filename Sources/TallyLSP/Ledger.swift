@@ -38,26 +38,22 @@ struct LastRun {
     static func hasRun(store storePath: String, playbook path: String) -> Bool {
         guard let store = try? QAStore(path: storePath, access: .readOnly),
               let runs = try? store.runs(limit: 200) else { return false }
+        return runs.contains { isRun(of: path, recorded: $0.playbook, store: storePath) }
+    }
+
+    /// Whether a run's recorded playbook path is the playbook at `path`: a relative one is from
+    /// the run's working folder, the one holding `.tally/`.
+    static func isRun(of path: String, recorded: String, store storePath: String) -> Bool {
         let base = ((storePath as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
-        let target = (path as NSString).standardizingPath
-        return runs.contains { run in
-            let absolute = run.playbook.hasPrefix("/") ? run.playbook : base + "/" + run.playbook
-            return (absolute as NSString).standardizingPath == target
-        }
+        let absolute = recorded.hasPrefix("/") ? recorded : base + "/" + recorded
+        return (absolute as NSString).standardizingPath == (path as NSString).standardizingPath
     }
 
     /// The newest run of the playbook at `path` (a partial one too: `run to here`).
     static func load(store storePath: String, playbook path: String) -> LastRun? {
         guard let store = try? QAStore(path: storePath, access: .readOnly), let runs = try? store.runs(limit: 200) else { return nil }
-        // The run's working folder: the one holding `.tally/` (a relative playbook path is from there).
-        let base = ((storePath as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
-        let target = (path as NSString).standardizingPath
-        func same(_ recorded: String) -> Bool {
-            let absolute = recorded.hasPrefix("/") ? recorded : base + "/" + recorded
-            return (absolute as NSString).standardizingPath == target
-        }
         // The newest run; a cell a partial run left out is taken from the run before it that ran it.
-        let mine = runs.filter { same($0.playbook) }.prefix(10)
+        let mine = runs.filter { isRun(of: path, recorded: $0.playbook, store: storePath) }.prefix(10)
         guard let summary = mine.first else { return nil }
         var cells: [String: Cell] = [:]
         for run in mine {
