@@ -5,8 +5,6 @@ import TallyCore
 /// inside them.
 enum Vocabulary {
     static let statements = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask", "track"]
-    static let steps = ["filter", "derive", "select", "drop", "rename", "join", "aggregate", "window", "pivot", "unpivot", "sort",
-                        "take", "distinct", "union", "validate", "diff", "locate", "annotate"]
     static let words = ["from", "to", "as", "with", "by", "on", "in", "is", "null", "not", "and", "or", "like", "between", "empty",
                         "unique", "valid", "calpads", "year", "severity", "error", "warning", "message", "id", "columns", "where",
                         "limit", "inner", "left", "anti", "semi", "expect", "desc", "asc", "header", "true", "false", "required",
@@ -44,7 +42,7 @@ extension LanguageServer {
             return JSON.from(items)
         }
         if trimmed.hasSuffix("|") || (trimmed.isEmpty && doc.line(position.line).trimmingCharacters(in: .whitespaces).hasPrefix("|")) {
-            for step in Vocabulary.steps { add(step, 14, "step", 0) }
+            for step in StepRegistry.keywords { add(step, 14, "step", 0) }
             return JSON.from(items)
         }
         if trimmed.hasSuffix("calpads") {

@@ -23,22 +23,25 @@ final class EditorFilesTests: XCTestCase {
     var statementAndStepWords: Set<String> { Lexer.statementWords.union(Parser.stepWords) }
 
     /// Every word the parser gives a meaning: statements, steps, options, functions, types, and
-    /// each `acceptKeyword("…")` / `expectKeyword("…")` / `isKeyword("…")` in Sources/TallyCore/Syntax.
+    /// each `acceptKeyword("…")` / `expectKeyword("…")` / `isKeyword("…")` in Sources/TallyCore/Syntax and Steps.
     func parserWords() throws -> Set<String> {
         var words = statementAndStepWords.union(Parser.optionWords)
         words.formUnion(FunctionRegistry.all.keys)
         words.formUnion(FunctionRegistry.aggregateNames)
         words.formUnion(WindowStep.functions)
         words.formUnion(DataType.allCases.map(\.rawValue) + ["path"])
-        let syntax = EditorFilesTests.repository.appendingPathComponent("Sources/TallyCore/Syntax")
         let pattern = try NSRegularExpression(pattern: #"(?:acceptKeyword|expectKeyword|isKeyword)\("([a-z_-]+)"\)"#)
         var scanned = 0
-        for file in try FileManager.default.contentsOfDirectory(atPath: syntax.path) where file.hasSuffix(".swift") {
-            let source = try String(contentsOf: syntax.appendingPathComponent(file), encoding: .utf8)
-            let ns = source as NSString
-            for match in pattern.matches(in: source, range: NSRange(location: 0, length: ns.length)) {
-                words.insert(ns.substring(with: match.range(at: 1)))
-                scanned += 1
+        // The statements are read in Syntax/, each step after its keyword in its own file in Steps/.
+        for folder in ["Sources/TallyCore/Syntax", "Sources/TallyCore/Steps"] {
+            let directory = EditorFilesTests.repository.appendingPathComponent(folder)
+            for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".swift") {
+                let source = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+                let ns = source as NSString
+                for match in pattern.matches(in: source, range: NSRange(location: 0, length: ns.length)) {
+                    words.insert(ns.substring(with: match.range(at: 1)))
+                    scanned += 1
+                }
             }
         }
         XCTAssertGreaterThan(scanned, 50, "the parser's keywords were not found in its sources")
@@ -76,12 +79,14 @@ final class EditorFilesTests: XCTestCase {
         return out
     }
 
-    /// Whether some rule gives `word` a keyword-like scope where it may stand: alone, after `|`,
-    /// after a type's `:`, or called as a function. (TextMate tries rules in order; this checks
-    /// that a rule exists, and the Neovim end-to-end test sees the real highlighting.)
+    /// Whether some rule gives `word` a keyword-like scope where it may stand: alone, after a
+    /// type's `:`, or called as a function — or, for a step, after `|` (where any word is a
+    /// step's). (TextMate tries rules in order; this checks that a rule exists, and the Neovim
+    /// end-to-end test sees the real highlighting.)
     func covered(_ word: String, by rules: [Rule]) -> String? {
         let kinds = ["keyword", "support.function", "constant.language", "storage.type"]
-        for (before, after) in [("", ""), ("| ", ""), ("x: ", ""), ("", "(x)")] {
+        let places = Parser.stepWords.contains(word) ? [("| ", "")] : [("", ""), ("x: ", ""), ("", "(x)")]
+        for (before, after) in places {
             let probe = before + word + after
             let target = NSRange(location: (before as NSString).length, length: (word as NSString).length)
             for rule in rules {
@@ -160,17 +165,20 @@ final class EditorFilesTests: XCTestCase {
         return "\(value)"
     }
 
-    /// Neovim's and Emacs' highlighting name every statement and step; Neovim's every function too.
+    /// Neovim's and Emacs' highlighting name every statement, and take any word after `|` for a
+    /// step (so a new step kind needs no editor change); Neovim's names every function too.
     func testNeovimAndEmacsHighlightEveryStatementAndStep() throws {
         let vim = try text("editors/nvim/syntax/tally.vim")
         let emacs = try text("editors/emacs/tally-mode.el")
         func has(_ source: String, _ word: String) -> Bool {
             source.range(of: "(?<![A-Za-z_])\(word)(?![A-Za-z_])", options: .regularExpression) != nil
         }
-        for word in statementAndStepWords.sorted() {
+        for word in Lexer.statementWords.sorted() {
             XCTAssertTrue(has(vim, word), "editors/nvim/syntax/tally.vim lacks \(word)")
             XCTAssertTrue(has(emacs, "\"\(word)\""), "editors/emacs/tally-mode.el lacks \(word)")
         }
+        XCTAssertTrue(vim.contains(#"syn match tallyStep /\(|\s*\)\@<=\<[a-z][a-z_]*\>/"#), "Neovim's step rule is not any word after |")
+        XCTAssertTrue(emacs.contains(#"("|[ \t]*\\(\\<[a-z][a-z_]*\\>\\)" 1 font-lock-keyword-face)"#), "Emacs' step rule is not any word after |")
         for word in Set(FunctionRegistry.all.keys).union(WindowStep.functions).sorted() {
             XCTAssertTrue(has(vim, word), "editors/nvim/syntax/tally.vim lacks the function \(word)")
         }

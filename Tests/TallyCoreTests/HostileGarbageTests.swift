@@ -267,7 +267,7 @@ final class HostileGarbageTests: XCTestCase {
     func testAUnionMissingThousandsOfColumnsNamesTheFirstTwenty() throws {
         var schema = Schema(columns: (0..<5_000).map { .init(name: "c\($0)", type: .integer) })
         let ctx = StepCheckContext(file: "p.playbook", tableName: "a", params: [:], tables: ["b": Schema(columns: [.init(name: "c0", type: .integer)])])
-        XCTAssertThrowsError(try UnionStep.schema(Name("b", SourceSpan(line: 1, column: 1, length: 1)), schema, ctx)) { error in
+        XCTAssertThrowsError(try UnionStep(other: Name("b", SourceSpan(line: 1, column: 1, length: 1))).schema(schema, ctx)) { error in
             let message = (error as? Diagnostic)?.message ?? ""
             XCTAssertEqual(message, "union needs the same columns: \"b\" lacks " + (1...20).map { "c\($0)" }.joined(separator: ", ") + " and 4,979 more")
         }
@@ -275,7 +275,7 @@ final class HostileGarbageTests: XCTestCase {
         schema = Schema(columns: [.init(name: "x", type: .integer), .init(name: "y", type: .integer)])
         let mixed = StepCheckContext(file: "p.playbook", tableName: "a", params: [:],
                                      tables: ["b": Schema(columns: [.init(name: "y", type: .decimal), .init(name: "x", type: .integer)])])
-        let made = try UnionStep.schema(Name("b", SourceSpan(line: 1, column: 1, length: 1)), schema, mixed)
+        let made = try UnionStep(other: Name("b", SourceSpan(line: 1, column: 1, length: 1))).schema(schema, mixed)
         XCTAssertEqual(made.columns, [.init(name: "x", type: .integer), .init(name: "y", type: .decimal)])
     }
 

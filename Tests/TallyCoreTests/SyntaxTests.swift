@@ -82,7 +82,7 @@ final class SyntaxTests: XCTestCase {
 
     func testPrecedenceOfAndOrNot() throws {
         let playbook = try parse("x = s | filter not a == 1 or b == 2 and c == 3")
-        guard case .assign(_, _, let steps) = playbook.statements[0].statement, case .filter(let e) = steps[0].step,
+        guard case .assign(_, _, let steps) = playbook.statements[0].statement, let e = (steps[0].step as? FilterStep)?.expr,
               case .binary("or", let left, let right) = e.kind else { return XCTFail("expected or at the top") }
         guard case .unary("not", _) = left.kind else { return XCTFail("not binds tighter than or") }
         guard case .binary("and", _, _) = right.kind else { return XCTFail("and binds tighter than or") }

@@ -17,7 +17,7 @@ final class VectorEvaluatorTests: XCTestCase {
 
     func check(_ expression: String, on t: Table, file: StaticString = #filePath, line: UInt = #line) throws {
         let playbook = try Parser.parse(source: "x = t | derive v = \(expression)", file: "t.playbook")
-        guard case .assign(_, _, let steps) = playbook.statements[0].statement, case .derive(let items) = steps[0].step else {
+        guard case .assign(_, _, let steps) = playbook.statements[0].statement, let items = (steps[0].step as? DeriveStep)?.items else {
             return XCTFail("no derive", file: file, line: line)
         }
         let e = items[0].1

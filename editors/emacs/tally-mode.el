@@ -5,10 +5,8 @@
   `((,(concat "^[ \t]*" (regexp-opt '("playbook" "param" "load" "assert" "compare" "save" "snapshot"
                                        "export" "show" "profile" "counts" "chart" "mask" "track") 'words))
      . font-lock-keyword-face)
-    (,(concat "|[ \t]*\\(" (regexp-opt '("filter" "derive" "select" "drop" "rename" "join" "aggregate" "window"
-                                       "pivot" "unpivot" "sort" "take" "distinct" "union" "validate" "diff"
-                                       "locate" "annotate") 'words) "\\)")
-     1 font-lock-keyword-face)
+    ;; Any word after | is a step (the steps are listed once, in StepRegistry.swift).
+    ("|[ \t]*\\(\\<[a-z][a-z_]*\\>\\)" 1 font-lock-keyword-face)
     (,(regexp-opt '("and" "or" "not" "in" "is" "between" "like" "case" "when" "then" "else" "end" "from" "as"
                     "with" "by" "on" "to" "into" "where" "columns" "limit" "severity" "message" "id" "within"
                     "expect" "order" "desc" "asc" "across" "except" "calpads" "header" "encoding" "split") 'words)

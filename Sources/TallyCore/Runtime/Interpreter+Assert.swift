@@ -78,7 +78,7 @@ extension Interpreter {
             let findings = try CalpadsValidator.validate(t, type: layout.text, with: others, file: file)
             let severity = findings.column("severity")
             let fatal = (0..<findings.rowCount).filter { severity?.value($0) == .text("fatal") }
-            let findingsLineage = Lineage.after(.validate(layout: layout, with: with), input: lineage(name.text), inputNames: t.names,
+            let findingsLineage = Lineage.after(ValidateStep(layout: layout, with: with), input: lineage(name.text), inputNames: t.names,
                                                 output: findings.names, tables: { self.lineage($0) }, columnNames: { self.tables[$0]?.names ?? [] })
             // Without the record's school and local IDs that findings end with: the failing rows
             // (and their hash, which `tally ack` keys on) stay what they were before those columns.

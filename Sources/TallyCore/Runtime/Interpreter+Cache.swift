@@ -18,41 +18,16 @@ extension Interpreter {
     }()
 
     /// The tables a statement reads (a superset is harmless: a table read needlessly is only
-    /// loaded from the cache needlessly). Every switch here lists every case, with no `default`:
-    /// a statement, step or expression added later does not compile until it says what it reads
+    /// loaded from the cache needlessly). Every switch here lists every case, with no `default`, and
+    /// every step kind must say its `tablesRead`: a statement, step or expression added later does
+    /// not compile until it says what it reads
     /// (one that silently read nothing here would get stale cache hits).
     static func reads(_ node: StatementNode) -> [String] {
-        func exprTables(_ e: Expr) -> [String] {
-            var out: [String] = []
-            switch e.kind {
-            case .qualified(let table, _): out.append(table)
-            case .name(let n): out.append(n)
-            case .literal, .unary, .binary, .inList, .between, .isNull, .like, .call: break
-            }
-            for child in e.children { out += exprTables(child) }
-            return out
-        }
+        let exprTables = StepRegistry.tables(in:)
         switch node.statement {
         case .assign(_, let source, let steps):
             var names = [source.text]
-            for step in steps {
-                switch step.step {
-                case .join(_, let table, _, _): names.append(table.text)
-                case .union(let table): names.append(table.text)
-                case .validate(_, let with): names += with.map(\.text)
-                case .locate(let table), .annotate(let table): names.append(table.text)
-                case .filter(let e): names += exprTables(e)
-                case .derive(let items): for (_, e) in items { names += exprTables(e) }
-                case .aggregate(let items, _): for item in items { if let e = item.argument { names += exprTables(e) } }
-                case .window(let items, _, _): for item in items { if let e = item.argument { names += exprTables(e) } }
-                case .pivot(_, let argument, _, _, let columns):
-                    if let e = argument { names += exprTables(e) }
-                    for e in columns ?? [] { names += exprTables(e) }
-                // Column names only, or (diff snapshot) the QA store, which the cell key never covers:
-                // such a cell always runs (`cellKey`).
-                case .select, .drop, .rename, .unpivot, .sort, .take, .distinct, .diffSnapshot: break
-                }
-            }
+            for step in steps { names += step.step.tablesRead }
             return names
         case .assert(let predicate, _, _, _):
             switch predicate {
@@ -115,7 +90,7 @@ extension Interpreter {
             // could have changed since.
             return loadKeys[index]
         case .assign(_, _, let steps):
-            if steps.contains(where: { if case .diffSnapshot = $0.step { return true }; return false }) { return nil }
+            if steps.contains(where: { !$0.step.cacheable }) { return nil }
         case .assert, .show, .profile, .counts, .chart:
             break
         case .export:

@@ -95,7 +95,7 @@ extension Interpreter {
         var made: [String: [String]] = [:]
         for node in playbook.statements {
             guard case .assign(let name, let source, let steps) = node.statement else { continue }
-            made[name.text] = [source.text] + steps.compactMap { if case .union(let other) = $0.step { return other.text }; return nil }
+            made[name.text] = [source.text] + steps.compactMap { ($0.step as? UnionStep)?.other.text }
         }
         let formats = Dictionary((plan?.loads.values).map { $0.map { ($0.table, $0.format) } } ?? [], uniquingKeysWith: { a, _ in a })
         var loads: [String] = [], seen: Set<String> = [], pending = [table]

@@ -108,7 +108,7 @@ extension Interpreter {
             do {
                 let parsed = try Parser.parse(source: "view = \(name) | filter \(filter)\n", file: "filter")
                 guard case .assign(_, _, let steps)? = parsed.statements.first?.statement, let step = steps.first,
-                      case .filter(let condition) = step.step else {
+                      let filter = step.step as? FilterStep else {
                     throw Diagnostic(.badArguments, .error, "a condition, e.g. GradeLevelCode == \"KN\"", file: "filter")
                 }
                 // Only this table is in scope: `T.c` of another (raw) table is unknown here.
@@ -117,7 +117,7 @@ extension Interpreter {
                 _ = try StepRegistry.schema(step, data.schema, typer)
                 let context = StepRunContext(file: "filter", tableName: name, params: plan.params, paramTypes: plan.paramTypes,
                                              tables: scope, clock: options.clock, services: nil)
-                data = try FilterStep.run(condition, data, context).0
+                data = try filter.run(data, context).0
             } catch let d as Diagnostic {
                 return TablePage(table: name, columns: data.names, types: data.columns.map(\.type.rawValue), rows: [], total: 0,
                                  all: all, offset: 0, error: d.message + (d.help.map { " (\($0))" } ?? ""))

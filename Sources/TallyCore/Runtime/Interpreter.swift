@@ -272,7 +272,7 @@ public final class Interpreter {
             cell.rowsOut = table.rowCount
             cell.schema = table.schema
             // Aggregates are charted in reports.
-            if case .aggregate? = steps.last?.step { cell.preview = Preview(table, limit: 1_000, lineage: columnLineage) }
+            if steps.last?.step is AggregateStep { cell.preview = Preview(table, limit: 1_000, lineage: columnLineage) }
             tables[name.text] = table
             return cell
         case .assert(let predicate, let severity, let message, let id):
@@ -441,7 +441,7 @@ public final class Interpreter {
             var cell = CellResult(index: index, node: node, kind: .show)
             cell.rowsIn = data.rowCount
             if let filter {
-                let (kept, result) = try StepRegistry.run(StepNode(step: .filter(filter), span: filter.span), data, stepContext(table.text, plan))
+                let (kept, result) = try StepRegistry.run(StepNode(step: FilterStep(expr: filter), span: filter.span), data, stepContext(table.text, plan))
                 data = kept
                 cell.steps.append(result)
             }

@@ -310,7 +310,8 @@ extension Checker {
         for step in steps {
             // A step reading columns a pivot will make is checked again when it runs.
             if schema.open != nil { deferred.insert(index) }
-            if case .diffSnapshot(let snapshot, _, let scope) = step.step {
+            if let diff = step.step as? DiffSnapshotStep {
+                let snapshot = diff.name, scope = diff.scope
                 guard let store else {
                     diagnostics.append(error(.storeNeeded, "diff snapshot needs the QA store", step.span, help: "run without --no-store"))
                     return nil
@@ -323,7 +324,7 @@ extension Checker {
                 }
             }
             do {
-                if !rechecking { warnings += Lint.step(step, schema, file) }
+                if !rechecking { warnings += step.step.lint(schema, file: file) }
                 schema = try StepRegistry.schema(step, schema, ctx)
             } catch let d as Diagnostic {
                 diagnostics.append(d)
@@ -361,7 +362,7 @@ extension Checker {
         case .valid(let table, let layout, let with):
             guard let schema = lookup(table) else { return }
             let ctx = StepCheckContext(file: file, tableName: table.text, params: paramTypes, tables: tables)
-            record { _ = try ServiceSteps.validateSchema(layout, with, schema, ctx) }
+            record { _ = try ValidateStep(layout: layout, with: with).schema(schema, ctx) }
         case .scalar(let expr):
             if referencesPoisoned(expr) { return }
             record {

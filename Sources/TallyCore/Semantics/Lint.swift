@@ -45,26 +45,20 @@ enum Lint {
         }
     }
 
-    /// A step's habits, over the schema of the table it reads.
-    static func step(_ node: StepNode, _ schema: Schema, _ file: String) -> [Diagnostic] {
+    /// A text column whose name says it holds grades (01 … 12, KN, TK): ordered as text, KN and
+    /// TK come after 12. (Each step's own habits are its kind's `lint`.)
+    static func isGradeText(_ name: Name, _ schema: Schema) -> Bool {
+        schema.type(of: name.text) == .text && name.text.lowercased().contains("grade")
+    }
+
+    /// `min`/`max` of grades as text (aggregate and window items).
+    static func gradeExtremes(_ items: [(name: Name, function: Name, argument: Expr?)], _ schema: Schema, _ file: String) -> [Diagnostic] {
         var warnings: [Diagnostic] = []
-        func grades(_ name: Name) -> Bool { schema.type(of: name.text) == .text && name.text.lowercased().contains("grade") }
-        switch node.step {
-        case .filter(let e): expression(e, schema, file, into: &warnings)
-        case .derive(let items): for (_, e) in items { expression(e, schema, file, into: &warnings) }
-        case .sort(let keys):
-            for (key, _) in keys where grades(key) {
-                warnings.append(warning(.textSortedAsNumbers, "\(key.text) is text: sort orders it alphabetically (01 … 12, then KN, TK)", file, key.span,
-                                        help: "derive g = grade_order(\(key.text)) and sort by g"))
-            }
-        case .aggregate(let items, _), .window(let items, _, _):
-            for item in items where ["min", "max"].contains(item.function.text) {
-                guard let argument = item.argument, case .name(let column) = argument.kind, schema.type(of: column) == .text,
-                      column.lowercased().contains("grade") else { continue }
-                warnings.append(warning(.textComparedAsNumbers, "\(column) is text: \(item.function.text) takes the alphabetically \(item.function.text == "max" ? "last" : "first") (max is TK, not 12)",
-                                        file, argument.span, help: "\(item.function.text)(grade_order(\(column))) gives the grade's place"))
-            }
-        default: break
+        for item in items where ["min", "max"].contains(item.function.text) {
+            guard let argument = item.argument, case .name(let column) = argument.kind, schema.type(of: column) == .text,
+                  column.lowercased().contains("grade") else { continue }
+            warnings.append(warning(.textComparedAsNumbers, "\(column) is text: \(item.function.text) takes the alphabetically \(item.function.text == "max" ? "last" : "first") (max is TK, not 12)",
+                                    file, argument.span, help: "\(item.function.text)(grade_order(\(column))) gives the grade's place"))
         }
         return warnings
     }

@@ -1,8 +1,36 @@
 /// `aggregate NAME = FUNC(...), ... [by KEY, ...]`: one row per key, in key order.
 ///
 /// For example: `| aggregate students = count() by SchoolOfAttendance, GradeLevelCode`.
-enum AggregateStep {
+public struct AggregateStep: StepKind {
+    public static let keyword = "aggregate"
     typealias Item = (name: Name, function: Name, argument: Expr?)
+    var items: [Item]
+    var by: [Name]
+
+    public static func parse(_ p: inout Parser) throws -> Self {
+        let items = try p.functionItems("the result column's name", "an aggregate function (count, count_distinct, sum, min, max, avg)")
+        return Self(items: items, by: p.acceptKeyword("by") ? try p.nameList("a key column") : [])
+    }
+
+    public func lineage(_ ctx: LineageContext) -> ColumnLineage {
+        var out: ColumnLineage = [:]
+        for key in by { out[key.text] = ctx.of(key.text) }
+        for item in items {
+            switch item.function.text.lowercased() {
+            case "min", "max":
+                // The value of one row: as sensitive as its source.
+                out[item.name.text] = (item.argument.map { ctx.sources($0) } ?? []).union([item.name.text])
+            case "count", "count_distinct", "sum":
+                // A count of students: small ones are suppressed in reports.
+                out[item.name.text] = [item.name.text, ReportPrivacy.countMarker]
+            default:
+                out[item.name.text] = [item.name.text]
+            }
+        }
+        return out
+    }
+    public var tablesRead: [String] { items.compactMap(\.argument).flatMap(StepRegistry.tables(in:)) }
+    public func lint(_ schema: Schema, file: String) -> [Diagnostic] { Lint.gradeExtremes(items, schema, file) }
 
     static func function(_ name: Name, _ ctx: StepCheckContext) throws -> AggregateFunction {
         guard let f = AggregateFunction(rawValue: name.text.lowercased()) else {
@@ -30,11 +58,11 @@ enum AggregateStep {
         return (f, f.resultType(argumentType))
     }
 
-    static func schema(_ items: [Item], _ by: [Name], _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
+    public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         var fields: [Schema.Field] = []
         for key in by { fields.append(Schema.Field(name: key.text, type: try ctx.requireColumn(key, in: input))) }
         for item in items {
-            let (_, type) = try typed(item.function, item.argument, input, ctx)
+            let (_, type) = try Self.typed(item.function, item.argument, input, ctx)
             if fields.contains(where: { $0.name == item.name.text }) {
                 throw ctx.error(.duplicateName, "column \"\(item.name.text)\" is defined twice", item.name.span)
             }
@@ -43,7 +71,7 @@ enum AggregateStep {
         return Schema(columns: fields)
     }
 
-    static func run(_ items: [Item], _ by: [Name], _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
+    public func run(_ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
         let evaluator = ctx.evaluator(input)
         var specs: [Table.AggregateSpec] = []
         for item in items {

@@ -1,6 +1,34 @@
 /// `derive NAME = EXPR, ...`: adds or replaces columns; later items see earlier ones.
-enum DeriveStep {
-    static func schema(_ items: [(Name, Expr)], _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
+public struct DeriveStep: StepKind {
+    public static let keyword = "derive"
+    var items: [(Name, Expr)]
+
+    public static func parse(_ p: inout Parser) throws -> Self {
+        var items: [(Name, Expr)] = []
+        repeat {
+            let column = try p.name("a column name")
+            try p.expectSymbol("=")
+            items.append((column, try p.parseExpression()))
+        } while p.acceptSymbol(",")
+        return Self(items: items)
+    }
+
+    /// A new column comes from what its expression reads (earlier items included).
+    public func lineage(_ ctx: LineageContext) -> ColumnLineage {
+        var out = ctx.input
+        for (name, expr) in items {
+            out[name.text] = Lineage.sources(of: expr, out, tables: ctx.tables).union([name.text])
+        }
+        return out
+    }
+    public var tablesRead: [String] { items.flatMap { StepRegistry.tables(in: $0.1) } }
+    public func lint(_ schema: Schema, file: String) -> [Diagnostic] {
+        var warnings: [Diagnostic] = []
+        for (_, e) in items { Lint.expression(e, schema, file, into: &warnings) }
+        return warnings
+    }
+
+    public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         var schema = input
         for (name, expr) in items {
             let t = try ctx.typer(schema).type(of: expr) ?? .text
@@ -9,7 +37,7 @@ enum DeriveStep {
         return schema
     }
 
-    static func run(_ items: [(Name, Expr)], _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
+    public func run(_ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
         var table = input
         for (name, expr) in items {
             table.setColumn(name.text, try ctx.evaluator(table).evaluate(expr))

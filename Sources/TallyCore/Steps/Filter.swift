@@ -1,8 +1,24 @@
 /// `filter EXPR`: keeps rows where EXPR is true; counts rows dropped for false and for null.
 ///
 /// For example: `| filter EnrollmentStatusCode in ("10", "30")`.
-enum FilterStep {
-    static func schema(_ expr: Expr, _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
+public struct FilterStep: StepKind {
+    public static let keyword = "filter"
+    var expr: Expr
+
+    /// The condition (the watch page's table view filters through this step).
+    public var condition: Expr { expr }
+
+    public static func parse(_ p: inout Parser) throws -> Self { Self(expr: try p.parseExpression()) }
+
+    public func lineage(_ ctx: LineageContext) -> ColumnLineage { ctx.unchanged }
+    public var tablesRead: [String] { StepRegistry.tables(in: expr) }
+    public func lint(_ schema: Schema, file: String) -> [Diagnostic] {
+        var warnings: [Diagnostic] = []
+        Lint.expression(expr, schema, file, into: &warnings)
+        return warnings
+    }
+
+    public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         let t = try ctx.typer(input).type(of: expr)
         if let t, t != .boolean {
             throw ctx.error(.notBoolean, "a filter needs a true/false condition; this is \(t.rawValue)", expr.span,
@@ -11,7 +27,7 @@ enum FilterStep {
         return input
     }
 
-    static func run(_ expr: Expr, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
+    public func run(_ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
         let truth = try ctx.evaluator(input).truth(expr)
         var keep = [Int32]()
         keep.reserveCapacity(input.rowCount)
@@ -23,7 +39,7 @@ enum FilterStep {
         var result = StepResult(keyword: "filter", rowsIn: input.rowCount, rowsOut: output.rowCount)
         result.droppedNull = droppedNull
         result.droppedFalse = input.rowCount - output.rowCount - droppedNull
-        result.notes = lookalikes(expr, input)
+        result.notes = Self.lookalikes(expr, input)
         return (output, result)
     }
 

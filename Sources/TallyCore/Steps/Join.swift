@@ -1,7 +1,62 @@
 /// `join [inner|left|anti|semi] TABLE on KEY, ... [expect many-to-one]`: a hash join that keeps
 /// the left table's row order. Null keys never match. A non-key column both sides have is taken
 /// from the right as `TABLE_COLUMN`.
-enum JoinStep {
+public struct JoinStep: StepKind {
+    public static let keyword = "join"
+    var kind: JoinKind
+    var table: Name
+    var keys: [(left: Name, right: Name)]
+    var expect: JoinExpectation?
+
+    public static func parse(_ p: inout Parser) throws -> Self {
+        var kind = JoinKind.inner
+        if let text = p.current.identifierText, let k = JoinKind(rawValue: text.lowercased()), !p.peek().isKeyword("on") {
+            kind = k
+            _ = p.advance()
+        }
+        let table = try p.name("the table to join")
+        try p.expectKeyword("on")
+        var keys: [(left: Name, right: Name)] = []
+        repeat {
+            let left = try p.name("a key column")
+            if p.acceptSymbol("==") || p.acceptSymbol("=") { keys.append((left, try p.name("the other table's key column"))) }
+            else { keys.append((left, left)) }
+        } while p.acceptSymbol(",")
+        var expectation: JoinExpectation? = nil
+        if p.acceptKeyword("expect") {
+            let start = p.current.span
+            var words: [String] = []
+            while let text = p.current.identifierText, ["one", "many", "to"].contains(text.lowercased()) {
+                words.append(text.lowercased()); _ = p.advance()
+                if !p.acceptSymbol("-") { break }
+            }
+            guard let e = JoinExpectation(rawValue: words.joined(separator: "-")) else {
+                throw p.error(.unexpectedToken, "expected one-to-one, many-to-one or one-to-many after \"expect\"", start)
+            }
+            expectation = e
+        }
+        return Self(kind: kind, table: table, keys: keys, expect: expectation)
+    }
+
+    public var tablesRead: [String] { [table.text] }
+
+    public func lineage(_ ctx: LineageContext) -> ColumnLineage {
+        var out: ColumnLineage = [:]
+        let right = ctx.tables(table.text)
+        for name in ctx.inputNames { out[name] = ctx.of(name) }
+        // The right side's columns, laid out as the join lays them out (`sinf_SSID`).
+        let layout = Self.layout(kind, left: ctx.inputNames, right: ctx.columnNames(table.text),
+                                 rightTable: table.text, rightKeys: keys.map(\.right.text))
+        for item in layout where item.fromRight {
+            out[item.output] = Lineage.of(item.source, in: right).union([item.output])
+        }
+        // A full join's keys hold the right's values on the rows only the right has.
+        if kind == .full {
+            for key in keys { out[key.left.text] = (out[key.left.text] ?? []).union(Lineage.of(key.right.text, in: right)) }
+        }
+        return out
+    }
+
     /// Output columns: (from the right side?, source column, output name).
     static func layout(_ kind: JoinKind, left: [String], right: [String], rightTable: String,
                        rightKeys: [String]) -> [(fromRight: Bool, source: String, output: String)] {
@@ -22,8 +77,7 @@ enum JoinStep {
         return out
     }
 
-    static func schema(_ kind: JoinKind, _ table: Name, _ keys: [(left: Name, right: Name)], _ input: Schema,
-                       _ ctx: StepCheckContext) throws -> Schema {
+    public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         let right = try ctx.requireTable(table)
         for key in keys {
             let a = try ctx.requireColumn(key.left, in: input)
@@ -36,15 +90,15 @@ enum JoinStep {
         }
         // Columns a pivot will make on either side are known only at run time.
         var schema = Schema(columns: [], open: input.open ?? right.open)
-        for item in layout(kind, left: input.names, right: right.names, rightTable: table.text, rightKeys: keys.map(\.right.text)) {
+        for item in Self.layout(kind, left: input.names, right: right.names, rightTable: table.text, rightKeys: keys.map(\.right.text)) {
             let t = item.fromRight ? right.type(of: item.source) : input.type(of: item.source)
             schema.columns.append(Schema.Field(name: item.output, type: t ?? .text))
         }
         return schema
     }
 
-    static func run(_ kind: JoinKind, _ table: Name, _ keys: [(left: Name, right: Name)], _ expect: JoinExpectation?,
-                    _ span: SourceSpan, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
+    public func run(_ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
+        let span = ctx.span
         guard let right = ctx.tables[table.text] else {
             throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: ctx.file, span: table.span)
         }
@@ -79,7 +133,7 @@ enum JoinStep {
         var names: [String] = []
         var leftColumns: [Column] = [], rightColumns: [Column] = []
         var fromRight: [Bool] = []
-        for item in layout(kind, left: input.names, right: right.names, rightTable: table.text, rightKeys: keys.map(\.right.text)) {
+        for item in Self.layout(kind, left: input.names, right: right.names, rightTable: table.text, rightKeys: keys.map(\.right.text)) {
             guard let column = item.fromRight ? right.column(item.source) : input.column(item.source) else { continue }
             names.append(item.output)
             fromRight.append(item.fromRight)

@@ -7,8 +7,55 @@
 /// (null last, named `(missing)`), or in the order of the `in (...)` list, which also fixes the
 /// columns at check time. A combination with no rows is 0 for count and count_distinct, null for
 /// the others.
-enum PivotStep {
+public struct PivotStep: StepKind {
+    public static let keyword = "pivot"
     static let missingName = "(missing)"
+    var functionName: Name
+    var argument: Expr?
+    var by: [Name]
+    var across: Name
+    var columns: [Expr]?
+
+    public static func parse(_ p: inout Parser) throws -> Self {
+        _ = p.acceptKeyword("values")
+        let function = try p.name("an aggregate function (count, count_distinct, sum, min, max, avg)")
+        try p.expectSymbol("(")
+        var argument: Expr? = nil
+        if !p.current.isSymbol(")") { argument = try p.parseExpression() }
+        try p.expectSymbol(")")
+        let keys = p.acceptKeyword("by") ? try p.nameList("a key column (one row per key)") : []
+        guard p.acceptKeyword("across") else {
+            throw p.unexpected("\"across\" and the column whose values become columns (across GradeLevelCode)")
+        }
+        let across = try p.name("the column whose values become columns")
+        var columns: [Expr]? = nil
+        if p.acceptKeyword("in") {
+            try p.expectSymbol("(")
+            var items: [Expr] = []
+            repeat { items.append(try p.parseExpression()) } while p.acceptSymbol(",")
+            try p.expectSymbol(")")
+            columns = items
+        }
+        return Self(functionName: function, argument: argument, by: keys, across: across, columns: columns)
+    }
+
+    public var tablesRead: [String] { ([argument].compactMap { $0 } + (columns ?? [])).flatMap(StepRegistry.tables(in:)) }
+
+    public func lineage(_ ctx: LineageContext) -> ColumnLineage {
+        var out: ColumnLineage = [:]
+        for key in by { out[key.text] = ctx.of(key.text) }
+        let keys = Set(by.map(\.text))
+        // Each new column is named after a value of `across`.
+        let named = ctx.of(across.text).union([Lineage.header])
+        for name in ctx.output where !keys.contains(name) {
+            switch functionName.text.lowercased() {
+            case "min", "max": out[name] = (argument.map { ctx.sources($0) } ?? []).union([name]).union(named)
+            case "count", "count_distinct", "sum": out[name] = named.union([name, ReportPrivacy.countMarker])
+            default: out[name] = named.union([name])
+            }
+        }
+        return out
+    }
 
     /// The fixed columns of an `in (...)` list, checked against the across column's type.
     static func listed(_ items: [Expr], _ acrossType: DataType, _ ctx: StepCheckContext) throws -> [String] {
@@ -27,8 +74,7 @@ enum PivotStep {
         return names
     }
 
-    static func schema(_ functionName: Name, _ argument: Expr?, _ by: [Name], _ across: Name, _ columns: [Expr]?,
-                       _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
+    public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         var fields: [Schema.Field] = []
         for key in by {
             fields.append(Schema.Field(name: key.text, type: try ctx.requireColumn(key, in: input)))
@@ -40,7 +86,7 @@ enum PivotStep {
         let acrossType = try ctx.requireColumn(across, in: input)
         let (_, valueType) = try AggregateStep.typed(functionName, argument, input, ctx, textHelp: false)
         guard let columns else { return Schema(columns: fields, open: valueType) }
-        for name in try listed(columns, acrossType, ctx) {
+        for name in try Self.listed(columns, acrossType, ctx) {
             if fields.contains(where: { $0.name == name }) {
                 throw ctx.error(.duplicateName, "the pivot would make a second column \"\(name)\"", across.span, help: "rename the key column first")
             }
@@ -49,8 +95,7 @@ enum PivotStep {
         return Schema(columns: fields)
     }
 
-    static func run(_ functionName: Name, _ argument: Expr?, _ by: [Name], _ across: Name, _ columns: [Expr]?,
-                    _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
+    public func run(_ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
         guard let f = AggregateFunction(rawValue: functionName.text.lowercased()) else {
             throw Diagnostic(.unknownFunction, "unknown aggregate function \"\(functionName.text)\"", file: ctx.file, span: functionName.span)
         }
@@ -67,7 +112,7 @@ enum PivotStep {
         let keyColumns = keys.compactMap { groups.column($0) }
 
         // The output columns: listed, or every value found, in sort order with null last.
-        func label(_ row: Int) -> String { acrossColumn.isNull(row) ? missingName : acrossColumn.value(row).display }
+        func label(_ row: Int) -> String { acrossColumn.isNull(row) ? Self.missingName : acrossColumn.value(row).display }
         var names: [String]
         var leftOut: [String: Int] = [:]
         if let columns {
@@ -127,94 +172,6 @@ enum PivotStep {
             let which = leftOut.keys.sorted().prefix(8).joined(separator: ", ")
             result.notes.append("warning: \(Format.plural(total, "row")) left out, \(across.text) not in the list: \(which)")
         }
-        return (output, result)
-    }
-}
-
-/// `unpivot COL, ... into NAME, VALUE` (or `unpivot all except KEY, ... into NAME, VALUE`): each
-/// listed column becomes a row holding its name and value, the other columns repeated — a CDE
-/// report's grade columns back into one row per school and grade.
-///
-/// Rows come out input row by input row, the columns in the order listed (for `all except`,
-/// the table's order), and keep their source file and line.
-enum UnpivotStep {
-    static func turned(_ columns: [Name], _ except: Bool, _ names: [String]) -> [String] {
-        except ? names.filter { n in !columns.contains { $0.text == n } } : columns.map(\.text)
-    }
-
-    static func schema(_ columns: [Name], _ except: Bool, _ into: Name, _ value: Name, _ input: Schema,
-                       _ ctx: StepCheckContext) throws -> Schema {
-        for column in columns { _ = try ctx.requireColumn(column, in: input) }
-        let turnedNames = turned(columns, except, input.names)
-        var valueType: DataType? = except ? input.open : nil
-        for name in turnedNames {
-            guard let t = input.type(of: name) else { continue }
-            guard let v = valueType else { valueType = t; continue }
-            guard v.isComparable(with: t) else {
-                let at = columns.first { $0.text == name }?.span ?? into.span
-                throw ctx.error(.mismatchedTypes, "unpivot puts \"\(name)\" (\(t.rawValue)) in one column with \(v.rawValue) values", at,
-                                help: "unpivot columns of one type, or convert them first with derive")
-            }
-            if v != t { valueType = .decimal }
-        }
-        if turnedNames.isEmpty && input.open == nil {
-            throw ctx.error(.badArguments, "unpivot has no columns to turn into rows", into.span)
-        }
-        // The columns kept beside the two new ones, in the table's order.
-        var fields = input.columns.filter { !turnedNames.contains($0.name) }
-        if except, let open = input.open {
-            for column in columns where !input.contains(column.text) { fields.append(Schema.Field(name: column.text, type: open)) }
-        }
-        for name in [into, value] {
-            if fields.contains(where: { $0.name == name.text }) {
-                throw ctx.error(.duplicateName, "table \"\(ctx.tableName)\" already has a column \"\(name.text)\"", name.span)
-            }
-        }
-        if into.text == value.text { throw ctx.error(.duplicateName, "the two new columns need different names", value.span) }
-        fields.append(Schema.Field(name: into.text, type: .text))
-        fields.append(Schema.Field(name: value.text, type: valueType ?? .integer))
-        // A listed unpivot of an open table keeps its unlisted columns, which are not known yet.
-        return Schema(columns: fields, open: except ? nil : input.open)
-    }
-
-    static func run(_ columns: [Name], _ except: Bool, _ into: Name, _ value: Name, _ input: Table,
-                    _ ctx: StepRunContext) throws -> (Table, StepResult) {
-        let turnedNames = turned(columns, except, input.names)
-        let kept = input.names.filter { !turnedNames.contains($0) }
-        let n = input.rowCount, k = turnedNames.count
-        var parts = turnedNames.compactMap { input.column($0) }
-        guard parts.count == k, k > 0 else {
-            throw Diagnostic(.badArguments, "unpivot has no columns to turn into rows", file: ctx.file, span: into.span)
-        }
-        // One value type: integers beside decimals become decimals.
-        if Set(parts.map(\.type)).count > 1 { parts = parts.map { $0.converted(to: .decimal) ?? $0 } }
-        guard Set(parts.map(\.type)).count == 1 else {
-            throw Diagnostic(.mismatchedTypes, "unpivot puts columns of different types in one column: " +
-                             zip(turnedNames, parts).map { "\($0.0) (\($0.1.type.rawValue))" }.joined(separator: ", "),
-                             file: ctx.file, span: into.span, help: "convert them first with derive")
-        }
-        // Output row r = i * k + j is input row i, column j.
-        let repeatRows = [Int32](unsafeUninitializedCapacity: n * k) { out, count in
-            for i in 0..<n { for j in 0..<k { out[i * k + j] = Int32(i) } }
-            count = n * k
-        }
-        let stacked = parts.dropFirst().reduce(parts[0]) { $0.appending($1) }
-        let interleave = [Int32](unsafeUninitializedCapacity: n * k) { out, count in
-            for i in 0..<n { for j in 0..<k { out[i * k + j] = Int32(j * n + i) } }
-            count = n * k
-        }
-        let nameCodes = [Int32](unsafeUninitializedCapacity: n * k) { out, count in
-            for i in 0..<n { for j in 0..<k { out[i * k + j] = Int32(j) } }
-            count = n * k
-        }
-        var names = kept
-        var out = kept.compactMap { input.column($0)?.gather(repeatRows) }
-        names += [into.text, value.text]
-        out.append(Column(data: .text(codes: nameCodes, dictionary: TextDictionary(distinct: turnedNames)), validity: nil))
-        out.append(stacked.gather(interleave))
-        let output = Table(names: names, columns: out, provenance: input.provenance.gather(repeatRows))
-        var result = StepResult(keyword: "unpivot", rowsIn: n, rowsOut: output.rowCount)
-        result.notes = ["\(Format.plural(k, "column")) turned into rows: " + turnedNames.prefix(12).joined(separator: ", ") + (k > 12 ? ", …" : "")]
         return (output, result)
     }
 }

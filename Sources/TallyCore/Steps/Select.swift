@@ -1,6 +1,33 @@
-/// `select COL [as NEW], ...`, `drop COL, ...` and `rename OLD as NEW, ...`.
-enum SelectStep {
-    static func schema(_ items: [(source: Name, alias: Name?)], _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
+/// `select COL [as NEW], ...`: keeps these columns, in this order, renaming some.
+public struct SelectStep: StepKind {
+    public static let keyword = "select"
+    var items: [(source: Name, alias: Name?)]
+
+    public static func parse(_ p: inout Parser) throws -> Self {
+        var items: [(source: Name, alias: Name?)] = []
+        if case .symbol("*") = p.current.kind {
+            throw p.error(.sqlSpelling, "select names the columns to keep; * is SQL's", p.current.span,
+                          help: "to keep every column, leave select out; to leave some out, write: drop COLUMN, ...")
+        }
+        repeat {
+            let column = try p.name("a column name")
+            let alias = p.acceptKeyword("as") ? try p.name("the new column name") : nil
+            items.append((column, alias))
+        } while p.acceptSymbol(",")
+        return Self(items: items)
+    }
+
+    public func lineage(_ ctx: LineageContext) -> ColumnLineage {
+        var out: ColumnLineage = [:]
+        for pick in items {
+            let name = pick.alias?.text ?? pick.source.text
+            out[name] = ctx.of(pick.source.text).union([name])
+        }
+        return out
+    }
+    public var tablesRead: [String] { [] }
+
+    public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         var fields: [Schema.Field] = []
         for item in items {
             let t = try ctx.requireColumn(item.source, in: input)
@@ -13,40 +40,8 @@ enum SelectStep {
         return Schema(columns: fields)
     }
 
-    static func run(_ items: [(source: Name, alias: Name?)], _ input: Table) -> (Table, StepResult) {
+    public func run(_ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
         let output = input.projecting(items.map { ($0.source.text, ($0.alias ?? $0.source).text) })
-        return (output, StepResult(keyword: "select", rowsIn: input.rowCount, rowsOut: output.rowCount))
-    }
-
-    static func dropSchema(_ names: [Name], _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
-        for name in names { _ = try ctx.requireColumn(name, in: input) }
-        let dropped = Set(names.map(\.text))
-        return Schema(columns: input.columns.filter { !dropped.contains($0.name) }, open: input.open)
-    }
-
-    static func drop(_ names: [Name], _ input: Table) -> (Table, StepResult) {
-        let dropped = Set(names.map(\.text))
-        let output = input.projecting(input.names.filter { !dropped.contains($0) }.map { ($0, $0) })
-        return (output, StepResult(keyword: "drop", rowsIn: input.rowCount, rowsOut: output.rowCount))
-    }
-
-    static func renameSchema(_ items: [(from: Name, to: Name)], _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
-        var schema = input
-        for item in items {
-            _ = try ctx.requireColumn(item.from, in: schema)
-            if schema.contains(item.to.text) {
-                throw ctx.error(.duplicateName, "table \"\(ctx.tableName)\" already has a column \"\(item.to.text)\"", item.to.span)
-            }
-            if let i = schema.columns.firstIndex(where: { $0.name == item.from.text }) { schema.columns[i].name = item.to.text }
-            else if let open = schema.open { schema.columns.append(Schema.Field(name: item.to.text, type: open)) }
-        }
-        return schema
-    }
-
-    static func rename(_ items: [(from: Name, to: Name)], _ input: Table) -> (Table, StepResult) {
-        var names = input.names
-        for item in items { if let i = names.firstIndex(of: item.from.text) { names[i] = item.to.text } }
-        let output = input.projecting(zip(input.names, names).map { ($0.0, $0.1) })
-        return (output, StepResult(keyword: "rename", rowsIn: input.rowCount, rowsOut: output.rowCount))
+        return (output, StepResult(keyword: Self.keyword, rowsIn: input.rowCount, rowsOut: output.rowCount))
     }
 }

@@ -56,6 +56,8 @@ public struct StepRunContext {
     public var clock: EvaluationClock
     /// Services steps that need the QA store or CALPADS rules call through (nil when absent).
     public var services: RunServices?
+    /// Where the running step is written (set by `StepRegistry.run`), for its diagnostics.
+    public var span = SourceSpan(line: 0, column: 0, length: 0)
 
     func evaluator(_ table: Table) -> Evaluator {
         Evaluator(table: table, tableName: tableName, params: params, paramTypes: paramTypes,
@@ -69,56 +71,92 @@ public protocol RunServices: AnyObject {
     func diffSnapshot(_ table: Table, name: String, asOf: SnapshotBaseline?, scope: [Name]?, span: SourceSpan) throws -> (Table, String)
 }
 
-/// The one list of step kinds: each entry's schema rule and run live in its own file.
+/// One kind of pipeline step (`| filter ...`), whole: its keyword, how it is read after the
+/// keyword, its schema rule (`tally check`), its run (`tally run`), the lineage of its output
+/// columns (masking), the tables it reads (the cell cache's key) and its habits (check-time
+/// warnings). Each kind is one file in this folder, listed once in `StepRegistry.kinds`.
+///
+/// Nothing has a default but `lint` and `cacheable`: a new step that forgets what it reads or
+/// where its columns come from does not compile.
+public protocol StepKind: Sendable {
+    /// The word after `|`.
+    static var keyword: String { get }
+    /// Reads the step after its keyword (the parser stands on the next token).
+    static func parse(_ parser: inout Parser) throws -> Self
+    /// The output schema, or a diagnostic naming the playbook's line and column.
+    func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema
+    /// The output table and what the step did, for the notebook cell.
+    func run(_ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult)
+    /// Which loaded columns each output column's values come from (see `Lineage`).
+    func lineage(_ ctx: LineageContext) -> ColumnLineage
+    /// Tables the step reads besides its input (by name): a cached cell is stale when one changes.
+    var tablesRead: [String] { get }
+    /// Check-time warnings about habits that silently change a result (`Lint`).
+    func lint(_ schema: Schema, file: String) -> [Diagnostic]
+    /// False when the step reads what the cell cache's key cannot cover (the QA store): its cell always runs.
+    var cacheable: Bool { get }
+}
+
+extension StepKind {
+    public var keyword: String { Self.keyword }
+    public func lint(_ schema: Schema, file: String) -> [Diagnostic] { [] }
+    public var cacheable: Bool { true }
+}
+
+/// What a step's lineage rule may look up.
+public struct LineageContext {
+    /// The input's lineage, its column names, and the output's column names.
+    public var input: ColumnLineage
+    public var inputNames: [String]
+    public var output: [String]
+    /// Another table's lineage and column names (join, union).
+    public var tables: (String) -> ColumnLineage
+    public var columnNames: (String) -> [String]
+
+    /// An input column's lineage.
+    public func of(_ column: String) -> Set<String> { Lineage.of(column, in: input) }
+    /// The lineage of what an expression reads, over the input.
+    public func sources(_ expr: Expr) -> Set<String> { Lineage.sources(of: expr, input, tables: tables) }
+    /// Every input column keeps its lineage (the step adds or replaces none).
+    public var unchanged: ColumnLineage { input }
+}
+
+/// The one list of step kinds. A new step is a file in this folder and a line here.
 public enum StepRegistry {
+    public static let kinds: [any StepKind.Type] = [
+        FilterStep.self, DeriveStep.self, SelectStep.self, DropStep.self, RenameStep.self, JoinStep.self,
+        AggregateStep.self, WindowStep.self, PivotStep.self, UnpivotStep.self, SortStep.self, TakeStep.self,
+        DistinctStep.self, UnionStep.self, ValidateStep.self, DiffSnapshotStep.self, LocateStep.self, AnnotateStep.self,
+    ]
+
+    /// The step keywords, in the registry's order.
+    public static let keywords: [String] = kinds.map { $0.keyword }
+
+    static let byKeyword: [String: any StepKind.Type] = Dictionary(kinds.map { ($0.keyword, $0) }, uniquingKeysWith: { a, _ in a })
+
+    /// The kind a keyword starts, if any (keywords are lower case, as the parser has always read them).
+    public static func kind(_ keyword: String) -> (any StepKind.Type)? { byKeyword[keyword] }
+
     public static func schema(_ node: StepNode, _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
-        switch node.step {
-        case .filter(let e): return try FilterStep.schema(e, input, ctx)
-        case .derive(let items): return try DeriveStep.schema(items, input, ctx)
-        case .select(let items): return try SelectStep.schema(items, input, ctx)
-        case .drop(let names): return try SelectStep.dropSchema(names, input, ctx)
-        case .rename(let items): return try SelectStep.renameSchema(items, input, ctx)
-        case .join(let kind, let table, let keys, _): return try JoinStep.schema(kind, table, keys, input, ctx)
-        case .aggregate(let items, let by): return try AggregateStep.schema(items, by, input, ctx)
-        case .window(let items, let by, let order): return try WindowStep.schema(items, by, order, input, ctx)
-        case .pivot(let f, let argument, let by, let across, let columns):
-            return try PivotStep.schema(f, argument, by, across, columns, input, ctx)
-        case .unpivot(let columns, let except, let into, let value):
-            return try UnpivotStep.schema(columns, except, into, value, input, ctx)
-        case .sort(let items): return try SortStep.schema(items.map(\.0), input, ctx)
-        case .take: return input
-        case .distinct(let by): return try SortStep.schema(by, input, ctx)
-        case .union(let other): return try UnionStep.schema(other, input, ctx)
-        case .validate(let layout, let with): return try ServiceSteps.validateSchema(layout, with, input, ctx)
-        case .diffSnapshot: return ServiceSteps.diffSchema(input)
-        case .locate(let table): return try ReturnSteps.locateSchema(table, input, ctx)
-        case .annotate(let findings): return try ReturnSteps.annotateSchema(findings, input, ctx)
-        }
+        try node.step.schema(input, ctx)
     }
 
     public static func run(_ node: StepNode, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
-        switch node.step {
-        case .filter(let e): return try FilterStep.run(e, input, ctx)
-        case .derive(let items): return try DeriveStep.run(items, input, ctx)
-        case .select(let items): return SelectStep.run(items, input)
-        case .drop(let names): return SelectStep.drop(names, input)
-        case .rename(let items): return SelectStep.rename(items, input)
-        case .join(let kind, let table, let keys, let expect):
-            return try JoinStep.run(kind, table, keys, expect, node.span, input, ctx)
-        case .aggregate(let items, let by): return try AggregateStep.run(items, by, input, ctx)
-        case .window(let items, let by, let order): return try WindowStep.run(items, by, order, input, ctx)
-        case .pivot(let f, let argument, let by, let across, let columns):
-            return try PivotStep.run(f, argument, by, across, columns, input, ctx)
-        case .unpivot(let columns, let except, let into, let value):
-            return try UnpivotStep.run(columns, except, into, value, input, ctx)
-        case .sort(let items): return SortStep.run(items, input)
-        case .take(let n): return SortStep.take(n, input)
-        case .distinct(let by): return SortStep.distinct(by, input)
-        case .union(let other): return UnionStep.run(other, input, ctx)
-        case .validate(let layout, let with): return try ServiceSteps.validate(layout, with, node.span, input, ctx)
-        case .diffSnapshot(let name, let asOf, let scope): return try ServiceSteps.diff(name, asOf, scope, node.span, input, ctx)
-        case .locate(let table): return try ReturnSteps.locate(table, node.span, input, ctx)
-        case .annotate(let findings): return try ReturnSteps.annotate(findings, node.span, input, ctx)
+        var ctx = ctx
+        ctx.span = node.span
+        return try node.step.run(input, ctx)
+    }
+
+    /// Tables named in an expression (`T.c`, and a bare name, which may be a table's): what a
+    /// step that evaluates expressions reads.
+    public static func tables(in expr: Expr) -> [String] {
+        var out: [String] = []
+        switch expr.kind {
+        case .qualified(let table, _): out.append(table)
+        case .name(let n): out.append(n)
+        case .literal, .unary, .binary, .inList, .between, .isNull, .like, .call: break
         }
+        for child in expr.children { out += tables(in: child) }
+        return out
     }
 }

@@ -1,6 +1,23 @@
 /// `union TABLE`: appends the rows of a table with the same columns (matched by name).
-enum UnionStep {
-    static func schema(_ other: Name, _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
+public struct UnionStep: StepKind {
+    public static let keyword = "union"
+    var other: Name
+
+    public init(other: Name) { self.other = other }
+
+    public static func parse(_ p: inout Parser) throws -> Self { Self(other: try p.name("a table name")) }
+
+    public var tablesRead: [String] { [other.text] }
+
+    /// A column's values come from both tables.
+    public func lineage(_ ctx: LineageContext) -> ColumnLineage {
+        let right = ctx.tables(other.text)
+        var out: ColumnLineage = [:]
+        for name in ctx.output { out[name] = ctx.of(name).union(Lineage.of(name, in: right)) }
+        return out
+    }
+
+    public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         let right = try ctx.requireTable(other)
         // A side with columns a pivot will make is checked when the union runs.
         if input.open != nil || right.open != nil { return Schema(columns: input.columns, open: input.open ?? right.open) }
@@ -12,8 +29,8 @@ enum UnionStep {
         let extra = right.names.filter { !leftNames.contains($0) }
         guard missing.isEmpty, extra.isEmpty else {
             var parts: [String] = []
-            if !missing.isEmpty { parts.append("\"\(other.text)\" lacks \(listed(missing))") }
-            if !extra.isEmpty { parts.append("\"\(other.text)\" has extra \(listed(extra))") }
+            if !missing.isEmpty { parts.append("\"\(other.text)\" lacks \(Self.listed(missing))") }
+            if !extra.isEmpty { parts.append("\"\(other.text)\" has extra \(Self.listed(extra))") }
             throw ctx.error(.mismatchedTypes, "union needs the same columns: " + parts.joined(separator: "; "), other.span,
                             help: "select the same columns on both sides first")
         }
@@ -33,7 +50,7 @@ enum UnionStep {
         names.prefix(20).joined(separator: ", ") + (names.count > 20 ? " and \(Format.count(names.count - 20)) more" : "")
     }
 
-    static func run(_ other: Name, _ input: Table, _ ctx: StepRunContext) -> (Table, StepResult) {
+    public func run(_ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
         guard let right = ctx.tables[other.text] else { return (input, StepResult(keyword: "union", rowsIn: input.rowCount, rowsOut: input.rowCount)) }
         var rightIndex: [String: Int] = [:]
         for (k, name) in right.names.enumerated() where rightIndex[name] == nil { rightIndex[name] = k }

@@ -5,20 +5,56 @@
 /// For example: `| window previous_grade = lag(GradeLevelCode) by SSID order by EnrollmentSchoolStartDate`.
 /// Vectorised: partitions come from the key kernels, the order from one stable sort, and each
 /// function is one pass over that order.
-enum WindowStep {
+public struct WindowStep: StepKind {
+    public static let keyword = "window"
     typealias Item = (name: Name, function: Name, argument: Expr?)
     static let functions = ["row_number", "rank", "lag", "lead", "count", "sum"]
+    var items: [Item]
+    var by: [Name]
+    var order: [(Name, descending: Bool)]
 
-    static func schema(_ items: [Item], _ by: [Name], _ order: [(Name, descending: Bool)], _ input: Schema,
-                       _ ctx: StepCheckContext) throws -> Schema {
+    public static func parse(_ p: inout Parser) throws -> Self {
+        let items = try p.functionItems("the new column's name", "a window function (row_number, rank, lag, lead, count, sum)")
+        let keys = p.acceptKeyword("by") ? try p.nameList("a partition column") : []
+        var order: [(Name, descending: Bool)] = []
+        if p.acceptKeyword("order") {
+            try p.expectKeyword("by")
+            repeat {
+                let column = try p.name("a column to order by")
+                let descending = p.acceptKeyword("desc")
+                if !descending { _ = p.acceptKeyword("asc") }
+                order.append((column, descending))
+            } while p.acceptSymbol(",")
+        }
+        return Self(items: items, by: keys, order: order)
+    }
+
+    public func lineage(_ ctx: LineageContext) -> ColumnLineage {
+        var out: ColumnLineage = [:]
+        for name in ctx.inputNames { out[name] = ctx.of(name) }
+        for item in items {
+            switch item.function.text.lowercased() {
+            case "lag", "lead":
+                // Another row's value: as sensitive as its source.
+                out[item.name.text] = (item.argument.map { ctx.sources($0) } ?? []).union([item.name.text])
+            default:
+                out[item.name.text] = [item.name.text]
+            }
+        }
+        return out
+    }
+    public var tablesRead: [String] { items.compactMap(\.argument).flatMap(StepRegistry.tables(in:)) }
+    public func lint(_ schema: Schema, file: String) -> [Diagnostic] { Lint.gradeExtremes(items, schema, file) }
+
+    public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         for key in by { _ = try ctx.requireColumn(key, in: input) }
         for (key, _) in order { _ = try ctx.requireColumn(key, in: input) }
         var out = input
         for item in items {
             let f = item.function.text.lowercased()
-            guard functions.contains(f) else {
+            guard Self.functions.contains(f) else {
                 throw ctx.error(.unknownFunction, "unknown window function \"\(item.function.text)\"", item.function.span,
-                                help: Suggest.help(for: item.function.text, in: functions, noun: "window functions"))
+                                help: Suggest.help(for: item.function.text, in: Self.functions, noun: "window functions"))
             }
             var type: DataType = .integer
             switch f {
@@ -44,8 +80,7 @@ enum WindowStep {
         return out
     }
 
-    static func run(_ items: [Item], _ by: [Name], _ order: [(Name, descending: Bool)], _ input: Table,
-                    _ ctx: StepRunContext) throws -> (Table, StepResult) {
+    public func run(_ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
         let n = input.rowCount
         let partition = by.isEmpty ? [Int32](repeating: 0, count: n)
             : Table.groupIds(by.compactMap { input.column($0.text) }, rowCount: n).ids
@@ -73,7 +108,7 @@ enum WindowStep {
             case "sum":
                 guard let argument = item.argument else { continue }
                 let source = try evaluator.evaluate(argument)
-                output.setColumn(item.name.text, running(source, perm, partition, ordered: !order.isEmpty))
+                output.setColumn(item.name.text, Self.running(source, perm, partition, ordered: !order.isEmpty))
             default:
                 var values = [Int64](repeating: 0, count: n)
                 var sizes: [Int32: Int64] = [:]

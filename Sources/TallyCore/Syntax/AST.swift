@@ -121,69 +121,24 @@ public struct IOOptions: Sendable, Equatable {
     public init() {}
 }
 
-/// One step of a pipeline (`| filter ...`).
-public enum Step: Sendable, Equatable {
-    case filter(Expr)
-    case derive([(Name, Expr)])
-    case select([(source: Name, alias: Name?)])
-    case drop([Name])
-    case rename([(from: Name, to: Name)])
-    case join(kind: JoinKind, table: Name, keys: [(left: Name, right: Name)], expect: JoinExpectation?)
-    case aggregate([(name: Name, function: Name, argument: Expr?)], by: [Name])
-    case window([(name: Name, function: Name, argument: Expr?)], by: [Name], order: [(Name, descending: Bool)])
-    /// `pivot values FUNC([EXPR]) by KEY, ... across COLUMN [in (VALUE, ...)]`.
-    case pivot(function: Name, argument: Expr?, by: [Name], across: Name, columns: [Expr]?)
-    /// `unpivot COL, ... into NAME, VALUE` / `unpivot all except COL, ... into NAME, VALUE`.
-    case unpivot(columns: [Name], except: Bool, into: Name, value: Name)
-    case sort([(Name, descending: Bool)])
-    case take(Int)
-    case distinct(by: [Name])
-    case union(Name)
-    case validate(layout: Name, with: [Name])
-    /// `diff snapshot "NAME" [as of ...] [scope (P, ...)]`: scope names the parameters a
-    /// baseline must share (nil: the default scope, see `BaselineScope`).
-    case diffSnapshot(String, asOf: SnapshotBaseline?, scope: [Name]?)
-    /// `locate in TABLE`: the record each CALPADS error is about, by Local Record ID or SSID.
-    case locate(Name)
-    /// `annotate with FINDINGS`: whether Tally's rules predicted each CALPADS error.
-    case annotate(Name)
-
-    public var keyword: String {
-        switch self {
-        case .filter: return "filter"
-        case .derive: return "derive"
-        case .select: return "select"
-        case .drop: return "drop"
-        case .rename: return "rename"
-        case .join: return "join"
-        case .aggregate: return "aggregate"
-        case .window: return "window"
-        case .pivot: return "pivot"
-        case .unpivot: return "unpivot"
-        case .sort: return "sort"
-        case .take: return "take"
-        case .distinct: return "distinct"
-        case .union: return "union"
-        case .validate: return "validate"
-        case .diffSnapshot: return "diff"
-        case .locate: return "locate"
-        case .annotate: return "annotate"
-        }
-    }
-
-    public static func == (a: Step, b: Step) -> Bool { String(describing: a) == String(describing: b) }
-}
-
 /// `diff snapshot "NAME" as of RUN_ID` / `as of "LABEL"`: an explicit baseline.
 public enum SnapshotBaseline: Sendable, Equatable {
     case run(Int64)
     case label(String)
 }
 
-/// A pipeline step and where it was written.
+/// A pipeline step and where it was written. What the step is and does is its kind's
+/// (`StepKind`, one file per kind in Steps/).
 public struct StepNode: Sendable, Equatable {
-    public var step: Step
+    public var step: any StepKind
     public var span: SourceSpan
+
+    public init(step: any StepKind, span: SourceSpan) { self.step = step; self.span = span }
+
+    /// Two steps are the same when they read the same (their kinds hold only syntax).
+    public static func == (a: StepNode, b: StepNode) -> Bool {
+        a.span == b.span && String(describing: a.step) == String(describing: b.step)
+    }
 }
 
 /// The four predicate forms of `assert`.

@@ -137,11 +137,9 @@ public struct Parser {
                 guard case .newline = current.kind else {
                     var wrong = error(.unexpectedToken, "unexpected \(current.describe) after the \(statement.keyword) statement", current.span)
                     // `aggregate n = count() School`: the grouping needs its `by`.
-                    if case .assign(_, _, let steps) = statement, let last = steps.last?.step, case .identifier = current.kind {
-                        switch last {
-                        case .aggregate, .window: wrong.help = "did you forget by? … by \(current.identifierText ?? "COLUMN")"
-                        default: break
-                        }
+                    if case .assign(_, _, let steps) = statement, let last = steps.last?.step, case .identifier = current.kind,
+                       last is AggregateStep || last is WindowStep {
+                        wrong.help = "did you forget by? … by \(current.identifierText ?? "COLUMN")"
                     }
                     throw wrong
                 }

@@ -2,7 +2,8 @@
 if exists('b:current_syntax') | finish | endif
 
 syn match tallyStatement /^\s*\zs\<\(playbook\|param\|load\|assert\|compare\|save\|snapshot\|export\|show\|profile\|counts\|chart\|mask\|track\)\>/
-syn match tallyStep /\(|\s*\)\@<=\<\(filter\|derive\|select\|drop\|rename\|join\|aggregate\|window\|pivot\|unpivot\|sort\|take\|distinct\|union\|validate\|diff\|locate\|annotate\)\>/
+" Any word after | is a step (the steps are listed once, in StepRegistry.swift).
+syn match tallyStep /\(|\s*\)\@<=\<[a-z][a-z_]*\>/
 syn match tallyPipe /|/
 syn keyword tallyOperatorWord and or not in is between like case when then else end
 syn keyword tallyClause from as with by on to into of where columns limit severity error warning message id expected version previous run within expect inner left full anti semi order asc desc values across all except calpads year extract errors rejected report csv tsv delimited xlsx sqlite header encoding missing trim upper masked unmasked raw map delimiter dates sheet row split required unique valid empty scope snapshot table

@@ -1,13 +1,41 @@
-/// Steps whose work is done by a service outside the table engine: `validate calpads LAYOUT`
-/// (CALPADS rules) and `diff snapshot "NAME"` (the QA store).
-enum ServiceSteps {
+/// `validate calpads LAYOUT [with TABLE, ...]`: the findings of the CALPADS rules for the file
+/// type over the table (and the partner files of the with-list), a row per finding.
+public struct ValidateStep: StepKind {
+    public static let keyword = "validate"
+    var layout: Name
+    var with: [Name]
+
+    public static func parse(_ p: inout Parser) throws -> Self {
+        try p.expectKeyword("calpads")
+        let layout = try p.name("a CALPADS file type such as SENR")
+        return Self(layout: layout, with: p.acceptKeyword("with") ? try p.nameList("a table name") : [])
+    }
+
+    public var tablesRead: [String] { with.map(\.text) }
+
+    /// A finding's value is a value of the field its row names; its message may quote it.
+    public func lineage(_ ctx: LineageContext) -> ColumnLineage {
+        var out: ColumnLineage = [:]
+        for name in ctx.output {
+            switch name {
+            case "value": out[name] = [Lineage.fieldValue]
+            case "message": out[name] = [Lineage.fieldText]
+            // The record's SSID, school and local IDs: as sensitive as the input's.
+            case "SSID", "LocalRecordID", "LocalStudentID": out[name] = ctx.of(name)
+            case "SchoolOfAttendance": out[name] = ctx.of(CalpadsValidator.schoolField(type: layout.text) ?? name)
+            default: out[name] = [name]
+            }
+        }
+        return out
+    }
+
     static let findingColumns: [Schema.Field] = [
         .init(name: "rule", type: .text), .init(name: "severity", type: .text), .init(name: "field", type: .text),
         .init(name: "value", type: .text), .init(name: "message", type: .text), .init(name: "file", type: .text),
         .init(name: "line", type: .integer), .init(name: "SSID", type: .text), .init(name: "resolution", type: .text),
     ] + CalpadsValidator.recordColumns.map { .init(name: $0, type: .text) }
 
-    static func validateSchema(_ layout: Name, _ with: [Name], _ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
+    public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         guard !CalpadsLayouts.layouts(for: layout.text).isEmpty else {
             throw ctx.error(.unknownLayout, "no CALPADS layout \"\(layout.text)\"", layout.span,
                             help: Suggest.help(for: layout.text, in: CalpadsLayouts.types, noun: "layouts"))
@@ -35,17 +63,11 @@ enum ServiceSteps {
                 guard columns.contains("SSID") else { throw ctx.error(.missingKeyColumn, "\(name.text) has no SSID column to match students by", name.span) }
             }
         }
-        return Schema(columns: findingColumns)
+        return Schema(columns: Self.findingColumns)
     }
 
-    static func diffSchema(_ input: Schema) -> Schema {
-        var schema = input
-        schema.columns.insert(Schema.Field(name: "change", type: .text), at: 0)
-        schema.columns.append(Schema.Field(name: "changes", type: .text))
-        return schema
-    }
-
-    static func validate(_ layout: Name, _ with: [Name], _ span: SourceSpan, _ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
+    public func run(_ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
+        let span = ctx.span
         let others = with.compactMap { name in ctx.tables[name.text].map { (name: name.text, table: $0) } }
         // The tables' record types can refuse a with list the check let through by columns (an
         // SCSE file where SCSC is read): point at the table in the playbook.
@@ -71,21 +93,6 @@ enum ServiceSteps {
             let fatal = (0..<output.rowCount).filter { severity.value($0) == .text("fatal") }.count
             result.notes = ["\(Format.plural(fatal, "fatal finding")), \(Format.plural(output.rowCount - fatal, "warning"))"]
         }
-        return (output, result)
-    }
-
-    static func diff(_ name: String, _ asOf: SnapshotBaseline?, _ scope: [Name]?, _ span: SourceSpan, _ input: Table,
-                     _ ctx: StepRunContext) throws -> (Table, StepResult) {
-        guard let services = ctx.services else {
-            throw Diagnostic(.storeNeeded, "diff snapshot needs the QA store", file: ctx.file, span: span)
-        }
-        let (output, baseline) = try services.diffSnapshot(input, name: name, asOf: asOf, scope: scope, span: span)
-        var result = StepResult(keyword: "diff", rowsIn: input.rowCount, rowsOut: output.rowCount)
-        var counts: [String: Int] = [:]
-        if let change = output.column("change") {
-            for row in 0..<output.rowCount { counts[change.value(row).display, default: 0] += 1 }
-        }
-        result.notes = ["\(counts["added"] ?? 0) added, \(counts["removed"] ?? 0) removed, \(counts["changed"] ?? 0) changed since snapshot \"\(name)\" \(baseline)"]
         return (output, result)
     }
 }
