@@ -1,0 +1,58 @@
+/// `fill_null COL, ... with VALUE`: each listed column's nulls become VALUE (a value, a parameter,
+/// or an expression over the row); other values are kept. The column keeps its type (an integer
+/// column filled with a decimal becomes decimal).
+///
+/// For example, after a left join: `| fill_null students with 0`.
+/// It is `derive COL = coalesce(COL, VALUE)` for each column, through the same evaluator.
+public struct FillNullStep: StepKind {
+    public static let keyword = "fill_null"
+    var columns: [Name]
+    var value: Expr
+
+    public static func parse(_ p: inout Parser) throws -> Self {
+        let columns = try p.nameList("a column whose nulls to fill")
+        guard p.acceptKeyword("with") else { throw p.unexpected("\"with\" and the value to put in place of null (with 0)") }
+        return Self(columns: columns, value: try p.parseExpression())
+    }
+
+    /// A filled column's values are its own, or the value's (which may read other columns).
+    public func lineage(_ ctx: LineageContext) -> ColumnLineage {
+        var out = ctx.input
+        let filling = ctx.sources(value)
+        for column in columns { out[column.text] = ctx.of(column.text).union(filling) }
+        return out
+    }
+    public var tablesRead: [String] { StepRegistry.tables(in: value) }
+
+    func coalesce(_ column: Name) -> Expr { Expr(.call("coalesce", [Expr(.name(column.text), column.span), value]), column.span) }
+
+    public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
+        var schema = input
+        let valueType = try ctx.typer(input).type(of: value)
+        for column in columns {
+            let t = try ctx.requireColumn(column, in: input)
+            if let valueType, !t.isComparable(with: valueType) {
+                throw ctx.error(.mismatchedTypes, "\(column.text) is \(t.rawValue); fill_null cannot put \(valueType.rawValue) in it", value.span,
+                                help: t == .text ? "write the value in quotes" : "give a value of the column's type")
+            }
+            schema.set(column.text, try ctx.typer(input).type(of: coalesce(column)) ?? t)
+        }
+        return schema
+    }
+
+    public func run(_ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
+        var table = input
+        var notes: [String] = []
+        let evaluator = ctx.evaluator(input)
+        for column in columns {
+            guard let before = input.column(column.text) else { continue }
+            var nulls = 0
+            for row in 0..<input.rowCount where before.isNull(row) { nulls += 1 }
+            table.setColumn(column.text, try evaluator.evaluate(coalesce(column)))
+            notes.append("\(column.text): \(Format.plural(nulls, "null")) filled")
+        }
+        var result = StepResult(keyword: Self.keyword, rowsIn: input.rowCount, rowsOut: table.rowCount)
+        result.notes = notes
+        return (table, result)
+    }
+}
