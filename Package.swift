@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "tally", targets: ["tally"]),
+        .library(name: "TallyModel", targets: ["TallyModel"]),
+        .library(name: "TallyData", targets: ["TallyData"]),
         .library(name: "TallyCore", targets: ["TallyCore"]),
         .library(name: "TallyLSP", targets: ["TallyLSP"]),
         .library(name: "TallyServer", targets: ["TallyServer"]),
@@ -23,9 +25,24 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
     ],
     targets: [
+        // The layers, each depending only on those above it in this list (the compiler holds the
+        // direction; docs/ARCHITECTURE.md draws the graph).
+        // Values, columnar tables and their kernels, diagnostics, functions: no playbook, no file format.
+        .target(
+            name: "TallyModel",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/TallyModel",
+            exclude: ["Diagnostics/README.md", "Functions/README.md", "README.md", "Table/README.md"]
+        ),
+        // Data written by scripts/ (CALPADS layouts, rules, codes, sample records, report templates).
+        .target(name: "TallyData", path: "Sources/TallyData",
+            exclude: ["README.md"]),
+        // The language (syntax, checker, steps, runtime) and the formats, QA store and reports it runs with.
         .target(
             name: "TallyCore",
             dependencies: [
+                "TallyModel",
+                "TallyData",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -35,23 +52,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
-            path: "Sources/TallyCore"
+            path: "Sources/TallyCore",
+            exclude: ["Expressions/README.md", "Formats/README.md", "IO/README.md", "QAStore/README.md", "Reports/README.md", "Runtime/README.md", "Sample/README.md", "Semantics/README.md", "Steps/README.md", "Syntax/README.md"]
         ),
         // `tally lsp`: the language server (JSON-RPC over stdio, on TallyCore's checker).
-        .target(name: "TallyLSP", dependencies: ["TallyCore"], path: "Sources/TallyLSP"),
+        .target(name: "TallyLSP", dependencies: ["TallyCore", "TallyModel"], path: "Sources/TallyLSP",
+            exclude: ["README.md"]),
         // `tally watch`: the live notebook's session, routes and page templates (Hummingbird).
         .target(
             name: "TallyServer",
             dependencies: [
                 "TallyCore",
+                "TallyModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
-            path: "Sources/TallyServer"
+            path: "Sources/TallyServer",
+            exclude: ["README.md"]
         ),
         .executableTarget(
             name: "tally",
             dependencies: [
+                "TallyModel",
                 "TallyCore",
                 "TallyLSP",
                 "TallyServer",
@@ -62,7 +84,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TallyCoreTests",
-            dependencies: ["TallyCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: ["TallyModel", "TallyData", "TallyCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Tests/TallyCoreTests",
             exclude: ["Fixtures"]
         ),
@@ -71,6 +93,7 @@ let package = Package(
             dependencies: [
                 "TallyServer",
                 "TallyCore",
+                "TallyModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -78,7 +101,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GoldenTests",
-            dependencies: ["TallyCore"],
+            dependencies: ["TallyCore", "TallyModel"],
             path: "Tests/GoldenTests",
             exclude: ["Cases"]
         ),

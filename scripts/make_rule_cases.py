@@ -5,7 +5,7 @@ UPDATE_GOLDENS=1 swift test and check that each case's output names its rule."""
 import os, re
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-DATA = open(os.path.join(ROOT, "Sources/TallyCore/Generated/LayoutData.swift"), encoding="utf-8").read()
+DATA = open(os.path.join(ROOT, "Sources/TallyData/LayoutData.swift"), encoding="utf-8").read()
 CASES = os.path.join(ROOT, "Tests/GoldenTests/Cases/rules")
 
 def fields(t, year=2023):

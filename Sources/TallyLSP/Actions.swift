@@ -1,5 +1,6 @@
 import Foundation
 import TallyCore
+import TallyModel
 
 /// Formatting, code actions, inlay hints and code lenses from the last run, and `run to here`.
 extension LanguageServer {

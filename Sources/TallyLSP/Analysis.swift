@@ -1,5 +1,6 @@
 import Foundation
 import TallyCore
+import TallyModel
 
 /// The code an LSP diagnostic carries: the diagnostic's stable code (`T0101`, see
 /// docs/DIAGNOSTICS.md), nil for the rare one without.

@@ -1,5 +1,6 @@
 import Foundation
 import TallyCore
+import TallyModel
 
 /// The words of the language (docs/LANGUAGE.md): statements, pipeline steps, and the words used
 /// inside them.

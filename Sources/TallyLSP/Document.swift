@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// An open playbook as the editor has it (full-text sync): its text, split into lines once per
 /// change, and the conversions between LSP positions (UTF-16 units) and the 1-based character

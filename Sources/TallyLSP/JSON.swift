@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// A JSON value: LSP messages are read into this and answered from it, so only the few fields
 /// a method uses are ever named (the LSP types Tally sends are in `LSPTypes.swift`).

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// The Language Server Protocol types Tally sends (LSP 3.17), written by hand: only the fields
 /// used. Lines and characters are 0-based; characters count UTF-16 code units (see `Document`).
 public struct Position: Codable, Sendable, Equatable {

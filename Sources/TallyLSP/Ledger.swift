@@ -1,5 +1,6 @@
 import Foundation
 import TallyCore
+import TallyModel
 
 /// What the last run of a playbook produced, cell by cell, from the QA store's ledger (where
 /// `tally run` records each cell's rows, time and whether the cell cache supplied it): the

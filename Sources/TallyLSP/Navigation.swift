@@ -1,5 +1,6 @@
 import Foundation
 import TallyCore
+import TallyModel
 
 /// Hover, go to definition, references, rename and the document's symbols.
 extension LanguageServer {

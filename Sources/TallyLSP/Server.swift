@@ -1,5 +1,6 @@
 import Foundation
 import TallyCore
+import TallyModel
 #if canImport(Glibc)
 import Glibc
 #endif

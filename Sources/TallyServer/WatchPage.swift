@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import TallyModel
 
 /// The watch's own HTML — the bar, error banner and updating script put into the notebook page,
 /// and the table view — rendered from templates/watch-*.html.mustache, embedded by

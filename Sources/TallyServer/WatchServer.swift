@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import TallyCore
+import TallyModel
 
 /// Answers only requests the analyst's own browser makes to this server (see `refusal`), and
 /// tells browsers not to sniff types or frame the pages.

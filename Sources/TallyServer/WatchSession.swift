@@ -1,5 +1,6 @@
 import Foundation
 import TallyCore
+import TallyModel
 
 /// The state of a watched playbook, shared by the rerun thread and the server.
 public final class WatchSession: @unchecked Sendable {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCore
+import TallyModel
 
 /// `tally cache`: how much the cell cache holds, and `tally cache clear`.
 struct CacheCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCore
+import TallyModel
 
 /// `tally errors`: the CALPADS errors tracked runs kept (`track T`), each with the run that
 /// first and last saw it and, once it is gone, the run that no longer had it.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCore
+import TallyModel
 
 /// `tally explain T0101`: what a diagnostic code means and how to fix it (docs/DIAGNOSTICS.md
 /// has every code).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TallyCore
+import TallyModel
 
 /// Where a run's exports may go. A playbook writes inside its own folder; another place is
 /// named here, by the person running it, never by the playbook.

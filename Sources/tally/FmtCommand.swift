@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCore
+import TallyModel
 
 /// `tally fmt PLAYBOOK...`: rewrite playbooks in the canonical layout (`--check`: only say which
 /// would change, exit 1).

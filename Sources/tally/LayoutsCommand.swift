@@ -1,5 +1,6 @@
 import ArgumentParser
 import TallyCore
+import TallyModel
 
 struct LayoutsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

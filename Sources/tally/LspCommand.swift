@@ -1,5 +1,6 @@
 import ArgumentParser
 import TallyLSP
+import TallyModel
 
 /// `tally lsp`: the language server (TallyLSP) on stdin/stdout, for editors.
 struct LspCommand: ParsableCommand {

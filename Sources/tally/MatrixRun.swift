@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCore
+import TallyModel
 
 /// `tally run PLAYBOOK --matrix params.csv`: one run per row of parameters (per school, per LEA,
 /// per year), as separate `tally run` processes on all cores, each recorded in the ledger; then

@@ -1,5 +1,6 @@
 import Foundation
 import TallyCore
+import TallyModel
 
 /// `show T all` in a terminal: the notebook goes through the user's pager ($PAGER, else
 /// `less -FRX`: quits when it fits one screen, keeps colours, leaves the text on screen), as git

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCore
+import TallyModel
 
 /// Report options shared by `tally run` and `tally report`.
 struct ReportFlags: ParsableArguments {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TallyCore
+import TallyModel
 
 struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

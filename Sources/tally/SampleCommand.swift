@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCore
+import TallyModel
 
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCore
+import TallyModel
 
 /// `tally store info|migrate|copy`: the store itself.
 struct StoreCommand: ParsableCommand {

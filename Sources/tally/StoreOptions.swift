@@ -1,5 +1,6 @@
 import ArgumentParser
 import TallyCore
+import TallyModel
 
 /// `--store PATH` / `--no-store`, shared by the commands that use the QA store.
 struct StoreOptions: ParsableArguments {

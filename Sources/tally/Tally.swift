@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TallyCore
+import TallyModel
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import TallyCore
 import TallyServer
+import TallyModel
 
 /// `tally watch PLAYBOOK`: reruns the playbook whenever it or one of its inputs is saved (cells
 /// whose key did not change come from the cache), says in the terminal which cells ran, and

@@ -1,6 +1,7 @@
 import Foundation
 import TallyCore
 import Testing
+@testable import TallyModel
 
 /// A golden case: `Cases/<area>/<case>/` holds a playbook (`case.playbook`, or a file `example`
 /// naming one in `playbooks/`), its inputs, optional `params` (name=value lines), `command`

@@ -1,6 +1,7 @@
 import Foundation
 @testable import TallyCore
 import Testing
+@testable import TallyModel
 
 /// Each golden case is a test of its own, run through `Session.run` — the call `tally run`
 /// makes, privacy included. `swift test --filter GoldenTests` runs them all;

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// The bad-input corpus: every case is a run of the real `tally` binary on files made here, in a
 /// folder of its own, with an earlier export already at `out/result.csv`. A case either fails

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Baselines that cannot silently mislead: snapshot keys are unique, a run compares only with
 /// runs of its own scope (never a later day, never the same data again), a first run says it has

@@ -1,5 +1,7 @@
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Course enrollment and completion across files (CERT077, CERT098, CERT099, CERT100) and the
 /// teacher-without-a-section rule under the ID of the record's year (CERT048 through 2023-24,

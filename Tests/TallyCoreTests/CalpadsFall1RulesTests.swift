@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Fall 1 enrollment, language status and program rules (issue #26), against the real `tally`
 /// binary: each test writes small CALPADS files, validates them and asserts the exact findings

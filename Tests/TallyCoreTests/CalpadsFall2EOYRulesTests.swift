@@ -1,5 +1,7 @@
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// The Fall 2 staff/section and End-of-Year absence rules of issue #26, run through the real
 /// `tally` binary on small CALPADS files: each test asserts the exact rule, file and line of every

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// CALPADS as it is in 2025-26 (issue #26): the layouts by academic year from
 /// scripts/calpads_layout_changes.tsv, the language code set of the record's year, and the

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// CALPADS layouts newer than the 2020 facts (issue #26): SWDS (Students with Disabilities
 /// Status, SPED's successor from 2023-24), from scripts/calpads_layout_changes.tsv. Against the

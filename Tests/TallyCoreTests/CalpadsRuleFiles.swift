@@ -1,5 +1,7 @@
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Small CALPADS files for rule tests, run through the real `tally` binary: a record of a type in
 /// a year's layout, and the findings of validating one file with others as "RULE FILE:LINE".

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// The cell cache recomputes exactly the cells whose key changed, and partial runs run exactly
 /// the cells asked for and what they need. (That the cache never changes a result is

@@ -1,5 +1,7 @@
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Done-when 2 of the core issue: on a generated district, a Census Day playbook gives the
 /// answers computed here independently from the generator's own records.

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// The parallel reader must give exactly what one pass gives: values, types, lines and errors.
 final class ChunkedReaderTests: XCTestCase {

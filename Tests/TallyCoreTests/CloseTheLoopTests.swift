@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// What CALPADS sends back, on generated districts whose truth is known: the error report and
 /// rejected records are located at the planted defects' lines, Tally's predictions match its

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Stable diagnostic codes (issue #28 item 5): the enum is the list, docs/DIAGNOSTICS.md is made
 /// from it, and the codes reach `tally check`'s text and JSON, `tally explain` and the editor.

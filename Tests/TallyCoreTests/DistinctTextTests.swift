@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Mostly distinct text columns (IDs, street lines) are read as bytes without interning and
 /// numbered once afterwards (`DistinctText.dedupe`), and dictionaries keep bytes rather than one

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// editors/: the TextMate grammar (VS Code, and Sublime through its property-list copy) and the
 /// Neovim and Emacs highlighting know every word the parser knows, so a new statement, step,

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// The cell cache at a district's scale, on small files shaped like one (issue #27, item 4):
 /// a large dictionary is written once to the cache however many cached tables hold it, tables

@@ -1,5 +1,7 @@
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// A table of playbooks and the first error `tally check` must give for each.
 final class ErrorMessageTests: XCTestCase {

@@ -1,5 +1,7 @@
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 final class EvaluatorTests: XCTestCase {
     func truths(_ expression: String, _ csv: String) throws -> [Bool?] {

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Exports land only when a run succeeds, by one rename when the destination's folder exists.
 final class ExportStagingTests: XCTestCase {

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// `tally fmt`: idempotent, meaning-preserving, comments and narrative kept; `tally new` gives a
 /// playbook that checks.

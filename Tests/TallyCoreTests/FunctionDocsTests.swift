@@ -1,5 +1,7 @@
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Every function the language has says what it computes (the editor's hover and completion).
 final class FunctionDocsTests: XCTestCase {

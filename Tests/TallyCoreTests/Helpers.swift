@@ -1,5 +1,7 @@
 import Foundation
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// A scratch folder with files, removed when the test ends.
 final class Scratch {

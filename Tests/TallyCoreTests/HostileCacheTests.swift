@@ -4,6 +4,8 @@ import XCTest
 import Glibc
 #endif
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// The cell cache against someone else's playbook, files and folders, with the real `tally`:
 /// an input rewritten with its size and modification time kept is read again (and the ledger

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// A playbook folder from someone else, run with the real `tally` binary: whatever it ships
 /// (a commit journal, exports to paths outside it, names no file system takes), nothing outside

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Garbage given as a playbook (a data file run by mistake, fuzzed text, thousands of `||`)
 /// costs time linear in its size and answers with exit 2 and a bounded list of diagnostics:

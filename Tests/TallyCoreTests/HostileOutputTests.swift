@@ -6,6 +6,8 @@ import Ink
 import XCTest
 import ZIPFoundation
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Outputs of a playbook someone else wrote, over data someone else made: report.md carries no
 /// live markup, the terminal obeys no control character from data, a masked run stays masked

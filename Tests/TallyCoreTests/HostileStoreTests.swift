@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// A store, a `--store` value or a `--report` folder that is not what Tally expects, with the
 /// real `tally` binary: read-only commands read another user's store without changing it and

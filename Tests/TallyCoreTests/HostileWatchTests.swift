@@ -2,6 +2,8 @@ import Foundation
 import Glibc
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// `tally watch` against a hostile web page, with the real binary: a page on another site that
 /// rebinds its name to 127.0.0.1 (a foreign `Host`), reads from the background (a foreign

@@ -1,5 +1,7 @@
 import Foundation
 import XCTest
+@testable import TallyModel
+@testable import TallyData
 
 /// `tally lsp` through its real stdio: the test starts the built binary, writes framed JSON-RPC
 /// (Content-Length headers) to its stdin and reads its stdout, as an editor does. The playbook

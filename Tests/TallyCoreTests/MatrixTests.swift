@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// `tally run --matrix`, through the command line as a user runs it.
 final class MatrixTests: XCTestCase {

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// `show T all`, `counts T by COL` and `chart T …` with the real binary: the terminal text, the
 /// HTML report's SVG and the Markdown tables, small-count suppression, masking in every output

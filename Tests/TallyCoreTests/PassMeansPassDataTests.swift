@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// "A pass means pass": the data a new user met on main that gave a wrong answer or a dead end —
 /// a CSV without its header losing a student, findings without a school, expected counts that

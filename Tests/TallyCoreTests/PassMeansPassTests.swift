@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Outcomes that must say what really happened: a preview writes nothing, and suppression that
 /// did not apply to a file is stated where the file is named.

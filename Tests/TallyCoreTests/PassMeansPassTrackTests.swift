@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// A pass means pass: rerunning a tracked upload never rewrites its history (a submission is its
 /// error report's bytes), daily monitoring finds yesterday when today's file is a `path`

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// A `path` parameter given on the command line is relative to where the command runs; its
 /// default, to the playbook's folder. Text parameters still refuse / and .. in paths.

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Store locations and PostgreSQL's dialect (no server needed).
 final class StoreURLTests: XCTestCase {

@@ -2,6 +2,8 @@ import Foundation
 import XCTest
 import ZIPFoundation
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Masking follows values into every output, matches whole words only, is keyed by a secret of
 /// the store, and suppression hides what could give a small count away.

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// The QA engine's Done-when list: expected counts, daily diffs and the ledger, verify, and
 /// several runs on one store at once.

@@ -1,5 +1,7 @@
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 final class ReaderTests: XCTestCase {
     func testRFC4180QuotingEmbeddedDelimitersNewlinesAndDoubledQuotes() throws {

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Faults a user meets, with the real `tally` binary: a run killed at any moment, eight runs at
 /// once on one store, a read-only folder and a full disk.

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 #if canImport(FoundationXML)
 import FoundationXML
 #endif

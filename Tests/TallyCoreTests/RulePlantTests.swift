@@ -1,5 +1,7 @@
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// `tally sample calpads --plant rules` plants a defect for every rule active in the year; the
 /// playbook below validates every file (with the file each cross-file rule needs), and the

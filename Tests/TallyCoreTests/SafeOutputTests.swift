@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Outputs that cannot hurt their reader or the person who runs a playbook from someone else.
 final class SafeOutputTests: XCTestCase {

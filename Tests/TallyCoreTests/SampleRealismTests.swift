@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// `tally sample calpads` writes a district that looks like a California district (issue #26):
 /// schools with grade spans, CDE-like shares, languages that agree with the English status and

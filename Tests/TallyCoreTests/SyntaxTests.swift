@@ -1,5 +1,7 @@
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 final class SyntaxTests: XCTestCase {
     func parse(_ source: String) throws -> Playbook { try Parser.parse(source: source, file: "t.playbook") }

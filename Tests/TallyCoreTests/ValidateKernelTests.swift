@@ -1,5 +1,7 @@
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// The column views `validate calpads` reads fields through (issue #27, item 3): a code check
 /// judges each distinct value once, rows group by a value's dense id, and a field name finds the

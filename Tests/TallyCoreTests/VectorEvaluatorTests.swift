@@ -1,5 +1,7 @@
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// Every vectorised path must give exactly what the row-at-a-time evaluator gives.
 final class VectorEvaluatorTests: XCTestCase {

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 /// `tally --version` names the version and the commit built from (scripts/release.sh bakes the
 /// commit in; a development build says "unknown commit"), and every run records that same

@@ -2,6 +2,8 @@ import Foundation
 import XCTest
 import ZIPFoundation
 @testable import TallyCore
+@testable import TallyModel
+@testable import TallyData
 
 final class XlsxTests: XCTestCase {
     static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import TallyCore
 import XCTest
 @testable import TallyServer
+@testable import TallyModel
 
 /// Every route of `tally watch` answered in-process: the router of `WatchServer` served by
 /// HummingbirdTesting on a free loopback port, a `WatchSession` over a scratch playbook, and

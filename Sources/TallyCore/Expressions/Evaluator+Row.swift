@@ -1,3 +1,5 @@
+import TallyModel
+
 /// The row-at-a-time evaluator: the general fallback of `Evaluator.evaluate`, and the whole
 /// evaluator for scalar assertions (row -1).
 extension Evaluator {

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// Vectorised evaluation beyond the comparison fast paths: no `Value` per row on the hot path.
 ///
 /// - An expression that reads one column (`upper(LastName)`, `substr(SchoolCode, 1, 3)`,

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// A boolean result with its nulls: the three-valued outcome of a predicate per row.
 public struct Truth: Sendable {
     public var value: [Bool]

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// A loaded input with what the ledger records about its file.
 public struct LoadedInput: Sendable {

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// Turns a column's distinct raw values into a typed `Column`.
 ///
 /// Parsing and inference look at each *distinct* value once, not at every row: a 1M-row

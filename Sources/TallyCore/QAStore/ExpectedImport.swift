@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// Reads expected counts from any file a `load` reads (CSV, xlsx, a CALPADS report extract ...):
 /// key columns (kept as text) and a value column.

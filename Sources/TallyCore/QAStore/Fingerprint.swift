@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TallyModel
 
 /// SHA-256 fingerprints of playbooks, inputs and failing rows (swift-crypto).
 public enum Fingerprint {

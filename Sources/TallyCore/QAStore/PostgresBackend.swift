@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOSSL
 import PostgresNIO
+import TallyModel
 
 /// The shared store: a PostgreSQL database (`--store postgres://user@host:5432/db` or
 /// `TALLY_STORE`). Many analysts and workers write to it at once: run ids come from the

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 extension QAStore {
     /// Records that a failing check of a run was reviewed. Later runs show it as acknowledged

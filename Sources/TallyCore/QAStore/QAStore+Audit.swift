@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// What `tally verify` found for one input of a past run.
 public struct InputVerification: Sendable, Codable, Equatable {

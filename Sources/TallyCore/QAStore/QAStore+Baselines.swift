@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// Which earlier run a run compares itself with (`compare ... with previous run`, `diff snapshot`).
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// Moving history between stores: `tally store copy FROM TO` (SQLite to PostgreSQL and back).
 extension QAStore {

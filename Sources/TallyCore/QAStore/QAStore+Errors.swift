@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// One CALPADS error a run tracked (`track T`): what identifies it across submissions — the
 /// rule ID, the record (its Local Record ID, else SSID and school) and the field — and what an

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// One version of an expected set.
 public struct ExpectedSetInfo: Sendable, Codable, Equatable {

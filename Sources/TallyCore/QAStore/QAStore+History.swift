@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// How a playbook's checks and compared totals moved across its runs: are we converging before
 /// the deadline? Kept with each run's report record, so a past report shows the history it had.

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// A run as `tally runs` lists it.
 public struct RunSummary: Sendable, Codable, Equatable {

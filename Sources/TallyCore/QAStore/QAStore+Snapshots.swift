@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// A stored snapshot: a table's rows by key, from one run.
 public struct Snapshot: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// The QA store: by default `.tally/tally.sqlite` in the working folder (SQLite), or a shared
 /// PostgreSQL database (`--store postgres://user@host/db` or `TALLY_STORE`). Its operations

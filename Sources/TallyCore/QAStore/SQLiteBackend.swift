@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TallyModel
 
 /// The default store: a SQLite file, opened as a WAL database pool with a busy timeout, so
 /// several `tally` processes can use one store at once (writers wait for each other instead of

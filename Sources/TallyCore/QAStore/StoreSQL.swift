@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// The QA store's SQL, backend-neutral: the store's operations (QAStore+*.swift) are written
 /// against these few types — a session (`Database`) that runs SQL with `?` arguments and rows

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// `chart` cells drawn from their (already masked and suppressed) preview: SVG for the HTML
 /// report and the watch page, in the report charts' style (`HTMLFragments`: Okabe–Ito colours,

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// What `tally check` prints for a sound playbook: its inputs' schemas and its tables.
 public enum CheckReport {
     /// Every diagnostic with its source snippet, then a count: what `tally check` prints on failure.

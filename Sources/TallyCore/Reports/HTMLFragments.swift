@@ -1,3 +1,5 @@
+import TallyModel
+
 /// HTML pieces of a report cell: step waterfalls, tables, failing rows, charts.
 enum HTMLFragments {
     static func e(_ s: String) -> String { ReportRenderer.escape(s) }

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// The report's history section: each check's failing rows and each compared total across the
 /// last runs of the playbook with the same parameters, as a small line per series.
 enum HistoryFragments {

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// `--json` and `--junit`: the run for schedulers and CI.
 public enum MachineOutput {

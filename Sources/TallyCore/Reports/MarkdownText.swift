@@ -1,3 +1,5 @@
+import TallyModel
+
 /// Text for `report.md` that reads as the text it is, never as Markdown or HTML.
 ///
 /// report.md is read where Markdown is rendered — a pull request, a wiki — so a value such as

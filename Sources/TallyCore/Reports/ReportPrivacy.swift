@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TallyModel
 
 /// Student privacy in every output (reports, terminal, JSON, JUnit): masked values become
 /// stable, keyed tokens wherever they appear, and small counts of students are suppressed.

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// Everything a report shows about a run, as plain Codable data. The QA store keeps it with the
 /// ledger entry, so `tally report RUN_ID` re-renders a past run exactly as it was.

@@ -1,6 +1,8 @@
 import Foundation
 import Ink
 import Mustache
+import TallyModel
+import TallyData
 
 /// How to render a report.
 public struct ReportOptions: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import Ink
+import TallyModel
 
 /// Markdown narrative as HTML that cannot run anything in the reader's browser.
 ///

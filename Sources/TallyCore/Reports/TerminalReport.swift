@@ -1,3 +1,5 @@
+import TallyModel
+
 /// The notebook `tally run` prints: one block per cell, then a summary.
 public struct TerminalReport {
     public var color: Bool

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// Text for a terminal that cannot drive the terminal.
 ///
 /// A value in a file, a playbook's title or message, a path: any of them may hold ESC, and a

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// The answer a report opens with, in words a director reads: ready to certify or not, and why.
 ///
 /// A *blocking problem* is a failed error-severity check (an assertion or a comparison), or

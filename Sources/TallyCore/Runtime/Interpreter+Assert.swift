@@ -1,3 +1,5 @@
+import TallyModel
+
 /// The four assertion forms. Every check runs; none stops the run.
 extension Interpreter {
     /// Failing rows a check keeps for its reports (all of them up to this; the count is always exact).

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// Cell keys, what each cell reads, and partial runs.
 ///

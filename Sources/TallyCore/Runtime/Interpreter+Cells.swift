@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// What a `chart` cell draws. The numbers themselves are the cell's preview (a label column and
 /// a value column), so masking and suppression reach a chart exactly as they reach a table.

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `compare TABLE.COLUMN with TARGET by KEYS within TOLERANCE`: matches actual values to
 /// expected ones by key and classifies each key `ok`, `outside`, `missing` or `unexpected`.
 extension Interpreter {

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// What an export writes and where it may write it: the masked table for people, small-count
 /// suppression, the writers, and the destination checks (moved out of Interpreter.swift to keep

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `track T`: a table of CALPADS errors kept in the QA store per run, so that each error is
 /// followed from the submission that raised it to the one where it is gone (`tally errors`).
 extension Interpreter {

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// A page of a table a run made, filtered and sorted (the live notebook's table view).
 public struct TablePage: Sendable, Codable {

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// Runs a checked plan statement by statement, one `CellResult` per statement.
 public final class Interpreter {

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// Runs work on a thread with a large stack and waits for it.
 ///

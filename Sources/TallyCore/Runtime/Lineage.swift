@@ -1,3 +1,5 @@
+import TallyModel
+
 /// Which loaded columns each column's values come from, so that masking follows the values and
 /// not the column's current name: `select SSID as StudentID`, `derive name = concat(LastName,
 /// ", ", FirstName)`, an aggregate keyed by SSID and a joined `sinf_SSID` all stay masked when

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// A few rows of a table as text, for `show` cells and failing rows.
 public struct Preview: Sendable, Codable, Equatable {
@@ -27,13 +28,6 @@ public struct Preview: Sendable, Codable, Equatable {
     }
 }
 
-/// A value a run wrote into free text (an error, a check's detail) and the columns it came from,
-/// so that masking can find it there as a whole word.
-public struct SensitiveValue: Sendable, Codable, Equatable, Hashable {
-    public var value: String
-    public var lineage: [String]
-    public init(value: String, lineage: [String]) { self.value = value; self.lineage = lineage }
-}
 
 /// The outcome of one `assert` or `compare`.
 public struct CheckResult: Sendable, Codable, Equatable {

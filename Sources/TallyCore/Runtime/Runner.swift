@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// Options of one run, injected so tests are reproducible.
 public struct RunOptions: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// One playbook run as `tally run` makes it: the run (`Runner.run`), the privacy every output
 /// follows (masks and suppression), the reports and JUnit file written, and what the terminal

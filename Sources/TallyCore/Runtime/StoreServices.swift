@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// `diff snapshot "NAME"`: compares a table with the snapshot of that name its baseline run took
 /// and yields the rows `added`, `removed` and `changed`, with a `changes` column saying which

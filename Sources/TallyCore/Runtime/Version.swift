@@ -1,3 +1,5 @@
+import TallyModel
+
 /// The tool version recorded with every run (the ledger's tool_version, the report appendix,
 /// `tally --version`, the cell cache's keys): the version number and the commit built from, e.g.
 /// "0.1.0 (commit 69eda6c)". The commit is baked in at build time (BuildInfo.swift, written by

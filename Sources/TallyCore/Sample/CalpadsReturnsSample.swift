@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// An error CALPADS would raise on a generated SENR record.
 public struct ReturnedError: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// A defect the generator planted on purpose, so tests and analysts know the right answers.
 public struct PlantedDefect: Sendable, Equatable {

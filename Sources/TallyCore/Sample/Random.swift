@@ -1,3 +1,5 @@
+import TallyModel
+
 /// SplitMix64: a small, fast, seedable generator, so a seed always gives the same district.
 public struct SeededRandom: RandomNumberGenerator {
     var state: UInt64

@@ -1,4 +1,6 @@
 import Foundation
+import TallyModel
+import TallyData
 
 /// What `tally sample calpads` plants: the default defects (the analyst's examples and what
 /// CALPADS sends back), a defect for every CALPADS rule (`--plant rules`), or nothing

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// The word lists the sample district's people and places are built from. Every list is written
 /// here (no real roster anywhere); names and street lines are combined at random, so a million

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// A school of the sample district and the grades it serves.
 public struct SampleSchool: Sendable {

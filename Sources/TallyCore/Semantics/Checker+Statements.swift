@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 extension Checker {
     func define(_ name: Name, _ schema: Schema, index: Int) {

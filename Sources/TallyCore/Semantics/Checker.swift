@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// Resolves every name, column and type of a playbook and reports all errors in one pass.
 public final class Checker {

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// What names mean while typing an expression.
 public struct TypeScope: Sendable {
     /// The table whose columns bare names refer to (nil in a scalar assertion).

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// Habits that run but can silently change a result: warnings at check time, never errors.
 ///
 /// Codes and IDs are text, and text orders alphabetically: `GradeLevelCode > "05"` holds for

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// A file the run will read, resolved from a `load` statement.
 public struct LoadRequest: Sendable {
     public var table: String

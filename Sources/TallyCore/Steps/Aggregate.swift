@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `aggregate NAME = FUNC(...), ... [by KEY, ...]`: one row per key, in key order.
 ///
 /// For example: `| aggregate students = count() by SchoolOfAttendance, GradeLevelCode`.

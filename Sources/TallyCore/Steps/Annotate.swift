@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `annotate with FINDINGS`: whether Tally's own rules (the findings of `validate calpads`)
 /// predicted each error CALPADS reported.
 public struct AnnotateStep: StepKind {

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `derive NAME = EXPR, ...`: adds or replaces columns; later items see earlier ones.
 public struct DeriveStep: StepKind {
     public static let keyword = "derive"

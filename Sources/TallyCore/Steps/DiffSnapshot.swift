@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `diff snapshot "NAME" [as of RUN_ID | as of "LABEL"] [scope (P, ...)]`: the rows added,
 /// removed and changed since the table was last snapshot under NAME (the QA store).
 public struct DiffSnapshotStep: StepKind {

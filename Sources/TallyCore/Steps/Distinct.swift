@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `distinct [by COL, ...]`: the first row of each key (of every column without `by`).
 public struct DistinctStep: StepKind {
     public static let keyword = "distinct"

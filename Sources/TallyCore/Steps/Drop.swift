@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `drop COL, ...`: every column but these.
 public struct DropStep: StepKind {
     public static let keyword = "drop"

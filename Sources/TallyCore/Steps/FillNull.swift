@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `fill_null COL, ... with VALUE`: each listed column's nulls become VALUE (a value, a parameter,
 /// or an expression over the row); other values are kept. The column keeps its type (an integer
 /// column filled with a decimal becomes decimal).

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `filter EXPR`: keeps rows where EXPR is true; counts rows dropped for false and for null.
 ///
 /// For example: `| filter EnrollmentStatusCode in ("10", "30")`.

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `join [inner|left|anti|semi] TABLE on KEY, ... [expect many-to-one]`: a hash join that keeps
 /// the left table's row order. Null keys never match. A non-key column both sides have is taken
 /// from the right as `TABLE_COLUMN`.

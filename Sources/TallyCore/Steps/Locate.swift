@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `locate in TABLE`: the record each error CALPADS reported is about (CALPADS returns no line
 /// numbers), by Local Record ID or SSID, in the submitted file or the map an export wrote.
 public struct LocateStep: StepKind {

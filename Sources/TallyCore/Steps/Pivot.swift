@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `pivot values FUNC([EXPR]) by KEY, ... across COLUMN [in (VALUE, ...)]`: one row per key and
 /// a column per value of COLUMN — the shape of a CDE report (a school per row, a grade per column).
 ///

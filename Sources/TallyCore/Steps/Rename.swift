@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `rename OLD as NEW, ...` (or `OLD to NEW`): the same columns under new names.
 public struct RenameStep: StepKind {
     public static let keyword = "rename"

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// What the steps that close the loop with what CALPADS sends back share: `locate in TABLE`
 /// (Locate.swift) and `annotate with FINDINGS` (Annotate.swift).
 enum ReturnSteps {

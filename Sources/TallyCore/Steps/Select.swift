@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `select COL [as NEW], ...`: keeps these columns, in this order, renaming some.
 public struct SelectStep: StepKind {
     public static let keyword = "select"

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `sort COL [desc], ...`: a stable sort, nulls last.
 public struct SortStep: StepKind {
     public static let keyword = "sort"

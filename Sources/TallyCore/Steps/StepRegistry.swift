@@ -1,3 +1,5 @@
+import TallyModel
+
 /// What a step did, for the notebook cell: rows in and out and why rows were dropped.
 public struct StepResult: Sendable, Codable {
     public var keyword: String

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `take N`: the first N rows.
 public struct TakeStep: StepKind {
     public static let keyword = "take"

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `union TABLE`: appends the rows of a table with the same columns (matched by name).
 public struct UnionStep: StepKind {
     public static let keyword = "union"

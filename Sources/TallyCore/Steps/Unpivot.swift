@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `unpivot COL, ... into NAME, VALUE` (or `unpivot all except KEY, ... into NAME, VALUE`): each
 /// listed column becomes a row holding its name and value, the other columns repeated — a CDE
 /// report's grade columns back into one row per school and grade.

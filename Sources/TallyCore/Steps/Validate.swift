@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `validate calpads LAYOUT [with TABLE, ...]`: the findings of the CALPADS rules for the file
 /// type over the table (and the partner files of the with-list), a row per finding.
 public struct ValidateStep: StepKind {

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// `window NAME = FUNC(...), ... [by KEY, ...] [order by COL [desc], ...]`: a value per row from
 /// the rows of its partition, in order — the previous enrollment of the same student, a rank
 /// within a school, a running count.

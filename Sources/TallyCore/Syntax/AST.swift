@@ -1,9 +1,5 @@
-/// A name as written in the playbook, with where it was written.
-public struct Name: Sendable, Equatable, Hashable {
-    public var text: String
-    public var span: SourceSpan
-    public init(_ text: String, _ span: SourceSpan) { self.text = text; self.span = span }
-}
+import TallyModel
+
 
 /// An expression node with its span.
 public struct Expr: Sendable, Equatable {

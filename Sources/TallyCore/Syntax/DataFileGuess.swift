@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// Recognises a data file given where a playbook belongs (`tally run SENR.txt`): its first lines
 /// are records, not statements. Read as a playbook such a file is an error per field separator

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// `tally fmt`: a playbook in the canonical layout, its comments and narrative kept.
 ///

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// Splits playbook text into tokens.
 ///
 /// A statement ends at the end of its line unless the next non-blank, non-comment line is

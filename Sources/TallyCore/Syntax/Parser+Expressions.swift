@@ -1,3 +1,5 @@
+import TallyModel
+
 /// Expression grammar, loosest first: or, and, not, comparison (== != < <= > >= in between
 /// is null like), + -, * /, unary minus, primary.
 extension Parser {

@@ -1,3 +1,5 @@
+import TallyModel
+
 extension Parser {
     mutating func parseAssign() throws -> Statement {
         let target = try name("a table name")

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// Recursive-descent parser: one method per grammar rule. On an error it records a diagnostic
 /// and skips to the next statement, so every syntax error is reported in one pass.
 public struct Parser {

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// A lexical token with its span.
 public struct Token: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {

@@ -1,3 +1,6 @@
+import TallyModel
+import TallyData
+
 /// One field of a CALPADS file layout.
 public struct CalpadsField: Sendable, Equatable {
     /// The field number in the File Specifications, e.g. `1.24`.

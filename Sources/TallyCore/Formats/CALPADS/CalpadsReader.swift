@@ -1,3 +1,5 @@
+import TallyModel
+
 /// Reads CALPADS upload and extract files: caret-delimited, no header, CR LF, no quoting;
 /// column names, order and date fields from the layout for the file's academic year.
 public enum CalpadsReader {

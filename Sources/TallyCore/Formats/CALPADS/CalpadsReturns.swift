@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// Reads what CALPADS sends back after a submission: the submission error reports (0.1 for
 /// SENR, SELA, SPRG, SWAV, SDIS, SCTE, STAS; 0.4 for CRSE, CRSC; 0.5 for SCSE, SCSC), the

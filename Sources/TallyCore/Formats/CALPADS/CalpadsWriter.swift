@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// Writes a table as a CALPADS upload file: fields in layout order, caret-delimited, CR LF, no
 /// header, dates as CCYYMMDD. A value longer than its field allows is an error naming the row;

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// A minimal pull scanner for the XML inside xlsx files: start and end tags with attributes,
 /// and text with entities decoded.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import ZIPFoundation
+import TallyModel
 
 /// Reads one sheet of an Excel workbook (.xlsx) into a table: shared and inline strings,
 /// numbers, booleans, dates (numbers whose cell style is a date format), empty cells.

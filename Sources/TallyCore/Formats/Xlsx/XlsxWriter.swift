@@ -1,5 +1,6 @@
 import Foundation
 import ZIPFoundation
+import TallyModel
 
 /// Writes a table as an Excel workbook (Office Open XML on ZIPFoundation): a header row in bold,
 /// frozen under the header, columns as wide as their contents, numbers as numbers and dates as

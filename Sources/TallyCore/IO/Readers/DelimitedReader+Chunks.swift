@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// The fast path of `DelimitedReader` for text in which no field is quoted (every CALPADS file,
 /// and CSV files without a `"`): the records are split into one chunk per core, each chunk is

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// The values of a mostly distinct column (a Local Record ID per record, SSIDs, street lines)
 /// while a file is parsed: their bytes back to back, in row order, with no hash table.

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// Is the first row a header? A file exported without its header must not lose its first
 /// student to the column names (`1000000000`, `08/14/2024`, an empty name) and pass one short.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// How to read a delimited text file.
 public struct DelimitedOptions: Sendable {
@@ -322,12 +323,5 @@ extension String {
             out.append(c)
         }
         return out
-    }
-
-    func trimmedSpaces() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" || f == "\r" || f == "\n" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" || l == "\r" || l == "\n" { s.removeLast() }
-        return String(s)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// How to write a delimited text file.
 public struct DelimitedWriteOptions: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// Committing a run's exports, all or nothing, and completing the commit of a run that was
 /// killed half-way (see `ExportStaging`).

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// Where a run's exports may land, so a playbook from someone else cannot write outside its own
 /// folder, or over the files that make the run (the QA store, the cache, the playbook, a

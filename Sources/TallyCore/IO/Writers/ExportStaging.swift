@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TallyModel
 
 /// Exports are written to staging files first and moved into place only when the whole run
 /// succeeded, so a run that stops with an error leaves earlier exports untouched and never

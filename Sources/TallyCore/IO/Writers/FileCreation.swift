@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// Creates files in place, with the permissions asked for.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import TallyModel
 
 /// A rule checked declaratively: the `check` column of scripts/calpads_rules.tsv, parsed once.
 /// Most CALPADS input validations are one of a few shapes — a field's format, "if this then

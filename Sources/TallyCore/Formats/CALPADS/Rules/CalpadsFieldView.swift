@@ -1,3 +1,5 @@
+import TallyModel
+
 /// How the CALPADS rules read a table: prepared views of its columns (`Record` hands them out),
 /// so a rule over a million records reads arrays, and judges a code once per distinct value.
 extension CalpadsValidator {

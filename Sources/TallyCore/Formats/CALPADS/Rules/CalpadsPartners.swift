@@ -1,3 +1,5 @@
+import TallyModel
+
 /// The other files a cross-file rule reads: `validate calpads SENR with sinf, sprg, sela`.
 ///
 /// Each `with` table is identified as a CALPADS file type — by its Record Type Code when it has

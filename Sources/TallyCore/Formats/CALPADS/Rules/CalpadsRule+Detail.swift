@@ -1,3 +1,5 @@
+import TallyModel
+
 /// A rule as `tally rules ID` prints it (and `tally lsp` shows it on hover).
 extension CalpadsRule {
     public var detail: String {

@@ -1,3 +1,6 @@
+import TallyModel
+import TallyData
+
 /// One CALPADS validation rule as `tally rules` lists it.
 ///
 /// A rule carries the CALPADS error ID where CALPADS documents one (`SENR0018`, `GERR0002`,

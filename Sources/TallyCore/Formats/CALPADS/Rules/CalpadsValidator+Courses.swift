@@ -1,3 +1,5 @@
+import TallyModel
+
 /// Course enrollment (Fall 2) and course completion (End of Year 1) across files (issue #26):
 /// CERT077 and CERT099 (`validate calpads SENR with scse, scsc`), CERT098 (`SCSC with senr`) and
 /// CERT100 (`CRSC with scsc`). CALPADS checks these against everything the LEA has posted; Tally

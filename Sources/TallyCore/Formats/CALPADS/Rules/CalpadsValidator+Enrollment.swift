@@ -1,3 +1,5 @@
+import TallyModel
+
 /// SENR rules: codes, exit and completion consistency, and rules across a student's records.
 extension CalpadsValidator {
     /// The SENR fields the per-record rules read, as views taken once per validate (a name looked

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// Fall 1 rules under their CALPADS IDs (issue #26): the student's age (IVR0012), program records
 /// inside an enrollment at their school (GERR0005), and the enrollment, language status and
 /// program rules that read several records or files. Each rule is checked only in the academic

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// Fall 2 staff and course sections, and End-of-Year absence summaries (issue #26).
 extension CalpadsValidator {
     /// A field's value as a number, nil when blank or not a number (FRMT0004 and GERR0001 report those).

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// Rules that read more than one field of one record in ways the declarative checks do not
 /// express: across a student's records, across two files, or with a valid code table in steps.
 extension CalpadsValidator {

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// SINF, SPRG and SELA rules, and the findings table.
 extension CalpadsValidator {
     static func studentInformationRules(_ r: Record) -> [Finding] {

@@ -1,3 +1,5 @@
+import TallyModel
+
 /// Runs the CALPADS rules over a table loaded `as calpads TYPE` (or built with the layout's
 /// column names) and returns one row per problem: `rule`, `severity`, `field`, `value`,
 /// `message`, `file`, `line`, `SSID`, `resolution`, then the record's school, Local Record ID and
