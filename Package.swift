@@ -35,7 +35,8 @@ let package = Package(
             exclude: ["Diagnostics/README.md", "Functions/README.md", "README.md", "Table/README.md"]
         ),
         // Data written by scripts/ (CALPADS layouts, rules, codes, sample records, report templates).
-        .target(name: "TallyData", path: "Sources/TallyData",
+        .target(
+            name: "TallyData", path: "Sources/TallyData",
             exclude: ["README.md"]),
         // The language (syntax, checker, steps, runtime) and the formats, QA store and reports it runs with.
         .target(
@@ -53,10 +54,14 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/TallyCore",
-            exclude: ["Expressions/README.md", "Formats/README.md", "IO/README.md", "QAStore/README.md", "Reports/README.md", "Runtime/README.md", "Sample/README.md", "Semantics/README.md", "Steps/README.md", "Syntax/README.md"]
+            exclude: [
+                "Expressions/README.md", "Formats/README.md", "IO/README.md", "QAStore/README.md", "Reports/README.md", "Runtime/README.md",
+                "Sample/README.md", "Semantics/README.md", "Steps/README.md", "Syntax/README.md",
+            ]
         ),
         // `tally lsp`: the language server (JSON-RPC over stdio, on TallyCore's checker).
-        .target(name: "TallyLSP", dependencies: ["TallyCore", "TallyModel"], path: "Sources/TallyLSP",
+        .target(
+            name: "TallyLSP", dependencies: ["TallyCore", "TallyModel"], path: "Sources/TallyLSP",
             exclude: ["README.md"]),
         // `tally watch`: the live notebook's session, routes and page templates (Hummingbird).
         .target(

@@ -10,6 +10,9 @@ let package = Package(
     products: targets.map { .executable(name: $0, targets: [$0]) },
     dependencies: [.package(name: "Tally", path: ".."), .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20")],
     targets: targets.map {
-        .executableTarget(name: $0, dependencies: ["FuzzDriver", .product(name: "TallyCore", package: "Tally")] + ($0 == "FuzzXlsx" ? [.product(name: "ZIPFoundation", package: "ZIPFoundation")] : []))
+        .executableTarget(
+            name: $0,
+            dependencies: ["FuzzDriver", .product(name: "TallyCore", package: "Tally")]
+                + ($0 == "FuzzXlsx" ? [.product(name: "ZIPFoundation", package: "ZIPFoundation")] : []))
     } + [.target(name: "CFuzzer"), .target(name: "FuzzDriver", dependencies: ["CFuzzer"])]
 )

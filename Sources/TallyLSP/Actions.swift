@@ -9,8 +9,11 @@ extension LanguageServer {
     func formatting(_ doc: Document) -> JSON {
         let formatted = LargeStack.run { Formatter.format(doc.text) }
         guard formatted != doc.text,
-              let same = try? LargeStack.run({ try Formatter.meaning(doc.text, file: doc.path) == (try Formatter.meaning(formatted, file: doc.path)) }),
-              same else { return .array([]) }
+            let same = try? LargeStack.run({
+                try Formatter.meaning(doc.text, file: doc.path) == (try Formatter.meaning(formatted, file: doc.path))
+            }),
+            same
+        else { return .array([]) }
         let last = doc.lines.count - 1
         let whole = Range(start: Position(line: 0, character: 0), end: Position(line: last, character: doc.line(last).utf16.count))
         return JSON.from([TextEdit(range: whole, newText: formatted)])
@@ -21,9 +24,13 @@ extension LanguageServer {
     func codeActions(_ doc: Document, _ diagnostics: [JSON]) -> JSON {
         var actions: [CodeAction] = []
         for json in diagnostics {
-            guard let diagnostic = json.decode(LSPDiagnostic.self), let (title, edit) = LanguageServer.fix(for: diagnostic, in: doc) else { continue }
-            actions.append(CodeAction(title: title, diagnostics: [diagnostic], isPreferred: true,
-                                      edit: WorkspaceEdit(changes: [doc.uri: [edit]])))
+            guard let diagnostic = json.decode(LSPDiagnostic.self), let (title, edit) = LanguageServer.fix(for: diagnostic, in: doc) else {
+                continue
+            }
+            actions.append(
+                CodeAction(
+                    title: title, diagnostics: [diagnostic], isPreferred: true,
+                    edit: WorkspaceEdit(changes: [doc.uri: [edit]])))
         }
         return JSON.from(actions)
     }
@@ -48,8 +55,10 @@ extension LanguageServer {
             return ("Write \"\(text)\" in double quotes", TextEdit(range: range, newText: "\"\(text)\""))
         }
         // `x == null` → `x is null` (the span is the whole comparison).
-        if message.contains("null is never true"), !message.hasPrefix("= null"), let fixText = between(message + "\n", "help: write: ", "\n"),
-           !fixText.contains("(or") {
+        if message.contains("null is never true"), !message.hasPrefix("= null"),
+            let fixText = between(message + "\n", "help: write: ", "\n"),
+            !fixText.contains("(or")
+        {
             return ("Write \(fixText)", TextEdit(range: range, newText: fixText))
         }
         // `x = null` (the span is the `=`): `= null` becomes `is null`.
@@ -86,9 +95,11 @@ extension LanguageServer {
             case .param, .playbook, .mask: return nil
             default:
                 let line = node.line - 1
-                return CodeLens(range: Range(start: Position(line: line, character: 0), end: Position(line: line, character: 0)),
-                                command: Command(title: "▶ run to here", command: LanguageServer.runUntil,
-                                                 arguments: [.string(doc.uri), .string(String(node.line))]))
+                return CodeLens(
+                    range: Range(start: Position(line: line, character: 0), end: Position(line: line, character: 0)),
+                    command: Command(
+                        title: "▶ run to here", command: LanguageServer.runUntil,
+                        arguments: [.string(doc.uri), .string(String(node.line))]))
             }
         }
         return JSON.from(lenses)
@@ -100,7 +111,8 @@ extension LanguageServer {
     func executeCommand(_ id: JSON, _ params: JSON) {
         let arguments = params["arguments"]?.array ?? []
         guard params["command"]?.string == LanguageServer.runUntil, arguments.count == 2,
-              let uri = arguments[0].string, let cell = arguments[1].string, let doc = documents[uri] else {
+            let uri = arguments[0].string, let cell = arguments[1].string, let doc = documents[uri]
+        else {
             return fail(id, -32602, "tally.runUntil takes the playbook's URI and a cell (a table name or a line number)")
         }
         let folder = root ?? (doc.path as NSString).deletingLastPathComponent
@@ -125,8 +137,12 @@ extension LanguageServer {
             }
             respond(id, .object(["exitStatus": .number(Double(status))]))
             let outcome = status == 0 ? "passed" : status == 1 ? "checks failed" : "stopped with an error (exit \(status))"
-            notify("window/showMessage", .object(["type": .number(status == 2 ? 1 : 3),
-                                                  "message": .string("tally run --until \(cell): \(outcome)")]))
+            notify(
+                "window/showMessage",
+                .object([
+                    "type": .number(status == 2 ? 1 : 3),
+                    "message": .string("tally run --until \(cell): \(outcome)"),
+                ]))
             request("workspace/inlayHint/refresh")
             request("workspace/codeLens/refresh")
         }

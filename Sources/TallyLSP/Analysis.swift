@@ -44,8 +44,11 @@ enum Analyzer {
 
     /// The diagnostics to publish: errors, then the checker's warnings (habits).
     static func diagnostics(_ analysis: Analysis, _ doc: Document) -> [LSPDiagnostic] {
-        let file = analysis.check.playbook?.file ?? Checker.display((doc.path as NSString).standardizingPath,
-                                                                  relativeTo: (doc.path as NSString).deletingLastPathComponent)
+        let file =
+            analysis.check.playbook?.file
+            ?? Checker.display(
+                (doc.path as NSString).standardizingPath,
+                relativeTo: (doc.path as NSString).deletingLastPathComponent)
         var out: [LSPDiagnostic] = []
         for d in analysis.check.diagnostics + analysis.check.warnings {
             if !analysis.hasStore, d.message.contains("needs the QA store") { continue }
@@ -60,8 +63,10 @@ enum Analyzer {
                 message = d.description
             }
             if let help = d.help { message += "\nhelp: \(help)" }
-            out.append(LSPDiagnostic(range: range, severity: d.severity == .error ? 1 : 2, code: lspCode(for: d),
-                                     message: message, relatedInformation: nil))
+            out.append(
+                LSPDiagnostic(
+                    range: range, severity: d.severity == .error ? 1 : 2, code: lspCode(for: d),
+                    message: message, relatedInformation: nil))
         }
         return out
     }
@@ -72,8 +77,10 @@ enum Analyzer {
     /// The schema of the table flowing into the step at `position`, also on a line that does not
     /// parse yet: the text before the statement, then the statement up to its last `|` before
     /// the position as a pipeline of its own, is checked and the probe's schema read.
-    static func flowingTable(_ doc: Document, at position: Position, store: String?, params: [String: String],
-                             fallback: [String: Schema]) -> (name: String?, schema: Schema)? {
+    static func flowingTable(
+        _ doc: Document, at position: Position, store: String?, params: [String: String],
+        fallback: [String: Schema]
+    ) -> (name: String?, schema: Schema)? {
         let start = doc.statementStart(position.line)
         let before = doc.lines[0..<start].joined(separator: "\n")
         var statement = doc.lines[start..<position.line].map(String.init)

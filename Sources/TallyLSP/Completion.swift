@@ -5,13 +5,17 @@ import TallyModel
 /// The words of the language (docs/LANGUAGE.md): statements, pipeline steps, and the words used
 /// inside them.
 enum Vocabulary {
-    static let statements = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask", "track"]
-    static let words = ["from", "to", "as", "with", "by", "on", "in", "is", "null", "not", "and", "or", "like", "between", "empty",
-                        "unique", "valid", "calpads", "year", "severity", "error", "warning", "message", "id", "columns", "where",
-                        "limit", "inner", "left", "anti", "semi", "expect", "desc", "asc", "header", "true", "false", "required",
-                        "path", "text", "integer", "decimal", "date", "boolean", "csv", "tsv", "xlsx", "delimited", "sheet",
-                        "tolerance", "expected", "previous", "run", "snapshot", "masked", "unmasked", "split", "trim", "upper",
-                        "values", "across", "into", "all", "except", "case", "when", "then", "else", "end"]
+    static let statements = [
+        "playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "mask", "track",
+    ]
+    static let words = [
+        "from", "to", "as", "with", "by", "on", "in", "is", "null", "not", "and", "or", "like", "between", "empty",
+        "unique", "valid", "calpads", "year", "severity", "error", "warning", "message", "id", "columns", "where",
+        "limit", "inner", "left", "anti", "semi", "expect", "desc", "asc", "header", "true", "false", "required",
+        "path", "text", "integer", "decimal", "date", "boolean", "csv", "tsv", "xlsx", "delimited", "sheet",
+        "tolerance", "expected", "previous", "run", "snapshot", "masked", "unmasked", "split", "trim", "upper",
+        "values", "across", "into", "all", "except", "case", "when", "then", "else", "end",
+    ]
     /// The aggregate functions (`aggregate`, `window`, table-level asserts).
     static let aggregates: [(String, String)] = [
         ("count", "count() — rows (count(x): rows where x is not null)"),
@@ -33,8 +37,10 @@ extension LanguageServer {
         let analysis = analysis(doc)
         var items: [CompletionItem] = []
         func add(_ label: String, _ kind: Int, _ detail: String?, _ rank: Int) {
-            items.append(CompletionItem(label: label, kind: kind, detail: detail, documentation: nil, insertText: nil,
-                                        sortText: "\(rank)\(label)"))
+            items.append(
+                CompletionItem(
+                    label: label, kind: kind, detail: detail, documentation: nil, insertText: nil,
+                    sortText: "\(rank)\(label)"))
         }
         // `T.` : T's columns.
         if before.hasSuffix("."), let table = before.dropLast().reversed().split(whereSeparator: { !Document.isWord($0) }).first {
@@ -92,7 +98,8 @@ extension LanguageServer {
         guard prefix.filter({ $0 == "\"" }).count % 2 == 1, let quote = prefix.lastIndex(of: "\"") else { return nil }
         let head = prefix[..<quote].trimmingCharacters(in: .whitespaces)
         guard head.hasSuffix(" from") || head.hasSuffix(" to"),
-              head.trimmingCharacters(in: .whitespaces).hasPrefix("load") || head.hasPrefix("export") else { return nil }
+            head.trimmingCharacters(in: .whitespaces).hasPrefix("load") || head.hasPrefix("export")
+        else { return nil }
         return String(prefix[prefix.index(after: quote)...])
     }
 
@@ -106,9 +113,10 @@ extension LanguageServer {
         return names.sorted().filter { showHidden || !$0.hasPrefix(".") }.prefix(500).map { name in
             var isFolder: ObjCBool = false
             FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder)
-            return CompletionItem(label: name + (isFolder.boolValue ? "/" : ""), kind: isFolder.boolValue ? 19 : 17,
-                                  detail: folderPart + name, documentation: nil, insertText: name + (isFolder.boolValue ? "/" : ""),
-                                  sortText: (isFolder.boolValue ? "0" : "1") + name)
+            return CompletionItem(
+                label: name + (isFolder.boolValue ? "/" : ""), kind: isFolder.boolValue ? 19 : 17,
+                detail: folderPart + name, documentation: nil, insertText: name + (isFolder.boolValue ? "/" : ""),
+                sortText: (isFolder.boolValue ? "0" : "1") + name)
         }
     }
 }

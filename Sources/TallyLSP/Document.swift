@@ -74,9 +74,12 @@ struct Document {
     /// The range of a diagnostic's span (line and column 1-based; column 0: the whole line).
     func range(line: Int, column: Int, length: Int) -> Range {
         let l = max(0, line - 1)
-        guard column > 0 else { return Range(start: Position(line: l, character: 0), end: Position(line: l, character: self.line(l).utf16.count)) }
-        return Range(start: Position(line: l, character: utf16(line: l, column: column)),
-                     end: Position(line: l, character: utf16(line: l, column: column + max(1, length))))
+        guard column > 0 else {
+            return Range(start: Position(line: l, character: 0), end: Position(line: l, character: self.line(l).utf16.count))
+        }
+        return Range(
+            start: Position(line: l, character: utf16(line: l, column: column)),
+            end: Position(line: l, character: utf16(line: l, column: column + max(1, length))))
     }
 
     /// The text of the line before the position.
@@ -100,8 +103,12 @@ struct Document {
         while b < chars.count, Document.isWord(chars[b]) { b += 1 }
         guard a < b else { return nil }
         let l = position.line
-        return (String(chars[a..<b]), Range(start: Position(line: l, character: String(chars[..<a]).utf16.count),
-                                            end: Position(line: l, character: String(chars[..<b]).utf16.count)))
+        return (
+            String(chars[a..<b]),
+            Range(
+                start: Position(line: l, character: String(chars[..<a]).utf16.count),
+                end: Position(line: l, character: String(chars[..<b]).utf16.count))
+        )
     }
 
     /// Every place `name` is written as a name: outside comments and text, plus `{name}` inside
@@ -113,8 +120,10 @@ struct Document {
             var i = 0
             var quote: Character? = nil
             func add(_ a: Int, _ b: Int) {
-                out.append(Range(start: Position(line: l, character: String(chars[..<a]).utf16.count),
-                                 end: Position(line: l, character: String(chars[..<b]).utf16.count)))
+                out.append(
+                    Range(
+                        start: Position(line: l, character: String(chars[..<a]).utf16.count),
+                        end: Position(line: l, character: String(chars[..<b]).utf16.count)))
             }
             while i < chars.count {
                 let c = chars[i]

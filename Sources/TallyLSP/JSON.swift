@@ -13,12 +13,19 @@ public enum JSON: Sendable, Equatable, Codable {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let n = try? c.decode(Double.self) { self = .number(n) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSON].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSON].self)) }
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let n = try? c.decode(Double.self) {
+            self = .number(n)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSON].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSON].self))
+        }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -104,7 +111,8 @@ public struct FrameReader {
                 // No header end in sight: drop what was searched (keeping 3 bytes, which could
                 // start a "\r\n\r\n").
                 consume(to: buffer.count - 3)
-                return .malformed(code: -32700, message: "a frame's header is longer than \(FrameReader.maxHeader) bytes without an empty line")
+                return .malformed(
+                    code: -32700, message: "a frame's header is longer than \(FrameReader.maxHeader) bytes without an empty line")
             }
             return nil
         }

@@ -38,7 +38,8 @@ struct LastRun {
     /// Whether the store's ledger has a run of the playbook at `path` (read-only, runs only).
     static func hasRun(store storePath: String, playbook path: String) -> Bool {
         guard let store = try? QAStore(path: storePath, access: .readOnly),
-              let runs = try? store.runs(limit: 200) else { return false }
+            let runs = try? store.runs(limit: 200)
+        else { return false }
         return runs.contains { isRun(of: path, recorded: $0.playbook, store: storePath) }
     }
 
@@ -61,8 +62,9 @@ struct LastRun {
             guard let detail = try? store.run(run.id) else { continue }
             for cell in detail.cells where cell.status != "not run" && cells[cell.statement] == nil {
                 let check = detail.checks.first { $0.line == cell.line }
-                cells[cell.statement] = Cell(rowsOut: cell.rowsOut, elapsed: cell.elapsed, cached: cell.status == "cached",
-                                             failing: check.map(\.failingCount), passed: check.map(\.passed))
+                cells[cell.statement] = Cell(
+                    rowsOut: cell.rowsOut, elapsed: cell.elapsed, cached: cell.status == "cached",
+                    failing: check.map(\.failingCount), passed: check.map(\.passed))
             }
             if run.partial == nil { break }
         }

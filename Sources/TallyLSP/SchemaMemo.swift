@@ -1,6 +1,7 @@
 import Foundation
 import TallyCore
 import TallyModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,8 +16,10 @@ final class SchemaMemo: @unchecked Sendable {
     static func stamp(_ path: String) -> [Int64]? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        return [Int64(info.st_size), Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec),
-                Int64(info.st_ctim.tv_sec), Int64(info.st_ctim.tv_nsec), Int64(bitPattern: UInt64(info.st_ino))]
+        return [
+            Int64(info.st_size), Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec),
+            Int64(info.st_ctim.tv_sec), Int64(info.st_ctim.tv_nsec), Int64(bitPattern: UInt64(info.st_ino)),
+        ]
     }
 
     func schema(_ request: LoadRequest, _ read: () throws -> Schema) throws -> Schema {

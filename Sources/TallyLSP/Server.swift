@@ -1,6 +1,7 @@
 import Foundation
 import TallyCore
 import TallyModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,7 +32,9 @@ public final class LanguageServer: @unchecked Sendable {
     init(logPath: String?) {
         if let logPath, FileManager.default.createFile(atPath: logPath, contents: nil, attributes: [.posixPermissions: 0o600]) {
             log = FileHandle(forWritingAtPath: logPath)
-        } else { log = nil }
+        } else {
+            log = nil
+        }
     }
 
     /// Serves until `exit` or the end of stdin; returns the process's exit status (0 after a
@@ -51,8 +54,10 @@ public final class LanguageServer: @unchecked Sendable {
                 switch item {
                 case .malformed(let code, let message):
                     server.note("malformed frame: \(message)")
-                    server.send(["jsonrpc": .string("2.0"), "id": .null,
-                                 "error": .object(["code": .number(Double(code)), "message": .string(message)])])
+                    server.send([
+                        "jsonrpc": .string("2.0"), "id": .null,
+                        "error": .object(["code": .number(Double(code)), "message": .string(message)]),
+                    ])
                 case .message(let message):
                     if message["method"]?.string == "exit" {
                         return server.queue.sync { server.shutdownRequested ? 0 : 1 }
@@ -134,12 +139,20 @@ public final class LanguageServer: @unchecked Sendable {
         note("request \(method)")
         if method == "initialize" {
             initialized = true
-            if let uri = params["rootUri"]?.string { root = Document.path(of: uri) } else if let path = params["rootPath"]?.string { root = path }
+            if let uri = params["rootUri"]?.string {
+                root = Document.path(of: uri)
+            } else if let path = params["rootPath"]?.string {
+                root = path
+            }
             if case .object(let given)? = params["initializationOptions"]?["params"] {
                 for (k, v) in given { if let s = v.string { self.params[k] = s } }
             }
-            respond(id, .object(["capabilities": LanguageServer.capabilities,
-                                 "serverInfo": .object(["name": .string("tally"), "version": .string(TallyVersion.string)])]))
+            respond(
+                id,
+                .object([
+                    "capabilities": LanguageServer.capabilities,
+                    "serverInfo": .object(["name": .string("tally"), "version": .string(TallyVersion.string)]),
+                ]))
             return
         }
         guard initialized else { return fail(id, -32002, "the server is not initialized") }
@@ -217,8 +230,12 @@ public final class LanguageServer: @unchecked Sendable {
         if let playbook = analysis.check.playbook { lastPlaybook[uri] = playbook }
         let diagnostics = Analyzer.diagnostics(analysis, doc)
         note("checked \(uri) in \(Int(Date().timeIntervalSince(started) * 1000)) ms: \(diagnostics.count) diagnostics")
-        notify("textDocument/publishDiagnostics", .object(["uri": .string(uri), "version": .number(Double(doc.version)),
-                                                           "diagnostics": JSON.from(diagnostics)]))
+        notify(
+            "textDocument/publishDiagnostics",
+            .object([
+                "uri": .string(uri), "version": .number(Double(doc.version)),
+                "diagnostics": JSON.from(diagnostics),
+            ]))
     }
 
     /// The analysis of a document, made now if no check ran yet.

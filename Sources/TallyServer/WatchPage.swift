@@ -26,9 +26,13 @@ enum WatchPage {
 
     /// The bar (run number, links to each table) and, when the last run stopped, its error.
     static func bar(version: Int, tables: [String], error: String?) -> String {
-        render("bar", ["version": version,
-                       "tables": tables.map { ["name": $0, "url": escapeURL($0)] },
-                       "failed": error != nil, "error": error ?? ""])
+        render(
+            "bar",
+            [
+                "version": version,
+                "tables": tables.map { ["name": $0, "url": escapeURL($0)] },
+                "failed": error != nil, "error": error ?? "",
+            ])
     }
 
     /// Replaces the page's body with the new notebook after each rerun, keeping the scroll position.

@@ -43,7 +43,8 @@ public enum WatchServer {
             return "refused: a page from another origin may not read tally watch"
         }
         if let site = FieldName("Sec-Fetch-Site").flatMap({ head.headerFields[$0] }), site != "same-origin", site != "none",
-           FieldName("Sec-Fetch-Mode").flatMap({ head.headerFields[$0] }) != "navigate" {
+            FieldName("Sec-Fetch-Mode").flatMap({ head.headerFields[$0] }) != "navigate"
+        {
             return "refused: a page from another site may not read tally watch"
         }
         return nil
@@ -67,21 +68,23 @@ public enum WatchServer {
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                let (id, stream) = session.updates()
-                // The stream ends when the page's connection closes (Hummingbird sees the
-                // inbound side end), when a write fails (a heartbeat to a page that went
-                // silently), or when the server stops; either way the page is no longer listed.
-                defer { session.endUpdates(id) }
-                try await request.body.consumeWithInboundCloseHandler { _ in
-                    for await update in stream {
-                        try await writer.write(ByteBuffer(string: update.map { "data: \($0)\n\n" } ?? ": still here\n\n"))
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    let (id, stream) = session.updates()
+                    // The stream ends when the page's connection closes (Hummingbird sees the
+                    // inbound side end), when a write fails (a heartbeat to a page that went
+                    // silently), or when the server stops; either way the page is no longer listed.
+                    defer { session.endUpdates(id) }
+                    try await request.body.consumeWithInboundCloseHandler { _ in
+                        for await update in stream {
+                            try await writer.write(ByteBuffer(string: update.map { "data: \($0)\n\n" } ?? ": still here\n\n"))
+                        }
+                    } onInboundClosed: {
+                        session.endUpdates(id)
                     }
-                } onInboundClosed: {
-                    session.endUpdates(id)
-                }
-                try? await writer.finish(nil)
-            })
+                    try? await writer.finish(nil)
+                })
         }
         // How many pages are listening (tests and tools; same guard as every other route).
         router.get("status") { _, _ -> Response in
@@ -99,9 +102,10 @@ public enum WatchServer {
         router.get("table") { request, _ -> Response in
             let q = request.uri.queryParameters
             func text(_ k: String) -> String? { q[Substring(k)].map(String.init) }
-            let page = session.page(text("name") ?? "", filter: text("filter"), sort: text("sort"),
-                                    descending: text("desc") == "1", offset: Int(text("offset") ?? "") ?? 0,
-                                    limit: min(10_000, Int(text("limit") ?? "") ?? 100))
+            let page = session.page(
+                text("name") ?? "", filter: text("filter"), sort: text("sort"),
+                descending: text("desc") == "1", offset: Int(text("offset") ?? "") ?? 0,
+                limit: min(10_000, Int(text("limit") ?? "") ?? 100))
             let encoder = JSONEncoder()
             let data = (try? encoder.encode(page)) ?? Data("{}".utf8)
             var headers = HTTPFields()

@@ -90,7 +90,8 @@ public final class WatchSession: @unchecked Sendable {
         lock.unlock()
         for listener in listeners { listener.yield(v) }
         let names = ran.map { "[\($0.line)] \($0.table ?? $0.kind.rawValue)" }
-        let line = "\(stamp) run \(v): exit \(record.exitStatus)"
+        let line =
+            "\(stamp) run \(v): exit \(record.exitStatus)"
             + (stopped ? " — " + (errorPrivacy.apply(record).errors.first?.message ?? "stopped") : "")
             + (names.isEmpty ? "; no cell changed" : "; ran " + names.joined(separator: ", ")) + (cached > 0 ? "; \(cached) cached" : "")
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
@@ -183,7 +184,8 @@ public final class WatchSession: @unchecked Sendable {
         guard let tables else {
             return TablePage(table: table, columns: [], types: [], rows: [], total: 0, all: 0, offset: 0, error: "no run yet")
         }
-        return tables.page(table, privacy: privacy(shownMasks), filter: filter, sort: sort, descending: descending,
-                                offset: offset, limit: limit)
+        return tables.page(
+            table, privacy: privacy(shownMasks), filter: filter, sort: sort, descending: descending,
+            offset: offset, limit: limit)
     }
 }

@@ -8,7 +8,8 @@ struct CacheCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cache",
         abstract: "Show the cell cache's size, or clear it.",
-        discussion: "The cache keeps each cell's result and table beside the QA store (.tally/cache/ for the default store, x.sqlite.cache/ beside --store x.sqlite; owner-only, marked by a TALLY-CACHE file) so a rerun recomputes only the cells whose statement, inputs or parameters changed.",
+        discussion:
+            "The cache keeps each cell's result and table beside the QA store (.tally/cache/ for the default store, x.sqlite.cache/ beside --store x.sqlite; owner-only, marked by a TALLY-CACHE file) so a rerun recomputes only the cells whose statement, inputs or parameters changed.",
         subcommands: [CacheInfo.self, CacheClear.self],
         defaultSubcommand: CacheInfo.self
     )

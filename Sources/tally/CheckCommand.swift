@@ -24,8 +24,10 @@ struct CheckCommand: ParsableCommand {
         places.apply(to: &options)
         let result = Runner.check(path: playbook, options: options)
         if json {
-            print(DiagnosticJSON.render(playbook: result.file ?? playbook, errors: result.diagnostics,
-                                        warnings: result.plan?.warnings ?? []), terminator: "")
+            print(
+                DiagnosticJSON.render(
+                    playbook: result.file ?? playbook, errors: result.diagnostics,
+                    warnings: result.plan?.warnings ?? []), terminator: "")
             if !result.diagnostics.isEmpty || result.plan == nil { throw ExitCode(2) }
             return
         }

@@ -20,8 +20,10 @@ struct ExplainCommand: ParsableCommand {
             return
         }
         guard let c = DiagnosticCode(code: text.trimmingCharacters(in: .whitespaces)) else {
-            writeError("error: no diagnostic code \"\(text)\"\nhelp: tally explain lists the codes"
-                       + (Suggest.help(for: text.uppercased(), in: DiagnosticCode.allCases.map(\.rawValue), noun: "codes").map { "; \($0)" } ?? ""))
+            writeError(
+                "error: no diagnostic code \"\(text)\"\nhelp: tally explain lists the codes"
+                    + (Suggest.help(for: text.uppercased(), in: DiagnosticCode.allCases.map(\.rawValue), noun: "codes").map { "; \($0)" }
+                        ?? ""))
             throw ExitCode(2)
         }
         let e = c.entry

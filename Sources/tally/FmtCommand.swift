@@ -9,7 +9,8 @@ struct FmtCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fmt",
         abstract: "Rewrite playbooks in the canonical layout, keeping comments and narrative.",
-        discussion: "Exit status: 0 nothing to change (or rewritten), 1 with --check when a playbook would change, 2 a playbook does not parse."
+        discussion:
+            "Exit status: 0 nothing to change (or rewritten), 1 with --check when a playbook would change, 2 a playbook does not parse."
     )
 
     @Argument(help: "Playbook files.") var playbooks: [String]
@@ -26,9 +27,12 @@ struct FmtCommand: ParsableCommand {
             let formatted = LargeStack.run { Formatter.format(source) }
             do {
                 // Never write a playbook that would mean something else.
-                let same = try LargeStack.run { try Formatter.meaning(source, file: path) == (try Formatter.meaning(formatted, file: path)) }
+                let same = try LargeStack.run {
+                    try Formatter.meaning(source, file: path) == (try Formatter.meaning(formatted, file: path))
+                }
                 guard same else {
-                    writeError("\(path): error: formatting would change what the playbook means; the file is left as it is (please report this)")
+                    writeError(
+                        "\(path): error: formatting would change what the playbook means; the file is left as it is (please report this)")
                     throw ExitCode(2)
                 }
             } catch let list as DiagnosticList {

@@ -13,8 +13,12 @@ struct LayoutsCommand: ParsableCommand {
 
     func run() throws {
         guard let type else {
-            let rows = CalpadsLayouts.all.map { [$0.type, $0.yearsDescription, String($0.fields.count), $0.spec, CalpadsLayouts.sourceNotes[$0.type] ?? ""] }
-            print(TextTable.render(header: ["type", "academic years", "fields", "specification", "notes"], rows: rows, maxWidth: 160, indent: ""))
+            let rows = CalpadsLayouts.all.map {
+                [$0.type, $0.yearsDescription, String($0.fields.count), $0.spec, CalpadsLayouts.sourceNotes[$0.type] ?? ""]
+            }
+            print(
+                TextTable.render(
+                    header: ["type", "academic years", "fields", "specification", "notes"], rows: rows, maxWidth: 160, indent: ""))
             return
         }
         var start: Int? = nil
@@ -26,7 +30,8 @@ struct LayoutsCommand: ParsableCommand {
         if let start, let year, let last = all.map(\.lastYear).max(), start > last {
             // A retired file: say when it ended and what replaced it, not "no layout".
             let note = CalpadsLayouts.sourceNotes[type.uppercased()].map { " Note: \($0)." } ?? ""
-            throw ValidationError("no \(type.uppercased()) layout for \(year): \(type.uppercased()) was last reported in \(last)-\(last + 1).\(note)")
+            throw ValidationError(
+                "no \(type.uppercased()) layout for \(year): \(type.uppercased()) was last reported in \(last)-\(last + 1).\(note)")
         }
         guard let layout = CalpadsLayouts.layout(type, year: start) else {
             let help = Suggest.help(for: type.uppercased(), in: CalpadsLayouts.types, noun: "layouts") ?? ""
@@ -35,8 +40,9 @@ struct LayoutsCommand: ParsableCommand {
         if let start, let year, start < layout.firstYear {
             // The loader reads earlier years with the first known layout; say so rather than
             // presenting it as that year's.
-            print("note: Tally has no \(layout.type) layout before \(layout.firstYear)-\(layout.firstYear + 1); " +
-                  "files for \(year) are read with this one")
+            print(
+                "note: Tally has no \(layout.type) layout before \(layout.firstYear)-\(layout.firstYear + 1); "
+                    + "files for \(year) are read with this one")
         }
         print("\(layout.type) — academic years \(layout.yearsDescription), \(layout.fields.count) fields")
         print("specification: \(layout.spec)")

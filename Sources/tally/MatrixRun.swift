@@ -35,15 +35,21 @@ struct MatrixRun {
         if command.json { throw ValidationError("--json takes one run; with --matrix each run is in the ledger (tally runs)") }
         let rows = try readRows()
         let playbook: Playbook
-        do { playbook = try Runner.parse(path: command.playbook, displayBase: FileManager.default.currentDirectoryPath) } catch let list as DiagnosticList {
+        do { playbook = try Runner.parse(path: command.playbook, displayBase: FileManager.default.currentDirectoryPath) } catch let list
+            as DiagnosticList
+        {
             for d in list.diagnostics { writeError(d.render(source: nil)) }
             throw ExitCode(2)
         }
         var declared: [String] = []
         for node in playbook.statements { if case .param(let name, _, _, _, _) = node.statement { declared.append(name.text) } }
         for name in rows.names where !declared.contains(name) {
-            writeError(Diagnostic(.unknownParameter, .error, "column \"\(name)\" is not a parameter of \(command.playbook)", file: file, line: 1,
-                                  help: Suggest.help(for: name, in: declared) ?? "the header names the playbook's parameters: \(declared.joined(separator: ", "))").render(source: nil))
+            writeError(
+                Diagnostic(
+                    .unknownParameter, .error, "column \"\(name)\" is not a parameter of \(command.playbook)", file: file, line: 1,
+                    help: Suggest.help(for: name, in: declared)
+                        ?? "the header names the playbook's parameters: \(declared.joined(separator: ", "))"
+                ).render(source: nil))
             throw ExitCode(2)
         }
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -64,14 +70,18 @@ struct MatrixRun {
         group.wait()
         // The runs shared one cell cache; keep it within its limit now that they are done.
         if !command.noCache, let storePath = command.store.path,
-           let cache = try? CellCache(folder: CellCache.folder(forStore: storePath), limitBytes: command.cacheLimit.map { $0 << 20 } ?? CellCache.defaultLimit) {
+            let cache = try? CellCache(
+                folder: CellCache.folder(forStore: storePath), limitBytes: command.cacheLimit.map { $0 << 20 } ?? CellCache.defaultLimit)
+        {
             cache.evict()
         }
         let done = results.all
         print(MatrixRun.table(done, names: rows.names), terminator: "")
         let worst = done.map(\.exit).max() ?? 0
         let failed = done.filter { $0.exit == 1 }.count, stopped = done.filter { $0.exit >= 2 }.count
-        print("\nMatrix: \(Format.plural(done.count, "run")) of \(command.playbook) — \(done.count - failed - stopped) passed, \(failed) failed a check, \(stopped) could not run; exit \(worst)")
+        print(
+            "\nMatrix: \(Format.plural(done.count, "run")) of \(command.playbook) — \(done.count - failed - stopped) passed, \(failed) failed a check, \(stopped) could not run; exit \(worst)"
+        )
         for outcome in done where outcome.error != nil {
             writeError("row \(outcome.row): " + (outcome.error ?? ""))
         }
@@ -148,8 +158,10 @@ struct MatrixRun {
         let header = ["row"] + names + ["status", "passed", "failed", "warnings", "run"]
         let rows = outcomes.sorted { $0.row < $1.row }.map { o -> [String] in
             let status = o.exit == 0 ? "passed" : o.exit == 1 ? "failed" : "error"
-            return [String(o.row)] + names.map { o.params[$0] ?? "" } + [status, String(o.passed), String(o.failed), String(o.warnings),
-                                                                        o.runId.map(String.init) ?? "—"]
+            return [String(o.row)] + names.map { o.params[$0] ?? "" } + [
+                status, String(o.passed), String(o.failed), String(o.warnings),
+                o.runId.map(String.init) ?? "—",
+            ]
         }
         return TextTable.render(header: header, rows: rows, indent: "")
     }

@@ -56,7 +56,10 @@ struct ReportCommand: ParsableCommand {
         abstract: "Render a past run's HTML and Markdown reports from the QA store, without rerunning it."
     )
     @Argument(help: "The run's id (see tally runs).") var id: Int64?
-    @Option(help: ArgumentHelp("Show how each check and compared total moved across this playbook's last 30 runs (with the parameters of its latest run), and render that run's report.", valueName: "playbook"))
+    @Option(
+        help: ArgumentHelp(
+            "Show how each check and compared total moved across this playbook's last 30 runs (with the parameters of its latest run), and render that run's report.",
+            valueName: "playbook"))
     var history: String?
     @Option(help: "Folder for report.html and report.md (default: report-RUN_ID).") var out: String?
     @Flag(help: "Render in clear a run made with masks or suppression (the report says who asked for it, and when).") var unmask = false
@@ -73,12 +76,18 @@ struct ReportCommand: ParsableCommand {
             guard flags.mask == nil, flags.suppressBelow == nil else {
                 throw ValidationError("--unmask renders the run in clear: leave out --mask and --suppress-below")
             }
-            let unmasking = Unmasking(by: QAStore.currentUser, at: Date(), masks: masks,
-                                      suppressBelow: recorded?.suppressBelow)
-            return (ReportPrivacy(masks: [], suppressBelow: nil, key: ""), unmasking.masks.isEmpty && unmasking.suppressBelow == nil ? nil : unmasking)
+            let unmasking = Unmasking(
+                by: QAStore.currentUser, at: Date(), masks: masks,
+                suppressBelow: recorded?.suppressBelow)
+            return (
+                ReportPrivacy(masks: [], suppressBelow: nil, key: ""),
+                unmasking.masks.isEmpty && unmasking.suppressBelow == nil ? nil : unmasking
+            )
         }
         if recorded == nil, record != nil {
-            writeError("note: run \(id) was recorded before runs kept their --mask and --suppress-below: only its playbook's mask statements apply (add --mask to mask more)")
+            writeError(
+                "note: run \(id) was recorded before runs kept their --mask and --suppress-below: only its playbook's mask statements apply (add --mask to mask more)"
+            )
         }
         var privacy = try flags.privacy(extraMasks: masks, storePath: qa.path, opened: qa)
         if privacy.suppressBelow == nil { privacy.suppressBelow = recorded?.suppressBelow }

@@ -7,7 +7,8 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a playbook and print its notebook.",
-        discussion: "Exit status: 0 all error-severity checks passed, 1 one failed, 2 the playbook or an input could not be run (nothing exported)."
+        discussion:
+            "Exit status: 0 all error-severity checks passed, 1 one failed, 2 the playbook or an input could not be run (nothing exported)."
     )
 
     @Argument(help: "The playbook file.") var playbook: String
@@ -24,7 +25,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run only this cell (named by the table it makes or its line number) and the cells it needs.") var only: String?
     @Option(help: "Run every cell up to and including this one.") var until: String?
     @Option(help: "Run this cell, every cell after it, and the earlier cells they need.") var from: String?
-    @Option(help: "A CSV of parameters (a header of parameter names, a row per run): run once per row, in parallel, each in the ledger.") var matrix: String?
+    @Option(help: "A CSV of parameters (a header of parameter names, a row per run): run once per row, in parallel, each in the ledger.")
+    var matrix: String?
 
     func run() throws {
         // A write past a file-size limit (ulimit -f) fails with an error the export reports,
@@ -94,7 +96,8 @@ enum ProgressLine {
             guard elapsed > 1 else { return }
             let rate = Double(done) / max(elapsed, 0.001)
             let percent = total > 0 ? Int(Double(done) / Double(total) * 100) : 0
-            let text = "\r\(label): \(percent)%  \(Format.count(rows)) rows  \(Format.bytes(done)) of \(Format.bytes(total))  \(Format.bytes(Int(rate)))/s   "
+            let text =
+                "\r\(label): \(percent)%  \(Format.count(rows)) rows  \(Format.bytes(done)) of \(Format.bytes(total))  \(Format.bytes(Int(rate)))/s   "
             FileHandle.standardError.write(Data(text.utf8))
             shown = true
         }

@@ -13,7 +13,8 @@ struct StoreCommand: ParsableCommand {
 }
 
 struct StoreInfoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "info", abstract: "Which store, its schema version and its rows per table.")
+    static let configuration = CommandConfiguration(
+        commandName: "info", abstract: "Which store, its schema version and its rows per table.")
     @OptionGroup var store: StoreOptions
 
     func run() throws {
@@ -24,10 +25,13 @@ struct StoreInfoCommand: ParsableCommand {
             // Read as it is: an older store lacks tables this version counts.
             let pending = try qa.pendingMigrations()
             guard pending.isEmpty else {
-                print("older than this Tally (\(pending.count) migration\(pending.count == 1 ? "" : "s") to apply): run tally store migrate")
+                print(
+                    "older than this Tally (\(pending.count) migration\(pending.count == 1 ? "" : "s") to apply): run tally store migrate")
                 return
             }
-            for (table, rows) in try qa.tableCounts() { print("  \(table.padding(toLength: 16, withPad: " ", startingAt: 0)) \(Format.count(rows))") }
+            for (table, rows) in try qa.tableCounts() {
+                print("  \(table.padding(toLength: 16, withPad: " ", startingAt: 0)) \(Format.count(rows))")
+            }
         }
     }
 }
@@ -53,7 +57,9 @@ struct StoreCopyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "copy",
         abstract: "Copy every run, expected set, snapshot, acknowledgement, tracked error and report from one store into a new, empty one.",
-        discussion: "tally store copy .tally/tally.sqlite postgres://tally@db.example/tally moves a laptop's history to the shared store (and back the other way). Ids are kept; the row count of every table is compared after the copy.")
+        discussion:
+            "tally store copy .tally/tally.sqlite postgres://tally@db.example/tally moves a laptop's history to the shared store (and back the other way). Ids are kept; the row count of every table is compared after the copy."
+    )
     @Argument(help: "The store to copy from (a SQLite path or postgres:// URL).") var from: String
     @Argument(help: "The store to copy into: new or empty.") var to: String
 

@@ -4,7 +4,11 @@ import TallyModel
 
 /// `--store PATH` / `--no-store`, shared by the commands that use the QA store.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .customLong("store"), help: "The QA store: a SQLite file (a path, sqlite:PATH or file:PATH), or a shared PostgreSQL database as postgres://user@host:5432/db (password from the URL, PGPASSWORD or ~/.pgpass; never shown). Default: $TALLY_STORE, else .tally/tally.sqlite here.")
+    @Option(
+        name: .customLong("store"),
+        help:
+            "The QA store: a SQLite file (a path, sqlite:PATH or file:PATH), or a shared PostgreSQL database as postgres://user@host:5432/db (password from the URL, PGPASSWORD or ~/.pgpass; never shown). Default: $TALLY_STORE, else .tally/tally.sqlite here."
+    )
     var storePath: String?
     @Flag(name: .customLong("no-store"), help: "Run without the QA store: no ledger entry, no stored comparisons.")
     var noStore = false

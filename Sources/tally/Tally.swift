@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TallyCore
 import TallyModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,7 +14,11 @@ struct Tally: AsyncParsableCommand {
         commandName: "tally",
         abstract: "Run and check QA playbooks for state-reporting files.",
         version: TallyVersion.string,
-        subcommands: [RunCommand.self, CheckCommand.self, WatchCommand.self, NewCommand.self, FmtCommand.self, CacheCommand.self, ReportCommand.self, ExpectedCommand.self, RunsCommand.self, VerifyCommand.self, AckCommand.self, SampleCommand.self, LayoutsCommand.self, RulesCommand.self, ErrorsCommand.self, StoreCommand.self, LspCommand.self, ExplainCommand.self]
+        subcommands: [
+            RunCommand.self, CheckCommand.self, WatchCommand.self, NewCommand.self, FmtCommand.self, CacheCommand.self, ReportCommand.self,
+            ExpectedCommand.self, RunsCommand.self, VerifyCommand.self, AckCommand.self, SampleCommand.self, LayoutsCommand.self,
+            RulesCommand.self, ErrorsCommand.self, StoreCommand.self, LspCommand.self, ExplainCommand.self,
+        ]
     )
 }
 

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import TallyCore
-import TallyServer
 import TallyModel
+import TallyServer
 
 /// `tally watch PLAYBOOK`: reruns the playbook whenever it or one of its inputs is saved (cells
 /// whose key did not change come from the cache), says in the terminal which cells ran, and
@@ -40,7 +40,8 @@ struct WatchCommand: AsyncParsableCommand {
         if !noCache, let storePath = options.storePath { options.cacheFolder = runCacheFolder(storePath: storePath) }
         var masks = Set((mask ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         masks.remove("")
-        let key = ProcessInfo.processInfo.environment["TALLY_MASK_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        let key =
+            ProcessInfo.processInfo.environment["TALLY_MASK_KEY"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (try? options.storePath.map { try QAStore(path: $0).maskKey() } ?? nil) ?? QAStore.randomSecret()
         // Exports for people are masked with the same masks and key as the page.
         options.masks = masks.sorted()
@@ -51,14 +52,16 @@ struct WatchCommand: AsyncParsableCommand {
         session.startHeartbeat()
         if port != 0 { session.port = port }
         let playbook = self.playbook
-        let app = Application(router: WatchServer.router(session),
-                              configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "tally"),
-                              onServerRunning: { channel in
-            // The port actually served (with --port 0, the one the system picked): requests must name it.
-            let served = channel.localAddress?.port ?? port
-            session.port = served
-            FileHandle.standardOutput.write(Data("watching \(playbook) — the notebook is on http://127.0.0.1:\(served)/ (Ctrl-C to stop)\n".utf8))
-        })
+        let app = Application(
+            router: WatchServer.router(session),
+            configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "tally"),
+            onServerRunning: { channel in
+                // The port actually served (with --port 0, the one the system picked): requests must name it.
+                let served = channel.localAddress?.port ?? port
+                session.port = served
+                FileHandle.standardOutput.write(
+                    Data("watching \(playbook) — the notebook is on http://127.0.0.1:\(served)/ (Ctrl-C to stop)\n".utf8))
+            })
         // Ctrl-C or SIGTERM: the server stops gracefully, waiting for open requests, and a page's
         // event stream never ends by itself; end them, or the server never stops.
         let stops = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in

@@ -1,6 +1,7 @@
 import Foundation
 import TallyCore
 import Testing
+
 @testable import TallyModel
 
 /// A golden case: `Cases/<area>/<case>/` holds a playbook (`case.playbook`, or a file `example`
@@ -35,10 +36,13 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
                 let example = (try? String(contentsOf: folder.appendingPathComponent("example"), encoding: .utf8))?
                     .trimmingCharacters(in: .whitespacesAndNewlines)
                 guard example != nil || fm.fileExists(atPath: folder.appendingPathComponent("case.playbook").path) else { continue }
-                let command = (try? String(contentsOf: folder.appendingPathComponent("command"), encoding: .utf8))?
+                let command =
+                    (try? String(contentsOf: folder.appendingPathComponent("command"), encoding: .utf8))?
                     .trimmingCharacters(in: .whitespacesAndNewlines) ?? "run"
-                found.append(GoldenCase(folder: folder, area: area, command: command, example: example,
-                                        usesStore: fm.fileExists(atPath: folder.appendingPathComponent("store").path)))
+                found.append(
+                    GoldenCase(
+                        folder: folder, area: area, command: command, example: example,
+                        usesStore: fm.fileExists(atPath: folder.appendingPathComponent("store").path)))
             }
         }
         return found
@@ -50,7 +54,9 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         guard let wanted = ProcessInfo.processInfo.environment["GOLDEN_CASE"], !wanted.isEmpty else { return everyCase }
         let names = wanted.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         return everyCase.filter { c in
-            names.contains { $0 == c.name || (($0.hasSuffix("/") || $0.hasSuffix("*")) && c.name.hasPrefix($0.trimmingCharacters(in: ["*"]))) }
+            names.contains {
+                $0 == c.name || (($0.hasSuffix("/") || $0.hasSuffix("*")) && c.name.hasPrefix($0.trimmingCharacters(in: ["*"])))
+            }
         }
     }()
 
@@ -68,7 +74,8 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
         let fm = FileManager.default
         let scratch = fm.temporaryDirectory.appendingPathComponent("tally-golden-\(UUID().uuidString)")
         try fm.createDirectory(at: scratch, withIntermediateDirectories: true)
-        for item in try fm.contentsOfDirectory(atPath: folder.path) where !["expected", "params", "command", "example", "store"].contains(item) {
+        for item in try fm.contentsOfDirectory(atPath: folder.path)
+        where !["expected", "params", "command", "example", "store"].contains(item) {
             try fm.copyItem(at: folder.appendingPathComponent(item), to: scratch.appendingPathComponent(item))
         }
         var playbook = "case.playbook"
@@ -131,8 +138,9 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
             return Result(output: output, exit: 2, exports: [:])
         }
         let outcome = Session.run(path: path, options: options)
-        return Result(output: shown(outcome, scratch: scratch), exit: outcome.exitStatus,
-                      exports: GoldenCase.files(under: scratch.appendingPathComponent("out")))
+        return Result(
+            output: shown(outcome, scratch: scratch), exit: outcome.exitStatus,
+            exports: GoldenCase.files(under: scratch.appendingPathComponent("out")))
     }
 
     /// Runs the case three times over one cell cache — filling it, from it with the exports
@@ -156,8 +164,10 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
             var reportOptions = ReportOptions()
             reportOptions.privacy = outcome.privacy
             let rendered = try ReportRenderer.render(ReportRecord(outcome.record), options: reportOptions)
-            results.append(Result(output: text, exit: outcome.exitStatus, exports: GoldenCase.files(under: scratch.appendingPathComponent("out")),
-                                  reports: [rendered.html, rendered.markdown], cachedCells: outcome.cells.filter { $0.status == .cached }.count))
+            results.append(
+                Result(
+                    output: text, exit: outcome.exitStatus, exports: GoldenCase.files(under: scratch.appendingPathComponent("out")),
+                    reports: [rendered.html, rendered.markdown], cachedCells: outcome.cells.filter { $0.status == .cached }.count))
         }
         return results
     }
@@ -189,9 +199,11 @@ struct GoldenCase: Sendable, CustomTestStringConvertible {
     func differences(_ result: Result) -> [String] {
         let expected = folder.appendingPathComponent("expected")
         var problems: [String] = []
-        let wantOutput = (try? String(contentsOf: expected.appendingPathComponent("output.txt"), encoding: .utf8)) ?? "(missing expected/output.txt)"
+        let wantOutput =
+            (try? String(contentsOf: expected.appendingPathComponent("output.txt"), encoding: .utf8)) ?? "(missing expected/output.txt)"
         if wantOutput != result.output { problems.append("output differs:\n" + GoldenCase.firstDifference(wantOutput, result.output)) }
-        let wantExit = (try? String(contentsOf: expected.appendingPathComponent("exit"), encoding: .utf8))?
+        let wantExit =
+            (try? String(contentsOf: expected.appendingPathComponent("exit"), encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
         if wantExit != "\(result.exit)" { problems.append("exit status \(result.exit), expected \(wantExit)") }
         let wantExports = GoldenCase.files(under: expected.appendingPathComponent("exports"))

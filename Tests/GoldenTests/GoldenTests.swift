@@ -1,6 +1,7 @@
 import Foundation
-@testable import TallyCore
 import Testing
+
+@testable import TallyCore
 @testable import TallyModel
 
 /// Each golden case is a test of its own, run through `Session.run` — the call `tally run`
@@ -36,11 +37,18 @@ struct GoldenTests {
         let passes = try golden.runCached()
         var problems: [String] = []
         if Set(passes.map(\.output)).count != 1 {
-            problems.append("output differs from the cache:\n" + GoldenCase.firstDifference(passes[0].output, passes[1].output == passes[0].output ? passes[2].output : passes[1].output))
+            problems.append(
+                "output differs from the cache:\n"
+                    + GoldenCase.firstDifference(
+                        passes[0].output, passes[1].output == passes[0].output ? passes[2].output : passes[1].output))
         }
         if Set(passes.map(\.exit)).count != 1 { problems.append("exit statuses \(passes.map(\.exit))") }
-        if passes[1].reports != passes[0].reports || passes[2].reports != passes[0].reports { problems.append("reports differ from the cache") }
-        if passes[1].exports != passes[0].exports || passes[2].exports != passes[0].exports { problems.append("exports differ from the cache") }
+        if passes[1].reports != passes[0].reports || passes[2].reports != passes[0].reports {
+            problems.append("reports differ from the cache")
+        }
+        if passes[1].exports != passes[0].exports || passes[2].exports != passes[0].exports {
+            problems.append("exports differ from the cache")
+        }
         problems += golden.differences(passes[0])
         // A run that loaded something takes it from the cache the second and third time.
         if passes[0].exit != 2, passes[0].output.contains("load ") {
@@ -53,8 +61,9 @@ struct GoldenTests {
     /// folder, prints the golden output on stdout and stderr, exits with its status and leaves
     /// its exports. (The example and step cases, without a store; the binary keys its tokens with
     /// TALLY_MASK_KEY as the tests do with `RunOptions.maskKey`.)
-    @Test("golden case through the tally binary",
-          arguments: GoldenCase.all.filter { ["examples", "steps"].contains($0.area) && $0.command == "run" && !$0.usesStore })
+    @Test(
+        "golden case through the tally binary",
+        arguments: GoldenCase.all.filter { ["examples", "steps"].contains($0.area) && $0.command == "run" && !$0.usesStore })
     func goldenThroughTheBinary(_ golden: GoldenCase) throws {
         guard !GoldenCase.record else { return }
         let tally = GoldenCase.repository.appendingPathComponent(".build/debug/tally").path
@@ -62,7 +71,9 @@ struct GoldenTests {
         let (scratch, playbook) = try golden.scratch(crlf: false)
         defer { try? FileManager.default.removeItem(at: scratch) }
         var arguments = ["run", playbook, "--no-store", "--no-color", "--no-timings"]
-        for (name, value) in golden.options(in: scratch).run.params.sorted(by: { $0.key < $1.key }) { arguments += ["--param", "\(name)=\(value)"] }
+        for (name, value) in golden.options(in: scratch).run.params.sorted(by: { $0.key < $1.key }) {
+            arguments += ["--param", "\(name)=\(value)"]
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tally)
         process.arguments = arguments
@@ -77,8 +88,9 @@ struct GoldenTests {
         try process.run()
         let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let result = GoldenCase.Result(output: String(decoding: stdout + stderr, as: UTF8.self), exit: process.terminationStatus,
-                                       exports: GoldenCase.files(under: scratch.appendingPathComponent("out")))
+        let result = GoldenCase.Result(
+            output: String(decoding: stdout + stderr, as: UTF8.self), exit: process.terminationStatus,
+            exports: GoldenCase.files(under: scratch.appendingPathComponent("out")))
         let problems = golden.differences(result)
         #expect(problems.isEmpty, "tally run \(golden.name): \(problems.joined(separator: "; "))")
     }
@@ -99,7 +111,8 @@ struct GoldenTests {
             let exit = (try? String(contentsOf: golden.folder.appendingPathComponent("expected/exit"), encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             guard exit == "0" || exit == "1" else { continue }
-            let file = golden.example.map { GoldenCase.repository.appendingPathComponent("playbooks/" + $0) }
+            let file =
+                golden.example.map { GoldenCase.repository.appendingPathComponent("playbooks/" + $0) }
                 ?? golden.folder.appendingPathComponent("case.playbook")
             let playbook = try Parser.parse(source: String(contentsOf: file, encoding: .utf8), file: file.lastPathComponent)
             for node in playbook.statements {

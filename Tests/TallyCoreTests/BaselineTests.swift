@@ -1,23 +1,24 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// Baselines that cannot silently mislead: snapshot keys are unique, a run compares only with
 /// runs of its own scope (never a later day, never the same data again), a first run says it has
 /// no baseline, and the ledger refuses what would corrupt it.
 final class BaselineTests: XCTestCase {
     static let monitoring = """
-    param day: date required
-    param lea: text = "A"
-    load sis from "data/{lea}/{day}/sis.csv"
-    changes = sis | diff snapshot "daily"
-    show changes limit 50
-    snapshot sis by SSID as "daily"
-    counts = sis | aggregate n = count() by Grade
-    compare counts.n with previous run by Grade as vs_previous
-    """
+        param day: date required
+        param lea: text = "A"
+        load sis from "data/{lea}/{day}/sis.csv"
+        changes = sis | diff snapshot "daily"
+        show changes limit 50
+        snapshot sis by SSID as "daily"
+        counts = sis | aggregate n = count() by Grade
+        compare counts.n with previous run by Grade as vs_previous
+        """
 
     static let day1 = "SSID,Grade\n1000000001,03\n1000000002,04\n1000000003,05\n"
     static let day2 = "SSID,Grade\n1000000001,03\n1000000002,05\n1000000003,05\n1000000004,01\n"
@@ -83,16 +84,20 @@ final class BaselineTests: XCTestCase {
         XCTAssertTrue(other.checks.first { $0.id == "vs_previous" }?.detail?.contains("no baseline yet") ?? false)
 
         // An explicit baseline: as of a run id, and as of a label.
-        try scratch.write("explicit.playbook", BaselineTests.monitoring
-            .replacingOccurrences(of: "diff snapshot \"daily\"", with: "diff snapshot \"daily\" as of \"certified\""))
+        try scratch.write(
+            "explicit.playbook",
+            BaselineTests.monitoring
+                .replacingOccurrences(of: "diff snapshot \"daily\"", with: "diff snapshot \"daily\" as of \"certified\""))
         let store = try QAStore(path: scratch.store)
         try store.label(1, "certified")
         // (explicit.playbook is another playbook, so the label must be on its own run.)
         let labelled = run(scratch, ["day": "2025-10-02"], playbook: "explicit.playbook")
         XCTAssertEqual(labelled.exitStatus, 2, "no run of this playbook is labelled yet")
         XCTAssertTrue(labelled.errors.first?.message.contains("no run of this playbook is labelled \"certified\"") ?? false)
-        try scratch.write("asof.playbook", BaselineTests.monitoring
-            .replacingOccurrences(of: "diff snapshot \"daily\"", with: "diff snapshot \"daily\" as of 1"))
+        try scratch.write(
+            "asof.playbook",
+            BaselineTests.monitoring
+                .replacingOccurrences(of: "diff snapshot \"daily\"", with: "diff snapshot \"daily\" as of 1"))
         let asOf = run(scratch, ["day": "2025-10-02"], playbook: "asof.playbook")
         XCTAssertEqual(changes(asOf).rows, ["added 1000000004", "changed 1000000002"])
     }
@@ -100,10 +105,12 @@ final class BaselineTests: XCTestCase {
     func testASnapshotKeyThatIsNotUniqueIsAnErrorNamingTheKeys() throws {
         let scratch = try Scratch()
         try scratch.write("s.csv", "SSID,School\n1000000001,A\n1000000001,B\n1000000002,A\n")
-        try scratch.write("s.playbook", """
-        load s from "s.csv"
-        snapshot s by SSID as "roster"
-        """)
+        try scratch.write(
+            "s.playbook",
+            """
+            load s from "s.csv"
+            snapshot s by SSID as "roster"
+            """)
         let record = run(scratch, [:], playbook: "s.playbook")
         XCTAssertEqual(record.exitStatus, 2)
         let message = record.errors.first?.message ?? ""
@@ -121,11 +128,13 @@ final class BaselineTests: XCTestCase {
         let scratch = try Scratch()
         try scratch.write("a.csv", "School,n\nA,5\nB,\nC,7\n")
         try scratch.write("b.csv", "School,n\nA,5\nB,3\nD,1\n")
-        try scratch.write("c.playbook", """
-        load a from "a.csv"
-        load b from "b.csv"
-        compare a.n with b.n by School as cmp
-        """)
+        try scratch.write(
+            "c.playbook",
+            """
+            load a from "a.csv"
+            load b from "b.csv"
+            compare a.n with b.n by School as cmp
+            """)
         let record = run(scratch, [:], playbook: "c.playbook")
         let cmp = try XCTUnwrap(record.cells.first { $0.kind == .compare }?.preview)
         let status = try XCTUnwrap(cmp.columns.firstIndex(of: "status"))
@@ -137,18 +146,22 @@ final class BaselineTests: XCTestCase {
     func testExpectedImportRejectsRepeatedKeysUnlessSummed() throws {
         let scratch = try Scratch()
         let file = try scratch.write("e.csv", "School,Grade,n\nA,03,10\nA,04,11\nA,03,5\nB,03,2\n")
-        XCTAssertThrowsError(try ExpectedImport.load(file: file, displayName: "e.csv", keys: ["School", "Grade"], value: "n", sheet: nil)) { error in
+        XCTAssertThrowsError(try ExpectedImport.load(file: file, displayName: "e.csv", keys: ["School", "Grade"], value: "n", sheet: nil)) {
+            error in
             let d = error as? Diagnostic
             XCTAssertTrue(d?.message.contains("(A, 03) on lines 2, 4") ?? false, d?.message ?? "\(error)")
             XCTAssertEqual(d?.line, 4)
             XCTAssertTrue(d?.help?.contains("--sum") ?? false)
         }
-        let summed = try ExpectedImport.load(file: file, displayName: "e.csv", keys: ["School", "Grade"], value: "n", sheet: nil, sum: true)
+        let summed = try ExpectedImport.load(
+            file: file, displayName: "e.csv", keys: ["School", "Grade"], value: "n", sheet: nil, sum: true)
         XCTAssertEqual(summed.rows.map { $0.key + [String($0.value)] }, [["A", "03", "15.0"], ["A", "04", "11.0"], ["B", "03", "2.0"]])
         // The store itself refuses a repeated key rather than keeping the last value.
         let store = try QAStore(path: scratch.path("t.sqlite"))
-        XCTAssertThrowsError(try store.importExpected(name: "x", keys: ["School"], valueName: "n", rows: [(["A"], 1), (["A"], 2)],
-                                                      sourcePath: "e.csv", sourceSHA256: "", createdBy: "t", at: Date()))
+        XCTAssertThrowsError(
+            try store.importExpected(
+                name: "x", keys: ["School"], valueName: "n", rows: [(["A"], 1), (["A"], 2)],
+                sourcePath: "e.csv", sourceSHA256: "", createdBy: "t", at: Date()))
         XCTAssertNil(try store.expected(name: "x", version: nil))
     }
 

@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// Fall 1 enrollment, language status and program rules (issue #26), against the real `tally`
 /// binary: each test writes small CALPADS files, validates them and asserts the exact findings
@@ -21,12 +22,19 @@ final class CalpadsFall1RulesTests: XCTestCase {
             "StudentBirthDate": "\(year - 15)0315", "StudentGenderCode": "F", "StudentBirthCountryCode": "US",
         ]
         switch type {
-        case "SENR": values.merge(["EnrollmentSchoolStartDate": "\(year)0814", "EnrollmentStatusCode": "10", "GradeLevelCode": "10"]) { $1 }
-        case "SINF": values.merge(["EffectiveStartDate": "\(year)0814", "StudentHispanicEthnicityIndicator": "N", "StudentEthnicityMissingIndicator": "N",
-                                   "StudentRace1Code": "700", "StudentRaceMissingIndicator": "N", "AddressZipCode": "95814"]) { $1 }
+        case "SENR":
+            values.merge(["EnrollmentSchoolStartDate": "\(year)0814", "EnrollmentStatusCode": "10", "GradeLevelCode": "10"]) { $1 }
+        case "SINF":
+            values.merge([
+                "EffectiveStartDate": "\(year)0814", "StudentHispanicEthnicityIndicator": "N", "StudentEthnicityMissingIndicator": "N",
+                "StudentRace1Code": "700", "StudentRaceMissingIndicator": "N", "AddressZipCode": "95814",
+            ]) { $1 }
         case "SPRG": values.merge(["EducationProgramCode": "181", "EducationProgramMembershipStartDate": "\(year)0814"]) { $1 }
-        case "SELA": values.merge(["EnglishAcquisitionStatusCode": "EO", "EnglishLanguageAcquisitionStatusStartDate": "\(year - 10)0815",
-                                   "PrimaryLanguageCode": year >= 2023 ? "eng" : "00"]) { $1 }
+        case "SELA":
+            values.merge([
+                "EnglishAcquisitionStatusCode": "EO", "EnglishLanguageAcquisitionStatusStartDate": "\(year - 10)0815",
+                "PrimaryLanguageCode": year >= 2023 ? "eng" : "00",
+            ]) { $1 }
         default: break
         }
         values.merge(changes) { $1 }
@@ -64,7 +72,9 @@ final class CalpadsFall1RulesTests: XCTestCase {
         let y2023 = try tally(["rules", "SENR", "--year", "2023-2024"], in: scratch)
         XCTAssertEqual(y2024.exit, 0)
         // A rule's row starts with its ID (descriptions may name other IDs).
-        func lists(_ run: (exit: Int32, output: String), _ id: String) -> Bool { run.output.split(separator: "\n").contains { $0.hasPrefix(id + " ") } }
+        func lists(_ run: (exit: Int32, output: String), _ id: String) -> Bool {
+            run.output.split(separator: "\n").contains { $0.hasPrefix(id + " ") }
+        }
         // SENR0742 was added in November 2025.
         XCTAssertFalse(lists(y2024, "SENR0742"), y2024.output)
         XCTAssertTrue(lists(y2025, "SENR0742"))
@@ -79,7 +89,9 @@ final class CalpadsFall1RulesTests: XCTestCase {
         }
         for id in ["CERT112", "CERT041", "SENR0286", "SENR0523", "IVR0012"] { XCTAssertTrue(lists(y2024, id), id) }
         // Former IDs explain the move.
-        for (old, new) in [("SINF-GUARDIAN2", "SINF0635"), ("SPRG-NO-ENROLLMENT", "GERR0005"), ("SPRG0249", "SPRG0249F1"), ("SASS-NO-SDEM", "CERT049")] {
+        for (old, new) in [
+            ("SINF-GUARDIAN2", "SINF0635"), ("SPRG-NO-ENROLLMENT", "GERR0005"), ("SPRG0249", "SPRG0249F1"), ("SASS-NO-SDEM", "CERT049"),
+        ] {
             let run = try tally(["rules", old], in: scratch)
             XCTAssertEqual(run.exit, 0, old)
             XCTAssertTrue(run.output.contains("\(old) is now \(new)"), run.output)
@@ -99,29 +111,50 @@ final class CalpadsFall1RulesTests: XCTestCase {
     func testEnrollmentRules() throws {
         let y = 2024
         let senr = [
-            Self.record("SENR", y, ["EnrollmentSchoolExitDate": "\(y)1015", "StudentExitReasonCode": "E170"]),                    // 1 SENR0523
-            Self.record("SENR", y, ["SSID": "1000000002", "EnrollmentStatusCode": "20", "SchoolOfAttendance": "6999999",
-                                    "EnrollmentSchoolExitDate": "\(y)1015", "StudentExitReasonCode": "E170"]),                   // 2 ok
-            Self.record("SENR", y, ["SSID": "1000000003", "EnrollmentSchoolExitDate": "\(y)1015", "StudentExitReasonCode": "E150"]), // 3 SENR0286
-            Self.record("SENR", y, ["SSID": "1000000003", "EnrollmentSchoolStartDate": "\(y)1020"]),                             // 4
+            Self.record("SENR", y, ["EnrollmentSchoolExitDate": "\(y)1015", "StudentExitReasonCode": "E170"]), // 1 SENR0523
+            Self.record(
+                "SENR", y,
+                [
+                    "SSID": "1000000002", "EnrollmentStatusCode": "20", "SchoolOfAttendance": "6999999",
+                    "EnrollmentSchoolExitDate": "\(y)1015", "StudentExitReasonCode": "E170",
+                ]), // 2 ok
+            // 3 SENR0286
+            Self.record("SENR", y, ["SSID": "1000000003", "EnrollmentSchoolExitDate": "\(y)1015", "StudentExitReasonCode": "E150"]),
+            Self.record("SENR", y, ["SSID": "1000000003", "EnrollmentSchoolStartDate": "\(y)1020"]), // 4
             Self.record("SENR", y, ["SSID": "1000000004", "EnrollmentSchoolExitDate": "\(y)1015", "StudentExitReasonCode": "E150"]), // 5 ok
-            Self.record("SENR", y, ["SSID": "1000000004", "EnrollmentSchoolStartDate": "\(y)1016"]),                             // 6
-            Self.record("SENR", y - 1, ["SSID": "1000000005", "GradeLevelCode": "09"]),                                           // 7 CERT112
-            Self.record("SENR", y - 1, ["SSID": "1000000006", "GradeLevelCode": "09", "EnrollmentSchoolExitDate": "\(y)0815",
-                                        "StudentExitReasonCode": "E155"]),                                                        // 8 ok
-            Self.record("SENR", y, ["SSID": "1000000007"]),                                                                       // 9
-            Self.record("SENR", y, ["SSID": "1000000007", "ReportingLEA": "0999999", "SchoolOfAttendance": "6999999",
-                                    "EnrollmentSchoolStartDate": "\(y)0901"]),                                                   // 10 CERT041
+            Self.record("SENR", y, ["SSID": "1000000004", "EnrollmentSchoolStartDate": "\(y)1016"]), // 6
+            Self.record("SENR", y - 1, ["SSID": "1000000005", "GradeLevelCode": "09"]), // 7 CERT112
+            Self.record(
+                "SENR", y - 1,
+                [
+                    "SSID": "1000000006", "GradeLevelCode": "09", "EnrollmentSchoolExitDate": "\(y)0815",
+                    "StudentExitReasonCode": "E155",
+                ]), // 8 ok
+            Self.record("SENR", y, ["SSID": "1000000007"]), // 9
+            Self.record(
+                "SENR", y,
+                [
+                    "SSID": "1000000007", "ReportingLEA": "0999999", "SchoolOfAttendance": "6999999",
+                    "EnrollmentSchoolStartDate": "\(y)0901",
+                ]), // 10 CERT041
             Self.record("SENR", y, ["SSID": "1000000008", "EnrollmentSchoolExitDate": "\(y)0831", "StudentExitReasonCode": "T160"]), // 11
-            Self.record("SENR", y, ["SSID": "1000000008", "ReportingLEA": "0999999", "SchoolOfAttendance": "6999999",
-                                    "EnrollmentSchoolStartDate": "\(y)0901"]),                                                   // 12 ok
-            Self.record("SENR", y, ["SSID": "1000000009", "EnrollmentStatusCode": "40"]),                                         // 13 GERR0007
-            Self.record("SENR", y, ["SSID": "1000000010", "GradeLevelCode": "AD"]),                                               // 14 IVR0012 (15)
-            Self.record("SENR", y, ["SSID": "1000000011", "GradeLevelCode": "AD", "StudentBirthDate": "\(y - 40)0315"]),          // 15 ok
+            Self.record(
+                "SENR", y,
+                [
+                    "SSID": "1000000008", "ReportingLEA": "0999999", "SchoolOfAttendance": "6999999",
+                    "EnrollmentSchoolStartDate": "\(y)0901",
+                ]), // 12 ok
+            Self.record("SENR", y, ["SSID": "1000000009", "EnrollmentStatusCode": "40"]), // 13 GERR0007
+            Self.record("SENR", y, ["SSID": "1000000010", "GradeLevelCode": "AD"]), // 14 IVR0012 (15)
+            Self.record("SENR", y, ["SSID": "1000000011", "GradeLevelCode": "AD", "StudentBirthDate": "\(y - 40)0315"]), // 15 ok
         ]
         let found = try findings(["SENR": senr], validate: [("SENR", "")])
-        XCTAssertEqual(found, ["CERT041 SENR.txt 10", "CERT112 SENR.txt 7", "GERR0007 SENR.txt 13", "IVR0012 SENR.txt 14",
-                               "SENR0286 SENR.txt 3", "SENR0523 SENR.txt 1"])
+        XCTAssertEqual(
+            found,
+            [
+                "CERT041 SENR.txt 10", "CERT112 SENR.txt 7", "GERR0007 SENR.txt 13", "IVR0012 SENR.txt 14",
+                "SENR0286 SENR.txt 3", "SENR0523 SENR.txt 1",
+            ])
     }
 
     /// SENR with sinf, sela, sprg: an English learner without a language instruction program
@@ -131,27 +164,39 @@ final class CalpadsFall1RulesTests: XCTestCase {
     func testLanguageProgramAndRaceDataRules() throws {
         for (y, program, race) in [(2024, "SENR0644F1", "SENR0661F1"), (2023, "CERT146", "CERT004")] {
             let senr = [
-                Self.record("SENR", y),                                                                                            // 1 EL, no program
-                Self.record("SENR", y, ["SSID": "1000000002"]),                                                                    // 2 EL with 300
-                Self.record("SENR", y, ["SSID": "1000000003", "EnrollmentSchoolExitDate": "\(y)0903", "StudentExitReasonCode": "T160"]), // 3 EL, 20 days
-                Self.record("SENR", y, ["SSID": "1000000004"]),                                                                    // 4 EL then RFEP
-                Self.record("SENR", y, ["SSID": "1000000005"]),                                                                    // 5 SINF ended before
-                Self.record("SENR", y, ["SSID": "1000000006"]),                                                                    // 6 SINF overlaps a day
-                Self.record("SENR", y, ["SSID": "1000000007"]),                                                                    // 7 no SINF
+                Self.record("SENR", y), // 1 EL, no program
+                Self.record("SENR", y, ["SSID": "1000000002"]), // 2 EL with 300
+                // 3 EL, 20 days
+                Self.record("SENR", y, ["SSID": "1000000003", "EnrollmentSchoolExitDate": "\(y)0903", "StudentExitReasonCode": "T160"]),
+                Self.record("SENR", y, ["SSID": "1000000004"]), // 4 EL then RFEP
+                Self.record("SENR", y, ["SSID": "1000000005"]), // 5 SINF ended before
+                Self.record("SENR", y, ["SSID": "1000000006"]), // 6 SINF overlaps a day
+                Self.record("SENR", y, ["SSID": "1000000007"]), // 7 no SINF
             ]
-            let sinf = (1...4).map { Self.record("SINF", y, ["SSID": "100000000\($0)"]) } + [
-                Self.record("SINF", y, ["SSID": "1000000005", "EffectiveStartDate": "\(y - 1)0814", "EffectiveEndDate": "\(y)0813"]),
-                Self.record("SINF", y, ["SSID": "1000000006", "EffectiveStartDate": "\(y - 1)0814", "EffectiveEndDate": "\(y)0814"]),
-            ]
+            let sinf =
+                (1...4).map { Self.record("SINF", y, ["SSID": "100000000\($0)"]) } + [
+                    Self.record("SINF", y, ["SSID": "1000000005", "EffectiveStartDate": "\(y - 1)0814", "EffectiveEndDate": "\(y)0813"]),
+                    Self.record("SINF", y, ["SSID": "1000000006", "EffectiveStartDate": "\(y - 1)0814", "EffectiveEndDate": "\(y)0814"]),
+                ]
             let spanish = y >= 2023 ? "spa" : "01"
-            let el: [String: String] = ["EnglishAcquisitionStatusCode": "EL", "PrimaryLanguageCode": spanish, "EnglishLanguageAcquisitionStatusStartDate": "20190301"]
-            let sela = (1...3).map { Self.record("SELA", y, el.merging(["SSID": "100000000\($0)"]) { $1 }) } + [
-                Self.record("SELA", y, el.merging(["SSID": "1000000004"]) { $1 }),
-                Self.record("SELA", y, ["SSID": "1000000004", "EnglishAcquisitionStatusCode": "RFEP", "PrimaryLanguageCode": spanish,
-                                        "EnglishLanguageAcquisitionStatusStartDate": "\(y)0301"]),
+            let el: [String: String] = [
+                "EnglishAcquisitionStatusCode": "EL", "PrimaryLanguageCode": spanish,
+                "EnglishLanguageAcquisitionStatusStartDate": "20190301",
             ]
-            let sprg = [Self.record("SPRG", y, ["SSID": "1000000002", "EducationProgramCode": "300"]),
-                        Self.record("SPRG", y, ["SSID": "1000000001", "EducationProgramCode": "300", "SchoolOfAttendance": "6999999"])]
+            let sela =
+                (1...3).map { Self.record("SELA", y, el.merging(["SSID": "100000000\($0)"]) { $1 }) } + [
+                    Self.record("SELA", y, el.merging(["SSID": "1000000004"]) { $1 }),
+                    Self.record(
+                        "SELA", y,
+                        [
+                            "SSID": "1000000004", "EnglishAcquisitionStatusCode": "RFEP", "PrimaryLanguageCode": spanish,
+                            "EnglishLanguageAcquisitionStatusStartDate": "\(y)0301",
+                        ]),
+                ]
+            let sprg = [
+                Self.record("SPRG", y, ["SSID": "1000000002", "EducationProgramCode": "300"]),
+                Self.record("SPRG", y, ["SSID": "1000000001", "EducationProgramCode": "300", "SchoolOfAttendance": "6999999"]),
+            ]
             let found = try findings(["SENR": senr, "SINF": sinf, "SELA": sela, "SPRG": sprg], validate: [("SENR", "sinf, sela, sprg")])
             // CERT146 counts any primary enrollment; SENR0644F1 one over 30 days (student 3 has 20).
             let short = y == 2023 ? ["CERT146 SENR.txt 3"] : []
@@ -168,27 +213,49 @@ final class CalpadsFall1RulesTests: XCTestCase {
     func testLanguageStatusRules() throws {
         let y = 2024
         let sela = [
-            Self.record("SELA", y, ["EnglishAcquisitionStatusCode": "RFEP"]),                                                   // 1 SELA0280 (eng)
+            Self.record("SELA", y, ["EnglishAcquisitionStatusCode": "RFEP"]), // 1 SELA0280 (eng)
             Self.record("SELA", y, ["SSID": "1000000002", "EnglishAcquisitionStatusCode": "RFEP", "PrimaryLanguageCode": "spa"]), // 2 ok
-            Self.record("SELA", y, ["SSID": "1000000003", "PrimaryLanguageCode": "ase"]),                                         // 3 ok: EO
-            Self.record("SELA", y, ["SSID": "1000000004", "EnglishAcquisitionStatusCode": "EL", "PrimaryLanguageCode": "spa",
-                                    "EnglishLanguageAcquisitionStatusStartDate": "\(y)0901"]),                                    // 4 SELA0520
-            Self.record("SELA", y, ["SSID": "1000000005", "EnglishAcquisitionStatusCode": "IFEP", "PrimaryLanguageCode": "spa",
-                                    "EnglishLanguageAcquisitionStatusStartDate": "\(y)0901", "CorrectionReasonCode": "2"]),       // 5 ok
-            Self.record("SELA", y, ["SSID": "1000000006", "EnglishLanguageAcquisitionStatusStartDate": "\(y)0920"]),              // 6
-            Self.record("SELA", y, ["SSID": "1000000006", "EnglishAcquisitionStatusCode": "TBD", "PrimaryLanguageCode": "spa",
-                                    "EnglishLanguageAcquisitionStatusStartDate": "\(y)0901"]),                                    // 7 SELA0285
-            Self.record("SELA", y, ["SSID": "1000000007", "EnglishAcquisitionStatusCode": "TBD", "PrimaryLanguageCode": "spa",
-                                    "EnglishLanguageAcquisitionStatusStartDate": "\(y)0801"]),                                    // 8 CERT106
-            Self.record("SELA", y, ["SSID": "1000000008", "EnglishAcquisitionStatusCode": "TBD", "PrimaryLanguageCode": "spa",
-                                    "EnglishLanguageAcquisitionStatusStartDate": "\(y)0910"]),                                    // 9 ok
+            Self.record("SELA", y, ["SSID": "1000000003", "PrimaryLanguageCode": "ase"]), // 3 ok: EO
+            Self.record(
+                "SELA", y,
+                [
+                    "SSID": "1000000004", "EnglishAcquisitionStatusCode": "EL", "PrimaryLanguageCode": "spa",
+                    "EnglishLanguageAcquisitionStatusStartDate": "\(y)0901",
+                ]), // 4 SELA0520
+            Self.record(
+                "SELA", y,
+                [
+                    "SSID": "1000000005", "EnglishAcquisitionStatusCode": "IFEP", "PrimaryLanguageCode": "spa",
+                    "EnglishLanguageAcquisitionStatusStartDate": "\(y)0901", "CorrectionReasonCode": "2",
+                ]), // 5 ok
+            Self.record("SELA", y, ["SSID": "1000000006", "EnglishLanguageAcquisitionStatusStartDate": "\(y)0920"]), // 6
+            Self.record(
+                "SELA", y,
+                [
+                    "SSID": "1000000006", "EnglishAcquisitionStatusCode": "TBD", "PrimaryLanguageCode": "spa",
+                    "EnglishLanguageAcquisitionStatusStartDate": "\(y)0901",
+                ]), // 7 SELA0285
+            Self.record(
+                "SELA", y,
+                [
+                    "SSID": "1000000007", "EnglishAcquisitionStatusCode": "TBD", "PrimaryLanguageCode": "spa",
+                    "EnglishLanguageAcquisitionStatusStartDate": "\(y)0801",
+                ]), // 8 CERT106
+            Self.record(
+                "SELA", y,
+                [
+                    "SSID": "1000000008", "EnglishAcquisitionStatusCode": "TBD", "PrimaryLanguageCode": "spa",
+                    "EnglishLanguageAcquisitionStatusStartDate": "\(y)0910",
+                ]), // 9 ok
         ]
         let senr = (1...8).map { Self.record("SENR", y, ["SSID": "100000000\($0)"]) }
         let found = try findings(["SELA": sela, "SENR": senr], validate: [("SELA", "senr")])
         XCTAssertEqual(found, ["CERT106 SELA.txt 8", "SELA0280 SELA.txt 1", "SELA0285 SELA.txt 7", "SELA0520 SELA.txt 4"])
         // 2023-24: TBD with English is accepted, and the codes are eng or sgn; 2022-23: 00 or 37.
-        let old = [Self.record("SELA", 2023, ["EnglishAcquisitionStatusCode": "TBD", "EnglishLanguageAcquisitionStatusStartDate": "20230920"]),
-                   Self.record("SELA", 2023, ["SSID": "1000000002", "EnglishAcquisitionStatusCode": "RFEP", "PrimaryLanguageCode": "sgn"])]
+        let old = [
+            Self.record("SELA", 2023, ["EnglishAcquisitionStatusCode": "TBD", "EnglishLanguageAcquisitionStatusStartDate": "20230920"]),
+            Self.record("SELA", 2023, ["SSID": "1000000002", "EnglishAcquisitionStatusCode": "RFEP", "PrimaryLanguageCode": "sgn"]),
+        ]
         XCTAssertEqual(try findings(["SELA": old], validate: [("SELA", "")]), ["SELA0280 SELA.txt 2"])
         let older = [Self.record("SELA", 2022, ["EnglishAcquisitionStatusCode": "RFEP", "PrimaryLanguageCode": "37"])]
         XCTAssertEqual(try findings(["SELA": older], validate: [("SELA", "")]), ["SELA0280 SELA.txt 1"])
@@ -198,29 +265,49 @@ final class CalpadsFall1RulesTests: XCTestCase {
     /// within it), SPRG0070 (a second open record of a program), SPRG0249F1 (a duplicate start).
     func testProgramRules() throws {
         let y = 2024
-        let senr = [Self.record("SENR", y),
-                    Self.record("SENR", y, ["SSID": "1000000002", "EnrollmentSchoolExitDate": "\(y)0930", "StudentExitReasonCode": "T160"]),
-                    // An exit before the start is SENR0018's finding, not a program's; a no-show was never enrolled.
-                    Self.record("SENR", y, ["SSID": "1000000003", "EnrollmentSchoolExitDate": "\(y)0801", "StudentExitReasonCode": "T160"]),
-                    Self.record("SENR", y, ["SSID": "1000000004", "EnrollmentSchoolExitDate": "\(y)0813", "StudentExitReasonCode": "N470"])]
+        let senr = [
+            Self.record("SENR", y),
+            Self.record("SENR", y, ["SSID": "1000000002", "EnrollmentSchoolExitDate": "\(y)0930", "StudentExitReasonCode": "T160"]),
+            // An exit before the start is SENR0018's finding, not a program's; a no-show was never enrolled.
+            Self.record("SENR", y, ["SSID": "1000000003", "EnrollmentSchoolExitDate": "\(y)0801", "StudentExitReasonCode": "T160"]),
+            Self.record("SENR", y, ["SSID": "1000000004", "EnrollmentSchoolExitDate": "\(y)0813", "StudentExitReasonCode": "N470"]),
+        ]
         let sprg = [
-            Self.record("SPRG", y),                                                                                              // 1 ok
-            Self.record("SPRG", y, ["SSID": "1000000002", "EducationProgramMembershipStartDate": "\(y)1001"]),                      // 2 GERR0005
-            Self.record("SPRG", y, ["SSID": "1000000002", "EducationProgramCode": "182", "EducationProgramMembershipEndDate": "\(y)1031"]), // 3 GERR0005
-            Self.record("SPRG", y, ["SSID": "1000000002", "EducationProgramCode": "108", "EducationProgramMembershipCode": "3",
-                                    "EducationProgramMembershipStartDate": "\(y)0901"]),                                          // 4 ok: open participation
-            Self.record("SPRG", y, ["SSID": "1000000002", "EducationProgramCode": "113", "EducationProgramMembershipCode": "3",
-                                    "EducationProgramMembershipStartDate": "\(y)0801"]),                                          // 5 GERR0005
-            Self.record("SPRG", y, ["SchoolOfAttendance": "6999999"]),                                                            // 6 GERR0005
-            Self.record("SPRG", y, ["EducationProgramMembershipStartDate": "\(y)0901"]),                                          // 7 SPRG0070
-            Self.record("SPRG", y, ["EducationProgramCode": "191", "HomelessDwellingTypeCode": "110", "EducationProgramMembershipEndDate": "\(y)0831"]), // 8
-            Self.record("SPRG", y, ["EducationProgramCode": "191", "HomelessDwellingTypeCode": "110", "EducationProgramMembershipStartDate": "\(y)0901"]), // 9 ok
-            Self.record("SPRG", y, ["EducationProgramMembershipStartDate": "\(y)0901"]),                                          // 10 SPRG0249F1 only
-            Self.record("SPRG", y, ["SSID": "1000000003"]),                                                                       // 11 ok
-            Self.record("SPRG", y, ["SSID": "1000000004"]),                                                                       // 12 GERR0005
+            Self.record("SPRG", y), // 1 ok
+            Self.record("SPRG", y, ["SSID": "1000000002", "EducationProgramMembershipStartDate": "\(y)1001"]), // 2 GERR0005
+            // 3 GERR0005
+            Self.record("SPRG", y, ["SSID": "1000000002", "EducationProgramCode": "182", "EducationProgramMembershipEndDate": "\(y)1031"]),
+            Self.record(
+                "SPRG", y,
+                [
+                    "SSID": "1000000002", "EducationProgramCode": "108", "EducationProgramMembershipCode": "3",
+                    "EducationProgramMembershipStartDate": "\(y)0901",
+                ]), // 4 ok: open participation
+            Self.record(
+                "SPRG", y,
+                [
+                    "SSID": "1000000002", "EducationProgramCode": "113", "EducationProgramMembershipCode": "3",
+                    "EducationProgramMembershipStartDate": "\(y)0801",
+                ]), // 5 GERR0005
+            Self.record("SPRG", y, ["SchoolOfAttendance": "6999999"]), // 6 GERR0005
+            Self.record("SPRG", y, ["EducationProgramMembershipStartDate": "\(y)0901"]), // 7 SPRG0070
+            Self.record(
+                "SPRG", y,
+                ["EducationProgramCode": "191", "HomelessDwellingTypeCode": "110", "EducationProgramMembershipEndDate": "\(y)0831"]), // 8
+            Self.record(
+                "SPRG", y,
+                // 9 ok
+                ["EducationProgramCode": "191", "HomelessDwellingTypeCode": "110", "EducationProgramMembershipStartDate": "\(y)0901"]),
+            Self.record("SPRG", y, ["EducationProgramMembershipStartDate": "\(y)0901"]), // 10 SPRG0249F1 only
+            Self.record("SPRG", y, ["SSID": "1000000003"]), // 11 ok
+            Self.record("SPRG", y, ["SSID": "1000000004"]), // 12 GERR0005
         ]
         let found = try findings(["SENR": senr, "SPRG": sprg], validate: [("SPRG", "senr")])
-        XCTAssertEqual(found, ["GERR0005 SPRG.txt 2", "GERR0005 SPRG.txt 3", "GERR0005 SPRG.txt 5", "GERR0005 SPRG.txt 6",
-                               "GERR0005 SPRG.txt 12", "SPRG0070 SPRG.txt 7", "SPRG0249F1 SPRG.txt 10"].sorted())
+        XCTAssertEqual(
+            found,
+            [
+                "GERR0005 SPRG.txt 2", "GERR0005 SPRG.txt 3", "GERR0005 SPRG.txt 5", "GERR0005 SPRG.txt 6",
+                "GERR0005 SPRG.txt 12", "SPRG0070 SPRG.txt 7", "SPRG0249F1 SPRG.txt 10",
+            ].sorted())
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// CALPADS as it is in 2025-26 (issue #26): the layouts by academic year from
 /// scripts/calpads_layout_changes.tsv, the language code set of the record's year, and the
@@ -23,7 +24,8 @@ final class CalpadsLayoutsNowTests: XCTestCase {
 
     static func validate(_ type: String) -> String {
         let t = type.lowercased()
-        return "load \(t) from \"\(type).txt\" as calpads \(type)\n\(t)_findings = \(t) | validate calpads \(type)\nshow \(t)_findings\nassert \(t) is valid calpads \(type)\n"
+        return
+            "load \(t) from \"\(type).txt\" as calpads \(type)\n\(t)_findings = \(t) | validate calpads \(type)\nshow \(t)_findings\nassert \(t) is valid calpads \(type)\n"
     }
 
     func testA2025SELAWithThreeLetterLanguagesAndA24FieldSTASHaveNoFinding() throws {
@@ -84,8 +86,12 @@ final class CalpadsLayoutsNowTests: XCTestCase {
         let layouts = CalpadsLayouts.layouts(for: "STAS").map { "\($0.firstYear)-\($0.lastYear) \($0.fields.count)" }
         XCTAssertEqual(layouts, ["2019-2020 21", "2021-2024 23", "2025-9999 24"])
         let now = try XCTUnwrap(CalpadsLayouts.layout("STAS", year: 2025))
-        XCTAssertEqual(Array(now.fields.suffix(4).map(\.name)), ["NonADAGeneratingIndependentStudyDays", "ADAGeneratingIndependentStudyDays",
-                                                                 "PeriodByPeriodAttendanceMethodIndicator", "AttendanceRecoveryDays"])
+        XCTAssertEqual(
+            Array(now.fields.suffix(4).map(\.name)),
+            [
+                "NonADAGeneratingIndependentStudyDays", "ADAGeneratingIndependentStudyDays",
+                "PeriodByPeriodAttendanceMethodIndicator", "AttendanceRecoveryDays",
+            ])
         XCTAssertEqual(CalpadsLayouts.layout("SELA", year: 2025)?.fields.first { $0.number == "12.15" }?.maxLength, 3)
         XCTAssertEqual(CalpadsLayouts.layout("SELA", year: 2022)?.fields.first { $0.number == "12.15" }?.maxLength, 2)
         XCTAssertEqual(CalpadsLayouts.layout("SPRG", year: 2025)?.fields.first { $0.number == "3.24" }?.maxLength, 1)
@@ -129,7 +135,9 @@ final class CalpadsLayoutsNowTests: XCTestCase {
     }
 
     func testRejectedRecordSeveritiesAreFatalOrWarning() throws {
-        for (raw, want) in [("F", "fatal"), ("W", "warning"), ("Fatal", "fatal"), ("Warning", "warning"), (" f ", "fatal"), ("Info", "Info")] {
+        for (raw, want) in [
+            ("F", "fatal"), ("W", "warning"), ("Fatal", "fatal"), ("Warning", "warning"), (" f ", "fatal"), ("Info", "Info"),
+        ] {
             XCTAssertEqual(CalpadsReturns.severity(raw), want, raw)
         }
         let scratch = try Scratch()

@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// CALPADS layouts newer than the 2020 facts (issue #26): SWDS (Students with Disabilities
 /// Status, SPED's successor from 2023-24), from scripts/calpads_layout_changes.tsv. Against the
@@ -97,14 +98,16 @@ final class CalpadsNewLayoutsTests: XCTestCase {
         let scratch = try Scratch()
         for (year, want) in [("2025-2026", true), ("2022-2023", false)] {
             let out = "d\(year.prefix(4))"
-            let sample = try tally(["sample", "calpads", "--students", "200", "--year", year, "--plant", "none", "--out", out], in: scratch)
+            let sample = try tally(
+                ["sample", "calpads", "--students", "200", "--year", year, "--plant", "none", "--out", out], in: scratch)
             XCTAssertEqual(sample.exit, 0, sample.output)
             XCTAssertEqual(scratch.read("\(out)/SWDS.txt") != nil, want, year)
             XCTAssertEqual(scratch.read("\(out)/SPED.txt") != nil, !want, year)
         }
         let text = try XCTUnwrap(scratch.read("d2025/SWDS.txt"))
         XCTAssertEqual(text.components(separatedBy: "\r\n").filter { !$0.isEmpty }.count, 20)
-        try scratch.write("v.playbook", CalpadsLayoutsNowTests.validate("SWDS").replacingOccurrences(of: "\"SWDS.txt\"", with: "\"d2025/SWDS.txt\""))
+        try scratch.write(
+            "v.playbook", CalpadsLayoutsNowTests.validate("SWDS").replacingOccurrences(of: "\"SWDS.txt\"", with: "\"d2025/SWDS.txt\""))
         let run = try tally(["run", "v.playbook", "--no-store"], in: scratch)
         XCTAssertEqual(run.exit, 0, run.output)
         XCTAssertTrue(run.output.contains("20 rows × 13 columns"), run.output)

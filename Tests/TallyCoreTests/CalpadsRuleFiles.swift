@@ -1,7 +1,8 @@
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// Small CALPADS files for rule tests, run through the real `tally` binary: a record of a type in
 /// a year's layout, and the findings of validating one file with others as "RULE FILE:LINE".
@@ -10,11 +11,17 @@ protocol CalpadsRuleFiles {}
 extension CalpadsRuleFiles {
     /// One caret-delimited record of `type` in the layout of the academic year starting `year`:
     /// the clean sample record (scripts/calpads_sample_records.tsv) with `changes`.
-    func line(_ type: String, year: Int, _ changes: [String: String] = [:], ssid: String = "1000000001", seid: String = "1234567890",
-              school: String = "0112345", section: String = "ENG10-1", k: Int = 1) throws -> String {
+    func line(
+        _ type: String, year: Int, _ changes: [String: String] = [:], ssid: String = "1000000001", seid: String = "1234567890",
+        school: String = "0112345", section: String = "ENG10-1", k: Int = 1
+    ) throws -> String {
         let layout = try XCTUnwrap(CalpadsLayouts.layout(type, year: year), "\(type) \(year)")
-        var r = SampleRecords.base(type, year: year, ["LEA": "0161119", "SCHOOL": school, "SSID": ssid, "LOCAL": "100001", "SEID": seid,
-                                                        "STAFF": "T1", "COURSE": "ENG10", "SECTION": section, "REC": "R\(k)", "K": String(k)])
+        var r = SampleRecords.base(
+            type, year: year,
+            [
+                "LEA": "0161119", "SCHOOL": school, "SSID": ssid, "LOCAL": "100001", "SEID": seid,
+                "STAFF": "T1", "COURSE": "ENG10", "SECTION": section, "REC": "R\(k)", "K": String(k),
+            ])
         for (f, v) in changes { r[f] = v }
         return layout.fields.map { r[$0.name] ?? "" }.joined(separator: "^") + "\r\n"
     }

@@ -1,25 +1,26 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// The cell cache recomputes exactly the cells whose key changed, and partial runs run exactly
 /// the cells asked for and what they need. (That the cache never changes a result is
 /// `GoldenTests.goldenFromTheCellCache`.)
 final class CellCacheTests: XCTestCase {
     static let playbook = """
-    param grade: text = "03"
-    load sis from "sis.csv"
-    load sinf from "sinf.csv"
-    named = sis | join inner sinf on SSID
-    picked = named | filter Grade == grade
-    counts = sis | aggregate n = count() by Grade
-    assert picked is empty
-      severity warning
-    show counts
-    export counts to "out/counts.csv"
-    """
+        param grade: text = "03"
+        load sis from "sis.csv"
+        load sinf from "sinf.csv"
+        named = sis | join inner sinf on SSID
+        picked = named | filter Grade == grade
+        counts = sis | aggregate n = count() by Grade
+        assert picked is empty
+          severity warning
+        show counts
+        export counts to "out/counts.csv"
+        """
     static let sis = "SSID,Grade\n1000000001,03\n1000000002,04\n1000000003,03\n"
     static let sinf = "SSID,Name\n1000000001,Ann\n1000000002,Bo\n"
 
@@ -49,16 +50,28 @@ final class CellCacheTests: XCTestCase {
         let first = run(scratch)
         XCTAssertEqual(first.exitStatus, 0)
         XCTAssertTrue(first.cells.allSatisfy { $0.status == .ran })
-        XCTAssertEqual(statuses(run(scratch)), ["sis:cached", "sinf:cached", "named:cached", "picked:cached", "counts:cached",
-                                                "assert@7:cached", "show@9:cached", "export@10:cached"])
+        XCTAssertEqual(
+            statuses(run(scratch)),
+            [
+                "sis:cached", "sinf:cached", "named:cached", "picked:cached", "counts:cached",
+                "assert@7:cached", "show@9:cached", "export@10:cached",
+            ])
         // A parameter: only the cells that name it, and what reads their tables.
-        XCTAssertEqual(statuses(run(scratch, params: ["grade": "04"])),
-                       ["sis:cached", "sinf:cached", "named:cached", "picked:ran", "counts:cached", "assert@7:ran", "show@9:cached", "export@10:cached"])
+        XCTAssertEqual(
+            statuses(run(scratch, params: ["grade": "04"])),
+            [
+                "sis:cached", "sinf:cached", "named:cached", "picked:ran", "counts:cached", "assert@7:ran", "show@9:cached",
+                "export@10:cached",
+            ])
         // An input file: its load and everything downstream of it.
         try scratch.write("sinf.csv", CellCacheTests.sinf + "1000000003,Cy\n")
         let changed = run(scratch)
-        XCTAssertEqual(statuses(changed), ["sis:cached", "sinf:ran", "named:ran", "picked:ran", "counts:cached",
-                                           "assert@7:ran", "show@9:cached", "export@10:cached"])
+        XCTAssertEqual(
+            statuses(changed),
+            [
+                "sis:cached", "sinf:ran", "named:ran", "picked:ran", "counts:cached",
+                "assert@7:ran", "show@9:cached", "export@10:cached",
+            ])
         XCTAssertEqual(changed.cells.first { $0.table == "picked" }?.rowsOut, 2)
         // An export whose file was removed is written again, from the cached table.
         try FileManager.default.removeItem(atPath: scratch.path("out/counts.csv"))
@@ -98,8 +111,10 @@ final class CellCacheTests: XCTestCase {
         _ = run(scratch)
         let full = CellCache.usage(folder: folder).bytes
         // Another playbook's cells fill the cache; a limit of about one run evicts the first run's.
-        try scratch.write("p.playbook", CellCacheTests.playbook.replacingOccurrences(of: "load sis", with: "## another\nload sis")
-            .replacingOccurrences(of: "Grade == grade", with: "Grade != grade"))
+        try scratch.write(
+            "p.playbook",
+            CellCacheTests.playbook.replacingOccurrences(of: "load sis", with: "## another\nload sis")
+                .replacingOccurrences(of: "Grade == grade", with: "Grade != grade"))
         _ = run(scratch) { $0.cacheLimitBytes = full + full / 2 }
         XCTAssertLessThanOrEqual(CellCache.usage(folder: folder).bytes, full + full / 2)
     }
@@ -107,14 +122,24 @@ final class CellCacheTests: XCTestCase {
     func testPartialRunsRunWhatTheyNeedAndAreNeverBaselines() throws {
         let scratch = try Scratch()
         try setUp(scratch)
-        let only = run(scratch) { $0.cacheFolder = nil; $0.only = "picked" }
-        XCTAssertEqual(statuses(only), ["sis:ran", "sinf:ran", "named:ran", "picked:ran", "counts:not run",
-                                        "assert@7:not run", "show@9:not run", "export@10:not run"])
+        let only = run(scratch) {
+            $0.cacheFolder = nil; $0.only = "picked"
+        }
+        XCTAssertEqual(
+            statuses(only),
+            [
+                "sis:ran", "sinf:ran", "named:ran", "picked:ran", "counts:not run",
+                "assert@7:not run", "show@9:not run", "export@10:not run",
+            ])
         XCTAssertEqual(only.partial, "--only picked")
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path("out/counts.csv")), "a cell not run exports nothing")
-        let until = run(scratch) { $0.cacheFolder = nil; $0.until = "6" }
+        let until = run(scratch) {
+            $0.cacheFolder = nil; $0.until = "6"
+        }
         XCTAssertEqual(statuses(until).filter { $0.hasSuffix(":ran") }, ["sis:ran", "sinf:ran", "named:ran", "picked:ran", "counts:ran"])
-        let from = run(scratch) { $0.cacheFolder = nil; $0.from = "9" }
+        let from = run(scratch) {
+            $0.cacheFolder = nil; $0.from = "9"
+        }
         XCTAssertEqual(statuses(from).filter { $0.hasSuffix(":ran") }, ["sis:ran", "counts:ran", "show@9:ran", "export@10:ran"])
         // From the cache when it can.
         _ = run(scratch)

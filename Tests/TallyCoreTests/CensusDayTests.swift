@@ -1,31 +1,32 @@
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// Done-when 2 of the core issue: on a generated district, a Census Day playbook gives the
 /// answers computed here independently from the generator's own records.
 final class CensusDayTests: XCTestCase {
     let playbook = """
-    param census_day: date = @2024-10-02
-    load senr from "data/SENR.txt" as calpads SENR
-    load sinf from "data/SINF.txt" as calpads SINF
-    load sis from "data/sis_enrollment.csv" with columns (EntryDate: date "MM/DD/YYYY", ExitDate: date "MM/DD/YYYY", BirthDate: date "MM/DD/YYYY")
-    enrolled = senr
-      | filter EnrollmentStatusCode in ("10", "30")
-      | filter EnrollmentSchoolStartDate <= census_day
-      | filter EnrollmentSchoolExitDate is null or EnrollmentSchoolExitDate > census_day
-    counts = enrolled | aggregate students = count() by SchoolOfAttendance, GradeLevelCode
-    missing = enrolled | join anti sinf on SSID
-    assert missing is empty
-    duplicates = enrolled | filter EnrollmentStatusCode == "10" | aggregate n = count() by SSID | filter n > 1
-    sis_open = sis | filter EntryDate <= census_day and (ExitDate is null or ExitDate > census_day)
-    not_reported = sis_open | join anti enrolled on SSID
-    export counts to "out/counts.csv"
-    export missing to "out/missing.csv"
-    export duplicates to "out/duplicates.csv"
-    export not_reported to "out/not_reported.csv"
-    """
+        param census_day: date = @2024-10-02
+        load senr from "data/SENR.txt" as calpads SENR
+        load sinf from "data/SINF.txt" as calpads SINF
+        load sis from "data/sis_enrollment.csv" with columns (EntryDate: date "MM/DD/YYYY", ExitDate: date "MM/DD/YYYY", BirthDate: date "MM/DD/YYYY")
+        enrolled = senr
+          | filter EnrollmentStatusCode in ("10", "30")
+          | filter EnrollmentSchoolStartDate <= census_day
+          | filter EnrollmentSchoolExitDate is null or EnrollmentSchoolExitDate > census_day
+        counts = enrolled | aggregate students = count() by SchoolOfAttendance, GradeLevelCode
+        missing = enrolled | join anti sinf on SSID
+        assert missing is empty
+        duplicates = enrolled | filter EnrollmentStatusCode == "10" | aggregate n = count() by SSID | filter n > 1
+        sis_open = sis | filter EntryDate <= census_day and (ExitDate is null or ExitDate > census_day)
+        not_reported = sis_open | join anti enrolled on SSID
+        export counts to "out/counts.csv"
+        export missing to "out/missing.csv"
+        export duplicates to "out/duplicates.csv"
+        export not_reported to "out/not_reported.csv"
+        """
 
     func column(_ csv: String?, _ name: String) -> [String] {
         guard let csv else { return [] }

@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// The parallel reader must give exactly what one pass gives: values, types, lines and errors.
 final class ChunkedReaderTests: XCTestCase {
@@ -21,7 +22,7 @@ final class ChunkedReaderTests: XCTestCase {
         var text = "SSID,Grade,Score,Day\r\n"
         for i in 0..<997 {
             text += "\(1000000000 + i % 640),\(["KN", "01", "02"][i % 3]),\(i % 50),2024-10-\(String(format: "%02d", i % 28 + 1))\r\n"
-            if i % 101 == 0 { text += "\r\n" }   // blank lines here and there, in every chunk
+            if i % 101 == 0 { text += "\r\n" } // blank lines here and there, in every chunk
         }
         let one = try read(text, chunks: 1)
         for chunks in [2, 3, 7] {
@@ -89,11 +90,13 @@ final class SchemaSampleTests: XCTestCase {
         sample.students = 20_000
         sample.seed = 5
         try DistrictGenerator.write(sample, to: scratch.path("data"))
-        try scratch.write("p.playbook", """
-        load senr from "data/SENR.txt" as calpads SENR
-        load sinf from "data/SINF.txt" as calpads SINF
-        load sis from "data/sis_enrollment.csv" with columns (EntryDate: date "MM/DD/YYYY")
-        """)
+        try scratch.write(
+            "p.playbook",
+            """
+            load senr from "data/SENR.txt" as calpads SENR
+            load sinf from "data/SINF.txt" as calpads SINF
+            load sis from "data/sis_enrollment.csv" with columns (EntryDate: date "MM/DD/YYYY")
+            """)
         let check = Runner.check(path: scratch.path("p.playbook"), options: scratch.options)
         XCTAssertTrue(check.diagnostics.isEmpty, check.diagnostics.map(\.message).joined())
         let run = Runner.run(path: scratch.path("p.playbook"), options: scratch.options)

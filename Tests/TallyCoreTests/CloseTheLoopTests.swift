@@ -1,18 +1,21 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// What CALPADS sends back, on generated districts whose truth is known: the error report and
 /// rejected records are located at the planted defects' lines, Tally's predictions match its
 /// rules, two submissions in turn are tracked, and Report 1.17 reconciles.
 final class CloseTheLoopTests: XCTestCase {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// The example playbook, reading the generated district in `d/`.
     func examplePlaybook() throws -> String {
-        let text = try String(contentsOf: CloseTheLoopTests.repository.appendingPathComponent("playbooks/resolve_errors.playbook"), encoding: .utf8)
+        let text = try String(
+            contentsOf: CloseTheLoopTests.repository.appendingPathComponent("playbooks/resolve_errors.playbook"), encoding: .utf8)
         return text.replacingOccurrences(of: "\"data/", with: "\"d/")
     }
 
@@ -24,10 +27,12 @@ final class CloseTheLoopTests: XCTestCase {
         }
     }
 
-    static let codeOfKind = ["invalid_grade": "GERR0002", "exit_before_start": "SENR0018", "overlapping_enrollment": "SENR0178",
-                             "duplicate_primary": "SENR0027", "completer_without_status": "SENR0022", "ssid_not_in_ods": "SENR0007",
-                             "retired_ssid_mismatch": "SENR0072", "secondary_exit_reason": "SENR0302", "exemption_not_graduate": "SENR0630",
-                             "concurrent_enrollment": "SENR0028"]
+    static let codeOfKind = [
+        "invalid_grade": "GERR0002", "exit_before_start": "SENR0018", "overlapping_enrollment": "SENR0178",
+        "duplicate_primary": "SENR0027", "completer_without_status": "SENR0022", "ssid_not_in_ods": "SENR0007",
+        "retired_ssid_mismatch": "SENR0072", "secondary_exit_reason": "SENR0302", "exemption_not_graduate": "SENR0630",
+        "concurrent_enrollment": "SENR0028",
+    ]
 
     func testEveryReturnedErrorIsLocatedAndPredictedWhereTallyHasTheRule() throws {
         let scratch = try Scratch()
@@ -35,11 +40,13 @@ final class CloseTheLoopTests: XCTestCase {
         options.students = 3000
         options.seed = 11
         let district = try DistrictGenerator.write(options, to: scratch.path("d"))
-        try scratch.write("resolve.playbook", try examplePlaybook() + """
+        try scratch.write(
+            "resolve.playbook",
+            try examplePlaybook() + """
 
-        located_rejects = rejected | locate in senr
-        export located_rejects to "out/rejected_located.csv"
-        """)
+                located_rejects = rejected | locate in senr
+                export located_rejects to "out/rejected_located.csv"
+                """)
         var run = scratch.options
         run.storePath = scratch.path("store.sqlite")
         let record = Runner.run(path: scratch.path("resolve.playbook"), options: run)
@@ -57,8 +64,13 @@ final class CloseTheLoopTests: XCTestCase {
         let rejectedAt = Set(worklist.map { "\($0["ErrorCode"] ?? "") \($0["source_file"] ?? ""):\($0["source_line"] ?? "")" })
         XCTAssertEqual(rejectedAt, fatal, "every rejected record located at its planted line; a warning rejects nothing")
         var reported: [[String: String]] = []
-        let schools = try FileManager.default.contentsOfDirectory(atPath: scratch.path("out/errors")).filter { !$0.hasSuffix(".xlsx") }.sorted()
-        XCTAssertEqual(schools, district.schools.sorted().filter { school in district.returned.contains { $0.resubmission != .new && $0.record["SchoolOfAttendance"] == school } })
+        let schools = try FileManager.default.contentsOfDirectory(atPath: scratch.path("out/errors")).filter { !$0.hasSuffix(".xlsx") }
+            .sorted()
+        XCTAssertEqual(
+            schools,
+            district.schools.sorted().filter { school in
+                district.returned.contains { $0.resubmission != .new && $0.record["SchoolOfAttendance"] == school }
+            })
         for school in schools {
             let part = try rows(scratch.path("out/errors/\(school)/worklist.csv"))
             XCTAssertFalse(part.isEmpty)
@@ -66,8 +78,9 @@ final class CloseTheLoopTests: XCTestCase {
             reported += part
         }
         XCTAssertEqual(reported.count, planted.count)
-        XCTAssertEqual(Set(reported.map { "\($0["ErrorCode"] ?? "") \($0["source_file"] ?? ""):\($0["source_line"] ?? "")" }), planted,
-                       "the worklists list exactly the planted errors, each at its SENR line")
+        XCTAssertEqual(
+            Set(reported.map { "\($0["ErrorCode"] ?? "") \($0["source_file"] ?? ""):\($0["source_line"] ?? "")" }), planted,
+            "the worklists list exactly the planted errors, each at its SENR line")
         XCTAssertEqual(Set(reported.map { $0["located_by"] ?? "" }), ["Local Record ID"])
 
         // 2. Predicted exactly where Tally has the rule; the state-only errors are gaps.
@@ -81,7 +94,8 @@ final class CloseTheLoopTests: XCTestCase {
             case "SENR0022":
                 XCTAssertEqual(row["predicted"], "true")
                 XCTAssertEqual(row["tally_finding"], "SENR-COMPLETER-NO-STATUS")
-                XCTAssertTrue(row["note"]?.hasPrefix("predicted under another ID: Tally flagged this record as SENR-COMPLETER-NO-STATUS") ?? false)
+                XCTAssertTrue(
+                    row["note"]?.hasPrefix("predicted under another ID: Tally flagged this record as SENR-COMPLETER-NO-STATUS") ?? false)
             default:
                 XCTAssertEqual(row["predicted"], "false", code)
                 XCTAssertEqual(row["tally_rule"], "")
@@ -89,7 +103,9 @@ final class CloseTheLoopTests: XCTestCase {
             }
         }
         let warning = try XCTUnwrap(record.checks.first { $0.id == "tally-predicted" })
-        let stateOnly = district.returned.filter { $0.resubmission != .new && [.ssidNotInODS, .retiredSSIDMismatch, .concurrentEnrollment].contains($0.kind) }
+        let stateOnly = district.returned.filter {
+            $0.resubmission != .new && [.ssidNotInODS, .retiredSSIDMismatch, .concurrentEnrollment].contains($0.kind)
+        }
         XCTAssertEqual(warning.failingCount, stateOnly.count, "the SENR0007, SENR0072 and SENR0028 errors are the ones not predicted")
         XCTAssertEqual(stateOnly.count, 3 * 15 + (planted.count - fatal.count))
 
@@ -110,15 +126,20 @@ final class CloseTheLoopTests: XCTestCase {
         let first = try run(["run", "resolve.playbook", "--store", "s.sqlite"])
         XCTAssertEqual(first.0, 0, first.1)
         XCTAssertTrue(first.1.contains("the first tracked for worklist in this playbook"), first.1)
-        let second = try run(["run", "resolve.playbook", "--store", "s.sqlite", "--param", "errors=d/ErrorReport_0.1_SENR_resubmission.csv",
-                                "--param", "rejected_records=d/SENR_rejected_resubmission.txt", "--param", "report_117=d/Report_1.17_resubmission.csv",
-                                "--report", "r2"])
+        let second = try run([
+            "run", "resolve.playbook", "--store", "s.sqlite", "--param", "errors=d/ErrorReport_0.1_SENR_resubmission.csv",
+            "--param", "rejected_records=d/SENR_rejected_resubmission.txt", "--param", "report_117=d/Report_1.17_resubmission.csv",
+            "--report", "r2",
+        ])
         XCTAssertEqual(second.0, 0, second.1)
 
         let fixed = district.returned.filter { $0.resubmission == .fixed }
         let open = district.returned.filter { $0.resubmission == .stillOpen }
         let new = district.returned.filter { $0.resubmission == .new }
-        XCTAssertTrue(second.1.contains("\(open.count + new.count) errors in this submission: \(new.count) new, \(open.count) still open since run #1; \(fixed.count) resolved"), second.1)
+        XCTAssertTrue(
+            second.1.contains(
+                "\(open.count + new.count) errors in this submission: \(new.count) new, \(open.count) still open since run #1; \(fixed.count) resolved"
+            ), second.1)
 
         // The report's section: open, new and resolved since the previous submission.
         let markdown = scratch.read("r2/report.md") ?? ""
@@ -155,12 +176,17 @@ final class CloseTheLoopTests: XCTestCase {
         XCTAssertTrue(body.allSatisfy { $0.trimmingCharacters(in: .whitespaces).hasPrefix("resolved") }, resolvedOnly.1)
 
         // A third submission with every error gone resolves the rest.
-        try scratch.write("d/clean.csv", "Student Name,SSID,Local Student ID,Local Record ID,School of Attendance,Error Code,Error Description,Field Name,Field Value,Error Severity\r\n")
+        try scratch.write(
+            "d/clean.csv",
+            "Student Name,SSID,Local Student ID,Local Record ID,School of Attendance,Error Code,Error Description,Field Name,Field Value,Error Severity\r\n"
+        )
         try scratch.write("d/clean.txt", "")
         // Nothing rejected: Report 1.17 counts every Census Day enrollment.
         try CalpadsReturnsSample.writeReport117(district, rejected: [], to: scratch.path("d/Report_1.17_clean.csv"))
-        let third = try run(["run", "resolve.playbook", "--store", "s.sqlite", "--param", "errors=d/clean.csv", "--param", "rejected_records=d/clean.txt",
-                             "--param", "report_117=d/Report_1.17_clean.csv"])
+        let third = try run([
+            "run", "resolve.playbook", "--store", "s.sqlite", "--param", "errors=d/clean.csv", "--param", "rejected_records=d/clean.txt",
+            "--param", "report_117=d/Report_1.17_clean.csv",
+        ])
         XCTAssertEqual(third.0, 0, third.1)
         let after = try JSONDecoder().decode([ErrorHistory].self, from: Data(try run(["errors", "--store", "s.sqlite", "--json"]).1.utf8))
         XCTAssertEqual(after.first?.errors.allSatisfy { $0.status == .resolved }, true)
@@ -184,8 +210,11 @@ final class CloseTheLoopTests: XCTestCase {
         run.storePath = scratch.path("s.sqlite")
         run.params = ["lea": "A"]
         XCTAssertEqual(Runner.run(path: scratch.path("resolve.playbook"), options: run).errors, [])
-        run.params = ["lea": "B", "errors": scratch.path("d/ErrorReport_0.1_SENR_resubmission.csv"),
-                      "rejected_records": scratch.path("d/SENR_rejected_resubmission.txt"), "report_117": scratch.path("d/Report_1.17_resubmission.csv")]
+        run.params = [
+            "lea": "B", "errors": scratch.path("d/ErrorReport_0.1_SENR_resubmission.csv"),
+            "rejected_records": scratch.path("d/SENR_rejected_resubmission.txt"),
+            "report_117": scratch.path("d/Report_1.17_resubmission.csv"),
+        ]
         let second = Runner.run(path: scratch.path("resolve.playbook"), options: run)
         XCTAssertEqual(second.errors, [])
         XCTAssertTrue(second.cells.contains { $0.notes.first?.contains("the first tracked for SENR B") == true })

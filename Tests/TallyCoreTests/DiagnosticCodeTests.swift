@@ -1,13 +1,15 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// Stable diagnostic codes (issue #28 item 5): the enum is the list, docs/DIAGNOSTICS.md is made
 /// from it, and the codes reach `tally check`'s text and JSON, `tally explain` and the editor.
 final class DiagnosticCodeTests: XCTestCase {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// A playbook misspelling School, beside its input.
     func misspelt() throws -> Scratch {
@@ -44,8 +46,9 @@ final class DiagnosticCodeTests: XCTestCase {
         for code in DiagnosticCode.allCases {
             XCTAssertTrue(doc.contains("### \(code.rawValue) \(code.title)\n"), "\(code.rawValue) is not in docs/DIAGNOSTICS.md")
         }
-        XCTAssertEqual(doc, DiagnosticCode.markdown,
-                       "docs/DIAGNOSTICS.md differs from DiagnosticCode: UPDATE_DIAGNOSTICS_DOC=1 swift test --filter DiagnosticCodeTests")
+        XCTAssertEqual(
+            doc, DiagnosticCode.markdown,
+            "docs/DIAGNOSTICS.md differs from DiagnosticCode: UPDATE_DIAGNOSTICS_DOC=1 swift test --filter DiagnosticCodeTests")
     }
 
     func testMisspeltColumnIsT0101InCheckOutput() throws {
@@ -149,7 +152,8 @@ final class DiagnosticCodeTests: XCTestCase {
     /// Every diagnostic `tally check` gives on the golden cases' playbooks has a code.
     func testEveryCheckDiagnosticOfTheGoldenCasesHasACode() throws {
         let cases = DiagnosticCodeTests.repository.appendingPathComponent("Tests/GoldenTests/Cases")
-        let found = FileManager.default.enumerator(atPath: cases.path)?.compactMap { $0 as? String }
+        let found =
+            FileManager.default.enumerator(atPath: cases.path)?.compactMap { $0 as? String }
             .filter { $0.hasSuffix("case.playbook") } ?? []
         XCTAssertGreaterThan(found.count, 100)
         var uncoded: [String] = [], seen = 0
@@ -171,14 +175,17 @@ final class DiagnosticCodeTests: XCTestCase {
     /// as many `[Txxxx]` as diagnostic headers in each expected output.
     func testEveryDiagnosticInTheGoldenOutputsShowsACode() throws {
         let cases = DiagnosticCodeTests.repository.appendingPathComponent("Tests/GoldenTests/Cases")
-        let outputs = FileManager.default.enumerator(atPath: cases.path)?.compactMap { $0 as? String }
+        let outputs =
+            FileManager.default.enumerator(atPath: cases.path)?.compactMap { $0 as? String }
             .filter { $0.contains("/expected/") && $0.hasSuffix(".txt") } ?? []
         var headers = 0
         for path in outputs.sorted() {
             let text = try String(contentsOf: cases.appendingPathComponent(path), encoding: .utf8)
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             let shown = lines.filter { $0.range(of: #"^\S+?(:[0-9]+){0,2}: (error|warning): "#, options: .regularExpression) != nil }.count
-            let coded = lines.filter { $0.hasPrefix("help: ") && $0.range(of: #" \[T0[1-8][0-9]{2}\]$"#, options: .regularExpression) != nil }.count
+            let coded = lines.filter {
+                $0.hasPrefix("help: ") && $0.range(of: #" \[T0[1-8][0-9]{2}\]$"#, options: .regularExpression) != nil
+            }.count
             headers += shown
             XCTAssertEqual(coded, shown, "\(path): \(shown) diagnostics, \(coded) codes")
         }
@@ -192,8 +199,14 @@ final class DiagnosticCodeTests: XCTestCase {
         _ = try session.request("initialize", ["rootUri": "file://" + scratch.url.path, "capabilities": [:] as [String: Any]])
         try session.notify("initialized", [:])
         let text = try String(contentsOf: scratch.url.appendingPathComponent("p.playbook"), encoding: .utf8)
-        try session.notify("textDocument/didOpen", ["textDocument": ["uri": "file://" + scratch.url.appendingPathComponent("p.playbook").path,
-                                                                     "languageId": "tally", "version": 1, "text": text]])
+        try session.notify(
+            "textDocument/didOpen",
+            [
+                "textDocument": [
+                    "uri": "file://" + scratch.url.appendingPathComponent("p.playbook").path,
+                    "languageId": "tally", "version": 1, "text": text,
+                ]
+            ])
         let published = try session.wait("textDocument/publishDiagnostics")
         let diagnostics = (published["params"] as? [String: Any])?["diagnostics"] as? [[String: Any]] ?? []
         XCTAssertEqual(diagnostics.compactMap { $0["code"] as? String }, ["T0101"], "\(diagnostics)")

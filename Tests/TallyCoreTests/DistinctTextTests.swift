@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// Mostly distinct text columns (IDs, street lines) are read as bytes without interning and
 /// numbered once afterwards (`DistinctText.dedupe`), and dictionaries keep bytes rather than one
@@ -13,7 +14,9 @@ final class DistinctTextTests: XCTestCase {
     func reference(_ values: [String]) -> (distinct: [String], codes: [Int32]) {
         var seen: [String: Int32] = [:], distinct: [String] = [], codes: [Int32] = []
         for v in values {
-            if let c = seen[v] { codes.append(c) } else {
+            if let c = seen[v] {
+                codes.append(c)
+            } else {
                 seen[v] = Int32(distinct.count); codes.append(Int32(distinct.count)); distinct.append(v)
             }
         }

@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// editors/: the TextMate grammar (VS Code, and Sublime through its property-list copy) and the
 /// Neovim and Emacs highlighting know every word the parser knows, so a new statement, step,
@@ -10,7 +11,8 @@ import XCTest
 /// its statement, step and option lists, the function registry, the types — and from the
 /// keywords the parser's sources accept, never from a list kept here.
 final class EditorFilesTests: XCTestCase {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let grammarPath = "editors/vscode/syntaxes/tally.tmLanguage.json"
 
     func text(_ path: String) throws -> String {
@@ -73,8 +75,10 @@ final class EditorFilesTests: XCTestCase {
                         if let g = Int(group), let name = (value as? [String: Any])?["name"] as? String { scopes[g] = name }
                     }
                 }
-                out.append(Rule(regex: try NSRegularExpression(pattern: pattern), scopes: scopes,
-                                region: field == "begin" ? dict["name"] as? String : nil))
+                out.append(
+                    Rule(
+                        regex: try NSRegularExpression(pattern: pattern), scopes: scopes,
+                        region: field == "begin" ? dict["name"] as? String : nil))
             }
             for (_, value) in dict where value is [Any] || value is [String: Any] { out += try rules(value) }
         }
@@ -108,7 +112,10 @@ final class EditorFilesTests: XCTestCase {
         XCTAssertGreaterThan(all.count, 15)
         let words = try parserWords()
         // The library's lists are really there (a renamed list would make this test vacuous).
-        for word in ["load", "filter", "join", "pivot", "annotate", "encoding", "coalesce", "grade_order", "row_number", "boolean", "across", "within"] {
+        for word in [
+            "load", "filter", "join", "pivot", "annotate", "encoding", "coalesce", "grade_order", "row_number", "boolean", "across",
+            "within",
+        ] {
             XCTAssertTrue(words.contains(word), "\(word) is not among the parser's words")
         }
         let missing = words.sorted().filter { covered($0, by: all) == nil }
@@ -128,7 +135,8 @@ final class EditorFilesTests: XCTestCase {
         XCTAssertEqual(covered("boolean", by: all), "storage.type.tally")
         XCTAssertEqual(covered("null", by: all), "constant.language.tally")
         // Comments, narrative, strings with their escapes and {param}, dates and numbers.
-        let sample = "## narrative\nload senr from \"data/{lea}/SENR\\t.txt\"  # a comment\nx = senr | filter d >= @2024-10-02 and n > 3.5\n"
+        let sample =
+            "## narrative\nload senr from \"data/{lea}/SENR\\t.txt\"  # a comment\nx = senr | filter d >= @2024-10-02 and n > 3.5\n"
         // TextMate matches a line at a time (`^` and `$` are the line's ends).
         var scopes: Set<String> = []
         for line in sample.split(separator: "\n").map(String.init) {
@@ -141,10 +149,12 @@ final class EditorFilesTests: XCTestCase {
                 }
             }
         }
-        for scope in ["comment.line.double-number-sign.narrative.tally", "comment.line.number-sign.tally", "string.quoted.double.tally",
-                      "constant.character.escape.tally", "variable.parameter.tally", "constant.numeric.date.tally",
-                      "constant.numeric.tally", "keyword.operator.pipe.tally", "keyword.operator.tally",
-                      "entity.name.type.table.tally", "keyword.operator.word.tally"] {
+        for scope in [
+            "comment.line.double-number-sign.narrative.tally", "comment.line.number-sign.tally", "string.quoted.double.tally",
+            "constant.character.escape.tally", "variable.parameter.tally", "constant.numeric.date.tally",
+            "constant.numeric.tally", "keyword.operator.pipe.tally", "keyword.operator.tally",
+            "entity.name.type.table.tally", "keyword.operator.word.tally",
+        ] {
             XCTAssertTrue(scopes.contains(scope), "nothing in the sample gets \(scope)")
         }
     }
@@ -155,8 +165,9 @@ final class EditorFilesTests: XCTestCase {
         fromJSON["$schema"] = nil
         let plist = try Data(contentsOf: EditorFilesTests.repository.appendingPathComponent("editors/sublime/Tally.tmLanguage"))
         let fromPlist = try PropertyListSerialization.propertyList(from: plist, format: nil)
-        XCTAssertTrue(canonical(fromPlist) == canonical(fromJSON),
-                       "editors/sublime/Tally.tmLanguage is out of date: python3 editors/sublime/make_tmlanguage.py")
+        XCTAssertTrue(
+            canonical(fromPlist) == canonical(fromJSON),
+            "editors/sublime/Tally.tmLanguage is out of date: python3 editors/sublime/make_tmlanguage.py")
     }
 
     func canonical(_ value: Any) -> String {
@@ -180,7 +191,8 @@ final class EditorFilesTests: XCTestCase {
             XCTAssertTrue(has(emacs, "\"\(word)\""), "editors/emacs/tally-mode.el lacks \(word)")
         }
         XCTAssertTrue(vim.contains(#"syn match tallyStep /\(|\s*\)\@<=\<[a-z][a-z_]*\>/"#), "Neovim's step rule is not any word after |")
-        XCTAssertTrue(emacs.contains(#"("|[ \t]*\\(\\<[a-z][a-z_]*\\>\\)" 1 font-lock-keyword-face)"#), "Emacs' step rule is not any word after |")
+        XCTAssertTrue(
+            emacs.contains(#"("|[ \t]*\\(\\<[a-z][a-z_]*\\>\\)" 1 font-lock-keyword-face)"#), "Emacs' step rule is not any word after |")
         for word in Set(FunctionRegistry.all.keys).union(WindowStep.functions).sorted() {
             XCTAssertTrue(has(vim, word), "editors/nvim/syntax/tally.vim lacks the function \(word)")
         }
@@ -200,10 +212,14 @@ final class EditorFilesTests: XCTestCase {
         XCTAssertEqual(grammar["scopeName"] as? String, "source.tally")
         for key in ["configuration"] {
             let path = try XCTUnwrap(language[key] as? String)
-            XCTAssertTrue(FileManager.default.fileExists(atPath: EditorFilesTests.repository.appendingPathComponent("editors/vscode").appendingPathComponent(path).path))
+            XCTAssertTrue(
+                FileManager.default.fileExists(
+                    atPath: EditorFilesTests.repository.appendingPathComponent("editors/vscode").appendingPathComponent(path).path))
         }
         let grammarFile = try XCTUnwrap(grammar["path"] as? String)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: EditorFilesTests.repository.appendingPathComponent("editors/vscode").appendingPathComponent(grammarFile).path))
+        XCTAssertTrue(
+            FileManager.default.fileExists(
+                atPath: EditorFilesTests.repository.appendingPathComponent("editors/vscode").appendingPathComponent(grammarFile).path))
         XCTAssertTrue(try text("editors/vscode/extension.js").contains("args: ['lsp']"))
         XCTAssertTrue(try text("editors/helix/languages.toml").contains("args = [\"lsp\"]"))
         XCTAssertTrue(try text("editors/emacs/tally-mode.el").contains("(tally-mode . (\"tally\" \"lsp\"))"))

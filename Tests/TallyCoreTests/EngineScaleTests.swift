@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// The cell cache at a district's scale, on small files shaped like one (issue #27, item 4):
 /// a large dictionary is written once to the cache however many cached tables hold it, tables
@@ -11,12 +12,12 @@ import XCTest
 /// hand: bench/cache.py, docs/PERFORMANCE.md.)
 final class EngineScaleTests: XCTestCase {
     static let playbook = """
-    load sis from "sis.csv"
-    load names from "names.csv"
-    fours = sis | filter Grade == "04"
-    named = fours | join inner names on SSID
-    export named to "out/named.csv"
-    """
+        load sis from "sis.csv"
+        load names from "names.csv"
+        fours = sis | filter Grade == "04"
+        named = fours | join inner names on SSID
+        export named to "out/named.csv"
+        """
     static let rows = 6000
 
     /// SSIDs, local IDs and names all distinct (as a real district's are): more values than
@@ -90,9 +91,10 @@ final class EngineScaleTests: XCTestCase {
         XCTAssertEqual(run(scratch).exitStatus, 0)
         let expected = try XCTUnwrap(scratch.read("out/named.csv"))
         let cache = CellCache.folder(forStore: scratch.path(".tally/tally.sqlite"))
-        let holding = try XCTUnwrap(try files(cache, ".dict").first { name in
-            (try? Data(contentsOf: URL(fileURLWithPath: cache + "/" + name)))?.range(of: Data("Name-4320".utf8)) != nil
-        })
+        let holding = try XCTUnwrap(
+            try files(cache, ".dict").first { name in
+                (try? Data(contentsOf: URL(fileURLWithPath: cache + "/" + name)))?.range(of: Data("Name-4320".utf8)) != nil
+            })
         let original = try Data(contentsOf: URL(fileURLWithPath: cache + "/" + holding))
         var damaged = original
         let at = try XCTUnwrap(damaged.range(of: Data("Name-4320".utf8))?.lowerBound)
@@ -138,9 +140,10 @@ final class EngineScaleTests: XCTestCase {
             named.formUnion(entry.dictionaries ?? [])
         }
         XCTAssertEqual(Set(try files(cache, ".dict")), named, "every dictionary left is named, every one named is left")
-        XCTAssertFalse(try files(cache, ".dict").contains { name in
-            (try? Data(contentsOf: URL(fileURLWithPath: cache + "/" + name)))?.range(of: Data("Name-4320".utf8)) != nil
-        }, "the first run's names went with its entries")
+        XCTAssertFalse(
+            try files(cache, ".dict").contains { name in
+                (try? Data(contentsOf: URL(fileURLWithPath: cache + "/" + name)))?.range(of: Data("Name-4320".utf8)) != nil
+            }, "the first run's names went with its entries")
         XCTAssertLessThanOrEqual(CellCache.usage(folder: cache).bytes, full + 10_000)
         // And what is left still restores.
         XCTAssertEqual(run(scratch).cells.map(\.status), [.cached, .cached, .cached, .cached, .cached])
@@ -151,8 +154,9 @@ final class EngineScaleTests: XCTestCase {
         let scratch = try Scratch()
         let values = (0..<5000).map { "ID-\($0 * 13)" }
         let dictionary = TextDictionary(distinct: values)
-        let all = Table(names: ["ID"], columns: [Column(data: .text(codes: (0..<5000).map { Int32($0) }, dictionary: dictionary), validity: nil)],
-                        provenance: .none(count: 5000))
+        let all = Table(
+            names: ["ID"], columns: [Column(data: .text(codes: (0..<5000).map { Int32($0) }, dictionary: dictionary), validity: nil)],
+            provenance: .none(count: 5000))
         let some = all.gather((0..<2500).map { Int32($0 * 2) })
         let shelf = DictionaryShelf(folder: scratch.url.path)
         let a = try XCTUnwrap(all.writeBinary(to: scratch.path("a"), shelf: shelf))
@@ -164,7 +168,9 @@ final class EngineScaleTests: XCTestCase {
         let reader = DictionaryShelf(folder: scratch.url.path)
         let backA = try XCTUnwrap(Table.readBinary(from: scratch.path("a"), sha256: a.sha256, shelf: reader))
         let backB = try XCTUnwrap(Table.readBinary(from: scratch.path("b"), sha256: b.sha256, shelf: reader))
-        guard case .text(_, let da) = backA.columns[0].data, case .text(let codes, let db) = backB.columns[0].data else { return XCTFail("text") }
+        guard case .text(_, let da) = backA.columns[0].data, case .text(let codes, let db) = backB.columns[0].data else {
+            return XCTFail("text")
+        }
         XCTAssertTrue(da === db, "one dictionary for both tables")
         XCTAssertEqual(da.values, values)
         XCTAssertEqual(codes.prefix(3).map { db[$0] }, ["ID-0", "ID-26", "ID-52"])
@@ -172,8 +178,10 @@ final class EngineScaleTests: XCTestCase {
         XCTAssertNil(Table.readBinary(from: scratch.path("a"), sha256: a.sha256))
         XCTAssertNil(DictionaryShelf(folder: scratch.url.path).dictionary(named: a.dictionaries[0], count: 4999))
         // A small dictionary stays inside its table.
-        let small = Table(names: ["G"], columns: [Column(data: .text(codes: [0, 1, 0], dictionary: TextDictionary(values: ["03", "04"])), validity: nil)],
-                          provenance: .none(count: 3))
+        let small = Table(
+            names: ["G"],
+            columns: [Column(data: .text(codes: [0, 1, 0], dictionary: TextDictionary(values: ["03", "04"])), validity: nil)],
+            provenance: .none(count: 3))
         XCTAssertEqual(small.writeBinary(to: scratch.path("c"), shelf: shelf)?.dictionaries, [])
     }
 
@@ -198,6 +206,8 @@ final class EngineScaleTests: XCTestCase {
         let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
         let id = try XCTUnwrap(record.runId)
         let inputs = try XCTUnwrap(try store.run(id)).inputs
-        XCTAssertEqual(Set(inputs.map(\.sha256)), [sha, Fingerprint.sha256([UInt8](try Data(contentsOf: URL(fileURLWithPath: scratch.path("names.csv")))))])
+        XCTAssertEqual(
+            Set(inputs.map(\.sha256)),
+            [sha, Fingerprint.sha256([UInt8](try Data(contentsOf: URL(fileURLWithPath: scratch.path("names.csv")))))])
     }
 }

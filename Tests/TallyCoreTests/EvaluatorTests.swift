@@ -1,15 +1,19 @@
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 final class EvaluatorTests: XCTestCase {
     func truths(_ expression: String, _ csv: String) throws -> [Bool?] {
         let table = try readCSV(csv)
         let playbook = try Parser.parse(source: "x = t | filter \(expression)", file: "t.playbook")
-        guard case .assign(_, _, let steps) = playbook.statements[0].statement, let e = (steps[0].step as? FilterStep)?.expr else { return [] }
-        let evaluator = Evaluator(table: table, tableName: "t", params: [:], paramTypes: [:], tables: ["t": table],
-                                  clock: EvaluationClock(today: 0), file: "t.playbook")
+        guard case .assign(_, _, let steps) = playbook.statements[0].statement, let e = (steps[0].step as? FilterStep)?.expr else {
+            return []
+        }
+        let evaluator = Evaluator(
+            table: table, tableName: "t", params: [:], paramTypes: [:], tables: ["t": table],
+            clock: EvaluationClock(today: 0), file: "t.playbook")
         let truth = try evaluator.truth(e)
         return (0..<table.rowCount).map { truth.isNull($0) ? nil : truth.isTrue($0) }
     }

@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// Exports land only when a run succeeds, by one rename when the destination's folder exists.
 final class ExportStagingTests: XCTestCase {
@@ -40,20 +41,27 @@ final class ExportStagingTests: XCTestCase {
         let token = "\(try deadPID())-x"
         let stagedA = ".a.csv.tally-partial-\(token)-0", stagedB = ".b.csv.tally-partial-\(token)-1"
         for name in [stagedA, stagedB] { try Data("new\n".utf8).write(to: URL(fileURLWithPath: dir + "/" + name)) }
-        let entries = [ExportStaging.JournalEntry(staged: stagedA, destination: "a.csv", backup: nil),
-                       ExportStaging.JournalEntry(staged: stagedB, destination: "b.csv", backup: nil)]
+        let entries = [
+            ExportStaging.JournalEntry(staged: stagedA, destination: "a.csv", backup: nil),
+            ExportStaging.JournalEntry(staged: stagedB, destination: "b.csv", backup: nil),
+        ]
         try Data(ExportStaging.journalText(entries, runId: nil, authority: nil).utf8)
             .write(to: URL(fileURLWithPath: dir + "/.tally-commit-\(token).journal"))
-        XCTAssertEqual(rename(dir + "/" + stagedA, a), 0)   // the first rename happened, then the kill
+        XCTAssertEqual(rename(dir + "/" + stagedA, a), 0) // the first rename happened, then the kill
         XCTAssertEqual(try String(contentsOfFile: b, encoding: .utf8), "old\n")
         // The next run stages into the folder: it completes the commit first.
         let staging = ExportStaging()
         _ = try staging.stage(for: dir + "/c.csv")
         XCTAssertEqual(try String(contentsOfFile: a, encoding: .utf8), "new\n")
         XCTAssertEqual(try String(contentsOfFile: b, encoding: .utf8), "new\n", "the commit was completed")
-        XCTAssertEqual(try fm.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".") && !$0.contains(staging.token) }, [],
-                       "no journal or staged file of the killed run left")
-        XCTAssertEqual(staging.notes, ["completed the exports of a run killed while moving them into place: 1 of 2 files in \(Checker.display(dir, relativeTo: fm.currentDirectoryPath))"])
+        XCTAssertEqual(
+            try fm.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix(".") && !$0.contains(staging.token) }, [],
+            "no journal or staged file of the killed run left")
+        XCTAssertEqual(
+            staging.notes,
+            [
+                "completed the exports of a run killed while moving them into place: 1 of 2 files in \(Checker.display(dir, relativeTo: fm.currentDirectoryPath))"
+            ])
         staging.discard()
 
         // A journal the kill cut short (no end line) is not acted on: nothing placed, left, said.
@@ -79,8 +87,9 @@ final class ExportStagingTests: XCTestCase {
     func testWithAStoreOnlyASealedJournalOfAnInterruptedRunIsCompleted() throws {
         let dir = try folder()
         let store = try QAStore(path: dir + "/.tally/t.sqlite")
-        var record = RunRecord(title: "t", playbookPath: "p.playbook", params: [], started: Date(), finished: Date(), cells: [],
-                               errors: [], playbookSource: "", exitStatus: 0)
+        var record = RunRecord(
+            title: "t", playbookPath: "p.playbook", params: [], started: Date(), finished: Date(), cells: [],
+            errors: [], playbookSource: "", exitStatus: 0)
         record.playbookSHA256 = "x"
         let interrupted = try store.record(record, exitStatus: Int32(QAStore.interrupted))
         let finished = try store.record(record)
@@ -90,14 +99,17 @@ final class ExportStagingTests: XCTestCase {
             let token = "\(try deadPID())-s"
             try Data("new\n".utf8).write(to: URL(fileURLWithPath: dir + "/.a.csv.tally-partial-\(token)-0"))
             try Data("old\n".utf8).write(to: URL(fileURLWithPath: dir + "/a.csv"))
-            let text = ExportStaging.journalText([.init(staged: ".a.csv.tally-partial-\(token)-0", destination: "a.csv", backup: nil)],
-                                                 runId: runId, authority: sealedBy)
+            let text = ExportStaging.journalText(
+                [.init(staged: ".a.csv.tally-partial-\(token)-0", destination: "a.csv", backup: nil)],
+                runId: runId, authority: sealedBy)
             let path = dir + "/.tally-commit-\(token).journal"
             try Data(text.utf8).write(to: URL(fileURLWithPath: path))
             return (token, path)
         }
-        for (runId, seal, why) in [(interrupted, nil, "not sealed by this QA store"), (interrupted, forger, "not sealed by this QA store"),
-                                   (finished, authority, "its run is not an interrupted run"), (Int64(999), authority, "its run is not an interrupted run")] {
+        for (runId, seal, why) in [
+            (interrupted, nil, "not sealed by this QA store"), (interrupted, forger, "not sealed by this QA store"),
+            (finished, authority, "its run is not an interrupted run"), (Int64(999), authority, "its run is not an interrupted run"),
+        ] {
             let (_, path) = try journal(runId, sealedBy: seal)
             let notes = ExportStaging.recover(in: dir, authority: authority)
             XCTAssertEqual(try String(contentsOfFile: dir + "/a.csv", encoding: .utf8), "old\n", why)
@@ -129,12 +141,15 @@ final class ExportStagingTests: XCTestCase {
             }
             staging.failRenameAt = failAt
             XCTAssertThrowsError(try staging.commit()) { error in
-                XCTAssertTrue((error as? Diagnostic)?.message.hasSuffix("a rename failed (a fault injected by a test); no export was replaced") ?? false, "\(error)")
+                XCTAssertTrue(
+                    (error as? Diagnostic)?.message.hasSuffix("a rename failed (a fault injected by a test); no export was replaced")
+                        ?? false, "\(error)")
             }
             for name in ["a.csv", "b.csv", "c.csv"] {
                 XCTAssertEqual(try String(contentsOfFile: dir + "/" + name, encoding: .utf8), "old \(name)\n", "failing at \(failAt)")
             }
-            XCTAssertEqual(try fm.contentsOfDirectory(atPath: dir).sorted(), ["a.csv", "b.csv", "c.csv"], "failing at \(failAt): nothing else left")
+            XCTAssertEqual(
+                try fm.contentsOfDirectory(atPath: dir).sorted(), ["a.csv", "b.csv", "c.csv"], "failing at \(failAt): nothing else left")
         }
     }
 

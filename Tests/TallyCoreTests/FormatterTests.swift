@@ -1,13 +1,15 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// `tally fmt`: idempotent, meaning-preserving, comments and narrative kept; `tally new` gives a
 /// playbook that checks.
 final class FormatterTests: XCTestCase {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// Every example playbook, the benchmark's, and every golden case that parses.
     func playbooks() throws -> [(String, String)] {
@@ -44,20 +46,23 @@ final class FormatterTests: XCTestCase {
     }
 
     func testTheCanonicalLayout() {
-        let messy = "\r\n\r\nload  s from \"a  b.csv\"   # keep  this\r\n\r\n\r\n## Narrative  stays as written\r\nt = s | filter x == \"a | b\" | select x,   y\r\nassert t is empty   \r\n      message \"two  spaces\"\r\nassert s: Grade in (\"01\",\r\n                    \"02\")\r\n"
-        XCTAssertEqual(Formatter.format(messy), """
-        load s from "a  b.csv"  # keep  this
+        let messy =
+            "\r\n\r\nload  s from \"a  b.csv\"   # keep  this\r\n\r\n\r\n## Narrative  stays as written\r\nt = s | filter x == \"a | b\" | select x,   y\r\nassert t is empty   \r\n      message \"two  spaces\"\r\nassert s: Grade in (\"01\",\r\n                    \"02\")\r\n"
+        XCTAssertEqual(
+            Formatter.format(messy),
+            """
+            load s from "a  b.csv"  # keep  this
 
-        ## Narrative  stays as written
-        t = s
-          | filter x == "a | b"
-          | select x, y
-        assert t is empty
-          message "two  spaces"
-        assert s: Grade in ("01",
-                            "02")
+            ## Narrative  stays as written
+            t = s
+              | filter x == "a | b"
+              | select x, y
+            assert t is empty
+              message "two  spaces"
+            assert s: Grade in ("01",
+                                "02")
 
-        """)
+            """)
     }
 
     func testANewPlaybookChecksAndIsAlreadyFormatted() throws {

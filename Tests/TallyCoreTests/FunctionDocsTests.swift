@@ -1,7 +1,8 @@
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// Every function the language has says what it computes (the editor's hover and completion).
 final class FunctionDocsTests: XCTestCase {

@@ -1,7 +1,8 @@
 import Foundation
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// A scratch folder with files, removed when the test ends.
 final class Scratch {
@@ -40,8 +41,9 @@ final class Scratch {
 func readCSV(_ text: String, _ configure: (inout DelimitedOptions) -> Void = { _ in }) throws -> Table {
     var options = DelimitedOptions()
     configure(&options)
-    return try DelimitedReader.read(InputFile(path: "t.csv", displayName: "t.csv", bytes: Array(text.utf8), size: text.utf8.count),
-                                    options: options)
+    return try DelimitedReader.read(
+        InputFile(path: "t.csv", displayName: "t.csv", bytes: Array(text.utf8), size: text.utf8.count),
+        options: options)
 }
 
 func readBytes(_ bytes: [UInt8], _ configure: (inout DelimitedOptions) -> Void = { _ in }) throws -> Table {
@@ -87,7 +89,8 @@ extension Scratch {
     /// This test's store: a SQLite file here, or a new PostgreSQL database (see `TestStore`).
     var store: String {
         if let made = madeStore { return made }
-        let location = TestStore.usesPostgres ? ((try? TestStore.newPostgresDatabase()) ?? "postgres://unavailable") : path(".tally/tally.sqlite")
+        let location =
+            TestStore.usesPostgres ? ((try? TestStore.newPostgresDatabase()) ?? "postgres://unavailable") : path(".tally/tally.sqlite")
         madeStore = location
         return location
     }

@@ -1,11 +1,13 @@
 import Foundation
 import XCTest
+
+@testable import TallyCore
+@testable import TallyData
+@testable import TallyModel
+
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import TallyCore
-@testable import TallyModel
-@testable import TallyData
 
 /// The cell cache against someone else's playbook, files and folders, with the real `tally`:
 /// an input rewritten with its size and modification time kept is read again (and the ledger
@@ -13,10 +15,10 @@ import Glibc
 /// is never taken over or emptied; `tally cache clear` removes only Tally's entry files.
 final class HostileCacheTests: XCTestCase {
     static let playbook = """
-    load sis from "sis.csv"
-    fours = sis | filter Grade == "04"
-    assert fours is empty
-    """
+        load sis from "sis.csv"
+        fours = sis | filter Grade == "04"
+        assert fours is empty
+        """
     /// Grade 04 once: the check fails. The same size with 03 in its place: it passes.
     static let failing = "SSID,Grade\n1000000001,03\n1000000002,04\n"
     static let passing = "SSID,Grade\n1000000001,03\n1000000002,03\n"
@@ -37,7 +39,10 @@ final class HostileCacheTests: XCTestCase {
         process.standardError = try FileHandle(forWritingTo: err)
         try process.run()
         process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "", (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        return (
+            process.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+            (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        )
     }
 
     func scratchWithPlaybook() throws -> Scratch {
@@ -81,8 +86,9 @@ final class HostileCacheTests: XCTestCase {
         XCTAssertEqual(utimensat(AT_FDCWD, input, &times, 0), 0)
         var after = stat()
         XCTAssertEqual(stat(input, &after), 0)
-        XCTAssertEqual([after.st_size, Int(after.st_ino), after.st_mtim.tv_sec, after.st_mtim.tv_nsec],
-                       [before.st_size, Int(before.st_ino), before.st_mtim.tv_sec, before.st_mtim.tv_nsec], "the rewrite kept size, inode and mtime")
+        XCTAssertEqual(
+            [after.st_size, Int(after.st_ino), after.st_mtim.tv_sec, after.st_mtim.tv_nsec],
+            [before.st_size, Int(before.st_ino), before.st_mtim.tv_sec, before.st_mtim.tv_nsec], "the rewrite kept size, inode and mtime")
 
         let changed = try tally(["run", "p.playbook", "--store", "x.sqlite", "--no-color"], in: folder)
         XCTAssertEqual(changed.exit, 0, changed.out)
@@ -105,7 +111,9 @@ final class HostileCacheTests: XCTestCase {
     /// The entry file (`KEY.cell`) of the cell that made `table`, in the cache folder.
     func entryFile(making table: String, in cache: String) throws -> String {
         let names = try FileManager.default.contentsOfDirectory(atPath: cache).filter { $0.hasSuffix(".cell") }
-        let matches = names.filter { (try? String(contentsOfFile: cache + "/" + $0, encoding: .utf8))?.contains("\"table\":\"\(table)\"") == true }
+        let matches = names.filter {
+            (try? String(contentsOfFile: cache + "/" + $0, encoding: .utf8))?.contains("\"table\":\"\(table)\"") == true
+        }
         XCTAssertEqual(matches.count, 1, "one entry makes \(table): \(names)")
         return cache + "/" + (matches.first ?? "")
     }
@@ -122,7 +130,8 @@ final class HostileCacheTests: XCTestCase {
         XCTAssertTrue(original.contains("\"rowsOut\":1"), original)
 
         // One digit changed, the JSON still valid.
-        try original.replacingOccurrences(of: "\"rowsOut\":1", with: "\"rowsOut\":7").write(toFile: entry, atomically: false, encoding: .utf8)
+        try original.replacingOccurrences(of: "\"rowsOut\":1", with: "\"rowsOut\":7").write(
+            toFile: entry, atomically: false, encoding: .utf8)
         let flipped = try tally(["run", "p.playbook", "--store", "x.sqlite", "--no-color"], in: folder)
         XCTAssertEqual(flipped.exit, 1, flipped.out + flipped.err)
         XCTAssertTrue(flipped.out.contains("→ fours: 1 row"), flipped.out)
@@ -130,7 +139,8 @@ final class HostileCacheTests: XCTestCase {
         XCTAssertEqual(statuses(flipped.out), ["cached", "ran", "cached"], "the damaged cell ran again: \(flipped.out)")
         let replaced = try String(contentsOfFile: entry, encoding: .utf8)
         XCTAssertTrue(replaced.contains("\"rowsOut\":1") && !replaced.contains("\"rowsOut\":7"), "the entry was replaced: \(replaced)")
-        XCTAssertNotNil(CellCache.unseal(Data(replaced.utf8), key: ((entry as NSString).lastPathComponent as NSString).deletingPathExtension))
+        XCTAssertNotNil(
+            CellCache.unseal(Data(replaced.utf8), key: ((entry as NSString).lastPathComponent as NSString).deletingPathExtension))
 
         // Cut short, and not JSON at all: recomputed the same way.
         for damage in [String(original.prefix(original.count / 2)), "{\"cell\": not json"] {
@@ -225,7 +235,8 @@ final class HostileCacheTests: XCTestCase {
         XCTAssertGreaterThan(CellCache.usage(folder: cache).entries, 2)
         try scratch.write("x.sqlite.cache/stray.txt", "put here by hand\n")
         try scratch.write("x.sqlite.cache/report.cell", "not named as Tally names entries\n")
-        try FileManager.default.createDirectory(atPath: cache + "/" + String(repeating: "b", count: 64) + ".table", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: cache + "/" + String(repeating: "b", count: 64) + ".table", withIntermediateDirectories: true)
         let cleared = try tally(["cache", "clear", "--store", "x.sqlite"], in: folder)
         XCTAssertEqual(cleared.exit, 0, cleared.err)
         XCTAssertEqual(CellCache.usage(folder: cache).entries, 0)
@@ -251,8 +262,9 @@ final class HostileCacheTests: XCTestCase {
         XCTAssertEqual(run.exit, 1)
         XCTAssertEqual(run.err, "")
         XCTAssertTrue(CellCache.isMarked(scratch.path(".tally/cache")))
-        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path(".tally/cache/" + String(repeating: "c", count: 64) + ".cell")),
-                       "its entries, of a format no longer read, are gone")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: scratch.path(".tally/cache/" + String(repeating: "c", count: 64) + ".cell")),
+            "its entries, of a format no longer read, are gone")
         XCTAssertEqual(statuses(try tally(["run", "p.playbook", "--no-color"], in: folder).out), ["cached", "cached", "cached"])
 
         let other = try scratchWithPlaybook()

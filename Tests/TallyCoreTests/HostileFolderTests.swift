@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// A playbook folder from someone else, run with the real `tally` binary: whatever it ships
 /// (a commit journal, exports to paths outside it, names no file system takes), nothing outside
@@ -47,13 +48,15 @@ final class HostileFolderTests: XCTestCase {
         let before = snapshot(s.home)
         let pid = try deadProcessID()
         try s.folder.write("out/.evil", "attacker's content\n")
-        try s.folder.write("out/.tally-commit-\(pid)-abcd1234.journal",
-                           "\(s.folder.path("out/.evil"))\t\(s.home.path(".bashrc"))\n\(s.home.path(".ssh/id_rsa"))\tstolen\n../../x\t../y\nend\n")
+        try s.folder.write(
+            "out/.tally-commit-\(pid)-abcd1234.journal",
+            "\(s.folder.path("out/.evil"))\t\(s.home.path(".bashrc"))\n\(s.home.path(".ssh/id_rsa"))\tstolen\n../../x\t../y\nend\n")
         // The right form, names in the folder, but not sealed with this store's secret.
         let token = "\(pid)-feedbeef"
         try s.folder.write("out/.p.playbook.tally-partial-\(token)-0", "load t from \"/etc/passwd\"\n")
-        try s.folder.write("out/.tally-commit-\(token).journal",
-                           "tally-commit 2\nrun 1\n.p.playbook.tally-partial-\(token)-0\ta.csv\t-\nend -\n")
+        try s.folder.write(
+            "out/.tally-commit-\(token).journal",
+            "tally-commit 2\nrun 1\n.p.playbook.tally-partial-\(token)-0\ta.csv\t-\nend -\n")
         try s.folder.write("p.playbook", "load t from \"in.csv\"\nexport t to \"out/a.csv\"\nexport t to \"out/b.csv\"\n")
         let (exit, output) = try tally(["run", "p.playbook", "--no-color"], in: s.folder)
         XCTAssertEqual(exit, 0, output)
@@ -75,7 +78,10 @@ final class HostileFolderTests: XCTestCase {
         try s.folder.write("templates/report.html.mustache", "{{title}}")
         try FileManager.default.createSymbolicLink(atPath: s.folder.path("linked"), withDestinationPath: s.home.url.path)
         let cases: [(String, String)] = [
-            ("export t to \"../\(s.home.url.lastPathComponent)/.ssh/authorized_keys\" as csv with raw", "it is outside the playbook's folder"),
+            (
+                "export t to \"../\(s.home.url.lastPathComponent)/.ssh/authorized_keys\" as csv with raw",
+                "it is outside the playbook's folder"
+            ),
             ("export t to \"\(s.home.path(".bashrc"))\" as csv", "it is outside the playbook's folder"),
             ("export t to \"linked/.bashrc\" as csv", "it leads outside the playbook's folder through a symbolic link"),
             ("export t to \".tally/tally.sqlite\" as csv", "it is the QA store"),
@@ -85,10 +91,12 @@ final class HostileFolderTests: XCTestCase {
             ("export t to \".tally/cache/x.csv\"", "it is inside the cell cache"),
             ("param a: text = \".\"\nparam b: text = \".\"\nexport t to \"{a}{b}/x.csv\"", "the parameters in this path together make"),
         ]
-        try tally(["run", "p.playbook"], in: s.folder)  // makes the store (p.playbook does not exist yet: exit 2)
+        try tally(["run", "p.playbook"], in: s.folder) // makes the store (p.playbook does not exist yet: exit 2)
         for (line, expected) in cases {
-            let playbook = line.hasPrefix("param") ? line.replacingOccurrences(of: "\nexport", with: "\nload t from \"in.csv\"\nexport")
-                                                   : "load t from \"in.csv\"\n" + line + "\n"
+            let playbook =
+                line.hasPrefix("param")
+                ? line.replacingOccurrences(of: "\nexport", with: "\nload t from \"in.csv\"\nexport")
+                : "load t from \"in.csv\"\n" + line + "\n"
             try s.folder.write("p.playbook", playbook)
             let storeBefore = try Data(contentsOf: s.folder.url.appendingPathComponent(".tally/tally.sqlite"))
             let before = snapshot(s.home)
@@ -118,7 +126,8 @@ final class HostileFolderTests: XCTestCase {
     func testThePersonRunningItNamesOtherPlaces() throws {
         let s = try Setup()
         let outside = try Scratch()
-        try s.folder.write("p.playbook", "param out: path = \"\(outside.url.path)\"\nload t from \"in.csv\"\nexport t to \"{out}/lists/t.csv\"\n")
+        try s.folder.write(
+            "p.playbook", "param out: path = \"\(outside.url.path)\"\nload t from \"in.csv\"\nexport t to \"{out}/lists/t.csv\"\n")
         var (exit, output) = try tally(["run", "p.playbook", "--no-store"], in: s.folder)
         XCTAssertEqual(exit, 2, "a default in the playbook is not the user's choice: \(output)")
         XCTAssertNil(outside.read("lists/t.csv"))
@@ -150,7 +159,9 @@ final class HostileFolderTests: XCTestCase {
         for school in ["A", "B", "C"] { try s.folder.write("wl/\(school)/worklist.csv", "old \(school)\n") }
         try s.folder.write("wl/all.csv", "old all\n")
         try s.folder.write("p.playbook", "load t from \"w.csv\"\nexport t to \"wl/all.csv\"\nexport t to \"wl/{School}/worklist.csv\"\n")
-        let temporaryBefore = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("tally-export-") }
+        let temporaryBefore = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter {
+            $0.hasPrefix("tally-export-")
+        }
         let before = snapshot(s.folder)
         let (exit, output) = try tally(["run", "p.playbook", "--no-color"], in: s.folder)
         XCTAssertEqual(exit, 2, output)
@@ -160,7 +171,9 @@ final class HostileFolderTests: XCTestCase {
         var after = snapshot(s.folder)
         after = after.filter { !$0.key.hasPrefix(".tally/") }
         XCTAssertEqual(after, before.filter { !$0.key.hasPrefix(".tally/") }, "nothing replaced, nothing left beside")
-        let temporaryAfter = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("tally-export-") }
+        let temporaryAfter = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter {
+            $0.hasPrefix("tally-export-")
+        }
         XCTAssertEqual(Set(temporaryAfter).subtracting(temporaryBefore), [], "no temporary folder left")
     }
 
@@ -171,7 +184,7 @@ final class HostileFolderTests: XCTestCase {
         try FileManager.default.removeItem(atPath: s.folder.path("in.csv"))
         try s.folder.write("a.csv", "SSID\n1\n")
         let (exit, output) = try tally(["run", "p.playbook", "--no-store"], in: s.folder)
-        XCTAssertEqual(exit, 2, output)   // p.playbook matches "*" too, and is not CSV with SSID
+        XCTAssertEqual(exit, 2, output) // p.playbook matches "*" too, and is not CSV with SSID
         XCTAssertFalse(output.contains("Illegal instruction") || output.contains("Fatal error"), output)
         XCTAssertTrue(output.contains("error:"), output)
     }
@@ -184,7 +197,8 @@ final class HostileFolderTests: XCTestCase {
         let pid = try deadProcessID()
         try s.folder.write("x.csv", "ORIG\n")
         try s.folder.write(".x.csv.tally-partial-\(pid)-abcd-0", "EVIL\n")
-        try s.folder.write(".tally-commit-\(pid)-abcd.journal", "tally-commit 2\nrun -\n.x.csv.tally-partial-\(pid)-abcd-0\tin.csv\t-\nend -\n")
+        try s.folder.write(
+            ".tally-commit-\(pid)-abcd.journal", "tally-commit 2\nrun -\n.x.csv.tally-partial-\(pid)-abcd-0\tin.csv\t-\nend -\n")
         try s.folder.write("p.playbook", "load t from \"in.csv\"\nexport t to \"x.csv\"\n")
         var (exit, output) = try tally(["run", "p.playbook", "--no-store", "--no-color"], in: s.folder)
         XCTAssertEqual(exit, 0, output)
@@ -192,8 +206,10 @@ final class HostileFolderTests: XCTestCase {
         XCTAssertTrue(output.contains("note: left ./.tally-commit-\(pid)-abcd.journal alone: in.csv is an input of this run"), output)
         XCTAssertNotNil(s.folder.read(".x.csv.tally-partial-\(pid)-abcd-0"), "a journal left alone keeps the files it names")
 
-        for playbook in ["load t from \"in.csv\"\nexport t to \"in.csv\" as csv\n",
-                         "load t from \"in.csv\"\nexport t to \"out/a.csv\"\nexport t to \"out/a.csv\"\n"] {
+        for playbook in [
+            "load t from \"in.csv\"\nexport t to \"in.csv\" as csv\n",
+            "load t from \"in.csv\"\nexport t to \"out/a.csv\"\nexport t to \"out/a.csv\"\n",
+        ] {
             try s.folder.write("p.playbook", playbook)
             (exit, output) = try tally(["check", "p.playbook"], in: s.folder)
             XCTAssertEqual(exit, 2, "check: \(playbook)\n\(output)")

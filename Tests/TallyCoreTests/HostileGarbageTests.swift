@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// Garbage given as a playbook (a data file run by mistake, fuzzed text, thousands of `||`)
 /// costs time linear in its size and answers with exit 2 and a bounded list of diagnostics:
@@ -99,7 +100,8 @@ final class HostileGarbageTests: XCTestCase {
         let lines = (0..<1_000).map { "x\($0) = t | filter a > 99999999999999999999 ;; $" }
         let o = try run(Self.head + lines.joined(separator: "\n") + "\n")
         assertBounded(o, shown: 3, more: nil)
-        XCTAssertTrue(o.output.contains("p.playbook:3:21: error: number 99999999999999999999 is too large (1,000 times; first here)"), o.output)
+        XCTAssertTrue(
+            o.output.contains("p.playbook:3:21: error: number 99999999999999999999 is too large (1,000 times; first here)"), o.output)
         XCTAssertTrue(o.output.contains("p.playbook:3:42: error: unexpected character \";\" (2,000 times; first here)"), o.output)
         XCTAssertTrue(o.output.contains("p.playbook:3:45: error: unexpected character \"$\" (1,000 times; first here)"), o.output)
     }
@@ -135,8 +137,9 @@ final class HostileGarbageTests: XCTestCase {
     }
 
     func testAHundredThousandTitlesAndManyUnknownTables() throws {
-        assertBounded(try run(Self.head + Array(repeating: "playbook \"again\"", count: 100_000).joined(separator: "\n") + "\n"),
-                      shown: 50, more: "99,950")
+        assertBounded(
+            try run(Self.head + Array(repeating: "playbook \"again\"", count: 100_000).joined(separator: "\n") + "\n"),
+            shown: 50, more: "99,950")
         // 20,000 tables, then 20,000 pipelines from tables that do not exist.
         let defined = (0..<20_000).map { "t\($0) = t" }, unknown = (0..<20_000).map { "u\($0) = nope\($0)" }
         let o = try run(Self.head + (defined + unknown).joined(separator: "\n") + "\n")
@@ -156,7 +159,8 @@ final class HostileGarbageTests: XCTestCase {
     func testAHundredThousandChainedAndsAndPlusesHitTheDepthLimit() throws {
         let ands = try run(Self.head + "x = t | filter " + Array(repeating: "a > 0", count: 100_001).joined(separator: " and ") + "\n")
         assertBounded(ands, shown: 1, more: nil)
-        XCTAssertTrue(ands.output.contains("p.playbook:3:16: error: expression too long or nested too deeply (more than 1000 levels"), ands.output)
+        XCTAssertTrue(
+            ands.output.contains("p.playbook:3:16: error: expression too long or nested too deeply (more than 1000 levels"), ands.output)
         let pluses = try run(Self.head + "x = t | derive c = " + Array(repeating: "a", count: 100_001).joined(separator: " + ") + "\n")
         assertBounded(pluses, shown: 1, more: nil)
         XCTAssertTrue(pluses.output.contains("p.playbook:3:20: error: expression too long or nested too deeply"), pluses.output)
@@ -170,42 +174,50 @@ final class HostileGarbageTests: XCTestCase {
     /// 400 SENR records of 30 caret-separated fields, as `tally sample` writes them.
     static func senr(_ records: Int) -> String {
         (0..<records).map { k in
-            ["SENR", "A", "2024-2025", "0112345", "1234567", String(1_000_000_000 + k), "L\(k)", "Smith", "Ana", "", "F", "20100101",
-             "05", "20240815", "E1", "", "", "N"].joined(separator: "^") + String(repeating: "^", count: 12)
+            [
+                "SENR", "A", "2024-2025", "0112345", "1234567", String(1_000_000_000 + k), "L\(k)", "Smith", "Ana", "", "F", "20100101",
+                "05", "20240815", "E1", "", "", "N",
+            ].joined(separator: "^") + String(repeating: "^", count: 12)
         }.joined(separator: "\n") + "\n"
     }
 
     func testASenrFileRunAsAPlaybookIsOneDiagnostic() throws {
         let o = try run(Self.senr(400))
         assertBounded(o, shown: 1, more: nil)
-        XCTAssertTrue(o.output.contains("p.playbook:1:1: error: this looks like a data file (caret-delimited CALPADS SENR records), not a playbook\n"), o.output)
+        XCTAssertTrue(
+            o.output.contains(
+                "p.playbook:1:1: error: this looks like a data file (caret-delimited CALPADS SENR records), not a playbook\n"), o.output)
         XCTAssertTrue(o.output.contains("help: load it from a playbook: load senr from \"p.playbook\" as calpads SENR [T0206]\n"), o.output)
         // The same from tally check, with CR LF line ends and a byte-order mark.
         let crlf = "\u{FEFF}" + Self.senr(3).replacingOccurrences(of: "\n", with: "\r\n")
         let check = try tally(["check", "p.playbook"], files: ["p.playbook": crlf])
         XCTAssertEqual(check.exit, 2)
-        XCTAssertEqual(check.errorLines, ["p.playbook:1:1: error: this looks like a data file (caret-delimited CALPADS SENR records), not a playbook"])
+        XCTAssertEqual(
+            check.errorLines, ["p.playbook:1:1: error: this looks like a data file (caret-delimited CALPADS SENR records), not a playbook"])
     }
 
     func testOtherDataFilesAreNamedByTheirSeparator() throws {
         let csv = "SSID,FirstName,LastName,Grade\n1000012345,Ana,Smith,05\n"
         let o = try run(csv)
         assertBounded(o, shown: 1, more: nil)
-        XCTAssertTrue(o.output.contains("p.playbook:1:1: error: this looks like a data file (comma-separated values), not a playbook"), o.output)
+        XCTAssertTrue(
+            o.output.contains("p.playbook:1:1: error: this looks like a data file (comma-separated values), not a playbook"), o.output)
         XCTAssertTrue(o.output.contains("help: load it from a playbook: load data from \"p.playbook\" as csv"), o.output)
         let tsv = try run("a\tb\tc\td\n1\t2\t3\t4\n")
         XCTAssertTrue(tsv.output.contains("error: this looks like a data file (tab-separated values)"), tsv.output)
         XCTAssertTrue(tsv.output.contains("as tsv"), tsv.output)
         let carets = try run(String(repeating: "^", count: 5_000_000) + "\n")
         assertBounded(carets, shown: 1, more: nil)
-        XCTAssertTrue(carets.output.contains("p.playbook:1:1: error: this looks like a data file (caret-delimited records), not a playbook"))
+        XCTAssertTrue(
+            carets.output.contains("p.playbook:1:1: error: this looks like a data file (caret-delimited records), not a playbook"))
         XCTAssertTrue(carets.output.contains("as delimited \"^\""))
         // The snippet shows a window of the 5 MB line, not the line.
         XCTAssertLessThan(carets.output.utf8.count, 2_000)
     }
 
     func testPlaybooksWithCommasOnTheirFirstLinesAreStillPlaybooks() throws {
-        let statement = "load t from \"input.csv\" with columns (a: integer, b: integer), missing (\"\", \"NA\", \"-\")\n"
+        let statement =
+            "load t from \"input.csv\" with columns (a: integer, b: integer), missing (\"\", \"NA\", \"-\")\n"
             + "x = t | derive c = a, d = b, e = a + b\nassert count(x) == 1\n"
         XCTAssertEqual(try run(statement).exit, 0)
         let narrative = "## Notes, for the record: a, b, c, d\n" + Self.head + "assert count(t) == 1\n"
@@ -235,16 +247,22 @@ final class HostileGarbageTests: XCTestCase {
         let text = try String(contentsOf: Self.fixtures.appendingPathComponent("fuzz-17672.playbook"), encoding: .utf8)
         let o = try tally(["run", "p.playbook", "--no-store"], files: ["p.playbook": "playbook \"x\"\n" + text])
         assertBounded(o, shown: 50, more: "54")
-        XCTAssertEqual(o.errorLines.prefix(4), ["p.playbook:2:1: error: unknown statement \"lo\"",
-                                                "p.playbook:2:3: error: unexpected character \"!\" (101 times; first here)",
-                                                "p.playbook:2:7: error: unexpected character \"^\" (72,013 times; first here)",
-                                                "p.playbook:2:16: error: number 99999999999999999999 is too large (101 times; first here)"])
+        XCTAssertEqual(
+            o.errorLines.prefix(4),
+            [
+                "p.playbook:2:1: error: unknown statement \"lo\"",
+                "p.playbook:2:3: error: unexpected character \"!\" (101 times; first here)",
+                "p.playbook:2:7: error: unexpected character \"^\" (72,013 times; first here)",
+                "p.playbook:2:16: error: number 99999999999999999999 is too large (101 times; first here)",
+            ])
     }
 
     func testLongNamesAreShortenedInMessages() throws {
         let o = try run(String(repeating: "a", count: 5_000_000) + "\n")
         assertBounded(o, shown: 1, more: nil)
-        XCTAssertTrue(o.output.contains("p.playbook:1:1: error: unknown statement \"" + String(repeating: "a", count: 60) + "…\""), String(o.output.prefix(400)))
+        XCTAssertTrue(
+            o.output.contains("p.playbook:1:1: error: unknown statement \"" + String(repeating: "a", count: 60) + "…\""),
+            String(o.output.prefix(400)))
         XCTAssertLessThan(o.output.utf8.count, 2_000)
     }
 
@@ -254,10 +272,12 @@ final class HostileGarbageTests: XCTestCase {
         let names = (0..<40_000).map { "c\($0)" }
         let header = names.joined(separator: ",")
         let row = Array(repeating: "1", count: 40_000).joined(separator: ",")
-        let files = ["a.csv": header + "\n" + row + "\n", "b.csv": header + "\n" + row + "\n" + row + "\n",
-                     "p.playbook": "load a from \"a.csv\"\nload b from \"b.csv\"\nu = a | union b\nassert count(u) == 3\n"
-                        + "x = u | filter c39999 == 1\nassert count(x) == 3\n",
-                     "q.playbook": "load a from \"a.csv\"\nload b from \"b.csv\"\nb2 = b | drop c5, c6\nu = a | union b2\n"]
+        let files = [
+            "a.csv": header + "\n" + row + "\n", "b.csv": header + "\n" + row + "\n" + row + "\n",
+            "p.playbook": "load a from \"a.csv\"\nload b from \"b.csv\"\nu = a | union b\nassert count(u) == 3\n"
+                + "x = u | filter c39999 == 1\nassert count(x) == 3\n",
+            "q.playbook": "load a from \"a.csv\"\nload b from \"b.csv\"\nb2 = b | drop c5, c6\nu = a | union b2\n",
+        ]
         let o = try tally(["run", "p.playbook", "--no-store"], files: files)
         XCTAssertEqual(o.exit, 0, String(o.output.prefix(1000)))
         XCTAssertTrue(o.output.contains("+2 rows from b"), String(o.output.prefix(1000)))
@@ -268,15 +288,19 @@ final class HostileGarbageTests: XCTestCase {
 
     func testAUnionMissingThousandsOfColumnsNamesTheFirstTwenty() throws {
         var schema = Schema(columns: (0..<5_000).map { .init(name: "c\($0)", type: .integer) })
-        let ctx = StepCheckContext(file: "p.playbook", tableName: "a", params: [:], tables: ["b": Schema(columns: [.init(name: "c0", type: .integer)])])
+        let ctx = StepCheckContext(
+            file: "p.playbook", tableName: "a", params: [:], tables: ["b": Schema(columns: [.init(name: "c0", type: .integer)])])
         XCTAssertThrowsError(try UnionStep(other: Name("b", SourceSpan(line: 1, column: 1, length: 1))).schema(schema, ctx)) { error in
             let message = (error as? Diagnostic)?.message ?? ""
-            XCTAssertEqual(message, "union needs the same columns: \"b\" lacks " + (1...20).map { "c\($0)" }.joined(separator: ", ") + " and 4,979 more")
+            XCTAssertEqual(
+                message,
+                "union needs the same columns: \"b\" lacks " + (1...20).map { "c\($0)" }.joined(separator: ", ") + " and 4,979 more")
         }
         // Integer with decimal makes a decimal column, by position.
         schema = Schema(columns: [.init(name: "x", type: .integer), .init(name: "y", type: .integer)])
-        let mixed = StepCheckContext(file: "p.playbook", tableName: "a", params: [:],
-                                     tables: ["b": Schema(columns: [.init(name: "y", type: .decimal), .init(name: "x", type: .integer)])])
+        let mixed = StepCheckContext(
+            file: "p.playbook", tableName: "a", params: [:],
+            tables: ["b": Schema(columns: [.init(name: "y", type: .decimal), .init(name: "x", type: .integer)])])
         let made = try UnionStep(other: Name("b", SourceSpan(line: 1, column: 1, length: 1))).schema(schema, mixed)
         XCTAssertEqual(made.columns, [.init(name: "x", type: .integer), .init(name: "y", type: .decimal)])
     }
@@ -312,7 +336,9 @@ final class HostileGarbageTests: XCTestCase {
                 width = max(1, min(width, end - (d.column - 1)))
             }
             let gutter = String(d.line), pad = String(repeating: " ", count: gutter.count)
-            out += "\n\(pad) |\n\(gutter) | \(String(text))\n\(pad) | " + String(repeating: " ", count: max(0, caret)) + String(repeating: "^", count: width)
+            out +=
+                "\n\(pad) |\n\(gutter) | \(String(text))\n\(pad) | " + String(repeating: " ", count: max(0, caret))
+                + String(repeating: "^", count: width)
         }
         if let help = d.help { out += "\nhelp: \(help)" }
         return out
@@ -323,12 +349,15 @@ final class HostileGarbageTests: XCTestCase {
         let pieces = ["a", "é", "\t", " ", "^", "||", "x = t", "🙂", "e\u{301}"]
         for _ in 0..<400 {
             let lineCount = Int.random(in: 1...4, using: &random)
-            let lines = (0..<lineCount).map { _ in (0..<Int.random(in: 0...200, using: &random)).map { _ in pieces.randomElement(using: &random) ?? "a" }.joined() }
+            let lines = (0..<lineCount).map { _ in
+                (0..<Int.random(in: 0...200, using: &random)).map { _ in pieces.randomElement(using: &random) ?? "a" }.joined()
+            }
             let source = lines.joined(separator: "\n")
             let line = Int.random(in: 1...(lineCount + 1), using: &random)
             let width = line <= lineCount ? lines[line - 1].count : 0
-            let d = Diagnostic(.error, "m", file: "p.playbook", line: line, column: Int.random(in: 1...(width + 60), using: &random),
-                               length: Int.random(in: 1...130, using: &random), help: Bool.random(using: &random) ? "h" : nil)
+            let d = Diagnostic(
+                .error, "m", file: "p.playbook", line: line, column: Int.random(in: 1...(width + 60), using: &random),
+                length: Int.random(in: 1...130, using: &random), help: Bool.random(using: &random) ? "h" : nil)
             XCTAssertEqual(d.render(source: source), Self.oldRender(d, source: source), "line \(line) column \(d.column) of \(lines)")
         }
     }
@@ -351,7 +380,9 @@ final class HostileGarbageTests: XCTestCase {
     func testSuggestionsAreWhatTheyWereBefore() {
         var random = SystemRandomNumberGenerator()
         let letters = Array("abcdeSSID_")
-        func word() -> String { String((0..<Int.random(in: 1...14, using: &random)).map { _ in letters.randomElement(using: &random) ?? "a" }) }
+        func word() -> String {
+            String((0..<Int.random(in: 1...14, using: &random)).map { _ in letters.randomElement(using: &random) ?? "a" })
+        }
         for _ in 0..<2_000 {
             let name = word(), candidates = (0..<Int.random(in: 0...12, using: &random)).map { _ in word() }
             XCTAssertEqual(Suggest.closest(to: name, in: candidates), Self.oldClosest(name, candidates), "\(name) in \(candidates)")

@@ -1,13 +1,15 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import Ink
 import XCTest
 import ZIPFoundation
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 
 /// Outputs of a playbook someone else wrote, over data someone else made: report.md carries no
 /// live markup, the terminal obeys no control character from data, a masked run stays masked
@@ -26,10 +28,14 @@ final class HostileOutputTests: XCTestCase {
     }
 
     /// Values that are live Markdown or HTML when pasted into a Markdown file.
-    static let markup = ["<img src=x onerror=alert(1)>", "![x](http://evil.example/b.png?ssid=1000000009)", "[link](javascript:x)",
-                         "<script>alert(2)</script>", "<http://evil.example/auto>", "www.evil.example/w"]
+    static let markup = [
+        "<img src=x onerror=alert(1)>", "![x](http://evil.example/b.png?ssid=1000000009)", "[link](javascript:x)",
+        "<script>alert(2)</script>", "<http://evil.example/auto>", "www.evil.example/w",
+    ]
     /// Values that drive a terminal: an OSC 8 link, an OSC 0 window title, a C1 CSI, backspaces, CR.
-    static let controls = ["\u{1B}]8;;http://x\u{7}click\u{1B}]8;;\u{7}", "\u{1B}]0;title\u{7}", "\u{9B}31mred", "a\u{8}\u{8}b", "over\rwritten"]
+    static let controls = [
+        "\u{1B}]8;;http://x\u{7}click\u{1B}]8;;\u{7}", "\u{1B}]0;title\u{7}", "\u{9B}31mred", "a\u{8}\u{8}b", "over\rwritten",
+    ]
 
     /// report.md with its code spans and fenced code blocks taken out: what a renderer reads as
     /// Markdown (nothing inside a code span or block is live).
@@ -73,22 +79,25 @@ final class HostileOutputTests: XCTestCase {
         // A file name with markup in it, too.
         let input = "<img src=x onerror=alert(6)> (f).csv"
         try scratch.write(input, HostileOutputTests.csv(["SSID", "Name", "Note"], rows))
-        try scratch.write("p.playbook", """
-        ## Intro <script>alert(3)</script> ![n](http://evil.example/n.png) [j](javascript:alert(4)) [ok](https://example.org/ok) `a < b`
-        playbook "Roster <img src=x onerror=alert(5)> ![t](http://evil.example/t.png)"
-        param who: text = "<b>x</b> ![p](http://evil.example/p.png)"
-        load s from "\(input)"
-        ## A cell's narrative: ![i](//evil.example/i.png) <iframe src=http://evil.example>
-        show s
-        assert s: Name == "nobody" message "msg <img src=y onerror=z> ![m](http://evil.example/m.png) [l](javascript:q)"
-        export s to "out/[e](javascript:x).csv"
+        try scratch.write(
+            "p.playbook",
+            """
+            ## Intro <script>alert(3)</script> ![n](http://evil.example/n.png) [j](javascript:alert(4)) [ok](https://example.org/ok) `a < b`
+            playbook "Roster <img src=x onerror=alert(5)> ![t](http://evil.example/t.png)"
+            param who: text = "<b>x</b> ![p](http://evil.example/p.png)"
+            load s from "\(input)"
+            ## A cell's narrative: ![i](//evil.example/i.png) <iframe src=http://evil.example>
+            show s
+            assert s: Name == "nobody" message "msg <img src=y onerror=z> ![m](http://evil.example/m.png) [l](javascript:q)"
+            export s to "out/[e](javascript:x).csv"
 
-        """)
+            """)
         let run = try tally(["run", "p.playbook", "--report", "rep", "--no-color"], in: scratch)
         XCTAssertEqual(run.exit, 1, run.output)
         let markdown = try XCTUnwrap(scratch.read("rep/report.md"))
         // What a renderer reads as Markdown: outside code, and without backslash-escaped characters.
-        let live = HostileOutputTests.outsideCode(markdown).replacingOccurrences(of: #"\\[!-/:-@\[-`{-~]"#, with: " ", options: .regularExpression)
+        let live = HostileOutputTests.outsideCode(markdown).replacingOccurrences(
+            of: #"\\[!-/:-@\[-`{-~]"#, with: " ", options: .regularExpression)
         // The template's own anchors and line breaks are the only tags; no data makes one.
         let withoutTemplateTags = live.replacingOccurrences(of: #"<a id="cell-[0-9]+"></a>"#, with: "", options: .regularExpression)
             .replacingOccurrences(of: "<br>", with: "")
@@ -98,7 +107,8 @@ final class HostileOutputTests: XCTestCase {
         }
         // Links and GFM autolinks (`http://…`, `www.…`) from data, titles, parameters and messages:
         // none. (The author's narrative may link, not show images: its image is now a link.)
-        let fromData = live.split(separator: "\n").filter { !$0.hasPrefix("Intro") && !$0.hasPrefix("A cell's narrative") }.joined(separator: "\n")
+        let fromData = live.split(separator: "\n").filter { !$0.hasPrefix("Intro") && !$0.hasPrefix("A cell's narrative") }.joined(
+            separator: "\n")
         for needle in ["](http", "](//", "http://evil", "www.evil"] {
             XCTAssertFalse(fromData.contains(needle), "\(needle) outside code:\n\(markdown)")
         }
@@ -108,9 +118,11 @@ final class HostileOutputTests: XCTestCase {
 
         // Rendered by a Markdown renderer: nothing runs, nothing loads, data links nowhere.
         let rendered = MarkdownParser().html(from: markdown)
-        for needle in ["<img", "<script", "<iframe", "<b>", "href=\"javascript", "src=\"", "href=\"http://evil.example/b.png",
-                       "href=\"http://evil.example/t.png", "href=\"http://evil.example/p.png", "href=\"http://evil.example/m.png",
-                       "href=\"http://evil.example/auto", "href=\"http://www.evil"] {
+        for needle in [
+            "<img", "<script", "<iframe", "<b>", "href=\"javascript", "src=\"", "href=\"http://evil.example/b.png",
+            "href=\"http://evil.example/t.png", "href=\"http://evil.example/p.png", "href=\"http://evil.example/m.png",
+            "href=\"http://evil.example/auto", "href=\"http://www.evil",
+        ] {
             XCTAssertFalse(rendered.contains(needle), "\(needle) in the rendered report.md:\n\(rendered)")
         }
         // …and the values are still there to read.
@@ -138,8 +150,9 @@ final class HostileOutputTests: XCTestCase {
         XCTAssertEqual(MarkdownText.inline("a@b.org"), "` a@b.org `")
         XCTAssertEqual(MarkdownText.inline("line\nbreak\u{1B}[2J"), #"line break\\u\{1B\}\[2J"#)
         // Narrative keeps its Markdown but no tag, image or bad link; code is left as written.
-        XCTAssertEqual(MarkdownText.narrative("**b** <i>x</i> `<i>` ![a](http://e/a.png) [j](javascript:alert(1)) [o](https://o.org)"),
-                       "**b** &lt;i>x&lt;/i> `<i>` !\\[a](http://e/a.png) [j](#) [o](https://o.org)")
+        XCTAssertEqual(
+            MarkdownText.narrative("**b** <i>x</i> `<i>` ![a](http://e/a.png) [j](javascript:alert(1)) [o](https://o.org)"),
+            "**b** &lt;i>x&lt;/i> `<i>` !\\[a](http://e/a.png) [j](#) [o](https://o.org)")
         XCTAssertEqual(MarkdownText.narrative("[r]: javascript&colon;alert(1)\n[s]: https://s.org"), "[r]: #\n[s]: https://s.org")
         XCTAssertEqual(MarkdownText.narrative("```\n<script>\n```\n<script>"), "```\n<script>\n```\n&lt;script>")
         // The HTML report's narrative: a remote (or protocol-relative) image loads nothing.
@@ -163,20 +176,31 @@ final class HostileOutputTests: XCTestCase {
         let rows = HostileOutputTests.controls.enumerated().map { k, v in ["100000000\(k)", "0112345", "n\(k)\u{1B}[8m", v] }
         try scratch.write("s.csv", HostileOutputTests.csv(["SSID", "School", "Name", "Note"], rows))
         // A CALPADS error report whose description and field value drive the terminal.
-        try scratch.write("err.csv", HostileOutputTests.csv(
-            ["Student Name", "SSID", "Local Student ID", "Local Record ID", "School of Attendance", "Error Code", "Error Description",
-             "Field Name", "Field Value", "Error Severity"],
-            [["Doe\u{1B}]0;pwned\u{7}, Jo", "1000000001", "100001", "ENR-1", "0112345", "SENR0027",
-              "desc \u{1B}]8;;http://evil\u{7}link\u{1B}]8;;\u{7} \u{9B}2J", "Grade Level Code", "K\u{8}X", "Fatal"]]))
-        try scratch.write("p.playbook", """
-        playbook "Title \u{1B}]0;window\u{7} \u{1B}[2J end"
-        load s from "s.csv"
-        load errs from "err.csv" as calpads errors
-        show s
-        assert s: Name == "none" message "msg \u{1B}]8;;http://x\u{7}here\u{1B}]8;;\u{7} \u{9B}1m"
-        track errs
+        try scratch.write(
+            "err.csv",
+            HostileOutputTests.csv(
+                [
+                    "Student Name", "SSID", "Local Student ID", "Local Record ID", "School of Attendance", "Error Code",
+                    "Error Description",
+                    "Field Name", "Field Value", "Error Severity",
+                ],
+                [
+                    [
+                        "Doe\u{1B}]0;pwned\u{7}, Jo", "1000000001", "100001", "ENR-1", "0112345", "SENR0027",
+                        "desc \u{1B}]8;;http://evil\u{7}link\u{1B}]8;;\u{7} \u{9B}2J", "Grade Level Code", "K\u{8}X", "Fatal",
+                    ]
+                ]))
+        try scratch.write(
+            "p.playbook",
+            """
+            playbook "Title \u{1B}]0;window\u{7} \u{1B}[2J end"
+            load s from "s.csv"
+            load errs from "err.csv" as calpads errors
+            show s
+            assert s: Name == "none" message "msg \u{1B}]8;;http://x\u{7}here\u{1B}]8;;\u{7} \u{9B}1m"
+            track errs
 
-        """)
+            """)
         let run = try tally(["run", "p.playbook", "--no-color"], in: scratch)
         XCTAssertEqual(run.exit, 1, run.output)
         XCTAssertEqual(HostileOutputTests.obeyed(run.output), [], run.output)
@@ -201,8 +225,11 @@ final class HostileOutputTests: XCTestCase {
     /// text's control characters were made visible.
     func testColourIsTallysOwnAndDataCannotAddAny() throws {
         let scratch = try Scratch()
-        try scratch.write("s.csv", HostileOutputTests.csv(["Name", "Note"], [["a", "\u{1B}[31mred\u{1B}[0m \u{1B}]8;;http://x\u{7}l"], ["b", "\u{9B}8m"]]))
-        try scratch.write("p.playbook", "playbook \"T \u{1B}[5m\"\nload s from \"s.csv\"\nshow s\nassert s: Name == \"a\" message \"m \u{1B}[8m\"\n")
+        try scratch.write(
+            "s.csv",
+            HostileOutputTests.csv(["Name", "Note"], [["a", "\u{1B}[31mred\u{1B}[0m \u{1B}]8;;http://x\u{7}l"], ["b", "\u{9B}8m"]]))
+        try scratch.write(
+            "p.playbook", "playbook \"T \u{1B}[5m\"\nload s from \"s.csv\"\nshow s\nassert s: Name == \"a\" message \"m \u{1B}[8m\"\n")
         let record = Runner.run(path: scratch.path("p.playbook"), options: scratch.options)
         XCTAssertEqual(record.exitStatus, 1, "\(record.errors)")
         let text = TerminalReport(color: true, timings: false).render(record)
@@ -213,7 +240,8 @@ final class HostileOutputTests: XCTestCase {
         XCTAssertEqual(HostileOutputTests.obeyed(stripped), [], text)
         // Every colour Tally wrote is one of its own: bold, dim, red, yellow, green, reset.
         let codes = Set(sequences.matches(in: text, range: whole).compactMap { Range($0.range, in: text).map { String(text[$0]) } })
-        XCTAssertTrue(codes.isSubset(of: ["\u{1B}[1m", "\u{1B}[2m", "\u{1B}[31;1m", "\u{1B}[33;1m", "\u{1B}[32m", "\u{1B}[0m"]), "\(codes)")
+        XCTAssertTrue(
+            codes.isSubset(of: ["\u{1B}[1m", "\u{1B}[2m", "\u{1B}[31;1m", "\u{1B}[33;1m", "\u{1B}[32m", "\u{1B}[0m"]), "\(codes)")
         XCTAssertTrue(text.contains("\\u{1B}[31mred"), text)
         XCTAssertTrue(text.contains("m \\u{1B}[8m"), text)
     }
@@ -228,15 +256,18 @@ final class HostileOutputTests: XCTestCase {
         let ssids = (1...6).map { "100000\(String(format: "%04d", $0 * 37))" }
         let rows = ssids.enumerated().map { k, s in [s, k < 5 ? "0112345" : "6001734", "Student \(k)", k == 0 ? "see \(ssids[1])" : ""] }
         try scratch.write("s.csv", HostileOutputTests.csv(["SSID", "School", "Name", "Note"], rows))
-        try scratch.write("p.playbook", """
-        load s from "s.csv" with columns (SSID: text, School: text)
-        show s
-        by_school = s | aggregate students = count() by School
-        show by_school
-        assert s: Name == "Student 0" message "not the first student"
+        try scratch.write(
+            "p.playbook",
+            """
+            load s from "s.csv" with columns (SSID: text, School: text)
+            show s
+            by_school = s | aggregate students = count() by School
+            show by_school
+            assert s: Name == "Student 0" message "not the first student"
 
-        """)
-        let run = try tally(["run", "p.playbook", "--mask", "SSID", "--suppress-below", "3", "--report", "r0", "--store", store], in: scratch)
+            """)
+        let run = try tally(
+            ["run", "p.playbook", "--mask", "SSID", "--suppress-below", "3", "--report", "r0", "--store", store], in: scratch)
         XCTAssertEqual(run.exit, 1, run.output)
         for ssid in ssids { XCTAssertFalse(run.output.contains(ssid), "\(ssid) in the notebook") }
 
@@ -253,9 +284,10 @@ final class HostileOutputTests: XCTestCase {
         }
         // The school with one student: its count is suppressed in the re-rendered report too.
         XCTAssertTrue(scratch.read("report-1/report.md")?.contains("| 6001734 | * |") ?? false, scratch.read("report-1/report.md") ?? "")
-        XCTAssertEqual(scratch.read("report-1/report.md")?.replacingOccurrences(of: #"[0-9T:.-]+Z"#, with: "TIME", options: .regularExpression),
-                       scratch.read("r0/report.md")?.replacingOccurrences(of: #"[0-9T:.-]+Z"#, with: "TIME", options: .regularExpression),
-                       "re-rendered exactly as the run rendered it")
+        XCTAssertEqual(
+            scratch.read("report-1/report.md")?.replacingOccurrences(of: #"[0-9T:.-]+Z"#, with: "TIME", options: .regularExpression),
+            scratch.read("r0/report.md")?.replacingOccurrences(of: #"[0-9T:.-]+Z"#, with: "TIME", options: .regularExpression),
+            "re-rendered exactly as the run rendered it")
 
         // The ledger shows them too, and `tally runs show` masks with them.
         let show = try tally(["runs", "show", "1", "--store", store], in: scratch)
@@ -324,18 +356,23 @@ final class HostileOutputTests: XCTestCase {
         let scratch = try Scratch()
         let long = String(repeating: "abcdefghij", count: 4_000)
         let names = ["'x'", "History", "a/b", String(repeating: "n", count: 40), "Dup", "dup", "[x]:*?\\"]
-        let rows = names.enumerated().map { k, name in [name, k == 0 ? "bad \u{FFFE} and \u{FFFF} and \u{1} here" : "ok \(k)", k == 1 ? long : "short"] }
+        let rows = names.enumerated().map { k, name in
+            [name, k == 0 ? "bad \u{FFFE} and \u{FFFF} and \u{1} here" : "ok \(k)", k == 1 ? long : "short"]
+        }
         try scratch.write("s.csv", HostileOutputTests.csv(["Group", "Text", "Long"], rows))
-        try scratch.write("p.playbook", """
-        load s from "s.csv"
-        export s to "out/w/book.xlsx" as xlsx sheet by Group
+        try scratch.write(
+            "p.playbook",
+            """
+            load s from "s.csv"
+            export s to "out/w/book.xlsx" as xlsx sheet by Group
 
-        """)
+            """)
         let run = try tally(["run", "p.playbook", "--no-color"], in: scratch)
         XCTAssertEqual(run.exit, 0, run.output)
         let path = scratch.path("out/w/book.xlsx")
         let fm = FileManager.default
-        XCTAssertEqual((try fm.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue, 0o600, "the workbook is its owner's only")
+        XCTAssertEqual(
+            (try fm.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue, 0o600, "the workbook is its owner's only")
         for folder in ["out", "out/w"] {
             XCTAssertEqual((try fm.attributesOfItem(atPath: scratch.path(folder))[.posixPermissions] as? NSNumber)?.intValue, 0o700, folder)
         }
@@ -381,7 +418,8 @@ final class HostileOutputTests: XCTestCase {
             var parts = try HostileOutputTests.parts(path)
             let sheet = String(decoding: try XCTUnwrap(parts["xl/worksheets/sheet1.xml"]), as: UTF8.self)
             XCTAssertTrue(sheet.contains("<c r=\"B7\">"))
-            parts["xl/worksheets/sheet1.xml"] = Data(sheet.replacingOccurrences(of: "<c r=\"B7\">", with: "<c r=\"B7\" s=\"\(style)\">").utf8)
+            parts["xl/worksheets/sheet1.xml"] = Data(
+                sheet.replacingOccurrences(of: "<c r=\"B7\">", with: "<c r=\"B7\" s=\"\(style)\">").utf8)
             try fm.removeItem(atPath: path)
             let archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .create)
             for (name, data) in parts.sorted(by: { $0.key < $1.key }) {
@@ -392,7 +430,10 @@ final class HostileOutputTests: XCTestCase {
             try scratch.write("p\(shown).playbook", "load t from \"book\(shown).xlsx\" as xlsx\nshow t\n")
             let run = try tally(["run", "p\(shown).playbook", "--no-store", "--no-color"], in: scratch)
             XCTAssertEqual(run.exit, 2, run.output)
-            XCTAssertTrue(run.output.contains("book\(shown).xlsx: error: sheet \"X\" cell B7: style index \(shown) is out of range (the workbook has 3 cell styles)"), run.output)
+            XCTAssertTrue(
+                run.output.contains(
+                    "book\(shown).xlsx: error: sheet \"X\" cell B7: style index \(shown) is out of range (the workbook has 3 cell styles)"),
+                run.output)
         }
     }
 

@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// A store, a `--store` value or a `--report` folder that is not what Tally expects, with the
 /// real `tally` binary: read-only commands read another user's store without changing it and
@@ -52,14 +53,17 @@ final class HostileStoreTests: XCTestCase {
         // As the run left it (with its -wal and -shm); closed cleanly (neither: a reader that
         // cannot write the folder cannot make the -shm); closed cleanly in a folder anyone can
         // write (the reader must not make a -wal and -shm the owner could not write).
-        let phases: [(name: String, folder: mode_t)] = [("with -wal and -shm", 0o555), ("closed cleanly", 0o555), ("in a shared folder", 0o1777)]
+        let phases: [(name: String, folder: mode_t)] = [
+            ("with -wal and -shm", 0o555), ("closed cleanly", 0o555), ("in a shared folder", 0o1777),
+        ]
         for (n, (phase, folderMode)) in phases.enumerated() {
             if phase == "closed cleanly" {
                 _ = chmod(store, 0o700)
                 for name in try FileManager.default.contentsOfDirectory(atPath: store) { _ = chmod(store + "/" + name, 0o600) }
                 // The last connection to close checkpoints the -wal and removes it and the -shm.
                 try BadInputCorpusTests.sqlite(store + "/t.sqlite", "PRAGMA wal_checkpoint(TRUNCATE)")
-                XCTAssertFalse(exists(store + "/t.sqlite-wal") || exists(store + "/t.sqlite-shm"), "closing the store removes its -wal and -shm")
+                XCTAssertFalse(
+                    exists(store + "/t.sqlite-wal") || exists(store + "/t.sqlite-shm"), "closing the store removes its -wal and -shm")
             } else if n == 0 {
                 XCTAssertTrue(exists(store + "/t.sqlite-shm"), "the run left its -shm")
             }
@@ -88,18 +92,23 @@ final class HostileStoreTests: XCTestCase {
     func testAMistypedStorePathMakesNoStore() throws {
         let scratch = try Scratch()
         try HostileStoreTests.district(scratch)
-        let commands = [["runs"], ["runs", "show", "1"], ["runs", "diff", "1", "2"], ["errors"], ["report", "1"], ["store", "info"],
-                        ["expected", "list"], ["expected", "show", "census"], ["verify", "1"]]
+        let commands = [
+            ["runs"], ["runs", "show", "1"], ["runs", "diff", "1", "2"], ["errors"], ["report", "1"], ["store", "info"],
+            ["expected", "list"], ["expected", "show", "census"], ["verify", "1"],
+        ]
         for command in commands {
-            for (store, shown) in [("nosuch/x.sqlite", "nosuch/x.sqlite"), ("here.sqlite", "here.sqlite"), ("sqlite:other/y.sqlite", "other/y.sqlite")] {
+            for (store, shown) in [
+                ("nosuch/x.sqlite", "nosuch/x.sqlite"), ("here.sqlite", "here.sqlite"), ("sqlite:other/y.sqlite", "other/y.sqlite"),
+            ] {
                 let result = try tally(command + ["--store", store], in: scratch)
                 XCTAssertEqual(result.exit, 2, "tally \(command.joined(separator: " ")) --store \(store): \(result.output)")
                 XCTAssertTrue(result.output.contains("no QA store at \(shown) (a run creates it; check --store)"), result.output)
             }
             XCTAssertFalse(exists(scratch.path("nosuch")), "tally \(command.joined(separator: " ")) made the store's folder")
             XCTAssertFalse(exists(scratch.path("other")), "tally \(command.joined(separator: " ")) made the store's folder")
-            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).sorted(), ["p.playbook", "students.csv"],
-                           "tally \(command.joined(separator: " ")) made a file")
+            XCTAssertEqual(
+                try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).sorted(), ["p.playbook", "students.csv"],
+                "tally \(command.joined(separator: " ")) made a file")
         }
         // The default store too: no .tally/ appears.
         let result = try tally(["runs"], in: scratch)
@@ -115,14 +124,21 @@ final class HostileStoreTests: XCTestCase {
         try BadInputCorpusTests.sqlite(scratch.path("t.sqlite"), "DROP TABLE tracked_error")
         try BadInputCorpusTests.sqlite(scratch.path("t.sqlite"), "DROP TABLE tracked_run")
         try BadInputCorpusTests.sqlite(scratch.path("t.sqlite"), "ALTER TABLE run DROP COLUMN privacy")
-        try BadInputCorpusTests.sqlite(scratch.path("t.sqlite"), "DELETE FROM grdb_migrations WHERE identifier LIKE 'v4:%' OR identifier LIKE 'v5%'")
+        try BadInputCorpusTests.sqlite(
+            scratch.path("t.sqlite"), "DELETE FROM grdb_migrations WHERE identifier LIKE 'v4:%' OR identifier LIKE 'v5%'")
         let refused = try tally(["runs", "--store", "t.sqlite"], in: scratch)
         XCTAssertEqual(refused.exit, 2, refused.output)
-        XCTAssertTrue(refused.output.contains("t.sqlite: error: this QA store was made by an older version of Tally (it lacks \"v4: tracked CALPADS errors\"); this command only reads it and leaves it unchanged"), refused.output)
+        XCTAssertTrue(
+            refused.output.contains(
+                "t.sqlite: error: this QA store was made by an older version of Tally (it lacks \"v4: tracked CALPADS errors\"); this command only reads it and leaves it unchanged"
+            ), refused.output)
         XCTAssertTrue(refused.output.contains("help: run tally store migrate --store t.sqlite"), refused.output)
         let info = try tally(["store", "info", "--store", "t.sqlite"], in: scratch)
         XCTAssertEqual(info.exit, 0, info.output)
-        XCTAssertTrue(info.output.contains("schema: v3: partial runs and cell status\nolder than this Tally (3 migrations to apply): run tally store migrate"), info.output)
+        XCTAssertTrue(
+            info.output.contains(
+                "schema: v3: partial runs and cell status\nolder than this Tally (3 migrations to apply): run tally store migrate"),
+            info.output)
         XCTAssertEqual(try QAStore(path: scratch.path("t.sqlite"), access: .inspect).appliedMigrations().count, 3, "reading it migrated it")
         XCTAssertEqual(try tally(["store", "migrate", "--store", "t.sqlite"], in: scratch).exit, 0)
         let read = try tally(["runs", "--store", "t.sqlite"], in: scratch)
@@ -139,11 +155,21 @@ final class HostileStoreTests: XCTestCase {
         _ = chmod(scratch.path("locked"), 0o555)
         try scratch.write("afile", "not a folder\n")
         var cases: [([String], String)] = [
-            (asOtherUser(["run", "p.playbook", "--no-store", "--report", "locked/r"]), "locked/r: error: cannot write the report to locked/r: permission denied"),
-            (["run", "p.playbook", "--no-store", "--report", "afile/r"], "afile/r: error: cannot write the report to afile/r: afile is a file, not a folder"),
+            (
+                asOtherUser(["run", "p.playbook", "--no-store", "--report", "locked/r"]),
+                "locked/r: error: cannot write the report to locked/r: permission denied"
+            ),
+            (
+                ["run", "p.playbook", "--no-store", "--report", "afile/r"],
+                "afile/r: error: cannot write the report to afile/r: afile is a file, not a folder"
+            ),
         ]
         if getuid() == 0 {
-            cases.append((asOtherUser(["run", "p.playbook", "--no-store", "--report", "/unwritable"]), "/unwritable: error: cannot write the report to /unwritable: permission denied"))
+            cases.append(
+                (
+                    asOtherUser(["run", "p.playbook", "--no-store", "--report", "/unwritable"]),
+                    "/unwritable: error: cannot write the report to /unwritable: permission denied"
+                ))
         }
         for (arguments, expected) in cases {
             let result = try tally(arguments, in: scratch)
@@ -168,13 +194,16 @@ final class HostileStoreTests: XCTestCase {
         XCTAssertEqual(try QAStore.location("sqlite://localhost/abs/t.sqlite"), .sqlite("/abs/t.sqlite"))
         XCTAssertEqual(try QAStore.location("file:///a%20b/c.sqlite"), .sqlite("/a b/c.sqlite"))
         XCTAssertEqual(try QAStore.location("file:store/t.sqlite"), .sqlite("store/t.sqlite"))
-        XCTAssertEqual(try QAStore.location("backup:2024.sqlite"), .sqlite("backup:2024.sqlite"), "a colon without // is part of a file name")
+        XCTAssertEqual(
+            try QAStore.location("backup:2024.sqlite"), .sqlite("backup:2024.sqlite"), "a colon without // is part of a file name")
         XCTAssertEqual(try QAStore.location("postgres://u@h/db"), .postgres("postgres://u@h/db"))
         XCTAssertEqual(QAStore.defaultPath(explicit: "sqlite:///tmp/x/t.sqlite", environment: [:]), "/tmp/x/t.sqlite")
         XCTAssertEqual(QAStore.defaultPath(explicit: nil, environment: ["TALLY_STORE": "file:t.sqlite"]), "t.sqlite")
-        for (bad, expected) in [("mysql://u:secret@h/db", "\"mysql\" is not a kind of QA store Tally knows"),
-                                ("sqlite://server/x.sqlite", "names a file on this machine, not on server"),
-                                ("sqlite:x.sqlite?mode=ro", "takes no options"), ("sqlite://", "names no file")] {
+        for (bad, expected) in [
+            ("mysql://u:secret@h/db", "\"mysql\" is not a kind of QA store Tally knows"),
+            ("sqlite://server/x.sqlite", "names a file on this machine, not on server"),
+            ("sqlite:x.sqlite?mode=ro", "takes no options"), ("sqlite://", "names no file"),
+        ] {
             XCTAssertThrowsError(try QAStore.location(bad), bad) { error in
                 let text = (error as? Diagnostic)?.render(source: nil) ?? "\(error)"
                 XCTAssertTrue(text.contains(expected), text)
@@ -237,8 +266,10 @@ final class HostileStoreTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: scratch.path("folder.sqlite"), withIntermediateDirectories: true)
         try scratch.write("text.sqlite", String(repeating: "not a database\n", count: 100))
         try BadInputCorpusTests.sqlite(scratch.path("foreign.sqlite"), "CREATE TABLE students(id TEXT)")
-        for (store, expected) in [("folder.sqlite", "cannot open the QA store"), ("text.sqlite", "cannot open the QA store: file is not a database"),
-                                  ("foreign.sqlite", "this SQLite database is not a Tally QA store")] {
+        for (store, expected) in [
+            ("folder.sqlite", "cannot open the QA store"), ("text.sqlite", "cannot open the QA store: file is not a database"),
+            ("foreign.sqlite", "this SQLite database is not a Tally QA store"),
+        ] {
             for command in [["run", "p.playbook"], ["runs"]] {
                 let result = try tally(command + ["--store", store], in: scratch)
                 XCTAssertEqual(result.exit, 2, result.output)
@@ -257,7 +288,8 @@ final class HostileStoreTests: XCTestCase {
 final class HostilePostgresStoreTests: XCTestCase {
     override func setUpWithError() throws {
         guard TestStore.usesPostgres else {
-            throw XCTSkip("needs a PostgreSQL server: run scripts/with-postgres.sh env TALLY_TEST_STORE_BACKEND=postgres swift test (.ci/run does)")
+            throw XCTSkip(
+                "needs a PostgreSQL server: run scripts/with-postgres.sh env TALLY_TEST_STORE_BACKEND=postgres swift test (.ci/run does)")
         }
     }
 
@@ -266,8 +298,10 @@ final class HostilePostgresStoreTests: XCTestCase {
         let env = ProcessInfo.processInfo.environment
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = ["-h", env["TALLY_TEST_POSTGRES_SOCKET"] ?? "", "-p", env["TALLY_TEST_POSTGRES_PORT"] ?? "", "-U", "postgres",
-                             "-d", database, "-tAq", "-v", "ON_ERROR_STOP=1", "-c", sql]
+        process.arguments = [
+            "-h", env["TALLY_TEST_POSTGRES_SOCKET"] ?? "", "-p", env["TALLY_TEST_POSTGRES_PORT"] ?? "", "-U", "postgres",
+            "-d", database, "-tAq", "-v", "ON_ERROR_STOP=1", "-c", sql,
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -285,10 +319,14 @@ final class HostilePostgresStoreTests: XCTestCase {
         let empty = try ReliabilityTests.tally(["runs", "--store", url], in: scratch.url.path)
         XCTAssertEqual(empty.exit, 2, empty.output)
         XCTAssertTrue(empty.output.contains("no QA store at \(url) (a run creates it; check --store)"), empty.output)
-        XCTAssertEqual(try psql(database, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"), "0", "the read made tables")
+        XCTAssertEqual(
+            try psql(database, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"), "0", "the read made tables")
 
         XCTAssertEqual(try ReliabilityTests.tally(["run", "p.playbook", "--store", url], in: scratch.url.path).exit, 0)
-        _ = try psql(database, "DROP TABLE tracked_error; DROP TABLE tracked_run; ALTER TABLE run DROP COLUMN privacy; DELETE FROM tally_migrations WHERE identifier LIKE 'v4:%' OR identifier LIKE 'v5%'")
+        _ = try psql(
+            database,
+            "DROP TABLE tracked_error; DROP TABLE tracked_run; ALTER TABLE run DROP COLUMN privacy; DELETE FROM tally_migrations WHERE identifier LIKE 'v4:%' OR identifier LIKE 'v5%'"
+        )
         let older = try ReliabilityTests.tally(["runs", "--store", url], in: scratch.url.path)
         XCTAssertEqual(older.exit, 2, older.output)
         XCTAssertTrue(older.output.contains("this QA store was made by an older version of Tally"), older.output)
@@ -301,7 +339,9 @@ final class HostilePostgresStoreTests: XCTestCase {
         var address = sockaddr_in6()
         address.sin6_family = sa_family_t(AF_INET6)
         address.sin6_addr = in6addr_loopback
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(probe, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+        }
         close(probe)
         guard bound == 0 else { throw XCTSkip("this machine has no IPv6 loopback (::1); the URL parser test covers [::1]") }
         let scratch = try Scratch()

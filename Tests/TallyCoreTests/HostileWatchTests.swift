@@ -1,9 +1,10 @@
 import Foundation
 import Glibc
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// `tally watch` against a hostile web page, with the real binary: a page on another site that
 /// rebinds its name to 127.0.0.1 (a foreign `Host`), reads from the background (a foreign
@@ -20,14 +21,16 @@ final class HostileWatchTests: XCTestCase {
         var csv = "SSID,StudentLegalFirstName,Grade\n"
         for i in 0..<20 { csv += "\(Self.ssids[i]),\(Self.names[i]),\(i % 3)\n" }
         try scratch.write("students.csv", csv)
-        try scratch.write("w.playbook", """
-        playbook "Hostile watch"
-        mask SSID
-        load students from "students.csv" with columns (SSID: text)
-        renamed = students | select SSID as StudentID, StudentLegalFirstName, Grade
-        wide = students | pivot values count() by Grade across SSID
-        show students limit 5
-        """)
+        try scratch.write(
+            "w.playbook",
+            """
+            playbook "Hostile watch"
+            mask SSID
+            load students from "students.csv" with columns (SSID: text)
+            renamed = students | select SSID as StudentID, StudentLegalFirstName, Grade
+            wide = students | pivot values count() by Grade across SSID
+            show students limit 5
+            """)
         return scratch
     }
 
@@ -39,14 +42,17 @@ final class HostileWatchTests: XCTestCase {
         defer { server.stop() }
         let port = server.port
         let routes = ["/", "/notebook", "/events", "/view?table=students", "/table?name=students&limit=100", "/status", "/no-such-page"]
-        let hosts = ["evil.example:\(port)", "evil.example", "127.0.0.1", "127.0.0.1:\(port + 1)", "localhost:8765",
-                     "127.0.0.1:\(port).evil.example", "[::1]:\(port)"]
+        let hosts = [
+            "evil.example:\(port)", "evil.example", "127.0.0.1", "127.0.0.1:\(port + 1)", "localhost:8765",
+            "127.0.0.1:\(port).evil.example", "[::1]:\(port)",
+        ]
         for route in routes {
             for host in hosts {
                 let answer = try HTTP.get(port, route, headers: [("Host", host)])
                 XCTAssertEqual(answer.status, 403, "\(route) with Host \(host)")
-                XCTAssertTrue(answer.body.hasPrefix("refused: the Host header must be 127.0.0.1:\(port) or localhost:\(port)"),
-                              String(answer.body.prefix(200)))
+                XCTAssertTrue(
+                    answer.body.hasPrefix("refused: the Host header must be 127.0.0.1:\(port) or localhost:\(port)"),
+                    String(answer.body.prefix(200)))
             }
             // HTTP/1.1 requires a Host; a second Host after a good one is as foreign.
             let missing = try HTTP.get(port, route, headers: [])
@@ -75,10 +81,15 @@ final class HostileWatchTests: XCTestCase {
             XCTAssertEqual(try HTTP.json(table.body)["total"] as? Int, 20)
         }
         // The page's own fetches, and a navigation from elsewhere (a link the analyst clicks).
-        let own = try HTTP.get(port, "/table?name=students", headers: [("Host", "127.0.0.1:\(port)"), ("Sec-Fetch-Site", "same-origin"),
-                                                                      ("Sec-Fetch-Mode", "cors")])
+        let own = try HTTP.get(
+            port, "/table?name=students",
+            headers: [
+                ("Host", "127.0.0.1:\(port)"), ("Sec-Fetch-Site", "same-origin"),
+                ("Sec-Fetch-Mode", "cors"),
+            ])
         XCTAssertEqual(own.status, 200)
-        let link = try HTTP.get(port, "/", headers: [("Host", "127.0.0.1:\(port)"), ("Sec-Fetch-Site", "cross-site"), ("Sec-Fetch-Mode", "navigate")])
+        let link = try HTTP.get(
+            port, "/", headers: [("Host", "127.0.0.1:\(port)"), ("Sec-Fetch-Site", "cross-site"), ("Sec-Fetch-Mode", "navigate")])
         XCTAssertEqual(link.status, 200)
     }
 
@@ -87,23 +98,34 @@ final class HostileWatchTests: XCTestCase {
         let server = try WatchProcess(in: scratch, arguments: [])
         defer { server.stop() }
         let port = server.port
-        let origins = ["http://evil.example", "http://evil.example:\(port)", "null", "http://127.0.0.1:\(port + 1)",
-                       "https://127.0.0.1:\(port)", "http://127.0.0.1:\(port)/", "http://127.0.0.1"]
+        let origins = [
+            "http://evil.example", "http://evil.example:\(port)", "null", "http://127.0.0.1:\(port + 1)",
+            "https://127.0.0.1:\(port)", "http://127.0.0.1:\(port)/", "http://127.0.0.1",
+        ]
         for route in ["/", "/events", "/table?name=students", "/status"] {
             for origin in origins {
                 let answer = try HTTP.get(port, route, headers: [("Host", "127.0.0.1:\(port)"), ("Origin", origin)])
                 XCTAssertEqual(answer.status, 403, "\(route) from Origin \(origin)")
-                XCTAssertTrue(answer.body == "refused: a page from another origin may not read tally watch\n", String(answer.body.prefix(200)))
+                XCTAssertTrue(
+                    answer.body == "refused: a page from another origin may not read tally watch\n", String(answer.body.prefix(200)))
             }
             // A good Origin with a foreign one beside it is refused too.
-            let both = try HTTP.get(port, route, headers: [("Host", "127.0.0.1:\(port)"), ("Origin", "http://127.0.0.1:\(port)"),
-                                                          ("Origin", "http://evil.example")])
+            let both = try HTTP.get(
+                port, route,
+                headers: [
+                    ("Host", "127.0.0.1:\(port)"), ("Origin", "http://127.0.0.1:\(port)"),
+                    ("Origin", "http://evil.example"),
+                ])
             XCTAssertEqual(both.status, 403, route)
             // A request another site's page makes from the background (an <img>, a no-cors fetch)
             // carries no Origin, but browsers say where it came from.
             for site in ["cross-site", "same-site"] {
-                let background = try HTTP.get(port, route, headers: [("Host", "127.0.0.1:\(port)"), ("Sec-Fetch-Site", site),
-                                                                    ("Sec-Fetch-Mode", "no-cors")])
+                let background = try HTTP.get(
+                    port, route,
+                    headers: [
+                        ("Host", "127.0.0.1:\(port)"), ("Sec-Fetch-Site", site),
+                        ("Sec-Fetch-Mode", "no-cors"),
+                    ])
                 XCTAssertEqual(background.status, 403, "\(route) from a \(site) page")
             }
         }
@@ -142,7 +164,9 @@ final class HostileWatchTests: XCTestCase {
 
         // The attack: range filters on the masked SSID, on it and on a renamed copy (lineage).
         for (name, column) in [("students", "SSID"), ("renamed", "StudentID")] {
-            for condition in ["\(column) > \"1000000010\"", "\(column) <= \"1000000010\"", "\(column) >= \"1000000001\" and \(column) < \"1000000011\""] {
+            for condition in [
+                "\(column) > \"1000000010\"", "\(column) <= \"1000000010\"", "\(column) >= \"1000000001\" and \(column) < \"1000000011\"",
+            ] {
                 let page = try table("name=\(name)&limit=100&filter=\(q(condition))")
                 let kept = rows(page).map { $0[0] ?? "" }
                 let onTokens = tokens.filter { TokenCondition.holds(condition, column: column, token: $0) }
@@ -177,8 +201,9 @@ final class HostileWatchTests: XCTestCase {
         let real = try table("name=wide&filter=\(q("`\(Self.ssids[0])` == 1"))")
         let unreal = try table("name=wide&filter=\(q("`1999999999` == 1"))")
         XCTAssertEqual(rows(real).count, 0)
-        XCTAssertEqual((real["error"] as? String)?.replacingOccurrences(of: Self.ssids[0], with: "X"),
-                       (unreal["error"] as? String)?.replacingOccurrences(of: "1999999999", with: "X"))
+        XCTAssertEqual(
+            (real["error"] as? String)?.replacingOccurrences(of: Self.ssids[0], with: "X"),
+            (unreal["error"] as? String)?.replacingOccurrences(of: "1999999999", with: "X"))
         XCTAssertNotNil(real["error"] as? String)
         // Sorting by a token header works (the page sends the header it shows).
         XCTAssertEqual(rows(try table("name=wide&limit=100&sort=\(q(headers[1]))")).count, 3)
@@ -203,12 +228,14 @@ final class HostileWatchTests: XCTestCase {
     /// text with SSID masked, nulls left null; and a `validate` findings table (per-row fields).
     func testShownTableIsMaskedAsExportsAre() throws {
         let privacy = ReportPrivacy(masks: ["SSID", "StudentLegalFirstName"], suppressBelow: nil, key: "k")
-        let table = try readCSV("""
-        ID,First,Note,Grade,1000000001
-        101,Ana,"see 1000000002, and 12345",KN,1
-        102,,plain,01,
-        ,Ana,,KN,2
-        """) { $0.columns = [ColumnDeclaration(name: Name("ID", .none), type: .integer, dateFormat: nil)] }
+        let table = try readCSV(
+            """
+            ID,First,Note,Grade,1000000001
+            101,Ana,"see 1000000002, and 12345",KN,1
+            102,,plain,01,
+            ,Ana,,KN,2
+            """
+        ) { $0.columns = [ColumnDeclaration(name: Name("ID", .none), type: .integer, dateFormat: nil)] }
         XCTAssertEqual(table.column("ID")?.type, .integer, "a masked number column is tokenised too")
         let lineage: ColumnLineage = ["ID": ["ID", "SSID"], "First": ["StudentLegalFirstName"], "1000000001": ["SSID", Lineage.header]]
         let quick = Interpreter.masked(table, lineage: lineage, privacy)
@@ -223,8 +250,9 @@ final class HostileWatchTests: XCTestCase {
         // Per-row sensitivity takes the general path itself.
         let findings = try readCSV("field,value\nSSID,1000000001\nGrade,KN\n")
         let marked: ColumnLineage = ["value": ["value", Lineage.fieldValue]]
-        XCTAssertEqual(Interpreter.masked(findings, lineage: marked, privacy).strings("value"),
-                       privacy.apply(findings, lineage: marked).table.strings("value"))
+        XCTAssertEqual(
+            Interpreter.masked(findings, lineage: marked, privacy).strings("value"),
+            privacy.apply(findings, lineage: marked).table.strings("value"))
         XCTAssertEqual(Interpreter.masked(findings, lineage: marked, privacy).strings("value")[1], "KN")
     }
 
@@ -373,7 +401,9 @@ enum HTTP {
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         request += (close ? "Connection: close\r\n" : "") + "\r\n"
         let bytes = Array(request.utf8)
-        guard Glibc.send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { throw Failure(description: "send: errno \(errno)") }
+        guard Glibc.send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else {
+            throw Failure(description: "send: errno \(errno)")
+        }
     }
 
     /// One request on its own connection, read to the end.
@@ -432,7 +462,9 @@ enum HTTP {
             var buffer = [UInt8](repeating: 0, count: 4096)
             while !seen.contains(text) {
                 let n = recv(fd, &buffer, buffer.count, 0)
-                guard n > 0 else { throw Failure(description: "the stream ended or stalled before \(text.debugDescription); read: \(seen)") }
+                guard n > 0 else {
+                    throw Failure(description: "the stream ended or stalled before \(text.debugDescription); read: \(seen)")
+                }
                 seen += String(decoding: buffer[0..<n], as: UTF8.self)
             }
             return seen

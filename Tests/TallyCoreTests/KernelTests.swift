@@ -1,30 +1,32 @@
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 final class KernelTests: XCTestCase {
     let left = """
-    SSID,School
-    1,A
-    2,A
-    3,B
-    ,B
-    4,C
-    """
+        SSID,School
+        1,A
+        2,A
+        3,B
+        ,B
+        4,C
+        """
     let right = """
-    SSID,Name
-    1,Ann
-    2,Bo
-    2,Bob
-    ,Nobody
-    9,Zed
-    """
+        SSID,Name
+        1,Ann
+        2,Bo
+        2,Bob
+        ,Nobody
+        9,Zed
+        """
 
     func plan(_ kind: JoinKind) throws -> JoinPlan {
         let l = try readCSV(left), r = try readCSV(right)
-        return Table.planJoin(kind: kind, left: [l.column("SSID")!], right: [r.column("SSID")!],
-                              leftCount: l.rowCount, rightCount: r.rowCount)
+        return Table.planJoin(
+            kind: kind, left: [l.column("SSID")!], right: [r.column("SSID")!],
+            leftCount: l.rowCount, rightCount: r.rowCount)
     }
 
     func testInnerJoinKeepsLeftOrderAndNullKeysNeverMatch() throws {
@@ -51,8 +53,12 @@ final class KernelTests: XCTestCase {
 
     func testAggregateGroupsInKeyOrderWithNullGroupLast() throws {
         let t = try readCSV("k,v\nb,1\na,2\n,3\nb,4\n")
-        let out = t.aggregate(by: ["k"], [Table.AggregateSpec(name: "n", function: .count, input: nil),
-                                          Table.AggregateSpec(name: "s", function: .sum, input: t.column("v"))])
+        let out = t.aggregate(
+            by: ["k"],
+            [
+                Table.AggregateSpec(name: "n", function: .count, input: nil),
+                Table.AggregateSpec(name: "s", function: .sum, input: t.column("v")),
+            ])
         XCTAssertEqual(out.strings("k"), ["a", "b", nil])
         XCTAssertEqual(out.strings("n"), ["1", "2", "1"])
         XCTAssertEqual(out.strings("s"), ["2", "5", "3"])
@@ -91,7 +97,9 @@ final class KernelTests: XCTestCase {
                 for (r, value) in values.enumerated() {
                     let id = encoded.ids[s][r]
                     guard let value else { XCTAssertEqual(id, -1); continue }
-                    if let known = idOf[value] { XCTAssertEqual(id, known, "\(value) on side \(s)") } else {
+                    if let known = idOf[value] {
+                        XCTAssertEqual(id, known, "\(value) on side \(s)")
+                    } else {
                         XCTAssertFalse(idOf.values.contains(id), "\(value) shares an id with another value")
                         idOf[value] = id
                     }

@@ -1,7 +1,8 @@
 import Foundation
 import XCTest
-@testable import TallyModel
+
 @testable import TallyData
+@testable import TallyModel
 
 /// `tally lsp` through its real stdio: the test starts the built binary, writes framed JSON-RPC
 /// (Content-Length headers) to its stdin and reads its stdout, as an editor does. The playbook
@@ -46,7 +47,8 @@ final class LanguageServerTests: XCTestCase {
             }
             let text = String(decoding: header, as: UTF8.self)
             guard let line = text.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-length:") }),
-                  let length = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) else { return nil }
+                let length = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces))
+            else { return nil }
             let body = output.fileHandleForReading.readData(ofLength: length)
             return (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
         }
@@ -104,13 +106,15 @@ final class LanguageServerTests: XCTestCase {
         let reply = try session.request("initialize", ["rootUri": "file://" + scratch.url.path, "capabilities": [:] as [String: Any]])
         XCTAssertNotNil((reply["result"] as? [String: Any])?["capabilities"])
         try session.notify("initialized", [:])
-        try session.notify("textDocument/didOpen", ["textDocument": ["uri": uri, "languageId": "tally", "version": 1, "text": opened ?? text]])
+        try session.notify(
+            "textDocument/didOpen", ["textDocument": ["uri": uri, "languageId": "tally", "version": 1, "text": opened ?? text]])
         let published = try session.wait("textDocument/publishDiagnostics")
         return (session, (published["params"] as? [String: Any])?["diagnostics"] as? [[String: Any]] ?? [])
     }
 
     func change(_ session: Session, _ newText: String, version: Int) throws -> [[String: Any]] {
-        try session.notify("textDocument/didChange", ["textDocument": ["uri": uri, "version": version], "contentChanges": [["text": newText]]])
+        try session.notify(
+            "textDocument/didChange", ["textDocument": ["uri": uri, "version": version], "contentChanges": [["text": newText]]])
         let published = try session.wait("textDocument/publishDiagnostics")
         return (published["params"] as? [String: Any])?["diagnostics"] as? [[String: Any]] ?? []
     }
@@ -142,7 +146,9 @@ final class LanguageServerTests: XCTestCase {
             let l = s?["line"] as? Int ?? 0
             let line = Array(lines[l].utf16)
             let a = s?["character"] as? Int ?? 0, b = e?["character"] as? Int ?? 0
-            lines[l] = String(decoding: line[..<a], as: UTF16.self) + (edit["newText"] as? String ?? "") + String(decoding: line[b...], as: UTF16.self)
+            lines[l] =
+                String(decoding: line[..<a], as: UTF16.self) + (edit["newText"] as? String ?? "")
+                + String(decoding: line[b...], as: UTF16.self)
         }
         return lines.joined(separator: "\n")
     }
@@ -151,10 +157,14 @@ final class LanguageServerTests: XCTestCase {
         let session = try Session(folder: scratch.url.path)
         let reply = try session.request("initialize", ["capabilities": [:] as [String: Any]])
         let capabilities = try XCTUnwrap((reply["result"] as? [String: Any])?["capabilities"] as? [String: Any])
-        XCTAssertEqual(Set(capabilities.keys), ["textDocumentSync", "completionProvider", "hoverProvider", "definitionProvider",
-                                                "referencesProvider", "renameProvider", "documentSymbolProvider",
-                                                "documentFormattingProvider", "codeActionProvider", "inlayHintProvider",
-                                                "codeLensProvider", "executeCommandProvider"])
+        XCTAssertEqual(
+            Set(capabilities.keys),
+            [
+                "textDocumentSync", "completionProvider", "hoverProvider", "definitionProvider",
+                "referencesProvider", "renameProvider", "documentSymbolProvider",
+                "documentFormattingProvider", "codeActionProvider", "inlayHintProvider",
+                "codeLensProvider", "executeCommandProvider",
+            ])
         let unknown = try session.request("textDocument/semanticTokens/full", ["textDocument": ["uri": uri]])
         XCTAssertEqual((unknown["error"] as? [String: Any])?["code"] as? Int, -32601)
         let shutdown = try session.request("shutdown")
@@ -167,8 +177,9 @@ final class LanguageServerTests: XCTestCase {
     func testMisspeltColumnIsReportedAtItsLineWithTheSuggestionAndTheCodeActionFixesIt() throws {
         let (session, opened) = try openSession()
         XCTAssertEqual(opened.count, 0, "census_day.playbook checks clean: \(opened)")
-        let misspelt = text.replacingOccurrences(of: "primaries = enrolled | filter EnrollmentStatusCode ==",
-                                                 with: "primaries = enrolled | filter EnrollmentStatusCod ==")
+        let misspelt = text.replacingOccurrences(
+            of: "primaries = enrolled | filter EnrollmentStatusCode ==",
+            with: "primaries = enrolled | filter EnrollmentStatusCod ==")
         XCTAssertNotEqual(misspelt, text)
         let diagnostics = try change(session, misspelt, version: 2)
         XCTAssertEqual(diagnostics.count, 1, "\(diagnostics)")
@@ -181,8 +192,12 @@ final class LanguageServerTests: XCTestCase {
         XCTAssertTrue(message.contains("has no column \"EnrollmentStatusCod\""), message)
         XCTAssertTrue(message.contains("did you mean \"EnrollmentStatusCode\"?"), message)
 
-        let actions = try session.request("textDocument/codeAction", ["textDocument": ["uri": uri], "range": diagnostic["range"] ?? [:],
-                                                                      "context": ["diagnostics": diagnostics]])
+        let actions = try session.request(
+            "textDocument/codeAction",
+            [
+                "textDocument": ["uri": uri], "range": diagnostic["range"] ?? [:],
+                "context": ["diagnostics": diagnostics],
+            ])
         let action = try XCTUnwrap((actions["result"] as? [[String: Any]])?.first)
         let edits = try XCTUnwrap(((action["edit"] as? [String: Any])?["changes"] as? [String: Any])?[uri] as? [[String: Any]])
         XCTAssertEqual(LanguageServerTests.apply(edits, to: misspelt), text)
@@ -190,27 +205,42 @@ final class LanguageServerTests: XCTestCase {
         XCTAssertEqual(try change(session, text, version: 3).count, 0)
         // A client that sends ranges (incremental changes) is followed too: the same misspelling.
         let at0 = ["line": at.line, "character": at.character + "EnrollmentStatusCod".utf16.count]
-        try session.notify("textDocument/didChange", ["textDocument": ["uri": uri, "version": 4],
-                                                      "contentChanges": [["range": ["start": at0, "end": ["line": at.line, "character": at0["character"]! + 1]], "text": ""]]])
-        let again = (try session.wait("textDocument/publishDiagnostics")["params"] as? [String: Any])?["diagnostics"] as? [[String: Any]] ?? []
+        try session.notify(
+            "textDocument/didChange",
+            [
+                "textDocument": ["uri": uri, "version": 4],
+                "contentChanges": [["range": ["start": at0, "end": ["line": at.line, "character": at0["character"]! + 1]], "text": ""]],
+            ])
+        let again =
+            (try session.wait("textDocument/publishDiagnostics")["params"] as? [String: Any])?["diagnostics"] as? [[String: Any]] ?? []
         XCTAssertEqual(again.first?["message"] as? String, message)
     }
 
     func testHabitsBecomeEdits() throws {
-        let habits = text.replacingOccurrences(of: "primaries = enrolled | filter EnrollmentStatusCode == \"10\"",
-                                               with: "primaries = enrolled | filter EnrollmentStatusCode == '10'")
+        let habits = text.replacingOccurrences(
+            of: "primaries = enrolled | filter EnrollmentStatusCode == \"10\"",
+            with: "primaries = enrolled | filter EnrollmentStatusCode == '10'")
         let (session, diagnostics) = try openSession(habits)
         XCTAssertEqual(diagnostics.count, 1, "\(diagnostics)")
-        let actions = try session.request("textDocument/codeAction", ["textDocument": ["uri": uri], "range": diagnostics.first?["range"] ?? [:],
-                                                                      "context": ["diagnostics": diagnostics]])
+        let actions = try session.request(
+            "textDocument/codeAction",
+            [
+                "textDocument": ["uri": uri], "range": diagnostics.first?["range"] ?? [:],
+                "context": ["diagnostics": diagnostics],
+            ])
         let edits = ((actions["result"] as? [[String: Any]])?.first?["edit"] as? [String: Any])?["changes"] as? [String: Any]
         XCTAssertEqual(LanguageServerTests.apply(edits?[uri] as? [[String: Any]] ?? [], to: habits), text)
 
-        let nullHabit = text.replacingOccurrences(of: "ExitDate is null or ExitDate > census_day", with: "ExitDate == null or ExitDate > census_day")
+        let nullHabit = text.replacingOccurrences(
+            of: "ExitDate is null or ExitDate > census_day", with: "ExitDate == null or ExitDate > census_day")
         let nullDiagnostics = try change(session, nullHabit, version: 2)
         XCTAssertEqual(nullDiagnostics.count, 1, "\(nullDiagnostics)")
-        let nullActions = try session.request("textDocument/codeAction", ["textDocument": ["uri": uri], "range": nullDiagnostics.first?["range"] ?? [:],
-                                                                          "context": ["diagnostics": nullDiagnostics]])
+        let nullActions = try session.request(
+            "textDocument/codeAction",
+            [
+                "textDocument": ["uri": uri], "range": nullDiagnostics.first?["range"] ?? [:],
+                "context": ["diagnostics": nullDiagnostics],
+            ])
         let nullEdits = ((nullActions["result"] as? [[String: Any]])?.first?["edit"] as? [String: Any])?["changes"] as? [String: Any]
         XCTAssertEqual(LanguageServerTests.apply(nullEdits?[uri] as? [[String: Any]] ?? [], to: nullHabit), text)
     }
@@ -222,8 +252,12 @@ final class LanguageServerTests: XCTestCase {
         let incomplete = lines.joined(separator: "\n")
         let (session, diagnostics) = try openSession(incomplete)
         XCTAssertFalse(diagnostics.isEmpty, "the half-written line does not parse")
-        let reply = try session.request("textDocument/completion", ["textDocument": ["uri": uri],
-                                                                    "position": ["line": index, "character": lines[index].utf16.count]])
+        let reply = try session.request(
+            "textDocument/completion",
+            [
+                "textDocument": ["uri": uri],
+                "position": ["line": index, "character": lines[index].utf16.count],
+            ])
         let labels = ((reply["result"] as? [[String: Any]]) ?? []).compactMap { $0["label"] as? String }
         // enrolled is SENR's columns: they come first, before functions and keywords.
         XCTAssertEqual(Array(labels.prefix(3)), ["RecordTypeCode", "TransactionTypeCode", "LocalRecordID"])
@@ -232,8 +266,12 @@ final class LanguageServerTests: XCTestCase {
         XCTAssertTrue(labels.contains("census_day"), "parameters")
 
         // After `| ` the steps.
-        let steps = try session.request("textDocument/completion", ["textDocument": ["uri": uri],
-                                                                    "position": ["line": index, "character": "primaries = enrolled | ".utf16.count]])
+        let steps = try session.request(
+            "textDocument/completion",
+            [
+                "textDocument": ["uri": uri],
+                "position": ["line": index, "character": "primaries = enrolled | ".utf16.count],
+            ])
         let stepLabels = ((steps["result"] as? [[String: Any]]) ?? []).compactMap { $0["label"] as? String }
         XCTAssertTrue(stepLabels.contains("filter") && stepLabels.contains("aggregate") && !stepLabels.contains("SSID"), "\(stepLabels)")
     }
@@ -242,8 +280,12 @@ final class LanguageServerTests: XCTestCase {
         let opened = text + "\nbands = enrolled | derive g = grade_order(GradeLevelCode)\n"
         let (session, _) = try openSession(opened)
         let index = try line("bands = ", in: opened)
-        let hover = try session.request("textDocument/hover", ["textDocument": ["uri": uri],
-                                                              "position": ["line": index, "character": "bands = enrolled | derive g = grade_".utf16.count]])
+        let hover = try session.request(
+            "textDocument/hover",
+            [
+                "textDocument": ["uri": uri],
+                "position": ["line": index, "character": "bands = enrolled | derive g = grade_".utf16.count],
+            ])
         let shown = try XCTUnwrap(((hover["result"] as? [String: Any])?["contents"] as? [String: Any])?["value"] as? String)
         XCTAssertTrue(shown.contains("grade_order("), shown)
         XCTAssertTrue(shown.contains("PS -2, TK -1, KN 0"), shown)
@@ -261,8 +303,12 @@ final class LanguageServerTests: XCTestCase {
         let definition = try session.request("textDocument/definition", ["textDocument": ["uri": uri], "position": at])
         XCTAssertEqual(LanguageServerTests.start(try XCTUnwrap(definition["result"] as? [String: Any])).line, try line("enrolled = senr"))
 
-        let references = try session.request("textDocument/references", ["textDocument": ["uri": uri], "position": at,
-                                                                          "context": ["includeDeclaration": true]])
+        let references = try session.request(
+            "textDocument/references",
+            [
+                "textDocument": ["uri": uri], "position": at,
+                "context": ["includeDeclaration": true],
+            ])
         let lines = ((references["result"] as? [[String: Any]]) ?? []).map { LanguageServerTests.start($0).line }
         let expected = text.components(separatedBy: "\n").enumerated().filter { _, l in
             LanguageServerTests.names(l).range(of: #"\benrolled\b"#, options: .regularExpression) != nil
@@ -279,7 +325,8 @@ final class LanguageServerTests: XCTestCase {
 
     func testFormattingIsTallyFmtAndSymbolsAreTheCells() throws {
         let (session, _) = try openSession()
-        let reply = try session.request("textDocument/formatting", ["textDocument": ["uri": uri], "options": ["tabSize": 2, "insertSpaces": true]])
+        let reply = try session.request(
+            "textDocument/formatting", ["textDocument": ["uri": uri], "options": ["tabSize": 2, "insertSpaces": true]])
         let edits = try XCTUnwrap(reply["result"] as? [[String: Any]])
         // The same text `tally fmt` writes.
         try scratch.write("copy.playbook", text)
@@ -289,7 +336,8 @@ final class LanguageServerTests: XCTestCase {
 
         let symbols = try session.request("textDocument/documentSymbol", ["textDocument": ["uri": uri]])
         let names = ((symbols["result"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }
-        XCTAssertEqual(Array(names.prefix(7)), ["playbook \"Fall 1 Census Day enrollment\"", "census_day", "year", "senr", "sinf", "sis", "enrolled"])
+        XCTAssertEqual(
+            Array(names.prefix(7)), ["playbook \"Fall 1 Census Day enrollment\"", "census_day", "year", "senr", "sinf", "sis", "enrolled"])
         XCTAssertTrue(names.contains("assert missing_demographics is empty"), "\(names)")
     }
 
@@ -300,8 +348,12 @@ final class LanguageServerTests: XCTestCase {
         XCTAssertEqual(run.exit, 1, "the sample's planted defects fail checks: \(run.output)")
         let (session, _) = try openSession()
         func hints() throws -> [Int: String] {
-            let reply = try session.request("textDocument/inlayHint", ["textDocument": ["uri": uri],
-                                                                       "range": ["start": ["line": 0, "character": 0], "end": ["line": 999, "character": 0]]])
+            let reply = try session.request(
+                "textDocument/inlayHint",
+                [
+                    "textDocument": ["uri": uri],
+                    "range": ["start": ["line": 0, "character": 0], "end": ["line": 999, "character": 0]],
+                ])
             var out: [Int: String] = [:]
             for hint in (reply["result"] as? [[String: Any]]) ?? [] {
                 out[(hint["position"] as? [String: Any])?["line"] as? Int ?? -1] = hint["label"] as? String
@@ -320,15 +372,17 @@ final class LanguageServerTests: XCTestCase {
         XCTAssertEqual(first[try line("assert sum(counts.students)")], "✓ passed")
         XCTAssertNil(first[try line("param year")], "a parameter is no cell")
         // Hovering a table adds its rows in the last run.
-        let hover = try session.request("textDocument/hover", ["textDocument": ["uri": uri], "position": ["line": try line("primaries"), "character": 16]])
+        let hover = try session.request(
+            "textDocument/hover", ["textDocument": ["uri": uri], "position": ["line": try line("primaries"), "character": 16]])
         let shown = ((hover["result"] as? [String: Any])?["contents"] as? [String: Any])?["value"] as? String ?? ""
         let rows = try XCTUnwrap(first[try line("enrolled = senr")]?.split(separator: " ").dropFirst().first)
         XCTAssertTrue(shown.contains("last run: \(rows) rows · "), shown)
 
         let lenses = try session.request("textDocument/codeLens", ["textDocument": ["uri": uri]])
-        let lens = try XCTUnwrap(((lenses["result"] as? [[String: Any]]) ?? []).first {
-            LanguageServerTests.start($0).line == (try? line("enrolled = senr"))
-        })
+        let lens = try XCTUnwrap(
+            ((lenses["result"] as? [[String: Any]]) ?? []).first {
+                LanguageServerTests.start($0).line == (try? line("enrolled = senr"))
+            })
         let command = try XCTUnwrap(lens["command"] as? [String: Any])
         XCTAssertEqual(command["command"] as? String, "tally.runUntil")
         let ran = try session.request("workspace/executeCommand", ["command": "tally.runUntil", "arguments": command["arguments"] ?? []])
@@ -350,7 +404,8 @@ final class LanguageServerTests: XCTestCase {
         // 200 KB of bytes with no header end: refused, and the server reads on.
         session.raw(Data(repeating: UInt8(ascii: "x"), count: 200_000))
         XCTAssertEqual((session.read()?["error"] as? [String: Any])?["code"] as? Int, -32700)
-        let hover = try session.request("textDocument/hover", ["textDocument": ["uri": uri], "position": ["line": try line("primaries"), "character": 16]])
+        let hover = try session.request(
+            "textDocument/hover", ["textDocument": ["uri": uri], "position": ["line": try line("primaries"), "character": 16]])
         XCTAssertNotNil(hover["result"] as? [String: Any], "\(hover)")
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// `tally run --matrix`, through the command line as a user runs it.
 final class MatrixTests: XCTestCase {
@@ -35,18 +36,21 @@ final class MatrixTests: XCTestCase {
         // School 7 has a student twice: its run fails its check.
         students += "\(1_000_000_000 + 6 * 10),\(schools[6]),01\n"
         try scratch.write("students.csv", students)
-        try scratch.write("school.playbook", """
-        param school: text = "6000001"
-        load students from "students.csv" with columns (School: text)
-        mine = students | filter School == school
-        counts = mine | aggregate students = count() by Grade
-        assert mine unique by SSID
-        export counts to "out/{school}.csv"
-        """)
+        try scratch.write(
+            "school.playbook",
+            """
+            param school: text = "6000001"
+            load students from "students.csv" with columns (School: text)
+            mine = students | filter School == school
+            counts = mine | aggregate students = count() by Grade
+            assert mine unique by SSID
+            export counts to "out/{school}.csv"
+            """)
         try scratch.write("schools.csv", "school\n" + schools.joined(separator: "\n") + "\n")
         let result = try tally(["run", "school.playbook", "--matrix", "schools.csv"], in: scratch.url.path)
         XCTAssertEqual(result.exit, 1, result.out + result.err)
-        XCTAssertTrue(result.out.contains("Matrix: 20 runs of school.playbook — 19 passed, 1 failed a check, 0 could not run; exit 1"), result.out)
+        XCTAssertTrue(
+            result.out.contains("Matrix: 20 runs of school.playbook — 19 passed, 1 failed a check, 0 could not run; exit 1"), result.out)
         XCTAssertTrue(result.out.contains("7    6000007  failed"), result.out)
         let store = try QAStore(path: scratch.path(".tally/tally.sqlite"))
         let runs = try store.runs()

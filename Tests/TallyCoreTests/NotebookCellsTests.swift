@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// `show T all`, `counts T by COL` and `chart T …` with the real binary: the terminal text, the
 /// HTML report's SVG and the Markdown tables, small-count suppression, masking in every output
@@ -12,7 +13,8 @@ final class NotebookCellsTests: XCTestCase {
     static let names = (0..<30).map { String(format: "Zebulon%02d", $0) }
     static let scores = (0..<30).map { String(format: "%.2f", 60 + Double($0) * 1.37) }
     /// TK ×9, KN ×5, 01 ×7, 02 ×3, 03 ×6; Adams ×15, Baker ×12, no school ×3.
-    static let grades = Array(repeating: "KN", count: 5) + Array(repeating: "01", count: 7) + Array(repeating: "02", count: 3)
+    static let grades =
+        Array(repeating: "KN", count: 5) + Array(repeating: "01", count: 7) + Array(repeating: "02", count: 3)
         + Array(repeating: "03", count: 6) + Array(repeating: "TK", count: 9)
 
     func scratch() throws -> Scratch {
@@ -24,18 +26,20 @@ final class NotebookCellsTests: XCTestCase {
         }
         try scratch.write("students.csv", csv)
         // Named w.playbook so that `WatchProcess` serves it.
-        try scratch.write("w.playbook", """
-        playbook "Notebook cells"
-        load students from "students.csv" with columns (SSID: text)
-        show students all
-        counts students by School
-        counts students by StudentLegalFirstName
-        by_grade = students | aggregate n = count() by Grade
-        chart by_grade bar n by Grade
-        chart by_grade line n by Grade
-        chart students histogram Score bins 5
-        chart students line Score by SSID
-        """)
+        try scratch.write(
+            "w.playbook",
+            """
+            playbook "Notebook cells"
+            load students from "students.csv" with columns (SSID: text)
+            show students all
+            counts students by School
+            counts students by StudentLegalFirstName
+            by_grade = students | aggregate n = count() by Grade
+            chart by_grade bar n by Grade
+            chart by_grade line n by Grade
+            chart students histogram Score bins 5
+            chart students line Score by SSID
+            """)
         return scratch
     }
 
@@ -65,8 +69,12 @@ final class NotebookCellsTests: XCTestCase {
         // counts: largest first, null as a value of its own, shares.
         let counts = try XCTUnwrap(out.components(separatedBy: "counts students by School\n").last)
         let lines = counts.split(separator: "\n").prefix(6).map { $0.split(separator: " ").joined(separator: " ") }
-        XCTAssertEqual(Array(lines), ["School count share", "────── ───── ─────", "Adams 15 50.0%", "Baker 12 40.0%", "null 3 10.0%",
-                                      "3 values, 30 rows in all"])
+        XCTAssertEqual(
+            Array(lines),
+            [
+                "School count share", "────── ───── ─────", "Adams 15 50.0%", "Baker 12 40.0%", "null 3 10.0%",
+                "3 values, 30 rows in all",
+            ])
         // The text chart: grades in school order, a bar of blocks per grade and its value.
         let chart = try XCTUnwrap(out.components(separatedBy: "chart by_grade bar n by Grade\n").last)
         let bars = chart.split(separator: "\n").dropFirst().prefix(5).map(String.init)
@@ -79,7 +87,9 @@ final class NotebookCellsTests: XCTestCase {
         let bar = try XCTUnwrap(figure(html, titled: "Bar chart of n by Grade"), html)
         XCTAssertEqual(count("<rect", in: bar), 5, bar)
         XCTAssertTrue(bar.contains("TK: 9; KN: 5; 01: 7; 02: 3; 03: 6</desc>"), bar)
-        for value in ["9", "5", "7", "3", "6"] { XCTAssertTrue(bar.contains("font-size=\"11\">\(value)</text>"), "the bar of \(value) is labelled") }
+        for value in ["9", "5", "7", "3", "6"] {
+            XCTAssertTrue(bar.contains("font-size=\"11\">\(value)</text>"), "the bar of \(value) is labelled")
+        }
         XCTAssertTrue(bar.contains("fill=\"#0072B2\""), "Okabe–Ito blue")
         let line = try XCTUnwrap(figure(html, titled: "Line chart of n by Grade"))
         XCTAssertEqual(count("<circle", in: line), 5)
@@ -128,8 +138,10 @@ final class NotebookCellsTests: XCTestCase {
         XCTAssertEqual(page.status, 200)
         XCTAssertTrue(page.body.contains(">Bar chart of n by Grade</title>"), "the watch page draws the chart")
         XCTAssertTrue(page.body.contains("<td>Adams</td><td class=\"n\">15</td>"), "and the counts")
-        let outputs = ["terminal": run.output, "report.html": try XCTUnwrap(s.read("out/report.html")),
-                       "report.md": try XCTUnwrap(s.read("out/report.md")), "--json": json.output, "watch page": page.body]
+        let outputs = [
+            "terminal": run.output, "report.html": try XCTUnwrap(s.read("out/report.html")),
+            "report.md": try XCTUnwrap(s.read("out/report.md")), "--json": json.output, "watch page": page.body,
+        ]
         for (name, text) in outputs {
             for value in Self.ssids + Self.names + Self.scores where text.contains(value) {
                 XCTFail("\(name) shows the masked value \(value)")
@@ -145,15 +157,18 @@ final class NotebookCellsTests: XCTestCase {
 
     func testCheckTimeErrorsHaveLineColumnAndSuggestion() throws {
         let s = try scratch()
-        try s.write("bad.playbook", """
-        load students from "students.csv"
-        chart students bar School by Grade
-        chart students line Scor by Grade
-        counts students by Shool
-        """)
+        try s.write(
+            "bad.playbook",
+            """
+            load students from "students.csv"
+            chart students bar School by Grade
+            chart students line Scor by Grade
+            counts students by Shool
+            """)
         let check = try tally(["check", "bad.playbook"], in: s)
         XCTAssertEqual(check.exit, 2, check.output)
-        XCTAssertTrue(check.output.contains("bad.playbook:2:20: error: chart bar needs a numeric column to draw; School is text"), check.output)
+        XCTAssertTrue(
+            check.output.contains("bad.playbook:2:20: error: chart bar needs a numeric column to draw; School is text"), check.output)
         XCTAssertTrue(check.output.contains("bad.playbook:3:21: error: table \"students\" has no column \"Scor\""), check.output)
         XCTAssertTrue(check.output.contains("bad.playbook:4:20: error: table \"students\" has no column \"Shool\""), check.output)
         XCTAssertTrue(check.output.contains("did you mean \"School\"?"), check.output)
@@ -172,8 +187,12 @@ final class NotebookCellsTests: XCTestCase {
         let second = try tally(["run", "w.playbook", "--no-timings", "--no-color", "--report", "two"], in: s)
         XCTAssertEqual(second.exit, 0, second.output)
         for cell in ["chart", "counts", "show"] {
-            XCTAssertTrue(second.output.contains("] \(cell)  line") && second.output.components(separatedBy: "\n").contains { $0.hasPrefix("[") && $0.contains("] \(cell)  line") && $0.hasSuffix("cached") },
-                          "\(cell) cells come from the cache:\n\(second.output)")
+            XCTAssertTrue(
+                second.output.contains("] \(cell)  line")
+                    && second.output.components(separatedBy: "\n").contains {
+                        $0.hasPrefix("[") && $0.contains("] \(cell)  line") && $0.hasSuffix("cached")
+                    },
+                "\(cell) cells come from the cache:\n\(second.output)")
         }
         func cells(_ output: String) -> String {
             output.components(separatedBy: "\n").filter { !$0.contains("ledger:") && !$0.contains("cache:") && !$0.hasPrefix("report: ") }
@@ -195,13 +214,15 @@ final class NotebookCellsTests: XCTestCase {
         XCTAssertEqual(piped.exit, 0, piped.output)
         XCTAssertTrue(piped.output.contains(Self.ssids[29]))
         XCTAssertNil(s.read("paged.txt"), "no pager when stdout is a pipe")
-        let tty = try tally(["__sh", "PAGER='cat > \(paged)' script -qec \"$0 run w.playbook --no-store --no-timings --no-color\" /dev/null"], in: s)
+        let tty = try tally(
+            ["__sh", "PAGER='cat > \(paged)' script -qec \"$0 run w.playbook --no-store --no-timings --no-color\" /dev/null"], in: s)
         XCTAssertEqual(tty.exit, 0, tty.output)
         let text = try XCTUnwrap(s.read("paged.txt"), "the pager got the notebook")
         XCTAssertTrue(text.contains(Self.ssids[29]) && text.contains("Summary"), text)
         XCTAssertFalse(tty.output.contains(Self.ssids[29]), "the notebook went to the pager, not straight to the terminal")
         // A pager that cannot run shows nothing: the notebook is printed instead.
-        let broken = try tally(["__sh", "PAGER=/nonexistent script -qec \"$0 run w.playbook --no-store --no-timings --no-color\" /dev/null"], in: s)
+        let broken = try tally(
+            ["__sh", "PAGER=/nonexistent script -qec \"$0 run w.playbook --no-store --no-timings --no-color\" /dev/null"], in: s)
         XCTAssertEqual(broken.exit, 0, broken.output)
         XCTAssertTrue(broken.output.contains(Self.ssids[29]) && broken.output.contains("Summary"), broken.output)
     }

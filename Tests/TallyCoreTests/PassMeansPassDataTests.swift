@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// "A pass means pass": the data a new user met on main that gave a wrong answer or a dead end —
 /// a CSV without its header losing a student, findings without a school, expected counts that
@@ -142,26 +143,34 @@ final class PassMeansPassDataTests: XCTestCase {
             }
         }
         // A 0.1 error report without its header (read `as calpads errors`, which knows its columns) is data too.
-        XCTAssertEqual(flagged.sorted(), ["Tests/GoldenTests/Cases/io/headerless_csv/students.csv",
-                                          "Tests/GoldenTests/Cases/io/headerless_csv_trusted/years.csv",
-                                          "Tests/GoldenTests/Cases/returns/error_report_no_header/errors.csv"])
+        XCTAssertEqual(
+            flagged.sorted(),
+            [
+                "Tests/GoldenTests/Cases/io/headerless_csv/students.csv",
+                "Tests/GoldenTests/Cases/io/headerless_csv_trusted/years.csv",
+                "Tests/GoldenTests/Cases/returns/error_report_no_header/errors.csv",
+            ])
     }
 
     // MARK: findings carry the school and the local IDs
 
     func testFindingsHaveTheRecordsSchoolAndLocalIDsAfterTheirColumns() throws {
-        let senr = try Loader.load(LoadRequest(table: "senr", path: PassMeansPassDataTests.data.appendingPathComponent("SENR.txt").path,
-                                               displayPath: "SENR.txt", format: .calpads(layout: "SENR", year: nil, extract: false),
-                                               options: IOOptions(), span: .none), progress: nil)
+        let senr = try Loader.load(
+            LoadRequest(
+                table: "senr", path: PassMeansPassDataTests.data.appendingPathComponent("SENR.txt").path,
+                displayPath: "SENR.txt", format: .calpads(layout: "SENR", year: nil, extract: false),
+                options: IOOptions(), span: .none), progress: nil)
         let findings = try CalpadsValidator.validate(senr, type: "SENR", file: "p.playbook")
         XCTAssertEqual(findings.names, CalpadsValidator.findingColumns + ["SchoolOfAttendance", "LocalRecordID", "LocalStudentID"])
-        XCTAssertEqual(Array(findings.names.prefix(9)), ["rule", "severity", "field", "value", "message", "file", "line", "SSID", "resolution"])
+        XCTAssertEqual(
+            Array(findings.names.prefix(9)), ["rule", "severity", "field", "value", "message", "file", "line", "SSID", "resolution"])
         XCTAssertGreaterThan(findings.rowCount, 5)
         // Each finding's values are its record's (found by line).
         let lines = senr.provenance.line
         for row in 0..<findings.rowCount {
             guard let line = findings.column("line")?.value(row), case .integer(let l) = line,
-                  let source = lines.firstIndex(of: Int32(l)) else { return XCTFail("finding \(row) has no line") }
+                let source = lines.firstIndex(of: Int32(l))
+            else { return XCTFail("finding \(row) has no line") }
             for name in ["SchoolOfAttendance", "LocalRecordID", "LocalStudentID"] {
                 XCTAssertEqual(findings.column(name)?.value(row), senr.column(name)?.value(source), "\(name) of finding \(row)")
             }
@@ -173,24 +182,31 @@ final class PassMeansPassDataTests: XCTestCase {
     func testFindingsOfDifferentFilesUnionAndCourseFilesHaveTheirSchool() throws {
         let scratch = try Scratch()
         let cases = PassMeansPassDataTests.root.appendingPathComponent("Tests/GoldenTests/Cases/rules")
-        try FileManager.default.copyItem(at: cases.appendingPathComponent("crse0122/CRSE.txt"), to: scratch.url.appendingPathComponent("CRSE.txt"))
-        try FileManager.default.copyItem(at: PassMeansPassDataTests.data.appendingPathComponent("SENR.txt"), to: scratch.url.appendingPathComponent("SENR.txt"))
-        try scratch.write("u.playbook", """
-        load crse from "CRSE.txt" as calpads CRSE
-        load senr from "SENR.txt" as calpads SENR
-        f_senr = senr | validate calpads SENR
-        all = crse | validate calpads CRSE | union f_senr
-        export all to "out/{SchoolOfAttendance}/findings.csv"
-        """)
+        try FileManager.default.copyItem(
+            at: cases.appendingPathComponent("crse0122/CRSE.txt"), to: scratch.url.appendingPathComponent("CRSE.txt"))
+        try FileManager.default.copyItem(
+            at: PassMeansPassDataTests.data.appendingPathComponent("SENR.txt"), to: scratch.url.appendingPathComponent("SENR.txt"))
+        try scratch.write(
+            "u.playbook",
+            """
+            load crse from "CRSE.txt" as calpads CRSE
+            load senr from "SENR.txt" as calpads SENR
+            f_senr = senr | validate calpads SENR
+            all = crse | validate calpads CRSE | union f_senr
+            export all to "out/{SchoolOfAttendance}/findings.csv"
+            """)
         let run = try tally(["run", "u.playbook", "--no-store"], in: scratch)
         XCTAssertEqual(run.exit, 0, run.output)
-        let crse = try Loader.load(LoadRequest(table: "crse", path: scratch.path("CRSE.txt"), displayPath: "CRSE.txt",
-                                               format: .calpads(layout: "CRSE", year: nil, extract: false), options: IOOptions(), span: .none), progress: nil)
+        let crse = try Loader.load(
+            LoadRequest(
+                table: "crse", path: scratch.path("CRSE.txt"), displayPath: "CRSE.txt",
+                format: .calpads(layout: "CRSE", year: nil, extract: false), options: IOOptions(), span: .none), progress: nil)
         let findings = try CalpadsValidator.validate(crse, type: "CRSE", file: "u.playbook")
         XCTAssertGreaterThan(findings.rowCount, 0)
         for row in 0..<findings.rowCount {
             guard case .integer(let line) = findings.column("line")?.value(row) ?? .null,
-                  let source = crse.provenance.line.firstIndex(of: Int32(line)) else { return XCTFail("finding \(row) has no line") }
+                let source = crse.provenance.line.firstIndex(of: Int32(line))
+            else { return XCTFail("finding \(row) has no line") }
             let school = try XCTUnwrap(crse.column("SchoolOfCourseDelivery")).value(source).display
             XCTAssertEqual(findings.column("SchoolOfAttendance")?.value(row).display, school)
             XCTAssertEqual(findings.column("LocalStudentID")?.value(row), .null)
@@ -204,12 +220,14 @@ final class PassMeansPassDataTests: XCTestCase {
         let example = "export findings to \"out/{SchoolOfAttendance}/findings.csv\""
         XCTAssertTrue(readme.contains(example))
         let scratch = try withBundledData()
-        try scratch.write("w.playbook", """
-        load senr from "data/SENR.txt" as calpads SENR
-        load sinf from "data/SINF.txt" as calpads SINF
-        findings = senr | validate calpads SENR with sinf
-        \(example)
-        """)
+        try scratch.write(
+            "w.playbook",
+            """
+            load senr from "data/SENR.txt" as calpads SENR
+            load sinf from "data/SINF.txt" as calpads SINF
+            findings = senr | validate calpads SENR with sinf
+            \(example)
+            """)
         let check = try tally(["check", "w.playbook"], in: scratch)
         XCTAssertEqual(check.exit, 0, check.output)
         let run = try tally(["run", "w.playbook", "--no-store"], in: scratch)
@@ -231,16 +249,20 @@ final class PassMeansPassDataTests: XCTestCase {
     /// The new columns are masked like the record's own: `mask LocalStudentID` hides them in findings.
     func testMaskedLocalIDsStayMaskedInFindings() throws {
         let scratch = try withBundledData()
-        try scratch.write("m.playbook", """
-        mask LocalStudentID
-        load senr from "data/SENR.txt" as calpads SENR
-        findings = senr | validate calpads SENR
-        show findings columns rule, LocalStudentID limit 100
-        """)
+        try scratch.write(
+            "m.playbook",
+            """
+            mask LocalStudentID
+            load senr from "data/SENR.txt" as calpads SENR
+            findings = senr | validate calpads SENR
+            show findings columns rule, LocalStudentID limit 100
+            """)
         let run = try tally(["run", "m.playbook", "--no-store"], in: scratch)
         XCTAssertEqual(run.exit, 0, run.output)
-        let senr = try Loader.load(LoadRequest(table: "senr", path: scratch.path("data/SENR.txt"), displayPath: "SENR.txt",
-                                               format: .calpads(layout: "SENR", year: nil, extract: false), options: IOOptions(), span: .none), progress: nil)
+        let senr = try Loader.load(
+            LoadRequest(
+                table: "senr", path: scratch.path("data/SENR.txt"), displayPath: "SENR.txt",
+                format: .calpads(layout: "SENR", year: nil, extract: false), options: IOOptions(), span: .none), progress: nil)
         let findings = try CalpadsValidator.validate(senr, type: "SENR", file: "m.playbook")
         let ids = Set((0..<findings.rowCount).compactMap { findings.column("LocalStudentID")?.value($0).display })
         XCTAssertFalse(ids.isEmpty)
@@ -260,7 +282,9 @@ final class PassMeansPassDataTests: XCTestCase {
             let cells = CalpadsReturns.splitCSV(ArraySlice(Array(line.utf8)))
             if header == nil { if cells.contains("Total Enrollment") { header = cells }; continue }
             guard let h = header, let s = h.firstIndex(of: "School Code"), let g = h.firstIndex(of: "Grade"),
-                  let t = h.firstIndex(of: "Total Enrollment"), cells.count == h.count, !cells[s].hasPrefix("Total"), !cells[g].hasPrefix("Total") else { continue }
+                let t = h.firstIndex(of: "Total Enrollment"), cells.count == h.count, !cells[s].hasPrefix("Total"),
+                !cells[g].hasPrefix("Total")
+            else { continue }
             out[cells[s] + " " + cells[g]] = cells[t]
         }
         return out
@@ -268,12 +292,16 @@ final class PassMeansPassDataTests: XCTestCase {
 
     func testExpectedCountsImportFromTheCalpadsReportByItsTitleOrFormat() throws {
         let scratch = try withBundledData()
-        for (file, format) in [("Report_1.17.csv", nil), ("Report_1.17_resubmission.csv", "calpads report \"1.17\""),
-                               ("Report_1.17.csv", "as calpads report \"1.17\"")] {
+        for (file, format) in [
+            ("Report_1.17.csv", nil), ("Report_1.17_resubmission.csv", "calpads report \"1.17\""),
+            ("Report_1.17.csv", "as calpads report \"1.17\""),
+        ] {
             let counts = reportCounts(try bundled(file))
             XCTAssertGreaterThan(counts.count, 10)
-            var arguments = ["expected", "import", "data/\(file)", "--name", "fall1/upc", "--keys", "SchoolOfAttendance,GradeLevelCode",
-                             "--value", "TotalEnrollment", "--store", "s.sqlite"]
+            var arguments = [
+                "expected", "import", "data/\(file)", "--name", "fall1/upc", "--keys", "SchoolOfAttendance,GradeLevelCode",
+                "--value", "TotalEnrollment", "--store", "s.sqlite",
+            ]
             if let format { arguments += ["--format", format] }
             let imported = try tally(arguments, in: scratch)
             XCTAssertEqual(imported.exit, 0, imported.output)
@@ -288,18 +316,27 @@ final class PassMeansPassDataTests: XCTestCase {
         }
         // Other forms of `as`, and a wrong one.
         try scratch.write("counts.txt", "School^Grade^n\n0112345^KN^12\n0112345^01^9\n")
-        let caret = try tally(["expected", "import", "counts.txt", "--format", "delimited \"^\"", "--name", "c", "--keys", "School,Grade",
-                               "--value", "n", "--store", "s.sqlite"], in: scratch)
+        let caret = try tally(
+            [
+                "expected", "import", "counts.txt", "--format", "delimited \"^\"", "--name", "c", "--keys", "School,Grade",
+                "--value", "n", "--store", "s.sqlite",
+            ], in: scratch)
         XCTAssertEqual(caret.exit, 0, caret.output)
         XCTAssertTrue(caret.output.contains("2 values"), caret.output)
-        let bad = try tally(["expected", "import", "counts.txt", "--format", "calpads report \"9.9\"", "--name", "c", "--keys", "School",
-                             "--value", "n", "--store", "s.sqlite"], in: scratch)
+        let bad = try tally(
+            [
+                "expected", "import", "counts.txt", "--format", "calpads report \"9.9\"", "--name", "c", "--keys", "School",
+                "--value", "n", "--store", "s.sqlite",
+            ], in: scratch)
         XCTAssertEqual(bad.exit, 2, bad.output)
         XCTAssertTrue(bad.output.contains("counts.txt") && bad.output.contains("--format"), bad.output)
         // A plain CSV still reads as CSV, keys as text.
         try scratch.write("plain.csv", "SchoolOfAttendance,GradeLevelCode,students\n0112345,01,9\n")
-        let plain = try tally(["expected", "import", "plain.csv", "--name", "p", "--keys", "SchoolOfAttendance,GradeLevelCode",
-                               "--value", "students", "--store", "s.sqlite"], in: scratch)
+        let plain = try tally(
+            [
+                "expected", "import", "plain.csv", "--name", "p", "--keys", "SchoolOfAttendance,GradeLevelCode",
+                "--value", "students", "--store", "s.sqlite",
+            ], in: scratch)
         XCTAssertEqual(plain.exit, 0, plain.output)
         XCTAssertTrue(try tally(["expected", "show", "p", "--store", "s.sqlite"], in: scratch).output.contains("0112345             01"))
     }
@@ -316,8 +353,11 @@ final class PassMeansPassDataTests: XCTestCase {
             .map { $0.hasPrefix("# ") ? String($0.dropFirst(2)) : String($0) }.joined(separator: "\n")
         try scratch.write("census.playbook", uncommented)
         // The compare needs the expected set the template names.
-        let imported = try tally(["expected", "import", "data/Report_1.17.csv", "--name", "fall1/census", "--keys",
-                                  "SchoolOfAttendance,GradeLevelCode", "--value", "TotalEnrollment", "--store", "s.sqlite"], in: scratch)
+        let imported = try tally(
+            [
+                "expected", "import", "data/Report_1.17.csv", "--name", "fall1/census", "--keys",
+                "SchoolOfAttendance,GradeLevelCode", "--value", "TotalEnrollment", "--store", "s.sqlite",
+            ], in: scratch)
         XCTAssertEqual(imported.exit, 0, imported.output)
         let check = try tally(["check", "census.playbook", "--store", "s.sqlite"], in: scratch)
         XCTAssertEqual(check.exit, 0, check.output)
@@ -332,7 +372,9 @@ final class PassMeansPassDataTests: XCTestCase {
     func testACommaFileLoadedAsCalpadsIsAnErrorInCheckAndRun() throws {
         let scratch = try Scratch()
         let layout = try XCTUnwrap(CalpadsLayouts.layouts(for: "SENR").last).fields.map(\.name)
-        try scratch.write("senr.csv", layout.joined(separator: ",") + "\n" + layout.map { $0 == "RecordTypeCode" ? "SENR" : "" }.joined(separator: ",") + "\n")
+        try scratch.write(
+            "senr.csv",
+            layout.joined(separator: ",") + "\n" + layout.map { $0 == "RecordTypeCode" ? "SENR" : "" }.joined(separator: ",") + "\n")
         try scratch.write("p.playbook", "load senr from \"senr.csv\" as calpads SENR\nassert count(senr) > 0\n")
         for command in [["check", "p.playbook"], ["run", "p.playbook", "--no-store"]] {
             let result = try tally(command, in: scratch)
@@ -345,7 +387,8 @@ final class PassMeansPassDataTests: XCTestCase {
         XCTAssertTrue(try tally(["check", "p.playbook"], in: scratch).output.contains("comma-separated file, not a CALPADS file"))
         try scratch.write("senr.csv", "SENR\t\tENR-000001\t0161119\t0112345\n")
         XCTAssertTrue(try tally(["check", "p.playbook"], in: scratch).output.contains("load it as tsv"))
-        try FileManager.default.copyItem(atPath: PassMeansPassDataTests.data.appendingPathComponent("SENR.txt").path, toPath: scratch.path("SENR.txt"))
+        try FileManager.default.copyItem(
+            atPath: PassMeansPassDataTests.data.appendingPathComponent("SENR.txt").path, toPath: scratch.path("SENR.txt"))
         try scratch.write("q.playbook", "load senr from \"SENR.txt\" as calpads SENR\nassert count(senr) > 0\n")
         XCTAssertEqual(try tally(["check", "q.playbook"], in: scratch).exit, 0)
     }
@@ -355,13 +398,17 @@ final class PassMeansPassDataTests: XCTestCase {
     func testErrorReportsNameFieldsAsTallysColumns() throws {
         let columns = Set(CalpadsLayouts.layouts(for: "SENR").flatMap { $0.fields.map(\.name) })
         func fieldNames(_ file: String, _ format: FormatSpec) throws -> [String] {
-            let table = try Loader.load(LoadRequest(table: "e", path: PassMeansPassDataTests.data.appendingPathComponent(file).path, displayPath: file,
-                                                    format: format, options: IOOptions(), span: .none), progress: nil)
+            let table = try Loader.load(
+                LoadRequest(
+                    table: "e", path: PassMeansPassDataTests.data.appendingPathComponent(file).path, displayPath: file,
+                    format: format, options: IOOptions(), span: .none), progress: nil)
             let column = try XCTUnwrap(table.column("FieldName"))
             return (0..<table.rowCount).map { column.value($0).display }
         }
-        for (file, format) in [("ErrorReport_0.1_SENR.csv", FormatSpec.calpadsErrors), ("ErrorReport_0.1_SENR_resubmission.csv", .calpadsErrors),
-                               ("SENR_rejected.txt", .calpadsRejected(layout: "SENR", year: nil))] {
+        for (file, format) in [
+            ("ErrorReport_0.1_SENR.csv", FormatSpec.calpadsErrors), ("ErrorReport_0.1_SENR_resubmission.csv", .calpadsErrors),
+            ("SENR_rejected.txt", .calpadsRejected(layout: "SENR", year: nil)),
+        ] {
             let names = try fieldNames(file, format)
             XCTAssertFalse(names.isEmpty)
             // The report says "Enrollment Start Date"; Tally's column is EnrollmentSchoolStartDate.

@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// Outcomes that must say what really happened: a preview writes nothing, and suppression that
 /// did not apply to a file is stated where the file is named.
@@ -24,7 +25,8 @@ final class PassMeansPassTests: XCTestCase {
         XCTAssertEqual(scratch.read("out/A/list.csv"), "earlier\n")
         XCTAssertNil(scratch.read("out/B/list.csv"))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path("out/A")), ["list.csv"], "nothing staged left")
-        XCTAssertTrue(record.cells.last?.notes.contains("preview: not written (tally run writes it)") ?? false, "\(record.cells.last?.notes ?? [])")
+        XCTAssertTrue(
+            record.cells.last?.notes.contains("preview: not written (tally run writes it)") ?? false, "\(record.cells.last?.notes ?? [])")
         // The same playbook run for real writes both.
         let real = try run(scratch, "load t from \"in.csv\"\nexport t to \"out/{School}/list.csv\"\n")
         XCTAssertEqual(real.exitStatus, 0)
@@ -36,13 +38,15 @@ final class PassMeansPassTests: XCTestCase {
     func testSuppressionThatDoesNotApplyIsStated() throws {
         let scratch = try Scratch()
         try scratch.write("in.csv", "School,SSID\nA,1\nA,2\nB,3\n")
-        let playbook = "load t from \"in.csv\"\nc = t | aggregate n = count() by School\nexport c to \"c.csv\"\nexport c to \"m.csv\" with masked\n"
+        let playbook =
+            "load t from \"in.csv\"\nc = t | aggregate n = count() by School\nexport c to \"c.csv\"\nexport c to \"m.csv\" with masked\n"
         let record = try run(scratch, playbook) { $0.suppressBelow = 11 }
         XCTAssertEqual(record.exitStatus, 0, "\(record.errors)")
         XCTAssertEqual(scratch.read("c.csv"), "School,n\nA,2\nB,1\n")
         XCTAssertEqual(scratch.read("m.csv"), "School,n\nA,*\nB,*\n")
         let plain = try XCTUnwrap(record.exports.first)
-        XCTAssertEqual(plain.privacy, "not masked (a data file; add with masked to mask it): 2 counts below 11 written in clear (add with masked)")
+        XCTAssertEqual(
+            plain.privacy, "not masked (a data file; add with masked to mask it): 2 counts below 11 written in clear (add with masked)")
         XCTAssertTrue(record.cells[2].notes.contains(plain.privacy ?? "-"))
         let markdown = try ReportRenderer.render(ReportRecord(record), options: ReportOptions()).markdown
         XCTAssertTrue(markdown.contains("2 counts below 11 written in clear"), markdown)
@@ -56,7 +60,8 @@ final class PassMeansPassTests: XCTestCase {
     func testAPartialRunSaysSo() throws {
         let scratch = try Scratch()
         try scratch.write("in.csv", "School,SSID\nA,1\nA,1\n")
-        let playbook = "load t from \"in.csv\"\ncounts = t | aggregate n = count() by School\nassert t unique by SSID\nassert counts: n > 0\n"
+        let playbook =
+            "load t from \"in.csv\"\ncounts = t | aggregate n = count() by School\nassert t unique by SSID\nassert counts: n > 0\n"
         let partial = try run(scratch, playbook) { $0.only = "counts" }
         XCTAssertEqual(partial.exitStatus, 0)
         let terminal = TerminalReport(color: false, timings: false).render(partial)
@@ -70,7 +75,9 @@ final class PassMeansPassTests: XCTestCase {
         XCTAssertTrue(junit.contains("<property name=\"partial\" value=\"--only counts\"/>"), junit)
         // Up to the second check: one ran and passed.
         let until = try run(scratch, playbook.replacingOccurrences(of: "assert t unique by SSID\n", with: "")) { $0.until = "3" }
-        XCTAssertTrue(TerminalReport(color: false, timings: false).render(until).hasSuffix("  exit 0: the 1 check that ran passed (0 not run: --until 3)\n"))
+        XCTAssertTrue(
+            TerminalReport(color: false, timings: false).render(until).hasSuffix(
+                "  exit 0: the 1 check that ran passed (0 not run: --until 3)\n"))
         // The whole run fails on the duplicate.
         let whole = try run(scratch, playbook)
         XCTAssertEqual(whole.exitStatus, 1)
@@ -91,12 +98,14 @@ final class PassMeansPassTests: XCTestCase {
     func testComparingWithNullIsRefusedWithTheFix() throws {
         let scratch = try Scratch()
         try scratch.write("in.csv", "SSID,ExitDate\n1,\n1,\n2,2024-06-01\n")
-        let cases = [("ExitDate == null", "write: ExitDate is null"), ("ExitDate != null", "write: ExitDate is not null"),
-                     ("null == ExitDate", "write: ExitDate is null"), ("ExitDate <> null", "write: ExitDate is not null"),
-                     ("ExitDate = null", "write: ExitDate is null"), ("ExitDate > null", "write: ExitDate is null (or is not null)"),
-                     ("ExitDate between @2024-01-01 and null", "write: ExitDate is null (or is not null)"),
-                     ("SSID in (\"1\", null)", "leave null out and add: or SSID is null"),
-                     ("SSID not in (\"1\", null)", "leave null out and add: and SSID is not null")]
+        let cases = [
+            ("ExitDate == null", "write: ExitDate is null"), ("ExitDate != null", "write: ExitDate is not null"),
+            ("null == ExitDate", "write: ExitDate is null"), ("ExitDate <> null", "write: ExitDate is not null"),
+            ("ExitDate = null", "write: ExitDate is null"), ("ExitDate > null", "write: ExitDate is null (or is not null)"),
+            ("ExitDate between @2024-01-01 and null", "write: ExitDate is null (or is not null)"),
+            ("SSID in (\"1\", null)", "leave null out and add: or SSID is null"),
+            ("SSID not in (\"1\", null)", "leave null out and add: and SSID is not null"),
+        ]
         for (condition, help) in cases {
             let record = try run(scratch, "load t from \"in.csv\"\nopen = t | filter \(condition)\nassert open unique by SSID\n")
             XCTAssertEqual(record.exitStatus, 2, condition)
@@ -119,7 +128,8 @@ final class PassMeansPassTests: XCTestCase {
         XCTAssertEqual(text.checkWarnings.first?.line, 2)
         XCTAssertTrue(text.checkWarnings.first?.help?.contains("grade_order(GradeLevelCode)") ?? false)
         XCTAssertEqual(text.exitStatus, 1, "as text KN and TK are above 05: 4 rows, not 2")
-        let ordered = try run(scratch, "load t from \"in.csv\"\nabove = t | filter grade_order(GradeLevelCode) > 5\nassert count(above) == 2\n")
+        let ordered = try run(
+            scratch, "load t from \"in.csv\"\nabove = t | filter grade_order(GradeLevelCode) > 5\nassert count(above) == 2\n")
         XCTAssertEqual(ordered.exitStatus, 0, "\(ordered.errors)")
         XCTAssertEqual(ordered.checkWarnings.count, 0)
         // The help for a number compared with a grade column names grade_order.
@@ -135,7 +145,8 @@ final class PassMeansPassTests: XCTestCase {
         // sort and max on grades warn too; tally check shows the warnings and still passes.
         let checked = Runner.check(path: scratch.path("p.playbook"), options: scratch.options)
         XCTAssertTrue(checked.diagnostics.isEmpty)
-        try scratch.write("p.playbook", "load t from \"in.csv\"\ns = t | sort GradeLevelCode\nm = t | aggregate top = max(GradeLevelCode) by SSID\n")
+        try scratch.write(
+            "p.playbook", "load t from \"in.csv\"\ns = t | sort GradeLevelCode\nm = t | aggregate top = max(GradeLevelCode) by SSID\n")
         let warned = Runner.check(path: scratch.path("p.playbook"), options: scratch.options)
         XCTAssertEqual(warned.plan?.warnings.map(\.line), [2, 3])
     }
@@ -154,7 +165,10 @@ final class PassMeansPassTests: XCTestCase {
             ("x = t | select *", "to keep every column, leave select out; to leave some out, write: drop COLUMN, ..."),
             ("x = t | derive p = 2 % 3", "a remainder is not a playbook operation; to test divisibility, compare round(x / n) * n == x"),
             ("x = t | filter True", "true and false are written in lower case: true"),
-            ("x = df[df.Grade == \"KN\"]", "a playbook is not pandas: filter rows with | filter CONDITION, pick columns with | select A, B"),
+            (
+                "x = df[df.Grade == \"KN\"]",
+                "a playbook is not pandas: filter rows with | filter CONDITION, pick columns with | select A, B"
+            ),
         ]
         for (line, help) in cases {
             try scratch.write("p.playbook", "load t from \"in.csv\"\n\(line)\n")
@@ -171,8 +185,12 @@ final class PassMeansPassTests: XCTestCase {
         let record = try run(scratch, "load t from \"in.csv\"\nk = t | filter Grade == \"kn\" or Grade in (\"02\", \" 01\")\n")
         let step = try XCTUnwrap(record.cells[1].steps.first)
         XCTAssertEqual(step.rowsOut, 0)
-        XCTAssertEqual(step.notes, ["warning: no Grade is \"kn\", but 2 rows hold it in another case or with spaces",
-                                    "warning: no Grade is \" 01\", but 1 row holds it in another case or with spaces"])
+        XCTAssertEqual(
+            step.notes,
+            [
+                "warning: no Grade is \"kn\", but 2 rows hold it in another case or with spaces",
+                "warning: no Grade is \" 01\", but 1 row holds it in another case or with spaces",
+            ])
         XCTAssertTrue(TerminalReport.stepDetail(step).contains("warning: no Grade is \"kn\""))
         let fine = try run(scratch, "load t from \"in.csv\"\nk = t | filter Grade == \"KN\" or Grade == \"05\"\n")
         XCTAssertEqual(fine.cells[1].steps.first?.notes, [])
@@ -195,19 +213,28 @@ final class PassMeansPassTests: XCTestCase {
         let playbooks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("playbooks").path
         let scratch = try Scratch()
-        let resubmission = ["--param", "errors=data/ErrorReport_0.1_SENR_resubmission.csv",
-                            "--param", "rejected_records=data/SENR_rejected_resubmission.txt",
-                            "--param", "report_117=data/Report_1.17_resubmission.csv"]
+        let resubmission = [
+            "--param", "errors=data/ErrorReport_0.1_SENR_resubmission.csv",
+            "--param", "rejected_records=data/SENR_rejected_resubmission.txt",
+            "--param", "report_117=data/Report_1.17_resubmission.csv",
+        ]
         var listings: [String] = []
         for old in [false, true] {
             let store = scratch.path(old ? "old.sqlite" : "new.sqlite")
             _ = try ReliabilityTests.tally(["run", "resolve_errors.playbook", "--store", store, "--no-cache"], in: playbooks)
             if old {
                 // As an earlier Tally kept them: the report's own labels, in the field and the key.
-                try BadInputCorpusTests.sqlite(store, "UPDATE tracked_error SET field = 'Enrollment Start Date', error_key = replace(error_key, 'EnrollmentSchoolStartDate', 'Enrollment Start Date') WHERE field = 'EnrollmentSchoolStartDate'")
-                try BadInputCorpusTests.sqlite(store, "UPDATE tracked_error SET field = 'Enrollment Exit Date', error_key = replace(error_key, 'EnrollmentSchoolExitDate', 'Enrollment Exit Date') WHERE field = 'EnrollmentSchoolExitDate'")
+                try BadInputCorpusTests.sqlite(
+                    store,
+                    "UPDATE tracked_error SET field = 'Enrollment Start Date', error_key = replace(error_key, 'EnrollmentSchoolStartDate', 'Enrollment Start Date') WHERE field = 'EnrollmentSchoolStartDate'"
+                )
+                try BadInputCorpusTests.sqlite(
+                    store,
+                    "UPDATE tracked_error SET field = 'Enrollment Exit Date', error_key = replace(error_key, 'EnrollmentSchoolExitDate', 'Enrollment Exit Date') WHERE field = 'EnrollmentSchoolExitDate'"
+                )
             }
-            _ = try ReliabilityTests.tally(["run", "resolve_errors.playbook", "--store", store, "--no-cache"] + resubmission, in: playbooks)
+            _ = try ReliabilityTests.tally(
+                ["run", "resolve_errors.playbook", "--store", store, "--no-cache"] + resubmission, in: playbooks)
             let listing = try ReliabilityTests.tally(["errors", "--store", store], in: playbooks).output
             listings.append(listing.split(separator: "\n").dropFirst().joined(separator: "\n"))
         }

@@ -1,14 +1,16 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// A pass means pass: rerunning a tracked upload never rewrites its history (a submission is its
 /// error report's bytes), daily monitoring finds yesterday when today's file is a `path`
 /// parameter, and fatal errors CALPADS returned keep a run from "Ready to certify".
 final class PassMeansPassTrackTests: XCTestCase {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     func tally(_ arguments: [String], in scratch: Scratch) throws -> (exit: Int32, output: String) {
         try ReliabilityTests.tally(arguments, in: scratch.url.path)
@@ -16,14 +18,18 @@ final class PassMeansPassTrackTests: XCTestCase {
 
     /// The bundled playbooks and their data, copied into the scratch folder.
     func copyPlaybooks(to scratch: Scratch) throws {
-        try FileManager.default.copyItem(at: PassMeansPassTrackTests.repository.appendingPathComponent("playbooks"),
-                                         to: scratch.url.appendingPathComponent("playbooks"))
+        try FileManager.default.copyItem(
+            at: PassMeansPassTrackTests.repository.appendingPathComponent("playbooks"),
+            to: scratch.url.appendingPathComponent("playbooks"))
     }
 
     /// The resubmission's parameters of resolve_errors.playbook, its data in `folder`.
     static func resubmission(_ folder: String) -> [String] {
-        ["--param", "errors=\(folder)/ErrorReport_0.1_SENR_resubmission.csv", "--param", "rejected_records=\(folder)/SENR_rejected_resubmission.txt",
-         "--param", "report_117=\(folder)/Report_1.17_resubmission.csv"]
+        [
+            "--param", "errors=\(folder)/ErrorReport_0.1_SENR_resubmission.csv", "--param",
+            "rejected_records=\(folder)/SENR_rejected_resubmission.txt",
+            "--param", "report_117=\(folder)/Report_1.17_resubmission.csv",
+        ]
     }
 
     /// `tally errors`' counts line ("2 new, 6 still open, 12 resolved") and its JSON statuses.
@@ -33,15 +39,21 @@ final class PassMeansPassTrackTests: XCTestCase {
         let lines = text.output.split(separator: "\n").map(String.init)
         let json = try tally(["errors", "--store", store, "--json"], in: scratch)
         let histories = try JSONDecoder().decode([ErrorHistory].self, from: Data(json.output.utf8))
-        let statuses = histories.flatMap { h in h.errors.map { "\($0.status.rawValue) \($0.error.errorCode) \($0.error.localRecordID ?? "") \($0.error.field ?? "")" } }
+        let statuses = histories.flatMap { h in
+            h.errors.map { "\($0.status.rawValue) \($0.error.errorCode) \($0.error.localRecordID ?? "") \($0.error.field ?? "")" }
+        }
         return (lines.first ?? "", lines.count > 1 ? lines[1].trimmingCharacters(in: .whitespaces) : "", statuses.sorted())
     }
 
     /// The four runs of the issue: first upload, resubmission, resubmission again, first upload
     /// again. `tally errors` must say after the fourth exactly what it said after the second.
-    func runFourTimes(_ scratch: Scratch, playbook: String, data: String) throws -> (afterTwo: (header: String, counts: String, statuses: [String]),
-                                                                                   afterFour: (header: String, counts: String, statuses: [String]),
-                                                                                   outputs: [String]) {
+    func runFourTimes(
+        _ scratch: Scratch, playbook: String, data: String
+    ) throws -> (
+        afterTwo: (header: String, counts: String, statuses: [String]),
+        afterFour: (header: String, counts: String, statuses: [String]),
+        outputs: [String]
+    ) {
         let store = scratch.store
         var outputs: [String] = []
         func run(_ extra: [String]) throws {
@@ -91,11 +103,14 @@ final class PassMeansPassTrackTests: XCTestCase {
         let scratch = try Scratch()
         let sample = try tally(["sample", "calpads", "--students", "5000", "--seed", "4", "--out", "d"], in: scratch)
         XCTAssertEqual(sample.exit, 0, sample.output)
-        let playbook = try String(contentsOf: PassMeansPassTrackTests.repository.appendingPathComponent("playbooks/resolve_errors.playbook"), encoding: .utf8)
+        let playbook = try String(
+            contentsOf: PassMeansPassTrackTests.repository.appendingPathComponent("playbooks/resolve_errors.playbook"), encoding: .utf8)
         try scratch.write("resolve.playbook", playbook.replacingOccurrences(of: "\"data/", with: "\"d/"))
         // What the counts must be, from the two reports themselves.
-        let first = try reportKeys(scratch.path("d/ErrorReport_0.1_SENR.csv")), second = try reportKeys(scratch.path("d/ErrorReport_0.1_SENR_resubmission.csv"))
-        let expected = "\(second.subtracting(first).count) new, \(second.intersection(first).count) still open, \(first.subtracting(second).count) resolved"
+        let first = try reportKeys(scratch.path("d/ErrorReport_0.1_SENR.csv")),
+            second = try reportKeys(scratch.path("d/ErrorReport_0.1_SENR_resubmission.csv"))
+        let expected =
+            "\(second.subtracting(first).count) new, \(second.intersection(first).count) still open, \(first.subtracting(second).count) resolved"
         XCTAssertEqual(expected, "25 new, 405 still open, 225 resolved", "the generated district's returns changed")
         let (two, four, _) = try runFourTimes(scratch, playbook: "resolve.playbook", data: "d")
         XCTAssertEqual(two.counts, expected)
@@ -108,12 +123,18 @@ final class PassMeansPassTrackTests: XCTestCase {
     /// later upload stays the latest even when the earlier one is tracked after it.
     func testSubmissionsAreOrderedByTheReportsOwnUploadDateWhenTheyHaveOne() throws {
         let scratch = try Scratch()
-        let header = "Upload Date,SSID,Local Record ID,School of Attendance,Error Code,Error Description,Field Name,Field Value,Error Severity\n"
-        try scratch.write("early.csv", header + "10/01/2024,1000000001,R-1,0112345,SENR0018,Exit before start,Enrollment Exit Date,20240801,Fatal\n"
-                          + "10/01/2024,1000000002,R-2,0112345,GERR0002,Bad grade,Grade Level Code,K,Fatal\n")
-        try scratch.write("late.csv", header + "10/08/2024,1000000002,R-2,0112345,GERR0002,Bad grade,Grade Level Code,K,Fatal\n"
-                          + "10/08/2024,1000000003,R-3,0112345,SENR0022,Bad status,Student School Completion Status,,Fatal\n")
-        try scratch.write("t.playbook", "param errors: path = \"early.csv\"\nload reported from \"{errors}\" as calpads errors\ntrack reported\n")
+        let header =
+            "Upload Date,SSID,Local Record ID,School of Attendance,Error Code,Error Description,Field Name,Field Value,Error Severity\n"
+        try scratch.write(
+            "early.csv",
+            header + "10/01/2024,1000000001,R-1,0112345,SENR0018,Exit before start,Enrollment Exit Date,20240801,Fatal\n"
+                + "10/01/2024,1000000002,R-2,0112345,GERR0002,Bad grade,Grade Level Code,K,Fatal\n")
+        try scratch.write(
+            "late.csv",
+            header + "10/08/2024,1000000002,R-2,0112345,GERR0002,Bad grade,Grade Level Code,K,Fatal\n"
+                + "10/08/2024,1000000003,R-3,0112345,SENR0022,Bad status,Student School Completion Status,,Fatal\n")
+        try scratch.write(
+            "t.playbook", "param errors: path = \"early.csv\"\nload reported from \"{errors}\" as calpads errors\ntrack reported\n")
         var options = scratch.options
         options.storePath = scratch.store
         options.params = ["errors": "late.csv"]
@@ -139,8 +160,10 @@ final class PassMeansPassTrackTests: XCTestCase {
     /// one submission again; a run it cannot link is a submission of its own, in run order.
     func testRunsTrackedBeforeSubmissionsWereKeptAreASubmissionEach() throws {
         let scratch = try Scratch()
-        try scratch.write("a.csv", "SSID,Local Record ID,School of Attendance,Error Code,Error Description,Field Name,Field Value,Error Severity\n"
-                          + "1000000001,R-1,0112345,SENR0018,Exit before start,Enrollment Exit Date,20240801,Fatal\n")
+        try scratch.write(
+            "a.csv",
+            "SSID,Local Record ID,School of Attendance,Error Code,Error Description,Field Name,Field Value,Error Severity\n"
+                + "1000000001,R-1,0112345,SENR0018,Exit before start,Enrollment Exit Date,20240801,Fatal\n")
         try scratch.write("t.playbook", "load reported from \"a.csv\" as calpads errors\ntrack reported\n")
         var options = scratch.options
         options.storePath = scratch.store
@@ -168,28 +191,35 @@ final class PassMeansPassTrackTests: XCTestCase {
     // MARK: scope
 
     func testTheDefaultScopeLeavesOutWhereTheFileIsAndKeepsWhichData() throws {
-        let playbook = try Parser.parse(source: """
-            param senr_file: path = "a.txt"
-            param stamp: text = "20241002"
-            param lea: text = "A"
-            param school: text = "1"
-            param year: text = "2024"
-            param region: text = "x"
-            param day: date = @2024-10-02
-            load senr from "{senr_file}" as calpads SENR
-            load sis from "extracts/{lea}/sis_{stamp}.csv"
-            load other from "by_year/{year}.csv"
-            picked = sis | filter School == school
-            export picked to "out/{region}/picked.csv"
-            """, file: "p.playbook")
+        let playbook = try Parser.parse(
+            source: """
+                param senr_file: path = "a.txt"
+                param stamp: text = "20241002"
+                param lea: text = "A"
+                param school: text = "1"
+                param year: text = "2024"
+                param region: text = "x"
+                param day: date = @2024-10-02
+                load senr from "{senr_file}" as calpads SENR
+                load sis from "extracts/{lea}/sis_{stamp}.csv"
+                load other from "by_year/{year}.csv"
+                picked = sis | filter School == school
+                export picked to "out/{region}/picked.csv"
+                """, file: "p.playbook")
         let (scope, dates) = Interpreter.defaultScope(playbook)
         // lea names a folder; school is used in a filter; region in an export; year is a file name
         // only, so it says where the file is (scope (year) keeps it in).
         XCTAssertEqual(scope, ["lea", "school", "region"])
         XCTAssertEqual(dates, ["day"])
-        let described = BaselineScope(playbook: "p", params: ["senr_file": "a", "stamp": "1", "lea": "A", "school": "1", "year": "2024", "region": "x",
-                                                             "day": "2024-10-02"], dateParams: dates, inputs: [], scope: scope).description
-        XCTAssertEqual(described, "lea = A, region = x, school = 1; day ≤ 2024-10-02; senr_file, stamp, year left out: where the data is, not which")
+        let described = BaselineScope(
+            playbook: "p",
+            params: [
+                "senr_file": "a", "stamp": "1", "lea": "A", "school": "1", "year": "2024", "region": "x",
+                "day": "2024-10-02",
+            ], dateParams: dates, inputs: [], scope: scope
+        ).description
+        XCTAssertEqual(
+            described, "lea = A, region = x, school = 1; day ≤ 2024-10-02; senr_file, stamp, year left out: where the data is, not which")
     }
 
     /// The issue: `diff snapshot` with today's file as `--param senr_file=…` found "no earlier
@@ -214,7 +244,8 @@ final class PassMeansPassTrackTests: XCTestCase {
         XCTAssertEqual(changes(day1), [])
         XCTAssertTrue(day1.contains("no baseline yet: no earlier snapshot in this scope (lea = 0161119; senr_file left out"), day1)
         let day2 = try run(["--param", "senr_file=playbooks/data/daily/SENR_2024-10-02.txt"])
-        XCTAssertEqual(changes(day2), ["added ENR-000302", "added ENR-000303", "changed ENR-000005", "changed ENR-000010", "removed ENR-000020"], day2)
+        XCTAssertEqual(
+            changes(day2), ["added ENR-000302", "added ENR-000303", "changed ENR-000005", "changed ENR-000010", "removed ENR-000020"], day2)
         XCTAssertTrue(day2.contains("2 added, 1 removed, 2 changed since snapshot \"senr\" of run 1 ("), day2)
         XCTAssertTrue(day2.contains("), scope: lea = 0161119; senr_file left out: where the data is, not which"), day2)
         XCTAssertTrue(day2.contains("GradeLevelCode: KN → 01"), day2)
@@ -229,12 +260,12 @@ final class PassMeansPassTrackTests: XCTestCase {
     }
 
     static let monitoring = """
-    param lea: text = "A"
-    load sis from "data/sis_{lea}.csv"
-    changes = sis | diff snapshot "daily"
-    show changes limit 50
-    snapshot sis by SSID as "daily"
-    """
+        param lea: text = "A"
+        load sis from "data/sis_{lea}.csv"
+        changes = sis | diff snapshot "daily"
+        show changes limit 50
+        snapshot sis by SSID as "daily"
+        """
 
     /// `scope (…)` names the parameters a baseline must share, on the diff or on the snapshot.
     func testAScopeClauseOverridesTheDefaultScope() throws {
@@ -252,10 +283,13 @@ final class PassMeansPassTrackTests: XCTestCase {
         }
         // By default lea is only a file name, so B compares with A.
         _ = try diffNote(PassMeansPassTrackTests.monitoring, lea: "A")
-        XCTAssertTrue(try diffNote(PassMeansPassTrackTests.monitoring, lea: "B").contains("1 added, 1 removed, 0 changed since snapshot \"daily\" of run 1"))
+        XCTAssertTrue(
+            try diffNote(PassMeansPassTrackTests.monitoring, lea: "B").contains(
+                "1 added, 1 removed, 0 changed since snapshot \"daily\" of run 1"))
         // scope (lea) on the diff: B's next day compares with B's last run, not A's.
         try scratch.write("data/sis_B.csv", "SSID,Grade\n1000000002,04\n1000000004,01\n")
-        let onDiff = PassMeansPassTrackTests.monitoring.replacingOccurrences(of: "diff snapshot \"daily\"", with: "diff snapshot \"daily\" scope (lea)")
+        let onDiff = PassMeansPassTrackTests.monitoring.replacingOccurrences(
+            of: "diff snapshot \"daily\"", with: "diff snapshot \"daily\" scope (lea)")
         let b = try diffNote(onDiff, lea: "B")
         XCTAssertTrue(b.contains("1 added, 0 removed, 0 changed since snapshot \"daily\" of run 2") && b.contains("scope: lea = B"), b)
         // scope (lea) on the snapshot is its diffs' default: A's next day compares with run 1, not run 3.
@@ -264,15 +298,19 @@ final class PassMeansPassTrackTests: XCTestCase {
         let a = try diffNote(onSnapshot, lea: "A")
         XCTAssertTrue(a.contains("0 added, 0 removed, 1 changed since snapshot \"daily\" of run 1") && a.contains("scope: lea = A"), a)
         // A scope naming no parameter is an error at its place, before anything runs.
-        try scratch.write("bad.playbook", PassMeansPassTrackTests.monitoring.replacingOccurrences(of: "diff snapshot \"daily\"", with: "diff snapshot \"daily\" scope (district)"))
+        try scratch.write(
+            "bad.playbook",
+            PassMeansPassTrackTests.monitoring.replacingOccurrences(
+                of: "diff snapshot \"daily\"", with: "diff snapshot \"daily\" scope (district)"))
         let bad = try tally(["run", "bad.playbook", "--store", scratch.store], in: scratch)
         XCTAssertEqual(bad.exit, 2, bad.output)
         XCTAssertTrue(bad.output.contains("bad.playbook:3:"), bad.output)
         XCTAssertTrue(bad.output.contains("scope names district, which is not a parameter of this playbook"), bad.output)
         // tally fmt keeps the clause, and it parses the same.
         let formatted = Formatter.format(onDiff)
-        XCTAssertEqual(try Parser.parse(source: formatted, file: "m").statements.map(\.statement),
-                       try Parser.parse(source: onDiff, file: "m").statements.map(\.statement))
+        XCTAssertEqual(
+            try Parser.parse(source: formatted, file: "m").statements.map(\.statement),
+            try Parser.parse(source: onDiff, file: "m").statements.map(\.statement))
         XCTAssertTrue(formatted.contains("diff snapshot \"daily\" scope (lea)"))
     }
 
@@ -281,11 +319,15 @@ final class PassMeansPassTrackTests: XCTestCase {
     func testFatalErrorsCALPADSReturnedKeepARunFromReadyToCertify() throws {
         let scratch = try Scratch()
         let header = "SSID,Local Record ID,School of Attendance,Error Code,Error Description,Field Name,Field Value,Error Severity\n"
-        try scratch.write("fatal.csv", header + "1000000001,R-1,0112345,SENR0018,Exit before start,Enrollment Exit Date,20240801,Fatal\n"
-                          + "1000000002,R-2,0112345,SENR0027,Overlap,Enrollment Start Date,20240801,Fatal\n"
-                          + "1000000003,R-3,0112345,SENR0100,Just a warning,Grade Level Code,05,Warning\n")
+        try scratch.write(
+            "fatal.csv",
+            header + "1000000001,R-1,0112345,SENR0018,Exit before start,Enrollment Exit Date,20240801,Fatal\n"
+                + "1000000002,R-2,0112345,SENR0027,Overlap,Enrollment Start Date,20240801,Fatal\n"
+                + "1000000003,R-3,0112345,SENR0100,Just a warning,Grade Level Code,05,Warning\n")
         try scratch.write("warnings.csv", header + "1000000003,R-3,0112345,SENR0100,Just a warning,Grade Level Code,05,Warning\n")
-        try scratch.write("t.playbook", """
+        try scratch.write(
+            "t.playbook",
+            """
             param errors: path = "fatal.csv"
             load reported from "{errors}" as calpads errors
             assert count(reported) < 10
@@ -298,7 +340,8 @@ final class PassMeansPassTrackTests: XCTestCase {
         }
         let fatal = try verdict([], report: "r1")
         XCTAssertTrue(fatal.contains("## Not ready to certify: 1 blocking problem"), fatal)
-        XCTAssertTrue(fatal.contains("1. [CALPADS returned fatal errors for this submission](#cell-1) — 2 fatal errors in reported (line 2)"), fatal)
+        XCTAssertTrue(
+            fatal.contains("1. [CALPADS returned fatal errors for this submission](#cell-1) — 2 fatal errors in reported (line 2)"), fatal)
         XCTAssertTrue(scratch.read("r1/report.html")?.contains("<p class=\"answer\">Not ready to certify: 1 blocking problem</p>") ?? false)
         // Warnings only: CALPADS accepted the records, and the playbook's checks decide.
         let warnings = try verdict(["--param", "errors=warnings.csv"], report: "r2")

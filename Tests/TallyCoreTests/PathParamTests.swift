@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// A `path` parameter given on the command line is relative to where the command runs; its
 /// default, to the playbook's folder. Text parameters still refuse / and .. in paths.
@@ -12,7 +13,7 @@ final class PathParamTests: XCTestCase {
         try scratch.write("pb/data/s.csv", "SSID,G\n1000000001,03\n")
         try scratch.write("other/s.csv", "SSID,G\n1000000001,03\n1000000002,04\n")
         try scratch.write("pb/p.playbook", "param data: path = \"data\"\nparam lea: text = \"a\"\nload s from \"{data}/s.csv\"\n")
-        var options = scratch.options   // the command runs in the scratch folder
+        var options = scratch.options // the command runs in the scratch folder
         let byDefault = Runner.run(path: scratch.path("pb/p.playbook"), options: options)
         XCTAssertEqual(byDefault.inputs.first?.rows, 1, "\(byDefault.errors)")
         XCTAssertEqual(byDefault.inputs.first?.path, "pb/data/s.csv")
@@ -35,7 +36,8 @@ final class ManyFilesTests: XCTestCase {
     func testAFolderOfExtractsLoadsVerifiesAndCaches() throws {
         let scratch = try Scratch()
         for day in 1...30 {
-            try scratch.write(String(format: "extracts/sis_2024-10-%02d.csv", day), "SSID,Grade\n\(1_000_000_000 + day),03\n1000000999,04\n")
+            try scratch.write(
+                String(format: "extracts/sis_2024-10-%02d.csv", day), "SSID,Grade\n\(1_000_000_000 + day),03\n1000000999,04\n")
         }
         try scratch.write("p.playbook", "load daily from \"extracts/sis_*.csv\"\ncounts = daily | aggregate n = count() by source_file\n")
         var options = scratch.options

@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// Store locations and PostgreSQL's dialect (no server needed).
 final class StoreURLTests: XCTestCase {
@@ -10,7 +11,8 @@ final class StoreURLTests: XCTestCase {
         let scratch = try Scratch()
         let home = scratch.path("home")
         try scratch.write("home/.pgpass", "# comment\nother:5432:*:tally:wrong\n*:5433:tally:tally:from\\:pgpass\n")
-        var t = try PostgresBackend.target("postgres://tally:from-url@db.example:5433/tally", environment: ["PGPASSWORD": "from-env"], home: home)
+        var t = try PostgresBackend.target(
+            "postgres://tally:from-url@db.example:5433/tally", environment: ["PGPASSWORD": "from-env"], home: home)
         XCTAssertEqual(t.password, "from-url")
         XCTAssertEqual(t.location, "postgres://tally@db.example:5433/tally")
         t = try PostgresBackend.target("postgres://tally@db.example:5433/tally", environment: ["PGPASSWORD": "from-env"], home: home)
@@ -40,13 +42,19 @@ final class StoreURLTests: XCTestCase {
     }
 
     func testTheStoresSQLBecomesPostgreSQLs() {
-        XCTAssertEqual(PostgresBackend.translate("SELECT * FROM run WHERE id = ? AND label = '?'"), "SELECT * FROM run WHERE id = $1 AND label = '?'")
-        XCTAssertEqual(PostgresBackend.translate("INSERT OR REPLACE INTO run_value (run_id, series, key, value) VALUES (?, ?, ?, ?)"),
-                       "INSERT INTO run_value (run_id, series, key, value) VALUES ($1, $2, $3, $4) ON CONFLICT (run_id, series, key) DO UPDATE SET value = EXCLUDED.value")
-        XCTAssertEqual(PostgresBackend.translate("INSERT OR IGNORE INTO tracked_error (run_id) VALUES (?)"),
-                       "INSERT INTO tracked_error (run_id) VALUES ($1) ON CONFLICT DO NOTHING")
-        XCTAssertEqual(PostgresBackend.postgresDDL("CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT, v REAL, n INTEGER); CREATE INDEX i ON a(n);"),
-                       ["CREATE TABLE a (id BIGSERIAL PRIMARY KEY, v DOUBLE PRECISION, n BIGINT)", "CREATE INDEX i ON a(n)"])
+        XCTAssertEqual(
+            PostgresBackend.translate("SELECT * FROM run WHERE id = ? AND label = '?'"), "SELECT * FROM run WHERE id = $1 AND label = '?'")
+        XCTAssertEqual(
+            PostgresBackend.translate("INSERT OR REPLACE INTO run_value (run_id, series, key, value) VALUES (?, ?, ?, ?)"),
+            "INSERT INTO run_value (run_id, series, key, value) VALUES ($1, $2, $3, $4) ON CONFLICT (run_id, series, key) DO UPDATE SET value = EXCLUDED.value"
+        )
+        XCTAssertEqual(
+            PostgresBackend.translate("INSERT OR IGNORE INTO tracked_error (run_id) VALUES (?)"),
+            "INSERT INTO tracked_error (run_id) VALUES ($1) ON CONFLICT DO NOTHING")
+        XCTAssertEqual(
+            PostgresBackend.postgresDDL(
+                "CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT, v REAL, n INTEGER); CREATE INDEX i ON a(n);"),
+            ["CREATE TABLE a (id BIGSERIAL PRIMARY KEY, v DOUBLE PRECISION, n BIGINT)", "CREATE INDEX i ON a(n)"])
         XCTAssertEqual(PostgresBackend.insertTable("INSERT INTO run (title) VALUES ($1)"), "run")
     }
 }
@@ -55,11 +63,13 @@ final class StoreURLTests: XCTestCase {
 /// `scripts/with-postgres.sh` (with QAStoreTests a second time, on PostgreSQL); a plain
 /// `swift test` has no server and says so by skipping them.
 final class PostgresStoreTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .path
 
     override func setUpWithError() throws {
         guard TestStore.usesPostgres else {
-            throw XCTSkip("needs a PostgreSQL server: run scripts/with-postgres.sh env TALLY_TEST_STORE_BACKEND=postgres swift test (.ci/run does)")
+            throw XCTSkip(
+                "needs a PostgreSQL server: run scripts/with-postgres.sh env TALLY_TEST_STORE_BACKEND=postgres swift test (.ci/run does)")
         }
     }
 
@@ -95,12 +105,14 @@ final class PostgresStoreTests: XCTestCase {
         var csv = "SSID,School,Grade\n"
         for k in 0..<60_000 { csv += "\(1_000_000_000 + k),\(k % 7),\(k % 13)\n" }
         try scratch.write("big.csv", csv)
-        try scratch.write("p.playbook", """
-        load big from "big.csv"
-        by_school = big | aggregate n = count() by School
-        assert by_school unique by School
-        snapshot big by SSID as "big"
-        """)
+        try scratch.write(
+            "p.playbook",
+            """
+            load big from "big.csv"
+            by_school = big | aggregate n = count() by School
+            assert by_school unique by School
+            snapshot big by SSID as "big"
+            """)
         var killed = 0
         for attempt in 0..<8 {
             let process = Process()
@@ -120,8 +132,15 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertGreaterThan(killed, 0, "at least one worker was killed mid-run")
         let qa = try QAStore(path: store)
         let (runs, snapshots) = try qa.read { db -> ([Row], [Row]) in
-            (try Row.fetchAll(db, sql: "SELECT id, exit_status, (SELECT COUNT(*) FROM run_check c WHERE c.run_id = run.id) AS checks FROM run"),
-             try Row.fetchAll(db, sql: "SELECT s.run_id, s.row_count, (SELECT COUNT(*) FROM snapshot_row r WHERE r.snapshot_id = s.id) AS rows FROM snapshot s"))
+            (
+                try Row.fetchAll(
+                    db, sql: "SELECT id, exit_status, (SELECT COUNT(*) FROM run_check c WHERE c.run_id = run.id) AS checks FROM run"),
+                try Row.fetchAll(
+                    db,
+                    sql:
+                        "SELECT s.run_id, s.row_count, (SELECT COUNT(*) FROM snapshot_row r WHERE r.snapshot_id = s.id) AS rows FROM snapshot s"
+                )
+            )
         }
         XCTAssertLessThanOrEqual(runs.count, 8)
         XCTAssertEqual(Set(runs.map { $0["id"] as Int64 }).count, runs.count)
@@ -145,14 +164,16 @@ final class PostgresStoreTests: XCTestCase {
         let scratch = try Scratch()
         let qa = try QAStore(path: scratch.store)
         struct Stop: Error {}
-        XCTAssertThrowsError(try qa.write { db in
-            try db.execute(sql: """
-                INSERT INTO run (title, playbook_path, playbook_sha256, params, tool_version, started_at, finished_at, exit_status,
-                                 checks_passed, checks_failed, warnings, errors, run_by) VALUES ('t', 'p', 's', '{}', 'v', 'a', 'b', 0, 0, 0, 0, '[]', 'u')
-                """)
-            XCTAssertGreaterThan(db.lastInsertedRowID, 0)
-            throw Stop()
-        })
+        XCTAssertThrowsError(
+            try qa.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO run (title, playbook_path, playbook_sha256, params, tool_version, started_at, finished_at, exit_status,
+                                         checks_passed, checks_failed, warnings, errors, run_by) VALUES ('t', 'p', 's', '{}', 'v', 'a', 'b', 0, 0, 0, 0, '[]', 'u')
+                        """)
+                XCTAssertGreaterThan(db.lastInsertedRowID, 0)
+                throw Stop()
+            })
         XCTAssertEqual(try qa.runs().count, 0, "the transaction was rolled back")
         XCTAssertEqual(try qa.integrityCheck(), ["ok"])
         XCTAssertEqual(try qa.appliedMigrations(), StoreMigrations.all.map(\.identifier))
@@ -160,7 +181,9 @@ final class PostgresStoreTests: XCTestCase {
 
     /// Every example playbook gives the same checks, exit status and ledger on both stores.
     func testTheExamplesRunTheSameOnPostgreSQLAsOnSQLite() throws {
-        let playbooks = try FileManager.default.contentsOfDirectory(atPath: PostgresStoreTests.root + "/playbooks").filter { $0.hasSuffix(".playbook") }.sorted()
+        let playbooks = try FileManager.default.contentsOfDirectory(atPath: PostgresStoreTests.root + "/playbooks").filter {
+            $0.hasSuffix(".playbook")
+        }.sorted()
         XCTAssertEqual(playbooks.count, 6)
         for name in playbooks {
             var outcomes: [[String]] = []
@@ -172,8 +195,12 @@ final class PostgresStoreTests: XCTestCase {
                 let record = Runner.run(path: PostgresStoreTests.root + "/playbooks/" + name, options: options)
                 let again = Runner.run(path: PostgresStoreTests.root + "/playbooks/" + name, options: options)
                 let store = try QAStore(path: location)
-                outcomes.append([String(record.exitStatus), String(again.exitStatus), record.checks.map { "\($0.id) \($0.passed)" }.joined(separator: "; "),
-                                 again.checks.map { "\($0.id) \($0.passed)" }.joined(separator: "; "), String(try store.runs().count), "\(record.errors)"])
+                outcomes.append([
+                    String(record.exitStatus), String(again.exitStatus),
+                    record.checks.map { "\($0.id) \($0.passed)" }.joined(separator: "; "),
+                    again.checks.map { "\($0.id) \($0.passed)" }.joined(separator: "; "), String(try store.runs().count),
+                    "\(record.errors)",
+                ])
             }
             XCTAssertEqual(outcomes[0], outcomes[1], name)
             XCTAssertEqual(outcomes[1][4], "2", name)
@@ -193,8 +220,9 @@ final class PostgresStoreTests: XCTestCase {
             _ = Runner.run(path: "\(root)/\(name).playbook", options: options)
         }
         let laptop = try QAStore(path: sqlite)
-        try laptop.importExpected(name: "fall1/census", keys: ["School"], valueName: "n", rows: [(["0112345"], 10), (["6001734"], 20)],
-                                  sourcePath: "e.csv", sourceSHA256: "x", createdBy: "test", at: Date())
+        try laptop.importExpected(
+            name: "fall1/census", keys: ["School"], valueName: "n", rows: [(["0112345"], 10), (["6001734"], 20)],
+            sourcePath: "e.csv", sourceSHA256: "x", createdBy: "test", at: Date())
         let shared = try TestStore.newPostgresDatabase()
         let copy = try ReliabilityTests.tally(["store", "copy", sqlite, shared], in: scratch.url.path)
         XCTAssertEqual(copy.exit, 0, copy.output)
@@ -228,7 +256,9 @@ final class PostgresStoreTests: XCTestCase {
         let url = try TestStore.newPostgresDatabase()
         let qa = try QAStore(path: url)
         try qa.write { db in try db.execute(sql: "DELETE FROM tally_migrations WHERE identifier LIKE 'v1%'") }
-        try qa.write { db in try db.execute(sql: "INSERT INTO tally_migrations (identifier, applied_at) VALUES ('v9: from the future', 'x')") }
+        try qa.write { db in
+            try db.execute(sql: "INSERT INTO tally_migrations (identifier, applied_at) VALUES ('v9: from the future', 'x')")
+        }
         XCTAssertThrowsError(try QAStore(path: url)) { error in
             XCTAssertTrue("\(error)".contains("newer version of Tally"), "\(error)")
         }
@@ -249,12 +279,16 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertFalse(secret.isEmpty)
         let url = base.replacingOccurrences(of: "postgres://tally@", with: "postgres://tally:\(secret)@")
         try scratch.write("counts.csv", QAStoreTests.counts)
-        try scratch.write("p.playbook", "load counts from \"counts.csv\"\ntotals = counts | aggregate n = sum(Students) by School\ncompare totals.n with previous run by School\n")
+        try scratch.write(
+            "p.playbook",
+            "load counts from \"counts.csv\"\ntotals = counts | aggregate n = sum(Students) by School\ncompare totals.n with previous run by School\n"
+        )
         let run = try ReliabilityTests.tally(["run", "p.playbook", "--store", url, "--json"], in: scratch.url.path)
         XCTAssertEqual(run.exit, 0, run.output)
         let plain = try ReliabilityTests.tally(["run", "p.playbook", "--store", url], in: scratch.url.path)
         let runs = try ReliabilityTests.tally(["runs", "--store", url], in: scratch.url.path)
-        let bad = try ReliabilityTests.tally(["run", "p.playbook", "--store", url.replacingOccurrences(of: "/t_", with: "/missing_")], in: scratch.url.path)
+        let bad = try ReliabilityTests.tally(
+            ["run", "p.playbook", "--store", url.replacingOccurrences(of: "/t_", with: "/missing_")], in: scratch.url.path)
         XCTAssertEqual(bad.exit, 2)
         for output in [run.output, plain.output, runs.output, bad.output] {
             XCTAssertFalse(output.contains(secret), output)
@@ -296,8 +330,10 @@ extension PostgresStoreTests {
             try ReliabilityTests.tally(["store", "migrate", "--store", base + query], in: scratch.url.path)
         }
         // Encrypted: the default (prefer), require, and both checks of the certificate.
-        for query in ["", "?sslmode=prefer", "?sslmode=require", "?sslmode=verify-ca&sslrootcert=\(ca)",
-                      "?sslmode=verify-full&sslrootcert=\(ca)"] {
+        for query in [
+            "", "?sslmode=prefer", "?sslmode=require", "?sslmode=verify-ca&sslrootcert=\(ca)",
+            "?sslmode=verify-full&sslrootcert=\(ca)",
+        ] {
             let result = try info(query)
             XCTAssertEqual(result.exit, 0, "\(query): \(result.output)")
             XCTAssertTrue(result.output.contains("PostgreSQL"), "\(query): \(result.output)")
@@ -308,12 +344,15 @@ extension PostgresStoreTests {
         XCTAssertTrue(plain.output.contains("cannot open the QA store") && plain.output.contains("no encryption"), plain.output)
         // A certificate an untrusted authority signed: refused when it is checked, and when
         // require is given a root certificate (libpq then checks it too).
-        for query in ["?sslmode=verify-ca&sslrootcert=\(other)", "?sslmode=verify-full&sslrootcert=\(other)",
-                      "?sslmode=require&sslrootcert=\(other)"] {
+        for query in [
+            "?sslmode=verify-ca&sslrootcert=\(other)", "?sslmode=verify-full&sslrootcert=\(other)",
+            "?sslmode=require&sslrootcert=\(other)",
+        ] {
             let result = try info(query)
             XCTAssertEqual(result.exit, 2, "\(query): \(result.output)")
-            XCTAssertTrue(result.output.contains("cannot open the QA store: the TLS handshake failed (CERTIFICATE_VERIFY_FAILED)"),
-                          "\(query): \(result.output)")
+            XCTAssertTrue(
+                result.output.contains("cannot open the QA store: the TLS handshake failed (CERTIFICATE_VERIFY_FAILED)"),
+                "\(query): \(result.output)")
         }
         // The system's authorities do not include the throwaway one.
         XCTAssertEqual(try info("?sslmode=verify-full").exit, 2)

@@ -1,48 +1,49 @@
 import Foundation
 import XCTest
 import ZIPFoundation
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// Masking follows values into every output, matches whole words only, is keyed by a secret of
 /// the store, and suppression hides what could give a small count away.
 final class PrivacyTests: XCTestCase {
     static let students = """
-    SSID,LastName,FirstName,School,Grade
-    1000000001,Lopez,Ana,0112345,03
-    1000000002,Nguyen,Mia,0112345,03
-    1000000003,Okafor,Ethan,0112345,04
-    1000000003,Okafor,Ethan,6001734,04
-    1000000005,Baptiste,Noor,6001734,05
+        SSID,LastName,FirstName,School,Grade
+        1000000001,Lopez,Ana,0112345,03
+        1000000002,Nguyen,Mia,0112345,03
+        1000000003,Okafor,Ethan,0112345,04
+        1000000003,Okafor,Ethan,6001734,04
+        1000000005,Baptiste,Noor,6001734,05
 
-    """
+        """
     static let ssids = ["1000000001", "1000000002", "1000000003", "1000000005"]
     static let names = ["Lopez", "Nguyen", "Okafor", "Baptiste", "Ana", "Mia", "Ethan", "Noor"]
 
     /// Every place a value can travel: renamed, derived, aggregated as a key, joined, compared by,
     /// diffed against a snapshot, quoted in a check's detail and in the failing rows.
     static let playbook = """
-    playbook "Privacy"
-    ## Analysis of the roster. Ana's name here is the author's narrative and stays as written.
-    load students from "students.csv"
-    load other from "students.csv"
-    renamed = students | select SSID as StudentID, Grade
-    show renamed
-    named = students | derive full = concat(LastName, ", ", FirstName) | select full, School
-    show named
-    per_student = students | aggregate n = count(), first_name = min(FirstName) by SSID
-    show per_student
-    joined = students | join inner other on SSID, School
-    show joined
-    changes = students | diff snapshot "roster"
-    show changes
-    snapshot students by SSID, School as "roster"
-    compare per_student.n with per_student.n by SSID as self_check
-    assert students unique by SSID
-    assert renamed: Grade != "04"
-    assert max(students.LastName) == "Zed"
-    """
+        playbook "Privacy"
+        ## Analysis of the roster. Ana's name here is the author's narrative and stays as written.
+        load students from "students.csv"
+        load other from "students.csv"
+        renamed = students | select SSID as StudentID, Grade
+        show renamed
+        named = students | derive full = concat(LastName, ", ", FirstName) | select full, School
+        show named
+        per_student = students | aggregate n = count(), first_name = min(FirstName) by SSID
+        show per_student
+        joined = students | join inner other on SSID, School
+        show joined
+        changes = students | diff snapshot "roster"
+        show changes
+        snapshot students by SSID, School as "roster"
+        compare per_student.n with per_student.n by SSID as self_check
+        assert students unique by SSID
+        assert renamed: Grade != "04"
+        assert max(students.LastName) == "Zed"
+        """
 
     func run(_ scratch: Scratch, students: String = PrivacyTests.students) throws -> RunRecord {
         try scratch.write("students.csv", students)
@@ -59,8 +60,10 @@ final class PrivacyTests: XCTestCase {
         options.privacy = privacy
         let (html, markdown) = try ReportRenderer.render(report, options: options)
         let masked = privacy.apply(report)
-        return ["terminal": TerminalReport(color: false, timings: false).render(privacy.apply(record)),
-                "html": html, "markdown": markdown, "json": MachineOutput.json(masked), "junit": MachineOutput.junit(masked)]
+        return [
+            "terminal": TerminalReport(color: false, timings: false).render(privacy.apply(record)),
+            "html": html, "markdown": markdown, "json": MachineOutput.json(masked), "junit": MachineOutput.junit(masked),
+        ]
     }
 
     static func containsWord(_ text: String, _ word: String) -> Bool {
@@ -85,7 +88,8 @@ final class PrivacyTests: XCTestCase {
         let masked = try outputs(record, privacy)
         // Without masks the values are there (so the search below can fail) ...
         XCTAssertTrue(plain["terminal"]!.contains("1000000003"))
-        XCTAssertTrue(plain["html"]!.contains("Nguyen → Tran") || plain["html"]!.contains("Nguyen &#8594; Tran") || plain["html"]!.contains("Nguyen"))
+        XCTAssertTrue(
+            plain["html"]!.contains("Nguyen → Tran") || plain["html"]!.contains("Nguyen &#8594; Tran") || plain["html"]!.contains("Nguyen"))
         XCTAssertTrue(plain["terminal"]!.contains("Lopez, Ana"))
         // ... and with them, no SSID or name stands anywhere as a word.
         for (output, text) in masked {
@@ -108,14 +112,18 @@ final class PrivacyTests: XCTestCase {
         XCTAssertTrue(rawLedger.contains("1000000003"), "the ledger keeps the failing keys")
         let report = try store.report(run: id)
         let ledger = String(decoding: try encoder.encode(privacy.apply(stored, report: report)), as: UTF8.self)
-        let diff = String(decoding: try encoder.encode(privacy.apply(try store.diff(id - 1, id), reports: [try store.report(run: id - 1), report])), as: UTF8.self)
+        let diff = String(
+            decoding: try encoder.encode(privacy.apply(try store.diff(id - 1, id), reports: [try store.report(run: id - 1), report])),
+            as: UTF8.self)
         for value in PrivacyTests.ssids + ["Nguyen", "Tran", "Okafor"] {
             XCTAssertFalse(PrivacyTests.containsWord(ledger, value), "\(value) in runs show")
             XCTAssertFalse(PrivacyTests.containsWord(diff, value), "\(value) in runs diff")
         }
         // The narrative and the statements are the author's: never rewritten, so "Analysis" and
         // the narrative's "Ana" stay as written.
-        XCTAssertTrue(masked["html"]!.contains("Analysis of the roster. Ana&#39;s name") || masked["html"]!.contains("Analysis of the roster. Ana's name"))
+        XCTAssertTrue(
+            masked["html"]!.contains("Analysis of the roster. Ana&#39;s name")
+                || masked["html"]!.contains("Analysis of the roster. Ana's name"))
         XCTAssertTrue(masked["markdown"]!.contains("Analysis of the roster. Ana's name"))
         XCTAssertFalse(masked["html"]!.contains("#") && masked["html"]!.contains(privacy.token("Ana") + "lysis"))
     }
@@ -145,8 +153,11 @@ final class PrivacyTests: XCTestCase {
                 XCTAssertFalse(PrivacyTests.containsWord(text, value), "\(value) in the cached \(output) output")
             }
         }
-        XCTAssertEqual(cached["markdown"]?.replacingOccurrences(of: #"\| Ran \|[^\n]*\n\| Ledger run \| \d+ \|"#, with: "", options: .regularExpression),
-                       fresh["markdown"]?.replacingOccurrences(of: #"\| Ran \|[^\n]*\n\| Ledger run \| \d+ \|"#, with: "", options: .regularExpression))
+        XCTAssertEqual(
+            cached["markdown"]?.replacingOccurrences(
+                of: #"\| Ran \|[^\n]*\n\| Ledger run \| \d+ \|"#, with: "", options: .regularExpression),
+            fresh["markdown"]?.replacingOccurrences(of: #"\| Ran \|[^\n]*\n\| Ledger run \| \d+ \|"#, with: "", options: .regularExpression)
+        )
     }
 
     /// A profile prints values of every column it profiles: masked columns stay masked there, and
@@ -185,7 +196,8 @@ final class PrivacyTests: XCTestCase {
         XCTAssertTrue(typo.output.contains("did you mean \"SSID\"?"), typo.output)
         XCTAssertFalse(typo.output.contains("1000000001"), typo.output)
         try scratch.write("q.playbook", "load state from \"state.csv\"\nshow state\n")
-        let option = try ReliabilityTests.tally(["run", "q.playbook", "--no-store", "--mask", "ssid", "--report", "rep"], in: scratch.url.path)
+        let option = try ReliabilityTests.tally(
+            ["run", "q.playbook", "--no-store", "--mask", "ssid", "--report", "rep"], in: scratch.url.path)
         XCTAssertEqual(option.exit, 2, option.output)
         XCTAssertTrue(option.output.contains("--mask ssid: no table of this playbook has a column \"ssid\" to mask"), option.output)
         XCTAssertFalse(option.output.contains("1000000001"), option.output)
@@ -199,7 +211,8 @@ final class PrivacyTests: XCTestCase {
         let scratch = try Scratch()
         try scratch.write("sis.csv", "ID,Grade\n1000000001,03\n")
         try scratch.write("state.csv", "SSID,Grade\n1000000001,03\n1000000009,01\n")
-        try scratch.write("p.playbook", "load sis from \"sis.csv\"\nload state from \"state.csv\"\nr = sis | join full state on ID == SSID\nshow r\n")
+        try scratch.write(
+            "p.playbook", "load sis from \"sis.csv\"\nload state from \"state.csv\"\nr = sis | join full state on ID == SSID\nshow r\n")
         let record = Runner.run(path: scratch.path("p.playbook"), options: scratch.options)
         XCTAssertEqual(record.exitStatus, 0, "\(record.errors)")
         XCTAssertTrue(try outputs(record, ReportPrivacy(masks: [], suppressBelow: nil, key: "k"))["terminal"]!.contains("1000000009"))
@@ -214,13 +227,15 @@ final class PrivacyTests: XCTestCase {
         sample.students = 300
         sample.seed = 3
         try DistrictGenerator.write(sample, to: scratch.path("data"))
-        try scratch.write("v.playbook", """
-        load senr from "data/SENR.txt" as calpads SENR
-        load sinf from "data/SINF.txt" as calpads SINF
-        findings = senr | validate calpads SENR with sinf
-        show findings limit 500
-        assert senr is valid calpads SENR with sinf
-        """)
+        try scratch.write(
+            "v.playbook",
+            """
+            load senr from "data/SENR.txt" as calpads SENR
+            load sinf from "data/SINF.txt" as calpads SINF
+            findings = senr | validate calpads SENR with sinf
+            show findings limit 500
+            assert senr is valid calpads SENR with sinf
+            """)
         let record = Runner.run(path: scratch.path("v.playbook"), options: scratch.options)
         let findings = try XCTUnwrap(record.cells.first { $0.kind == .show }?.preview)
         let field = try XCTUnwrap(findings.columns.firstIndex(of: "field")), value = try XCTUnwrap(findings.columns.firstIndex(of: "value"))
@@ -228,9 +243,10 @@ final class PrivacyTests: XCTestCase {
         XCTAssertFalse(ssidValues.isEmpty, "the sample plants students without SINF (rule SENR-NO-SINF, field SSID)")
         let privacy = ReportPrivacy(masks: ["SSID"], suppressBelow: nil, key: "k2")
         let out = try outputs(record, privacy)
-        let ssids = Set((scratch.read("data/SENR.txt") ?? "").split(separator: "\r\n").map { line in
-            String(line.split(separator: "^", omittingEmptySubsequences: false)[7])
-        })
+        let ssids = Set(
+            (scratch.read("data/SENR.txt") ?? "").split(separator: "\r\n").map { line in
+                String(line.split(separator: "^", omittingEmptySubsequences: false)[7])
+            })
         for (output, text) in out {
             for ssid in ssids { XCTAssertFalse(text.contains(ssid), "SSID \(ssid) in the \(output) output") }
         }
@@ -243,11 +259,13 @@ final class PrivacyTests: XCTestCase {
     func testAnErrorQuotingKeysIsMasked() throws {
         let scratch = try Scratch()
         try scratch.write("students.csv", PrivacyTests.students)
-        try scratch.write("j.playbook", """
-        load students from "students.csv"
-        load other from "students.csv"
-        joined = students | join inner other on SSID expect many-to-one
-        """)
+        try scratch.write(
+            "j.playbook",
+            """
+            load students from "students.csv"
+            load other from "students.csv"
+            joined = students | join inner other on SSID expect many-to-one
+            """)
         let record = Runner.run(path: scratch.path("j.playbook"), options: scratch.options)
         XCTAssertEqual(record.exitStatus, 2)
         XCTAssertTrue(record.errors.first?.message.contains("1000000003") ?? false)
@@ -257,10 +275,12 @@ final class PrivacyTests: XCTestCase {
 
     func testWholeWordsOnlyAndTenDigitNumbers() {
         let privacy = ReportPrivacy(masks: ["SSID", "FirstName"], suppressBelow: nil, key: "k")
-        XCTAssertEqual(privacy.replacingWords(in: "Analysis of Ana, and Ana's", ["Ana"]),
-                       "Analysis of \(privacy.token("Ana")), and \(privacy.token("Ana"))'s")
-        XCTAssertEqual(privacy.text("SSID 1000000003 (2 rows); 12345678901 stays; x1000000003 stays", values: []),
-                       "SSID \(privacy.token("1000000003")) (2 rows); 12345678901 stays; x1000000003 stays")
+        XCTAssertEqual(
+            privacy.replacingWords(in: "Analysis of Ana, and Ana's", ["Ana"]),
+            "Analysis of \(privacy.token("Ana")), and \(privacy.token("Ana"))'s")
+        XCTAssertEqual(
+            privacy.text("SSID 1000000003 (2 rows); 12345678901 stays; x1000000003 stays", values: []),
+            "SSID \(privacy.token("1000000003")) (2 rows); 12345678901 stays; x1000000003 stays")
     }
 
     func testTokensAreKeyedByASecretOfTheStoreThatOnlyItsOwnerCanRead() throws {
@@ -288,13 +308,15 @@ final class PrivacyTests: XCTestCase {
         for _ in 0..<5 { rows += "C,04\n" }
         try scratch.write("s.csv", rows)
         try scratch.write("expected.csv", "School,students\nA,5\nB,38\nC,30\n")
-        try scratch.write("s.playbook", """
-        load s from "s.csv"
-        load target from "expected.csv"
-        counts = s | aggregate students = count() by School, Grade
-        show counts
-        compare counts.students with target.students by School
-        """)
+        try scratch.write(
+            "s.playbook",
+            """
+            load s from "s.csv"
+            load target from "expected.csv"
+            counts = s | aggregate students = count() by School, Grade
+            show counts
+            compare counts.students with target.students by School
+            """)
         let record = Runner.run(path: scratch.path("s.playbook"), options: scratch.options)
         let privacy = ReportPrivacy(masks: [], suppressBelow: 11, key: "k")
         let report = privacy.apply(ReportRecord(record))
@@ -325,20 +347,22 @@ final class PrivacyTests: XCTestCase {
     func testWorklistsAndWorkbooksAreMaskedAndTheReportSaysSo() throws {
         let scratch = try Scratch()
         try scratch.write("students.csv", PrivacyTests.students)
-        try scratch.write("w.playbook", """
-        playbook "Worklists"
-        mask SSID, LastName
-        load students from "students.csv"
-        renamed = students | select SSID as StudentID, LastName, School, Grade
-        show renamed
-        export renamed to "out/{School}/list.csv"
-        export renamed to "out/book.xlsx" as xlsx sheet by School
-        export renamed to "out/masked.csv" with masked
-        export renamed to "out/clear.csv"
-        export renamed to "out/clear.xlsx" as xlsx with unmasked
-        per_school = students | aggregate n = count() by School
-        export per_school to "out/counts.xlsx" as xlsx
-        """)
+        try scratch.write(
+            "w.playbook",
+            """
+            playbook "Worklists"
+            mask SSID, LastName
+            load students from "students.csv"
+            renamed = students | select SSID as StudentID, LastName, School, Grade
+            show renamed
+            export renamed to "out/{School}/list.csv"
+            export renamed to "out/book.xlsx" as xlsx sheet by School
+            export renamed to "out/masked.csv" with masked
+            export renamed to "out/clear.csv"
+            export renamed to "out/clear.xlsx" as xlsx with unmasked
+            per_school = students | aggregate n = count() by School
+            export per_school to "out/counts.xlsx" as xlsx
+            """)
         var options = scratch.options
         options.storePath = scratch.path(".tally/tally.sqlite")
         options.suppressBelow = 3

@@ -1,7 +1,8 @@
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 final class ReaderTests: XCTestCase {
     func testRFC4180QuotingEmbeddedDelimitersNewlinesAndDoubledQuotes() throws {
@@ -21,11 +22,12 @@ final class ReaderTests: XCTestCase {
     }
 
     func testConservativeInferenceKeepsIdentifiersText() throws {
-        let t = try readCSV("""
-        LocalID,Student,SchoolCode,Count,Ratio,When,Flag,Mixed
-        0123456,1000012345,0112345,12,0.5,2024-10-02,true,1
-        0123457,1000012346,6001734,7,1.25,2024-10-03,false,x
-        """)
+        let t = try readCSV(
+            """
+            LocalID,Student,SchoolCode,Count,Ratio,When,Flag,Mixed
+            0123456,1000012345,0112345,12,0.5,2024-10-02,true,1
+            0123457,1000012346,6001734,7,1.25,2024-10-03,false,x
+            """)
         XCTAssertEqual(t.schema.columns.map(\.type), [.text, .text, .text, .integer, .decimal, .date, .boolean, .text])
         XCTAssertEqual(t.strings("LocalID"), ["0123456", "0123457"])
         XCTAssertEqual(t.strings("Student"), ["1000012345", "1000012346"])
@@ -38,8 +40,10 @@ final class ReaderTests: XCTestCase {
 
     func testDeclaredTypesAndDateFormats() throws {
         let t = try readCSV("id,entry,status\n1,10/02/2024,10\n2,1/5/2025,30\n") {
-            $0.columns = [ColumnDeclaration(name: Name("entry", .none), type: .date, dateFormat: "M/D/YYYY"),
-                          ColumnDeclaration(name: Name("status", .none), type: .text, dateFormat: nil)]
+            $0.columns = [
+                ColumnDeclaration(name: Name("entry", .none), type: .date, dateFormat: "M/D/YYYY"),
+                ColumnDeclaration(name: Name("status", .none), type: .text, dateFormat: nil),
+            ]
         }
         XCTAssertEqual(t.column("entry")?.value(0), .date(DateCodec.days(year: 2024, month: 10, day: 2) ?? 0))
         XCTAssertEqual(t.column("entry")?.value(1), .date(DateCodec.days(year: 2025, month: 1, day: 5) ?? 0))
@@ -50,9 +54,11 @@ final class ReaderTests: XCTestCase {
         let t = try readCSV("SENR^0112345^20240814\r\nSENR^6001734^20240901\r\n") {
             $0.delimiter = UInt8(ascii: "^")
             $0.header = false
-            $0.columns = [ColumnDeclaration(name: Name("Type", .none), type: .text, dateFormat: nil),
-                          ColumnDeclaration(name: Name("School", .none), type: .text, dateFormat: nil),
-                          ColumnDeclaration(name: Name("Start", .none), type: .date, dateFormat: "YYYYMMDD")]
+            $0.columns = [
+                ColumnDeclaration(name: Name("Type", .none), type: .text, dateFormat: nil),
+                ColumnDeclaration(name: Name("School", .none), type: .text, dateFormat: nil),
+                ColumnDeclaration(name: Name("Start", .none), type: .date, dateFormat: "YYYYMMDD"),
+            ]
         }
         XCTAssertEqual(t.strings("School"), ["0112345", "6001734"])
         XCTAssertEqual(t.strings("Start"), ["2024-08-14", "2024-09-01"])
@@ -85,9 +91,11 @@ final class ReaderTests: XCTestCase {
     }
 
     func testDeclaredValueThatDoesNotParseNamesTheLine() {
-        XCTAssertThrowsError(try readCSV("id,n\n1,5\n2,five\n") {
-            $0.columns = [ColumnDeclaration(name: Name("n", .none), type: .integer, dateFormat: nil)]
-        }) { error in
+        XCTAssertThrowsError(
+            try readCSV("id,n\n1,5\n2,five\n") {
+                $0.columns = [ColumnDeclaration(name: Name("n", .none), type: .integer, dateFormat: nil)]
+            }
+        ) { error in
             XCTAssertEqual((error as? Diagnostic)?.line, 3)
             XCTAssertEqual((error as? Diagnostic)?.message, "column \"n\": \"five\" is not an integer")
         }

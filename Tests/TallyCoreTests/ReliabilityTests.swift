@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// Faults a user meets, with the real `tally` binary: a run killed at any moment, eight runs at
 /// once on one store, a read-only folder and a full disk.
@@ -16,17 +17,19 @@ final class ReliabilityTests: XCTestCase {
         csv.reserveCapacity(rows * 24)
         for i in 0..<rows { csv += "\(1_000_000_000 + i),\(6_000_001 + i % 40),\(String(format: "%02d", i % 12 + 1))\n" }
         try scratch.write("students.csv", csv)
-        try scratch.write("p.playbook", """
-        playbook "Faults"
-        param run_tag: text = "0"
-        load students from "students.csv" with columns (SSID: text, School: text)
-        tagged = students | derive batch = run_tag
-        by_school = tagged | aggregate n = count() by School, batch
-        snapshot by_school by School as "by_school"
-        assert students unique by SSID
-        export tagged to "out/students.csv"
-        export by_school to "out/by_school.csv"
-        """)
+        try scratch.write(
+            "p.playbook",
+            """
+            playbook "Faults"
+            param run_tag: text = "0"
+            load students from "students.csv" with columns (SSID: text, School: text)
+            tagged = students | derive batch = run_tag
+            by_school = tagged | aggregate n = count() by School, batch
+            snapshot by_school by School as "by_school"
+            assert students unique by SSID
+            export tagged to "out/students.csv"
+            export by_school to "out/by_school.csv"
+            """)
     }
 
     @discardableResult
@@ -58,12 +61,16 @@ final class ReliabilityTests: XCTestCase {
         guard let text = scratch.read("out/students.csv") else { return .failure(Problem("out/students.csv is missing")) }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.first == "SSID,School,Grade,batch" else { return .failure(Problem("its header is \(lines.first ?? "")")) }
-        guard lines.count == rows + 2, lines.last == "" else { return .failure(Problem("it has \(lines.count - 2) rows, not \(rows): cut short?")) }
+        guard lines.count == rows + 2, lines.last == "" else {
+            return .failure(Problem("it has \(lines.count - 2) rows, not \(rows): cut short?"))
+        }
         let tags = Set(lines.dropFirst().dropLast().map { $0.split(separator: ",").last.map(String.init) ?? "" })
         guard tags.count == 1, let tag = tags.first else { return .failure(Problem("it mixes the rows of \(tags.count) runs")) }
         // by_school.csv comes from the same run.
         let bySchool = scratch.read("out/by_school.csv") ?? ""
-        guard bySchool.hasPrefix("School,batch,n\n"), bySchool.split(separator: "\n").dropFirst().allSatisfy({ $0.split(separator: ",")[1] == tag }) else {
+        guard bySchool.hasPrefix("School,batch,n\n"),
+            bySchool.split(separator: "\n").dropFirst().allSatisfy({ $0.split(separator: ",")[1] == tag })
+        else {
             return .failure(Problem("out/by_school.csv is not from the run that wrote out/students.csv (\(tag))"))
         }
         return .success(tag)
@@ -124,7 +131,8 @@ final class ReliabilityTests: XCTestCase {
             // the next run finds them, once it has completed a commit the kill cut between two
             // renames (its journal lists them; ExportStaging.recover).
             ExportStaging.recover(in: scratch.path("out"), authority: JournalAuthority(store: qa))
-            let journals = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path("out")))?.filter { $0.hasPrefix(".tally-commit-") } ?? []
+            let journals =
+                (try? FileManager.default.contentsOfDirectory(atPath: scratch.path("out")))?.filter { $0.hasPrefix(".tally-commit-") } ?? []
             XCTAssertEqual(journals, [], "\(when): a commit journal was left")
             switch exportedTag(scratch) {
             case .failure(let problem): XCTFail("\(when): \(problem)")
@@ -146,12 +154,15 @@ final class ReliabilityTests: XCTestCase {
         let next = try tally(["run", "p.playbook", "--param", "run_tag=next"] + store, in: scratch)
         XCTAssertEqual(next.exit, 0, next.output)
         XCTAssertEqual(try exportedTag(scratch).get(), "next")
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path("out")).sorted(), ["by_school.csv", "students.csv"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: scratch.path("out")).sorted(), ["by_school.csv", "students.csv"])
         let qa = try QAStore(path: scratch.path("store.sqlite"))
         XCTAssertEqual(try qa.runs().first?.exitStatus, 0)
         XCTAssertEqual(try qa.integrityCheck(), ["ok"])
         let ledger = try qa.runs().count
-        print("kill test: 20 kills, \(killedWhileRunning) while running; the ledger has \(ledger) runs (\(interrupted) shown as interrupted); a whole run takes \(String(format: "%.2f", whole)) s")
+        print(
+            "kill test: 20 kills, \(killedWhileRunning) while running; the ledger has \(ledger) runs (\(interrupted) shown as interrupted); a whole run takes \(String(format: "%.2f", whole)) s"
+        )
     }
 
     func testEightRunsAtOnceFiveTimesOverAllReachTheLedger() throws {
@@ -169,9 +180,13 @@ final class ReliabilityTests: XCTestCase {
         for round in 1...5 {
             // Eight runs and an import of expected counts, all at once, on one store.
             DispatchQueue.concurrentPerform(iterations: 9) { k in
-                let arguments = k < 8
+                let arguments =
+                    k < 8
                     ? ["run", "p.playbook", "--param", "run_tag=r\(round)w\(k)", "--store", "store.sqlite"]
-                    : ["expected", "import", "expected.csv", "--name", "fall1/by_school", "--keys", "School", "--value", "n", "--store", "store.sqlite"]
+                    : [
+                        "expected", "import", "expected.csv", "--name", "fall1/by_school", "--keys", "School", "--value", "n", "--store",
+                        "store.sqlite",
+                    ]
                 do {
                     let (exit, output) = try ReliabilityTests.tally(arguments, in: folder)
                     results.add(arguments.joined(separator: " "), exit, output)
@@ -188,7 +203,8 @@ final class ReliabilityTests: XCTestCase {
         let runs = try qa.runs()
         XCTAssertEqual(runs.count, 40)
         let tags = try runs.compactMap { try qa.run($0.id)?.params["run_tag"] }
-        XCTAssertEqual(Set(tags), Set((1...5).flatMap { round in (0..<8).map { "r\(round)w\($0)" } }), "every run in the ledger exactly once")
+        XCTAssertEqual(
+            Set(tags), Set((1...5).flatMap { round in (0..<8).map { "r\(round)w\($0)" } }), "every run in the ledger exactly once")
         XCTAssertEqual(tags.count, 40)
         XCTAssertEqual(try qa.expectedSets().first { $0.info.name == "fall1/by_school" }?.versions, 5)
         XCTAssertEqual(try qa.integrityCheck(), ["ok"])
@@ -199,16 +215,19 @@ final class ReliabilityTests: XCTestCase {
         let scratch = try Scratch()
         try district(scratch, rows: 100_000)
         try scratch.write("out/students.csv", "EARLIER\n")
-        try scratch.write("ro.playbook", "load students from \"students.csv\" with columns (SSID: text)\nexport students to \"out/students.csv\"\n")
+        try scratch.write(
+            "ro.playbook", "load students from \"students.csv\" with columns (SSID: text)\nexport students to \"out/students.csv\"\n")
         // Read-only: as root every folder is writable, so the run is made as nobody.
         _ = chmod(scratch.url.path, 0o755)
         _ = chmod(scratch.path("ro.playbook"), 0o644)
         _ = chmod(scratch.path("students.csv"), 0o644)
         _ = chmod(scratch.path("out"), 0o555)
-        let readOnly = try tally(getuid() == 0
-            ? ["run", "ro.playbook", "--no-store"].withUser : ["run", "ro.playbook", "--no-store"], in: scratch)
+        let readOnly = try tally(
+            getuid() == 0
+                ? ["run", "ro.playbook", "--no-store"].withUser : ["run", "ro.playbook", "--no-store"], in: scratch)
         XCTAssertEqual(readOnly.exit, 2, readOnly.output)
-        XCTAssertTrue(readOnly.output.contains("ro.playbook:2: error: cannot write out/students.csv: its folder out is read-only"), readOnly.output)
+        XCTAssertTrue(
+            readOnly.output.contains("ro.playbook:2: error: cannot write out/students.csv: its folder out is read-only"), readOnly.output)
         XCTAssertEqual(scratch.read("out/students.csv"), "EARLIER\n")
         _ = chmod(scratch.path("out"), 0o755)
 
@@ -220,10 +239,12 @@ final class ReliabilityTests: XCTestCase {
         defer { if mounted { _ = shell("umount '\(small)'") } }
         try FileManager.default.createDirectory(atPath: small + "/out", withIntermediateDirectories: true)
         try "EARLIER\n".write(toFile: small + "/out/students.csv", atomically: false, encoding: .utf8)
-        try scratch.write("full.playbook", """
-        load students from "students.csv" with columns (SSID: text)
-        export students to "small/out/students.csv"
-        """)
+        try scratch.write(
+            "full.playbook",
+            """
+            load students from "students.csv" with columns (SSID: text)
+            export students to "small/out/students.csv"
+            """)
         let full: (exit: Int32, output: String)
         if mounted {
             full = try tally(["run", "full.playbook", "--no-store"], in: scratch)

@@ -1,15 +1,18 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
 
 /// The reports issue's Done-when list, checked on the report files themselves.
 final class ReportTests: XCTestCase {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// Runs the Census Day example on a generated district with a store; returns the run.
     func runExample(_ scratch: Scratch) throws -> RunRecord {
@@ -81,9 +84,13 @@ final class ReportTests: XCTestCase {
     func testAFailingRunsReportOpensWithTheVerdictAndKeepsEveryFailingRow() throws {
         let scratch = try Scratch()
         var csv = "SSID,SchoolOfAttendance,GradeLevelCode\n"
-        for i in 0..<260 { csv += "\(1_000_000_000 + i),\(["0101", "0202", "0303"][i % 3 == 0 ? 0 : i % 7 == 0 ? 2 : 1]),\(i < 250 ? "XX" : "01")\n" }
+        for i in 0..<260 {
+            csv += "\(1_000_000_000 + i),\(["0101", "0202", "0303"][i % 3 == 0 ? 0 : i % 7 == 0 ? 2 : 1]),\(i < 250 ? "XX" : "01")\n"
+        }
         try scratch.write("senr.csv", csv)
-        try scratch.write("p.playbook", """
+        try scratch.write(
+            "p.playbook",
+            """
             ## Fall 1 census check for the board.
             ## Written by the data office.
             playbook "Census check"
@@ -99,7 +106,8 @@ final class ReportTests: XCTestCase {
         let verdict = try XCTUnwrap(html.range(of: "Not ready to certify: 1 blocking problem, 1 warning to review"))
         let blocker = try XCTUnwrap(html.range(of: "grade is not a CALPADS grade"))
         XCTAssertTrue(html.contains("250 failing rows"))
-        XCTAssertTrue(html.contains("most in SchoolOfAttendance") || html.contains("by SchoolOfAttendance: 0202 (1"), "schools most affected")
+        XCTAssertTrue(
+            html.contains("most in SchoolOfAttendance") || html.contains("by SchoolOfAttendance: 0202 (1"), "schools most affected")
         let affected = try XCTUnwrap(html.range(of: "SchoolOfAttendance: 0202 ("))
         let hash = try XCTUnwrap(html.range(of: "Playbook SHA-256"))
         let intro = try XCTUnwrap(html.range(of: "Fall 1 census check for the board."))
@@ -117,7 +125,9 @@ final class ReportTests: XCTestCase {
         // A run that passes says so.
         try scratch.write("ok.playbook", "load senr from \"senr.csv\"\nassert count(senr) == 260\n")
         let passing = Runner.run(path: scratch.path("ok.playbook"), options: scratch.options)
-        XCTAssertTrue(try ReportRenderer.render(ReportRecord(passing), options: ReportOptions()).html.contains("<p class=\"answer\">Ready to certify</p>"))
+        XCTAssertTrue(
+            try ReportRenderer.render(ReportRecord(passing), options: ReportOptions()).html.contains(
+                "<p class=\"answer\">Ready to certify</p>"))
     }
 
     /// A comparison's chart shows each difference against the band its tolerance allows, with
@@ -132,7 +142,9 @@ final class ReportTests: XCTestCase {
             sis += "\"\(name)\",\(n)\n"; state += "\"\(name)\",\(n - d)\n"
         }
         try scratch.write("sis.csv", sis); try scratch.write("state.csv", state)
-        try scratch.write("p.playbook", """
+        try scratch.write(
+            "p.playbook",
+            """
             load sis from "sis.csv"
             load state from "state.csv"
             compare sis.students with state.students by School within 1% or 2
@@ -144,12 +156,15 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(html.contains("allowed by the tolerance"))
         XCTAssertTrue(html.contains("fill-opacity=\"0.09\""), "the tolerance band is drawn")
         // 208 keys: 0, 1 and -3 are within "1% or 2" only where 1% of ~400 covers them; +12 never is.
-        let outside = (0..<208).filter { i in let d = Double(i == 9 ? 40 : [0, 0, 1, -3, 12][i % 5]); let e = Double(300 + i) - d; return abs(d) > max(2, e / 100) }.count
+        let outside = (0..<208).filter { i in
+            let d = Double(i == 9 ? 40 : [0, 0, 1, -3, 12][i % 5]); let e = Double(300 + i) - d; return abs(d) > max(2, e / 100)
+        }.count
         XCTAssertTrue(html.contains("208 keys compared, \(Format.count(208 - outside)) within the tolerance (1% or 2)"), "true totals")
         XCTAssertTrue(html.contains("the 25 largest of \(outside) differences shown"))
         XCTAssertTrue(html.contains("+12: "), "the value is written beside its bar")
         // The long label is all there, over two lines.
-        XCTAssertTrue(html.contains(">Very Long Elementary School Name /</tspan>") || html.contains(">Very Long Elementary School Name</tspan>"))
+        XCTAssertTrue(
+            html.contains(">Very Long Elementary School Name /</tspan>") || html.contains(">Very Long Elementary School Name</tspan>"))
         XCTAssertTrue(html.contains("SENR-COMPLETER-NO-DIPLOMA</tspan>"))
         XCTAssertFalse(html.contains("SENR-COMPLETER-NO-<"), "no label is cut")
         // The aggregate's chart: the largest groups of all 208, and says so.
@@ -162,7 +177,9 @@ final class ReportTests: XCTestCase {
         let scratch = try Scratch()
         var options = scratch.options
         options.storePath = scratch.store
-        try scratch.write("p.playbook", """
+        try scratch.write(
+            "p.playbook",
+            """
             load senr from "senr.csv"
             assert senr: GradeLevelCode != "XX" message "grade is not a CALPADS grade"
             counts = senr | aggregate students = count() by SchoolOfAttendance
@@ -188,12 +205,14 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(html.contains("down from 4 to 0 over 5 runs"))
         XCTAssertTrue(html.contains("up from 40 to 44 over 5 runs"))
         XCTAssertTrue(html.contains("<polyline"), "a line per series")
-        XCTAssertTrue(markdown.contains("| grade is not a CALPADS grade (failing rows) | 4 | 3 | 2 | 1 | 0 | down from 4 to 0 over 5 runs |"))
+        XCTAssertTrue(
+            markdown.contains("| grade is not a CALPADS grade (failing rows) | 4 | 3 | 2 | 1 | 0 | down from 4 to 0 over 5 runs |"))
         // The same from the ledger, as tally report --history prints it.
         let store = try QAStore(path: scratch.store)
         let latest = try XCTUnwrap(try store.latestRun(playbook: last.playbookPath))
-        let text = HistoryText.render(try store.history(playbook: last.playbookPath, params: latest.params, upTo: latest.id),
-                                      playbook: last.playbookPath, privacy: ReportPrivacy(masks: [], suppressBelow: nil, key: "k"))
+        let text = HistoryText.render(
+            try store.history(playbook: last.playbookPath, params: latest.params, upTo: latest.id),
+            playbook: last.playbookPath, privacy: ReportPrivacy(masks: [], suppressBelow: nil, key: "k"))
         XCTAssertTrue(text.contains("the last 5 runs"))
         XCTAssertTrue(text.contains("down from 4 to 0 over 5 runs"))
     }
@@ -201,9 +220,10 @@ final class ReportTests: XCTestCase {
     func testMaskedSSIDsAppearNowhereAndTokensAreStable() throws {
         let scratch = try Scratch()
         let record = try runExample(scratch)
-        let ssids = Set((scratch.read("data/SENR.txt") ?? "").split(separator: "\r\n").map { line in
-            String(line.split(separator: "^", omittingEmptySubsequences: false)[7])
-        })
+        let ssids = Set(
+            (scratch.read("data/SENR.txt") ?? "").split(separator: "\r\n").map { line in
+                String(line.split(separator: "^", omittingEmptySubsequences: false)[7])
+            })
         XCTAssertGreaterThan(ssids.count, 400)
         var options = ReportOptions()
         options.privacy = ReportPrivacy(masks: ["SSID"], suppressBelow: nil, key: "secret")
@@ -217,7 +237,8 @@ final class ReportTests: XCTestCase {
         let privacy = options.privacy
         XCTAssertEqual(privacy.token("1000000000"), privacy.token("1000000000"))
         XCTAssertNotEqual(privacy.token("1000000000"), ReportPrivacy(masks: [], suppressBelow: nil, key: "other").token("1000000000"))
-        XCTAssertTrue(html.contains(privacy.token(try XCTUnwrap(record.checks.first { !$0.passed }?.failingRows?.rows.first?.first ?? nil))))
+        XCTAssertTrue(
+            html.contains(privacy.token(try XCTUnwrap(record.checks.first { !$0.passed }?.failingRows?.rows.first?.first ?? nil))))
     }
 
     func testSuppressionHidesSmallCounts() throws {
@@ -273,15 +294,18 @@ final class ReportTests: XCTestCase {
 
     func testEmbeddedTemplatesMatchTheTemplatesFolder() throws {
         let folder = ReportTests.repository.appendingPathComponent("templates")
-        XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("report.html.mustache"), encoding: .utf8), DefaultTemplates.html,
-                       "run scripts/embed_templates.py")
-        XCTAssertEqual(try String(contentsOf: folder.appendingPathComponent("report.md.mustache"), encoding: .utf8), DefaultTemplates.markdown)
+        XCTAssertEqual(
+            try String(contentsOf: folder.appendingPathComponent("report.html.mustache"), encoding: .utf8), DefaultTemplates.html,
+            "run scripts/embed_templates.py")
+        XCTAssertEqual(
+            try String(contentsOf: folder.appendingPathComponent("report.md.mustache"), encoding: .utf8), DefaultTemplates.markdown)
     }
 
     func testDistrictTemplatesAreUsed() throws {
         let scratch = try Scratch()
         let record = try runExample(scratch)
-        try scratch.write("mine/report.html.mustache", "<html><body><h1>District {{title}}</h1>{{#cells}}<p>{{number}}</p>{{/cells}}</body></html>")
+        try scratch.write(
+            "mine/report.html.mustache", "<html><body><h1>District {{title}}</h1>{{#cells}}<p>{{number}}</p>{{/cells}}</body></html>")
         try scratch.write("mine/report.md.mustache", "{{% CONTENT_TYPE: TEXT}}\n# District {{title}}\n")
         var options = ReportOptions()
         options.templates = scratch.path("mine")
@@ -295,8 +319,10 @@ final class ReportTests: XCTestCase {
 final class JUnitCounter: NSObject, XMLParserDelegate {
     var testcases = 0
     var failures = 0
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         if name == "testcase" { testcases += 1 }
         if name == "failure" { failures += 1 }
     }

@@ -1,15 +1,20 @@
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// `tally sample calpads --plant rules` plants a defect for every rule active in the year; the
 /// playbook below validates every file (with the file each cross-file rule needs), and the
 /// findings must be exactly the planted ones: same rule, file and line, nothing more.
 final class RulePlantTests: XCTestCase {
-    static let files = ["SENR", "SINF", "SPRG", "SELA", "STAS", "SCSE", "SCSC", "SDEM", "SASS", "CRSE", "CRSC", "SOFF", "SCTE", "SINC", "SIRS"]
-    static let with = ["SENR": "sinf, stas, sela, sprg, scse, scsc", "SPRG": "senr", "SELA": "senr", "STAS": "senr, sirs, sinc", "SCSE": "crse",
-                       "SCSC": "crsc, senr", "SASS": "sdem, crse", "CRSE": "sass, sdem", "CRSC": "scsc"]
+    static let files = [
+        "SENR", "SINF", "SPRG", "SELA", "STAS", "SCSE", "SCSC", "SDEM", "SASS", "CRSE", "CRSC", "SOFF", "SCTE", "SINC", "SIRS",
+    ]
+    static let with = [
+        "SENR": "sinf, stas, sela, sprg, scse, scsc", "SPRG": "senr", "SELA": "senr", "STAS": "senr, sirs, sinc", "SCSE": "crse",
+        "SCSC": "crsc, senr", "SASS": "sdem, crse", "CRSE": "sass, sdem", "CRSC": "scsc",
+    ]
 
     /// Generates a district, validates every file and returns (findings, planted), each as
     /// "RULE FILE LINE" strings.
@@ -22,10 +27,12 @@ final class RulePlantTests: XCTestCase {
         options.plant = plant
         let district = try DistrictGenerator.write(options, to: scratch.path("d"))
         // SPED through 2022-23, SWDS from 2023-24: the district writes the one its year has.
-        let types = Self.files + (sped ? ["SPED"] : []) + (FileManager.default.fileExists(atPath: scratch.path("d/SWDS.txt")) ? ["SWDS"] : [])
+        let types =
+            Self.files + (sped ? ["SPED"] : []) + (FileManager.default.fileExists(atPath: scratch.path("d/SWDS.txt")) ? ["SWDS"] : [])
         var play = types.map { "load \($0.lowercased()) from \"d/\($0).txt\" as calpads \($0)" }.joined(separator: "\n") + "\n"
         for type in types {
-            play += "f_\(type.lowercased()) = \(type.lowercased()) | validate calpads \(type)\(Self.with[type].map { " with \($0)" } ?? "")\n"
+            play +=
+                "f_\(type.lowercased()) = \(type.lowercased()) | validate calpads \(type)\(Self.with[type].map { " with \($0)" } ?? "")\n"
         }
         play += "all = " + types.map { "f_\($0.lowercased())" }.joined(separator: " | union ") + "\n"
         play += "export all to \"out/findings.csv\"\n"
@@ -106,7 +113,9 @@ final class RulePlantTests: XCTestCase {
         XCTAssertEqual(senr["StudentBirthDate"], "20090315")
         XCTAssertEqual(senr["AcademicYearID"], "2024-2025")
         XCTAssertEqual(senr["SSID"], "1000000001")
-        let plant = RulePlant.parse("SENR: EnrollmentSchoolExitDate={Y}1015;StudentExitReasonCode=T160 + EnrollmentSchoolStartDate={Y}1001 & SINF: DROP => SENR0022")
+        let plant = RulePlant.parse(
+            "SENR: EnrollmentSchoolExitDate={Y}1015;StudentExitReasonCode=T160 + EnrollmentSchoolStartDate={Y}1001 & SINF: DROP => SENR0022"
+        )
         XCTAssertEqual(plant?.clauses.map(\.type), ["SENR", "SINF"])
         XCTAssertEqual(plant?.clauses.first?.parts.count, 2)
         XCTAssertEqual(plant?.clauses.last?.drop, true)

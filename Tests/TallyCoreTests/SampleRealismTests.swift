@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// `tally sample calpads` writes a district that looks like a California district (issue #26):
 /// schools with grade spans, CDE-like shares, languages that agree with the English status and
@@ -11,8 +12,11 @@ import XCTest
 /// titles it now, and the same bytes for the same seed. Each test reads the files written.
 final class SampleRealismTests: XCTestCase {
     /// A generated district in a scratch folder.
-    func generate(students: Int, seed: UInt64 = 3, year: String = "2024-2025", plant: PlantMode = .defects)
-        throws -> (scratch: Scratch, district: SampleDistrict) {
+    func generate(
+        students: Int, seed: UInt64 = 3, year: String = "2024-2025", plant: PlantMode = .defects
+    )
+        throws -> (scratch: Scratch, district: SampleDistrict)
+    {
         let scratch = try Scratch()
         var options = SampleOptions()
         options.students = students
@@ -70,7 +74,9 @@ final class SampleRealismTests: XCTestCase {
         for r in senr { statuses[r["EnrollmentStatusCode"] ?? "", default: 0] += 1 }
         XCTAssertEqual(Set(statuses.keys), ["10", "20", "30", "50"])
         XCTAssertGreaterThan(share(statuses["10"] ?? 0, senr.count), 0.95)
-        for s in ["20", "30", "50"] { XCTAssertTrue((0.001...0.04).contains(share(statuses[s] ?? 0, senr.count)), "status \(s): \(statuses[s] ?? 0)") }
+        for s in ["20", "30", "50"] {
+            XCTAssertTrue((0.001...0.04).contains(share(statuses[s] ?? 0, senr.count)), "status \(s): \(statuses[s] ?? 0)")
+        }
         // A short-term enrollment lasts 30 days or less (beyond that CALPADS counts it as primary).
         for r in senr where r["EnrollmentStatusCode"] == "30" {
             let start = try XCTUnwrap(day(r["EnrollmentSchoolStartDate"]))
@@ -89,7 +95,9 @@ final class SampleRealismTests: XCTestCase {
             for (k, r) in try records(scratch, "SENR", year: 2024).enumerated() where !invalid.contains(k + 1) {
                 let school = r["SchoolOfAttendance"] ?? "", grade = r["GradeLevelCode"] ?? ""
                 let g = try XCTUnwrap(DistrictGenerator.grades.firstIndex(of: grade), "line \(k + 1): grade \(grade)")
-                XCTAssertTrue(spans[school]?.contains(g) ?? false, "line \(k + 1): grade \(grade) at \(school), which serves \(String(describing: spans[school]))")
+                XCTAssertTrue(
+                    spans[school]?.contains(g) ?? false,
+                    "line \(k + 1): grade \(grade) at \(school), which serves \(String(describing: spans[school]))")
             }
         }
     }
@@ -121,21 +129,30 @@ final class SampleRealismTests: XCTestCase {
         var enrollments: [String: [(school: String, start: Int32, exit: Int32)]] = [:]
         for r in try records(scratch, "SENR", year: 2024) {
             guard let start = day(r["EnrollmentSchoolStartDate"]) else { continue }
-            enrollments[r["SSID"] ?? "", default: []].append((r["SchoolOfAttendance"] ?? "", start, day(r["EnrollmentSchoolExitDate"]) ?? .max))
+            enrollments[r["SSID"] ?? "", default: []].append(
+                (r["SchoolOfAttendance"] ?? "", start, day(r["EnrollmentSchoolExitDate"]) ?? .max))
         }
         var programs: [String: [(code: String, school: String, start: Int32, end: Int32)]] = [:]
         for r in try records(scratch, "SPRG", year: 2024) {
-            programs[r["SSID"] ?? "", default: []].append((r["EducationProgramCode"] ?? "", r["SchoolOfAttendance"] ?? "",
-                                                          day(r["EducationProgramMembershipStartDate"]) ?? 0,
-                                                          day(r["EducationProgramMembershipEndDate"]) ?? .max))
+            programs[r["SSID"] ?? "", default: []].append(
+                (
+                    r["EducationProgramCode"] ?? "", r["SchoolOfAttendance"] ?? "",
+                    day(r["EducationProgramMembershipStartDate"]) ?? 0,
+                    day(r["EducationProgramMembershipEndDate"]) ?? .max
+                ))
         }
-        let learners = try records(scratch, "SELA", year: 2024).filter { $0["EnglishAcquisitionStatusCode"] == "EL" }.map { $0["SSID"] ?? "" }
+        let learners = try records(scratch, "SELA", year: 2024).filter { $0["EnglishAcquisitionStatusCode"] == "EL" }.map {
+            $0["SSID"] ?? ""
+        }
         XCTAssertGreaterThan(learners.count, 500)
         for ssid in learners where !broken.contains(ssid) {
             let lips = programs[ssid, default: []].filter { (300...307).contains(Int($0.code) ?? 0) }
             XCTAssertEqual(lips.count, 1, "EL \(ssid): \(lips.count) language programs")
-            XCTAssertTrue(lips.contains { p in enrollments[ssid, default: []].contains { $0.school == p.school && $0.start <= p.end && p.start <= $0.exit } },
-                          "EL \(ssid): no language program overlapping an enrollment")
+            XCTAssertTrue(
+                lips.contains { p in
+                    enrollments[ssid, default: []].contains { $0.school == p.school && $0.start <= p.end && p.start <= $0.exit }
+                },
+                "EL \(ssid): no language program overlapping an enrollment")
         }
     }
 
@@ -191,24 +208,32 @@ final class SampleRealismTests: XCTestCase {
         let (scratch, district) = try generate(students: 3_000)
         let text = try XCTUnwrap(scratch.read("d/" + CalpadsReturnsSample.report117))
         XCTAssertEqual(text.split(separator: "\r\n").first, "1.17 - LCFF Unduplicated Pupil – Count")
-        try scratch.write("r.playbook", """
+        try scratch.write(
+            "r.playbook",
+            """
             load upc from "d/Report_1.17.csv" as calpads report "1.17"
             export upc to "out/upc.csv"
             """)
         let record = Runner.run(path: scratch.path("r.playbook"), options: scratch.options)
         XCTAssertEqual(record.errors, [])
         let upc = try readCSV(try XCTUnwrap(scratch.read("out/upc.csv"))) { $0.inferTypes = false }
-        for column in ["SchoolOfAttendance", "SchoolName", "GradeLevelCode", "TotalEnrollment", "FreeReducedMeal", "FosterYouth", "TribalFosterYouth",
-                       "Homeless", "Migrant", "DirectCertification", "UnduplicatedFRPM", "EnglishLearner", "UnduplicatedCount"] {
+        for column in [
+            "SchoolOfAttendance", "SchoolName", "GradeLevelCode", "TotalEnrollment", "FreeReducedMeal", "FosterYouth", "TribalFosterYouth",
+            "Homeless", "Migrant", "DirectCertification", "UnduplicatedFRPM", "EnglishLearner", "UnduplicatedCount",
+        ] {
             XCTAssertNotNil(upc.column(column), "Report 1.17 read without \(column): \(upc.names)")
         }
         func ints(_ name: String) -> [Int] { upc.strings(name).map { Int($0 ?? "") ?? -1 } }
-        let total = ints("TotalEnrollment"), count = ints("UnduplicatedCount"), eligible = ints("UnduplicatedFRPM"), el = ints("EnglishLearner")
-        for row in 0..<upc.rowCount { XCTAssertTrue(count[row] >= max(eligible[row], el[row]) && count[row] <= total[row], "row \(row + 1)") }
+        let total = ints("TotalEnrollment"), count = ints("UnduplicatedCount"), eligible = ints("UnduplicatedFRPM"),
+            el = ints("EnglishLearner")
+        for row in 0..<upc.rowCount {
+            XCTAssertTrue(count[row] >= max(eligible[row], el[row]) && count[row] <= total[row], "row \(row + 1)")
+        }
         // The posted Census Day enrollment: status 10 or 30, open on Census Day, not rejected.
         let rejected = Set(district.returned.filter { $0.resubmission != .new && $0.severity == "F" }.map(\.line))
         let posted = district.enrollments.filter {
-            ["10", "30"].contains($0.status) && $0.start <= district.censusDay && ($0.exit.map { $0 > district.censusDay } ?? true) && !rejected.contains($0.line)
+            ["10", "30"].contains($0.status) && $0.start <= district.censusDay && ($0.exit.map { $0 > district.censusDay } ?? true)
+                && !rejected.contains($0.line)
         }
         XCTAssertEqual(total.reduce(0, +), posted.count)
         XCTAssertTrue((0.55...0.72).contains(share(count.reduce(0, +), posted.count)), "unduplicated pupil percentage")
@@ -218,17 +243,24 @@ final class SampleRealismTests: XCTestCase {
     func testTheSameSeedWritesTheSameBytes() throws {
         let scratch = try Scratch()
         for (folder, seed) in [("a", "7"), ("b", "7"), ("c", "8")] {
-            let r = try ReliabilityTests.tally(["sample", "calpads", "--students", "2000", "--seed", seed, "--year", "2025-2026",
-                                                "--plant", "rules", "--out", folder], in: scratch.url.path)
+            let r = try ReliabilityTests.tally(
+                [
+                    "sample", "calpads", "--students", "2000", "--seed", seed, "--year", "2025-2026",
+                    "--plant", "rules", "--out", folder,
+                ], in: scratch.url.path)
             XCTAssertEqual(r.exit, 0, r.output)
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: scratch.path("a")).sorted()
         XCTAssertGreaterThan(files.count, 15)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path("b")).sorted(), files)
         for file in files {
-            XCTAssertEqual(FileManager.default.contents(atPath: scratch.path("a/\(file)")), FileManager.default.contents(atPath: scratch.path("b/\(file)")), file)
+            XCTAssertEqual(
+                FileManager.default.contents(atPath: scratch.path("a/\(file)")),
+                FileManager.default.contents(atPath: scratch.path("b/\(file)")), file)
         }
-        XCTAssertNotEqual(FileManager.default.contents(atPath: scratch.path("a/SINF.txt")), FileManager.default.contents(atPath: scratch.path("c/SINF.txt")))
+        XCTAssertNotEqual(
+            FileManager.default.contents(atPath: scratch.path("a/SINF.txt")),
+            FileManager.default.contents(atPath: scratch.path("c/SINF.txt")))
     }
 
     /// `--plant rules` in the years since the language code set changed: validate finds exactly
@@ -240,9 +272,12 @@ final class SampleRealismTests: XCTestCase {
                 let types = RulePlantTests.files
                 var play = types.map { "load \($0.lowercased()) from \"d/\($0).txt\" as calpads \($0)" }.joined(separator: "\n") + "\n"
                 for type in types {
-                    play += "f_\(type.lowercased()) = \(type.lowercased()) | validate calpads \(type)\(RulePlantTests.with[type].map { " with \($0)" } ?? "")\n"
+                    play +=
+                        "f_\(type.lowercased()) = \(type.lowercased()) | validate calpads \(type)\(RulePlantTests.with[type].map { " with \($0)" } ?? "")\n"
                 }
-                play += "all = " + types.map { "f_\($0.lowercased())" }.joined(separator: " | union ") + "\nexport all to \"out/findings.csv\"\n"
+                play +=
+                    "all = " + types.map { "f_\($0.lowercased())" }.joined(separator: " | union ")
+                    + "\nexport all to \"out/findings.csv\"\n"
                 try scratch.write("v.playbook", play)
                 let record = Runner.run(path: scratch.path("v.playbook"), options: scratch.options)
                 XCTAssertEqual(record.errors, [])

@@ -1,7 +1,8 @@
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// The column views `validate calpads` reads fields through (issue #27, item 3): a code check
 /// judges each distinct value once, rows group by a value's dense id, and a field name finds the
@@ -21,7 +22,9 @@ final class ValidateKernelTests: XCTestCase {
         for i in 0..<3000 { values.append(i % 10 == 0 ? nil : i % 10 == 1 ? "" : ["M", "F", "Q"][i % 3]) }
         let view = V.FieldView(textColumn(values))
         var calls: [String] = []
-        let rows = view.rows(failing: { calls.append($0); return $0 == "Q" })
+        let rows = view.rows(failing: {
+            calls.append($0); return $0 == "Q"
+        })
         XCTAssertEqual(calls.sorted(), ["F", "M", "Q"], "one call per distinct non-empty value")
         let expected = values.indices.filter { values[$0] == "Q" }
         XCTAssertEqual(rows, expected)
@@ -36,7 +39,9 @@ final class ValidateKernelTests: XCTestCase {
         _ = textColumn(["X1", "X2"], dictionary: shared)
         let view = V.FieldView(textColumn(["A", nil, "A", "B"], dictionary: shared))
         var seen: [String] = []
-        _ = view.rows(failing: { seen.append($0); return false })
+        _ = view.rows(failing: {
+            seen.append($0); return false
+        })
         XCTAssertEqual(seen.sorted(), ["A", "B"])
         XCTAssertEqual((0..<view.idCount).compactMap { view.value(ofID: $0) }.sorted(), ["A", "B"])
     }
@@ -57,10 +62,13 @@ final class ValidateKernelTests: XCTestCase {
     }
 
     func testFieldNamesFindTheColumnsTheMapFound() {
-        let table = Table(names: ["SSID", "AcademicYearID", "SSID", "StudentBirthDate"],
-                          columns: [textColumn(["1", "2"]), textColumn(["2025-2026", "bad"]), textColumn(["3", "4"]),
-                                    Column(data: .date([100, 200]), validity: nil)],
-                          provenance: .none(count: 2))
+        let table = Table(
+            names: ["SSID", "AcademicYearID", "SSID", "StudentBirthDate"],
+            columns: [
+                textColumn(["1", "2"]), textColumn(["2025-2026", "bad"]), textColumn(["3", "4"]),
+                Column(data: .date([100, 200]), validity: nil),
+            ],
+            provenance: .none(count: 2))
         let r = V.Record(table)
         XCTAssertEqual(r.text("SSID", 0), "3", "the last column of a name, as the [String: Column] map")
         XCTAssertNil(r.text("NoSuchField", 0))
@@ -80,12 +88,16 @@ final class ValidateKernelTests: XCTestCase {
     /// blank (null or empty) in any key field joins nothing, a missing column joins nothing, and a
     /// column read as numbers joins by its text as the String dictionaries did.
     func testJoinOnDenseIDs() {
-        let own = V.Record(Table(names: ["SSID", "School"],
-                                 columns: [textColumn(["1", "2", "1", nil, "", "3"]), textColumn(["A", "A", "B", "A", "A", "A"])],
-                                 provenance: .none(count: 6)))
-        let other = V.Record(Table(names: ["SSID", "School"],
-                                   columns: [textColumn(["2", "1", "9", "1", ""]), textColumn(["A", "B", "A", "A", "A"])],
-                                   provenance: .none(count: 5)))
+        let own = V.Record(
+            Table(
+                names: ["SSID", "School"],
+                columns: [textColumn(["1", "2", "1", nil, "", "3"]), textColumn(["A", "A", "B", "A", "A", "A"])],
+                provenance: .none(count: 6)))
+        let other = V.Record(
+            Table(
+                names: ["SSID", "School"],
+                columns: [textColumn(["2", "1", "9", "1", ""]), textColumn(["A", "B", "A", "A", "A"])],
+                provenance: .none(count: 5)))
         let join = V.Join(own, other, on: ["SSID", "School"])
         // Which own rows share a key with which other rows, by the texts.
         func key(_ r: V.Record, _ row: Int) -> String? {
@@ -120,7 +132,9 @@ final class ValidateKernelTests: XCTestCase {
     func testVerdictsAndRuleYears() {
         let column = textColumn(["10", nil, "30", "", "10", "40"])
         var calls = 0
-        let primary = V.Verdicts(V.FieldView(column)) { calls += 1; return $0 == "10" || $0 == "40" }
+        let primary = V.Verdicts(V.FieldView(column)) {
+            calls += 1; return $0 == "10" || $0 == "40"
+        }
         XCTAssertEqual((0..<6).map { primary[$0] }, [true, false, false, false, true, true])
         XCTAssertEqual(calls, 3, "one test per distinct non-empty value")
         XCTAssertFalse(V.Verdicts(nil) { _ in true }[0])

@@ -1,7 +1,8 @@
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// Every vectorised path must give exactly what the row-at-a-time evaluator gives.
 final class VectorEvaluatorTests: XCTestCase {
@@ -12,7 +13,8 @@ final class VectorEvaluatorTests: XCTestCase {
             let exit = i % 7 == 0 ? "" : "2025-0\(i % 9 + 1)-1\(i % 9)"
             let score = i % 11 == 0 ? "" : String(i % 97 - 20)
             let bonus = i % 13 == 0 ? "" : String(i % 5)
-            csv += "S\(i % 17),\(["KN", "01", "02", ""][i % 4]),\(firsts[i % 5]),\(lasts[i % 4]),\(score),\(bonus),2024-08-\(10 + i % 19),\(exit),\(Double(i % 40) / 8)\n"
+            csv +=
+                "S\(i % 17),\(["KN", "01", "02", ""][i % 4]),\(firsts[i % 5]),\(lasts[i % 4]),\(score),\(bonus),2024-08-\(10 + i % 19),\(exit),\(Double(i % 40) / 8)\n"
         }
         return try readCSV(csv)
     }
@@ -23,8 +25,9 @@ final class VectorEvaluatorTests: XCTestCase {
             return XCTFail("no derive", file: file, line: line)
         }
         let e = items[0].1
-        let evaluator = Evaluator(table: t, tableName: "t", params: ["day": .date(DateCodec.days(year: 2024, month: 10, day: 2) ?? 0)],
-                                  paramTypes: ["day": .date], tables: ["t": t], clock: EvaluationClock(today: 20_000), file: "t.playbook")
+        let evaluator = Evaluator(
+            table: t, tableName: "t", params: ["day": .date(DateCodec.days(year: 2024, month: 10, day: 2) ?? 0)],
+            paramTypes: ["day": .date], tables: ["t": t], clock: EvaluationClock(today: 20_000), file: "t.playbook")
         let vector = try XCTUnwrap(try evaluator.vectorPath(e), "\(expression) has no vector path", file: file, line: line)
         let reference = try evaluator.rowWise(e)
         XCTAssertEqual(vector.type, reference.type, expression, file: file, line: line)
@@ -63,13 +66,17 @@ final class VectorEvaluatorTests: XCTestCase {
             try check(expression, on: t)
         }
         // Patterns, dates and padding over one column: once per distinct value.
-        for expression in ["matches(Last, \"^N\")", "extract(School, \"S([0-9]+)\", 1)", "replace(First, \"[aeiou]\", \"_\")",
-                           "date_diff(\"month\", Start, day)", "add_days(Start, 45)", "age_on(Start, day)", "pad_left(School, 6, \"0\")"] {
+        for expression in [
+            "matches(Last, \"^N\")", "extract(School, \"S([0-9]+)\", 1)", "replace(First, \"[aeiou]\", \"_\")",
+            "date_diff(\"month\", Start, day)", "add_days(Start, 45)", "age_on(Start, day)", "pad_left(School, 6, \"0\")",
+        ] {
             try check(expression, on: t)
         }
         // coalesce over several columns (the shape after a full join), with mixed numbers.
-        for expression in ["coalesce(First, Last)", "coalesce(Exit, Start)", "coalesce(Score, Bonus, 0)",
-                           "coalesce(Ratio, Score)", "coalesce(nullif(First, \"\"), Last, School)"] {
+        for expression in [
+            "coalesce(First, Last)", "coalesce(Exit, Start)", "coalesce(Score, Bonus, 0)",
+            "coalesce(Ratio, Score)", "coalesce(nullif(First, \"\"), Last, School)",
+        ] {
             try check(expression, on: t)
         }
         // One column: the per-distinct path; nullif turns a code into null.

@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
+
 @testable import TallyCore
-@testable import TallyModel
 @testable import TallyData
+@testable import TallyModel
 
 /// `tally --version` names the version and the commit built from (scripts/release.sh bakes the
 /// commit in; a development build says "unknown commit"), and every run records that same
@@ -25,11 +26,13 @@ final class VersionTests: XCTestCase {
         let scratch = try Scratch()
         let version = try ReliabilityTests.tally(["--version"], in: scratch.url.path).output.trimmingCharacters(in: .newlines)
         try scratch.write("students.csv", "SSID,School\n1000000001,6000001\n1000000002,6000001\n")
-        try scratch.write("v.playbook", """
-        playbook "Version check"
-        load students from "students.csv"
-        assert count(students) == 2
-        """)
+        try scratch.write(
+            "v.playbook",
+            """
+            playbook "Version check"
+            load students from "students.csv"
+            assert count(students) == 2
+            """)
         let run = try ReliabilityTests.tally(["run", "v.playbook", "--report", "qa"], in: scratch.url.path)
         XCTAssertEqual(run.exit, 0, run.output)
 

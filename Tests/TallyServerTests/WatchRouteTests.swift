@@ -4,8 +4,9 @@ import Hummingbird
 import HummingbirdTesting
 import TallyCore
 import XCTest
-@testable import TallyServer
+
 @testable import TallyModel
+@testable import TallyServer
 
 /// Every route of `tally watch` answered in-process: the router of `WatchServer` served by
 /// HummingbirdTesting on a free loopback port, a `WatchSession` over a scratch playbook, and
@@ -32,12 +33,12 @@ final class WatchRouteTests: XCTestCase {
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
     static let playbook = """
-    playbook "Route test"
-    mask SSID
-    load students from "students.csv" with columns (SSID: text)
-    wide = students | pivot values count() by Grade across SSID
-    show students limit 5
-    """
+        playbook "Route test"
+        mask SSID
+        load students from "students.csv" with columns (SSID: text)
+        wide = students | pivot values count() by Grade across SSID
+        show students limit 5
+        """
 
     func write(_ name: String, _ text: String) throws {
         try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
@@ -52,8 +53,9 @@ final class WatchRouteTests: XCTestCase {
         options.writeExports = false
         options.masks = ["StudentLegalFirstName"]
         options.maskKey = "route-test-key"
-        let session = WatchSession(playbook: folder.appendingPathComponent("w.playbook").path, options: options,
-                                   masks: ["StudentLegalFirstName"], key: "route-test-key")
+        let session = WatchSession(
+            playbook: folder.appendingPathComponent("w.playbook").path, options: options,
+            masks: ["StudentLegalFirstName"], key: "route-test-key")
         session.rerun()
         return session
     }
@@ -68,9 +70,15 @@ final class WatchRouteTests: XCTestCase {
     /// Serves `session` in-process and runs `body` with a function that sends one request (on a
     /// connection of its own, with the given `Host`, nil for none) and returns the answer; every
     /// answer's body is checked for the masked values afterwards (the request may name them).
-    func serve(_ session: WatchSession, _ body: @Sendable (_ port: Int, _ get: @escaping @Sendable (String, String?, [String: String]) async throws -> Answer) async throws -> Void) async throws {
-        let app = Application(router: WatchServer.router(session),
-                              configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "tally"))
+    func serve(
+        _ session: WatchSession,
+        _ body:
+            @Sendable (_ port: Int, _ get: @escaping @Sendable (String, String?, [String: String]) async throws -> Answer) async throws ->
+            Void
+    ) async throws {
+        let app = Application(
+            router: WatchServer.router(session),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "tally"))
         let seen = Bodies()
         try await app.test(.live) { client in
             let port = try XCTUnwrap(client.port)
@@ -122,8 +130,10 @@ final class WatchRouteTests: XCTestCase {
                 XCTAssertEqual(page.header("X-Frame-Options"), "DENY")
                 XCTAssertEqual(page.header("Content-Security-Policy"), "frame-ancestors 'none'")
                 XCTAssertTrue(page.body.contains("<div id=\"tally-watch\" data-version=\"1\""), page.body.prefix(400).description)
-                XCTAssertTrue(page.body.contains("tally watch — run 1 · tables: <a style=\"color:#9cf\" href=\"/view?table=students\" target=\"_blank\">students</a> "
-                                                 + "<a style=\"color:#9cf\" href=\"/view?table=wide\" target=\"_blank\">wide</a></div>"))
+                XCTAssertTrue(
+                    page.body.contains(
+                        "tally watch — run 1 · tables: <a style=\"color:#9cf\" href=\"/view?table=students\" target=\"_blank\">students</a> "
+                            + "<a style=\"color:#9cf\" href=\"/view?table=wide\" target=\"_blank\">wide</a></div>"))
                 XCTAssertTrue(page.body.contains("const source = new EventSource('/events');"))
                 XCTAssertFalse(page.body.contains("tally-error"), "no error banner after a good run")
                 // The notebook itself: the playbook's title and the masked column's tokens.
@@ -289,8 +299,9 @@ final class WatchRouteTests: XCTestCase {
     }
 
     func testServerStartingRefusesEverything() {
-        XCTAssertEqual(WatchServer.refusal(HTTPRequest(method: .get, scheme: "http", authority: "127.0.0.1:8765", path: "/"), port: nil),
-                       "refused: the server is starting")
+        XCTAssertEqual(
+            WatchServer.refusal(HTTPRequest(method: .get, scheme: "http", authority: "127.0.0.1:8765", path: "/"), port: nil),
+            "refused: the server is starting")
     }
 
     // MARK: the event stream

@@ -1,5 +1,5 @@
-import FuzzDriver
 import Foundation
+import FuzzDriver
 import TallyCore
 
 /// A CALPADS caret file through the reader: the first byte picks the layout and whether it is an

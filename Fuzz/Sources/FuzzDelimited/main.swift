@@ -1,5 +1,5 @@
-import FuzzDriver
 import Foundation
+import FuzzDriver
 import TallyCore
 
 /// Delimited text through the reader. The first byte picks the options (delimiter, header,

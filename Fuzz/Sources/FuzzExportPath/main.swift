@@ -1,5 +1,5 @@
-import FuzzDriver
 import Foundation
+import FuzzDriver
 import TallyCore
 
 /// Export paths through the checker and the confinement (`ExportConfinement`): the input is
@@ -15,7 +15,9 @@ let root = NSTemporaryDirectory() + "tally-fuzz-paths-\(getpid())"
 let base = root + "/play", allowed = root + "/allowed", outside = root + "/home"
 let ready: Void = {
     let fm = FileManager.default
-    for folder in [base + "/out", allowed, outside, base + "/.tally"] { try? fm.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+    for folder in [base + "/out", allowed, outside, base + "/.tally"] {
+        try? fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
     _ = fm.createFile(atPath: base + "/p.playbook", contents: Data())
     _ = fm.createFile(atPath: base + "/.tally/tally.sqlite", contents: Data())
     _ = symlink(outside, base + "/elsewhere")
@@ -57,12 +59,12 @@ public func fuzzExportPath(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let field = { (i: Int) in i < parts.count ? parts[i] : "" }
     let template = field(0), a = field(1), b = field(2), folderParam = field(3), school = field(4)
     let source = """
-    param a: text = "\(quoted(a))"
-    param b: text = "\(quoted(b))"
-    param dir: path = "out"
-    load t from "in.csv"
-    export t to "\(quoted(template))" as csv
-    """
+        param a: text = "\(quoted(a))"
+        param b: text = "\(quoted(b))"
+        param dir: path = "out"
+        load t from "in.csv"
+        export t to "\(quoted(template))" as csv
+        """
     guard let playbook = try? Parser.parse(source: source, file: "p.playbook") else { return 0 }
     let schema = Schema(columns: [.init(name: "School", type: .text), .init(name: "SSID", type: .text)])
     let overrides = folderParam.isEmpty ? [:] : ["dir": folderParam]

@@ -1,5 +1,5 @@
-import FuzzDriver
 import Foundation
+import FuzzDriver
 import TallyCore
 
 /// A commit journal through recovery (`ExportStaging.recover`), as a folder from someone else
@@ -16,7 +16,11 @@ let root = NSTemporaryDirectory() + "tally-fuzz-journal-\(getpid())"
 let folder = root + "/play/out", outside = root + "/home"
 let token: String = {
     // A process id no process has (the highest the system gives is never reached here).
-    var pid = Int32((try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 32768) - 1
+    var pid =
+        Int32(
+            (try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8)).flatMap {
+                Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            } ?? 32768) - 1
     while kill(pid, 0) == 0 || errno == EPERM { pid -= 1 }
     return "\(pid)-f00d"
 }()
@@ -78,8 +82,9 @@ public func fuzzJournal(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     require(fm.contents(atPath: root + "/play/p.playbook") == playbookBefore, "the playbook changed")
     let after = files(folder)
     if withStore && !sealed {
-        require(after.filter { !$0.key.hasPrefix(".tally-commit-") } == before.filter { !$0.key.hasPrefix(".tally-commit-") },
-                "an unsealed journal moved a file")
+        require(
+            after.filter { !$0.key.hasPrefix(".tally-commit-") } == before.filter { !$0.key.hasPrefix(".tally-commit-") },
+            "an unsealed journal moved a file")
     }
     let stagedBefore = Set(before.filter { $0.key.contains(".tally-partial-") }.values)
     for (name, bytes) in after where !name.hasPrefix(".tally-commit-") {
@@ -87,8 +92,9 @@ public func fuzzJournal(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         require(stagedBefore.contains(bytes) && !name.contains("/"), "\(name) has bytes no staged file had")
     }
     for (name, _) in before where after[name] == nil {
-        require(name.contains(".tally-partial-\(token)-") || name.contains(".tally-backup-\(token)-") || name.hasPrefix(".tally-commit-"),
-                "\(name) was removed")
+        require(
+            name.contains(".tally-partial-\(token)-") || name.contains(".tally-backup-\(token)-") || name.hasPrefix(".tally-commit-"),
+            "\(name) was removed")
     }
     return 0
 }

@@ -1,5 +1,5 @@
-import FuzzDriver
 import Foundation
+import FuzzDriver
 import TallyCore
 
 /// Playbook text through the parser and the checker, with every load given a fixed schema (so
@@ -22,8 +22,10 @@ func check(_ text: String) {
         .init(name: "score", type: .decimal), .init(name: "EnrollmentStartDate", type: .date),
         .init(name: "active", type: .boolean),
     ])
-    let checker = Checker(playbook: playbook, overrides: [:], baseDirectory: "/nonexistent-fuzz",
-                          displayBase: "/nonexistent-fuzz") { _ in schema }
+    let checker = Checker(
+        playbook: playbook, overrides: [:], baseDirectory: "/nonexistent-fuzz",
+        displayBase: "/nonexistent-fuzz"
+    ) { _ in schema }
     if case .success(let plan) = checker.check() {
         _ = CheckReport.render(plan: plan, inputs: [], showAST: true)
     }

@@ -1,5 +1,5 @@
-import FuzzDriver
 import Foundation
+import FuzzDriver
 import TallyCore
 import ZIPFoundation
 
@@ -19,7 +19,10 @@ public func fuzzXlsx(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let names = ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml", "xl/workbook.xml"]
         var files: [(String, Data)] = [
             ("xl/workbook.xml", Data("<workbook><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>".utf8)),
-            ("xl/_rels/workbook.xml.rels", Data("<Relationships><Relationship Id=\"rId1\" Target=\"worksheets/sheet1.xml\"/></Relationships>".utf8)),
+            (
+                "xl/_rels/workbook.xml.rels",
+                Data("<Relationships><Relationship Id=\"rId1\" Target=\"worksheets/sheet1.xml\"/></Relationships>".utf8)
+            ),
         ]
         for (k, part) in parts.enumerated() {
             files.removeAll { $0.0 == names[k] }
@@ -27,7 +30,8 @@ public func fuzzXlsx(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         }
         guard let archive = try? Archive(url: URL(fileURLWithPath: path), accessMode: .create) else { return 0 }
         for (name, data) in files {
-            try? archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .none) { position, size in
+            try? archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .none) {
+                position, size in
                 data.subdata(in: Data.Index(position)..<min(data.count, Data.Index(position) + size))
             }
         }

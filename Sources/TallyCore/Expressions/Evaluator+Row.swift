@@ -76,7 +76,9 @@ extension Evaluator {
         switch arg.kind {
         case .name(let t): return .integer(Int64(tables[t]?.rowCount ?? 0))
         case .qualified(let t, let c):
-            guard let table = tables[t], let column = table.column(c), let function = AggregateFunction(rawValue: name) else { return .null }
+            guard let table = tables[t], let column = table.column(c), let function = AggregateFunction(rawValue: name) else {
+                return .null
+            }
             let result = table.aggregate(by: [], [Table.AggregateSpec(name: name, function: function, input: column)])
             return result.columns[0].value(0)
         default: return .null
@@ -114,10 +116,15 @@ extension Evaluator {
     static func like(_ s: [Character], _ p: [Character]) -> Bool {
         var i = 0, j = 0, star = -1, mark = 0
         while i < s.count {
-            if j < p.count, p[j] == "_" || p[j] == s[i] { i += 1; j += 1 }
-            else if j < p.count, p[j] == "%" { star = j; mark = i; j += 1 }
-            else if star >= 0 { j = star + 1; mark += 1; i = mark }
-            else { return false }
+            if j < p.count, p[j] == "_" || p[j] == s[i] {
+                i += 1; j += 1
+            } else if j < p.count, p[j] == "%" {
+                star = j; mark = i; j += 1
+            } else if star >= 0 {
+                j = star + 1; mark += 1; i = mark
+            } else {
+                return false
+            }
         }
         while j < p.count, p[j] == "%" { j += 1 }
         return j == p.count

@@ -25,7 +25,8 @@ extension Evaluator {
     /// values are evaluated as columns (each on its own vector path), then each row takes one.
     func choiceKernel(_ expr: Expr) throws -> Column? {
         guard case .call(let name, let args) = expr.kind, name == "case" || name == "if", args.count == 3,
-              let table, table.rowCount > 0 else { return nil }
+            let table, table.rowCount > 0
+        else { return nil }
         guard let type = try typer.type(of: expr) else { return nil }
         let condition = try truth(args[0])
         let a = try evaluate(args[1]).converted(to: type)
@@ -40,7 +41,8 @@ extension Evaluator {
     /// null, right to left as nested choices.
     func coalesceKernel(_ expr: Expr) throws -> Column? {
         guard case .call(let name, let args) = expr.kind, name == "coalesce", args.count >= 2,
-              let table, table.rowCount > 0, let type = try typer.type(of: expr) else { return nil }
+            let table, table.rowCount > 0, let type = try typer.type(of: expr)
+        else { return nil }
         var columns: [Column] = []
         for arg in args {
             guard let c = try evaluate(arg).converted(to: type), c.count == rows else { return nil }
@@ -78,8 +80,9 @@ extension Evaluator {
         case .text(let codes, let dictionary):
             guard dictionary.count * 2 <= rows else { return nil }
             // One row per dictionary entry, then a null row.
-            distinct = Column(data: .text(codes: (0..<Int32(dictionary.count)).map { $0 } + [0], dictionary: dictionary),
-                              validity: Evaluator.lastIsNull(dictionary.count + 1))
+            distinct = Column(
+                data: .text(codes: (0..<Int32(dictionary.count)).map { $0 } + [0], dictionary: dictionary),
+                validity: Evaluator.lastIsNull(dictionary.count + 1))
             for i in 0..<rows { index[i] = column.isNull(i) ? Int32(dictionary.count) : codes[i] }
         case .date(let values):
             guard let (d, ix) = Evaluator.distinctValues(values.map { Int64($0) }, column, limit: rows / 2) else { return nil }
@@ -92,8 +95,11 @@ extension Evaluator {
         default:
             return nil
         }
-        let small = Evaluator(copying: self, table: Table(names: [name], columns: [distinct],
-                                                           provenance: .none(count: distinct.count)))
+        let small = Evaluator(
+            copying: self,
+            table: Table(
+                names: [name], columns: [distinct],
+                provenance: .none(count: distinct.count)))
         return try small.rowWise(expr).gather(index)
     }
 
@@ -126,7 +132,8 @@ extension Evaluator {
     /// `+ - * /` and comparisons of two evaluated operands, over the typed arrays.
     func binaryKernel(_ expr: Expr) throws -> Column? {
         guard table != nil, case .binary(let op, let l, let r) = expr.kind,
-              ["+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">="].contains(op) else { return nil }
+            ["+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">="].contains(op)
+        else { return nil }
         let n = rows
         let comparing = !["+", "-", "*", "/"].contains(op)
         let left = literal(l), right = literal(r)
@@ -176,7 +183,9 @@ extension Evaluator {
             var out = [Int64](repeating: 0, count: n)
             var bits = valid ?? Bitmap(count: n, filled: true)
             for i in 0..<n {
-                let (v, overflow) = op == "+" ? x[i].addingReportingOverflow(y[i])
+                let (v, overflow) =
+                    op == "+"
+                    ? x[i].addingReportingOverflow(y[i])
                     : op == "-" ? x[i].subtractingReportingOverflow(y[i]) : x[i].multipliedReportingOverflow(by: y[i])
                 if overflow { bits[i] = false } else { out[i] = v }
             }

@@ -3,7 +3,7 @@ import TallyModel
 /// A boolean result with its nulls: the three-valued outcome of a predicate per row.
 public struct Truth: Sendable {
     public var value: [Bool]
-    public var known: Bitmap?   // nil: no unknowns
+    public var known: Bitmap? // nil: no unknowns
 
     public func isTrue(_ i: Int) -> Bool { value[i] && (known?[i] ?? true) }
     public func isNull(_ i: Int) -> Bool { !(known?[i] ?? true) }
@@ -26,14 +26,19 @@ public struct Evaluator {
     public let clock: EvaluationClock
     let typer: ExprTyper
 
-    public init(table: Table?, tableName: String, params: [String: Value], paramTypes: [String: DataType],
-                tables: [String: Table], clock: EvaluationClock, file: String) {
+    public init(
+        table: Table?, tableName: String, params: [String: Value], paramTypes: [String: DataType],
+        tables: [String: Table], clock: EvaluationClock, file: String
+    ) {
         self.table = table
         self.params = params
         self.tables = tables
         self.clock = clock
-        typer = ExprTyper(file: file, scope: TypeScope(table: table.map { (tableName, $0.schema) }, params: paramTypes,
-                                                       tables: tables))
+        typer = ExprTyper(
+            file: file,
+            scope: TypeScope(
+                table: table.map { (tableName, $0.schema) }, params: paramTypes,
+                tables: tables))
     }
 
     /// The same scope over another table (the distinct values of a column).
@@ -112,13 +117,15 @@ public struct Evaluator {
             let aNull = a.isNull(i), bNull = b.isNull(i)
             let x = a.value[i], y = b.value[i]
             if isAnd {
-                if (!aNull && !x) || (!bNull && !y) { value[i] = false }
-                else if aNull || bNull { known?[i] = false }
-                else { value[i] = true }
+                if (!aNull && !x) || (!bNull && !y) {
+                    value[i] = false
+                } else if aNull || bNull {
+                    known?[i] = false
+                } else {
+                    value[i] = true
+                }
             } else {
-                if (!aNull && x) || (!bNull && y) { value[i] = true }
-                else if aNull || bNull { known?[i] = false }
-                else { value[i] = false }
+                if (!aNull && x) || (!bNull && y) { value[i] = true } else if aNull || bNull { known?[i] = false } else { value[i] = false }
             }
         }
         return Truth(value: value, known: known)

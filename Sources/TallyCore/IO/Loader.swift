@@ -26,22 +26,28 @@ public enum Loader {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)
         return names.filter { fnmatch(name, $0, 0) == 0 && !$0.hasPrefix(".") }.sorted()
             .map { (folder as NSString).appendingPathComponent($0) }
-            .filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && !d.boolValue }
+            .filter {
+                var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && !d.boolValue
+            }
     }
 
     /// The files of a many-file load, or an error naming the pattern when none matches.
     static func files(_ request: LoadRequest) throws -> [LoadRequest] {
         let found = (try? matches(request.path)) ?? []
         guard !found.isEmpty else {
-            throw Diagnostic(.fileNotFound, .error, "no file matches this pattern", file: request.displayPath,
-                             help: "the pattern is matched in its folder: \(FileCreation.folder(of: request.displayPath).isEmpty ? "." : FileCreation.folder(of: request.displayPath))")
+            throw Diagnostic(
+                .fileNotFound, .error, "no file matches this pattern", file: request.displayPath,
+                help:
+                    "the pattern is matched in its folder: \(FileCreation.folder(of: request.displayPath).isEmpty ? "." : FileCreation.folder(of: request.displayPath))"
+            )
         }
         // (Not Foundation's deletingLastPathComponent: it traps on a one-character path, "*".)
         let displayFolder = FileCreation.folder(of: request.displayPath)
         return found.map { path in
             var one = request
             one.path = path
-            one.displayPath = displayFolder.isEmpty ? (path as NSString).lastPathComponent : displayFolder + "/" + (path as NSString).lastPathComponent
+            one.displayPath =
+                displayFolder.isEmpty ? (path as NSString).lastPathComponent : displayFolder + "/" + (path as NSString).lastPathComponent
             return one
         }
     }
@@ -51,7 +57,9 @@ public enum Loader {
         var out = table
         let name = (display as NSString).lastPathComponent
         let dictionary = TextDictionary(values: [name])
-        out.setColumn(sourceFileColumn, Column(data: .text(codes: [Int32](repeating: 0, count: table.rowCount), dictionary: dictionary), validity: nil))
+        out.setColumn(
+            sourceFileColumn,
+            Column(data: .text(codes: [Int32](repeating: 0, count: table.rowCount), dictionary: dictionary), validity: nil))
         return out
     }
 
@@ -65,8 +73,10 @@ public enum Loader {
             let table = withSourceFile(loaded.table, one.displayPath)
             guard let so_far = combined else { combined = table; continue }
             guard so_far.names == table.names else {
-                throw Diagnostic(.columnsDiffer, .error, "this file's columns differ from the first file's (\(so_far.names.filter { $0 != sourceFileColumn }.joined(separator: ", ")))",
-                                 file: one.displayPath, line: 1, help: "every file a pattern loads must have the same columns")
+                throw Diagnostic(
+                    .columnsDiffer, .error,
+                    "this file's columns differ from the first file's (\(so_far.names.filter { $0 != sourceFileColumn }.joined(separator: ", ")))",
+                    file: one.displayPath, line: 1, help: "every file a pattern loads must have the same columns")
             }
             var columns: [Column] = []
             for k in 0..<table.columnCount { columns.append(so_far.columns[k].appending(table.columns[k])) }
@@ -97,7 +107,8 @@ public enum Loader {
             try requireCaretFile(input.bytes, request)
             return try CalpadsReader.schema(input, type: layout, year: year, extract: extract, encoding: request.options.encoding)
         case .calpadsRejected(let layout, let year):
-            let (input, _) = try InputFile.readPrefix(path: request.path, displayName: request.displayPath, maxBytes: 1 << 16, allowEmpty: true)
+            let (input, _) = try InputFile.readPrefix(
+                path: request.path, displayName: request.displayPath, maxBytes: 1 << 16, allowEmpty: true)
             try requireCaretFile(input.bytes, request)
             let text = try input.textBytes(encoding: request.options.encoding)
             return CalpadsReturns.rejectedSchema(try CalpadsReader.pickLayout(text, type: layout, year: year, file: request.displayPath))
@@ -142,13 +153,16 @@ public enum Loader {
         let plain = tab ? "as tsv" : "as csv"
         if DelimitedReader.dataReason(head, next: lines.dropFirst().first.map(cells)) == nil {
             let shown = head.prefix(3).joined(separator: ", ") + (head.count > 3 ? ", …" : "")
-            throw Diagnostic(.recordType, .error, "this is a \(kind)-separated file with a header row (\(shown)), not a CALPADS file (caret-separated, no header)",
-                             file: request.displayPath, line: 1,
-                             help: "load it \(plain) instead of as \(asWhat): its header names the columns")
+            throw Diagnostic(
+                .recordType, .error,
+                "this is a \(kind)-separated file with a header row (\(shown)), not a CALPADS file (caret-separated, no header)",
+                file: request.displayPath, line: 1,
+                help: "load it \(plain) instead of as \(asWhat): its header names the columns")
         }
-        throw Diagnostic(.recordType, .error, "this is a \(kind)-separated file, not a CALPADS file: its first line has no ^",
-                         file: request.displayPath, line: 1,
-                         help: "load it \(plain) with header false, columns (...) instead of as \(asWhat)")
+        throw Diagnostic(
+            .recordType, .error, "this is a \(kind)-separated file, not a CALPADS file: its first line has no ^",
+            file: request.displayPath, line: 1,
+            help: "load it \(plain) with header false, columns (...) instead of as \(asWhat)")
     }
 
     static func delimitedOptions(_ request: LoadRequest) -> DelimitedOptions {
@@ -219,8 +233,10 @@ public enum Loader {
     /// read once (a 1M-student SENR is 116 MB).
     /// - Parameter fingerprint: compute the file's SHA-256 (for the ledger and reports).
     /// - Parameter ahead: the file as the cell cache read and hashed it (`InputFile.ReadAhead`).
-    public static func read(_ request: LoadRequest, progress: ProgressHandler?, fingerprint: Bool = true,
-                            ahead: InputFile.ReadAhead? = nil) throws -> LoadedInput {
+    public static func read(
+        _ request: LoadRequest, progress: ProgressHandler?, fingerprint: Bool = true,
+        ahead: InputFile.ReadAhead? = nil
+    ) throws -> LoadedInput {
         if isPattern(request.path) { return try readMany(request, progress: progress, fingerprint: fingerprint) }
         let given = ahead?.path == request.path ? ahead : nil
         switch request.format {
@@ -228,15 +244,19 @@ public enum Loader {
             let input = try InputFile.read(path: request.path, displayName: request.displayPath, ahead: given)
             try requireCaretFile(input.bytes, request)
             let sha = PendingFingerprint(fingerprint ? input : nil, known: given?.sha256)
-            let table = try cleaned(try CalpadsReader.read(input, type: layout, year: year, extract: extract,
-                                                           encoding: request.options.encoding, progress: progress).0,
-                                    request.options, file: request.displayPath)
+            let table = try cleaned(
+                try CalpadsReader.read(
+                    input, type: layout, year: year, extract: extract,
+                    encoding: request.options.encoding, progress: progress
+                ).0,
+                request.options, file: request.displayPath)
             return LoadedInput(table: table, bytes: input.size, sha256: sha.result)
         case .xlsx(let sheet, let headerRow):
             // The workbook is read through ZIPFoundation; hashing it is one more read of a
             // compressed file of a few megabytes.
-            let table = try cleaned(try XlsxReader.read(path: request.path, displayName: request.displayPath, sheet: sheet, headerRow: headerRow),
-                                    request.options, file: request.displayPath)
+            let table = try cleaned(
+                try XlsxReader.read(path: request.path, displayName: request.displayPath, sheet: sheet, headerRow: headerRow),
+                request.options, file: request.displayPath)
             let input = try InputFile.read(path: request.path, displayName: request.displayPath)
             return LoadedInput(table: table, bytes: input.size, sha256: Fingerprint.sha256(input.bytes))
         case .calpadsErrors, .calpadsRejected, .calpadsReport:
@@ -256,14 +276,19 @@ public enum Loader {
             }
             return LoadedInput(table: try cleaned(table, request.options, file: request.displayPath), bytes: input.size, sha256: sha.result)
         case .sqlite:
-            throw Diagnostic(.unknownLayout, .error, "reading \(request.format.name) files is not available in this version of Tally", file: request.displayPath,
-                             help: "export it from the source system as CSV, or read a caret file with: as delimited \"^\" with header false, columns (...)")
+            throw Diagnostic(
+                .unknownLayout, .error, "reading \(request.format.name) files is not available in this version of Tally",
+                file: request.displayPath,
+                help:
+                    "export it from the source system as CSV, or read a caret file with: as delimited \"^\" with header false, columns (...)"
+            )
         default: break
         }
         let input = try InputFile.read(path: request.path, displayName: request.displayPath, ahead: given)
         let sha = PendingFingerprint(fingerprint ? input : nil, known: given?.sha256)
-        let table = try cleaned(try DelimitedReader.read(input, options: delimitedOptions(request), progress: progress),
-                                request.options, file: request.displayPath)
+        let table = try cleaned(
+            try DelimitedReader.read(input, options: delimitedOptions(request), progress: progress),
+            request.options, file: request.displayPath)
         return LoadedInput(table: table, bytes: input.size, sha256: sha.result)
     }
 }

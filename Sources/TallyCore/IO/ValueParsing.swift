@@ -10,9 +10,11 @@ enum ValueParsing {
     /// error naming its line (declare the column's type to read it anyway).
     public static let inferenceRows = 10_000
 
-    static func makeColumn(name: String, interner: ByteInterner, codes: [Int32], declared: DataType?,
-                           dateFormat: String?, missing: [String]?, infer: Bool,
-                           file: String, lines: [Int32], rejected: UnsafeMutablePointer<[RejectedValue]>? = nil) throws -> Column {
+    static func makeColumn(
+        name: String, interner: ByteInterner, codes: [Int32], declared: DataType?,
+        dateFormat: String?, missing: [String]?, infer: Bool,
+        file: String, lines: [Int32], rejected: UnsafeMutablePointer<[RejectedValue]>? = nil
+    ) throws -> Column {
         let distinct = interner.count
         var isNull = [Bool](repeating: false, count: distinct)
         let missingSet = missing.map { Set($0) }
@@ -43,10 +45,16 @@ enum ValueParsing {
             let row = codes.firstIndex(of: Int32(code)) ?? 0
             let line = row < lines.count ? Int(lines[row]) : 0
             let value = interner.string(Int32(code))
-            let inferredHelp = inferred ? "the type \(type.rawValue) was inferred from the first \(Format.count(inferenceRows)) rows; to read this column as text, declare it: with columns (\(name): text)" : nil
-            return Diagnostic(.badValue, .error, "column \"\(name)\": \"\(value)\" is not \(what)", file: file, line: line,
-                              help: help ?? inferredHelp ?? (declared == nil ? nil : "fix the value, or declare the column with another type in columns (...)"))
-                .quoting([SensitiveValue(value: value, lineage: [name])])
+            let inferredHelp =
+                inferred
+                ? "the type \(type.rawValue) was inferred from the first \(Format.count(inferenceRows)) rows; to read this column as text, declare it: with columns (\(name): text)"
+                : nil
+            return Diagnostic(
+                .badValue, .error, "column \"\(name)\": \"\(value)\" is not \(what)", file: file, line: line,
+                help: help ?? inferredHelp
+                    ?? (declared == nil ? nil : "fix the value, or declare the column with another type in columns (...)")
+            )
+            .quoting([SensitiveValue(value: value, lineage: [name])])
         }
         switch type {
         case .text:
@@ -89,8 +97,10 @@ enum ValueParsing {
                 var bits = validity ?? Bitmap(count: codes.count, filled: true)
                 for (row, code) in codes.enumerated() where bad.contains(code) {
                     bits[row] = false
-                    rejected.pointee.append(RejectedValue(column: name, file: file, line: row < lines.count ? Int(lines[row]) : 0,
-                                                          raw: interner.string(code)))
+                    rejected.pointee.append(
+                        RejectedValue(
+                            column: name, file: file, line: row < lines.count ? Int(lines[row]) : 0,
+                            raw: interner.string(code)))
                 }
                 return Column(data: .date(codes.map { values[Int($0)] }), validity: bits)
             }
@@ -146,8 +156,8 @@ enum ValueParsing {
         var current = ""
         let chars = Array(word)
         for (i, c) in chars.enumerated() {
-            let startsWord = c.isUppercase && !current.isEmpty &&
-                (!(chars[i - 1].isUppercase) || (i + 1 < chars.count && chars[i + 1].isLowercase))
+            let startsWord =
+                c.isUppercase && !current.isEmpty && (!(chars[i - 1].isUppercase) || (i + 1 < chars.count && chars[i + 1].isLowercase))
             if startsWord { parts.append(current); current = "" }
             current.append(c)
         }

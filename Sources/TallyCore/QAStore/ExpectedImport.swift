@@ -13,8 +13,10 @@ public enum ExpectedImport {
     /// `tsv`, `delimited "^"`, `xlsx sheet "Counts"`, `calpads report "1.17"`, with options after
     /// `with`); without it, by extension (`.xlsx`, `.tsv`; else CSV), and a CALPADS report
     /// extract is known by its title line (`1.17 - LCFF Unduplicated Pupil – Count`, or the older `1.17 - FRPM/English Learner/Foster Youth - Count`).
-    public static func request(file: String, displayName: String, keys: [String], sheet: String?,
-                               format: String?) throws -> LoadRequest {
+    public static func request(
+        file: String, displayName: String, keys: [String], sheet: String?,
+        format: String?
+    ) throws -> LoadRequest {
         var spec: FormatSpec
         var options = IOOptions()
         if let format {
@@ -45,10 +47,14 @@ public enum ExpectedImport {
     static func parseFormat(_ text: String, file: String) throws -> (FormatSpec, IOOptions) {
         var t = text.trimmingCharacters(in: .whitespaces)
         if t.lowercased().hasPrefix("as ") { t = String(t.dropFirst(3)) }
-        let help = "--format takes what follows `as` in a load: csv, tsv, 'delimited \"^\"', 'xlsx sheet \"Counts\"', 'calpads report \"1.17\"'"
+        let help =
+            "--format takes what follows `as` in a load: csv, tsv, 'delimited \"^\"', 'xlsx sheet \"Counts\"', 'calpads report \"1.17\"'"
         let playbook: Playbook
-        do { playbook = try Parser.parse(source: "load expected from \"file\" as " + t, file: "--format") } catch let list as DiagnosticList {
-            throw Diagnostic(.unknownOption, .error, "--format \"\(text)\": \(list.diagnostics.first?.message ?? "not a format")", file: file, help: help)
+        do { playbook = try Parser.parse(source: "load expected from \"file\" as " + t, file: "--format") } catch let list as DiagnosticList
+        {
+            throw Diagnostic(
+                .unknownOption, .error, "--format \"\(text)\": \(list.diagnostics.first?.message ?? "not a format")", file: file, help: help
+            )
         }
         guard playbook.statements.count == 1, case .load(_, _, _, let format?, let options) = playbook.statements[0].statement else {
             throw Diagnostic(.unknownOption, .error, "--format \"\(text)\" is not one format", file: file, help: help)
@@ -58,8 +64,10 @@ public enum ExpectedImport {
 
     /// A key on more than one row is an error naming the keys and lines, unless `sum` adds
     /// their values (as `compare` sums the actual side by key).
-    public static func load(file: String, displayName: String, keys: [String], value: String, sheet: String?,
-                            sum: Bool = false, format: String? = nil) throws -> Loaded {
+    public static func load(
+        file: String, displayName: String, keys: [String], value: String, sheet: String?,
+        sum: Bool = false, format: String? = nil
+    ) throws -> Loaded {
         let request = try request(file: file, displayName: displayName, keys: keys, sheet: sheet, format: format)
         let loaded: LoadedInput
         do { loaded = try Loader.read(request, progress: nil) } catch var d as Diagnostic {
@@ -68,8 +76,9 @@ public enum ExpectedImport {
         }
         let table = loaded.table
         for column in keys + [value] where table.column(column) == nil {
-            throw Diagnostic(.unknownColumn, .error, "the file has no column \"\(column)\"", file: displayName, line: 1,
-                             help: Suggest.help(for: column, in: table.names))
+            throw Diagnostic(
+                .unknownColumn, .error, "the file has no column \"\(column)\"", file: displayName, line: 1,
+                help: Suggest.help(for: column, in: table.names))
         }
         let keyColumns = keys.compactMap { table.column($0) }
         guard let values = table.column(value) else { return Loaded(rows: [], sha256: loaded.sha256) }
@@ -79,8 +88,9 @@ public enum ExpectedImport {
         for row in 0..<table.rowCount {
             let raw = values.value(row)
             guard let number = raw.doubleValue ?? Double(raw.display.trimmedSpaces()) else {
-                throw Diagnostic(.badValue, .error, "column \"\(value)\": \"\(raw.display)\" is not a number", file: displayName,
-                                 line: table.provenance.location(row)?.line ?? 0)
+                throw Diagnostic(
+                    .badValue, .error, "column \"\(value)\": \"\(raw.display)\" is not a number", file: displayName,
+                    line: table.provenance.location(row)?.line ?? 0)
             }
             let key = keyColumns.map { $0.isNull(row) ? "" : $0.value(row).display }
             let joined = QAStore.joinKey(key)
@@ -95,13 +105,15 @@ public enum ExpectedImport {
         let repeated = rows.filter { (lines[QAStore.joinKey($0.key)]?.count ?? 0) > 1 }
         if !repeated.isEmpty, !sum {
             let examples = repeated.prefix(5).map { item in
-                "\(keys.count == 1 ? "" : "(")\(item.key.joined(separator: ", "))\(keys.count == 1 ? "" : ")") on lines " +
-                    (lines[QAStore.joinKey(item.key)] ?? []).map(String.init).joined(separator: ", ")
+                "\(keys.count == 1 ? "" : "(")\(item.key.joined(separator: ", "))\(keys.count == 1 ? "" : ")") on lines "
+                    + (lines[QAStore.joinKey(item.key)] ?? []).map(String.init).joined(separator: ", ")
             }
-            throw Diagnostic(.notOneRowPerKey, .error, "\(Format.plural(repeated.count, "key")) of \(keys.joined(separator: ", ")) appear\(repeated.count == 1 ? "s" : "") on more than one row: " +
-                                examples.joined(separator: "; ") + (repeated.count > 5 ? "; …" : ""),
-                             file: displayName, line: lines[QAStore.joinKey(repeated[0].key)]?.dropFirst().first ?? 0,
-                             help: "remove the repeated rows, add a key column that tells them apart, or pass --sum to add their values")
+            throw Diagnostic(
+                .notOneRowPerKey, .error,
+                "\(Format.plural(repeated.count, "key")) of \(keys.joined(separator: ", ")) appear\(repeated.count == 1 ? "s" : "") on more than one row: "
+                    + examples.joined(separator: "; ") + (repeated.count > 5 ? "; …" : ""),
+                file: displayName, line: lines[QAStore.joinKey(repeated[0].key)]?.dropFirst().first ?? 0,
+                help: "remove the repeated rows, add a key column that tells them apart, or pass --sum to add their values")
         }
         return Loaded(rows: rows, sha256: loaded.sha256)
     }

@@ -37,26 +37,34 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         var location: String {
             // An IPv6 address is written in brackets, as in the URL.
             let shownHost = host.contains(":") ? "[\(host)]" : host
-            return "postgres://\(user)@\(socketDirectory.map { _ in "" } ?? shownHost):\(port)/\(database)" + (socketDirectory.map { "?host=\($0)" } ?? "")
+            return "postgres://\(user)@\(socketDirectory.map { _ in "" } ?? shownHost):\(port)/\(database)"
+                + (socketDirectory.map { "?host=\($0)" } ?? "")
         }
     }
 
     /// Parses `postgres://user[:password]@host[:port]/database[?host=/socket/dir&sslmode=…&sslrootcert=…]`
     /// (`PGSSLMODE` and `PGSSLROOTCERT` when the URL does not say).
-    static func target(_ url: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-                       home: String = NSHomeDirectory()) throws -> Target {
+    static func target(
+        _ url: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+        home: String = NSHomeDirectory()
+    ) throws -> Target {
         guard let parts = URLComponents(string: url), parts.scheme == "postgres" || parts.scheme == "postgresql" else {
-            throw Diagnostic(.storeUnreadable, .error, "not a PostgreSQL URL (is the port a number?)", file: QAStore.displayLocation(url),
-                             help: "write the store as postgres://user@host:5432/database")
+            throw Diagnostic(
+                .storeUnreadable, .error, "not a PostgreSQL URL (is the port a number?)", file: QAStore.displayLocation(url),
+                help: "write the store as postgres://user@host:5432/database")
         }
         var t = Target()
         // [::1] is an IPv6 address: the brackets are the URL's, not the host's.
-        t.host = parts.host.flatMap { $0.isEmpty ? nil : $0 }.map { $0.hasPrefix("[") && $0.hasSuffix("]") ? String($0.dropFirst().dropLast()) : $0 } ?? "localhost"
+        t.host =
+            parts.host.flatMap { $0.isEmpty ? nil : $0 }.map {
+                $0.hasPrefix("[") && $0.hasSuffix("]") ? String($0.dropFirst().dropLast()) : $0
+            } ?? "localhost"
         t.port = parts.port ?? 5432
         // A port past 65535 would wrap round to another one (99999 connects to 34463).
         guard (1...65535).contains(t.port) else {
-            throw Diagnostic(.storeUnreadable, .error, "port \(t.port) is not a TCP port (1 to 65535)", file: QAStore.displayLocation(url),
-                             help: "PostgreSQL's usual port is 5432")
+            throw Diagnostic(
+                .storeUnreadable, .error, "port \(t.port) is not a TCP port (1 to 65535)", file: QAStore.displayLocation(url),
+                help: "PostgreSQL's usual port is 5432")
         }
         t.user = parts.user ?? environment["PGUSER"] ?? environment["USER"] ?? "postgres"
         t.database = String(parts.path.drop(while: { $0 == "/" }))
@@ -70,8 +78,9 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         }
         if let mode {
             guard let parsed = TLSMode(rawValue: mode) else {
-                throw Diagnostic(.storeUnreadable, .error, "\(modeSource) is \"\(mode)\": not an sslmode", file: t.location,
-                                 help: "use one of " + TLSMode.allCases.map(\.rawValue).joined(separator: ", "))
+                throw Diagnostic(
+                    .storeUnreadable, .error, "\(modeSource) is \"\(mode)\": not an sslmode", file: t.location,
+                    help: "use one of " + TLSMode.allCases.map(\.rawValue).joined(separator: ", "))
             }
             t.tls = parsed
         }
@@ -86,8 +95,15 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             var fields: [String] = [], current = "", escaped = false
             for ch in line {
-                if escaped { current.append(ch); escaped = false } else if ch == "\\" { escaped = true }
-                else if ch == ":" { fields.append(current); current = "" } else { current.append(ch) }
+                if escaped {
+                    current.append(ch); escaped = false
+                } else if ch == "\\" {
+                    escaped = true
+                } else if ch == ":" {
+                    fields.append(current); current = ""
+                } else {
+                    current.append(ch)
+                }
             }
             fields.append(current)
             guard fields.count == 5 else { continue }
@@ -105,18 +121,23 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         location = t.location
         var configuration: PostgresConnection.Configuration
         if let directory = t.socketDirectory {
-            configuration = .init(unixSocketPath: directory + "/.s.PGSQL.\(t.port)", username: t.user, password: t.password, database: t.database)
+            configuration = .init(
+                unixSocketPath: directory + "/.s.PGSQL.\(t.port)", username: t.user, password: t.password, database: t.database)
         } else {
-            configuration = .init(host: t.host, port: t.port, username: t.user, password: t.password, database: t.database,
-                                  tls: try PostgresBackend.tls(t))
+            configuration = .init(
+                host: t.host, port: t.port, username: t.user, password: t.password, database: t.database,
+                tls: try PostgresBackend.tls(t))
         }
         let logger = self.logger
         let config = configuration
         do {
             connection = try blocking { try await PostgresConnection.connect(configuration: config, id: 1, logger: logger) }
         } catch {
-            throw Diagnostic(.storeUnreadable, .error, "cannot open the QA store: \(PostgresBackend.describe(error))", file: t.location,
-                             help: "check that the server runs and the URL's user, host, port and database (the password comes from the URL, PGPASSWORD or ~/.pgpass)")
+            throw Diagnostic(
+                .storeUnreadable, .error, "cannot open the QA store: \(PostgresBackend.describe(error))", file: t.location,
+                help:
+                    "check that the server runs and the URL's user, host, port and database (the password comes from the URL, PGPASSWORD or ~/.pgpass)"
+            )
         }
         // A connection must be closed before it is released, also when the store is refused.
         do {
@@ -132,13 +153,15 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         var configuration = TLSConfiguration.makeClientConfiguration()
         switch t.tls {
         case .disable: return .disable
-        case .allow, .prefer, .require: configuration.certificateVerification = t.tls == .require && t.rootCertificate != nil ? .noHostnameVerification : .none
+        case .allow, .prefer, .require:
+            configuration.certificateVerification = t.tls == .require && t.rootCertificate != nil ? .noHostnameVerification : .none
         case .verifyCA: configuration.certificateVerification = .noHostnameVerification
         case .verifyFull: configuration.certificateVerification = .fullVerification
         }
         if let root = t.rootCertificate {
             guard FileManager.default.isReadableFile(atPath: root) else {
-                throw Diagnostic(.storeUnreadable, .error, "cannot read the certificate authority file \(root) (sslrootcert)", file: t.location)
+                throw Diagnostic(
+                    .storeUnreadable, .error, "cannot read the certificate authority file \(root) (sslrootcert)", file: t.location)
             }
             configuration.trustRoots = .file(root)
         }
@@ -160,7 +183,8 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
                 if case .handshakeFailed = ssl {
                     // BoringSSL's reason (CERTIFICATE_VERIFY_FAILED …), not its source path.
                     let text = "\(ssl)"
-                    let reason = text.range(of: "OPENSSL_internal:").map { String(text[$0.upperBound...].prefix { $0 != " " && $0 != "]" }) } ?? ""
+                    let reason =
+                        text.range(of: "OPENSSL_internal:").map { String(text[$0.upperBound...].prefix { $0 != " " && $0 != "]" }) } ?? ""
                     return "the TLS handshake failed" + (reason.isEmpty ? "" : " (\(reason))")
                         + ": is the server's certificate signed by an authority in sslrootcert (or the system's) and does it name the host?"
                 }
@@ -180,7 +204,9 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     func execute(_ sql: String, _ arguments: [StoreValue]) throws -> (columns: [String], rows: [[StoreValue]], insertedID: Int64?) {
         var text = PostgresBackend.translate(sql)
         var returnsID = false
-        if let table = PostgresBackend.insertTable(text), StoreMigrations.serialTables.contains(table), !text.uppercased().contains("RETURNING") {
+        if let table = PostgresBackend.insertTable(text), StoreMigrations.serialTables.contains(table),
+            !text.uppercased().contains("RETURNING")
+        {
             text += " RETURNING id"
             returnsID = true
         }
@@ -241,7 +267,8 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         if upper.hasPrefix("INSERT OR REPLACE INTO") {
             let rest = "INSERT INTO" + trimmed.dropFirst("INSERT OR REPLACE INTO".count)
             guard let table = insertTable(rest), let key = StoreMigrations.tables.first(where: { $0.name == table })?.key,
-                  let open = rest.firstIndex(of: "("), let close = rest.firstIndex(of: ")") else { return rest }
+                let open = rest.firstIndex(of: "("), let close = rest.firstIndex(of: ")")
+            else { return rest }
             let columns = rest[rest.index(after: open)..<close].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let others = columns.filter { !key.contains($0) }
             let action = others.isEmpty ? "DO NOTHING" : "DO UPDATE SET " + others.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
@@ -259,7 +286,8 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
     /// SQLite's types in PostgreSQL's: ids the database allocates, 64-bit integers, doubles.
     static func postgresDDL(_ sql: String) -> [String] {
-        let converted = sql
+        let converted =
+            sql
             .replacingOccurrences(of: "INTEGER PRIMARY KEY AUTOINCREMENT", with: "BIGSERIAL PRIMARY KEY")
             .replacingOccurrences(of: "INTEGER", with: "BIGINT")
             .replacingOccurrences(of: "REAL", with: "DOUBLE PRECISION")
@@ -283,13 +311,17 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         } catch let d as Diagnostic {
             throw d
         } catch {
-            throw Diagnostic(.storeUnreadable, .error, "the QA store could not be \(verb): \(PostgresBackend.describe(error))", file: location)
+            throw Diagnostic(
+                .storeUnreadable, .error, "the QA store could not be \(verb): \(PostgresBackend.describe(error))", file: location)
         }
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T { try transaction(readOnly: true, body) }
     func write<T>(_ body: (Database) throws -> T) throws -> T {
-        if readOnly { throw Diagnostic(.storeUnreadable, .error, "the QA store could not be written: this command opened it read-only", file: location) }
+        if readOnly {
+            throw Diagnostic(
+                .storeUnreadable, .error, "the QA store could not be written: this command opened it read-only", file: location)
+        }
         return try transaction(readOnly: false, body)
     }
 
@@ -302,12 +334,16 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         do {
             _ = try execute("SELECT pg_advisory_lock(7261626)", [])
             defer { _ = try? execute("SELECT pg_advisory_unlock(7261626)", []) }
-            let tables = try execute("""
+            let tables = try execute(
+                """
                 SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
-                """, []).rows.compactMap { row -> String? in if case .text(let s)? = row.first { return s } else { return nil } }
+                """, []
+            ).rows.compactMap { row -> String? in if case .text(let s)? = row.first { return s } else { return nil } }
             if !tables.isEmpty, !tables.contains("tally_migrations") {
-                throw Diagnostic(.storeUnreadable, .error, "this PostgreSQL database is not a Tally QA store (it has \(tables.count) table\(tables.count == 1 ? "" : "s") of its own); it is left unchanged",
-                                 file: location, help: "create an empty database for the store (createdb tally) and pass its URL with --store")
+                throw Diagnostic(
+                    .storeUnreadable, .error,
+                    "this PostgreSQL database is not a Tally QA store (it has \(tables.count) table\(tables.count == 1 ? "" : "s") of its own); it is left unchanged",
+                    file: location, help: "create an empty database for the store (createdb tally) and pass its URL with --store")
             }
             _ = try execute("CREATE TABLE IF NOT EXISTS tally_migrations (identifier TEXT PRIMARY KEY, applied_at TEXT NOT NULL)", [])
             let applied = try appliedMigrations()
@@ -319,8 +355,9 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
                             try db.execute(sql: piece, arguments: StatementArguments(StoreMigrations.arguments(piece)))
                         }
                     }
-                    try db.execute(sql: "INSERT INTO tally_migrations (identifier, applied_at) VALUES (?, ?)",
-                                   arguments: [identifier, QAStore.timestamp(Date())])
+                    try db.execute(
+                        sql: "INSERT INTO tally_migrations (identifier, applied_at) VALUES (?, ?)",
+                        arguments: [identifier, QAStore.timestamp(Date())])
                 }
             }
         } catch let d as Diagnostic {
@@ -336,13 +373,17 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         readOnly = true
         do {
             _ = try execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", [])
-            let tables = try execute("""
+            let tables = try execute(
+                """
                 SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'
-                """, []).rows.compactMap { row -> String? in if case .text(let s)? = row.first { return s } else { return nil } }
+                """, []
+            ).rows.compactMap { row -> String? in if case .text(let s)? = row.first { return s } else { return nil } }
             if tables.isEmpty { throw QAStore.missing(location) }
             guard tables.contains("tally_migrations") else {
-                throw Diagnostic(.storeUnreadable, .error, "this PostgreSQL database is not a Tally QA store (it has \(tables.count) table\(tables.count == 1 ? "" : "s") of its own); it is left unchanged",
-                                 file: location, help: "pass the QA store's URL with --store")
+                throw Diagnostic(
+                    .storeUnreadable, .error,
+                    "this PostgreSQL database is not a Tally QA store (it has \(tables.count) table\(tables.count == 1 ? "" : "s") of its own); it is left unchanged",
+                    file: location, help: "pass the QA store's URL with --store")
             }
             let applied = try appliedMigrations()
             try QAStore.refuseNewer(applied, location: location)
@@ -376,19 +417,22 @@ struct PostgresExecutor: StoreExecutor {
     /// few hundred rows instead of one per row (a 60,000-row snapshot took a minute row by row).
     func runBatch(_ sql: String, _ rows: [[StoreValue]]) throws {
         guard let width = rows.first?.count, width > 0,
-              let values = sql.range(of: "VALUES", options: .caseInsensitive),
-              let open = sql[values.upperBound...].firstIndex(of: "("),
-              let close = sql[open...].firstIndex(of: ")") else {
+            let values = sql.range(of: "VALUES", options: .caseInsensitive),
+            let open = sql[values.upperBound...].firstIndex(of: "("),
+            let close = sql[open...].firstIndex(of: ")")
+        else {
             for row in rows { _ = try run(sql, row) }
             return
         }
         var rows = rows
         // `INSERT OR REPLACE` row by row keeps the last row of a repeated key; one multi-row
         // statement may not touch a key twice, so only each key's last row is sent.
-        if sql.uppercased().hasPrefix("INSERT OR REPLACE"), let table = PostgresBackend.insertTable(
-            "INSERT INTO" + sql.dropFirst("INSERT OR REPLACE INTO".count)),
-           let key = StoreMigrations.tables.first(where: { $0.name == table })?.key,
-           let listOpen = sql.firstIndex(of: "("), let listClose = sql.firstIndex(of: ")") {
+        if sql.uppercased().hasPrefix("INSERT OR REPLACE"),
+            let table = PostgresBackend.insertTable(
+                "INSERT INTO" + sql.dropFirst("INSERT OR REPLACE INTO".count)),
+            let key = StoreMigrations.tables.first(where: { $0.name == table })?.key,
+            let listOpen = sql.firstIndex(of: "("), let listClose = sql.firstIndex(of: ")")
+        {
             let columns = sql[sql.index(after: listOpen)..<listClose].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let positions = key.compactMap { columns.firstIndex(of: $0) }
             if positions.count == key.count {
@@ -424,6 +468,8 @@ func blocking<T>(_ operation: @escaping @Sendable () async throws -> T) throws -
         done.signal()
     }
     done.wait()
-    guard let result = box.result else { throw Diagnostic(.storeUnreadable, .error, "the QA store's server did not answer", file: "--store") }
+    guard let result = box.result else {
+        throw Diagnostic(.storeUnreadable, .error, "the QA store's server did not answer", file: "--store")
+    }
     return try result.get()
 }

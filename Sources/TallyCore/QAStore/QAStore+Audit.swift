@@ -40,10 +40,12 @@ extension QAStore {
         guard let run = try run(id) else { throw Diagnostic(.notInLedger, .error, "no run \(id) in the ledger", file: path) }
         return run.inputs.map { input in
             guard let current = Fingerprint.sha256(file: input.absolutePath) else {
-                return InputVerification(table: input.table, path: input.path, status: .missing, recordedSHA256: input.sha256, currentSHA256: nil)
+                return InputVerification(
+                    table: input.table, path: input.path, status: .missing, recordedSHA256: input.sha256, currentSHA256: nil)
             }
-            return InputVerification(table: input.table, path: input.path, status: current == input.sha256 ? .unchanged : .changed,
-                                     recordedSHA256: input.sha256, currentSHA256: current)
+            return InputVerification(
+                table: input.table, path: input.path, status: current == input.sha256 ? .unchanged : .changed,
+                recordedSHA256: input.sha256, currentSHA256: current)
         }
     }
 

@@ -27,8 +27,10 @@ public struct BaselineScope: Sendable, Equatable {
     public var inputs: [String]
 
     /// `scope`: the parameters a baseline must share (nil: every one that is not a date).
-    public init(playbook: String, params: [String: String], dateParams: Set<String>, inputs: [String],
-                scope: [String]? = nil, named: Bool = false) {
+    public init(
+        playbook: String, params: [String: String], dateParams: Set<String>, inputs: [String],
+        scope: [String]? = nil, named: Bool = false
+    ) {
         self.playbook = playbook
         self.params = params
         let scope = scope ?? params.keys.filter { !dateParams.contains($0) }
@@ -45,7 +47,7 @@ public struct BaselineScope: Sendable, Equatable {
         guard Set(other.keys) == Set(params.keys) else { return false }
         for name in scope where other[name] != params[name] { return false }
         let theirs = dateParams.sorted().map { other[$0] ?? "" }
-        if dates.lexicographicallyPrecedes(theirs) { return false }   // a later day
+        if dates.lexicographicallyPrecedes(theirs) { return false } // a later day
         if theirs == dates, otherInputs.sorted() == inputs { return false } // the same data again
         return true
     }
@@ -76,13 +78,18 @@ extension QAStore {
     /// The runs that may be a baseline for a run in this scope, best first.
     public func baselineRuns(_ scope: BaselineScope) throws -> [BaselineRun] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT id, params, started_at FROM run WHERE playbook_path = ? AND exit_status < 2 AND partial IS NULL ORDER BY id DESC
-                """, arguments: [scope.playbook])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, params, started_at FROM run WHERE playbook_path = ? AND exit_status < 2 AND partial IS NULL ORDER BY id DESC
+                    """, arguments: [scope.playbook])
             var inputs: [Int64: [String]] = [:]
-            for r in try Row.fetchAll(db, sql: """
-                SELECT i.run_id, i.table_name, i.sha256 FROM run_input i JOIN run r ON r.id = i.run_id WHERE r.playbook_path = ?
-                """, arguments: [scope.playbook]) {
+            for r in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT i.run_id, i.table_name, i.sha256 FROM run_input i JOIN run r ON r.id = i.run_id WHERE r.playbook_path = ?
+                    """, arguments: [scope.playbook])
+            {
                 inputs[r["run_id"], default: []].append("\(r["table_name"] as String)=\(r["sha256"] as String)")
             }
             let candidates: [BaselineRun] = rows.compactMap { row in
@@ -104,8 +111,11 @@ extension QAStore {
     /// A snapshot of this name taken by one run, if it took one.
     public func snapshot(name: String, run: Int64) throws -> Snapshot? {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM snapshot WHERE name = ? AND run_id = ? ORDER BY id DESC LIMIT 1",
-                                             arguments: [name, run]) else { return nil }
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM snapshot WHERE name = ? AND run_id = ? ORDER BY id DESC LIMIT 1",
+                    arguments: [name, run])
+            else { return nil }
             return try QAStore.snapshot(row, db)
         }
     }

@@ -94,8 +94,10 @@ public struct ErrorHistory: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey { case playbook, name, runs, submissions, errors }
     struct RunEntry: Codable { var id: Int64; var startedAt: String; var errors: Int }
 
-    public init(playbook: String, name: String, runs: [(id: Int64, startedAt: String, count: Int)], submissions: [TrackedSubmission] = [],
-                errors: [TrackedErrorStatus]) {
+    public init(
+        playbook: String, name: String, runs: [(id: Int64, startedAt: String, count: Int)], submissions: [TrackedSubmission] = [],
+        errors: [TrackedErrorStatus]
+    ) {
         self.playbook = playbook; self.name = name; self.runs = runs; self.submissions = submissions; self.errors = errors
     }
 
@@ -137,9 +139,11 @@ public struct ErrorHistory: Sendable, Codable, Equatable {
             guard let f = first[key], let l = last[key] else { continue }
             if l == latest {
                 let before = latest > 0 && sets[runs[latest - 1]]?[key] != nil
-                out.append(TrackedErrorStatus(error: error, status: before ? .open : .new, firstSeen: runs[f], lastSeen: runs[l], resolvedIn: nil))
+                out.append(
+                    TrackedErrorStatus(error: error, status: before ? .open : .new, firstSeen: runs[f], lastSeen: runs[l], resolvedIn: nil))
             } else {
-                out.append(TrackedErrorStatus(error: error, status: .resolved, firstSeen: runs[f], lastSeen: runs[l], resolvedIn: runs[l + 1]))
+                out.append(
+                    TrackedErrorStatus(error: error, status: .resolved, firstSeen: runs[f], lastSeen: runs[l], resolvedIn: runs[l + 1]))
             }
         }
         let rank: [TrackedErrorStatus.Status: Int] = [.new: 0, .open: 1, .resolved: 2]
@@ -155,20 +159,27 @@ extension QAStore {
     /// the submission they belong to: `report`, the error report's SHA-256, and `submitted`, its
     /// own date when it has one. The run is recorded as having tracked even with no error, so
     /// everything open before shows as resolved.
-    public func saveTrackedErrors(_ errors: [TrackedError], name: String, playbook: String, runId: Int64,
-                                  report: String? = nil, submitted: String? = nil) throws {
+    public func saveTrackedErrors(
+        _ errors: [TrackedError], name: String, playbook: String, runId: Int64,
+        report: String? = nil, submitted: String? = nil
+    ) throws {
         try write { db in
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO tracked_run (run_id, name, playbook_path, error_count, submission, submitted)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [runId, name, playbook, errors.count, report, submitted])
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO tracked_run (run_id, name, playbook_path, error_count, submission, submitted)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [runId, name, playbook, errors.count, report, submitted])
             for e in errors {
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO tracked_error (run_id, name, error_key, error_code, rule_id, local_record_id, ssid, school,
-                                                         severity, description, field, value, source_file, source_line)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [runId, name, e.key, e.errorCode, e.ruleID, e.localRecordID, e.ssid, e.school, e.severity,
-                                     e.description, e.field, e.value, e.sourceFile, e.sourceLine])
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO tracked_error (run_id, name, error_key, error_code, rule_id, local_record_id, ssid, school,
+                                                             severity, description, field, value, source_file, source_line)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        runId, name, e.key, e.errorCode, e.ruleID, e.localRecordID, e.ssid, e.school, e.severity,
+                        e.description, e.field, e.value, e.sourceFile, e.sourceLine,
+                    ])
             }
         }
     }
@@ -176,23 +187,34 @@ extension QAStore {
     /// The series that tracked errors: (playbook, tracked table), in order of their first run.
     public func trackedSeries() throws -> [(playbook: String, name: String)] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT t.playbook_path, t.name, MIN(t.run_id) AS first FROM tracked_run t JOIN run r ON r.id = t.run_id
-                WHERE r.exit_status IN (0, 1) GROUP BY t.playbook_path, t.name ORDER BY first
-                """).map { ($0["playbook_path"], $0["name"]) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.playbook_path, t.name, MIN(t.run_id) AS first FROM tracked_run t JOIN run r ON r.id = t.run_id
+                    WHERE r.exit_status IN (0, 1) GROUP BY t.playbook_path, t.name ORDER BY first
+                    """
+            ).map { ($0["playbook_path"], $0["name"]) }
         }
     }
 
     /// The submissions of a series in its order, each with its errors (as its first run kept
     /// them), from the runs that tracked it and completed (a run killed before its writes landed
     /// is not one), up to run `upTo` when given; and every such run.
-    public func trackedSubmissions(playbook: String, name: String, upTo: Int64? = nil) throws
-        -> (submissions: [(submission: TrackedSubmission, errors: [String: TrackedError])], runs: [(id: Int64, startedAt: String, count: Int)]) {
+    public func trackedSubmissions(
+        playbook: String, name: String, upTo: Int64? = nil
+    ) throws
+        -> (
+            submissions: [(submission: TrackedSubmission, errors: [String: TrackedError])],
+            runs: [(id: Int64, startedAt: String, count: Int)]
+        )
+    {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT t.run_id, r.started_at, t.error_count, t.submission, t.submitted FROM tracked_run t JOIN run r ON r.id = t.run_id
-                WHERE t.playbook_path = ? AND t.name = ? AND r.exit_status IN (0, 1) AND t.run_id <= ? ORDER BY t.run_id
-                """, arguments: [playbook, name, upTo ?? Int64.max])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.run_id, r.started_at, t.error_count, t.submission, t.submitted FROM tracked_run t JOIN run r ON r.id = t.run_id
+                    WHERE t.playbook_path = ? AND t.name = ? AND r.exit_status IN (0, 1) AND t.run_id <= ? ORDER BY t.run_id
+                    """, arguments: [playbook, name, upTo ?? Int64.max])
             var runs: [(id: Int64, startedAt: String, count: Int)] = []
             var groups: [TrackedSubmission] = [], at: [String: Int] = [:]
             for r in rows {
@@ -210,15 +232,19 @@ extension QAStore {
                 var submission = group
                 submission.number = k + 1
                 var set: [String: TrackedError] = [:]
-                for r in try Row.fetchAll(db, sql: "SELECT * FROM tracked_error WHERE run_id = ? AND name = ?", arguments: [group.firstRun, name]) {
+                for r in try Row.fetchAll(
+                    db, sql: "SELECT * FROM tracked_error WHERE run_id = ? AND name = ?", arguments: [group.firstRun, name])
+                {
                     // The field as Tally names it now: runs tracked before error reports' field labels
                     // were read as Tally's columns ("Enrollment Start Date") keep the same key as
                     // later ones (EnrollmentSchoolStartDate), so no error churns into resolved + new.
                     let field = (r["field"] as String?).map(CalpadsReturns.fieldColumn)
-                    let key = TrackedError.key(ruleID: r["rule_id"], localRecordID: r["local_record_id"], ssid: r["ssid"], school: r["school"], field: field)
-                    let e = TrackedError(key: key, errorCode: r["error_code"], ruleID: r["rule_id"], localRecordID: r["local_record_id"],
-                                         ssid: r["ssid"], school: r["school"], severity: r["severity"], description: r["description"],
-                                         field: field, value: r["value"], sourceFile: r["source_file"], sourceLine: r["source_line"])
+                    let key = TrackedError.key(
+                        ruleID: r["rule_id"], localRecordID: r["local_record_id"], ssid: r["ssid"], school: r["school"], field: field)
+                    let e = TrackedError(
+                        key: key, errorCode: r["error_code"], ruleID: r["rule_id"], localRecordID: r["local_record_id"],
+                        ssid: r["ssid"], school: r["school"], severity: r["severity"], description: r["description"],
+                        field: field, value: r["value"], sourceFile: r["source_file"], sourceLine: r["source_line"])
                     set[e.key] = e
                 }
                 out.append((submission, set))
@@ -232,7 +258,8 @@ extension QAStore {
         let (submissions, runs) = try trackedSubmissions(playbook: playbook, name: name, upTo: upTo)
         var sets: [Int64: [String: TrackedError]] = [:]
         for s in submissions { sets[s.submission.firstRun] = s.errors }
-        return ErrorHistory(playbook: playbook, name: name, runs: runs, submissions: submissions.map(\.submission),
-                            errors: ErrorHistory.statuses(runs: submissions.map(\.submission.firstRun), sets: sets))
+        return ErrorHistory(
+            playbook: playbook, name: name, runs: runs, submissions: submissions.map(\.submission),
+            errors: ErrorHistory.statuses(runs: submissions.map(\.submission.firstRun), sets: sets))
     }
 }

@@ -17,20 +17,28 @@ public struct ExpectedSetInfo: Sendable, Codable, Equatable {
 extension QAStore {
     /// Stores a new version of an expected set; earlier versions are kept.
     @discardableResult
-    public func importExpected(name: String, keys: [String], valueName: String, rows: [(key: [String], value: Double)],
-                               sourcePath: String, sourceSHA256: String, createdBy: String, at date: Date) throws -> Int {
+    public func importExpected(
+        name: String, keys: [String], valueName: String, rows: [(key: [String], value: Double)],
+        sourcePath: String, sourceSHA256: String, createdBy: String, at date: Date
+    ) throws -> Int {
         // One value per key: a repeated key would silently keep only its last value.
         var seen = Set<String>()
         for row in rows where !seen.insert(QAStore.joinKey(row.key)).inserted {
-            throw Diagnostic(.unexpectedToken, .error, "expected \"\(name)\": the key \(row.key.joined(separator: ", ")) appears more than once", file: sourcePath)
+            throw Diagnostic(
+                .unexpectedToken, .error, "expected \"\(name)\": the key \(row.key.joined(separator: ", ")) appears more than once",
+                file: sourcePath)
         }
         return try write { db in
             let version = (try Int.fetchOne(db, sql: "SELECT MAX(version) FROM expected_set WHERE name = ?", arguments: [name]) ?? 0) + 1
-            try db.execute(sql: """
-                INSERT INTO expected_set (name, version, keys, value_name, created_at, created_by, source_path, source_sha256, row_count)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [name, version, QAStore.joinKey(keys), valueName, QAStore.timestamp(date), createdBy,
-                                 sourcePath, sourceSHA256, rows.count])
+            try db.execute(
+                sql: """
+                    INSERT INTO expected_set (name, version, keys, value_name, created_at, created_by, source_path, source_sha256, row_count)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    name, version, QAStore.joinKey(keys), valueName, QAStore.timestamp(date), createdBy,
+                    sourcePath, sourceSHA256, rows.count,
+                ])
             let id = db.lastInsertedRowID
             let statement = try db.makeStatement(sql: "INSERT OR REPLACE INTO expected_value (set_id, key, value) VALUES (?, ?, ?)")
             for row in rows { try statement.execute(arguments: [id, QAStore.joinKey(row.key), row.value]) }
@@ -41,11 +49,14 @@ extension QAStore {
     /// The latest version of every expected set (with how many versions exist).
     public func expectedSets() throws -> [(info: ExpectedSetInfo, versions: Int)] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT s.*, (SELECT COUNT(*) FROM expected_set t WHERE t.name = s.name) AS versions
-                FROM expected_set s WHERE s.version = (SELECT MAX(version) FROM expected_set t WHERE t.name = s.name)
-                ORDER BY s.name
-                """).map { (QAStore.setInfo($0), $0["versions"]) }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.*, (SELECT COUNT(*) FROM expected_set t WHERE t.name = s.name) AS versions
+                    FROM expected_set s WHERE s.version = (SELECT MAX(version) FROM expected_set t WHERE t.name = s.name)
+                    ORDER BY s.name
+                    """
+            ).map { (QAStore.setInfo($0), $0["versions"]) }
         }
     }
 
@@ -60,7 +71,8 @@ extension QAStore {
             if let version {
                 row = try Row.fetchOne(db, sql: "SELECT * FROM expected_set WHERE name = ? AND version = ?", arguments: [name, version])
             } else {
-                row = try Row.fetchOne(db, sql: "SELECT * FROM expected_set WHERE name = ? ORDER BY version DESC LIMIT 1", arguments: [name])
+                row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM expected_set WHERE name = ? ORDER BY version DESC LIMIT 1", arguments: [name])
             }
             guard let row else { return nil }
             let id: Int64 = row["id"]
@@ -71,8 +83,9 @@ extension QAStore {
     }
 
     static func setInfo(_ row: Row) -> ExpectedSetInfo {
-        ExpectedSetInfo(name: row["name"], version: row["version"], keys: splitKey(row["keys"]), valueName: row["value_name"],
-                        createdAt: row["created_at"], createdBy: row["created_by"], sourcePath: row["source_path"],
-                        sourceSHA256: row["source_sha256"], rowCount: row["row_count"])
+        ExpectedSetInfo(
+            name: row["name"], version: row["version"], keys: splitKey(row["keys"]), valueName: row["value_name"],
+            createdAt: row["created_at"], createdBy: row["created_by"], sourcePath: row["source_path"],
+            sourceSHA256: row["source_sha256"], rowCount: row["row_count"])
     }
 }

@@ -96,41 +96,56 @@ extension QAStore {
         let params = Dictionary(uniqueKeysWithValues: run.params.map { ($0.name, $0.value) })
         let paramsJSON = QAStore.json(params)
         return try write { db in
-            try db.execute(sql: """
-                INSERT INTO run (title, playbook_path, playbook_sha256, params, tool_version, started_at, finished_at, exit_status,
-                                 checks_passed, checks_failed, warnings, errors, run_by, partial, privacy)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [run.title, run.playbookPath, run.playbookSHA256, paramsJSON, TallyVersion.string,
-                                 QAStore.timestamp(run.started), QAStore.timestamp(run.finished), Int(exitStatus ?? run.exitStatus),
-                                 run.checksPassed, run.checksFailed, run.warnings,
-                                 QAStore.json(run.errors.map(\.description)), run.runBy, run.partial, QAStore.json(run.privacy)])
+            try db.execute(
+                sql: """
+                    INSERT INTO run (title, playbook_path, playbook_sha256, params, tool_version, started_at, finished_at, exit_status,
+                                     checks_passed, checks_failed, warnings, errors, run_by, partial, privacy)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    run.title, run.playbookPath, run.playbookSHA256, paramsJSON, TallyVersion.string,
+                    QAStore.timestamp(run.started), QAStore.timestamp(run.finished), Int(exitStatus ?? run.exitStatus),
+                    run.checksPassed, run.checksFailed, run.warnings,
+                    QAStore.json(run.errors.map(\.description)), run.runBy, run.partial, QAStore.json(run.privacy),
+                ])
             let id = db.lastInsertedRowID
             for (k, input) in run.inputs.enumerated() {
-                try db.execute(sql: """
-                    INSERT INTO run_input (run_id, position, table_name, path, absolute_path, format, bytes, sha256, row_count)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [id, k, input.table, input.path, input.absolutePath, input.format, input.bytes, input.sha256, input.rows])
+                try db.execute(
+                    sql: """
+                        INSERT INTO run_input (run_id, position, table_name, path, absolute_path, format, bytes, sha256, row_count)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [id, k, input.table, input.path, input.absolutePath, input.format, input.bytes, input.sha256, input.rows])
             }
             for (k, cell) in run.cells.enumerated() {
-                try db.execute(sql: """
-                    INSERT INTO run_cell (run_id, position, kind, line, statement, table_name, rows_in, rows_out, elapsed, status)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [id, k, cell.kind.rawValue, cell.line, cell.text, cell.table, cell.rowsIn, cell.rowsOut, cell.elapsed,
-                                     cell.status.rawValue])
+                try db.execute(
+                    sql: """
+                        INSERT INTO run_cell (run_id, position, kind, line, statement, table_name, rows_in, rows_out, elapsed, status)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        id, k, cell.kind.rawValue, cell.line, cell.text, cell.table, cell.rowsIn, cell.rowsOut, cell.elapsed,
+                        cell.status.rawValue,
+                    ])
             }
             for (k, check) in run.checks.enumerated() {
-                try db.execute(sql: """
-                    INSERT INTO run_check (run_id, position, check_id, kind, severity, passed, predicate, message, detail,
-                                           failing_count, failing_keys, failing_sha256, line, acknowledged)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [id, k, check.id, check.kind.rawValue, check.severity, check.passed, check.predicate, check.message,
-                                     check.detail, check.failingCount, QAStore.json(Array(check.failingKeys.prefix(100))),
-                                     check.failingSHA256, check.line, check.acknowledged])
+                try db.execute(
+                    sql: """
+                        INSERT INTO run_check (run_id, position, check_id, kind, severity, passed, predicate, message, detail,
+                                               failing_count, failing_keys, failing_sha256, line, acknowledged)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        id, k, check.id, check.kind.rawValue, check.severity, check.passed, check.predicate, check.message,
+                        check.detail, check.failingCount, QAStore.json(Array(check.failingKeys.prefix(100))),
+                        check.failingSHA256, check.line, check.acknowledged,
+                    ])
             }
             for series in run.series {
                 for (key, value) in series.values {
-                    try db.execute(sql: "INSERT OR REPLACE INTO run_value (run_id, series, key, value) VALUES (?, ?, ?, ?)",
-                                   arguments: [id, series.name, QAStore.joinKey(key), value])
+                    try db.execute(
+                        sql: "INSERT OR REPLACE INTO run_value (run_id, series, key, value) VALUES (?, ?, ?, ?)",
+                        arguments: [id, series.name, QAStore.joinKey(key), value])
                 }
             }
             return id
@@ -152,7 +167,8 @@ extension QAStore {
     /// Marks a recorded run as stopped (exports could not be written after it was recorded).
     func markFailed(_ id: Int64, errors: [Diagnostic]) throws {
         try write { db in
-            try db.execute(sql: "UPDATE run SET exit_status = 2, errors = ? WHERE id = ?", arguments: [QAStore.json(errors.map(\.description)), id])
+            try db.execute(
+                sql: "UPDATE run SET exit_status = 2, errors = ? WHERE id = ?", arguments: [QAStore.json(errors.map(\.description)), id])
         }
     }
 
@@ -166,27 +182,31 @@ extension QAStore {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM run WHERE id = ?", arguments: [id]) else { return nil }
             let inputs = try Row.fetchAll(db, sql: "SELECT * FROM run_input WHERE run_id = ? ORDER BY position", arguments: [id]).map {
-                RunDetail.Input(table: $0["table_name"], path: $0["path"], absolutePath: $0["absolute_path"], format: $0["format"],
-                                bytes: $0["bytes"], sha256: $0["sha256"], rows: $0["row_count"])
+                RunDetail.Input(
+                    table: $0["table_name"], path: $0["path"], absolutePath: $0["absolute_path"], format: $0["format"],
+                    bytes: $0["bytes"], sha256: $0["sha256"], rows: $0["row_count"])
             }
             let cells = try Row.fetchAll(db, sql: "SELECT * FROM run_cell WHERE run_id = ? ORDER BY position", arguments: [id]).map {
-                RunDetail.Cell(kind: $0["kind"], line: $0["line"], statement: $0["statement"], table: $0["table_name"],
-                               rowsIn: $0["rows_in"], rowsOut: $0["rows_out"], elapsed: $0["elapsed"], status: $0["status"])
+                RunDetail.Cell(
+                    kind: $0["kind"], line: $0["line"], statement: $0["statement"], table: $0["table_name"],
+                    rowsIn: $0["rows_in"], rowsOut: $0["rows_out"], elapsed: $0["elapsed"], status: $0["status"])
             }
             let checks = try Row.fetchAll(db, sql: "SELECT * FROM run_check WHERE run_id = ? ORDER BY position", arguments: [id]).map {
-                RunDetail.Check(id: $0["check_id"], kind: $0["kind"], severity: $0["severity"], passed: $0["passed"],
-                                predicate: $0["predicate"], message: $0["message"], detail: $0["detail"],
-                                failingCount: $0["failing_count"], failingKeys: QAStore.decode($0["failing_keys"]) ?? [],
-                                line: $0["line"], acknowledged: $0["acknowledged"])
+                RunDetail.Check(
+                    id: $0["check_id"], kind: $0["kind"], severity: $0["severity"], passed: $0["passed"],
+                    predicate: $0["predicate"], message: $0["message"], detail: $0["detail"],
+                    failingCount: $0["failing_count"], failingKeys: QAStore.decode($0["failing_keys"]) ?? [],
+                    line: $0["line"], acknowledged: $0["acknowledged"])
             }
             var values: [String: [String: Double]] = [:]
             for v in try Row.fetchAll(db, sql: "SELECT * FROM run_value WHERE run_id = ?", arguments: [id]) {
                 let key = QAStore.splitKey(v["key"]).joined(separator: " / ")
                 values[v["series"], default: [:]][key] = v["value"]
             }
-            return RunDetail(summary: QAStore.summary(row), playbookSHA256: row["playbook_sha256"],
-                             params: QAStore.decode(row["params"]) ?? [:], toolVersion: row["tool_version"],
-                             errors: QAStore.decode(row["errors"]) ?? [], inputs: inputs, cells: cells, checks: checks, values: values)
+            return RunDetail(
+                summary: QAStore.summary(row), playbookSHA256: row["playbook_sha256"],
+                params: QAStore.decode(row["params"]) ?? [:], toolVersion: row["tool_version"],
+                errors: QAStore.decode(row["errors"]) ?? [], inputs: inputs, cells: cells, checks: checks, values: values)
         }
     }
 
@@ -205,12 +225,15 @@ extension QAStore {
                 throw Diagnostic(.notInLedger, .error, "no run \(id) in the ledger", file: path)
             }
             if let partial = try String.fetchOne(db, sql: "SELECT partial FROM run WHERE id = ?", arguments: [id]) {
-                throw Diagnostic(.notInLedger, .error, "run \(id) was a partial run (\(partial)), so it cannot be labelled \"\(label)\"", file: path,
-                                 help: "run the whole playbook and label that run")
+                throw Diagnostic(
+                    .notInLedger, .error, "run \(id) was a partial run (\(partial)), so it cannot be labelled \"\(label)\"", file: path,
+                    help: "run the whole playbook and label that run")
             }
             guard status < 2 else {
-                throw Diagnostic(.notInLedger, .error, "run \(id) stopped with exit 2 (the playbook could not be run), so it cannot be labelled \"\(label)\"", file: path,
-                                 help: "fix the error, run the playbook again and label that run")
+                throw Diagnostic(
+                    .notInLedger, .error,
+                    "run \(id) stopped with exit 2 (the playbook could not be run), so it cannot be labelled \"\(label)\"", file: path,
+                    help: "fix the error, run the playbook again and label that run")
             }
             try db.execute(sql: "UPDATE run SET label = ? WHERE id = ?", arguments: [label, id])
         }
@@ -219,24 +242,30 @@ extension QAStore {
     /// The latest run of a playbook with a label.
     public func labelledRun(playbook: String, label: String) throws -> Int64? {
         try read { db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM run WHERE playbook_path = ? AND label = ? AND exit_status < 2 AND partial IS NULL ORDER BY id DESC LIMIT 1",
-                               arguments: [playbook, label])
+            try Int64.fetchOne(
+                db,
+                sql:
+                    "SELECT id FROM run WHERE playbook_path = ? AND label = ? AND exit_status < 2 AND partial IS NULL ORDER BY id DESC LIMIT 1",
+                arguments: [playbook, label])
         }
     }
 
     /// A run's stored values of one series (`counts.students`), by key.
     public func values(run: Int64, series: String) throws -> [(key: [String], value: Double)] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT key, value FROM run_value WHERE run_id = ? AND series = ? AND value IS NOT NULL",
-                             arguments: [run, series]).map { (QAStore.splitKey($0["key"]), $0["value"] as Double) }
+            try Row.fetchAll(
+                db, sql: "SELECT key, value FROM run_value WHERE run_id = ? AND series = ? AND value IS NOT NULL",
+                arguments: [run, series]
+            ).map { (QAStore.splitKey($0["key"]), $0["value"] as Double) }
         }
     }
 
     static func summary(_ row: Row) -> RunSummary {
-        RunSummary(id: row["id"], title: row["title"], playbook: row["playbook_path"], startedAt: row["started_at"],
-                   finishedAt: row["finished_at"], exitStatus: row["exit_status"], checksPassed: row["checks_passed"],
-                   checksFailed: row["checks_failed"], warnings: row["warnings"], label: row["label"], runBy: row["run_by"],
-                   partial: row["partial"])
+        RunSummary(
+            id: row["id"], title: row["title"], playbook: row["playbook_path"], startedAt: row["started_at"],
+            finishedAt: row["finished_at"], exitStatus: row["exit_status"], checksPassed: row["checks_passed"],
+            checksFailed: row["checks_failed"], warnings: row["warnings"], label: row["label"], runBy: row["run_by"],
+            partial: row["partial"])
     }
 
     static func json<T: Encodable>(_ value: T) -> String {

@@ -20,10 +20,14 @@ extension QAStore {
     public func saveSnapshot(name: String, table: Table, keys: [String], runId: Int64?, at date: Date) throws -> Int64 {
         let keyColumns = keys.compactMap { table.column($0) }
         return try write { db in
-            try db.execute(sql: """
-                INSERT INTO snapshot (name, run_id, created_at, keys, columns, types, row_count) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [name, runId, QAStore.timestamp(date), QAStore.json(keys), QAStore.json(table.names),
-                                 QAStore.json(table.columns.map { $0.type.rawValue }), table.rowCount])
+            try db.execute(
+                sql: """
+                    INSERT INTO snapshot (name, run_id, created_at, keys, columns, types, row_count) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    name, runId, QAStore.timestamp(date), QAStore.json(keys), QAStore.json(table.names),
+                    QAStore.json(table.columns.map { $0.type.rawValue }), table.rowCount,
+                ])
             let id = db.lastInsertedRowID
             let statement = try db.makeStatement(sql: "INSERT OR REPLACE INTO snapshot_row (snapshot_id, key, row) VALUES (?, ?, ?)")
             for row in 0..<table.rowCount {
@@ -39,7 +43,8 @@ extension QAStore {
     /// a diff takes its baseline from `baselineSnapshot`).
     public func latestSnapshot(name: String) throws -> Snapshot? {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM snapshot WHERE name = ? ORDER BY id DESC LIMIT 1", arguments: [name]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM snapshot WHERE name = ? ORDER BY id DESC LIMIT 1", arguments: [name])
+            else {
                 return nil
             }
             return try QAStore.snapshot(row, db)
@@ -53,9 +58,10 @@ extension QAStore {
             rows[r["key"]] = QAStore.decode(r["row"]) ?? []
         }
         let typeNames: [String] = QAStore.decode(row["types"]) ?? []
-        return Snapshot(id: id, name: row["name"], runId: row["run_id"], createdAt: row["created_at"],
-                        keys: QAStore.decode(row["keys"]) ?? [], columns: QAStore.decode(row["columns"]) ?? [],
-                        types: typeNames.map { DataType(rawValue: $0) ?? .text }, rows: rows)
+        return Snapshot(
+            id: id, name: row["name"], runId: row["run_id"], createdAt: row["created_at"],
+            keys: QAStore.decode(row["keys"]) ?? [], columns: QAStore.decode(row["columns"]) ?? [],
+            types: typeNames.map { DataType(rawValue: $0) ?? .text }, rows: rows)
     }
 
     public func snapshotNames() throws -> [String] {

@@ -12,10 +12,16 @@ public final class QAStore: @unchecked Sendable {
     /// The store path: `--store`, else `TALLY_STORE`, else `.tally/tally.sqlite` here. A `sqlite:`
     /// or `file:` URL becomes the path it names, so the cell cache beside it and every message
     /// use the file's path.
-    public static func defaultPath(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
-                                   workingFolder: String = FileManager.default.currentDirectoryPath) -> String {
+    public static func defaultPath(
+        explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        workingFolder: String = FileManager.default.currentDirectoryPath
+    ) -> String {
         var chosen = workingFolder + "/.tally/tally.sqlite"
-        if let explicit, !explicit.isEmpty { chosen = explicit } else if let fromEnvironment = environment["TALLY_STORE"], !fromEnvironment.isEmpty { chosen = fromEnvironment }
+        if let explicit, !explicit.isEmpty {
+            chosen = explicit
+        } else if let fromEnvironment = environment["TALLY_STORE"], !fromEnvironment.isEmpty {
+            chosen = fromEnvironment
+        }
         if case .sqlite(let path)? = try? location(chosen) { return path }
         return chosen
     }
@@ -32,8 +38,10 @@ public final class QAStore: @unchecked Sendable {
         let lower = text.lowercased()
         guard let prefix = ["sqlite:", "file:"].first(where: { lower.hasPrefix($0) }) else {
             if let scheme = text.range(of: "^[A-Za-z][A-Za-z0-9+.-]*://", options: .regularExpression) {
-                throw Diagnostic(.storeUnreadable, .error, "\"\(text[scheme].dropLast(3))\" is not a kind of QA store Tally knows", file: displayLocation(text),
-                                 help: "write a SQLite file's path (or sqlite:PATH, file:PATH), or postgres://user@host:5432/database")
+                throw Diagnostic(
+                    .storeUnreadable, .error, "\"\(text[scheme].dropLast(3))\" is not a kind of QA store Tally knows",
+                    file: displayLocation(text),
+                    help: "write a SQLite file's path (or sqlite:PATH, file:PATH), or postgres://user@host:5432/database")
             }
             return .sqlite(text)
         }
@@ -42,16 +50,21 @@ public final class QAStore: @unchecked Sendable {
             // sqlite://HOST/path: only this machine's files.
             let authority = rest.dropFirst(2).prefix { $0 != "/" }
             guard authority.isEmpty || authority.lowercased() == "localhost" else {
-                throw Diagnostic(.storeUnreadable, .error, "a \(prefix) URL names a file on this machine, not on \(authority)", file: text,
-                                 help: "write \(prefix)///absolute/path.sqlite or \(prefix)relative/path.sqlite")
+                throw Diagnostic(
+                    .storeUnreadable, .error, "a \(prefix) URL names a file on this machine, not on \(authority)", file: text,
+                    help: "write \(prefix)///absolute/path.sqlite or \(prefix)relative/path.sqlite")
             }
             rest = rest.dropFirst(2 + authority.count)
         }
         guard !rest.contains("?"), !rest.contains("#") else {
-            throw Diagnostic(.storeUnreadable, .error, "a \(prefix) store URL takes no options (? or #)", file: text, help: "write ? as %3F and # as %23 in a file name")
+            throw Diagnostic(
+                .storeUnreadable, .error, "a \(prefix) store URL takes no options (? or #)", file: text,
+                help: "write ? as %3F and # as %23 in a file name")
         }
         guard let path = String(rest).removingPercentEncoding, !path.isEmpty else {
-            throw Diagnostic(.storeUnreadable, .error, "this \(prefix) URL names no file", file: text, help: "write \(prefix)///absolute/path.sqlite or \(prefix)relative/path.sqlite")
+            throw Diagnostic(
+                .storeUnreadable, .error, "this \(prefix) URL names no file", file: text,
+                help: "write \(prefix)///absolute/path.sqlite or \(prefix)relative/path.sqlite")
         }
         return .sqlite(path)
     }
@@ -111,8 +124,11 @@ public final class QAStore: @unchecked Sendable {
     static func refuseNewer(_ applied: [String], location: String) throws {
         let known = Set(StoreMigrations.all.map(\.identifier))
         if let newer = applied.first(where: { !known.contains($0) }) {
-            throw Diagnostic(.storeVersion, .error, "this QA store was changed by a newer version of Tally (it has \"\(newer)\"); this version (\(TallyVersion.string)) leaves it unchanged", file: location,
-                             help: "run the newer Tally, or pass another store with --store")
+            throw Diagnostic(
+                .storeVersion, .error,
+                "this QA store was changed by a newer version of Tally (it has \"\(newer)\"); this version (\(TallyVersion.string)) leaves it unchanged",
+                file: location,
+                help: "run the newer Tally, or pass another store with --store")
         }
     }
 
@@ -120,8 +136,11 @@ public final class QAStore: @unchecked Sendable {
     /// could need what the missing migrations add, and a read-only command never migrates.
     static func refuseOlder(_ applied: [String], location: String, access: Access) throws {
         guard access == .readOnly, let missing = StoreMigrations.all.first(where: { !applied.contains($0.identifier) }) else { return }
-        throw Diagnostic(.storeVersion, .error, "this QA store was made by an older version of Tally (it lacks \"\(missing.identifier)\"); this command only reads it and leaves it unchanged", file: location,
-                         help: "run tally store migrate --store \(location) to bring it up to date")
+        throw Diagnostic(
+            .storeVersion, .error,
+            "this QA store was made by an older version of Tally (it lacks \"\(missing.identifier)\"); this command only reads it and leaves it unchanged",
+            file: location,
+            help: "run tally store migrate --store \(location) to bring it up to date")
     }
 
     /// The message for a store a read-only command finds missing (it never makes one).
@@ -142,8 +161,9 @@ public final class QAStore: @unchecked Sendable {
     public func maskKey() throws -> String {
         let key = try read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE name = 'mask_key'") }
         guard let key, key.count >= 32 else {
-            throw Diagnostic(.storeUnreadable, .error, "the QA store has no masking secret", file: path,
-                             help: "set TALLY_MASK_KEY to a long random secret, or use a new store")
+            throw Diagnostic(
+                .storeUnreadable, .error, "the QA store has no masking secret", file: path,
+                help: "set TALLY_MASK_KEY to a long random secret, or use a new store")
         }
         return key
     }

@@ -20,12 +20,14 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
                 return
             }
             if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(
+                    atPath: folder, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
                 // A folder made for the store holds student data: keep it out of any repository.
-                FileCreation.create(folder + "/.gitignore",
-                                    contents: Data("# Tally's QA store and cell cache: student data, never commit it.\n*\n".utf8),
-                                    permissions: 0o600)
+                FileCreation.create(
+                    folder + "/.gitignore",
+                    contents: Data("# Tally's QA store and cell cache: student data, never commit it.\n*\n".utf8),
+                    permissions: 0o600)
             }
             // The store holds student rows (snapshots, failing keys) and the masking secret:
             // its files are readable by their owner only.
@@ -36,8 +38,9 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
                 _ = chmod(path + suffix, 0o600)
             }
         } catch let error as DatabaseError {
-            throw Diagnostic(.storeUnreadable, .error, "cannot open the QA store: \(error.message ?? "\(error)")", file: path,
-                             help: "check the path, or pass another with --store PATH")
+            throw Diagnostic(
+                .storeUnreadable, .error, "cannot open the QA store: \(error.message ?? "\(error)")", file: path,
+                help: "check the path, or pass another with --store PATH")
         } catch let d as Diagnostic {
             throw d
         } catch {
@@ -56,12 +59,18 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw QAStore.missing(path) }
         if isFolder.boolValue {
-            throw Diagnostic(.storeUnreadable, .error, "cannot open the QA store: \(path) is a folder", file: path, help: "pass the store's file with --store PATH")
+            throw Diagnostic(
+                .storeUnreadable, .error, "cannot open the QA store: \(path) is a folder", file: path,
+                help: "pass the store's file with --store PATH")
         }
         // The -wal holds the latest runs and the -shm indexes it: a reader needs all three.
-        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) && !FileManager.default.isReadableFile(atPath: file) {
-            throw Diagnostic(.storeUnreadable, .error, "cannot read the QA store: permission denied\(file == path ? "" : " on \(file)")", file: path,
-                             help: "its owner can grant read access to all its files (chmod g+r \(path) \(path)-wal \(path)-shm), or pass another store with --store")
+        for file in [path, path + "-wal", path + "-shm"]
+        where FileManager.default.fileExists(atPath: file) && !FileManager.default.isReadableFile(atPath: file) {
+            throw Diagnostic(
+                .storeUnreadable, .error, "cannot read the QA store: permission denied\(file == path ? "" : " on \(file)")", file: path,
+                help:
+                    "its owner can grant read access to all its files (chmod g+r \(path) \(path)-wal \(path)-shm), or pass another store with --store"
+            )
         }
         var configuration = Configuration()
         configuration.readonly = true
@@ -73,17 +82,26 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
         if !canWrite, !FileManager.default.fileExists(atPath: path + "-shm") {
             let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0
             guard wal == 0 else {
-                throw Diagnostic(.storeUnreadable, .error, "cannot read the QA store: it has a -wal file but no -shm, and this user cannot write the store to make one", file: path,
-                                 help: "run any tally command on it as its owner (that tidies the -wal away), then read it again")
+                throw Diagnostic(
+                    .storeUnreadable, .error,
+                    "cannot read the QA store: it has a -wal file but no -shm, and this user cannot write the store to make one",
+                    file: path,
+                    help: "run any tally command on it as its owner (that tidies the -wal away), then read it again")
             }
             // A URI filename (the path's own %, ? and # escaped): the system SQLite reads them
             // (SQLITE_USE_URI; HostileStoreTests reads a store this way).
             let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-            location = "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "%?#"))) ?? absolute) + "?immutable=1"
+            location =
+                "file:"
+                + (absolute.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "%?#")))
+                    ?? absolute) + "?immutable=1"
         }
         let pool = try DatabasePool(path: location, configuration: configuration)
         let (tables, applied) = try contents(pool)
-        if tables == 0 { throw Diagnostic(.storeUnreadable, .error, "no QA store at \(path): the file is empty (a run makes it a store; check --store)", file: path) }
+        if tables == 0 {
+            throw Diagnostic(
+                .storeUnreadable, .error, "no QA store at \(path): the file is empty (a run makes it a store; check --store)", file: path)
+        }
         try refuseForeign(tables: tables, applied: applied, path: path)
         try QAStore.refuseOlder(applied, location: path, access: mode)
         return pool
@@ -121,7 +139,9 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
                 try migrator.migrate(pool)
                 opened = true
                 return pool
-            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 300 {
+            } catch let error as DatabaseError
+                where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 300
+            {
                 attempt += 1
                 usleep(useconds_t(min(200_000, 10_000 * attempt)))
             }
@@ -132,7 +152,8 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
     /// migrations applied.
     static func contents(_ pool: DatabasePool) throws -> (tables: Int, applied: [String]) {
         try pool.read { db -> (Int, [String]) in
-            let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
+            let tables =
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") ?? 0
             let hasLedger = try db.tableExists("grdb_migrations")
             let applied = hasLedger ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
             return (hasLedger ? tables : -tables, applied)
@@ -144,8 +165,11 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
     /// version could misread the second.
     static func refuseForeign(tables: Int, applied: [String], path: String) throws {
         if tables < 0 {
-            throw Diagnostic(.storeUnreadable, .error, "this SQLite database is not a Tally QA store (it has \(-tables) table\(tables == -1 ? "" : "s") of its own); it is left unchanged", file: path,
-                             help: "pass the QA store's path with --store, or a new file's path to start one")
+            throw Diagnostic(
+                .storeUnreadable, .error,
+                "this SQLite database is not a Tally QA store (it has \(-tables) table\(tables == -1 ? "" : "s") of its own); it is left unchanged",
+                file: path,
+                help: "pass the QA store's path with --store, or a new file's path to start one")
         }
         try QAStore.refuseNewer(applied, location: path)
     }
@@ -188,14 +212,15 @@ final class SQLiteBackend: StoreBackend, @unchecked Sendable {
 
 enum StatementArgumentsBridge {
     static func grdb(_ values: [StoreValue]) -> GRDB.StatementArguments {
-        GRDB.StatementArguments(values.map { v -> DatabaseValue in
-            switch v {
-            case .null: return .null
-            case .integer(let i): return i.databaseValue
-            case .real(let d): return d.databaseValue
-            case .text(let s): return s.databaseValue
-            }
-        })
+        GRDB.StatementArguments(
+            values.map { v -> DatabaseValue in
+                switch v {
+                case .null: return .null
+                case .integer(let i): return i.databaseValue
+                case .real(let d): return d.databaseValue
+                case .text(let s): return s.databaseValue
+                }
+            })
     }
 }
 
@@ -225,19 +250,20 @@ struct SQLiteExecutor: StoreExecutor {
         var rows: [[StoreValue]] = []
         let cursor = try GRDB.Row.fetchCursor(statement)
         while let row = try cursor.next() {
-            rows.append((0..<columns.count).map { k in
-                switch row[k] as DatabaseValue {
-                case let v where v.isNull: return .null
-                case let v:
-                    switch v.storage {
-                    case .int64(let i): return .integer(i)
-                    case .double(let d): return .real(d)
-                    case .string(let s): return .text(s)
-                    case .blob(let data): return .text(String(decoding: data, as: UTF8.self))
-                    case .null: return .null
+            rows.append(
+                (0..<columns.count).map { k in
+                    switch row[k] as DatabaseValue {
+                    case let v where v.isNull: return .null
+                    case let v:
+                        switch v.storage {
+                        case .int64(let i): return .integer(i)
+                        case .double(let d): return .real(d)
+                        case .string(let s): return .text(s)
+                        case .blob(let data): return .text(String(decoding: data, as: UTF8.self))
+                        case .null: return .null
+                        }
                     }
-                }
-            })
+                })
         }
         return (columns, rows, nil)
     }

@@ -202,93 +202,111 @@ protocol StoreBackend: AnyObject, Sendable {
 /// from them by `QAStore.postgresDDL`). Never edit a migration that has shipped; add the next one.
 enum StoreMigrations {
     static let all: [(identifier: String, statements: [String])] = [
-        ("v1: expected, ledger, snapshots, acks", [
-            """
-            CREATE TABLE expected_set (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                name TEXT NOT NULL, version INTEGER NOT NULL, keys TEXT NOT NULL, value_name TEXT NOT NULL,
-                created_at TEXT NOT NULL, created_by TEXT NOT NULL, source_path TEXT NOT NULL, source_sha256 TEXT NOT NULL,
-                row_count INTEGER NOT NULL, UNIQUE(name, version));
-            CREATE TABLE expected_value (
-                set_id INTEGER NOT NULL REFERENCES expected_set(id), key TEXT NOT NULL, value REAL NOT NULL,
-                PRIMARY KEY (set_id, key));
-            CREATE TABLE run (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                title TEXT NOT NULL, playbook_path TEXT NOT NULL, playbook_sha256 TEXT NOT NULL, params TEXT NOT NULL,
-                tool_version TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT NOT NULL, exit_status INTEGER NOT NULL,
-                checks_passed INTEGER NOT NULL, checks_failed INTEGER NOT NULL, warnings INTEGER NOT NULL,
-                errors TEXT NOT NULL, run_by TEXT NOT NULL, label TEXT);
-            CREATE INDEX run_by_playbook ON run(playbook_path, params);
-            CREATE TABLE run_input (
-                run_id INTEGER NOT NULL REFERENCES run(id), position INTEGER NOT NULL, table_name TEXT NOT NULL,
-                path TEXT NOT NULL, absolute_path TEXT NOT NULL, format TEXT NOT NULL, bytes INTEGER NOT NULL,
-                sha256 TEXT NOT NULL, row_count INTEGER NOT NULL, PRIMARY KEY (run_id, position));
-            CREATE TABLE run_cell (
-                run_id INTEGER NOT NULL REFERENCES run(id), position INTEGER NOT NULL, kind TEXT NOT NULL, line INTEGER NOT NULL,
-                statement TEXT NOT NULL, table_name TEXT, rows_in INTEGER, rows_out INTEGER, elapsed REAL NOT NULL,
-                PRIMARY KEY (run_id, position));
-            CREATE TABLE run_check (
-                run_id INTEGER NOT NULL REFERENCES run(id), position INTEGER NOT NULL, check_id TEXT NOT NULL, kind TEXT NOT NULL,
-                severity TEXT NOT NULL, passed INTEGER NOT NULL, predicate TEXT NOT NULL, message TEXT, detail TEXT,
-                failing_count INTEGER NOT NULL, failing_keys TEXT NOT NULL, failing_sha256 TEXT NOT NULL, line INTEGER NOT NULL,
-                acknowledged TEXT, PRIMARY KEY (run_id, position));
-            CREATE TABLE run_value (
-                run_id INTEGER NOT NULL REFERENCES run(id), series TEXT NOT NULL, key TEXT NOT NULL, value REAL,
-                PRIMARY KEY (run_id, series, key));
-            CREATE TABLE snapshot (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, run_id INTEGER, created_at TEXT NOT NULL,
-                keys TEXT NOT NULL, columns TEXT NOT NULL, types TEXT NOT NULL, row_count INTEGER NOT NULL);
-            CREATE INDEX snapshot_by_name ON snapshot(name, id);
-            CREATE TABLE snapshot_row (
-                snapshot_id INTEGER NOT NULL REFERENCES snapshot(id), key TEXT NOT NULL, row TEXT NOT NULL,
-                PRIMARY KEY (snapshot_id, key));
-            CREATE TABLE acknowledgement (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, playbook_path TEXT NOT NULL, check_id TEXT NOT NULL,
-                failing_sha256 TEXT NOT NULL, run_id INTEGER NOT NULL, reason TEXT NOT NULL, acknowledged_by TEXT NOT NULL,
-                acknowledged_at TEXT NOT NULL);
-            """,
-        ]),
-        ("v2: report records and settings", [
-            """
-            CREATE TABLE run_report (run_id INTEGER PRIMARY KEY REFERENCES run(id), record TEXT NOT NULL);
-            CREATE TABLE setting (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-            """,
-            "INSERT INTO setting (name, value) VALUES ('mask_key', ?)",
-        ]),
-        ("v3: partial runs and cell status", [
-            "ALTER TABLE run ADD COLUMN partial TEXT",
-            "ALTER TABLE run_cell ADD COLUMN status TEXT NOT NULL DEFAULT 'ran'",
-        ]),
-        ("v4: tracked CALPADS errors", [
-            """
-            CREATE TABLE tracked_run (
-                run_id INTEGER NOT NULL REFERENCES run(id), name TEXT NOT NULL, playbook_path TEXT NOT NULL,
-                error_count INTEGER NOT NULL, PRIMARY KEY (run_id, name));
-            CREATE INDEX tracked_run_by_series ON tracked_run(playbook_path, name, run_id);
-            CREATE TABLE tracked_error (
-                run_id INTEGER NOT NULL REFERENCES run(id), name TEXT NOT NULL, error_key TEXT NOT NULL,
-                error_code TEXT NOT NULL, rule_id TEXT NOT NULL, local_record_id TEXT, ssid TEXT, school TEXT, severity TEXT,
-                description TEXT, field TEXT, value TEXT, source_file TEXT, source_line INTEGER,
-                PRIMARY KEY (run_id, name, error_key));
-            """,
-        ]),
+        (
+            "v1: expected, ledger, snapshots, acks",
+            [
+                """
+                CREATE TABLE expected_set (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL, version INTEGER NOT NULL, keys TEXT NOT NULL, value_name TEXT NOT NULL,
+                    created_at TEXT NOT NULL, created_by TEXT NOT NULL, source_path TEXT NOT NULL, source_sha256 TEXT NOT NULL,
+                    row_count INTEGER NOT NULL, UNIQUE(name, version));
+                CREATE TABLE expected_value (
+                    set_id INTEGER NOT NULL REFERENCES expected_set(id), key TEXT NOT NULL, value REAL NOT NULL,
+                    PRIMARY KEY (set_id, key));
+                CREATE TABLE run (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    title TEXT NOT NULL, playbook_path TEXT NOT NULL, playbook_sha256 TEXT NOT NULL, params TEXT NOT NULL,
+                    tool_version TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT NOT NULL, exit_status INTEGER NOT NULL,
+                    checks_passed INTEGER NOT NULL, checks_failed INTEGER NOT NULL, warnings INTEGER NOT NULL,
+                    errors TEXT NOT NULL, run_by TEXT NOT NULL, label TEXT);
+                CREATE INDEX run_by_playbook ON run(playbook_path, params);
+                CREATE TABLE run_input (
+                    run_id INTEGER NOT NULL REFERENCES run(id), position INTEGER NOT NULL, table_name TEXT NOT NULL,
+                    path TEXT NOT NULL, absolute_path TEXT NOT NULL, format TEXT NOT NULL, bytes INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL, row_count INTEGER NOT NULL, PRIMARY KEY (run_id, position));
+                CREATE TABLE run_cell (
+                    run_id INTEGER NOT NULL REFERENCES run(id), position INTEGER NOT NULL, kind TEXT NOT NULL, line INTEGER NOT NULL,
+                    statement TEXT NOT NULL, table_name TEXT, rows_in INTEGER, rows_out INTEGER, elapsed REAL NOT NULL,
+                    PRIMARY KEY (run_id, position));
+                CREATE TABLE run_check (
+                    run_id INTEGER NOT NULL REFERENCES run(id), position INTEGER NOT NULL, check_id TEXT NOT NULL, kind TEXT NOT NULL,
+                    severity TEXT NOT NULL, passed INTEGER NOT NULL, predicate TEXT NOT NULL, message TEXT, detail TEXT,
+                    failing_count INTEGER NOT NULL, failing_keys TEXT NOT NULL, failing_sha256 TEXT NOT NULL, line INTEGER NOT NULL,
+                    acknowledged TEXT, PRIMARY KEY (run_id, position));
+                CREATE TABLE run_value (
+                    run_id INTEGER NOT NULL REFERENCES run(id), series TEXT NOT NULL, key TEXT NOT NULL, value REAL,
+                    PRIMARY KEY (run_id, series, key));
+                CREATE TABLE snapshot (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, run_id INTEGER, created_at TEXT NOT NULL,
+                    keys TEXT NOT NULL, columns TEXT NOT NULL, types TEXT NOT NULL, row_count INTEGER NOT NULL);
+                CREATE INDEX snapshot_by_name ON snapshot(name, id);
+                CREATE TABLE snapshot_row (
+                    snapshot_id INTEGER NOT NULL REFERENCES snapshot(id), key TEXT NOT NULL, row TEXT NOT NULL,
+                    PRIMARY KEY (snapshot_id, key));
+                CREATE TABLE acknowledgement (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, playbook_path TEXT NOT NULL, check_id TEXT NOT NULL,
+                    failing_sha256 TEXT NOT NULL, run_id INTEGER NOT NULL, reason TEXT NOT NULL, acknowledged_by TEXT NOT NULL,
+                    acknowledged_at TEXT NOT NULL);
+                """
+            ]
+        ),
+        (
+            "v2: report records and settings",
+            [
+                """
+                CREATE TABLE run_report (run_id INTEGER PRIMARY KEY REFERENCES run(id), record TEXT NOT NULL);
+                CREATE TABLE setting (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+                """,
+                "INSERT INTO setting (name, value) VALUES ('mask_key', ?)",
+            ]
+        ),
+        (
+            "v3: partial runs and cell status",
+            [
+                "ALTER TABLE run ADD COLUMN partial TEXT",
+                "ALTER TABLE run_cell ADD COLUMN status TEXT NOT NULL DEFAULT 'ran'",
+            ]
+        ),
+        (
+            "v4: tracked CALPADS errors",
+            [
+                """
+                CREATE TABLE tracked_run (
+                    run_id INTEGER NOT NULL REFERENCES run(id), name TEXT NOT NULL, playbook_path TEXT NOT NULL,
+                    error_count INTEGER NOT NULL, PRIMARY KEY (run_id, name));
+                CREATE INDEX tracked_run_by_series ON tracked_run(playbook_path, name, run_id);
+                CREATE TABLE tracked_error (
+                    run_id INTEGER NOT NULL REFERENCES run(id), name TEXT NOT NULL, error_key TEXT NOT NULL,
+                    error_code TEXT NOT NULL, rule_id TEXT NOT NULL, local_record_id TEXT, ssid TEXT, school TEXT, severity TEXT,
+                    description TEXT, field TEXT, value TEXT, source_file TEXT, source_line INTEGER,
+                    PRIMARY KEY (run_id, name, error_key));
+                """
+            ]
+        ),
         // NULL for runs recorded before: nothing known to apply again.
-        ("v5: a run's masks and suppression", [
-            "ALTER TABLE run ADD COLUMN privacy TEXT",
-        ]),
+        (
+            "v5: a run's masks and suppression",
+            [
+                "ALTER TABLE run ADD COLUMN privacy TEXT"
+            ]
+        ),
         // A tracked run's submission: the SHA-256 of the error report it tracked, and the
         // report's own date or upload ID (null when it has none). A run tracked before that
         // loaded exactly one error report gets that report's SHA-256 from its inputs, so that
         // its reruns become the one submission they were; any other is a submission of its own.
-        ("v5-track: tracked submissions by error report", [
-            "ALTER TABLE tracked_run ADD COLUMN submission TEXT",
-            "ALTER TABLE tracked_run ADD COLUMN submitted TEXT",
-            """
-            UPDATE tracked_run SET submission = (
-                SELECT MIN(i.sha256) FROM run_input i WHERE i.run_id = tracked_run.run_id AND i.format = 'calpads errors' AND i.sha256 <> '')
-            WHERE (SELECT COUNT(*) FROM run_input i WHERE i.run_id = tracked_run.run_id AND i.format = 'calpads errors' AND i.sha256 <> '') = 1
-            """,
-        ]),
+        (
+            "v5-track: tracked submissions by error report",
+            [
+                "ALTER TABLE tracked_run ADD COLUMN submission TEXT",
+                "ALTER TABLE tracked_run ADD COLUMN submitted TEXT",
+                """
+                UPDATE tracked_run SET submission = (
+                    SELECT MIN(i.sha256) FROM run_input i WHERE i.run_id = tracked_run.run_id AND i.format = 'calpads errors' AND i.sha256 <> '')
+                WHERE (SELECT COUNT(*) FROM run_input i WHERE i.run_id = tracked_run.run_id AND i.format = 'calpads errors' AND i.sha256 <> '') = 1
+                """,
+            ]
+        ),
     ]
 
     /// The statements' arguments: v2 stores the masking secret made when the store is created.

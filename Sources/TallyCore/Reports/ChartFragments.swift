@@ -18,7 +18,9 @@ enum ChartFragments {
     static func items(_ p: Preview) -> [Item] {
         p.rows.map { row in
             let shown = row.count > 1 ? row[1] : nil
-            return Item(label: row.first.flatMap { $0 } ?? "null", shown: shown, value: shown.flatMap(Double.init).flatMap { $0.isFinite ? $0 : nil })
+            return Item(
+                label: row.first.flatMap { $0 } ?? "null", shown: shown,
+                value: shown.flatMap(Double.init).flatMap { $0.isFinite ? $0 : nil })
         }
     }
 
@@ -27,7 +29,11 @@ enum ChartFragments {
         var out: [String] = []
         if items.count > drawn { out.append("the first \(drawn) of \(Format.count(items.count)) drawn") }
         let suppressed = items.filter { $0.shown == "*" }.count
-        if suppressed > 0 { out.append("\(Format.plural(suppressed, "count")) below \(privacy?.suppressBelow.map(String.init) ?? "the limit") suppressed (*, no bar)") }
+        if suppressed > 0 {
+            out.append(
+                "\(Format.plural(suppressed, "count")) below \(privacy?.suppressBelow.map(String.init) ?? "the limit") suppressed (*, no bar)"
+            )
+        }
         let masked = items.filter { $0.shown != nil && $0.shown != "*" && $0.value == nil }.count
         if masked > 0 { out.append("\(Format.plural(masked, "value")) masked (no bar)") }
         if spec.nulls > 0 { out.append("\(Format.plural(spec.nulls, "null value")) not drawn") }
@@ -89,7 +95,8 @@ enum ChartFragments {
             body += HTMLFragments.labelText(labels[i], x: labelWidth - 6, y: y + h / 2)
             if let v = item.value {
                 let a = px(min(0, v)), b = px(max(0, v))
-                body += "<rect x=\"\(a)\" y=\"\(y + (h - barHeight) / 2)\" width=\"\(max(1, b - a))\" height=\"\(barHeight)\" fill=\"\(HTMLFragments.blue)\"/>"
+                body +=
+                    "<rect x=\"\(a)\" y=\"\(y + (h - barHeight) / 2)\" width=\"\(max(1, b - a))\" height=\"\(barHeight)\" fill=\"\(HTMLFragments.blue)\"/>"
                 body += "<text x=\"\(b + 4)\" y=\"\(y + h / 2 + 4)\" font-size=\"11\">\(e(HTMLFragments.number(v)))</text>"
             } else {
                 body += "<text x=\"\(px(0) + 4)\" y=\"\(y + h / 2 + 4)\" font-size=\"11\" fill=\"#555\">\(e(item.shown ?? "null"))</text>"
@@ -97,7 +104,8 @@ enum ChartFragments {
             y += h
         }
         body += "<line x1=\"\(px(0))\" y1=\"18\" x2=\"\(px(0))\" y2=\"\(y)\" stroke=\"#333\" stroke-width=\"1\"/>"
-        body += "<text x=\"\(labelWidth + plot / 2)\" y=\"\(y + 16)\" text-anchor=\"middle\" font-size=\"11\" font-weight=\"bold\">\(e(yName))</text>"
+        body +=
+            "<text x=\"\(labelWidth + plot / 2)\" y=\"\(y + 16)\" text-anchor=\"middle\" font-size=\"11\" font-weight=\"bold\">\(e(yName))</text>"
         let width = labelWidth + plot + 80
         let svg = open(id, width: width, height: y + 22, title: title(spec), desc: describe(shown)) + body + "</svg>"
         return (svg, shown.count)
@@ -124,13 +132,17 @@ enum ChartFragments {
     static func axes(_ scale: Scale, left: Int, right: Int, yName: String, xName: String, bottom: Int) -> String {
         let base = scale.y(max(scale.low, 0))
         var out = "<line x1=\"\(left)\" y1=\"\(base)\" x2=\"\(right)\" y2=\"\(base)\" stroke=\"#333\" stroke-width=\"1\"/>"
-        out += "<line x1=\"\(left)\" y1=\"\(scale.top)\" x2=\"\(left)\" y2=\"\(scale.top + scale.height)\" stroke=\"#333\" stroke-width=\"1\"/>"
+        out +=
+            "<line x1=\"\(left)\" y1=\"\(scale.top)\" x2=\"\(left)\" y2=\"\(scale.top + scale.height)\" stroke=\"#333\" stroke-width=\"1\"/>"
         for v in Set([scale.low, scale.high, max(scale.low, 0)]).sorted() {
-            out += "<text x=\"\(left - 4)\" y=\"\(scale.y(v) + 4)\" text-anchor=\"end\" font-size=\"10\">\(e(HTMLFragments.number(v)))</text>"
+            out +=
+                "<text x=\"\(left - 4)\" y=\"\(scale.y(v) + 4)\" text-anchor=\"end\" font-size=\"10\">\(e(HTMLFragments.number(v)))</text>"
         }
         let middle = scale.top + scale.height / 2
-        out += "<text x=\"12\" y=\"\(middle)\" text-anchor=\"middle\" font-size=\"11\" font-weight=\"bold\" transform=\"rotate(-90 12 \(middle))\">\(e(yName))</text>"
-        out += "<text x=\"\((left + right) / 2)\" y=\"\(bottom)\" text-anchor=\"middle\" font-size=\"11\" font-weight=\"bold\">\(e(xName))</text>"
+        out +=
+            "<text x=\"12\" y=\"\(middle)\" text-anchor=\"middle\" font-size=\"11\" font-weight=\"bold\" transform=\"rotate(-90 12 \(middle))\">\(e(yName))</text>"
+        out +=
+            "<text x=\"\((left + right) / 2)\" y=\"\(bottom)\" text-anchor=\"middle\" font-size=\"11\" font-weight=\"bold\">\(e(xName))</text>"
         return out
     }
 
@@ -145,7 +157,10 @@ enum ChartFragments {
         var body = axes(scale, left: left, right: right, yName: yName, xName: xName, bottom: scale.top + scale.height + 42)
         var segment: [String] = []
         func flush() {
-            if segment.count > 1 { body += "<polyline fill=\"none\" stroke=\"\(HTMLFragments.blue)\" stroke-width=\"2\" points=\"\(segment.joined(separator: " "))\"/>" }
+            if segment.count > 1 {
+                body +=
+                    "<polyline fill=\"none\" stroke=\"\(HTMLFragments.blue)\" stroke-width=\"2\" points=\"\(segment.joined(separator: " "))\"/>"
+            }
             segment = []
         }
         for (i, item) in shown.enumerated() {
@@ -157,13 +172,19 @@ enum ChartFragments {
         for (i, item) in shown.enumerated() {
             if let v = item.value {
                 body += "<circle cx=\"\(xs[i])\" cy=\"\(scale.y(v))\" r=\"3\" fill=\"\(HTMLFragments.vermillion)\"/>"
-                if printValues { body += "<text x=\"\(xs[i])\" y=\"\(scale.y(v) - 7)\" text-anchor=\"middle\" font-size=\"10\">\(e(HTMLFragments.number(v)))</text>" }
+                if printValues {
+                    body +=
+                        "<text x=\"\(xs[i])\" y=\"\(scale.y(v) - 7)\" text-anchor=\"middle\" font-size=\"10\">\(e(HTMLFragments.number(v)))</text>"
+                }
             } else {
-                body += "<text x=\"\(xs[i])\" y=\"\(scale.y(max(scale.low, 0)) - 7)\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">\(e(item.shown ?? "null"))</text>"
+                body +=
+                    "<text x=\"\(xs[i])\" y=\"\(scale.y(max(scale.low, 0)) - 7)\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">\(e(item.shown ?? "null"))</text>"
             }
         }
         body += xLabels(shown.map(\.label), xs: xs, y: scale.top + scale.height + 16, gap: gap)
-        let svg = open(id, width: right + 20, height: scale.top + scale.height + 50, title: title(spec), desc: describe(shown[...])) + body + "</svg>"
+        let svg =
+            open(id, width: right + 20, height: scale.top + scale.height + 50, title: title(spec), desc: describe(shown[...])) + body
+            + "</svg>"
         return (svg, shown.count)
     }
 
@@ -180,14 +201,18 @@ enum ChartFragments {
             let x = left + i * gap
             if let v = item.value {
                 let top = scale.y(v)
-                body += "<rect x=\"\(x + 1)\" y=\"\(top)\" width=\"\(gap - 2)\" height=\"\(max(0, scale.y(0) - top))\" fill=\"\(HTMLFragments.blue)\"/>"
+                body +=
+                    "<rect x=\"\(x + 1)\" y=\"\(top)\" width=\"\(gap - 2)\" height=\"\(max(0, scale.y(0) - top))\" fill=\"\(HTMLFragments.blue)\"/>"
                 body += "<text x=\"\(xs[i])\" y=\"\(top - 4)\" text-anchor=\"middle\" font-size=\"10\">\(e(HTMLFragments.number(v)))</text>"
             } else {
-                body += "<text x=\"\(xs[i])\" y=\"\(scale.y(0) - 4)\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">\(e(item.shown ?? "null"))</text>"
+                body +=
+                    "<text x=\"\(xs[i])\" y=\"\(scale.y(0) - 4)\" text-anchor=\"middle\" font-size=\"10\" fill=\"#555\">\(e(item.shown ?? "null"))</text>"
             }
         }
         body += xLabels(shown.map(\.label), xs: xs, y: scale.top + scale.height + 16, gap: gap)
-        let svg = open(id, width: right + 20, height: scale.top + scale.height + 50, title: title(spec), desc: describe(shown[...])) + body + "</svg>"
+        let svg =
+            open(id, width: right + 20, height: scale.top + scale.height + 50, title: title(spec), desc: describe(shown[...])) + body
+            + "</svg>"
         return (svg, shown.count)
     }
 

@@ -23,10 +23,13 @@ public enum CheckReport {
 
     public static func render(plan: Plan, inputs: [(LoadRequest, Schema)], showAST: Bool) -> String {
         var out = renderWarnings(plan.warnings, source: plan.playbook.source)
-        out += "\(plan.playbook.file): ok — \(plan.playbook.statements.count) statements"
+        out +=
+            "\(plan.playbook.file): ok — \(plan.playbook.statements.count) statements"
             + (plan.warnings.isEmpty ? "" : ", \(plan.warnings.count) warning\(plan.warnings.count == 1 ? "" : "s")") + "\n"
         if !plan.paramOrder.isEmpty {
-            out += "parameters: " + plan.paramOrder.map { "\($0): \(plan.paramTypes[$0]?.rawValue ?? "") = \(plan.params[$0]?.display ?? "null")" }
+            out +=
+                "parameters: "
+                + plan.paramOrder.map { "\($0): \(plan.paramTypes[$0]?.rawValue ?? "") = \(plan.params[$0]?.display ?? "null")" }
                 .joined(separator: ", ") + "\n"
         }
         for (request, schema) in inputs {
@@ -37,10 +40,12 @@ public enum CheckReport {
             guard let schema = plan.schemas[i] else { return nil }
             switch node.statement {
             case .assign(let name, _, _):
-                let pivoted = schema.open.map { t in
-                    ", and \(t.rawValue.first.map { "aeiou".contains($0) } == true ? "an" : "a") \(t.rawValue) column per value the pivot finds"
-                } ?? ""
-                return "    \(name.text) (line \(node.line)): " + schema.columns.map { "\($0.name): \($0.type.rawValue)" }.joined(separator: ", ") + pivoted
+                let pivoted =
+                    schema.open.map { t in
+                        ", and \(t.rawValue.first.map { "aeiou".contains($0) } == true ? "an" : "a") \(t.rawValue) column per value the pivot finds"
+                    } ?? ""
+                return "    \(name.text) (line \(node.line)): "
+                    + schema.columns.map { "\($0.name): \($0.type.rawValue)" }.joined(separator: ", ") + pivoted
             default: return nil
             }
         }

@@ -7,7 +7,8 @@ enum HTMLFragments {
     static func result(_ cell: ReportRecord.Cell, privacy: ReportPrivacy) -> String {
         var out = ""
         if let input = cell.input {
-            out += "<p class=\"meta\">\(Format.count(input.rows)) rows × \(input.columns) columns from <code>\(e(input.path))</code> (\(Format.bytes(input.bytes)))</p>"
+            out +=
+                "<p class=\"meta\">\(Format.count(input.rows)) rows × \(input.columns) columns from <code>\(e(input.path))</code> (\(Format.bytes(input.bytes)))</p>"
         }
         for note in cell.notes { out += "<p class=\"note\">\(e(note))</p>" }
         if !cell.steps.isEmpty { out += waterfall(cell) }
@@ -16,13 +17,16 @@ enum HTMLFragments {
             if let reason = check.acknowledged { out += "<p class=\"note\">Acknowledged, failing rows unchanged: \(e(reason))</p>" }
             if let detail = check.detail { out += "<p class=\"detail\">\(e(detail))</p>" }
             if !check.passed, let rows = check.failingRows {
-                let more = check.failingCount > rows.rows.count ? " (the first \(Format.count(rows.rows.count)) are here: export the table for all)" : ""
+                let more =
+                    check.failingCount > rows.rows.count
+                    ? " (the first \(Format.count(rows.rows.count)) are here: export the table for all)" : ""
                 out += "<p>\(Format.plural(check.failingCount, "failing row"))\(more), with the file and line to fix:</p>"
                 out += pagedTable(narrow(rows))
             }
         }
         if let export = cell.export {
-            out += "<p class=\"meta\">\(Format.plural(export.rows, "row")) to <code>\(e(export.path))</code> (\(Format.bytes(export.bytes)))</p>"
+            out +=
+                "<p class=\"meta\">\(Format.plural(export.rows, "row")) to <code>\(e(export.path))</code> (\(Format.bytes(export.bytes)))</p>"
         }
         if let preview = cell.preview {
             if cell.kind == "compare" {
@@ -36,7 +40,8 @@ enum HTMLFragments {
                 // Every row: the first ten in view, the rest in collapsed pages (as failing rows).
                 out += pagedTable(preview, locations: false)
                 if preview.totalRows > preview.rows.count {
-                    out += "<p class=\"note\">\(Format.count(preview.totalRows - preview.rows.count)) more rows — use export to read them all (a report keeps the first \(Format.count(preview.rows.count))).</p>"
+                    out +=
+                        "<p class=\"note\">\(Format.count(preview.totalRows - preview.rows.count)) more rows — use export to read them all (a report keeps the first \(Format.count(preview.rows.count))).</p>"
                 }
             } else if cell.kind == "counts" {
                 out += table(nullsShown(preview), locations: false, highlightStatus: false)
@@ -64,11 +69,14 @@ enum HTMLFragments {
     /// Rows in and out of each step, with bars proportional to the rows.
     static func waterfall(_ cell: ReportRecord.Cell) -> String {
         let most = max(1, cell.steps.map { max($0.rowsIn, $0.rowsOut) }.max() ?? 1)
-        var out = "<table class=\"steps\"><thead><tr><th>step</th><th class=\"n\">rows in</th><th class=\"n\">rows out</th><th></th><th>what happened</th></tr></thead><tbody>"
+        var out =
+            "<table class=\"steps\"><thead><tr><th>step</th><th class=\"n\">rows in</th><th class=\"n\">rows out</th><th></th><th>what happened</th></tr></thead><tbody>"
         for step in cell.steps {
             let width = Int(saturating: Double(step.rowsOut) / Double(most) * 160)
-            out += "<tr><td>\(e(step.keyword))</td><td class=\"n\">\(Format.count(step.rowsIn))</td><td class=\"n\">\(Format.count(step.rowsOut))</td>"
-            out += "<td><svg width=\"164\" height=\"12\" role=\"img\" aria-label=\"\(step.rowsOut) rows\"><rect x=\"0\" y=\"2\" width=\"\(max(1, width))\" height=\"8\" fill=\"#4a7bb7\"/></svg></td>"
+            out +=
+                "<tr><td>\(e(step.keyword))</td><td class=\"n\">\(Format.count(step.rowsIn))</td><td class=\"n\">\(Format.count(step.rowsOut))</td>"
+            out +=
+                "<td><svg width=\"164\" height=\"12\" role=\"img\" aria-label=\"\(step.rowsOut) rows\"><rect x=\"0\" y=\"2\" width=\"\(max(1, width))\" height=\"8\" fill=\"#4a7bb7\"/></svg></td>"
             out += "<td>\(e(step.detail))</td></tr>"
         }
         return out + "</tbody></table>"
@@ -76,7 +84,8 @@ enum HTMLFragments {
 
     /// Failing rows, all of them: the first ten in view, the rest in collapsed pages of 200
     /// (no script: `<details>` opens each page).
-    static func pagedTable(_ p: Preview, first: Int = 10, page: Int = 200, locations: Bool = true, highlightStatus: Bool = false) -> String {
+    static func pagedTable(_ p: Preview, first: Int = 10, page: Int = 200, locations: Bool = true, highlightStatus: Bool = false) -> String
+    {
         func slice(_ range: Range<Int>) -> Preview {
             var q = p
             q.rows = Array(p.rows[range])
@@ -113,7 +122,9 @@ enum HTMLFragments {
         let statusIndex = p.columns.firstIndex(of: "status")
         for (r, row) in p.rows.enumerated() {
             var rowClass = ""
-            if highlightStatus, let k = statusIndex, let status = row[k], Comparison.failing.contains(status) { rowClass = " class=\"bad\"" }
+            if highlightStatus, let k = statusIndex, let status = row[k], Comparison.failing.contains(status) {
+                rowClass = " class=\"bad\""
+            }
             out += "<tr\(rowClass)>"
             for (k, value) in row.enumerated() {
                 let numeric = ["integer", "decimal"].contains(p.types.indices.contains(k) ? p.types[k] : "")
@@ -188,7 +199,8 @@ enum HTMLFragments {
             body += labelText(labels[i], x: labelWidth - 6, y: y + h / 2)
             if let value = values[i] {
                 let w = max(1, min(plot, Int(saturating: value / largest * Double(plot))))
-                body += "<rect x=\"\(labelWidth)\" y=\"\(y + (h - barHeight) / 2)\" width=\"\(w)\" height=\"\(barHeight)\" fill=\"\(blue)\"/>"
+                body +=
+                    "<rect x=\"\(labelWidth)\" y=\"\(y + (h - barHeight) / 2)\" width=\"\(w)\" height=\"\(barHeight)\" fill=\"\(blue)\"/>"
                 body += "<text x=\"\(labelWidth + w + 4)\" y=\"\(y + h / 2 + 4)\" font-size=\"11\">\(e(number(value)))</text>"
             } else {
                 body += "<text x=\"\(labelWidth + 4)\" y=\"\(y + h / 2 + 4)\" font-size=\"11\">\(e(row[valueColumn] ?? "·"))</text>"
@@ -196,12 +208,15 @@ enum HTMLFragments {
             y += h
         }
         let width = labelWidth + plot + 70
-        var svg = "<figure class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(y + 4)\" width=\"\(width)\" style=\"max-width:100%;height:auto\" role=\"img\" aria-label=\"bar chart of \(e(p.columns[valueColumn]))\">"
+        var svg =
+            "<figure class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(y + 4)\" width=\"\(width)\" style=\"max-width:100%;height:auto\" role=\"img\" aria-label=\"bar chart of \(e(p.columns[valueColumn]))\">"
         svg += body + "</svg>"
         let groups = p.totalRows
         var caption = "\(e(p.columns[valueColumn])) by \(e(keyColumns.map { p.columns[$0] }.joined(separator: ", ")))"
         if groups > rows.count {
-            caption += ": the \(rows.count) largest of \(Format.count(groups)) groups" + (p.rows.count < groups ? " (of the first \(Format.count(p.rows.count)) kept)" : "")
+            caption +=
+                ": the \(rows.count) largest of \(Format.count(groups)) groups"
+                + (p.rows.count < groups ? " (of the first \(Format.count(p.rows.count)) kept)" : "")
                 + "; \(Format.count(groups - rows.count)) smaller ones not drawn"
         } else {
             caption += ": all \(Format.plural(groups, "group"))"
@@ -215,20 +230,25 @@ enum HTMLFragments {
     /// allows, with "actual vs expected" beside it; the largest differences first.
     static func differenceChart(_ p: Preview, summary: ComparisonSummary?, privacy: ReportPrivacy) -> String {
         guard let a = p.columns.firstIndex(of: "actual"), let x = p.columns.firstIndex(of: "expected"),
-              let d = p.columns.firstIndex(of: "difference"), let s = p.columns.firstIndex(of: "status") else { return "" }
+            let d = p.columns.firstIndex(of: "difference"), let s = p.columns.firstIndex(of: "status")
+        else { return "" }
         let keyColumns = p.columns.indices.filter { ![a, x, d, s].contains($0) && p.columns[$0] != "percent" }
         var caption: [String] = []
         if let summary {
-            let totals = summary.actualTotal < 0 || summary.expectedTotal < 0 ? "" :
-                "; totals: actual \(number(summary.actualTotal)), expected \(number(summary.expectedTotal)), difference \(number(summary.actualTotal - summary.expectedTotal))"
+            let totals =
+                summary.actualTotal < 0 || summary.expectedTotal < 0
+                ? ""
+                : "; totals: actual \(number(summary.actualTotal)), expected \(number(summary.expectedTotal)), difference \(number(summary.actualTotal - summary.expectedTotal))"
             let tolerance = [summary.tolerancePercent.map { "\(number($0))%" }, summary.toleranceAbsolute.map(number)].compactMap { $0 }
-            caption.append("\(Format.plural(summary.keys, "key")) compared, \(Format.count(summary.ok)) within " +
-                           (tolerance.isEmpty ? "an exact match" : "the tolerance (\(tolerance.joined(separator: " or ")))") + totals)
+            caption.append(
+                "\(Format.plural(summary.keys, "key")) compared, \(Format.count(summary.ok)) within "
+                    + (tolerance.isEmpty ? "an exact match" : "the tolerance (\(tolerance.joined(separator: " or ")))") + totals)
         }
         guard !p.rows.isEmpty else {
             return "<p class=\"meta\">\(e(caption.first ?? "")). Every key is within the tolerance: no chart needed.</p>"
         }
-        let rows = Array(p.rows.sorted { abs($0[d].flatMap(Double.init) ?? .infinity) > abs($1[d].flatMap(Double.init) ?? .infinity) }.prefix(25))
+        let rows = Array(
+            p.rows.sorted { abs($0[d].flatMap(Double.init) ?? .infinity) > abs($1[d].flatMap(Double.init) ?? .infinity) }.prefix(25))
         let diffs = rows.map { $0[d].flatMap(Double.init) }
         let allowed = rows.map { row in summary?.allowed(expected: row[x].flatMap(Double.init)) ?? 0 }
         let scale = max(1, (diffs.compactMap { $0.map(abs) } + allowed).max() ?? 1)
@@ -244,28 +264,39 @@ enum HTMLFragments {
             let mid = y + h / 2
             body += labelText(labels[i], x: labelWidth - 6, y: mid)
             let band = min(half, Int(saturating: allowed[i] / scale * Double(half)))
-            if band > 0 { body += "<rect x=\"\(zero - band)\" y=\"\(y + 1)\" width=\"\(band * 2)\" height=\"\(h - 2)\" fill=\"#000\" fill-opacity=\"0.09\"/>" }
+            if band > 0 {
+                body +=
+                    "<rect x=\"\(zero - band)\" y=\"\(y + 1)\" width=\"\(band * 2)\" height=\"\(h - 2)\" fill=\"#000\" fill-opacity=\"0.09\"/>"
+            }
             let status = row[s] ?? ""
             if let diff = diffs[i] {
                 let w = min(half, Int(saturating: abs(diff) / scale * Double(half)))
                 let color = status == "ok" ? blue : vermillion
-                body += "<rect x=\"\(diff < 0 ? zero - max(1, w) : zero)\" y=\"\(mid - barHeight / 2)\" width=\"\(max(1, w))\" height=\"\(barHeight)\" fill=\"\(color)\"/>"
-                body += "<text x=\"\(zero + half + 8)\" y=\"\(mid + 4)\" font-size=\"11\">\(diff > 0 ? "+" : "")\(e(number(diff))): \(e(row[a] ?? "·")) vs \(e(row[x] ?? "·"))</text>"
+                body +=
+                    "<rect x=\"\(diff < 0 ? zero - max(1, w) : zero)\" y=\"\(mid - barHeight / 2)\" width=\"\(max(1, w))\" height=\"\(barHeight)\" fill=\"\(color)\"/>"
+                body +=
+                    "<text x=\"\(zero + half + 8)\" y=\"\(mid + 4)\" font-size=\"11\">\(diff > 0 ? "+" : "")\(e(number(diff))): \(e(row[a] ?? "·")) vs \(e(row[x] ?? "·"))</text>"
             } else {
-                body += "<text x=\"\(zero + half + 8)\" y=\"\(mid + 4)\" font-size=\"11\">\(e(status)): \(e(row[a] ?? "·")) vs \(e(row[x] ?? "·"))</text>"
+                body +=
+                    "<text x=\"\(zero + half + 8)\" y=\"\(mid + 4)\" font-size=\"11\">\(e(status)): \(e(row[a] ?? "·")) vs \(e(row[x] ?? "·"))</text>"
             }
             y += h
         }
         body += "<line x1=\"\(zero)\" y1=\"\(top)\" x2=\"\(zero)\" y2=\"\(y)\" stroke=\"#333\" stroke-width=\"1\"/>"
         let legendY = y + 16
-        body += "<rect x=\"\(labelWidth)\" y=\"\(legendY - 9)\" width=\"10\" height=\"10\" fill=\"\(vermillion)\"/><text x=\"\(labelWidth + 14)\" y=\"\(legendY)\" font-size=\"11\">outside the tolerance</text>"
-        body += "<rect x=\"\(labelWidth + 150)\" y=\"\(legendY - 9)\" width=\"10\" height=\"10\" fill=\"#000\" fill-opacity=\"0.09\"/><text x=\"\(labelWidth + 164)\" y=\"\(legendY)\" font-size=\"11\">allowed by the tolerance</text>"
+        body +=
+            "<rect x=\"\(labelWidth)\" y=\"\(legendY - 9)\" width=\"10\" height=\"10\" fill=\"\(vermillion)\"/><text x=\"\(labelWidth + 14)\" y=\"\(legendY)\" font-size=\"11\">outside the tolerance</text>"
+        body +=
+            "<rect x=\"\(labelWidth + 150)\" y=\"\(legendY - 9)\" width=\"10\" height=\"10\" fill=\"#000\" fill-opacity=\"0.09\"/><text x=\"\(labelWidth + 164)\" y=\"\(legendY)\" font-size=\"11\">allowed by the tolerance</text>"
         let width = zero + half + 190
-        var svg = "<figure class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(legendY + 6)\" width=\"\(width)\" style=\"max-width:100%;height:auto\" role=\"img\" aria-label=\"differences, actual minus expected, with the tolerance\">"
+        var svg =
+            "<figure class=\"chart\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(legendY + 6)\" width=\"\(width)\" style=\"max-width:100%;height:auto\" role=\"img\" aria-label=\"differences, actual minus expected, with the tolerance\">"
         svg += body + "</svg>"
         let notOk = summary.map { $0.keys - $0.ok } ?? p.totalRows
-        caption.append(rows.count < notOk ? "the \(rows.count) largest of \(Format.count(notOk)) differences shown; all are in the table"
-                                           : "\(Format.plural(notOk, "key")) not ok, all shown")
+        caption.append(
+            rows.count < notOk
+                ? "the \(rows.count) largest of \(Format.count(notOk)) differences shown; all are in the table"
+                : "\(Format.plural(notOk, "key")) not ok, all shown")
         return svg + "<figcaption>\(e(caption.joined(separator: "; ")))</figcaption></figure>"
     }
 }
@@ -278,12 +309,16 @@ enum MarkdownFragments {
     static func result(_ cell: ReportRecord.Cell) -> String {
         var out: [String] = []
         if let input = cell.input {
-            out.append("\(Format.count(input.rows)) rows × \(input.columns) columns from \(MarkdownText.code(input.path)) (\(Format.bytes(input.bytes))), SHA-256 \(MarkdownText.code(input.sha256.isEmpty ? "—" : input.sha256))")
+            out.append(
+                "\(Format.count(input.rows)) rows × \(input.columns) columns from \(MarkdownText.code(input.path)) (\(Format.bytes(input.bytes))), SHA-256 \(MarkdownText.code(input.sha256.isEmpty ? "—" : input.sha256))"
+            )
         }
         for note in cell.notes { out.append("_\(t(note))_") }
         if !cell.steps.isEmpty {
             var table = "| step | rows in | rows out | what happened |\n|---|---:|---:|---|"
-            for s in cell.steps { table += "\n| \(t(s.keyword)) | \(Format.count(s.rowsIn)) | \(Format.count(s.rowsOut)) | \(t(s.detail)) |" }
+            for s in cell.steps {
+                table += "\n| \(t(s.keyword)) | \(Format.count(s.rowsIn)) | \(Format.count(s.rowsOut)) | \(t(s.detail)) |"
+            }
             out.append(table)
         }
         if let check = cell.check {
@@ -291,19 +326,27 @@ enum MarkdownFragments {
             if let reason = check.acknowledged { out.append("Acknowledged, failing rows unchanged: \(t(reason))") }
             if let detail = check.detail { out.append(t(detail)) }
             if !check.passed, let rows = check.failingRows {
-                out.append("\(Format.plural(check.failingCount, "failing row"))\(check.failingCount > rows.rows.count ? ", the first \(rows.rows.count) shown" : ""):")
+                out.append(
+                    "\(Format.plural(check.failingCount, "failing row"))\(check.failingCount > rows.rows.count ? ", the first \(rows.rows.count) shown" : ""):"
+                )
                 out.append(table(HTMLFragments.narrow(rows), locations: true))
             }
         }
-        if let export = cell.export { out.append("\(Format.plural(export.rows, "row")) to \(MarkdownText.code(export.path)) (\(Format.bytes(export.bytes)))") }
+        if let export = cell.export {
+            out.append("\(Format.plural(export.rows, "row")) to \(MarkdownText.code(export.path)) (\(Format.bytes(export.bytes)))")
+        }
         if let preview = cell.preview, cell.kind == "chart" || cell.kind == "counts" {
             // Markdown draws no SVG: a chart is the table of what it draws (see report.html).
             if cell.kind == "chart", let spec = cell.chart { out.append("_\(t(ChartFragments.title(spec))), drawn in report.html:_") }
             out.append(table(cell.kind == "counts" ? HTMLFragments.nullsShown(preview) : preview, locations: false))
-            if preview.totalRows > preview.rows.count { out.append("_\(Format.count(preview.rows.count)) of \(Format.count(preview.totalRows)) shown._") }
+            if preview.totalRows > preview.rows.count {
+                out.append("_\(Format.count(preview.rows.count)) of \(Format.count(preview.totalRows)) shown._")
+            }
         } else if let preview = cell.preview, cell.kind != "pipeline" {
             out.append(table(preview, locations: false))
-            if preview.totalRows > preview.rows.count { out.append("_\(Format.count(preview.rows.count)) of \(Format.count(preview.totalRows)) rows shown._") }
+            if preview.totalRows > preview.rows.count {
+                out.append("_\(Format.count(preview.rows.count)) of \(Format.count(preview.totalRows)) rows shown._")
+            }
         } else if let preview = cell.preview {
             out.append(table(preview, locations: false))
         }

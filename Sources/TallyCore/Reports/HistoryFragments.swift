@@ -20,7 +20,8 @@ enum HistoryFragments {
         guard let first = known.first, let last = known.last else { return "" }
         if known.count == 1 { return "\(HTMLFragments.number(last)) (one run)" }
         let word = last < first ? "down" : last > first ? "up" : "unchanged"
-        return word == "unchanged" ? "\(HTMLFragments.number(last)), unchanged over \(known.count) runs"
+        return word == "unchanged"
+            ? "\(HTMLFragments.number(last)), unchanged over \(known.count) runs"
             : "\(word) from \(HTMLFragments.number(first)) to \(HTMLFragments.number(last)) over \(known.count) runs"
     }
 
@@ -28,10 +29,13 @@ enum HistoryFragments {
         guard let raw = history, raw.runs.count >= 2, !raw.series.isEmpty else { return "" }
         let h = visible(raw, privacy)
         var out = "<h2 id=\"history\">History: the last \(h.runs.count) runs with these parameters</h2>"
-        out += "<p class=\"meta\">Runs \(h.runs.first.map { "\($0.id) (\($0.started))" } ?? "") to \(h.runs.last.map { "\($0.id) (\($0.started))" } ?? ""), oldest on the left. A check converging before the deadline goes down to 0.</p>"
-        out += "<div class=\"scroll\"><table class=\"history\"><thead><tr><th>check or total</th><th>across the runs</th><th>trend</th></tr></thead><tbody>"
+        out +=
+            "<p class=\"meta\">Runs \(h.runs.first.map { "\($0.id) (\($0.started))" } ?? "") to \(h.runs.last.map { "\($0.id) (\($0.started))" } ?? ""), oldest on the left. A check converging before the deadline goes down to 0.</p>"
+        out +=
+            "<div class=\"scroll\"><table class=\"history\"><thead><tr><th>check or total</th><th>across the runs</th><th>trend</th></tr></thead><tbody>"
         for s in h.series {
-            out += "<tr><td>\(e(s.name))<br><span class=\"meta\">\(e(s.kind))</span></td><td>\(sparkline(s.values))</td><td>\(e(trend(s.values)))</td></tr>"
+            out +=
+                "<tr><td>\(e(s.name))<br><span class=\"meta\">\(e(s.kind))</span></td><td>\(sparkline(s.values))</td><td>\(e(trend(s.values)))</td></tr>"
         }
         out += "</tbody></table></div>"
         // Every value, for the audit folder.
@@ -56,10 +60,16 @@ enum HistoryFragments {
         var points: [(Int, Int)] = []
         for (i, v) in values.enumerated() {
             guard let v else { continue }
-            points.append((pad + Int(saturating: Double(i) * step), pad + min(height, max(0, Int(saturating: (hi - v) / span * Double(height - 2 * pad))))))
+            points.append(
+                (
+                    pad + Int(saturating: Double(i) * step),
+                    pad + min(height, max(0, Int(saturating: (hi - v) / span * Double(height - 2 * pad))))
+                ))
         }
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" role=\"img\" aria-label=\"\(e(trend(values)))\">"
-        svg += "<polyline fill=\"none\" stroke=\"\(HTMLFragments.blue)\" stroke-width=\"1.5\" points=\"\(points.map { "\($0.0),\($0.1)" }.joined(separator: " "))\"/>"
+        var svg =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" role=\"img\" aria-label=\"\(e(trend(values)))\">"
+        svg +=
+            "<polyline fill=\"none\" stroke=\"\(HTMLFragments.blue)\" stroke-width=\"1.5\" points=\"\(points.map { "\($0.0),\($0.1)" }.joined(separator: " "))\"/>"
         for p in points { svg += "<circle cx=\"\(p.0)\" cy=\"\(p.1)\" r=\"2.2\" fill=\"\(HTMLFragments.blue)\"/>" }
         if let last = points.last, let v = known.last {
             svg += "<text x=\"\(last.0 + 6)\" y=\"\(last.1 + 4)\" font-size=\"11\">\(e(HTMLFragments.number(v)))</text>"
@@ -71,10 +81,14 @@ enum HistoryFragments {
         guard let raw = history, raw.runs.count >= 2, !raw.series.isEmpty else { return "" }
         let h = visible(raw, privacy)
         let shown = Array(h.runs.indices.suffix(10))
-        var t = "## History: the last \(h.runs.count) runs with these parameters\n\n| check or total | " +
-            shown.map { "run \(h.runs[$0].id)" }.joined(separator: " | ") + " | trend |\n|---|" + shown.map { _ in "---:|" }.joined() + "---|"
+        var t =
+            "## History: the last \(h.runs.count) runs with these parameters\n\n| check or total | "
+            + shown.map { "run \(h.runs[$0].id)" }.joined(separator: " | ") + " | trend |\n|---|" + shown.map { _ in "---:|" }.joined()
+            + "---|"
         for s in h.series {
-            t += "\n| \(MarkdownText.inline(s.name)) (\(MarkdownText.inline(s.kind))) | " + shown.map { s.values[$0].map(HTMLFragments.number) ?? "·" }.joined(separator: " | ")
+            t +=
+                "\n| \(MarkdownText.inline(s.name)) (\(MarkdownText.inline(s.kind))) | "
+                + shown.map { s.values[$0].map(HTMLFragments.number) ?? "·" }.joined(separator: " | ")
                 + " | \(trend(s.values)) |"
         }
         return t
@@ -106,7 +120,9 @@ enum TrackFragments {
     struct Row { var status: String; var count: Int; var codes: String }
 
     static func rows(_ cell: ReportRecord.Cell) -> [Row] {
-        guard let p = cell.preview, let s = p.columns.firstIndex(of: "status"), let c = p.columns.firstIndex(of: "ErrorCode") else { return [] }
+        guard let p = cell.preview, let s = p.columns.firstIndex(of: "status"), let c = p.columns.firstIndex(of: "ErrorCode") else {
+            return []
+        }
         return ["new", "open", "resolved"].map { status in
             let codes = p.rows.filter { $0[s] == status }.compactMap { $0[c] }
             let counted = Dictionary(grouping: codes, by: { $0 }).mapValues(\.count).sorted { $0.key < $1.key }
@@ -114,7 +130,10 @@ enum TrackFragments {
         }
     }
 
-    static let label = ["new": "new in this submission", "open": "still open from an earlier submission", "resolved": "resolved since the previous submission"]
+    static let label = [
+        "new": "new in this submission", "open": "still open from an earlier submission",
+        "resolved": "resolved since the previous submission",
+    ]
 
     static func html(_ r: ReportRecord) -> String {
         var out = ""
@@ -123,12 +142,15 @@ enum TrackFragments {
             guard !rows.isEmpty else { continue }
             out += "<h2 id=\"calpads-errors-\(cell.number)\">CALPADS errors: \(HistoryFragments.e(trackedName(cell)))</h2>"
             if let summary = cell.notes.first { out += "<p>\(HistoryFragments.e(summary))</p>" }
-            out += "<div class=\"scroll\"><table><thead><tr><th>status</th><th class=\"n\">errors</th><th>by error code</th></tr></thead><tbody>"
+            out +=
+                "<div class=\"scroll\"><table><thead><tr><th>status</th><th class=\"n\">errors</th><th>by error code</th></tr></thead><tbody>"
             for row in rows {
-                out += "<tr><td>\(HistoryFragments.e(label[row.status] ?? row.status))</td><td class=\"n\">\(row.count)</td><td>\(HistoryFragments.e(row.codes))</td></tr>"
+                out +=
+                    "<tr><td>\(HistoryFragments.e(label[row.status] ?? row.status))</td><td class=\"n\">\(row.count)</td><td>\(HistoryFragments.e(row.codes))</td></tr>"
             }
             out += "</tbody></table></div>"
-            out += "<p class=\"meta\">Each error with its record, field and the line to fix: <a href=\"#cell-\(cell.number)\">cell [\(cell.number)]</a>; across every submission: <code>tally errors</code>.</p>"
+            out +=
+                "<p class=\"meta\">Each error with its record, field and the line to fix: <a href=\"#cell-\(cell.number)\">cell [\(cell.number)]</a>; across every submission: <code>tally errors</code>.</p>"
         }
         return out
     }
@@ -142,7 +164,9 @@ enum TrackFragments {
             if let summary = cell.notes.first { out.append(MarkdownText.inline(summary) + "\n") }
             out.append("| status | errors | by error code |\n|---|---:|---|")
             for row in rows { out.append("| \(label[row.status] ?? row.status) | \(row.count) | \(MarkdownText.inline(row.codes)) |") }
-            out.append("\nEach error with its record, field and the line to fix: [cell \(cell.number)](#cell-\(cell.number)); across every submission: `tally errors`.\n")
+            out.append(
+                "\nEach error with its record, field and the line to fix: [cell \(cell.number)](#cell-\(cell.number)); across every submission: `tally errors`.\n"
+            )
         }
         return out.joined(separator: "\n")
     }

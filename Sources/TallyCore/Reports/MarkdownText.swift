@@ -30,7 +30,8 @@ enum MarkdownText {
             case _ where k == 0 && startsBlock(s): out += "\\" + String(c)
             // A `*` or `_` with a space (or nothing) on both sides can never open or close
             // emphasis: a suppressed count reads `*`, not `\*`.
-            case _ where (c == "*" || c == "_") && (k == 0 || chars[k - 1].isWhitespace) && (k == chars.count - 1 || chars[k + 1].isWhitespace):
+            case _
+            where (c == "*" || c == "_") && (k == 0 || chars[k - 1].isWhitespace) && (k == chars.count - 1 || chars[k + 1].isWhitespace):
                 out.append(c)
             case _ where escaped.contains(c): out += "\\" + String(c)
             default: out.append(c)

@@ -31,10 +31,11 @@ public struct ReportPrivacy: Sendable {
     /// `#` and twelve hex digits of HMAC-SHA256(key, value).
     public func token(_ value: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: SymmetricKey(data: Data(key.utf8)))
-        return "#" + mac.prefix(6).map { byte in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined()
+        return "#"
+            + mac.prefix(6).map { byte in
+                let s = String(byte, radix: 16)
+                return s.count == 1 ? "0" + s : s
+            }.joined()
     }
 
     /// A name is masked when it is listed, or is a joined copy of a listed one (`sinf_SSID`).
@@ -77,7 +78,8 @@ public struct ReportPrivacy: Sendable {
                     found.insert(raw)
                     out.rows[r][k] = token(raw)
                 } else if l.contains(Lineage.fieldText), let f = field, let name = p.rows[r][f], isMaskedName(name),
-                          let v = value, let quoted = p.rows[r][v], !quoted.isEmpty {
+                    let v = value, let quoted = p.rows[r][v], !quoted.isEmpty
+                {
                     out.rows[r][k] = replacingWords(in: raw, [quoted])
                 } else if l.contains(Lineage.changes) {
                     out.rows[r][k] = maskChanges(raw, lineage: byName, found: &found)
@@ -101,11 +103,12 @@ public struct ReportPrivacy: Sendable {
             let column = String(part[..<colon.lowerBound])
             guard isMasked(lineage[column] ?? [column]) else { return part }
             let values = part[colon.upperBound...].components(separatedBy: " → ")
-            return column + ": " + values.map { v in
-                if v == "null" { return v }
-                found.insert(v)
-                return token(v)
-            }.joined(separator: " → ")
+            return column + ": "
+                + values.map { v in
+                    if v == "null" { return v }
+                    found.insert(v)
+                    return token(v)
+                }.joined(separator: " → ")
         }.joined(separator: "; ")
     }
 
@@ -284,7 +287,8 @@ public struct ReportPrivacy: Sendable {
             let matches = regex.matches(in: out, range: NSRange(out.startIndex..., in: out)).reversed()
             for m in matches {
                 guard let r = Range(m.range(at: 1), in: out), let n = Int(out[r].replacingOccurrences(of: ",", with: "")),
-                      n > 0, n < below else { continue }
+                    n > 0, n < below
+                else { continue }
                 out.replaceSubrange(r, with: "*")
             }
         }
@@ -300,7 +304,8 @@ public struct ReportPrivacy: Sendable {
             out.cells[i].preview = out.cells[i].preview.map { apply($0, suppress: counts, found: &found) }
             // A share beside a suppressed count would give it away (share × rows): hidden with it.
             if out.cells[i].kind == "counts", var p = out.cells[i].preview,
-               let c = p.columns.lastIndex(of: "count"), let s = p.columns.lastIndex(of: "share") {
+                let c = p.columns.lastIndex(of: "count"), let s = p.columns.lastIndex(of: "share")
+            {
                 for r in p.rows.indices where p.rows[r][c] == "*" { p.rows[r][s] = "*" }
                 out.cells[i].preview = p
             }
@@ -327,7 +332,9 @@ public struct ReportPrivacy: Sendable {
         }
         for i in out.cells.indices {
             out.cells[i].notes = out.cells[i].notes.map { text($0, values: values) }
-            out.cells[i].steps = out.cells[i].steps.map { var s = $0; s.detail = text(s.detail, values: values); return s }
+            out.cells[i].steps = out.cells[i].steps.map {
+                var s = $0; s.detail = text(s.detail, values: values); return s
+            }
             if var check = out.cells[i].check {
                 check.detail = check.detail.map { text($0, values: values) }
                 out.cells[i].check = check
@@ -354,13 +361,18 @@ public struct ReportPrivacy: Sendable {
         let values = freeTextValues(found: found, sensitive: record.sensitive)
         for i in out.cells.indices {
             out.cells[i].notes = out.cells[i].notes.map { text($0, values: values) }
-            out.cells[i].steps = out.cells[i].steps.map { var s = $0; s.notes = s.notes.map { text($0, values: values) }; return s }
+            out.cells[i].steps = out.cells[i].steps.map {
+                var s = $0; s.notes = s.notes.map { text($0, values: values) }; return s
+            }
             if var check = out.cells[i].check {
                 check.detail = check.detail.map { text($0, values: values) }
                 out.cells[i].check = check
             }
         }
-        out.errors = out.errors.map { var d = $0; d.message = text(d.message, values: values); d.help = d.help.map { text($0, values: values) }; d.values = []; return d }
+        out.errors = out.errors.map {
+            var d = $0; d.message = text(d.message, values: values); d.help = d.help.map { text($0, values: values) }; d.values = [];
+            return d
+        }
         out.params = out.params.map { isMaskedName($0.name) ? ($0.name, token($0.value)) : $0 }
         return out
     }
@@ -401,7 +413,8 @@ extension ReportPrivacy {
             return c
         }
         out.values = run.values.mapValues { series in
-            Dictionary(series.map { (key($0.key, separator: " / ", values: values, words: words), $0.value) }, uniquingKeysWith: { a, _ in a })
+            Dictionary(
+                series.map { (key($0.key, separator: " / ", values: values, words: words), $0.value) }, uniquingKeysWith: { a, _ in a })
         }
         out.params = Dictionary(uniqueKeysWithValues: run.params.map { ($0.key, isMaskedName($0.key) ? token($0.value) : $0.value) })
         return out
@@ -412,7 +425,9 @@ extension ReportPrivacy {
         let values = reports.reduce(into: Set<String>()) { $0.formUnion(maskedValues(in: $1)) }
         let words = Array(values.filter { $0.count >= 3 })
         var out = diff
-        out.values = diff.values.map { var v = $0; v.key = key(v.key, separator: " / ", values: values, words: words); return v }
+        out.values = diff.values.map {
+            var v = $0; v.key = key(v.key, separator: " / ", values: values, words: words); return v
+        }
         return out
     }
 }

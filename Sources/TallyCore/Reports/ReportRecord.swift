@@ -88,14 +88,16 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         var number = 0
         cells = run.cells.filter { $0.kind != .param }.map { cell in
             number += 1
-            return Cell(number: number, kind: cell.kind.rawValue, line: cell.line, statement: cell.text, narrative: cell.narrative,
-                        table: cell.table, rowsIn: cell.rowsIn, rowsOut: cell.rowsOut, elapsed: cell.elapsed,
-                        steps: cell.steps.map { step in
-                            Step(keyword: step.keyword, rowsIn: step.rowsIn, rowsOut: step.rowsOut, detail: TerminalReport.stepDetail(step))
-                        },
-                        preview: cell.preview.map { ReportRecord.reportRows($0, showAll: cell.showAll) }, check: cell.check, input: cell.input, export: cell.export, notes: cell.notes,
-                        notRun: cell.status == .notRun ? true : nil, comparison: cell.comparison, calpadsFatal: cell.calpadsFatal,
-                        chart: cell.chart, showAll: cell.showAll)
+            return Cell(
+                number: number, kind: cell.kind.rawValue, line: cell.line, statement: cell.text, narrative: cell.narrative,
+                table: cell.table, rowsIn: cell.rowsIn, rowsOut: cell.rowsOut, elapsed: cell.elapsed,
+                steps: cell.steps.map { step in
+                    Step(keyword: step.keyword, rowsIn: step.rowsIn, rowsOut: step.rowsOut, detail: TerminalReport.stepDetail(step))
+                },
+                preview: cell.preview.map { ReportRecord.reportRows($0, showAll: cell.showAll) }, check: cell.check, input: cell.input,
+                export: cell.export, notes: cell.notes,
+                notRun: cell.status == .notRun ? true : nil, comparison: cell.comparison, calpadsFatal: cell.calpadsFatal,
+                chart: cell.chart, showAll: cell.showAll)
         }
     }
 

@@ -1,8 +1,8 @@
 import Foundation
 import Ink
 import Mustache
-import TallyModel
 import TallyData
+import TallyModel
 
 /// How to render a report.
 public struct ReportOptions: Sendable {
@@ -29,7 +29,8 @@ public struct Unmasking: Sendable {
     public var sentence: String {
         var what = masks.isEmpty ? [] : ["masked " + masks.joined(separator: ", ")]
         if let suppressBelow { what.append("suppressed counts below \(suppressBelow)") }
-        return "Rendered unmasked at the request of \(by) on \(on): the run \(what.joined(separator: " and ")), and this copy shows them in clear."
+        return
+            "Rendered unmasked at the request of \(by) on \(on): the run \(what.joined(separator: " and ")), and this copy shows them in clear."
     }
 }
 
@@ -44,18 +45,22 @@ public enum ReportRenderer {
             if let folder = options.templates {
                 let path = folder + "/" + name + ".mustache"
                 guard let custom = try? String(contentsOfFile: path, encoding: .utf8) else {
-                    throw Diagnostic(.reportFailed, .error, "no template \(name).mustache in \(folder)", file: path,
-                                     help: "copy templates/ from the Tally repository and edit them")
+                    throw Diagnostic(
+                        .reportFailed, .error, "no template \(name).mustache in \(folder)", file: path,
+                        help: "copy templates/ from the Tally repository and edit them")
                 }
                 text = custom
             }
             do { try library.register(text, named: name) } catch {
-                throw Diagnostic(.reportFailed, .error, "the template does not parse: \(error)", file: options.templates.map { $0 + "/" + name + ".mustache" } ?? name)
+                throw Diagnostic(
+                    .reportFailed, .error, "the template does not parse: \(error)",
+                    file: options.templates.map { $0 + "/" + name + ".mustache" } ?? name)
             }
         }
         let context = self.context(record, options: options)
         guard let html = library.render(context, withTemplate: "report.html"),
-              let markdown = library.render(markdownValues(context, key: "") as? [String: Any] ?? [:], withTemplate: "report.md") else {
+            let markdown = library.render(markdownValues(context, key: "") as? [String: Any] ?? [:], withTemplate: "report.md")
+        else {
             throw Diagnostic(.reportFailed, .error, "the report templates could not be rendered", file: options.templates ?? "templates")
         }
         return (html, markdown)
@@ -75,7 +80,9 @@ public enum ReportRenderer {
             errno = 0
             guard FileCreation.replace(path, contents: Data(text.utf8), permissions: 0o600) else {
                 let code = errno
-                throw Diagnostic(.reportFailed, .error, "cannot write the report to \(folder): \(code == 0 ? "\(name) could not be written" : reason(code))", file: path)
+                throw Diagnostic(
+                    .reportFailed, .error,
+                    "cannot write the report to \(folder): \(code == 0 ? "\(name) could not be written" : reason(code))", file: path)
             }
             written.append(path)
         }
@@ -137,7 +144,9 @@ public enum ReportRenderer {
     }
 
     static func context(_ r: ReportRecord, options: ReportOptions) -> [String: Any] {
-        let status: (String, String) = r.exitStatus == 0 ? ("All error-severity checks passed", "ok")
+        let status: (String, String) =
+            r.exitStatus == 0
+            ? ("All error-severity checks passed", "ok")
             : r.exitStatus == 1 ? ("An error-severity check failed", "fail") : ("The playbook could not be run", "error")
         let failures: [[String: Any]] = r.cells.compactMap { cell in
             guard let check = cell.check, !check.passed else { return nil }
@@ -162,8 +171,12 @@ public enum ReportRenderer {
             "exitStatus": r.exitStatus, "statusText": status.0, "statusClass": status.1,
             "params": r.params.map { ["name": $0.first ?? "", "value": $0.count > 1 ? $0[1] : ""] },
             "hasParams": !r.params.isEmpty,
-            "inputs": r.inputs.map { ["table": $0.table, "path": $0.path, "bytes": Format.bytes($0.bytes), "rows": Format.count($0.rows),
-                                      "sha256": $0.sha256.isEmpty ? "—" : $0.sha256] },
+            "inputs": r.inputs.map {
+                [
+                    "table": $0.table, "path": $0.path, "bytes": Format.bytes($0.bytes), "rows": Format.count($0.rows),
+                    "sha256": $0.sha256.isEmpty ? "—" : $0.sha256,
+                ]
+            },
             "hasInputs": !r.inputs.isEmpty,
             "passed": r.checksPassed, "failed": r.checksFailed, "warnings": r.warnings, "comparisonsOutside": r.comparisonsOutside,
             "exports": r.exports.map { e -> [String: Any] in
@@ -178,7 +191,8 @@ public enum ReportRenderer {
             "masks": r.masks.joined(separator: ", ") + (options.privacy.masks.isEmpty ? "" : ""),
             "masked": options.privacy.masks.sorted().joined(separator: ", "), "hasMasked": !options.privacy.masks.isEmpty,
             "suppressBelow": options.privacy.suppressBelow.map(String.init) ?? "",
-            "suppressBelowMinusOne": options.privacy.suppressBelow.map { String($0 - 1) } ?? "", "hasSuppression": options.privacy.suppressBelow != nil,
+            "suppressBelowMinusOne": options.privacy.suppressBelow.map { String($0 - 1) } ?? "",
+            "hasSuppression": options.privacy.suppressBelow != nil,
             "cells": cells, "showCode": !options.hideCode,
             "verdictText": verdict.sentence, "verdictClass": verdict.style, "verdictDetail": verdict.detail,
             "blockers": verdict.blockers.map(\.context), "hasBlockers": !verdict.blockers.isEmpty,
@@ -186,7 +200,8 @@ public enum ReportRenderer {
             "hasIntroduction": !introduction.isEmpty, "introductionHTML": SafeMarkdown.html(introduction),
             "introductionMD": introduction,
             "historyHTML": TrackFragments.html(r) + HistoryFragments.html(r.history, privacy: options.privacy),
-            "historyMD": [TrackFragments.markdown(r), HistoryFragments.markdown(r.history, privacy: options.privacy)].filter { !$0.isEmpty }.joined(separator: "\n\n"),
+            "historyMD": [TrackFragments.markdown(r), HistoryFragments.markdown(r.history, privacy: options.privacy)].filter { !$0.isEmpty }
+                .joined(separator: "\n\n"),
             "paramLine": r.params.map { "\($0.first ?? "") \($0.count > 1 ? $0[1] : "")" }.joined(separator: " · "),
         ]
     }

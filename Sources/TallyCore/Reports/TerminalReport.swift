@@ -45,8 +45,9 @@ public struct TerminalReport {
         }
         if !record.checkWarnings.isEmpty {
             out.append("")
-            out.append(record.checkWarnings.map { colorWarning($0.render(source: $0.column > 0 ? record.playbookSource : nil)) }
-                .joined(separator: "\n\n"))
+            out.append(
+                record.checkWarnings.map { colorWarning($0.render(source: $0.column > 0 ? record.playbookSource : nil)) }
+                    .joined(separator: "\n\n"))
         }
         var number = 0
         for cell in record.cells where cell.kind != .param {
@@ -97,8 +98,12 @@ public struct TerminalReport {
         var lines: [String] = []
         for n in cell.narrative { lines.append(dim("  ## " + n)) }
         if cell.status == .notRun {
-            lines.append(header(cell, cell.kind == .load || cell.kind == .pipeline ? "\(cell.kind == .load ? "load " : "")\(cell.table ?? "")" : cell.kind.rawValue)
-                         + dim("  not run"))
+            lines.append(
+                header(
+                    cell,
+                    cell.kind == .load || cell.kind == .pipeline
+                        ? "\(cell.kind == .load ? "load " : "")\(cell.table ?? "")" : cell.kind.rawValue)
+                    + dim("  not run"))
             lines.append(statement(cell))
             return lines.joined(separator: "\n")
         }
@@ -107,7 +112,8 @@ public struct TerminalReport {
             lines.append(header(cell, "load \(cell.table ?? "")"))
             lines.append(statement(cell))
             if let input = cell.input {
-                lines.append("    → \(Format.count(input.rows)) rows × \(input.columns) columns from \(input.path) (\(Format.bytes(input.bytes)))")
+                lines.append(
+                    "    → \(Format.count(input.rows)) rows × \(input.columns) columns from \(input.path) (\(Format.bytes(input.bytes)))")
             }
             for note in cell.notes { lines.append("    " + yellow("note: ") + note) }
             if let schema = cell.schema {
@@ -122,10 +128,15 @@ public struct TerminalReport {
         case .assert, .compare:
             guard let check = cell.check else { break }
             let status: String
-            if check.passed { status = green("passed") }
-            else if check.acknowledged != nil { status = dim("acknowledged") }
-            else if check.severity == "warning" { status = yellow("WARNING") }
-            else { status = red("FAILED") }
+            if check.passed {
+                status = green("passed")
+            } else if check.acknowledged != nil {
+                status = dim("acknowledged")
+            } else if check.severity == "warning" {
+                status = yellow("WARNING")
+            } else {
+                status = red("FAILED")
+            }
             lines.append(header(cell, cell.kind == .assert ? "assert" : "compare", status: status))
             lines.append(statement(cell))
             if !check.passed, let message = check.message { lines.append("    " + bold(message)) }
@@ -135,8 +146,9 @@ public struct TerminalReport {
                 // The terminal shows ten; reports keep them all.
                 rows.rows = Array(rows.rows.prefix(10))
                 rows.locations = Array(rows.locations.prefix(10))
-                lines.append("    \(Format.count(check.failingCount)) failing row\(check.failingCount == 1 ? "" : "s")" +
-                             (check.failingCount > rows.rows.count ? ", first \(rows.rows.count):" : ":"))
+                lines.append(
+                    "    \(Format.count(check.failingCount)) failing row\(check.failingCount == 1 ? "" : "s")"
+                        + (check.failingCount > rows.rows.count ? ", first \(rows.rows.count):" : ":"))
                 lines.append(previewTable(rows, withLocations: true))
             }
             if cell.kind == .compare, var preview = cell.preview, !preview.rows.isEmpty {
@@ -182,7 +194,10 @@ public struct TerminalReport {
             if let preview = cell.preview {
                 lines.append(previewTable(preview, withLocations: false, maxColumns: 12))
                 if preview.totalRows > preview.rows.count {
-                    lines.append(dim("    … \(Format.count(preview.totalRows - preview.rows.count)) more rows (\(Format.count(preview.totalRows)) in all)"))
+                    lines.append(
+                        dim(
+                            "    … \(Format.count(preview.totalRows - preview.rows.count)) more rows (\(Format.count(preview.totalRows)) in all)"
+                        ))
                 } else {
                     lines.append(dim("    \(Format.count(preview.totalRows)) row\(preview.totalRows == 1 ? "" : "s")"))
                 }
@@ -209,8 +224,11 @@ public struct TerminalReport {
         switch step.keyword {
         case "filter":
             let dropped = step.droppedFalse + step.droppedNull
-            return ((dropped > 0 ? ["dropped \(Format.count(dropped)): \(Format.count(step.droppedFalse)) false, \(Format.count(step.droppedNull)) null"] : [])
-                    + step.notes).joined(separator: "; ")
+            return
+                ((dropped > 0
+                ? ["dropped \(Format.count(dropped)): \(Format.count(step.droppedFalse)) false, \(Format.count(step.droppedNull)) null"]
+                : [])
+                + step.notes).joined(separator: "; ")
         case "distinct":
             return step.droppedFalse > 0 ? "removed \(Format.count(step.droppedFalse)) duplicates" : ""
         case "join":
@@ -244,7 +262,8 @@ public struct TerminalReport {
             header.append("source")
             for k in 0..<rows.count { rows[k].append(k < preview.locations.count ? preview.locations[k] ?? "" : "") }
         }
-        let numeric = Set(preview.types.enumerated().filter { ["integer", "decimal"].contains($0.element) }.map(\.offset).filter { $0 < maxColumns })
+        let numeric = Set(
+            preview.types.enumerated().filter { ["integer", "decimal"].contains($0.element) }.map(\.offset).filter { $0 < maxColumns })
         let last: Set<Int> = withLocations && !preview.locations.isEmpty ? [header.count - 1] : []
         return TextTable.render(header: header, rows: rows, rightAlign: numeric, uncut: last)
     }
@@ -281,7 +300,12 @@ public struct TerminalReport {
         switch record.exitStatus {
         case 0 where record.partial != nil:
             let ran = record.checks.count
-            lines.append("  exit 0: " + green(ran == 0 ? "no check ran" : ran == 1 ? "the 1 check that ran passed" : "the \(Format.count(ran)) checks that ran passed") + notRun)
+            lines.append(
+                "  exit 0: "
+                    + green(
+                        ran == 0
+                            ? "no check ran" : ran == 1 ? "the 1 check that ran passed" : "the \(Format.count(ran)) checks that ran passed")
+                    + notRun)
         case 0: lines.append("  exit 0: " + green("all error-severity checks passed"))
         case 1: lines.append("  exit 1: " + red("an error-severity check failed") + notRun)
         default: lines.append("  exit 2: " + red("the playbook could not be run"))

@@ -4,8 +4,10 @@ import TallyModel
 public enum TextTable {
     /// - Parameters:
     ///   - maxWidth: longer cells are cut with "…" (a preview, never an export).
-    public static func render(header: [String], rows: [[String]], maxWidth: Int = 32, indent: String = "    ",
-                              rightAlign: Set<Int> = [], uncut: Set<Int> = []) -> String {
+    public static func render(
+        header: [String], rows: [[String]], maxWidth: Int = 32, indent: String = "    ",
+        rightAlign: Set<Int> = [], uncut: Set<Int> = []
+    ) -> String {
         func cut(_ s: String, _ k: Int = -1) -> String {
             // Escaped before measuring, so the columns stay aligned.
             let clean = TerminalText.visible(s.replacingNewlines())
@@ -36,4 +38,3 @@ extension String {
         String(map { $0.isNewline || $0 == "\t" ? " " : $0 })
     }
 }
-

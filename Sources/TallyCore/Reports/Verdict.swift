@@ -41,8 +41,10 @@ struct Verdict {
                 let n = cell.calpadsFatal ?? 0
                 return (k == 0 ? Format.plural(n, "fatal error") : Format.count(n)) + " in \(what)"
             }.joined(separator: "; ")
-            blockers.insert(Item(number: first.number, line: first.line, text: "CALPADS returned fatal errors for this submission",
-                                 count: count, affected: ""), at: 0)
+            blockers.insert(
+                Item(
+                    number: first.number, line: first.line, text: "CALPADS returned fatal errors for this submission",
+                    count: count, affected: ""), at: 0)
         }
         let reviewed = r.checks.filter { !$0.passed && $0.severity == "warning" && $0.acknowledged != nil }.count
         let toReview = warnings.isEmpty ? "" : "\(Format.plural(warnings.count, "warning")) to review"
@@ -51,28 +53,37 @@ struct Verdict {
             style = "error"
             detail = "It stopped with an error (below); nothing was exported, and checks after it did not run."
         } else if !blockers.isEmpty {
-            sentence = "Not ready to certify: \(Format.plural(blockers.count, "blocking problem"))" + (toReview.isEmpty ? "" : ", \(toReview)")
+            sentence =
+                "Not ready to certify: \(Format.plural(blockers.count, "blocking problem"))" + (toReview.isEmpty ? "" : ", \(toReview)")
             style = "fail"
-            detail = returned.isEmpty ? "Each blocking problem below must be fixed (or the expectation corrected) before the data is certified."
+            detail =
+                returned.isEmpty
+                ? "Each blocking problem below must be fixed (or the expectation corrected) before the data is certified."
                 : "CALPADS refused records of this submission: fix them and resubmit before certifying, whatever the playbook's own checks say."
-                  + (blockers.count > 1 ? " Each other blocking problem below must be fixed (or the expectation corrected) too." : "")
+                    + (blockers.count > 1 ? " Each other blocking problem below must be fixed (or the expectation corrected) too." : "")
         } else {
             sentence = "Ready to certify" + (toReview.isEmpty ? "" : ", with \(toReview)")
             style = toReview.isEmpty ? "ok" : "warn"
-            detail = "Every error-severity check passed" + (toReview.isEmpty ? "." : "; the warnings below do not block certification but deserve a look.")
+            detail =
+                "Every error-severity check passed"
+                + (toReview.isEmpty ? "." : "; the warnings below do not block certification but deserve a look.")
         }
         if reviewed > 0 { detail += " \(Format.plural(reviewed, "warning")) already reviewed and acknowledged." }
     }
 
     static func item(_ cell: ReportRecord.Cell, _ check: CheckResult) -> Item {
         let what = check.kind == .comparison ? "key" : "row"
-        let count = check.kind == .comparison ? "\(Format.plural(check.failingCount, what)) outside the tolerance"
+        let count =
+            check.kind == .comparison
+            ? "\(Format.plural(check.failingCount, what)) outside the tolerance"
             : check.failingRows == nil ? (check.detail ?? "") : "\(Format.plural(check.failingCount, "failing \(what)"))"
         var affected = ""
         if let a = check.affected, !a.values.isEmpty {
             let parts = zip(a.values, a.counts).map { "\($0.0) (\($0.1 == 0 ? "*" : Format.count($0.1)))" }
             let more = a.distinct - a.values.count
-            affected = (more > 0 ? "most in \(a.column) " : "by \(a.column): ") + parts.joined(separator: ", ") + (more > 0 ? ", and \(more) more" : "")
+            affected =
+                (more > 0 ? "most in \(a.column) " : "by \(a.column): ") + parts.joined(separator: ", ")
+                + (more > 0 ? ", and \(more) more" : "")
         }
         return Item(number: cell.number, line: cell.line, text: check.message ?? check.predicate, count: count, affected: affected)
     }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import TallyModel
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -78,19 +79,23 @@ public final class CellCache: @unchecked Sendable {
         self.limitBytes = limitBytes
         shelf = DictionaryShelf(folder: folder)
         if let refusal = CellCache.refusal(folder: folder) {
-            throw Diagnostic(.cacheProblem, .error, "not used as the cell cache: it \(refusal)", file: folder, help: "move that folder away, or run with --no-cache")
+            throw Diagnostic(
+                .cacheProblem, .error, "not used as the cell cache: it \(refusal)", file: folder,
+                help: "move that folder away, or run with --no-cache")
         }
         // An earlier Tally's cache (no marker, nothing in it but Tally's files): its entries are
         // of a format this version never reads, and they hold student data; they go.
         let earlier = FileManager.default.fileExists(atPath: folder) && !CellCache.isMarked(folder)
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: folder, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
             try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: folder)
             // A folder is Tally's once its marker is there.
             let marker = folder + "/" + CellCache.markerName
             if !FileManager.default.fileExists(atPath: marker),
-               !FileCreation.create(marker, contents: Data(CellCache.markerText.utf8), permissions: 0o600) {
+                !FileCreation.create(marker, contents: Data(CellCache.markerText.utf8), permissions: 0o600)
+            {
                 throw Diagnostic(.cacheProblem, .error, "cannot write \(CellCache.markerName)", file: folder)
             }
             if earlier { for name in CellCache.entryFiles(folder) { unlink(folder + "/" + name) } }
@@ -133,8 +138,9 @@ public final class CellCache: @unchecked Sendable {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return "cannot be read" }
         if names.isEmpty { return nil }
         let earlierTally = names.allSatisfy { name in
-            name == ".gitignore" ? FileManager.default.contents(atPath: folder + "/" + name) == Data(gitignoreText.utf8)
-                                 : isEntryName(name) && isRegularFile(folder + "/" + name)
+            name == ".gitignore"
+                ? FileManager.default.contents(atPath: folder + "/" + name) == Data(gitignoreText.utf8)
+                : isEntryName(name) && isRegularFile(folder + "/" + name)
         }
         if earlierTally, names.contains(".gitignore") { return nil }
         return "is not a folder Tally made (it has no \(markerName) file)"
@@ -166,7 +172,8 @@ public final class CellCache: @unchecked Sendable {
         if DictionaryShelf.isName(name) { return true }
         let utf8 = Array(name.utf8)
         guard utf8.count > 64, utf8[64] == UInt8(ascii: "."),
-              utf8[..<64].allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { return false }
+            utf8[..<64].allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
+        else { return false }
         let rest = String(decoding: utf8[65...], as: UTF8.self)
         return rest == "cell" || rest == "table" || rest.hasPrefix("cell.partial-") || rest.hasPrefix("table.partial-")
     }
@@ -174,7 +181,8 @@ public final class CellCache: @unchecked Sendable {
     /// The entry files in a Tally cache folder (none in a folder Tally did not make).
     static func entryFiles(_ folder: String) -> [String] {
         guard refusal(folder: folder) == nil,
-              let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+            let names = try? FileManager.default.contentsOfDirectory(atPath: folder)
+        else { return [] }
         return names.filter { isEntryName($0) && isRegularFile(folder + "/" + $0) }
     }
 
@@ -210,8 +218,11 @@ public final class CellCache: @unchecked Sendable {
         let file = path(key, "cell")
         guard let data = FileManager.default.contents(atPath: file) else { return nil }
         guard let payload = CellCache.unseal(data, key: key), let entry = try? JSONDecoder().decode(Entry.self, from: payload),
-              entry.table == nil || (entry.tableSHA256 != nil && FileManager.default.fileExists(atPath: path(key, "table"))),
-              (entry.dictionaries ?? []).allSatisfy({ DictionaryShelf.isName($0) && FileManager.default.fileExists(atPath: folder + "/" + $0) }) else {
+            entry.table == nil || (entry.tableSHA256 != nil && FileManager.default.fileExists(atPath: path(key, "table"))),
+            (entry.dictionaries ?? []).allSatisfy({
+                DictionaryShelf.isName($0) && FileManager.default.fileExists(atPath: folder + "/" + $0)
+            })
+        else {
             drop(key)
             return nil
         }
@@ -268,7 +279,8 @@ public final class CellCache: @unchecked Sendable {
         guard let data = try? JSONEncoder().encode(entry) else { return }
         let temporary = path(key, "cell.partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         guard FileCreation.create(temporary, contents: CellCache.seal(data, key: key), permissions: 0o600),
-              rename(temporary, path(key, "cell")) == 0 else {
+            rename(temporary, path(key, "cell")) == 0
+        else {
             unlink(temporary)
             return
         }
@@ -307,7 +319,8 @@ public final class CellCache: @unchecked Sendable {
         var named = Set<String>()
         for key in byKey.keys {
             guard let data = FileManager.default.contents(atPath: path(key, "cell")), let payload = CellCache.unseal(data, key: key),
-                  let entry = try? JSONDecoder().decode(Entry.self, from: payload) else { continue }
+                let entry = try? JSONDecoder().decode(Entry.self, from: payload)
+            else { continue }
             named.formUnion(entry.dictionaries ?? [])
         }
         for name in shelved.keys where !named.contains(name) { unlink(folder + "/" + name) }
@@ -319,7 +332,9 @@ public final class CellCache: @unchecked Sendable {
     @discardableResult
     public static func clear(folder: String) throws -> Int {
         guard FileManager.default.fileExists(atPath: folder) else { return 0 }
-        if let refusal = refusal(folder: folder) { throw Diagnostic(.cacheProblem, .error, "not a cell cache: it \(refusal)", file: folder) }
+        if let refusal = refusal(folder: folder) {
+            throw Diagnostic(.cacheProblem, .error, "not a cell cache: it \(refusal)", file: folder)
+        }
         let freed = usage(folder: folder).bytes
         for name in entryFiles(folder) {
             guard unlink(folder + "/" + name) == 0 || errno == ENOENT else {
@@ -348,8 +363,9 @@ public final class CellCache: @unchecked Sendable {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
         func nanoseconds(_ t: timespec) -> Int64 { Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec) }
-        return FileStamp(path: path, size: Int64(info.st_size), modified: nanoseconds(info.st_mtim), changed: nanoseconds(info.st_ctim),
-                         inode: UInt64(info.st_ino), device: UInt64(info.st_dev))
+        return FileStamp(
+            path: path, size: Int64(info.st_size), modified: nanoseconds(info.st_mtim), changed: nanoseconds(info.st_ctim),
+            inode: UInt64(info.st_ino), device: UInt64(info.st_dev))
     }
 
     /// Whether a file's change time can be trusted to move whenever its bytes do: on the local
@@ -393,7 +409,8 @@ public final class CellCache: @unchecked Sendable {
         guard let before = CellCache.stamp(path) else { return nil }
         let indexPath = folder + "/inputs.json"
         if inputIndex == nil {
-            inputIndex = FileManager.default.contents(atPath: indexPath)
+            inputIndex =
+                FileManager.default.contents(atPath: indexPath)
                 .flatMap { CellCache.unseal($0, key: "inputs") }
                 .flatMap { try? JSONDecoder().decode([String: InputStamp].self, from: $0) } ?? [:]
         }

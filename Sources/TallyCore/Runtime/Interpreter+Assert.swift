@@ -17,25 +17,32 @@ extension Interpreter {
         var counts: [String: Int] = [:]
         for row in rows { counts[column.isNull(row) ? "(none)" : column.value(row).display, default: 0] += 1 }
         let top = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(5)
-        return Affected(column: name, lineage: Lineage.of(name, in: lineage).sorted(), values: top.map(\.key),
-                        counts: top.map(\.value), distinct: counts.count)
+        return Affected(
+            column: name, lineage: Lineage.of(name, in: lineage).sorted(), values: top.map(\.key),
+            counts: top.map(\.value), distinct: counts.count)
     }
 
-    func runAssert(_ predicate: Predicate, severity: Diagnostic.Severity, message: String?, id: String?,
-                   node: StatementNode, plan: Plan) throws -> CheckResult {
-        var result = CheckResult(id: id ?? "line \(node.line)", kind: .assertion, severity: severity.rawValue, passed: true,
-                                 predicate: Interpreter.predicateText(node.text), message: message, detail: nil,
-                                 failingCount: 0, failingRows: nil, line: node.line)
+    func runAssert(
+        _ predicate: Predicate, severity: Diagnostic.Severity, message: String?, id: String?,
+        node: StatementNode, plan: Plan
+    ) throws -> CheckResult {
+        var result = CheckResult(
+            id: id ?? "line \(node.line)", kind: .assertion, severity: severity.rawValue, passed: true,
+            predicate: Interpreter.predicateText(node.text), message: message, detail: nil,
+            failingCount: 0, failingRows: nil, line: node.line)
         func table(_ name: Name) throws -> Table {
-            guard let t = tables[name.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(name.text)\"", file: file, span: name.span) }
+            guard let t = tables[name.text] else {
+                throw Diagnostic(.unknownTable, "unknown table \"\(name.text)\"", file: file, span: name.span)
+            }
             return t
         }
         func fail(_ t: Table, rows: [Int], keys: [String] = [], lineage: ColumnLineage) {
             result.passed = rows.isEmpty
             result.failingCount = rows.count
             if !rows.isEmpty {
-                result.failingRows = Preview(t, limit: Interpreter.failingRowsKept, rows: rows, withLocations: true, first: keys + Interpreter.identifyingColumns,
-                                             lineage: lineage)
+                result.failingRows = Preview(
+                    t, limit: Interpreter.failingRowsKept, rows: rows, withLocations: true, first: keys + Interpreter.identifyingColumns,
+                    lineage: lineage)
                 result.affected = Interpreter.affected(t, rows: rows, lineage: lineage)
                 let keyColumns = (keys + Interpreter.identifyingColumns).compactMap { t.column($0) }
                 result.failingKeys = rows.map { row in
@@ -63,7 +70,8 @@ extension Interpreter {
             fail(t, rows: ordered, keys: by.map(\.text), lineage: lineage(name.text))
             if !result.passed {
                 let keys = counts.filter { $0 > 1 }.count
-                result.detail = "\(keys) \(by.map(\.text).joined(separator: ", ")) value\(keys == 1 ? "" : "s") appear more than once (\(duplicated.count) rows)"
+                result.detail =
+                    "\(keys) \(by.map(\.text).joined(separator: ", ")) value\(keys == 1 ? "" : "s") appear more than once (\(duplicated.count) rows)"
             }
         case .rows(let name, let expr):
             let t = try table(name)
@@ -80,22 +88,28 @@ extension Interpreter {
             let findings = try CalpadsValidator.validate(t, type: layout.text, with: others, file: file)
             let severity = findings.column("severity")
             let fatal = (0..<findings.rowCount).filter { severity?.value($0) == .text("fatal") }
-            let findingsLineage = Lineage.after(ValidateStep(layout: layout, with: with), input: lineage(name.text), inputNames: t.names,
-                                                output: findings.names, tables: { self.lineage($0) }, columnNames: { self.tables[$0]?.names ?? [] })
+            let findingsLineage = Lineage.after(
+                ValidateStep(layout: layout, with: with), input: lineage(name.text), inputNames: t.names,
+                output: findings.names, tables: { self.lineage($0) }, columnNames: { self.tables[$0]?.names ?? [] })
             // Without the record's school and local IDs that findings end with: the failing rows
             // (and their hash, which `tally ack` keys on) stay what they were before those columns.
             let kept = findings.names.indices.filter { !CalpadsValidator.recordColumns.contains(findings.names[$0]) }
-            let shown = Table(names: kept.map { findings.names[$0] }, columns: kept.map { findings.columns[$0] }, provenance: findings.provenance)
+            let shown = Table(
+                names: kept.map { findings.names[$0] }, columns: kept.map { findings.columns[$0] }, provenance: findings.provenance)
             fail(shown, rows: fatal, keys: ["rule", "field", "value", "SSID", "message"], lineage: findingsLineage)
             var byRule: [String: Int] = [:]
             for row in fatal { byRule[findings.column("rule")?.value(row).display ?? "", default: 0] += 1 }
             let warnings = findings.rowCount - fatal.count
-            result.detail = (fatal.isEmpty ? "no fatal findings" : "\(Format.plural(fatal.count, "fatal finding")): " +
-                byRule.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) +
-                (warnings > 0 ? "; \(Format.plural(warnings, "warning")) (see validate)" : "")
+            result.detail =
+                (fatal.isEmpty
+                    ? "no fatal findings"
+                    : "\(Format.plural(fatal.count, "fatal finding")): "
+                        + byRule.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+                + (warnings > 0 ? "; \(Format.plural(warnings, "warning")) (see validate)" : "")
         case .scalar(let expr):
-            let evaluator = Evaluator(table: nil, tableName: "", params: plan.params, paramTypes: plan.paramTypes,
-                                      tables: tables, clock: options.clock, file: file)
+            let evaluator = Evaluator(
+                table: nil, tableName: "", params: plan.params, paramTypes: plan.paramTypes,
+                tables: tables, clock: options.clock, file: file)
             let value = evaluator.evaluateScalar(expr)
             result.passed = value == .boolean(true)
             result.detail = describeScalar(expr, evaluator)

@@ -42,7 +42,7 @@ extension Interpreter {
             if case .column(let other, _) = target { return [table.text, other.text] }
             return [table.text]
         case .save(let t, _, _, _), .snapshot(let t, _, _, _), .export(let t, _, _, _, _), .profile(let t, _), .track(let t, _),
-             .counts(let t, _), .chart(let t, _, _, _, _):
+            .counts(let t, _), .chart(let t, _, _, _, _):
             return [t.text]
         case .show(let t, _, let filter, _, _):
             return [t.text] + (filter.map(exprTables) ?? [])
@@ -102,7 +102,8 @@ extension Interpreter {
             if request.options.map { return nil }
             parts.append(request.path)
             if let privacy = exportPrivacy {
-                parts.append("privacy \(request.masked) \(privacy.masks.sorted()) \(privacy.suppressBelow ?? 0) \(Fingerprint.sha256(privacy.key))")
+                parts.append(
+                    "privacy \(request.masked) \(privacy.masks.sorted()) \(privacy.suppressBelow ?? 0) \(Fingerprint.sha256(privacy.key))")
             }
         // The QA store is no part of a key: these always run (declarations make no cell).
         case .compare, .save, .snapshot, .track, .playbook, .param, .mask:
@@ -141,8 +142,9 @@ extension Interpreter {
                 // Damaged or gone: its entry is deleted, and the Runner runs the playbook again
                 // (nothing this run did has landed yet), recomputing the cell that made it.
                 cacheDamaged = true
-                throw Diagnostic(.cacheProblem, "the cached table \"\(name)\" could not be read", file: file, line: node.line,
-                                 help: "run again with --no-cache, or clear the cache: tally cache clear")
+                throw Diagnostic(
+                    .cacheProblem, "the cached table \"\(name)\" could not be read", file: file, line: node.line,
+                    help: "run again with --no-cache, or clear the cache: tally cache clear")
             }
             tables[name] = table
             lazyTables[name] = nil
@@ -163,9 +165,11 @@ extension Interpreter {
         let names = statements.compactMap(defines)
         // A table whose name holds the one asked for (`missing` for `missing_demographics`).
         let containing = names.filter { $0.lowercased().contains(name.lowercased()) }
-        let help = Suggest.closest(to: name, in: names).map { "did you mean \"\($0)\"?" }
+        let help =
+            Suggest.closest(to: name, in: names).map { "did you mean \"\($0)\"?" }
             ?? (containing.count == 1 ? "did you mean \"\(containing[0])\"?" : nil)
-            ?? ((Suggest.help(for: name, in: names, noun: "tables").map { $0 + "; " } ?? "") + "a cell is named by the table it makes or by its line number")
+            ?? ((Suggest.help(for: name, in: names, noun: "tables").map { $0 + "; " } ?? "")
+                + "a cell is named by the table it makes or by its line number")
         throw Diagnostic(.notInLedger, .error, "no cell makes a table \"\(name)\"", file: playbook.file, help: help)
     }
 
@@ -177,7 +181,7 @@ extension Interpreter {
         if let only { wanted.insert(try cellIndex(only, in: playbook)) }
         if let until { wanted.formUnion(0...(try cellIndex(until, in: playbook))) }
         if let from { wanted.formUnion((try cellIndex(from, in: playbook))..<statements.count) }
-        if only != nil, until == nil, from == nil { /* exactly that cell */ }
+        if only != nil, until == nil, from == nil { /* exactly that cell */  }
         // Every cell a wanted cell needs: the last definition before it of each table it reads.
         var queue = Array(wanted)
         while let i = queue.popLast() {
@@ -266,8 +270,9 @@ extension Interpreter {
         // The check as computed: acknowledgements are looked up again on every run.
         if stored.check != nil { stored.check = rawChecks[cell.index] ?? stored.check }
         let made = Interpreter.defines(node).flatMap { name in cell.table == name ? name : nil }
-        let entry = CellCache.Entry(cell: stored, table: made, lineage: made.map { lineage($0).mapValues { $0.sorted() } },
-                                    sensitive: quoted, exportFile: nil)
+        let entry = CellCache.Entry(
+            cell: stored, table: made, lineage: made.map { lineage($0).mapValues { $0.sorted() } },
+            sensitive: quoted, exportFile: nil)
         if case .export = node.statement {
             if let staged = staging.pending.last, let export = cell.export, !export.path.isEmpty {
                 pendingExportEntries.append((key, entry, staged.staged, staged.destination))

@@ -26,13 +26,16 @@ extension Interpreter {
     /// `counts T by A, B`: one row per distinct key (null is a value of its own), the rows that
     /// have it and their share of all rows, largest first, ties in value order.
     func runCounts(_ index: Int, _ node: StatementNode, table: Name, by: [Name]) throws -> CellResult {
-        guard let data = tables[table.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span) }
+        guard let data = tables[table.text] else {
+            throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span)
+        }
         var cell = CellResult(index: index, node: node, kind: .counts)
         cell.rowsIn = data.rowCount
         let columns = try by.map { name -> Column in
             guard let c = data.column(name.text) else {
-                throw Diagnostic(.unknownColumn, "table \"\(table.text)\" has no column \"\(name.text)\"", file: file, span: name.span,
-                                 help: Suggest.help(for: name.text, in: data.names))
+                throw Diagnostic(
+                    .unknownColumn, "table \"\(table.text)\" has no column \"\(name.text)\"", file: file, span: name.span,
+                    help: Suggest.help(for: name.text, in: data.names))
             }
             return c
         }
@@ -50,11 +53,13 @@ extension Interpreter {
         }
         // The values keep their columns' lineage (masked with them); `count` is a count of rows.
         let source = lineage(table.text)
-        cell.preview = Preview(columns: by.map(\.text) + ["count", "share"],
-                               types: columns.map(\.type.rawValue) + ["integer", "text"], rows: rows, totalRows: ordered.count,
-                               lineage: by.map { Lineage.of($0.text, in: source).sorted() } + [["count", ReportPrivacy.countMarker], ["share"]])
+        cell.preview = Preview(
+            columns: by.map(\.text) + ["count", "share"],
+            types: columns.map(\.type.rawValue) + ["integer", "text"], rows: rows, totalRows: ordered.count,
+            lineage: by.map { Lineage.of($0.text, in: source).sorted() } + [["count", ReportPrivacy.countMarker], ["share"]])
         if ordered.count > kept.count {
-            cell.notes.append("the \(Format.count(kept.count)) most common of \(Format.count(ordered.count)) values; export an aggregate for all")
+            cell.notes.append(
+                "the \(Format.count(kept.count)) most common of \(Format.count(ordered.count)) values; export an aggregate for all")
         }
         return cell
     }
@@ -66,25 +71,31 @@ extension Interpreter {
 
     /// `chart T bar|line Y by X` (one row per X) and `chart T histogram Y [bins N]`.
     func runChart(_ index: Int, _ node: StatementNode, table: Name, kind: ChartKind, y: Name, x: Name?, bins: Int?) throws -> CellResult {
-        guard let data = tables[table.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span) }
+        guard let data = tables[table.text] else {
+            throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span)
+        }
         var cell = CellResult(index: index, node: node, kind: .chart)
         cell.rowsIn = data.rowCount
         func column(_ name: Name) throws -> Column {
             guard let c = data.column(name.text) else {
-                throw Diagnostic(.unknownColumn, "table \"\(table.text)\" has no column \"\(name.text)\"", file: file, span: name.span,
-                                 help: Suggest.help(for: name.text, in: data.names))
+                throw Diagnostic(
+                    .unknownColumn, "table \"\(table.text)\" has no column \"\(name.text)\"", file: file, span: name.span,
+                    help: Suggest.help(for: name.text, in: data.names))
             }
             return c
         }
         let values = try column(y)
         guard values.type == .integer || values.type == .decimal else {
-            throw Diagnostic(.notNumeric, "chart \(kind.rawValue) needs a numeric column to draw; \(y.text) is \(values.type.rawValue)", file: file, span: y.span)
+            throw Diagnostic(
+                .notNumeric, "chart \(kind.rawValue) needs a numeric column to draw; \(y.text) is \(values.type.rawValue)", file: file,
+                span: y.span)
         }
         let source = lineage(table.text)
         var spec = ChartSpec(kind: kind.rawValue, x: x?.text, y: y.text)
         if kind == .histogram {
-            let (preview, nulls) = Interpreter.histogram(values, rows: data.rowCount, bins: bins, name: y.text,
-                                                         lineage: Lineage.of(y.text, in: source).sorted())
+            let (preview, nulls) = Interpreter.histogram(
+                values, rows: data.rowCount, bins: bins, name: y.text,
+                lineage: Lineage.of(y.text, in: source).sorted())
             spec.nulls = nulls
             cell.preview = preview
         } else if let x {
@@ -94,9 +105,11 @@ extension Interpreter {
             var seen: [Value: Int] = [:]
             for r in 0..<data.rowCount { seen[along.isNull(r) ? .null : along.value(r), default: 0] += 1 }
             if seen.count < data.rowCount {
-                throw Diagnostic(.notOneRowPerKey, "chart \(kind.rawValue) draws one row per \(x.text), and \(table.text) has \(Format.count(data.rowCount)) rows with \(Format.count(seen.count)) distinct values of it",
-                                 file: file, span: x.span,
-                                 help: "aggregate first: \(table.text)_by = \(table.text) | aggregate \(y.text) = sum(\(y.text)) by \(x.text)")
+                throw Diagnostic(
+                    .notOneRowPerKey,
+                    "chart \(kind.rawValue) draws one row per \(x.text), and \(table.text) has \(Format.count(data.rowCount)) rows with \(Format.count(seen.count)) distinct values of it",
+                    file: file, span: x.span,
+                    help: "aggregate first: \(table.text)_by = \(table.text) | aggregate \(y.text) = sum(\(y.text)) by \(x.text)")
             }
             var rows = (0..<data.rowCount).map { r -> (x: Value, y: Value) in
                 (along.isNull(r) ? .null : along.value(r), values.isNull(r) ? .null : values.value(r))
@@ -118,10 +131,11 @@ extension Interpreter {
                 }
             }
             spec.nulls = rows.filter { $0.y.isNull }.count
-            cell.preview = Preview(columns: [x.text, y.text], types: [along.type.rawValue, values.type.rawValue],
-                                   rows: rows.map { [$0.x.isNull ? nil : $0.x.display, $0.y.isNull ? nil : $0.y.display] },
-                                   totalRows: rows.count,
-                                   lineage: [Lineage.of(x.text, in: source).sorted(), Lineage.of(y.text, in: source).sorted()])
+            cell.preview = Preview(
+                columns: [x.text, y.text], types: [along.type.rawValue, values.type.rawValue],
+                rows: rows.map { [$0.x.isNull ? nil : $0.x.display, $0.y.isNull ? nil : $0.y.display] },
+                totalRows: rows.count,
+                lineage: [Lineage.of(x.text, in: source).sorted(), Lineage.of(y.text, in: source).sorted()])
         }
         cell.chart = spec
         return cell
@@ -155,8 +169,11 @@ extension Interpreter {
                 return "\(HTMLFragments.number(a))–\(HTMLFragments.number(b))"
             }
         }
-        return (Preview(columns: [name, "count"], types: ["text", "integer"], rows: zip(labels, counts).map { [$0, String($1)] },
-                        totalRows: counts.count, lineage: lineages), nulls)
+        return (
+            Preview(
+                columns: [name, "count"], types: ["text", "integer"], rows: zip(labels, counts).map { [$0, String($1)] },
+                totalRows: counts.count, lineage: lineages), nulls
+        )
     }
 }
 

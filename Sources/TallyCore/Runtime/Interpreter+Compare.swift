@@ -3,9 +3,13 @@ import TallyModel
 /// `compare TABLE.COLUMN with TARGET by KEYS within TOLERANCE`: matches actual values to
 /// expected ones by key and classifies each key `ok`, `outside`, `missing` or `unexpected`.
 extension Interpreter {
-    func runCompare(table: Name, column: Name, target: CompareTarget, by: [Name], tolerance: Tolerance?,
-                    severity: Diagnostic.Severity, alias: Name?, node: StatementNode) throws -> (CheckResult, Table) {
-        guard let actual = tables[table.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span) }
+    func runCompare(
+        table: Name, column: Name, target: CompareTarget, by: [Name], tolerance: Tolerance?,
+        severity: Diagnostic.Severity, alias: Name?, node: StatementNode
+    ) throws -> (CheckResult, Table) {
+        guard let actual = tables[table.text] else {
+            throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span)
+        }
         var expected: Table
         var expectedColumn = "value"
         var note: String? = nil
@@ -14,7 +18,9 @@ extension Interpreter {
         let keyTypes = by.map { actual.column($0.text)?.type ?? .text }
         switch target {
         case .column(let other, let otherColumn):
-            guard let t = tables[other.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(other.text)\"", file: file, span: other.span) }
+            guard let t = tables[other.text] else {
+                throw Diagnostic(.unknownTable, "unknown table \"\(other.text)\"", file: file, span: other.span)
+            }
             expected = t
             expectedColumn = otherColumn.text
         case .expected(let name, let version):
@@ -29,8 +35,9 @@ extension Interpreter {
             if case .run(let label) = target {
                 runId = try store.labelledRun(playbook: playbook.file, label: label)
                 if runId == nil {
-                    throw Diagnostic(.notInLedger, "no run of this playbook is labelled \"\(label)\"", file: file, line: node.line,
-                                     help: "label one with tally runs label RUN_ID \(label)")
+                    throw Diagnostic(
+                        .notInLedger, "no run of this playbook is labelled \"\(label)\"", file: file, line: node.line,
+                        help: "label one with tally runs label RUN_ID \(label)")
                 }
             } else if let baseline = try store.baselineRuns(baselineScope()).first {
                 runId = baseline.id
@@ -45,8 +52,9 @@ extension Interpreter {
                 noBaseline = true
             }
         }
-        var comparison = Comparison.compare(actual: actual, actualColumn: column.text, expected: expected,
-                                            expectedColumn: expectedColumn, keys: by.map(\.text), tolerance: tolerance)
+        var comparison = Comparison.compare(
+            actual: actual, actualColumn: column.text, expected: expected,
+            expectedColumn: expectedColumn, keys: by.map(\.text), tolerance: tolerance)
         if noBaseline {
             // Nothing to compare with: no row is a failure, and none is shown as one.
             comparison.setColumn("status", Column.constant(.text("no baseline"), type: .text, count: comparison.rowCount))
@@ -68,10 +76,13 @@ extension Interpreter {
             .joined(separator: ", ")
         if noBaseline, let note {
             detail = "\(note); \(Format.plural(comparison.rowCount, "value")) kept for the next run to compare with"
-        } else if let note { detail = detail.isEmpty ? note : "\(detail) — against \(note)" }
-        var check = CheckResult(id: alias?.text ?? "line \(node.line)", kind: .comparison, severity: severity.rawValue, passed: bad == 0,
-                                predicate: Interpreter.predicateText(node.text), message: nil, detail: detail,
-                                failingCount: bad, failingRows: nil, line: node.line)
+        } else if let note {
+            detail = detail.isEmpty ? note : "\(detail) — against \(note)"
+        }
+        var check = CheckResult(
+            id: alias?.text ?? "line \(node.line)", kind: .comparison, severity: severity.rawValue, passed: bad == 0,
+            predicate: Interpreter.predicateText(node.text), message: nil, detail: detail,
+            failingCount: bad, failingRows: nil, line: node.line)
         let keyColumns = by.compactMap { comparison.column($0.text) }
         check.failingKeys = nonOkRows(comparison).map { row in
             (keyColumns.map { $0.value(row).display } + [comparison.column("status")?.value(row).display ?? ""]).joined(separator: "|")
@@ -96,13 +107,16 @@ public enum Comparison {
             }
             valueBuilder.append(integral ? .integer(Int64(item.value)) : .decimal(item.value))
         }
-        return Table(names: keys + ["value"], columns: builders.map { $0.build() } + [valueBuilder.build()],
-                     provenance: .none(count: values.count))
+        return Table(
+            names: keys + ["value"], columns: builders.map { $0.build() } + [valueBuilder.build()],
+            provenance: .none(count: values.count))
     }
 
     /// Sums each side by the keys, matches keys on both sides, and judges each difference.
-    public static func compare(actual: Table, actualColumn: String, expected: Table, expectedColumn: String,
-                               keys: [String], tolerance: Tolerance?) -> Table {
+    public static func compare(
+        actual: Table, actualColumn: String, expected: Table, expectedColumn: String,
+        keys: [String], tolerance: Tolerance?
+    ) -> Table {
         let a = actual.aggregate(by: keys, [Table.AggregateSpec(name: "value", function: .sum, input: actual.column(actualColumn))])
         let e = expected.aggregate(by: keys, [Table.AggregateSpec(name: "value", function: .sum, input: expected.column(expectedColumn))])
         let encoded = KeyEncoder.encode([keys.compactMap { a.column($0) }, keys.compactMap { e.column($0) }])

@@ -24,13 +24,19 @@ extension Interpreter {
             let small = privacy.suppressBelow.map { Interpreter.smallCounts(data, lineage: lineage, below: $0) } ?? 0
             guard !clear.isEmpty || small > 0 else { return (data, nil, []) }
             let why: String
-            if case .calpads = request.format { why = "a CALPADS file needs its SSIDs" }
-            else if request.options.masked == false { why = "with unmasked" }
-            else { why = "a data file; add with masked to mask it" }
+            if case .calpads = request.format {
+                why = "a CALPADS file needs its SSIDs"
+            } else if request.options.masked == false {
+                why = "with unmasked"
+            } else {
+                why = "a data file; add with masked to mask it"
+            }
             var parts: [String] = []
             if !clear.isEmpty { parts.append("\(clear.joined(separator: ", ")) written in clear") }
             if small > 0, let below = privacy.suppressBelow {
-                parts.append("\(Format.plural(small, "count")) below \(below) written in clear" + (request.options.masked == false ? "" : " (add with masked)"))
+                parts.append(
+                    "\(Format.plural(small, "count")) below \(below) written in clear"
+                        + (request.options.masked == false ? "" : " (add with masked)"))
             }
             return (data, "not masked (\(why)): " + parts.joined(separator: "; "), [])
         }
@@ -38,8 +44,10 @@ extension Interpreter {
         var parts: [String] = []
         if !result.masked.isEmpty { parts.append(result.masked.joined(separator: ", ") + " as tokens") }
         if let below = privacy.suppressBelow {
-            parts.append(result.suppressed == 0 ? "no count below \(below) to suppress"
-                         : "\(Format.plural(result.suppressed, "count")) below \(below) as *")
+            parts.append(
+                result.suppressed == 0
+                    ? "no count below \(below) to suppress"
+                    : "\(Format.plural(result.suppressed, "count")) below \(below) as *")
         }
         if parts.isEmpty { parts.append("no masked column in this table") }
         return (result.table, "masked: " + parts.joined(separator: "; "), Set(result.numbers))
@@ -49,8 +57,10 @@ extension Interpreter {
     /// have hidden in a file for people.
     static func smallCounts(_ data: Table, lineage: ColumnLineage, below: Int) -> Int {
         var small = 0
-        for (k, name) in data.names.enumerated() where data.columns[k].type == .integer
-            && Lineage.of(name, in: lineage).contains(ReportPrivacy.countMarker) {
+        for (k, name) in data.names.enumerated()
+        where data.columns[k].type == .integer
+            && Lineage.of(name, in: lineage).contains(ReportPrivacy.countMarker)
+        {
             let column = data.columns[k]
             for row in 0..<data.rowCount where !column.isNull(row) {
                 if case .integer(let v) = column.value(row), v > 0, v < Int64(below) { small += 1 }
@@ -64,14 +74,19 @@ extension Interpreter {
     /// - Parameters:
     ///   - destination: the final path; a workbook several exports write gets a sheet from each.
     ///   - numbers: number columns that masking made text (their `*`s): still numbers in a workbook.
-    func writeExport(_ data: Table, _ request: ExportRequest, to staged: String, destination: String, table: String,
-                     numbers: Set<String>, node: StatementNode) throws -> (Int, String) {
+    func writeExport(
+        _ data: Table, _ request: ExportRequest, to staged: String, destination: String, table: String,
+        numbers: Set<String>, node: StatementNode
+    ) throws -> (Int, String) {
         switch request.format {
         case .calpads(let type, let year, let extract):
             guard let layout = CalpadsWriter.layout(for: data, type: type, year: year) else {
                 throw Diagnostic(.unknownLayout, "no CALPADS layout \(type)", file: file, line: node.line)
             }
-            return (try CalpadsWriter.write(data, layout: layout, extract: extract, to: staged, displayPath: request.displayPath), "calpads \(layout.type)")
+            return (
+                try CalpadsWriter.write(data, layout: layout, extract: extract, to: staged, displayPath: request.displayPath),
+                "calpads \(layout.type)"
+            )
         case .xlsx:
             let numberColumns = Set(data.names.indices.filter { numbers.contains(data.names[$0]) })
             var sheets = [XlsxWriter.Sheet(name: table, table: data, rows: Array(0..<data.rowCount), numbers: numberColumns)]
@@ -114,34 +129,46 @@ extension Interpreter {
     func checkDestination(_ destination: String, shown: String, plan: Plan, node: StatementNode) throws {
         let fm = FileManager.default
         let real = Interpreter.realPath(destination)
-        let known = realPaths ?? (plan.loads.values.map { (Interpreter.realPath($0.path), $0.displayPath) },
-                                  baseDirectory.isEmpty ? "" : Interpreter.realPath(baseDirectory))
+        let known =
+            realPaths ?? (
+                plan.loads.values.map { (Interpreter.realPath($0.path), $0.displayPath) },
+                baseDirectory.isEmpty ? "" : Interpreter.realPath(baseDirectory)
+            )
         realPaths = known
         if let input = known.inputs.first(where: { $0.real == real }) {
-            throw Diagnostic(.overwritesInput, .error, "export to \(shown) would overwrite \(input.shown), an input of this run", file: file, line: node.line,
-                             help: "export to another file; the run's inputs are never replaced")
+            throw Diagnostic(
+                .overwritesInput, .error, "export to \(shown) would overwrite \(input.shown), an input of this run", file: file,
+                line: node.line,
+                help: "export to another file; the run's inputs are never replaced")
         }
         if let target = try? fm.destinationOfSymbolicLink(atPath: destination) {
-            throw Diagnostic(.exportNotAFile, .error, "\(shown) is a symbolic link (to \(target)): an export does not replace or write through a link", file: file, line: node.line,
-                             help: "remove the link, or export to another path")
+            throw Diagnostic(
+                .exportNotAFile, .error, "\(shown) is a symbolic link (to \(target)): an export does not replace or write through a link",
+                file: file, line: node.line,
+                help: "remove the link, or export to another path")
         }
         var isFolder: ObjCBool = false
         if fm.fileExists(atPath: destination, isDirectory: &isFolder), isFolder.boolValue {
-            throw Diagnostic(.exportNotAFile, .error, "\(shown) is a folder: an export needs a file name", file: file, line: node.line,
-                             help: "add a file name, e.g. \(shown)/export.csv")
+            throw Diagnostic(
+                .exportNotAFile, .error, "\(shown) is a folder: an export needs a file name", file: file, line: node.line,
+                help: "add a file name, e.g. \(shown)/export.csv")
         }
         // The folder (or the nearest one that exists, where folders will be made) must take new
         // files: found now, not when the first exports are already in place.
         var folder = (destination as NSString).deletingLastPathComponent
         while !folder.isEmpty, folder != "/", !fm.fileExists(atPath: folder) { folder = (folder as NSString).deletingLastPathComponent }
         if !fm.isWritableFile(atPath: folder.isEmpty ? "." : folder) {
-            throw Diagnostic(.writeFailed, .error, "cannot write \(shown): its folder \(Checker.display(folder, relativeTo: options.displayBase)) is read-only", file: file, line: node.line,
-                             help: "export to a folder you can write to")
+            throw Diagnostic(
+                .writeFailed, .error,
+                "cannot write \(shown): its folder \(Checker.display(folder, relativeTo: options.displayBase)) is read-only", file: file,
+                line: node.line,
+                help: "export to a folder you can write to")
         }
         // Inside the playbook's folder (or one the command line allows), and never the store,
         // the cache, the playbook or a template: after the column's value is in the path.
         if let confinement, let refusal = confinement.refusal(destination) {
-            throw Diagnostic(.exportRefused, .error, "cannot export to \(shown): \(refusal.message)", file: file, line: node.line, help: refusal.help)
+            throw Diagnostic(
+                .exportRefused, .error, "cannot export to \(shown): \(refusal.message)", file: file, line: node.line, help: refusal.help)
         }
     }
 

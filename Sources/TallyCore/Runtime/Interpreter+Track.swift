@@ -23,9 +23,11 @@ extension Interpreter {
             // Where to fix it: the record `locate` found (a table not located has no such place;
             // its rows' own lines are the error report's).
             let line = text("source_line", row).flatMap { Int($0) }
-            out.append(TrackedError(key: key, errorCode: code, ruleID: rule, localRecordID: record, ssid: ssid, school: school,
-                                    severity: text("ErrorSeverity", row), description: text("ErrorDescription", row), field: field,
-                                    value: text("FieldValue", row), sourceFile: text("source_file", row), sourceLine: line))
+            out.append(
+                TrackedError(
+                    key: key, errorCode: code, ruleID: rule, localRecordID: record, ssid: ssid, school: school,
+                    severity: text("ErrorSeverity", row), description: text("ErrorDescription", row), field: field,
+                    value: text("FieldValue", row), sourceFile: text("source_file", row), sourceLine: line))
         }
         return out
     }
@@ -68,7 +70,8 @@ extension Interpreter {
         for name in submissionDateColumns {
             let dates = values(name).compactMap { text -> String? in
                 let day = String(text.prefix { $0 != " " && $0 != "T" })
-                let patterns = [DateCodec.Pattern.iso, DateCodec.Pattern.compact] + ["M/D/YYYY", "YYYY/MM/DD"].compactMap { DateCodec.Pattern($0) }
+                let patterns =
+                    [DateCodec.Pattern.iso, DateCodec.Pattern.compact] + ["M/D/YYYY", "YYYY/MM/DD"].compactMap { DateCodec.Pattern($0) }
                 return patterns.lazy.compactMap { $0.parse(day) }.first.map { Value.date($0).display }
             }
             if let latest = dates.max() { return "d:" + latest }
@@ -106,7 +109,10 @@ extension Interpreter {
             if formats[next] != nil { loads.append(next) } else { pending += made[next] ?? [] }
         }
         let returns = loads.filter {
-            switch formats[$0] { case .calpadsErrors?, .calpadsRejected?: return true; default: return false }
+            switch formats[$0] {
+            case .calpadsErrors?, .calpadsRejected?: return true;
+            default: return false
+            }
         }
         let shas = (returns.isEmpty ? loads : returns).compactMap { inputFingerprints[$0]?.sha256 }.filter { !$0.isEmpty }.sorted()
         if shas.count == 1, let only = shas.first { return only }
@@ -168,11 +174,14 @@ extension Interpreter {
             ]
             for (k, v) in values.enumerated() { builders[k].append(v) }
         }
-        let shown = Table(names: Interpreter.trackColumns.map(\.name), columns: builders.map { $0.build() },
-                          provenance: Provenance.none(count: rows.count))
+        let shown = Table(
+            names: Interpreter.trackColumns.map(\.name), columns: builders.map { $0.build() },
+            provenance: Provenance.none(count: rows.count))
         var shownLineage: ColumnLineage = [:]
         let input = lineage(table.text)
-        for column in Interpreter.trackColumns { if let source = column.source { shownLineage[column.name] = Lineage.of(source, in: input) } }
+        for column in Interpreter.trackColumns {
+            if let source = column.source { shownLineage[column.name] = Lineage.of(source, in: input) }
+        }
         if let store {
             pendingWrites.append { runId in
                 guard let runId else { return }
@@ -185,7 +194,9 @@ extension Interpreter {
         cell.calpadsFatal = errors.filter { Interpreter.isFatal($0.severity) }.count
         let counts = Dictionary(grouping: rows, by: \.status).mapValues(\.count)
         if let previous {
-            cell.notes = ["\(Format.plural(errors.count, "error")) in this submission: \(counts["new"] ?? 0) new, \(counts["open"] ?? 0) still open since run #\(previous.submission.firstRun); \(counts["resolved"] ?? 0) resolved"]
+            cell.notes = [
+                "\(Format.plural(errors.count, "error")) in this submission: \(counts["new"] ?? 0) new, \(counts["open"] ?? 0) still open since run #\(previous.submission.firstRun); \(counts["resolved"] ?? 0) resolved"
+            ]
         } else {
             cell.notes = ["\(Format.plural(errors.count, "error")) in this submission, the first tracked for \(name) in this playbook"]
         }
@@ -194,7 +205,9 @@ extension Interpreter {
             let identity = "error report SHA-256 \(report.prefix(12))…" + (submitted.map { ", " + Interpreter.describeSubmitted($0) } ?? "")
             if let known {
                 let s = kept[known].submission
-                cell.notes.append("the same submission as run #\(s.firstRun) (submission \(s.number) of \(kept.count), \(identity)): this run is linked to it and nothing is counted again")
+                cell.notes.append(
+                    "the same submission as run #\(s.firstRun) (submission \(s.number) of \(kept.count), \(identity)): this run is linked to it and nothing is counted again"
+                )
             } else {
                 cell.notes.append("submission \(position + 1) of \(kept.count + 1) for \(name) (\(identity))")
             }
@@ -202,8 +215,10 @@ extension Interpreter {
                 cell.notes.append("not the latest submission: run #\(later.submission.firstRun)'s is, and tally errors counts from it")
             }
         }
-        cell.notes.append(store == nil ? "not kept: this run has no QA store (--no-store), so the next submission cannot be compared with it"
-                          : "kept in the QA store when the run completes: tally errors lists each error from first seen to resolved")
+        cell.notes.append(
+            store == nil
+                ? "not kept: this run has no QA store (--no-store), so the next submission cannot be compared with it"
+                : "kept in the QA store when the run completes: tally errors lists each error from first seen to resolved")
         cell.preview = Preview(shown, limit: 1_000, lineage: shownLineage)
         return cell
     }

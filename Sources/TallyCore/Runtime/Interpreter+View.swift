@@ -99,32 +99,39 @@ extension Interpreter {
     /// sort see only that table — masked columns are text tokens, a pivot's masked headers are
     /// their tokens — and no other table, so no raw masked value can choose which rows come back
     /// or their order: a range filter on a masked SSID compares tokens, not IDs.
-    public func page(_ name: String, privacy: ReportPrivacy, filter: String?, sort: String?, descending: Bool,
-                     offset: Int, limit: Int) -> TablePage {
+    public func page(
+        _ name: String, privacy: ReportPrivacy, filter: String?, sort: String?, descending: Bool,
+        offset: Int, limit: Int
+    ) -> TablePage {
         guard var data = shownTable(name, privacy: privacy), let plan else {
-            return TablePage(table: name, columns: [], types: [], rows: [], total: 0, all: 0, offset: 0, error: "no table \"\(name)\" in this run")
+            return TablePage(
+                table: name, columns: [], types: [], rows: [], total: 0, all: 0, offset: 0, error: "no table \"\(name)\" in this run")
         }
         let all = data.rowCount
         if let filter, !filter.trimmingCharacters(in: .whitespaces).isEmpty {
             do {
                 let parsed = try Parser.parse(source: "view = \(name) | filter \(filter)\n", file: "filter")
                 guard case .assign(_, _, let steps)? = parsed.statements.first?.statement, let step = steps.first,
-                      let filter = step.step as? FilterStep else {
+                    let filter = step.step as? FilterStep
+                else {
                     throw Diagnostic(.badArguments, .error, "a condition, e.g. GradeLevelCode == \"KN\"", file: "filter")
                 }
                 // Only this table is in scope: `T.c` of another (raw) table is unknown here.
                 let scope = [name: data]
                 let typer = StepCheckContext(file: "filter", tableName: name, params: plan.paramTypes, tables: scope.mapValues(\.schema))
                 _ = try StepRegistry.schema(step, data.schema, typer)
-                let context = StepRunContext(file: "filter", tableName: name, params: plan.params, paramTypes: plan.paramTypes,
-                                             tables: scope, clock: options.clock, services: nil)
+                let context = StepRunContext(
+                    file: "filter", tableName: name, params: plan.params, paramTypes: plan.paramTypes,
+                    tables: scope, clock: options.clock, services: nil)
                 data = try filter.run(data, context).0
             } catch let d as Diagnostic {
-                return TablePage(table: name, columns: data.names, types: data.columns.map(\.type.rawValue), rows: [], total: 0,
-                                 all: all, offset: 0, error: d.message + (d.help.map { " (\($0))" } ?? ""))
+                return TablePage(
+                    table: name, columns: data.names, types: data.columns.map(\.type.rawValue), rows: [], total: 0,
+                    all: all, offset: 0, error: d.message + (d.help.map { " (\($0))" } ?? ""))
             } catch let list as DiagnosticList {
-                return TablePage(table: name, columns: data.names, types: data.columns.map(\.type.rawValue), rows: [], total: 0,
-                                 all: all, offset: 0, error: list.diagnostics.map(\.message).joined(separator: "; "))
+                return TablePage(
+                    table: name, columns: data.names, types: data.columns.map(\.type.rawValue), rows: [], total: 0,
+                    all: all, offset: 0, error: list.diagnostics.map(\.message).joined(separator: "; "))
             } catch {
                 return TablePage(table: name, columns: data.names, types: [], rows: [], total: 0, all: all, offset: 0, error: "\(error)")
             }
@@ -137,7 +144,8 @@ extension Interpreter {
         let rows = order[from..<to].map { r in
             data.columns.map { c -> String? in c.isNull(Int(r)) ? nil : c.value(Int(r)).display }
         }
-        return TablePage(table: name, columns: data.names, types: data.columns.map(\.type.rawValue), rows: rows,
-                         total: data.rowCount, all: all, offset: from, error: nil)
+        return TablePage(
+            table: name, columns: data.names, types: data.columns.map(\.type.rawValue), rows: rows,
+            total: data.rowCount, all: all, offset: from, error: nil)
     }
 }

@@ -33,7 +33,8 @@ public final class Interpreter {
         for node in playbook.statements { if case .mask(let list) = node.statement { names.formUnion(list.map(\.text)) } }
         names.remove("")
         guard !names.isEmpty || options.suppressBelow != nil else { return nil }
-        let key = options.maskKey ?? ProcessInfo.processInfo.environment["TALLY_MASK_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        let key =
+            options.maskKey ?? ProcessInfo.processInfo.environment["TALLY_MASK_KEY"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (try? store?.maskKey()) ?? QAStore.randomSecret()
         return ReportPrivacy(masks: names, suppressBelow: options.suppressBelow, key: key)
     }()
@@ -94,7 +95,10 @@ public final class Interpreter {
 
     /// Loads an input during checking so its schema is exact; the load cell reuses the table.
     func preload(_ request: LoadRequest) throws -> Schema {
-        let node = playbook.statements.first { if case .load(let name, _, _, _, _) = $0.statement { return name.text == request.table && $0.line == request.span.line }; return false }
+        let node = playbook.statements.first {
+            if case .load(let name, _, _, _, _) = $0.statement { return name.text == request.table && $0.line == request.span.line };
+            return false
+        }
         let index = node.flatMap { n in playbook.statements.firstIndex { $0 == n } }
         // A load a partial run does not need: its schema only.
         if let selection, let index, !selection.contains(index) { return try Loader.schema(request) }
@@ -102,7 +106,8 @@ public final class Interpreter {
         // The bytes hashed for that key, parsed below on a miss instead of reading the file again.
         let ahead = cache?.takeReadAhead(request.path)
         if let index, let (key, sha) = found,
-           let entry = cache?.entry(key), let schema = entry.cell.schema {
+            let entry = cache?.entry(key), let schema = entry.cell.schema
+        {
             // Its table was made from a file with this SHA-256, and the file still is that file
             // (`CellCache.inputSHA256`).
             cachedLoads[request.table] = (key, entry)
@@ -118,8 +123,9 @@ public final class Interpreter {
         }
         // Read: the SHA-256 the ledger records, and the cell's key, are those of the bytes parsed
         // (the ones hashed for the lookup above when the cache read them, else read now).
-        let loaded = try Loader.read(request, progress: progress, fingerprint: cache != nil || store != nil || options.fingerprintInputs,
-                                     ahead: ahead)
+        let loaded = try Loader.read(
+            request, progress: progress, fingerprint: cache != nil || store != nil || options.fingerprintInputs,
+            ahead: ahead)
         inputFingerprints[request.table] = (request.path, loaded.sha256)
         if cache != nil, let node, let index, !loaded.sha256.isEmpty {
             loadKeys[index] = Interpreter.loadKey(request, node: node, sha256: loaded.sha256)
@@ -191,8 +197,9 @@ public final class Interpreter {
     }
 
     func stepContext(_ tableName: String, _ plan: Plan) -> StepRunContext {
-        StepRunContext(file: file, tableName: tableName, params: plan.params, paramTypes: plan.paramTypes,
-                       tables: tables, clock: options.clock, services: store.map { StoreServices(store: $0, file: file, scopeFor: snapshotScope) })
+        StepRunContext(
+            file: file, tableName: tableName, params: plan.params, paramTypes: plan.paramTypes,
+            tables: tables, clock: options.clock, services: store.map { StoreServices(store: $0, file: file, scopeFor: snapshotScope) })
     }
 
     /// A key that must be unique (a snapshot's, a diff's): an error naming up to five duplicated keys.
@@ -210,10 +217,15 @@ public final class Interpreter {
                 return "\(name) \(value.isEmpty ? "null" : value)"
             }.joined(separator: ", ") + " (\(counts[g]) rows)"
         }
-        throw Diagnostic(.notOneRowPerKey, "\(what) needs one row per \(keys.joined(separator: ", ")), but \(Format.plural(duplicated.count, "key")) \(duplicated.count == 1 ? "has" : "have") more than one: " + examples.joined(separator: "; "),
-                         file: file, span: span,
-                         help: "key it by columns that identify a row (e.g. \(keys.joined(separator: ", ")), SchoolOfAttendance), or keep one row per key first (| distinct by \(keys.joined(separator: ", ")))")
-            .quoting(quoted)
+        throw Diagnostic(
+            .notOneRowPerKey,
+            "\(what) needs one row per \(keys.joined(separator: ", ")), but \(Format.plural(duplicated.count, "key")) \(duplicated.count == 1 ? "has" : "have") more than one: "
+                + examples.joined(separator: "; "),
+            file: file, span: span,
+            help:
+                "key it by columns that identify a row (e.g. \(keys.joined(separator: ", ")), SchoolOfAttendance), or keep one row per key first (| distinct by \(keys.joined(separator: ", ")))"
+        )
+        .quoting(quoted)
     }
 
     func run(_ index: Int, _ node: StatementNode, _ plan: Plan) throws -> CellResult? {
@@ -245,27 +257,34 @@ public final class Interpreter {
             }
             if !loaded.table.rejected.isEmpty {
                 let n = loaded.table.rejected.count
-                cell.notes.append("\(Format.plural(n, "value")) that \(n == 1 ? "is not a date" : "are not dates") read as null (validate reports them as FRMT0002)")
+                cell.notes.append(
+                    "\(Format.plural(n, "value")) that \(n == 1 ? "is not a date" : "are not dates") read as null (validate reports them as FRMT0002)"
+                )
             }
-            cell.input = InputRecord(table: name.text, path: request.displayPath, absolutePath: request.path,
-                                     sha256: inputFingerprints[name.text]?.sha256 ?? "", format: request.format.name,
-                                     bytes: loaded.bytes, rows: loaded.table.rowCount, columns: loaded.table.columnCount)
+            cell.input = InputRecord(
+                table: name.text, path: request.displayPath, absolutePath: request.path,
+                sha256: inputFingerprints[name.text]?.sha256 ?? "", format: request.format.name,
+                bytes: loaded.bytes, rows: loaded.table.rowCount, columns: loaded.table.columnCount)
             return cell
         case .assign(let name, let source, let steps):
-            guard var table = tables[source.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(source.text)\"", file: file, span: source.span) }
+            guard var table = tables[source.text] else {
+                throw Diagnostic(.unknownTable, "unknown table \"\(source.text)\"", file: file, span: source.span)
+            }
             var cell = CellResult(index: index, node: node, kind: .pipeline)
             cell.table = name.text
             cell.rowsIn = table.rowCount
             let ctx = stepContext(source.text, plan)
             var columnLineage = lineage(source.text)
-            let checkContext = plan.deferred.contains(index)
+            let checkContext =
+                plan.deferred.contains(index)
                 ? StepCheckContext(file: file, tableName: source.text, params: plan.paramTypes, tables: tables.mapValues(\.schema)) : nil
             for step in steps {
                 // Columns a pivot made are known now: check the step as tally check checks any other.
                 if let checkContext { _ = try StepRegistry.schema(step, table.schema, checkContext) }
                 let (output, result) = try StepRegistry.run(step, table, ctx)
-                columnLineage = Lineage.after(step.step, input: columnLineage, inputNames: table.names, output: output.names,
-                                              tables: { self.lineage($0) }, columnNames: { self.tables[$0]?.names ?? [] })
+                columnLineage = Lineage.after(
+                    step.step, input: columnLineage, inputNames: table.names, output: output.names,
+                    tables: { self.lineage($0) }, columnNames: { self.tables[$0]?.names ?? [] })
                 cell.steps.append(result)
                 table = output
             }
@@ -284,8 +303,9 @@ public final class Interpreter {
             return cell
         case .compare(let table, let column, let target, let by, let tolerance, let severity, let alias):
             var cell = CellResult(index: index, node: node, kind: .compare)
-            let (check, comparison) = try runCompare(table: table, column: column, target: target, by: by,
-                                                     tolerance: tolerance, severity: severity, alias: alias, node: node)
+            let (check, comparison) = try runCompare(
+                table: table, column: column, target: target, by: by,
+                tolerance: tolerance, severity: severity, alias: alias, node: node)
             cell.check = try acknowledge(check)
             var comparisonLineage: ColumnLineage = [:]
             for key in by { comparisonLineage[key.text] = Lineage.of(key.text, in: lineage(table.text)) }
@@ -311,29 +331,37 @@ public final class Interpreter {
             for row in 0..<data.rowCount {
                 guard let v = values.value(row).doubleValue else { continue }
                 let key = keyColumns.map { $0.isNull(row) ? "" : $0.value(row).display }
-                if let at = position[QAStore.joinKey(key)] { rows[at].value += v; summed += 1 } else {
+                if let at = position[QAStore.joinKey(key)] {
+                    rows[at].value += v; summed += 1
+                } else {
                     position[QAStore.joinKey(key)] = rows.count
                     rows.append((key, v))
                 }
             }
             let source = playbook.file, sha = playbookSHA256, user = QAStore.currentUser, now = options.now()
             pendingWrites.append { _ in
-                try store.importExpected(name: expected, keys: by.map(\.text), valueName: column.text, rows: rows,
-                                         sourcePath: source, sourceSHA256: sha, createdBy: user, at: now)
+                try store.importExpected(
+                    name: expected, keys: by.map(\.text), valueName: column.text, rows: rows,
+                    sourcePath: source, sourceSHA256: sha, createdBy: user, at: now)
             }
             var cell = CellResult(index: index, node: node, kind: .save)
             cell.rowsIn = data.rowCount
-            cell.notes = ["\(Format.plural(rows.count, "value")) saved as a new version of expected \"\(expected)\" when the run completes"
-                          + (summed > 0 ? " (\(Format.plural(summed, "row")) added to another row with the same key)" : "")]
+            cell.notes = [
+                "\(Format.plural(rows.count, "value")) saved as a new version of expected \"\(expected)\" when the run completes"
+                    + (summed > 0 ? " (\(Format.plural(summed, "row")) added to another row with the same key)" : "")
+            ]
             return cell
         case .track(let table, let series):
             return try runTrack(table, series: series, node: node, index: index)
         case .snapshot(let table, let by, let name, _):
-            guard let store, let data = tables[table.text] else { throw Diagnostic(.storeNeeded, "snapshot needs the QA store", file: file, line: node.line) }
+            guard let store, let data = tables[table.text] else {
+                throw Diagnostic(.storeNeeded, "snapshot needs the QA store", file: file, line: node.line)
+            }
             let keys = by.map(\.text), now = options.now()
             // A key that is not unique would make every later diff count the wrong rows as changed.
-            try Interpreter.requireUnique(data, by: keys, what: "snapshot \"\(name)\"", file: file,
-                                          span: by.first.map { $0.span.through(by.last?.span ?? $0.span) } ?? node.span)
+            try Interpreter.requireUnique(
+                data, by: keys, what: "snapshot \"\(name)\"", file: file,
+                span: by.first.map { $0.span.through(by.last?.span ?? $0.span) } ?? node.span)
             pendingWrites.append { runId in _ = try store.saveSnapshot(name: name, table: data, keys: keys, runId: runId, at: now) }
             var cell = CellResult(index: index, node: node, kind: .snapshot)
             cell.rowsIn = data.rowCount
@@ -363,8 +391,10 @@ public final class Interpreter {
                     if let other = made[destination] {
                         quote(other, column: split, table: table.text)
                         quote(value, column: split, table: table.text)
-                        throw Diagnostic(.exportPath, .error, "\(split) values \"\(other)\" and \"\(value)\" both make the file \(request.path(for: value, request.displayPath)): one would replace the other",
-                                         file: file, line: node.line, help: "derive a column whose values make distinct names, and split by it")
+                        throw Diagnostic(
+                            .exportPath, .error,
+                            "\(split) values \"\(other)\" and \"\(value)\" both make the file \(request.path(for: value, request.displayPath)): one would replace the other",
+                            file: file, line: node.line, help: "derive a column whose values make distinct names, and split by it")
                     }
                     made[destination] = value
                 }
@@ -379,16 +409,21 @@ public final class Interpreter {
                 try checkDestination(destination, shown: shown, plan: plan, node: node)
                 let staged: String
                 do { staged = try staging.stage(for: destination, shown: shown, file: file, line: node.line) } catch {
-                    throw Diagnostic(.writeFailed, .error, "cannot write \(shown): \((error as? Diagnostic)?.message ?? error.localizedDescription)", file: file, line: node.line)
+                    throw Diagnostic(
+                        .writeFailed, .error, "cannot write \(shown): \((error as? Diagnostic)?.message ?? error.localizedDescription)",
+                        file: file, line: node.line)
                 }
                 let earlier = workbooks[destination]?.count ?? 0
                 let size: Int, writtenFormat: String
                 do {
-                    (size, writtenFormat) = try writeExport(part, request, to: staged, destination: destination, table: table.text,
-                                                            numbers: numbers, node: node)
+                    (size, writtenFormat) = try writeExport(
+                        part, request, to: staged, destination: destination, table: table.text,
+                        numbers: numbers, node: node)
                 } catch var d as Diagnostic where d.file == staged {
                     // Name the export as the playbook does, not its staging file.
-                    d.message = d.message.contains("the file") ? d.message.replacingOccurrences(of: "the file", with: shown) : "\(shown): \(d.message)"
+                    d.message =
+                        d.message.contains("the file")
+                        ? d.message.replacingOccurrences(of: "the file", with: shown) : "\(shown): \(d.message)"
                     d.file = file
                     d.line = node.line
                     throw d
@@ -396,21 +431,26 @@ public final class Interpreter {
                     throw d
                 } catch {
                     // A write the file system refused (a full disk, a quota, a file-size limit).
-                    throw Diagnostic(.writeFailed, .error, "cannot write \(shown): \(error.localizedDescription)", file: file, line: node.line)
+                    throw Diagnostic(
+                        .writeFailed, .error, "cannot write \(shown): \(error.localizedDescription)", file: file, line: node.line)
                 }
                 if request.options.map, case .calpads(let type, let year, _) = request.format,
-                   let layout = CalpadsWriter.layout(for: part, type: type, year: year) {
+                    let layout = CalpadsWriter.layout(for: part, type: type, year: year)
+                {
                     let mapPath = destination + ".map", mapShown = shown + ".map"
                     try checkDestination(mapPath, shown: mapShown, plan: plan, node: node)
                     do {
                         let stagedMap = try staging.stage(for: mapPath, shown: mapShown, file: file, line: node.line)
-                        _ = try DelimitedWriter.write(CalpadsWriter.recordMap(part, layout: layout), to: stagedMap, options: DelimitedWriteOptions())
+                        _ = try DelimitedWriter.write(
+                            CalpadsWriter.recordMap(part, layout: layout), to: stagedMap, options: DelimitedWriteOptions())
                     } catch let d as Diagnostic {
                         throw Diagnostic(.writeFailed, .error, "cannot write \(mapShown): \(d.message)", file: file, line: node.line)
                     } catch {
-                        throw Diagnostic(.writeFailed, .error, "cannot write \(mapShown): \(error.localizedDescription)", file: file, line: node.line)
+                        throw Diagnostic(
+                            .writeFailed, .error, "cannot write \(mapShown): \(error.localizedDescription)", file: file, line: node.line)
                     }
-                    cell.notes.append("record map \(mapShown): each record's Local Record ID, SSID and school with the file and line it came from")
+                    cell.notes.append(
+                        "record map \(mapShown): each record's Local Record ID, SSID and school with the file and line it came from")
                 }
                 if earlier > 0, group.value == nil {
                     cell.notes.append("added to the workbook after \(Format.plural(earlier, "sheet")) from earlier exports")
@@ -419,14 +459,23 @@ public final class Interpreter {
                 format = writtenFormat
                 written.append(group.value.map { request.path(for: $0, request.displayPath) } ?? request.displayPath)
             }
-            let shownPath = request.splitColumn.map { request.displayPath.replacingOccurrences(of: ExportRequest.placeholder($0), with: "{\($0)}") } ?? request.displayPath
-            cell.export = ExportRecord(table: table.text, path: shownPath, format: format, rows: data.rowCount, bytes: bytes,
-                                       privacy: privacyNote)
+            let shownPath =
+                request.splitColumn.map { request.displayPath.replacingOccurrences(of: ExportRequest.placeholder($0), with: "{\($0)}") }
+                ?? request.displayPath
+            cell.export = ExportRecord(
+                table: table.text, path: shownPath, format: format, rows: data.rowCount, bytes: bytes,
+                privacy: privacyNote)
             if let privacyNote { cell.notes.append(privacyNote) }
             if !options.writeExports { cell.notes.append("preview: not written (tally run writes it)") }
-            if let out = options.exportFolder { cell.notes.append("written under --out \(Checker.display(Runner.absolute(out), relativeTo: options.displayBase)), not the playbook's folder") }
+            if let out = options.exportFolder {
+                cell.notes.append(
+                    "written under --out \(Checker.display(Runner.absolute(out), relativeTo: options.displayBase)), not the playbook's folder"
+                )
+            }
             if let split = request.splitColumn {
-                cell.notes.append("\(Format.plural(written.count, "file")), one per \(split): " + written.prefix(3).joined(separator: ", ") + (written.count > 3 ? ", …" : ""))
+                cell.notes.append(
+                    "\(Format.plural(written.count, "file")), one per \(split): " + written.prefix(3).joined(separator: ", ")
+                        + (written.count > 3 ? ", …" : ""))
             }
             if let sheets = request.sheetColumn {
                 let count = data.column(sheets).map { Interpreter.rowsByValue($0, count: data.rowCount).count } ?? 0
@@ -438,11 +487,14 @@ public final class Interpreter {
         case .chart(let table, let kind, let y, let x, let bins):
             return try runChart(index, node, table: table, kind: kind, y: y, x: x, bins: bins)
         case .show(let table, let columns, let filter, let limit, let all):
-            guard var data = tables[table.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span) }
+            guard var data = tables[table.text] else {
+                throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span)
+            }
             var cell = CellResult(index: index, node: node, kind: .show)
             cell.rowsIn = data.rowCount
             if let filter {
-                let (kept, result) = try StepRegistry.run(StepNode(step: FilterStep(expr: filter), span: filter.span), data, stepContext(table.text, plan))
+                let (kept, result) = try StepRegistry.run(
+                    StepNode(step: FilterStep(expr: filter), span: filter.span), data, stepContext(table.text, plan))
                 data = kept
                 cell.steps.append(result)
             }
@@ -451,7 +503,9 @@ public final class Interpreter {
             if all { cell.showAll = true }
             return cell
         case .profile(let table, let columns):
-            guard let data = tables[table.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span) }
+            guard let data = tables[table.text] else {
+                throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span)
+            }
             var cell = CellResult(index: index, node: node, kind: .profile)
             cell.rowsIn = data.rowCount
             let names = columns.isEmpty ? data.names : columns.map(\.text)
@@ -464,8 +518,10 @@ public final class Interpreter {
             cell.preview = Preview(profile.table, limit: names.count, lineage: profileLineage)
             for lookalike in profile.lookalikes {
                 for (value, _) in lookalike.values { quote(value, column: lookalike.column, table: table.text) }
-                cell.notes.append("\(lookalike.column): " + lookalike.values.map { "\"\($0.value)\" (\(Format.plural($0.count, "row")))" }.joined(separator: ", ")
-                                  + " differ only by case or spaces")
+                cell.notes.append(
+                    "\(lookalike.column): "
+                        + lookalike.values.map { "\"\($0.value)\" (\(Format.plural($0.count, "row")))" }.joined(separator: ", ")
+                        + " differ only by case or spaces")
             }
             return cell
         }

@@ -63,8 +63,10 @@ public enum Lineage {
     }
 
     /// The lineage of a step's output, given its input's (each step kind says its own).
-    static func after(_ step: any StepKind, input: ColumnLineage, inputNames: [String], output: [String],
-                      tables: @escaping (String) -> ColumnLineage, columnNames: @escaping (String) -> [String]) -> ColumnLineage {
+    static func after(
+        _ step: any StepKind, input: ColumnLineage, inputNames: [String], output: [String],
+        tables: @escaping (String) -> ColumnLineage, columnNames: @escaping (String) -> [String]
+    ) -> ColumnLineage {
         step.lineage(LineageContext(input: input, inputNames: inputNames, output: output, tables: tables, columnNames: columnNames))
     }
 }

@@ -14,20 +14,25 @@ public struct Preview: Sendable, Codable, Equatable {
     public var lineage: [[String]]? = nil
 
     /// - Parameter first: columns to put first (a check's keys and the columns it tested).
-    public init(_ table: Table, limit: Int, rows: [Int]? = nil, withLocations: Bool = false, first: [String] = [],
-                lineage: ColumnLineage? = nil) {
+    public init(
+        _ table: Table, limit: Int, rows: [Int]? = nil, withLocations: Bool = false, first: [String] = [],
+        lineage: ColumnLineage? = nil
+    ) {
         let leading = first.filter { table.index(of: $0) != nil }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let order = leading.compactMap { table.index(of: $0) } + table.names.indices.filter { !leading.contains(table.names[$0]) }
         columns = order.map { table.names[$0] }
         types = order.map { table.columns[$0].type.rawValue }
         let picked = rows.map { Array($0.prefix(limit)) } ?? Array(0..<min(limit, table.rowCount))
-        self.rows = picked.map { r in order.map { k in let c = table.columns[k]; return c.isNull(r) ? nil : c.value(r).display } }
+        self.rows = picked.map { r in
+            order.map { k in
+                let c = table.columns[k]; return c.isNull(r) ? nil : c.value(r).display
+            }
+        }
         locations = withLocations ? picked.map { r in table.provenance.location(r).map { "\($0.file):\($0.line)" } } : []
         totalRows = rows?.count ?? table.rowCount
         self.lineage = lineage.map { Lineage.list(columns, $0) }
     }
 }
-
 
 /// The outcome of one `assert` or `compare`.
 public struct CheckResult: Sendable, Codable, Equatable {
@@ -113,7 +118,9 @@ public struct ExportRecord: Sendable, Codable, Equatable {
 
 /// One notebook cell: a statement and what it did.
 public struct CellResult: Sendable, Codable {
-    public enum Kind: String, Sendable, Codable { case title, param, load, pipeline, assert, compare, export, show, profile, counts, chart, save, snapshot, track }
+    public enum Kind: String, Sendable, Codable {
+        case title, param, load, pipeline, assert, compare, export, show, profile, counts, chart, save, snapshot, track
+    }
     /// `cached`: taken from the cell cache (nothing it depends on changed); `notRun`: left out
     /// of a partial run.
     public enum Status: String, Sendable, Codable { case ran, cached, notRun = "not run" }

@@ -63,7 +63,8 @@ public struct RunOptions: Sendable {
     public var isPartial: Bool { only != nil || until != nil || from != nil }
     public var partialDescription: String? {
         guard isPartial else { return nil }
-        return [only.map { "--only \($0)" }, until.map { "--until \($0)" }, from.map { "--from \($0)" }].compactMap { $0 }.joined(separator: " ")
+        return [only.map { "--only \($0)" }, until.map { "--until \($0)" }, from.map { "--from \($0)" }].compactMap { $0 }.joined(
+            separator: " ")
     }
     public init() {}
 }
@@ -98,7 +99,11 @@ public enum Runner {
     static func confinement(playbook path: String, options: RunOptions) -> ExportConfinement {
         var confinement = ExportConfinement()
         let base = (absolute(path) as NSString).deletingLastPathComponent
-        if let out = options.exportFolder { confinement.allow(out, why: "--out \(out)") } else { confinement.allow(base, why: "the playbook's folder") }
+        if let out = options.exportFolder {
+            confinement.allow(out, why: "--out \(out)")
+        } else {
+            confinement.allow(base, why: "the playbook's folder")
+        }
         for place in options.allowExportTo { confinement.allow(place, why: "--allow-export-to \(place)") }
         confinement.protect(file: path, as: "the playbook")
         if let store = options.storePath, !QAStore.isPostgres(store) { confinement.protect(family: store, as: "the QA store") }
@@ -107,17 +112,25 @@ public enum Runner {
             confinement.protect(folder: cache, as: "the cell cache")
         }
         for file in options.protectedFiles {
-            if file.isFolder { confinement.protect(folder: file.path, as: file.what) } else { confinement.protect(file: file.path, as: file.what) }
+            if file.isFolder {
+                confinement.protect(folder: file.path, as: file.what)
+            } else {
+                confinement.protect(file: file.path, as: file.what)
+            }
         }
         return confinement
     }
 
     /// Checks without running: every error in one pass, and the schema of every input.
-    public static func check(path: String, options: RunOptions) -> (plan: Plan?, inputs: [(LoadRequest, Schema)], diagnostics: [Diagnostic], source: String?, file: String?) {
+    public static func check(
+        path: String, options: RunOptions
+    ) -> (plan: Plan?, inputs: [(LoadRequest, Schema)], diagnostics: [Diagnostic], source: String?, file: String?) {
         LargeStack.run { checkOnThisThread(path: path, options: options) }
     }
 
-    static func checkOnThisThread(path: String, options: RunOptions) -> (plan: Plan?, inputs: [(LoadRequest, Schema)], diagnostics: [Diagnostic], source: String?, file: String?) {
+    static func checkOnThisThread(
+        path: String, options: RunOptions
+    ) -> (plan: Plan?, inputs: [(LoadRequest, Schema)], diagnostics: [Diagnostic], source: String?, file: String?) {
         let playbook: Playbook
         do { playbook = try parseOnThisThread(path: path, displayBase: options.displayBase) } catch let list as DiagnosticList {
             return (nil, [], list.diagnostics, (try? String(contentsOfFile: path, encoding: .utf8)).map(Parser.normalizedLineEnds), nil)
@@ -144,24 +157,32 @@ public enum Runner {
     /// - Parameter schemas: when given, asked for each input's schema with the reader that
     ///   would give it (an editor keeps the schemas of files that did not change: reading a
     ///   CSV's first megabyte to type its columns on every keystroke is too slow).
-    public static func check(source: String, path: String, options: RunOptions,
-                             schemas: ((LoadRequest, () throws -> Schema) throws -> Schema)? = nil) -> BufferCheck {
+    public static func check(
+        source: String, path: String, options: RunOptions,
+        schemas: ((LoadRequest, () throws -> Schema) throws -> Schema)? = nil
+    ) -> BufferCheck {
         LargeStack.run {
             let display = Checker.display((absolute(path) as NSString).standardizingPath, relativeTo: options.displayBase)
             let playbook: Playbook
             do { playbook = try Parser.parse(source: source, file: display) } catch let list as DiagnosticList {
                 return BufferCheck(playbook: nil, plan: nil, diagnostics: list.diagnostics, warnings: [], tables: [:])
-            } catch { return BufferCheck(playbook: nil, plan: nil, diagnostics: [Diagnostic(.error, "\(error)", file: display)], warnings: [], tables: [:]) }
+            } catch {
+                return BufferCheck(
+                    playbook: nil, plan: nil, diagnostics: [Diagnostic(.error, "\(error)", file: display)], warnings: [], tables: [:])
+            }
             let (plan, _, diagnostics, checker) = checkParsed(playbook, path: path, options: options, schemas: schemas)
-            return BufferCheck(playbook: playbook, plan: plan, diagnostics: diagnostics,
-                               warnings: plan?.warnings ?? checker?.warnings ?? [], tables: checker?.tables ?? [:])
+            return BufferCheck(
+                playbook: playbook, plan: plan, diagnostics: diagnostics,
+                warnings: plan?.warnings ?? checker?.warnings ?? [], tables: checker?.tables ?? [:])
         }
     }
 
     /// Checks a parsed playbook (the checker is returned for its tables; nil when the QA store
     /// could not be opened).
-    static func checkParsed(_ playbook: Playbook, path: String, options: RunOptions,
-                            schemas: ((LoadRequest, () throws -> Schema) throws -> Schema)? = nil) -> (Plan?, [(LoadRequest, Schema)], [Diagnostic], Checker?) {
+    static func checkParsed(
+        _ playbook: Playbook, path: String, options: RunOptions,
+        schemas: ((LoadRequest, () throws -> Schema) throws -> Schema)? = nil
+    ) -> (Plan?, [(LoadRequest, Schema)], [Diagnostic], Checker?) {
         var inputs: [(LoadRequest, Schema)] = []
         var store: QAStore? = nil
         if let storePath = options.storePath {
@@ -169,9 +190,11 @@ public enum Runner {
                 return (nil, [], [d], nil)
             } catch { return (nil, [], [Diagnostic(.error, "\(error)", file: QAStore.displayLocation(storePath))], nil) }
         }
-        let checker = Checker(playbook: playbook, overrides: options.params,
-                              baseDirectory: (absolute(path) as NSString).deletingLastPathComponent,
-                              displayBase: options.displayBase, store: store) { request in
+        let checker = Checker(
+            playbook: playbook, overrides: options.params,
+            baseDirectory: (absolute(path) as NSString).deletingLastPathComponent,
+            displayBase: options.displayBase, store: store
+        ) { request in
             let schema = try schemas?(request, { try Loader.schema(request) }) ?? Loader.schema(request)
             inputs.append((request, schema))
             return schema
@@ -201,8 +224,9 @@ public enum Runner {
     /// `keep` is given the run's interpreter once the run is over.
     static func runOnThisThread(path: String, options: RunOptions, keep: ((Interpreter) -> Void)? = nil) -> RunRecord {
         let started = options.now()
-        var record = RunRecord(title: (path as NSString).lastPathComponent, playbookPath: path, params: [],
-                               started: started, finished: started, cells: [], errors: [], playbookSource: "", exitStatus: 2)
+        var record = RunRecord(
+            title: (path as NSString).lastPathComponent, playbookPath: path, params: [],
+            started: started, finished: started, cells: [], errors: [], playbookSource: "", exitStatus: 2)
         record.privacy = RecordedPrivacy(masks: Array(Set(options.masks)).sorted(), suppressBelow: options.suppressBelow)
         let playbook: Playbook
         do {
@@ -235,7 +259,9 @@ public enum Runner {
         record.playbookSHA256 = playbook.sha256
         // With the playbook's own `mask` statements, what every output masks (kept in the ledger).
         for node in playbook.statements {
-            if case .mask(let names) = node.statement { record.privacy.masks = Array(Set(record.privacy.masks + names.map(\.text))).sorted() }
+            if case .mask(let names) = node.statement {
+                record.privacy.masks = Array(Set(record.privacy.masks + names.map(\.text))).sorted()
+            }
         }
         var store: QAStore? = nil
         if let storePath = options.storePath {
@@ -327,8 +353,9 @@ public enum Runner {
         record.notes = interpreter.staging.notes
         if options.evictCache { cache?.evict() } else { cache?.finish() }
         if let store, let id = record.runId, record.partial == nil {
-            record.history = try? store.history(playbook: record.playbookPath,
-                                                params: Dictionary(uniqueKeysWithValues: record.params.map { ($0.name, $0.value) }), upTo: id)
+            record.history = try? store.history(
+                playbook: record.playbookPath,
+                params: Dictionary(uniqueKeysWithValues: record.params.map { ($0.name, $0.value) }), upTo: id)
         }
         if let store, let id = record.runId {
             do { try store.saveReport(ReportRecord(record), run: id) } catch let d as Diagnostic { record.errors.append(d) } catch {}
@@ -340,13 +367,17 @@ public enum Runner {
     }
 
     /// Checks the playbook and runs it with `interpreter`, into `record` (one attempt).
-    static func run(_ interpreter: Interpreter, playbook: Playbook, path: String, options: RunOptions, store: QAStore?,
-                    into record: inout RunRecord) {
+    static func run(
+        _ interpreter: Interpreter, playbook: Playbook, path: String, options: RunOptions, store: QAStore?,
+        into record: inout RunRecord
+    ) {
         record.errors = []
         record.exitStatus = 2
-        let checker = Checker(playbook: playbook, overrides: options.params,
-                              baseDirectory: (absolute(path) as NSString).deletingLastPathComponent,
-                              displayBase: options.displayBase, store: store) { request in
+        let checker = Checker(
+            playbook: playbook, overrides: options.params,
+            baseDirectory: (absolute(path) as NSString).deletingLastPathComponent,
+            displayBase: options.displayBase, store: store
+        ) { request in
             try interpreter.preload(request)
         }
         checker.exportBase = options.exportFolder.map(absolute)

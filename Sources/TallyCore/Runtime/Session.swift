@@ -54,10 +54,13 @@ public enum Session {
 
     /// Runs the playbook at `path` and everything `tally run` does after it.
     public static func run(path: String, options: Options) -> Outcome {
-        let (record, tables) = options.keepTables ? Runner.runKeepingTables(path: path, options: options.run)
+        let (record, tables) =
+            options.keepTables
+            ? Runner.runKeepingTables(path: path, options: options.run)
             : (Runner.run(path: path, options: options.run), nil)
-        var outcome = Outcome(record: record, privacy: ReportPrivacy(masks: [], suppressBelow: nil, key: ""),
-                              exitStatus: record.exitStatus, text: "", diagnostics: [], reportFiles: [], verdict: "", tables: tables)
+        var outcome = Outcome(
+            record: record, privacy: ReportPrivacy(masks: [], suppressBelow: nil, key: ""),
+            exitStatus: record.exitStatus, text: "", diagnostics: [], reportFiles: [], verdict: "", tables: tables)
         let report = ReportRecord(record)
         outcome.verdict = Verdict(report).sentence
         do {
@@ -128,8 +131,10 @@ public final class RunTables: @unchecked Sendable {
     /// The tables the run made, in the order their cells ran.
     public var names: [String] { lock.lock(); defer { lock.unlock() }; return interpreter.tableNames }
 
-    public func page(_ table: String, privacy: ReportPrivacy, filter: String?, sort: String?, descending: Bool,
-                     offset: Int, limit: Int) -> TablePage {
+    public func page(
+        _ table: String, privacy: ReportPrivacy, filter: String?, sort: String?, descending: Bool,
+        offset: Int, limit: Int
+    ) -> TablePage {
         lock.lock()
         defer { lock.unlock() }
         return interpreter.page(table, privacy: privacy, filter: filter, sort: sort, descending: descending, offset: offset, limit: limit)

@@ -26,14 +26,16 @@ final class StoreServices: RunServices {
         switch asOf {
         case .run(let id):
             guard let s = try store.snapshot(name: name, run: id) else {
-                throw Diagnostic(.notInLedger, "run \(id) took no snapshot \"\(name)\"", file: file, span: span,
-                                 help: "tally runs lists the runs; a snapshot is kept only by a run that completed")
+                throw Diagnostic(
+                    .notInLedger, "run \(id) took no snapshot \"\(name)\"", file: file, span: span,
+                    help: "tally runs lists the runs; a snapshot is kept only by a run that completed")
             }
             return (s, describe(s))
         case .label(let label):
             guard let id = try store.labelledRun(playbook: scope.playbook, label: label) else {
-                throw Diagnostic(.notInLedger, "no run of this playbook is labelled \"\(label)\"", file: file, span: span,
-                                 help: "label one with tally runs label RUN_ID \(label)")
+                throw Diagnostic(
+                    .notInLedger, "no run of this playbook is labelled \"\(label)\"", file: file, span: span,
+                    help: "label one with tally runs label RUN_ID \(label)")
             }
             guard let s = try store.snapshot(name: name, run: id) else {
                 throw Diagnostic(.notInLedger, "run \(id) (labelled \"\(label)\") took no snapshot \"\(name)\"", file: file, span: span)
@@ -57,7 +59,9 @@ final class StoreServices: RunServices {
         }
         let missingKeys = snapshot.keys.filter { table.index(of: $0) == nil }
         guard missingKeys.isEmpty else {
-            throw Diagnostic(.notInLedger, "snapshot \"\(name)\" is keyed by \(snapshot.keys.joined(separator: ", ")), which this table lacks", file: file, span: span)
+            throw Diagnostic(
+                .notInLedger, "snapshot \"\(name)\" is keyed by \(snapshot.keys.joined(separator: ", ")), which this table lacks",
+                file: file, span: span)
         }
         try Interpreter.requireUnique(table, by: snapshot.keys, what: "diff snapshot \"\(name)\"", file: file, span: span)
         let keyColumns = snapshot.keys.compactMap { table.column($0) }
@@ -161,9 +165,10 @@ extension Interpreter {
     /// parameters a `scope (…)` names.
     func baselineScope(named: [Name]? = nil) -> BaselineScope {
         let (scope, dates) = Interpreter.defaultScope(playbook)
-        return BaselineScope(playbook: playbook.file, params: paramStrings, dateParams: dates,
-                             inputs: inputFingerprints.map { "\($0.key)=\($0.value.sha256)" },
-                             scope: named.map { $0.map(\.text) } ?? scope, named: named != nil)
+        return BaselineScope(
+            playbook: playbook.file, params: paramStrings, dateParams: dates,
+            inputs: inputFingerprints.map { "\($0.key)=\($0.value.sha256)" },
+            scope: named.map { $0.map(\.text) } ?? scope, named: named != nil)
     }
 
     /// A diff's scope: its own `scope (…)`, else that of the playbook's `snapshot … as "NAME"`.
@@ -183,8 +188,9 @@ extension Checker {
         for name in names ?? [] {
             guard paramTypes[name.text] != nil else {
                 let known = paramOrder.isEmpty ? "this playbook has no parameters" : "its parameters: " + paramOrder.joined(separator: ", ")
-                return error(.unknownParameter, "scope names \(name.text), which is not a parameter of this playbook", name.span,
-                             help: "scope (…) lists the parameters a baseline run must share (\(known))")
+                return error(
+                    .unknownParameter, "scope names \(name.text), which is not a parameter of this playbook", name.span,
+                    help: "scope (…) lists the parameters a baseline run must share (\(known))")
             }
             guard seen.insert(name.text).inserted else { return error(.duplicateName, "scope names \(name.text) twice", name.span) }
         }

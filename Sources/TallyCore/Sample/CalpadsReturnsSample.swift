@@ -21,12 +21,15 @@ public struct ReturnedError: Sendable {
         self.line = line
         self.record = record
         // The analyst fixes the errors of their own data entry; the state's own matches stay open.
-        self.resubmission = resubmission ?? {
-            switch kind {
-            case .invalidGrade, .exitBeforeStart, .overlapping, .retiredSSIDMismatch, .secondaryExitReason, .exemptionNotGraduate: return .fixed
-            case .duplicatePrimary, .completerWithoutStatus, .ssidNotInODS, .concurrentEnrollment: return .stillOpen
-            }
-        }()
+        self.resubmission =
+            resubmission
+            ?? {
+                switch kind {
+                case .invalidGrade, .exitBeforeStart, .overlapping, .retiredSSIDMismatch, .secondaryExitReason, .exemptionNotGraduate:
+                    return .fixed
+                case .duplicatePrimary, .completerWithoutStatus, .ssidNotInODS, .concurrentEnrollment: return .stillOpen
+                }
+            }()
         // A warning rejects nothing, so no extract needs its whole record: keep what its report row shows.
         let column = field.column
         if kind == .concurrentEnrollment {
@@ -35,8 +38,10 @@ public struct ReturnedError: Sendable {
     }
 
     /// The record's fields a report row shows.
-    static let reportFields: Set<String> = ["StudentLegalLastName", "StudentLegalFirstName", "SSID", "LocalStudentID", "LocalRecordID",
-                                            "SchoolOfAttendance"]
+    static let reportFields: Set<String> = [
+        "StudentLegalLastName", "StudentLegalFirstName", "SSID", "LocalStudentID", "LocalRecordID",
+        "SchoolOfAttendance",
+    ]
 
     /// The CALPADS error ID (as CALPADS' troubleshooting pages name it), the field it reports
     /// and a description in Tally's words.
@@ -81,7 +86,8 @@ public struct ReturnedError: Sendable {
         case .retiredSSIDMismatch: return "The SSID is retired, and the gender or birth year differ from those CALPADS holds for it"
         case .secondaryExitReason: return "A secondary enrollment is exited with E170 or not at all"
         case .exemptionNotGraduate: return "The Graduation Exemption Indicator is given only for a graduate"
-        case .concurrentEnrollment: return "The primary enrollment overlaps a primary enrollment of the student in another LEA (a concurrent enrollment)"
+        case .concurrentEnrollment:
+            return "The primary enrollment overlaps a primary enrollment of the student in another LEA (a concurrent enrollment)"
         }
     }
 }
@@ -101,18 +107,25 @@ public enum CalpadsReturnsSample {
     public static let resubmissionReport117 = "Report_1.17_resubmission.csv"
 
     static func csv(_ cells: [String]) -> String {
-        cells.map { c in c.utf8.contains(where: { $0 == 44 || $0 == 34 }) ? "\"" + c.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : c }
-            .joined(separator: ",")
+        cells.map { c in c.utf8.contains(where: { $0 == 44 || $0 == 34 }) ? "\"" + c.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : c
+        }
+        .joined(separator: ",")
     }
 
     static func reportRows(_ errors: [ReturnedError]) -> String {
-        var out = csv(["Student Name", "SSID", "Local Student ID", "Local Record ID", "School of Attendance", "Error Code",
-                       "Error Description", "Field Name", "Field Value", "Error Severity"]) + "\r\n"
+        var out =
+            csv([
+                "Student Name", "SSID", "Local Student ID", "Local Record ID", "School of Attendance", "Error Code",
+                "Error Description", "Field Name", "Field Value", "Error Severity",
+            ]) + "\r\n"
         for e in errors {
             let r = e.record
             let name = "\(r["StudentLegalLastName"] ?? ""), \(r["StudentLegalFirstName"] ?? "")"
-            out += csv([name, r["SSID"] ?? "", r["LocalStudentID"] ?? "", r["LocalRecordID"] ?? "", r["SchoolOfAttendance"] ?? "",
-                        e.code, e.description, e.field.label, r[e.field.column] ?? "", e.severity]) + "\r\n"
+            out +=
+                csv([
+                    name, r["SSID"] ?? "", r["LocalStudentID"] ?? "", r["LocalRecordID"] ?? "", r["SchoolOfAttendance"] ?? "",
+                    e.code, e.description, e.field.label, r[e.field.column] ?? "", e.severity,
+                ]) + "\r\n"
         }
         return out
     }
@@ -147,9 +160,11 @@ public enum CalpadsReturnsSample {
     /// Learner/Foster Youth - Count" before).
     public static let report117Title = "1.17 - LCFF Unduplicated Pupil – Count"
     /// Its count columns, as in CDE's public Unduplicated Pupil Count file.
-    static let report117Counts = ["Total Enrollment", "Free & Reduced Meal Program", "Foster", "Tribal Foster Youth", "Homeless",
-                                  "Migrant Program", "Direct Certification", "Unduplicated FRPM Eligible Count", "English Learner (EL)",
-                                  "CALPADS Unduplicated Pupil Count (UPC)"]
+    static let report117Counts = [
+        "Total Enrollment", "Free & Reduced Meal Program", "Foster", "Tribal Foster Youth", "Homeless",
+        "Migrant Program", "Direct Certification", "Unduplicated FRPM Eligible Count", "English Learner (EL)",
+        "CALPADS Unduplicated Pupil Count (UPC)",
+    ]
 
     /// Report 1.17: Census Day enrollments CALPADS posted (status 10 or 30, open on Census
     /// Day; rejected records are not posted), by school and grade. Homeless, migrant, foster
@@ -171,8 +186,10 @@ public enum CalpadsReturnsSample {
             let p = e.programs.rawValue
             func has(_ flag: SamplePrograms) -> Bool { p & flag.rawValue != 0 }
             let eligible = has(.frpm) || has(.foster) || has(.homeless) || has(.migrant) || has(.directCertified)
-            let flags = [true, has(.frpm), has(.foster), has(.tribalFoster), has(.homeless), has(.migrant), has(.directCertified),
-                         eligible, has(.englishLearner), eligible || has(.englishLearner)]
+            let flags = [
+                true, has(.frpm), has(.foster), has(.tribalFoster), has(.homeless), has(.migrant), has(.directCertified),
+                eligible, has(.englishLearner), eligible || has(.englishLearner),
+            ]
             let key = (schoolAt[e.school] ?? district.schools.count) * width + (gradeAt[e.grade] ?? order.count)
             var c = counts[key] ?? Array(repeating: 0, count: flags.count)
             for k in 0..<flags.count where flags[k] { c[k] += 1 }

@@ -111,9 +111,10 @@ public enum DistrictGenerator {
         try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let startYear = CalpadsLayouts.startYear(options.academicYear) ?? 2024
         guard let senrLayout = CalpadsLayouts.layout("SENR", year: startYear),
-              let sinfLayout = CalpadsLayouts.layout("SINF", year: startYear),
-              let sprgLayout = CalpadsLayouts.layout("SPRG", year: startYear),
-              let selaLayout = CalpadsLayouts.layout("SELA", year: startYear) else {
+            let sinfLayout = CalpadsLayouts.layout("SINF", year: startYear),
+            let sprgLayout = CalpadsLayouts.layout("SPRG", year: startYear),
+            let selaLayout = CalpadsLayouts.layout("SELA", year: startYear)
+        else {
             throw Diagnostic(.unknownLayout, .error, "no CALPADS layouts for \(options.academicYear)", file: folder)
         }
         var rng = SeededRandom(seed: options.seed)
@@ -121,8 +122,9 @@ public enum DistrictGenerator {
         let firstDay = DateCodec.days(year: startYear, month: 8, day: 14) ?? 0
         let population = SamplePopulation(students: options.students, year: startYear)
         let schools = population.schools.map(\.code)
-        var district = SampleDistrict(lea: options.lea, academicYear: options.academicYear, censusDay: census, schools: schools,
-                                      enrollments: [], sinfSSIDs: [], sisRows: [], defects: [])
+        var district = SampleDistrict(
+            lea: options.lea, academicYear: options.academicYear, censusDay: census, schools: schools,
+            enrollments: [], sinfSSIDs: [], sisRows: [], defects: [])
         district.schoolDetails = population.schools
         let defectEvery = max(50, options.students / max(1, options.students / 200))
         var senr = CaretFile(layout: senrLayout), sinf = CaretFile(layout: sinfLayout)
@@ -169,10 +171,15 @@ public enum DistrictGenerator {
             var exit: Int32? = nil
             var reason: String? = nil
             let draw = rng.int(0..<1_000)
-            if draw < 30 { exit = census - Int32(rng.int(5..<30)); reason = rng.pick(transferReasons) }
-            else if draw < 50 { start = census + Int32(rng.int(5..<40)) }
-            else if draw < 55 { status = "30"; start = firstDay + Int32(rng.int(10..<150)); exit = start + Int32(rng.int(5..<29)); reason = "T160" }
-            else if draw < 58 { status = "50" }
+            if draw < 30 {
+                exit = census - Int32(rng.int(5..<30)); reason = rng.pick(transferReasons)
+            } else if draw < 50 {
+                start = census + Int32(rng.int(5..<40))
+            } else if draw < 55 {
+                status = "30"; start = firstDay + Int32(rng.int(10..<150)); exit = start + Int32(rng.int(5..<29)); reason = "T160"
+            } else if draw < 58 {
+                status = "50"
+            }
             // Planted defects start from a plain open enrollment, so each gives exactly one finding.
             if plant != nil { status = "10"; start = firstDay; exit = nil; reason = nil }
             // Programs run while the enrollment does.
@@ -187,7 +194,8 @@ public enum DistrictGenerator {
             let exemption = completion == "100" && startYear >= 2023 ? "N" : plant == .exemptionNotGraduate && startYear >= 2023 ? "Y" : ""
             if plant == .overlapping { exit = firstDay + 40; reason = "T160"; start = firstDay }
             var record: [String: String] = [
-                "RecordTypeCode": "SENR", "LocalRecordID": recordID("ENR-", senr.lines + 1), "ReportingLEA": options.lea, "SchoolOfAttendance": school,
+                "RecordTypeCode": "SENR", "LocalRecordID": recordID("ENR-", senr.lines + 1), "ReportingLEA": options.lea,
+                "SchoolOfAttendance": school,
                 "AcademicYearID": options.academicYear, "SSID": ssid, "LocalStudentID": local,
                 "StudentLegalFirstName": first, "StudentLegalMiddleName": person.middle, "StudentLegalLastName": last,
                 "StudentBirthDate": ymd(birth), "StudentGenderCode": person.gender, "StudentBirthCountryCode": person.birthCountry,
@@ -205,9 +213,11 @@ public enum DistrictGenerator {
             if person.migrant { programs.insert(.migrant) }
             if person.directCertified { programs.insert(.directCertified) }
             func enroll(_ r: [String: String], _ line: Int, start: Int32, exit: Int32?, reason: String?) {
-                district.enrollments.append(SampleEnrollment(ssid: ssid, school: r["SchoolOfAttendance"] ?? "", grade: r["GradeLevelCode"] ?? "",
-                                                             status: r["EnrollmentStatusCode"] ?? "", start: start, exit: exit,
-                                                             exitReason: reason, line: line, programs: programs))
+                district.enrollments.append(
+                    SampleEnrollment(
+                        ssid: ssid, school: r["SchoolOfAttendance"] ?? "", grade: r["GradeLevelCode"] ?? "",
+                        status: r["EnrollmentStatusCode"] ?? "", start: start, exit: exit,
+                        exitReason: reason, line: line, programs: programs))
             }
             func defect(_ kind: String, _ line: Int, _ detail: String, file: String = "SENR.txt") {
                 district.defects.append(PlantedDefect(kind: kind, ssid: ssid, file: file, line: line, detail: detail))
@@ -295,11 +305,13 @@ public enum DistrictGenerator {
                 defect("missing_sinf", line, "no SINF record")
             } else {
                 // Households live near their school: mostly the school's city.
-                let city = SampleNames.cities[rng.chance(0.85) ? schoolIndex % SampleNames.cities.count : rng.int(0..<SampleNames.cities.count)]
+                let city = SampleNames.cities[
+                    rng.chance(0.85) ? schoolIndex % SampleNames.cities.count : rng.int(0..<SampleNames.cities.count)]
                 var info: [String: String] = [
                     "RecordTypeCode": "SINF", "LocalRecordID": recordID("INF-", sinf.lines + 1), "EffectiveStartDate": ymd(firstDay),
                     "ReportingLEA": options.lea, "SchoolOfAttendance": school, "AcademicYearID": options.academicYear, "SSID": ssid,
-                    "LocalStudentID": local, "StudentLegalFirstName": first, "StudentLegalMiddleName": person.middle, "StudentLegalLastName": last,
+                    "LocalStudentID": local, "StudentLegalFirstName": first, "StudentLegalMiddleName": person.middle,
+                    "StudentLegalLastName": last,
                     "StudentBirthDate": ymd(birth), "StudentGenderCode": person.gender, "StudentBirthCountryCode": person.birthCountry,
                     "StudentHispanicEthnicityIndicator": person.hispanic ? "Y" : "N", "StudentEthnicityMissingIndicator": "N",
                     "StudentRace1Code": person.races[0], "StudentRace2Code": person.races.count > 1 ? person.races[1] : "",
@@ -327,7 +339,8 @@ public enum DistrictGenerator {
                     "SchoolOfAttendance": school, "AcademicYearID": options.academicYear, "SSID": ssid, "LocalStudentID": local,
                     "StudentLegalFirstName": first, "StudentLegalLastName": last, "StudentBirthDate": ymd(birth),
                     "StudentGenderCode": person.gender, "EducationProgramCode": code, "EducationProgramMembershipCode": "1",
-                    "EducationProgramMembershipStartDate": ymd(programStart), "EducationProgramMembershipEndDate": programEnd.map(ymd) ?? "",
+                    "EducationProgramMembershipStartDate": ymd(programStart),
+                    "EducationProgramMembershipEndDate": programEnd.map(ymd) ?? "",
                 ]
                 for (k, v) in more { r[k] = v }
                 _ = sprg.append(r)
@@ -344,13 +357,16 @@ public enum DistrictGenerator {
             // EL and IFEP statuses from July 1, 2020 reach CALPADS from TOMS (the ELPAC): the upload
             // leaves them out (SELA0520).
             let fromTOMS = (person.englishStatus == "EL" || person.englishStatus == "IFEP") && elasStart >= Self.tomsStart
-            if !fromTOMS { _ = sela.append([
-                "RecordTypeCode": "SELA", "LocalRecordID": recordID("ELA-", sela.lines + 1), "ReportingLEA": options.lea,
-                "SchoolOfAttendance": school, "AcademicYearID": options.academicYear, "SSID": ssid, "StudentLegalFirstName": first,
-                "StudentLegalLastName": last, "StudentBirthDate": ymd(birth), "StudentGenderCode": person.gender, "LocalStudentID": local,
-                "EnglishAcquisitionStatusCode": person.englishStatus, "EnglishLanguageAcquisitionStatusStartDate": ymd(elasStart),
-                "PrimaryLanguageCode": person.language,
-            ]) }
+            if !fromTOMS {
+                _ = sela.append([
+                    "RecordTypeCode": "SELA", "LocalRecordID": recordID("ELA-", sela.lines + 1), "ReportingLEA": options.lea,
+                    "SchoolOfAttendance": school, "AcademicYearID": options.academicYear, "SSID": ssid, "StudentLegalFirstName": first,
+                    "StudentLegalLastName": last, "StudentBirthDate": ymd(birth), "StudentGenderCode": person.gender,
+                    "LocalStudentID": local,
+                    "EnglishAcquisitionStatusCode": person.englishStatus, "EnglishLanguageAcquisitionStatusStartDate": ymd(elasStart),
+                    "PrimaryLanguageCode": person.language,
+                ])
+            }
             // SIS (its export of primary enrollments): everyone primarily enrolled except the
             // planted state-only students; a few grade mismatches.
             if plant == .missingFromSIS {
@@ -359,26 +375,34 @@ public enum DistrictGenerator {
                 var sisGrade = grade == "K" ? "KN" : grade
                 if plant == .sisGradeMismatch {
                     sisGrade = grades[(gradeIndex + 1) % grades.count]
-                    defect("sis_grade_mismatch", district.sisRows.count + 2, "SIS grade \(sisGrade), SENR grade \(grade)", file: "sis_enrollment.csv")
+                    defect(
+                        "sis_grade_mismatch", district.sisRows.count + 2, "SIS grade \(sisGrade), SENR grade \(grade)",
+                        file: "sis_enrollment.csv")
                 }
                 let lastCSV = last == "O'Neil" && i % 2 == 0 ? "\"O'Neil, Jr.\"" : last
                 // The SIS shows the student's current enrollment (the later one where two were planted).
                 let sisStart = plant == .overlapping ? firstDay + 30 : start
                 let sisExit = plant == .overlapping ? nil : exit
-                sis += "\(ssid),\(local),\(school),\(sisGrade),\(mdy(sisStart)),\(sisExit.map(mdy) ?? ""),\(lastCSV),\(first),\(mdy(birth))\n"
+                sis +=
+                    "\(ssid),\(local),\(school),\(sisGrade),\(mdy(sisStart)),\(sisExit.map(mdy) ?? ""),\(lastCSV),\(first),\(mdy(birth))\n"
                 district.sisRows.append((ssid, school, sisGrade))
             }
             if plant == .missingFromState {
                 // In the SIS but never sent to the state.
                 let ghost = String(9_000_000_000 + i)
                 let other = population.student(grade: gradeIndex, &rng)
-                sis += "\(ghost),\(900_000 + i),\(school),\(grade == "K" ? "KN" : grade),\(mdy(firstDay)),,\(other.last),\(other.first),\(mdy(birth))\n"
+                sis +=
+                    "\(ghost),\(900_000 + i),\(school),\(grade == "K" ? "KN" : grade),\(mdy(firstDay)),,\(other.last),\(other.first),\(mdy(birth))\n"
                 district.sisRows.append((ghost, school, grade == "K" ? "KN" : grade))
-                district.defects.append(PlantedDefect(kind: "missing_from_state", ssid: ghost, file: "sis_enrollment.csv",
-                                                      line: district.sisRows.count + 1, detail: "in the SIS, absent from SENR"))
+                district.defects.append(
+                    PlantedDefect(
+                        kind: "missing_from_state", ssid: ghost, file: "sis_enrollment.csv",
+                        line: district.sisRows.count + 1, detail: "in the SIS, absent from SENR"))
             }
         }
-        if options.plant == .rules { extras.plantRules(perRule: max(1, options.students / 600), senr: &senr, sinf: &sinf, sprg: &sprg, sela: &sela) }
+        if options.plant == .rules {
+            extras.plantRules(perRule: max(1, options.students / 600), senr: &senr, sinf: &sinf, sprg: &sprg, sela: &sela)
+        }
         try senr.write(to: folder + "/SENR.txt")
         try sinf.write(to: folder + "/SINF.txt")
         try sprg.write(to: folder + "/SPRG.txt")
@@ -423,7 +447,8 @@ struct CaretFile {
     func write(to path: String) throws {
         try bytes.withUnsafeBytes { raw in
             guard let base = raw.baseAddress else { return try Data().write(to: URL(fileURLWithPath: path)) }
-            try Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count, deallocator: .none).write(to: URL(fileURLWithPath: path))
+            try Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count, deallocator: .none).write(
+                to: URL(fileURLWithPath: path))
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import TallyModel
 import TallyData
+import TallyModel
 
 /// What `tally sample calpads` plants: the default defects (the analyst's examples and what
 /// CALPADS sends back), a defect for every CALPADS rule (`--plant rules`), or nothing
@@ -44,11 +44,13 @@ enum SampleRecords {
                     // English in the year's language code set (three letters from 2023-24: Flash #256).
                     out += year >= 2023 ? "eng" : "00"
                 } else if name == "OTHERLANG" {
-                    out += year >= 2023 ? "spa" : "01"  // Spanish, for a status other than EO (SELA0280)
+                    out += year >= 2023 ? "spa" : "01" // Spanish, for a status other than EO (SELA0280)
                 } else if name.hasPrefix("Y") {
                     let offset = Int(name.dropFirst().replacingOccurrences(of: "+", with: "")) ?? 0
                     out += String(year + offset)
-                } else { out += values[name] ?? "" }
+                } else {
+                    out += values[name] ?? ""
+                }
                 continue
             }
             if inside { name.append(ch) } else { out.append(ch) }
@@ -77,7 +79,11 @@ struct RulePlant {
 
     static func parse(_ spec: String) -> RulePlant? {
         let main: Substring, alsoText: Substring
-        if let r = spec.range(of: " => ") { main = spec[..<r.lowerBound]; alsoText = spec[r.upperBound...] } else { main = Substring(spec); alsoText = "" }
+        if let r = spec.range(of: " => ") {
+            main = spec[..<r.lowerBound]; alsoText = spec[r.upperBound...]
+        } else {
+            main = Substring(spec); alsoText = ""
+        }
         var clauses: [Clause] = []
         for clause in main.components(separatedBy: " & ") {
             guard let colon = clause.range(of: ": ") else { return nil }
@@ -135,8 +141,10 @@ struct RulePlants {
     /// A teacher per school: staff demographics, assignment and one English 10 section.
     mutating func writeStaff() {
         for (k, school) in schools.enumerated() {
-            let values = ["LEA": lea, "SCHOOL": school, "SEID": String(2_000_000_000 + k), "STAFF": "T\(k)", "COURSE": "ENG10",
-                          "SECTION": Self.section(school), "REC": "T\(k)"]
+            let values = [
+                "LEA": lea, "SCHOOL": school, "SEID": String(2_000_000_000 + k), "STAFF": "T\(k)", "COURSE": "ENG10",
+                "SECTION": Self.section(school), "REC": "T\(k)",
+            ]
             for type in ["SDEM", "SASS", "CRSE"] { _ = append(type, SampleRecords.base(type, year: year, values)) }
             teachers[school] = values
         }
@@ -164,8 +172,10 @@ struct RulePlants {
             if let start = day("EnrollmentSchoolStartDate"), let exit = day("EnrollmentSchoolExitDate") {
                 let days = String(max(0, Int(exit - start + 1) * 5 / 7))
                 for f in ["ExpectedAttendanceDays", "DaysAttended", "DaysAttendedInPerson"] { stas[f] = days }
-                for f in ["DaysAbsentOutOfSchoolSuspension", "DaysAbsentExcusedNonSuspension", "DaysAbsentUnexcusedNonSuspension",
-                          "ADAGeneratingIndependentStudyDays", "NonADAGeneratingIndependentStudyDays", "AttendanceRecoveryDays"] where stas[f] != nil {
+                for f in [
+                    "DaysAbsentOutOfSchoolSuspension", "DaysAbsentExcusedNonSuspension", "DaysAbsentUnexcusedNonSuspension",
+                    "ADAGeneratingIndependentStudyDays", "NonADAGeneratingIndependentStudyDays", "AttendanceRecoveryDays",
+                ] where stas[f] != nil {
                     stas[f] = "0"
                 }
             } else if stas["DaysAbsentOutOfSchoolSuspension"].flatMap({ Int($0) }) ?? 0 > 0 {
@@ -234,14 +244,18 @@ struct RulePlants {
         return rule.types.contains(target) || rule.types.contains("*") ? target : (rule.types.first ?? target)
     }
 
-    mutating func plantOne(_ rule: CalpadsRule, _ plant: RulePlant, _ k: Int,
-                           senr: inout CaretFile, sinf: inout CaretFile, sprg: inout CaretFile, sela: inout CaretFile) {
+    mutating func plantOne(
+        _ rule: CalpadsRule, _ plant: RulePlant, _ k: Int,
+        senr: inout CaretFile, sinf: inout CaretFile, sprg: inout CaretFile, sela: inout CaretFile
+    ) {
         let staff = plant.targets.contains { ["SDEM", "SASS", "CRSE", "CRSC"].contains($0) }
         let school = plantSchools.isEmpty ? schools[k % schools.count] : plantSchools[k % plantSchools.count]
         let ssid = String(1_800_000_000 + k), seid = String(3_000_000_000 + k)
-        let values = ["LEA": lea, "SCHOOL": school, "SSID": ssid, "LOCAL": String(900_000 + k), "SEID": seid, "STAFF": "S\(k)",
-                      "COURSE": staff ? "P\(k)" : "ENG10", "SECTION": staff ? "P\(k)-1" : Self.section(school), "REC": "P\(k)",
-                      "K": String(k), "OTHER": String(1_900_000_000 + k)]
+        let values = [
+            "LEA": lea, "SCHOOL": school, "SSID": ssid, "LOCAL": String(900_000 + k), "SEID": seid, "STAFF": "S\(k)",
+            "COURSE": staff ? "P\(k)" : "ENG10", "SECTION": staff ? "P\(k)-1" : Self.section(school), "REC": "P\(k)",
+            "K": String(k), "OTHER": String(1_900_000_000 + k),
+        ]
         // The entity's records: a student's SENR and SINF, a staff member's SDEM, SASS and a
         // course section (a teacher teaches one: CERT048), and the records of every file the
         // plant changes.
@@ -267,17 +281,25 @@ struct RulePlants {
         // (CERT128) when the plant does not write one: zero days, so that no enrollment, however
         // short, has fewer days than expected (CERT129).
         if !staff, !plant.targets.contains("STAS") {
-            for e in records["SENR"] ?? [] where ["10", "30"].contains(e["EnrollmentStatusCode"] ?? "")
-                && CalpadsValidator.absenceGrades.contains(e["GradeLevelCode"] ?? "") && !["0000001", "0000002"].contains(e["SchoolOfAttendance"] ?? "") {
+            for e in records["SENR"] ?? []
+            where ["10", "30"].contains(e["EnrollmentStatusCode"] ?? "")
+                && CalpadsValidator.absenceGrades.contains(e["GradeLevelCode"] ?? "")
+                && !["0000001", "0000002"].contains(e["SchoolOfAttendance"] ?? "")
+            {
                 var stas = SampleRecords.base("STAS", year: year, values)
                 // An enrollment in another year (a planted SENR0006) is not this year's to summarize.
                 guard e["AcademicYearID"] == stas["AcademicYearID"] else { continue }
                 for f in ["SchoolOfAttendance", "SSID"] { stas[f] = e[f] }
-                for f in ["ExpectedAttendanceDays", "DaysAttended", "DaysAttendedInPerson", "DaysAbsentExcusedNonSuspension", "DaysAbsentUnexcusedNonSuspension"] { stas[f] = "0" }
+                for f in [
+                    "ExpectedAttendanceDays", "DaysAttended", "DaysAttendedInPerson", "DaysAbsentExcusedNonSuspension",
+                    "DaysAbsentUnexcusedNonSuspension",
+                ] { stas[f] = "0" }
                 // One summary per school, each with its own Local Record ID.
                 let made = records["STAS"] ?? []
                 if let id = stas["LocalRecordID"], !id.isEmpty { stas["LocalRecordID"] = id + "-A" + String(made.count + 1) }
-                if !made.contains(where: { $0["SchoolOfAttendance"] == stas["SchoolOfAttendance"] }) { records["STAS", default: []].append(stas) }
+                if !made.contains(where: { $0["SchoolOfAttendance"] == stas["SchoolOfAttendance"] }) {
+                    records["STAS", default: []].append(stas)
+                }
             }
         }
         addCourseRecords(plant, staff: staff, values, &records)
@@ -311,7 +333,9 @@ struct RulePlants {
             guard !completer.isEmpty else { return }
             guard !plant.targets.contains("SCSC") else {
                 // The plant's own completions are by the clean student too (else CERT098).
-                let identity = ["SSID", "LocalStudentID", "StudentLegalFirstName", "StudentLegalLastName", "StudentBirthDate", "StudentGenderCode"]
+                let identity = [
+                    "SSID", "LocalStudentID", "StudentLegalFirstName", "StudentLegalLastName", "StudentBirthDate", "StudentGenderCode",
+                ]
                 // Each planted staff member's own section: one student completing the same
                 // section twice in a marking period would be SCSC0230.
                 records["SCSC"] = records["SCSC"]?.map { r in
@@ -324,9 +348,12 @@ struct RulePlants {
             var seen = Set<String>()
             for section in records["CRSC"] ?? [] where section["AcademicYearID"] == completer["AcademicYearID"] {
                 var scsc = completer
-                for (f, from) in [("SchoolOfCourseDelivery", "SchoolOfCourseDelivery"), ("LocalCourseID", "CRSLocalCourseID"),
-                                  ("CourseSectionID", "CourseSectionID"), ("AcademicTermCode", "AcademicTermCode")] { scsc[f] = section[from] }
-                let key = ["SchoolOfCourseDelivery", "LocalCourseID", "CourseSectionID", "AcademicTermCode"].map { scsc[$0] ?? "" }.joined(separator: "|")
+                for (f, from) in [
+                    ("SchoolOfCourseDelivery", "SchoolOfCourseDelivery"), ("LocalCourseID", "CRSLocalCourseID"),
+                    ("CourseSectionID", "CourseSectionID"), ("AcademicTermCode", "AcademicTermCode"),
+                ] { scsc[f] = section[from] }
+                let key = ["SchoolOfCourseDelivery", "LocalCourseID", "CourseSectionID", "AcademicTermCode"].map { scsc[$0] ?? "" }.joined(
+                    separator: "|")
                 // The clean student's completion of this section: a record of its own.
                 scsc["LocalRecordID"] = (values["REC"] ?? "P") + "-C" + String((records["SCSC"]?.count ?? 0) + 1)
                 if seen.insert(key).inserted { records["SCSC", default: []].append(scsc) }
@@ -337,9 +364,11 @@ struct RulePlants {
             let base = SampleRecords.base(type, year: year, values)
             let needs = (records["SENR"] ?? []).contains { e in
                 e["AcademicYearID"] == base["AcademicYearID"] && e["SSID"] == base["SSID"]
-                    && CalpadsValidator.needsCourseData(rule, status: e["EnrollmentStatusCode"], grade: e["GradeLevelCode"], school: e["SchoolOfAttendance"],
-                                                        start: CalpadsValidator.day(e["EnrollmentSchoolStartDate"]), exit: CalpadsValidator.day(e["EnrollmentSchoolExitDate"]),
-                                                        exitReason: e["StudentExitReasonCode"], year: year)
+                    && CalpadsValidator.needsCourseData(
+                        rule, status: e["EnrollmentStatusCode"], grade: e["GradeLevelCode"], school: e["SchoolOfAttendance"],
+                        start: CalpadsValidator.day(e["EnrollmentSchoolStartDate"]),
+                        exit: CalpadsValidator.day(e["EnrollmentSchoolExitDate"]),
+                        exitReason: e["StudentExitReasonCode"], year: year)
             }
             if needs { records[type] = [base] }
         }

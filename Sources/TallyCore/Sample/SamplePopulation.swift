@@ -22,7 +22,7 @@ struct SampleStudent {
     var birthCountry = "US"
     var englishStatus = "EO"
     var language = ""
-    var frpm: String? = nil          // "181" free, "182" reduced
+    var frpm: String? = nil // "181" free, "182" reduced
     var directCertified = false
     var homeless = false, foster = false, migrant = false
 }
@@ -52,7 +52,8 @@ struct SamplePopulation {
             // School codes are 7-digit text; the first one has a leading zero on purpose.
             let code = k == 0 ? "0112345" : String(6_000_001 + k * 1_733)
             let (level, grades): (String, ClosedRange<Int>) =
-                k < elementary ? ("Elementary", k % 3 == 2 ? 0...7 : 0...6) : k < elementary + middle ? ("Middle", 7...9) : ("High", 10...13)
+                k < elementary
+                ? ("Elementary", k % 3 == 2 ? 0...7 : 0...6) : k < elementary + middle ? ("Middle", 7...9) : ("High", 10...13)
             let repeatNumber = k / namesakes.count
             let name = "\(namesakes[k % namesakes.count]) \(level)" + (repeatNumber > 0 ? " No. \(repeatNumber + 1)" : "")
             schools.append(SampleSchool(code: code, name: name, grades: grades))
@@ -128,12 +129,20 @@ struct SamplePopulation {
             if second != s.first, s.first.count + second.count < 29 { s.first += " " + second }
         }
         // Middle names: none for some, often another given name of the heritage, else a common one.
-        s.middle = rng.chance(0.3) ? "" : rng.chance(0.5) ? rng.pick(firsts) : rng.pick(s.gender == "M" || (s.gender == "X" && rng.chance(0.5)) ? SampleNames.middleMale : SampleNames.middleFemale)
+        s.middle =
+            rng.chance(0.3)
+            ? ""
+            : rng.chance(0.5)
+                ? rng.pick(firsts)
+                : rng.pick(s.gender == "M" || (s.gender == "X" && rng.chance(0.5)) ? SampleNames.middleMale : SampleNames.middleFemale)
         if s.middle == s.first { s.middle = "" }
         s.last = rng.pick(h.last)
         // Compound surnames: two family names, hyphenated or not.
-        if h.hispanic, rng.chance(0.12) { s.last += (rng.chance(0.5) ? "-" : " ") + rng.pick(h.last) }
-        else if rng.chance(0.03) { s.last += "-" + rng.pick(h.last) }
+        if h.hispanic, rng.chance(0.12) {
+            s.last += (rng.chance(0.5) ? "-" : " ") + rng.pick(h.last)
+        } else if rng.chance(0.03) {
+            s.last += "-" + rng.pick(h.last)
+        }
         s.hispanic = h.hispanic
         // Guardians: of the student's heritage; mostly the student's surname.
         s.guardian1 = (rng.pick(rng.chance(0.6) ? h.female : h.male), rng.chance(0.8) ? s.last : rng.pick(h.last))
@@ -146,8 +155,12 @@ struct SamplePopulation {
         let shares = Self.englishShares(grade: grade)
         let scale = min(h.homeLanguage, 0.97 / (shares.el + shares.rfep + shares.ifep))
         let e = Double.random(in: 0..<1, using: &rng)
-        s.englishStatus = e < shares.el * scale ? "EL" : e < (shares.el + shares.rfep) * scale ? "RFEP"
-            : e < (shares.el + shares.rfep + shares.ifep) * scale ? "IFEP" : "EO"
+        s.englishStatus =
+            e < shares.el * scale
+            ? "EL"
+            : e < (shares.el + shares.rfep) * scale
+                ? "RFEP"
+                : e < (shares.el + shares.rfep + shares.ifep) * scale ? "IFEP" : "EO"
         if s.englishStatus == "EO" {
             // English only; from 2023-24 a few deaf students' primary language is American Sign
             // Language (ase; the two-digit code set had no code for it).
@@ -173,8 +186,10 @@ struct SamplePopulation {
     }
 
     /// Free or reduced-price meal shares of students who are not English learners, by heritage.
-    static let mealShare: [String: Double] = ["Hispanic": 0.62, "White": 0.30, "Asian": 0.36, "Black": 0.62, "Filipino": 0.30,
-                                              "Two or more": 0.38, "Pacific Islander": 0.60, "American Indian": 0.60]
+    static let mealShare: [String: Double] = [
+        "Hispanic": 0.62, "White": 0.30, "Asian": 0.36, "Black": 0.62, "Filipino": 0.30,
+        "Two or more": 0.38, "Pacific Islander": 0.60, "American Indian": 0.60,
+    ]
 
     /// A street line: number, street and suffix, sometimes an apartment.
     static func streetLine(_ rng: inout SeededRandom) -> String {

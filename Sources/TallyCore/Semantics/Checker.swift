@@ -44,8 +44,10 @@ public final class Checker {
     ///   - overrides: `--param name=value` pairs.
     ///   - baseDirectory: the playbook's folder (relative paths start there).
     ///   - displayBase: the folder paths are shown relative to (the working folder).
-    public init(playbook: Playbook, overrides: [String: String], baseDirectory: String, displayBase: String,
-                store: QAStore? = nil, source: @escaping SchemaSource) {
+    public init(
+        playbook: Playbook, overrides: [String: String], baseDirectory: String, displayBase: String,
+        store: QAStore? = nil, source: @escaping SchemaSource
+    ) {
         self.store = store
         self.playbook = playbook
         self.overrides = overrides
@@ -58,7 +60,9 @@ public final class Checker {
     public func check() -> Result<Plan, DiagnosticList> {
         checkParams()
         if diagnostics.isEmpty {
-            titleIndex = playbook.statements.firstIndex { if case .playbook = $0.statement { return true }; return false }
+            titleIndex = playbook.statements.firstIndex {
+                if case .playbook = $0.statement { return true }; return false
+            }
             for (index, node) in playbook.statements.enumerated() {
                 if Interpreter.reads(node).contains(where: { tables[$0]?.open != nil }) { deferred.insert(index) }
                 // Past the errors that are shown, "did you mean" is not worked out: 100,000
@@ -72,8 +76,9 @@ public final class Checker {
         }
         if diagnostics.isEmpty { checkMaskNames() }
         if !diagnostics.isEmpty { return .failure(DiagnosticList(Diagnostic.capped(diagnostics))) }
-        var plan = Plan(playbook: playbook, params: params, paramTypes: paramTypes, paramOrder: paramOrder,
-                        loads: loads, exports: exports, schemas: schemas, deferred: deferred)
+        var plan = Plan(
+            playbook: playbook, params: params, paramTypes: paramTypes, paramOrder: paramOrder,
+            loads: loads, exports: exports, schemas: schemas, deferred: deferred)
         plan.warnings = warnings
         return .success(plan)
     }
@@ -92,11 +97,18 @@ public final class Checker {
         let open = tables.values.contains { $0.open != nil } || schemas.values.contains { $0.open != nil }
         let candidates = known.sorted()
         func report(_ name: String, _ make: (String, String?) -> Diagnostic) {
-            let help = Suggest.help(for: name, in: candidates) ?? "a mask names a column exactly as the tables have it (`tally check` lists them)"
+            let help =
+                Suggest.help(for: name, in: candidates) ?? "a mask names a column exactly as the tables have it (`tally check` lists them)"
             let message = "no table of this playbook has a column \"\(name)\" to mask"
             let d = make(message, help)
-            if open { warnings.append(Diagnostic(.unknownColumn, .warning, d.message + " (a pivot's columns are known only when it runs)", file: d.file, line: d.line, help: d.help)) }
-            else { diagnostics.append(d) }
+            if open {
+                warnings.append(
+                    Diagnostic(
+                        .unknownColumn, .warning, d.message + " (a pivot's columns are known only when it runs)", file: d.file,
+                        line: d.line, help: d.help))
+            } else {
+                diagnostics.append(d)
+            }
         }
         for node in playbook.statements {
             guard case .mask(let names) = node.statement else { continue }
@@ -151,18 +163,25 @@ public final class Checker {
                     // A path given on the command line is relative to where the command runs
                     // (a default in the playbook, to the playbook's folder).
                     params[name.text] = .text(((displayBase as NSString).appendingPathComponent(raw) as NSString).standardizingPath)
-                } else if let value = Checker.parseParam(raw, type) { params[name.text] = value } else {
-                    diagnostics.append(Diagnostic(.parameterValue, .error, "--param \(name.text)=\(raw): not a valid \(type.rawValue)", file: file,
-                                                  line: name.span.line, column: name.span.column, length: name.span.length,
-                                                  help: type == .date ? "write dates as YYYY-MM-DD" : nil))
+                } else if let value = Checker.parseParam(raw, type) {
+                    params[name.text] = value
+                } else {
+                    diagnostics.append(
+                        Diagnostic(
+                            .parameterValue, .error, "--param \(name.text)=\(raw): not a valid \(type.rawValue)", file: file,
+                            line: name.span.line, column: name.span.column, length: name.span.length,
+                            help: type == .date ? "write dates as YYYY-MM-DD" : nil))
                 }
             } else if required {
-                diagnostics.append(Diagnostic(.parameterValue, .error, "parameter \"\(name.text)\" is required", file: file, line: name.span.line,
-                                              column: name.span.column, length: name.span.length,
-                                              help: "pass it on the command line: --param \(name.text)=VALUE"))
+                diagnostics.append(
+                    Diagnostic(
+                        .parameterValue, .error, "parameter \"\(name.text)\" is required", file: file, line: name.span.line,
+                        column: name.span.column, length: name.span.length,
+                        help: "pass it on the command line: --param \(name.text)=VALUE"))
             } else if let defaultValue {
                 if let t = defaultValue.type, !t.isComparable(with: type) {
-                    diagnostics.append(error(.parameterValue, "the default of \"\(name.text)\" is \(t.rawValue), not \(type.rawValue)", name.span))
+                    diagnostics.append(
+                        error(.parameterValue, "the default of \"\(name.text)\" is \(t.rawValue), not \(type.rawValue)", name.span))
                 } else if type == .decimal, case .integer(let v) = defaultValue {
                     params[name.text] = .decimal(Double(v))
                 } else {
@@ -171,9 +190,11 @@ public final class Checker {
             }
         }
         for key in overrides.keys.sorted() where declared[key] == nil {
-            diagnostics.append(Diagnostic(.unknownParameter, .error, "unknown parameter \"\(key)\" (given with --param)", file: file,
-                                          help: Suggest.help(for: key, in: declared.keys.sorted(), noun: "parameters")
-                                            ?? "this playbook declares no parameters"))
+            diagnostics.append(
+                Diagnostic(
+                    .unknownParameter, .error, "unknown parameter \"\(key)\" (given with --param)", file: file,
+                    help: Suggest.help(for: key, in: declared.keys.sorted(), noun: "parameters")
+                        ?? "this playbook declares no parameters"))
         }
     }
 
@@ -213,17 +234,21 @@ public final class Checker {
                 // Point at the { itself: one column for the opening quote, then its offset.
                 let offset = template[..<open].count
                 let at = SourceSpan(line: span.line, column: span.column + 1 + offset, length: 1)
-                throw error(.unclosed, "this { in the path is never closed", at, help: "a parameter is written {name}, e.g. \"data/{lea}/SENR.txt\"")
+                throw error(
+                    .unclosed, "this { in the path is never closed", at, help: "a parameter is written {name}, e.g. \"data/{lea}/SENR.txt\""
+                )
             }
             let name = String(rest[rest.index(after: open)..<close])
             guard let value = params[name] else {
-                throw error(.unknownParameter, "the path uses {\(name)}, which is not a parameter", span,
-                            help: Suggest.help(for: name, in: paramOrder, noun: "parameters"))
+                throw error(
+                    .unknownParameter, "the path uses {\(name)}, which is not a parameter", span,
+                    help: Suggest.help(for: name, in: paramOrder, noun: "parameters"))
             }
             let piece = value.display
             if !pathParams.contains(name), piece.contains("/") || piece.contains("..") {
-                throw error(.parameterValue, "parameter \"\(name)\" (\"\(piece)\") is text, and text may not contain / or .. inside a path", span,
-                            help: "to let it name a folder, declare it as a path: param \(name): path = \"data/2025\"")
+                throw error(
+                    .parameterValue, "parameter \"\(name)\" (\"\(piece)\") is text, and text may not contain / or .. inside a path", span,
+                    help: "to let it name a folder, declare it as a path: param \(name): path = \"data/2025\"")
             }
             out += piece
             letters += pathParams.contains(name) ? piece : "x"
@@ -235,8 +260,9 @@ public final class Checker {
         // that neither may make alone.
         func dots(_ path: String) -> Int { path.split(separator: "/").filter { $0 == ".." || $0 == "." }.count }
         if dots(out) != dots(letters) {
-            throw error(.exportPath, "the parameters in this path together make \".\" or \"..\" (\(out)), which text parameters may not", span,
-                        help: "declare a parameter that names a folder as a path: param out: path = \"out\"")
+            throw error(
+                .exportPath, "the parameters in this path together make \".\" or \"..\" (\(out)), which text parameters may not", span,
+                help: "declare a parameter that names a folder as a path: param out: path = \"out\"")
         }
         let path = out.hasPrefix("/") ? out : ((base ?? baseDirectory) as NSString).appendingPathComponent(out)
         let standardized = Checker.lexical(path)
@@ -286,8 +312,9 @@ public final class Checker {
         case "tsv", "tab": return .tsv
         case "xlsx": return .xlsx(sheet: nil, headerRow: nil)
         default:
-            throw error(.unknownOption, "say how to \(verb) \"\((path as NSString).lastPathComponent)\"", span,
-                        help: "add a format: as csv, as tsv, as delimited \"^\", as calpads SENR")
+            throw error(
+                .unknownOption, "say how to \(verb) \"\((path as NSString).lastPathComponent)\"", span,
+                help: "add a format: as csv, as tsv, as delimited \"^\", as calpads SENR")
         }
     }
 }

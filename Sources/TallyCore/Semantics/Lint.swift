@@ -28,15 +28,21 @@ enum Lint {
         switch expr.kind {
         case .binary(let op, let l, let r):
             if ["<", "<=", ">", ">="].contains(op), let column = textColumn(l) ?? textColumn(r), isText(l) || isText(r) {
-                warnings.append(warning(.textComparedAsNumbers, "\(column) is text: \(op) compares it alphabetically (\"KN\" > \"05\", \"9\" > \"10\")", file,
-                                        expr.span, help: help(column)))
+                warnings.append(
+                    warning(
+                        .textComparedAsNumbers, "\(column) is text: \(op) compares it alphabetically (\"KN\" > \"05\", \"9\" > \"10\")",
+                        file,
+                        expr.span, help: help(column)))
             }
             expression(l, schema, file, into: &warnings)
             expression(r, schema, file, into: &warnings)
         case .between(let v, let low, let high, _):
             if let column = textColumn(v), isText(low) || isText(high) {
-                warnings.append(warning(.textComparedAsNumbers, "\(column) is text: between compares it alphabetically (\"KN\" is between \"01\" and \"12\")", file,
-                                        expr.span, help: help(column)))
+                warnings.append(
+                    warning(
+                        .textComparedAsNumbers,
+                        "\(column) is text: between compares it alphabetically (\"KN\" is between \"01\" and \"12\")", file,
+                        expr.span, help: help(column)))
             }
             for e in [v, low, high] { expression(e, schema, file, into: &warnings) }
         case .unary(_, let e), .isNull(let e, _): expression(e, schema, file, into: &warnings)
@@ -58,9 +64,13 @@ enum Lint {
         var warnings: [Diagnostic] = []
         for item in items where ["min", "max"].contains(item.function.text) {
             guard let argument = item.argument, case .name(let column) = argument.kind, schema.type(of: column) == .text,
-                  column.lowercased().contains("grade") else { continue }
-            warnings.append(warning(.textComparedAsNumbers, "\(column) is text: \(item.function.text) takes the alphabetically \(item.function.text == "max" ? "last" : "first") (max is TK, not 12)",
-                                    file, argument.span, help: "\(item.function.text)(grade_order(\(column))) gives the grade's place"))
+                column.lowercased().contains("grade")
+            else { continue }
+            warnings.append(
+                warning(
+                    .textComparedAsNumbers,
+                    "\(column) is text: \(item.function.text) takes the alphabetically \(item.function.text == "max" ? "last" : "first") (max is TK, not 12)",
+                    file, argument.span, help: "\(item.function.text)(grade_order(\(column))) gives the grade's place"))
         }
         return warnings
     }

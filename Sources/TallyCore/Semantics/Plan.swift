@@ -49,7 +49,8 @@ public struct ExportRequest: Sendable {
     /// A path with every column placeholder as one plain name, for checks made before the
     /// values are known (a value never makes `/`, `.` or `..`: see `pathPiece`).
     static func filled(_ path: String) -> String {
-        path.split(separator: "\u{1}", omittingEmptySubsequences: false).enumerated().map { $0.offset % 2 == 1 ? "x" : String($0.element) }.joined()
+        path.split(separator: "\u{1}", omittingEmptySubsequences: false).enumerated().map { $0.offset % 2 == 1 ? "x" : String($0.element) }
+            .joined()
     }
 
     /// A value as a file or folder name: no `/`, no leading dot, never empty.

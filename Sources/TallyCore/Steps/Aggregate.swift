@@ -36,16 +36,19 @@ public struct AggregateStep: StepKind {
 
     static func function(_ name: Name, _ ctx: StepCheckContext) throws -> AggregateFunction {
         guard let f = AggregateFunction(rawValue: name.text.lowercased()) else {
-            throw ctx.error(.unknownFunction, "unknown aggregate function \"\(name.text)\"", name.span,
-                            help: Suggest.help(for: name.text, in: AggregateFunction.allCases.map(\.rawValue), noun: "aggregate functions"))
+            throw ctx.error(
+                .unknownFunction, "unknown aggregate function \"\(name.text)\"", name.span,
+                help: Suggest.help(for: name.text, in: AggregateFunction.allCases.map(\.rawValue), noun: "aggregate functions"))
         }
         return f
     }
 
     /// The function and its result type, its argument checked (`pivot values` passes no help
     /// for a text argument, as it always has).
-    static func typed(_ name: Name, _ argument: Expr?, _ input: Schema, _ ctx: StepCheckContext,
-                      textHelp: Bool = true) throws -> (AggregateFunction, DataType) {
+    static func typed(
+        _ name: Name, _ argument: Expr?, _ input: Schema, _ ctx: StepCheckContext,
+        textHelp: Bool = true
+    ) throws -> (AggregateFunction, DataType) {
         let f = try function(name, ctx)
         var argumentType: DataType? = nil
         if let argument {
@@ -54,8 +57,9 @@ public struct AggregateStep: StepKind {
             throw ctx.error(.badArguments, "\(f.rawValue) needs a column, e.g. \(f.rawValue)(Amount)", name.span)
         }
         if f == .sum || f == .avg, let t = argumentType, !t.isNumeric {
-            throw ctx.error(.notNumeric, "\(f.rawValue) needs numbers; this is \(t.rawValue)", argument?.span ?? name.span,
-                            help: t == .text && textHelp ? "declare the column as integer or decimal in columns (...)" : nil)
+            throw ctx.error(
+                .notNumeric, "\(f.rawValue) needs numbers; this is \(t.rawValue)", argument?.span ?? name.span,
+                help: t == .text && textHelp ? "declare the column as integer or decimal in columns (...)" : nil)
         }
         return (f, f.resultType(argumentType))
     }

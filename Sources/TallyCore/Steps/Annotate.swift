@@ -21,11 +21,15 @@ public struct AnnotateStep: StepKind {
     public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         let other = try ctx.requireTable(findings)
         guard other.contains("rule") else {
-            throw ctx.error(.missingKeyColumn, "\(findings.text) has no rule column: annotate with the findings of validate", findings.span,
-                            help: "findings = senr | validate calpads SENR with sinf")
+            throw ctx.error(
+                .missingKeyColumn, "\(findings.text) has no rule column: annotate with the findings of validate", findings.span,
+                help: "findings = senr | validate calpads SENR with sinf")
         }
         guard input.contains("ErrorCode") || input.contains(CalpadsReturns.ruleColumn) else {
-            throw ctx.error(.missingKeyColumn, "\(ctx.tableName) has no ErrorCode column: annotate a table loaded as calpads errors or calpads SENR rejected", findings.span)
+            throw ctx.error(
+                .missingKeyColumn,
+                "\(ctx.tableName) has no ErrorCode column: annotate a table loaded as calpads errors or calpads SENR rejected",
+                findings.span)
         }
         var fields = ReturnSteps.annotateColumns
         if !input.contains(CalpadsReturns.ruleColumn) { fields.insert(Schema.Field(name: CalpadsReturns.ruleColumn, type: .text), at: 0) }
@@ -42,8 +46,11 @@ public struct AnnotateStep: StepKind {
         // Tally's findings by record: its file and line, else its SSID.
         var byLine: [String: [Int]] = [:], bySSID: [String: [Int]] = [:]
         for row in 0..<findings.rowCount {
-            if let f = text(fileColumn, row), let l = text(lineColumn, row) { byLine[f + ":" + l, default: []].append(row) }
-            else if let s = text(ssidColumn, row) { bySSID[key(s), default: []].append(row) }
+            if let f = text(fileColumn, row), let l = text(lineColumn, row) {
+                byLine[f + ":" + l, default: []].append(row)
+            } else if let s = text(ssidColumn, row) {
+                bySSID[key(s), default: []].append(row)
+            }
         }
         let code = input.column("ErrorCode"), given = input.column(CalpadsReturns.ruleColumn), inputSSID = input.column("SSID")
         let located = input.column("located_by")
@@ -52,9 +59,13 @@ public struct AnnotateStep: StepKind {
         var groups: [String: [Int]] = [:], order: [String] = []
         for row in 0..<input.rowCount {
             let k: String
-            if let place = input.provenance.location(row), byLine[place.file + ":\(place.line)"] != nil { k = "L" + place.file + ":\(place.line)" }
-            else if let s = text(inputSSID, row), bySSID[key(s)] != nil { k = "S" + key(s) }
-            else { k = "R\(row)" }
+            if let place = input.provenance.location(row), byLine[place.file + ":\(place.line)"] != nil {
+                k = "L" + place.file + ":\(place.line)"
+            } else if let s = text(inputSSID, row), bySSID[key(s)] != nil {
+                k = "S" + key(s)
+            } else {
+                k = "R\(row)"
+            }
             if groups[k] == nil { order.append(k) }
             groups[k, default: []].append(row)
         }
@@ -72,7 +83,9 @@ public struct AnnotateStep: StepKind {
             var left = candidates
             // The same rule first, then Tally's other findings on the record, in order.
             for row in rows {
-                guard let id = ruleID(row), let i = left.firstIndex(where: { text(ruleColumn, $0).map(CalpadsReturns.ruleID) == id }) else { continue }
+                guard let id = ruleID(row), let i = left.firstIndex(where: { text(ruleColumn, $0).map(CalpadsReturns.ruleID) == id }) else {
+                    continue
+                }
                 pairedFinding[row] = left[i]; exact[row] = true
                 left.remove(at: i)
             }
@@ -115,7 +128,8 @@ public struct AnnotateStep: StepKind {
                     notes.append(.text("not predicted: Tally has rule \(known.id) but it did not flag this record — check the rule"))
                 } else {
                     gaps += 1
-                    notes.append(.text("not predicted: Tally has no rule \(id ?? "for this error") — a gap in Tally's rules worth recording"))
+                    notes.append(
+                        .text("not predicted: Tally has no rule \(id ?? "for this error") — a gap in Tally's rules worth recording"))
                 }
             }
         }
@@ -127,11 +141,14 @@ public struct AnnotateStep: StepKind {
         out.setColumn("tally_rule", tallyRule.build())
         out.setColumn("note", notes.build())
         var result = StepResult(keyword: "annotate", rowsIn: input.rowCount, rowsOut: out.rowCount)
-        result.notes = ["\(Format.count(same + other)) of \(Format.plural(input.rowCount, "error")) predicted by Tally's rules (\(Format.count(same)) under the same ID, \(Format.count(other)) under another); \(Format.count(gaps + silent)) not predicted: \(Format.count(gaps)) with no Tally rule, \(Format.count(silent)) where Tally's rule did not fire"]
+        result.notes = [
+            "\(Format.count(same + other)) of \(Format.plural(input.rowCount, "error")) predicted by Tally's rules (\(Format.count(same)) under the same ID, \(Format.count(other)) under another); \(Format.count(gaps + silent)) not predicted: \(Format.count(gaps)) with no Tally rule, \(Format.count(silent)) where Tally's rule did not fire"
+        ]
         let severity = findings.column("severity")
         let unmatched = (0..<findings.rowCount).filter { !usedFindings.contains($0) && text(severity, $0) != "warning" }.count
         if unmatched > 0 {
-            result.notes.append("\(Format.plural(unmatched, "fatal Tally finding")) in \(findingsName.text) on records CALPADS reported no error for")
+            result.notes.append(
+                "\(Format.plural(unmatched, "fatal Tally finding")) in \(findingsName.text) on records CALPADS reported no error for")
         }
         return (out, result)
     }

@@ -49,13 +49,16 @@ public struct DeriveStep: StepKind {
         // number(x) / integer(x): the values that are not numbers became null; say how many.
         for (name, expr) in items {
             guard case .call(let f, let args) = expr.kind, f == "number" || f == "integer", args.count == 1,
-                  let made = table.column(name.text) else { continue }
+                let made = table.column(name.text)
+            else { continue }
             let argument = try ctx.evaluator(input).evaluate(args[0])
             // (No example value: a note is free text, and the column may be masked.)
             var count = 0
             for row in 0..<table.rowCount where made.isNull(row) && !argument.isNull(row) { count += 1 }
             if count > 0 {
-                result.notes.append("warning: \(name.text): \(Format.plural(count, "value")) of \(ExprTyper.source(args[0])) not \(f == "number" ? "a number" : "an integer") became null")
+                result.notes.append(
+                    "warning: \(name.text): \(Format.plural(count, "value")) of \(ExprTyper.source(args[0])) not \(f == "number" ? "a number" : "an integer") became null"
+                )
             }
         }
         return (table, result)

@@ -16,8 +16,11 @@ public struct DiffSnapshotStep: StepKind {
         var baseline: SnapshotBaseline? = nil
         if p.acceptKeyword("as") {
             try p.expectKeyword("of")
-            if case .integer(let id) = p.current.kind { _ = p.advance(); baseline = .run(id) }
-            else { baseline = .label(try p.string("a run id or a run label in quotes, e.g. as of \"certified\"").0) }
+            if case .integer(let id) = p.current.kind {
+                _ = p.advance(); baseline = .run(id)
+            } else {
+                baseline = .label(try p.string("a run id or a run label in quotes, e.g. as of \"certified\"").0)
+            }
         }
         return Self(name: snapshot, asOf: baseline, scope: try p.scopeClause())
     }
@@ -50,7 +53,9 @@ public struct DiffSnapshotStep: StepKind {
         if let change = output.column("change") {
             for row in 0..<output.rowCount { counts[change.value(row).display, default: 0] += 1 }
         }
-        result.notes = ["\(counts["added"] ?? 0) added, \(counts["removed"] ?? 0) removed, \(counts["changed"] ?? 0) changed since snapshot \"\(name)\" \(baseline)"]
+        result.notes = [
+            "\(counts["added"] ?? 0) added, \(counts["removed"] ?? 0) removed, \(counts["changed"] ?? 0) changed since snapshot \"\(name)\" \(baseline)"
+        ]
         return (output, result)
     }
 }

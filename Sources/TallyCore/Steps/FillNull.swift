@@ -34,8 +34,9 @@ public struct FillNullStep: StepKind {
         for column in columns {
             let t = try ctx.requireColumn(column, in: input)
             if let valueType, !t.isComparable(with: valueType) {
-                throw ctx.error(.mismatchedTypes, "\(column.text) is \(t.rawValue); fill_null cannot put \(valueType.rawValue) in it", value.span,
-                                help: t == .text ? "write the value in quotes" : "give a value of the column's type")
+                throw ctx.error(
+                    .mismatchedTypes, "\(column.text) is \(t.rawValue); fill_null cannot put \(valueType.rawValue) in it", value.span,
+                    help: t == .text ? "write the value in quotes" : "give a value of the column's type")
             }
             schema.set(column.text, try ctx.typer(input).type(of: coalesce(column)) ?? t)
         }

@@ -23,8 +23,9 @@ public struct FilterStep: StepKind {
     public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         let t = try ctx.typer(input).type(of: expr)
         if let t, t != .boolean {
-            throw ctx.error(.notBoolean, "a filter needs a true/false condition; this is \(t.rawValue)", expr.span,
-                            help: "compare it, e.g. Column == \"value\"")
+            throw ctx.error(
+                .notBoolean, "a filter needs a true/false condition; this is \(t.rawValue)", expr.span,
+                help: "compare it, e.g. Column == \"value\"")
         }
         return input
     }
@@ -68,14 +69,17 @@ public struct FilterStep: StepKind {
         for (name, literal) in pairs {
             // Only dictionaries of codes (not IDs), and only when the exact value is not there.
             guard let column = input.column(name), case .text(let codes, let dictionary) = column.data,
-                  dictionary.count <= 100_000, dictionary.code(of: literal) == nil else { continue }
+                dictionary.count <= 100_000, dictionary.code(of: literal) == nil
+            else { continue }
             let key = folded(literal)
             let near = Set(dictionary.values.indices.filter { folded(dictionary.values[$0]) == key }.map { Int32($0) })
             guard !near.isEmpty else { continue }
             var rows = 0
             for row in codes.indices where near.contains(codes[row]) && !column.isNull(row) { rows += 1 }
             if rows > 0 {
-                notes.append("warning: no \(name) is \"\(literal)\", but \(Format.plural(rows, "row")) \(rows == 1 ? "holds" : "hold") it in another case or with spaces")
+                notes.append(
+                    "warning: no \(name) is \"\(literal)\", but \(Format.plural(rows, "row")) \(rows == 1 ? "holds" : "hold") it in another case or with spaces"
+                )
             }
         }
         return notes

@@ -21,8 +21,11 @@ public struct JoinStep: StepKind {
         var keys: [(left: Name, right: Name)] = []
         repeat {
             let left = try p.name("a key column")
-            if p.acceptSymbol("==") || p.acceptSymbol("=") { keys.append((left, try p.name("the other table's key column"))) }
-            else { keys.append((left, left)) }
+            if p.acceptSymbol("==") || p.acceptSymbol("=") {
+                keys.append((left, try p.name("the other table's key column")))
+            } else {
+                keys.append((left, left))
+            }
         } while p.acceptSymbol(",")
         var expectation: JoinExpectation? = nil
         if p.acceptKeyword("expect") {
@@ -47,8 +50,9 @@ public struct JoinStep: StepKind {
         let right = ctx.tables(table.text)
         for name in ctx.inputNames { out[name] = ctx.of(name) }
         // The right side's columns, laid out as the join lays them out (`sinf_SSID`).
-        let layout = Self.layout(kind, left: ctx.inputNames, right: ctx.columnNames(table.text),
-                                 rightTable: table.text, rightKeys: keys.map(\.right.text))
+        let layout = Self.layout(
+            kind, left: ctx.inputNames, right: ctx.columnNames(table.text),
+            rightTable: table.text, rightKeys: keys.map(\.right.text))
         for item in layout where item.fromRight {
             out[item.output] = Lineage.of(item.source, in: right).union([item.output])
         }
@@ -60,8 +64,10 @@ public struct JoinStep: StepKind {
     }
 
     /// Output columns: (from the right side?, source column, output name).
-    static func layout(_ kind: JoinKind, left: [String], right: [String], rightTable: String,
-                       rightKeys: [String]) -> [(fromRight: Bool, source: String, output: String)] {
+    static func layout(
+        _ kind: JoinKind, left: [String], right: [String], rightTable: String,
+        rightKeys: [String]
+    ) -> [(fromRight: Bool, source: String, output: String)] {
         var out = left.map { (false, $0, $0) }
         guard kind == .inner || kind == .left || kind == .full else { return out }
         var used = Set(left)
@@ -85,9 +91,13 @@ public struct JoinStep: StepKind {
             let a = try ctx.requireColumn(key.left, in: input)
             let b = try ctx.requireColumn(key.right, in: right, table: table.text)
             guard a.isComparable(with: b) else {
-                throw ctx.error(.mismatchedTypes, "join keys have different types: \(ctx.tableName).\(key.left.text) is \(a.rawValue), \(table.text).\(key.right.text) is \(b.rawValue)",
-                                key.left.span.through(key.right.span),
-                                help: "IDs should be text on both sides: declare the column with columns (\(a == .text ? key.right.text : key.left.text): text) where it is loaded")
+                throw ctx.error(
+                    .mismatchedTypes,
+                    "join keys have different types: \(ctx.tableName).\(key.left.text) is \(a.rawValue), \(table.text).\(key.right.text) is \(b.rawValue)",
+                    key.left.span.through(key.right.span),
+                    help:
+                        "IDs should be text on both sides: declare the column with columns (\(a == .text ? key.right.text : key.left.text): text) where it is loaded"
+                )
             }
         }
         // Columns a pivot will make on either side are known only at run time.
@@ -106,8 +116,9 @@ public struct JoinStep: StepKind {
         }
         let leftKeys = keys.compactMap { input.column($0.left.text) }
         let rightKeys = keys.compactMap { right.column($0.right.text) }
-        let plan = Table.planJoin(kind: kind, left: leftKeys, right: rightKeys,
-                                  leftCount: input.rowCount, rightCount: right.rowCount)
+        let plan = Table.planJoin(
+            kind: kind, left: leftKeys, right: rightKeys,
+            leftCount: input.rowCount, rightCount: right.rowCount)
         if let expect {
             var quoted: [SensitiveValue] = []
             func describe(_ table: Table, _ names: [String], _ row: Int, _ count: Int) -> String {
@@ -121,15 +132,23 @@ public struct JoinStep: StepKind {
             let rightNames = keys.map(\.right.text), leftNames = keys.map(\.left.text)
             if expect != .oneToMany, !plan.rightDuplicates.isEmpty {
                 let examples = plan.rightDuplicates.prefix(5).map { describe(right, rightNames, $0.row, $0.count) }
-                throw Diagnostic(.expectBroken, "join expected \(expect.rawValue), but \(plan.rightDuplicates.count) key\(plan.rightDuplicates.count == 1 ? "" : "s") match more than one row of \"\(table.text)\": " + examples.joined(separator: "; "),
-                                 file: ctx.file, span: span,
-                                 help: "remove the duplicates first (| distinct by \(rightNames.joined(separator: ", "))) or fix the source file").quoting(quoted)
+                throw Diagnostic(
+                    .expectBroken,
+                    "join expected \(expect.rawValue), but \(plan.rightDuplicates.count) key\(plan.rightDuplicates.count == 1 ? "" : "s") match more than one row of \"\(table.text)\": "
+                        + examples.joined(separator: "; "),
+                    file: ctx.file, span: span,
+                    help: "remove the duplicates first (| distinct by \(rightNames.joined(separator: ", "))) or fix the source file"
+                ).quoting(quoted)
             }
             if expect != .manyToOne, !plan.leftDuplicates.isEmpty {
                 let examples = plan.leftDuplicates.prefix(5).map { describe(input, leftNames, $0.row, $0.count) }
-                throw Diagnostic(.expectBroken, "join expected \(expect.rawValue), but \(plan.leftDuplicates.count) key\(plan.leftDuplicates.count == 1 ? "" : "s") match more than one row of \"\(ctx.tableName)\": " + examples.joined(separator: "; "),
-                                 file: ctx.file, span: span,
-                                 help: "remove the duplicates first (| distinct by \(leftNames.joined(separator: ", "))) or fix the source file").quoting(quoted)
+                throw Diagnostic(
+                    .expectBroken,
+                    "join expected \(expect.rawValue), but \(plan.leftDuplicates.count) key\(plan.leftDuplicates.count == 1 ? "" : "s") match more than one row of \"\(ctx.tableName)\": "
+                        + examples.joined(separator: "; "),
+                    file: ctx.file, span: span,
+                    help: "remove the duplicates first (| distinct by \(leftNames.joined(separator: ", "))) or fix the source file"
+                ).quoting(quoted)
             }
         }
         var names: [String] = []
@@ -154,11 +173,14 @@ public struct JoinStep: StepKind {
             let picks = (0..<plan.leftRows.count).map { $0 < from }
             for key in keys {
                 guard let k = names.firstIndex(of: key.left.text), let rightKey = right.column(key.right.text),
-                      let merged = Column.choose(picks, columns[k], rightKey.gather(plan.rightRows)) else { continue }
+                    let merged = Column.choose(picks, columns[k], rightKey.gather(plan.rightRows))
+                else { continue }
                 columns[k] = merged
             }
-            provenance = Provenance(files: input.provenance.files, fileIndex: Array(provenance.fileIndex[..<from]), line: Array(provenance.line[..<from]))
-                .appending(right.provenance.gather(Array(plan.rightRows[from...])))
+            provenance = Provenance(
+                files: input.provenance.files, fileIndex: Array(provenance.fileIndex[..<from]), line: Array(provenance.line[..<from])
+            )
+            .appending(right.provenance.gather(Array(plan.rightRows[from...])))
         }
         let output = Table(names: names, columns: columns, provenance: provenance)
         var result = StepResult(keyword: "join", rowsIn: input.rowCount, rowsOut: output.rowCount)
@@ -167,7 +189,9 @@ public struct JoinStep: StepKind {
         // matched several right rows: say so unless the playbook expects it.
         let fromLeft = plan.rightOnlyFrom ?? output.rowCount
         if expect == nil, kind != .anti, kind != .semi, fromLeft > input.rowCount, !plan.rightDuplicates.isEmpty {
-            result.notes.append("warning: \(Format.plural(plan.rightDuplicates.count, "key")) match\(plan.rightDuplicates.count == 1 ? "es" : "") more than one row of \"\(table.text)\", so \(Format.count(input.rowCount)) rows became \(Format.count(fromLeft)) (say expect one-to-many if that is meant, or keep one row per key first: | distinct by \(keys.map(\.right.text).joined(separator: ", ")))")
+            result.notes.append(
+                "warning: \(Format.plural(plan.rightDuplicates.count, "key")) match\(plan.rightDuplicates.count == 1 ? "es" : "") more than one row of \"\(table.text)\", so \(Format.count(input.rowCount)) rows became \(Format.count(fromLeft)) (say expect one-to-many if that is meant, or keep one row per key first: | distinct by \(keys.map(\.right.text).joined(separator: ", ")))"
+            )
         }
         return (output, result)
     }

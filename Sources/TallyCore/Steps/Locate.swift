@@ -21,23 +21,31 @@ public struct LocateStep: StepKind {
     public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         let other = try ctx.requireTable(target)
         guard input.contains("LocalRecordID") || input.contains("SSID") else {
-            throw ctx.error(.missingKeyColumn, "to locate records, \(ctx.tableName) needs a LocalRecordID or SSID column (as calpads errors and calpads SENR rejected have)", target.span)
+            throw ctx.error(
+                .missingKeyColumn,
+                "to locate records, \(ctx.tableName) needs a LocalRecordID or SSID column (as calpads errors and calpads SENR rejected have)",
+                target.span)
         }
         guard other.contains("LocalRecordID") || other.contains("SSID") else {
-            throw ctx.error(.missingKeyColumn, "\(target.text) has no LocalRecordID or SSID column to find records by", target.span,
-                            help: "locate in the table loaded as calpads SENR, or in the map an export with map wrote")
+            throw ctx.error(
+                .missingKeyColumn, "\(target.text) has no LocalRecordID or SSID column to find records by", target.span,
+                help: "locate in the table loaded as calpads SENR, or in the map an export with map wrote")
         }
         return ReturnSteps.appending(ReturnSteps.locateColumns, to: input)
     }
 
     public func run(_ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
-        guard let other = ctx.tables[target.text] else { throw Diagnostic(.unknownTable, "unknown table \"\(target.text)\"", file: ctx.file, span: target.span) }
+        guard let other = ctx.tables[target.text] else {
+            throw Diagnostic(.unknownTable, "unknown table \"\(target.text)\"", file: ctx.file, span: target.span)
+        }
         let mapFile = other.column("source_file"), mapLine = other.column("source_line")
         let isMap = mapFile != nil && mapLine != nil
         let otherRecord = other.column("LocalRecordID"), otherSSID = other.column("SSID"), otherSchool = other.column("SchoolOfAttendance")
         // The record's start date tells apart two enrollments of one student at one school.
-        let startNames = ["StartDate", "EnrollmentSchoolStartDate", "EducationProgramMembershipStartDate",
-                          "EnglishLanguageAcquisitionStatusStartDate", "EffectiveStartDate"]
+        let startNames = [
+            "StartDate", "EnrollmentSchoolStartDate", "EducationProgramMembershipStartDate",
+            "EnglishLanguageAcquisitionStatusStartDate", "EffectiveStartDate",
+        ]
         let otherStart = startNames.lazy.compactMap { other.column($0) }.first
         var byRecord: [String: [Int]] = [:], bySchool: [String: [Int]] = [:], bySSID: [String: [Int]] = [:]
         for row in 0..<other.rowCount {
@@ -49,7 +57,9 @@ public struct LocateStep: StepKind {
         }
         func location(_ row: Int) -> (file: String, line: Int)? {
             if isMap {
-                guard let f = text(mapFile, row), let l = mapLine.flatMap({ $0.isNull(row) ? nil : $0.value(row).doubleValue }) else { return nil }
+                guard let f = text(mapFile, row), let l = mapLine.flatMap({ $0.isNull(row) ? nil : $0.value(row).doubleValue }) else {
+                    return nil
+                }
                 return (f, Int(l))
             }
             return other.provenance.location(row)
@@ -107,10 +117,17 @@ public struct LocateStep: StepKind {
         var result = StepResult(keyword: "locate", rowsIn: input.rowCount, rowsOut: out.rowCount)
         let found = input.rowCount - notFound
         var note = "\(Format.count(found)) of \(Format.plural(input.rowCount, "row")) located in \(target.text)"
-        if !counts.isEmpty { note += ": " + counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\(Format.count($0.value)) by \($0.key)" }.joined(separator: ", ") }
+        if !counts.isEmpty {
+            note +=
+                ": "
+                + counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\(Format.count($0.value)) by \($0.key)" }.joined(
+                    separator: ", ")
+        }
         result.notes = [note]
         if notFound > 0 {
-            result.notes.append("\(Format.plural(notFound, "row")) not found: no record with its Local Record ID or SSID (source_file and source_line are null)")
+            result.notes.append(
+                "\(Format.plural(notFound, "row")) not found: no record with its Local Record ID or SSID (source_file and source_line are null)"
+            )
         }
         return (out, result)
     }

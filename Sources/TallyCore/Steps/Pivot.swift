@@ -81,8 +81,9 @@ public struct PivotStep: StepKind {
         for key in by {
             fields.append(Schema.Field(name: key.text, type: try ctx.requireColumn(key, in: input)))
             if key.text == across.text {
-                throw ctx.error(.duplicateName, "\"\(across.text)\" is both a key and the pivot column", across.span,
-                                help: "leave it out of by: its values become the columns")
+                throw ctx.error(
+                    .duplicateName, "\"\(across.text)\" is both a key and the pivot column", across.span,
+                    help: "leave it out of by: its values become the columns")
             }
         }
         let acrossType = try ctx.requireColumn(across, in: input)
@@ -90,7 +91,8 @@ public struct PivotStep: StepKind {
         guard let columns else { return Schema(columns: fields, open: valueType) }
         for name in try Self.listed(columns, acrossType, ctx) {
             if fields.contains(where: { $0.name == name }) {
-                throw ctx.error(.duplicateName, "the pivot would make a second column \"\(name)\"", across.span, help: "rename the key column first")
+                throw ctx.error(
+                    .duplicateName, "the pivot would make a second column \"\(name)\"", across.span, help: "rename the key column first")
             }
             fields.append(Schema.Field(name: name, type: valueType))
         }
@@ -99,12 +101,15 @@ public struct PivotStep: StepKind {
 
     public func run(_ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
         guard let f = AggregateFunction(rawValue: functionName.text.lowercased()) else {
-            throw Diagnostic(.unknownFunction, "unknown aggregate function \"\(functionName.text)\"", file: ctx.file, span: functionName.span)
+            throw Diagnostic(
+                .unknownFunction, "unknown aggregate function \"\(functionName.text)\"", file: ctx.file, span: functionName.span)
         }
         let keys = by.map(\.text)
         let valueName = "\u{1}value", rowsName = "\u{1}rows"
-        var specs = [Table.AggregateSpec(name: valueName, function: f, input: try argument.map { try ctx.evaluator(input).evaluate($0) }),
-                     Table.AggregateSpec(name: rowsName, function: .count, input: nil)]
+        var specs = [
+            Table.AggregateSpec(name: valueName, function: f, input: try argument.map { try ctx.evaluator(input).evaluate($0) }),
+            Table.AggregateSpec(name: rowsName, function: .count, input: nil),
+        ]
         if f == .count && argument == nil { specs.removeLast() }
         let groups = input.aggregate(by: keys + [across.text], specs)
         guard let acrossColumn = groups.column(across.text), let values = groups.column(valueName) else {
@@ -118,7 +123,9 @@ public struct PivotStep: StepKind {
         var names: [String]
         var leftOut: [String: Int] = [:]
         if let columns {
-            names = columns.compactMap { if case .literal(let v) = $0.kind { return v.display }; return nil }
+            names = columns.compactMap {
+                if case .literal(let v) = $0.kind { return v.display }; return nil
+            }
         } else {
             var seen: [String: Value] = [:]
             for row in 0..<groups.rowCount where seen[label(row)] == nil { seen[label(row)] = acrossColumn.value(row) }
@@ -135,8 +142,9 @@ public struct PivotStep: StepKind {
             }
         }
         if let clash = names.first(where: { keys.contains($0) }) {
-            throw Diagnostic(.duplicateName, "the pivot would make a second column \"\(clash)\" (a value of \(across.text) that is also a key's name)",
-                             file: ctx.file, span: across.span, help: "rename the key column first")
+            throw Diagnostic(
+                .duplicateName, "the pivot would make a second column \"\(clash)\" (a value of \(across.text) that is also a key's name)",
+                file: ctx.file, span: across.span, help: "rename the key column first")
         }
         let slot = Dictionary(names.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
 
@@ -145,7 +153,9 @@ public struct PivotStep: StepKind {
         var cells: [[Value]] = Array(repeating: [], count: names.count)
         let empty: Value = (f == .count || f == .countDistinct) ? .integer(0) : .null
         for row in 0..<groups.rowCount {
-            let newKey = row == 0 || keyColumns.contains { Value.compare($0.value(row), $0.value(row - 1)) != 0 || $0.isNull(row) != $0.isNull(row - 1) }
+            let newKey =
+                row == 0
+                || keyColumns.contains { Value.compare($0.value(row), $0.value(row - 1)) != 0 || $0.isNull(row) != $0.isNull(row - 1) }
             if newKey {
                 firstRows.append(Int32(row))
                 for k in cells.indices { cells[k].append(empty) }

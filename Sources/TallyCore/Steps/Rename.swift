@@ -32,8 +32,11 @@ public struct RenameStep: StepKind {
             if schema.contains(item.to.text) {
                 throw ctx.error(.duplicateName, "table \"\(ctx.tableName)\" already has a column \"\(item.to.text)\"", item.to.span)
             }
-            if let i = schema.columns.firstIndex(where: { $0.name == item.from.text }) { schema.columns[i].name = item.to.text }
-            else if let open = schema.open { schema.columns.append(Schema.Field(name: item.to.text, type: open)) }
+            if let i = schema.columns.firstIndex(where: { $0.name == item.from.text }) {
+                schema.columns[i].name = item.to.text
+            } else if let open = schema.open {
+                schema.columns.append(Schema.Field(name: item.to.text, type: open))
+            }
         }
         return schema
     }

@@ -8,8 +8,9 @@ public struct SelectStep: StepKind {
     public static func parse(_ p: inout Parser) throws -> Self {
         var items: [(source: Name, alias: Name?)] = []
         if case .symbol("*") = p.current.kind {
-            throw p.error(.sqlSpelling, "select names the columns to keep; * is SQL's", p.current.span,
-                          help: "to keep every column, leave select out; to leave some out, write: drop COLUMN, ...")
+            throw p.error(
+                .sqlSpelling, "select names the columns to keep; * is SQL's", p.current.span,
+                help: "to keep every column, leave select out; to leave some out, write: drop COLUMN, ...")
         }
         repeat {
             let column = try p.name("a column name")

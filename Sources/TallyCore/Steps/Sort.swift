@@ -7,8 +7,9 @@ public struct SortStep: StepKind {
 
     public static func parse(_ p: inout Parser) throws -> Self {
         if p.current.isKeyword("by"), p.peek().identifierText != nil {
-            throw p.error(.sqlSpelling, "sort takes the columns without \"by\"", p.current.span,
-                          help: "write: sort \(p.peek().identifierText ?? "COLUMN") [desc], ...")
+            throw p.error(
+                .sqlSpelling, "sort takes the columns without \"by\"", p.current.span,
+                help: "write: sort \(p.peek().identifierText ?? "COLUMN") [desc], ...")
         }
         var items: [(Name, descending: Bool)] = []
         repeat {
@@ -27,8 +28,9 @@ public struct SortStep: StepKind {
     public func lint(_ schema: Schema, file: String) -> [Diagnostic] {
         items.compactMap { key, _ in
             guard Lint.isGradeText(key, schema) else { return nil }
-            return Lint.warning(.textSortedAsNumbers, "\(key.text) is text: sort orders it alphabetically (01 … 12, then KN, TK)", file, key.span,
-                                help: "derive g = grade_order(\(key.text)) and sort by g")
+            return Lint.warning(
+                .textSortedAsNumbers, "\(key.text) is text: sort orders it alphabetically (01 … 12, then KN, TK)", file, key.span,
+                help: "derive g = grade_order(\(key.text)) and sort by g")
         }
     }
 

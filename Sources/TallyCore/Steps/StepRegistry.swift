@@ -34,15 +34,18 @@ public struct StepCheckContext {
 
     func requireColumn(_ name: Name, in schema: Schema, table: String? = nil) throws -> DataType {
         guard let t = schema.type(of: name.text) else {
-            throw error(.unknownColumn, "table \"\(table ?? tableName)\" has no column \"\(name.text)\"", name.span,
-                        help: Suggest.help(for: name.text, in: schema.names))
+            throw error(
+                .unknownColumn, "table \"\(table ?? tableName)\" has no column \"\(name.text)\"", name.span,
+                help: Suggest.help(for: name.text, in: schema.names))
         }
         return t
     }
 
     func requireTable(_ name: Name) throws -> Schema {
         guard let schema = tables[name.text] else {
-            throw error(.unknownTable, "unknown table \"\(name.text)\"", name.span, help: Suggest.help(for: name.text, in: tables.keys.sorted(), noun: "tables"))
+            throw error(
+                .unknownTable, "unknown table \"\(name.text)\"", name.span,
+                help: Suggest.help(for: name.text, in: tables.keys.sorted(), noun: "tables"))
         }
         return schema
     }
@@ -62,8 +65,9 @@ public struct StepRunContext {
     public var span = SourceSpan(line: 0, column: 0, length: 0)
 
     func evaluator(_ table: Table) -> Evaluator {
-        Evaluator(table: table, tableName: tableName, params: params, paramTypes: paramTypes,
-                  tables: tables, clock: clock, file: file)
+        Evaluator(
+            table: table, tableName: tableName, params: params, paramTypes: paramTypes,
+            tables: tables, clock: clock, file: file)
     }
 }
 

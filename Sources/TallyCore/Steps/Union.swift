@@ -33,14 +33,17 @@ public struct UnionStep: StepKind {
             var parts: [String] = []
             if !missing.isEmpty { parts.append("\"\(other.text)\" lacks \(Self.listed(missing))") }
             if !extra.isEmpty { parts.append("\"\(other.text)\" has extra \(Self.listed(extra))") }
-            throw ctx.error(.mismatchedTypes, "union needs the same columns: " + parts.joined(separator: "; "), other.span,
-                            help: "select the same columns on both sides first")
+            throw ctx.error(
+                .mismatchedTypes, "union needs the same columns: " + parts.joined(separator: "; "), other.span,
+                help: "select the same columns on both sides first")
         }
         var schema = input
         for (k, field) in input.columns.enumerated() {
             guard let t = rightTypes[field.name] else { continue }
             guard field.type.isComparable(with: t) else {
-                throw ctx.error(.mismatchedTypes, "union: column \"\(field.name)\" is \(field.type.rawValue) here but \(t.rawValue) in \"\(other.text)\"", other.span)
+                throw ctx.error(
+                    .mismatchedTypes,
+                    "union: column \"\(field.name)\" is \(field.type.rawValue) here but \(t.rawValue) in \"\(other.text)\"", other.span)
             }
             if field.type != t { schema.columns[k].type = .decimal }
         }
@@ -53,7 +56,9 @@ public struct UnionStep: StepKind {
     }
 
     public func run(_ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
-        guard let right = ctx.tables[other.text] else { return (input, StepResult(keyword: "union", rowsIn: input.rowCount, rowsOut: input.rowCount)) }
+        guard let right = ctx.tables[other.text] else {
+            return (input, StepResult(keyword: "union", rowsIn: input.rowCount, rowsOut: input.rowCount))
+        }
         var rightIndex: [String: Int] = [:]
         for (k, name) in right.names.enumerated() where rightIndex[name] == nil { rightIndex[name] = k }
         var columns: [Column] = []

@@ -56,8 +56,9 @@ public struct UnpivotStep: StepKind {
             guard let v = valueType else { valueType = t; continue }
             guard v.isComparable(with: t) else {
                 let at = columns.first { $0.text == name }?.span ?? into.span
-                throw ctx.error(.mismatchedTypes, "unpivot puts \"\(name)\" (\(t.rawValue)) in one column with \(v.rawValue) values", at,
-                                help: "unpivot columns of one type, or convert them first with derive")
+                throw ctx.error(
+                    .mismatchedTypes, "unpivot puts \"\(name)\" (\(t.rawValue)) in one column with \(v.rawValue) values", at,
+                    help: "unpivot columns of one type, or convert them first with derive")
             }
             if v != t { valueType = .decimal }
         }
@@ -92,9 +93,11 @@ public struct UnpivotStep: StepKind {
         // One value type: integers beside decimals become decimals.
         if Set(parts.map(\.type)).count > 1 { parts = parts.map { $0.converted(to: .decimal) ?? $0 } }
         guard Set(parts.map(\.type)).count == 1 else {
-            throw Diagnostic(.mismatchedTypes, "unpivot puts columns of different types in one column: " +
-                             zip(turnedNames, parts).map { "\($0.0) (\($0.1.type.rawValue))" }.joined(separator: ", "),
-                             file: ctx.file, span: into.span, help: "convert them first with derive")
+            throw Diagnostic(
+                .mismatchedTypes,
+                "unpivot puts columns of different types in one column: "
+                    + zip(turnedNames, parts).map { "\($0.0) (\($0.1.type.rawValue))" }.joined(separator: ", "),
+                file: ctx.file, span: into.span, help: "convert them first with derive")
         }
         // Output row r = i * k + j is input row i, column j.
         let repeatRows = [Int32](unsafeUninitializedCapacity: n * k) { out, count in
@@ -117,7 +120,9 @@ public struct UnpivotStep: StepKind {
         out.append(stacked.gather(interleave))
         let output = Table(names: names, columns: out, provenance: input.provenance.gather(repeatRows))
         var result = StepResult(keyword: "unpivot", rowsIn: n, rowsOut: output.rowCount)
-        result.notes = ["\(Format.plural(k, "column")) turned into rows: " + turnedNames.prefix(12).joined(separator: ", ") + (k > 12 ? ", …" : "")]
+        result.notes = [
+            "\(Format.plural(k, "column")) turned into rows: " + turnedNames.prefix(12).joined(separator: ", ") + (k > 12 ? ", …" : "")
+        ]
         return (output, result)
     }
 }

@@ -31,16 +31,18 @@ public struct ValidateStep: StepKind {
         return out
     }
 
-    static let findingColumns: [Schema.Field] = [
-        .init(name: "rule", type: .text), .init(name: "severity", type: .text), .init(name: "field", type: .text),
-        .init(name: "value", type: .text), .init(name: "message", type: .text), .init(name: "file", type: .text),
-        .init(name: "line", type: .integer), .init(name: "SSID", type: .text), .init(name: "resolution", type: .text),
-    ] + CalpadsValidator.recordColumns.map { .init(name: $0, type: .text) }
+    static let findingColumns: [Schema.Field] =
+        [
+            .init(name: "rule", type: .text), .init(name: "severity", type: .text), .init(name: "field", type: .text),
+            .init(name: "value", type: .text), .init(name: "message", type: .text), .init(name: "file", type: .text),
+            .init(name: "line", type: .integer), .init(name: "SSID", type: .text), .init(name: "resolution", type: .text),
+        ] + CalpadsValidator.recordColumns.map { .init(name: $0, type: .text) }
 
     public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         guard !CalpadsLayouts.layouts(for: layout.text).isEmpty else {
-            throw ctx.error(.unknownLayout, "no CALPADS layout \"\(layout.text)\"", layout.span,
-                            help: Suggest.help(for: layout.text, in: CalpadsLayouts.types, noun: "layouts"))
+            throw ctx.error(
+                .unknownLayout, "no CALPADS layout \"\(layout.text)\"", layout.span,
+                help: Suggest.help(for: layout.text, in: CalpadsLayouts.types, noun: "layouts"))
         }
         var given: [(name: String, table: Table?, columns: [String])] = []
         for name in with { given.append((name.text, nil, try ctx.requireTable(name).columns.map(\.name))) }
@@ -53,16 +55,20 @@ public struct ValidateStep: StepKind {
             // sections are matched with course sections, staff by SEID; the rest by student.
             if type == "SASS" {
                 guard columns.contains("SEID") else {
-                    throw ctx.error(.missingKeyColumn, "\(name.text) has no SEID column to match staff by", name.span,
-                                    help: "validate calpads SASS with the table loaded as calpads SDEM")
+                    throw ctx.error(
+                        .missingKeyColumn, "\(name.text) has no SEID column to match staff by", name.span,
+                        help: "validate calpads SASS with the table loaded as calpads SDEM")
                 }
             } else if ["SCSE", "SCSC"].contains(type) {
                 guard columns.contains("CourseSectionID") else {
-                    throw ctx.error(.missingKeyColumn, "\(name.text) has no CourseSectionID column to match course sections by", name.span,
-                                    help: "validate calpads SCSE with the table loaded as calpads CRSE")
+                    throw ctx.error(
+                        .missingKeyColumn, "\(name.text) has no CourseSectionID column to match course sections by", name.span,
+                        help: "validate calpads SCSE with the table loaded as calpads CRSE")
                 }
             } else {
-                guard columns.contains("SSID") else { throw ctx.error(.missingKeyColumn, "\(name.text) has no SSID column to match students by", name.span) }
+                guard columns.contains("SSID") else {
+                    throw ctx.error(.missingKeyColumn, "\(name.text) has no SSID column to match students by", name.span)
+                }
             }
         }
         return Schema(columns: Self.findingColumns)
@@ -78,7 +84,8 @@ public struct ValidateStep: StepKind {
         case .success(let sorted): partners = sorted
         case .failure(let p):
             let at = others.count == with.count ? with[p.index].span : span
-            throw Diagnostic(.recordType, .error, p.message, file: ctx.file, line: at.line, column: at.column, length: at.length, help: p.help)
+            throw Diagnostic(
+                .recordType, .error, p.message, file: ctx.file, line: at.line, column: at.column, length: at.length, help: p.help)
         }
         let output: Table
         do {

@@ -55,8 +55,9 @@ public struct WindowStep: StepKind {
         for item in items {
             let f = item.function.text.lowercased()
             guard Self.functions.contains(f) else {
-                throw ctx.error(.unknownFunction, "unknown window function \"\(item.function.text)\"", item.function.span,
-                                help: Suggest.help(for: item.function.text, in: Self.functions, noun: "window functions"))
+                throw ctx.error(
+                    .unknownFunction, "unknown window function \"\(item.function.text)\"", item.function.span,
+                    help: Suggest.help(for: item.function.text, in: Self.functions, noun: "window functions"))
             }
             var type: DataType = .integer
             switch f {
@@ -70,12 +71,15 @@ public struct WindowStep: StepKind {
             default:
                 if let argument = item.argument { throw ctx.error(.badArguments, "\(f)() takes no column", argument.span) }
             }
-            if (f == "lag" || f == "lead" || f == "rank"), order.isEmpty {
-                throw ctx.error(.badArguments, "\(f) needs an order: ... order by COLUMN", item.function.span,
-                                help: "e.g. window previous = lag(GradeLevelCode) by SSID order by EnrollmentSchoolStartDate")
+            if f == "lag" || f == "lead" || f == "rank", order.isEmpty {
+                throw ctx.error(
+                    .badArguments, "\(f) needs an order: ... order by COLUMN", item.function.span,
+                    help: "e.g. window previous = lag(GradeLevelCode) by SSID order by EnrollmentSchoolStartDate")
             }
             if out.contains(item.name.text) {
-                throw ctx.error(.duplicateName, "column \"\(item.name.text)\" already exists", item.name.span, help: "give the window column another name")
+                throw ctx.error(
+                    .duplicateName, "column \"\(item.name.text)\" already exists", item.name.span,
+                    help: "give the window column another name")
             }
             out.columns.append(Schema.Field(name: item.name.text, type: type))
         }
@@ -84,14 +88,18 @@ public struct WindowStep: StepKind {
 
     public func run(_ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
         let n = input.rowCount
-        let partition = by.isEmpty ? [Int32](repeating: 0, count: n)
+        let partition =
+            by.isEmpty
+            ? [Int32](repeating: 0, count: n)
             : Table.groupIds(by.compactMap { input.column($0.text) }, rowCount: n).ids
         // One stable sort: by partition, then the order keys.
         let partitionColumn = Column(data: .integer(partition.map(Int64.init)), validity: nil)
         let keys = [(partitionColumn, false)] + order.compactMap { key in input.column(key.0.text).map { ($0, key.descending) } }
         let perm = input.sortPermutation(keys)
         // Rows whose order keys equal the previous row's (for rank).
-        let orderIds = order.isEmpty ? [Int32](repeating: 0, count: n)
+        let orderIds =
+            order.isEmpty
+            ? [Int32](repeating: 0, count: n)
             : Table.groupIds(order.compactMap { input.column($0.0.text) }, rowCount: n).ids
         var output = input
         let evaluator = ctx.evaluator(input)

@@ -1,14 +1,13 @@
 import TallyModel
 
-
 /// An expression node with its span.
 public struct Expr: Sendable, Equatable {
     public indirect enum Kind: Sendable, Equatable {
         case literal(Value)
-        case name(String)                          // a column, or a parameter
+        case name(String) // a column, or a parameter
         case qualified(table: String, column: String) // T.c, in table-level aggregates
-        case unary(String, Expr)                   // "-", "not"
-        case binary(String, Expr, Expr)            // == != < <= > >= + - * / and or
+        case unary(String, Expr) // "-", "not"
+        case binary(String, Expr, Expr) // == != < <= > >= + - * / and or
         case inList(Expr, [Expr], negated: Bool)
         case between(Expr, Expr, Expr, negated: Bool)
         case isNull(Expr, negated: Bool)
@@ -172,8 +171,9 @@ public enum Statement: Sendable, Equatable {
     case load(name: Name, path: String, pathSpan: SourceSpan, format: FormatSpec?, options: IOOptions)
     case assign(name: Name, source: Name, steps: [StepNode])
     case assert(Predicate, severity: Diagnostic.Severity, message: String?, id: String?)
-    case compare(table: Name, column: Name, target: CompareTarget, by: [Name], tolerance: Tolerance?,
-                 severity: Diagnostic.Severity, name: Name?)
+    case compare(
+        table: Name, column: Name, target: CompareTarget, by: [Name], tolerance: Tolerance?,
+        severity: Diagnostic.Severity, name: Name?)
     case save(table: Name, column: Name, expected: String, by: [Name])
     /// `snapshot T by KEYS as "NAME" [scope (P, ...)]`: scope is the one its diffs use by default.
     case snapshot(table: Name, by: [Name], name: String, scope: [Name]?)

@@ -7,8 +7,8 @@ import TallyModel
 /// to load it. Reads the first two lines only, each once.
 enum DataFileGuess {
     enum Kind: Equatable {
-        case calpads(String)   // caret-delimited records whose first field is a CALPADS file type
-        case delimited(UInt8)  // ^, tab or comma
+        case calpads(String) // caret-delimited records whose first field is a CALPADS file type
+        case delimited(UInt8) // ^, tab or comma
 
         var described: String {
             switch self {
@@ -52,8 +52,9 @@ enum DataFileGuess {
         if lines.count > 1 {
             guard let second = record(lines[1].text), sameKind(kind, second) else { return nil }
         }
-        return Diagnostic(.notAPlaybook, "this looks like a data file (\(kind.described)), not a playbook", file: file,
-                          span: SourceSpan(line: first.number, column: 1, length: 1), help: kind.howToLoad(file))
+        return Diagnostic(
+            .notAPlaybook, "this looks like a data file (\(kind.described)), not a playbook", file: file,
+            span: SourceSpan(line: first.number, column: 1, length: 1), help: kind.howToLoad(file))
     }
 
     static func sameKind(_ a: Kind, _ b: Kind) -> Bool {
@@ -90,7 +91,9 @@ enum DataFileGuess {
 
     /// The CALPADS file type a record's first field names (`SENR`, `SELA`), if it names one.
     static func calpadsType(_ field: [UInt8]) -> String? {
-        guard (2...8).contains(field.count), field.allSatisfy({ (65...90).contains($0) || (48...57).contains($0) || $0 == 45 }) else { return nil }
+        guard (2...8).contains(field.count), field.allSatisfy({ (65...90).contains($0) || (48...57).contains($0) || $0 == 45 }) else {
+            return nil
+        }
         let type = String(decoding: field, as: UTF8.self)
         let base = String(type.split(separator: "-").first ?? "")
         if !CalpadsLayouts.layouts(for: type).isEmpty { return type }

@@ -16,9 +16,9 @@ public enum Formatter {
     public static func format(_ source: String) -> String {
         let text = Parser.normalizedLineEnds(source)
         var out: [String] = []
-        var depth = 0          // open parentheses carried from earlier lines
+        var depth = 0 // open parentheses carried from earlier lines
         var inStatement = false
-        var inStep = false     // the last line was a `  | step` (its own continuations go under it)
+        var inStep = false // the last line was a `  | step` (its own continuations go under it)
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             var line = String(raw)
             if out.isEmpty, line.first == "\u{FEFF}" { line.removeFirst() }

@@ -31,7 +31,10 @@ public struct Lexer {
         }
     }
 
-    static let statementWords: Set<String> = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "counts", "chart", "mask", "track"]
+    static let statementWords: Set<String> = [
+        "playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "counts", "chart", "mask",
+        "track",
+    ]
 
     /// A letter, digit or `_`: a character of a name. ASCII is decided without Unicode's
     /// tables (looking each character up there made a 5 MB line take a second).
@@ -60,8 +63,10 @@ public struct Lexer {
     /// "this ( is never closed", pointing at the parenthesis, and recovery: the statement ends.
     mutating func reportUnclosed(upTo line: Int) {
         guard let open = openParens.first else { return }
-        diagnostics.append(Diagnostic(.unclosed, "this ( is never closed", file: file, span: open,
-                                      help: "add the closing ) before the end of the statement"))
+        diagnostics.append(
+            Diagnostic(
+                .unclosed, "this ( is never closed", file: file, span: open,
+                help: "add the closing ) before the end of the statement"))
         unclosedRanges.append(open.line...max(open.line, line))
         openParens = []
     }
@@ -146,8 +151,10 @@ public struct Lexer {
                     i += 1
                 }
                 if !closed {
-                    diagnostics.append(Diagnostic(.unclosed, "unterminated text: the closing \" is missing", file: file,
-                                                  span: span(begin, chars.count), help: "text literals end on the line they start"))
+                    diagnostics.append(
+                        Diagnostic(
+                            .unclosed, "unterminated text: the closing \" is missing", file: file,
+                            span: span(begin, chars.count), help: "text literals end on the line they start"))
                 }
                 tokens.append(Token(kind: .string(text), span: span(begin, i)))
                 continue
@@ -159,8 +166,11 @@ public struct Lexer {
                 while i < chars.count, chars[i] != "'" { text.append(chars[i]); i += 1 }
                 let closed = i < chars.count
                 if closed { i += 1 }
-                habit("'", Diagnostic(.singleQuotes, "text is written in double quotes", file: file, span: span(begin, i),
-                                      help: "write \"\(text)\" instead of '\(text)\(closed ? "'" : "")"))
+                habit(
+                    "'",
+                    Diagnostic(
+                        .singleQuotes, "text is written in double quotes", file: file, span: span(begin, i),
+                        help: "write \"\(text)\" instead of '\(text)\(closed ? "'" : "")"))
                 tokens.append(Token(kind: .string(text), span: span(begin, i)))
                 continue
             }
@@ -169,8 +179,12 @@ public struct Lexer {
                 var text = ""
                 while i < chars.count, chars[i] != "`" { text.append(chars[i]); i += 1 }
                 if i >= chars.count {
-                    diagnostics.append(Diagnostic(.unclosed, "unterminated column name: the closing ` is missing", file: file, span: span(begin, chars.count)))
-                } else { i += 1 }
+                    diagnostics.append(
+                        Diagnostic(
+                            .unclosed, "unterminated column name: the closing ` is missing", file: file, span: span(begin, chars.count)))
+                } else {
+                    i += 1
+                }
                 tokens.append(Token(kind: .quotedIdentifier(text), span: span(begin, i)))
                 continue
             }
@@ -181,8 +195,11 @@ public struct Lexer {
                 if let days = DateCodec.Pattern.iso.parse(text) {
                     tokens.append(Token(kind: .date(days), span: span(begin, i)))
                 } else {
-                    habit("@", Diagnostic(.badLiteral, "\"@\(text)\" is not a date", file: file, span: span(begin, i),
-                                          help: "write dates as @YYYY-MM-DD, e.g. @2025-10-01"))
+                    habit(
+                        "@",
+                        Diagnostic(
+                            .badLiteral, "\"@\(text)\" is not a date", file: file, span: span(begin, i),
+                            help: "write dates as @YYYY-MM-DD, e.g. @2025-10-01"))
                     tokens.append(Token(kind: .date(0), span: span(begin, i)))
                 }
                 continue
@@ -204,8 +221,11 @@ public struct Lexer {
                 } else if let v = Int64(text) {
                     tokens.append(Token(kind: .integer(v), span: span(begin, i)))
                 } else {
-                    habit("number", Diagnostic(.badLiteral, "number \(text) is too large", file: file, span: span(begin, i),
-                                               help: "write an identifier as text: \"\(text)\""))
+                    habit(
+                        "number",
+                        Diagnostic(
+                            .badLiteral, "number \(text) is too large", file: file, span: span(begin, i),
+                            help: "write an identifier as text: \"\(text)\""))
                     tokens.append(Token(kind: .integer(0), span: span(begin, i)))
                 }
                 continue
@@ -221,8 +241,11 @@ public struct Lexer {
                 // C, JavaScript and Excel habits: read them as and / or, and say so.
                 let word = c == "&" ? "and" : "or"
                 let written = two == "&&" || two == "||" ? two : "&"
-                habit(written, Diagnostic(.sqlSpelling, "\(written) is written \(word) in a playbook", file: file, span: span(i, i + written.count),
-                                          help: "e.g. Grade == \"KN\" \(word) SSID is not null"))
+                habit(
+                    written,
+                    Diagnostic(
+                        .sqlSpelling, "\(written) is written \(word) in a playbook", file: file, span: span(i, i + written.count),
+                        help: "e.g. Grade == \"KN\" \(word) SSID is not null"))
                 tokens.append(Token(kind: .identifier(word), span: span(i, i + written.count)))
                 i += written.count
                 continue
@@ -246,8 +269,11 @@ public struct Lexer {
                 "]": "a playbook is not pandas: filter rows with | filter CONDITION, pick columns with | select A, B",
                 ";": "a statement ends at the end of its line: no ; is needed",
             ]
-            habit("character \(c)", Diagnostic(.unexpectedCharacter, .error, "unexpected character \"\(c)\"", file: file, line: span(i, i + 1).line,
-                                                column: span(i, i + 1).column, length: 1, help: familiar[c]))
+            habit(
+                "character \(c)",
+                Diagnostic(
+                    .unexpectedCharacter, .error, "unexpected character \"\(c)\"", file: file, line: span(i, i + 1).line,
+                    column: span(i, i + 1).column, length: 1, help: familiar[c]))
             i += 1
         }
     }

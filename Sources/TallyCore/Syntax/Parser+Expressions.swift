@@ -7,8 +7,9 @@ extension Parser {
         depth += 1
         defer { depth -= 1 }
         guard depth <= Parser.maxDepth else {
-            throw error(.tooDeep, "expression nested too deeply (more than \(Parser.maxDepth) levels)", current.span,
-                        help: "split it into several derive steps")
+            throw error(
+                .tooDeep, "expression nested too deeply (more than \(Parser.maxDepth) levels)", current.span,
+                help: "split it into several derive steps")
         }
         let expr = try parseOr()
         try checkHeight(expr)
@@ -19,9 +20,10 @@ extension Parser {
     /// `case` of thousands of branches) is an error at its start, before anything recurses into it.
     func checkHeight(_ expr: Expr) throws {
         guard expr.height > Parser.maxHeight else { return }
-        throw error(.tooDeep, "expression too long or nested too deeply (more than \(Parser.maxHeight) levels of operators and parentheses)",
-                    SourceSpan(line: expr.span.line, column: expr.span.column, length: 1),
-                    help: "split it into several derive steps")
+        throw error(
+            .tooDeep, "expression too long or nested too deeply (more than \(Parser.maxHeight) levels of operators and parentheses)",
+            SourceSpan(line: expr.span.line, column: expr.span.column, length: 1),
+            help: "split it into several derive steps")
     }
 
     mutating func parseOr() throws -> Expr {
@@ -65,9 +67,12 @@ extension Parser {
             if op == "=" {
                 // `= null` (SQL's habit) would only become `== null`, which is never true.
                 if current.isKeyword("null") {
-                    throw error(.nullComparison, "= null is never true: a comparison with null is unknown", opSpan, help: "write: \(ExprTyper.source(left)) is null")
+                    throw error(
+                        .nullComparison, "= null is never true: a comparison with null is unknown", opSpan,
+                        help: "write: \(ExprTyper.source(left)) is null")
                 }
-                throw error(.sqlSpelling, "use == to compare values", opSpan, help: "\"=\" names a new column in derive; comparisons use ==")
+                throw error(
+                    .sqlSpelling, "use == to compare values", opSpan, help: "\"=\" names a new column in derive; comparisons use ==")
             }
             let right = try parseAdditive()
             return Expr(.binary(op, left, right), left.span.through(right.span))
@@ -157,8 +162,9 @@ extension Parser {
         if acceptKeyword("else") { otherwise = try parseExpression() }
         let end = current.span
         guard acceptKeyword("end") else {
-            throw error(.unclosed, "this case is never closed", start,
-                        help: "end it with end: case when CONDITION then VALUE else OTHER end")
+            throw error(
+                .unclosed, "this case is never closed", start,
+                help: "end it with end: case when CONDITION then VALUE else OTHER end")
         }
         var result = otherwise
         for (condition, value) in branches.reversed() {
@@ -199,8 +205,9 @@ extension Parser {
                 var args: [Expr] = []
                 if current.isSymbol("*"), peek().isSymbol(")") {
                     // SQL's count(*).
-                    throw error(.sqlSpelling, "\(word)(*) is written \(word)() in a playbook", current.span,
-                                help: "count() counts rows; count(COLUMN) counts the rows where COLUMN is not null")
+                    throw error(
+                        .sqlSpelling, "\(word)(*) is written \(word)() in a playbook", current.span,
+                        help: "count() counts rows; count(COLUMN) counts the rows where COLUMN is not null")
                 }
                 if !current.isSymbol(")") {
                     repeat { args.append(try parseExpression()) } while acceptSymbol(",")

@@ -25,8 +25,9 @@ extension Parser {
             try expectSymbol("(")
             var argument: Expr? = nil
             if current.isSymbol("*"), peek().isSymbol(")") {
-                throw error(.sqlSpelling, "\(function.text)(*) is written \(function.text)() in a playbook", current.span,
-                            help: "count() counts rows; count(COLUMN) counts the rows where COLUMN is not null")
+                throw error(
+                    .sqlSpelling, "\(function.text)(*) is written \(function.text)() in a playbook", current.span,
+                    help: "count() counts rows; count(COLUMN) counts the rows where COLUMN is not null")
             }
             if !current.isSymbol(")") { argument = try parseExpression() }
             try expectSymbol(")")
@@ -52,8 +53,9 @@ extension Parser {
                 "where": "write: filter CONDITION", "limit": "write: take N", "head": "write: take N",
                 "merge": "write: join [inner|left|anti|semi] TABLE on KEY",
             ]
-            throw error(.unknownStatement, "unknown step \"\(Diagnostic.shown(word))\"", wordSpan,
-                        help: familiar[word.lowercased()] ?? Suggest.help(for: word, in: Parser.stepWords, noun: "steps"))
+            throw error(
+                .unknownStatement, "unknown step \"\(Diagnostic.shown(word))\"", wordSpan,
+                help: familiar[word.lowercased()] ?? Suggest.help(for: word, in: Parser.stepWords, noun: "steps"))
         }
     }
 
@@ -97,7 +99,9 @@ extension Parser {
                 message = try string("the message in quotes").0
             } else if acceptKeyword("id") {
                 id = try string("the check's id in quotes").0
-            } else { break }
+            } else {
+                break
+            }
         }
         return .assert(predicate, severity: severity, message: message, id: id)
     }
@@ -130,14 +134,21 @@ extension Parser {
         var severity = Diagnostic.Severity.error
         var alias: Name? = nil
         while true {
-            if acceptKeyword("by") { keys = try nameList("a key column") }
-            else if acceptKeyword("within") { tolerance = try parseTolerance() }
-            else if acceptKeyword("severity") { severity = try parseSeverity() }
-            else if acceptKeyword("as") { alias = try name("a table name for the comparison") }
-            else { break }
+            if acceptKeyword("by") {
+                keys = try nameList("a key column")
+            } else if acceptKeyword("within") {
+                tolerance = try parseTolerance()
+            } else if acceptKeyword("severity") {
+                severity = try parseSeverity()
+            } else if acceptKeyword("as") {
+                alias = try name("a table name for the comparison")
+            } else {
+                break
+            }
         }
-        return .compare(table: table, column: column, target: target, by: keys, tolerance: tolerance,
-                        severity: severity, name: alias)
+        return .compare(
+            table: table, column: column, target: target, by: keys, tolerance: tolerance,
+            severity: severity, name: alias)
     }
 
     /// The word after `severity`.

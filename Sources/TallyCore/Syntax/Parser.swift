@@ -38,8 +38,11 @@ public struct Parser {
         }
         // A playbook that does nothing must never pass as "all checks passed".
         if playbook.statements.isEmpty {
-            throw DiagnosticList([Diagnostic(.emptyPlaybook, "the playbook has no statements", file: file, span: SourceSpan(line: 1, column: 1, length: 1),
-                                             help: "a playbook needs at least one statement, e.g. load T from \"file.csv\"")])
+            throw DiagnosticList([
+                Diagnostic(
+                    .emptyPlaybook, "the playbook has no statements", file: file, span: SourceSpan(line: 1, column: 1, length: 1),
+                    help: "a playbook needs at least one statement, e.g. load T from \"file.csv\"")
+            ])
         }
         return playbook
     }
@@ -137,18 +140,22 @@ public struct Parser {
             do {
                 let statement = try parseStatement()
                 guard case .newline = current.kind else {
-                    var wrong = error(.unexpectedToken, "unexpected \(current.describe) after the \(statement.keyword) statement", current.span)
+                    var wrong = error(
+                        .unexpectedToken, "unexpected \(current.describe) after the \(statement.keyword) statement", current.span)
                     // `aggregate n = count() School`: the grouping needs its `by`.
                     if case .assign(_, _, let steps) = statement, let last = steps.last?.step, case .identifier = current.kind,
-                       last is AggregateStep || last is WindowStep {
+                        last is AggregateStep || last is WindowStep
+                    {
                         wrong.help = "did you forget by? … by \(current.identifierText ?? "COLUMN")"
                     }
                     throw wrong
                 }
                 let endLine = tokens[max(0, position - 1)].span.line
-                statements.append(StatementNode(statement: statement, narrative: narrative,
-                                                text: sourceText(from: start.span.line, to: endLine),
-                                                line: start.span.line, span: start.span))
+                statements.append(
+                    StatementNode(
+                        statement: statement, narrative: narrative,
+                        text: sourceText(from: start.span.line, to: endLine),
+                        line: start.span.line, span: start.span))
                 narrative = []
             } catch let diagnostic as Diagnostic {
                 diagnostics.append(diagnostic)
@@ -181,7 +188,10 @@ public struct Parser {
 
     /// The words a statement starts with (besides `NAME = TABLE | ...`); the golden tests
     /// require a case for each.
-    static let statementWords = ["playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "counts", "chart", "mask", "track"]
+    static let statementWords = [
+        "playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "counts", "chart", "mask",
+        "track",
+    ]
 
     mutating func parseStatement() throws -> Statement {
         if current.identifierText != nil, peek().isSymbol("=") { return try parseAssign() }
@@ -220,7 +230,9 @@ public struct Parser {
             // `all` instead of `limit N`: every row (paged in a terminal).
             let allSpan = current.span
             let all = acceptKeyword("all")
-            if all, limit != nil { throw error(.badArguments, "show takes limit N or all, not both", allSpan, help: "leave out limit to show every row") }
+            if all, limit != nil {
+                throw error(.badArguments, "show takes limit N or all, not both", allSpan, help: "leave out limit to show every row")
+            }
             return .show(table, columns: columns, filter: filter, limit: limit, all: all)
         case "counts":
             _ = advance()
@@ -245,7 +257,8 @@ public struct Parser {
                 "import": "a playbook needs no import: load NAME from \"FILE\"",
                 "df": "a playbook is not pandas: load df from \"FILE\", then NAME = df | filter CONDITION",
             ]
-            let help = familiar[word.lowercased()] ?? Suggest.closest(to: word, in: keywords).map { "did you mean \"\($0)\"?" }
+            let help =
+                familiar[word.lowercased()] ?? Suggest.closest(to: word, in: keywords).map { "did you mean \"\($0)\"?" }
                 ?? "a statement starts with load, assert, compare, save, snapshot, export, show, profile, counts, chart, or NAME = TABLE | ..."
             throw error(.unknownStatement, "unknown statement \"\(Diagnostic.shown(word))\"", current.span, help: help)
         }
@@ -257,15 +270,17 @@ public struct Parser {
         let table = try name("a table name")
         let kindName = try name("a kind of chart: bar, line or histogram")
         guard let kind = ChartKind(rawValue: kindName.text.lowercased()) else {
-            throw error(.unknownOption, "unknown chart kind \"\(Diagnostic.shown(kindName.text))\"", kindName.span,
-                        help: Suggest.help(for: kindName.text, in: ChartKind.allCases.map(\.rawValue), noun: "kinds of chart")
-                            ?? "chart T bar Y by X, chart T line Y by X, or chart T histogram Y")
+            throw error(
+                .unknownOption, "unknown chart kind \"\(Diagnostic.shown(kindName.text))\"", kindName.span,
+                help: Suggest.help(for: kindName.text, in: ChartKind.allCases.map(\.rawValue), noun: "kinds of chart")
+                    ?? "chart T bar Y by X, chart T line Y by X, or chart T histogram Y")
         }
         let y = try name(kind == .histogram ? "the numeric column to draw a histogram of" : "the numeric column to draw (Y)")
         if kind == .histogram {
             if current.isKeyword("by") {
-                throw error(.badArguments, "a histogram counts the values of one column: it has no by", current.span,
-                            help: "chart \(table.text) histogram \(y.text) [bins N], or chart \(table.text) bar \(y.text) by COLUMN")
+                throw error(
+                    .badArguments, "a histogram counts the values of one column: it has no by", current.span,
+                    help: "chart \(table.text) histogram \(y.text) [bins N], or chart \(table.text) bar \(y.text) by COLUMN")
             }
             var bins: Int? = nil
             if acceptKeyword("bins") {
@@ -276,8 +291,9 @@ public struct Parser {
             return .chart(table, kind: kind, y: y, x: nil, bins: bins)
         }
         guard acceptKeyword("by") else {
-            throw error(.unexpectedToken, "expected \"by\" and the column along the chart (X), found \(current.describe)", current.span,
-                        help: "chart \(table.text) \(kind.rawValue) \(y.text) by COLUMN")
+            throw error(
+                .unexpectedToken, "expected \"by\" and the column along the chart (X), found \(current.describe)", current.span,
+                help: "chart \(table.text) \(kind.rawValue) \(y.text) by COLUMN")
         }
         let x = try name("the column along the chart (X)")
         return .chart(table, kind: kind, y: y, x: x, bins: nil)
@@ -291,8 +307,9 @@ public struct Parser {
         // `path` is text that may name folders (`/srv/2025`, `../shared`): only path templates use it.
         let isPath = typeName.text.lowercased() == "path"
         guard let type = isPath ? .text : DataType(rawValue: typeName.text.lowercased()) else {
-            throw error(.unknownOption, "unknown type \"\(typeName.text)\"", typeName.span,
-                        help: Suggest.help(for: typeName.text, in: DataType.allCases.map(\.rawValue) + ["path"], noun: "types"))
+            throw error(
+                .unknownOption, "unknown type \"\(typeName.text)\"", typeName.span,
+                help: Suggest.help(for: typeName.text, in: DataType.allCases.map(\.rawValue) + ["path"], noun: "types"))
         }
         if acceptKeyword("required") { return .param(name: paramName, type: type, defaultValue: nil, required: true, isPath: isPath) }
         try expectSymbol("=")
@@ -364,8 +381,11 @@ public struct Parser {
             if acceptKeyword("report") {
                 let (report, span) = try string("the report's number in quotes, e.g. \"1.17\"")
                 guard CalpadsReturns.reportName(report) != nil else {
-                    throw error(.unknownLayout, "Tally reads certification reports \(CalpadsReturns.reportNames.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(report)\"", span,
-                                help: "1.1 Primary Enrollment, 1.17 LCFF Unduplicated Pupil – Count, 8.1 Student Profile")
+                    throw error(
+                        .unknownLayout,
+                        "Tally reads certification reports \(CalpadsReturns.reportNames.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(report)\"",
+                        span,
+                        help: "1.1 Primary Enrollment, 1.17 LCFF Unduplicated Pupil – Count, 8.1 Student Profile")
                 }
                 return .calpadsReport(report)
             }
@@ -380,7 +400,9 @@ public struct Parser {
                 break
             }
             if let rejected {
-                if extract { throw error(.badArguments, "a rejected-records extract has no ODS extract columns: drop extract", rejected.span) }
+                if extract {
+                    throw error(.badArguments, "a rejected-records extract has no ODS extract columns: drop extract", rejected.span)
+                }
                 return .calpadsRejected(layout: layout.text, year: year)
             }
             return .calpads(layout: layout.text, year: year, extract: extract)
@@ -408,13 +430,16 @@ public struct Parser {
             let table = try string("the table name in quotes").0
             return .sqlite(file: file, table: table)
         default:
-            throw error(.unknownOption, "unknown format \"\(word.text)\"", word.span,
-                        help: Suggest.help(for: word.text, in: ["csv", "tsv", "delimited", "calpads", "xlsx", "sqlite"], noun: "formats"))
+            throw error(
+                .unknownOption, "unknown format \"\(word.text)\"", word.span,
+                help: Suggest.help(for: word.text, in: ["csv", "tsv", "delimited", "calpads", "xlsx", "sqlite"], noun: "formats"))
         }
     }
 
-    static let optionWords: Set<String> = ["header", "encoding", "missing", "null", "columns", "delimiter", "dates", "trim", "upper",
-                                           "masked", "unmasked", "raw", "map"]
+    static let optionWords: Set<String> = [
+        "header", "encoding", "missing", "null", "columns", "delimiter", "dates", "trim", "upper",
+        "masked", "unmasked", "raw", "map",
+    ]
 
     /// `with header false, encoding "cp1252", missing ("", "N/A"), columns (...)`; `with` and
     /// the commas are optional.
@@ -426,8 +451,11 @@ public struct Parser {
             if !first { _ = acceptSymbol(",") }
             guard case .identifier(let word) = current.kind, Parser.optionWords.contains(word.lowercased()) else {
                 if sawWith, first {
-                    throw error(.unexpectedToken, "expected an option after \"with\", found \(current.describe)", current.span,
-                                help: "options: header false, encoding \"cp1252\", missing (\"\", \"N/A\"), null if (\"N/A\"), trim, upper COL, columns (...), delimiter \"^\", dates \"MM/DD/YYYY\"; on exports masked or unmasked")
+                    throw error(
+                        .unexpectedToken, "expected an option after \"with\", found \(current.describe)", current.span,
+                        help:
+                            "options: header false, encoding \"cp1252\", missing (\"\", \"N/A\"), null if (\"N/A\"), trim, upper COL, columns (...), delimiter \"^\", dates \"MM/DD/YYYY\"; on exports masked or unmasked"
+                    )
                 }
                 return options
             }
@@ -436,9 +464,13 @@ public struct Parser {
             switch word.lowercased() {
             case "header":
                 options.headerGiven = true
-                if acceptKeyword("false") { options.header = false }
-                else if acceptKeyword("true") { options.header = true }
-                else { throw unexpected("true or false") }
+                if acceptKeyword("false") {
+                    options.header = false
+                } else if acceptKeyword("true") {
+                    options.header = true
+                } else {
+                    throw unexpected("true or false")
+                }
             case "encoding": options.encoding = try string("an encoding such as \"cp1252\"").0
             case "delimiter":
                 let (d, span) = try string("the delimiter in quotes")
@@ -454,7 +486,7 @@ public struct Parser {
                 repeat {
                     options.upper.append(try name("a column to upper-case"))
                 } while current.isSymbol(",") && (peek().identifierText.map { !Parser.optionWords.contains($0.lowercased()) } ?? false)
-                        && acceptSymbol(",")
+                    && acceptSymbol(",")
             case "null":
                 // `null if ("", "N/A")`: the same as missing (...).
                 guard acceptKeyword("if") else { throw unexpected("if, as in: null if (\"\", \"N/A\")") }
@@ -475,15 +507,18 @@ public struct Parser {
                     try expectSymbol(":")
                     let typeName = try name("a type (text, integer, decimal, date, boolean)")
                     guard let type = DataType(rawValue: typeName.text.lowercased()) else {
-                        throw error(.unknownOption, "unknown type \"\(typeName.text)\"", typeName.span,
-                                    help: Suggest.help(for: typeName.text, in: DataType.allCases.map(\.rawValue), noun: "types"))
+                        throw error(
+                            .unknownOption, "unknown type \"\(typeName.text)\"", typeName.span,
+                            help: Suggest.help(for: typeName.text, in: DataType.allCases.map(\.rawValue), noun: "types"))
                     }
                     var format: String? = nil
                     if case .string(let f) = current.kind {
                         let span = advance().span
                         guard type == .date else { throw error(.badOperand, "only date columns take a format", span) }
                         guard DateCodec.Pattern(f) != nil else {
-                            throw error(.badLiteral, "\"\(f)\" is not a date format", span, help: "use YYYY, MM, DD (or M, D) and separators, e.g. \"MM/DD/YYYY\"")
+                            throw error(
+                                .badLiteral, "\"\(f)\" is not a date format", span,
+                                help: "use YYYY, MM, DD (or M, D) and separators, e.g. \"MM/DD/YYYY\"")
                         }
                         format = f
                     }

@@ -3,16 +3,16 @@ import TallyModel
 /// A lexical token with its span.
 public struct Token: Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
-        case identifier(String)      // also keywords: the parser reads them in context
+        case identifier(String) // also keywords: the parser reads them in context
         case quotedIdentifier(String) // `Total Enrollment`
         case string(String)
         case integer(Int64)
         case decimal(Double)
         case percent(Double)
         case date(Int32)
-        case symbol(String)          // | = == != < <= > >= + - * / ( ) , : .
-        case narrative(String)       // a `##` line
-        case newline                 // end of a statement
+        case symbol(String) // | = == != < <= > >= + - * / ( ) , : .
+        case narrative(String) // a `##` line
+        case newline // end of a statement
         case eof
     }
     public var kind: Kind

@@ -42,8 +42,10 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
     /// The stable code of this kind of problem (`T0101`); nil for a rare internal one.
     public var code: DiagnosticCode?
 
-    public init(_ severity: Severity = .error, _ message: String, file: String, line: Int = 0,
-                column: Int = 0, length: Int = 1, help: String? = nil) {
+    public init(
+        _ severity: Severity = .error, _ message: String, file: String, line: Int = 0,
+        column: Int = 0, length: Int = 1, help: String? = nil
+    ) {
         self.severity = severity
         self.message = message
         self.file = file
@@ -69,8 +71,10 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     // The same three forms with the code first, so a creation site reads `Diagnostic(.unknownColumn, "…", …)`.
-    public init(_ code: DiagnosticCode, _ severity: Severity, _ message: String, file: String, line: Int = 0,
-                column: Int = 0, length: Int = 1, help: String? = nil) {
+    public init(
+        _ code: DiagnosticCode, _ severity: Severity, _ message: String, file: String, line: Int = 0,
+        column: Int = 0, length: Int = 1, help: String? = nil
+    ) {
         self.init(severity, message, file: file, line: line, column: column, length: length, help: help)
         self.code = code
     }
@@ -161,8 +165,11 @@ public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
         }
         // The code ends the help line (the header stays `file:line:col: error: message`, the form
         // scripts and the documented outputs match); without help it is a help line of its own.
-        if let help { out += "\nhelp: \(help)" + (code.map { " [\($0.rawValue)]" } ?? "") }
-        else if let code, omitted == 0 { out += "\nhelp: tally explain \(code.rawValue) [\(code.rawValue)]" }
+        if let help {
+            out += "\nhelp: \(help)" + (code.map { " [\($0.rawValue)]" } ?? "")
+        } else if let code, omitted == 0 {
+            out += "\nhelp: tally explain \(code.rawValue) [\(code.rawValue)]"
+        }
         return out
     }
 

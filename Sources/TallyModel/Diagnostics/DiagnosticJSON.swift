@@ -24,14 +24,16 @@ public enum DiagnosticJSON {
 
     package static func entry(_ d: Diagnostic) -> Entry {
         // "… N more errors" keeps its count in the message, as the text output says it.
-        Entry(file: d.file, line: d.line, column: d.column, length: d.length, severity: d.severity.rawValue,
-              code: d.code?.rawValue, title: d.code?.title, message: d.omitted > 0 ? d.description : d.message, help: d.help)
+        Entry(
+            file: d.file, line: d.line, column: d.column, length: d.length, severity: d.severity.rawValue,
+            code: d.code?.rawValue, title: d.code?.title, message: d.omitted > 0 ? d.description : d.message, help: d.help)
     }
 
     /// Errors then warnings, as one JSON object.
     public static func render(playbook: String, errors: [Diagnostic], warnings: [Diagnostic]) -> String {
-        let out = Output(playbook: playbook, ok: errors.isEmpty, errors: Diagnostic.total(errors),
-                         diagnostics: (errors + warnings).map(entry))
+        let out = Output(
+            playbook: playbook, ok: errors.isEmpty, errors: Diagnostic.total(errors),
+            diagnostics: (errors + warnings).map(entry))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(out)).map { String(decoding: $0, as: UTF8.self) + "\n" } ?? "{}\n"

@@ -25,7 +25,8 @@ public enum FunctionDocs {
         "days_between": "days from the first date to the second",
         "date_diff": "whole days, months or years (`\"day\"`, `\"month\"`, `\"year\"`) from `from` to `to`; negative when `to` is earlier",
         "add_days": "the date `n` days after (or, for a negative `n`, before) the date",
-        "pad_left": "the text padded on the left to `width` characters with the first character of the third argument: `pad_left(School, 7, \"0\")`",
+        "pad_left":
+            "the text padded on the left to `width` characters with the first character of the third argument: `pad_left(School, 7, \"0\")`",
         "today": "the run's date",
         "round": "the number rounded half away from zero, to `digits` places (0 without)",
         "abs": "the number without its sign",

@@ -37,13 +37,16 @@ public enum FunctionRegistry {
         return nil
     }
 
-    package static func fixed(_ name: String, _ signature: String, _ args: [DataType?], _ result: DataType,
-                      _ body: @escaping @Sendable ([Value], EvaluationClock) -> Value) -> FunctionDefinition {
-        FunctionDefinition(name: name, arity: args.count...args.count, signature: signature,
-                           resultType: { types in
-                               if let e = expect(types, args, name) { return .failure(e) }
-                               return .success(result)
-                           }, evaluate: body)
+    package static func fixed(
+        _ name: String, _ signature: String, _ args: [DataType?], _ result: DataType,
+        _ body: @escaping @Sendable ([Value], EvaluationClock) -> Value
+    ) -> FunctionDefinition {
+        FunctionDefinition(
+            name: name, arity: args.count...args.count, signature: signature,
+            resultType: { types in
+                if let e = expect(types, args, name) { return .failure(e) }
+                return .success(result)
+            }, evaluate: body)
     }
 
     package static func text(_ v: Value) -> String? { if case .text(let s) = v { return s }; return nil }
@@ -53,7 +56,8 @@ public enum FunctionRegistry {
     package static func number(_ text: String) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let first = trimmed.first, first.isNumber || first == "-" || first == "+" || first == ".",
-              let value = Double(trimmed), value.isFinite else { return nil }
+            let value = Double(trimmed), value.isFinite
+        else { return nil }
         return value
     }
     package static func date(_ v: Value) -> Int32? { if case .date(let d) = v { return d }; return nil }
@@ -87,8 +91,11 @@ public enum FunctionRegistry {
             fixed("lower", "lower(text)", [.text], .text) { a, _ in text(a[0]).map { .text($0.lowercased()) } ?? .null },
             fixed("trim", "trim(text)", [.text], .text) { a, _ in text(a[0]).map { .text($0.trimmedSpaces()) } ?? .null },
             fixed("len", "len(text)", [.text], .integer) { a, _ in text(a[0]).map { .integer(Int64($0.count)) } ?? .null },
-            fixed("year", "year(date)", [.date], .integer) { a, _ in date(a[0]).map { .integer(Int64(DateCodec.civil($0).year)) } ?? .null },
-            fixed("month", "month(date)", [.date], .integer) { a, _ in date(a[0]).map { .integer(Int64(DateCodec.civil($0).month)) } ?? .null },
+            fixed("year", "year(date)", [.date], .integer) { a, _ in date(a[0]).map { .integer(Int64(DateCodec.civil($0).year)) } ?? .null
+            },
+            fixed("month", "month(date)", [.date], .integer) { a, _ in
+                date(a[0]).map { .integer(Int64(DateCodec.civil($0).month)) } ?? .null
+            },
             fixed("day", "day(date)", [.date], .integer) { a, _ in date(a[0]).map { .integer(Int64(DateCodec.civil($0).day)) } ?? .null },
             fixed("today", "today()", [], .date) { _, clock in .date(clock.today) },
             fixed("age", "age(birth date, on date)", [.date, .date], .integer) { a, _ in
@@ -121,104 +128,134 @@ public enum FunctionRegistry {
                 return .date(d)
             },
         ]
-        list.append(FunctionDefinition(name: "substr", arity: 2...3, signature: "substr(text, start, length)",
-            resultType: { t in expect(t, [.text, .integer, .integer], "substr").map { .failure($0) } ?? .success(.text) },
-            evaluate: { a, _ in
-                guard let s = text(a[0]), case .integer(let start) = a[1] else { return .null }
-                let chars = Array(s)
-                let from = max(0, Int(start) - 1)
-                var length = chars.count
-                if a.count > 2 { guard case .integer(let l) = a[2] else { return .null }; length = max(0, Int(l)) }
-                guard from < chars.count else { return .text("") }
-                return .text(String(chars[from..<min(chars.count, from + length)]))
-            }))
-        list.append(FunctionDefinition(name: "concat", arity: 1...64, signature: "concat(a, b, ...)",
-            resultType: { _ in .success(.text) },
-            evaluate: { a, _ in .text(a.map(\.display).joined()) }))
-        list.append(FunctionDefinition(name: "coalesce", arity: 1...64, signature: "coalesce(a, b, ...)",
-            resultType: { t in commonType(t, "coalesce") },
-            evaluate: { a, _ in a.first { !$0.isNull } ?? .null }))
-        list.append(FunctionDefinition(name: "if", arity: 3...3, signature: "if(condition, then, else)",
-            resultType: { t in
-                if let c = t[0], c != .boolean { return .failure(FunctionTypeError(message: "the condition of if must be boolean, not \(c.rawValue)")) }
-                return commonType(Array(t[1...]), "if")
-            },
-            evaluate: { a, _ in
-                if case .boolean(true) = a[0] { return a[1] }
-                return a[2]
-            }))
+        list.append(
+            FunctionDefinition(
+                name: "substr", arity: 2...3, signature: "substr(text, start, length)",
+                resultType: { t in expect(t, [.text, .integer, .integer], "substr").map { .failure($0) } ?? .success(.text) },
+                evaluate: { a, _ in
+                    guard let s = text(a[0]), case .integer(let start) = a[1] else { return .null }
+                    let chars = Array(s)
+                    let from = max(0, Int(start) - 1)
+                    var length = chars.count
+                    if a.count > 2 { guard case .integer(let l) = a[2] else { return .null }; length = max(0, Int(l)) }
+                    guard from < chars.count else { return .text("") }
+                    return .text(String(chars[from..<min(chars.count, from + length)]))
+                }))
+        list.append(
+            FunctionDefinition(
+                name: "concat", arity: 1...64, signature: "concat(a, b, ...)",
+                resultType: { _ in .success(.text) },
+                evaluate: { a, _ in .text(a.map(\.display).joined()) }))
+        list.append(
+            FunctionDefinition(
+                name: "coalesce", arity: 1...64, signature: "coalesce(a, b, ...)",
+                resultType: { t in commonType(t, "coalesce") },
+                evaluate: { a, _ in a.first { !$0.isNull } ?? .null }))
+        list.append(
+            FunctionDefinition(
+                name: "if", arity: 3...3, signature: "if(condition, then, else)",
+                resultType: { t in
+                    if let c = t[0], c != .boolean {
+                        return .failure(FunctionTypeError(message: "the condition of if must be boolean, not \(c.rawValue)"))
+                    }
+                    return commonType(Array(t[1...]), "if")
+                },
+                evaluate: { a, _ in
+                    if case .boolean(true) = a[0] { return a[1] }
+                    return a[2]
+                }))
         // Codes that look like numbers: order grades as grades, and read text as a number
         // only on purpose (null where it is not one; derive's cell counts those).
-        list.append(fixed("grade_order", "grade_order(code)", [.text], .integer) { a, _ in
-            text(a[0]).flatMap(GradeOrder.rank).map { .integer($0) } ?? .null
-        })
-        list.append(fixed("number", "number(text)", [.text], .decimal) { a, _ in
-            text(a[0]).flatMap(FunctionRegistry.number).map { .decimal($0) } ?? .null
-        })
-        list.append(fixed("integer", "integer(text)", [.text], .integer) { a, _ in
-            text(a[0]).flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }.map { .integer($0) } ?? .null
-        })
-        list.append(fixed("matches", "matches(text, \"regex\")", [.text, .text], .boolean) { a, _ in
-            guard let t = text(a[0]), let p = text(a[1]), let re = Patterns.compiled(p) else { return .null }
-            return .boolean(re.firstMatch(in: t, range: NSRange(t.startIndex..., in: t)) != nil)
-        })
-        list.append(fixed("extract", "extract(text, \"regex\", group)", [.text, .text, .integer], .text) { a, _ in
-            guard let t = text(a[0]), let p = text(a[1]), case .integer(let g) = a[2], let re = Patterns.compiled(p),
-                  let m = re.firstMatch(in: t, range: NSRange(t.startIndex..., in: t)), g >= 0, Int(g) < m.numberOfRanges,
-                  let r = Range(m.range(at: Int(g)), in: t) else { return .null }
-            return .text(String(t[r]))
-        })
-        list.append(fixed("replace", "replace(text, \"regex\", \"with\")", [.text, .text, .text], .text) { a, _ in
-            guard let t = text(a[0]), let p = text(a[1]), let with = text(a[2]), let re = Patterns.compiled(p) else { return .null }
-            return .text(re.stringByReplacingMatches(in: t, range: NSRange(t.startIndex..., in: t), withTemplate: with))
-        })
+        list.append(
+            fixed("grade_order", "grade_order(code)", [.text], .integer) { a, _ in
+                text(a[0]).flatMap(GradeOrder.rank).map { .integer($0) } ?? .null
+            })
+        list.append(
+            fixed("number", "number(text)", [.text], .decimal) { a, _ in
+                text(a[0]).flatMap(FunctionRegistry.number).map { .decimal($0) } ?? .null
+            })
+        list.append(
+            fixed("integer", "integer(text)", [.text], .integer) { a, _ in
+                text(a[0]).flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }.map { .integer($0) } ?? .null
+            })
+        list.append(
+            fixed("matches", "matches(text, \"regex\")", [.text, .text], .boolean) { a, _ in
+                guard let t = text(a[0]), let p = text(a[1]), let re = Patterns.compiled(p) else { return .null }
+                return .boolean(re.firstMatch(in: t, range: NSRange(t.startIndex..., in: t)) != nil)
+            })
+        list.append(
+            fixed("extract", "extract(text, \"regex\", group)", [.text, .text, .integer], .text) { a, _ in
+                guard let t = text(a[0]), let p = text(a[1]), case .integer(let g) = a[2], let re = Patterns.compiled(p),
+                    let m = re.firstMatch(in: t, range: NSRange(t.startIndex..., in: t)), g >= 0, Int(g) < m.numberOfRanges,
+                    let r = Range(m.range(at: Int(g)), in: t)
+                else { return .null }
+                return .text(String(t[r]))
+            })
+        list.append(
+            fixed("replace", "replace(text, \"regex\", \"with\")", [.text, .text, .text], .text) { a, _ in
+                guard let t = text(a[0]), let p = text(a[1]), let with = text(a[2]), let re = Patterns.compiled(p) else { return .null }
+                return .text(re.stringByReplacingMatches(in: t, range: NSRange(t.startIndex..., in: t), withTemplate: with))
+            })
         // `case when C then A else B end` (the parser nests one of these per when).
-        list.append(FunctionDefinition(name: "case", arity: 3...3, signature: "case when CONDITION then VALUE else OTHER end",
-            resultType: { t in
-                if let c = t[0], c != .boolean { return .failure(FunctionTypeError(message: "the condition after when must be true/false, not \(c.rawValue)")) }
-                return commonType(Array(t[1...]), "case").mapError {
-                    FunctionTypeError(message: $0.message.replacingOccurrences(of: "the arguments of case", with: "the values of case (after then and else)"))
-                }
-            },
-            evaluate: { a, _ in
-                if case .boolean(true) = a[0] { return a[1] }
-                return a[2]
-            }))
-        list.append(FunctionDefinition(name: "nullif", arity: 2...2, signature: "nullif(value, this)",
-            resultType: { t in
-                if let a = t[0], let b = t[1], !a.isComparable(with: b) {
-                    return .failure(FunctionTypeError(message: "nullif compares values of one type, not \(a.rawValue) and \(b.rawValue)"))
-                }
-                return .success(t[0])
-            },
-            evaluate: { a, _ in
-                if a[0].isNull { return .null }
-                return Value.compare(a[0], a[1]) == 0 && !a[1].isNull ? .null : a[0]
-            }))
-        list.append(FunctionDefinition(name: "round", arity: 1...2, signature: "round(number, digits)",
-            resultType: { t in
-                if let x = t[0], !x.isNumeric { return .failure(FunctionTypeError(message: "round takes a number, not \(x.rawValue)")) }
-                return .success(t.count == 1 ? .integer : .decimal)
-            },
-            evaluate: { a, _ in
-                guard let x = a[0].doubleValue else { return .null }
-                if a.count == 1 { return .integer(Int64(x.rounded(.toNearestOrAwayFromZero))) }
-                guard case .integer(let digits) = a[1] else { return .null }
-                let scale = pow(10.0, Double(digits))
-                return .decimal((x * scale).rounded(.toNearestOrAwayFromZero) / scale)
-            }))
-        list.append(FunctionDefinition(name: "abs", arity: 1...1, signature: "abs(number)",
-            resultType: { t in
-                if let x = t[0], !x.isNumeric { return .failure(FunctionTypeError(message: "abs takes a number, not \(x.rawValue)")) }
-                return .success(t[0] ?? .integer)
-            },
-            evaluate: { a, _ in
-                switch a[0] {
-                case .integer(let v): return .integer(v == Int64.min ? v : Swift.abs(v))
-                case .decimal(let v): return .decimal(Swift.abs(v))
-                default: return .null
-                }
-            }))
+        list.append(
+            FunctionDefinition(
+                name: "case", arity: 3...3, signature: "case when CONDITION then VALUE else OTHER end",
+                resultType: { t in
+                    if let c = t[0], c != .boolean {
+                        return .failure(FunctionTypeError(message: "the condition after when must be true/false, not \(c.rawValue)"))
+                    }
+                    return commonType(Array(t[1...]), "case").mapError {
+                        FunctionTypeError(
+                            message: $0.message.replacingOccurrences(
+                                of: "the arguments of case", with: "the values of case (after then and else)"))
+                    }
+                },
+                evaluate: { a, _ in
+                    if case .boolean(true) = a[0] { return a[1] }
+                    return a[2]
+                }))
+        list.append(
+            FunctionDefinition(
+                name: "nullif", arity: 2...2, signature: "nullif(value, this)",
+                resultType: { t in
+                    if let a = t[0], let b = t[1], !a.isComparable(with: b) {
+                        return .failure(
+                            FunctionTypeError(message: "nullif compares values of one type, not \(a.rawValue) and \(b.rawValue)"))
+                    }
+                    return .success(t[0])
+                },
+                evaluate: { a, _ in
+                    if a[0].isNull { return .null }
+                    return Value.compare(a[0], a[1]) == 0 && !a[1].isNull ? .null : a[0]
+                }))
+        list.append(
+            FunctionDefinition(
+                name: "round", arity: 1...2, signature: "round(number, digits)",
+                resultType: { t in
+                    if let x = t[0], !x.isNumeric { return .failure(FunctionTypeError(message: "round takes a number, not \(x.rawValue)")) }
+                    return .success(t.count == 1 ? .integer : .decimal)
+                },
+                evaluate: { a, _ in
+                    guard let x = a[0].doubleValue else { return .null }
+                    if a.count == 1 { return .integer(Int64(x.rounded(.toNearestOrAwayFromZero))) }
+                    guard case .integer(let digits) = a[1] else { return .null }
+                    let scale = pow(10.0, Double(digits))
+                    return .decimal((x * scale).rounded(.toNearestOrAwayFromZero) / scale)
+                }))
+        list.append(
+            FunctionDefinition(
+                name: "abs", arity: 1...1, signature: "abs(number)",
+                resultType: { t in
+                    if let x = t[0], !x.isNumeric { return .failure(FunctionTypeError(message: "abs takes a number, not \(x.rawValue)")) }
+                    return .success(t[0] ?? .integer)
+                },
+                evaluate: { a, _ in
+                    switch a[0] {
+                    case .integer(let v): return .integer(v == Int64.min ? v : Swift.abs(v))
+                    case .decimal(let v): return .decimal(Swift.abs(v))
+                    default: return .null
+                    }
+                }))
         return Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })
     }()
 

@@ -47,7 +47,9 @@ package struct ByteInterner {
         self.arena = arena
         self.lengths = lengths
         var at = 0
-        starts = lengths.map { length in defer { at += Int(length) }; return at }
+        starts = lengths.map { length in
+            defer { at += Int(length) }; return at
+        }
     }
 
     /// A multiplicative hash over eight-byte words (and the tail byte by byte).
@@ -78,8 +80,10 @@ package struct ByteInterner {
     /// The fields are hashed sixteen at a time and their slots read before any is inserted, so
     /// the cache misses of a large table (a column of distinct IDs) overlap instead of stalling
     /// one after another: at 3M students nearly all of interning's time was that one load.
-    package mutating func internBlock(_ p: UnsafeBufferPointer<UInt8>, bounds: UnsafeBufferPointer<Int>, stride: Int,
-                              column: Int, rows: Int, into codes: inout [Int32]) {
+    package mutating func internBlock(
+        _ p: UnsafeBufferPointer<UInt8>, bounds: UnsafeBufferPointer<Int>, stride: Int,
+        column: Int, rows: Int, into codes: inout [Int32]
+    ) {
         // A field equal to the one above it (an empty or constant column: half of a CALPADS
         // file's fields) takes the code above it without being hashed or looked up.
         func sameAsAbove(_ row: Int) -> Bool {
@@ -169,16 +173,18 @@ package struct ByteInterner {
             let code = Int32(truncatingIfNeeded: entry) &- 1
             if entry & 0xFFFF_FFFF_0000_0000 == tag, Int(lengths[Int(code)]) == length {
                 let s = starts[Int(code)]
-                let equal = length == 0 || arena.withUnsafeBufferPointer { a -> Bool in
-                    guard let x = a.baseAddress, let y = p.baseAddress else { return false }
-                    // Codes and IDs are short: compare them inline rather than calling memcmp.
-                    if length <= 16 {
-                        var k = 0
-                        while k < length { if x[s + k] != y[start + k] { return false }; k += 1 }
-                        return true
+                let equal =
+                    length == 0
+                    || arena.withUnsafeBufferPointer { a -> Bool in
+                        guard let x = a.baseAddress, let y = p.baseAddress else { return false }
+                        // Codes and IDs are short: compare them inline rather than calling memcmp.
+                        if length <= 16 {
+                            var k = 0
+                            while k < length { if x[s + k] != y[start + k] { return false }; k += 1 }
+                            return true
+                        }
+                        return memcmp(x + s, y + start, length) == 0
                     }
-                    return memcmp(x + s, y + start, length) == 0
-                }
                 if equal { return code }
             }
             slot = (slot + 1) & mask
@@ -205,10 +211,12 @@ package struct ByteInterner {
             let code = Int32(truncatingIfNeeded: entry) &- 1
             if entry & 0xFFFF_FFFF_0000_0000 == tag, Int(lengths[Int(code)]) == length {
                 let s = starts[Int(code)]
-                let equal = length == 0 || arena.withUnsafeBufferPointer { a -> Bool in
-                    guard let x = a.baseAddress, let y = p.baseAddress else { return false }
-                    return memcmp(x + s, y + start, length) == 0
-                }
+                let equal =
+                    length == 0
+                    || arena.withUnsafeBufferPointer { a -> Bool in
+                        guard let x = a.baseAddress, let y = p.baseAddress else { return false }
+                        return memcmp(x + s, y + start, length) == 0
+                    }
                 if equal { return code }
             }
             slot = (slot + 1) & mask
@@ -309,4 +317,3 @@ package final class SlotStorage: @unchecked Sendable {
         if mappedBytes > 0 { munmap(pointer, mappedBytes) } else { pointer.deallocate() }
     }
 }
-

@@ -104,9 +104,13 @@ public struct ColumnBuilder {
         var present = true
         switch type {
         case .text:
-            if case .text(let s) = value { texts.append(dictionary.intern(s)) }
-            else if value.isNull { texts.append(0); present = false }
-            else { texts.append(dictionary.intern(value.display)) }
+            if case .text(let s) = value {
+                texts.append(dictionary.intern(s))
+            } else if value.isNull {
+                texts.append(0); present = false
+            } else {
+                texts.append(dictionary.intern(value.display))
+            }
         case .integer:
             switch value {
             case .integer(let v): ints.append(v)

@@ -4,7 +4,8 @@ public enum DateCodec {
     /// Days since 1970-01-01 of a proleptic Gregorian date, or nil when the date does not exist.
     public static func days(year: Int, month: Int, day: Int) -> Int32? {
         guard (1...9999).contains(year), (1...12).contains(month), day >= 1,
-              day <= daysInMonth(year: year, month: month) else { return nil }
+            day <= daysInMonth(year: year, month: month)
+        else { return nil }
         // Howard Hinnant's days_from_civil.
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
@@ -52,12 +53,19 @@ public enum DateCodec {
         var out = ""
         var rest = Substring(pattern)
         while !rest.isEmpty {
-            if rest.hasPrefix("YYYY") || rest.hasPrefix("CCYY") { out += pad(y, 4); rest = rest.dropFirst(4) }
-            else if rest.hasPrefix("MM") { out += pad(m, 2); rest = rest.dropFirst(2) }
-            else if rest.hasPrefix("DD") { out += pad(d, 2); rest = rest.dropFirst(2) }
-            else if rest.hasPrefix("M") { out += String(m); rest = rest.dropFirst() }
-            else if rest.hasPrefix("D") { out += String(d); rest = rest.dropFirst() }
-            else { out.append(rest.removeFirst()) }
+            if rest.hasPrefix("YYYY") || rest.hasPrefix("CCYY") {
+                out += pad(y, 4); rest = rest.dropFirst(4)
+            } else if rest.hasPrefix("MM") {
+                out += pad(m, 2); rest = rest.dropFirst(2)
+            } else if rest.hasPrefix("DD") {
+                out += pad(d, 2); rest = rest.dropFirst(2)
+            } else if rest.hasPrefix("M") {
+                out += String(m); rest = rest.dropFirst()
+            } else if rest.hasPrefix("D") {
+                out += String(d); rest = rest.dropFirst()
+            } else {
+                out.append(rest.removeFirst())
+            }
         }
         return out
     }
@@ -79,13 +87,21 @@ public enum DateCodec {
             var rest = Substring(text)
             var sawYear = false, sawMonth = false, sawDay = false
             while let c = rest.first {
-                if rest.hasPrefix("YYYY") || rest.hasPrefix("CCYY") { pieces.append(.year); sawYear = true; rest = rest.dropFirst(4) }
-                else if rest.hasPrefix("MM") { pieces.append(.month2); sawMonth = true; rest = rest.dropFirst(2) }
-                else if rest.hasPrefix("DD") { pieces.append(.day2); sawDay = true; rest = rest.dropFirst(2) }
-                else if c == "M" { pieces.append(.month); sawMonth = true; rest = rest.dropFirst() }
-                else if c == "D" { pieces.append(.day); sawDay = true; rest = rest.dropFirst() }
-                else if let a = c.asciiValue, !c.isLetter { pieces.append(.literal(a)); rest = rest.dropFirst() }
-                else { return nil }
+                if rest.hasPrefix("YYYY") || rest.hasPrefix("CCYY") {
+                    pieces.append(.year); sawYear = true; rest = rest.dropFirst(4)
+                } else if rest.hasPrefix("MM") {
+                    pieces.append(.month2); sawMonth = true; rest = rest.dropFirst(2)
+                } else if rest.hasPrefix("DD") {
+                    pieces.append(.day2); sawDay = true; rest = rest.dropFirst(2)
+                } else if c == "M" {
+                    pieces.append(.month); sawMonth = true; rest = rest.dropFirst()
+                } else if c == "D" {
+                    pieces.append(.day); sawDay = true; rest = rest.dropFirst()
+                } else if let a = c.asciiValue, !c.isLetter {
+                    pieces.append(.literal(a)); rest = rest.dropFirst()
+                } else {
+                    return nil
+                }
             }
             guard sawYear, sawMonth, sawDay else { return nil }
             self.pieces = pieces
@@ -94,7 +110,9 @@ public enum DateCodec {
 
         /// Formats tried when a date does not parse, to suggest the one it is written in
         /// (US month-first before day-first).
-        package static let familiar = ["YYYY-MM-DD", "MM/DD/YYYY", "M/D/YYYY", "YYYYMMDD", "MM-DD-YYYY", "YYYY/MM/DD", "DD/MM/YYYY", "D/M/YYYY"]
+        package static let familiar = [
+            "YYYY-MM-DD", "MM/DD/YYYY", "M/D/YYYY", "YYYYMMDD", "MM-DD-YYYY", "YYYY/MM/DD", "DD/MM/YYYY", "D/M/YYYY",
+        ]
 
         /// The first familiar format that reads `text` as a real date.
         public static func detect(_ text: String) -> String? {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -46,7 +47,9 @@ package final class DictionaryShelf: @unchecked Sendable {
     /// The file of a dictionary's first `count` values, if the shelf has it.
     package func name(of dictionary: TextDictionary, count: Int) -> String? {
         lock.lock(); defer { lock.unlock() }
-        guard let entry = known[ObjectIdentifier(dictionary)], entry.dictionary.value === dictionary, entry.count == count else { return nil }
+        guard let entry = known[ObjectIdentifier(dictionary)], entry.dictionary.value === dictionary, entry.count == count else {
+            return nil
+        }
         return entry.name
     }
 
@@ -91,9 +94,10 @@ package final class DictionaryShelf: @unchecked Sendable {
         guard let bytes = InputFile.readAll(path) else { return nil }
         var input = BinaryIn(bytes: bytes)
         guard Table.hex(SHA256.hash(data: bytes)) + ".dict" == name,
-              input.take(DictionaryShelf.magic.count) == DictionaryShelf.magic, input.int() == count,
-              let lengths: [Int32] = input.narrow(count), lengths.allSatisfy({ $0 >= 0 }),
-              let arena = input.take(lengths.reduce(0) { $0 + Int($1) }), input.atEnd else {
+            input.take(DictionaryShelf.magic.count) == DictionaryShelf.magic, input.int() == count,
+            let lengths: [Int32] = input.narrow(count), lengths.allSatisfy({ $0 >= 0 }),
+            let arena = input.take(lengths.reduce(0) { $0 + Int($1) }), input.atEnd
+        else {
             unlink(path)
             return nil
         }

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { Glibc.read(fd, buffer, count) }
@@ -50,13 +51,15 @@ public struct InputFile: Sendable {
         // A pipe or a device is refused before it is opened: reading one could wait forever.
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
-            throw Diagnostic(.notAFile, .error, "is not a regular file (a pipe, socket or device)", file: displayName, help: "load a file saved on disk")
+            throw Diagnostic(
+                .notAFile, .error, "is not a regular file (a pipe, socket or device)", file: displayName, help: "load a file saved on disk")
         }
         guard let bytes = ahead.flatMap({ $0.path == path ? $0.bytes : nil }) ?? InputFile.readAll(path) else {
             throw Diagnostic(.notAFile, .error, "cannot read the file (permissions?)", file: displayName)
         }
         guard !bytes.isEmpty || allowEmpty else {
-            throw Diagnostic(.emptyFile, .error, "the file is empty", file: displayName, help: "check that the export from the SIS finished")
+            throw Diagnostic(
+                .emptyFile, .error, "the file is empty", file: displayName, help: "check that the export from the SIS finished")
         }
         return InputFile(path: path, displayName: displayName, bytes: bytes, size: bytes.count)
     }
@@ -98,7 +101,9 @@ public struct InputFile: Sendable {
 
     /// The first `maxBytes` of a file, cut after its last complete line (for `tally check`, which
     /// learns a schema from a file's beginning); `complete` when that is the whole file.
-    public static func readPrefix(path: String, displayName: String, maxBytes: Int, allowEmpty: Bool = false) throws -> (input: InputFile, complete: Bool) {
+    public static func readPrefix(
+        path: String, displayName: String, maxBytes: Int, allowEmpty: Bool = false
+    ) throws -> (input: InputFile, complete: Bool) {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         guard let size, size > maxBytes, let handle = FileHandle(forReadingAtPath: path) else {
             return (try read(path: path, displayName: displayName, allowEmpty: allowEmpty), true)
@@ -115,12 +120,14 @@ public struct InputFile: Sendable {
     ///   "latin1"/"iso-8859-1".
     public func textBytes(encoding: String?) throws -> [UInt8] {
         if bytes.count >= 4, bytes[0] == 0x50, bytes[1] == 0x4B, bytes[2] == 3, bytes[3] == 4 {
-            throw Diagnostic(.badWorkbook, .error, "this is a ZIP file (an Excel workbook?), not delimited text", file: displayName,
-                             help: "load an Excel workbook with: as xlsx")
+            throw Diagnostic(
+                .badWorkbook, .error, "this is a ZIP file (an Excel workbook?), not delimited text", file: displayName,
+                help: "load an Excel workbook with: as xlsx")
         }
         if let nul = bytes.prefix(1 << 20).firstIndex(of: 0) {
-            throw Diagnostic(.notAPlaybook, .error, "this looks like a binary file, not text (a NUL byte)", file: displayName,
-                             line: TextDecoding.line(of: nul, in: bytes))
+            throw Diagnostic(
+                .notAPlaybook, .error, "this looks like a binary file, not text (a NUL byte)", file: displayName,
+                line: TextDecoding.line(of: nul, in: bytes))
         }
         // A UTF-8 byte-order mark is stripped whatever the declared encoding: read as cp1252 it
         // would become "ï»¿" glued to the first column's name.
@@ -133,10 +140,13 @@ public struct InputFile: Sendable {
                 // The mark says UTF-8: if the rest is UTF-8 with accented letters, decoding it as
                 // this encoding would garble every one of them ("José" → "JosÃ©").
                 if body.contains(where: { $0 >= 0x80 }), TextDecoding.firstInvalidUTF8(body) == nil,
-                   let first = body.firstIndex(where: { $0 >= 0x80 }) {
-                    throw Diagnostic(.encoding, .error, "the file starts with a UTF-8 byte-order mark and is valid UTF-8, but it is loaded with encoding \"\(encoding ?? "")\": its non-ASCII letters would be garbled",
-                                     file: displayName, line: TextDecoding.line(of: first + 3, in: bytes),
-                                     help: "remove encoding \"\(encoding ?? "")\": the file is UTF-8")
+                    let first = body.firstIndex(where: { $0 >= 0x80 })
+                {
+                    throw Diagnostic(
+                        .encoding, .error,
+                        "the file starts with a UTF-8 byte-order mark and is valid UTF-8, but it is loaded with encoding \"\(encoding ?? "")\": its non-ASCII letters would be garbled",
+                        file: displayName, line: TextDecoding.line(of: first + 3, in: bytes),
+                        help: "remove encoding \"\(encoding ?? "")\": the file is UTF-8")
                 }
             }
             let lower = encoding?.lowercased() ?? ""
@@ -150,17 +160,22 @@ public struct InputFile: Sendable {
             if let bad = TextDecoding.firstInvalidUTF8Parallel(body) {
                 let line = TextDecoding.line(of: bad, in: body)
                 if body[bad...].starts(with: [0xEF, 0xBB, 0xBF]) {
-                    throw Diagnostic(.encoding, .error, "a byte-order mark (EF BB BF) in the middle of the file, at byte \(bad + 1 + (hasBOM ? 3 : 0)): two files joined into one?",
-                                     file: displayName, line: line, help: "export the file again from the SIS, or remove the mark: it would be hidden inside a value")
+                    throw Diagnostic(
+                        .encoding, .error,
+                        "a byte-order mark (EF BB BF) in the middle of the file, at byte \(bad + 1 + (hasBOM ? 3 : 0)): two files joined into one?",
+                        file: displayName, line: line,
+                        help: "export the file again from the SIS, or remove the mark: it would be hidden inside a value")
                 }
                 let byte = String(body[bad], radix: 16, uppercase: true)
-                throw Diagnostic(.encoding, .error, "bytes that are not valid UTF-8 (0x\(byte) at byte \(bad + 1))", file: displayName,
-                                 line: line, help: "if the file comes from Windows or an older SIS, add: with encoding \"cp1252\"")
+                throw Diagnostic(
+                    .encoding, .error, "bytes that are not valid UTF-8 (0x\(byte) at byte \(bad + 1))", file: displayName,
+                    line: line, help: "if the file comes from Windows or an older SIS, add: with encoding \"cp1252\"")
             }
             checkedUTF8.body = body
             return body
         case let other?:
-            throw Diagnostic(.unknownOption, .error, "unknown encoding \"\(other)\"", file: displayName, help: "use \"utf-8\", \"cp1252\" or \"latin1\"")
+            throw Diagnostic(
+                .unknownOption, .error, "unknown encoding \"\(other)\"", file: displayName, help: "use \"utf-8\", \"cp1252\" or \"latin1\"")
         }
     }
 }
@@ -199,30 +214,36 @@ public enum TextDecoding {
     static func firstInvalidUTF8(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
         var i = 0
         let n = p.count
-        return ({ () -> Int? in
-            while i < n {
-                let c = p[i]
-                if c < 0x80 { i += 1; continue }
-                var need = 0
-                var minimum: UInt32 = 0
-                var scalar: UInt32 = 0
-                if c & 0xE0 == 0xC0 { need = 1; scalar = UInt32(c & 0x1F); minimum = 0x80 }
-                else if c & 0xF0 == 0xE0 { need = 2; scalar = UInt32(c & 0x0F); minimum = 0x800 }
-                else if c & 0xF8 == 0xF0 { need = 3; scalar = UInt32(c & 0x07); minimum = 0x10000 }
-                else { return i }
-                guard i + need < n else { return i }
-                for k in 1...need {
-                    let d = p[i + k]
-                    guard d & 0xC0 == 0x80 else { return i }
-                    scalar = scalar << 6 | UInt32(d & 0x3F)
+        return
+            ({ () -> Int? in
+                while i < n {
+                    let c = p[i]
+                    if c < 0x80 { i += 1; continue }
+                    var need = 0
+                    var minimum: UInt32 = 0
+                    var scalar: UInt32 = 0
+                    if c & 0xE0 == 0xC0 {
+                        need = 1; scalar = UInt32(c & 0x1F); minimum = 0x80
+                    } else if c & 0xF0 == 0xE0 {
+                        need = 2; scalar = UInt32(c & 0x0F); minimum = 0x800
+                    } else if c & 0xF8 == 0xF0 {
+                        need = 3; scalar = UInt32(c & 0x07); minimum = 0x10000
+                    } else {
+                        return i
+                    }
+                    guard i + need < n else { return i }
+                    for k in 1...need {
+                        let d = p[i + k]
+                        guard d & 0xC0 == 0x80 else { return i }
+                        scalar = scalar << 6 | UInt32(d & 0x3F)
+                    }
+                    // U+FEFF past the start is a byte-order mark in the middle: two files joined into
+                    // one. Kept, it would sit invisibly in a value ("\u{FEFF}1234567890" joins nothing).
+                    if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) || scalar == 0xFEFF { return i }
+                    i += need + 1
                 }
-                // U+FEFF past the start is a byte-order mark in the middle: two files joined into
-                // one. Kept, it would sit invisibly in a value ("\u{FEFF}1234567890" joins nothing).
-                if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) || scalar == 0xFEFF { return i }
-                i += need + 1
-            }
-            return nil
-        })()
+                return nil
+            })()
     }
 
     /// 1-based line number of byte `offset`.

@@ -10,6 +10,14 @@ extension Int {
 extension Int32 {
     /// NaN is 0; infinities and values out of range are clamped.
     @inlinable package init(saturating x: Double) {
-        if x.isNaN { self = 0 } else if x >= 2_147_483_647 { self = .max } else if x <= -2_147_483_648 { self = .min } else { self = Int32(x) }
+        if x.isNaN {
+            self = 0
+        } else if x >= 2_147_483_647 {
+            self = .max
+        } else if x <= -2_147_483_648 {
+            self = .min
+        } else {
+            self = Int32(x)
+        }
     }
 }

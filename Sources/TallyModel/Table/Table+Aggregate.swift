@@ -48,7 +48,9 @@ extension Table {
     }
 
     /// Group ids and each group's row count (`unique by`, unique snapshot keys).
-    public static func groupCounts(_ keyColumns: [Column], rowCount: Int) -> (grouping: (ids: [Int32], representatives: [Int32]), counts: [Int]) {
+    public static func groupCounts(
+        _ keyColumns: [Column], rowCount: Int
+    ) -> (grouping: (ids: [Int32], representatives: [Int32]), counts: [Int]) {
         let grouping = groupIds(keyColumns, rowCount: rowCount)
         var counts = [Int](repeating: 0, count: grouping.representatives.count)
         for g in grouping.ids { counts[Int(g)] += 1 }

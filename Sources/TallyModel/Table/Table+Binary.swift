@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -47,7 +48,8 @@ extension Table {
                 // A large dictionary on the shelf (or, unless the column holds only a few of its
                 // values, put there): its file's name and its size (a count of -1 says so).
                 if let shelf, packed.count >= DictionaryShelf.minimumValues,
-                   let name = shelf.name(of: dictionary, count: packed.count) ?? (few ? nil : shelf.put(dictionary)?.name) {
+                    let name = shelf.name(of: dictionary, count: packed.count) ?? (few ? nil : shelf.put(dictionary)?.name)
+                {
                     out.narrow(codes)
                     out.int(-1)
                     out.string(name)
@@ -98,12 +100,14 @@ extension Table {
         guard let bytes = InputFile.readAll(path), hex(SHA256.hash(data: bytes)) == sha256 else { return nil }
         var input = BinaryIn(bytes: bytes)
         guard input.take(binaryMagic.count) == binaryMagic,
-              let rows = input.int(), let width = input.int(), let fileCount = input.int() else { return nil }
+            let rows = input.int(), let width = input.int(), let fileCount = input.int()
+        else { return nil }
         var files: [String] = []
         for _ in 0..<max(0, fileCount) { guard let f = input.string() else { return nil }; files.append(f) }
         guard let fileIndexes: [Int32] = input.narrow(rows), fileIndexes.allSatisfy({ (0..<max(1, fileCount)).contains(Int($0)) }),
-              let line: [Int32] = input.narrow(rows),
-              let rejectedCount = input.int() else { return nil }
+            let line: [Int32] = input.narrow(rows),
+            let rejectedCount = input.int()
+        else { return nil }
         var rejected: [RejectedValue] = []
         for _ in 0..<max(0, rejectedCount) {
             guard let c = input.string(), let f = input.string(), let l = input.int(), let raw = input.string() else { return nil }
@@ -112,7 +116,8 @@ extension Table {
         var names: [String] = [], columns: [Column] = []
         for _ in 0..<max(0, width) {
             guard let name = input.string(), let typeIndex = input.int(), typeIndex >= 0, typeIndex < DataType.allCases.count,
-                  let hasValidity = input.int() else { return nil }
+                let hasValidity = input.int()
+            else { return nil }
             var validity: Bitmap? = nil
             if hasValidity == 1 {
                 guard let words: [UInt64] = input.array((rows + 63) >> 6) else { return nil }
@@ -125,8 +130,9 @@ extension Table {
                 if count == -1 {
                     // On the shelf: read once for every table naming it, checked against its name.
                     guard let shelf, let name = input.string(), let size = input.int(),
-                          let dictionary = shelf.dictionary(named: name, count: size),
-                          codes.allSatisfy({ $0 >= 0 && Int($0) < size }) else { return nil }
+                        let dictionary = shelf.dictionary(named: name, count: size),
+                        codes.allSatisfy({ $0 >= 0 && Int($0) < size })
+                    else { return nil }
                     data = .text(codes: codes, dictionary: dictionary)
                     break
                 }
@@ -238,11 +244,16 @@ package struct BinaryOut {
         case 4 where size > 4: offsets(UInt32.self)
         default:
             // Full width: the form's values themselves.
-            if form == 0 { array(a) } else {
-                array(a.withUnsafeBufferPointer { p in [T](unsafeUninitializedCapacity: p.count) { o, n in
-                    for i in 0..<p.count { o[i] = value(p, i) }
-                    n = p.count
-                } })
+            if form == 0 {
+                array(a)
+            } else {
+                array(
+                    a.withUnsafeBufferPointer { p in
+                        [T](unsafeUninitializedCapacity: p.count) { o, n in
+                            for i in 0..<p.count { o[i] = value(p, i) }
+                            n = p.count
+                        }
+                    })
             }
         }
     }

@@ -74,8 +74,15 @@ extension Column {
         guard a.count == rows, b.count == rows else { return nil }
         var type = a.type
         if a.type != b.type {
-            if a.nullCount == a.count { type = b.type } else if b.nullCount == b.count { type = a.type }
-            else if a.type.isNumeric, b.type.isNumeric { type = .decimal } else { return nil }
+            if a.nullCount == a.count {
+                type = b.type
+            } else if b.nullCount == b.count {
+                type = a.type
+            } else if a.type.isNumeric, b.type.isNumeric {
+                type = .decimal
+            } else {
+                return nil
+            }
         }
         guard let a = a.converted(to: type), let b = b.converted(to: type) else { return nil }
         var validity = Bitmap(count: rows, filled: true)
@@ -130,9 +137,10 @@ extension Provenance {
             mergedFiles.append(name)
             return UInt16(mergedFiles.count - 1)
         }
-        return Provenance(files: mergedFiles,
-                          fileIndex: fileIndex + other.fileIndex.map { remap[Int($0)] },
-                          line: line + other.line)
+        return Provenance(
+            files: mergedFiles,
+            fileIndex: fileIndex + other.fileIndex.map { remap[Int($0)] },
+            line: line + other.line)
     }
 }
 

@@ -15,7 +15,7 @@ public struct JoinStats: Sendable, Equatable, Codable {
 /// The outcome of a hash join before the output table is assembled.
 public struct JoinPlan: Sendable {
     public var leftRows: [Int32]
-    public var rightRows: [Int32]   // -1 for a left join's unmatched rows
+    public var rightRows: [Int32] // -1 for a left join's unmatched rows
     public var stats: JoinStats
     /// Keys matching more than one row on the right (per left key) / left (per right key):
     /// (a row index on that side holding the key, number of rows with it).
@@ -27,8 +27,10 @@ public struct JoinPlan: Sendable {
 
 extension Table {
     /// Hash-joins on key columns: builds on the right, probes with the left, keeps left order.
-    public static func planJoin(kind: JoinKind, left: [Column], right: [Column],
-                                leftCount: Int, rightCount: Int) -> JoinPlan {
+    public static func planJoin(
+        kind: JoinKind, left: [Column], right: [Column],
+        leftCount: Int, rightCount: Int
+    ) -> JoinPlan {
         let encoded = KeyEncoder.encode([left, right])
         let leftIds = encoded.ids[0], rightIds = encoded.ids[1]
         let groups = encoded.distinct
@@ -84,13 +86,16 @@ extension Table {
         let rightOnlyFrom = kind == .full ? leftRows.count : nil
         for r in 0..<rightCount {
             let id = rightIds[r]
-            if id >= 0, leftPerKey[Int(id)] > 0 { stats.rightMatched += 1 } else {
+            if id >= 0, leftPerKey[Int(id)] > 0 {
+                stats.rightMatched += 1
+            } else {
                 stats.rightUnmatched += 1
                 if kind == .full { leftRows.append(-1); rightRows.append(Int32(r)) }
             }
         }
-        var plan = JoinPlan(leftRows: leftRows, rightRows: rightRows, stats: stats,
-                            rightDuplicates: rightDuplicates, leftDuplicates: leftDuplicates)
+        var plan = JoinPlan(
+            leftRows: leftRows, rightRows: rightRows, stats: stats,
+            rightDuplicates: rightDuplicates, leftDuplicates: leftDuplicates)
         plan.rightOnlyFrom = rightOnlyFrom
         return plan
     }

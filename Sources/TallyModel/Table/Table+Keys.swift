@@ -116,18 +116,22 @@ public enum KeyEncoder {
     /// the cache misses of a million-entry table); `interner` keeps `base`'s table for the next
     /// dictionary. With `pair` (a join's two key columns) the map depends only on the two
     /// dictionaries and is kept for the next join of the same two.
-    package static func codeMap(_ dictionary: TextDictionary, onto base: TextDictionary, interner: inout ByteInterner?, pair: Bool) -> [Int64] {
+    package static func codeMap(
+        _ dictionary: TextDictionary, onto base: TextDictionary, interner: inout ByteInterner?, pair: Bool
+    ) -> [Int64] {
         let pair = pair && interner == nil
         if pair, let cached = dictionary.remaps.first(where: { $0.base === base && $0.map.count == dictionary.count }) {
             return cached.map
         }
-        var table = interner ?? {
-            var fresh = ByteInterner(capacity: 0)
-            // Sized for two mostly overlapping key sets (SSIDs of SENR and SINF); grows if not.
-            fresh.reserve(values: max(base.count, dictionary.count) + min(base.count, dictionary.count) / 8, bytes: 0)
-            _ = fresh.internAll(of: base.packed)
-            return fresh
-        }()
+        var table =
+            interner
+            ?? {
+                var fresh = ByteInterner(capacity: 0)
+                // Sized for two mostly overlapping key sets (SSIDs of SENR and SINF); grows if not.
+                fresh.reserve(values: max(base.count, dictionary.count) + min(base.count, dictionary.count) / 8, bytes: 0)
+                _ = fresh.internAll(of: base.packed)
+                return fresh
+            }()
         let remap: [Int64] = table.internAll(of: dictionary.packed).map { code in
             code < base.count ? Int64(code) : -1 - Int64(Int(code) - base.count)
         }

@@ -55,12 +55,17 @@ public struct TableProfile {
                 }
                 alike = buckets.values.filter { $0.count > 1 }
                     .map { Lookalike(column: name, values: $0.sorted { ($0.count, $1.value) > ($1.count, $0.value) }) }
-                    .sorted { ($0.values.reduce(0) { $0 + $1.count }, $1.values[0].value) > ($1.values.reduce(0) { $0 + $1.count }, $0.values[0].value) }
+                    .sorted {
+                        ($0.values.reduce(0) { $0 + $1.count }, $1.values[0].value) > (
+                            $1.values.reduce(0) { $0 + $1.count }, $0.values[0].value
+                        )
+                    }
                 found += alike.prefix(5)
             }
-            let alikeText = alike.prefix(3).map { l in
-                l.values.map { "\(TableProfile.shown(.text($0.value))) ×\(Format.count($0.count))" }.joined(separator: " / ")
-            }.joined(separator: "; ") + (alike.count > 3 ? "; … \(alike.count) sets in all" : "")
+            let alikeText =
+                alike.prefix(3).map { l in
+                    l.values.map { "\(TableProfile.shown(.text($0.value))) ×\(Format.count($0.count))" }.joined(separator: " / ")
+                }.joined(separator: "; ") + (alike.count > 3 ? "; … \(alike.count) sets in all" : "")
             rows.append([name, column.type.rawValue, Format.count(nulls), Format.count(groups.count), common, low, high, alikeText])
         }
         var builders = TableProfile.header.map { _ in ColumnBuilder(type: .text, capacity: rows.count) }

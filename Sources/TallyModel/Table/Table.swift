@@ -21,8 +21,9 @@ public struct Provenance: Sendable {
     }
 
     public static func none(count: Int) -> Provenance {
-        Provenance(files: [""], fileIndex: [UInt16](repeating: 0, count: count),
-                   line: [Int32](repeating: 0, count: count))
+        Provenance(
+            files: [""], fileIndex: [UInt16](repeating: 0, count: count),
+            line: [Int32](repeating: 0, count: count))
     }
 
     /// `file:line` of a row, or nil when it has none.
@@ -123,7 +124,10 @@ public struct Schema: Sendable, Equatable, Codable {
     public func contains(_ name: String) -> Bool { columns.contains { $0.name == name } }
 
     public mutating func set(_ name: String, _ type: DataType) {
-        if let i = columns.firstIndex(where: { $0.name == name }) { columns[i].type = type }
-        else { columns.append(Field(name: name, type: type)) }
+        if let i = columns.firstIndex(where: { $0.name == name }) {
+            columns[i].type = type
+        } else {
+            columns.append(Field(name: name, type: type))
+        }
     }
 }

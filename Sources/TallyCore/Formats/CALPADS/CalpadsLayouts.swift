@@ -1,5 +1,5 @@
-import TallyModel
 import TallyData
+import TallyModel
 
 /// One field of a CALPADS file layout.
 public struct CalpadsField: Sendable, Equatable {
@@ -42,8 +42,9 @@ public enum CalpadsLayouts {
         for line in CalpadsLayoutData.tsv.split(separator: "\n") {
             let cells = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard cells.count == 9, let first = Int(cells[1]), let last = Int(cells[2]) else { continue }
-            let field = CalpadsField(number: cells[3], name: cells[4], label: cells[5], maxLength: Int(cells[6]) ?? 0,
-                                     required: cells[7] == "Y", isDate: cells[8] == "Y")
+            let field = CalpadsField(
+                number: cells[3], name: cells[4], label: cells[5], maxLength: Int(cells[6]) ?? 0,
+                required: cells[7] == "Y", isDate: cells[8] == "Y")
             if let i = layouts.lastIndex(where: { $0.type == cells[0] && $0.firstYear == first }) {
                 layouts[i].fields.append(field)
             } else {
@@ -53,7 +54,8 @@ public enum CalpadsLayouts {
         for line in CalpadsLayoutData.specs.split(separator: "\n") {
             let cells = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard cells.count == 5, let first = Int(cells[1]),
-                  let i = layouts.firstIndex(where: { $0.type == cells[0] && $0.firstYear == first }) else { continue }
+                let i = layouts.firstIndex(where: { $0.type == cells[0] && $0.firstYear == first })
+            else { continue }
             layouts[i].spec = cells[3]
             layouts[i].sources = cells[4]
         }
@@ -63,10 +65,13 @@ public enum CalpadsLayouts {
     /// Where a layout's facts are thinner than the File Specifications' (by type): shown by
     /// `tally layouts`.
     public static let sourceNotes: [String: String] = [
-        "SPED": "from the ODS extract's column list (2020): no field lengths, numbered by position as 14.NN; SPED was retired in 2023-24 (SWDS, PLAN, MEET, SERV replaced it)",
+        "SPED":
+            "from the ODS extract's column list (2020): no field lengths, numbered by position as 14.NN; SPED was retired in 2023-24 (SWDS, PLAN, MEET, SERV replaced it)",
         "SSRV": "from the ODS extract's column list (2020): no field lengths, numbered by position as 15.NN; SSRV was retired in 2023-24",
-        "SWDS": "from CALPADS error documentation (field numbers 22.NN) and a SEDS vendor's article: 22.07, 22.08 and 22.10 are inferred, not confirmed, and some lengths are unknown (unchecked); PLAN, MEET and SERV, SPED's other successors, are not yet transcribed",
-        "SDIS": "legacy discipline file, replaced by SINC, SIRS and SOFF in 2019-20: field numbers unknown (numbered by position, #1 ...), years uncertain",
+        "SWDS":
+            "from CALPADS error documentation (field numbers 22.NN) and a SEDS vendor's article: 22.07, 22.08 and 22.10 are inferred, not confirmed, and some lengths are unknown (unchecked); PLAN, MEET and SERV, SPED's other successors, are not yet transcribed",
+        "SDIS":
+            "legacy discipline file, replaced by SINC, SIRS and SOFF in 2019-20: field numbers unknown (numbered by position, #1 ...), years uncertain",
     ]
 
     /// The file types, in registry order.

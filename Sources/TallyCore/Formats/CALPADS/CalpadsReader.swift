@@ -6,8 +6,10 @@ public enum CalpadsReader {
     /// The two columns ODS extracts add after the layout's fields.
     public static let extractColumns = ["UploadDate", "LastDateUpdated"]
 
-    public static func read(_ input: InputFile, type: String, year: String?, extract: Bool, encoding: String?,
-                            progress: ProgressHandler?) throws -> (Table, CalpadsLayout) {
+    public static func read(
+        _ input: InputFile, type: String, year: String?, extract: Bool, encoding: String?,
+        progress: ProgressHandler?
+    ) throws -> (Table, CalpadsLayout) {
         let text = try input.textBytes(encoding: encoding)
         try checkRecordType(text, type: type, file: input.displayName)
         let layout = try pickLayout(text, type: type, year: year, file: input.displayName)
@@ -19,8 +21,9 @@ public enum CalpadsReader {
         options.lenientDates = true
         options.encoding = encoding
         var declarations = layout.fields.map { field in
-            ColumnDeclaration(name: Name(field.name, .none), type: field.isDate ? .date : .text,
-                              dateFormat: field.isDate ? "YYYYMMDD" : nil)
+            ColumnDeclaration(
+                name: Name(field.name, .none), type: field.isDate ? .date : .text,
+                dateFormat: field.isDate ? "YYYYMMDD" : nil)
         }
         if extract { declarations += extractColumns.map { ColumnDeclaration(name: Name($0, .none), type: .text, dateFormat: nil) } }
         options.columns = declarations
@@ -29,8 +32,9 @@ public enum CalpadsReader {
             table = try DelimitedReader.read(input, options: options, progress: progress)
         } catch var d as Diagnostic {
             if d.message.hasPrefix("this row has") {
-                d.message += " (the \(layout.type) layout for \(layout.yearsDescription) has \(layout.fields.count) fields" +
-                    (extract ? " plus 2 extract columns)" : extract == false ? "; an ODS extract has 2 more: add extract)" : ")")
+                d.message +=
+                    " (the \(layout.type) layout for \(layout.yearsDescription) has \(layout.fields.count) fields"
+                    + (extract ? " plus 2 extract columns)" : extract == false ? "; an ODS extract has 2 more: add extract)" : ")")
                 d.help = otherYearHint(d.message, layout: layout, extract: extract)
             }
             throw d
@@ -48,9 +52,10 @@ public enum CalpadsReader {
             for row in 0..<table.rowCount where !fine {
                 let value = recordType.value(row).display
                 if !allowed.contains(value) {
-                    throw Diagnostic(.recordType, .error, "record type \"\(value)\" in a \(layout.type) file", file: input.displayName,
-                                     line: Int(table.provenance.line[row]),
-                                     help: "the first field of every record must be \(layout.type); is this the right file?")
+                    throw Diagnostic(
+                        .recordType, .error, "record type \"\(value)\" in a \(layout.type) file", file: input.displayName,
+                        line: Int(table.provenance.line[row]),
+                        help: "the first field of every record must be \(layout.type); is this the right file?")
                 }
             }
         }
@@ -64,8 +69,10 @@ public enum CalpadsReader {
         if !allowedRecordTypes(type).contains(firstType) {
             let base = String(firstType.split(separator: "-").first ?? "")
             if !CalpadsLayouts.layouts(for: base).isEmpty || !CalpadsLayouts.layouts(for: firstType).isEmpty {
-                throw Diagnostic(.recordType, .error, "this looks like a \(firstType) file (its first record is \(firstType)), not \(type)", file: file, line: 1,
-                                 help: "load it with: as calpads \(CalpadsLayouts.layouts(for: firstType).isEmpty ? base : firstType)")
+                throw Diagnostic(
+                    .recordType, .error, "this looks like a \(firstType) file (its first record is \(firstType)), not \(type)", file: file,
+                    line: 1,
+                    help: "load it with: as calpads \(CalpadsLayouts.layouts(for: firstType).isEmpty ? base : firstType)")
             }
         }
     }
@@ -76,11 +83,13 @@ public enum CalpadsReader {
         let words = message.split(separator: " ")
         guard words.count > 3, let count = Int(words[3]) else { return nil }
         let own = extract ? count - 2 : count
-        guard let other = CalpadsLayouts.layouts(for: layout.type).first(where: {
-            $0.firstYear != layout.firstYear && $0.fields.count == own
-        }) else { return nil }
-        return "\(own) fields is the \(other.type) layout for \(other.yearsDescription): check the file's Academic Year ID, " +
-            "or load it with year \"\(other.firstYear)-\(other.firstYear + 1)\" if that is the year it was written for"
+        guard
+            let other = CalpadsLayouts.layouts(for: layout.type).first(where: {
+                $0.firstYear != layout.firstYear && $0.fields.count == own
+            })
+        else { return nil }
+        return "\(own) fields is the \(other.type) layout for \(other.yearsDescription): check the file's Academic Year ID, "
+            + "or load it with year \"\(other.firstYear)-\(other.firstYear + 1)\" if that is the year it was written for"
     }
 
     /// The columns a CALPADS file will have, from its first record alone (for `tally check`).
@@ -104,13 +113,15 @@ public enum CalpadsReader {
     static func pickLayout(_ text: [UInt8], type: String, year: String?, file: String) throws -> CalpadsLayout {
         let candidates = CalpadsLayouts.layouts(for: type)
         guard !candidates.isEmpty else {
-            throw Diagnostic(.unknownLayout, .error, "no CALPADS layout named \"\(type)\"", file: file,
-                             help: Suggest.help(for: type, in: CalpadsLayouts.types, noun: "layouts"))
+            throw Diagnostic(
+                .unknownLayout, .error, "no CALPADS layout named \"\(type)\"", file: file,
+                help: Suggest.help(for: type, in: CalpadsLayouts.types, noun: "layouts"))
         }
         if let year {
             guard let start = CalpadsLayouts.startYear(year), let layout = CalpadsLayouts.layout(type, year: start) else {
-                throw Diagnostic(.unknownLayout, .error, "\"\(year)\" is not an academic year with a \(type) layout", file: file,
-                                 help: "write the year as \"2024-2025\"")
+                throw Diagnostic(
+                    .unknownLayout, .error, "\"\(year)\" is not an academic year with a \(type) layout", file: file,
+                    help: "write the year as \"2024-2025\"")
             }
             return layout
         }
@@ -120,7 +131,8 @@ public enum CalpadsReader {
             .map { String(decoding: $0, as: UTF8.self) }
         for layout in candidates {
             if let i = layout.index(of: "AcademicYearID"), i < fields.count,
-               let start = CalpadsLayouts.startYear(fields[i]), layout.firstYear <= start, start <= layout.lastYear {
+                let start = CalpadsLayouts.startYear(fields[i]), layout.firstYear <= start, start <= layout.lastYear
+            {
                 return layout
             }
         }

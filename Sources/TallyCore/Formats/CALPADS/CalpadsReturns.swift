@@ -12,8 +12,10 @@ import TallyModel
 /// docs/LANGUAGE.md, *What CALPADS sends back*, lists them.
 public enum CalpadsReturns {
     /// Report 0.1's columns in their documented order; a file without a header is read in it.
-    public static let errorReportColumns = ["StudentName", "SSID", "LocalStudentID", "LocalRecordID", "SchoolOfAttendance",
-                                            "ErrorCode", "ErrorDescription", "FieldName", "FieldValue", "ErrorSeverity"]
+    public static let errorReportColumns = [
+        "StudentName", "SSID", "LocalStudentID", "LocalRecordID", "SchoolOfAttendance",
+        "ErrorCode", "ErrorDescription", "FieldName", "FieldValue", "ErrorSeverity",
+    ]
     /// The error fields the Rejected Records Extract adds after the layout's fields (once, or
     /// once per error of the record).
     public static let rejectedErrorColumns = ["ErrorCode", "ErrorSeverity", "ErrorDescription", "FieldName", "FieldValue"]
@@ -43,21 +45,29 @@ public enum CalpadsReturns {
             "FieldValue": ["fieldvalue", "value", "submittedvalue"],
             "ErrorSeverity": ["errorseverity", "severity", "errortype", "severitylevel"],
             "GradeLevelCode": ["gradelevelcode", "grade", "gradelevel", "gradecode"],
-            "TotalEnrollment": ["totalenrollment", "censusdayenrollment", "enrollment", "totalcensusdayenrollment", "primaryenrollment",
-                                "totalprimaryenrollment", "enrolled"],
-            "FreeReducedMeal": ["freereducedmealprogram", "frpm", "freereducedmeal", "freereducedmealeligible", "frpmeligible",
-                                "freeandreducedmealprogram", "freereducedpricemeals", "frpmcount"],
+            "TotalEnrollment": [
+                "totalenrollment", "censusdayenrollment", "enrollment", "totalcensusdayenrollment", "primaryenrollment",
+                "totalprimaryenrollment", "enrolled",
+            ],
+            "FreeReducedMeal": [
+                "freereducedmealprogram", "frpm", "freereducedmeal", "freereducedmealeligible", "frpmeligible",
+                "freeandreducedmealprogram", "freereducedpricemeals", "frpmcount",
+            ],
             "EnglishLearner": ["englishlearner", "englishlearnerel", "englishlearners", "el", "elcount", "englishlearnerscount"],
             "FosterYouth": ["foster", "fosteryouth", "fostercount"],
             "TribalFosterYouth": ["tribalfosteryouth", "tribalfoster", "tribalfosteryouthcount"],
             "Homeless": ["homeless", "homelesscount"],
             "Migrant": ["migrant", "migrantprogram", "migrantcount"],
             "DirectCertification": ["directcertification", "directcert", "directlycertified"],
-            "UnduplicatedFRPM": ["unduplicatedfrpmeligiblecount", "totalunduplicatedeligiblefreereducedmealcounts",
-                                 "unduplicatedeligiblefreereducedmealcounts", "unduplicatedfrpm"],
-            "UnduplicatedCount": ["unduplicatedfrpmelfosteryouth", "unduplicatedfrpmelfostercount", "unduplicatedfrpmelfoster",
-                                  "calpadsunduplicatedpupilcountupc", "unduplicatedpupilcount", "upc", "unduplicatedcount",
-                                  "totalunduplicatedfrpmelfostercount", "unduplicatedfrpmelfosteryouthcount"],
+            "UnduplicatedFRPM": [
+                "unduplicatedfrpmeligiblecount", "totalunduplicatedeligiblefreereducedmealcounts",
+                "unduplicatedeligiblefreereducedmealcounts", "unduplicatedfrpm",
+            ],
+            "UnduplicatedCount": [
+                "unduplicatedfrpmelfosteryouth", "unduplicatedfrpmelfostercount", "unduplicatedfrpmelfoster",
+                "calpadsunduplicatedpupilcountupc", "unduplicatedpupilcount", "upc", "unduplicatedcount",
+                "totalunduplicatedfrpmelfostercount", "unduplicatedfrpmelfosteryouthcount",
+            ],
             "SocioeconomicallyDisadvantaged": ["socioeconomicallydisadvantaged", "socioeconomicallydisadvantagedcount"],
         ]
         for (name, keys) in groups { for k in keys { map[k] = name } }
@@ -65,12 +75,16 @@ public enum CalpadsReturns {
     }()
 
     /// Count columns of certification reports: read as integers (`1,234` too).
-    static let countColumns: Set<String> = ["TotalEnrollment", "FreeReducedMeal", "EnglishLearner", "FosterYouth", "TribalFosterYouth", "Homeless", "Migrant",
-                                            "DirectCertification", "UnduplicatedFRPM", "UnduplicatedCount",
-                                            "SocioeconomicallyDisadvantaged"]
+    static let countColumns: Set<String> = [
+        "TotalEnrollment", "FreeReducedMeal", "EnglishLearner", "FosterYouth", "TribalFosterYouth", "Homeless", "Migrant",
+        "DirectCertification", "UnduplicatedFRPM", "UnduplicatedCount",
+        "SocioeconomicallyDisadvantaged",
+    ]
 
     static func key(_ label: String) -> String {
-        String(label.lowercased().unicodeScalars.filter { ($0.value >= 97 && $0.value <= 122) || ($0.value >= 48 && $0.value <= 57) }.map(Character.init))
+        String(
+            label.lowercased().unicodeScalars.filter { ($0.value >= 97 && $0.value <= 122) || ($0.value >= 48 && $0.value <= 57) }.map(
+                Character.init))
     }
 
     /// A label in Tally's column convention: a known meaning's name, else the words in
@@ -100,7 +114,8 @@ public enum CalpadsReturns {
         let b = Array(c.utf8)
         // Four letters, four digits, then F1/F2 (Fall 1, Fall 2) or E (End of Year) and a digit.
         if b.count >= 10, b.count <= 11, b[0..<4].allSatisfy({ $0 >= 65 && $0 <= 90 }), b[4..<8].allSatisfy({ $0 >= 48 && $0 <= 57 }),
-           b[8] == UInt8(ascii: "F") || b[8] == UInt8(ascii: "E") {
+            b[8] == UInt8(ascii: "F") || b[8] == UInt8(ascii: "E")
+        {
             return String(c.prefix(8))
         }
         return c
@@ -183,17 +198,25 @@ public enum CalpadsReturns {
             table = renamed(table, file: file, line: headerAt + 1)
         } else {
             guard let first = lines.first(where: { !$0.cells.allSatisfy { $0.trimmedSpaces().isEmpty } }) else {
-                throw Diagnostic(.emptyFile, .error, "this CALPADS error report has no rows", file: file,
-                                 help: "download the report as CSV from CALPADS (Reports → Submission → 0.1)")
+                throw Diagnostic(
+                    .emptyFile, .error, "this CALPADS error report has no rows", file: file,
+                    help: "download the report as CSV from CALPADS (Reports → Submission → 0.1)")
             }
             guard first.cells.count == errorReportColumns.count else {
-                throw Diagnostic(.emptyFile, .error, "no header row with an Error Code column in the first \(headerSearchLines) lines, and the first row has \(first.cells.count) fields, not the \(errorReportColumns.count) of report 0.1",
-                                 file: file, line: lines.firstIndex { $0.offset == first.offset }.map { $0 + 1 } ?? 1,
-                                 help: "a 0.1 report has: Student Name, SSID, Local Student ID, Local Record ID, School of Attendance, Error Code, Error Description, Field Name, Field Value, Error Severity")
+                throw Diagnostic(
+                    .emptyFile, .error,
+                    "no header row with an Error Code column in the first \(headerSearchLines) lines, and the first row has \(first.cells.count) fields, not the \(errorReportColumns.count) of report 0.1",
+                    file: file, line: lines.firstIndex { $0.offset == first.offset }.map { $0 + 1 } ?? 1,
+                    help:
+                        "a 0.1 report has: Student Name, SSID, Local Student ID, Local Record ID, School of Attendance, Error Code, Error Description, Field Name, Field Value, Error Severity"
+                )
             }
             table = try readCSV(text, from: 0, skippedLines: 0, header: false, file: file, input: input)
             guard table.columnCount == errorReportColumns.count else {
-                throw Diagnostic(.headerlessFile, .error, "a 0.1 report without a header has \(errorReportColumns.count) fields per row; this file has \(table.columnCount)", file: file, line: 1)
+                throw Diagnostic(
+                    .headerlessFile, .error,
+                    "a 0.1 report without a header has \(errorReportColumns.count) fields per row; this file has \(table.columnCount)",
+                    file: file, line: 1)
             }
             table = Table(names: errorReportColumns, columns: table.columns, provenance: table.provenance)
         }
@@ -209,8 +232,14 @@ public enum CalpadsReturns {
         for (k, name) in table.names.enumerated() {
             guard case .text(let codes, let dictionary) = table.columns[k].data else { continue }
             let fresh = TextDictionary()
-            let remap = dictionary.values.map { v in fresh.intern(name == "FieldName" ? fieldColumn(v) : name == "ErrorSeverity" ? severity(v) : v.trimmedSpaces()) }
-            out.setColumn(name, Column(data: .text(codes: codes.map { Int($0) < remap.count ? remap[Int($0)] : 0 }, dictionary: fresh), validity: table.columns[k].validity))
+            let remap = dictionary.values.map { v in
+                fresh.intern(name == "FieldName" ? fieldColumn(v) : name == "ErrorSeverity" ? severity(v) : v.trimmedSpaces())
+            }
+            out.setColumn(
+                name,
+                Column(
+                    data: .text(codes: codes.map { Int($0) < remap.count ? remap[Int($0)] : 0 }, dictionary: fresh),
+                    validity: table.columns[k].validity))
         }
         if let code = out.column("ErrorCode") {
             var builder = ColumnBuilder(type: .text, capacity: out.rowCount)
@@ -250,16 +279,21 @@ public enum CalpadsReturns {
                 .map { String(decoding: $0, as: UTF8.self) }
             let recordType = fields[0].trimmedSpaces()
             guard allowed.contains(recordType) else {
-                throw Diagnostic(.recordType, .error, "record type \"\(recordType)\" in a \(layout.type) rejected-records extract", file: file, line: lineNumber,
-                                 help: "rejected records start with \(layout.type)-E; is this the right file?")
-                    .quoting([SensitiveValue(value: recordType, lineage: ["RecordTypeCode"])])
+                throw Diagnostic(
+                    .recordType, .error, "record type \"\(recordType)\" in a \(layout.type) rejected-records extract", file: file,
+                    line: lineNumber,
+                    help: "rejected records start with \(layout.type)-E; is this the right file?"
+                )
+                .quoting([SensitiveValue(value: recordType, lineage: ["RecordTypeCode"])])
             }
             // Trailing empty fields beyond the last error are padding.
             var count = fields.count
             while count > n + errorCount, (count - n) % errorCount != 0, fields[count - 1].isEmpty { count -= 1 }
             guard count >= n + errorCount, (count - n) % errorCount == 0 else {
-                throw Diagnostic(.fieldCount, .error, "this record has \(fields.count) fields; a \(layout.type) rejected record has the \(n) fields of the \(layout.yearsDescription) layout and then \(errorCount) error fields (Error Code, Error Severity, Error Description, Field Name, Field Value), once per error",
-                                 file: file, line: lineNumber, help: "is this a Rejected Records Extract of \(layout.type) files?")
+                throw Diagnostic(
+                    .fieldCount, .error,
+                    "this record has \(fields.count) fields; a \(layout.type) rejected record has the \(n) fields of the \(layout.yearsDescription) layout and then \(errorCount) error fields (Error Code, Error Severity, Error Description, Field Name, Field Value), once per error",
+                    file: file, line: lineNumber, help: "is this a Rejected Records Extract of \(layout.type) files?")
             }
             var groups = (count - n) / errorCount
             // Several errors in one record: a row each, skipping empty groups after the first.
@@ -271,9 +305,11 @@ public enum CalpadsReturns {
                 for (k, field) in layout.fields.enumerated() {
                     let raw = fields[k]
                     if field.isDate {
-                        if raw.isEmpty { builders[k].append(.null) }
-                        else if let d = DateCodec.Pattern.compact.parse(raw) { builders[k].append(.date(d)) }
-                        else {
+                        if raw.isEmpty {
+                            builders[k].append(.null)
+                        } else if let d = DateCodec.Pattern.compact.parse(raw) {
+                            builders[k].append(.date(d))
+                        } else {
                             builders[k].append(.null)
                             if emitted == 0 { rejected.append(RejectedValue(column: field.name, file: file, line: lineNumber, raw: raw)) }
                         }
@@ -286,9 +322,12 @@ public enum CalpadsReturns {
                     // An extract's severity is one letter; anything else would be carried as a
                     // third kind that is neither fatal nor a warning, so a fatal could pass unseen.
                     if k == 1, !value.isEmpty, value != "fatal", value != "warning" {
-                        throw Diagnostic(.unknownOption, .error, "error severity \"\(v)\" in a rejected record: CALPADS writes F (fatal) or W (warning)",
-                                         file: file, line: lineNumber,
-                                         help: "is this a rejected-records extract of this file type? its error fields are Error Code, Error Severity, Error Description, Field Name, Field Value")
+                        throw Diagnostic(
+                            .unknownOption, .error, "error severity \"\(v)\" in a rejected record: CALPADS writes F (fatal) or W (warning)",
+                            file: file, line: lineNumber,
+                            help:
+                                "is this a rejected-records extract of this file type? its error fields are Error Code, Error Severity, Error Description, Field Name, Field Value"
+                        )
                     }
                     errorBuilders[k].append(value.isEmpty ? .null : .text(value))
                 }
@@ -312,8 +351,9 @@ public enum CalpadsReturns {
 
     /// The columns of a rejected-records extract (for `tally check`).
     public static func rejectedSchema(_ layout: CalpadsLayout) -> Schema {
-        Schema(columns: layout.fields.map { Schema.Field(name: $0.name, type: $0.isDate ? .date : .text) }
-               + rejectedErrorColumns.map { Schema.Field(name: $0, type: .text) } + [Schema.Field(name: ruleColumn, type: .text)])
+        Schema(
+            columns: layout.fields.map { Schema.Field(name: $0.name, type: $0.isDate ? .date : .text) }
+                + rejectedErrorColumns.map { Schema.Field(name: $0, type: .text) } + [Schema.Field(name: ruleColumn, type: .text)])
     }
 
     // MARK: certification reports
@@ -351,16 +391,25 @@ public enum CalpadsReturns {
     public static func readReport(_ input: InputFile, report: String, encoding: String?) throws -> Table {
         let file = input.displayName
         guard let name = reportName(report) else {
-            throw Diagnostic(.unknownLayout, .error, "Tally reads certification reports \(reportNames.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(report)\"", file: file,
-                             help: "1.1 Primary Enrollment, 1.17 LCFF Unduplicated Pupil Count, 8.1 Student Profile")
+            throw Diagnostic(
+                .unknownLayout, .error,
+                "Tally reads certification reports \(reportNames.map { "\"\($0)\"" }.joined(separator: ", ")), not \"\(report)\"",
+                file: file,
+                help: "1.1 Primary Enrollment, 1.17 LCFF Unduplicated Pupil Count, 8.1 Student Profile")
         }
         let text = try input.textBytes(encoding: encoding)
         let required = requiredColumns(name)
         let lines = firstLines(text, count: headerSearchLines)
-        guard let headerAt = lines.firstIndex(where: { cells in required.allSatisfy { r in cells.cells.contains { columnName($0) == r } } }) else {
-            throw Diagnostic(.emptyFile, .error, "no header row with \(required.joined(separator: " and ")) columns in the first \(headerSearchLines) lines of this report \(name) extract",
-                             file: file, line: 1,
-                             help: name == "8.1" ? "the report's header needs an SSID column" : "the report's header needs a school column (School, School Code) and a count (Total Enrollment, Census Day Enrollment)")
+        guard let headerAt = lines.firstIndex(where: { cells in required.allSatisfy { r in cells.cells.contains { columnName($0) == r } } })
+        else {
+            throw Diagnostic(
+                .emptyFile, .error,
+                "no header row with \(required.joined(separator: " and ")) columns in the first \(headerSearchLines) lines of this report \(name) extract",
+                file: file, line: 1,
+                help: name == "8.1"
+                    ? "the report's header needs an SSID column"
+                    : "the report's header needs a school column (School, School Code) and a count (Total Enrollment, Census Day Enrollment)"
+            )
         }
         var table = try readCSV(text, from: lines[headerAt].offset, skippedLines: headerAt, header: true, file: file, input: input)
         table = renamed(table, file: file, line: headerAt + 1)
@@ -376,10 +425,12 @@ public enum CalpadsReturns {
             if countColumns.contains(column) {
                 var builder = ColumnBuilder(type: .integer, capacity: table.rowCount)
                 for row in 0..<table.rowCount {
-                    let raw = table.columns[k].isNull(row) ? "" : dictionary[codes[row]].trimmedSpaces().replacingOccurrences(of: ",", with: "")
+                    let raw =
+                        table.columns[k].isNull(row) ? "" : dictionary[codes[row]].trimmedSpaces().replacingOccurrences(of: ",", with: "")
                     if raw.isEmpty || raw == "*" { builder.append(.null); continue }
                     guard let v = Int64(raw) else {
-                        throw Diagnostic(.badValue, .error, "\(column) holds \"\(raw)\", not a count", file: file, line: Int(table.provenance.line[row]))
+                        throw Diagnostic(
+                            .badValue, .error, "\(column) holds \"\(raw)\", not a count", file: file, line: Int(table.provenance.line[row]))
                     }
                     builder.append(.integer(v))
                 }
@@ -387,7 +438,11 @@ public enum CalpadsReturns {
             } else {
                 let fresh = TextDictionary()
                 let remap = dictionary.values.map { fresh.intern(normalizedCode(column, $0.trimmedSpaces())) }
-                out.setColumn(column, Column(data: .text(codes: codes.map { Int($0) < remap.count ? remap[Int($0)] : 0 }, dictionary: fresh), validity: table.columns[k].validity))
+                out.setColumn(
+                    column,
+                    Column(
+                        data: .text(codes: codes.map { Int($0) < remap.count ? remap[Int($0)] : 0 }, dictionary: fresh),
+                        validity: table.columns[k].validity))
             }
         }
         return out
@@ -446,10 +501,16 @@ public enum CalpadsReturns {
             if quoted {
                 if b == 34 {
                     if i + 1 < line.endIndex, line[i + 1] == 34 { current.append(34); i += 1 } else { quoted = false }
-                } else { current.append(b) }
-            } else if b == 34 { quoted = true }
-            else if b == UInt8(ascii: ",") { cells.append(String(decoding: current, as: UTF8.self)); current = [] }
-            else { current.append(b) }
+                } else {
+                    current.append(b)
+                }
+            } else if b == 34 {
+                quoted = true
+            } else if b == UInt8(ascii: ",") {
+                cells.append(String(decoding: current, as: UTF8.self)); current = []
+            } else {
+                current.append(b)
+            }
             i += 1
         }
         cells.append(String(decoding: current, as: UTF8.self))
@@ -457,7 +518,8 @@ public enum CalpadsReturns {
     }
 
     /// The CSV from a byte offset on, every column text, lines counted in the whole file.
-    static func readCSV(_ text: [UInt8], from offset: Int, skippedLines: Int, header: Bool, file: String, input: InputFile) throws -> Table {
+    static func readCSV(_ text: [UInt8], from offset: Int, skippedLines: Int, header: Bool, file: String, input: InputFile) throws -> Table
+    {
         var options = DelimitedOptions()
         options.header = header
         options.headerGiven = true

@@ -22,7 +22,9 @@ public enum CalpadsWriter {
     }
 
     /// The columns of a record map (`export ... as calpads SENR with map`).
-    public static let mapColumns = ["record_line", "LocalRecordID", "SSID", "SchoolOfAttendance", "StartDate", "source_file", "source_line"]
+    public static let mapColumns = [
+        "record_line", "LocalRecordID", "SSID", "SchoolOfAttendance", "StartDate", "source_file", "source_line",
+    ]
 
     /// One row per record written, in the file's order: its line in the export, the fields
     /// CALPADS' reports identify a record by (Local Record ID, SSID, school, the layout's first
@@ -31,7 +33,9 @@ public enum CalpadsWriter {
     public static func recordMap(_ table: Table, layout: CalpadsLayout) -> Table {
         let start = layout.fields.first { $0.isDate && $0.name.hasSuffix("StartDate") }?.name
         let sources = ["LocalRecordID", "SSID", "SchoolOfAttendance"].map { table.column($0) } + [start.flatMap { table.column($0) }]
-        var builders = mapColumns.map { ColumnBuilder(type: $0.hasSuffix("line") ? .integer : $0 == "StartDate" ? .date : .text, capacity: table.rowCount) }
+        var builders = mapColumns.map {
+            ColumnBuilder(type: $0.hasSuffix("line") ? .integer : $0 == "StartDate" ? .date : .text, capacity: table.rowCount)
+        }
         for row in 0..<table.rowCount {
             builders[0].append(.integer(Int64(row + 1)))
             for (k, column) in sources.enumerated() {
@@ -69,14 +73,20 @@ public enum CalpadsWriter {
                 if k > 0 { buffer.append(UInt8(ascii: "^")) }
                 guard let column, !column.isNull(row) else { continue }
                 let text: String
-                if case .date(let days) = column.data { text = DateCodec.format(days[row], "YYYYMMDD") }
-                else { text = column.value(row).display }
+                if case .date(let days) = column.data {
+                    text = DateCodec.format(days[row], "YYYYMMDD")
+                } else {
+                    text = column.value(row).display
+                }
                 let length = text.count
                 if limits[k] > 0, length > limits[k] {
                     let source = table.provenance.location(row).map { " (from \($0.file):\($0.line))" } ?? ""
-                    throw Diagnostic(.exportOption, .error, "row \(row + 1)\(source): \(labels[k]) is \(length) characters, at most \(limits[k]) allowed: \"\(text)\"",
-                                     file: displayPath, help: "fix the value; CALPADS files are never truncated")
-                        .quoting([SensitiveValue(value: text, lineage: [names[k]])])
+                    throw Diagnostic(
+                        .exportOption, .error,
+                        "row \(row + 1)\(source): \(labels[k]) is \(length) characters, at most \(limits[k]) allowed: \"\(text)\"",
+                        file: displayPath, help: "fix the value; CALPADS files are never truncated"
+                    )
+                    .quoting([SensitiveValue(value: text, lineage: [names[k]])])
                 }
                 buffer.append(contentsOf: text.utf8)
             }

@@ -107,8 +107,11 @@ struct XMLScanner {
             case "quot": scalar = "\""
             case "apos": scalar = "'"
             default:
-                if entity.hasPrefix("#x") { scalar = UInt32(entity.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init) }
-                else if entity.hasPrefix("#") { scalar = UInt32(entity.dropFirst(1)).flatMap(Unicode.Scalar.init) }
+                if entity.hasPrefix("#x") {
+                    scalar = UInt32(entity.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init)
+                } else if entity.hasPrefix("#") {
+                    scalar = UInt32(entity.dropFirst(1)).flatMap(Unicode.Scalar.init)
+                }
             }
             if let scalar {
                 out.append(contentsOf: Array(String(Character(scalar)).utf8))

@@ -1,6 +1,6 @@
 import Foundation
-import ZIPFoundation
 import TallyModel
+import ZIPFoundation
 
 /// Reads one sheet of an Excel workbook (.xlsx) into a table: shared and inline strings,
 /// numbers, booleans, dates (numbers whose cell style is a date format), empty cells.
@@ -28,8 +28,9 @@ public enum XlsxReader {
         let chosen: (name: String, target: String)
         if let sheet {
             guard let match = sheets.first(where: { $0.name == sheet }) else {
-                throw Diagnostic(.badWorkbook, .error, "the workbook has no sheet \"\(sheet)\"", file: displayName,
-                                 help: Suggest.help(for: sheet, in: sheets.map(\.name), noun: "sheets"))
+                throw Diagnostic(
+                    .badWorkbook, .error, "the workbook has no sheet \"\(sheet)\"", file: displayName,
+                    help: Suggest.help(for: sheet, in: sheets.map(\.name), noun: "sheets"))
             }
             chosen = match
         } else {
@@ -39,10 +40,12 @@ public enum XlsxReader {
         let styles = try dateStyles(archive, displayName)
         let date1904 = (try? entryText(archive, "xl/workbook.xml", displayName))?.contains("date1904=\"1\"") ?? false
         guard let sheetBytes = try entryBytes(archive, chosen.target, displayName) else {
-            throw Diagnostic(.badWorkbook, .error, "sheet \"\(chosen.name)\" is listed but its part \(chosen.target) is missing", file: displayName)
+            throw Diagnostic(
+                .badWorkbook, .error, "sheet \"\(chosen.name)\" is listed but its part \(chosen.target) is missing", file: displayName)
         }
-        let rows = try parseSheet(sheetBytes, shared: shared, dateStyles: styles, date1904: date1904,
-                                  file: "\(displayName) [\(chosen.name)]", workbook: displayName, sheet: chosen.name)
+        let rows = try parseSheet(
+            sheetBytes, shared: shared, dateStyles: styles, date1904: date1904,
+            file: "\(displayName) [\(chosen.name)]", workbook: displayName, sheet: chosen.name)
         return try buildTable(rows, headerRow: headerRow ?? 1, file: displayName, sheet: chosen.name)
     }
 
@@ -53,8 +56,9 @@ public enum XlsxReader {
         do {
             return try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
-            throw Diagnostic(.badWorkbook, .error, "this is not an Excel workbook (.xlsx is a ZIP file; this one is not)", file: displayName,
-                             help: "if it is a CSV or text export, load it with: as csv, or as delimited \"^\"")
+            throw Diagnostic(
+                .badWorkbook, .error, "this is not an Excel workbook (.xlsx is a ZIP file; this one is not)", file: displayName,
+                help: "if it is a CSV or text export, load it with: as csv, or as delimited \"^\"")
         }
     }
 
@@ -66,8 +70,10 @@ public enum XlsxReader {
 
     static func entryBytes(_ archive: Archive, _ path: String, _ displayName: String) throws -> [UInt8]? {
         guard let entry = archive[path] else { return nil }
-        let tooLarge = Diagnostic(.badWorkbook, .error, "the workbook's part \(path) unpacks to more than \(largestPart >> 30) GB: a damaged or hostile file?", file: displayName,
-                                  help: "save the sheet as CSV and load that")
+        let tooLarge = Diagnostic(
+            .badWorkbook, .error, "the workbook's part \(path) unpacks to more than \(largestPart >> 30) GB: a damaged or hostile file?",
+            file: displayName,
+            help: "save the sheet as CSV and load that")
         guard entry.uncompressedSize <= UInt64(largestPart) else { throw tooLarge }
         var data = Data()
         do {
@@ -178,17 +184,23 @@ public enum XlsxReader {
     static func position(_ reference: String) -> (row: Int, column: Int)? {
         var column = 0, row = 0, sawDigit = false
         for c in reference.utf8 {
-            if c >= 65, c <= 90, !sawDigit { column = column * 26 + Int(c - 64) }
-            else if c >= 48, c <= 57 { sawDigit = true; row = row * 10 + Int(c - 48) }
-            else { return nil }
+            if c >= 65, c <= 90, !sawDigit {
+                column = column * 26 + Int(c - 64)
+            } else if c >= 48, c <= 57 {
+                sawDigit = true; row = row * 10 + Int(c - 48)
+            } else {
+                return nil
+            }
             if column > 16_384 || row > 1_048_576 { return nil }
         }
         return column > 0 && row > 0 ? (row, column) : nil
     }
 
     /// Rows of the sheet: sheet row number and its cells by 1-based column.
-    static func parseSheet(_ bytes: [UInt8], shared: [String], dateStyles: [Bool], date1904: Bool,
-                           file: String, workbook: String? = nil, sheet: String = "") throws -> [(row: Int, cells: [Int: Cell])] {
+    static func parseSheet(
+        _ bytes: [UInt8], shared: [String], dateStyles: [Bool], date1904: Bool,
+        file: String, workbook: String? = nil, sheet: String = ""
+    ) throws -> [(row: Int, cells: [Int: Cell])] {
         var rows: [(Int, [Int: Cell])] = []
         var scanner = XMLScanner(bytes)
         var rowNumber = 0
@@ -204,7 +216,8 @@ public enum XlsxReader {
             switch cellType {
             case "s":
                 guard let k = Int(raw), k >= 0, k < shared.count else {
-                    throw Diagnostic(.badWorkbook, .error, "cell refers to shared string \(raw), which the workbook lacks", file: file, line: rowNumber)
+                    throw Diagnostic(
+                        .badWorkbook, .error, "cell refers to shared string \(raw), which the workbook lacks", file: file, line: rowNumber)
                 }
                 cells[cellColumn] = .text(shared[k])
             case "str": cells[cellColumn] = .text(raw)
@@ -227,10 +240,14 @@ public enum XlsxReader {
             case .start("row", let a, let selfClosing):
                 if let r = a["r"] {
                     guard let n = Int(r), n >= 1, n <= 1_048_576 else {
-                        throw Diagnostic(.badWorkbook, .error, "a row numbered \"\(r.prefix(20))\": Excel's rows run from 1 to 1,048,576", file: file, line: rowNumber + 1)
+                        throw Diagnostic(
+                            .badWorkbook, .error, "a row numbered \"\(r.prefix(20))\": Excel's rows run from 1 to 1,048,576", file: file,
+                            line: rowNumber + 1)
                     }
                     rowNumber = n
-                } else { rowNumber += 1 }
+                } else {
+                    rowNumber += 1
+                }
                 cells = [:]
                 cellColumn = 0
                 if selfClosing { rows.append((rowNumber, cells)) }
@@ -239,21 +256,30 @@ public enum XlsxReader {
             case .start("c", let a, let selfClosing):
                 if let r = a["r"] {
                     guard let at = position(r) else {
-                        throw Diagnostic(.badWorkbook, .error, "a cell at \"\(r.prefix(20))\", which is not a cell of a sheet (a sheet's cells run from A1 to XFD1048576)", file: file, line: rowNumber)
+                        throw Diagnostic(
+                            .badWorkbook, .error,
+                            "a cell at \"\(r.prefix(20))\", which is not a cell of a sheet (a sheet's cells run from A1 to XFD1048576)",
+                            file: file, line: rowNumber)
                     }
                     cellColumn = at.column
-                } else { cellColumn += 1 }
+                } else {
+                    cellColumn += 1
+                }
                 cellType = a["t"] ?? "n"
                 // A style the workbook does not have (negative, past its cellXfs, or not a number)
                 // is an error naming the cell, never an index out of range.
                 if let s = a["s"] {
                     guard let k = Int(s), k >= 0, k < max(1, dateStyles.count) else {
                         let cell = XlsxWriter.columnLetter(max(0, cellColumn - 1)) + String(rowNumber)
-                        throw Diagnostic(.badWorkbook, .error, "sheet \"\(sheet)\" cell \(a["r"].map { String($0.prefix(20)) } ?? cell): style index \(s.prefix(20)) is out of range"
-                                         + " (the workbook has \(Format.plural(dateStyles.count, "cell style")))", file: workbook ?? file)
+                        throw Diagnostic(
+                            .badWorkbook, .error,
+                            "sheet \"\(sheet)\" cell \(a["r"].map { String($0.prefix(20)) } ?? cell): style index \(s.prefix(20)) is out of range"
+                                + " (the workbook has \(Format.plural(dateStyles.count, "cell style")))", file: workbook ?? file)
                     }
                     cellStyle = k
-                } else { cellStyle = 0 }
+                } else {
+                    cellStyle = 0
+                }
                 value = nil
                 inlineText = ""
                 if selfClosing { try finishCell() }
@@ -265,8 +291,7 @@ public enum XlsxReader {
             case .start("t", _, let selfClosing): inText = !selfClosing
             case .end("t"): inText = false
             case .text(let t):
-                if inValue { value = (value ?? "") + t }
-                else if inInline, inText { inlineText += t }
+                if inValue { value = (value ?? "") + t } else if inInline, inText { inlineText += t }
             default: break
             }
         }
@@ -321,9 +346,13 @@ public enum XlsxReader {
         let present = numbers + dates + booleans + texts
         var type = DataType.text
         if present > 0 {
-            if numbers == present { type = integral == numbers ? .integer : .decimal }
-            else if dates == present { type = .date }
-            else if booleans == present { type = .boolean }
+            if numbers == present {
+                type = integral == numbers ? .integer : .decimal
+            } else if dates == present {
+                type = .date
+            } else if booleans == present {
+                type = .boolean
+            }
         }
         if type.isNumeric, ValueParsing.looksLikeIdentifier(name) { type = .text }
         var builder = ColumnBuilder(type: type, capacity: cells.count)

@@ -39,8 +39,9 @@ extension DelimitedReader {
         var to = min(p.count, from + min(4 << 20, max(64 << 10, (p.count - from) / 4)))
         while to < p.count, p[to] != 10, p[to] != 13 { to += 1 }
         if to < p.count { to += 1 }
-        let sample = parseChunk(p, from: from, to: to, expected: expected, delimiter: delimiter,
-                                distinct: [Bool](repeating: false, count: expected))
+        let sample = parseChunk(
+            p, from: from, to: to, expected: expected, delimiter: delimiter,
+            distinct: [Bool](repeating: false, count: expected))
         let rows = sample.lines.count
         // Fewer rows than this say little; 90% distinct is what an ID column looks like.
         guard rows >= 64, sample.badRecord == nil else { return [Bool](repeating: false, count: expected) }
@@ -77,8 +78,10 @@ extension DelimitedReader {
     /// - Parameter wholeEnd: where the whole read ends: the first chunk sizes its tables of
     ///   mostly distinct columns for every chunk, so merging the others into it never rehashes.
     /// - Parameter distinct: the columns appended as bytes rather than interned (`DistinctText`).
-    static func parseChunk(_ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int, wholeEnd: Int? = nil, expected: Int, delimiter: UInt8,
-                           distinct: [Bool], report: ((Int, Int) -> Void)? = nil) -> Chunk {
+    static func parseChunk(
+        _ p: UnsafeBufferPointer<UInt8>, from: Int, to: Int, wholeEnd: Int? = nil, expected: Int, delimiter: UInt8,
+        distinct: [Bool], report: ((Int, Int) -> Void)? = nil
+    ) -> Chunk {
         // Field k of record r starts at bounds[r * stride + k]; bounds[r * stride + expected] is one
         // past the end of the record's last field (as if a delimiter followed it).
         let stride = expected + 1
@@ -95,90 +98,93 @@ extension DelimitedReader {
         var bad: (line: Int, fields: Int)? = nil
         var bounds = [Int](repeating: 0, count: blockRecords * stride)
         interners.withUnsafeMutableBufferPointer { ip in
-          texts.withUnsafeMutableBufferPointer { tp in
-            codes.withUnsafeMutableBufferPointer { cp in
-                bounds.withUnsafeMutableBufferPointer { bp in
-                    let fields = UnsafeBufferPointer(bp)
-                    var i = from
-                    var nextReport = from + (8 << 20)
-                    var sized = false
-                    while i < to, bad == nil {
-                        if let report, i > nextReport { nextReport = i + (8 << 20); report(i - from, lines.count) }
-                        var n = 0
-                        records: while i < to, n < blockRecords {
-                            var k = 0
-                            var start = i
-                            let row = n * stride
-                            while true {
-                                var j = start
-                                while j < to {
-                                    let c = p[j]
-                                    if c == delimiter || c == 10 || c == 13 { break }
-                                    j &+= 1
+            texts.withUnsafeMutableBufferPointer { tp in
+                codes.withUnsafeMutableBufferPointer { cp in
+                    bounds.withUnsafeMutableBufferPointer { bp in
+                        let fields = UnsafeBufferPointer(bp)
+                        var i = from
+                        var nextReport = from + (8 << 20)
+                        var sized = false
+                        while i < to, bad == nil {
+                            if let report, i > nextReport { nextReport = i + (8 << 20); report(i - from, lines.count) }
+                            var n = 0
+                            records: while i < to, n < blockRecords {
+                                var k = 0
+                                var start = i
+                                let row = n * stride
+                                while true {
+                                    var j = start
+                                    while j < to {
+                                        let c = p[j]
+                                        if c == delimiter || c == 10 || c == 13 { break }
+                                        j &+= 1
+                                    }
+                                    let endOfLine = j >= to || p[j] != delimiter
+                                    if endOfLine, k == 0, j == start {
+                                        // A blank line.
+                                        i = j
+                                        if i < to { if p[i] == 13 { i += 1; if i < to, p[i] == 10 { i += 1 } } else { i += 1 }; line += 1 }
+                                        continue records
+                                    }
+                                    if k < expected { bp[row + k] = start }
+                                    k &+= 1
+                                    if endOfLine {
+                                        if k == expected { bp[row + expected] = j + 1 }
+                                        i = j
+                                        if i < to { if p[i] == 13 { i += 1; if i < to, p[i] == 10 { i += 1 } } else { i += 1 } }
+                                        break
+                                    }
+                                    start = j + 1
                                 }
-                                let endOfLine = j >= to || p[j] != delimiter
-                                if endOfLine, k == 0, j == start {
-                                    // A blank line.
-                                    i = j
-                                    if i < to { if p[i] == 13 { i += 1; if i < to, p[i] == 10 { i += 1 } } else { i += 1 }; line += 1 }
-                                    continue records
+                                if k != expected {
+                                    bad = (line, k)
+                                    break records
                                 }
-                                if k < expected { bp[row + k] = start }
-                                k &+= 1
-                                if endOfLine {
-                                    if k == expected { bp[row + expected] = j + 1 }
-                                    i = j
-                                    if i < to { if p[i] == 13 { i += 1; if i < to, p[i] == 10 { i += 1 } } else { i += 1 } }
-                                    break
+                                lines.append(Int32(truncatingIfNeeded: line))
+                                line += 1
+                                n += 1
+                            }
+                            for k in 0..<expected {
+                                if distinct[k] {
+                                    tp[k].appendBlock(p, bounds: fields, stride: stride, column: k, rows: n)
+                                } else {
+                                    ip[k].internBlock(p, bounds: fields, stride: stride, column: k, rows: n, into: &cp[k])
                                 }
-                                start = j + 1
                             }
-                            if k != expected {
-                                bad = (line, k)
-                                break records
-                            }
-                            lines.append(Int32(truncatingIfNeeded: line))
-                            line += 1
-                            n += 1
-                        }
-                        for k in 0..<expected {
-                            if distinct[k] {
-                                tp[k].appendBlock(p, bounds: fields, stride: stride, column: k, rows: n)
-                            } else {
-                                ip[k].internBlock(p, bounds: fields, stride: stride, column: k, rows: n, into: &cp[k])
-                            }
-                        }
-                        if !sized, n > 0 {
-                            // Columns that are mostly distinct so far (IDs) get room for the whole chunk.
-                            sized = true
-                            // Records in this chunk, from the first block's bytes per record (and 2% over).
-                            let records = Int(Double(to - from) / Double(max(1, i - from)) * Double(lines.count) * 1.02) + 64
-                            for k in 0..<expected where !distinct[k] { cp[k].reserveCapacity(records) }
-                            for k in 0..<expected where distinct[k] {
-                                tp[k].ends.reserveCapacity(records)
-                                tp[k].arena.reserveCapacity(min(to - from, tp[k].arena.count / max(1, n) * records + 64))
-                            }
-                            lines.reserveCapacity(records)
-                            let estimate = Int(Double((wholeEnd ?? to) - from) / Double(max(1, i - from)) * Double(lines.count) * 1.02) + 64
-                            for k in 0..<expected where !distinct[k] && ip[k].count > n / 2 {
-                                // Never more bytes than the rest of the input: after one record
-                                // with a 50 MB field, "65 more like it" asked for 3.4 GB.
-                                let bytes = min(ip[k].arena.count / max(1, ip[k].count) * estimate, (wholeEnd ?? to) - from)
-                                ip[k].reserve(values: estimate, bytes: bytes + 64)
+                            if !sized, n > 0 {
+                                // Columns that are mostly distinct so far (IDs) get room for the whole chunk.
+                                sized = true
+                                // Records in this chunk, from the first block's bytes per record (and 2% over).
+                                let records = Int(Double(to - from) / Double(max(1, i - from)) * Double(lines.count) * 1.02) + 64
+                                for k in 0..<expected where !distinct[k] { cp[k].reserveCapacity(records) }
+                                for k in 0..<expected where distinct[k] {
+                                    tp[k].ends.reserveCapacity(records)
+                                    tp[k].arena.reserveCapacity(min(to - from, tp[k].arena.count / max(1, n) * records + 64))
+                                }
+                                lines.reserveCapacity(records)
+                                let estimate =
+                                    Int(Double((wholeEnd ?? to) - from) / Double(max(1, i - from)) * Double(lines.count) * 1.02) + 64
+                                for k in 0..<expected where !distinct[k] && ip[k].count > n / 2 {
+                                    // Never more bytes than the rest of the input: after one record
+                                    // with a 50 MB field, "65 more like it" asked for 3.4 GB.
+                                    let bytes = min(ip[k].arena.count / max(1, ip[k].count) * estimate, (wholeEnd ?? to) - from)
+                                    ip[k].reserve(values: estimate, bytes: bytes + 64)
+                                }
                             }
                         }
                     }
                 }
             }
-          }
         }
         return Chunk(interners: interners, codes: codes, distinct: texts, lines: lines, lineBreaks: line, badRecord: bad)
     }
 
     /// Reads records in parallel chunks and merges them: the columns' interners and codes, and
     /// every record's line. `from` is the first record's byte, `firstLine` its line number.
-    static func readChunks(_ p: UnsafeBufferPointer<UInt8>, from: Int, firstLine: Int, expected: Int, delimiter: UInt8,
-                           chunks count: Int?, file: String, progress: ProgressHandler?) throws -> (raw: [RawColumn], lines: [Int32]) {
+    static func readChunks(
+        _ p: UnsafeBufferPointer<UInt8>, from: Int, firstLine: Int, expected: Int, delimiter: UInt8,
+        chunks count: Int?, file: String, progress: ProgressHandler?
+    ) throws -> (raw: [RawColumn], lines: [Int32]) {
         let starts = chunkStarts(p, from: from, count: count ?? chunkCount(bytes: p.count - from))
         let distinct = distinctColumns(p, from: from, expected: expected, delimiter: delimiter)
         var chunks = [Chunk?](repeating: nil, count: starts.count)
@@ -187,11 +193,14 @@ extension DelimitedReader {
             Parallel.forEach(starts.count) { c in
                 let to = c + 1 < starts.count ? starts[c + 1] : p.count
                 // The first chunk reports for all: the chunks are of about the same size.
-                let report: ((Int, Int) -> Void)? = c == 0 ? progress.map { progress in
-                    { done, rows in progress(min(p.count, done * starts.count), p.count, rows * starts.count) }
-                } : nil
-                out[c] = parseChunk(p, from: starts[c], to: to, wholeEnd: c == 0 ? p.count : nil,
-                                    expected: expected, delimiter: delimiter, distinct: distinct, report: report)
+                let report: ((Int, Int) -> Void)? =
+                    c == 0
+                    ? progress.map { progress in
+                        { done, rows in progress(min(p.count, done * starts.count), p.count, rows * starts.count) }
+                    } : nil
+                out[c] = parseChunk(
+                    p, from: starts[c], to: to, wholeEnd: c == 0 ? p.count : nil,
+                    expected: expected, delimiter: delimiter, distinct: distinct, report: report)
             }
         }
         // Line numbers continue from chunk to chunk; the first malformed record stops the read.
@@ -201,9 +210,11 @@ extension DelimitedReader {
             guard let chunk else { continue }
             offsets.append(base)
             if let bad = chunk.badRecord {
-                throw Diagnostic(.fieldCount, .error, "this row has \(bad.fields) field\(bad.fields == 1 ? "" : "s"), expected \(expected)",
-                                 file: file, line: base + bad.line,
-                                 help: bad.fields > expected ? "a value may contain the delimiter without quotes" : "the row may be cut short or a quote left open")
+                throw Diagnostic(
+                    .fieldCount, .error, "this row has \(bad.fields) field\(bad.fields == 1 ? "" : "s"), expected \(expected)",
+                    file: file, line: base + bad.line,
+                    help: bad.fields > expected
+                        ? "a value may contain the delimiter without quotes" : "the row may be cut short or a quote left open")
             }
             base += chunk.lineBreaks
         }
@@ -252,8 +263,9 @@ extension DelimitedReader {
                 let others = part.interners.dropFirst()
                 let incoming = others.reduce(0) { $0 + $1.count }
                 if incoming > 2048 {
-                    interner.reserve(values: interner.count + incoming,
-                                     bytes: interner.arena.count + others.reduce(0) { $0 + $1.arena.count })
+                    interner.reserve(
+                        values: interner.count + incoming,
+                        bytes: interner.arena.count + others.reduce(0) { $0 + $1.arena.count })
                 }
                 codes.reserveCapacity(rows)
                 for c in part.interners.indices.dropFirst() {

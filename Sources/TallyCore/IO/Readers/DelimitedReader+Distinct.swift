@@ -80,7 +80,9 @@ struct DistinctText {
                     let lo = starts[p], hi = starts[p + 1]
                     var size = 16
                     while size < (hi - lo) * 2 { size <<= 1 }
-                    if slots.count < size { slots = [Int32](repeating: 0, count: size) } else {
+                    if slots.count < size {
+                        slots = [Int32](repeating: 0, count: size)
+                    } else {
                         slots.withUnsafeMutableBufferPointer { s in s.baseAddress?.update(repeating: 0, count: size) }
                     }
                     let mask = size - 1

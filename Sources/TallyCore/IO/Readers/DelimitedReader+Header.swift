@@ -44,11 +44,16 @@ extension DelimitedReader {
         var out: [UInt8] = []
         for c in s.utf8 {
             let mapped: UInt8
-            if c >= 48 && c <= 57 { mapped = UInt8(ascii: "9") }
-            else if (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 128 { mapped = UInt8(ascii: "a") }
-            else if c == 32 || c == 9 { mapped = 32 }
-            else { mapped = c }
-            if (mapped == UInt8(ascii: "a") || mapped == 32), out.last == mapped { continue }
+            if c >= 48 && c <= 57 {
+                mapped = UInt8(ascii: "9")
+            } else if (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 128 {
+                mapped = UInt8(ascii: "a")
+            } else if c == 32 || c == 9 {
+                mapped = 32
+            } else {
+                mapped = c
+            }
+            if mapped == UInt8(ascii: "a") || mapped == 32, out.last == mapped { continue }
             out.append(mapped)
         }
         return String(decoding: out, as: UTF8.self)
@@ -90,8 +95,11 @@ extension DelimitedReader {
         guard let reason = dataReason(cells, next: next) else { return }
         let filled = cells.filter { !$0.isEmpty }
         let shown = filled.prefix(4).map { "\"\($0)\"" }.joined(separator: ", ") + (filled.count > 4 ? ", …" : "")
-        throw Diagnostic(.headerlessFile, .error, "the first row looks like data, not column names: \(shown)\(reason)", file: file, line: line,
-                         help: "if the file has no header row, add: with header false, columns (Name: type, ...) — or, if this row really is the header, add: with header true")
+        throw Diagnostic(
+            .headerlessFile, .error, "the first row looks like data, not column names: \(shown)\(reason)", file: file, line: line,
+            help:
+                "if the file has no header row, add: with header false, columns (Name: type, ...) — or, if this row really is the header, add: with header true"
+        )
     }
 
     /// A number (`42`, `-3.5`, `0123456`), or a date such as `08/14/2024`, `2024-08-14`.

@@ -57,15 +57,20 @@ public enum DelimitedReader {
         let semicolons = cells[0].filter { $0 == ";" }.count, tabs = cells[0].filter { $0 == "\t" }.count
         guard semicolons > 0 || tabs > 0 else { return }
         let tab = tabs >= semicolons
-        throw Diagnostic(.delimiter, .error, "the first row has no commas but \(Format.plural(tab ? tabs : semicolons, tab ? "tab" : "semicolon")): this file is \(tab ? "tab" : "semicolon")-separated",
-                         file: file, line: line, help: tab ? "load it with: as tsv" : "load it with: as delimited \";\"")
+        throw Diagnostic(
+            .delimiter, .error,
+            "the first row has no commas but \(Format.plural(tab ? tabs : semicolons, tab ? "tab" : "semicolon")): this file is \(tab ? "tab" : "semicolon")-separated",
+            file: file, line: line, help: tab ? "load it with: as tsv" : "load it with: as delimited \";\"")
     }
 
-    public static func read(_ input: InputFile, options: DelimitedOptions,
-                            progress: ProgressHandler? = nil) throws -> Table {
+    public static func read(
+        _ input: InputFile, options: DelimitedOptions,
+        progress: ProgressHandler? = nil
+    ) throws -> Table {
         let text = try input.textBytes(encoding: options.encoding)
         let file = input.displayName
-        let unquoted = !options.quoting || text.withUnsafeBufferPointer { b in b.baseAddress.map { memchr($0, 34, b.count) == nil } ?? true }
+        let unquoted =
+            !options.quoting || text.withUnsafeBufferPointer { b in b.baseAddress.map { memchr($0, 34, b.count) == nil } ?? true }
         if unquoted, !text.isEmpty {
             return try readUnquoted(text, options: options, file: file, progress: progress)
         }
@@ -93,7 +98,9 @@ public enum DelimitedReader {
             var line = 1
             var firstRecordLine = -1
             func finishRecord(_ recordLine: Int) throws {
-                if firstRecordLine < 0, !(fieldStart.count == 1 && fieldStart[0] == fieldEnd[0] && !fieldEscaped[0]) { firstRecordLine = recordLine }
+                if firstRecordLine < 0, !(fieldStart.count == 1 && fieldStart[0] == fieldEnd[0] && !fieldEscaped[0]) {
+                    firstRecordLine = recordLine
+                }
                 if fieldStart.count == 1, fieldStart[0] == fieldEnd[0], !fieldEscaped[0] { return } // blank line
                 if recordLine == firstRecordLine || !headerDone {
                     let cells = (0..<fieldStart.count).map {
@@ -111,14 +118,18 @@ public enum DelimitedReader {
                 }
                 if !headerDone {
                     if !options.headerGiven {
-                        pendingHeader = ((0..<fieldStart.count).map {
-                            String(decoding: UnsafeBufferPointer(rebasing: p[fieldStart[$0]..<fieldEnd[$0]]), as: UTF8.self).trimmedSpaces()
-                        }, recordLine)
+                        pendingHeader = (
+                            (0..<fieldStart.count).map {
+                                String(decoding: UnsafeBufferPointer(rebasing: p[fieldStart[$0]..<fieldEnd[$0]]), as: UTF8.self)
+                                    .trimmedSpaces()
+                            }, recordLine
+                        )
                     }
-                    names = DelimitedReader.headerNames((0..<fieldStart.count).map { k in
-                        let name = String(decoding: UnsafeBufferPointer(rebasing: p[fieldStart[k]..<fieldEnd[k]]), as: UTF8.self)
-                        return fieldEscaped[k] ? name.replacingDoubledQuotes() : name
-                    })
+                    names = DelimitedReader.headerNames(
+                        (0..<fieldStart.count).map { k in
+                            let name = String(decoding: UnsafeBufferPointer(rebasing: p[fieldStart[k]..<fieldEnd[k]]), as: UTF8.self)
+                            return fieldEscaped[k] ? name.replacingDoubledQuotes() : name
+                        })
                     expected = names.count
                     raw = Array(repeating: RawColumn(), count: expected)
                     headerDone = true
@@ -130,9 +141,12 @@ public enum DelimitedReader {
                     raw = Array(repeating: RawColumn(), count: expected)
                 }
                 guard fieldStart.count == expected else {
-                    throw Diagnostic(.fieldCount, .error, "this row has \(fieldStart.count) field\(fieldStart.count == 1 ? "" : "s"), expected \(expected)",
-                                     file: file, line: recordLine,
-                                     help: fieldStart.count > expected ? "a value may contain the delimiter without quotes" : "the row may be cut short or a quote left open")
+                    throw Diagnostic(
+                        .fieldCount, .error,
+                        "this row has \(fieldStart.count) field\(fieldStart.count == 1 ? "" : "s"), expected \(expected)",
+                        file: file, line: recordLine,
+                        help: fieldStart.count > expected
+                            ? "a value may contain the delimiter without quotes" : "the row may be cut short or a quote left open")
                 }
                 for k in 0..<expected {
                     if fieldEscaped[k] {
@@ -176,14 +190,16 @@ public enum DelimitedReader {
                             i += 1
                         }
                         guard closed else {
-                            throw Diagnostic(.unclosedQuote, .error, "a quoted field opened on this line is never closed", file: file, line: quoteLine,
-                                             help: "a value with a \" inside must double it: \"\"")
+                            throw Diagnostic(
+                                .unclosedQuote, .error, "a quoted field opened on this line is never closed", file: file, line: quoteLine,
+                                help: "a value with a \" inside must double it: \"\"")
                         }
                         fieldStart.append(start); fieldEnd.append(i); fieldEscaped.append(escaped)
                         i += 1 // closing quote
                         if i < n, p[i] != delimiter, p[i] != 10, p[i] != 13 {
-                            throw Diagnostic(.unclosedQuote, .error, "unexpected text after a closing quote", file: file, line: line,
-                                             help: "a value with a \" inside must be quoted and the quote doubled: \"\"")
+                            throw Diagnostic(
+                                .unclosedQuote, .error, "unexpected text after a closing quote", file: file, line: line,
+                                help: "a value with a \" inside must be quoted and the quote doubled: \"\"")
                         }
                     } else {
                         let start = i
@@ -196,9 +212,11 @@ public enum DelimitedReader {
                     }
                     if i >= n { endOfRecord = true; break }
                     let c = p[i]
-                    if c == delimiter { i += 1; if i >= n { fieldStart.append(n); fieldEnd.append(n); fieldEscaped.append(false); endOfRecord = true }; continue }
-                    if c == 13 { i += 1; if i < n, p[i] == 10 { i += 1 } }
-                    else { i += 1 }
+                    if c == delimiter {
+                        i += 1; if i >= n { fieldStart.append(n); fieldEnd.append(n); fieldEscaped.append(false); endOfRecord = true };
+                        continue
+                    }
+                    if c == 13 { i += 1; if i < n, p[i] == 10 { i += 1 } } else { i += 1 }
                     line += 1
                     endOfRecord = true
                 }
@@ -243,8 +261,9 @@ public enum DelimitedReader {
             try checkSeparator(first, delimiter: delimiter, file: file, line: firstLine)
             if options.header {
                 if !options.headerGiven {
-                    try requireHeaderLike(first.map { $0.trimmedSpaces() }, next: nextRecord(p, from: i, delimiter: delimiter),
-                                          file: file, line: firstLine)
+                    try requireHeaderLike(
+                        first.map { $0.trimmedSpaces() }, next: nextRecord(p, from: i, delimiter: delimiter),
+                        file: file, line: firstLine)
                 }
                 names = headerNames(first)
             } else if !options.columns.isEmpty {
@@ -252,8 +271,9 @@ public enum DelimitedReader {
             } else {
                 names = (1...first.count).map { "column_\($0)" }
             }
-            let (raw, lines) = try readChunks(p, from: i, firstLine: line, expected: names.count, delimiter: delimiter,
-                                              chunks: options.chunks, file: file, progress: progress)
+            let (raw, lines) = try readChunks(
+                p, from: i, firstLine: line, expected: names.count, delimiter: delimiter,
+                chunks: options.chunks, file: file, progress: progress)
             return try buildTable(names: names, raw: raw, lines: lines, options: options, file: file)
         }
     }
@@ -273,11 +293,14 @@ public enum DelimitedReader {
         return nil
     }
 
-    static func buildTable(names: [String], raw: [RawColumn], lines: [Int32], options: DelimitedOptions,
-                           file: String) throws -> Table {
+    static func buildTable(
+        names: [String], raw: [RawColumn], lines: [Int32], options: DelimitedOptions,
+        file: String
+    ) throws -> Table {
         for declaration in options.columns where !names.contains(declaration.name.text) {
-            throw Diagnostic(.unknownColumn, .error, "the file has no column \"\(declaration.name.text)\" (declared in columns)", file: file, line: 1,
-                             help: Suggest.help(for: declaration.name.text, in: names))
+            throw Diagnostic(
+                .unknownColumn, .error, "the file has no column \"\(declaration.name.text)\" (declared in columns)", file: file, line: 1,
+                help: Suggest.help(for: declaration.name.text, in: names))
         }
         // Columns are typed on all cores; the first error in column order is the one reported.
         var results = [Result<(Column, [RejectedValue]), Error>?](repeating: nil, count: names.count)
@@ -289,11 +312,12 @@ public enum DelimitedReader {
                 var rejected: [RejectedValue] = []
                 out[k] = Result {
                     let column = try withUnsafeMutablePointer(to: &rejected) { pointer in
-                        try ValueParsing.makeColumn(name: name, interner: raw[k].interner, codes: raw[k].codes,
-                                                    declared: declaration?.type,
-                                                    dateFormat: declaration?.dateFormat ?? options.dateFormat,
-                                                    missing: options.missing, infer: options.inferTypes,
-                                                    file: file, lines: lines, rejected: options.lenientDates ? pointer : nil)
+                        try ValueParsing.makeColumn(
+                            name: name, interner: raw[k].interner, codes: raw[k].codes,
+                            declared: declaration?.type,
+                            dateFormat: declaration?.dateFormat ?? options.dateFormat,
+                            missing: options.missing, infer: options.inferTypes,
+                            file: file, lines: lines, rejected: options.lenientDates ? pointer : nil)
                     }
                     return (column, rejected)
                 }

@@ -37,7 +37,10 @@ public enum DelimitedWriter {
         let integers: [Int64]
         let column: Column
 
-        init(_ kind: Kind, column: Column, codes: [Int32] = [], first: Int32 = 0, arena: [UInt8] = [], offsets: [Int] = [], integers: [Int64] = []) {
+        init(
+            _ kind: Kind, column: Column, codes: [Int32] = [], first: Int32 = 0, arena: [UInt8] = [], offsets: [Int] = [],
+            integers: [Int64] = []
+        ) {
             self.kind = kind; self.column = column; self.codes = codes; self.first = first
             self.arena = arena; self.offsets = offsets; self.integers = integers
         }
@@ -184,7 +187,9 @@ public enum DelimitedWriter {
     }
 
     /// Appends rows `range` to `out`.
-    static func format(_ range: Range<Int>, _ columns: [Column], _ cursors: [Cursor], _ options: DelimitedWriteOptions, into out: inout ByteSink) {
+    static func format(
+        _ range: Range<Int>, _ columns: [Column], _ cursors: [Cursor], _ options: DelimitedWriteOptions, into out: inout ByteSink
+    ) {
         let lineEnding = options.lineEnding
         let delimiter = options.delimiter
         // A row's size is bounded when every column is: then one capacity check per row.
@@ -233,10 +238,13 @@ public enum DelimitedWriter {
     }
 
     /// Writes `table` to `path` (a staging file); returns the number of bytes written.
-    public static func write(_ table: Table, to path: String, options: DelimitedWriteOptions,
-                             progress: ProgressHandler? = nil) throws -> Int {
+    public static func write(
+        _ table: Table, to path: String, options: DelimitedWriteOptions,
+        progress: ProgressHandler? = nil
+    ) throws -> Int {
         guard FileCreation.create(path, permissions: 0o600),
-              let handle = FileHandle(forWritingAtPath: path) else {
+            let handle = FileHandle(forWritingAtPath: path)
+        else {
             throw Diagnostic(.writeFailed, .error, "cannot create the file", file: path)
         }
         defer { try? handle.close() }

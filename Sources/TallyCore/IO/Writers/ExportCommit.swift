@@ -109,8 +109,11 @@ extension ExportStaging {
                 throw failure(item, status.st_mode & S_IFMT == S_IFDIR ? "it is a folder" : "it is not a regular file (a link or a device)")
             }
             guard ExportStaging.folderOf(item.staged) != parent else { continue }
-            let beside = parent + "/" + ExportStaging.hiddenName((item.destination as NSString).lastPathComponent,
-                                                                 kind: "partial", token: token, index: i)
+            let beside =
+                parent + "/"
+                + ExportStaging.hiddenName(
+                    (item.destination as NSString).lastPathComponent,
+                    kind: "partial", token: token, index: i)
             if rename(item.staged, beside) != 0 {
                 // Another file system: a copy beside the destination (the disk may be full).
                 unlink(beside)
@@ -153,8 +156,10 @@ extension ExportStaging {
     }
 
     func failure(_ item: Pending, _ reason: String) -> Diagnostic {
-        Diagnostic(.writeFailed, .error, "cannot write \(item.shown): \(reason); no export was replaced", file: item.file ?? item.shown, line: item.line ?? 0,
-                   help: "the earlier exports are as they were; fix the name or folder and run again")
+        Diagnostic(
+            .writeFailed, .error, "cannot write \(item.shown): \(reason); no export was replaced", file: item.file ?? item.shown,
+            line: item.line ?? 0,
+            help: "the earlier exports are as they were; fix the name or folder and run again")
     }
 
     /// The folder of `path` ("." for a bare name).
@@ -193,9 +198,11 @@ extension ExportStaging {
         for (i, item) in pending.enumerated() {
             let folder = ExportStaging.folderOf(item.destination)
             if byFolder[folder] == nil { order.append(folder) }
-            byFolder[folder, default: []].append(JournalEntry(staged: (item.staged as NSString).lastPathComponent,
-                                                             destination: (item.destination as NSString).lastPathComponent,
-                                                             backup: backups[i].map { ($0 as NSString).lastPathComponent }))
+            byFolder[folder, default: []].append(
+                JournalEntry(
+                    staged: (item.staged as NSString).lastPathComponent,
+                    destination: (item.destination as NSString).lastPathComponent,
+                    backup: backups[i].map { ($0 as NSString).lastPathComponent }))
         }
         var written: [String] = []
         for folder in order {
@@ -204,7 +211,10 @@ extension ExportStaging {
             let partial = path + ".partial"
             guard FileCreation.create(partial, contents: Data(text.utf8), permissions: 0o600, sync: true), rename(partial, path) == 0 else {
                 unlink(partial)
-                throw Diagnostic(.writeFailed, .error, "cannot write the export journal in \(Checker.display(folder, relativeTo: FileManager.default.currentDirectoryPath)); no export was replaced", file: folder)
+                throw Diagnostic(
+                    .writeFailed, .error,
+                    "cannot write the export journal in \(Checker.display(folder, relativeTo: FileManager.default.currentDirectoryPath)); no export was replaced",
+                    file: folder)
             }
             written.append(path)
         }
@@ -221,7 +231,9 @@ extension ExportStaging {
     static func parseJournal(_ text: String, token: String) -> (entries: [JournalEntry], runId: Int64?, body: String, seal: String)? {
         guard text.hasSuffix("\n") else { return nil }
         let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard lines.count >= 4, lines[0] == journalHeader, lines[1].hasPrefix("run "), let last = lines.last, last.hasPrefix("end ") else { return nil }
+        guard lines.count >= 4, lines[0] == journalHeader, lines[1].hasPrefix("run "), let last = lines.last, last.hasPrefix("end ") else {
+            return nil
+        }
         let run = lines[1].dropFirst(4)
         let runId: Int64? = run == "-" ? nil : Int64(run)
         guard run == "-" || runId != nil else { return nil }
@@ -229,7 +241,8 @@ extension ExportStaging {
         for line in lines[2..<(lines.count - 1)] {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == 3, isOwnName(fields[0], kind: "partial", token: token), isPlainName(fields[1]),
-                  fields[2] == "-" || isOwnName(fields[2], kind: "backup", token: token) else { return nil }
+                fields[2] == "-" || isOwnName(fields[2], kind: "backup", token: token)
+            else { return nil }
             entries.append(JournalEntry(staged: fields[0], destination: fields[1], backup: fields[2] == "-" ? nil : fields[2]))
         }
         guard Set(entries.map(\.destination)).count == entries.count else { return nil }
@@ -240,7 +253,8 @@ extension ExportStaging {
     /// A name of Tally's own for `token`: `.NAME.tally-KIND-TOKEN-N`, in the same folder.
     static func isOwnName(_ name: String, kind: String, token: String) -> Bool {
         guard name.hasPrefix("."), !name.contains("/"), name.utf8.count <= nameLimit,
-              let marker = name.range(of: ".tally-\(kind)-\(token)-", options: .backwards) else { return false }
+            let marker = name.range(of: ".tally-\(kind)-\(token)-", options: .backwards)
+        else { return false }
         let index = name[marker.upperBound...]
         return !index.isEmpty && index.allSatisfy(\.isASCII) && index.allSatisfy(\.isNumber)
     }
@@ -279,7 +293,8 @@ extension ExportStaging {
             let token = String(entry.dropFirst(journalPrefix.count).prefix { $0 != "." })
             guard let pid = Int32(token.prefix { $0 != "-" }), !alive(pid) else { continue }
             func ignore(_ why: String) {
-                notes.append("left \(shownFolder)/\(entry) alone: \(why); remove it if no run of yours was killed while writing exports there")
+                notes.append(
+                    "left \(shownFolder)/\(entry) alone: \(why); remove it if no run of yours was killed while writing exports there")
             }
             var status = stat()
             guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_uid == geteuid() else {
@@ -289,7 +304,8 @@ extension ExportStaging {
             if entry == journalPrefix + token + ".journal.partial" { unlink(path); continue }
             guard entry == journalPrefix + token + ".journal" else { ignore("not a name Tally gives its journals"); continue }
             guard status.st_size <= 1 << 20, let text = try? String(contentsOfFile: path, encoding: .utf8),
-                  let journal = parseJournal(text, token: token) else {
+                let journal = parseJournal(text, token: token)
+            else {
                 ignore("not a journal this version of Tally wrote"); continue
             }
             if let authority {
@@ -304,7 +320,9 @@ extension ExportStaging {
             for item in journal.entries {
                 let staged = dir + "/" + item.staged, destination = dir + "/" + item.destination
                 if lstat(staged, &status) == 0, !isOwnRegularFile(staged) { problem = "\(item.staged) is not a file of yours" }
-                if lstat(destination, &status) == 0, !isOwnRegularFile(destination) { problem = "\(item.destination) is not a file of yours" }
+                if lstat(destination, &status) == 0, !isOwnRegularFile(destination) {
+                    problem = "\(item.destination) is not a file of yours"
+                }
                 if let backup = item.backup, lstat(dir + "/" + backup, &status) == 0, !isOwnRegularFile(dir + "/" + backup) {
                     problem = "\(backup) is not a file of yours"
                 }
@@ -318,7 +336,9 @@ extension ExportStaging {
             for backup in journal.entries.compactMap(\.backup) { unlink(dir + "/" + backup) }
             unlink(path)
             if moved > 0 {
-                notes.append("completed the exports of a run killed while moving them into place: \(moved) of \(journal.entries.count) files in \(shownFolder)")
+                notes.append(
+                    "completed the exports of a run killed while moving them into place: \(moved) of \(journal.entries.count) files in \(shownFolder)"
+                )
             }
         }
         return notes

@@ -60,12 +60,16 @@ public struct ExportConfinement: Sendable {
         }
         if !roots.isEmpty {
             guard let root = roots.first(where: { ExportConfinement.inside(lexical, $0.lexical) }) else {
-                return ("it is outside \(roots[0].why)" + (roots.count > 1 ? " and every folder allowed on the command line" : ""),
-                        "export under the playbook's folder, or let this run write there: tally run … --allow-export-to FOLDER")
+                return (
+                    "it is outside \(roots[0].why)" + (roots.count > 1 ? " and every folder allowed on the command line" : ""),
+                    "export under the playbook's folder, or let this run write there: tally run … --allow-export-to FOLDER"
+                )
             }
             guard ExportConfinement.inside(real, root.real) else {
-                return ("it leads outside \(root.why) through a symbolic link (it is really \(real))",
-                        "replace the link with a folder, or export to another path")
+                return (
+                    "it leads outside \(root.why) through a symbolic link (it is really \(real))",
+                    "replace the link with a folder, or export to another path"
+                )
             }
         }
         if let what = protection(real) { return ("it is \(what), which an export never replaces or writes into", "export to another file") }

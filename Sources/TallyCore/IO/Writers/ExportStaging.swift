@@ -60,8 +60,9 @@ public final class ExportStaging: @unchecked Sendable {
             .map { String($0.dropFirst(ExportStaging.journalPrefix.count).prefix { $0 != "." }) }
         for entry in entries where entry.hasPrefix(".") {
             guard let marker = entry.range(of: ".tally-partial-") ?? entry.range(of: ".tally-backup-"),
-                  let pid = Int32(entry[marker.upperBound...].prefix { $0 != "-" }), !ExportStaging.alive(pid),
-                  !kept.contains(where: { entry[marker.upperBound...].hasPrefix($0 + "-") }) else { continue }
+                let pid = Int32(entry[marker.upperBound...].prefix { $0 != "-" }), !ExportStaging.alive(pid),
+                !kept.contains(where: { entry[marker.upperBound...].hasPrefix($0 + "-") })
+            else { continue }
             let path = dir + "/" + entry
             if ExportStaging.isOwnRegularFile(path) { unlink(path) }
         }
@@ -109,7 +110,9 @@ public final class ExportStaging: @unchecked Sendable {
         for part in destination.split(separator: "/", omittingEmptySubsequences: true) where part.utf8.count > nameLimit {
             return "the name \"\(part.prefix(40))…\" is \(part.utf8.count) bytes long; file and folder names are at most \(nameLimit)"
         }
-        if destination.utf8.count >= Int(PATH_MAX) { return "the path is \(destination.utf8.count) bytes long; paths are at most \(Int(PATH_MAX) - 1)" }
+        if destination.utf8.count >= Int(PATH_MAX) {
+            return "the path is \(destination.utf8.count) bytes long; paths are at most \(Int(PATH_MAX) - 1)"
+        }
         if destination.hasSuffix("/") || (destination as NSString).lastPathComponent.isEmpty { return "it names no file" }
         return nil
     }
@@ -117,15 +120,19 @@ public final class ExportStaging: @unchecked Sendable {
     /// A fresh staging path for an export that will land at `destination`.
     public func stage(for destination: String, shown: String? = nil, file: String? = nil, line: Int? = nil) throws -> String {
         let fm = FileManager.default
-        if let problem = ExportStaging.nameProblem(destination) { throw Diagnostic(.exportRefused, .error, problem, file: shown ?? destination) }
+        if let problem = ExportStaging.nameProblem(destination) {
+            throw Diagnostic(.exportRefused, .error, problem, file: shown ?? destination)
+        }
         let parent = (destination as NSString).deletingLastPathComponent
         let name = (destination as NSString).lastPathComponent
         var isFolder: ObjCBool = false
         let staged: String
         if fm.fileExists(atPath: parent.isEmpty ? "." : parent, isDirectory: &isFolder), isFolder.boolValue,
-           fm.isWritableFile(atPath: parent.isEmpty ? "." : parent) {
+            fm.isWritableFile(atPath: parent.isEmpty ? "." : parent)
+        {
             if searched.insert(parent).inserted { removeAbandoned(in: parent) }
-            staged = (parent.isEmpty ? "" : parent + "/") + ExportStaging.hiddenName(name, kind: "partial", token: token, index: pending.count)
+            staged =
+                (parent.isEmpty ? "" : parent + "/") + ExportStaging.hiddenName(name, kind: "partial", token: token, index: pending.count)
         } else {
             if !fm.fileExists(atPath: folder) { ExportStaging.removeAbandonedTemporaryFolders() }
             try fm.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -167,6 +174,8 @@ public struct JournalAuthority: Sendable {
     }
 
     public func seal(_ text: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: SymmetricKey(data: secret)).map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
+        HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: SymmetricKey(data: secret)).map { b in
+            (b < 16 ? "0" : "") + String(b, radix: 16)
+        }.joined()
     }
 }

@@ -56,20 +56,27 @@ struct CalpadsCheck: Sendable {
             }
             return pairs.count == rest.count && !pairs.isEmpty ? CalpadsCheck(kind: .effective(pairs)) : nil
         case "unique" where !rest.isEmpty:
-            guard let conditions = rest.count > 1 ? (rest[1] == "when" ? parseConditions(Array(rest.dropFirst(2))) : nil) : [] else { return nil }
+            guard let conditions = rest.count > 1 ? (rest[1] == "when" ? parseConditions(Array(rest.dropFirst(2))) : nil) : [] else {
+                return nil
+            }
             return CalpadsCheck(kind: .unique(list(rest[0]), conditions))
         case "consistent" where rest.count == 2: return CalpadsCheck(kind: .consistent(list(rest[0]), list(rest[1])))
         case "conflict" where rest.count == 3:
-            let a = rest[1].split(separator: "=", maxSplits: 1).map(String.init), b = rest[2].split(separator: "=", maxSplits: 1).map(String.init)
+            let a = rest[1].split(separator: "=", maxSplits: 1).map(String.init),
+                b = rest[2].split(separator: "=", maxSplits: 1).map(String.init)
             guard a.count == 2, b.count == 2, a[0] == b[0] else { return nil }
-            return CalpadsCheck(kind: .conflict(list(rest[0]), a[0], Set(a[1].split(separator: "|").map(String.init)),
-                                                Set(b[1].split(separator: "|").map(String.init))))
+            return CalpadsCheck(
+                kind: .conflict(
+                    list(rest[0]), a[0], Set(a[1].split(separator: "|").map(String.init)),
+                    Set(b[1].split(separator: "|").map(String.init))))
         case "when", "assert":
             let whenPart: [String], assertPart: [String]
             if head == "when" {
                 guard let k = rest.firstIndex(of: "assert") else { return nil }
                 whenPart = Array(rest[..<k]); assertPart = Array(rest[(k + 1)...])
-            } else { whenPart = []; assertPart = rest }
+            } else {
+                whenPart = []; assertPart = rest
+            }
             guard let w = parseConditions(whenPart), let a = parseConditions(assertPart), !a.isEmpty else { return nil }
             return CalpadsCheck(kind: .assert(w, a))
         default: return nil
@@ -116,14 +123,21 @@ struct CalpadsCheck: Sendable {
         func flush() -> Bool {
             guard !current.isEmpty else { return false }
             let t: Term
-            if current == "today" { t = .today }
-            else if current == "yearstart" { t = .yearStart }
-            else if current == "yearend" { t = .yearEnd }
-            else if let n = Double(current) { t = .number(n) }
-            else if let unit = current.last, "ymd".contains(unit), let n = Int(current.dropLast()) {
+            if current == "today" {
+                t = .today
+            } else if current == "yearstart" {
+                t = .yearStart
+            } else if current == "yearend" {
+                t = .yearEnd
+            } else if let n = Double(current) {
+                t = .number(n)
+            } else if let unit = current.last, "ymd".contains(unit), let n = Int(current.dropLast()) {
                 t = .duration(years: unit == "y" ? n : 0, months: unit == "m" ? n : 0, days: unit == "d" ? n : 0)
-            } else if current.allSatisfy({ $0.isLetter || $0.isNumber }) { t = .field(current) }
-            else { return false }
+            } else if current.allSatisfy({ $0.isLetter || $0.isNumber }) {
+                t = .field(current)
+            } else {
+                return false
+            }
             terms.append((sign, t)); current = ""
             return true
         }
@@ -131,7 +145,9 @@ struct CalpadsCheck: Sendable {
             if ch == "+" || ch == "-" {
                 guard flush() else { return nil }
                 sign = ch == "+" ? 1 : -1
-            } else { current.append(ch) }
+            } else {
+                current.append(ch)
+            }
         }
         guard flush() else { return nil }
         return Expr(terms: terms)
@@ -166,7 +182,9 @@ extension CalpadsValidator {
                     date = d
                 } else if let t = r.text(f, row), let n = numericValue(t) {
                     number += sign * n
-                } else { return nil }
+                } else {
+                    return nil
+                }
             case .number(let n): number += sign * n
             case .today, .yearStart, .yearEnd:
                 guard date == nil, sign > 0 else { return nil }
@@ -269,7 +287,9 @@ extension CalpadsValidator {
         for (rule, check) in declarative where rule.types.contains(type) || (rule.types.contains("*") && !rule.atLoad) {
             func active(_ row: Int) -> Bool { rule.applies(year: years[row]) }
             func finding(_ field: String, _ row: Int, _ message: String? = nil) -> Finding {
-                Finding(rule: rule.id, field: field, value: r.text(field, row) ?? "", message: message ?? "expected: \(rule.description)", row: row)
+                Finding(
+                    rule: rule.id, field: field, value: r.text(field, row) ?? "", message: message ?? "expected: \(rule.description)",
+                    row: row)
             }
             func key(_ fields: [String], _ row: Int) -> String? {
                 var parts: [String] = []
@@ -285,15 +305,21 @@ extension CalpadsValidator {
                 // No more than one year after the academic year today falls in.
                 let today = DateCodec.civil(todayDays)
                 let latest = (today.month >= 7 ? today.year : today.year - 1) + 1
-                guard let problem = r.view("AcademicYearID")?.judged({ v -> String? in
-                    guard let start = CalpadsLayouts.startYear(v), v.count == 9 else { return "the academic year must be CCYY-CCYY, e.g. 2024-2025" }
-                    return start > latest ? "\(v) is more than one year in the future" : nil
-                }) else { continue }
+                guard
+                    let problem = r.view("AcademicYearID")?.judged({ v -> String? in
+                        guard let start = CalpadsLayouts.startYear(v), v.count == 9 else {
+                            return "the academic year must be CCYY-CCYY, e.g. 2024-2025"
+                        }
+                        return start > latest ? "\(v) is more than one year in the future" : nil
+                    })
+                else { continue }
                 for row in 0..<n { if let message = problem(row) ?? nil { out.append(finding("AcademicYearID", row, message)) } }
             case .nameChars(let fields):
                 // Field by field (a row's findings keep field order: makeTable's sort is stable).
                 for f in fields {
-                    guard let bad = r.view(f)?.judged({ v in !v.allSatisfy({ $0.isLetter || $0.isNumber || " .-'".contains($0) }) }) else { continue }
+                    guard let bad = r.view(f)?.judged({ v in !v.allSatisfy({ $0.isLetter || $0.isNumber || " .-'".contains($0) }) }) else {
+                        continue
+                    }
                     for row in 0..<n where bad(row) == true && active(row) {
                         out.append(finding(f, row, "\(f) may hold only letters, digits, spaces, periods, hyphens and apostrophes"))
                     }
@@ -311,7 +337,11 @@ extension CalpadsValidator {
                 for row in 0..<n where active(row) {
                     let given = fields.filter { r.text($0, row) != nil }
                     if !given.isEmpty, given.count < fields.count, let missing = fields.first(where: { r.text($0, row) == nil }) {
-                        out.append(finding(missing, row, "\(missing) is blank while \(given.joined(separator: ", ")) is given: give all of \(fields.joined(separator: ", ")) or none"))
+                        out.append(
+                            finding(
+                                missing, row,
+                                "\(missing) is blank while \(given.joined(separator: ", ")) is given: give all of \(fields.joined(separator: ", ")) or none"
+                            ))
                     }
                 }
             case .inSheet(let sheet, let f):
@@ -327,15 +357,19 @@ extension CalpadsValidator {
                         // outside its years is GERR0007's finding, one the sheet does not list is
                         // not the sheet's to judge.
                         guard let av = r.text(a, row), CalpadsCodes.effective(sheet, av, year: years[row]),
-                              !CalpadsCodes.valid(sheet, av, bv, year: years[row]) else { continue }
-                        out.append(finding(aFields.count > 1 ? a : b, row,
-                                           "\(a) \(av) and \(b) \(bv) are not a valid combination in \(years[row])-\(years[row] + 1)"))
+                            !CalpadsCodes.valid(sheet, av, bv, year: years[row])
+                        else { continue }
+                        out.append(
+                            finding(
+                                aFields.count > 1 ? a : b, row,
+                                "\(a) \(av) and \(b) \(bv) are not a valid combination in \(years[row])-\(years[row] + 1)"))
                     }
                 }
             case .effective(let pairs):
                 for row in 0..<n where active(row) {
                     for (sheet, f) in pairs {
-                        guard let v = r.text(f, row), CalpadsCodes.known(sheet, v), !CalpadsCodes.effective(sheet, v, year: years[row]) else { continue }
+                        guard let v = r.text(f, row), CalpadsCodes.known(sheet, v), !CalpadsCodes.effective(sheet, v, year: years[row])
+                        else { continue }
                         out.append(finding(f, row, "code \(v) is not effective in \(years[row])-\(years[row] + 1)"))
                     }
                 }
@@ -345,7 +379,9 @@ extension CalpadsValidator {
                 var seen = [Bool](repeating: false, count: (ids.max() ?? -1) + 1)
                 for row in 0..<n where active(row) {
                     guard conds.allSatisfy({ $0(row, years[row]) == true }), ids[row] >= 0 else { continue }
-                    if seen[ids[row]] { out.append(finding(rule.fields.first ?? keys[0], row, "repeats another record's \(keys.joined(separator: ", "))")) }
+                    if seen[ids[row]] {
+                        out.append(finding(rule.fields.first ?? keys[0], row, "repeats another record's \(keys.joined(separator: ", "))"))
+                    }
                     seen[ids[row]] = true
                 }
             case .consistent(let keys, let fields):

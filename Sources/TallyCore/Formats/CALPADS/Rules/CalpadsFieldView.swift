@@ -165,7 +165,7 @@ extension CalpadsValidator {
             columns = table.columns
             made = [FieldView?](repeating: nil, count: table.columns.count)
             // The last column of a name wins, as in `Record.columns`.
-            if table.names.count >= 200 {  // wider than any layout (the slots must not fill): a plain map
+            if table.names.count >= 200 { // wider than any layout (the slots must not fill): a plain map
                 wide = Dictionary(table.names.enumerated().map { ($1, $0) }, uniquingKeysWith: { _, last in last })
                 return
             }
@@ -184,7 +184,9 @@ extension CalpadsValidator {
 
         subscript(_ name: String) -> FieldView? {
             var found = -1
-            if let wide { found = wide[name] ?? -1 } else {
+            if let wide {
+                found = wide[name] ?? -1
+            } else {
                 var s = Views.slot(name)
                 while slotColumn[s] >= 0 {
                     if slotName[s] == name { found = slotColumn[s]; break }
@@ -251,9 +253,13 @@ extension CalpadsValidator {
         let first: Int, last: Int
         init(_ id: String) {
             // As `active`: the rule by its ID, else by base ID or alias, else every year.
-            if let years = CalpadsValidator.ruleYears[id] { (first, last) = (years.first, years.last) }
-            else if let rule = CalpadsRules.rule(id) { (first, last) = (rule.firstYear, rule.lastYear) }
-            else { (first, last) = (Int.min, Int.max) }
+            if let years = CalpadsValidator.ruleYears[id] {
+                (first, last) = (years.first, years.last)
+            } else if let rule = CalpadsRules.rule(id) {
+                (first, last) = (rule.firstYear, rule.lastYear)
+            } else {
+                (first, last) = (Int.min, Int.max)
+            }
         }
         @inline(__always) func contains(_ year: Int) -> Bool { first <= year && year <= last }
     }
@@ -292,7 +298,9 @@ extension CalpadsValidator {
             }
             // An empty text is no value (`FieldView.text`): it joins nothing.
             for (side, views) in sides.enumerated() {
-                for row in 0..<ids[side].count where ids[side][row] >= 0 && views.contains(where: { $0.id(row) == nil }) { ids[side][row] = -1 }
+                for row in 0..<ids[side].count where ids[side][row] >= 0 && views.contains(where: { $0.id(row) == nil }) {
+                    ids[side][row] = -1
+                }
             }
             (own, other) = (ids[0], ids[1])
         }

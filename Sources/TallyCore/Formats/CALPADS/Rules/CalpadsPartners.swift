@@ -70,8 +70,10 @@ public struct CalpadsPartners {
     /// Sorts the `with` tables of `validate calpads TYPE` by file type. `names` are the tables'
     /// names in the playbook, for messages. Fails on two tables of one type, a type the rules of
     /// `type` do not read, or (with more than one table) a table whose type is unknown.
-    public static func sort(_ tables: [(name: String, table: Table?, columns: [String])],
-                            for type: String) -> Result<CalpadsPartners, Problem> {
+    public static func sort(
+        _ tables: [(name: String, table: Table?, columns: [String])],
+        for type: String
+    ) -> Result<CalpadsPartners, Problem> {
         var partners = CalpadsPartners()
         let used = uses(type)
         var given: [String: String] = [:]
@@ -82,22 +84,31 @@ public struct CalpadsPartners {
             if partnerType == "CRSC", !used.contains("CRSC") { partnerType = "CRSE" }
             // Checking a playbook there are only columns, which cannot tell SCSE from SCSC or CRSE
             // from CRSC (one layout each pair): the table is the twin the rules read, if not yet given.
-            if table == nil, let t = partnerType, let twin = twins[t], !used.contains(t) || given[t] != nil, used.contains(twin), given[twin] == nil {
+            if table == nil, let t = partnerType, let twin = twins[t], !used.contains(t) || given[t] != nil, used.contains(twin),
+                given[twin] == nil
+            {
                 partnerType = twin
             }
             guard let t = partnerType else {
-                return .failure(Problem(index: index, message: "validate calpads \(type): cannot tell which CALPADS file \(name) is",
-                                        help: "load it as calpads TYPE (its columns must be a layout's), or give it alone after with"))
+                return .failure(
+                    Problem(
+                        index: index, message: "validate calpads \(type): cannot tell which CALPADS file \(name) is",
+                        help: "load it as calpads TYPE (its columns must be a layout's), or give it alone after with"))
             }
             guard used.contains(t) else {
                 let list = used.map { $0.lowercased() }.joined(separator: ", ")
-                return .failure(Problem(index: index, message: "\(name) is a \(t) file, which no rule of validate calpads \(type) reads",
-                                        help: used.isEmpty ? "\(type) has no cross-file rules; drop with"
-                                            : "its cross-file rules read \(list) (tally rules \(type))"))
+                return .failure(
+                    Problem(
+                        index: index, message: "\(name) is a \(t) file, which no rule of validate calpads \(type) reads",
+                        help: used.isEmpty
+                            ? "\(type) has no cross-file rules; drop with"
+                            : "its cross-file rules read \(list) (tally rules \(type))"))
             }
             if let other = given[t] {
-                return .failure(Problem(index: index, message: "validate calpads \(type) with two \(t) files: \(other) and \(name)",
-                                        help: "give each file once"))
+                return .failure(
+                    Problem(
+                        index: index, message: "validate calpads \(type) with two \(t) files: \(other) and \(name)",
+                        help: "give each file once"))
             }
             given[t] = name
             if let table { partners.byType[t] = table }

@@ -1,5 +1,5 @@
-import TallyModel
 import TallyData
+import TallyModel
 
 /// One CALPADS validation rule as `tally rules` lists it.
 ///
@@ -52,18 +52,23 @@ public struct CalpadsRule: Sendable, Equatable {
 public enum CalpadsRules {
     public static let all: [CalpadsRule] = CalpadsRuleData.tsv.split(separator: "\n").compactMap { line in
         let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-        guard c.count == 16, let severity = CalpadsRule.Severity(rawValue: c[2]), let first = Int(c[4]), let last = Int(c[5]) else { return nil }
-        return CalpadsRule(id: c[0], severity: severity, types: c[3].split(separator: ",").map(String.init), description: c[12],
-                           atLoad: c[6] == "Y", isCALPADS: c[1] == "calpads", firstYear: first, lastYear: last,
-                           fields: c[8].split(separator: ",").map(String.init), resolution: c[13], with: c[7], check: c[9],
-                           plant: c[10], nearMiss: c[11], aliases: c[14].split(separator: ",").map(String.init), reference: c[15])
+        guard c.count == 16, let severity = CalpadsRule.Severity(rawValue: c[2]), let first = Int(c[4]), let last = Int(c[5]) else {
+            return nil
+        }
+        return CalpadsRule(
+            id: c[0], severity: severity, types: c[3].split(separator: ",").map(String.init), description: c[12],
+            atLoad: c[6] == "Y", isCALPADS: c[1] == "calpads", firstYear: first, lastYear: last,
+            fields: c[8].split(separator: ",").map(String.init), resolution: c[13], with: c[7], check: c[9],
+            plant: c[10], nearMiss: c[11], aliases: c[14].split(separator: ",").map(String.init), reference: c[15])
     }
 
     /// Rules by ID, and by ID without a submission suffix (`SENR0731` finds `SENR0731F1`): the
     /// validator asks per row whether a rule applies, so this is a dictionary, not a scan.
     static let byID: [String: CalpadsRule] = Dictionary(all.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-    static let byBaseID: [String: CalpadsRule] = Dictionary(all.map { (CalpadsReturns.ruleID($0.id), $0) }, uniquingKeysWith: { first, _ in first })
-    static let byAlias: [String: CalpadsRule] = Dictionary(all.flatMap { rule in rule.aliases.map { ($0, rule) } }, uniquingKeysWith: { first, _ in first })
+    static let byBaseID: [String: CalpadsRule] = Dictionary(
+        all.map { (CalpadsReturns.ruleID($0.id), $0) }, uniquingKeysWith: { first, _ in first })
+    static let byAlias: [String: CalpadsRule] = Dictionary(
+        all.flatMap { rule in rule.aliases.map { ($0, rule) } }, uniquingKeysWith: { first, _ in first })
 
     public static func rule(_ id: String) -> CalpadsRule? { byID[id] ?? byBaseID[CalpadsReturns.ruleID(id)] ?? byAlias[id] }
 
@@ -135,8 +140,10 @@ public enum CalpadsCodes {
     /// Status 40 was retired in June 2019: from 2019-20 it is a code outside its effective years.
     static func enrollmentStatusEffective(_ status: String, year: Int) -> Bool { status != "40" || year < 2019 }
     static let genders: Set<String> = ["M", "F", "X"]
-    static let races: Set<String> = ["100", "201", "202", "203", "204", "205", "206", "207", "208", "299",
-                                     "301", "302", "303", "304", "399", "400", "600", "700"]
+    static let races: Set<String> = [
+        "100", "201", "202", "203", "204", "205", "206", "207", "208", "299",
+        "301", "302", "303", "304", "399", "400", "600", "700",
+    ]
     static let englishStatuses: Set<String> = ["EO", "IFEP", "EL", "RFEP", "TBD"]
     /// The only exit category with completion statuses.
     static let completerExit = "E230"

@@ -26,8 +26,10 @@ extension CalpadsValidator {
     /// Whether an enrollment needs course data: `CERT077` (Fall 2: a primary enrollment in
     /// grades KN–12 open on Census Day, the first Wednesday in October) or `CERT099` (End of
     /// Year 1: a primary enrollment in grades 9–12 that began). Shared with the sample generator.
-    static func needsCourseData(_ rule: String, status: String?, grade: String?, school: String?, start: Int32?, exit: Int32?,
-                                exitReason: String?, year: Int) -> Bool {
+    static func needsCourseData(
+        _ rule: String, status: String?, grade: String?, school: String?, start: Int32?, exit: Int32?,
+        exitReason: String?, year: Int
+    ) -> Bool {
         guard status == "10", let grade, !noCourseSchools.contains(school ?? ""), exitReason != "N470", let start else { return false }
         if let exit, exit < start { return false }
         if rule == "CERT077" {
@@ -45,26 +47,36 @@ extension CalpadsValidator {
         guard let table else { return nil }
         try requireColumns(["SSID", "AcademicYearID"], in: table, of: type, for: "SENR", file: file)
         let c = Record(table)
-        return (Set((0..<table.rowCount).compactMap { key(c, $0, ["SSID", "AcademicYearID"]) }),
-                Set((0..<table.rowCount).compactMap { c.text("AcademicYearID", $0) }))
+        return (
+            Set((0..<table.rowCount).compactMap { key(c, $0, ["SSID", "AcademicYearID"]) }),
+            Set((0..<table.rowCount).compactMap { c.text("AcademicYearID", $0) })
+        )
     }
 
     /// `validate calpads SENR with scse, scsc`: an enrollment that needs course enrollment (CERT077,
     /// with SCSE) or course completion (CERT099, with SCSC) data has a record for the student in
     /// the year, at any school of the LEA. The finding is on the enrollment.
     static func courseDataNeededRules(_ r: Record, scse: Table?, scsc: Table?, file: String) throws -> [Finding] {
-        let enrolled = try studentsWithCourses(scse, of: "SCSE", file: file), completed = try studentsWithCourses(scsc, of: "SCSC", file: file)
+        let enrolled = try studentsWithCourses(scse, of: "SCSE", file: file),
+            completed = try studentsWithCourses(scsc, of: "SCSC", file: file)
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
             guard let k = key(r, row, ["SSID", "AcademicYearID"]), let year = r.startYear(row) else { continue }
-            for (rule, have, what) in [("CERT077", enrolled, "course enrollment (SCSE) on Census Day"), ("CERT099", completed, "course completion (SCSC)")] {
+            for (rule, have, what) in [
+                ("CERT077", enrolled, "course enrollment (SCSE) on Census Day"), ("CERT099", completed, "course completion (SCSC)"),
+            ] {
                 guard let have, have.years.contains(r.text("AcademicYearID", row) ?? ""), active(rule, year), !have.students.contains(k),
-                      needsCourseData(rule, status: r.text("EnrollmentStatusCode", row), grade: r.text("GradeLevelCode", row),
-                                      school: r.text("SchoolOfAttendance", row), start: r.date("EnrollmentSchoolStartDate", row),
-                                      exit: r.date("EnrollmentSchoolExitDate", row), exitReason: r.text("StudentExitReasonCode", row), year: year)
+                    needsCourseData(
+                        rule, status: r.text("EnrollmentStatusCode", row), grade: r.text("GradeLevelCode", row),
+                        school: r.text("SchoolOfAttendance", row), start: r.date("EnrollmentSchoolStartDate", row),
+                        exit: r.date("EnrollmentSchoolExitDate", row), exitReason: r.text("StudentExitReasonCode", row), year: year)
                 else { continue }
-                out.append(Finding(rule: rule, field: "SSID", value: r.text("SSID", row) ?? "",
-                                   message: "a primary enrollment in grade \(r.text("GradeLevelCode", row) ?? "") with no \(what) records for the student in \(r.text("AcademicYearID", row) ?? "")", row: row))
+                out.append(
+                    Finding(
+                        rule: rule, field: "SSID", value: r.text("SSID", row) ?? "",
+                        message:
+                            "a primary enrollment in grade \(r.text("GradeLevelCode", row) ?? "") with no \(what) records for the student in \(r.text("AcademicYearID", row) ?? "")",
+                        row: row))
             }
         }
         return out
@@ -75,22 +87,31 @@ extension CalpadsValidator {
     /// or one whose dates reach into July 1 – June 30, in any status).
     static func completionEnrolledRules(_ r: Record, senr: Table?, file: String) throws -> [Finding] {
         guard let senr else { return [] }
-        try requireColumns(["SSID", "AcademicYearID", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: "SCSC", file: file)
+        try requireColumns(
+            ["SSID", "AcademicYearID", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: "SCSC",
+            file: file)
         let e = Record(senr)
         var byYear = Set<String>(), spans: [String: [(Int32, Int32)]] = [:]
         for row in 0..<senr.rowCount {
             guard let ssid = e.text("SSID", row) else { continue }
             if let k = key(e, row, ["SSID", "AcademicYearID"]) { byYear.insert(k) }
-            if let start = e.date("EnrollmentSchoolStartDate", row) { spans[ssid, default: []].append((start, e.date("EnrollmentSchoolExitDate", row) ?? .max)) }
+            if let start = e.date("EnrollmentSchoolStartDate", row) {
+                spans[ssid, default: []].append((start, e.date("EnrollmentSchoolExitDate", row) ?? .max))
+            }
         }
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
             guard let ssid = r.text("SSID", row), let k = key(r, row, ["SSID", "AcademicYearID"]),
-                  let year = r.startYear(row), active("CERT098", year), !byYear.contains(k),
-                  let from = DateCodec.days(year: year, month: 7, day: 1), let to = DateCodec.days(year: year + 1, month: 6, day: 30) else { continue }
+                let year = r.startYear(row), active("CERT098", year), !byYear.contains(k),
+                let from = DateCodec.days(year: year, month: 7, day: 1), let to = DateCodec.days(year: year + 1, month: 6, day: 30)
+            else { continue }
             if (spans[ssid] ?? []).contains(where: { $0.0 <= to && $0.1 >= from }) { continue }
-            out.append(Finding(rule: "CERT098", field: "SSID", value: ssid,
-                               message: "a course completion for a student with no enrollment (SENR) in the LEA in \(r.text("AcademicYearID", row) ?? "")", row: row))
+            out.append(
+                Finding(
+                    rule: "CERT098", field: "SSID", value: ssid,
+                    message:
+                        "a course completion for a student with no enrollment (SENR) in the LEA in \(r.text("AcademicYearID", row) ?? "")",
+                    row: row))
         }
         return out
     }
@@ -107,12 +128,16 @@ extension CalpadsValidator {
         var last: [String: Int] = [:]
         for row in 0..<r.table.rowCount {
             guard let k = key(r, row, names), let year = r.startYear(row),
-                  active("CERT100", year), !completed.contains(k) else { continue }
+                active("CERT100", year), !completed.contains(k)
+            else { continue }
             last[k] = row
         }
         return last.values.sorted().map { row in
-            Finding(rule: "CERT100", field: "CourseSectionID", value: r.text("CourseSectionID", row) ?? "",
-                    message: "course section \(r.text("CourseSectionID", row) ?? "") at \(r.text("SchoolOfCourseDelivery", row) ?? "") has no student course completion (SCSC) records", row: row)
+            Finding(
+                rule: "CERT100", field: "CourseSectionID", value: r.text("CourseSectionID", row) ?? "",
+                message:
+                    "course section \(r.text("CourseSectionID", row) ?? "") at \(r.text("SchoolOfCourseDelivery", row) ?? "") has no student course completion (SCSC) records",
+                row: row)
         }
     }
 

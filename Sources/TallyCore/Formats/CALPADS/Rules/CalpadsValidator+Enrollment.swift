@@ -35,15 +35,22 @@ extension CalpadsValidator {
             let grade = f.grade?.text(row)
             let validGrade = f.validGrade[row]
             if let grade, !validGrade {
-                out.append(Finding(rule: "GERR0002", field: "GradeLevelCode", value: grade, message: "\"\(grade)\" is not a CALPADS grade level code", row: row))
+                out.append(
+                    Finding(
+                        rule: "GERR0002", field: "GradeLevelCode", value: grade, message: "\"\(grade)\" is not a CALPADS grade level code",
+                        row: row))
             }
             if let status = f.status?.text(row) {
                 if !f.validStatus[row] {
-                    out.append(Finding(rule: "GERR0002", field: "EnrollmentStatusCode", value: status,
-                                       message: "the enrollment status is 10, 20, 30 or 50" + (year < 2019 ? " (40 to 2018-19)" : ""), row: row))
+                    out.append(
+                        Finding(
+                            rule: "GERR0002", field: "EnrollmentStatusCode", value: status,
+                            message: "the enrollment status is 10, 20, 30 or 50" + (year < 2019 ? " (40 to 2018-19)" : ""), row: row))
                 } else if !CalpadsCodes.enrollmentStatusEffective(status, year: year) {
-                    out.append(Finding(rule: "GERR0007", field: "EnrollmentStatusCode", value: status,
-                                       message: "enrollment status 40 was retired in June 2019; use 10, 20, 30 or 50", row: row))
+                    out.append(
+                        Finding(
+                            rule: "GERR0007", field: "EnrollmentStatusCode", value: status,
+                            message: "enrollment status 40 was retired in June 2019; use 10, 20, 30 or 50", row: row))
                 }
             }
             let reason = f.reason?.text(row)
@@ -51,67 +58,104 @@ extension CalpadsValidator {
             let start = f.start?.date(row), exit = f.exit?.date(row)
             let validReason = f.validReason[row]
             if let reason, !validReason {
-                out.append(Finding(rule: "GERR0002", field: "StudentExitReasonCode", value: reason, message: "\"\(reason)\" is not a CALPADS exit reason code", row: row))
+                out.append(
+                    Finding(
+                        rule: "GERR0002", field: "StudentExitReasonCode", value: reason,
+                        message: "\"\(reason)\" is not a CALPADS exit reason code", row: row))
             }
             let validCompletion = f.validCompletion[row]
             if let completion, !validCompletion {
-                out.append(Finding(rule: "GERR0002", field: "StudentSchoolCompletionStatus", value: completion,
-                                   message: "\"\(completion)\" is not a CALPADS completion status code", row: row))
+                out.append(
+                    Finding(
+                        rule: "GERR0002", field: "StudentSchoolCompletionStatus", value: completion,
+                        message: "\"\(completion)\" is not a CALPADS completion status code", row: row))
             }
             if let exit, reason == nil {
-                out.append(Finding(rule: "SENR-EXIT-NO-REASON", field: "StudentExitReasonCode", value: "",
-                                   message: "exit date \(DateCodec.format(exit, "YYYYMMDD")) has no exit reason", row: row))
+                out.append(
+                    Finding(
+                        rule: "SENR-EXIT-NO-REASON", field: "StudentExitReasonCode", value: "",
+                        message: "exit date \(DateCodec.format(exit, "YYYYMMDD")) has no exit reason", row: row))
             }
-            if let reason, exit == nil, !r.table.rejected.contains(where: { $0.column == "EnrollmentSchoolExitDate" && $0.line == Int(r.table.provenance.line[row]) }) {
-                out.append(Finding(rule: "SENR-REASON-NO-EXIT", field: "EnrollmentSchoolExitDate", value: "",
-                                   message: "exit reason \(reason) has no exit date", row: row))
+            if let reason, exit == nil,
+                !r.table.rejected.contains(where: {
+                    $0.column == "EnrollmentSchoolExitDate" && $0.line == Int(r.table.provenance.line[row])
+                })
+            {
+                out.append(
+                    Finding(
+                        rule: "SENR-REASON-NO-EXIT", field: "EnrollmentSchoolExitDate", value: "",
+                        message: "exit reason \(reason) has no exit date", row: row))
             }
             // N470 (no-show) exits are dated on or one day before the start date.
             var noShowDateOK = false
             if reason == "N470", let start, let exit { noShowDateOK = exit == start || exit == start - 1 }
             if let start, let exit, exit < start, !noShowDateOK {
-                out.append(Finding(rule: "SENR0018", field: "EnrollmentSchoolExitDate", value: DateCodec.format(exit, "YYYYMMDD"),
-                                   message: "the exit date is before the start date \(DateCodec.format(start, "YYYYMMDD"))", row: row))
+                out.append(
+                    Finding(
+                        rule: "SENR0018", field: "EnrollmentSchoolExitDate", value: DateCodec.format(exit, "YYYYMMDD"),
+                        message: "the exit date is before the start date \(DateCodec.format(start, "YYYYMMDD"))", row: row))
             }
-            if yearKnown, senr0742.contains(year), let start, let first = DateCodec.days(year: year, month: 7, day: 1), let last = DateCodec.days(year: year + 1, month: 6, day: 30),
-               start < first || start > last {
-                out.append(Finding(rule: "SENR0742", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
-                                   message: "the start date is outside \(year)-\(year + 1)", row: row))
+            if yearKnown, senr0742.contains(year), let start, let first = DateCodec.days(year: year, month: 7, day: 1),
+                let last = DateCodec.days(year: year + 1, month: 6, day: 30),
+                start < first || start > last
+            {
+                out.append(
+                    Finding(
+                        rule: "SENR0742", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
+                        message: "the start date is outside \(year)-\(year + 1)", row: row))
             }
             if let reason, validReason, let grade, validGrade,
-               !CalpadsCodes.valid("ExitReasonGrade", reason, CalpadsCodes.combinationGrade(grade), year: year) {
-                out.append(Finding(rule: "SENR-EXIT-REASON-GRADE", field: "StudentExitReasonCode", value: reason,
-                                   message: "exit reason \(reason) is not valid for grade \(grade) in \(year)-\(year + 1)", row: row))
+                !CalpadsCodes.valid("ExitReasonGrade", reason, CalpadsCodes.combinationGrade(grade), year: year)
+            {
+                out.append(
+                    Finding(
+                        rule: "SENR-EXIT-REASON-GRADE", field: "StudentExitReasonCode", value: reason,
+                        message: "exit reason \(reason) is not valid for grade \(grade) in \(year)-\(year + 1)", row: row))
             }
             if let completion, validCompletion, let grade, validGrade,
-               !CalpadsCodes.valid("CompletionGrade", completion, CalpadsCodes.combinationGrade(grade), year: year) {
-                out.append(Finding(rule: "SENR-COMPLETION-GRADE", field: "StudentSchoolCompletionStatus", value: completion,
-                                   message: "completion status \(completion) is not valid for grade \(grade) in \(year)-\(year + 1)", row: row))
+                !CalpadsCodes.valid("CompletionGrade", completion, CalpadsCodes.combinationGrade(grade), year: year)
+            {
+                out.append(
+                    Finding(
+                        rule: "SENR-COMPLETION-GRADE", field: "StudentSchoolCompletionStatus", value: completion,
+                        message: "completion status \(completion) is not valid for grade \(grade) in \(year)-\(year + 1)", row: row))
             }
             if reason == CalpadsCodes.completerExit {
                 if let completion {
                     if validCompletion, !CalpadsCodes.valid("ExitCategoryCompletion", CalpadsCodes.completerExit, completion, year: year) {
-                        out.append(Finding(rule: "SENR0022", field: "StudentSchoolCompletionStatus", value: completion,
-                                           message: "completion status \(completion) is not valid with a completer exit in \(year)-\(year + 1)", row: row))
+                        out.append(
+                            Finding(
+                                rule: "SENR0022", field: "StudentSchoolCompletionStatus", value: completion,
+                                message: "completion status \(completion) is not valid with a completer exit in \(year)-\(year + 1)",
+                                row: row))
                     }
                 } else {
-                    out.append(Finding(rule: "SENR-COMPLETER-NO-STATUS", field: "StudentSchoolCompletionStatus", value: "",
-                                       message: "a completer exit (E230) needs a completion status", row: row))
+                    out.append(
+                        Finding(
+                            rule: "SENR-COMPLETER-NO-STATUS", field: "StudentSchoolCompletionStatus", value: "",
+                            message: "a completer exit (E230) needs a completion status", row: row))
                 }
             } else if let completion {
-                out.append(Finding(rule: "SENR0022", field: "StudentSchoolCompletionStatus", value: completion,
-                                   message: "a completion status is only given with exit reason E230", row: row))
+                out.append(
+                    Finding(
+                        rule: "SENR0022", field: "StudentSchoolCompletionStatus", value: completion,
+                        message: "a completion status is only given with exit reason E230", row: row))
             }
-            out += graduationAndStatusRules(f, row, year: year, reason: reason, completion: completion, exit: exit, start: start, grade: grade)
+            out += graduationAndStatusRules(
+                f, row, year: year, reason: reason, completion: completion, exit: exit, start: start, grade: grade)
             // IVR0012 (CALPADS' age range) first; SENR-AGE-GRADE (Tally's age for the grade) only when it passes.
-            if let finding = studentAgeRule(f, row, year: year) { out.append(finding) }
-            else if yearKnown, let grade, let expected = CalpadsCodes.expectedAge(grade), let birth = f.birth?.date(row),
-               let december = DateCodec.days(year: year, month: 12, day: 2),
-               let yearBegins = DateCodec.days(year: year, month: 7, day: 1), birth < yearBegins {
+            if let finding = studentAgeRule(f, row, year: year) {
+                out.append(finding)
+            } else if yearKnown, let grade, let expected = CalpadsCodes.expectedAge(grade), let birth = f.birth?.date(row),
+                let december = DateCodec.days(year: year, month: 12, day: 2),
+                let yearBegins = DateCodec.days(year: year, month: 7, day: 1), birth < yearBegins
+            {
                 let age = Int(FunctionRegistry.age(birth, december))
                 if age < expected - 1 || age > expected + 2 {
-                    out.append(Finding(rule: "SENR-AGE-GRADE", field: "StudentBirthDate", value: DateCodec.format(birth, "YYYYMMDD"),
-                                       message: "age \(age) on December 2 is unusual for grade \(grade)", row: row))
+                    out.append(
+                        Finding(
+                            rule: "SENR-AGE-GRADE", field: "StudentBirthDate", value: DateCodec.format(birth, "YYYYMMDD"),
+                            message: "age \(age) on December 2 is unusual for grade \(grade)", row: row))
                 }
             }
         }
@@ -125,7 +169,9 @@ extension CalpadsValidator {
         // Each student with several records (a row's findings come from its own student only,
         // so the order students are visited in does not matter).
         for (ssid, rows) in r.groups("SSID")?.repeated ?? [] {
-            let ordered = rows.sorted { (r.date("EnrollmentSchoolStartDate", $0) ?? 0, $0) < (r.date("EnrollmentSchoolStartDate", $1) ?? 0, $1) }
+            let ordered = rows.sorted {
+                (r.date("EnrollmentSchoolStartDate", $0) ?? 0, $0) < (r.date("EnrollmentSchoolStartDate", $1) ?? 0, $1)
+            }
             // Overlaps and duplicates at one school.
             var bySchool: [String: [Int]] = [:]
             for row in ordered { bySchool[r.text("SchoolOfAttendance", row) ?? "", default: []].append(row) }
@@ -135,12 +181,17 @@ extension CalpadsValidator {
                     let previous = list[k - 1], row = list[k]
                     let start = r.date("EnrollmentSchoolStartDate", row) ?? 0
                     if r.date("EnrollmentSchoolStartDate", previous) == start,
-                       r.text("EnrollmentStatusCode", previous) == r.text("EnrollmentStatusCode", row) {
-                        out.append(Finding(rule: "SENR-DUPLICATE", field: "SSID", value: ssid,
-                                           message: "the same enrollment appears twice at school \(school)", row: row))
+                        r.text("EnrollmentStatusCode", previous) == r.text("EnrollmentStatusCode", row)
+                    {
+                        out.append(
+                            Finding(
+                                rule: "SENR-DUPLICATE", field: "SSID", value: ssid,
+                                message: "the same enrollment appears twice at school \(school)", row: row))
                     } else if (r.date("EnrollmentSchoolExitDate", previous) ?? distantFuture) > start {
-                        out.append(Finding(rule: "SENR0178", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
-                                           message: "starts before the student's earlier enrollment at school \(school) ends", row: row))
+                        out.append(
+                            Finding(
+                                rule: "SENR0178", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
+                                message: "starts before the student's earlier enrollment at school \(school) ends", row: row))
                     }
                 }
             }
@@ -158,10 +209,15 @@ extension CalpadsValidator {
                 let start = r.date("EnrollmentSchoolStartDate", row) ?? 0
                 let school = r.text("SchoolOfAttendance", row)
                 // Within one LEA (across LEAs it is a concurrent enrollment, CERT041).
-                if let other = primaries[..<k].first(where: { r.text("SchoolOfAttendance", $0) != school && r.text("ReportingLEA", $0) == r.text("ReportingLEA", row)
-                    && (r.date("EnrollmentSchoolExitDate", $0) ?? distantFuture) > start }) {
-                    out.append(Finding(rule: "SENR0027", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
-                                       message: "overlaps the student's primary enrollment at school \(r.text("SchoolOfAttendance", other) ?? "")", row: row))
+                if let other = primaries[..<k].first(where: {
+                    r.text("SchoolOfAttendance", $0) != school && r.text("ReportingLEA", $0) == r.text("ReportingLEA", row)
+                        && (r.date("EnrollmentSchoolExitDate", $0) ?? distantFuture) > start
+                }) {
+                    out.append(
+                        Finding(
+                            rule: "SENR0027", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
+                            message: "overlaps the student's primary enrollment at school \(r.text("SchoolOfAttendance", other) ?? "")",
+                            row: row))
                 }
             }
         }
@@ -190,32 +246,46 @@ extension CalpadsValidator {
 
     /// Graduates, secondary enrollments and preschool non-ADA enrollments (SENR0175, SENR0302,
     /// SENR0630, SENR0632, SENR0731F1), each in the years CALPADS applies it.
-    static func graduationAndStatusRules(_ f: EnrollmentFields, _ row: Int, year: Int, reason: String?, completion: String?, exit: Int32?,
-                                         start: Int32?, grade: String?) -> [Finding] {
+    static func graduationAndStatusRules(
+        _ f: EnrollmentFields, _ row: Int, year: Int, reason: String?, completion: String?, exit: Int32?,
+        start: Int32?, grade: String?
+    ) -> [Finding] {
         var out: [Finding] = []
         let status = f.status?.text(row)
         if f.senr0175.contains(year), completion == "100", reason != CalpadsCodes.completerExit {
-            out.append(Finding(rule: "SENR0175", field: "StudentExitReasonCode", value: reason ?? "",
-                               message: "a graduate (completion status 100) is exited with E230, not \(reason ?? "without an exit reason")", row: row))
+            out.append(
+                Finding(
+                    rule: "SENR0175", field: "StudentExitReasonCode", value: reason ?? "",
+                    message: "a graduate (completion status 100) is exited with E230, not \(reason ?? "without an exit reason")", row: row))
         }
         if f.senr0302.contains(year), status == "20", let reason, reason != "E170" {
-            out.append(Finding(rule: "SENR0302", field: "StudentExitReasonCode", value: reason,
-                               message: "a secondary enrollment (status 20) is exited with E170, not \(reason)", row: row))
+            out.append(
+                Finding(
+                    rule: "SENR0302", field: "StudentExitReasonCode", value: reason,
+                    message: "a secondary enrollment (status 20) is exited with E170, not \(reason)", row: row))
         }
         let exemption = f.exemption?.text(row)
         if f.senr0630.contains(year), let exemption, completion != "100" {
-            out.append(Finding(rule: "SENR0630", field: "GraduationExemptionIndicator", value: exemption,
-                               message: "the Graduation Exemption Indicator is only given for a graduate (completion status 100)", row: row))
+            out.append(
+                Finding(
+                    rule: "SENR0630", field: "GraduationExemptionIndicator", value: exemption,
+                    message: "the Graduation Exemption Indicator is only given for a graduate (completion status 100)", row: row))
         }
         if f.senr0632.contains(year), completion == "100", exemption == nil, f.hasExemption,
-           let exit, let cutoff = DateCodec.days(year: 2023, month: 6, day: 30), exit > cutoff {
-            out.append(Finding(rule: "SENR0632", field: "GraduationExemptionIndicator", value: "",
-                               message: "a graduate exited after June 30, 2023 needs a Graduation Exemption Indicator (Y or N)", row: row))
+            let exit, let cutoff = DateCodec.days(year: 2023, month: 6, day: 30), exit > cutoff
+        {
+            out.append(
+                Finding(
+                    rule: "SENR0632", field: "GraduationExemptionIndicator", value: "",
+                    message: "a graduate exited after June 30, 2023 needs a Graduation Exemption Indicator (Y or N)", row: row))
         }
         if f.senr0731F1.contains(year), grade == "PS", status == "50", let start, let birth = f.birth?.date(row),
-           FunctionRegistry.age(birth, start) < 3 {
-            out.append(Finding(rule: "SENR0731F1", field: "EnrollmentStatusCode", value: "50",
-                               message: "a preschool student under 3 on the start date is not a non-ADA enrollment (status 50)", row: row))
+            FunctionRegistry.age(birth, start) < 3
+        {
+            out.append(
+                Finding(
+                    rule: "SENR0731F1", field: "EnrollmentStatusCode", value: "50",
+                    message: "a preschool student under 3 on the start date is not a non-ADA enrollment (status 50)", row: row))
         }
         return out
     }

@@ -10,13 +10,15 @@ extension CalpadsValidator {
     /// or 16 to 79 in the adult grade (AD). CALPADS skips charter schools, which a file cannot show.
     static func studentAgeRule(_ f: EnrollmentFields, _ row: Int, year: Int) -> Finding? {
         guard f.ivr0012.contains(year), let birth = f.birth?.date(row), let start = f.start?.date(row),
-              birth < start, let grade = f.grade?.text(row) else { return nil }
+            birth < start, let grade = f.grade?.text(row)
+        else { return nil }
         let age = Int(FunctionRegistry.age(birth, start))
         let ok = grade == "AD" ? (16..<80).contains(age) : (1...22).contains(age)
         guard !ok else { return nil }
         let range = grade == "AD" ? "16 to 79 for an adult student" : "1 to 22"
-        return Finding(rule: "IVR0012", field: "StudentBirthDate", value: DateCodec.format(birth, "YYYYMMDD"),
-                       message: "age \(age) on the start date is outside \(range)", row: row)
+        return Finding(
+            rule: "IVR0012", field: "StudentBirthDate", value: DateCodec.format(birth, "YYYYMMDD"),
+            message: "age \(age) on the start date is outside \(range)", row: row)
     }
 
     /// GERR0005, `validate calpads SPRG with senr`: a participating record (membership 3) lies
@@ -25,7 +27,9 @@ extension CalpadsValidator {
     /// the exit date.
     static func programEnrollmentRules(_ r: Record, senr: Table?, file: String) throws -> [Finding] {
         guard let senr else { return [] }
-        try requireColumns(["SSID", "SchoolOfAttendance", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: "SPRG", file: file)
+        try requireColumns(
+            ["SSID", "SchoolOfAttendance", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: "SPRG",
+            file: file)
         // The SENR records of each student and school (`Join`, `IDGroups`): a no-show (N470 on or
         // before the start) was never enrolled; another exit before the start is SENR0018's
         // finding, and the enrollment counts as open here.
@@ -43,7 +47,8 @@ extension CalpadsValidator {
         let participates = Verdicts(r.view("EducationProgramMembershipCode")) { $0 == "3" }
         for row in 0..<r.table.rowCount {
             guard join.own[row] >= 0, let school = schools?.text(row),
-                  let start = starts?.date(row) else { continue }
+                let start = starts?.date(row)
+            else { continue }
             let year = r.startYear(row) ?? 2019
             let end = ends?.date(row)
             // A program that ends before it starts is SPRG-END-BEFORE-START's finding.
@@ -58,9 +63,12 @@ extension CalpadsValidator {
                 return (end.map { span.start <= $0 } ?? true) && (span.exit.map { $0 >= start } ?? true) && endsByExit
             }
             if !ok {
-                out.append(Finding(rule: "GERR0005", field: "EducationProgramMembershipStartDate", value: DateCodec.format(start, "YYYYMMDD"),
-                                   message: participating ? "no enrollment at school \(school) spans the participating program's dates"
-                                       : "no enrollment at school \(school) overlaps the program's dates and ends after it", row: row))
+                out.append(
+                    Finding(
+                        rule: "GERR0005", field: "EducationProgramMembershipStartDate", value: DateCodec.format(start, "YYYYMMDD"),
+                        message: participating
+                            ? "no enrollment at school \(school) spans the participating program's dates"
+                            : "no enrollment at school \(school) overlaps the program's dates and ends after it", row: row))
             }
         }
         return out
@@ -100,15 +108,19 @@ extension CalpadsValidator {
         let ssids = r.view("SSID"), schools = r.view("SchoolOfAttendance"), reasons = r.view("StudentExitReasonCode")
         let noShow = Verdicts(reasons) { $0 == "N470" }, midYear = Verdicts(reasons) { $0 == "E150" }
         let senr0286 = RuleYears("SENR0286")
-        let cert112 = activeYear.flatMap { y in active("CERT112", y) ? (y: y, first: day(y - 1, 7, 1), last: day(y, 6, 30), august16: day(y, 8, 16)) : nil }
+        let cert112 = activeYear.flatMap { y in
+            active("CERT112", y) ? (y: y, first: day(y - 1, 7, 1), last: day(y, 6, 30), august16: day(y, 8, 16)) : nil
+        }
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
             let start = starts?.date(row), exit = exits?.date(row)
             // CERT112: an enrollment of the year before the active one still open on August 16.
             if let c = cert112, let start, start >= c.first, start <= c.last, (exit ?? distantFuture) >= c.august16, !noShow[row] {
                 let y = c.y
-                out.append(Finding(rule: "CERT112", field: "EnrollmentSchoolExitDate", value: exit.map(ymd) ?? "",
-                                   message: "an enrollment of \(y - 1)-\(y) is not exited before August 16, \(y)", row: row))
+                out.append(
+                    Finding(
+                        rule: "CERT112", field: "EnrollmentSchoolExitDate", value: exit.map(ymd) ?? "",
+                        message: "an enrollment of \(y - 1)-\(y) is not exited before August 16, \(y)", row: row))
             }
             // SENR0286: an E150 (mid-year update) exit is followed by an enrollment at the school on the exit date or the day after.
             if midYear[row], senr0286.contains(year), let exit, ssids?.text(row) != nil {
@@ -118,8 +130,10 @@ extension CalpadsValidator {
                         && (starts?.date(other).map { $0 >= exit && $0 <= exit + 1 } ?? false)
                 }
                 if !next {
-                    out.append(Finding(rule: "SENR0286", field: "StudentExitReasonCode", value: "E150",
-                                       message: "no enrollment at school \(school ?? "") starts on \(ymd(exit)) or the day after", row: row))
+                    out.append(
+                        Finding(
+                            rule: "SENR0286", field: "StudentExitReasonCode", value: "E150",
+                            message: "no enrollment at school \(school ?? "") starts on \(ymd(exit)) or the day after", row: row))
                 }
             }
         }
@@ -133,10 +147,15 @@ extension CalpadsValidator {
                 let exit = r.date("EnrollmentSchoolExitDate", row) ?? distantFuture
                 if let other = primaries[..<k].first(where: { o in
                     r.text("ReportingLEA", o) != r.text("ReportingLEA", row)
-                        && (r.date("EnrollmentSchoolStartDate", o) ?? 0) <= exit && (r.date("EnrollmentSchoolExitDate", o) ?? distantFuture) >= start
+                        && (r.date("EnrollmentSchoolStartDate", o) ?? 0) <= exit
+                        && (r.date("EnrollmentSchoolExitDate", o) ?? distantFuture) >= start
                 }) {
-                    out.append(Finding(rule: "CERT041", field: "EnrollmentSchoolStartDate", value: ymd(start),
-                                       message: "overlaps the student's primary enrollment in LEA \(r.text("ReportingLEA", other) ?? "") at school \(r.text("SchoolOfAttendance", other) ?? "")", row: row))
+                    out.append(
+                        Finding(
+                            rule: "CERT041", field: "EnrollmentSchoolStartDate", value: ymd(start),
+                            message:
+                                "overlaps the student's primary enrollment in LEA \(r.text("ReportingLEA", other) ?? "") at school \(r.text("SchoolOfAttendance", other) ?? "")",
+                            row: row))
                 }
             }
         }
@@ -159,7 +178,8 @@ extension CalpadsValidator {
         // Each student's SINF records (`Join` on the SSID, `IDGroups`).
         let join = Join(r, s, on: ["SSID"]), records = IDGroups(join.other, count: join.count)
         func span(_ row: Int) -> (start: Int32, end: Int32?, data: Bool) {
-            let data = hispanic?.text(row) != nil || ethnicityMissing[row]
+            let data =
+                hispanic?.text(row) != nil || ethnicityMissing[row]
                 || races.contains { $0?.text(row) != nil } || raceMissing[row]
             let start = effectiveStarts?.date(row) ?? 0, end = effectiveEnds?.date(row)
             // An end before the start is SINF-EFFECTIVE-DATES' finding: the record counts as open here.
@@ -172,14 +192,19 @@ extension CalpadsValidator {
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
             guard let rule = senr0661F1.contains(year) ? "SENR0661F1" : cert004.contains(year) ? "CERT004" : nil,
-                  counted[row], let ssid = ssids?.text(row), case let sinfRows = records[join.own[row]], !sinfRows.isEmpty,
-                  let start = starts?.date(row) else { continue }
+                counted[row], let ssid = ssids?.text(row), case let sinfRows = records[join.own[row]], !sinfRows.isEmpty,
+                let start = starts?.date(row)
+            else { continue }
             // An exit before the start is SENR0018's finding.
             let exit = exits?.date(row) ?? distantFuture
             guard exit >= start else { continue }
-            if !sinfRows.contains(where: { let s = span($0); return s.data && s.start <= exit && (s.end ?? distantFuture) >= start }) {
-                out.append(Finding(rule: rule, field: "SSID", value: ssid,
-                                   message: "no SINF record overlapping the enrollment gives ethnicity or race data", row: row))
+            if !sinfRows.contains(where: {
+                let s = span($0); return s.data && s.start <= exit && (s.end ?? distantFuture) >= start
+            }) {
+                out.append(
+                    Finding(
+                        rule: rule, field: "SSID", value: ssid,
+                        message: "no SINF record overlapping the enrollment gives ethnicity or race data", row: row))
             }
         }
         return out
@@ -218,14 +243,21 @@ extension CalpadsValidator {
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
             guard let rule = senr0644F1.contains(year) ? "SENR0644F1" : cert146.contains(year) ? "CERT146" : nil,
-                  counted[row], let ssid = ssids?.text(row), students.own[row] >= 0, latest[Int(students.own[row])]?.el == true,
-                  let school = schools?.text(row), let start = starts?.date(row) else { continue }
+                counted[row], let ssid = ssids?.text(row), students.own[row] >= 0, latest[Int(students.own[row])]?.el == true,
+                let school = schools?.text(row), let start = starts?.date(row)
+            else { continue }
             let exit = exits?.date(row) ?? distantFuture
             // Over 30 days: a short-term (30) enrollment for CERT146; any enrollment for SENR0644F1.
             guard Int(exit) - Int(start) > 30 || (rule == "CERT146" && primary[row]) else { continue }
-            if !programs[atSchool.own[row]].contains(where: { (programStarts?.date($0) ?? 0) <= exit && (programEnds?.date($0) ?? distantFuture) >= start }) {
-                out.append(Finding(rule: rule, field: "SSID", value: ssid,
-                                   message: "an English learner enrolled over 30 days has no language instruction program (300-307) at school \(school) during the enrollment", row: row))
+            if !programs[atSchool.own[row]].contains(where: {
+                (programStarts?.date($0) ?? 0) <= exit && (programEnds?.date($0) ?? distantFuture) >= start
+            }) {
+                out.append(
+                    Finding(
+                        rule: rule, field: "SSID", value: ssid,
+                        message:
+                            "an English learner enrolled over 30 days has no language instruction program (300-307) at school \(school) during the enrollment",
+                        row: row))
             }
         }
         return out
@@ -236,8 +268,11 @@ extension CalpadsValidator {
 extension CalpadsValidator {
     /// The Primary Language Codes for English and sign language in a year's code set (SELA0280):
     /// 00 and 37 (sign language) through 2022-23; eng and sgn in 2023-24; eng and ase from 2024-25.
-    static func englishOrSign(_ year: Int) -> Set<String> { year <= 2022 ? englishOrSignTo2022 : year == 2023 ? englishOrSign2023 : englishOrSignFrom2024 }
-    static let englishOrSignTo2022: Set<String> = ["00", "37"], englishOrSign2023: Set<String> = ["eng", "sgn"], englishOrSignFrom2024: Set<String> = ["eng", "ase"]
+    static func englishOrSign(_ year: Int) -> Set<String> {
+        year <= 2022 ? englishOrSignTo2022 : year == 2023 ? englishOrSign2023 : englishOrSignFrom2024
+    }
+    static let englishOrSignTo2022: Set<String> = ["00", "37"], englishOrSign2023: Set<String> = ["eng", "sgn"],
+        englishOrSignFrom2024: Set<String> = ["eng", "ase"]
 
     static func fall1LanguageRules(_ r: Record, _ layout: CalpadsLayout, senr: Table?, file: String) throws -> [Finding] {
         var out: [Finding] = []
@@ -251,16 +286,24 @@ extension CalpadsValidator {
             let status = statuses?.text(row)
             // SELA0280: English or sign language as primary language only for EO (TBD excepted to 2023-24).
             if sela0280.contains(year), let language = languages?.text(row), englishOrSign(year).contains(language),
-               let status, status != "EO", knownStatus[row], !(status == "TBD" && year <= 2023) {
-                out.append(Finding(rule: "SELA0280", field: "PrimaryLanguageCode", value: language,
-                                   message: "primary language \(language) (English or sign language) is only for an EO student, not \(status)", row: row))
+                let status, status != "EO", knownStatus[row], !(status == "TBD" && year <= 2023)
+            {
+                out.append(
+                    Finding(
+                        rule: "SELA0280", field: "PrimaryLanguageCode", value: language,
+                        message: "primary language \(language) (English or sign language) is only for an EO student, not \(status)",
+                        row: row))
             }
             // SELA0520: EL or IFEP starting on or after July 1, 2020 comes from ELPAC results (TOMS);
             // submitted by the LEA it carries correction reason 1, 2 or 5.
             if sela0520.contains(year), status == "EL" || status == "IFEP", let start = starts?.date(row),
-               start >= july2020, !corrected[row] {
-                out.append(Finding(rule: "SELA0520", field: "CorrectionReasonCode", value: corrections?.text(row) ?? "",
-                                   message: "\(status ?? "") from \(ymd(start)) is sent by TOMS; submitted, it needs correction reason 1, 2 or 5", row: row))
+                start >= july2020, !corrected[row]
+            {
+                out.append(
+                    Finding(
+                        rule: "SELA0520", field: "CorrectionReasonCode", value: corrections?.text(row) ?? "",
+                        message: "\(status ?? "") from \(ymd(start)) is sent by TOMS; submitted, it needs correction reason 1, 2 or 5",
+                        row: row))
             }
         }
         // SELA0285: a status the student has not had before starts after the latest status before
@@ -270,12 +313,17 @@ extension CalpadsValidator {
             for (k, row) in rows.enumerated() where k > 0 {
                 let year = yearStart(r, row, layout)
                 guard active("SELA0285", year), let status = r.text("EnglishAcquisitionStatusCode", row),
-                      let start = r.date("EnglishLanguageAcquisitionStatusStartDate", row),
-                      !rows[..<k].contains(where: { r.text("EnglishAcquisitionStatusCode", $0) == status }),
-                      // On the same date it is SELA0326's finding (one status per start date).
-                      let latest = rows[..<k].compactMap({ r.date("EnglishLanguageAcquisitionStatusStartDate", $0) }).max(), start < latest else { continue }
-                out.append(Finding(rule: "SELA0285", field: "EnglishLanguageAcquisitionStatusStartDate", value: ymd(start),
-                                   message: "a new status \(status) starts before the student's latest status date \(ymd(latest)) listed above it (CALPADS posts a SELA file in line order: list each student's statuses oldest first)", row: row))
+                    let start = r.date("EnglishLanguageAcquisitionStatusStartDate", row),
+                    !rows[..<k].contains(where: { r.text("EnglishAcquisitionStatusCode", $0) == status }),
+                    // On the same date it is SELA0326's finding (one status per start date).
+                    let latest = rows[..<k].compactMap({ r.date("EnglishLanguageAcquisitionStatusStartDate", $0) }).max(), start < latest
+                else { continue }
+                out.append(
+                    Finding(
+                        rule: "SELA0285", field: "EnglishLanguageAcquisitionStatusStartDate", value: ymd(start),
+                        message:
+                            "a new status \(status) starts before the student's latest status date \(ymd(latest)) listed above it (CALPADS posts a SELA file in line order: list each student's statuses oldest first)",
+                        row: row))
             }
         }
         if let senr { out += try tbdRules(r, layout, senr: senr, file: file) }
@@ -294,7 +342,9 @@ extension CalpadsValidator {
         var primary = [Bool](repeating: false, count: students.count)
         let isPrimary = Verdicts(e.view("EnrollmentStatusCode")) { $0 == "10" }
         let counted = Verdicts(e.view("GradeLevelCode")) { !["AD", "IN", "TD", "PS"].contains($0) }
-        for row in 0..<senr.rowCount where students.other[row] >= 0 && isPrimary[row] && counted[row] { primary[Int(students.other[row])] = true }
+        for row in 0..<senr.rowCount where students.other[row] >= 0 && isPrimary[row] && counted[row] {
+            primary[Int(students.other[row])] = true
+        }
         var latest = [Int](repeating: -1, count: students.count)
         let statuses = r.view("EnglishAcquisitionStatusCode"), starts = r.view("EnglishLanguageAcquisitionStatusStartDate")
         for row in 0..<r.table.rowCount {
@@ -309,11 +359,14 @@ extension CalpadsValidator {
         for (id, row) in latest.enumerated().filter({ $0.element >= 0 }).sorted(by: { $0.element < $1.element }) {
             let year = yearStart(r, row, layout)
             guard cert106.contains(year), primary[id], tbd[row],
-                  let start = r.date("EnglishLanguageAcquisitionStatusStartDate", row) else { continue }
+                let start = r.date("EnglishLanguageAcquisitionStatusStartDate", row)
+            else { continue }
             let days = year >= 2021 ? 30 : 90, census = censusDay(year)
             if start <= census - Int32(days) {
-                out.append(Finding(rule: "CERT106", field: "EnglishLanguageAcquisitionStatusStartDate", value: ymd(start),
-                                   message: "TBD since \(ymd(start)), \(days) days or more before Census Day \(ymd(census))", row: row))
+                out.append(
+                    Finding(
+                        rule: "CERT106", field: "EnglishLanguageAcquisitionStatusStartDate", value: ymd(start),
+                        message: "TBD since \(ymd(start)), \(days) days or more before Census Day \(ymd(census))", row: row))
             }
         }
         return out
@@ -328,16 +381,20 @@ extension CalpadsValidator {
         let keys = r.keyIDs(["SSID", "SchoolOfAttendance", "EducationProgramCode"])
         var seen = Set<Int>(), starts = Set<Int64>(), out: [Finding] = []
         let ends = r.view("EducationProgramMembershipEndDate"), schools = r.view("SchoolOfAttendance")
-        let codes = r.view("EducationProgramCode"), startAtoms = r.view("EducationProgramMembershipStartDate"), sprg0070 = RuleYears("SPRG0070")
+        let codes = r.view("EducationProgramCode"), startAtoms = r.view("EducationProgramMembershipStartDate"),
+            sprg0070 = RuleYears("SPRG0070")
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
             guard sprg0070.contains(year), ends?.date(row) == nil, keys[row] >= 0,
-                  let school = schools?.text(row), let code = codes?.text(row) else { continue }
+                let school = schools?.text(row), let code = codes?.text(row)
+            else { continue }
             let start = startAtoms?.atom(row).map { Int64($0) + 1 } ?? 0
             let firstOfDate = starts.insert(Int64(keys[row]) << 33 | start).inserted
             if !seen.insert(keys[row]).inserted, firstOfDate {
-                out.append(Finding(rule: "SPRG0070", field: "EducationProgramMembershipEndDate", value: "",
-                                   message: "a second open record of program \(code) at school \(school)", row: row))
+                out.append(
+                    Finding(
+                        rule: "SPRG0070", field: "EducationProgramMembershipEndDate", value: "",
+                        message: "a second open record of program \(code) at school \(school)", row: row))
             }
         }
         return out

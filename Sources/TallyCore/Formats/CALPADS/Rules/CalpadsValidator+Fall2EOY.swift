@@ -15,7 +15,9 @@ extension CalpadsValidator {
     static func absenceSummaryRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
         var out: [Finding] = []
         let attendedField = r.columns["DaysAttendedInPerson"] != nil ? "DaysAttendedInPerson" : "DaysAttended"
-        let studyField = r.columns["NonADAGeneratingIndependentStudyDays"] != nil ? "NonADAGeneratingIndependentStudyDays" : "IncompleteIndependentStudyDays"
+        let studyField =
+            r.columns["NonADAGeneratingIndependentStudyDays"] != nil
+            ? "NonADAGeneratingIndependentStudyDays" : "IncompleteIndependentStudyDays"
         let adaStudy = r.columns["ADAGeneratingIndependentStudyDays"] != nil
         let recovery = r.columns["AttendanceRecoveryDays"] != nil
         var recoveryTotal: [String: (days: Double, last: Int)] = [:]
@@ -24,43 +26,62 @@ extension CalpadsValidator {
             let expected = number(r, "ExpectedAttendanceDays", row), attended = number(r, attendedField, row)
             let iss = number(r, "DaysinAttendanceInSchoolSuspension", row), study = number(r, studyField, row)
             // STAS0318: every count present (an exempt record leaves them blank) and they add up.
-            let parts = [attended, number(r, "DaysAbsentOutOfSchoolSuspension", row), iss,
-                         number(r, "DaysAbsentExcusedNonSuspension", row), number(r, "DaysAbsentUnexcusedNonSuspension", row), study]
+            let parts =
+                [
+                    attended, number(r, "DaysAbsentOutOfSchoolSuspension", row), iss,
+                    number(r, "DaysAbsentExcusedNonSuspension", row), number(r, "DaysAbsentUnexcusedNonSuspension", row), study,
+                ]
                 + (adaStudy ? [number(r, "ADAGeneratingIndependentStudyDays", row)] : [])
             if active("STAS0318", year), let expected, parts.allSatisfy({ $0 != nil }) {
                 let sum = parts.reduce(0) { $0 + ($1 ?? 0) }
                 if abs(sum - expected) > 1e-9 {
-                    out.append(Finding(rule: "STAS0318", field: "ExpectedAttendanceDays", value: r.text("ExpectedAttendanceDays", row) ?? "",
-                                       message: "the days attended and absent add up to \(format(sum)), not the \(format(expected)) expected attendance days", row: row))
+                    out.append(
+                        Finding(
+                            rule: "STAS0318", field: "ExpectedAttendanceDays", value: r.text("ExpectedAttendanceDays", row) ?? "",
+                            message:
+                                "the days attended and absent add up to \(format(sum)), not the \(format(expected)) expected attendance days",
+                            row: row))
                 }
             }
             // STAS0311: independent study days fit in the days not attended.
             if active("STAS0311", year), let expected, let attended, let iss, let study, study > expected - attended - iss + 1e-9 {
-                out.append(Finding(rule: "STAS0311", field: studyField, value: r.text(studyField, row) ?? "",
-                                   message: "\(format(study)) independent study days, but only \(format(expected - attended - iss)) expected days were not attended", row: row))
+                out.append(
+                    Finding(
+                        rule: "STAS0311", field: studyField, value: r.text(studyField, row) ?? "",
+                        message:
+                            "\(format(study)) independent study days, but only \(format(expected - attended - iss)) expected days were not attended",
+                        row: row))
             }
             if active("STAS-DAYS-RANGE", year), let expected, let attended, attended > expected || expected > 366 {
-                out.append(Finding(rule: "STAS-DAYS-RANGE", field: expected > 366 ? "ExpectedAttendanceDays" : attendedField,
-                                   value: r.text(expected > 366 ? "ExpectedAttendanceDays" : attendedField, row) ?? "",
-                                   message: "expected: \(CalpadsRules.rule("STAS-DAYS-RANGE")?.description ?? "")", row: row))
+                out.append(
+                    Finding(
+                        rule: "STAS-DAYS-RANGE", field: expected > 366 ? "ExpectedAttendanceDays" : attendedField,
+                        value: r.text(expected > 366 ? "ExpectedAttendanceDays" : attendedField, row) ?? "",
+                        message: "expected: \(CalpadsRules.rule("STAS-DAYS-RANGE")?.description ?? "")", row: row))
             }
             guard recovery, let text = r.text("AttendanceRecoveryDays", row) else { continue }
             // STAS0739: a whole number from 0 to 10.
             if active("STAS0739", year), !(text.allSatisfy { $0.isASCII && $0.isNumber } && (Int(text) ?? 11) <= 10) {
-                out.append(Finding(rule: "STAS0739", field: "AttendanceRecoveryDays", value: text,
-                                   message: "Attendance Recovery Days is a whole number from 0 to 10", row: row))
+                out.append(
+                    Finding(
+                        rule: "STAS0739", field: "AttendanceRecoveryDays", value: text,
+                        message: "Attendance Recovery Days is a whole number from 0 to 10", row: row))
             }
             // STAS0740E1: at most 10 for the student across the LEA's schools in the year. Only
             // values STAS0739 accepts count: one record's bad value is STAS0739's finding alone.
             if active("STAS0740E1", year), text.allSatisfy({ $0.isASCII && $0.isNumber }), (Int(text) ?? 11) <= 10,
-               let days = numericValue(text), let ssid = r.text("SSID", row) {
+                let days = numericValue(text), let ssid = r.text("SSID", row)
+            {
                 let key = [ssid, r.text("ReportingLEA", row) ?? "", r.text("AcademicYearID", row) ?? ""].joined(separator: "\u{1F}")
                 recoveryTotal[key] = ((recoveryTotal[key]?.days ?? 0) + days, row)
             }
         }
         for (_, total) in recoveryTotal where total.days > 10 + 1e-9 {
-            out.append(Finding(rule: "STAS0740E1", field: "AttendanceRecoveryDays", value: r.text("AttendanceRecoveryDays", total.last) ?? "",
-                               message: "the student's Attendance Recovery Days across the LEA add up to \(format(total.days)), more than 10", row: total.last))
+            out.append(
+                Finding(
+                    rule: "STAS0740E1", field: "AttendanceRecoveryDays", value: r.text("AttendanceRecoveryDays", total.last) ?? "",
+                    message: "the student's Attendance Recovery Days across the LEA add up to \(format(total.days)), more than 10",
+                    row: total.last))
         }
         return out
     }
@@ -71,13 +92,16 @@ extension CalpadsValidator {
         var total: [String: (fte: Double, last: Int)] = [:]
         for row in 0..<r.table.rowCount {
             guard active("CERT046", yearStart(r, row, layout)), let seid = r.text("SEID", row),
-                  let fte = number(r, "StaffJobClassificationFTEPercentage", row) else { continue }
+                let fte = number(r, "StaffJobClassificationFTEPercentage", row)
+            else { continue }
             let key = [seid, r.text("ReportingLEA", row) ?? "", r.text("AcademicYearID", row) ?? ""].joined(separator: "\u{1F}")
             total[key] = ((total[key]?.fte ?? 0) + fte, row)
         }
         return total.values.filter { $0.fte > 200 + 1e-9 }.map { t in
-            Finding(rule: "CERT046", field: "StaffJobClassificationFTEPercentage", value: r.text("StaffJobClassificationFTEPercentage", t.last) ?? "",
-                    message: "SEID \(r.text("SEID", t.last) ?? "")'s assignments add up to \(format(t.fte))% FTE, more than 200%", row: t.last)
+            Finding(
+                rule: "CERT046", field: "StaffJobClassificationFTEPercentage",
+                value: r.text("StaffJobClassificationFTEPercentage", t.last) ?? "",
+                message: "SEID \(r.text("SEID", t.last) ?? "")'s assignments add up to \(format(t.fte))% FTE, more than 200%", row: t.last)
         }
     }
 
@@ -103,9 +127,11 @@ extension CalpadsValidator {
         if let sass {
             try requireColumns(["SEID", "AcademicYearID", "StaffJobClassificationCode"], in: sass, of: "SASS", for: "CRSE", file: file)
             let s = Record(sass)
-            teaching = Set((0..<sass.rowCount).compactMap { row in
-                teachingClassifications.contains(s.text("StaffJobClassificationCode", row) ?? "") ? key(s, row, ["SEID", "AcademicYearID"]) : nil
-            })
+            teaching = Set(
+                (0..<sass.rowCount).compactMap { row in
+                    teachingClassifications.contains(s.text("StaffJobClassificationCode", row) ?? "")
+                        ? key(s, row, ["SEID", "AcademicYearID"]) : nil
+                })
         }
         if let sdem {
             try requireColumns(["SEID", "AcademicYearID"], in: sdem, of: "SDEM", for: "CRSE", file: file)
@@ -115,14 +141,23 @@ extension CalpadsValidator {
         for row in 0..<r.table.rowCount {
             // A record whose academic year is not valid is another rule's finding.
             guard let seid = r.text("SEID", row), seid != "9999999999", let k = key(r, row, ["SEID", "AcademicYearID"]),
-                  let year = r.startYear(row) else { continue }
+                let year = r.startYear(row)
+            else { continue }
             if let teaching, active("CERT047", year), !teaching.contains(k) {
-                out.append(Finding(rule: "CERT047", field: "SEID", value: seid,
-                                   message: "SEID \(seid) teaches this section but has no teaching assignment (SASS job classification 12, 26 or 27) in \(r.text("AcademicYearID", row) ?? "")", row: row))
+                out.append(
+                    Finding(
+                        rule: "CERT047", field: "SEID", value: seid,
+                        message:
+                            "SEID \(seid) teaches this section but has no teaching assignment (SASS job classification 12, 26 or 27) in \(r.text("AcademicYearID", row) ?? "")",
+                        row: row))
             }
             if let demographics, active("CERT054", year), !demographics.contains(k) {
-                out.append(Finding(rule: "CERT054", field: "SEID", value: seid,
-                                   message: "SEID \(seid) teaches this section but has no staff demographics (SDEM) in \(r.text("AcademicYearID", row) ?? "")", row: row))
+                out.append(
+                    Finding(
+                        rule: "CERT054", field: "SEID", value: seid,
+                        message:
+                            "SEID \(seid) teaches this section but has no staff demographics (SDEM) in \(r.text("AcademicYearID", row) ?? "")",
+                        row: row))
             }
         }
         return out
@@ -139,19 +174,25 @@ extension CalpadsValidator {
         var nonClassroom = Set<String>(), lastTeacher: [String: Int] = [:]
         for row in 0..<r.table.rowCount {
             guard let k = key(r, row, ["SEID", "AcademicYearID"]), let year = r.startYear(row),
-                  teacherSectionRuleID(year) != nil else { continue }
+                teacherSectionRuleID(year) != nil
+            else { continue }
             if (1...7).contains(where: { r.text("NonClassroomBasedJobAssignmentCode\($0)", row) != nil }) { nonClassroom.insert(k) }
             if teachingClassifications.contains(r.text("StaffJobClassificationCode", row) ?? "") { lastTeacher[k] = row }
         }
         return lastTeacher.filter { !nonClassroom.contains($0.key) && !sections.contains($0.key) }.map { _, row in
             // CERT048 through 2023-24, SDEM0684F2 from 2024-25 (CalpadsValidator+Courses).
-            Finding(rule: r.startYear(row).flatMap(teacherSectionRuleID) ?? "CERT048", field: "SEID", value: r.text("SEID", row) ?? "",
-                    message: "a teacher with no non-classroom based assignment and no course section (CRSE) in \(r.text("AcademicYearID", row) ?? "")", row: row)
+            Finding(
+                rule: r.startYear(row).flatMap(teacherSectionRuleID) ?? "CERT048", field: "SEID", value: r.text("SEID", row) ?? "",
+                message:
+                    "a teacher with no non-classroom based assignment and no course section (CRSE) in \(r.text("AcademicYearID", row) ?? "")",
+                row: row)
         }
     }
 
     /// The grades whose primary and short-term enrollments need absence summary data (CERT128).
-    static let absenceGrades: Set<String> = ["TK", "KN", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "UE", "US"]
+    static let absenceGrades: Set<String> = [
+        "TK", "KN", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12", "UE", "US",
+    ]
 
     /// Whether an enrollment never began: exited before its start date, or exited N470 (no-show).
     static func noShow(_ r: Record, _ row: Int) -> Bool {
@@ -177,11 +218,17 @@ extension CalpadsValidator {
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
             guard let k = key(r, row, keys), let yearID = r.text("AcademicYearID", row), years.contains(yearID),
-                  let year = CalpadsLayouts.startYear(yearID), active("CERT128", year),
-                  ["10", "30"].contains(r.text("EnrollmentStatusCode", row) ?? ""), absenceGrades.contains(r.text("GradeLevelCode", row) ?? ""),
-                  !["0000001", "0000002"].contains(r.text("SchoolOfAttendance", row) ?? ""), !noShow(r, row), !summarized.contains(k) else { continue }
-            out.append(Finding(rule: "CERT128", field: "SSID", value: r.text("SSID", row) ?? "",
-                               message: "no absence summary (STAS) for this enrollment at \(r.text("SchoolOfAttendance", row) ?? "") in \(r.text("AcademicYearID", row) ?? "")", row: row))
+                let year = CalpadsLayouts.startYear(yearID), active("CERT128", year),
+                ["10", "30"].contains(r.text("EnrollmentStatusCode", row) ?? ""),
+                absenceGrades.contains(r.text("GradeLevelCode", row) ?? ""),
+                !["0000001", "0000002"].contains(r.text("SchoolOfAttendance", row) ?? ""), !noShow(r, row), !summarized.contains(k)
+            else { continue }
+            out.append(
+                Finding(
+                    rule: "CERT128", field: "SSID", value: r.text("SSID", row) ?? "",
+                    message:
+                        "no absence summary (STAS) for this enrollment at \(r.text("SchoolOfAttendance", row) ?? "") in \(r.text("AcademicYearID", row) ?? "")",
+                    row: row))
         }
         return out
     }
@@ -194,24 +241,32 @@ extension CalpadsValidator {
         var out: [Finding] = []
         let keys = ["SSID", "SchoolOfAttendance", "AcademicYearID"]
         if let senr {
-            try requireColumns(keys + ["EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: "STAS", file: file)
+            try requireColumns(
+                keys + ["EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: "STAS", file: file)
             let e = Record(senr)
             // Calendar days of each enrollment within the academic year; one still open counts to
             // June 30 (CALPADS' own default for an open enrollment gives fewer days, never more).
             var enrolled: [String: Int] = [:]
             for row in 0..<senr.rowCount {
                 guard let k = key(e, row, keys), let year = e.startYear(row),
-                      let yearStart = DateCodec.days(year: year, month: 7, day: 1), let yearEnd = DateCodec.days(year: year + 1, month: 6, day: 30),
-                      let start = e.date("EnrollmentSchoolStartDate", row) else { continue }
+                    let yearStart = DateCodec.days(year: year, month: 7, day: 1),
+                    let yearEnd = DateCodec.days(year: year + 1, month: 6, day: 30),
+                    let start = e.date("EnrollmentSchoolStartDate", row)
+                else { continue }
                 let days = Int(min(e.date("EnrollmentSchoolExitDate", row) ?? yearEnd, yearEnd)) - Int(max(start, yearStart)) + 1
                 enrolled[k, default: 0] += max(0, days)
             }
             for row in 0..<r.table.rowCount {
                 // No enrollment at the school at all is CERT126's finding.
                 guard let k = key(r, row, keys), let days = enrolled[k], let year = r.startYear(row),
-                      active("CERT129", year), let expected = number(r, "ExpectedAttendanceDays", row), expected > Double(days) else { continue }
-                out.append(Finding(rule: "CERT129", field: "ExpectedAttendanceDays", value: r.text("ExpectedAttendanceDays", row) ?? "",
-                                   message: "\(format(expected)) expected attendance days, but the student was enrolled at the school \(days) days in the year", row: row))
+                    active("CERT129", year), let expected = number(r, "ExpectedAttendanceDays", row), expected > Double(days)
+                else { continue }
+                out.append(
+                    Finding(
+                        rule: "CERT129", field: "ExpectedAttendanceDays", value: r.text("ExpectedAttendanceDays", row) ?? "",
+                        message:
+                            "\(format(expected)) expected attendance days, but the student was enrolled at the school \(days) days in the year",
+                        row: row))
             }
         }
         if let sirs {
@@ -238,13 +293,19 @@ extension CalpadsValidator {
             }
             for row in 0..<r.table.rowCount {
                 guard let ssid = r.text("SSID", row), let year = r.startYear(row), active("CERT127", year),
-                      let days = number(r, "DaysAbsentOutOfSchoolSuspension", row), days > 0,
-                      let from = DateCodec.days(year: year, month: 4, day: 1), let to = DateCodec.days(year: year + 1, month: 6, day: 30) else { continue }
+                    let days = number(r, "DaysAbsentOutOfSchoolSuspension", row), days > 0,
+                    let from = DateCodec.days(year: year, month: 4, day: 1), let to = DateCodec.days(year: year + 1, month: 6, day: 30)
+                else { continue }
                 // An incident from April 1 before the academic year through its end (Aeries' reading of the rule).
                 let ok = (suspended[ssid] ?? []).contains { $0.map { from <= $0 && $0 <= to } ?? true }
                 if !ok {
-                    out.append(Finding(rule: "CERT127", field: "DaysAbsentOutOfSchoolSuspension", value: r.text("DaysAbsentOutOfSchoolSuspension", row) ?? "",
-                                       message: "out-of-school suspension days but no suspension or expulsion incident result (SIRS 100 or 200) for the student in the year", row: row))
+                    out.append(
+                        Finding(
+                            rule: "CERT127", field: "DaysAbsentOutOfSchoolSuspension",
+                            value: r.text("DaysAbsentOutOfSchoolSuspension", row) ?? "",
+                            message:
+                                "out-of-school suspension days but no suspension or expulsion incident result (SIRS 100 or 200) for the student in the year",
+                            row: row))
                 }
             }
         }

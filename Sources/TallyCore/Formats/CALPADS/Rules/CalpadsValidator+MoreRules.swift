@@ -17,7 +17,8 @@ extension CalpadsValidator {
         let secondary = Verdicts(r.view("EnrollmentStatusCode")) { $0 == "20" }
         for row in 0..<r.table.rowCount {
             guard graduate[row], let id = ssidView?.id(row),
-                  let exit = exits?.date(row) else { continue }
+                let exit = exits?.date(row)
+            else { continue }
             graduated[id] = min(graduated[id] ?? exit, exit)
         }
         guard graduated.contains(where: { $0 != nil }) else { return [] }
@@ -28,12 +29,16 @@ extension CalpadsValidator {
             let start = starts?.date(row) ?? 0
             if let exit = exits?.date(row) {
                 if active("SENR0586", year), exit > day, !secondary[row] {
-                    out.append(Finding(rule: "SENR0586", field: "EnrollmentSchoolExitDate", value: DateCodec.format(exit, "YYYYMMDD"),
-                                       message: "exited after the student graduated on \(DateCodec.format(day, "YYYYMMDD"))", row: row))
+                    out.append(
+                        Finding(
+                            rule: "SENR0586", field: "EnrollmentSchoolExitDate", value: DateCodec.format(exit, "YYYYMMDD"),
+                            message: "exited after the student graduated on \(DateCodec.format(day, "YYYYMMDD"))", row: row))
                 }
             } else if active("SENR0587", year), start > day {
-                out.append(Finding(rule: "SENR0587", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
-                                   message: "an open enrollment for a student who graduated on \(DateCodec.format(day, "YYYYMMDD"))", row: row))
+                out.append(
+                    Finding(
+                        rule: "SENR0587", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
+                        message: "an open enrollment for a student who graduated on \(DateCodec.format(day, "YYYYMMDD"))", row: row))
             }
         }
         return out
@@ -69,9 +74,15 @@ extension CalpadsValidator {
         var out: [Finding] = []
         for (id, row) in earliest.enumerated().filter({ $0.element >= 0 }).sorted(by: { $0.element < $1.element }) {
             let year = r.startYear(row) ?? 2019
-            guard active("SENR0654F1", year), let us = usDate[id], let start = r.date("EnrollmentSchoolStartDate", row), us > start else { continue }
-            out.append(Finding(rule: "SENR0654F1", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
-                               message: "the SINF Initial US School Enrollment Date \(DateCodec.format(us, "YYYYMMDD")) is after the student's earliest TK-12 start date", row: row))
+            guard active("SENR0654F1", year), let us = usDate[id], let start = r.date("EnrollmentSchoolStartDate", row), us > start else {
+                continue
+            }
+            out.append(
+                Finding(
+                    rule: "SENR0654F1", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
+                    message:
+                        "the SINF Initial US School Enrollment Date \(DateCodec.format(us, "YYYYMMDD")) is after the student's earliest TK-12 start date",
+                    row: row))
         }
         return out
     }
@@ -90,9 +101,15 @@ extension CalpadsValidator {
             guard years.contains(year), let missing = missings?.text(row) else { continue }
             let hasRace = raceCodes.contains { $0?.text(row) != nil }
             if missing == "Y", hasRace {
-                out.append(Finding(rule: rule, field: indicator, value: missing, message: "race codes are given, so the Race Missing Indicator is not Y", row: row))
+                out.append(
+                    Finding(
+                        rule: rule, field: indicator, value: missing,
+                        message: "race codes are given, so the Race Missing Indicator is not Y", row: row))
             } else if missing == "N", !hasRace {
-                out.append(Finding(rule: rule, field: indicator, value: missing, message: "no race code is given, so the Race Missing Indicator is Y", row: row))
+                out.append(
+                    Finding(
+                        rule: rule, field: indicator, value: missing, message: "no race code is given, so the Race Missing Indicator is Y",
+                        row: row))
             }
         }
         return out
@@ -107,12 +124,17 @@ extension CalpadsValidator {
         for row in 0..<r.table.rowCount {
             guard meal[row], let start = starts?.date(row), let end = ends?.date(row) else { continue }
             let year = yearStart(r, row, layout)
-            guard let rule = ["SPRG0645F1", "CERT164"].first(where: { CalpadsRules.rule($0)?.applies(year: year) == true }) else { continue }
+            guard let rule = ["SPRG0645F1", "CERT164"].first(where: { CalpadsRules.rule($0)?.applies(year: year) == true }) else {
+                continue
+            }
             let (y, m, _) = DateCodec.civil(start)
             let startYear = m >= 7 ? y : y - 1
             guard let last = DateCodec.days(year: startYear + 1, month: 6, day: 30), end > last else { continue }
-            out.append(Finding(rule: rule, field: "EducationProgramMembershipEndDate", value: DateCodec.format(end, "YYYYMMDD"),
-                               message: "a meal program record that starts in \(startYear)-\(startYear + 1) ends by June 30, \(startYear + 1)", row: row))
+            out.append(
+                Finding(
+                    rule: rule, field: "EducationProgramMembershipEndDate", value: DateCodec.format(end, "YYYYMMDD"),
+                    message: "a meal program record that starts in \(startYear)-\(startYear + 1) ends by June 30, \(startYear + 1)",
+                    row: row))
         }
         return out
     }
@@ -129,25 +151,40 @@ extension CalpadsValidator {
         for (_, group) in r.groups("SSID")?.repeated ?? [] {
             let rows = group.filter { statuses?.text($0) != nil }
             guard rows.count > 1 else { continue }
-            let ordered = rows.sorted { (r.date("EnglishLanguageAcquisitionStatusStartDate", $0) ?? 0, $0) < (r.date("EnglishLanguageAcquisitionStatusStartDate", $1) ?? 0, $1) }
+            let ordered = rows.sorted {
+                (r.date("EnglishLanguageAcquisitionStatusStartDate", $0) ?? 0, $0) < (
+                    r.date("EnglishLanguageAcquisitionStatusStartDate", $1) ?? 0, $1
+                )
+            }
             for k in 1..<ordered.count {
                 let row = ordered[k]
-                guard let previous = r.text("EnglishAcquisitionStatusCode", ordered[k - 1]), let status = r.text("EnglishAcquisitionStatusCode", row),
-                      CalpadsCodes.englishStatuses.contains(status) else { continue }
+                guard let previous = r.text("EnglishAcquisitionStatusCode", ordered[k - 1]),
+                    let status = r.text("EnglishAcquisitionStatusCode", row),
+                    CalpadsCodes.englishStatuses.contains(status)
+                else { continue }
                 let year = yearStart(r, row, layout)
                 if let correction = r.text("CorrectionReasonCode", row) {
-                    if active("SELA-CORRECTION-CODE", year), !CalpadsCodes.valid("ELACorrection", previous + ">" + status, correction, year: year) {
-                        out.append(Finding(rule: "SELA-CORRECTION-CODE", field: "CorrectionReasonCode", value: correction,
-                                           message: "correction reason \(correction) is not valid for a correction from \(previous) to \(status)", row: row))
+                    if active("SELA-CORRECTION-CODE", year),
+                        !CalpadsCodes.valid("ELACorrection", previous + ">" + status, correction, year: year)
+                    {
+                        out.append(
+                            Finding(
+                                rule: "SELA-CORRECTION-CODE", field: "CorrectionReasonCode", value: correction,
+                                message: "correction reason \(correction) is not valid for a correction from \(previous) to \(status)",
+                                row: row))
                     }
                 } else if status == "TBD" {
                     if active("SELA0281", year), previous != "EO" {
-                        out.append(Finding(rule: "SELA0281", field: "EnglishAcquisitionStatusCode", value: status,
-                                           message: "TBD after \(previous): TBD is a first status, or follows EO", row: row))
+                        out.append(
+                            Finding(
+                                rule: "SELA0281", field: "EnglishAcquisitionStatusCode", value: status,
+                                message: "TBD after \(previous): TBD is a first status, or follows EO", row: row))
                     }
                 } else if active("SELA0255", year), !CalpadsCodes.valid("ELASequence", previous, status, year: year) {
-                    out.append(Finding(rule: "SELA0255", field: "EnglishAcquisitionStatusCode", value: status,
-                                       message: "\(previous) to \(status) is not a valid change of status", row: row))
+                    out.append(
+                        Finding(
+                            rule: "SELA0255", field: "EnglishAcquisitionStatusCode", value: status,
+                            message: "\(previous) to \(status) is not a valid change of status", row: row))
                 }
             }
         }
@@ -164,7 +201,8 @@ extension CalpadsValidator {
         var teachers: [String: Set<String>] = [:]
         func section(_ row: Int) -> String? {
             guard let classID = r.text("ClassID", row) else { return nil }
-            return ["SchoolOfCourseDelivery", "AcademicYearID", "AcademicTermCode"].map { r.text($0, row) ?? "" }.joined(separator: "\u{1F}") + "\u{1F}" + classID
+            return ["SchoolOfCourseDelivery", "AcademicYearID", "AcademicTermCode"].map { r.text($0, row) ?? "" }.joined(
+                separator: "\u{1F}") + "\u{1F}" + classID
         }
         for row in 0..<r.table.rowCount where r.text("MultipleTeacherCode", row) != nil {
             if let s = section(row), let seid = r.text("SEID", row) { teachers[s, default: []].insert(seid) }
@@ -172,15 +210,26 @@ extension CalpadsValidator {
         for row in 0..<r.table.rowCount {
             let year = yearStart(r, row, layout)
             if active(type + "0123", year), r.text(articulated, row) == "Y", let code = r.text("CRSStateCourseCode", row),
-               CalpadsCodes.effective("CourseGroup", code, year: year),
-               !(CalpadsCodes.combinations["CourseGroup"]?[code]?.contains { $0.b != "N/A" && $0.first <= year && year <= $0.last } ?? false) {
-                out.append(Finding(rule: type + "0123", field: "CRSStateCourseCode", value: code,
-                                   message: "state course code \(code) is not a CTE course, but the course is marked CTE postsecondary articulated", row: row))
+                CalpadsCodes.effective("CourseGroup", code, year: year),
+                !(CalpadsCodes.combinations["CourseGroup"]?[code]?.contains { $0.b != "N/A" && $0.first <= year && year <= $0.last }
+                    ?? false)
+            {
+                out.append(
+                    Finding(
+                        rule: type + "0123", field: "CRSStateCourseCode", value: code,
+                        message: "state course code \(code) is not a CTE course, but the course is marked CTE postsecondary articulated",
+                        row: row))
             }
-            if type == "CRSE", active("CRSE0130", year), r.text("MultipleTeacherCode", row) != nil, let seid = r.text("SEID", row), seid != "9999999999",
-               let s = section(row), (teachers[s] ?? []).subtracting([seid]).isEmpty {
-                out.append(Finding(rule: "CRSE0130", field: "MultipleTeacherCode", value: r.text("MultipleTeacherCode", row) ?? "",
-                                   message: "a Multiple Teacher Code, but no other teacher's record with the code for Class ID \(r.text("ClassID", row) ?? "")", row: row))
+            if type == "CRSE", active("CRSE0130", year), r.text("MultipleTeacherCode", row) != nil, let seid = r.text("SEID", row),
+                seid != "9999999999",
+                let s = section(row), (teachers[s] ?? []).subtracting([seid]).isEmpty
+            {
+                out.append(
+                    Finding(
+                        rule: "CRSE0130", field: "MultipleTeacherCode", value: r.text("MultipleTeacherCode", row) ?? "",
+                        message:
+                            "a Multiple Teacher Code, but no other teacher's record with the code for Class ID \(r.text("ClassID", row) ?? "")",
+                        row: row))
             }
         }
         return out
@@ -191,9 +240,13 @@ extension CalpadsValidator {
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
             guard let year = r.startYear(row), active("SCTE-COMPLETION-YEAR", year),
-                  let v = r.text("StudentCTEPathwayCompletionAcademicYearID", row), let completed = CalpadsLayouts.startYear(v), completed > year else { continue }
-            out.append(Finding(rule: "SCTE-COMPLETION-YEAR", field: "StudentCTEPathwayCompletionAcademicYearID", value: v,
-                               message: "a pathway completed in \(v) is reported in an earlier academic year", row: row))
+                let v = r.text("StudentCTEPathwayCompletionAcademicYearID", row), let completed = CalpadsLayouts.startYear(v),
+                completed > year
+            else { continue }
+            out.append(
+                Finding(
+                    rule: "SCTE-COMPLETION-YEAR", field: "StudentCTEPathwayCompletionAcademicYearID", value: v,
+                    message: "a pathway completed in \(v) is reported in an earlier academic year", row: row))
         }
         return out
     }

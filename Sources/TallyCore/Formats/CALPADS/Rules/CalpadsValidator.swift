@@ -78,8 +78,10 @@ public enum CalpadsValidator {
     }
 
     /// `with`: the other files cross-file rules read, in any order (`CalpadsPartners`).
-    public static func validate(_ table: Table, type: String, with others: [(name: String, table: Table)] = [],
-                                file: String) throws -> Table {
+    public static func validate(
+        _ table: Table, type: String, with others: [(name: String, table: Table)] = [],
+        file: String
+    ) throws -> Table {
         try validate(table, type: type, partners: try CalpadsPartners.sort(others, for: type.uppercased(), file: file), file: file)
     }
 
@@ -88,32 +90,50 @@ public enum CalpadsValidator {
     public static func validate(_ table: Table, type: String, partners: CalpadsPartners, file: String) throws -> Table {
         let type = type.uppercased()
         guard let layout = CalpadsWriter.layout(for: table, type: type, year: nil) else {
-            throw Diagnostic(.unknownLayout, .error, "no CALPADS layout \(type)", file: file,
-                             help: Suggest.help(for: type, in: CalpadsLayouts.types, noun: "layouts"))
+            throw Diagnostic(
+                .unknownLayout, .error, "no CALPADS layout \(type)", file: file,
+                help: Suggest.help(for: type, in: CalpadsLayouts.types, noun: "layouts"))
         }
         let record = Record(table)
         var findings: [Finding] = []
         findings += fieldRules(record, layout) + declarativeRules(record, type: type, layout)
         switch type {
-        case "SENR": findings += enrollmentRules(record, layout) + enrollmentCrossRecordRules(record, sinf: partners["SINF"])
-            + (try absenceNeededRules(record, layout, stas: partners["STAS"], file: file))
-            + fall1EnrollmentRules(record, layout, partners: partners)
-            + (try courseDataNeededRules(record, scse: partners["SCSE"], scsc: partners["SCSC"], file: file))
+        case "SENR":
+            findings +=
+                enrollmentRules(record, layout) + enrollmentCrossRecordRules(record, sinf: partners["SINF"])
+                + (try absenceNeededRules(record, layout, stas: partners["STAS"], file: file))
+                + fall1EnrollmentRules(record, layout, partners: partners)
+                + (try courseDataNeededRules(record, scse: partners["SCSE"], scsc: partners["SCSC"], file: file))
         case "SINF": findings += studentInformationRules(record) + raceRules(record, prefix: "Student", rule: "SINF0046")
-        case "SPRG": findings += programRules(record, layout) + mealProgramYearRules(record, layout)
-            + (try programEnrollmentRules(record, senr: partners["SENR"], file: file)) + openProgramRules(record, layout)
-        case "SELA": findings += englishRules(record, layout) + englishSequenceRules(record, layout) + (try enrolledRules(record, type: type, senr: partners["SENR"], file: file))
-            + (try fall1LanguageRules(record, layout, senr: partners["SENR"], file: file))
-        case "SASS": findings += try staffRules(record, sdem: partners["SDEM"], file: file) + staffFTERules(record, layout) + (try teacherSectionRules(record, crse: partners["CRSE"], file: file))
+        case "SPRG":
+            findings +=
+                programRules(record, layout) + mealProgramYearRules(record, layout)
+                + (try programEnrollmentRules(record, senr: partners["SENR"], file: file)) + openProgramRules(record, layout)
+        case "SELA":
+            findings +=
+                englishRules(record, layout) + englishSequenceRules(record, layout)
+                + (try enrolledRules(record, type: type, senr: partners["SENR"], file: file))
+                + (try fall1LanguageRules(record, layout, senr: partners["SENR"], file: file))
+        case "SASS":
+            findings +=
+                try staffRules(record, sdem: partners["SDEM"], file: file) + staffFTERules(record, layout)
+                + (try teacherSectionRules(record, crse: partners["CRSE"], file: file))
         case "SDEM": findings += raceRules(record, prefix: "Staff", rule: "SDEM-RACE")
-        case "CRSE", "CRSC": findings += courseRules(record, type: type, layout)
-            + (type == "CRSE" ? try courseTeacherRules(record, layout, sass: partners["SASS"], sdem: partners["SDEM"], file: file)
-                : try sectionCompletedRules(record, scsc: partners["SCSC"], file: file))
+        case "CRSE", "CRSC":
+            findings +=
+                courseRules(record, type: type, layout)
+                + (type == "CRSE"
+                    ? try courseTeacherRules(record, layout, sass: partners["SASS"], sdem: partners["SDEM"], file: file)
+                    : try sectionCompletedRules(record, scsc: partners["SCSC"], file: file))
         case "SCTE": findings += pathwayRules(record, layout)
-        case "STAS": findings += try absenceRules(record, senr: partners["SENR"], file: file) + absenceSummaryRules(record, layout)
-            + (try absenceCrossFileRules(record, senr: partners["SENR"], sirs: partners["SIRS"], sinc: partners["SINC"], file: file))
-        case "SCSE", "SCSC": findings += try courseSectionRules(record, type: type, courses: partners["CRSE"], file: file)
-            + (type == "SCSC" ? try completionEnrolledRules(record, senr: partners["SENR"], file: file) : [])
+        case "STAS":
+            findings +=
+                try absenceRules(record, senr: partners["SENR"], file: file) + absenceSummaryRules(record, layout)
+                + (try absenceCrossFileRules(record, senr: partners["SENR"], sirs: partners["SIRS"], sinc: partners["SINC"], file: file))
+        case "SCSE", "SCSC":
+            findings +=
+                try courseSectionRules(record, type: type, courses: partners["CRSE"], file: file)
+                + (type == "SCSC" ? try completionEnrolledRules(record, senr: partners["SENR"], file: file) : [])
         default: break
         }
         return makeTable(findings, type: type, table, record)
@@ -140,8 +160,10 @@ public enum CalpadsValidator {
             for bad in r.table.rejected {
                 rejectedAt.insert("\(bad.column)\u{1F}\(bad.line)")
                 guard let row = rowOfLine[Int32(bad.line)] else { continue }
-                out.append(Finding(rule: "FRMT0002", field: bad.column, value: bad.raw,
-                                   message: "\"\(bad.raw)\" is not a CCYYMMDD date that exists", row: row))
+                out.append(
+                    Finding(
+                        rule: "FRMT0002", field: bad.column, value: bad.raw,
+                        message: "\"\(bad.raw)\" is not a CCYYMMDD date that exists", row: row))
             }
         }
         let required = layout.fields.filter { $0.required && $0.name != "RecordTypeCode" }
@@ -151,16 +173,20 @@ public enum CalpadsValidator {
             guard let view = r.view(field.name) else { continue }
             for row in view.blankRows() {
                 if field.isDate, rejectedAt.contains("\(field.name)\u{1F}\(lines[row])") { continue }
-                out.append(Finding(rule: "GERR0001", field: field.name, value: "",
-                                   message: "\(field.label) (\(field.number)) is required", row: row))
+                out.append(
+                    Finding(
+                        rule: "GERR0001", field: field.name, value: "",
+                        message: "\(field.label) (\(field.number)) is required", row: row))
             }
         }
         for field in limited {
             guard let view = r.view(field.name) else { continue }
             for row in view.rows(failing: { $0.count > field.maxLength }) {
                 let v = view.text(row) ?? ""
-                out.append(Finding(rule: "FRMT0001", field: field.name, value: v,
-                                   message: "\(field.label) is \(v.count) characters, at most \(field.maxLength) allowed", row: row))
+                out.append(
+                    Finding(
+                        rule: "FRMT0001", field: field.name, value: v,
+                        message: "\(field.label) is \(v.count) characters, at most \(field.maxLength) allowed", row: row))
             }
         }
         func check(_ name: String, rule: String, message: String, failing test: (String) -> Bool) {
@@ -183,8 +209,10 @@ public enum CalpadsValidator {
                 let start = yearStart(r, row, layout)
                 let yearBegins = DateCodec.days(year: start, month: 7, day: 1) ?? 0
                 if birth >= yearBegins || FunctionRegistry.age(birth, yearBegins) >= 100 {
-                    out.append(Finding(rule: "GEN-BIRTH-DATE", field: "StudentBirthDate", value: DateCodec.format(birth, "YYYYMMDD"),
-                                       message: "the birth date is not plausible for \(start)-\(start + 1)", row: row))
+                    out.append(
+                        Finding(
+                            rule: "GEN-BIRTH-DATE", field: "StudentBirthDate", value: DateCodec.format(birth, "YYYYMMDD"),
+                            message: "the birth date is not plausible for \(start)-\(start + 1)", row: row))
                 }
             }
         }
