@@ -60,10 +60,10 @@ struct LastRun {
         var cells: [String: Cell] = [:]
         for run in mine {
             guard let detail = try? store.run(run.id) else { continue }
-            for cell in detail.cells where cell.status != "not run" && cells[cell.statement] == nil {
+            for cell in detail.cells where cell.status != .notRun && cells[cell.statement] == nil {
                 let check = detail.checks.first { $0.line == cell.line }
                 cells[cell.statement] = Cell(
-                    rowsOut: cell.rowsOut, elapsed: cell.elapsed, cached: cell.status == "cached",
+                    rowsOut: cell.rowsOut, elapsed: cell.elapsed, cached: cell.status == .cached,
                     failing: check.map(\.failingCount), passed: check.map(\.passed))
             }
             if run.partial == nil { break }

@@ -157,7 +157,7 @@ struct MatrixRun {
     static func table(_ outcomes: [Outcome], names: [String]) -> String {
         let header = ["row"] + names + ["status", "passed", "failed", "warnings", "run"]
         let rows = outcomes.sorted { $0.row < $1.row }.map { o -> [String] in
-            let status = o.exit == 0 ? "passed" : o.exit == 1 ? "failed" : "error"
+            let status = RunOutcome(exitStatus: Int(o.exit)).rawValue
             return [String(o.row)] + names.map { o.params[$0] ?? "" } + [
                 status, String(o.passed), String(o.failed), String(o.warnings),
                 o.runId.map(String.init) ?? "—",

@@ -100,7 +100,7 @@ struct RunsCommand: ParsableCommand {
                         header: ["line", "kind", "table", "rows in", "rows out", "seconds"],
                         rows: run.cells.map {
                             [
-                                String($0.line), $0.kind, $0.table ?? "", $0.rowsIn.map(String.init) ?? "",
+                                String($0.line), $0.kind.rawValue, $0.table ?? "", $0.rowsIn.map(String.init) ?? "",
                                 $0.rowsOut.map(String.init) ?? "", String(format: "%.3f", $0.elapsed),
                             ]
                         },
@@ -113,7 +113,7 @@ struct RunsCommand: ParsableCommand {
                         header: ["id", "severity", "outcome", "failing", "check"],
                         rows: run.checks.map {
                             [
-                                $0.id, $0.severity,
+                                $0.id, $0.severity.rawValue,
                                 $0.passed ? "passed" : ($0.acknowledged != nil ? "acknowledged" : "failed"),
                                 String($0.failingCount), $0.message ?? $0.predicate,
                             ]

@@ -251,7 +251,7 @@ final class PrivacyTests: XCTestCase {
             for ssid in ssids { XCTAssertFalse(text.contains(ssid), "SSID \(ssid) in the \(output) output") }
         }
         // Other fields' values stay readable: a bad grade code is what the clerk must fix.
-        let masked = privacy.apply(ReportRecord(record)).cells.first { $0.kind == "show" }?.preview
+        let masked = privacy.apply(ReportRecord(record)).cells.first { $0.kind == .show }?.preview
         let gradeRow = try XCTUnwrap(masked?.rows.first { $0[field] == "GradeLevelCode" })
         XCTAssertFalse(gradeRow[value]?.hasPrefix("#") ?? true)
     }
@@ -320,9 +320,9 @@ final class PrivacyTests: XCTestCase {
         let record = Runner.run(path: scratch.path("s.playbook"), options: scratch.options)
         let privacy = ReportPrivacy(masks: [], suppressBelow: 11, key: "k")
         let report = privacy.apply(ReportRecord(record))
-        let shown = try XCTUnwrap(report.cells.first { $0.kind == "show" }?.preview)
+        let shown = try XCTUnwrap(report.cells.first { $0.kind == .show }?.preview)
         XCTAssertEqual(shown.rows, [["A", "03", "*"], ["B", "03", "40"], ["C", "04", "*"]])
-        let comparison = try XCTUnwrap(report.cells.first { $0.kind == "compare" }?.preview)
+        let comparison = try XCTUnwrap(report.cells.first { $0.kind == .compare }?.preview)
         let byKey = Dictionary(uniqueKeysWithValues: comparison.rows.map { ($0[0] ?? "", $0) })
         let c = comparison.columns
         func cell(_ key: String, _ column: String) -> String? { byKey[key]?[c.firstIndex(of: column) ?? 0] ?? nil }

@@ -247,7 +247,7 @@ final class ReportTests: XCTestCase {
         var options = ReportOptions()
         options.privacy = ReportPrivacy(masks: [], suppressBelow: 11, key: "k")
         let masked = options.privacy.apply(ReportRecord(record))
-        let shown = masked.cells.first { $0.kind == "show" }?.preview
+        let shown = masked.cells.first { $0.kind == .show }?.preview
         let studentsColumn = try XCTUnwrap(shown?.columns.firstIndex(of: "students"))
         for row in shown?.rows ?? [] {
             let value = row[studentsColumn] ?? ""

@@ -64,7 +64,7 @@ extension QAStore {
             counts.append(.init(table: table, before: before[table], after: after[table]))
         }
         func outcome(_ c: RunDetail.Check) -> String {
-            c.passed ? "passed" : "\(c.severity == "warning" ? "warning" : "failed") (\(c.failingCount) failing)"
+            c.passed ? "passed" : "\(c.severity == .warning ? "warning" : "failed") (\(c.failingCount) failing)"
         }
         let beforeChecks = Dictionary(first.checks.map { ($0.id, outcome($0)) }, uniquingKeysWith: { x, _ in x })
         let afterChecks = Dictionary(second.checks.map { ($0.id, outcome($0)) }, uniquingKeysWith: { x, _ in x })

@@ -13,8 +13,10 @@ public struct RunHistory: Codable, Sendable, Equatable {
     /// One line of the history: a check's failing rows, or a compared column's total, by run
     /// (aligned with `runs`; nil where the run did not have it).
     public struct Series: Codable, Sendable, Equatable {
+        /// A check's failing rows, or a compared column's total (suppressed like any count).
+        public enum Kind: String, Codable, Sendable { case failingRows = "failing rows", total }
         public var name: String
-        public var kind: String
+        public var kind: Kind
         public var values: [Double?]
     }
     public var runs: [Run]
@@ -53,9 +55,9 @@ extension QAStore {
             let position = Dictionary(uniqueKeysWithValues: runs.enumerated().map { ($0.element.id, $0.offset) })
             var series: [RunHistory.Series] = []
             var index: [String: Int] = [:]
-            func put(_ name: String, _ kind: String, _ run: Int64, _ value: Double?) {
+            func put(_ name: String, _ kind: RunHistory.Series.Kind, _ run: Int64, _ value: Double?) {
                 guard let at = position[run] else { return }
-                let key = kind + "\u{1}" + name
+                let key = kind.rawValue + "\u{1}" + name
                 if index[key] == nil {
                     index[key] = series.count
                     series.append(RunHistory.Series(name: name, kind: kind, values: Array(repeating: nil, count: runs.count)))
@@ -70,7 +72,7 @@ extension QAStore {
                     WHERE run_id BETWEEN ? AND ? ORDER BY run_id, position
                     """, arguments: [first, last])
             {
-                put(row["name"], "failing rows", row["run_id"], Double(row["failing_count"] as Int))
+                put(row["name"], .failingRows, row["run_id"], Double(row["failing_count"] as Int))
             }
             for row in try Row.fetchAll(
                 db,
@@ -79,7 +81,7 @@ extension QAStore {
                     WHERE run_id BETWEEN ? AND ? GROUP BY run_id, series ORDER BY run_id, series
                     """, arguments: [first, last])
             {
-                put(row["series"], "total", row["run_id"], row["total"])
+                put(row["series"], .total, row["run_id"], row["total"])
             }
             return RunHistory(runs: runs, series: series)
         }

@@ -17,15 +17,29 @@ public struct RunSummary: Sendable, Codable, Equatable {
     /// How a partial run was asked for (`--only joined`); nil for a whole run.
     public var partial: String? = nil
 
-    public var status: String {
-        let outcome: String
+    public var outcome: RunOutcome { RunOutcome(exitStatus: exitStatus) }
+    public var status: String { partial == nil ? outcome.rawValue : outcome.rawValue + " (partial)" }
+}
+
+/// How a run ended, from its exit status (the ledger keeps the status, 0, 1, 2 or
+/// `QAStore.interrupted`).
+public enum RunOutcome: String, Sendable, Codable {
+    /// 0: every error-severity check passed.
+    case passed
+    /// 1: an error-severity check failed.
+    case failed
+    /// The run was stopped before its saves were all written.
+    case interrupted
+    /// 2: the playbook could not be run.
+    case error
+
+    public init(exitStatus: Int) {
         switch exitStatus {
-        case 0: outcome = "passed"
-        case 1: outcome = "failed"
-        case QAStore.interrupted: outcome = "interrupted"
-        default: outcome = "error"
+        case 0: self = .passed
+        case 1: self = .failed
+        case QAStore.interrupted: self = .interrupted
+        default: self = .error
         }
-        return partial == nil ? outcome : outcome + " (partial)"
     }
 }
 
@@ -54,7 +68,7 @@ public struct RunDetail: Sendable, Codable {
         public var rows: Int
     }
     public struct Cell: Sendable, Codable, Equatable {
-        public var kind: String
+        public var kind: CellResult.Kind
         public var line: Int
         public var statement: String
         public var table: String?
@@ -63,12 +77,12 @@ public struct RunDetail: Sendable, Codable {
         public var elapsed: Double
         /// ran, cached (from the cell cache) or not run (left out of a partial run); nil in a
         /// run recorded before it was kept.
-        public var status: String? = nil
+        public var status: CellResult.Status? = nil
     }
     public struct Check: Sendable, Codable, Equatable {
         public var id: String
-        public var kind: String
-        public var severity: String
+        public var kind: CheckResult.Kind
+        public var severity: Severity
         public var passed: Bool
         public var predicate: String
         public var message: String?
@@ -136,7 +150,7 @@ extension QAStore {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
-                        id, k, check.id, check.kind.rawValue, check.severity, check.passed, check.predicate, check.message,
+                        id, k, check.id, check.kind.rawValue, check.severity.rawValue, check.passed, check.predicate, check.message,
                         check.detail, check.failingCount, QAStore.json(Array(check.failingKeys.prefix(100))),
                         check.failingSHA256, check.line, check.acknowledged,
                     ])

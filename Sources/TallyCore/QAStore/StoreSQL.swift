@@ -57,6 +57,16 @@ extension Int64: StoreDecodable {
     }
     static var storeDefault: Int64 { 0 }
 }
+/// The records' enums are kept as their text (the store's columns are unchanged); a value no
+/// version of Tally wrote reads as the default, never a crash.
+protocol StoreText: StoreDecodable, RawRepresentable where RawValue == String {}
+extension StoreText {
+    static func fromStore(_ v: StoreValue) -> Self? { String.fromStore(v).flatMap(Self.init(rawValue:)) }
+}
+extension Severity: StoreText { static var storeDefault: Severity { .error } }
+extension CheckResult.Kind: StoreText { static var storeDefault: CheckResult.Kind { .assertion } }
+extension CellResult.Kind: StoreText { static var storeDefault: CellResult.Kind { .show } }
+extension CellResult.Status: StoreText { static var storeDefault: CellResult.Status { .ran } }
 extension Int: StoreDecodable {
     static func fromStore(_ v: StoreValue) -> Int? { Int64.fromStore(v).map { Int($0) } }
     static var storeDefault: Int { 0 }

@@ -29,12 +29,12 @@ enum HTMLFragments {
                 "<p class=\"meta\">\(Format.plural(export.rows, "row")) to <code>\(e(export.path))</code> (\(Format.bytes(export.bytes)))</p>"
         }
         if let preview = cell.preview {
-            if cell.kind == "compare" {
+            if cell.kind == .compare {
                 out += differenceChart(preview, summary: cell.comparison, privacy: privacy)
                 out += pagedTable(preview, locations: false, highlightStatus: true)
-            } else if cell.kind == "pipeline" {
+            } else if cell.kind == .pipeline {
                 out += chart(preview, compare: false, privacy: privacy)
-            } else if cell.kind == "chart" {
+            } else if cell.kind == .chart {
                 out += ChartFragments.html(cell, privacy: privacy)
             } else if cell.showAll == true {
                 // Every row: the first ten in view, the rest in collapsed pages (as failing rows).
@@ -43,7 +43,7 @@ enum HTMLFragments {
                     out +=
                         "<p class=\"note\">\(Format.count(preview.totalRows - preview.rows.count)) more rows — use export to read them all (a report keeps the first \(Format.count(preview.rows.count))).</p>"
                 }
-            } else if cell.kind == "counts" {
+            } else if cell.kind == .counts {
                 out += table(nullsShown(preview), locations: false, highlightStatus: false)
                 if preview.totalRows > preview.rows.count {
                     out += "<p class=\"meta\">\(Format.count(preview.rows.count)) of \(Format.count(preview.totalRows)) values shown.</p>"
@@ -335,14 +335,14 @@ enum MarkdownFragments {
         if let export = cell.export {
             out.append("\(Format.plural(export.rows, "row")) to \(MarkdownText.code(export.path)) (\(Format.bytes(export.bytes)))")
         }
-        if let preview = cell.preview, cell.kind == "chart" || cell.kind == "counts" {
+        if let preview = cell.preview, cell.kind == .chart || cell.kind == .counts {
             // Markdown draws no SVG: a chart is the table of what it draws (see report.html).
-            if cell.kind == "chart", let spec = cell.chart { out.append("_\(t(ChartFragments.title(spec))), drawn in report.html:_") }
-            out.append(table(cell.kind == "counts" ? HTMLFragments.nullsShown(preview) : preview, locations: false))
+            if cell.kind == .chart, let spec = cell.chart { out.append("_\(t(ChartFragments.title(spec))), drawn in report.html:_") }
+            out.append(table(cell.kind == .counts ? HTMLFragments.nullsShown(preview) : preview, locations: false))
             if preview.totalRows > preview.rows.count {
                 out.append("_\(Format.count(preview.rows.count)) of \(Format.count(preview.totalRows)) shown._")
             }
-        } else if let preview = cell.preview, cell.kind != "pipeline" {
+        } else if let preview = cell.preview, cell.kind != .pipeline {
             out.append(table(preview, locations: false))
             if preview.totalRows > preview.rows.count {
                 out.append("_\(Format.count(preview.rows.count)) of \(Format.count(preview.totalRows)) rows shown._")

@@ -9,7 +9,7 @@ enum HistoryFragments {
     static func visible(_ h: RunHistory, _ privacy: ReportPrivacy) -> RunHistory {
         guard let below = privacy.suppressBelow else { return h }
         var out = h
-        for i in out.series.indices where out.series[i].kind == "total" {
+        for i in out.series.indices where out.series[i].kind == .total {
             out.series[i].values = out.series[i].values.map { v in v.flatMap { $0 > 0 && $0 < Double(below) ? nil : $0 } }
         }
         return out
@@ -35,7 +35,7 @@ enum HistoryFragments {
             "<div class=\"scroll\"><table class=\"history\"><thead><tr><th>check or total</th><th>across the runs</th><th>trend</th></tr></thead><tbody>"
         for s in h.series {
             out +=
-                "<tr><td>\(e(s.name))<br><span class=\"meta\">\(e(s.kind))</span></td><td>\(sparkline(s.values))</td><td>\(e(trend(s.values)))</td></tr>"
+                "<tr><td>\(e(s.name))<br><span class=\"meta\">\(e(s.kind.rawValue))</span></td><td>\(sparkline(s.values))</td><td>\(e(trend(s.values)))</td></tr>"
         }
         out += "</tbody></table></div>"
         // Every value, for the audit folder.
@@ -87,7 +87,7 @@ enum HistoryFragments {
             + "---|"
         for s in h.series {
             t +=
-                "\n| \(MarkdownText.inline(s.name)) (\(MarkdownText.inline(s.kind))) | "
+                "\n| \(MarkdownText.inline(s.name)) (\(MarkdownText.inline(s.kind.rawValue))) | "
                 + shown.map { s.values[$0].map(HTMLFragments.number) ?? "·" }.joined(separator: " | ")
                 + " | \(trend(s.values)) |"
         }
@@ -137,7 +137,7 @@ enum TrackFragments {
 
     static func html(_ r: ReportRecord) -> String {
         var out = ""
-        for cell in r.cells where cell.kind == "track" {
+        for cell in r.cells where cell.kind == .track {
             let rows = rows(cell)
             guard !rows.isEmpty else { continue }
             out += "<h2 id=\"calpads-errors-\(cell.number)\">CALPADS errors: \(HistoryFragments.e(trackedName(cell)))</h2>"
@@ -157,7 +157,7 @@ enum TrackFragments {
 
     static func markdown(_ r: ReportRecord) -> String {
         var out: [String] = []
-        for cell in r.cells where cell.kind == "track" {
+        for cell in r.cells where cell.kind == .track {
             let rows = rows(cell)
             guard !rows.isEmpty else { continue }
             out.append("## CALPADS errors: \(MarkdownText.inline(trackedName(cell)))\n")

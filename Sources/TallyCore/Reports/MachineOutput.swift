@@ -28,8 +28,8 @@ public enum MachineOutput {
     }
     struct Check: Encodable {
         var id: String
-        var kind: String
-        var severity: String
+        var kind: CheckResult.Kind
+        var severity: Severity
         var passed: Bool
         var acknowledged: String?
         var line: Int
@@ -50,12 +50,12 @@ public enum MachineOutput {
         let checks = r.cells.compactMap { cell in
             cell.check.map { c in
                 Check(
-                    id: c.id, kind: c.kind.rawValue, severity: c.severity, passed: c.passed, acknowledged: c.acknowledged, line: c.line,
+                    id: c.id, kind: c.kind, severity: c.severity, passed: c.passed, acknowledged: c.acknowledged, line: c.line,
                     check: c.predicate, message: c.message, detail: c.detail, failingCount: c.failingCount)
             }
         }
         let comparisons = r.cells.compactMap { cell -> Comparison? in
-            guard cell.kind == "compare", let check = cell.check, let preview = cell.preview else { return nil }
+            guard cell.kind == .compare, let check = cell.check, let preview = cell.preview else { return nil }
             return Comparison(id: check.id, line: cell.line, columns: preview.columns, rowsNotOk: preview.rows)
         }
         let summary = Summary(
@@ -78,7 +78,7 @@ public enum MachineOutput {
         let checks = r.checks
         let errors = r.errors.isEmpty ? 0 : 1
         // A partial run: the checks it left out are skipped test cases, and it says how it was run.
-        let skipped = r.cells.filter { $0.notRun == true && ($0.kind == "assert" || $0.kind == "compare") }
+        let skipped = r.cells.filter { $0.notRun == true && ($0.kind == .assert || $0.kind == .compare) }
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         xml +=
             "<testsuites name=\"tally\" tests=\"\(checks.count + errors + skipped.count)\" failures=\"\(r.checksFailed)\" errors=\"\(errors)\">\n"
@@ -89,7 +89,7 @@ public enum MachineOutput {
             + (r.partial.map { "<property name=\"partial\" value=\"\(x($0))\"/>" } ?? "") + "</properties>\n"
         for check in checks {
             xml += "    <testcase classname=\"\(x(r.playbookPath))\" name=\"\(x(check.id)): \(x(check.predicate))\">"
-            if !check.passed, check.severity == "error" {
+            if !check.passed, check.severity == .error {
                 xml +=
                     "<failure message=\"\(x(check.message ?? check.predicate))\" type=\"\(check.kind.rawValue)\">\(x(check.detail ?? ""))</failure>"
             } else if !check.passed {

@@ -300,10 +300,10 @@ public struct ReportPrivacy: Sendable {
         var out = record
         var found = Set<String>()
         for i in out.cells.indices {
-            let counts = ["pipeline", "show", "compare", "counts", "chart"].contains(out.cells[i].kind)
+            let counts = [.pipeline, .show, .compare, .counts, .chart].contains(out.cells[i].kind)
             out.cells[i].preview = out.cells[i].preview.map { apply($0, suppress: counts, found: &found) }
             // A share beside a suppressed count would give it away (share × rows): hidden with it.
-            if out.cells[i].kind == "counts", var p = out.cells[i].preview,
+            if out.cells[i].kind == .counts, var p = out.cells[i].preview,
                 let c = p.columns.lastIndex(of: "count"), let s = p.columns.lastIndex(of: "share")
             {
                 for r in p.rows.indices where p.rows[r][c] == "*" { p.rows[r][s] = "*" }
@@ -321,7 +321,7 @@ public struct ReportPrivacy: Sendable {
             }
         }
         let values = freeTextValues(found: found, sensitive: record.sensitive ?? [])
-        for i in out.cells.indices where out.cells[i].kind == "profile" {
+        for i in out.cells.indices where out.cells[i].kind == .profile {
             // A profile writes counts into text ("No ×3", "(3 rows)"): small ones are suppressed there too.
             out.cells[i].preview = out.cells[i].preview.map { p in
                 var q = p

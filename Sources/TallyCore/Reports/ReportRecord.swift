@@ -12,7 +12,7 @@ public struct ReportRecord: Codable, Sendable, Equatable {
     }
     public struct Cell: Codable, Sendable, Equatable {
         public var number: Int
-        public var kind: String
+        public var kind: CellResult.Kind
         public var line: Int
         public var statement: String
         public var narrative: [String]
@@ -89,7 +89,7 @@ public struct ReportRecord: Codable, Sendable, Equatable {
         cells = run.cells.filter { $0.kind != .param }.map { cell in
             number += 1
             return Cell(
-                number: number, kind: cell.kind.rawValue, line: cell.line, statement: cell.text, narrative: cell.narrative,
+                number: number, kind: cell.kind, line: cell.line, statement: cell.text, narrative: cell.narrative,
                 table: cell.table, rowsIn: cell.rowsIn, rowsOut: cell.rowsOut, elapsed: cell.elapsed,
                 steps: cell.steps.map { step in
                     Step(keyword: step.keyword, rowsIn: step.rowsIn, rowsOut: step.rowsOut, detail: TerminalReport.stepDetail(step))
@@ -114,9 +114,9 @@ public struct ReportRecord: Codable, Sendable, Equatable {
     }
 
     public var checksPassed: Int { checks.filter(\.passed).count }
-    public var checksFailed: Int { checks.filter { !$0.passed && $0.severity == "error" }.count }
-    public var warnings: Int { checks.filter { !$0.passed && $0.severity == "warning" }.count }
+    public var checksFailed: Int { checks.filter { !$0.passed && $0.severity == .error }.count }
+    public var warnings: Int { checks.filter { !$0.passed && $0.severity == .warning }.count }
     /// Checks (asserts and comparisons) a partial run left out.
-    public var checksNotRun: Int { cells.filter { $0.notRun == true && ($0.kind == "assert" || $0.kind == "compare") }.count }
+    public var checksNotRun: Int { cells.filter { $0.notRun == true && ($0.kind == .assert || $0.kind == .compare) }.count }
     public var comparisonsOutside: Int { checks.filter { $0.kind == .comparison && !$0.passed }.count }
 }

@@ -150,7 +150,7 @@ public enum ReportRenderer {
             : r.exitStatus == 1 ? ("An error-severity check failed", "fail") : ("The playbook could not be run", "error")
         let failures: [[String: Any]] = r.cells.compactMap { cell in
             guard let check = cell.check, !check.passed else { return nil }
-            let severity = check.acknowledged != nil ? "acknowledged" : check.severity
+            let severity = check.acknowledged != nil ? "acknowledged" : check.severity.rawValue
             return ["number": cell.number, "severity": severity, "text": check.message ?? check.predicate, "line": cell.line]
         }
         let verdict = Verdict(r)
@@ -158,7 +158,7 @@ public enum ReportRenderer {
         let cells: [[String: Any]] = r.cells.map { cell in
             let narrative = cell.narrative.joined(separator: "\n")
             return [
-                "number": cell.number, "kind": cell.kind, "line": cell.line, "statement": cell.statement,
+                "number": cell.number, "kind": cell.kind.rawValue, "line": cell.line, "statement": cell.statement,
                 "title": title(cell), "status": statusText(cell), "hasStatus": !statusText(cell).isEmpty, "statusClass": statusClass(cell),
                 "hasNarrative": !narrative.isEmpty, "narrativeHTML": SafeMarkdown.html(narrative), "narrativeMD": narrative,
                 "resultHTML": HTMLFragments.result(cell, privacy: options.privacy),
@@ -208,8 +208,8 @@ public enum ReportRenderer {
 
     static func title(_ cell: ReportRecord.Cell) -> String {
         switch cell.kind {
-        case "pipeline", "load": return "\(cell.kind == "load" ? "load " : "")\(cell.table ?? "")"
-        default: return cell.kind
+        case .pipeline, .load: return "\(cell.kind == .load ? "load " : "")\(cell.table ?? "")"
+        default: return cell.kind.rawValue
         }
     }
 
@@ -218,7 +218,7 @@ public enum ReportRenderer {
         guard let check = cell.check else { return "" }
         if check.passed { return "passed" }
         if check.acknowledged != nil { return "acknowledged" }
-        return check.severity == "warning" ? "warning" : "failed"
+        return check.severity == .warning ? "warning" : "failed"
     }
 
     static func statusClass(_ cell: ReportRecord.Cell) -> String {

@@ -132,7 +132,7 @@ public struct TerminalReport {
                 status = green("passed")
             } else if check.acknowledged != nil {
                 status = dim("acknowledged")
-            } else if check.severity == "warning" {
+            } else if check.severity == .warning {
                 status = yellow("WARNING")
             } else {
                 status = red("FAILED")
@@ -276,7 +276,7 @@ public struct TerminalReport {
         parts.append(record.warnings > 0 ? yellow("\(record.warnings) warning\(record.warnings == 1 ? "" : "s")") : "0 warnings")
         lines.append("  checks:  \(checks.count) run — " + parts.joined(separator: ", "))
         for check in checks where !check.passed {
-            let tag = check.acknowledged != nil ? dim("acknowledged") : check.severity == "warning" ? yellow("warning") : red("error")
+            let tag = check.acknowledged != nil ? dim("acknowledged") : check.severity == .warning ? yellow("warning") : red("error")
             lines.append("    \(tag) line \(check.line): \(check.message ?? check.predicate)")
         }
         if record.exitStatus == 2 {

@@ -31,13 +31,13 @@ struct Verdict {
         for cell in r.cells {
             guard let check = cell.check, !check.passed else { continue }
             let item = Verdict.item(cell, check)
-            if check.severity == "error" { blockers.append(item) } else if check.acknowledged == nil { warnings.append(item) }
+            if check.severity == .error { blockers.append(item) } else if check.acknowledged == nil { warnings.append(item) }
         }
         // CALPADS' fatal errors come first: one problem, naming each table that holds them.
         let returned = r.cells.filter { ($0.calpadsFatal ?? 0) > 0 }
         if let first = returned.first {
             let count: String = returned.enumerated().map { k, cell -> String in
-                let what: String = cell.kind == "track" ? cell.statement.components(separatedBy: "\n").first ?? "track" : cell.table ?? "?"
+                let what: String = cell.kind == .track ? cell.statement.components(separatedBy: "\n").first ?? "track" : cell.table ?? "?"
                 let n = cell.calpadsFatal ?? 0
                 return (k == 0 ? Format.plural(n, "fatal error") : Format.count(n)) + " in \(what)"
             }.joined(separator: "; ")
@@ -46,7 +46,7 @@ struct Verdict {
                     number: first.number, line: first.line, text: "CALPADS returned fatal errors for this submission",
                     count: count, affected: ""), at: 0)
         }
-        let reviewed = r.checks.filter { !$0.passed && $0.severity == "warning" && $0.acknowledged != nil }.count
+        let reviewed = r.checks.filter { !$0.passed && $0.severity == .warning && $0.acknowledged != nil }.count
         let toReview = warnings.isEmpty ? "" : "\(Format.plural(warnings.count, "warning")) to review"
         if r.exitStatus == 2 {
             sentence = "Not ready to certify: the playbook could not be run to the end"

@@ -27,7 +27,7 @@ extension Interpreter {
         node: StatementNode, plan: Plan
     ) throws -> CheckResult {
         var result = CheckResult(
-            id: id ?? "line \(node.line)", kind: .assertion, severity: severity.rawValue, passed: true,
+            id: id ?? "line \(node.line)", kind: .assertion, severity: severity, passed: true,
             predicate: Interpreter.predicateText(node.text), message: message, detail: nil,
             failingCount: 0, failingRows: nil, line: node.line)
         func table(_ name: Name) throws -> Table {

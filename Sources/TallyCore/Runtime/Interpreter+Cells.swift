@@ -188,3 +188,51 @@ extension Preview {
         self.lineage = lineage
     }
 }
+
+extension Interpreter {
+    /// `show T [columns …] [where …] [limit N | all]`.
+    func runShow(
+        _ index: Int, _ node: StatementNode, _ plan: Plan, table: Name, columns: [Name], filter: Expr?, limit: Int?, all: Bool
+    ) throws -> CellResult {
+        guard var data = tables[table.text] else {
+            throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span)
+        }
+        var cell = CellResult(index: index, node: node, kind: .show)
+        cell.rowsIn = data.rowCount
+        if let filter {
+            let (kept, result) = try StepRegistry.run(
+                StepNode(step: FilterStep(expr: filter), span: filter.span), data, stepContext(table.text, plan))
+            data = kept
+            cell.steps.append(result)
+        }
+        if !columns.isEmpty { data = data.projecting(columns.map { ($0.text, $0.text) }) }
+        cell.preview = Preview(data, limit: all ? Interpreter.showAllLimit : limit ?? 10, lineage: lineage(table.text))
+        if all { cell.showAll = true }
+        return cell
+    }
+
+    /// `profile T`: each column's type, nulls, distinct values and extremes, masked like the columns.
+    func runProfile(_ index: Int, _ node: StatementNode, table: Name, columns: [Name]) throws -> CellResult {
+        guard let data = tables[table.text] else {
+            throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span)
+        }
+        var cell = CellResult(index: index, node: node, kind: .profile)
+        cell.rowsIn = data.rowCount
+        let names = columns.isEmpty ? data.names : columns.map(\.text)
+        let profile = TableProfile(data, columns: names)
+        // The value columns hold values of every profiled column: masked if any of them is.
+        var valueLineage = Set<String>()
+        for name in names { valueLineage.formUnion(Lineage.of(name, in: lineage(table.text))) }
+        var profileLineage: ColumnLineage = [:]
+        for name in TableProfile.valueColumns { profileLineage[name] = valueLineage }
+        cell.preview = Preview(profile.table, limit: names.count, lineage: profileLineage)
+        for lookalike in profile.lookalikes {
+            for (value, _) in lookalike.values { quote(value, column: lookalike.column, table: table.text) }
+            cell.notes.append(
+                "\(lookalike.column): "
+                    + lookalike.values.map { "\"\($0.value)\" (\(Format.plural($0.count, "row")))" }.joined(separator: ", ")
+                    + " differ only by case or spaces")
+        }
+        return cell
+    }
+}

@@ -80,7 +80,7 @@ extension Interpreter {
             detail = detail.isEmpty ? note : "\(detail) — against \(note)"
         }
         var check = CheckResult(
-            id: alias?.text ?? "line \(node.line)", kind: .comparison, severity: severity.rawValue, passed: bad == 0,
+            id: alias?.text ?? "line \(node.line)", kind: .comparison, severity: severity, passed: bad == 0,
             predicate: Interpreter.predicateText(node.text), message: nil, detail: detail,
             failingCount: bad, failingRows: nil, line: node.line)
         let keyColumns = by.compactMap { comparison.column($0.text) }
@@ -88,6 +88,30 @@ extension Interpreter {
             (keyColumns.map { $0.value(row).display } + [comparison.column("status")?.value(row).display ?? ""]).joined(separator: "|")
         }
         return (check, comparison)
+    }
+
+    /// A `compare` cell: the check, its rows not ok, and its totals.
+    func compareCell(
+        _ index: Int, _ node: StatementNode, table: Name, column: Name, target: CompareTarget, by: [Name], tolerance: Tolerance?,
+        severity: Severity, alias: Name?
+    ) throws -> CellResult {
+        var cell = CellResult(index: index, node: node, kind: .compare)
+        let (check, comparison) = try runCompare(
+            table: table, column: column, target: target, by: by,
+            tolerance: tolerance, severity: severity, alias: alias, node: node)
+        cell.check = try acknowledge(check)
+        var comparisonLineage: ColumnLineage = [:]
+        for key in by { comparisonLineage[key.text] = Lineage.of(key.text, in: lineage(table.text)) }
+        cell.preview = Preview(comparison, limit: Interpreter.failingRowsKept, rows: nonOkRows(comparison), lineage: comparisonLineage)
+        let status = comparison.column("status"), actual = comparison.column("actual"), expected = comparison.column("expected")
+        cell.comparison = ComparisonSummary(
+            keys: comparison.rowCount, ok: (0..<comparison.rowCount).filter { status?.value($0) == .text("ok") }.count,
+            actualTotal: (0..<comparison.rowCount).reduce(0) { $0 + (actual?.value($1).doubleValue ?? 0) },
+            expectedTotal: (0..<comparison.rowCount).reduce(0) { $0 + (expected?.value($1).doubleValue ?? 0) },
+            tolerancePercent: tolerance?.percent, toleranceAbsolute: tolerance?.absolute)
+        cell.rowsOut = comparison.rowCount
+        if let alias { tables[alias.text] = comparison; lineages[alias.text] = comparisonLineage; cell.table = alias.text }
+        return cell
     }
 }
 

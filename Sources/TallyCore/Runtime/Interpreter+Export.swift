@@ -184,4 +184,122 @@ extension Interpreter {
         defer { free(resolved) }
         return ([String(cString: resolved)] + rest).joined(separator: "/").replacingOccurrences(of: "//", with: "/")
     }
+
+    /// An `export`: masked as the run says, one file or one per value of a column, each staged beside its destination.
+    func runExport(_ index: Int, _ node: StatementNode, _ plan: Plan, table: Name) throws -> CellResult {
+        guard let request = plan.exports[index], let unmasked = tables[table.text] else {
+            throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span)
+        }
+        var cell = CellResult(index: index, node: node, kind: .export)
+        cell.rowsIn = unmasked.rowCount
+        let (data, privacyNote, numbers) = maskedForExport(unmasked, request, table: table.text)
+        // One file, or one per value of the column named in the path (a worklist per school).
+        let groups: [(value: String?, rows: [Int])]
+        if let split = request.splitColumn, let column = data.column(split) {
+            groups = Interpreter.rowsByValue(column, count: data.rowCount).map { ($0.value, $0.rows) }
+        } else {
+            groups = [(nil, [])]
+        }
+        // Two values that make one file name ("a/b" and "a_b", "" and "(missing)") would leave
+        // only the last value's rows in it: stop, naming both (masked like their column).
+        if let split = request.splitColumn {
+            var made: [String: String] = [:]
+            for group in groups {
+                guard let value = group.value else { continue }
+                let destination = request.path(for: value, request.path)
+                if let other = made[destination] {
+                    quote(other, column: split, table: table.text)
+                    quote(value, column: split, table: table.text)
+                    throw Diagnostic(
+                        .exportPath, .error,
+                        "\(split) values \"\(other)\" and \"\(value)\" both make the file \(request.path(for: value, request.displayPath)): one would replace the other",
+                        file: file, line: node.line, help: "derive a column whose values make distinct names, and split by it")
+                }
+                made[destination] = value
+            }
+        }
+        var bytes = 0
+        var format = request.format.name
+        var written: [String] = []
+        for group in groups {
+            let destination = group.value.map { request.path(for: $0, request.path) } ?? request.path
+            let part = group.value == nil ? data : data.gather(group.rows.map { Int32($0) })
+            let shown = group.value.map { request.path(for: $0, request.displayPath) } ?? request.displayPath
+            try checkDestination(destination, shown: shown, plan: plan, node: node)
+            let staged: String
+            do { staged = try staging.stage(for: destination, shown: shown, file: file, line: node.line) } catch {
+                throw Diagnostic(
+                    .writeFailed, .error, "cannot write \(shown): \((error as? Diagnostic)?.message ?? error.localizedDescription)",
+                    file: file, line: node.line)
+            }
+            let earlier = workbooks[destination]?.count ?? 0
+            let size: Int, writtenFormat: String
+            do {
+                (size, writtenFormat) = try writeExport(
+                    part, request, to: staged, destination: destination, table: table.text,
+                    numbers: numbers, node: node)
+            } catch var d as Diagnostic where d.file == staged {
+                // Name the export as the playbook does, not its staging file.
+                d.message =
+                    d.message.contains("the file")
+                    ? d.message.replacingOccurrences(of: "the file", with: shown) : "\(shown): \(d.message)"
+                d.file = file
+                d.line = node.line
+                throw d
+            } catch let d as Diagnostic {
+                throw d
+            } catch {
+                // A write the file system refused (a full disk, a quota, a file-size limit).
+                throw Diagnostic(
+                    .writeFailed, .error, "cannot write \(shown): \(error.localizedDescription)", file: file, line: node.line)
+            }
+            if request.options.map, case .calpads(let type, let year, _) = request.format,
+                let layout = CalpadsWriter.layout(for: part, type: type, year: year)
+            {
+                let mapPath = destination + ".map", mapShown = shown + ".map"
+                try checkDestination(mapPath, shown: mapShown, plan: plan, node: node)
+                do {
+                    let stagedMap = try staging.stage(for: mapPath, shown: mapShown, file: file, line: node.line)
+                    _ = try DelimitedWriter.write(
+                        CalpadsWriter.recordMap(part, layout: layout), to: stagedMap, options: DelimitedWriteOptions())
+                } catch let d as Diagnostic {
+                    throw Diagnostic(.writeFailed, .error, "cannot write \(mapShown): \(d.message)", file: file, line: node.line)
+                } catch {
+                    throw Diagnostic(
+                        .writeFailed, .error, "cannot write \(mapShown): \(error.localizedDescription)", file: file, line: node.line)
+                }
+                cell.notes.append(
+                    "record map \(mapShown): each record's Local Record ID, SSID and school with the file and line it came from")
+            }
+            if earlier > 0, group.value == nil {
+                cell.notes.append("added to the workbook after \(Format.plural(earlier, "sheet")) from earlier exports")
+            }
+            bytes += size
+            format = writtenFormat
+            written.append(group.value.map { request.path(for: $0, request.displayPath) } ?? request.displayPath)
+        }
+        let shownPath =
+            request.splitColumn.map { request.displayPath.replacingOccurrences(of: ExportRequest.placeholder($0), with: "{\($0)}") }
+            ?? request.displayPath
+        cell.export = ExportRecord(
+            table: table.text, path: shownPath, format: format, rows: data.rowCount, bytes: bytes,
+            privacy: privacyNote)
+        if let privacyNote { cell.notes.append(privacyNote) }
+        if !options.writeExports { cell.notes.append("preview: not written (tally run writes it)") }
+        if let out = options.exportFolder {
+            cell.notes.append(
+                "written under --out \(Checker.display(Runner.absolute(out), relativeTo: options.displayBase)), not the playbook's folder"
+            )
+        }
+        if let split = request.splitColumn {
+            cell.notes.append(
+                "\(Format.plural(written.count, "file")), one per \(split): " + written.prefix(3).joined(separator: ", ")
+                    + (written.count > 3 ? ", …" : ""))
+        }
+        if let sheets = request.sheetColumn {
+            let count = data.column(sheets).map { Interpreter.rowsByValue($0, count: data.rowCount).count } ?? 0
+            cell.notes.append("\(Format.plural(count, "sheet")) per workbook, one per \(sheets)")
+        }
+        return cell
+    }
 }

@@ -228,6 +228,8 @@ public final class Interpreter {
         .quoting(quoted)
     }
 
+    /// Runs one statement: each kind's cell is made in its own file (Interpreter+Load, +Pipeline,
+    /// +Assert, +Compare, +Save, +Track, +Export, +Cells); this only dispatches.
     func run(_ index: Int, _ node: StatementNode, _ plan: Plan) throws -> CellResult? {
         switch node.statement {
         case .playbook:
@@ -240,61 +242,9 @@ public final class Interpreter {
             cell.notes = ["\(name.text) = \(plan.params[name.text]?.display ?? "null")"]
             return cell
         case .load(let name, _, _, _, _):
-            guard let request = plan.loads[index], let loaded = preloaded[name.text] else {
-                throw Diagnostic(.internal, "internal: input \"\(name.text)\" was not loaded", file: file, line: node.line)
-            }
-            tables[name.text] = loaded.table
-            lineages[name.text] = Lineage.ofLoad(request.format, columns: loaded.table.names)
-            var cell = CellResult(index: index, node: node, kind: .load)
-            cell.table = name.text
-            cell.rowsOut = loaded.table.rowCount
-            cell.elapsed = loaded.elapsed
-            cell.schema = loaded.table.schema
-            // What CALPADS returned for the submission: its fatal errors weigh on the verdict.
-            switch request.format {
-            case .calpadsErrors, .calpadsRejected: cell.calpadsFatal = Interpreter.fatalCount(loaded.table)
-            default: break
-            }
-            if !loaded.table.rejected.isEmpty {
-                let n = loaded.table.rejected.count
-                cell.notes.append(
-                    "\(Format.plural(n, "value")) that \(n == 1 ? "is not a date" : "are not dates") read as null (validate reports them as FRMT0002)"
-                )
-            }
-            cell.input = InputRecord(
-                table: name.text, path: request.displayPath, absolutePath: request.path,
-                sha256: inputFingerprints[name.text]?.sha256 ?? "", format: request.format.name,
-                bytes: loaded.bytes, rows: loaded.table.rowCount, columns: loaded.table.columnCount)
-            return cell
+            return try runLoad(index, node, plan, name: name)
         case .assign(let name, let source, let steps):
-            guard var table = tables[source.text] else {
-                throw Diagnostic(.unknownTable, "unknown table \"\(source.text)\"", file: file, span: source.span)
-            }
-            var cell = CellResult(index: index, node: node, kind: .pipeline)
-            cell.table = name.text
-            cell.rowsIn = table.rowCount
-            let ctx = stepContext(source.text, plan)
-            var columnLineage = lineage(source.text)
-            let checkContext =
-                plan.deferred.contains(index)
-                ? StepCheckContext(file: file, tableName: source.text, params: plan.paramTypes, tables: tables.mapValues(\.schema)) : nil
-            for step in steps {
-                // Columns a pivot made are known now: check the step as tally check checks any other.
-                if let checkContext { _ = try StepRegistry.schema(step, table.schema, checkContext) }
-                let (output, result) = try StepRegistry.run(step, table, ctx)
-                columnLineage = Lineage.after(
-                    step.step, input: columnLineage, inputNames: table.names, output: output.names,
-                    tables: { self.lineage($0) }, columnNames: { self.tables[$0]?.names ?? [] })
-                cell.steps.append(result)
-                table = output
-            }
-            lineages[name.text] = columnLineage
-            cell.rowsOut = table.rowCount
-            cell.schema = table.schema
-            // Aggregates are charted in reports.
-            if steps.last?.step is AggregateStep { cell.preview = Preview(table, limit: 1_000, lineage: columnLineage) }
-            tables[name.text] = table
-            return cell
+            return try runPipeline(index, node, plan, name: name, source: source, steps: steps)
         case .assert(let predicate, let severity, let message, let id):
             var cell = CellResult(index: index, node: node, kind: .assert)
             let raw = try runAssert(predicate, severity: severity, message: message, id: id, node: node, plan: plan)
@@ -302,228 +252,24 @@ public final class Interpreter {
             cell.check = try acknowledge(raw)
             return cell
         case .compare(let table, let column, let target, let by, let tolerance, let severity, let alias):
-            var cell = CellResult(index: index, node: node, kind: .compare)
-            let (check, comparison) = try runCompare(
-                table: table, column: column, target: target, by: by,
-                tolerance: tolerance, severity: severity, alias: alias, node: node)
-            cell.check = try acknowledge(check)
-            var comparisonLineage: ColumnLineage = [:]
-            for key in by { comparisonLineage[key.text] = Lineage.of(key.text, in: lineage(table.text)) }
-            cell.preview = Preview(comparison, limit: Interpreter.failingRowsKept, rows: nonOkRows(comparison), lineage: comparisonLineage)
-            let status = comparison.column("status"), actual = comparison.column("actual"), expected = comparison.column("expected")
-            cell.comparison = ComparisonSummary(
-                keys: comparison.rowCount, ok: (0..<comparison.rowCount).filter { status?.value($0) == .text("ok") }.count,
-                actualTotal: (0..<comparison.rowCount).reduce(0) { $0 + (actual?.value($1).doubleValue ?? 0) },
-                expectedTotal: (0..<comparison.rowCount).reduce(0) { $0 + (expected?.value($1).doubleValue ?? 0) },
-                tolerancePercent: tolerance?.percent, toleranceAbsolute: tolerance?.absolute)
-            cell.rowsOut = comparison.rowCount
-            if let alias { tables[alias.text] = comparison; lineages[alias.text] = comparisonLineage; cell.table = alias.text }
-            return cell
+            return try compareCell(
+                index, node, table: table, column: column, target: target, by: by, tolerance: tolerance, severity: severity, alias: alias)
         case .save(let table, let column, let expected, let by):
-            guard let store, let data = tables[table.text], let values = data.column(column.text) else {
-                throw Diagnostic(.storeNeeded, "save needs the QA store", file: file, line: node.line)
-            }
-            let keyColumns = by.compactMap { data.column($0.text) }
-            // Rows with the same key are added, as compare adds the actual side.
-            var rows: [(key: [String], value: Double)] = []
-            var position: [String: Int] = [:]
-            var summed = 0
-            for row in 0..<data.rowCount {
-                guard let v = values.value(row).doubleValue else { continue }
-                let key = keyColumns.map { $0.isNull(row) ? "" : $0.value(row).display }
-                if let at = position[QAStore.joinKey(key)] {
-                    rows[at].value += v; summed += 1
-                } else {
-                    position[QAStore.joinKey(key)] = rows.count
-                    rows.append((key, v))
-                }
-            }
-            let source = playbook.file, sha = playbookSHA256, user = QAStore.currentUser, now = options.now()
-            pendingWrites.append { _ in
-                try store.importExpected(
-                    name: expected, keys: by.map(\.text), valueName: column.text, rows: rows,
-                    sourcePath: source, sourceSHA256: sha, createdBy: user, at: now)
-            }
-            var cell = CellResult(index: index, node: node, kind: .save)
-            cell.rowsIn = data.rowCount
-            cell.notes = [
-                "\(Format.plural(rows.count, "value")) saved as a new version of expected \"\(expected)\" when the run completes"
-                    + (summed > 0 ? " (\(Format.plural(summed, "row")) added to another row with the same key)" : "")
-            ]
-            return cell
+            return try runSave(index, node, table: table, column: column, expected: expected, by: by)
         case .track(let table, let series):
             return try runTrack(table, series: series, node: node, index: index)
         case .snapshot(let table, let by, let name, _):
-            guard let store, let data = tables[table.text] else {
-                throw Diagnostic(.storeNeeded, "snapshot needs the QA store", file: file, line: node.line)
-            }
-            let keys = by.map(\.text), now = options.now()
-            // A key that is not unique would make every later diff count the wrong rows as changed.
-            try Interpreter.requireUnique(
-                data, by: keys, what: "snapshot \"\(name)\"", file: file,
-                span: by.first.map { $0.span.through(by.last?.span ?? $0.span) } ?? node.span)
-            pendingWrites.append { runId in _ = try store.saveSnapshot(name: name, table: data, keys: keys, runId: runId, at: now) }
-            var cell = CellResult(index: index, node: node, kind: .snapshot)
-            cell.rowsIn = data.rowCount
-            cell.notes = ["\(Format.plural(data.rowCount, "row")) kept as snapshot \"\(name)\" when the run completes"]
-            return cell
+            return try runSnapshot(index, node, table: table, by: by, name: name)
         case .export(let table, _, _, _, _):
-            guard let request = plan.exports[index], let unmasked = tables[table.text] else {
-                throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span)
-            }
-            var cell = CellResult(index: index, node: node, kind: .export)
-            cell.rowsIn = unmasked.rowCount
-            let (data, privacyNote, numbers) = maskedForExport(unmasked, request, table: table.text)
-            // One file, or one per value of the column named in the path (a worklist per school).
-            let groups: [(value: String?, rows: [Int])]
-            if let split = request.splitColumn, let column = data.column(split) {
-                groups = Interpreter.rowsByValue(column, count: data.rowCount).map { ($0.value, $0.rows) }
-            } else {
-                groups = [(nil, [])]
-            }
-            // Two values that make one file name ("a/b" and "a_b", "" and "(missing)") would leave
-            // only the last value's rows in it: stop, naming both (masked like their column).
-            if let split = request.splitColumn {
-                var made: [String: String] = [:]
-                for group in groups {
-                    guard let value = group.value else { continue }
-                    let destination = request.path(for: value, request.path)
-                    if let other = made[destination] {
-                        quote(other, column: split, table: table.text)
-                        quote(value, column: split, table: table.text)
-                        throw Diagnostic(
-                            .exportPath, .error,
-                            "\(split) values \"\(other)\" and \"\(value)\" both make the file \(request.path(for: value, request.displayPath)): one would replace the other",
-                            file: file, line: node.line, help: "derive a column whose values make distinct names, and split by it")
-                    }
-                    made[destination] = value
-                }
-            }
-            var bytes = 0
-            var format = request.format.name
-            var written: [String] = []
-            for group in groups {
-                let destination = group.value.map { request.path(for: $0, request.path) } ?? request.path
-                let part = group.value == nil ? data : data.gather(group.rows.map { Int32($0) })
-                let shown = group.value.map { request.path(for: $0, request.displayPath) } ?? request.displayPath
-                try checkDestination(destination, shown: shown, plan: plan, node: node)
-                let staged: String
-                do { staged = try staging.stage(for: destination, shown: shown, file: file, line: node.line) } catch {
-                    throw Diagnostic(
-                        .writeFailed, .error, "cannot write \(shown): \((error as? Diagnostic)?.message ?? error.localizedDescription)",
-                        file: file, line: node.line)
-                }
-                let earlier = workbooks[destination]?.count ?? 0
-                let size: Int, writtenFormat: String
-                do {
-                    (size, writtenFormat) = try writeExport(
-                        part, request, to: staged, destination: destination, table: table.text,
-                        numbers: numbers, node: node)
-                } catch var d as Diagnostic where d.file == staged {
-                    // Name the export as the playbook does, not its staging file.
-                    d.message =
-                        d.message.contains("the file")
-                        ? d.message.replacingOccurrences(of: "the file", with: shown) : "\(shown): \(d.message)"
-                    d.file = file
-                    d.line = node.line
-                    throw d
-                } catch let d as Diagnostic {
-                    throw d
-                } catch {
-                    // A write the file system refused (a full disk, a quota, a file-size limit).
-                    throw Diagnostic(
-                        .writeFailed, .error, "cannot write \(shown): \(error.localizedDescription)", file: file, line: node.line)
-                }
-                if request.options.map, case .calpads(let type, let year, _) = request.format,
-                    let layout = CalpadsWriter.layout(for: part, type: type, year: year)
-                {
-                    let mapPath = destination + ".map", mapShown = shown + ".map"
-                    try checkDestination(mapPath, shown: mapShown, plan: plan, node: node)
-                    do {
-                        let stagedMap = try staging.stage(for: mapPath, shown: mapShown, file: file, line: node.line)
-                        _ = try DelimitedWriter.write(
-                            CalpadsWriter.recordMap(part, layout: layout), to: stagedMap, options: DelimitedWriteOptions())
-                    } catch let d as Diagnostic {
-                        throw Diagnostic(.writeFailed, .error, "cannot write \(mapShown): \(d.message)", file: file, line: node.line)
-                    } catch {
-                        throw Diagnostic(
-                            .writeFailed, .error, "cannot write \(mapShown): \(error.localizedDescription)", file: file, line: node.line)
-                    }
-                    cell.notes.append(
-                        "record map \(mapShown): each record's Local Record ID, SSID and school with the file and line it came from")
-                }
-                if earlier > 0, group.value == nil {
-                    cell.notes.append("added to the workbook after \(Format.plural(earlier, "sheet")) from earlier exports")
-                }
-                bytes += size
-                format = writtenFormat
-                written.append(group.value.map { request.path(for: $0, request.displayPath) } ?? request.displayPath)
-            }
-            let shownPath =
-                request.splitColumn.map { request.displayPath.replacingOccurrences(of: ExportRequest.placeholder($0), with: "{\($0)}") }
-                ?? request.displayPath
-            cell.export = ExportRecord(
-                table: table.text, path: shownPath, format: format, rows: data.rowCount, bytes: bytes,
-                privacy: privacyNote)
-            if let privacyNote { cell.notes.append(privacyNote) }
-            if !options.writeExports { cell.notes.append("preview: not written (tally run writes it)") }
-            if let out = options.exportFolder {
-                cell.notes.append(
-                    "written under --out \(Checker.display(Runner.absolute(out), relativeTo: options.displayBase)), not the playbook's folder"
-                )
-            }
-            if let split = request.splitColumn {
-                cell.notes.append(
-                    "\(Format.plural(written.count, "file")), one per \(split): " + written.prefix(3).joined(separator: ", ")
-                        + (written.count > 3 ? ", …" : ""))
-            }
-            if let sheets = request.sheetColumn {
-                let count = data.column(sheets).map { Interpreter.rowsByValue($0, count: data.rowCount).count } ?? 0
-                cell.notes.append("\(Format.plural(count, "sheet")) per workbook, one per \(sheets)")
-            }
-            return cell
+            return try runExport(index, node, plan, table: table)
         case .counts(let table, let by):
             return try runCounts(index, node, table: table, by: by)
         case .chart(let table, let kind, let y, let x, let bins):
             return try runChart(index, node, table: table, kind: kind, y: y, x: x, bins: bins)
         case .show(let table, let columns, let filter, let limit, let all):
-            guard var data = tables[table.text] else {
-                throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span)
-            }
-            var cell = CellResult(index: index, node: node, kind: .show)
-            cell.rowsIn = data.rowCount
-            if let filter {
-                let (kept, result) = try StepRegistry.run(
-                    StepNode(step: FilterStep(expr: filter), span: filter.span), data, stepContext(table.text, plan))
-                data = kept
-                cell.steps.append(result)
-            }
-            if !columns.isEmpty { data = data.projecting(columns.map { ($0.text, $0.text) }) }
-            cell.preview = Preview(data, limit: all ? Interpreter.showAllLimit : limit ?? 10, lineage: lineage(table.text))
-            if all { cell.showAll = true }
-            return cell
+            return try runShow(index, node, plan, table: table, columns: columns, filter: filter, limit: limit, all: all)
         case .profile(let table, let columns):
-            guard let data = tables[table.text] else {
-                throw Diagnostic(.unknownTable, "unknown table \"\(table.text)\"", file: file, span: table.span)
-            }
-            var cell = CellResult(index: index, node: node, kind: .profile)
-            cell.rowsIn = data.rowCount
-            let names = columns.isEmpty ? data.names : columns.map(\.text)
-            let profile = TableProfile(data, columns: names)
-            // The value columns hold values of every profiled column: masked if any of them is.
-            var valueLineage = Set<String>()
-            for name in names { valueLineage.formUnion(Lineage.of(name, in: lineage(table.text))) }
-            var profileLineage: ColumnLineage = [:]
-            for name in TableProfile.valueColumns { profileLineage[name] = valueLineage }
-            cell.preview = Preview(profile.table, limit: names.count, lineage: profileLineage)
-            for lookalike in profile.lookalikes {
-                for (value, _) in lookalike.values { quote(value, column: lookalike.column, table: table.text) }
-                cell.notes.append(
-                    "\(lookalike.column): "
-                        + lookalike.values.map { "\"\($0.value)\" (\(Format.plural($0.count, "row")))" }.joined(separator: ", ")
-                        + " differ only by case or spaces")
-            }
-            return cell
+            return try runProfile(index, node, table: table, columns: columns)
         }
     }
 

@@ -39,7 +39,7 @@ public struct CheckResult: Sendable, Codable, Equatable {
     public enum Kind: String, Sendable, Codable { case assertion, comparison }
     public var id: String
     public var kind: Kind
-    public var severity: String
+    public var severity: Severity
     public var passed: Bool
     /// The predicate as written.
     public var predicate: String
@@ -205,8 +205,8 @@ public struct RunRecord: Sendable {
     public var checksPassed: Int { checks.filter(\.passed).count }
     /// Error-severity checks that failed (an acknowledged failure still counts: only warnings
     /// are meant to be acknowledged, and an error stays an error).
-    public var checksFailed: Int { checks.filter { !$0.passed && $0.severity == "error" }.count }
-    public var warnings: Int { checks.filter { !$0.passed && $0.severity == "warning" }.count }
+    public var checksFailed: Int { checks.filter { !$0.passed && $0.severity == .error }.count }
+    public var warnings: Int { checks.filter { !$0.passed && $0.severity == .warning }.count }
     /// Checks (asserts and comparisons) a partial run left out.
     public var checksNotRun: Int { cells.filter { $0.status == .notRun && ($0.kind == .assert || $0.kind == .compare) }.count }
 }

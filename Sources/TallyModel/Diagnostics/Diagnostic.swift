@@ -17,6 +17,12 @@ public struct SourceSpan: Sendable, Equatable, Hashable {
     }
 }
 
+/// How much a diagnostic or a failed check weighs: an error stops `tally check` / fails the run
+/// (exit 1 for a check), a warning is for review. Kept as this text in the QA store and in JSON.
+public enum Severity: String, Sendable, Codable, CaseIterable {
+    case error, warning
+}
+
 /// One error or warning the library found, with where it is and how to fix it.
 ///
 /// For example:
@@ -24,7 +30,7 @@ public struct SourceSpan: Sendable, Equatable, Hashable {
 /// fall1.playbook:14:12: error: table "senr" has no column "GradeLevel"
 /// ```
 public struct Diagnostic: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Severity: String, Sendable { case error, warning }
+    public typealias Severity = TallyModel.Severity
 
     public var severity: Severity
     public var message: String
