@@ -31,6 +31,13 @@ public struct Lexer {
         }
     }
 
+    /// Where a statement ends: just after its last token, so that "found end of statement" points
+    /// at the end of the line that stopped short, not at the start of it.
+    static func endOfStatement(_ tokens: [Token], line: Int) -> SourceSpan {
+        guard let last = tokens.last, last.span.line == line else { return SourceSpan(line: line, column: 1, length: 1) }
+        return SourceSpan(line: line, column: last.span.column + max(last.span.length, 1), length: 1)
+    }
+
     static let statementWords: Set<String> = [
         "playbook", "param", "load", "assert", "compare", "save", "snapshot", "export", "show", "profile", "counts", "chart", "mask",
         "track",
@@ -92,7 +99,7 @@ public struct Lexer {
             if chars.last == "\r" { chars.removeLast() }
             guard let first = chars.firstIndex(where: { $0 != " " && $0 != "\t" }) else { continue }
             if first == 0, depth == 0, chars.count >= 2, chars[0] == "#", chars[1] == "#" {
-                if !atBoundary() { tokens.append(Token(kind: .newline, span: SourceSpan(line: lastLine, column: 1, length: 1))) }
+                if !atBoundary() { tokens.append(Token(kind: .newline, span: Lexer.endOfStatement(tokens, line: lastLine))) }
                 var text = String(chars[2...])
                 if text.hasPrefix(" ") { text.removeFirst() }
                 tokens.append(Token(kind: .narrative(text), span: SourceSpan(line: lineNumber, column: 1, length: chars.count)))
@@ -107,7 +114,7 @@ public struct Lexer {
             if !atBoundary() {
                 let continues = depth > 0 || first > 0 || chars[first] == "|"
                 if !continues {
-                    tokens.append(Token(kind: .newline, span: SourceSpan(line: lastLine, column: 1, length: 1)))
+                    tokens.append(Token(kind: .newline, span: Lexer.endOfStatement(tokens, line: lastLine)))
                 }
             }
             scanLine(chars, from: first, line: lineNumber, depth: &depth, into: &tokens)
@@ -115,7 +122,7 @@ public struct Lexer {
         }
         if depth > 0 { reportUnclosed(upTo: lastLine) }
         countHabits()
-        if !atBoundary() { tokens.append(Token(kind: .newline, span: SourceSpan(line: lastLine, column: 1, length: 1))) }
+        if !atBoundary() { tokens.append(Token(kind: .newline, span: Lexer.endOfStatement(tokens, line: lastLine))) }
         tokens.append(Token(kind: .eof, span: SourceSpan(line: lastLine + 1, column: 1, length: 1)))
         return tokens
     }
