@@ -89,6 +89,17 @@ struct ReportCommand: ParsableCommand {
                 "note: run \(id) was recorded before runs kept their --mask and --suppress-below: only its playbook's mask statements apply (add --mask to mask more)"
             )
         }
+        // A --mask that names no column the report shows would mask nothing while the report says
+        // the column is masked: refused, as `tally run --mask` refuses it.
+        if let record {
+            let known = record.maskableColumns
+            for name in flags.maskList where !known.contains(name) {
+                writeError(
+                    "error: --mask \(name): run \(id) shows no column \"\(name)\" to mask\n"
+                        + "help: \(Suggest.help(for: name, in: known.sorted()) ?? "a mask names a column exactly as the tables have it")")
+                throw ExitCode(2)
+            }
+        }
         var privacy = try flags.privacy(extraMasks: masks, storePath: qa.path, opened: qa)
         if privacy.suppressBelow == nil { privacy.suppressBelow = recorded?.suppressBelow }
         return (privacy, nil)

@@ -304,6 +304,16 @@ final class HostileOutputTests: XCTestCase {
             XCTAssertTrue(text.contains("Rendered unmasked at the request of"), name)
             XCTAssertTrue(text.contains("the run masked SSID and suppressed counts below 3"), name)
         }
+        // A --mask naming no column the run shows is refused (it would mask nothing while the
+        // report said the column was masked); one it shows masks it.
+        let misspelt = try tally(["report", "1", "--mask", "Nmae", "--out", "m", "--store", store], in: scratch)
+        XCTAssertEqual(misspelt.exit, 2, misspelt.output)
+        XCTAssertTrue(misspelt.output.contains("--mask Nmae: run 1 shows no column \"Nmae\" to mask"), misspelt.output)
+        XCTAssertTrue(misspelt.output.contains("did you mean \"Name\"?"), misspelt.output)
+        XCTAssertNil(scratch.read("m/report.html"), "no report written for a refused mask")
+        let named = try tally(["report", "1", "--mask", "Name", "--out", "n", "--store", store], in: scratch)
+        XCTAssertEqual(named.exit, 0, named.output)
+        XCTAssertFalse(try XCTUnwrap(scratch.read("n/report.md")).contains("Student 3"), "Name masked")
         let both = try tally(["report", "1", "--unmask", "--mask", "Name", "--out", "x", "--store", store], in: scratch)
         XCTAssertNotEqual(both.exit, 0, both.output)
         XCTAssertTrue(both.output.contains("--unmask renders the run in clear"), both.output)

@@ -216,6 +216,21 @@ final class LanguageServerTests: XCTestCase {
         XCTAssertEqual(again.first?["message"] as? String, message)
     }
 
+    /// A line that does not parse does not hide the other lines' errors: both are published.
+    func testASyntaxErrorDoesNotHideAMisspeltColumnElsewhere() throws {
+        let (session, _) = try openSession()
+        var broken = text.replacingOccurrences(
+            of: "primaries = enrolled | filter EnrollmentStatusCode ==",
+            with: "primaries = enrolled | filter EnrollmentStatusCod ==")
+        broken += "\nbroken = enrolled | filter (GradeLevelCode ==\n"
+        let diagnostics = try change(session, broken, version: 2)
+        let messages = diagnostics.compactMap { $0["message"] as? String }
+        XCTAssertEqual(messages.count, 2, "\(messages)")
+        XCTAssertTrue(messages.contains { $0.contains("has no column \"EnrollmentStatusCod\"") }, "\(messages)")
+        XCTAssertTrue(messages.contains { $0.contains("never closed") || $0.contains("expected") }, "\(messages)")
+        XCTAssertEqual(diagnostics.map { LanguageServerTests.start($0).line }.min(), try line("primaries"))
+    }
+
     func testHabitsBecomeEdits() throws {
         let habits = text.replacingOccurrences(
             of: "primaries = enrolled | filter EnrollmentStatusCode == \"10\"",

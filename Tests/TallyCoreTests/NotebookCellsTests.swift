@@ -104,6 +104,25 @@ final class NotebookCellsTests: XCTestCase {
         XCTAssertTrue(md.contains("| TK | 9 |"), md)
     }
 
+    /// A histogram's edges are round numbers, never the least or greatest value: beside a
+    /// suppressed count of one, an edge at the greatest value would tell that student's value.
+    func testHistogramEdgesAreRoundNotTheExtremeValues() throws {
+        let values: [Double] = (0..<50).map { 102 + Double($0 * 17) } + [4_321]
+        let column = Column(data: .decimal(values), validity: nil)
+        for bins in [nil, 5, 7] as [Int?] {
+            let (preview, nulls) = Interpreter.histogram(column, rows: values.count, bins: bins, name: "Score", lineage: ["Score"])
+            XCTAssertEqual(nulls, 0)
+            let labels = preview.rows.compactMap { $0.first ?? nil }
+            if let bins { XCTAssertEqual(labels.count, bins, "\(labels)") }
+            XCTAssertEqual(
+                preview.rows.compactMap { $0.last ?? nil }.compactMap(Int.init).reduce(0, +), values.count, "every value in a bin")
+            for label in labels {
+                XCTAssertFalse(label.contains("4,321") || label.contains("4321") || label.hasPrefix("102"), "\(label) is an extreme value")
+            }
+            XCTAssertTrue(labels.first?.hasPrefix("0–") == true || labels.first?.hasPrefix("100–") == true, "\(labels)")
+        }
+    }
+
     func testSmallCountsAreSuppressedAndNotDrawn() throws {
         let s = try scratch()
         let run = try tally(["run", "w.playbook", "--no-store", "--no-timings", "--suppress-below", "5", "--report", "out"], in: s)

@@ -64,6 +64,18 @@ public struct ReportRecord: Codable, Sendable, Equatable {
     public var partial: String? = nil
 
     public var checks: [CheckResult] { cells.compactMap(\.check) }
+
+    /// Every column name a mask could apply to in this record: the columns its previews show and
+    /// the loaded columns they come from, and those of the values quoted in its text.
+    public var maskableColumns: Set<String> {
+        var names = Set<String>()
+        for preview in cells.flatMap({ [$0.preview, $0.check?.failingRows].compactMap { $0 } }) {
+            names.formUnion(preview.columns)
+            for lineage in preview.lineage ?? [] { names.formUnion(lineage.filter { !$0.hasPrefix("@") }) }
+        }
+        for value in sensitive ?? [] { names.formUnion(value.lineage) }
+        return names
+    }
     public var inputs: [InputRecord] { cells.compactMap(\.input) }
     public var exports: [ExportRecord] { cells.compactMap(\.export) }
 

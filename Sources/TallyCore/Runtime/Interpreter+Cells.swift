@@ -142,9 +142,11 @@ extension Interpreter {
     }
 
     /// A histogram's bins: one per whole number when an integer column spans few of them, else
-    /// `bins` (default Sturges' rule, 1 + log2 of the values, at most 30) equal widths from the
-    /// least value to the greatest. The labels are the column's values (masked with it); the
-    /// counts are counts of rows (suppressed like any).
+    /// `bins` (or about Sturges' rule, 1 + log2 of the values, at most 30) equal widths of a
+    /// round size (1, 2, 2.5 or 5 times a power of ten) from a round number at or below the least
+    /// value: the edges are never the least or greatest value itself, which would tell one
+    /// student's value beside a suppressed count. The labels are the column's values (masked
+    /// with it); the counts are counts of rows (suppressed like any).
     static func histogram(_ column: Column, rows: Int, bins: Int?, name: String, lineage: [String]) -> (Preview, nulls: Int) {
         let numbers = (0..<rows).compactMap { column.isNull($0) ? nil : column.value($0).doubleValue }.filter { $0.isFinite }
         let nulls = rows - numbers.count
@@ -160,13 +162,19 @@ extension Interpreter {
             for v in numbers { counts[Int(v) - first] += 1 }
             labels = counts.indices.map { String(first + $0) }
         } else {
-            let n = high > low ? max(1, wanted) : 1
-            let width = (high - low) / Double(n)
+            var width = roundWidth(high > low ? (high - low) / Double(max(1, wanted)) : max(1, abs(low)))
+            var start = (low / width).rounded(.down) * width
+            // `bins N` is N bins: the next round width until N of them reach the greatest value.
+            while bins != nil, start + Double(wanted) * width < high {
+                width = roundWidth(width * 1.000001)
+                start = (low / width).rounded(.down) * width
+            }
+            // Bins [a, b) from `start`, the last one [a, b] (it holds `high` when `high` is an edge).
+            let n = bins != nil ? max(1, wanted) : max(1, min(101, Int(((high - start) / width).rounded(.up))))
             counts = [Int](repeating: 0, count: n)
-            for v in numbers { counts[width > 0 ? min(n - 1, Int((v - low) / width)) : 0] += 1 }
+            for v in numbers { counts[max(0, min(n - 1, Int(((v - start) / width).rounded(.down))))] += 1 }
             labels = (0..<n).map { i in
-                let a = low + Double(i) * width, b = i == n - 1 ? high : low + Double(i + 1) * width
-                return "\(HTMLFragments.number(a))–\(HTMLFragments.number(b))"
+                "\(HTMLFragments.number(start + Double(i) * width))–\(HTMLFragments.number(start + Double(i + 1) * width))"
             }
         }
         return (
@@ -175,6 +183,14 @@ extension Interpreter {
                 totalRows: counts.count, lineage: lineages), nulls
         )
     }
+}
+
+/// The round bin width at or above `w`: 1, 2, 2.5 or 5 times a power of ten.
+func roundWidth(_ w: Double) -> Double {
+    guard w.isFinite, w > 0 else { return 1 }
+    let power = pow(10, (log10(w)).rounded(.down))
+    for step in [1, 2, 2.5, 5, 10] where step * power >= w * (1 - 1e-12) { return step * power }
+    return 10 * power
 }
 
 extension Preview {

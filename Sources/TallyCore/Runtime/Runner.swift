@@ -133,7 +133,10 @@ public enum Runner {
     ) -> (plan: Plan?, inputs: [(LoadRequest, Schema)], diagnostics: [Diagnostic], source: String?, file: String?) {
         let playbook: Playbook
         do { playbook = try parseOnThisThread(path: path, displayBase: options.displayBase) } catch let list as DiagnosticList {
-            return (nil, [], list.diagnostics, (try? String(contentsOfFile: path, encoding: .utf8)).map(Parser.normalizedLineEnds), nil)
+            let source = (try? String(contentsOfFile: path, encoding: .utf8)).map(Parser.normalizedLineEnds)
+            let display = Checker.display((absolute(path) as NSString).standardizingPath, relativeTo: options.displayBase)
+            let all = source.map { pastSyntaxErrors(list.diagnostics, source: $0, display: display, path: path, options: options) }
+            return (nil, [], all ?? list.diagnostics, source, nil)
         } catch { return (nil, [], [Diagnostic(.error, "\(error)", file: path)], nil, nil) }
         let (plan, inputs, diagnostics, _) = checkParsed(playbook, path: path, options: options)
         return (plan, inputs, diagnostics, playbook.source, playbook.file)
@@ -165,7 +168,9 @@ public enum Runner {
             let display = Checker.display((absolute(path) as NSString).standardizingPath, relativeTo: options.displayBase)
             let playbook: Playbook
             do { playbook = try Parser.parse(source: source, file: display) } catch let list as DiagnosticList {
-                return BufferCheck(playbook: nil, plan: nil, diagnostics: list.diagnostics, warnings: [], tables: [:])
+                let all = pastSyntaxErrors(
+                    list.diagnostics, source: source, display: display, path: path, options: options, schemas: schemas)
+                return BufferCheck(playbook: nil, plan: nil, diagnostics: all, warnings: [], tables: [:])
             } catch {
                 return BufferCheck(
                     playbook: nil, plan: nil, diagnostics: [Diagnostic(.error, "\(error)", file: display)], warnings: [], tables: [:])
@@ -177,11 +182,32 @@ public enum Runner {
         }
     }
 
+    /// The syntax errors, and the errors the checker finds in the statements that did parse (on
+    /// other lines; the tables the broken statements would have made are taken as unknown, so
+    /// they cause no error of their own), in the order of the playbook.
+    static func pastSyntaxErrors(
+        _ syntax: [Diagnostic], source: String, display: String, path: String, options: RunOptions,
+        schemas: ((LoadRequest, () throws -> Schema) throws -> Schema)? = nil
+    ) -> [Diagnostic] {
+        // Past the limit of errors shown, the rest would only be counted: not worth checking for.
+        guard !syntax.contains(where: { $0.omitted > 0 }), let (partial, failed) = Parser.recover(source: source, file: display) else {
+            return syntax
+        }
+        let (_, _, found, _) = checkParsed(partial, path: path, options: options, schemas: schemas, unknown: failed)
+        let syntaxLines = Set(syntax.filter { $0.file == display }.map(\.line))
+        let more = found.filter { !($0.file == display && syntaxLines.contains($0.line)) }
+        let all = (syntax + more).enumerated().sorted {
+            ($0.element.file == display ? 1 : 0, $0.element.line, $0.element.column, $0.offset)
+                < ($1.element.file == display ? 1 : 0, $1.element.line, $1.element.column, $1.offset)
+        }
+        return Diagnostic.capped(all.map(\.element))
+    }
+
     /// Checks a parsed playbook (the checker is returned for its tables; nil when the QA store
-    /// could not be opened).
+    /// could not be opened). `unknown`: tables whose statements did not parse.
     static func checkParsed(
         _ playbook: Playbook, path: String, options: RunOptions,
-        schemas: ((LoadRequest, () throws -> Schema) throws -> Schema)? = nil
+        schemas: ((LoadRequest, () throws -> Schema) throws -> Schema)? = nil, unknown: Set<String> = []
     ) -> (Plan?, [(LoadRequest, Schema)], [Diagnostic], Checker?) {
         var inputs: [(LoadRequest, Schema)] = []
         var store: QAStore? = nil
@@ -202,6 +228,7 @@ public enum Runner {
         checker.exportBase = options.exportFolder.map(absolute)
         checker.confinement = confinement(playbook: path, options: options)
         checker.commandLineMasks = options.masks
+        checker.poisoned = unknown
         switch checker.check() {
         case .success(let plan): return (plan, inputs, [], checker)
         case .failure(let list): return (nil, inputs, list.diagnostics, checker)
@@ -232,9 +259,10 @@ public enum Runner {
         do {
             playbook = try parseOnThisThread(path: path, displayBase: options.displayBase)
         } catch let list as DiagnosticList {
-            record.errors = list.diagnostics
             record.playbookPath = Checker.display((absolute(path) as NSString).standardizingPath, relativeTo: options.displayBase)
             record.playbookSource = (try? String(contentsOfFile: path, encoding: .utf8)).map(Parser.normalizedLineEnds) ?? ""
+            record.errors = pastSyntaxErrors(
+                list.diagnostics, source: record.playbookSource, display: record.playbookPath, path: path, options: options)
             record.playbookSHA256 = Fingerprint.sha256(file: path) ?? Fingerprint.sha256(record.playbookSource)
             record.finished = options.now()
             // A playbook that does not parse is still a run the ledger keeps.

@@ -375,6 +375,9 @@ extension Checker {
     /// The schema a pipeline makes, or nil after reporting why not.
     func pipelineSchema(_ index: Int, _ sourceName: Name, _ steps: [StepNode]) -> Schema? {
         guard var schema = lookup(sourceName) else { return nil }
+        // A step that reads a table whose statement failed (a load that found no file, a line with
+        // a syntax error) is not judged: the first error is that statement's.
+        if steps.contains(where: { $0.step.tablesRead.contains(where: poisoned.contains) }) { return nil }
         let ctx = StepCheckContext(file: file, tableName: sourceName.text, params: paramTypes, tables: tables)
         for step in steps {
             // A step reading columns a pivot will make is checked again when it runs.

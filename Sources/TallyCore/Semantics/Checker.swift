@@ -74,7 +74,8 @@ public final class Checker {
                 }
             }
         }
-        if diagnostics.isEmpty { checkMaskNames() }
+        // (A table whose statement did not parse may hold the masked column: not judged then.)
+        if diagnostics.isEmpty && poisoned.isEmpty { checkMaskNames() }
         if !diagnostics.isEmpty { return .failure(DiagnosticList(Diagnostic.capped(diagnostics))) }
         var plan = Plan(
             playbook: playbook, params: params, paramTypes: paramTypes, paramOrder: paramOrder,

@@ -12,6 +12,9 @@ public struct Parser {
     var position = 0
     var depth = 0
     public private(set) var diagnostics: [Diagnostic] = []
+    /// Tables that statements with syntax errors would have made (`x = …`, `load x …`): the
+    /// checker of the statements that did parse treats them as known but unchecked.
+    public private(set) var failedNames: Set<String> = []
 
     /// Expressions nest at most this deep, so no playbook can overflow the stack.
     public static let maxDepth = 200
@@ -45,6 +48,34 @@ public struct Parser {
             ])
         }
         return playbook
+    }
+
+    /// The statements that parse, when others have syntax errors, and the tables the others would
+    /// have made: `tally check` and the editor check these too, so one typo does not hide the
+    /// other errors of the playbook. Nil for a data file or a playbook with no such statement.
+    public static func recover(source raw: String, file: String) -> (playbook: Playbook, failedNames: Set<String>)? {
+        let source = normalizedLineEnds(raw)
+        if DataFileGuess.diagnose(source, file: file) != nil { return nil }
+        var lexer = Lexer(file: file)
+        var parser = Parser(file: file, source: source, tokens: lexer.tokenize(source))
+        let playbook = parser.parsePlaybook()
+        // A statement the lexer found wrong (an unclosed ( or quote) parsed from what the lexer
+        // made of it: it is left out too, and its table is unknown.
+        var failed = parser.failedNames
+        var badLines = Set(lexer.diagnostics.map(\.line))
+        for range in lexer.unclosedRanges { badLines.formUnion(range) }
+        func isBad(_ node: StatementNode) -> Bool {
+            let last = node.line + node.text.reduce(0) { $1 == "\n" ? $0 + 1 : $0 }
+            return (node.line...max(node.line, last)).contains(where: badLines.contains)
+        }
+        let kept = playbook.statements.filter { !isBad($0) }
+        for node in playbook.statements where isBad(node) {
+            if let made = Interpreter.defines(node) { failed.insert(made) }
+        }
+        guard !kept.isEmpty else { return nil }
+        var partial = playbook
+        partial.statements = kept
+        return (partial, failed)
     }
 
     /// CR LF (Windows editors, git's autocrlf) and lone CR become LF. In Swift "\r\n" is one
@@ -131,12 +162,24 @@ public struct Parser {
 
     mutating func parsePlaybook() -> Playbook {
         var statements: [StatementNode] = []
+        var startName: String?
         var narrative: [String] = []
         while true {
             if case .narrative(let text) = current.kind { narrative.append(text); _ = advance(); continue }
             if case .newline = current.kind { _ = advance(); continue }
             if case .eof = current.kind { break }
             let start = current
+            if let name = current.identifierText {
+                if peek().isSymbol("=") {
+                    startName = name
+                } else if name.lowercased() == "load" {
+                    startName = peek().identifierText
+                } else {
+                    startName = nil
+                }
+            } else {
+                startName = nil
+            }
             do {
                 let statement = try parseStatement()
                 guard case .newline = current.kind else {
@@ -159,6 +202,7 @@ public struct Parser {
                 narrative = []
             } catch let diagnostic as Diagnostic {
                 diagnostics.append(diagnostic)
+                if let startName { failedNames.insert(startName) }
                 synchronize()
                 narrative = []
             } catch {

@@ -354,7 +354,8 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable {
             )
         case .notOneRowPerKey:
             return (
-                "not one row per key", "A step that needs one row per key (pivot, compare) found a key twice.",
+                "not one row per key",
+                "A statement that needs one row per key found a key twice: a snapshot or `diff snapshot` by its key, a chart along its X (one bar or point each), an expected file by its key columns (tally expected import).",
                 "aggregate first: `aggregate n = count() by School`."
             )
         case .internal:
