@@ -83,13 +83,23 @@ extension LanguageServer {
         return JSON.from(doc.occurrences(of: word).map { Location(uri: doc.uri, range: $0) })
     }
 
-    /// Renames a table everywhere it is named. The new name must be a name, and not one the
-    /// playbook uses already.
-    func rename(_ doc: Document, at position: Position, to newName: String) -> JSON {
-        guard let (word, _) = doc.word(at: position), let found = definitionOf(word, in: doc, line: position.line), !found.isParam,
-            let first = newName.first, first.isLetter || first == "_", newName.allSatisfy(Document.isWord),
-            doc.occurrences(of: newName).isEmpty
-        else { return .null }
+    /// Why a rename is refused, said to the editor (which shows it) rather than an empty answer:
+    /// only a table is renamed, to a name, and not to one the playbook uses already.
+    func renameRefusal(_ doc: Document, at position: Position, to newName: String) -> String? {
+        guard let (word, _) = doc.word(at: position), let found = definitionOf(word, in: doc, line: position.line) else {
+            return "only a table the playbook makes can be renamed here"
+        }
+        if found.isParam { return "\(word) is a parameter: parameters keep their names (--param uses them)" }
+        guard let first = newName.first, first.isLetter || first == "_", newName.allSatisfy(Document.isWord) else {
+            return "\"\(newName)\" is not a name: letters, digits and _, not starting with a digit"
+        }
+        if !doc.occurrences(of: newName).isEmpty { return "the playbook already uses the name \(newName)" }
+        return nil
+    }
+
+    /// Renames a table everywhere it is named (nil when `renameRefusal` says why not).
+    func rename(_ doc: Document, at position: Position, to newName: String) -> JSON? {
+        guard renameRefusal(doc, at: position, to: newName) == nil, let (word, _) = doc.word(at: position) else { return nil }
         let edits = doc.occurrences(of: word).map { TextEdit(range: $0, newText: newName) }
         return JSON.from(WorkspaceEdit(changes: [doc.uri: edits]))
     }

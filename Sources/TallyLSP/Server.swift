@@ -166,7 +166,13 @@ public final class LanguageServer: @unchecked Sendable {
         case "textDocument/references": result = withDocument(params) { references($0, at: $1) }
         case "textDocument/rename":
             let newName = params["newName"]?.string ?? ""
-            result = withDocument(params) { rename($0, at: $1, to: newName) }
+            // A refused rename is an error the editor shows (LSP's RequestFailed), not a silent null.
+            if let why = withDocument(params, { doc, at in renameRefusal(doc, at: at, to: newName).map(JSON.string) ?? .null }),
+                let message = why.string
+            {
+                return fail(id, -32803, "cannot rename: " + message)
+            }
+            result = withDocument(params) { rename($0, at: $1, to: newName) ?? .null }
         case "textDocument/documentSymbol": result = withDocument(params) { doc, _ in symbols(doc) }
         case "textDocument/formatting": result = withDocument(params) { doc, _ in formatting(doc) }
         case "textDocument/codeAction":

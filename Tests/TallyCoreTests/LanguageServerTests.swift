@@ -330,6 +330,14 @@ final class LanguageServerTests: XCTestCase {
         }.map(\.offset)
         XCTAssertEqual(Array(Set(lines)).sorted(), expected)
 
+        // A refused rename is an error the editor shows, saying why (not a silent null).
+        for (newName, why) in [("2x", "is not a name"), ("primaries", "already uses the name primaries")] {
+            let refused = try session.request("textDocument/rename", ["textDocument": ["uri": uri], "position": at, "newName": newName])
+            XCTAssertNil(refused["result"], "\(refused)")
+            let error = try XCTUnwrap(refused["error"] as? [String: Any], "\(refused)")
+            XCTAssertEqual(error["code"] as? Int, -32803)
+            XCTAssertTrue((error["message"] as? String)?.contains(why) == true, "\(error)")
+        }
         let rename = try session.request("textDocument/rename", ["textDocument": ["uri": uri], "position": at, "newName": "on_census_day"])
         let edits = try XCTUnwrap(((rename["result"] as? [String: Any])?["changes"] as? [String: Any])?[uri] as? [[String: Any]])
         let renamed = LanguageServerTests.apply(edits, to: text)
