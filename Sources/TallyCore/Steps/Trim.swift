@@ -1,0 +1,51 @@
+import TallyModel
+
+/// `trim COL, ...`: each listed text column's values lose the spaces, tabs and line breaks at
+/// either end ("No " becomes "No"); nulls stay null. The load option `with trim` does this to
+/// every column of a file as it is read; this step does it to chosen columns anywhere in a
+/// pipeline (after a join or union with a file loaded without it).
+///
+/// It is `derive COL = trim(COL)` for each column, through the same evaluator.
+public struct TrimStep: StepKind {
+    public static let keyword = "trim"
+    var columns: [Name]
+
+    public static func parse(_ p: inout Parser) throws -> Self {
+        Self(columns: try p.nameList("a text column to trim"))
+    }
+
+    /// A trimmed column's values are its own.
+    public func lineage(_ ctx: LineageContext) -> ColumnLineage { ctx.unchanged }
+    public var tablesRead: [String] { [] }
+
+    func trimmed(_ column: Name) -> Expr { Expr(.call("trim", [Expr(.name(column.text), column.span)]), column.span) }
+
+    public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
+        for column in columns {
+            let t = try ctx.requireColumn(column, in: input)
+            // A number or date has no spaces to trim: saying so beats turning it into text.
+            guard t == .text else {
+                throw ctx.error(
+                    .mismatchedTypes, "\(column.text) is \(t.rawValue); trim works on text columns", column.span,
+                    help: "leave \(column.text) out of the list")
+            }
+        }
+        return input
+    }
+
+    public func run(_ input: Table, _ ctx: StepRunContext) throws -> (Table, StepResult) {
+        var table = input
+        var notes: [String] = []
+        for column in columns {
+            guard let before = input.column(column.text) else { continue }
+            let after = try ctx.evaluator(input).evaluate(trimmed(column))
+            var changed = 0
+            for row in 0..<input.rowCount where before.value(row) != after.value(row) { changed += 1 }
+            table.setColumn(column.text, after)
+            notes.append("\(column.text): \(Format.plural(changed, "value")) trimmed")
+        }
+        var result = StepResult(keyword: Self.keyword, rowsIn: input.rowCount, rowsOut: table.rowCount)
+        result.notes = notes
+        return (table, result)
+    }
+}
