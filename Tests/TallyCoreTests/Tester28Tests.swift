@@ -73,3 +73,85 @@ final class Tester28Tests: XCTestCase {
         XCTAssertTrue(checked.output.contains("b.playbook:3:21: error: table \"students\" has no column \"Nope\""), checked.output)
     }
 }
+
+/// fill_null tried as an attacker and a careful analyst, against the real binary.
+final class Tester28FillNullTests: XCTestCase {
+    static let data = """
+        SSID,LocalID,Name,Nick,Score
+        1000012345,L-777,Annabel,Belle,12
+        1000012346,,Bartholomew,,
+        1000012347,L-888,,Chaz,7
+
+        """
+
+    func check(_ step: String) throws -> (exit: Int32, output: String) {
+        let scratch = try Scratch()
+        _ = try scratch.write("s.csv", Tester28FillNullTests.data)
+        _ = try scratch.write("f.playbook", "load s from \"s.csv\"\nt = s | \(step)\nshow t\n")
+        return try ReliabilityTests.tally(["run", "f.playbook", "--no-store"], in: scratch.url.path)
+    }
+
+    /// A column listed twice, and `with null`, fill nothing: errors at their line and column.
+    func testTheSameColumnTwiceAndFillingWithNullAreErrors() throws {
+        let twice = try check("fill_null Score, Score with 0")
+        XCTAssertEqual(twice.exit, 2, twice.output)
+        XCTAssertTrue(twice.output.contains("f.playbook:2:26: error: column \"Score\" is listed twice"), twice.output)
+        let null = try check("fill_null Score with null")
+        XCTAssertEqual(null.exit, 2, null.output)
+        XCTAssertTrue(null.output.contains("f.playbook:2:30: error: fill_null with null leaves every null as it is"), null.output)
+        let trim = try check("trim Name, Name")
+        XCTAssertEqual(trim.exit, 2, trim.output)
+        XCTAssertTrue(trim.output.contains("f.playbook:2:20: error: column \"Name\" is listed twice"), trim.output)
+    }
+
+    /// The cell counts only the nulls really filled: a value null on that row leaves the null.
+    func testTheCellSaysWhichNullsAValueThatIsNullLeft() throws {
+        let fromNull = try check("fill_null Score with Score * 2")
+        XCTAssertEqual(fromNull.exit, 0, fromNull.output)
+        XCTAssertTrue(fromNull.output.contains("Score: 0 nulls filled, 1 left null (the value was null there)"), fromNull.output)
+        let fromColumn = try check("fill_null Nick with Name")
+        XCTAssertTrue(fromColumn.output.contains("Nick: 1 null filled\n"), fromColumn.output)
+    }
+
+    /// A text column filled from an integer column: the help does not say to add quotes.
+    func testTheHelpForAColumnOfTheWrongTypeIsNotQuotes() throws {
+        let wrong = try check("fill_null Name with Score")
+        XCTAssertEqual(wrong.exit, 2, wrong.output)
+        XCTAssertTrue(wrong.output.contains("f.playbook:2:29: error: Name is text; fill_null cannot put integer in it"), wrong.output)
+        XCTAssertTrue(wrong.output.contains("help: give a value of the column's type"), wrong.output)
+    }
+
+    /// An unmasked column filled from a masked one is masked, in every output; so is a masked
+    /// column filled from an unmasked one, renamed after.
+    func testFillingFromAMaskedColumnMasksEveryOutput() throws {
+        let scratch = try Scratch()
+        _ = try scratch.write("s.csv", Tester28FillNullTests.data)
+        _ = try scratch.write(
+            "m.playbook",
+            """
+            load s from "s.csv"
+            mask LocalID, Name
+            a = s | fill_null Nick with Name
+            show a
+            counts a by Nick
+            profile a columns Nick
+            e = a | filter Nick != "Belle"
+            assert e is empty severity warning
+            b = s | fill_null LocalID with Nick | select LocalID as Who, Score | fill_null Who with "none"
+            show b
+
+            """)
+        let json = try ReliabilityTests.tally(["run", "m.playbook", "--json"], in: scratch.url.path)
+        XCTAssertEqual(json.exit, 0, json.output)
+        let run = try ReliabilityTests.tally(["run", "m.playbook", "--junit", "junit.xml", "--report", "rep"], in: scratch.url.path)
+        XCTAssertEqual(run.exit, 0, run.output)
+        XCTAssertTrue(run.output.contains("Nick: 1 null filled"), run.output)
+        let outputs = [json.output, run.output, scratch.read("junit.xml"), scratch.read("rep/report.html"), scratch.read("rep/report.md")]
+        for (index, output) in outputs.enumerated() {
+            let output = try XCTUnwrap(output, "output \(index) is missing")
+            for value in ["Annabel", "Bartholomew", "L-777", "L-888"] {
+                XCTAssertFalse(output.contains(value), "output \(index) shows \(value)")
+            }
+        }
+    }
+}

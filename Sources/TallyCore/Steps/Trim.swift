@@ -21,8 +21,12 @@ public struct TrimStep: StepKind {
     func trimmed(_ column: Name) -> Expr { Expr(.call("trim", [Expr(.name(column.text), column.span)]), column.span) }
 
     public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
+        var seen: Set<String> = []
         for column in columns {
             let t = try ctx.requireColumn(column, in: input)
+            guard seen.insert(column.text).inserted else {
+                throw ctx.error(.duplicateName, "column \"\(column.text)\" is listed twice", column.span, help: "list each column once")
+            }
             // A number or date has no spaces to trim: saying so beats turning it into text.
             guard t == .text else {
                 throw ctx.error(
