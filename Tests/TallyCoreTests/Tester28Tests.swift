@@ -104,6 +104,17 @@ final class Tester28FillNullTests: XCTestCase {
         XCTAssertTrue(trim.output.contains("f.playbook:2:20: error: column \"Name\" is listed twice"), trim.output)
     }
 
+    /// A statement cut short is an error just after its last word, not at its line's first column.
+    func testEndOfStatementIsPointedAtWhereTheStatementEnds() throws {
+        let cut = try check("fill_null Score with")
+        XCTAssertEqual(cut.exit, 2, cut.output)
+        XCTAssertTrue(
+            cut.output.contains("f.playbook:2:29: error: expected a value, column or function, found end of statement"), cut.output)
+        let continued = try check("filter Score > 0\n  | fill_null Score with\r")
+        XCTAssertEqual(continued.exit, 2, continued.output)
+        XCTAssertTrue(continued.output.contains("f.playbook:3:25: error: expected a value"), continued.output)
+    }
+
     /// The cell counts only the nulls really filled: a value null on that row leaves the null.
     func testTheCellSaysWhichNullsAValueThatIsNullLeft() throws {
         let fromNull = try check("fill_null Score with Score * 2")

@@ -85,6 +85,12 @@ public struct Lexer {
             default: return false
             }
         }
+        /// A statement's end is just after its last token, so "found end of statement" points
+        /// there, not at the line's first column.
+        func endOfStatement() -> SourceSpan {
+            guard let last = tokens.last else { return SourceSpan(line: lastLine, column: 1, length: 1) }
+            return SourceSpan(line: last.span.line, column: last.span.column + last.span.length, length: 1)
+        }
         for (index, rawLine) in lines.enumerated() {
             let lineNumber = index + 1
             var chars = Array(rawLine)
@@ -92,7 +98,7 @@ public struct Lexer {
             if chars.last == "\r" { chars.removeLast() }
             guard let first = chars.firstIndex(where: { $0 != " " && $0 != "\t" }) else { continue }
             if first == 0, depth == 0, chars.count >= 2, chars[0] == "#", chars[1] == "#" {
-                if !atBoundary() { tokens.append(Token(kind: .newline, span: SourceSpan(line: lastLine, column: 1, length: 1))) }
+                if !atBoundary() { tokens.append(Token(kind: .newline, span: endOfStatement())) }
                 var text = String(chars[2...])
                 if text.hasPrefix(" ") { text.removeFirst() }
                 tokens.append(Token(kind: .narrative(text), span: SourceSpan(line: lineNumber, column: 1, length: chars.count)))
@@ -107,7 +113,7 @@ public struct Lexer {
             if !atBoundary() {
                 let continues = depth > 0 || first > 0 || chars[first] == "|"
                 if !continues {
-                    tokens.append(Token(kind: .newline, span: SourceSpan(line: lastLine, column: 1, length: 1)))
+                    tokens.append(Token(kind: .newline, span: endOfStatement()))
                 }
             }
             scanLine(chars, from: first, line: lineNumber, depth: &depth, into: &tokens)
@@ -115,7 +121,7 @@ public struct Lexer {
         }
         if depth > 0 { reportUnclosed(upTo: lastLine) }
         countHabits()
-        if !atBoundary() { tokens.append(Token(kind: .newline, span: SourceSpan(line: lastLine, column: 1, length: 1))) }
+        if !atBoundary() { tokens.append(Token(kind: .newline, span: endOfStatement())) }
         tokens.append(Token(kind: .eof, span: SourceSpan(line: lastLine + 1, column: 1, length: 1)))
         return tokens
     }
