@@ -166,3 +166,30 @@ final class Tester28FillNullTests: XCTestCase {
         }
     }
 }
+
+/// The enums in the store (issue #28) keep every output's words: `tally report --history` names a
+/// check's series "failing rows", as it did when the kind was text, not the case's name.
+final class Tester28StoreTests: XCTestCase {
+    func testHistorySaysFailingRowsAndTotal() throws {
+        let scratch = try Scratch()
+        _ = try scratch.write("s.csv", "School,Score\nA,1\nA,2\nB,3\n")
+        _ = try scratch.write(
+            "h.playbook",
+            """
+            load s from "s.csv"
+            counts = s | aggregate n = count() by School
+            big = counts | filter n > 1
+            assert big is empty severity warning message "small schools"
+            compare counts.n with previous run by School
+
+            """)
+        for _ in 0..<2 {
+            let run = try ReliabilityTests.tally(["run", "h.playbook"], in: scratch.url.path)
+            XCTAssertEqual(run.exit, 0, run.output)
+        }
+        let history = try ReliabilityTests.tally(["report", "--history", "h.playbook"], in: scratch.url.path)
+        XCTAssertEqual(history.exit, 0, history.output)
+        XCTAssertTrue(history.output.contains("small schools (failing rows)"), history.output)
+        XCTAssertFalse(history.output.contains("failingRows"), history.output)
+    }
+}
