@@ -53,6 +53,8 @@ final class Tester28Tests: XCTestCase {
         let run = try ReliabilityTests.tally(["run", "m.playbook", "--junit", "junit.xml", "--report", "rep"], in: scratch.url.path)
         XCTAssertEqual(run.exit, 0, run.output)
         XCTAssertTrue(run.output.contains("SSID: 2 values trimmed"), run.output)
+        // Trimmed, two SSIDs are one: one value, so "appears".
+        XCTAssertTrue(run.output.contains("1 SSID value appears more than once (2 rows)"), run.output)
         let outputs = [json.output, run.output, scratch.read("junit.xml"), scratch.read("rep/report.html"), scratch.read("rep/report.md")]
         for (index, output) in outputs.enumerated() {
             let output = try XCTUnwrap(output, "output \(index) is missing")
