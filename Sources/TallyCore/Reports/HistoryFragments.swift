@@ -106,7 +106,9 @@ public enum HistoryText {
         if h.runs.count > shown.count { out += " (the last \(shown.count) shown; the trend covers all)" }
         let header = ["check or total"] + shown.map { "run \(h.runs[$0].id)" } + ["trend"]
         let rows = h.series.map { s in
-            ["\(s.name) (\(s.kind))"] + shown.map { s.values[$0].map(HTMLFragments.number) ?? "·" } + [HistoryFragments.trend(s.values)]
+            ["\(s.name) (\(s.kind.rawValue))"] + shown.map { s.values[$0].map(HTMLFragments.number) ?? "·" } + [
+                HistoryFragments.trend(s.values)
+            ]
         }
         out += "\n" + TextTable.render(header: header, rows: rows, maxWidth: 60, indent: "  ", rightAlign: Set(1...shown.count))
         return out

@@ -71,7 +71,7 @@ extension Interpreter {
             if !result.passed {
                 let keys = counts.filter { $0 > 1 }.count
                 result.detail =
-                    "\(keys) \(by.map(\.text).joined(separator: ", ")) value\(keys == 1 ? "" : "s") appear more than once (\(duplicated.count) rows)"
+                    "\(keys) \(by.map(\.text).joined(separator: ", ")) value\(keys == 1 ? " appears" : "s appear") more than once (\(duplicated.count) rows)"
             }
         case .rows(let name, let expr):
             let t = try table(name)

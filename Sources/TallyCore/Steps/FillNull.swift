@@ -30,13 +30,26 @@ public struct FillNullStep: StepKind {
 
     public func schema(_ input: Schema, _ ctx: StepCheckContext) throws -> Schema {
         var schema = input
+        // `with null` would fill nothing while the cell said it had.
+        if value.kind == .literal(.null) {
+            throw ctx.error(
+                .mismatchedTypes, "fill_null with null leaves every null as it is", value.span,
+                help: "give the value to put in place of null (with 0)")
+        }
         let valueType = try ctx.typer(input).type(of: value)
+        // Quotes are the fix for a number written where text goes, not for another column or a parameter.
+        let isLiteral = if case .literal = value.kind { true } else { false }
+        var seen: Set<String> = []
         for column in columns {
             let t = try ctx.requireColumn(column, in: input)
+            // Listed twice, the second fill would see no nulls: a slip, not a request.
+            guard seen.insert(column.text).inserted else {
+                throw ctx.error(.duplicateName, "column \"\(column.text)\" is listed twice", column.span, help: "list each column once")
+            }
             if let valueType, !t.isComparable(with: valueType) {
                 throw ctx.error(
                     .mismatchedTypes, "\(column.text) is \(t.rawValue); fill_null cannot put \(valueType.rawValue) in it", value.span,
-                    help: t == .text ? "write the value in quotes" : "give a value of the column's type")
+                    help: t == .text && isLiteral ? "write the value in quotes" : "give a value of the column's type")
             }
             schema.set(column.text, try ctx.typer(input).type(of: coalesce(column)) ?? t)
         }
@@ -49,10 +62,18 @@ public struct FillNullStep: StepKind {
         let evaluator = ctx.evaluator(input)
         for column in columns {
             guard let before = input.column(column.text) else { continue }
-            var nulls = 0
-            for row in 0..<input.rowCount where before.isNull(row) { nulls += 1 }
-            table.setColumn(column.text, try evaluator.evaluate(coalesce(column)))
-            notes.append("\(column.text): \(Format.plural(nulls, "null")) filled")
+            let after = try evaluator.evaluate(coalesce(column))
+            // A value that is itself null on a row (another column's null, 1 / 0) leaves that null:
+            // the cell counts only the nulls really filled and says how many are left.
+            var filled = 0
+            var left = 0
+            for row in 0..<input.rowCount where before.isNull(row) {
+                if after.isNull(row) { left += 1 } else { filled += 1 }
+            }
+            table.setColumn(column.text, after)
+            notes.append(
+                "\(column.text): \(Format.plural(filled, "null")) filled"
+                    + (left > 0 ? ", \(left) left null (the value was null there)" : ""))
         }
         var result = StepResult(keyword: Self.keyword, rowsIn: input.rowCount, rowsOut: table.rowCount)
         result.notes = notes

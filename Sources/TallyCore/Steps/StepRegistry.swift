@@ -133,7 +133,7 @@ public enum StepRegistry {
         FilterStep.self, DeriveStep.self, SelectStep.self, DropStep.self, RenameStep.self, JoinStep.self,
         AggregateStep.self, WindowStep.self, PivotStep.self, UnpivotStep.self, SortStep.self, TakeStep.self,
         DistinctStep.self, UnionStep.self, ValidateStep.self, DiffSnapshotStep.self, LocateStep.self, AnnotateStep.self,
-        FillNullStep.self,
+        FillNullStep.self, TrimStep.self,
     ]
 
     /// The step keywords, in the registry's order.
