@@ -26,6 +26,8 @@ extension LanguageServer {
             } else if let schema = analysis.tables[word] {
                 text = tableDescription(word, schema, doc, definition.node)
             }
+        } else if before.trimmingCharacters(in: .whitespaces).hasSuffix("|"), let step = StepRegistry.kind(word) {
+            text = "```\n\(step.usage)\n```\npipeline step (docs/LANGUAGE.md, Pipeline steps)"
         } else if let function = FunctionRegistry.all[word] {
             text =
                 "```\n\(function.signature)\n```\n"

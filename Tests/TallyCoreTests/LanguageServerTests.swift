@@ -306,6 +306,23 @@ final class LanguageServerTests: XCTestCase {
         XCTAssertTrue(shown.contains("PS -2, TK -1, KN 0"), shown)
     }
 
+    /// A step's keyword after `|` shows its form (each step kind's `usage`), `trim` as a step
+    /// and not as the function of that name.
+    func testHoverOnAStepGivesItsForm() throws {
+        let opened = text + "\nfilled = enrolled | fill_null GradeLevelCode with \"??\" | trim GradeLevelCode\n"
+        let (session, _) = try openSession(opened)
+        let index = try line("filled = ", in: opened)
+        for (prefix, expected) in [
+            ("filled = enrolled | fill_", "fill_null COL, ... with VALUE"),
+            ("filled = enrolled | fill_null GradeLevelCode with \"??\" | tr", "trim COL, ..."),
+        ] {
+            let hover = try session.request(
+                "textDocument/hover", ["textDocument": ["uri": uri], "position": ["line": index, "character": prefix.utf16.count]])
+            let shown = try XCTUnwrap(((hover["result"] as? [String: Any])?["contents"] as? [String: Any])?["value"] as? String)
+            XCTAssertTrue(shown.contains(expected) && shown.contains("pipeline step"), shown)
+        }
+    }
+
     func testHoverDefinitionReferencesAndRename() throws {
         let (session, _) = try openSession()
         let use = try line("primaries")

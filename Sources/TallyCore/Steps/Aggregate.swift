@@ -5,6 +5,7 @@ import TallyModel
 /// For example: `| aggregate students = count() by SchoolOfAttendance, GradeLevelCode`.
 public struct AggregateStep: StepKind {
     public static let keyword = "aggregate"
+    public static let usage = "aggregate NAME = FUNC(...), ... [by KEY, ...] — one row per key: count(), count_distinct, sum, min, max, avg"
     typealias Item = (name: Name, function: Name, argument: Expr?)
     var items: [Item]
     var by: [Name]

@@ -4,6 +4,7 @@ import TallyModel
 /// predicted each error CALPADS reported.
 public struct AnnotateStep: StepKind {
     public static let keyword = "annotate"
+    public static let usage = "annotate with FINDINGS — whether Tally's rules predicted each CALPADS error"
     var findings: Name
 
     public static func parse(_ p: inout Parser) throws -> Self {

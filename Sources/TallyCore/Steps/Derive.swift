@@ -3,6 +3,7 @@ import TallyModel
 /// `derive NAME = EXPR, ...`: adds or replaces columns; later items see earlier ones.
 public struct DeriveStep: StepKind {
     public static let keyword = "derive"
+    public static let usage = "derive NAME = EXPR, ... — add or replace columns; later items see earlier ones"
     var items: [(Name, Expr)]
 
     public static func parse(_ p: inout Parser) throws -> Self {

@@ -4,6 +4,8 @@ import TallyModel
 /// removed and changed since the table was last snapshot under NAME (the QA store).
 public struct DiffSnapshotStep: StepKind {
     public static let keyword = "diff"
+    public static let usage =
+        #"diff snapshot "NAME" [as of RUN_ID | as of "LABEL"] [scope (P, ...)] — rows added, removed and changed since the snapshot"#
     /// The snapshot's name.
     public var name: String
     var asOf: SnapshotBaseline?

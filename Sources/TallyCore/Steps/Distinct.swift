@@ -3,6 +3,7 @@ import TallyModel
 /// `distinct [by COL, ...]`: the first row of each key (of every column without `by`).
 public struct DistinctStep: StepKind {
     public static let keyword = "distinct"
+    public static let usage = "distinct [by COL, ...] — the first row of each key (of every column without by)"
     var by: [Name]
 
     public static func parse(_ p: inout Parser) throws -> Self {

@@ -3,6 +3,7 @@ import TallyModel
 /// `drop COL, ...`: every column but these.
 public struct DropStep: StepKind {
     public static let keyword = "drop"
+    public static let usage = "drop COL, ... — every column but these"
     var names: [Name]
 
     public static func parse(_ p: inout Parser) throws -> Self { Self(names: try p.nameList("a column name")) }

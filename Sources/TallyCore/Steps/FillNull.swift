@@ -8,10 +8,17 @@ import TallyModel
 /// It is `derive COL = coalesce(COL, VALUE)` for each column, through the same evaluator.
 public struct FillNullStep: StepKind {
     public static let keyword = "fill_null"
+    public static let usage = "fill_null COL, ... with VALUE — the nulls of these columns become VALUE"
     var columns: [Name]
     var value: Expr
 
     public static func parse(_ p: inout Parser) throws -> Self {
+        // `fill_null with 0`: the columns were left out (with would be read as one).
+        if p.current.isKeyword("with"), !p.peek().isSymbol(","), !p.peek().isKeyword("with") {
+            throw p.error(
+                .unexpectedToken, "fill_null names the columns to fill before with", p.current.span,
+                help: "write: fill_null COLUMN, ... with VALUE")
+        }
         let columns = try p.nameList("a column whose nulls to fill")
         guard p.acceptKeyword("with") else { throw p.unexpected("\"with\" and the value to put in place of null (with 0)") }
         return Self(columns: columns, value: try p.parseExpression())

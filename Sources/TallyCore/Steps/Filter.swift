@@ -5,6 +5,7 @@ import TallyModel
 /// For example: `| filter EnrollmentStatusCode in ("10", "30")`.
 public struct FilterStep: StepKind {
     public static let keyword = "filter"
+    public static let usage = "filter CONDITION — keep the rows where it is true (the cell counts rows dropped for false and for null)"
     var expr: Expr
 
     /// The condition (the watch page's table view filters through this step).

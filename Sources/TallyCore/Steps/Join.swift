@@ -5,6 +5,8 @@ import TallyModel
 /// from the right as `TABLE_COLUMN`.
 public struct JoinStep: StepKind {
     public static let keyword = "join"
+    public static let usage =
+        "join [inner|left|full|anti|semi] TABLE on KEY [== KEY2], ... [expect one-to-one|many-to-one|one-to-many] — a hash join; null keys never match"
     var kind: JoinKind
     var table: Name
     var keys: [(left: Name, right: Name)]

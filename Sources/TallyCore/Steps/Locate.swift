@@ -4,6 +4,7 @@ import TallyModel
 /// numbers), by Local Record ID or SSID, in the submitted file or the map an export wrote.
 public struct LocateStep: StepKind {
     public static let keyword = "locate"
+    public static let usage = "locate in TABLE — the record each CALPADS error is about: source_file, source_line, located_by"
     var target: Name
 
     public static func parse(_ p: inout Parser) throws -> Self {

@@ -11,6 +11,7 @@ import TallyModel
 /// the others.
 public struct PivotStep: StepKind {
     public static let keyword = "pivot"
+    public static let usage = "pivot values FUNC(...) [by KEY, ...] across COLUMN [in (VALUE, ...)] — a column per value of COLUMN"
     static let missingName = "(missing)"
     var functionName: Name
     var argument: Expr?

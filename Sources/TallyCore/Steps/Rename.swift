@@ -3,6 +3,7 @@ import TallyModel
 /// `rename OLD as NEW, ...` (or `OLD to NEW`): the same columns under new names.
 public struct RenameStep: StepKind {
     public static let keyword = "rename"
+    public static let usage = "rename OLD as NEW, ... — the same columns under new names"
     var items: [(from: Name, to: Name)]
 
     public static func parse(_ p: inout Parser) throws -> Self {

@@ -3,6 +3,7 @@ import TallyModel
 /// `select COL [as NEW], ...`: keeps these columns, in this order, renaming some.
 public struct SelectStep: StepKind {
     public static let keyword = "select"
+    public static let usage = "select COL [as NEW], ... — keep these columns, in this order"
     var items: [(source: Name, alias: Name?)]
 
     public static func parse(_ p: inout Parser) throws -> Self {

@@ -3,6 +3,7 @@ import TallyModel
 /// `sort COL [desc], ...`: a stable sort, nulls last.
 public struct SortStep: StepKind {
     public static let keyword = "sort"
+    public static let usage = "sort COL [desc], ... — stable, nulls last"
     var items: [(Name, descending: Bool)]
 
     public static func parse(_ p: inout Parser) throws -> Self {

@@ -87,6 +87,8 @@ public protocol RunServices: AnyObject {
 public protocol StepKind: Sendable {
     /// The word after `|`.
     static var keyword: String { get }
+    /// Its form and what it does, in one line (`tally lsp` shows it on hover).
+    static var usage: String { get }
     /// Reads the step after its keyword (the parser stands on the next token).
     static func parse(_ parser: inout Parser) throws -> Self
     /// The output schema, or a diagnostic naming the playbook's line and column.

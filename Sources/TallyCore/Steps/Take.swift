@@ -3,6 +3,7 @@ import TallyModel
 /// `take N`: the first N rows.
 public struct TakeStep: StepKind {
     public static let keyword = "take"
+    public static let usage = "take N — the first N rows"
     var count: Int
 
     public static func parse(_ p: inout Parser) throws -> Self { Self(count: try p.integer("a row count")) }

@@ -8,6 +8,7 @@ import TallyModel
 /// It is `derive COL = nullif(trim(COL), "")` for each column, through the same evaluator.
 public struct TrimStep: StepKind {
     public static let keyword = "trim"
+    public static let usage = "trim COL, ... — spaces, tabs and line breaks removed around these text columns' values"
     var columns: [Name]
 
     public static func parse(_ p: inout Parser) throws -> Self {

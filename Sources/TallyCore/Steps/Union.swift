@@ -3,6 +3,7 @@ import TallyModel
 /// `union TABLE`: appends the rows of a table with the same columns (matched by name).
 public struct UnionStep: StepKind {
     public static let keyword = "union"
+    public static let usage = "union TABLE — append the rows of a table with the same columns"
     var other: Name
 
     public init(other: Name) { self.other = other }

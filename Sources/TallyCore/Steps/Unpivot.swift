@@ -8,6 +8,7 @@ import TallyModel
 /// the table's order), and keep their source file and line.
 public struct UnpivotStep: StepKind {
     public static let keyword = "unpivot"
+    public static let usage = "unpivot COL, ... into NAME, VALUE / unpivot all except KEY, ... into NAME, VALUE — columns back into rows"
     var columns: [Name]
     var except: Bool
     var into: Name

@@ -4,6 +4,7 @@ import TallyModel
 /// type over the table (and the partner files of the with-list), a row per finding.
 public struct ValidateStep: StepKind {
     public static let keyword = "validate"
+    public static let usage = "validate calpads TYPE [with TABLE, ...] — a row per CALPADS rule finding (tally rules TYPE lists them)"
     var layout: Name
     var with: [Name]
 

@@ -9,6 +9,8 @@ import TallyModel
 /// function is one pass over that order.
 public struct WindowStep: StepKind {
     public static let keyword = "window"
+    public static let usage =
+        "window NAME = FUNC(...), ... [by KEY, ...] [order by COL [desc], ...] — row_number, rank, lag, lead, running count and sum"
     typealias Item = (name: Name, function: Name, argument: Expr?)
     static let functions = ["row_number", "rank", "lag", "lead", "count", "sum"]
     var items: [Item]
