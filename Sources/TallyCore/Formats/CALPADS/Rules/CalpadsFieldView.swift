@@ -158,6 +158,9 @@ extension CalpadsValidator {
         private var slotColumn: [Int]
         private let columns: [Column]
         private var made: [FieldView?]
+        /// Joins of this table with a partner's (`Join.shared`), by the partner's views and fields:
+        /// SENR's rules join SINF on the SSID three times in one validate.
+        var joins: [Pair<ObjectIdentifier, [String]>: Join] = [:]
 
         init(_ table: Table) {
             slotName = Array(repeating: "", count: 256)
@@ -270,6 +273,16 @@ extension CalpadsValidator {
     /// hashing a `String` (or a pair of them) per record on each side.
     struct Join {
         let own: [Int32], other: [Int32], count: Int
+
+        /// The join of `r` and `o` on `fields`, made once per pair of `Record`s (their views are
+        /// shared by every rule of one validate call).
+        static func shared(_ r: Record, _ o: Record, on fields: [String]) -> Join {
+            let key = Pair(ObjectIdentifier(o.views), fields)
+            if let join = r.views.joins[key] { return join }
+            let join = Join(r, o, on: fields)
+            r.views.joins[key] = join
+            return join
+        }
 
         init(_ r: Record, _ o: Record, on fields: [String]) {
             let views = fields.map { r.view($0) }, otherViews = fields.map { o.view($0) }

@@ -163,7 +163,7 @@ extension CalpadsValidator {
     }
 
     /// Rules across one student's records: overlaps, several open primaries, duplicates, no SINF.
-    static func enrollmentCrossRecordRules(_ r: Record, sinf: Table?) -> [Finding] {
+    static func enrollmentCrossRecordRules(_ r: Record, sinf: Record?) -> [Finding] {
         var out: [Finding] = []
         let distantFuture = Int32.max
         // Each student with several records (a row's findings come from its own student only,
@@ -222,9 +222,9 @@ extension CalpadsValidator {
             }
         }
         out += graduateRules(r) + (sinf.map { usSchoolDateRules(r, sinf: $0) } ?? [])
-        if let sinf, sinf.column("SSID") != nil {
+        if let sinf, sinf.table.column("SSID") != nil {
             // The SSIDs SINF has, by the SSID's dense id across both files (`Join`).
-            let join = Join(r, Record(sinf), on: ["SSID"]), ssids = r.view("SSID")
+            let join = Join.shared(r, sinf, on: ["SSID"]), ssids = r.view("SSID")
             var known = [Bool](repeating: false, count: join.count)
             for id in join.other where id >= 0 { known[Int(id)] = true }
             for row in 0..<r.table.rowCount {

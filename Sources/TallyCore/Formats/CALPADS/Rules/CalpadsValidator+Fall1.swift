@@ -25,15 +25,15 @@ extension CalpadsValidator {
     /// within an enrollment at its School of Attendance (start to exit, inclusive; an open record
     /// may outlast an exited enrollment); any other record overlaps one and, if it ends, ends by
     /// the exit date.
-    static func programEnrollmentRules(_ r: Record, senr: Table?, file: String) throws -> [Finding] {
-        guard let senr else { return [] }
+    static func programEnrollmentRules(_ r: Record, senr e: Record?, file: String) throws -> [Finding] {
+        guard let e else { return [] }
         try requireColumns(
-            ["SSID", "SchoolOfAttendance", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: "SPRG",
+            ["SSID", "SchoolOfAttendance", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: e.table, of: "SENR", for: "SPRG",
             file: file)
         // The SENR records of each student and school (`Join`, `IDGroups`): a no-show (N470 on or
         // before the start) was never enrolled; another exit before the start is SENR0018's
         // finding, and the enrollment counts as open here.
-        let e = Record(senr), join = Join(r, e, on: ["SSID", "SchoolOfAttendance"])
+        let join = Join.shared(r, e, on: ["SSID", "SchoolOfAttendance"])
         let enrollmentStarts = e.view("EnrollmentSchoolStartDate"), enrollmentExits = e.view("EnrollmentSchoolExitDate")
         let noShow = Verdicts(e.view("StudentExitReasonCode")) { $0 == "N470" }
         let spans = IDGroups(join.other, count: join.count) { row in
@@ -98,7 +98,7 @@ extension CalpadsValidator {
         return status == "10" || (status == "30" && Int(exit ?? distantFuture) - Int(start) > 30)
     }
 
-    static func fall1EnrollmentRules(_ r: Record, _ layout: CalpadsLayout, partners: CalpadsPartners) -> [Finding] {
+    static func fall1EnrollmentRules(_ r: Record, _ layout: CalpadsLayout, with partners: [String: Record]) -> [Finding] {
         var out: [Finding] = []
         let byStudent = r.groups("SSID")
         // The file's active year: its latest Academic Year ID (CERT112 looks at the year before it).
@@ -168,15 +168,14 @@ extension CalpadsValidator {
     /// non-ADA enrollment (10, 30, 50) has a SINF record overlapping it with ethnicity or race data
     /// (a Hispanic Ethnicity Indicator or a race code, or the missing indicators set to Y). A student
     /// with no SINF record at all is SENR-NO-SINF's finding.
-    static func raceDataRules(_ r: Record, _ layout: CalpadsLayout, sinf: Table) -> [Finding] {
-        let s = Record(sinf)
+    static func raceDataRules(_ r: Record, _ layout: CalpadsLayout, sinf s: Record) -> [Finding] {
         let hispanic = s.view("StudentHispanicEthnicityIndicator")
         let races = (1...5).map { s.view("StudentRace\($0)Code") }
         let ethnicityMissing = Verdicts(s.view("StudentEthnicityMissingIndicator")) { $0 == "Y" }
         let raceMissing = Verdicts(s.view("StudentRaceMissingIndicator")) { $0 == "Y" }
         let effectiveStarts = s.view("EffectiveStartDate"), effectiveEnds = s.view("EffectiveEndDate")
         // Each student's SINF records (`Join` on the SSID, `IDGroups`).
-        let join = Join(r, s, on: ["SSID"]), records = IDGroups(join.other, count: join.count)
+        let join = Join.shared(r, s, on: ["SSID"]), records = IDGroups(join.other, count: join.count)
         func span(_ row: Int) -> (start: Int32, end: Int32?, data: Bool) {
             let data =
                 hispanic?.text(row) != nil || ethnicityMissing[row]
@@ -214,15 +213,14 @@ extension CalpadsValidator {
     /// whose latest English language acquisition status is EL, with a primary (10) or short-term
     /// (30) enrollment lasting more than 30 days (CERT146: any primary one), has a language
     /// instruction program record (300-307) at the school overlapping the enrollment.
-    static func languageProgramRules(_ r: Record, _ layout: CalpadsLayout, sela: Table, sprg: Table) -> [Finding] {
-        let l = Record(sela), p = Record(sprg)
+    static func languageProgramRules(_ r: Record, _ layout: CalpadsLayout, sela l: Record, sprg p: Record) -> [Finding] {
         // Each student's latest status (the last listed of the latest date), by the SSID's dense id
         // across SENR and SELA (`Join`).
-        let students = Join(r, l, on: ["SSID"])
+        let students = Join.shared(r, l, on: ["SSID"])
         var latest = [(start: Int32, el: Bool)?](repeating: nil, count: students.count)
         let selaStatuses = l.view("EnglishAcquisitionStatusCode"), statusStarts = l.view("EnglishLanguageAcquisitionStatusStartDate")
         let isEL = Verdicts(selaStatuses) { $0 == "EL" }
-        for row in 0..<sela.rowCount {
+        for row in 0..<l.table.rowCount {
             let id = Int(students.other[row])
             guard id >= 0, selaStatuses?.text(row) != nil else { continue }
             let start = statusStarts?.date(row) ?? 0
@@ -230,7 +228,7 @@ extension CalpadsValidator {
             latest[id] = (start, isEL[row])
         }
         // Each student's language instruction programs at a school (`Join`, `IDGroups`).
-        let atSchool = Join(r, p, on: ["SSID", "SchoolOfAttendance"])
+        let atSchool = Join.shared(r, p, on: ["SSID", "SchoolOfAttendance"])
         let programStarts = p.view("EducationProgramMembershipStartDate"), programEnds = p.view("EducationProgramMembershipEndDate")
         let language = Verdicts(p.view("EducationProgramCode")) { code in Int(code).map { (300...307).contains($0) } ?? false }
         let programs = IDGroups(atSchool.other, count: atSchool.count) { language[$0] && programStarts?.date($0) != nil }
@@ -274,7 +272,7 @@ extension CalpadsValidator {
     static let englishOrSignTo2022: Set<String> = ["00", "37"], englishOrSign2023: Set<String> = ["eng", "sgn"],
         englishOrSignFrom2024: Set<String> = ["eng", "ase"]
 
-    static func fall1LanguageRules(_ r: Record, _ layout: CalpadsLayout, senr: Table?, file: String) throws -> [Finding] {
+    static func fall1LanguageRules(_ r: Record, _ layout: CalpadsLayout, senr: Record?, file: String) throws -> [Finding] {
         var out: [Finding] = []
         let statuses = r.view("EnglishAcquisitionStatusCode"), languages = r.view("PrimaryLanguageCode")
         let starts = r.view("EnglishLanguageAcquisitionStatusStartDate"), corrections = r.view("CorrectionReasonCode")
@@ -333,16 +331,15 @@ extension CalpadsValidator {
     /// CERT106 (warning), SELA with senr: a student with a primary (10) enrollment in a grade other
     /// than AD, IN, TD or PS whose latest status is TBD started it less than 30 days (90 before
     /// 2021-22) before Census Day (the first Wednesday in October). The finding is on the TBD record.
-    static func tbdRules(_ r: Record, _ layout: CalpadsLayout, senr: Table, file: String) throws -> [Finding] {
-        try requireColumns(["SSID", "EnrollmentStatusCode", "GradeLevelCode"], in: senr, of: "SENR", for: "SELA", file: file)
-        let e = Record(senr)
+    static func tbdRules(_ r: Record, _ layout: CalpadsLayout, senr e: Record, file: String) throws -> [Finding] {
+        try requireColumns(["SSID", "EnrollmentStatusCode", "GradeLevelCode"], in: e.table, of: "SENR", for: "SELA", file: file)
         // The students with a primary enrollment, and each student's latest status record, by the
         // SSID's dense id across SELA and SENR (`Join`).
-        let students = Join(r, e, on: ["SSID"])
+        let students = Join.shared(r, e, on: ["SSID"])
         var primary = [Bool](repeating: false, count: students.count)
         let isPrimary = Verdicts(e.view("EnrollmentStatusCode")) { $0 == "10" }
         let counted = Verdicts(e.view("GradeLevelCode")) { !["AD", "IN", "TD", "PS"].contains($0) }
-        for row in 0..<senr.rowCount where students.other[row] >= 0 && isPrimary[row] && counted[row] {
+        for row in 0..<e.table.rowCount where students.other[row] >= 0 && isPrimary[row] && counted[row] {
             primary[Int(students.other[row])] = true
         }
         var latest = [Int](repeating: -1, count: students.count)

@@ -239,15 +239,15 @@ extension CalpadsValidator {
 
     /// `validate calpads SELA with senr`: the student has an enrollment in the LEA. (SPRG with senr
     /// is GERR0005, `programEnrollmentRules`.)
-    static func enrolledRules(_ r: Record, type: String, senr: Table?, file: String) throws -> [Finding] {
-        guard let senr else { return [] }
+    static func enrolledRules(_ r: Record, type: String, senr e: Record?, file: String) throws -> [Finding] {
+        guard let e else { return [] }
         try requireColumns(
-            ["SSID", "ReportingLEA", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: type, file: file)
-        let e = Record(senr)
+            ["SSID", "ReportingLEA", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: e.table, of: "SENR", for: type,
+            file: file)
         // The student and LEA as one dense id across both files (`Join`): which have an enrollment.
-        let join = Join(r, e, on: ["SSID", "ReportingLEA"]), starts = e.view("EnrollmentSchoolStartDate")
+        let join = Join.shared(r, e, on: ["SSID", "ReportingLEA"]), starts = e.view("EnrollmentSchoolStartDate")
         var enrolled = [Bool](repeating: false, count: join.count)
-        for row in 0..<senr.rowCount where join.other[row] >= 0 && starts?.date(row) != nil { enrolled[Int(join.other[row])] = true }
+        for row in 0..<e.table.rowCount where join.other[row] >= 0 && starts?.date(row) != nil { enrolled[Int(join.other[row])] = true }
         let rule = "SELA-NO-ENROLLMENT", years = RuleYears(rule)
         let ssids = r.view("SSID"), leas = r.view("ReportingLEA")
         var out: [Finding] = []

@@ -24,7 +24,7 @@ public enum CalpadsValidator {
     struct Record {
         let table: Table
         let columns: [String: Column]
-        private let views: Views
+        let views: Views
 
         init(_ table: Table) {
             self.table = table
@@ -95,25 +95,28 @@ public enum CalpadsValidator {
                 help: Suggest.help(for: type, in: CalpadsLayouts.types, noun: "layouts"))
         }
         let record = Record(table)
+        // One `Record` per partner file for the whole call: its views (and the joins made on
+        // them) are shared by every rule that reads the file, not made again by each.
+        let with = partners.byType.mapValues { Record($0) }
         var findings: [Finding] = []
         findings += fieldRules(record, layout) + declarativeRules(record, type: type, layout)
         switch type {
         case "SENR":
             findings +=
-                enrollmentRules(record, layout) + enrollmentCrossRecordRules(record, sinf: partners["SINF"])
+                enrollmentRules(record, layout) + enrollmentCrossRecordRules(record, sinf: with["SINF"])
                 + (try absenceNeededRules(record, layout, stas: partners["STAS"], file: file))
-                + fall1EnrollmentRules(record, layout, partners: partners)
+                + fall1EnrollmentRules(record, layout, with: with)
                 + (try courseDataNeededRules(record, scse: partners["SCSE"], scsc: partners["SCSC"], file: file))
         case "SINF": findings += studentInformationRules(record) + raceRules(record, prefix: "Student", rule: "SINF0046")
         case "SPRG":
             findings +=
                 programRules(record, layout) + mealProgramYearRules(record, layout)
-                + (try programEnrollmentRules(record, senr: partners["SENR"], file: file)) + openProgramRules(record, layout)
+                + (try programEnrollmentRules(record, senr: with["SENR"], file: file)) + openProgramRules(record, layout)
         case "SELA":
             findings +=
                 englishRules(record, layout) + englishSequenceRules(record, layout)
-                + (try enrolledRules(record, type: type, senr: partners["SENR"], file: file))
-                + (try fall1LanguageRules(record, layout, senr: partners["SENR"], file: file))
+                + (try enrolledRules(record, type: type, senr: with["SENR"], file: file))
+                + (try fall1LanguageRules(record, layout, senr: with["SENR"], file: file))
         case "SASS":
             findings +=
                 try staffRules(record, sdem: partners["SDEM"], file: file) + staffFTERules(record, layout)
