@@ -30,10 +30,16 @@ extension CalpadsValidator {
                 } else {
                     for code in c { used[Int(code)] = true }
                 }
-                strings = (0..<dictionary.count).map { code -> String? in
-                    guard used[code] else { return nil }
-                    let s = dictionary[Int32(code)]
-                    return s.isEmpty ? nil : s
+                // From the dictionary's bytes, taken once: its subscript takes a lock per value, and
+                // an ID column has a value per record.
+                let packed = dictionary.packed
+                strings = packed.arena.withUnsafeBufferPointer { arena in
+                    (0..<dictionary.count).map { code -> String? in
+                        guard used[code], packed.lengths[code] > 0 else { return nil }
+                        let start = packed.starts[code]
+                        return String(
+                            decoding: UnsafeBufferPointer(rebasing: arena[start..<start + Int(packed.lengths[code])]), as: UTF8.self)
+                    }
                 }
                 days = []
             case .date(let d):
@@ -98,6 +104,9 @@ extension CalpadsValidator {
             var out: [Int] = []
             if isText {
                 for row in 0..<codes.count where isNull(row) || strings[Int(codes[row])] == nil { out.append(row) }
+            } else if !days.isEmpty {
+                // A date's text is never empty: only nulls (not formatting a date per row).
+                for row in 0..<days.count where isNull(row) { out.append(row) }
             } else {
                 for row in 0..<column.count where text(row) == nil { out.append(row) }
             }
@@ -161,6 +170,12 @@ extension CalpadsValidator {
         /// Joins of this table with a partner's (`Join.shared`), by the partner's views and fields:
         /// SENR's rules join SINF on the SSID three times in one validate.
         var joins: [Pair<ObjectIdentifier, [String]>: Join] = [:]
+        /// Each row's start year of its Academic Year ID (`Int32.min`: none), made once: most
+        /// rules ask it of every row, and a name lookup per row per rule added up.
+        lazy var startYears: [Int32] = {
+            guard let view = self["AcademicYearID"], let n = columns.first?.count else { return [] }
+            return (0..<n).map { row in view.startYear(row).map { Int32(clamping: $0) } ?? Int32.min }
+        }()
 
         init(_ table: Table) {
             slotName = Array(repeating: "", count: 256)
