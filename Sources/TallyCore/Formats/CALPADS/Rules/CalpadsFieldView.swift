@@ -61,6 +61,13 @@ extension CalpadsValidator {
             return s.isEmpty ? nil : s
         }
 
+        /// Whether the row has text (`text(row) != nil`), without making or retaining the `String`.
+        func hasText(_ row: Int) -> Bool {
+            if isNull(row) { return false }
+            if isText { return strings[Int(codes[row])] != nil }
+            return !days.isEmpty || text(row) != nil
+        }
+
         func date(_ row: Int) -> Int32? {
             if isNull(row) || days.isEmpty { return nil }
             return days[row]
