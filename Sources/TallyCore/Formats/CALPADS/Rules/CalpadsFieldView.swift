@@ -61,6 +61,8 @@ extension CalpadsValidator {
             return s.isEmpty ? nil : s
         }
 
+        var isTextOrDate: Bool { isText || !days.isEmpty }
+
         /// Whether the row has text (`text(row) != nil`), without making or retaining the `String`.
         func hasText(_ row: Int) -> Bool {
             if isNull(row) { return false }

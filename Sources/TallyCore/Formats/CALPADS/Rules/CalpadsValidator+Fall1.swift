@@ -89,15 +89,6 @@ extension CalpadsValidator {
         return first + Int32((6 - weekday + 7) % 7)
     }
 
-    /// A primary enrollment for the concurrent-enrollment rules: status 10, or 30 lasting more than
-    /// 30 days; an N470 no-show (exit on or before the start) is none.
-    static func isPrimary(_ r: Record, _ row: Int) -> Bool {
-        let status = r.text("EnrollmentStatusCode", row), start = r.date("EnrollmentSchoolStartDate", row) ?? 0
-        let exit = r.date("EnrollmentSchoolExitDate", row)
-        if r.text("StudentExitReasonCode", row) == "N470", let exit, exit <= start { return false }
-        return status == "10" || (status == "30" && Int(exit ?? distantFuture) - Int(start) > 30)
-    }
-
     static func fall1EnrollmentRules(_ r: Record, _ layout: CalpadsLayout, with partners: [String: Record]) -> [Finding] {
         var out: [Finding] = []
         let byStudent = r.groups("SSID")
@@ -139,22 +130,28 @@ extension CalpadsValidator {
         }
         // CERT041: overlapping primary enrollments of one student in two LEAs (a concurrent
         // enrollment; within one LEA it is SENR0027).
+        // A primary enrollment here: status 10, or 30 lasting more than 30 days; an N470 no-show
+        // (exit on or before the start) is none. LEAs compared by dense id (equal ids, equal texts).
+        let leas = r.view("ReportingLEA"), statuses = r.view("EnrollmentStatusCode"), cert041 = RuleYears("CERT041")
+        let primary = Verdicts(statuses) { $0 == "10" }, shortTerm = Verdicts(statuses) { $0 == "30" }
         for (_, rows) in byStudent?.repeated ?? [] {
-            let primaries = rows.filter { isPrimary(r, $0) }
+            let primaries = rows.filter { row in
+                let start = starts?.date(row) ?? 0, exit = exits?.date(row)
+                if noShow[row], let exit, exit <= start { return false }
+                return primary[row] || (shortTerm[row] && Int(exit ?? distantFuture) - Int(start) > 30)
+            }
             for (k, row) in primaries.enumerated() {
                 let year = yearStart(r, row, layout)
-                guard active("CERT041", year), let start = r.date("EnrollmentSchoolStartDate", row) else { continue }
-                let exit = r.date("EnrollmentSchoolExitDate", row) ?? distantFuture
+                guard cert041.contains(year), let start = starts?.date(row) else { continue }
+                let exit = exits?.date(row) ?? distantFuture, lea = leas?.id(row)
                 if let other = primaries[..<k].first(where: { o in
-                    r.text("ReportingLEA", o) != r.text("ReportingLEA", row)
-                        && (r.date("EnrollmentSchoolStartDate", o) ?? 0) <= exit
-                        && (r.date("EnrollmentSchoolExitDate", o) ?? distantFuture) >= start
+                    leas?.id(o) != lea && (starts?.date(o) ?? 0) <= exit && (exits?.date(o) ?? distantFuture) >= start
                 }) {
                     out.append(
                         Finding(
                             rule: "CERT041", field: "EnrollmentSchoolStartDate", value: ymd(start),
                             message:
-                                "overlaps the student's primary enrollment in LEA \(r.text("ReportingLEA", other) ?? "") at school \(r.text("SchoolOfAttendance", other) ?? "")",
+                                "overlaps the student's primary enrollment in LEA \(leas?.text(other) ?? "") at school \(schools?.text(other) ?? "")",
                             row: row))
                 }
             }

@@ -54,6 +54,13 @@ public enum CalpadsValidator {
         /// combined field by field).
         func keyIDs(_ fields: [String]) -> [Int] {
             let n = table.rowCount
+            // Text and date fields: `KeyEncoder` numbers the codes and day numbers (array-indexed
+            // or in its integer table); an empty text is blank here, as in `FieldView.text`.
+            let keyViews = fields.compactMap { views[$0] }
+            if !fields.isEmpty, keyViews.count == fields.count, keyViews.allSatisfy({ $0.isTextOrDate }) {
+                let ids = KeyEncoder.encode([keyViews.map(\.column)]).ids[0]
+                return (0..<n).map { row in ids[row] < 0 || keyViews.contains { !$0.hasText(row) } ? -1 : Int(ids[row]) }
+            }
             var ids = [Int](repeating: 0, count: n)
             for (k, field) in fields.enumerated() {
                 guard let view = views[field] else { return [Int](repeating: -1, count: n) }
