@@ -410,15 +410,20 @@ extension CalpadsValidator {
                     }
                 }
             case .unique(let keys, let conditions):
-                // The key as one dense id per row (no String joined per record).
-                let ids = r.keyIDs(keys), conds = conditions.map { condition($0, r) }
-                var seen = [Bool](repeating: false, count: (ids.max() ?? -1) + 1)
-                for row in 0..<n where active(row) {
-                    guard conds.allSatisfy({ $0(row, years[row]) == true }), ids[row] >= 0 else { continue }
-                    if seen[ids[row]] {
-                        out.append(finding(rule.fields.first ?? keys[0], row, "repeats another record's \(keys.joined(separator: ", "))"))
+                // A row repeats an earlier counted row's key: looked for among the rows sharing its
+                // most varied field (a student's few records), comparing the fields' atoms, not
+                // among keys numbered across the whole file.
+                let conds = conditions.map { condition($0, r) }, (groups, views) = r.keyGroups(keys)
+                var repeats: [Int] = []
+                for rows in groups {
+                    var seen = SeenKeys(views, rows: rows.count)
+                    for row in rows where active(row) && views.allSatisfy({ $0.hasText(row) }) {
+                        guard conds.allSatisfy({ $0(row, years[row]) == true }) else { continue }
+                        if !seen.insert(row) { repeats.append(row) }
                     }
-                    seen[ids[row]] = true
+                }
+                for row in repeats.sorted() {
+                    out.append(finding(rule.fields.first ?? keys[0], row, "repeats another record's \(keys.joined(separator: ", "))"))
                 }
             case .consistent(let keys, let fields):
                 var first: [String: Int] = [:]

@@ -12,7 +12,7 @@ extension CalpadsValidator {
         /// Date columns: the day numbers.
         private let days: [Int32]
         private let validity: Bitmap?
-        private let isText: Bool
+        let isText: Bool
         /// Start years per code, made on first use (`Record.startYear`).
         private var years: [Int?]?
 
@@ -255,6 +255,11 @@ extension CalpadsValidator {
             return rows[start[id]..<start[id + 1]]
         }
 
+        /// The rows of each value held by more than one row.
+        var repeatedRows: [ArraySlice<Int>] {
+            (0..<(start.count - 1)).compactMap { id in start[id + 1] - start[id] > 1 ? rows[start[id]..<start[id + 1]] : nil }
+        }
+
         /// Each value held by more than one row, with its rows.
         var repeated: [(value: String, rows: ArraySlice<Int>)] {
             var out: [(value: String, rows: ArraySlice<Int>)] = []
@@ -262,6 +267,24 @@ extension CalpadsValidator {
                 out.append((view.value(ofID: id) ?? "", rows[start[id]..<start[id + 1]]))
             }
             return out
+        }
+    }
+
+    /// The keys (the fields' atoms; a missing field's is nil, equal on every row) of the rows
+    /// inserted so far in one `Record.keyGroups` group, as `Set.insert` answers: a list compared
+    /// row by row for a student's few records, a set of atoms when the group is large (every
+    /// record under one placeholder SSID) so that a group of many stays linear.
+    struct SeenKeys {
+        private let views: [FieldView?], large: Bool
+        private var rows: [Int] = [], keys = Set<[Int64]>()
+        init(_ views: [FieldView?], rows: Int) { (self.views, large) = (views, rows > 32) }
+
+        /// Whether the row's key is new (and it is now seen).
+        mutating func insert(_ row: Int) -> Bool {
+            if large { return keys.insert(views.map { $0?.atom(row).map { Int64($0) } ?? -1 }).inserted }
+            if rows.contains(where: { q in views.allSatisfy { $0?.atom(q) == $0?.atom(row) } }) { return false }
+            rows.append(row)
+            return true
         }
     }
 

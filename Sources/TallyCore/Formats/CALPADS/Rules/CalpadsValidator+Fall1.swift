@@ -30,10 +30,12 @@ extension CalpadsValidator {
         try requireColumns(
             ["SSID", "SchoolOfAttendance", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: e.table, of: "SENR", for: "SPRG",
             file: file)
-        // The SENR records of each student and school (`Join`, `IDGroups`): a no-show (N470 on or
-        // before the start) was never enrolled; another exit before the start is SENR0018's
-        // finding, and the enrollment counts as open here.
-        let join = Join.shared(r, e, on: ["SSID", "SchoolOfAttendance"])
+        // The SENR records of each student (`Join` on the SSID alone, `IDGroups`), of whom those
+        // at the program's school are read below (a student has a record or two: comparing the
+        // school's text there is cheaper than numbering SSID and school pairs across two files of
+        // a million records): a no-show (N470 on or before the start) was never enrolled; another
+        // exit before the start is SENR0018's finding, and the enrollment counts as open here.
+        let join = Join.shared(r, e, on: ["SSID"]), enrollmentSchools = e.view("SchoolOfAttendance")
         let enrollmentStarts = e.view("EnrollmentSchoolStartDate"), enrollmentExits = e.view("EnrollmentSchoolExitDate")
         let noShow = Verdicts(e.view("StudentExitReasonCode")) { $0 == "N470" }
         let spans = IDGroups(join.other, count: join.count) { row in
@@ -55,6 +57,7 @@ extension CalpadsValidator {
             guard gerr0005.contains(year), end.map({ $0 >= start }) ?? true else { continue }
             let participating = participates[row]
             let ok = spans[join.own[row]].contains { other in
+                guard enrollmentSchools?.text(other) == school else { return false }
                 let eStart = enrollmentStarts?.date(other) ?? 0
                 let span = (start: eStart, exit: enrollmentExits?.date(other).flatMap { $0 >= eStart ? $0 : nil })
                 var endsByExit = true
@@ -224,8 +227,9 @@ extension CalpadsValidator {
             if let known = latest[id], known.start > start { continue }
             latest[id] = (start, isEL[row])
         }
-        // Each student's language instruction programs at a school (`Join`, `IDGroups`).
-        let atSchool = Join.shared(r, p, on: ["SSID", "SchoolOfAttendance"])
+        // Each student's language instruction programs (`Join` on the SSID, `IDGroups`), of which
+        // those at the enrollment's school count (as in `programEnrollmentRules`).
+        let atSchool = Join.shared(r, p, on: ["SSID"]), programSchools = p.view("SchoolOfAttendance")
         let programStarts = p.view("EducationProgramMembershipStartDate"), programEnds = p.view("EducationProgramMembershipEndDate")
         let language = Verdicts(p.view("EducationProgramCode")) { code in Int(code).map { (300...307).contains($0) } ?? false }
         let programs = IDGroups(atSchool.other, count: atSchool.count) { language[$0] && programStarts?.date($0) != nil }
@@ -245,7 +249,8 @@ extension CalpadsValidator {
             // Over 30 days: a short-term (30) enrollment for CERT146; any enrollment for SENR0644F1.
             guard Int(exit) - Int(start) > 30 || (rule == "CERT146" && primary[row]) else { continue }
             if !programs[atSchool.own[row]].contains(where: {
-                (programStarts?.date($0) ?? 0) <= exit && (programEnds?.date($0) ?? distantFuture) >= start
+                programSchools?.text($0) == school && (programStarts?.date($0) ?? 0) <= exit
+                    && (programEnds?.date($0) ?? distantFuture) >= start
             }) {
                 out.append(
                     Finding(
@@ -369,28 +374,27 @@ extension CalpadsValidator {
     /// SPRG0070: one student has at most one open record (no end date) of a program at a school.
     /// A second record with the same start date is SPRG0249F1's finding (a duplicate).
     static func openProgramRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
-        // The student, school and program as one dense id (`Record.keyIDs`, -1 where one is blank),
-        // and with the start date's atom (0 for a blank start, as the empty text it was): integers
-        // in the sets, not `Pair`s of `String`s per open record.
-        let keys = r.keyIDs(["SSID", "SchoolOfAttendance", "EducationProgramCode"])
-        var seen = Set<Int>(), starts = Set<Int64>(), out: [Finding] = []
-        let ends = r.view("EducationProgramMembershipEndDate"), schools = r.view("SchoolOfAttendance")
-        let codes = r.view("EducationProgramCode"), startAtoms = r.view("EducationProgramMembershipStartDate"),
-            sprg0070 = RuleYears("SPRG0070")
-        for row in 0..<r.table.rowCount {
-            let year = yearStart(r, row, layout)
-            guard sprg0070.contains(year), ends?.date(row) == nil, keys[row] >= 0,
-                let school = schools?.text(row), let code = codes?.text(row)
-            else { continue }
-            let start = startAtoms?.atom(row).map { Int64($0) + 1 } ?? 0
-            let firstOfDate = starts.insert(Int64(keys[row]) << 33 | start).inserted
-            if !seen.insert(keys[row]).inserted, firstOfDate {
-                out.append(
-                    Finding(
-                        rule: "SPRG0070", field: "EducationProgramMembershipEndDate", value: "",
-                        message: "a second open record of program \(code) at school \(school)", row: row))
+        // A student's open records (`Record.keyGroups`: the rows of each SSID, with the school and
+        // program compared by their atoms, and the start date's atom: nil, a blank start, is one
+        // date, as the empty text was), not keys numbered across the whole file.
+        let (groups, keyViews) = r.keyGroups(["SSID", "SchoolOfAttendance", "EducationProgramCode"])
+        let ends = r.view("EducationProgramMembershipEndDate"), startAtoms = r.view("EducationProgramMembershipStartDate")
+        let sprg0070 = RuleYears("SPRG0070")
+        var second: [Int] = []
+        for rows in groups {
+            var keys = SeenKeys(keyViews, rows: rows.count), dated = SeenKeys(keyViews + [startAtoms], rows: rows.count)
+            for row in rows {
+                guard sprg0070.contains(yearStart(r, row, layout)), ends?.date(row) == nil, keyViews.allSatisfy({ $0.hasText(row) })
+                else { continue }
+                let firstOfDate = dated.insert(row)
+                if !keys.insert(row), firstOfDate { second.append(row) }
             }
         }
-        return out
+        let schools = r.view("SchoolOfAttendance"), codes = r.view("EducationProgramCode")
+        return second.sorted().map { row in
+            Finding(
+                rule: "SPRG0070", field: "EducationProgramMembershipEndDate", value: "",
+                message: "a second open record of program \(codes?.text(row) ?? "") at school \(schools?.text(row) ?? "")", row: row)
+        }
     }
 }

@@ -75,6 +75,20 @@ public enum CalpadsValidator {
             return fields.isEmpty ? [Int](repeating: -1, count: n) : ids
         }
 
+        /// Where to look for rows with equal values of `fields`: the rows (ascending) of each
+        /// repeated value of its text field with the most distinct values (a student's records,
+        /// for a key with the SSID), to be compared field by field (`FieldView.atom`) — or, with no
+        /// text field, of each repeated whole key (`keyIDs`). No groups when a field is missing.
+        func keyGroups(_ fields: [String]) -> (groups: [ArraySlice<Int>], views: [FieldView]) {
+            let keyViews = fields.compactMap { views[$0] }
+            guard !fields.isEmpty, keyViews.count == fields.count else { return ([], []) }
+            if let widest = keyViews.filter(\.isText).max(by: { $0.idCount < $1.idCount }) {
+                return (widest.groups.repeatedRows, keyViews)
+            }
+            let ids = keyIDs(fields), count = (ids.max() ?? -1) + 1, byKey = IDGroups(ids.map { Int32($0) }, count: count)
+            return ((0..<count).map { byKey[Int32($0)] }.filter { $0.count > 1 }, keyViews)
+        }
+
         /// The rows of each value of a column (`RowGroups`), made once per `Record`.
         func groups(_ field: String) -> RowGroups? { views[field]?.groups }
 
