@@ -1,3 +1,4 @@
+import Foundation
 import TallyModel
 
 /// How the CALPADS rules read a table: prepared views of its columns (`Record` hands them out),
@@ -146,17 +147,30 @@ extension CalpadsValidator {
         func value(ofID id: Int) -> String? { isText ? strings[id] : otherIDs.values[id] }
 
         /// Ids of a column that is not text (an SSID read as a number, say): its texts numbered.
-        private lazy var otherIDs: (ids: [Int?], values: [String]) = {
+        /// (Made on first use under a lock, as `groups`: rule groups of one validate call run at once.)
+        private var otherIDs: (ids: [Int?], values: [String]) {
+            idsLock.lock(); defer { idsLock.unlock() }
+            if let madeIDs { return madeIDs }
             var index: [String: Int] = [:], values: [String] = [], ids: [Int?] = []
             for row in 0..<column.count {
                 guard let s = text(row) else { ids.append(nil); continue }
                 if let i = index[s] { ids.append(i) } else { index[s] = values.count; ids.append(values.count); values.append(s) }
             }
+            madeIDs = (ids, values)
             return (ids, values)
-        }()
+        }
+        private var madeIDs: (ids: [Int?], values: [String])?
+        private let idsLock = NSLock(), groupsLock = NSLock()
 
         /// The rows of each value of this column (`RowGroups`), made once.
-        lazy var groups = RowGroups(self)
+        var groups: RowGroups {
+            groupsLock.lock(); defer { groupsLock.unlock() }
+            if let madeGroups { return madeGroups }
+            let made = RowGroups(self)
+            madeGroups = made
+            return made
+        }
+        private var madeGroups: RowGroups?
 
         func startYear(_ row: Int) -> Int? {
             guard isText else { return text(row).flatMap(CalpadsLayouts.startYear) }
@@ -207,6 +221,17 @@ extension CalpadsValidator {
         @inline(__always) static func slot(_ name: String) -> Int {
             let u = name.utf8
             return (u.count &* 131 &+ Int(u.first ?? 0) &* 7 &+ Int(u.last ?? 0)) & 255
+        }
+
+        /// Makes every column's view now, a column per core: afterwards looking a name up only reads,
+        /// so the rule groups of one validate call can run at once (`CalpadsValidator.validate`).
+        func makeAll() {
+            var views = made
+            let columns = columns
+            views.withUnsafeMutableBufferPointer { slots in
+                Parallel.forEach(columns.count) { k in if slots[k] == nil { slots[k] = FieldView(columns[k]) } }
+            }
+            made = views
         }
 
         subscript(_ name: String) -> FieldView? {

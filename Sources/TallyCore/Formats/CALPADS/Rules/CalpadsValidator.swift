@@ -119,11 +119,37 @@ public enum CalpadsValidator {
                 help: Suggest.help(for: type, in: CalpadsLayouts.types, noun: "layouts"))
         }
         let record = Record(table)
+        // Every view of the file and each row's start year made now (the views in parallel; a
+        // view's groups and ids are made under a lock): the three rule groups below then only
+        // read the record and run at once,
+        // the file's own rules (the largest) first. Their findings join in the order they always
+        // did; a partner file is read by the file's own rules only.
+        record.views.makeAll()
+        _ = record.views.startYears
         // One `Record` per partner file for the whole call: its views (and the joins made on
         // them) are shared by every rule that reads the file, not made again by each.
         let with = partners.byType.mapValues { Record($0) }
+        let groups: [() throws -> [Finding]] = [
+            { fieldRules(record, layout) }, { declarativeRules(record, type: type, layout) },
+            { try fileRules(record, type: type, layout, with: with, partners: partners, file: file) },
+        ]
+        var results = [Result<[Finding], Error>](repeating: .success([]), count: groups.count)
+        results.withUnsafeMutableBufferPointer { slots in
+            Parallel.forEach(groups.count) { i in
+                let k = (i + groups.count - 1) % groups.count
+                slots[k] = Result { try groups[k]() }
+            }
+        }
         var findings: [Finding] = []
-        findings += fieldRules(record, layout) + declarativeRules(record, type: type, layout)
+        for result in results { findings += try result.get() }
+        return makeTable(findings, type: type, table, record)
+    }
+
+    /// The rules of one file type beyond the field and declarative checks, with the partner files.
+    static func fileRules(
+        _ record: Record, type: String, _ layout: CalpadsLayout, with: [String: Record], partners: CalpadsPartners, file: String
+    ) throws -> [Finding] {
+        var findings: [Finding] = []
         switch type {
         case "SENR":
             findings +=
@@ -163,7 +189,7 @@ public enum CalpadsValidator {
                 + (type == "SCSC" ? try completionEnrolledRules(record, senr: partners["SENR"], file: file) : [])
         default: break
         }
-        return makeTable(findings, type: type, table, record)
+        return findings
     }
 
     static func yearStart(_ r: Record, _ row: Int, _ layout: CalpadsLayout) -> Int {
