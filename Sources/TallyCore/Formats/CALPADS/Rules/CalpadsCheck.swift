@@ -446,13 +446,25 @@ extension CalpadsValidator {
             case .assert(let when, let asserts):
                 let needed = Set((when + asserts).flatMap(CalpadsCheck.fields(of:)))
                 guard needed.allSatisfy({ r.columns[$0] != nil }) else { continue }
-                let w = when.map { condition($0, r) }, a = asserts.map { condition($0, r) }
-                for row in 0..<n where active(row) {
-                    let year = years[row]
-                    guard w.allSatisfy({ $0(row, year) == true }) else { continue }
-                    if let k = a.firstIndex(where: { $0(row, year) == false }) {
-                        out.append(finding(CalpadsCheck.fields(of: asserts[k]).first ?? "", row))
+                // A condition at a time over the rows still in question (walking an array of
+                // closures per row retained each one per call): the rows where every `when`
+                // holds, then each row's first assert that fails, as the row-by-row test found it.
+                var rows = (0..<n).filter(active)
+                for c in when {
+                    let holds = condition(c, r)
+                    rows = rows.filter { holds($0, years[$0]) == true }
+                }
+                var failed = [Int](repeating: -1, count: rows.count), open = Array(rows.indices)
+                for (k, c) in asserts.enumerated() {
+                    let holds = condition(c, r)
+                    open = open.filter { i in
+                        guard holds(rows[i], years[rows[i]]) == false else { return true }
+                        failed[i] = k
+                        return false
                     }
+                }
+                for (i, row) in rows.enumerated() where failed[i] >= 0 {
+                    out.append(finding(CalpadsCheck.fields(of: asserts[failed[i]]).first ?? "", row))
                 }
             }
         }
