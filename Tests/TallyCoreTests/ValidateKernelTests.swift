@@ -205,4 +205,29 @@ final class ValidateKernelTests: XCTestCase {
         _ = V.Join.shared(own, other, on: ["SSID", "School"])
         XCTAssertEqual(own.views.joins.count, 2, "other fields, another join")
     }
+
+    /// A key's groups are the rows of its most varied text field; within one, `SeenKeys` answers
+    /// as a `Set` of the fields' texts would — as a list for a few rows and as a set for a large
+    /// group (every record under one placeholder SSID), where a list would be quadratic.
+    func testKeyGroupsAndSeenKeysSmallAndLarge() {
+        let n = 100
+        let ssids = (0..<n).map { $0 < 80 ? "0000000000" : "11111111\($0 % 3)" }
+        let schools = (0..<n).map { $0 % 7 == 0 ? nil : "S\($0 % 4)" }
+        let r = V.Record(
+            Table(
+                names: ["SSID", "School", "Grade"],
+                columns: [textColumn(ssids), textColumn(schools), textColumn((0..<n).map { _ in "09" })],
+                provenance: .none(count: n)))
+        let (groups, views) = r.keyGroups(["SSID", "School"])
+        XCTAssertEqual(views.count, 2)
+        XCTAssertEqual(
+            groups.map(\.count).sorted(), [6, 7, 7, 80], "the repeated SSIDs' rows, grouped by the SSID (the most varied field)")
+        for rows in groups {
+            var seen = V.SeenKeys(views, rows: rows.count), texts = Set<String>()
+            for row in rows where schools[row] != nil {
+                XCTAssertEqual(seen.insert(row), texts.insert(ssids[row] + "/" + schools[row]!).inserted, "row \(row) of \(rows.count)")
+            }
+        }
+        XCTAssertTrue(r.keyGroups(["SSID", "NoSuchField"]).groups.isEmpty)
+    }
 }
