@@ -143,4 +143,91 @@ final class ValidateKernelTests: XCTestCase {
             for year in 2010...2030 { XCTAssertEqual(years.contains(year), V.active(id, year), "\(id) \(year)") }
         }
     }
+
+    /// The byte-level tests (third pass) answer exactly as the character-level ones they replace,
+    /// on the texts where bytes and characters part: other scripts' digits, combining marks, CR LF,
+    /// letters outside ASCII.
+    func testByteTestsAgreeWithCharacterTests() {
+        let texts = [
+            "1234567890", "123456789", "12345678901", "１２３４５６７８９０", "123456789\u{0663}", "12345678\u{301}90", "1234\r\n6789",
+            "", "O'Brien", "Anne-Marie St. Clair", "Zoë", "Jose\u{301}", "A@B", "Li\u{00A0}Na", "Nguyễn", "\r\n", "x\u{301}@", "Ω-7",
+        ]
+        for s in texts {
+            for count in [2, 5, 10] {
+                XCTAssertEqual(
+                    V.allDigits(s, count: count), s.count == count && s.allSatisfy { $0.isASCII && $0.isNumber }, "\(s) \(count)")
+            }
+            XCTAssertEqual(V.nameCharsOnly(s), s.allSatisfy { $0.isLetter || $0.isNumber || " .-'".contains($0) }, s)
+        }
+    }
+
+    /// A row has text where `text` gives one; a date column's blanks are its nulls; a key of text
+    /// and date fields is one id per distinct key, -1 where a field is null or empty, and parts rows
+    /// as the field-by-field numbering does for a column that is not text.
+    func testHasTextBlankDatesAndKeyIDs() {
+        var valid = Bitmap(count: 6, filled: true)
+        valid[3] = false
+        let dates = Column(data: .date([100, 100, 200, 100, 100, 300]), validity: valid)
+        let table = Table(
+            names: ["SSID", "Day", "School"],
+            columns: [textColumn(["1", "1", "2", "1", "", nil]), dates, textColumn(["A", "A", "A", "A", "A", "B"])],
+            provenance: .none(count: 6))
+        let r = V.Record(table)
+        XCTAssertEqual((0..<6).map { r.view("SSID")!.hasText($0) }, [true, true, true, true, false, false])
+        XCTAssertEqual((0..<6).map { r.view("Day")!.hasText($0) }, [true, true, true, false, true, true])
+        XCTAssertEqual(r.view("Day")!.blankRows(), [3])
+        let ids = r.keyIDs(["SSID", "Day", "School"])
+        XCTAssertEqual(ids[0], ids[1]); XCTAssertNotEqual(ids[0], ids[2])
+        XCTAssertEqual(Array(ids[3...]), [-1, -1, -1], "a null date, an empty and a null SSID are blank")
+        XCTAssertEqual(r.keyIDs(["SSID", "NoSuchField"]), [Int](repeating: -1, count: 6))
+        // The same keys with the SSID read as numbers (the field-by-field path) part rows alike.
+        var b = ColumnBuilder(type: .integer)
+        for v: Int64? in [1, 1, 2, 1, nil, nil] { b.append(v.map { .integer($0) } ?? .null) }
+        let numbers = V.Record(
+            Table(names: ["SSID", "Day", "School"], columns: [b.build(), dates, table.columns[2]], provenance: .none(count: 6)))
+        let other = numbers.keyIDs(["SSID", "Day", "School"])
+        for a in 0..<6 { for c in 0..<6 { XCTAssertEqual(ids[a] == ids[c], other[a] == other[c], "rows \(a), \(c)") } }
+    }
+
+    /// A join of two records is made once per validate call (the rules that read the same
+    /// partner on the same fields share it), and is the join made directly.
+    func testSharedJoinIsMadeOnce() {
+        let own = V.Record(Table(names: ["SSID"], columns: [textColumn(["1", "2", "1"])], provenance: .none(count: 3)))
+        let other = V.Record(Table(names: ["SSID"], columns: [textColumn(["2", "3"])], provenance: .none(count: 2)))
+        let first = V.Join.shared(own, other, on: ["SSID"])
+        XCTAssertEqual(own.views.joins.count, 1)
+        let again = V.Join.shared(own, other, on: ["SSID"])
+        XCTAssertEqual(own.views.joins.count, 1, "the second rule's join is the first's")
+        let direct = V.Join(own, other, on: ["SSID"])
+        XCTAssertEqual(again.own, first.own); XCTAssertEqual(again.other, first.other)
+        XCTAssertEqual(first.own, direct.own); XCTAssertEqual(first.other, direct.other)
+        XCTAssertEqual(first.own[1], first.other[0]); XCTAssertEqual(first.other[1] == first.own[0], false)
+        _ = V.Join.shared(own, other, on: ["SSID", "School"])
+        XCTAssertEqual(own.views.joins.count, 2, "other fields, another join")
+    }
+
+    /// A key's groups are the rows of its most varied text field; within one, `SeenKeys` answers
+    /// as a `Set` of the fields' texts would — as a list for a few rows and as a set for a large
+    /// group (every record under one placeholder SSID), where a list would be quadratic.
+    func testKeyGroupsAndSeenKeysSmallAndLarge() {
+        let n = 100
+        let ssids = (0..<n).map { $0 < 80 ? "0000000000" : "11111111\($0 % 3)" }
+        let schools = (0..<n).map { $0 % 7 == 0 ? nil : "S\($0 % 4)" }
+        let r = V.Record(
+            Table(
+                names: ["SSID", "School", "Grade"],
+                columns: [textColumn(ssids), textColumn(schools), textColumn((0..<n).map { _ in "09" })],
+                provenance: .none(count: n)))
+        let (groups, views) = r.keyGroups(["SSID", "School"])
+        XCTAssertEqual(views.count, 2)
+        XCTAssertEqual(
+            groups.map(\.count).sorted(), [6, 7, 7, 80], "the repeated SSIDs' rows, grouped by the SSID (the most varied field)")
+        for rows in groups {
+            var seen = V.SeenKeys(views, rows: rows.count), texts = Set<String>()
+            for row in rows where schools[row] != nil {
+                XCTAssertEqual(seen.insert(row), texts.insert(ssids[row] + "/" + schools[row]!).inserted, "row \(row) of \(rows.count)")
+            }
+        }
+        XCTAssertTrue(r.keyGroups(["SSID", "NoSuchField"]).groups.isEmpty)
+    }
 }

@@ -170,39 +170,56 @@ extension CalpadsValidator {
 
     static let todayDays: Int32 = Int32((Date().timeIntervalSince1970 / 86_400).rounded(.down))
 
-    static func evaluate(_ e: CalpadsCheck.Expr, _ r: Record, _ row: Int, year: Int) -> Operand? {
-        var date: Int32? = nil
-        var number = 0.0
+    /// A field term of an expression as a function of the row, read through its view: a date
+    /// column's day, else the number its text holds, judged once per distinct value (a
+    /// `numericValue` per row per rule, and a name looked up for it, was most of these checks).
+    static func operand(_ f: String, _ r: Record) -> (Int) -> Operand? {
+        guard let view = r.view(f) else { return { _ in nil } }
+        if case .date = view.column.data { return { row in view.date(row).map { .date($0) } } }
+        let number = view.judged(numericValue)
+        return { row in (number(row) ?? nil).map { .number($0) } }
+    }
+
+    /// `e` as a function of row and year, its fields' readers (`operand`) and its durations made
+    /// once.
+    static func evaluator(_ e: CalpadsCheck.Expr, _ r: Record) -> (Int, Int) -> Operand? {
+        let readers = e.terms.map { t -> ((Int) -> Operand?)? in
+            if case .field(let f) = t.term { return operand(f, r) } else { return nil }
+        }
         var durations: [(Double, Int, Int, Int)] = []
-        for (sign, term) in e.terms {
-            switch term {
-            case .field(let f):
-                if let d = r.date(f, row) {
-                    guard date == nil, sign > 0 else { return nil }
-                    date = d
-                } else if let t = r.text(f, row), let n = numericValue(t) {
-                    number += sign * n
-                } else {
-                    return nil
-                }
-            case .number(let n): number += sign * n
-            case .today, .yearStart, .yearEnd:
-                guard date == nil, sign > 0 else { return nil }
+        for (sign, term) in e.terms { if case .duration(let y, let m, let d) = term { durations.append((sign, y, m, d)) } }
+        return { row, year in
+            var date: Int32? = nil
+            var number = 0.0
+            for (k, (sign, term)) in e.terms.enumerated() {
                 switch term {
-                case .today: date = todayDays
-                case .yearStart: date = DateCodec.days(year: year, month: 7, day: 1)
-                default: date = DateCodec.days(year: year + 1, month: 6, day: 30)
+                case .field:
+                    switch readers[k]?(row) {
+                    case .date(let d)?:
+                        guard date == nil, sign > 0 else { return nil }
+                        date = d
+                    case .number(let n)?: number += sign * n
+                    case nil: return nil
+                    }
+                case .number(let n): number += sign * n
+                case .today, .yearStart, .yearEnd:
+                    guard date == nil, sign > 0 else { return nil }
+                    switch term {
+                    case .today: date = todayDays
+                    case .yearStart: date = DateCodec.days(year: year, month: 7, day: 1)
+                    default: date = DateCodec.days(year: year + 1, month: 6, day: 30)
+                    }
+                case .duration: break
                 }
-            case .duration(let y, let m, let d): durations.append((sign, y, m, d))
             }
+            guard var d = date else { return durations.isEmpty ? .number(number) : nil }
+            // Days added to a date stay within a few thousand years (a field's value could be anything).
+            guard number.isFinite, abs(number) < 1_000_000 else { return nil }
+            for (sign, y, m, days) in durations {
+                d = addCalendar(d, years: Int(sign) * y, months: Int(sign) * m) &+ Int32(Int(sign) * days)
+            }
+            return .date(d &+ Int32(number))
         }
-        guard var d = date else { return durations.isEmpty ? .number(number) : nil }
-        // Days added to a date stay within a few thousand years (a field's value could be anything).
-        guard number.isFinite, abs(number) < 1_000_000 else { return nil }
-        for (sign, y, m, days) in durations {
-            d = addCalendar(d, years: Int(sign) * y, months: Int(sign) * m) &+ Int32(Int(sign) * days)
-        }
-        return .date(d &+ Int32(number))
     }
 
     /// Adds years and months to a date, keeping the day (clamped to the month's length).
@@ -233,44 +250,44 @@ extension CalpadsValidator {
             return { row, _ in judged(row) }
         case .present(let f):
             guard let view = r.view(f) else { return { _, _ in false } }
-            return { row, _ in view.text(row) != nil }
+            return { row, _ in view.hasText(row) }
         case .blank(let f):
             guard let view = r.view(f) else { return { _, _ in true } }
-            return { row, _ in view.text(row) == nil }
+            return { row, _ in !view.hasText(row) }
         case .tenDigits(let f):
             guard let judged = r.view(f)?.judged({ allDigits($0, count: 10) }) else { return { _, _ in nil } }
             return { row, _ in judged(row) }
-        case .compare:
-            return { row, year in holds(c, r, row, year: year) }
+        case .compare(let le, let op, let re):
+            // true, false, or nil when a field it needs is blank or not a date or number.
+            let left = evaluator(le, r), right = evaluator(re, r), test = comparison(op)
+            return { row, year in
+                guard let l = left(row, year) else { return nil }
+                switch (l, right(row, year)) {
+                case (.date(let x), .date(let y)?): return test(Double(x), Double(y))
+                case (.number(let x), .number(let y)?): return test(x, y)
+                default: return nil
+                }
+            }
         }
     }
 
-    /// true, false, or nil when a field it needs is blank or not a date or number.
-    static func holds(_ c: CalpadsCheck.Condition, _ r: Record, _ row: Int, year: Int) -> Bool? {
-        switch c {
-        case .member(let f, let set, let negated):
-            guard let v = r.text(f, row) else { return nil }
-            return set.contains(v) != negated
-        case .present(let f): return r.text(f, row) != nil
-        case .blank(let f): return r.text(f, row) == nil
-        case .tenDigits(let f):
-            guard let v = r.text(f, row) else { return nil }
-            return allDigits(v, count: 10)
-        case .compare(let le, let op, let re):
-            guard let l = evaluate(le, r, row, year: year), let rv = evaluate(re, r, row, year: year) else { return nil }
-            let a: Double, b: Double
-            switch (l, rv) {
-            case (.date(let x), .date(let y)): a = Double(x); b = Double(y)
-            case (.number(let x), .number(let y)): a = x; b = y
-            default: return nil
-            }
-            switch op {
-            case "<=": return a <= b
-            case ">=": return a >= b
-            case "<": return a < b
-            case ">": return a > b
-            default: return abs(a - b) < 1e-9
-            }
+    /// Only letters, digits, spaces, periods, hyphens and apostrophes (name-chars). All ASCII bytes of
+    /// those is a yes without walking the characters; anything else is judged character by character.
+    static func nameCharsOnly(_ v: String) -> Bool {
+        let quick = v.utf8.allSatisfy { b in
+            (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 32 || b == 46 || b == 45 || b == 39
+        }
+        return quick || v.allSatisfy({ $0.isLetter || $0.isNumber || " .-'".contains($0) })
+    }
+
+    /// `op` as a test of two numbers (or day numbers), chosen once, not per row.
+    static func comparison(_ op: String) -> (Double, Double) -> Bool {
+        switch op {
+        case "<=": return { $0 <= $1 }
+        case ">=": return { $0 >= $1 }
+        case "<": return { $0 < $1 }
+        case ">": return { $0 > $1 }
+        default: return { abs($0 - $1) < 1e-9 }
         }
     }
 
@@ -317,9 +334,7 @@ extension CalpadsValidator {
             case .nameChars(let fields):
                 // Field by field (a row's findings keep field order: makeTable's sort is stable).
                 for f in fields {
-                    guard let bad = r.view(f)?.judged({ v in !v.allSatisfy({ $0.isLetter || $0.isNumber || " .-'".contains($0) }) }) else {
-                        continue
-                    }
+                    guard let bad = r.view(f)?.judged({ v in !nameCharsOnly(v) }) else { continue }
                     for row in 0..<n where bad(row) == true && active(row) {
                         out.append(finding(f, row, "\(f) may hold only letters, digits, spaces, periods, hyphens and apostrophes"))
                     }
@@ -334,7 +349,11 @@ extension CalpadsValidator {
                 }
             case .allOrNone(let fields):
                 guard fields.allSatisfy({ r.columns[$0] != nil }) else { continue }
+                let views = fields.compactMap { r.view($0) }
                 for row in 0..<n where active(row) {
+                    // Counted through the views first: the names are listed only for a finding.
+                    let count = views.reduce(0) { $0 + ($1.hasText(row) ? 1 : 0) }
+                    guard count > 0, count < views.count else { continue }
                     let given = fields.filter { r.text($0, row) != nil }
                     if !given.isEmpty, given.count < fields.count, let missing = fields.first(where: { r.text($0, row) == nil }) {
                         out.append(
@@ -345,20 +364,33 @@ extension CalpadsValidator {
                     }
                 }
             case .inSheet(let sheet, let f):
-                for row in 0..<n where active(row) {
-                    guard let v = r.text(f, row), !CalpadsCodes.known(sheet, v) else { continue }
+                // The sheet asked once per distinct value.
+                guard let unknown = r.view(f)?.judged({ !CalpadsCodes.known(sheet, $0) }) else { continue }
+                for row in 0..<n where unknown(row) == true && active(row) {
+                    let v = r.text(f, row) ?? ""
                     out.append(finding(f, row, "\"\(v)\" is not a code of the CALPADS \(sheet) table"))
                 }
             case .combo(let sheet, let aFields, let b):
+                // Each first code's combinations looked up once per distinct value, and a pair's
+                // validity once per pair of codes and year.
+                guard let bView = r.view(b) else { continue }
+                let aViews = aFields.map { a in r.view(a).map { ($0, $0.judged { CalpadsCodes.combinations[sheet]?[$0] ?? [] }) } }
+                var validPairs: [Pair<Pair<Int, Int>, Int>: Bool] = [:]
                 for row in 0..<n where active(row) {
-                    guard let bv = r.text(b, row) else { continue }
-                    for a in aFields {
+                    guard let bv = bView.text(row) else { continue }
+                    for (k, a) in aFields.enumerated() {
                         // Judged only for codes the sheet lists as effective in the year: a code
                         // outside its years is GERR0007's finding, one the sheet does not list is
                         // not the sheet's to judge.
-                        guard let av = r.text(a, row), CalpadsCodes.effective(sheet, av, year: years[row]),
-                            !CalpadsCodes.valid(sheet, av, bv, year: years[row])
+                        let year = years[row]
+                        guard let aView = aViews[k]?.0, let list = aViews[k]?.1(row),
+                            list.contains(where: { $0.first <= year && year <= $0.last }), let av = aView.text(row),
+                            let aID = aView.id(row), let bID = bView.id(row)
                         else { continue }
+                        let key = Pair(Pair(aID, bID), year)
+                        let valid = validPairs[key] ?? list.contains { $0.b == bv && $0.first <= year && year <= $0.last }
+                        validPairs[key] = valid
+                        guard !valid else { continue }
                         out.append(
                             finding(
                                 aFields.count > 1 ? a : b, row,
@@ -366,23 +398,32 @@ extension CalpadsValidator {
                     }
                 }
             case .effective(let pairs):
+                // Each code's rows of the sheet looked up once per distinct value (nil: not listed).
+                let judged = pairs.map { (sheet, f) in r.view(f)?.judged { CalpadsCodes.combinations[sheet]?[$0] } }
                 for row in 0..<n where active(row) {
-                    for (sheet, f) in pairs {
-                        guard let v = r.text(f, row), CalpadsCodes.known(sheet, v), !CalpadsCodes.effective(sheet, v, year: years[row])
+                    for (k, (_, f)) in pairs.enumerated() {
+                        let year = years[row]
+                        guard let list = judged[k]?(row) ?? nil, !list.contains(where: { $0.first <= year && year <= $0.last }),
+                            let v = r.text(f, row)
                         else { continue }
                         out.append(finding(f, row, "code \(v) is not effective in \(years[row])-\(years[row] + 1)"))
                     }
                 }
             case .unique(let keys, let conditions):
-                // The key as one dense id per row (no String joined per record).
-                let ids = r.keyIDs(keys), conds = conditions.map { condition($0, r) }
-                var seen = [Bool](repeating: false, count: (ids.max() ?? -1) + 1)
-                for row in 0..<n where active(row) {
-                    guard conds.allSatisfy({ $0(row, years[row]) == true }), ids[row] >= 0 else { continue }
-                    if seen[ids[row]] {
-                        out.append(finding(rule.fields.first ?? keys[0], row, "repeats another record's \(keys.joined(separator: ", "))"))
+                // A row repeats an earlier counted row's key: looked for among the rows sharing its
+                // most varied field (a student's few records), comparing the fields' atoms, not
+                // among keys numbered across the whole file.
+                let conds = conditions.map { condition($0, r) }, (groups, views) = r.keyGroups(keys)
+                var repeats: [Int] = []
+                for rows in groups {
+                    var seen = SeenKeys(views, rows: rows.count)
+                    for row in rows where active(row) && views.allSatisfy({ $0.hasText(row) }) {
+                        guard conds.allSatisfy({ $0(row, years[row]) == true }) else { continue }
+                        if !seen.insert(row) { repeats.append(row) }
                     }
-                    seen[ids[row]] = true
+                }
+                for row in repeats.sorted() {
+                    out.append(finding(rule.fields.first ?? keys[0], row, "repeats another record's \(keys.joined(separator: ", "))"))
                 }
             case .consistent(let keys, let fields):
                 var first: [String: Int] = [:]
@@ -405,13 +446,25 @@ extension CalpadsValidator {
             case .assert(let when, let asserts):
                 let needed = Set((when + asserts).flatMap(CalpadsCheck.fields(of:)))
                 guard needed.allSatisfy({ r.columns[$0] != nil }) else { continue }
-                let w = when.map { condition($0, r) }, a = asserts.map { condition($0, r) }
-                for row in 0..<n where active(row) {
-                    let year = years[row]
-                    guard w.allSatisfy({ $0(row, year) == true }) else { continue }
-                    if let k = a.firstIndex(where: { $0(row, year) == false }) {
-                        out.append(finding(CalpadsCheck.fields(of: asserts[k]).first ?? "", row))
+                // A condition at a time over the rows still in question (walking an array of
+                // closures per row retained each one per call): the rows where every `when`
+                // holds, then each row's first assert that fails, as the row-by-row test found it.
+                var rows = (0..<n).filter(active)
+                for c in when {
+                    let holds = condition(c, r)
+                    rows = rows.filter { holds($0, years[$0]) == true }
+                }
+                var failed = [Int](repeating: -1, count: rows.count), open = Array(rows.indices)
+                for (k, c) in asserts.enumerated() {
+                    let holds = condition(c, r)
+                    open = open.filter { i in
+                        guard holds(rows[i], years[rows[i]]) == false else { return true }
+                        failed[i] = k
+                        return false
                     }
+                }
+                for (i, row) in rows.enumerated() where failed[i] >= 0 {
+                    out.append(finding(CalpadsCheck.fields(of: asserts[failed[i]]).first ?? "", row))
                 }
             }
         }

@@ -1,3 +1,4 @@
+import Foundation
 import TallyModel
 
 /// How the CALPADS rules read a table: prepared views of its columns (`Record` hands them out),
@@ -12,7 +13,7 @@ extension CalpadsValidator {
         /// Date columns: the day numbers.
         private let days: [Int32]
         private let validity: Bitmap?
-        private let isText: Bool
+        let isText: Bool
         /// Start years per code, made on first use (`Record.startYear`).
         private var years: [Int?]?
 
@@ -30,10 +31,16 @@ extension CalpadsValidator {
                 } else {
                     for code in c { used[Int(code)] = true }
                 }
-                strings = (0..<dictionary.count).map { code -> String? in
-                    guard used[code] else { return nil }
-                    let s = dictionary[Int32(code)]
-                    return s.isEmpty ? nil : s
+                // From the dictionary's bytes, taken once: its subscript takes a lock per value, and
+                // an ID column has a value per record.
+                let packed = dictionary.packed
+                strings = packed.arena.withUnsafeBufferPointer { arena in
+                    (0..<dictionary.count).map { code -> String? in
+                        guard used[code], packed.lengths[code] > 0 else { return nil }
+                        let start = packed.starts[code]
+                        return String(
+                            decoding: UnsafeBufferPointer(rebasing: arena[start..<start + Int(packed.lengths[code])]), as: UTF8.self)
+                    }
                 }
                 days = []
             case .date(let d):
@@ -53,6 +60,15 @@ extension CalpadsValidator {
             if isText { return strings[Int(codes[row])] }
             let s = column.value(row).display
             return s.isEmpty ? nil : s
+        }
+
+        var isTextOrDate: Bool { isText || !days.isEmpty }
+
+        /// Whether the row has text (`text(row) != nil`), without making or retaining the `String`.
+        func hasText(_ row: Int) -> Bool {
+            if isNull(row) { return false }
+            if isText { return strings[Int(codes[row])] != nil }
+            return !days.isEmpty || text(row) != nil
         }
 
         func date(_ row: Int) -> Int32? {
@@ -98,6 +114,9 @@ extension CalpadsValidator {
             var out: [Int] = []
             if isText {
                 for row in 0..<codes.count where isNull(row) || strings[Int(codes[row])] == nil { out.append(row) }
+            } else if !days.isEmpty {
+                // A date's text is never empty: only nulls (not formatting a date per row).
+                for row in 0..<days.count where isNull(row) { out.append(row) }
             } else {
                 for row in 0..<column.count where text(row) == nil { out.append(row) }
             }
@@ -128,17 +147,30 @@ extension CalpadsValidator {
         func value(ofID id: Int) -> String? { isText ? strings[id] : otherIDs.values[id] }
 
         /// Ids of a column that is not text (an SSID read as a number, say): its texts numbered.
-        private lazy var otherIDs: (ids: [Int?], values: [String]) = {
+        /// (Made on first use under a lock, as `groups`: rule groups of one validate call run at once.)
+        private var otherIDs: (ids: [Int?], values: [String]) {
+            idsLock.lock(); defer { idsLock.unlock() }
+            if let madeIDs { return madeIDs }
             var index: [String: Int] = [:], values: [String] = [], ids: [Int?] = []
             for row in 0..<column.count {
                 guard let s = text(row) else { ids.append(nil); continue }
                 if let i = index[s] { ids.append(i) } else { index[s] = values.count; ids.append(values.count); values.append(s) }
             }
+            madeIDs = (ids, values)
             return (ids, values)
-        }()
+        }
+        private var madeIDs: (ids: [Int?], values: [String])?
+        private let idsLock = NSLock(), groupsLock = NSLock()
 
         /// The rows of each value of this column (`RowGroups`), made once.
-        lazy var groups = RowGroups(self)
+        var groups: RowGroups {
+            groupsLock.lock(); defer { groupsLock.unlock() }
+            if let madeGroups { return madeGroups }
+            let made = RowGroups(self)
+            madeGroups = made
+            return made
+        }
+        private var madeGroups: RowGroups?
 
         func startYear(_ row: Int) -> Int? {
             guard isText else { return text(row).flatMap(CalpadsLayouts.startYear) }
@@ -158,6 +190,15 @@ extension CalpadsValidator {
         private var slotColumn: [Int]
         private let columns: [Column]
         private var made: [FieldView?]
+        /// Joins of this table with a partner's (`Join.shared`), by the partner's views and fields:
+        /// SENR's rules join SINF on the SSID three times in one validate.
+        var joins: [Pair<ObjectIdentifier, [String]>: Join] = [:]
+        /// Each row's start year of its Academic Year ID (`Int32.min`: none), made once: most
+        /// rules ask it of every row, and a name lookup per row per rule added up.
+        lazy var startYears: [Int32] = {
+            guard let view = self["AcademicYearID"], let n = columns.first?.count else { return [] }
+            return (0..<n).map { row in view.startYear(row).map { Int32(clamping: $0) } ?? Int32.min }
+        }()
 
         init(_ table: Table) {
             slotName = Array(repeating: "", count: 256)
@@ -180,6 +221,17 @@ extension CalpadsValidator {
         @inline(__always) static func slot(_ name: String) -> Int {
             let u = name.utf8
             return (u.count &* 131 &+ Int(u.first ?? 0) &* 7 &+ Int(u.last ?? 0)) & 255
+        }
+
+        /// Makes every column's view now, a column per core: afterwards looking a name up only reads,
+        /// so the rule groups of one validate call can run at once (`CalpadsValidator.validate`).
+        func makeAll() {
+            var views = made
+            let columns = columns
+            views.withUnsafeMutableBufferPointer { slots in
+                Parallel.forEach(columns.count) { k in if slots[k] == nil { slots[k] = FieldView(columns[k]) } }
+            }
+            made = views
         }
 
         subscript(_ name: String) -> FieldView? {
@@ -228,6 +280,11 @@ extension CalpadsValidator {
             return rows[start[id]..<start[id + 1]]
         }
 
+        /// The rows of each value held by more than one row.
+        var repeatedRows: [ArraySlice<Int>] {
+            (0..<(start.count - 1)).compactMap { id in start[id + 1] - start[id] > 1 ? rows[start[id]..<start[id + 1]] : nil }
+        }
+
         /// Each value held by more than one row, with its rows.
         var repeated: [(value: String, rows: ArraySlice<Int>)] {
             var out: [(value: String, rows: ArraySlice<Int>)] = []
@@ -235,6 +292,24 @@ extension CalpadsValidator {
                 out.append((view.value(ofID: id) ?? "", rows[start[id]..<start[id + 1]]))
             }
             return out
+        }
+    }
+
+    /// The keys (the fields' atoms; a missing field's is nil, equal on every row) of the rows
+    /// inserted so far in one `Record.keyGroups` group, as `Set.insert` answers: a list compared
+    /// row by row for a student's few records, a set of atoms when the group is large (every
+    /// record under one placeholder SSID) so that a group of many stays linear.
+    struct SeenKeys {
+        private let views: [FieldView?], large: Bool
+        private var rows: [Int] = [], keys = Set<[Int64]>()
+        init(_ views: [FieldView?], rows: Int) { (self.views, large) = (views, rows > 32) }
+
+        /// Whether the row's key is new (and it is now seen).
+        mutating func insert(_ row: Int) -> Bool {
+            if large { return keys.insert(views.map { $0?.atom(row).map { Int64($0) } ?? -1 }).inserted }
+            if rows.contains(where: { q in views.allSatisfy { $0?.atom(q) == $0?.atom(row) } }) { return false }
+            rows.append(row)
+            return true
         }
     }
 
@@ -270,6 +345,16 @@ extension CalpadsValidator {
     /// hashing a `String` (or a pair of them) per record on each side.
     struct Join {
         let own: [Int32], other: [Int32], count: Int
+
+        /// The join of `r` and `o` on `fields`, made once per pair of `Record`s (their views are
+        /// shared by every rule of one validate call).
+        static func shared(_ r: Record, _ o: Record, on fields: [String]) -> Join {
+            let key = Pair(ObjectIdentifier(o.views), fields)
+            if let join = r.views.joins[key] { return join }
+            let join = Join(r, o, on: fields)
+            r.views.joins[key] = join
+            return join
+        }
 
         init(_ r: Record, _ o: Record, on fields: [String]) {
             let views = fields.map { r.view($0) }, otherViews = fields.map { o.view($0) }

@@ -59,6 +59,8 @@ extension CalpadsValidator {
     static func courseDataNeededRules(_ r: Record, scse: Table?, scsc: Table?, file: String) throws -> [Finding] {
         let enrolled = try studentsWithCourses(scse, of: "SCSE", file: file),
             completed = try studentsWithCourses(scsc, of: "SCSC", file: file)
+        // Without either file no rule here can find anything (not a key joined per record for nothing).
+        guard enrolled != nil || completed != nil else { return [] }
         var out: [Finding] = []
         for row in 0..<r.table.rowCount {
             guard let k = key(r, row, ["SSID", "AcademicYearID"]), let year = r.startYear(row) else { continue }

@@ -163,68 +163,69 @@ extension CalpadsValidator {
     }
 
     /// Rules across one student's records: overlaps, several open primaries, duplicates, no SINF.
-    static func enrollmentCrossRecordRules(_ r: Record, sinf: Table?) -> [Finding] {
+    static func enrollmentCrossRecordRules(_ r: Record, sinf: Record?) -> [Finding] {
         var out: [Finding] = []
         let distantFuture = Int32.max
+        // The fields as views, codes compared by dense id (equal ids, equal texts) and code tests
+        // judged once per distinct value, instead of a name looked up and a `String` compared per
+        // record per test.
+        let starts = r.view("EnrollmentSchoolStartDate"), exits = r.view("EnrollmentSchoolExitDate")
+        let schools = r.view("SchoolOfAttendance"), statuses = r.view("EnrollmentStatusCode"), leas = r.view("ReportingLEA")
+        let noShow = Verdicts(r.view("StudentExitReasonCode")) { $0 == "N470" }
+        let primary = Verdicts(statuses) { $0 == "10" }, shortTerm = Verdicts(statuses) { $0 == "30" }
         // Each student with several records (a row's findings come from its own student only,
         // so the order students are visited in does not matter).
         for (ssid, rows) in r.groups("SSID")?.repeated ?? [] {
-            let ordered = rows.sorted {
-                (r.date("EnrollmentSchoolStartDate", $0) ?? 0, $0) < (r.date("EnrollmentSchoolStartDate", $1) ?? 0, $1)
-            }
-            // Overlaps and duplicates at one school.
-            var bySchool: [String: [Int]] = [:]
-            for row in ordered { bySchool[r.text("SchoolOfAttendance", row) ?? "", default: []].append(row) }
-            for school in bySchool.keys.sorted() {
-                guard let list = bySchool[school], list.count > 1 else { continue }
-                for k in 1..<list.count {
-                    let previous = list[k - 1], row = list[k]
-                    let start = r.date("EnrollmentSchoolStartDate", row) ?? 0
-                    if r.date("EnrollmentSchoolStartDate", previous) == start,
-                        r.text("EnrollmentStatusCode", previous) == r.text("EnrollmentStatusCode", row)
-                    {
-                        out.append(
-                            Finding(
-                                rule: "SENR-DUPLICATE", field: "SSID", value: ssid,
-                                message: "the same enrollment appears twice at school \(school)", row: row))
-                    } else if (r.date("EnrollmentSchoolExitDate", previous) ?? distantFuture) > start {
-                        out.append(
-                            Finding(
-                                rule: "SENR0178", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
-                                message: "starts before the student's earlier enrollment at school \(school) ends", row: row))
-                    }
+            let ordered = rows.sorted { (starts?.date($0) ?? 0, $0) < (starts?.date($1) ?? 0, $1) }
+            // Overlaps and duplicates at one school: the student's records by school (a blank
+            // school is one school, as the empty text was), in start order within each. A row's
+            // finding is about its own school only, so the order schools are visited in does not
+            // matter either.
+            let bySchool = ordered.indices.sorted { (schools?.id(ordered[$0]) ?? -1, $0) < (schools?.id(ordered[$1]) ?? -1, $1) }
+                .map { ordered[$0] }
+            for k in bySchool.indices.dropFirst() where schools?.id(bySchool[k - 1]) == schools?.id(bySchool[k]) {
+                let previous = bySchool[k - 1], row = bySchool[k]
+                let start = starts?.date(row) ?? 0, school = schools?.text(row) ?? ""
+                if starts?.date(previous) == start, statuses?.id(previous) == statuses?.id(row) {
+                    out.append(
+                        Finding(
+                            rule: "SENR-DUPLICATE", field: "SSID", value: ssid,
+                            message: "the same enrollment appears twice at school \(school)", row: row))
+                } else if (exits?.date(previous) ?? distantFuture) > start {
+                    out.append(
+                        Finding(
+                            rule: "SENR0178", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
+                            message: "starts before the student's earlier enrollment at school \(school) ends", row: row))
                 }
             }
             // Primary enrollments (status 10, or 30 lasting over 30 days; not N470 no-shows) at
             // different schools must not overlap.
             let primaries = ordered.filter { row in
-                let status = r.text("EnrollmentStatusCode", row)
-                let start = r.date("EnrollmentSchoolStartDate", row) ?? 0
-                let exit = r.date("EnrollmentSchoolExitDate", row)
-                if r.text("StudentExitReasonCode", row) == "N470", let exit, exit <= start { return false }
-                if status == "10" { return true }
-                return status == "30" && (exit ?? distantFuture) - start > 30
+                let start = starts?.date(row) ?? 0
+                let exit = exits?.date(row)
+                if noShow[row], let exit, exit <= start { return false }
+                if primary[row] { return true }
+                return shortTerm[row] && (exit ?? distantFuture) - start > 30
             }
             for (k, row) in primaries.enumerated() where k > 0 {
-                let start = r.date("EnrollmentSchoolStartDate", row) ?? 0
-                let school = r.text("SchoolOfAttendance", row)
+                let start = starts?.date(row) ?? 0
+                let school = schools?.id(row), lea = leas?.id(row)
                 // Within one LEA (across LEAs it is a concurrent enrollment, CERT041).
                 if let other = primaries[..<k].first(where: {
-                    r.text("SchoolOfAttendance", $0) != school && r.text("ReportingLEA", $0) == r.text("ReportingLEA", row)
-                        && (r.date("EnrollmentSchoolExitDate", $0) ?? distantFuture) > start
+                    schools?.id($0) != school && leas?.id($0) == lea && (exits?.date($0) ?? distantFuture) > start
                 }) {
                     out.append(
                         Finding(
                             rule: "SENR0027", field: "EnrollmentSchoolStartDate", value: DateCodec.format(start, "YYYYMMDD"),
-                            message: "overlaps the student's primary enrollment at school \(r.text("SchoolOfAttendance", other) ?? "")",
+                            message: "overlaps the student's primary enrollment at school \(schools?.text(other) ?? "")",
                             row: row))
                 }
             }
         }
         out += graduateRules(r) + (sinf.map { usSchoolDateRules(r, sinf: $0) } ?? [])
-        if let sinf, sinf.column("SSID") != nil {
+        if let sinf, sinf.table.column("SSID") != nil {
             // The SSIDs SINF has, by the SSID's dense id across both files (`Join`).
-            let join = Join(r, Record(sinf), on: ["SSID"]), ssids = r.view("SSID")
+            let join = Join.shared(r, sinf, on: ["SSID"]), ssids = r.view("SSID")
             var known = [Bool](repeating: false, count: join.count)
             for id in join.other where id >= 0 { known[Int(id)] = true }
             for row in 0..<r.table.rowCount {

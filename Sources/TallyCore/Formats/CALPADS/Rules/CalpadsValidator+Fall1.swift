@@ -25,15 +25,17 @@ extension CalpadsValidator {
     /// within an enrollment at its School of Attendance (start to exit, inclusive; an open record
     /// may outlast an exited enrollment); any other record overlaps one and, if it ends, ends by
     /// the exit date.
-    static func programEnrollmentRules(_ r: Record, senr: Table?, file: String) throws -> [Finding] {
-        guard let senr else { return [] }
+    static func programEnrollmentRules(_ r: Record, senr e: Record?, file: String) throws -> [Finding] {
+        guard let e else { return [] }
         try requireColumns(
-            ["SSID", "SchoolOfAttendance", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: "SPRG",
+            ["SSID", "SchoolOfAttendance", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: e.table, of: "SENR", for: "SPRG",
             file: file)
-        // The SENR records of each student and school (`Join`, `IDGroups`): a no-show (N470 on or
-        // before the start) was never enrolled; another exit before the start is SENR0018's
-        // finding, and the enrollment counts as open here.
-        let e = Record(senr), join = Join(r, e, on: ["SSID", "SchoolOfAttendance"])
+        // The SENR records of each student (`Join` on the SSID alone, `IDGroups`), of whom those
+        // at the program's school are read below (a student has a record or two: comparing the
+        // school's text there is cheaper than numbering SSID and school pairs across two files of
+        // a million records): a no-show (N470 on or before the start) was never enrolled; another
+        // exit before the start is SENR0018's finding, and the enrollment counts as open here.
+        let join = Join.shared(r, e, on: ["SSID"]), enrollmentSchools = e.view("SchoolOfAttendance")
         let enrollmentStarts = e.view("EnrollmentSchoolStartDate"), enrollmentExits = e.view("EnrollmentSchoolExitDate")
         let noShow = Verdicts(e.view("StudentExitReasonCode")) { $0 == "N470" }
         let spans = IDGroups(join.other, count: join.count) { row in
@@ -55,6 +57,7 @@ extension CalpadsValidator {
             guard gerr0005.contains(year), end.map({ $0 >= start }) ?? true else { continue }
             let participating = participates[row]
             let ok = spans[join.own[row]].contains { other in
+                guard enrollmentSchools?.text(other) == school else { return false }
                 let eStart = enrollmentStarts?.date(other) ?? 0
                 let span = (start: eStart, exit: enrollmentExits?.date(other).flatMap { $0 >= eStart ? $0 : nil })
                 var endsByExit = true
@@ -89,16 +92,7 @@ extension CalpadsValidator {
         return first + Int32((6 - weekday + 7) % 7)
     }
 
-    /// A primary enrollment for the concurrent-enrollment rules: status 10, or 30 lasting more than
-    /// 30 days; an N470 no-show (exit on or before the start) is none.
-    static func isPrimary(_ r: Record, _ row: Int) -> Bool {
-        let status = r.text("EnrollmentStatusCode", row), start = r.date("EnrollmentSchoolStartDate", row) ?? 0
-        let exit = r.date("EnrollmentSchoolExitDate", row)
-        if r.text("StudentExitReasonCode", row) == "N470", let exit, exit <= start { return false }
-        return status == "10" || (status == "30" && Int(exit ?? distantFuture) - Int(start) > 30)
-    }
-
-    static func fall1EnrollmentRules(_ r: Record, _ layout: CalpadsLayout, partners: CalpadsPartners) -> [Finding] {
+    static func fall1EnrollmentRules(_ r: Record, _ layout: CalpadsLayout, with partners: [String: Record]) -> [Finding] {
         var out: [Finding] = []
         let byStudent = r.groups("SSID")
         // The file's active year: its latest Academic Year ID (CERT112 looks at the year before it).
@@ -139,22 +133,28 @@ extension CalpadsValidator {
         }
         // CERT041: overlapping primary enrollments of one student in two LEAs (a concurrent
         // enrollment; within one LEA it is SENR0027).
+        // A primary enrollment here: status 10, or 30 lasting more than 30 days; an N470 no-show
+        // (exit on or before the start) is none. LEAs compared by dense id (equal ids, equal texts).
+        let leas = r.view("ReportingLEA"), statuses = r.view("EnrollmentStatusCode"), cert041 = RuleYears("CERT041")
+        let primary = Verdicts(statuses) { $0 == "10" }, shortTerm = Verdicts(statuses) { $0 == "30" }
         for (_, rows) in byStudent?.repeated ?? [] {
-            let primaries = rows.filter { isPrimary(r, $0) }
+            let primaries = rows.filter { row in
+                let start = starts?.date(row) ?? 0, exit = exits?.date(row)
+                if noShow[row], let exit, exit <= start { return false }
+                return primary[row] || (shortTerm[row] && Int(exit ?? distantFuture) - Int(start) > 30)
+            }
             for (k, row) in primaries.enumerated() {
                 let year = yearStart(r, row, layout)
-                guard active("CERT041", year), let start = r.date("EnrollmentSchoolStartDate", row) else { continue }
-                let exit = r.date("EnrollmentSchoolExitDate", row) ?? distantFuture
+                guard cert041.contains(year), let start = starts?.date(row) else { continue }
+                let exit = exits?.date(row) ?? distantFuture, lea = leas?.id(row)
                 if let other = primaries[..<k].first(where: { o in
-                    r.text("ReportingLEA", o) != r.text("ReportingLEA", row)
-                        && (r.date("EnrollmentSchoolStartDate", o) ?? 0) <= exit
-                        && (r.date("EnrollmentSchoolExitDate", o) ?? distantFuture) >= start
+                    leas?.id(o) != lea && (starts?.date(o) ?? 0) <= exit && (exits?.date(o) ?? distantFuture) >= start
                 }) {
                     out.append(
                         Finding(
                             rule: "CERT041", field: "EnrollmentSchoolStartDate", value: ymd(start),
                             message:
-                                "overlaps the student's primary enrollment in LEA \(r.text("ReportingLEA", other) ?? "") at school \(r.text("SchoolOfAttendance", other) ?? "")",
+                                "overlaps the student's primary enrollment in LEA \(leas?.text(other) ?? "") at school \(schools?.text(other) ?? "")",
                             row: row))
                 }
             }
@@ -168,15 +168,14 @@ extension CalpadsValidator {
     /// non-ADA enrollment (10, 30, 50) has a SINF record overlapping it with ethnicity or race data
     /// (a Hispanic Ethnicity Indicator or a race code, or the missing indicators set to Y). A student
     /// with no SINF record at all is SENR-NO-SINF's finding.
-    static func raceDataRules(_ r: Record, _ layout: CalpadsLayout, sinf: Table) -> [Finding] {
-        let s = Record(sinf)
+    static func raceDataRules(_ r: Record, _ layout: CalpadsLayout, sinf s: Record) -> [Finding] {
         let hispanic = s.view("StudentHispanicEthnicityIndicator")
         let races = (1...5).map { s.view("StudentRace\($0)Code") }
         let ethnicityMissing = Verdicts(s.view("StudentEthnicityMissingIndicator")) { $0 == "Y" }
         let raceMissing = Verdicts(s.view("StudentRaceMissingIndicator")) { $0 == "Y" }
         let effectiveStarts = s.view("EffectiveStartDate"), effectiveEnds = s.view("EffectiveEndDate")
         // Each student's SINF records (`Join` on the SSID, `IDGroups`).
-        let join = Join(r, s, on: ["SSID"]), records = IDGroups(join.other, count: join.count)
+        let join = Join.shared(r, s, on: ["SSID"]), records = IDGroups(join.other, count: join.count)
         func span(_ row: Int) -> (start: Int32, end: Int32?, data: Bool) {
             let data =
                 hispanic?.text(row) != nil || ethnicityMissing[row]
@@ -214,23 +213,23 @@ extension CalpadsValidator {
     /// whose latest English language acquisition status is EL, with a primary (10) or short-term
     /// (30) enrollment lasting more than 30 days (CERT146: any primary one), has a language
     /// instruction program record (300-307) at the school overlapping the enrollment.
-    static func languageProgramRules(_ r: Record, _ layout: CalpadsLayout, sela: Table, sprg: Table) -> [Finding] {
-        let l = Record(sela), p = Record(sprg)
+    static func languageProgramRules(_ r: Record, _ layout: CalpadsLayout, sela l: Record, sprg p: Record) -> [Finding] {
         // Each student's latest status (the last listed of the latest date), by the SSID's dense id
         // across SENR and SELA (`Join`).
-        let students = Join(r, l, on: ["SSID"])
+        let students = Join.shared(r, l, on: ["SSID"])
         var latest = [(start: Int32, el: Bool)?](repeating: nil, count: students.count)
         let selaStatuses = l.view("EnglishAcquisitionStatusCode"), statusStarts = l.view("EnglishLanguageAcquisitionStatusStartDate")
         let isEL = Verdicts(selaStatuses) { $0 == "EL" }
-        for row in 0..<sela.rowCount {
+        for row in 0..<l.table.rowCount {
             let id = Int(students.other[row])
             guard id >= 0, selaStatuses?.text(row) != nil else { continue }
             let start = statusStarts?.date(row) ?? 0
             if let known = latest[id], known.start > start { continue }
             latest[id] = (start, isEL[row])
         }
-        // Each student's language instruction programs at a school (`Join`, `IDGroups`).
-        let atSchool = Join(r, p, on: ["SSID", "SchoolOfAttendance"])
+        // Each student's language instruction programs (`Join` on the SSID, `IDGroups`), of which
+        // those at the enrollment's school count (as in `programEnrollmentRules`).
+        let atSchool = Join.shared(r, p, on: ["SSID"]), programSchools = p.view("SchoolOfAttendance")
         let programStarts = p.view("EducationProgramMembershipStartDate"), programEnds = p.view("EducationProgramMembershipEndDate")
         let language = Verdicts(p.view("EducationProgramCode")) { code in Int(code).map { (300...307).contains($0) } ?? false }
         let programs = IDGroups(atSchool.other, count: atSchool.count) { language[$0] && programStarts?.date($0) != nil }
@@ -250,7 +249,8 @@ extension CalpadsValidator {
             // Over 30 days: a short-term (30) enrollment for CERT146; any enrollment for SENR0644F1.
             guard Int(exit) - Int(start) > 30 || (rule == "CERT146" && primary[row]) else { continue }
             if !programs[atSchool.own[row]].contains(where: {
-                (programStarts?.date($0) ?? 0) <= exit && (programEnds?.date($0) ?? distantFuture) >= start
+                programSchools?.text($0) == school && (programStarts?.date($0) ?? 0) <= exit
+                    && (programEnds?.date($0) ?? distantFuture) >= start
             }) {
                 out.append(
                     Finding(
@@ -274,7 +274,7 @@ extension CalpadsValidator {
     static let englishOrSignTo2022: Set<String> = ["00", "37"], englishOrSign2023: Set<String> = ["eng", "sgn"],
         englishOrSignFrom2024: Set<String> = ["eng", "ase"]
 
-    static func fall1LanguageRules(_ r: Record, _ layout: CalpadsLayout, senr: Table?, file: String) throws -> [Finding] {
+    static func fall1LanguageRules(_ r: Record, _ layout: CalpadsLayout, senr: Record?, file: String) throws -> [Finding] {
         var out: [Finding] = []
         let statuses = r.view("EnglishAcquisitionStatusCode"), languages = r.view("PrimaryLanguageCode")
         let starts = r.view("EnglishLanguageAcquisitionStatusStartDate"), corrections = r.view("CorrectionReasonCode")
@@ -333,16 +333,15 @@ extension CalpadsValidator {
     /// CERT106 (warning), SELA with senr: a student with a primary (10) enrollment in a grade other
     /// than AD, IN, TD or PS whose latest status is TBD started it less than 30 days (90 before
     /// 2021-22) before Census Day (the first Wednesday in October). The finding is on the TBD record.
-    static func tbdRules(_ r: Record, _ layout: CalpadsLayout, senr: Table, file: String) throws -> [Finding] {
-        try requireColumns(["SSID", "EnrollmentStatusCode", "GradeLevelCode"], in: senr, of: "SENR", for: "SELA", file: file)
-        let e = Record(senr)
+    static func tbdRules(_ r: Record, _ layout: CalpadsLayout, senr e: Record, file: String) throws -> [Finding] {
+        try requireColumns(["SSID", "EnrollmentStatusCode", "GradeLevelCode"], in: e.table, of: "SENR", for: "SELA", file: file)
         // The students with a primary enrollment, and each student's latest status record, by the
         // SSID's dense id across SELA and SENR (`Join`).
-        let students = Join(r, e, on: ["SSID"])
+        let students = Join.shared(r, e, on: ["SSID"])
         var primary = [Bool](repeating: false, count: students.count)
         let isPrimary = Verdicts(e.view("EnrollmentStatusCode")) { $0 == "10" }
         let counted = Verdicts(e.view("GradeLevelCode")) { !["AD", "IN", "TD", "PS"].contains($0) }
-        for row in 0..<senr.rowCount where students.other[row] >= 0 && isPrimary[row] && counted[row] {
+        for row in 0..<e.table.rowCount where students.other[row] >= 0 && isPrimary[row] && counted[row] {
             primary[Int(students.other[row])] = true
         }
         var latest = [Int](repeating: -1, count: students.count)
@@ -375,28 +374,27 @@ extension CalpadsValidator {
     /// SPRG0070: one student has at most one open record (no end date) of a program at a school.
     /// A second record with the same start date is SPRG0249F1's finding (a duplicate).
     static func openProgramRules(_ r: Record, _ layout: CalpadsLayout) -> [Finding] {
-        // The student, school and program as one dense id (`Record.keyIDs`, -1 where one is blank),
-        // and with the start date's atom (0 for a blank start, as the empty text it was): integers
-        // in the sets, not `Pair`s of `String`s per open record.
-        let keys = r.keyIDs(["SSID", "SchoolOfAttendance", "EducationProgramCode"])
-        var seen = Set<Int>(), starts = Set<Int64>(), out: [Finding] = []
-        let ends = r.view("EducationProgramMembershipEndDate"), schools = r.view("SchoolOfAttendance")
-        let codes = r.view("EducationProgramCode"), startAtoms = r.view("EducationProgramMembershipStartDate"),
-            sprg0070 = RuleYears("SPRG0070")
-        for row in 0..<r.table.rowCount {
-            let year = yearStart(r, row, layout)
-            guard sprg0070.contains(year), ends?.date(row) == nil, keys[row] >= 0,
-                let school = schools?.text(row), let code = codes?.text(row)
-            else { continue }
-            let start = startAtoms?.atom(row).map { Int64($0) + 1 } ?? 0
-            let firstOfDate = starts.insert(Int64(keys[row]) << 33 | start).inserted
-            if !seen.insert(keys[row]).inserted, firstOfDate {
-                out.append(
-                    Finding(
-                        rule: "SPRG0070", field: "EducationProgramMembershipEndDate", value: "",
-                        message: "a second open record of program \(code) at school \(school)", row: row))
+        // A student's open records (`Record.keyGroups`: the rows of each SSID, with the school and
+        // program compared by their atoms, and the start date's atom: nil, a blank start, is one
+        // date, as the empty text was), not keys numbered across the whole file.
+        let (groups, keyViews) = r.keyGroups(["SSID", "SchoolOfAttendance", "EducationProgramCode"])
+        let ends = r.view("EducationProgramMembershipEndDate"), startAtoms = r.view("EducationProgramMembershipStartDate")
+        let sprg0070 = RuleYears("SPRG0070")
+        var second: [Int] = []
+        for rows in groups {
+            var keys = SeenKeys(keyViews, rows: rows.count), dated = SeenKeys(keyViews + [startAtoms], rows: rows.count)
+            for row in rows {
+                guard sprg0070.contains(yearStart(r, row, layout)), ends?.date(row) == nil, keyViews.allSatisfy({ $0.hasText(row) })
+                else { continue }
+                let firstOfDate = dated.insert(row)
+                if !keys.insert(row), firstOfDate { second.append(row) }
             }
         }
-        return out
+        let schools = r.view("SchoolOfAttendance"), codes = r.view("EducationProgramCode")
+        return second.sorted().map { row in
+            Finding(
+                rule: "SPRG0070", field: "EducationProgramMembershipEndDate", value: "",
+                message: "a second open record of program \(codes?.text(row) ?? "") at school \(schools?.text(row) ?? "")", row: row)
+        }
     }
 }

@@ -47,15 +47,14 @@ extension CalpadsValidator {
     /// `validate calpads SENR with sinf`: the SINF Initial US School Enrollment Date (K-12) is not
     /// after the student's earliest TK-12 start date in the file (N420, N430 and N470 exits and
     /// starts before July 1, 2013 are not counted) (SENR0654F1). The finding is on that enrollment.
-    static func usSchoolDateRules(_ r: Record, sinf: Table) -> [Finding] {
-        let s = Record(sinf)
+    static func usSchoolDateRules(_ r: Record, sinf s: Record) -> [Finding] {
         guard s.columns["StudentInitialUSSchoolEnrollmentDateK12"] != nil else { return [] }
         // Each student's latest SINF date and earliest counted enrollment, by the SSID's dense id
         // across both files (`Join`).
-        let join = Join(r, s, on: ["SSID"])
+        let join = Join.shared(r, s, on: ["SSID"])
         var usDate = [Int32?](repeating: nil, count: join.count)
         let usDates = s.view("StudentInitialUSSchoolEnrollmentDateK12")
-        for row in 0..<sinf.rowCount {
+        for row in 0..<s.table.rowCount {
             let id = Int(join.other[row])
             if id >= 0, let d = usDates?.date(row) { usDate[id] = max(usDate[id] ?? d, d) }
         }

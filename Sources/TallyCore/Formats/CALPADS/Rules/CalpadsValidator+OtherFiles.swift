@@ -239,15 +239,15 @@ extension CalpadsValidator {
 
     /// `validate calpads SELA with senr`: the student has an enrollment in the LEA. (SPRG with senr
     /// is GERR0005, `programEnrollmentRules`.)
-    static func enrolledRules(_ r: Record, type: String, senr: Table?, file: String) throws -> [Finding] {
-        guard let senr else { return [] }
+    static func enrolledRules(_ r: Record, type: String, senr e: Record?, file: String) throws -> [Finding] {
+        guard let e else { return [] }
         try requireColumns(
-            ["SSID", "ReportingLEA", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: senr, of: "SENR", for: type, file: file)
-        let e = Record(senr)
-        // The student and LEA as one dense id across both files (`Join`): which have an enrollment.
-        let join = Join(r, e, on: ["SSID", "ReportingLEA"]), starts = e.view("EnrollmentSchoolStartDate")
-        var enrolled = [Bool](repeating: false, count: join.count)
-        for row in 0..<senr.rowCount where join.other[row] >= 0 && starts?.date(row) != nil { enrolled[Int(join.other[row])] = true }
+            ["SSID", "ReportingLEA", "EnrollmentSchoolStartDate", "EnrollmentSchoolExitDate"], in: e.table, of: "SENR", for: type,
+            file: file)
+        // Each student's SENR records with a start date (`Join` on the SSID alone, `IDGroups`);
+        // whether one is in the record's LEA is asked of those few, by the LEA's text.
+        let join = Join.shared(r, e, on: ["SSID"]), starts = e.view("EnrollmentSchoolStartDate")
+        let enrollments = IDGroups(join.other, count: join.count) { starts?.date($0) != nil }, enrollmentLEAs = e.view("ReportingLEA")
         let rule = "SELA-NO-ENROLLMENT", years = RuleYears(rule)
         let ssids = r.view("SSID"), leas = r.view("ReportingLEA")
         var out: [Finding] = []
@@ -256,7 +256,7 @@ extension CalpadsValidator {
             guard id >= 0, let ssid = ssids?.text(row), let lea = leas?.text(row) else { continue }
             let year = r.startYear(row) ?? 2019
             guard years.contains(year) else { continue }
-            if !enrolled[Int(id)] {
+            if !enrollments[id].contains(where: { enrollmentLEAs?.text($0) == lea }) {
                 out.append(Finding(rule: rule, field: "SSID", value: ssid, message: "no enrollment in LEA \(lea)", row: row))
             }
         }

@@ -21,10 +21,12 @@ public enum CalpadsValidator {
     /// view holds each distinct value once as a `String` (nil for the empty string), indexed by the
     /// dictionary code, so `text` is two array reads; a date column's view is its day numbers.
     /// Views are made on first use of a column (a column no rule reads costs nothing).
-    struct Record {
+    /// A class: rules and their closures pass it around, and copying a struct of a table and a
+    /// dictionary retained each of their parts.
+    final class Record {
         let table: Table
         let columns: [String: Column]
-        private let views: Views
+        let views: Views
 
         init(_ table: Table) {
             self.table = table
@@ -52,6 +54,13 @@ public enum CalpadsValidator {
         /// combined field by field).
         func keyIDs(_ fields: [String]) -> [Int] {
             let n = table.rowCount
+            // Text and date fields: `KeyEncoder` numbers the codes and day numbers (array-indexed
+            // or in its integer table); an empty text is blank here, as in `FieldView.text`.
+            let keyViews = fields.compactMap { views[$0] }
+            if !fields.isEmpty, keyViews.count == fields.count, keyViews.allSatisfy({ $0.isTextOrDate }) {
+                let ids = KeyEncoder.encode([keyViews.map(\.column)]).ids[0]
+                return (0..<n).map { row in ids[row] < 0 || keyViews.contains { !$0.hasText(row) } ? -1 : Int(ids[row]) }
+            }
             var ids = [Int](repeating: 0, count: n)
             for (k, field) in fields.enumerated() {
                 guard let view = views[field] else { return [Int](repeating: -1, count: n) }
@@ -66,14 +75,29 @@ public enum CalpadsValidator {
             return fields.isEmpty ? [Int](repeating: -1, count: n) : ids
         }
 
+        /// Where to look for rows with equal values of `fields`: the rows (ascending) of each
+        /// repeated value of its text field with the most distinct values (a student's records,
+        /// for a key with the SSID), to be compared field by field (`FieldView.atom`) — or, with no
+        /// text field, of each repeated whole key (`keyIDs`). No groups when a field is missing.
+        func keyGroups(_ fields: [String]) -> (groups: [ArraySlice<Int>], views: [FieldView]) {
+            let keyViews = fields.compactMap { views[$0] }
+            guard !fields.isEmpty, keyViews.count == fields.count else { return ([], []) }
+            if let widest = keyViews.filter(\.isText).max(by: { $0.idCount < $1.idCount }) {
+                return (widest.groups.repeatedRows, keyViews)
+            }
+            let ids = keyIDs(fields), count = (ids.max() ?? -1) + 1, byKey = IDGroups(ids.map { Int32($0) }, count: count)
+            return ((0..<count).map { byKey[Int32($0)] }.filter { $0.count > 1 }, keyViews)
+        }
+
         /// The rows of each value of a column (`RowGroups`), made once per `Record`.
         func groups(_ field: String) -> RowGroups? { views[field]?.groups }
 
         /// The start year of the row's Academic Year ID (`CalpadsLayouts.startYear`), worked out
         /// once per distinct value.
         func startYear(_ row: Int) -> Int? {
-            guard let view = views["AcademicYearID"] else { return nil }
-            return view.startYear(row)
+            let years = views.startYears // empty when the table has no Academic Year ID
+            guard row < years.count, years[row] != Int32.min else { return nil }
+            return Int(years[row])
         }
     }
 
@@ -95,25 +119,54 @@ public enum CalpadsValidator {
                 help: Suggest.help(for: type, in: CalpadsLayouts.types, noun: "layouts"))
         }
         let record = Record(table)
+        // Every view of the file and each row's start year made now (the views in parallel; a
+        // view's groups and ids are made under a lock): the three rule groups below then only
+        // read the record and run at once,
+        // the file's own rules (the largest) first. Their findings join in the order they always
+        // did; a partner file is read by the file's own rules only.
+        record.views.makeAll()
+        _ = record.views.startYears
+        // One `Record` per partner file for the whole call: its views (and the joins made on
+        // them) are shared by every rule that reads the file, not made again by each.
+        let with = partners.byType.mapValues { Record($0) }
+        let groups: [() throws -> [Finding]] = [
+            { fieldRules(record, layout) }, { declarativeRules(record, type: type, layout) },
+            { try fileRules(record, type: type, layout, with: with, partners: partners, file: file) },
+        ]
+        var results = [Result<[Finding], Error>](repeating: .success([]), count: groups.count)
+        results.withUnsafeMutableBufferPointer { slots in
+            Parallel.forEach(groups.count) { i in
+                let k = (i + groups.count - 1) % groups.count
+                slots[k] = Result { try groups[k]() }
+            }
+        }
         var findings: [Finding] = []
-        findings += fieldRules(record, layout) + declarativeRules(record, type: type, layout)
+        for result in results { findings += try result.get() }
+        return makeTable(findings, type: type, table, record)
+    }
+
+    /// The rules of one file type beyond the field and declarative checks, with the partner files.
+    static func fileRules(
+        _ record: Record, type: String, _ layout: CalpadsLayout, with: [String: Record], partners: CalpadsPartners, file: String
+    ) throws -> [Finding] {
+        var findings: [Finding] = []
         switch type {
         case "SENR":
             findings +=
-                enrollmentRules(record, layout) + enrollmentCrossRecordRules(record, sinf: partners["SINF"])
+                enrollmentRules(record, layout) + enrollmentCrossRecordRules(record, sinf: with["SINF"])
                 + (try absenceNeededRules(record, layout, stas: partners["STAS"], file: file))
-                + fall1EnrollmentRules(record, layout, partners: partners)
+                + fall1EnrollmentRules(record, layout, with: with)
                 + (try courseDataNeededRules(record, scse: partners["SCSE"], scsc: partners["SCSC"], file: file))
         case "SINF": findings += studentInformationRules(record) + raceRules(record, prefix: "Student", rule: "SINF0046")
         case "SPRG":
             findings +=
                 programRules(record, layout) + mealProgramYearRules(record, layout)
-                + (try programEnrollmentRules(record, senr: partners["SENR"], file: file)) + openProgramRules(record, layout)
+                + (try programEnrollmentRules(record, senr: with["SENR"], file: file)) + openProgramRules(record, layout)
         case "SELA":
             findings +=
                 englishRules(record, layout) + englishSequenceRules(record, layout)
-                + (try enrolledRules(record, type: type, senr: partners["SENR"], file: file))
-                + (try fall1LanguageRules(record, layout, senr: partners["SENR"], file: file))
+                + (try enrolledRules(record, type: type, senr: with["SENR"], file: file))
+                + (try fall1LanguageRules(record, layout, senr: with["SENR"], file: file))
         case "SASS":
             findings +=
                 try staffRules(record, sdem: partners["SDEM"], file: file) + staffFTERules(record, layout)
@@ -136,14 +189,16 @@ public enum CalpadsValidator {
                 + (type == "SCSC" ? try completionEnrolledRules(record, senr: partners["SENR"], file: file) : [])
         default: break
         }
-        return makeTable(findings, type: type, table, record)
+        return findings
     }
 
     static func yearStart(_ r: Record, _ row: Int, _ layout: CalpadsLayout) -> Int {
         r.startYear(row) ?? layout.firstYear
     }
 
-    static func allDigits(_ s: String, count: Int) -> Bool { s.count == count && s.allSatisfy { $0.isASCII && $0.isNumber } }
+    /// `count` ASCII digits. By the UTF-8 bytes: the only characters that are ASCII and numbers are
+    /// 0-9, one byte each (`Character.isNumber` per character of a million SSIDs was slow).
+    static func allDigits(_ s: String, count: Int) -> Bool { s.utf8.count == count && s.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }
 
     /// Rules on single fields of every file type, each as a kernel over a whole column: a code
     /// check judges each distinct value once (`FieldView.rows(failing:)`). The findings of a row
@@ -181,7 +236,8 @@ public enum CalpadsValidator {
         }
         for field in limited {
             guard let view = r.view(field.name) else { continue }
-            for row in view.rows(failing: { $0.count > field.maxLength }) {
+            // Characters are never more than bytes: count them only when the bytes are too many.
+            for row in view.rows(failing: { $0.utf8.count > field.maxLength && $0.count > field.maxLength }) {
                 let v = view.text(row) ?? ""
                 out.append(
                     Finding(
