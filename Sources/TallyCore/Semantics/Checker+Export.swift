@@ -3,7 +3,9 @@ import TallyModel
 
 extension Checker {
     /// An `export`: where it may write (confinement), its format and options, worklists and workbooks.
-    func checkExport(_ index: Int, _ node: StatementNode, table: Name, path: String, pathSpan: SourceSpan, format: FormatSpec?, options: IOOptions) {
+    func checkExport(
+        _ index: Int, _ node: StatementNode, table: Name, path: String, pathSpan: SourceSpan, format: FormatSpec?, options: IOOptions
+    ) {
         guard let schema = lookup(table) else { return }
         record {
             // `{COLUMN}` in the path: a file per value (a column, where no parameter has the name).

@@ -3,7 +3,9 @@ import TallyModel
 
 extension Checker {
     /// A `load`: the path (inside the places allowed), the format, the options, and the schema it gives.
-    func checkLoad(_ index: Int, _ node: StatementNode, name: Name, path: String, pathSpan: SourceSpan, format: FormatSpec?, options: IOOptions) {
+    func checkLoad(
+        _ index: Int, _ node: StatementNode, name: Name, path: String, pathSpan: SourceSpan, format: FormatSpec?, options: IOOptions
+    ) {
         var failed = true
         record {
             let resolved = try resolvePath(path, pathSpan)
