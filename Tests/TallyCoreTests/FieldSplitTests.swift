@@ -30,7 +30,8 @@ final class FieldSplitTests: XCTestCase {
                                 for to in from...20 {
                                     var scan = DelimitedReader.SeparatorScanner(raw.baseAddress!, from: from, to: to, delimiter: delimiter)
                                     let got = scan.next(from)
-                                    XCTAssertEqual(got, naiveEnd(bytes, from, to, delimiter), "separator \(separator) at \(at), \(from)..<\(to)")
+                                    XCTAssertEqual(
+                                        got, naiveEnd(bytes, from, to, delimiter), "separator \(separator) at \(at), \(from)..<\(to)")
                                 }
                             }
                         }
@@ -72,7 +73,9 @@ final class FieldSplitTests: XCTestCase {
         var lines: [[String]] = []
         var text = ""
         for r in 0..<300 {
-            let fields = (0..<5).map { k in String(repeating: Character(Unicode.Scalar(UInt8(97 + (r + k) % 26))), count: (r * 7 + k * 3) % 41) }
+            let fields = (0..<5).map { k in
+                String(repeating: Character(Unicode.Scalar(UInt8(97 + (r + k) % 26))), count: (r * 7 + k * 3) % 41)
+            }
             lines.append(fields)
             text += fields.joined(separator: "^") + (r % 2 == 0 ? "\r\n" : "\n")
         }
