@@ -18,11 +18,14 @@ enum ValueParsing {
         let distinct = interner.count
         var isNull = [Bool](repeating: false, count: distinct)
         let missingSet = missing.map { Set($0) }
+        // The lengths taken once: `bytes(code)` is a call into TallyModel returning a slice (a
+        // retain and a release of the arena) for each of a column's million distinct IDs.
+        let lengths = interner.lengths
         for code in 0..<distinct {
             if let missingSet {
                 isNull[code] = missingSet.contains(interner.string(Int32(code)))
             } else {
-                isNull[code] = interner.bytes(Int32(code)).isEmpty
+                isNull[code] = lengths[code] == 0
             }
         }
         var sampled = isNull

@@ -42,7 +42,8 @@ public struct Column: Sendable {
         }
     }
 
-    @inline(__always) public func isNull(_ row: Int) -> Bool {
+    /// Inlinable: the evaluator and the readers in TallyCore ask it per row.
+    @inlinable @inline(__always) public func isNull(_ row: Int) -> Bool {
         guard let validity else { return false }
         return !validity[row]
     }

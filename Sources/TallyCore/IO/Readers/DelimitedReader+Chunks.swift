@@ -97,12 +97,16 @@ extension DelimitedReader {
         var line = 0
         var bad: (line: Int, fields: Int)? = nil
         var bounds = [Int](repeating: 0, count: blockRecords * stride)
+        guard let raw = UnsafeRawPointer(p.baseAddress) else {
+            return Chunk(interners: interners, codes: codes, distinct: texts, lines: lines, lineBreaks: 0, badRecord: nil)
+        }
         interners.withUnsafeMutableBufferPointer { ip in
             texts.withUnsafeMutableBufferPointer { tp in
                 codes.withUnsafeMutableBufferPointer { cp in
                     bounds.withUnsafeMutableBufferPointer { bp in
                         let fields = UnsafeBufferPointer(bp)
                         var i = from
+                        var scan = SeparatorScanner(raw, from: from, to: to, delimiter: delimiter)
                         var nextReport = from + (8 << 20)
                         var sized = false
                         while i < to, bad == nil {
@@ -113,12 +117,7 @@ extension DelimitedReader {
                                 var start = i
                                 let row = n * stride
                                 while true {
-                                    var j = start
-                                    while j < to {
-                                        let c = p[j]
-                                        if c == delimiter || c == 10 || c == 13 { break }
-                                        j &+= 1
-                                    }
+                                    let j = scan.next(start)
                                     let endOfLine = j >= to || p[j] != delimiter
                                     if endOfLine, k == 0, j == start {
                                         // A blank line.
@@ -177,6 +176,66 @@ extension DelimitedReader {
             }
         }
         return Chunk(interners: interners, codes: codes, distinct: texts, lines: lines, lineBreaks: line, badRecord: bad)
+    }
+
+    /// The separators (delimiter, LF, CR) of `p[..<to]`, in order, found eight bytes at a time.
+    ///
+    /// Scanning a byte at a time mispredicted a branch at the end of nearly every field (CALPADS
+    /// fields are a few bytes long, of varying length), and scanning each field eight bytes at a
+    /// time was slower still on such short fields (measured: docs/PERFORMANCE.md). Here each word
+    /// is tested once for all three bytes, and its separators are then taken one by one.
+    struct SeparatorScanner {
+        let p: UnsafeRawPointer
+        let to: Int
+        /// The delimiter in every byte of a word.
+        let pattern: UInt64
+        /// The word last tested starts here; `found` has the high bit of each of its separators.
+        var word: Int
+        var found: UInt64 = 0
+
+        init(_ p: UnsafeRawPointer, from: Int, to: Int, delimiter: UInt8) {
+            self.p = p
+            self.to = to
+            pattern = UInt64(delimiter) &* 0x0101_0101_0101_0101
+            word = from &- 8
+        }
+
+        /// The first separator at or after `start`, or `to` if none. `start` must not go back
+        /// from one call to the next (the parse moves forward).
+        @inline(__always) mutating func next(_ start: Int) -> Int {
+            while true {
+                while found != 0 {
+                    let at = word &+ (found.trailingZeroBitCount &>> 3)
+                    if at >= start { return at }
+                    found &= found &- 1
+                }
+                let w = Swift.max(word &+ 8, start)
+                if w &+ 8 > to {
+                    // The last few bytes, one at a time.
+                    let delimiter = UInt8(truncatingIfNeeded: pattern)
+                    var j = start
+                    while j < to {
+                        let c = p.load(fromByteOffset: j, as: UInt8.self)
+                        if c == delimiter || c == 10 || c == 13 { return j }
+                        j &+= 1
+                    }
+                    return to
+                }
+                word = w
+                // Byte k of the word is the byte at w + k whatever the machine's byte order.
+                let x = p.loadUnaligned(fromByteOffset: w, as: UInt64.self).littleEndian
+                found =
+                    SeparatorScanner.zeroBytes(x ^ pattern) | SeparatorScanner.zeroBytes(x ^ 0x0A0A_0A0A_0A0A_0A0A)
+                    | SeparatorScanner.zeroBytes(x ^ 0x0D0D_0D0D_0D0D_0D0D)
+            }
+        }
+
+        /// The high bit of each zero byte of `t`, and no other bit. Exact (no carry crosses a
+        /// byte, unlike the shorter `(t - 0x01…) & ~t & 0x80…`), so every bit is a separator.
+        @inline(__always) static func zeroBytes(_ t: UInt64) -> UInt64 {
+            let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+            return ~(((t & low) &+ low) | t | low)
+        }
     }
 
     /// Reads records in parallel chunks and merges them: the columns' interners and codes, and
