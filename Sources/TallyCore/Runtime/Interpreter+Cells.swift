@@ -141,6 +141,14 @@ extension Interpreter {
         return cell
     }
 
+    /// The round bin width at or above `w`: 1, 2, 2.5 or 5 times a power of ten.
+    static func roundWidth(_ w: Double) -> Double {
+        guard w.isFinite, w > 0 else { return 1 }
+        let power = pow(10, (log10(w)).rounded(.down))
+        for step in [1, 2, 2.5, 5, 10] where step * power >= w * (1 - 1e-12) { return step * power }
+        return 10 * power
+    }
+
     /// A histogram's bins: one per whole number when an integer column spans few of them, else
     /// `bins` (or about Sturges' rule, 1 + log2 of the values, at most 30) equal widths of a
     /// round size (1, 2, 2.5 or 5 times a power of ten) from a round number at or below the least
@@ -162,11 +170,11 @@ extension Interpreter {
             for v in numbers { counts[Int(v) - first] += 1 }
             labels = counts.indices.map { String(first + $0) }
         } else {
-            var width = roundWidth(high > low ? (high - low) / Double(max(1, wanted)) : max(1, abs(low)))
+            var width = Interpreter.roundWidth(high > low ? (high - low) / Double(max(1, wanted)) : max(1, abs(low)))
             var start = (low / width).rounded(.down) * width
             // `bins N` is N bins: the next round width until N of them reach the greatest value.
             while bins != nil, start + Double(wanted) * width < high {
-                width = roundWidth(width * 1.000001)
+                width = Interpreter.roundWidth(width * 1.000001)
                 start = (low / width).rounded(.down) * width
             }
             // Bins [a, b) from `start`, the last one [a, b] (it holds `high` when `high` is an edge).
@@ -183,14 +191,6 @@ extension Interpreter {
                 totalRows: counts.count, lineage: lineages), nulls
         )
     }
-}
-
-/// The round bin width at or above `w`: 1, 2, 2.5 or 5 times a power of ten.
-func roundWidth(_ w: Double) -> Double {
-    guard w.isFinite, w > 0 else { return 1 }
-    let power = pow(10, (log10(w)).rounded(.down))
-    for step in [1, 2, 2.5, 5, 10] where step * power >= w * (1 - 1e-12) { return step * power }
-    return 10 * power
 }
 
 extension Preview {

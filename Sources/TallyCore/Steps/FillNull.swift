@@ -43,7 +43,8 @@ public struct FillNullStep: StepKind {
                 .mismatchedTypes, "fill_null with null leaves every null as it is", value.span,
                 help: "give the value to put in place of null (with 0)")
         }
-        let valueType = try ctx.typer(input).type(of: value)
+        let typer = ctx.typer(input)
+        let valueType = try typer.type(of: value)
         // Quotes are the fix for a number written where text goes, not for another column or a parameter.
         let isLiteral = if case .literal = value.kind { true } else { false }
         var seen: Set<String> = []
@@ -58,7 +59,7 @@ public struct FillNullStep: StepKind {
                     .mismatchedTypes, "\(column.text) is \(t.rawValue); fill_null cannot put \(valueType.rawValue) in it", value.span,
                     help: t == .text && isLiteral ? "write the value in quotes" : "give a value of the column's type")
             }
-            schema.set(column.text, try ctx.typer(input).type(of: coalesce(column)) ?? t)
+            schema.set(column.text, try typer.type(of: coalesce(column)) ?? t)
         }
         return schema
     }
