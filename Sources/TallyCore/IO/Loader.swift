@@ -131,7 +131,7 @@ public enum Loader {
     /// A CALPADS load of a comma (or tab) file — a SIS export with a header, say — would fail
     /// only when run, on its first record's field count: `tally check` and the run say what the
     /// file is instead, from its first line (a CALPADS record has carets, no header).
-    static func requireCaretFile(_ bytes: [UInt8], _ request: LoadRequest) throws {
+    static func requireCaretFile(_ bytes: FileBytes, _ request: LoadRequest) throws {
         var text = bytes.prefix(1 << 16)
         if text.starts(with: [0xEF, 0xBB, 0xBF]) { text = text.dropFirst(3) }
         let lines = text.split(omittingEmptySubsequences: true) { $0 == 10 || $0 == 13 }
@@ -139,7 +139,7 @@ public enum Loader {
         let tab = !first.contains(UInt8(ascii: ",")) && first.contains(9)
         guard tab || first.contains(UInt8(ascii: ",")) else { return }
         let separator = tab ? UInt8(9) : UInt8(ascii: ",")
-        func cells(_ line: ArraySlice<UInt8>) -> [String] {
+        func cells<Line: Collection<UInt8>>(_ line: Line) -> [String] {
             line.split(separator: separator, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self).trimmedSpaces() }
         }
         let head = cells(first)
@@ -151,7 +151,7 @@ public enum Loader {
         default: asWhat = "calpads"
         }
         let plain = tab ? "as tsv" : "as csv"
-        if DelimitedReader.dataReason(head, next: lines.dropFirst().first.map(cells)) == nil {
+        if DelimitedReader.dataReason(head, next: lines.dropFirst().first.map { cells($0) }) == nil {
             let shown = head.prefix(3).joined(separator: ", ") + (head.count > 3 ? ", …" : "")
             throw Diagnostic(
                 .recordType, .error,
@@ -250,7 +250,10 @@ public enum Loader {
                     encoding: request.options.encoding, progress: progress
                 ).0,
                 request.options, file: request.displayPath)
-            return LoadedInput(table: table, bytes: input.size, sha256: sha.result)
+            // After the SHA-256 is taken, so that both it and the table are of bytes that held still.
+            let loaded = LoadedInput(table: table, bytes: input.size, sha256: sha.result)
+            try input.requireUnchanged()
+            return loaded
         case .xlsx(let sheet, let headerRow):
             // The workbook is read through ZIPFoundation; hashing it is one more read of a
             // compressed file of a few megabytes.
@@ -274,7 +277,11 @@ public enum Loader {
             default:
                 table = try CalpadsReturns.readErrors(input, encoding: request.options.encoding)
             }
-            return LoadedInput(table: try cleaned(table, request.options, file: request.displayPath), bytes: input.size, sha256: sha.result)
+            // After the SHA-256 is taken, so that both it and the table are of bytes that held still.
+            let loaded = LoadedInput(
+                table: try cleaned(table, request.options, file: request.displayPath), bytes: input.size, sha256: sha.result)
+            try input.requireUnchanged()
+            return loaded
         case .sqlite:
             throw Diagnostic(
                 .unknownLayout, .error, "reading \(request.format.name) files is not available in this version of Tally",
@@ -289,6 +296,9 @@ public enum Loader {
         let table = try cleaned(
             try DelimitedReader.read(input, options: delimitedOptions(request), progress: progress),
             request.options, file: request.displayPath)
-        return LoadedInput(table: table, bytes: input.size, sha256: sha.result)
+        // After the SHA-256 is taken, so that both it and the table are of bytes that held still.
+        let loaded = LoadedInput(table: table, bytes: input.size, sha256: sha.result)
+        try input.requireUnchanged()
+        return loaded
     }
 }

@@ -27,7 +27,7 @@ public enum ExpectedImport {
             case "tsv", "tab": spec = .tsv
             default:
                 let (input, _) = try InputFile.readPrefix(path: file, displayName: displayName, maxBytes: 1 << 12)
-                spec = CalpadsReturns.reportTitle(input.bytes).map { .calpadsReport($0) } ?? .csv
+                spec = CalpadsReturns.reportTitle(input.bytes.array).map { .calpadsReport($0) } ?? .csv
             }
         }
         switch spec {

@@ -11,6 +11,16 @@ public enum Fingerprint {
         }.joined()
     }
 
+    /// An input's bytes (mapped from the file, most often), hashed in place.
+    public static func sha256(_ bytes: FileBytes) -> String {
+        bytes.withUnsafeBufferPointer { p in
+            SHA256.hash(data: UnsafeRawBufferPointer(p)).map { byte in
+                let s = String(byte, radix: 16)
+                return s.count == 1 ? "0" + s : s
+            }.joined()
+        }
+    }
+
     public static func sha256(_ text: String) -> String { sha256(Array(text.utf8)) }
 
     /// The fingerprint of a file, or nil when it cannot be read.

@@ -418,7 +418,7 @@ public final class CellCache: @unchecked Sendable {
         if trusted, let known = inputIndex?[path], known.stamp == before { return known.sha256 }
         // Hashed from bytes kept for the load that follows a miss (`InputFile.ReadAhead`).
         var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, let bytes = InputFile.readAll(path) else {
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, let bytes = InputFile.readBytes(path) else {
             return Fingerprint.sha256(file: path)
         }
         let sha = Fingerprint.sha256(bytes)

@@ -55,6 +55,7 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable {
     case emptyFile = "T0509"
     case columnsDiffer = "T0510"
     case delimiter = "T0511"
+    case fileChanged = "T0512"
     // T06 exports and safety
     case overwritesInput = "T0601"
     case exportRefused = "T0602"
@@ -292,6 +293,11 @@ public enum DiagnosticCode: String, CaseIterable, Sendable, Codable {
             return (
                 "delimiter", "The delimiter is not one ASCII character, or the file is separated by another one than declared.",
                 "`as delimited \"|\"`, or `as tsv`."
+            )
+        case .fileChanged:
+            return (
+                "file changed while read", "Another program changed or replaced an input while Tally was reading it.",
+                "wait until the export or copy has finished, then run again."
             )
         case .overwritesInput:
             return (

@@ -13,7 +13,7 @@ public struct InputFile: Sendable {
     public let path: String
     /// How the file is named in messages (relative to the playbook when possible).
     public let displayName: String
-    public let bytes: [UInt8]
+    public let bytes: FileBytes
     public let size: Int
     /// The UTF-8 text once checked: a CALPADS load asks for it twice (to pick the layout, then to
     /// read the records), and checking 170 MB of UTF-8 twice was 3% of a 1M-student run.
@@ -21,15 +21,15 @@ public struct InputFile: Sendable {
 
     package final class CheckedText: @unchecked Sendable {
         package let lock = NSLock()
-        package var body: [UInt8]?
+        package var body: FileBytes?
     }
 
     /// Bytes already in memory, named `displayName` in messages (the fuzz targets in `Fuzz/`).
     public init(bytes: [UInt8], displayName: String) {
-        self.init(path: displayName, displayName: displayName, bytes: bytes, size: bytes.count)
+        self.init(path: displayName, displayName: displayName, bytes: FileBytes(bytes), size: bytes.count)
     }
 
-    package init(path: String, displayName: String, bytes: [UInt8], size: Int) {
+    package init(path: String, displayName: String, bytes: FileBytes, size: Int) {
         self.path = path; self.displayName = displayName; self.bytes = bytes; self.size = size
     }
 
@@ -54,7 +54,7 @@ public struct InputFile: Sendable {
             throw Diagnostic(
                 .notAFile, .error, "is not a regular file (a pipe, socket or device)", file: displayName, help: "load a file saved on disk")
         }
-        guard let bytes = ahead.flatMap({ $0.path == path ? $0.bytes : nil }) ?? InputFile.readAll(path) else {
+        guard let bytes = ahead.flatMap({ $0.path == path ? $0.bytes : nil }) ?? InputFile.readBytes(path) else {
             throw Diagnostic(.notAFile, .error, "cannot read the file (permissions?)", file: displayName)
         }
         guard !bytes.isEmpty || allowEmpty else {
@@ -64,15 +64,36 @@ public struct InputFile: Sendable {
         return InputFile(path: path, displayName: displayName, bytes: bytes, size: bytes.count)
     }
 
+    /// Fails when another program wrote to the file while Tally read it (a mapped file shows
+    /// the writes), so that a table, and the SHA-256 the ledger records, are never of a file
+    /// that was half rewritten. Called once the table is made.
+    public func requireUnchanged() throws {
+        guard bytes.changed else { return }
+        throw Diagnostic(
+            .fileChanged, .error, "the file changed while Tally was reading it", file: displayName,
+            help: "another program was writing it: wait until the export or copy has finished, then run again")
+    }
+
     /// An input's bytes and their SHA-256, read by the cell cache to make a load's key before the
     /// load: on a cache miss the load parses these bytes and records this hash, so a first run
     /// with the cache reads and hashes each input once, not twice (docs/PERFORMANCE.md, "The cell
     /// cache"). The key, the ledger's SHA-256 and the table are all of the same bytes.
     public struct ReadAhead: Sendable {
         public let path: String
-        public let bytes: [UInt8]
+        public let bytes: FileBytes
         public let sha256: String
-        package init(path: String, bytes: [UInt8], sha256: String) { self.path = path; self.bytes = bytes; self.sha256 = sha256 }
+        package init(path: String, bytes: FileBytes, sha256: String) { self.path = path; self.bytes = bytes; self.sha256 = sha256 }
+    }
+
+    /// The file's bytes: mapped when it is large (see `FileBytes`), read otherwise.
+    package static func readBytes(_ path: String) -> FileBytes? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return nil }
+        if let mapped = FileBytes.map(fd: fd, size: Int(info.st_size)) { return mapped }
+        return readAll(path).map(FileBytes.init)
     }
 
     /// The file's bytes, read straight into one array (not into `Data` and then copied: a 1M
@@ -112,13 +133,13 @@ public struct InputFile: Sendable {
         var bytes = [UInt8]((try? handle.read(upToCount: maxBytes)) ?? Data())
         if let last = bytes.lastIndex(where: { $0 == 10 || $0 == 13 }) { bytes.removeSubrange((last + 1)...) }
         guard !bytes.isEmpty else { return (try read(path: path, displayName: displayName), true) }
-        return (InputFile(path: path, displayName: displayName, bytes: bytes, size: size), false)
+        return (InputFile(path: path, displayName: displayName, bytes: FileBytes(bytes), size: size), false)
     }
 
     /// The text as UTF-8 bytes without BOM, after checking for binary content and decoding.
     /// - Parameter encoding: nil or "utf-8" (validated, never guessed), "cp1252"/"windows-1252",
     ///   "latin1"/"iso-8859-1".
-    public func textBytes(encoding: String?) throws -> [UInt8] {
+    public func textBytes(encoding: String?) throws -> FileBytes {
         if bytes.count >= 4, bytes[0] == 0x50, bytes[1] == 0x4B, bytes[2] == 3, bytes[3] == 4 {
             throw Diagnostic(
                 .badWorkbook, .error, "this is a ZIP file (an Excel workbook?), not delimited text", file: displayName,
@@ -134,7 +155,7 @@ public struct InputFile: Sendable {
         let hasBOM = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
         switch encoding?.lowercased() {
         case "cp1252", "windows-1252", "win1252", "latin1", "latin-1", "iso-8859-1":
-            var body = bytes
+            var body = bytes.array
             if hasBOM {
                 body.removeFirst(3)
                 // The mark says UTF-8: if the rest is UTF-8 with accented letters, decoding it as
@@ -150,13 +171,13 @@ public struct InputFile: Sendable {
                 }
             }
             let lower = encoding?.lowercased() ?? ""
-            return lower.hasPrefix("latin") || lower.hasPrefix("iso") ? TextDecoding.latin1ToUTF8(body) : TextDecoding.cp1252ToUTF8(body)
+            return FileBytes(
+                lower.hasPrefix("latin") || lower.hasPrefix("iso") ? TextDecoding.latin1ToUTF8(body) : TextDecoding.cp1252ToUTF8(body))
         case nil, "utf-8", "utf8":
             checkedUTF8.lock.lock()
             defer { checkedUTF8.lock.unlock() }
             if let body = checkedUTF8.body { return body }
-            var body = bytes
-            if hasBOM { body.removeFirst(3) }
+            let body = hasBOM ? bytes.dropping(first: 3) : bytes
             if let bad = TextDecoding.firstInvalidUTF8Parallel(body) {
                 let line = TextDecoding.line(of: bad, in: body)
                 if body[bad...].starts(with: [0xEF, 0xBB, 0xBF]) {
@@ -184,9 +205,9 @@ public struct InputFile: Sendable {
 public enum TextDecoding {
     /// `firstInvalidUTF8` on all cores for large buffers: each part starts and ends at an ASCII
     /// byte, so no character is split between parts; the earliest invalid byte is reported.
-    public static func firstInvalidUTF8Parallel(_ b: [UInt8]) -> Int? {
+    public static func firstInvalidUTF8Parallel(_ b: FileBytes) -> Int? {
         let parts = Swift.min(ProcessInfo.processInfo.activeProcessorCount, b.count / (8 << 20))
-        guard parts > 1 else { return firstInvalidUTF8(b) }
+        guard parts > 1 else { return b.withUnsafeBufferPointer { firstInvalidUTF8($0) } }
         var bounds = [0]
         for c in 1..<parts {
             var i = b.count * c / parts
@@ -247,7 +268,7 @@ public enum TextDecoding {
     }
 
     /// 1-based line number of byte `offset`.
-    public static func line(of offset: Int, in b: [UInt8]) -> Int {
+    public static func line<Bytes: RandomAccessCollection<UInt8>>(of offset: Int, in b: Bytes) -> Int where Bytes.Index == Int {
         var line = 1
         for i in 0..<min(offset, b.count) where b[i] == 10 { line += 1 }
         return line

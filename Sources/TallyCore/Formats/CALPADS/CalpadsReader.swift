@@ -64,7 +64,7 @@ public enum CalpadsReader {
 
     /// The first record says which file this is: a SENR file loaded as SINF is named as such
     /// rather than failing on its field count.
-    static func checkRecordType(_ text: [UInt8], type: String, file: String) throws {
+    static func checkRecordType<Bytes: Collection<UInt8>>(_ text: Bytes, type: String, file: String) throws {
         let firstType = String(decoding: text.prefix { $0 != UInt8(ascii: "^") && $0 != 10 && $0 != 13 }, as: UTF8.self)
         if !allowedRecordTypes(type).contains(firstType) {
             let base = String(firstType.split(separator: "-").first ?? "")
@@ -110,7 +110,7 @@ public enum CalpadsReader {
     }
 
     /// The layout named by `year`, else by the first record's Academic Year ID.
-    static func pickLayout(_ text: [UInt8], type: String, year: String?, file: String) throws -> CalpadsLayout {
+    static func pickLayout<Bytes: Collection<UInt8>>(_ text: Bytes, type: String, year: String?, file: String) throws -> CalpadsLayout {
         let candidates = CalpadsLayouts.layouts(for: type)
         guard !candidates.isEmpty else {
             throw Diagnostic(

@@ -188,7 +188,8 @@ public enum CalpadsReturns {
     /// named as Tally names them, plus `RuleID`. Title lines above the header are skipped; a file
     /// without a header is read in report 0.1's column order.
     public static func readErrors(_ input: InputFile, encoding: String?) throws -> Table {
-        let text = try input.textBytes(encoding: encoding)
+        // Error reports and extracts are read field by field from an array (they are small).
+        let text = try input.textBytes(encoding: encoding).array
         let file = input.displayName
         let lines = firstLines(text, count: headerSearchLines)
         let headerAt = lines.firstIndex { line in line.cells.contains { columnName($0) == "ErrorCode" } }
@@ -255,7 +256,8 @@ public enum CalpadsReturns {
     /// type blank) followed by the five error fields — once, or once per error in one record —
     /// one row per error. A record repeated once per error is read as it is.
     public static func readRejected(_ input: InputFile, type: String, year: String?, encoding: String?) throws -> (Table, CalpadsLayout) {
-        let text = try input.textBytes(encoding: encoding)
+        // Error reports and extracts are read field by field from an array (they are small).
+        let text = try input.textBytes(encoding: encoding).array
         let file = input.displayName
         let layout = try CalpadsReader.pickLayout(text, type: type, year: year, file: file)
         let n = layout.fields.count
@@ -397,7 +399,8 @@ public enum CalpadsReturns {
                 file: file,
                 help: "1.1 Primary Enrollment, 1.17 LCFF Unduplicated Pupil Count, 8.1 Student Profile")
         }
-        let text = try input.textBytes(encoding: encoding)
+        // Error reports and extracts are read field by field from an array (they are small).
+        let text = try input.textBytes(encoding: encoding).array
         let required = requiredColumns(name)
         let lines = firstLines(text, count: headerSearchLines)
         guard let headerAt = lines.firstIndex(where: { cells in required.allSatisfy { r in cells.cells.contains { columnName($0) == r } } })

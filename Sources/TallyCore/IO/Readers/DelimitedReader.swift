@@ -232,7 +232,7 @@ public enum DelimitedReader {
     }
 
     /// Text with no quoted field: the header (if any) here, the records in parallel chunks.
-    static func readUnquoted(_ text: [UInt8], options: DelimitedOptions, file: String, progress: ProgressHandler?) throws -> Table {
+    static func readUnquoted(_ text: FileBytes, options: DelimitedOptions, file: String, progress: ProgressHandler?) throws -> Table {
         let delimiter = options.delimiter
         return try text.withUnsafeBufferPointer { p -> Table in
             let n = p.count
