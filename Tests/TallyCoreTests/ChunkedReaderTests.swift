@@ -134,11 +134,11 @@ final class ParallelValidationTests: XCTestCase {
         var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 40 << 20)
         let e = Array("é".utf8)
         for i in stride(from: 1000, to: bytes.count - 2, by: 7919) { bytes[i] = e[0]; bytes[i + 1] = e[1] }
-        XCTAssertNil(TextDecoding.firstInvalidUTF8Parallel(bytes))
+        XCTAssertNil(TextDecoding.firstInvalidUTF8Parallel(FileBytes(bytes)))
         bytes[30 << 20] = 0xFF
         bytes[35 << 20] = 0xC3
-        XCTAssertEqual(TextDecoding.firstInvalidUTF8Parallel(bytes), TextDecoding.firstInvalidUTF8(bytes))
-        XCTAssertEqual(TextDecoding.firstInvalidUTF8Parallel(bytes), 30 << 20)
+        XCTAssertEqual(TextDecoding.firstInvalidUTF8Parallel(FileBytes(bytes)), TextDecoding.firstInvalidUTF8(bytes))
+        XCTAssertEqual(TextDecoding.firstInvalidUTF8Parallel(FileBytes(bytes)), 30 << 20)
     }
 }
 

@@ -36,23 +36,49 @@ final class DistinctTextTests: XCTestCase {
         for i in 0..<50_000 { values.append(i % 7 == 0 ? "S\(i / 3)" : "S\(i)") }
         for i in stride(from: 0, to: 50_000, by: 997) { values.append("S\(i)") }
         values += ["", "1234 Main St", "1234 Main St ", "1234 Main St"]
-        let (interner, codes) = distinctText(values).dedupe()
+        let (interner, codes) = DistinctText.dedupe([distinctText(values)])
         let expected = reference(values)
         XCTAssertEqual(codes, expected.codes)
         XCTAssertEqual((0..<interner.count).map { interner.string(Int32($0)) }, expected.distinct)
         // Nothing, one value, and all the same.
-        XCTAssertEqual(distinctText([]).dedupe().codes, [])
-        XCTAssertEqual(distinctText(["x"]).dedupe().codes, [0])
-        let same = distinctText([String](repeating: "same", count: 5_000)).dedupe()
+        XCTAssertEqual(DistinctText.dedupe([distinctText([])]).codes, [])
+        XCTAssertEqual(DistinctText.dedupe([distinctText(["x"])]).codes, [0])
+        let same = DistinctText.dedupe([distinctText([String](repeating: "same", count: 5_000))])
         XCTAssertEqual(same.interner.count, 1)
         XCTAssertEqual(Set(same.codes), [0])
+    }
+
+    /// A column read in several chunks is numbered across its parts as if it were one, whether
+    /// a value repeats within a part or across parts, and whatever parts are empty; a column of
+    /// distinct values in one part keeps its bytes.
+    func testDedupeAcrossPartsIsDedupeOfTheWhole() {
+        var values: [String] = []
+        for i in 0..<40_000 { values.append(i % 5 == 0 ? "V\(i / 10)" : "V\(i)") }
+        values += ["", "V0", "", "Muñoz"]
+        let expected = reference(values)
+        for cuts in [[0], [20_000], [0, 13_000, 13_000, 39_999], [1, 2, 3, 40_000]] {
+            var parts: [DistinctText] = []
+            var from = 0
+            for cut in cuts + [values.count] {
+                parts.append(distinctText(Array(values[from..<cut])))
+                from = cut
+            }
+            let (interner, codes) = DistinctText.dedupe(parts)
+            XCTAssertEqual(codes, expected.codes, "cut at \(cuts)")
+            XCTAssertEqual((0..<interner.count).map { interner.string(Int32($0)) }, expected.distinct, "cut at \(cuts)")
+        }
+        let unique = (0..<10_000).map { "ID\($0)" }
+        let (interner, codes) = DistinctText.dedupe([distinctText(unique)])
+        XCTAssertEqual(codes, (0..<10_000).map { Int32($0) })
+        XCTAssertEqual((0..<interner.count).map { interner.string(Int32($0)) }, unique)
+        XCTAssertEqual(DistinctText.dedupe([]).codes, [])
     }
 
     func read(_ text: String, chunks: Int) throws -> Table {
         var options = DelimitedOptions()
         options.chunks = chunks
         options.delimiter = UInt8(ascii: "^")
-        let input = InputFile(path: "t.txt", displayName: "t.txt", bytes: Array(text.utf8), size: text.utf8.count)
+        let input = InputFile(path: "t.txt", displayName: "t.txt", bytes: FileBytes(Array(text.utf8)), size: text.utf8.count)
         return try DelimitedReader.read(input, options: options)
     }
 
@@ -85,7 +111,7 @@ final class DistinctTextTests: XCTestCase {
 
     /// A dictionary a reader made (bytes, no table) finds, interns and reads back its values.
     func testADictionaryFromBytesLooksUpAndGrowsLikeOneFromStrings() throws {
-        let (interner, _) = distinctText(["b", "a", "b", "c", ""]).dedupe()
+        let (interner, _) = DistinctText.dedupe([distinctText(["b", "a", "b", "c", ""])])
         let d = TextDictionary(interned: interner)
         XCTAssertEqual(d.count, 4)
         XCTAssertEqual(d.code(of: "a"), 1)
@@ -102,7 +128,7 @@ final class DistinctTextTests: XCTestCase {
 
     /// The cell cache writes a dictionary's bytes as they lie and reads them back.
     func testACachedTableReadsBackTheSameText() throws {
-        let (interner, codes) = distinctText(["Muñoz", "", "O'Neil", "Muñoz", "a,b"]).dedupe()
+        let (interner, codes) = DistinctText.dedupe([distinctText(["Muñoz", "", "O'Neil", "Muñoz", "a,b"])])
         let column = Column(data: .text(codes: codes, dictionary: TextDictionary(interned: interner)), validity: nil)
         let table = Table(names: ["Name"], columns: [column], provenance: Provenance(file: "f", lines: [1, 2, 3, 4, 5]))
         let path = NSTemporaryDirectory() + "distinct-\(getpid()).table"
@@ -120,7 +146,7 @@ final class DistinctTextTests: XCTestCase {
     /// a quote, neutralised when it could run as a formula, copied as it is otherwise.
     func testExportsQuoteAndNeutraliseFromBytes() throws {
         let values = ["plain", "a,b", "say \"hi\"", "=1+2", "Muñoz", ""]
-        let (interner, codes) = distinctText(values).dedupe()
+        let (interner, codes) = DistinctText.dedupe([distinctText(values)])
         let column = Column(data: .text(codes: codes, dictionary: TextDictionary(interned: interner)), validity: nil)
         let table = Table(names: ["V"], columns: [column], provenance: Provenance.none(count: values.count))
         var options = DelimitedWriteOptions()

@@ -195,7 +195,7 @@ final class EngineScaleTests: XCTestCase {
         let bytes = try Data(contentsOf: URL(fileURLWithPath: scratch.path("sis.csv")))
         XCTAssertEqual(sha, Fingerprint.sha256([UInt8](bytes)))
         let ahead = try XCTUnwrap(cache.takeReadAhead(scratch.path("sis.csv")))
-        XCTAssertEqual(ahead.bytes, [UInt8](bytes))
+        XCTAssertEqual(ahead.bytes.array, [UInt8](bytes))
         XCTAssertEqual(ahead.sha256, sha)
         XCTAssertNil(cache.takeReadAhead(scratch.path("sis.csv")), "handed over once")
         _ = cache.inputSHA256(scratch.path("names.csv"))

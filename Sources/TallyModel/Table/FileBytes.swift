@@ -122,7 +122,7 @@ public struct FileBytes: RandomAccessCollection, @unchecked Sendable {
     private static let truncationWatch: Bool = {
         signal(SIGBUS) { _ in
             let message: StaticString =
-                "\ntally: error[T0512]: an input file was cut short by another program while Tally was reading it; the run stopped. Run again once the file is complete.\n"
+                "\ntally: error: an input file was cut short by another program while Tally was reading it, so the run stopped\nhelp: run again once the export or copy has finished [T0512]\n"
             _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
             _exit(2)
         }

@@ -29,6 +29,10 @@ public struct InputFile: Sendable {
         self.init(path: displayName, displayName: displayName, bytes: FileBytes(bytes), size: bytes.count)
     }
 
+    package init(path: String, displayName: String, bytes: [UInt8], size: Int) {
+        self.init(path: path, displayName: displayName, bytes: FileBytes(bytes), size: size)
+    }
+
     package init(path: String, displayName: String, bytes: FileBytes, size: Int) {
         self.path = path; self.displayName = displayName; self.bytes = bytes; self.size = size
     }

@@ -309,9 +309,9 @@ extension DelimitedReader {
             Parallel.forEach(expected) { k in
                 let part = parts[k]
                 if distinct[k] {
-                    let whole = DistinctText.joined(part.distinct)
+                    let pieces = part.distinct
                     part.distinct = []
-                    let (interner, codes) = whole.dedupe()
+                    let (interner, codes) = DistinctText.dedupe(pieces)
                     out[k] = RawColumn(interner: interner, codes: codes)
                     return
                 }
