@@ -155,12 +155,21 @@ extension DelimitedReader {
                                 sized = true
                                 // Records in this chunk, from the first block's bytes per record (and 2% over).
                                 let records = Int(Double(to - from) / Double(max(1, i - from)) * Double(lines.count) * 1.02) + 64
-                                for k in 0..<expected where !distinct[k] { cp[k].reserveCapacity(records) }
+                                // The first chunk's codes and lines get room for every chunk's (and
+                                // 5% over): the merge then appends the others where they lie instead
+                                // of copying all into new arrays. Room never written costs no memory:
+                                // the kernel gives a page only when it is first touched.
+                                let whole =
+                                    wholeEnd.map { end in
+                                        Int(Double(end - from) / Double(max(1, i - from)) * Double(lines.count) * 1.05) + 64
+                                    }
+                                    ?? records
+                                for k in 0..<expected where !distinct[k] { cp[k].reserveCapacity(whole) }
                                 for k in 0..<expected where distinct[k] {
                                     tp[k].ends.reserveCapacity(records)
                                     tp[k].arena.reserveCapacity(min(to - from, tp[k].arena.count / max(1, n) * records + 64))
                                 }
-                                lines.reserveCapacity(records)
+                                lines.reserveCapacity(whole)
                                 let estimate =
                                     Int(Double((wholeEnd ?? to) - from) / Double(max(1, i - from)) * Double(lines.count) * 1.02) + 64
                                 for k in 0..<expected where !distinct[k] && ip[k].count > n / 2 {
@@ -279,11 +288,16 @@ extension DelimitedReader {
         }
         var parsed = chunks.compactMap { $0 }
         chunks = []
-        var lines: [Int32] = []
-        lines.reserveCapacity(parsed.reduce(0) { $0 + $1.lines.count })
-        for (c, chunk) in parsed.enumerated() {
+        // Lines continue in the first chunk's array (which has room for all, see `parseChunk`).
+        var lines: [Int32] = parsed.isEmpty ? [] : parsed[0].lines
+        if !parsed.isEmpty { parsed[0].lines = [] }
+        lines.reserveCapacity(parsed.reduce(lines.count) { $0 + $1.lines.count })
+        let firstOffset = Int32(truncatingIfNeeded: offsets.first ?? 0)
+        if firstOffset != 0 { lines.withUnsafeMutableBufferPointer { l in for r in l.indices { l[r] &+= firstOffset } } }
+        for c in parsed.indices.dropFirst() {
             let offset = Int32(truncatingIfNeeded: offsets[c])
-            lines.append(contentsOf: chunk.lines.map { $0 &+ offset })
+            for line in parsed[c].lines { lines.append(line &+ offset) }
+            parsed[c].lines = []
         }
         progress?(p.count, p.count, lines.count)
         // Each column's parts, moved out of the chunks so that the merge below owns them
